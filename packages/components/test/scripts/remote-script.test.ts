@@ -1,0 +1,92 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { renderRemoteScript, shellQuote } from "../../src/scripts/remote-script";
+import { assertValidShellScript } from "../../../../test/harness/artifacts";
+
+function run(script: string, stdin = ""): { status: number | null; stdout: string; stderr: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "remote-script-"));
+  const file = path.join(dir, "s.sh");
+  fs.writeFileSync(file, script);
+  const r = spawnSync("bash", [file], { input: stdin, encoding: "utf8" });
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("remote script builder", () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "remote-script-work-"));
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it("starts with strict mode and includes only the helpers the body uses", () => {
+    const script = renderRemoteScript({ description: "demo", body: `ensure_line ${work}/x "a"` });
+    expect(script.split("\n").slice(0, 4).join("\n")).to.contain("set -euo pipefail");
+    expect(script).to.contain("ensure_line()");
+    expect(script).not.to.contain("ensure_packages()");
+    assertValidShellScript(script);
+  });
+
+  it("every helper passes shellcheck", () => {
+    const script = renderRemoteScript({
+      description: "all helpers",
+      stdinSecrets: ["TOKEN"],
+      body: [
+        `log starting`,
+        `ensure_dir ${work}/d 0755 root:root`,
+        `ensure_file ${work}/d/f 0640 root:root <<'EOF'\nhello\nEOF`,
+        `ensure_line ${work}/d/lines "one"`,
+        `write_secret_file ${work}/d/secret "$TOKEN"`,
+        `run_once ${work}/d/marker true`,
+        `command -v ensure_packages >/dev/null || die "missing"`,
+        `ensure_user nobody /nonexistent /usr/sbin/nologin`,
+      ].join("\n"),
+    });
+    assertValidShellScript(script);
+  });
+
+  it("is idempotent: the second run changes nothing", () => {
+    const script = renderRemoteScript({
+      description: "idempotence",
+      stdinSecrets: ["TOKEN"],
+      body: [
+        `ensure_dir ${work}/i 0750 root:root`,
+        `ensure_file ${work}/i/conf 0644 root:root <<'EOF'\nkey = value\nEOF`,
+        `ensure_line ${work}/i/list "line one"`,
+        `write_secret_file ${work}/i/token "$TOKEN"`,
+        `run_once ${work}/i/once.marker touch ${work}/i/ran`,
+      ].join("\n"),
+    });
+    const first = run(script, "s3cret\n");
+    expect(first.status, first.stderr).to.equal(0);
+    expect(first.stdout).to.contain("changed:");
+    const second = run(script, "s3cret\n");
+    expect(second.status, second.stderr).to.equal(0);
+    expect(second.stdout).to.equal("");
+    expect(fs.readFileSync(`${work}/i/token`, "utf8")).to.equal("s3cret");
+    expect((fs.statSync(`${work}/i/token`).mode & 0o777).toString(8)).to.equal("600");
+    expect(first.stdout + first.stderr + second.stdout + second.stderr).not.to.contain("s3cret");
+  });
+
+  it("fails fast on the first failing command", () => {
+    const r = run(renderRemoteScript({ description: "fails", body: "false\necho after" }));
+    expect(r.status).to.not.equal(0);
+    expect(r.stdout).not.to.contain("after");
+  });
+
+  it("demands every secret on standard input", () => {
+    const r = run(renderRemoteScript({ description: "needs secrets", stdinSecrets: ["A", "B"], body: 'test -n "$A$B"' }), "");
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.contain("expected A on standard input");
+  });
+
+  it("refuses set -x and bad secret names", () => {
+    expect(() => renderRemoteScript({ description: "x", body: "set -x\ntrue" })).to.throw('enables "set -x"');
+    expect(() => renderRemoteScript({ description: "x", stdinSecrets: ["a-b"], body: "true" })).to.throw('"a-b" is not a shell variable name');
+  });
+
+  it("quotes values for bash", () => {
+    const r = run(`printf '%s' ${shellQuote("it's $HOME `x`")}`);
+    expect(r.stdout).to.equal("it's $HOME `x`");
+  });
+});

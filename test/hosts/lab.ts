@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Ipv4Cidr, cidrContains, cidrContainsCidr, formatIpv4, isIpv4, nthHost, parseCidr } from "../../packages/components/src/network/cidr";
+import { AptProxy, aptProxyConfig, startAptProxy } from "./apt-proxy";
 import { Guest } from "./guest";
 import { processAlive, run, sleep, waitFor } from "./process";
 import { DEFAULT_STATE_ROOT, DEFAULT_WORK_ROOT, GuestRecord, LabRecord, processStartTime, writeRecord } from "./records";
@@ -39,6 +40,11 @@ export interface TestLabOptions {
 export interface NetworkOptions {
   /** A CIDR inside the lab's subnet; default: the first free /24. */
   cidr?: string;
+  /**
+   * Run a forward proxy for Debian's mirrors on the gateway (port 3142) and point guests' apt at
+   * it, so apt and cloud-init's `packages:` work in guests, which otherwise have no route out.
+   */
+  aptProxy?: boolean;
 }
 
 export interface TestNetwork {
@@ -48,6 +54,8 @@ export interface TestNetwork {
   /** The host's address on the bridge (first host of the CIDR); guests' default gateway. */
   gateway: string;
   prefixLength: number;
+  /** "http://<gateway>:3142" when the network has an apt proxy. */
+  aptProxy?: string;
 }
 
 export interface BindMount {
@@ -103,6 +111,7 @@ export function nocloudMetaData(instanceId: string, hostname: string): string {
 export class TestLab {
   private readonly guests = new Map<string, Guest>();
   private readonly networks: TestNetwork[] = [];
+  private readonly proxies: AptProxy[] = [];
   private nextHost = new Map<string, number>();
   private nextInterface = 0;
   /** Boot timings per guest name (for reports and benchmarks). */
@@ -171,6 +180,11 @@ export class TestLab {
     await run(["ip", "addr", "add", `${gateway}/${claimed.prefix}`, "dev", bridge]);
     await run(["ip", "link", "set", bridge, "up"]);
     const network: TestNetwork = { bridge, cidr: claimed.text, gateway, prefixLength: claimed.prefix };
+    if (options.aptProxy) {
+      const proxy = await startAptProxy(gateway);
+      this.proxies.push(proxy);
+      network.aptProxy = proxy.url;
+    }
     this.networks.push(network);
     return network;
   }
@@ -250,7 +264,7 @@ export class TestLab {
     };
     writeRecord(this.stateRoot, record);
     try {
-      const hostKey = await this.prepareRoot(record, options.rootfs, { hostname, ip, nocloud: options.nocloud, maskUnits: options.maskUnits ?? [] });
+      const hostKey = await this.prepareRoot(record, options.rootfs, { hostname, ip, nocloud: options.nocloud, maskUnits: options.maskUnits ?? [], aptProxy: options.network.aptProxy });
       await this.plugNetwork(record, index, options.network, address, gateway);
       const consoleLog = path.join(guestDir, "console.log");
       const guest = new Guest(options.name, hostname, ip, address, record.netns, boot, rootDir, hostKey, this.clientKey, record, this.stateRoot, consoleLog);
@@ -279,7 +293,7 @@ export class TestLab {
   private async prepareRoot(
     record: GuestRecord,
     rootfs: Rootfs,
-    settings: { hostname: string; ip: string; nocloud?: NoCloudSeed; maskUnits: string[] },
+    settings: { hostname: string; ip: string; nocloud?: NoCloudSeed; maskUnits: string[]; aptProxy?: string },
   ): Promise<string> {
     const upper = path.join(record.guestDir, "upper");
     const work = path.join(record.guestDir, "work");
@@ -329,6 +343,11 @@ export class TestLab {
       fs.rmSync(link, { force: true });
       fs.symlinkSync("/dev/null", link);
     }
+
+    // apt through the host's proxy (a file name cloud-init's apt module does not manage).
+    const aptProxyFile = root("etc/apt/apt.conf.d/00testhost-proxy");
+    if (settings.aptProxy) fs.writeFileSync(aptProxyFile, aptProxyConfig(settings.aptProxy));
+    else fs.rmSync(aptProxyFile, { force: true });
 
     // cloud-init: run the NoCloud seed when given, stay out of the way otherwise.
     if (fs.existsSync(root("usr/bin/cloud-init"))) {
@@ -411,7 +430,7 @@ export class TestLab {
     await run(["cp", "-a", "--reflink=auto", guest.rootDir, path.join(dir, "root")]);
     const root = (p: string) => path.join(dir, "root", p);
     fs.writeFileSync(root("etc/machine-id"), "");
-    for (const p of ["etc/ssh/testhost", "etc/ssh/sshd_config.d/00-testhost.conf", "var/lib/cloud/seed/nocloud", "etc/cloud/cloud.cfg.d/90-testhost.cfg", "etc/cloud/cloud-init.disabled", "etc/hostname"]) {
+    for (const p of ["etc/ssh/testhost", "etc/ssh/sshd_config.d/00-testhost.conf", "var/lib/cloud/seed/nocloud", "etc/cloud/cloud.cfg.d/90-testhost.cfg", "etc/cloud/cloud-init.disabled", "etc/hostname", "etc/apt/apt.conf.d/00testhost-proxy"]) {
       fs.rmSync(root(p), { recursive: true, force: true });
     }
     if (options.cloudInitClean) {
@@ -429,6 +448,7 @@ export class TestLab {
       await guest.cleanup().catch((e: Error) => errors.push(`${guest.name}: ${e.message}`));
       this.guests.delete(guest.name);
     }
+    for (const proxy of this.proxies.splice(0)) await proxy.close();
     await teardownLab(this.record, this.stateRoot).catch((e: Error) => errors.push(`lab: ${e.message}`));
     if (errors.length > 0) throw new Error(`TestLab cleanup had errors:\n${errors.join("\n")}`);
   }

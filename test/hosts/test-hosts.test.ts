@@ -13,6 +13,7 @@ import { TestLab, TestNetwork, nocloudMetaData } from "./lab";
 import { processAlive } from "./process";
 import { RemoteStep, runRemoteSteps, runTwice } from "./remote-runner";
 import { requireTestHosts } from "./requirements";
+import { reapLeftovers } from "./teardown";
 import { BUILD_ROOTFS_SCRIPT, CLOUD_GUEST_PACKAGES, Rootfs, buildRootfs, removeRootfs } from "./rootfs";
 
 describe("test hosts (real systemd-nspawn guests)", function () {
@@ -190,6 +191,55 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     expect((await d.exec("id -u alice")).exitCode).to.equal(0);
     expect((await d.exec("test -e /root/runcmd-ran && echo yes")).stdout).to.equal("yes\n");
     expect(d.hostKey).to.not.equal(c.hostKey);
+  });
+
+  it("gives guests Debian's mirrors through the network's apt proxy: cloud-init installs a package", async () => {
+    const proxied = await lab.network({ aptProxy: true });
+    expect(proxied.aptProxy).to.equal(`http://${proxied.gateway}:3142`);
+    const userData = ["#cloud-config", "packages:", "  - hello", ""].join("\n");
+    assertValidCloudConfig(userData);
+    const f = await lab.startGuest({ name: "f", rootfs, network: proxied, nocloud: { userData, metaData: nocloudMetaData("th-f-1", "f") } });
+    const result = await f.waitForCloudInit(600_000);
+    expect(result.errors, result.detail).to.deep.equal([]);
+    expect((await f.exec("hello")).stdout).to.equal("Hello, world!\n");
+    // Anything but Debian's mirrors is refused.
+    const refused = await f.exec(`exec 3<>/dev/tcp/${proxied.gateway}/3142; printf 'GET http://example.com/ HTTP/1.0\\r\\n\\r\\n' >&3; head -n 1 <&3`);
+    expect(refused.stdout).to.match(/^HTTP\/1.1 403/);
+    // Guests of different networks do not reach each other (the host does not forward).
+    const across = await f.exec(`timeout 3 bash -c 'exec 3<>/dev/tcp/${a.ip}/22' && echo reached || echo unreachable`);
+    expect(across.stdout.trim()).to.equal("unreachable");
+    await f.cleanup();
+  });
+
+  it("reaps what a crashed test process left behind, by recorded pid", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", `${__dirname}/fixtures/abandoned-lab.ts`, rootfs.dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let errors = "";
+    child.stderr.on("data", (d: Buffer) => (errors += d.toString()));
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (d: Buffer) => {
+        output += d.toString();
+        if (output.includes("\n")) resolve(output.split("\n")[0]);
+      });
+      child.on("exit", (code) => reject(new Error(`fixture exited ${code}: ${errors}`)));
+    });
+    const left = JSON.parse(line) as { labId: string; netns: string; nspawnPid: number; leaderPid: number; bridge: string; workDir: string };
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(processAlive(left.nspawnPid), "the orphan guest outlives its test process").to.equal(true);
+    expect(fs.existsSync(`/run/netns/${left.netns}`)).to.equal(true);
+
+    const report = await reapLeftovers("th");
+    expect(report.guests).to.deep.equal([`${left.labId}/orphan`]);
+    expect(report.labs).to.deep.equal([left.labId]);
+    expect(processAlive(left.nspawnPid)).to.equal(false);
+    expect(processAlive(left.leaderPid)).to.equal(false);
+    expect(fs.existsSync(`/run/netns/${left.netns}`)).to.equal(false);
+    expect(fs.existsSync(`/sys/class/net/${left.bridge}`)).to.equal(false);
+    expect(fs.existsSync(left.workDir)).to.equal(false);
+    // Our own, live lab was left alone.
+    expect((await a.exec("true")).exitCode).to.equal(0);
   });
 
   it("boots an sshd-only guest (no systemd) in under a few seconds", async () => {

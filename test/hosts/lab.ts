@@ -17,7 +17,7 @@ import { AptProxy, aptProxyConfig, startAptProxy } from "./apt-proxy";
 import { Guest } from "./guest";
 import { processAlive, run, sleep, waitFor } from "./process";
 import { DEFAULT_STATE_ROOT, DEFAULT_WORK_ROOT, GuestRecord, LabRecord, processStartTime, writeRecord } from "./records";
-import { Rootfs, capturedLayerDir, writeCapturedManifest, DEFAULT_CACHE_ROOT } from "./rootfs";
+import { Rootfs, capturedLayerDir, rootfsHas, writeCapturedManifest, DEFAULT_CACHE_ROOT } from "./rootfs";
 import { SshKeyPair, generateKeyPair } from "./ssh-keys";
 import { reapLeftovers, teardownGuest, teardownLab } from "./teardown";
 
@@ -236,8 +236,8 @@ export class TestLab {
     if (!lengthText || Number(lengthText) !== options.network.prefixLength || !isIpv4(ip) || !cidrContains(options.network.cidr, ip) || ip === options.network.gateway) {
       throw new Error(`startGuest ${options.name}: address "${address}" must be an address in ${options.network.cidr} with /${options.network.prefixLength}, other than the gateway ${options.network.gateway}`);
     }
-    if (!fs.existsSync(path.join(options.rootfs.dir, "usr/lib/systemd/systemd"))) throw new Error(`startGuest ${options.name}: ${options.rootfs.dir} is not a built rootfs`);
-    if (options.nocloud && !fs.existsSync(path.join(options.rootfs.dir, "usr/bin/cloud-init"))) {
+    if (!rootfsHas(options.rootfs, "usr/lib/systemd/systemd")) throw new Error(`startGuest ${options.name}: ${options.rootfs.dir} is not a built rootfs`);
+    if (options.nocloud && !rootfsHas(options.rootfs, "usr/bin/cloud-init")) {
       throw new Error(`startGuest ${options.name}: a NoCloud seed needs cloud-init in the rootfs; build it with packages: ["cloud-init"]`);
     }
     for (const bind of options.binds ?? []) {
@@ -300,12 +300,16 @@ export class TestLab {
     fs.mkdirSync(upper, { recursive: true });
     fs.mkdirSync(work, { recursive: true });
     fs.mkdirSync(record.rootDir, { recursive: true });
-    const mounted = await run(["mount", "-t", "overlay", "overlay", "-o", `lowerdir=${rootfs.dir},upperdir=${upper},workdir=${work}`, record.rootDir], { allowFailure: true });
-    if (mounted.exitCode === 0) {
+    const mounted = await mountOverlay(rootfs.layers, upper, work, record.rootDir);
+    if (mounted) {
       record.overlayMount = record.rootDir;
-    } else {
+      record.lowerDirs = rootfs.layers;
+      record.upperDir = upper;
+    } else if (rootfs.layers.length === 1) {
       fs.rmdirSync(record.rootDir);
       await run(["cp", "-a", "--reflink=auto", rootfs.dir, record.rootDir]);
+    } else {
+      throw new Error(`startGuest ${record.name}: overlayfs is unavailable, and ${rootfs.name} is a layered capture that needs it`);
     }
     writeRecord(this.stateRoot, record);
     const root = (p: string) => path.join(record.rootDir, p);
@@ -416,29 +420,61 @@ export class TestLab {
   }
 
   /**
-   * Copies a stopped guest's root into a new cached rootfs (e.g. "the baked image"). The copy
-   * forgets the guest's identity: machine-id emptied, the test-host files (host key, authorized
-   * key, NoCloud seed and its config) removed. `cloudInitClean` also clears cloud-init's state and
-   * logs, like `cloud-init clean --logs` before taking an image, so the next boot is a first boot.
+   * Turns a stopped guest's root into a new rootfs (e.g. "the baked image"). With overlayfs the
+   * capture is a layer: the guest's changes, hard-linked (instant; copied when hard links are not
+   * possible), stacked on the guest's own rootfs layers. The capture forgets the guest's identity:
+   * machine-id emptied, the test-host files (host key, authorized key, NoCloud seed and its
+   * config, apt proxy) removed. `cloudInitClean` also clears cloud-init's state and logs, like
+   * `cloud-init clean --logs` before taking an image, so the next boot is a first boot.
+   * The guest itself is not changed (edits replace files rather than writing into shared ones).
    */
   async captureRootfs(guest: Guest, options: { name: string; cloudInitClean?: boolean }): Promise<Rootfs> {
     if (guest.isRunning) throw new Error(`captureRootfs: guest ${guest.name} is running; stop() it first so its root is consistent`);
     if (!guest.rootMounted()) throw new Error(`captureRootfs: the root of guest ${guest.name} is gone (cleaned up?)`);
     const started = Date.now();
+    const record = guest.internalRecord;
     const { key, dir } = capturedLayerDir(this.cacheRoot, options.name);
     fs.mkdirSync(dir, { recursive: true });
-    await run(["cp", "-a", "--reflink=auto", guest.rootDir, path.join(dir, "root")]);
-    const root = (p: string) => path.join(dir, "root", p);
-    fs.writeFileSync(root("etc/machine-id"), "");
-    for (const p of ["etc/ssh/testhost", "etc/ssh/sshd_config.d/00-testhost.conf", "var/lib/cloud/seed/nocloud", "etc/cloud/cloud.cfg.d/90-testhost.cfg", "etc/cloud/cloud-init.disabled", "etc/hostname", "etc/apt/apt.conf.d/00testhost-proxy"]) {
-      fs.rmSync(root(p), { recursive: true, force: true });
+    let layers: string[] | undefined;
+    let root = path.join(dir, "root");
+    let mountedView: string | undefined;
+    if (record.upperDir && record.lowerDirs) {
+      const layer = path.join(dir, "layer");
+      const linked = await run(["cp", "-al", record.upperDir, layer], { allowFailure: true });
+      if (linked.exitCode !== 0) {
+        fs.rmSync(layer, { recursive: true, force: true });
+        await run(["cp", "-a", record.upperDir, layer]);
+      }
+      layers = [layer, ...record.lowerDirs];
+      // Edit through an overlay so that deletions of lower files become whiteouts in the layer.
+      fs.mkdirSync(path.join(dir, "work"));
+      fs.mkdirSync(root);
+      if (!(await mountOverlay(record.lowerDirs, layer, path.join(dir, "work"), root))) throw new Error(`captureRootfs: cannot mount an overlay to edit the capture`);
+      mountedView = root;
+    } else {
+      await run(["cp", "-a", "--reflink=auto", guest.rootDir, root]);
     }
-    if (options.cloudInitClean) {
-      for (const p of ["var/lib/cloud/instances", "var/lib/cloud/instance", "var/lib/cloud/data", "var/lib/cloud/sem", "var/log/cloud-init.log", "var/log/cloud-init-output.log"]) {
-        fs.rmSync(root(p), { recursive: true, force: true });
+    try {
+      const at = (p: string) => path.join(root, p);
+      fs.rmSync(at("etc/machine-id"), { force: true });
+      fs.writeFileSync(at("etc/machine-id"), "");
+      for (const p of ["etc/ssh/testhost", "etc/ssh/sshd_config.d/00-testhost.conf", "var/lib/cloud/seed/nocloud", "etc/cloud/cloud.cfg.d/90-testhost.cfg", "etc/cloud/cloud-init.disabled", "etc/hostname", "etc/apt/apt.conf.d/00testhost-proxy"]) {
+        fs.rmSync(at(p), { recursive: true, force: true });
+      }
+      if (options.cloudInitClean) {
+        for (const p of ["var/lib/cloud/instances", "var/lib/cloud/instance", "var/lib/cloud/data", "var/lib/cloud/sem", "var/log/cloud-init.log", "var/log/cloud-init-output.log"]) {
+          fs.rmSync(at(p), { recursive: true, force: true });
+        }
+      }
+    } finally {
+      if (mountedView) {
+        await run(["umount", mountedView]);
+        fs.rmSync(path.join(dir, "work"), { recursive: true, force: true });
+        fs.rmdirSync(mountedView);
       }
     }
-    return writeCapturedManifest(dir, options.name, key, guestRootfsSource(guest), (Date.now() - started) / 1000);
+    const source: Rootfs = { name: guest.name, key: "", dir: guest.rootDir, layers: [guest.rootDir], suite: "bookworm", packages: [], buildSeconds: 0, captured: false };
+    return writeCapturedManifest(dir, options.name, key, source, (Date.now() - started) / 1000, layers);
   }
 
   /** Stops and removes every guest and network of the lab. Safe to call twice; use in after(). */
@@ -470,8 +506,10 @@ export class TestLab {
   }
 }
 
-function guestRootfsSource(guest: Guest): Rootfs {
-  return { name: guest.name, key: "", dir: guest.rootDir, suite: "bookworm", packages: [], buildSeconds: 0, captured: false };
+/** Mounts an overlay (lower layers top first); false when overlayfs refuses (e.g. nested overlay). */
+async function mountOverlay(lowerDirs: string[], upper: string, work: string, target: string): Promise<boolean> {
+  const result = await run(["mount", "-t", "overlay", "overlay", "-o", `lowerdir=${lowerDirs.join(":")},upperdir=${upper},workdir=${work}`, target], { allowFailure: true });
+  return result.exitCode === 0;
 }
 
 /** True when the process is PID 1 of a PID namespace below ours ("NSpid: <host pid> 1"). */

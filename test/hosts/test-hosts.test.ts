@@ -181,7 +181,7 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     await c.stop();
     const image = await lab.captureRootfs(c, { name: "th-baked", cloudInitClean: true });
     captured.push(image);
-    expect(fs.existsSync(`${image.dir}/var/lib/cloud/instances`)).to.equal(false);
+    expect(image.layers.slice(1)).to.deep.equal(rootfs.layers);
     const second = ["#cloud-config", "write_files:", "  - path: /etc/th-personal", "    content: |", "      stage two", ""].join("\n");
     assertValidCloudConfig(second);
     const d = await lab.startGuest({ name: "d", rootfs: image, network: net, nocloud: { userData: second, metaData: nocloudMetaData("th-d-1", "d") } });
@@ -191,6 +191,11 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     expect((await d.exec("id -u alice")).exitCode).to.equal(0);
     expect((await d.exec("test -e /root/runcmd-ran && echo yes")).stdout).to.equal("yes\n");
     expect(d.hostKey).to.not.equal(c.hostKey);
+    // cloud-init saw a first boot in d: only d's instance, none of c's state.
+    expect((await d.exec("ls /var/lib/cloud/instances")).stdout.trim()).to.equal("th-d-1");
+    expect((await d.exec("cat /etc/machine-id")).stdout.trim()).to.match(/^[0-9a-f]{32}$/);
+    // c's root was not changed by the capture.
+    expect(c.readFile("/var/lib/cloud/seed/nocloud/meta-data")).to.contain("th-c-1");
   });
 
   it("gives guests Debian's mirrors through the network's apt proxy: cloud-init installs a package", async () => {

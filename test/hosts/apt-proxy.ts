@@ -77,6 +77,8 @@ export async function startAptProxy(listenAddress: string, port = 3142): Promise
     server.once("error", reject);
     server.listen(port, listenAddress, () => resolve());
   });
+  // A test that forgets cleanup() must not keep mocha alive forever because of the proxy.
+  server.unref();
   return {
     url: `http://${listenAddress}:${port}`,
     requests: () => count,

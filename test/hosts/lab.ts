@@ -403,7 +403,10 @@ export class TestLab {
     else args.push("--as-pid2", "--console=pipe", "--", "/bin/sh", "-c", "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e");
     const log = fs.openSync(consoleLog, "a");
     const { spawn } = await import("node:child_process");
-    const child = spawn("systemd-nspawn", args, { stdio: ["ignore", log, log], detached: false });
+    // The guest owns its network namespace, so let it write /proc/sys/net (ip_forward for NAT
+    // units, bridge sysctls); nspawn otherwise mounts all of /proc/sys read-only here.
+    const env = { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: "network" };
+    const child = spawn("systemd-nspawn", args, { stdio: ["ignore", log, log], detached: false, env });
     fs.closeSync(log);
     if (!child.pid) throw new Error(`systemd-nspawn did not start for ${record.name}`);
     child.unref();

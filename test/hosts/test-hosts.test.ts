@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { assertValidCloudConfig, assertValidShellScript } from "../harness/artifacts";
 import { renderRemoteScript } from "../../packages/components/src/scripts/remote-script";
-import { Guest } from "./guest";
+import { Guest, pinnedHostKeys } from "./guest";
 import { TestLab, TestNetwork, nocloudMetaData } from "./lab";
 import { processAlive } from "./process";
 import { RemoteStep, runRemoteSteps, runTwice } from "./remote-runner";
@@ -23,6 +23,7 @@ describe("test hosts (real systemd-nspawn guests)", function () {
   let net: TestNetwork;
   let a: Guest;
   let b: Guest;
+  const hostForwarding = fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim();
   const captured: Rootfs[] = [];
 
   before(async function () {
@@ -72,6 +73,15 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     } finally {
       wrong.dispose();
     }
+  });
+
+  it("lets a guest manage its own network namespace and hostname (what DevStack/Ganeti steps do)", async () => {
+    await b.exec("ip addr add 10.200.0.250/24 dev eth0 && ip link add br-th type bridge && ip link set br-th up");
+    expect((await b.exec("sysctl -w net.ipv4.ip_forward=1")).stdout.trim()).to.equal("net.ipv4.ip_forward = 1");
+    expect(fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(), "the host's own setting is untouched").to.equal(hostForwarding);
+    await b.exec("hostname b2.lab.test");
+    expect((await b.ssh("hostname; ip -br addr show eth0")).stdout).to.contain("b2.lab.test").and.to.contain("10.200.0.250/24");
+    await b.exec("hostname b && ip addr del 10.200.0.250/24 dev eth0 && ip link del br-th");
   });
 
   it("guests reach each other through the bridge", async () => {
@@ -139,8 +149,10 @@ describe("test hosts (real systemd-nspawn guests)", function () {
       body: `ensure_dir /etc/th-demo 0755 root:root\nensure_file /etc/th-demo/conf 0644 root:root <<'EOF'\nkey=value\nEOF`,
     });
     assertValidShellScript(script);
-    const steps = [step("conf-a", a, script), step("conf-b", b, script, ["conf-a"])];
-    const twice = await runTwice(steps);
+    // As a program would declare them: connection without a host key, pinned by the runner.
+    const unpinned = (s: RemoteStep): RemoteStep => ({ ...s, connection: { ...s.connection, hostKey: undefined } });
+    const steps = [unpinned(step("conf-a", a, script)), unpinned(step("conf-b", b, script, ["conf-a"]))];
+    const twice = await runTwice(steps, { hostKeys: pinnedHostKeys([a, b]) });
     expect(twice.first.results[0].changed).to.include("changed: wrote /etc/th-demo/conf");
     expect(twice.changedOnSecondRun).to.deep.equal({});
     expect(a.readFile("/etc/th-demo/conf")).to.equal("key=value\n");

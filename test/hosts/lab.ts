@@ -144,7 +144,7 @@ export class TestLab {
     if (subnet.prefix > 24) throw new Error(`TestLab subnet ${options.subnet} is smaller than a /24; give the area's whole block (e.g. 10.201.0.0/16)`);
     const stateRoot = options.stateRoot ?? DEFAULT_STATE_ROOT;
     if (options.reap ?? true) await reapLeftovers(options.prefix, { stateRoot });
-    const labId = randomBytes(2).toString("hex").slice(0, 3);
+    const labId = claimLabId(stateRoot, options.prefix);
     const workDir = path.join(options.workRoot ?? DEFAULT_WORK_ROOT, options.prefix, labId);
     fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
     const record: LabRecord = {
@@ -507,6 +507,30 @@ export class TestLab {
     if (fs.existsSync(this.workDir)) found.push(`dir ${this.workDir}`);
     return found;
   }
+}
+
+/**
+ * Picks a 3-hex-digit lab id that no other lab of the prefix uses (other test processes, e.g.
+ * other worktrees running the same suites, may be running right now): the lab record file is
+ * created exclusively, and ids whose names still exist as netns or links are skipped.
+ */
+function claimLabId(stateRoot: string, prefix: string): string {
+  const dir = path.join(stateRoot, prefix);
+  fs.mkdirSync(dir, { recursive: true });
+  const netns = fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : [];
+  const links = fs.existsSync("/sys/class/net") ? fs.readdirSync("/sys/class/net") : [];
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const labId = randomBytes(2).toString("hex").slice(0, 3);
+    const mark = `${prefix}${labId}`;
+    if (netns.some((n) => n.startsWith(mark)) || links.some((l) => l.startsWith(mark))) continue;
+    try {
+      fs.writeFileSync(path.join(dir, `lab-${labId}.json`), "{}\n", { flag: "wx" });
+      return labId;
+    } catch {
+      // taken by another lab; try another id
+    }
+  }
+  throw new Error(`no free lab id for prefix ${prefix}; run reapLeftovers("${prefix}")`);
 }
 
 /** Mounts an overlay (lower layers top first); false when overlayfs refuses (e.g. nested overlay). */

@@ -3,7 +3,7 @@
  * refusal of bad graphs before anything connects anywhere.
  */
 import { expect } from "chai";
-import { RecordedResource, stepsFromRecordedResources } from "./recorded-steps";
+import { RecordedResource, durationMs, stepsFromRecordedResources } from "./recorded-steps";
 import { RemoteStep, changedLines, runRemoteSteps } from "./remote-runner";
 
 const connection = { host: "10.200.9.9", port: 22, user: "root", privateKey: "KEY" };
@@ -79,6 +79,13 @@ describe("test hosts: steps from recorded resources", () => {
     expect(step.connection.privateKey).to.equal("PRIVATE");
     expect(step).to.include({ stdin: "pw\n", update: "echo update", delete: "echo delete" });
     expect(step.environment).to.deep.equal({ LANG: "C.UTF-8" });
+  });
+
+  it("takes the step timeout from customTimeouts.create", () => {
+    const c = { ...command("slow"), customTimeouts: { create: "1h30m" } };
+    expect(stepsFromRecordedResources([c])[0].timeoutMs).to.equal(90 * 60_000);
+    expect(durationMs("45s")).to.equal(45_000);
+    expect(() => durationMs("soon")).to.throw(/not a duration/);
   });
 
   it("names the resource when a connection or command input is unusable", () => {

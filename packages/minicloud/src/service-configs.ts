@@ -39,7 +39,7 @@ function serviceAuth(secrets: Secrets, user: string): Record<string, string> {
 }
 
 function authtoken(secrets: Secrets, user: string): Record<string, string> {
-  return { www_authenticate_uri: KEYSTONE_URL, ...serviceAuth(secrets, user), service_token_roles_required: "true" };
+  return { www_authenticate_uri: KEYSTONE_URL, ...serviceAuth(secrets, user) };
 }
 
 function state(ctx: ConfigContext, ...parts: string[]): string {

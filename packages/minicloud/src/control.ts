@@ -44,10 +44,14 @@ export function formatStatus(rows: ServiceStatus[]): string {
 export async function down(opts: { purge?: boolean; layout?: Layout; log?: (m: string) => void } = {}): Promise<void> {
   const layout = opts.layout ?? defaultLayout();
   const log = opts.log ?? ((m: string) => console.log(`[minicloud] ${m}`));
-  for (const spec of serviceSpecs(layout).reverse()) {
-    const result = await stopProcess(layout.runDir, spec.name);
-    if (result === "stopped") log(`${spec.name}: stopped`);
-  }
+  // OpenStack services first (all at once: each may take its grace period), then RabbitMQ
+  // and epmd, then MariaDB, so no service loses its database or broker while still running.
+  const infra = ["rabbitmq", "epmd", "mariadb"];
+  const stop = async (name: string) => {
+    if ((await stopProcess(layout.runDir, name)) === "stopped") log(`${name}: stopped`);
+  };
+  await Promise.all(serviceSpecs(layout).filter((s) => !infra.includes(s.name)).map((s) => stop(s.name)));
+  for (const name of infra) await stop(name);
   if (!opts.purge) {
     log("stopped; data kept (use 'down --purge' to remove it)");
     return;

@@ -54,16 +54,20 @@ export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promis
   const serviceProject = await ensureProject(s, "service", "OpenStack service users");
   const admin = await roleId(s, "admin");
   const service = await roleId(s, "service").catch(() => undefined);
-  for (const name of SERVICE_USERS) {
-    const password = secrets.service[name];
-    if (!password) throw new Error(`no password for service user ${name}`);
-    const uid = await ensureUser(s, name, password, serviceProject);
-    await grant(s, serviceProject, uid, admin);
-    if (service) await grant(s, serviceProject, uid, service);
-  }
+  // Independent objects are created side by side: Keystone runs two workers, and each call
+  // costs a bcrypt or a token validation.
+  const users = Promise.all(
+    SERVICE_USERS.map(async (name) => {
+      const password = secrets.service[name];
+      if (!password) throw new Error(`no password for service user ${name}`);
+      const uid = await ensureUser(s, name, password, serviceProject);
+      await grant(s, serviceProject, uid, admin);
+      if (service) await grant(s, serviceProject, uid, service);
+    }),
+  );
   const services = (await request(s, "GET", `${KS}/services`)).body.services as any[];
   const endpoints = (await request(s, "GET", `${KS}/endpoints`)).body.endpoints as any[];
-  for (const entry of CATALOG) {
+  await Promise.all(CATALOG.map(async (entry) => {
     let svc = services.find((x) => x.type === entry.type);
     if (!svc) {
       svc = (await request(s, "POST", `${KS}/services`, { body: { service: { name: entry.name, type: entry.type, enabled: true } } })).body.service;
@@ -80,7 +84,8 @@ export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promis
         });
       }
     }
-  }
+  }));
+  await users;
 }
 
 export interface ProjectIds {
@@ -91,13 +96,15 @@ export interface ProjectIds {
 export async function ensureTestProjects(s: Session, secrets: Secrets): Promise<ProjectIds> {
   const member = await roleId(s, "member");
   const ids: ProjectIds = {};
-  for (const name of PROJECT_USERS) {
-    const pid = await ensureProject(s, name, `minicloud test project ${name}`);
-    const password = secrets.users[name];
-    if (!password) throw new Error(`no password for user ${name}`);
-    const uid = await ensureUser(s, name, password, pid);
-    await grant(s, pid, uid, member);
-    ids[name] = pid;
-  }
+  await Promise.all(
+    PROJECT_USERS.map(async (name) => {
+      const pid = await ensureProject(s, name, `minicloud test project ${name}`);
+      const password = secrets.users[name];
+      if (!password) throw new Error(`no password for user ${name}`);
+      const uid = await ensureUser(s, name, password, pid);
+      await grant(s, pid, uid, member);
+      ids[name] = pid;
+    }),
+  );
   return ids;
 }

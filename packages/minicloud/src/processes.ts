@@ -13,6 +13,8 @@ export interface PidRecord {
   startTime: string;
   argv: string[];
   startedAt: string;
+  /** Hash of the configuration the process was started with; a different one means restart. */
+  configHash?: string;
 }
 
 export function processStartTime(pid: number): string | undefined {
@@ -59,6 +61,7 @@ export interface StartOptions {
   cwd?: string;
   runDir: string;
   logDir: string;
+  configHash?: string;
 }
 
 export function startProcess(opts: StartOptions): number {
@@ -79,7 +82,7 @@ export function startProcess(opts: StartOptions): number {
   child.unref();
   const startTime = processStartTime(pid);
   if (!startTime) throw new Error(`${opts.name}: exited immediately; see ${path.join(opts.logDir, opts.name + ".log")}`);
-  const rec: PidRecord = { pid, startTime, argv: opts.argv, startedAt: new Date().toISOString() };
+  const rec: PidRecord = { pid, startTime, argv: opts.argv, startedAt: new Date().toISOString(), configHash: opts.configHash };
   fs.writeFileSync(pidFile(opts.runDir, opts.name), JSON.stringify(rec) + "\n", { mode: 0o600 });
   return pid;
 }

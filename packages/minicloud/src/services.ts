@@ -17,6 +17,8 @@ export interface ServiceSpec {
   ready: Readiness;
   /** Seconds to wait for readiness before failing. */
   readyTimeout: number;
+  /** Files whose content the running process depends on (restart when they change). */
+  configFiles: string[];
 }
 
 function pythonMain(module: string, fn: string, prog: string, args: string[]): string[] {
@@ -78,12 +80,14 @@ export function serviceSpecs(layout: Layout): ServiceSpec[] {
       argv: ["/usr/sbin/mariadbd", ...mariadbArgs(layout)],
       ready: { kind: "tcp", port: PORTS.mariadb },
       readyTimeout: 60,
+      configFiles: [],
     },
     {
       name: "epmd",
       argv: ["/usr/bin/epmd", "-address", HOST, "-port", String(PORTS.epmd)],
       ready: { kind: "tcp", port: PORTS.epmd },
       readyTimeout: 10,
+      configFiles: [],
     },
     {
       name: "rabbitmq",
@@ -91,30 +95,35 @@ export function serviceSpecs(layout: Layout): ServiceSpec[] {
       env: rabbitEnv(layout),
       ready: { kind: "tcp", port: PORTS.rabbitmq },
       readyTimeout: 90,
+      configFiles: [c("rabbitmq", "rabbitmq.conf")],
     },
     {
       name: "keystone",
       argv: ["/usr/bin/uwsgi", "--ini", c("keystone", "uwsgi.ini")],
       ready: { kind: "http", url: `http://${HOST}:${PORTS.keystone}/v3` },
       readyTimeout: 60,
+      configFiles: [c("keystone", "uwsgi.ini"), c("keystone", "keystone.conf")],
     },
     {
       name: "glance-api",
       argv: pythonMain("glance.cmd.api", "main", "glance-api", ["--config-file", c("glance", "glance-api.conf")]),
       ready: { kind: "http", url: `http://${HOST}:${PORTS.glance}/versions` },
       readyTimeout: 60,
+      configFiles: [c("glance", "glance-api.conf")],
     },
     {
       name: "placement-api",
       argv: ["/usr/bin/uwsgi", "--ini", c("placement", "uwsgi.ini")],
       ready: { kind: "http", url: `http://${HOST}:${PORTS.placement}/` },
       readyTimeout: 60,
+      configFiles: [c("placement", "uwsgi.ini"), c("placement", "placement.conf")],
     },
     {
       name: "neutron-server",
       argv: pythonMain("neutron.cmd.eventlet.server", "main", "neutron-server", neutronArgs),
       ready: { kind: "http", url: `http://${HOST}:${PORTS.neutron}/` },
       readyTimeout: 90,
+      configFiles: [c("neutron", "neutron.conf"), c("neutron", "ml2_conf.ini")],
     },
     {
       name: "neutron-linuxbridge-agent",
@@ -126,15 +135,17 @@ export function serviceSpecs(layout: Layout): ServiceSpec[] {
       ]),
       ready: { kind: "none" },
       readyTimeout: 0,
+      configFiles: [c("neutron", "neutron.conf"), c("neutron", "linuxbridge_agent.ini")],
     },
     {
       name: "nova-api",
       argv: pythonMain("nova.cmd.api", "main", "nova-api", novaArgs),
       ready: { kind: "http", url: `http://${HOST}:${PORTS.nova}/` },
       readyTimeout: 90,
+      configFiles: [c("nova", "nova.conf")],
     },
-    { name: "nova-conductor", argv: pythonMain("nova.cmd.conductor", "main", "nova-conductor", novaArgs), ready: { kind: "none" }, readyTimeout: 0 },
-    { name: "nova-scheduler", argv: pythonMain("nova.cmd.scheduler", "main", "nova-scheduler", novaArgs), ready: { kind: "none" }, readyTimeout: 0 },
-    { name: "nova-compute", argv: pythonMain("nova.cmd.compute", "main", "nova-compute", novaArgs), ready: { kind: "none" }, readyTimeout: 0 },
+    { name: "nova-conductor", argv: pythonMain("nova.cmd.conductor", "main", "nova-conductor", novaArgs), ready: { kind: "none" }, readyTimeout: 0, configFiles: [c("nova", "nova.conf")] },
+    { name: "nova-scheduler", argv: pythonMain("nova.cmd.scheduler", "main", "nova-scheduler", novaArgs), ready: { kind: "none" }, readyTimeout: 0, configFiles: [c("nova", "nova.conf")] },
+    { name: "nova-compute", argv: pythonMain("nova.cmd.compute", "main", "nova-compute", novaArgs), ready: { kind: "none" }, readyTimeout: 0, configFiles: [c("nova", "nova.conf")] },
   ];
 }

@@ -3,6 +3,7 @@
  * Each step either checks the real state (process alive, API answering) or a marker written
  * after the step succeeded (database schema synced), so a second `up` only starts what died.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -12,7 +13,7 @@ import { commandSucceeds, run, runAsync } from "./exec";
 import { ensureServiceCatalog, ensureTestProjects } from "./identity";
 import { ensurePackages } from "./install";
 import { COMPUTE_HOST, defaultLayout, HOST, Layout, PORTS, PROVIDER_INTERFACE, PROVIDER_PEER, REGION } from "./layout";
-import { runningPid, startProcess, stopProcess } from "./processes";
+import { readPidRecord, runningPid, startProcess, stopProcess } from "./processes";
 import { authenticate, NOVA_MICROVERSION, request, Session } from "./rest";
 import { databaseUser, DATABASES, loadOrCreateSecrets, Secrets } from "./secrets";
 import * as cfg from "./service-configs";
@@ -163,9 +164,16 @@ function ensureProviderVeth(): boolean {
   return true;
 }
 
-async function ensureRunning(layout: Layout, spec: ServiceSpec, restart: boolean, log: (m: string) => void): Promise<void> {
+export function configHash(files: string[]): string {
+  const h = crypto.createHash("sha256");
+  for (const f of files) h.update(f).update("\0").update(fs.existsSync(f) ? fs.readFileSync(f) : "").update("\0");
+  return h.digest("hex");
+}
+
+async function ensureRunning(layout: Layout, spec: ServiceSpec, log: (m: string) => void): Promise<void> {
   let pid = runningPid(layout.runDir, spec.name);
-  if (pid !== undefined && restart) {
+  const hash = configHash(spec.configFiles);
+  if (pid !== undefined && readPidRecord(layout.runDir, spec.name)?.configHash !== hash) {
     log(`${spec.name}: configuration changed, restarting`);
     await stopProcess(layout.runDir, spec.name);
     pid = undefined;
@@ -175,7 +183,7 @@ async function ensureRunning(layout: Layout, spec: ServiceSpec, restart: boolean
     if (spec.ready.kind !== "none" && (await isReady(spec))) {
       throw new Error(`${spec.name}: something minicloud did not start already listens on its port; stop it first (check 'ss -ltnp')`);
     }
-    pid = startProcess({ name: spec.name, argv: spec.argv, env: spec.env, runDir: layout.runDir, logDir: layout.logDir });
+    pid = startProcess({ name: spec.name, argv: spec.argv, env: spec.env, runDir: layout.runDir, logDir: layout.logDir, configHash: hash });
     log(`${spec.name}: started (pid ${pid})`);
   }
   const deadline = Date.now() + spec.readyTimeout * 1000;
@@ -257,7 +265,6 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     if (!opts.skipInstall) ensurePackages(log);
   });
 
-  let changed = new Set<string>();
   let secrets!: Secrets;
   await timer.phase("host and configuration", async () => {
     for (const d of [layout.stateDir, layout.runDir, layout.configDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -267,7 +274,8 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     }
     fs.mkdirSync(path.join(layout.logDir, "rabbitmq"), { recursive: true });
     secrets = loadOrCreateSecrets(layout.stateDir);
-    changed = writeConfigs(layout, secrets);
+    const changed = writeConfigs(layout, secrets);
+    if (changed.size > 0) log(`configuration written for: ${[...changed].join(", ")}`);
     writeIfChanged(path.join(layout.stateDir, "rabbitmq", "enabled_plugins"), "[].\n");
     ensureProviderVeth();
   });
@@ -280,10 +288,10 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       run(["mariadb-install-db", "--no-defaults", `--datadir=${datadir}`, "--user=root", "--auth-root-authentication-method=socket", "--skip-test-db"]);
     }
     await Promise.all([
-      ensureRunning(layout, spec("mariadb"), false, log),
+      ensureRunning(layout, spec("mariadb"), log),
       (async () => {
-        await ensureRunning(layout, spec("epmd"), false, log);
-        await ensureRunning(layout, spec("rabbitmq"), changed.has("rabbitmq"), log);
+        await ensureRunning(layout, spec("epmd"), log);
+        await ensureRunning(layout, spec("rabbitmq"), log);
       })(),
     ]);
     // The socket appears a moment after the TCP port.
@@ -344,27 +352,28 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
         { OS_BOOTSTRAP_PASSWORD: secrets.admin },
       ),
     );
-    await ensureRunning(layout, spec("keystone"), changed.has("keystone"), log);
+    await ensureRunning(layout, spec("keystone"), log);
     admin = await waitFor("an admin token", 60, () => authenticate(adminAuth(secrets)));
     await once(layout, "keystone-catalog", () => ensureServiceCatalog(admin, secrets));
   });
 
-  await timer.phase("glance + placement + neutron", async () => {
+  // Nothing below needs another service to be up before it starts (they retry their
+  // connections), so start them all at once and wait for their APIs together.
+  await timer.phase("glance + placement + neutron + nova", async () => {
     await Promise.all([
-      ensureRunning(layout, spec("glance-api"), changed.has("glance-api"), log),
-      ensureRunning(layout, spec("placement-api"), changed.has("placement-api"), log),
+      ensureRunning(layout, spec("glance-api"), log),
+      ensureRunning(layout, spec("placement-api"), log),
       (async () => {
-        await ensureRunning(layout, spec("neutron-server"), changed.has("neutron-server"), log);
-        await ensureRunning(layout, spec("neutron-linuxbridge-agent"), changed.has("neutron-linuxbridge-agent"), log);
+        await ensureRunning(layout, spec("neutron-server"), log);
+        await ensureRunning(layout, spec("neutron-linuxbridge-agent"), log);
+      })(),
+      (async () => {
+        for (const name of ["nova-conductor", "nova-scheduler", "nova-compute", "nova-api"]) await ensureRunning(layout, spec(name), log);
       })(),
     ]);
   });
 
-  await timer.phase("nova", async () => {
-    for (const name of ["nova-conductor", "nova-scheduler", "nova-compute"]) {
-      await ensureRunning(layout, spec(name), changed.has(name), log);
-    }
-    await ensureRunning(layout, spec("nova-api"), changed.has("nova-api"), log);
+  await timer.phase("compute host and agent", async () => {
     // Compute is usable once it registered itself and is mapped into cell1.
     const nova = `http://${HOST}:${PORTS.nova}/v2.1`;
     const assertNovaAlive = () => {
@@ -396,11 +405,8 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   });
 
   await timer.phase("bootstrap", () => once(layout, "cloud-resources", async () => {
-    const projects = await ensureTestProjects(admin, secrets);
-    await ensureExternalNetwork(admin);
-    await ensureFlavors(admin);
-    await ensureImage(admin);
-    for (const id of Object.values(projects)) await ensureQuotas(admin, id);
+    const [projects] = await Promise.all([ensureTestProjects(admin, secrets), ensureExternalNetwork(admin), ensureFlavors(admin), ensureImage(admin)]);
+    await Promise.all(Object.values(projects).map((id) => ensureQuotas(admin, id)));
   }));
 
   const clouds = renderCloudsYaml(secrets);

@@ -31,11 +31,16 @@ export function defaultLayout(env: NodeJS.ProcessEnv = process.env): Layout {
 /** Everything listens on 127.0.0.1 only. */
 export const HOST = "127.0.0.1";
 
+/**
+ * MariaDB, epmd and RabbitMQ use non-standard ports: installing mariadb-server or
+ * rabbitmq-server on a machine without policy-rc.d may start the stock daemons on the standard
+ * ones, and other users of the machine may run their own.
+ */
 export const PORTS = {
-  mariadb: 3306,
-  epmd: 4369,
-  rabbitmq: 5672,
-  rabbitmqDist: 25672,
+  mariadb: 13306,
+  epmd: 14369,
+  rabbitmq: 15682,
+  rabbitmqDist: 15683,
   keystone: 5000,
   glance: 9292,
   placement: 8778,

@@ -164,15 +164,17 @@ function ensureProviderVeth(): boolean {
   return true;
 }
 
-export function configHash(files: string[]): string {
+/** Hash of a process's command line, environment and config files: what a restart would change. */
+export function configHash(files: string[], argv: string[] = [], env: Record<string, string> = {}): string {
   const h = crypto.createHash("sha256");
+  h.update(JSON.stringify([argv, env]));
   for (const f of files) h.update(f).update("\0").update(fs.existsSync(f) ? fs.readFileSync(f) : "").update("\0");
   return h.digest("hex");
 }
 
 async function ensureRunning(layout: Layout, spec: ServiceSpec, log: (m: string) => void): Promise<void> {
   let pid = runningPid(layout.runDir, spec.name);
-  const hash = configHash(spec.configFiles);
+  const hash = configHash(spec.configFiles, spec.argv, spec.env);
   if (pid !== undefined && readPidRecord(layout.runDir, spec.name)?.configHash !== hash) {
     log(`${spec.name}: configuration changed, restarting`);
     await stopProcess(layout.runDir, spec.name);
@@ -242,6 +244,15 @@ async function waitFor<T>(what: string, timeoutS: number, fn: () => Promise<T | 
   }
 }
 
+/**
+ * Nova stores each cell's database and broker URL in nova_api. As templates, Nova fills them
+ * from nova.conf at run time: no password lands in the database or on a command line, and a
+ * changed port or password needs no cell update.
+ */
+const CELL_DB_TEMPLATE = "{scheme}://{username}:{password}@{hostname}:{port}/{path}?{query}";
+const CELL0_DB_TEMPLATE = "{scheme}://{username}:{password}@{hostname}:{port}/{path}_cell0?{query}";
+const MQ_TEMPLATE = "{scheme}://{username}:{password}@{hostname}:{port}/{path}";
+
 export interface UpResult {
   seconds: number;
   phases: { phase: string; seconds: number }[];
@@ -280,20 +291,22 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     ensureProviderVeth();
   });
 
-  await timer.phase("mariadb + rabbitmq", async () => {
+  // RabbitMQ takes the longest to start and only the daemons need it: start it now, wait
+  // for it just before the daemons start, and do the database work meanwhile.
+  const rabbitReady = (async () => {
+    await ensureRunning(layout, spec("epmd"), log);
+    await ensureRunning(layout, spec("rabbitmq"), log);
+  })();
+  rabbitReady.catch(() => undefined); // awaited below; keep an early failure from being "unhandled"
+
+  await timer.phase("mariadb", async () => {
     const datadir = path.join(layout.stateDir, "mysql");
     if (!fs.existsSync(path.join(datadir, "mysql"))) {
       log("mariadb: initialising data directory");
       fs.rmSync(datadir, { recursive: true, force: true });
       run(["mariadb-install-db", "--no-defaults", `--datadir=${datadir}`, "--user=root", "--auth-root-authentication-method=socket", "--skip-test-db"]);
     }
-    await Promise.all([
-      ensureRunning(layout, spec("mariadb"), log),
-      (async () => {
-        await ensureRunning(layout, spec("epmd"), log);
-        await ensureRunning(layout, spec("rabbitmq"), log);
-      })(),
-    ]);
+    await ensureRunning(layout, spec("mariadb"), log);
     // The socket appears a moment after the TCP port.
     await waitFor("the MariaDB socket", 30, async () => (fs.existsSync(mariadbSocket(layout)) ? true : undefined));
     mysql(layout, databaseSql(secrets));
@@ -315,12 +328,24 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       ),
       once(layout, "nova-db", async () => {
         await manage(["nova-manage", ...novaConf, "api_db", "sync"]);
-        await manage(["nova-manage", ...novaConf, "cell_v2", "map_cell0"]);
+        await manage(["nova-manage", ...novaConf, "cell_v2", "map_cell0", "--database_connection", CELL0_DB_TEMPLATE]);
         const cells = await manage(["nova-manage", ...novaConf, "cell_v2", "list_cells"]);
-        if (!/\bcell1\b/.test(cells)) await manage(["nova-manage", ...novaConf, "cell_v2", "create_cell", "--name", "cell1"]);
+        if (!/\bcell1\b/.test(cells)) {
+          await manage(["nova-manage", ...novaConf, "cell_v2", "create_cell", "--name", "cell1", "--transport-url", MQ_TEMPLATE, "--database_connection", CELL_DB_TEMPLATE]);
+        }
         await manage(["nova-manage", ...novaConf, "db", "sync"]);
+        markDone(layout, "nova-cell-templates");
       }),
     ]);
+    // Installs from before the cell mappings were templates: point them at the templates.
+    await once(layout, "nova-cell-templates", async () => {
+      const cells = await manage(["nova-manage", ...novaConf, "cell_v2", "list_cells"]);
+      const cell1 = /\|\s*cell1\s*\|\s*([0-9a-f-]{36})\s*\|/.exec(cells)?.[1];
+      await manage(["nova-manage", ...novaConf, "cell_v2", "update_cell", "--cell_uuid", "00000000-0000-0000-0000-000000000000", "--database_connection", CELL0_DB_TEMPLATE, "--transport-url", "none:///"]);
+      if (cell1) {
+        await manage(["nova-manage", ...novaConf, "cell_v2", "update_cell", "--cell_uuid", cell1, "--transport-url", MQ_TEMPLATE, "--database_connection", CELL_DB_TEMPLATE]);
+      }
+    });
   });
 
   let admin!: Session;
@@ -359,6 +384,8 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
 
   // Nothing below needs another service to be up before it starts (they retry their
   // connections), so start them all at once and wait for their APIs together.
+  await timer.phase("rabbitmq", () => rabbitReady);
+
   await timer.phase("glance + placement + neutron + nova", async () => {
     await Promise.all([
       ensureRunning(layout, spec("glance-api"), log),

@@ -46,11 +46,11 @@ describe("minicloud configuration renderers", () => {
     expect(neutron.DEFAULT?.bind_host).to.equal("127.0.0.1");
     expect(glance.DEFAULT?.bind_host).to.equal("127.0.0.1");
     for (const conn of [nova.database?.connection, nova.api_database?.connection, neutron.database?.connection, glance.database?.connection]) {
-      expect(conn).to.match(/^mysql\+pymysql:\/\/\w+:[A-Za-z0-9]+@127\.0\.0\.1:3306\/\w+/);
+      expect(conn).to.match(/^mysql\+pymysql:\/\/\w+:[A-Za-z0-9]+@127\.0\.0\.1:13306\/\w+/);
     }
-    expect(nova.DEFAULT?.transport_url).to.equal(`rabbit://minicloud:${secrets.rabbit}@127.0.0.1:5672/`);
+    expect(nova.DEFAULT?.transport_url).to.equal(`rabbit://minicloud:${secrets.rabbit}@127.0.0.1:15682/`);
     expect(neutron.DEFAULT?.transport_url).to.equal(nova.DEFAULT?.transport_url);
-    expect(cfg.rabbitmqConf(secrets)).to.contain("listeners.tcp.default = 127.0.0.1:5672");
+    expect(cfg.rabbitmqConf(secrets)).to.contain("listeners.tcp.default = 127.0.0.1:15682");
     expect(cfg.uwsgiIni({ name: "k", port: 5000, wsgiFile: "/x", env: { A: "b" }, processes: 1 })).to.contain("http-socket = 127.0.0.1:5000").and.contain("env = A=b");
   });
 

@@ -97,7 +97,12 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     // Every child hangs under the component.
     const all = run.resources.filter((r) => r.urn !== component.urn);
     expect(all.length).to.be.greaterThan(30);
-    for (const r of all) expect(r.urn, r.name).to.contain("openstack-blueprints:index:TwoTierCalculatorTopology$");
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    for (const r of all) {
+      let ancestor = r.parent;
+      while (ancestor && ancestor !== component.urn) ancestor = byUrn.get(ancestor)?.parent ?? "";
+      expect(ancestor, `${r.name} descends from the component`).to.equal(component.urn);
+    }
 
     // Outputs.
     const topo = run.value!;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { defaultExistingCloud, installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
 import { TwoTierCalculatorTopology } from "../../src/calculator/two-tier-calculator-topology";
-import { netnsLabUnavailable, NetnsLab } from "./support/netns-lab";
+import { CLIENT_NAMESPACE, netnsLabUnavailable, NetnsLab } from "./support/netns-lab";
 import { LabTopology, topologyFromResources } from "./support/topology-from-resources";
 
 const harness = installMocks();
@@ -95,5 +95,54 @@ describe("TwoTierCalculatorTopology in real network namespaces", function () {
     execFileSync("ip", ["-n", frontendNs, "route", "add", "192.168.2.0/24", "via", "192.168.1.254"]);
     const fixed = await lab!.clientRequest("POST", `${publicUrl}/calculate`, { expression: "(4+5)*3-10/2" });
     expect(fixed.json).to.deep.equal({ result: 22 });
+  });
+});
+
+/**
+ * With serviceInternetEgress (the default), Net2 reaches the outside through RT2 → RT1: the
+ * RouterRoute resources the component records become routes in the router namespaces, and
+ * a service namespace fetches from an "internet" server on the external network.
+ */
+describe("TwoTierCalculatorTopology in real network namespaces: Net2 egress through RT2 → RT1", function () {
+  this.timeout(120000);
+  let lab: NetnsLab | undefined;
+  let topology: LabTopology;
+
+  before(async function () {
+    const missing = netnsLabUnavailable();
+    if (missing) {
+      if (process.env.BLUEPRINTS_CI === "1") throw new Error(`the netns lab cannot run on this CI machine: ${missing}`);
+      console.log(`    skipping the netns lab: ${missing}`);
+      this.skip();
+    }
+    harness.reset();
+    const run = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", {
+      imageName: "debian-12",
+      flavorName: "m1.small",
+      externalNetworkName: "public",
+      clientCidr: "172.24.4.0/24",
+    }));
+    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+    topology = topologyFromResources(run.resources, defaultExistingCloud());
+    lab = new NetnsLab(topology);
+    lab.up();
+  });
+
+  after(async () => {
+    if (lab) await lab.down();
+  });
+
+  it("a service reaches a server on the external network, seen there as RT1's gateway address", async () => {
+    expect(topology.routers.find((r) => r.name === "calc-rt2")!.routes).to.deep.equal([{ destinationCidr: "0.0.0.0/0", nextHop: "192.168.1.1" }]);
+    expect(topology.routers.find((r) => r.name === "calc-net1-router")!.routes).to.deep.equal([{ destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" }]);
+    const internet = await lab!.startIn(CLIENT_NAMESPACE, "internet", [process.execPath, "-e", `
+      const http = require("node:http");
+      const s = http.createServer((req, res) => res.end(JSON.stringify({ from: req.socket.remoteAddress })));
+      s.listen(8080, "${lab!.clientIp}", () => console.log("listening on http://${lab!.clientIp}:8080"));`]);
+    const sumNs = lab!.serverNamespace.get("calc-sum")!;
+    const answer = await lab!.clientRequest("GET", `${internet.url}/`, undefined, 5000, sumNs);
+    expect(answer.status, JSON.stringify(answer)).to.equal(200);
+    const rt1 = topology.routers.find((r) => r.name === "calc-net1-router")!;
+    expect(answer.json).to.deep.equal({ from: rt1.external!.ip });
   });
 });

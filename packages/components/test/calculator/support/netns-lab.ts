@@ -35,7 +35,6 @@ function sh(args: string[]): string {
   }
 }
 
-const inNs = (ns: string, args: string[]) => sh(["ip", "netns", "exec", ns, ...args]);
 
 export interface ClientAnswer { status: number; body: string; json: any; error?: string; }
 
@@ -98,7 +97,8 @@ export class NetnsLab {
     t.routers.forEach((router, i) => {
       const ns = this.addNamespace(`calc-rt${i}`);
       this.routerNamespace.set(router.name, ns);
-      inNs(ns, ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
+      // Per-namespace setting; written through /proc so procps (sysctl) is not needed.
+      this.run(["ip", "netns", "exec", ns, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"]);
       router.interfaces.forEach((itf, j) => this.plug(ns, `qr${j}`, itf.networkId, itf.ip));
       if (router.external) {
         this.plug(ns, "qg", router.external.networkId, router.external.ip);
@@ -140,6 +140,24 @@ export class NetnsLab {
       fs.writeFileSync(file, rules + "\n");
       this.run(["ip", "netns", "exec", ns, "nft", "-f", file]);
     }
+
+    // Neutron's default SNAT: whatever else leaves a router's gateway takes the router's
+    // external address (floating IPs above win: the first NAT rule that matches decides).
+    t.routers.forEach((router) => {
+      if (!router.external) return;
+      const ns = this.routerNamespace.get(router.name)!;
+      const file = path.join(this.tempDir, `snat-${ns}.nft`);
+      fs.writeFileSync(file, [
+        "table ip calc_snat {",
+        "  chain postrouting {",
+        "    type nat hook postrouting priority srcnat + 10; policy accept;",
+        `    oifname "qg" snat to ${router.external.ip}`,
+        "  }",
+        "}",
+        "",
+      ].join("\n"));
+      this.run(["ip", "netns", "exec", ns, "nft", "-f", file]);
+    });
 
     const external = t.networks.find((n) => t.routers.some((r) => r.external?.networkId === n.id));
     if (!external) throw new Error("the topology has no external network (no router with a gateway)");
@@ -183,7 +201,7 @@ export class NetnsLab {
   }
 
   /** One HTTP request from the client namespace (a Node one-liner, so no curl is needed). */
-  clientRequest(method: string, url: string, body?: unknown, timeoutMs = 15000): Promise<ClientAnswer> {
+  clientRequest(method: string, url: string, body?: unknown, timeoutMs = 15000, namespace = CLIENT_NAMESPACE): Promise<ClientAnswer> {
     const script = `
       const http = require("node:http");
       const [method, url, body] = process.argv.slice(1);
@@ -194,7 +212,7 @@ export class NetnsLab {
       req.on("timeout", () => req.destroy(new Error("client timeout")));
       req.on("error", (e) => console.log(JSON.stringify({ status: 0, body: "", error: e.code || e.message })));
       req.end(body || undefined);`;
-    const args = ["netns", "exec", CLIENT_NAMESPACE, process.execPath, "-e", script, method, url, body === undefined ? "" : JSON.stringify(body)];
+    const args = ["netns", "exec", namespace, process.execPath, "-e", script, method, url, body === undefined ? "" : JSON.stringify(body)];
     return new Promise((resolve, reject) => {
       execFile("ip", args, { encoding: "utf8", timeout: timeoutMs + 5000 }, (err, stdout, stderr) => {
         if (err) return reject(new Error(`client request failed: ${stderr || err.message}`));
@@ -203,6 +221,13 @@ export class NetnsLab {
         resolve(answer);
       });
     });
+  }
+
+  /** Starts any listening process in a namespace (stopped by `down`). */
+  async startIn(namespace: string, label: string, argv: string[]): Promise<RunningServer> {
+    const s = await startServer(label, ["ip", "netns", "exec", namespace, ...argv], 15000);
+    this.running.push(s);
+    return s;
   }
 
   /** Stops every process by pid, deletes every namespace (and with them all veths). */

@@ -4,10 +4,36 @@ import { execStartOfUnit, renderCalculatorUnit, renderCalculatorUserData } from 
 import { planTwoTierCalculator, poolsExcluding } from "../../src/calculator/two-tier-calculator-plan";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
 import { readBundle } from "@openstack-blueprints/calculator";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/**
+ * Checks a unit file with the real `systemd-analyze verify` (it parses every directive and
+ * reports unknown ones or bad values as warnings, which we treat as failures). systemd need
+ * not be running. It also checks that ExecStart's binary exists: where this machine's node is
+ * not /usr/bin/node, the copy under test points at this machine's node instead.
+ */
+function assertValidSystemdUnit(name: string, unit: string): void {
+  const found = spawnSync("sh", ["-c", "command -v systemd-analyze"]);
+  if (found.status !== 0) throw new Error("systemd-analyze is not installed; install it with: sudo apt-get install -y systemd");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "calc-unit-"));
+  try {
+    const text = fs.existsSync("/usr/bin/node") ? unit : unit.replace("ExecStart=/usr/bin/node ", `ExecStart=${process.execPath} `);
+    fs.writeFileSync(path.join(dir, name), text);
+    const result = spawnSync("systemd-analyze", ["verify", "--man=no", path.join(dir, name)], { encoding: "utf8" });
+    const report = `${result.stdout}${result.stderr}`.trim();
+    if (result.status !== 0 || report !== "") throw new Error(`${name} fails systemd-analyze verify:\n${report}\n--- unit ---\n${unit}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const C = "TwoTierCalculatorTopology t";
 
-describe("two-tier calculator planner", () => {
+describe("two-tier calculator planner", function () {
+  this.timeout(60000);
   it("plans the seed's topology by default, moving Net2's gateway off Sum's .1", () => {
     const plan = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24" });
     expect(plan.frontendSubnet).to.deep.equal({
@@ -42,6 +68,10 @@ describe("two-tier calculator planner", () => {
     expect(plan.serviceRules.map((r) => [r.port, r.remoteCidr])).to.deep.equal([
       [50001, "192.168.1.10/32"], [50002, "192.168.1.10/32"], [50003, "192.168.1.10/32"], [50004, "192.168.1.10/32"],
     ]);
+  });
+
+  it("systemd-analyze catches a broken unit (the check can fail)", () => {
+    expect(() => assertValidSystemdUnit("x.service", "[Service]\nExecStart=/bin/true\nRestart=sometimes\n")).to.throw("Failed to parse service restart specifier");
   });
 
   it("computes allocation pools around fixed addresses", () => {
@@ -94,6 +124,7 @@ describe("two-tier calculator planner", () => {
       expect(unit.content).to.equal(renderCalculatorUnit(server));
       expect(unit.content).to.contain("Restart=on-failure\n").and.contain("WantedBy=multi-user.target\n");
       expect(execStartOfUnit(unit.content)).to.deep.equal(server.execStart);
+      assertValidSystemdUnit(server.unitName, unit.content);
       expect(doc.runcmd).to.deep.equal([["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", server.unitName]]);
       expect(4 * Math.ceil(Buffer.byteLength(text) / 3)).to.be.below(65535 / 2);
     }

@@ -10,7 +10,7 @@ export interface LabNetwork { id: string; name: string; cidr: string; gatewayIp?
 export interface LabInterface { networkId: string; ip: string; }
 export interface LabRouter { name: string; interfaces: LabInterface[]; external?: LabInterface; routes: { destinationCidr: string; nextHop: string }[]; }
 export interface LabFile { path: string; content: string; }
-export interface LabServer { name: string; networkId: string; ip: string; files: LabFile[]; unitName: string; execStart: string[]; }
+export interface LabServer { name: string; networkId: string; ip: string; userData: string; files: LabFile[]; unitName: string; execStart: string[]; }
 export interface LabFloatingIp { address: string; fixedIp: string; routerName: string; }
 export interface LabTopology { networks: LabNetwork[]; routers: LabRouter[]; servers: LabServer[]; floatingIps: LabFloatingIp[]; }
 
@@ -68,7 +68,7 @@ export function topologyFromResources(resources: RecordedResource[], cloud: Exis
     const files = (doc.write_files ?? []).map((f) => ({ path: f.path, content: f.content }));
     const unit = files.find((f) => f.path.startsWith("/etc/systemd/system/") && f.path.endsWith(".service"));
     if (!unit) throw new Error(`${instance.name}'s user data writes no systemd unit`);
-    return { name: instance.name, networkId, ip, files, unitName: unit.path.split("/").pop()!, execStart: execStartOfUnit(unit.content) };
+    return { name: instance.name, networkId, ip, userData: instance.inputs.userData, files, unitName: unit.path.split("/").pop()!, execStart: execStartOfUnit(unit.content) };
   });
 
   const floatingIps: LabFloatingIp[] = of(T.floatingIpAssociate).map((assoc) => {

@@ -1,7 +1,7 @@
 // Planning for TwoTierCalculatorTopology: pure, so every refusal is tested without Pulumi and
 // the component refuses bad input before it creates anything. The plan is also what the real
 // network test builds with Linux namespaces (via the resources the component records).
-import { FRONTEND_DEFAULT_PORT, OPERATION_NAMES, OPERATIONS, OperationName } from "@openstack-blueprints/calculator";
+import { bundleFileName, DEFAULT_SERVICE_TIMEOUT_MS, FRONTEND_DEFAULT_PORT, OPERATION_NAMES, OPERATIONS, OperationName } from "@openstack-blueprints/calculator";
 import { cidrContains, cidrsOverlap, formatIpv4, hostRange, isIpv4, nthHost, parseCidr, parseIpv4 } from "../network/cidr";
 import { AllocationPoolSpec, HostRouteSpec, InvalidArgumentError } from "../network/private-network-plan";
 
@@ -86,7 +86,7 @@ export const NODE_BINARY = "/usr/bin/node";
 
 /** Bundle file of a role, as written by packages/calculator's bundler. */
 export function calculatorBundleFile(role: CalculatorServerRole): string {
-  return role === "frontend" ? "calculator-frontend.js" : `calculator-${role}.js`;
+  return bundleFileName(role);
 }
 
 /** The addresses of `cidr`'s hosts not in `excluded`, as contiguous allocation pools. */
@@ -172,8 +172,8 @@ export function planTwoTierCalculator(component: string, spec: TwoTierCalculator
   if (spec.clientCidr === undefined) {
     throw bad("clientCidr", undefined, "is required: the block allowed to reach the front end (e.g. your office's 203.0.113.0/24); 0.0.0.0/0 only if you mean the whole internet");
   }
-  const clientCidr = cidrField2(bad, "clientCidr", spec.clientCidr);
-  const sshClientCidr = spec.sshClientCidr === undefined ? undefined : cidrField2(bad, "sshClientCidr", spec.sshClientCidr);
+  const clientCidr = canonicalCidrField(bad, "clientCidr", spec.clientCidr);
+  const sshClientCidr = spec.sshClientCidr === undefined ? undefined : canonicalCidrField(bad, "sshClientCidr", spec.sshClientCidr);
   if (sshClientCidr === "0.0.0.0/0") throw bad("sshClientCidr", sshClientCidr, "opens SSH to the whole internet; give your admin network's block");
 
   const nodejsSource = spec.nodejsSource ?? "package";
@@ -189,7 +189,7 @@ export function planTwoTierCalculator(component: string, spec: TwoTierCalculator
   if (!/^\/[A-Za-z0-9._/-]+$/.test(installDir) || installDir.includes("..")) {
     throw bad("installDir", installDir, "is not an absolute path of letters, digits, '.', '_', '-' and '/'");
   }
-  const serviceTimeoutMs = spec.serviceTimeoutMs ?? 3000;
+  const serviceTimeoutMs = spec.serviceTimeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS;
   if (!Number.isInteger(serviceTimeoutMs) || serviceTimeoutMs < 1 || serviceTimeoutMs > 600000) {
     throw bad("serviceTimeoutMs", serviceTimeoutMs, "is not a whole number of milliseconds 1-600000");
   }
@@ -259,7 +259,7 @@ export function planTwoTierCalculator(component: string, spec: TwoTierCalculator
   };
 }
 
-function cidrField2(bad: (f: string, v: unknown, p: string) => Error, field: string, value: string): string {
+function canonicalCidrField(bad: (f: string, v: unknown, p: string) => Error, field: string, value: string): string {
   try {
     return parseCidr(value).text;
   } catch (e) {

@@ -39,6 +39,13 @@ function nodePidsIn(namespace: string, bundle: string): number[] {
  * runs `systemctl enable --now`; systemd starts node as a DynamicUser. A client computes
  * through the floating IP; a service killed by pid comes back (Restart=on-failure).
  * Node.js comes with the image here (nodejsSource "image"): the lab has no internet.
+ *
+ * Run it with `npm run -w packages/components lab:calculator-guests` (root). It is NOT part of
+ * `npm test`: on the shared development machine (load 10-18 on 2 cores, other helpers' nspawn
+ * guests running) about one run in three had one guest whose systemd kept cloud-config.service
+ * "running" after its cloud-init process had gone (no process left in the guest), so that
+ * guest never reached cloud-final; the user data itself was fine in every guest that got
+ * there. A flaky test would make CI red, so this stays an explicit lab run.
  */
 describe("TwoTierCalculatorTopology: user data booted by real cloud-init and systemd in nspawn guests", function () {
   this.timeout(900000);
@@ -46,6 +53,7 @@ describe("TwoTierCalculatorTopology: user data booted by real cloud-init and sys
   let topology: LabTopology;
   let publicUrl = "";
   const guests: BootedGuest[] = [];
+  const guestReports = () => guests.map((g) => `--- ${g.name} ---\n${g.report()}`).join("\n");
   const consoles = () => guests.map((g) => `--- ${g.name} console (tail) ---\n${g.console().slice(-3000)}`).join("\n");
 
   before(async function () {
@@ -84,10 +92,12 @@ describe("TwoTierCalculatorTopology: user data booted by real cloud-init and sys
 
   it("cloud-init installs and starts every service; the client computes through the floating IP", async () => {
     const started = Date.now();
-    const health = await until("all five services answering through the front end", 600000, async () => {
-      const answer = await lab!.clientRequest("GET", `${publicUrl}/healthz`, undefined, 5000).catch(() => undefined);
-      return answer?.status === 200 ? answer : undefined;
-    }, consoles);
+    let last = "";
+    const health = await until("all five services answering through the front end", Number(process.env.CALC_GUEST_DEADLINE_MS ?? 300000), async () => {
+      const answer = await lab!.clientRequest("GET", `${publicUrl}/healthz`, undefined, 5000).catch((e: Error) => ({ status: 0, body: e.message, json: undefined }));
+      last = `HTTP ${answer.status} ${answer.body}`;
+      return answer.status === 200 ? answer : undefined;
+    }, () => `last /healthz: ${last}\n${guestReports()}`);
     console.log(`      all services up ${Math.round((Date.now() - started) / 1000)} s after the guests started booting`);
     expect(health.json.status).to.equal("ok");
     const answer = await lab!.clientRequest("POST", `${publicUrl}/calculate`, { expression: "(4+5)*3-10/2" });

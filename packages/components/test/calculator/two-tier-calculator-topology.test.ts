@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
-import { installMocks, outputValue, T } from "../../../../test/harness/pulumi-mocks";
+import { defaultExistingCloud, installMocks, outputValue, T } from "../../../../test/harness/pulumi-mocks";
 import { execStartOfUnit } from "../../src/calculator/calculator-user-data";
 import { TwoTierCalculatorTopology, TwoTierCalculatorTopologyArgs } from "../../src/calculator/two-tier-calculator-topology";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
@@ -139,7 +139,6 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
   });
 
   it("honours custom CIDRs, addresses, ports, keypair and no egress", async () => {
-    harness.reset();
     const run = await harness.runProgram(() => new TwoTierCalculatorTopology("shop", {
       ...BASE,
       frontendCidr: "10.10.0.0/24",
@@ -151,13 +150,15 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
       serviceInternetEgress: false,
       nodejsSource: "image",
       sshClientCidr: "198.51.100.0/24",
-    }));
+      keyPairName: "ops",
+    }), { ...defaultExistingCloud(), keypairs: ["ops"] });
     expect(run.errors).to.deep.equal([]);
     expect(run.byType("openstack:networking/routerRoute:RouterRoute")).to.have.length(0);
     expect(run.byName("shop-net1-subnet").inputs.hostRoutes).to.deep.equal([{ destinationCidr: "10.20.0.0/24", nextHop: "10.10.0.254" }]);
     expect(run.byName("shop-net2-subnet").inputs.gatewayIp).to.equal("10.20.0.254");
     expect(run.byName("shop-mul-port").inputs.fixedIps[0].ipAddress).to.equal("10.20.0.13");
     expect(parseCloudConfig(run.byName("shop-sum").inputs.userData).packages).to.equal(undefined);
+    for (const role of ["frontend", "sum", "sub", "mul", "div"]) expect(run.byName(`shop-${role}`).inputs.keyPair).to.equal("ops");
     const frontendRules = run.byType(T.secGroupRule).filter((r) => r.inputs.securityGroupId === run.byName("shop-frontend-sg-group").id);
     expect(frontendRules.map((r) => [r.inputs.portRangeMin, r.inputs.remoteIpPrefix])).to.have.deep.members([[8080, "203.0.113.0/24"], [22, "198.51.100.0/24"]]);
     expect(await outputValue(run.value!.publicUrl)).to.match(/^http:\/\/172\.24\.4\.\d+:8080$/);

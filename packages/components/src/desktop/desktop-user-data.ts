@@ -20,7 +20,7 @@ import { linuxUserNameProblem } from "./employees";
 export const DESKTOP_SETUP_SCRIPT_PATH = "/usr/local/sbin/blueprints-desktop-setup";
 /** Default group of RDP users (sesman's TerminalServerUsers); Debian's xrdp names it tsusers too. */
 export const DEFAULT_RDP_GROUP = "tsusers";
-/** The packages every desktop gets; `extraPackages` come on top. */
+/** The packages every desktop gets; `extraPackages` come on top (see desktopPackages). */
 export const DESKTOP_BASE_PACKAGES: readonly string[] = ["xrdp", "xorgxrdp", "xfce4", "dbus-x11", "ssl-cert"];
 
 const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -33,6 +33,12 @@ export interface DesktopStackOptions {
   extraPackages?: string[];
   /** Install recommended packages too (default true: a fuller desktop; false: smaller, faster). */
   installRecommends?: boolean;
+  /**
+   * false when the image already has the desktop packages (a baked image, issue 10, or a guest
+   * without internet access): the document then installs nothing and needs no package mirror.
+   * Default true.
+   */
+  installPackages?: boolean;
   /** Seconds after which sesman ends a disconnected session (sesman DisconnectedTimeLimit); default: never. */
   disconnectedTimeLimitSeconds?: number;
   /** Seconds of idle time after which sesman disconnects a session (IdleTimeLimit); default: never. */
@@ -185,6 +191,11 @@ fi
   return renderRemoteScript({ description: "configure xrdp and xfce for thin-client desktops", body });
 }
 
+/** Every package the stack installs (what a baked image or a test root must contain). */
+export function desktopPackages(options: DesktopStackOptions = {}): string[] {
+  return [...new Set([...DESKTOP_BASE_PACKAGES, ...(options.extraPackages ?? [])])];
+}
+
 /** The desktop stack part of the user data: identical for every employee of a pool. */
 export function desktopStackCloudConfig(options: DesktopStackOptions = {}): CloudConfig {
   const group = checkRdpGroup(options.rdpGroup ?? DEFAULT_RDP_GROUP);
@@ -193,11 +204,12 @@ export function desktopStackCloudConfig(options: DesktopStackOptions = {}): Clou
     if (!DEBIAN_PACKAGE.test(name)) throw new Error(`extraPackages[${i}] "${name}" is not a Debian package name`);
   }
   const packages = [...new Set([...DESKTOP_BASE_PACKAGES, ...extra])];
+  const install = options.installPackages ?? true;
   return {
     groups: [group],
-    package_update: true,
-    packages,
-    ...(options.installRecommends === false ? { apt: { conf: 'APT::Install-Recommends "false";\n' } } : {}),
+    package_update: install ? true : undefined,
+    packages: install ? packages : undefined,
+    ...(install && options.installRecommends === false ? { apt: { conf: 'APT::Install-Recommends "false";\n' } } : {}),
     write_files: [
       { path: DESKTOP_SETUP_SCRIPT_PATH, content: desktopSetupScript(options), owner: "root:root", permissions: "0755" },
       { path: "/etc/polkit-1/rules.d/45-blueprints-colord.rules", content: colordPolkitRule(group), owner: "root:root", permissions: "0644" },

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
 import * as random from "@pulumi/random";
 import { PrivateNetwork } from "../network/private-network";
+import { planPrivateNetwork } from "../network/private-network-plan";
 import { SecurityProfile, SecurityRuleArgs } from "../network/security-profile";
 import { normalizeRules } from "../network/security-rules";
 import { isIpv4Cidr } from "../network/cidr";
@@ -86,6 +87,8 @@ export interface ThinClientDesktopPoolArgs {
 
   /** Extra packages on every desktop (e.g. libreoffice, gimp). */
   extraPackages?: string[];
+  /** The image already contains the desktop packages (baked): the user data installs nothing. */
+  imageHasDesktopPackages?: boolean;
   /** Install recommended packages (default true). */
   installRecommends?: boolean;
   /** Group of RDP users (sesman TerminalServerUsers); default "tsusers". */
@@ -173,6 +176,19 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       throw new Error(`${where}: give either networkId (an existing network) or networkCidr (a new PrivateNetwork), not ${args.networkId === undefined ? "neither" : "both"}`);
     }
     if (args.subnetId !== undefined && args.networkId === undefined) throw new Error(`${where}: subnetId goes with networkId`);
+    const networkArgs = args.networkCidr === undefined ? undefined : {
+      cidr: args.networkCidr,
+      externalNetworkName: args.externalNetworkName ?? "public",
+      // The desktops install their packages at first boot: they need the internet and DNS.
+      internetAccess: true,
+      dnsNameservers: args.dnsNameservers,
+    };
+    if (networkArgs) {
+      if (!args.dnsNameservers || args.dnsNameservers.length === 0) {
+        throw new Error(`${where}: dnsNameservers is needed with networkCidr: the desktops install packages at first boot and must resolve names (e.g. your site's resolvers, or 9.9.9.9)`);
+      }
+      planPrivateNetwork(`${where}: network`, { ...networkArgs, hasExternalNetwork: true, hasExistingRouter: false });
+    }
     if (!args.thinClientCidr || !isIpv4Cidr(args.thinClientCidr)) {
       throw new Error(`${where}: thinClientCidr "${args.thinClientCidr ?? ""}" must be the thin clients' IPv4 block, e.g. 192.168.10.0/24 (RDP is allowed only from there)`);
     }
@@ -187,7 +203,12 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       throw new Error(`${where}: passwordLength ${passwordLength} must be a whole number from 12 to 128`);
     }
     const rdpGroup = args.rdpGroup ?? DEFAULT_RDP_GROUP;
-    const stackOptions = { rdpGroup, extraPackages: args.extraPackages, installRecommends: args.installRecommends };
+    const stackOptions = {
+      rdpGroup,
+      extraPackages: args.extraPackages,
+      installRecommends: args.installRecommends,
+      installPackages: args.imageHasDesktopPackages !== true,
+    };
     const capacitySummary = checkCapacity(where, args, employees);
     const rules: SecurityRuleArgs[] = [
       { name: "rdp", protocol: "tcp", port: 3389, remoteCidr: args.thinClientCidr, allowFromAnywhere: args.allowRdpFromAnywhere, description: "RDP from the thin clients" },
@@ -204,12 +225,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     let networkId: pulumi.Input<string>;
     let subnetId: pulumi.Input<string> | undefined = args.subnetId;
     if (args.networkCidr !== undefined) {
-      network = new PrivateNetwork(`${name}-network`, {
-        cidr: args.networkCidr,
-        externalNetworkName: args.externalNetworkName ?? "public",
-        internetAccess: true,
-        dnsNameservers: args.dnsNameservers,
-      }, { parent: this });
+      network = new PrivateNetwork(`${name}-network`, networkArgs!, { parent: this });
       networkId = network.networkId;
       subnetId = network.subnetId;
     } else {

@@ -66,6 +66,15 @@ describe("desktop user data", () => {
     expect(() => new Function("polkit", rule!.content)).not.to.throw();
   });
 
+  it("installs nothing when the image already has the desktop (baked image, offline guest)", () => {
+    const baked = desktopStackCloudConfig({ installPackages: false, installRecommends: false });
+    expect(baked.packages).to.equal(undefined);
+    expect(baked.package_update).to.equal(undefined);
+    expect(baked.apt).to.equal(undefined);
+    expect(baked.runcmd).to.deep.equal([[DESKTOP_SETUP_SCRIPT_PATH]]);
+    assertValidCloudConfig(renderDesktopUserData({ installPackages: false }, { user: "bob", hashedPassword: HASH, hostname: "office-bob" }), "baked");
+  });
+
   it("installs without recommends only when asked", () => {
     expect(desktopStackCloudConfig({}).apt).to.equal(undefined);
     expect(desktopStackCloudConfig({ installRecommends: false }).apt).to.deep.equal({ conf: 'APT::Install-Recommends "false";\n' });

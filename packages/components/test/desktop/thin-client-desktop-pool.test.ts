@@ -211,6 +211,8 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       [{ computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, "missing: m1.desktop, m1.large"],
       [{ allocationRatios: "generous", computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, 'allocationRatios "generous"'],
       [{ passwordLength: 8 }, "passwordLength 8"],
+      [{ dnsNameservers: undefined }, "dnsNameservers is needed with networkCidr"],
+      [{ networkCidr: "10.201.10.5/24" }, "10.201.10.5/24"],
     ];
     for (const [overrides, message] of cases) {
       const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs(overrides)));

@@ -4,12 +4,17 @@
  * registered and milliseconds of program time (construction until every registration settled).
  * `hashMs` is the part spent computing SHA-512 crypt hashes (5000 rounds each, by design slow).
  * What this measures: the component and the Pulumi SDK's registration path, not a real engine.
+ * The SDK captures a stack trace for every output promise and every resource; under ts-node (how
+ * Pulumi runs TypeScript programs) each capture is source-mapped, which dominates the time.
+ * BENCH_SOURCE_MAPS=0 turns that mapping off to show the cost without it (field "sourceMaps").
  */
 import { installMocks } from "../test/harness/pulumi-mocks";
 import { ThinClientDesktopPool } from "../packages/components/src/desktop/thin-client-desktop-pool";
 import * as crypt from "../packages/components/src/desktop/sha512-crypt";
 
 async function main(): Promise<void> {
+  const sourceMaps = process.env.BENCH_SOURCE_MAPS !== "0";
+  if (!sourceMaps) Error.prepareStackTrace = undefined;
   const harness = installMocks();
   const sizes = (process.env.BENCH_SIZES ?? "48,200,1000").split(",").map(Number);
   // Count time spent hashing by wrapping the exported function the component calls.
@@ -40,7 +45,7 @@ async function main(): Promise<void> {
     if (run.thrown || run.errors.length > 0) throw run.thrown ?? run.errors[0];
     console.log(JSON.stringify({
       bench: "pool", desktops: size, resources: run.resources.length, ms: Math.round(ms), hashMs: Math.round(Number(hashNs) / 1e6),
-      msPerDesktop: Number((ms / size).toFixed(2)), rssMiB: Math.round(process.memoryUsage().rss / 1048576),
+      msPerDesktop: Number((ms / size).toFixed(2)), sourceMaps, rssMiB: Math.round(process.memoryUsage().rss / 1048576),
     }));
   }
 }

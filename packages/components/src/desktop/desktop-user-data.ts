@@ -172,7 +172,7 @@ fi
 marker=/var/lib/openstack-blueprints/snakeoil-host
 host=$(hostname)
 if [ "$(cat "$marker" 2>/dev/null || true)" != "$host" ]; then
-  make-ssl-cert generate-default-snakeoil --force-overwrite
+  DEBIAN_FRONTEND=noninteractive make-ssl-cert generate-default-snakeoil --force-overwrite
   mkdir -p "$(dirname "$marker")"
   printf '%s\\n' "$host" >"$marker"
   echo "changed: new snakeoil certificate for $host"
@@ -183,7 +183,13 @@ fi
 if [ -d /run/systemd/system ]; then
   if ! systemctl is-enabled --quiet xrdp; then systemctl enable --quiet xrdp; echo "changed: xrdp enabled"; fi
   if [ "$changed" = 1 ] || ! systemctl is-active --quiet xrdp; then
-    systemctl restart xrdp-sesman xrdp
+    # At first boot xrdp may still be starting (pid file, listening socket); one retry covers it.
+    if ! { systemctl restart xrdp-sesman && systemctl restart xrdp; }; then
+      log "xrdp did not restart; retrying in 3 s"
+      sleep 3
+      systemctl restart xrdp-sesman
+      systemctl restart xrdp
+    fi
     echo "changed: restarted xrdp-sesman and xrdp"
   fi
 fi

@@ -8,7 +8,7 @@
  * Pulumi runs TypeScript programs) each capture is source-mapped, which dominates the time.
  * BENCH_SOURCE_MAPS=0 turns that mapping off to show the cost without it (field "sourceMaps").
  */
-import { installMocks } from "../test/harness/pulumi-mocks";
+import { defaultExistingCloud, ExistingCloud, installMocks } from "../test/harness/pulumi-mocks";
 import { ThinClientDesktopPool } from "../packages/components/src/desktop/thin-client-desktop-pool";
 import * as crypt from "../packages/components/src/desktop/sha512-crypt";
 
@@ -28,6 +28,13 @@ async function main(): Promise<void> {
       hashNs += process.hrtime.bigint() - t;
     }
   };
+  // The default mock "public" network is a /24 (about 240 floating IPs, as Neutron would refuse more):
+  // give the mock cloud a larger external block so 1000 desktops can each have a floating IP.
+  const cloud: ExistingCloud = defaultExistingCloud();
+  cloud.networks = cloud.networks.map((n) => n.name !== "public" ? n : {
+    ...n,
+    subnets: [{ id: "subnet-public", name: "public-subnet", cidr: "10.201.128.0/20", gatewayIp: "10.201.128.1", pool: { start: "10.201.128.10", end: "10.201.143.250" } }],
+  });
   for (const size of sizes) {
     const employees = Array.from({ length: size }, (_, i) => ({ name: `user${String(i).padStart(4, "0")}` }));
     hashNs = 0n;
@@ -40,7 +47,7 @@ async function main(): Promise<void> {
       dnsNameservers: ["10.201.0.2"],
       floatingIpPool: "public",
       thinClientCidr: "192.168.50.0/24",
-    }));
+    }), cloud);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (run.thrown || run.errors.length > 0) throw run.thrown ?? run.errors[0];
     console.log(JSON.stringify({

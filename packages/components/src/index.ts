@@ -12,3 +12,4 @@ export * from "./config/zod-types";
 export * from "./calculator/two-tier-calculator-plan";
 export * from "./calculator/calculator-user-data";
 export * from "./calculator/two-tier-calculator-topology";
+export * from "./desktop";

@@ -145,3 +145,15 @@ export function renderRemoteScript(options: RemoteScriptOptions): string {
   lines.push(options.body.trim(), "");
   return lines.join("\n");
 }
+
+/**
+ * The command line to give @pulumi/command for a rendered script: the provider hands it to the
+ * remote user's login shell (often dash), so it re-executes the script with bash, as root —
+ * directly when the connection user is root, else through `sudo -n` (never prompting). The
+ * script is in bash's argv; that is fine because rendered scripts carry no secrets (those come on
+ * stdin, which passes through unchanged).
+ */
+export function asRootCommand(script: string): string {
+  if (script.length > 120_000) throw new Error(`asRootCommand: the script is ${script.length} bytes, over the 128 KiB argv limit of one argument`);
+  return `s=${shellQuote(script)}; if [ "$(id -u)" -eq 0 ]; then exec bash -c "$s"; else exec sudo -n bash -c "$s"; fi`;
+}

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderRemoteScript, shellQuote } from "../../src/scripts/remote-script";
+import { asRootCommand, renderRemoteScript, shellQuote } from "../../src/scripts/remote-script";
 import { assertValidShellScript } from "../../../../test/harness/artifacts";
 
 function run(script: string, stdin = ""): { status: number | null; stdout: string; stderr: string } {
@@ -88,5 +88,14 @@ describe("remote script builder", () => {
   it("quotes values for bash", () => {
     const r = run(`printf '%s' ${shellQuote("it's $HOME `x`")}`);
     expect(r.stdout).to.equal("it's $HOME `x`");
+  });
+
+  it("asRootCommand runs the script with bash from a POSIX login shell, stdin passing through", function () {
+    if (process.getuid?.() !== 0) this.skip();
+    const script = renderRemoteScript({ description: "as root", stdinSecrets: ["TOKEN"], body: 'printf "%s %s %s\\n" "$(id -u)" "${BASH_VERSION:+bash}" "${#TOKEN}"' });
+    const r = spawnSync("sh", ["-c", asRootCommand(script)], { input: "abc\n", encoding: "utf8" });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal("0 bash 3\n");
+    expect(asRootCommand(script)).not.to.contain("abc");
   });
 });

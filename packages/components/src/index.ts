@@ -9,3 +9,6 @@ export * from "./scripts/remote-script";
 export * from "./scripts/secret-stdin";
 export * from "./config/stack-config";
 export * from "./config/zod-types";
+export * from "./ganeti/ganeti-args";
+export * from "./ganeti/ganeti-plan";
+export * from "./ganeti/ganeti-drbd-cluster";

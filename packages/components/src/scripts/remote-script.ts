@@ -81,6 +81,31 @@ run_once() {
   "$@"
   mkdir -p "$(dirname "$marker")"; date -u +%Y-%m-%dT%H:%M:%SZ >"$marker"; echo "changed: ran $* (marker $marker)"
 }`,
+  ensure_block: `# ensure_block FILE NAME < CONTENT: keeps CONTENT between "# BEGIN NAME" and "# END NAME" in FILE,
+# replacing an older block and keeping every other line. Writes in place (the file may be a bind mount).
+ensure_block() {
+  local path=$1 name=$2 tmp
+  tmp=$(mktemp)
+  if [ -f "$path" ]; then
+    awk -v b="# BEGIN $name" -v e="# END $name" '$0 == b { skip = 1; next } $0 == e { skip = 0; next } !skip' "$path" >"$tmp"
+  fi
+  { printf '%s\\n' "# BEGIN $name"; cat; printf '%s\\n' "# END $name"; } >>"$tmp"
+  if [ -f "$path" ] && cmp -s "$tmp" "$path"; then rm -f "$tmp"; return 0; fi
+  mkdir -p "$(dirname "$path")"
+  cat "$tmp" >"$path"; rm -f "$tmp"
+  echo "changed: block $name in $path"
+}`,
+  assert_host_key: `# assert_host_key "TYPE BASE64": stops unless this host's SSH daemon owns the pinned public host key.
+# A guard against running on the wrong host (a re-used address, a stale DNS entry) before anything changes.
+assert_host_key() {
+  local want=$1 type blob file
+  type=\${want%% *}; blob=\${want#* }; blob=\${blob%% *}
+  for file in /etc/ssh/ssh_host_*_key.pub; do
+    [ -f "$file" ] || continue
+    if [ "$(awk '{ print $1 " " $2 }' "$file")" = "$type $blob" ]; then return 0; fi
+  done
+  die "the SSH host keys of $(hostname) do not include the pinned $type key; refusing to run on the wrong host"
+}`,
   write_secret_file: `# write_secret_file PATH VALUE [OWNER]: writes a secret to a 0600 file without it ever reaching argv or output.
 write_secret_file() {
   local path=$1 value=$2 owner=\${3:-root:root} tmp

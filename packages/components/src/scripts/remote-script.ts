@@ -95,12 +95,13 @@ ensure_block() {
   cat "$tmp" >"$path"; rm -f "$tmp"
   echo "changed: block $name in $path"
 }`,
-  assert_host_key: `# assert_host_key "TYPE BASE64": stops unless this host's SSH daemon owns the pinned public host key.
-# A guard against running on the wrong host (a re-used address, a stale DNS entry) before anything changes.
+  assert_host_key: `# assert_host_key "TYPE BASE64" [DIR]: stops unless this host's SSH daemon owns the pinned public host key
+# (DIR: where the host keys are, default /etc/ssh). A guard against running on the wrong host (a re-used
+# address, a stale DNS entry) before anything changes.
 assert_host_key() {
-  local want=$1 type blob file
+  local want=$1 dir=\${2:-/etc/ssh} type blob file
   type=\${want%% *}; blob=\${want#* }; blob=\${blob%% *}
-  for file in /etc/ssh/ssh_host_*_key.pub; do
+  for file in "$dir"/ssh_host_*_key.pub; do
     [ -f "$file" ] || continue
     if [ "$(awk '{ print $1 " " $2 }' "$file")" = "$type $blob" ]; then return 0; fi
   done

@@ -56,9 +56,9 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
   public readonly consolePorts: pulumi.Output<Record<string, number>>;
 
   constructor(name: string, args: GanetiDrbdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("openstack-blueprints:index:GanetiDrbdCluster", name, {}, opts);
-    // Validate everything before the first child exists.
+    // Validate everything before anything is registered, the component included.
     const plan = planGanetiCluster(name, args);
+    super("openstack-blueprints:index:GanetiDrbdCluster", name, {}, opts);
 
     const connectionOf = (node: PlannedNode): command.types.input.remote.ConnectionArgs => ({
       host: node.connection.host,

@@ -21,7 +21,7 @@ function guard(plan: GanetiClusterPlan, inst: PlannedInstance): string[] {
     `assert_host_key ${q(plan.master.hostKey)}`,
     `[ "$(cat /var/lib/ganeti/ssconf_master_node 2>/dev/null)" = ${q(plan.master.fqdn)} ] || die "${plan.master.fqdn} is not the master of ${plan.clusterName}"`,
     `field() { gnt-instance list --no-headers --separator='|' -o "$1" ${q(inst.name)}; }`,
-    `gnt-instance list --no-headers -o name | grep -qxF ${q(inst.name)} || die "instance ${inst.name} does not exist"`,
+    `grep -qxF ${q(inst.name)} <<<"$(gnt-instance list --no-headers -o name)" || die "instance ${inst.name} does not exist"`,
   ];
 }
 
@@ -48,7 +48,7 @@ export function renderInstanceAddScript(plan: GanetiClusterPlan, inst: PlannedIn
   const expected = `${inst.diskTemplate}|${inst.os}`;
   const body = [
     `assert_host_key ${q(plan.master.hostKey)}`,
-    `if gnt-instance list --no-headers -o name | grep -qxF ${name}; then`,
+    `if grep -qxF ${name} <<<"$(gnt-instance list --no-headers -o name)"; then`,
     `  actual=$(gnt-instance list --no-headers --separator='|' -o disk_template,os ${name})`,
     `  [ "$actual" = ${q(expected)} ] || die "instance ${inst.name} exists with template|os $actual, declared ${expected}; Ganeti cannot change these in place: rename the instance to create a new one"`,
     `  log "instance ${inst.name} exists"`,
@@ -65,7 +65,7 @@ export function renderInstanceRemoveScript(plan: GanetiClusterPlan, inst: Planne
   const name = q(inst.name);
   const body = [
     `assert_host_key ${q(plan.master.hostKey)}`,
-    `if [ -s /var/lib/ganeti/config.data ] && gnt-instance list --no-headers -o name 2>/dev/null | grep -qxF ${name}; then`,
+    `if [ -s /var/lib/ganeti/config.data ] && grep -qxF ${name} <<<"$(gnt-instance list --no-headers -o name 2>/dev/null)"; then`,
     `  timeout 1800 gnt-instance remove -f --shutdown-timeout=120 ${name} >&2`,
     `  echo "changed: removed instance ${inst.name}"`,
     `else`,

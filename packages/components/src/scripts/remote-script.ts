@@ -30,7 +30,7 @@ export const HELPERS: Readonly<Record<string, string>> = {
 ensure_packages() {
   local missing=() pkg
   for pkg in "$@"; do
-    dpkg-query -W -f='\${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    [ "$(dpkg-query -W -f='\${Status}' "$pkg" 2>/dev/null || true)" = 'install ok installed' ] || missing+=("$pkg")
   done
   if [ "\${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "\${missing[@]}" >/dev/null
@@ -95,13 +95,18 @@ ensure_block() {
   cat "$tmp" >"$path"; rm -f "$tmp"
   echo "changed: block $name in $path"
 }`,
-  assert_host_key: `# assert_host_key "TYPE BASE64" [DIR]: stops unless this host's SSH daemon owns the pinned public host key
-# (DIR: where the host keys are, default /etc/ssh). A guard against running on the wrong host (a re-used
-# address, a stale DNS entry) before anything changes.
+  assert_host_key: `# assert_host_key "TYPE BASE64" [DIR]: stops unless this host's SSH daemon owns the pinned public host key.
+# Looks at the keys sshd actually serves (sshd -T), or at DIR/ssh_host_*_key.pub when DIR is given. A guard
+# against running on the wrong host (a re-used address, a stale DNS entry) before anything changes.
 assert_host_key() {
-  local want=$1 dir=\${2:-/etc/ssh} type blob file
+  local want=$1 dir=\${2:-} type blob file files=()
   type=\${want%% *}; blob=\${want#* }; blob=\${blob%% *}
-  for file in "$dir"/ssh_host_*_key.pub; do
+  if [ -z "$dir" ]; then
+    mapfile -t files < <( (sshd -T 2>/dev/null || /usr/sbin/sshd -T 2>/dev/null || true) | awk '$1 == "hostkey" { print $2 ".pub" }')
+    dir=/etc/ssh
+  fi
+  [ "\${#files[@]}" -gt 0 ] || files=("$dir"/ssh_host_*_key.pub)
+  for file in "\${files[@]}"; do
     [ -f "$file" ] || continue
     if [ "$(awk '{ print $1 " " $2 }' "$file")" = "$type $blob" ]; then return 0; fi
   done

@@ -87,8 +87,8 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     expect(script).to.contain("ensure_line /root/.ssh/authorized_keys 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC9999");
     // The cluster key is read from standard input (base64, one line), never from argv.
     expect(script).to.contain(`IFS= read -r CLUSTER_SSH_PRIVATE_KEY_B64`);
-    expect(script).not.to.contain("ssh-keygen -q -t rsa"); // only the master makes the cluster's RSA host key
-    expect(renderNodePrepareScript(seed, seed.master)).to.contain("ssh-keygen -q -t rsa");
+    // sshd must serve the RSA host key Ganeti pins cluster-wide (the master's, copied on node add).
+    expect(script).to.contain('grep -qxF /etc/ssh/ssh_host_rsa_key <<<"$(served_host_keys)"');
   });
 
   it("the LVM filter edit puts the filter first in the devices section of an lvm.conf", () => {

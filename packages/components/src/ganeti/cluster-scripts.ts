@@ -46,6 +46,16 @@ export function renderClusterInitScript(plan: GanetiClusterPlan): string {
     `  ${q(plan.clusterName)} >&2`,
     `  echo "changed: initialised cluster ${plan.clusterName}"`,
     `fi`,
+    `# The master daemon activates the cluster address asynchronously and, seen on Ganeti 3.0.2, not`,
+    `# always: make sure it is up (gnt-cluster verify fails with ENODENET otherwise).`,
+    `for _ in $(seq 1 10); do`,
+    `  grep -qF ${q(` ${plan.clusterAddress}/`)} <<<"$(ip -o -4 address show dev ${q(plan.masterNetdev)})" && break`,
+    `  sleep 1`,
+    `done`,
+    `if ! grep -qF ${q(` ${plan.clusterAddress}/`)} <<<"$(ip -o -4 address show dev ${q(plan.masterNetdev)})"; then`,
+    `  timeout 120 gnt-cluster activate-master-ip >&2`,
+    `  echo "changed: activated the master IP ${plan.clusterAddress} on ${plan.masterNetdev}"`,
+    `fi`,
   ];
   return renderRemoteScript({ description: `ganeti: initialise cluster ${plan.clusterName} on ${plan.master.fqdn}`, body: body.join("\n") });
 }

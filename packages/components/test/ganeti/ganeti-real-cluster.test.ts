@@ -135,7 +135,7 @@ describe("GanetiDrbdCluster on a real two-node Ganeti 3.0 cluster (nspawn guests
     if (!report.ok) {
       // Diagnostics from the guests, so a failure here says what the nodes looked like.
       const state = await Promise.all(guests.map(async (g) => {
-        const r = await g.exec("ip -br addr; grep -ih 'master.ip\|master_ip' /var/log/ganeti/*.log 2>/dev/null | tail -n 12 || true", { allowFailure: true });
+        const r = await g.exec("ip -br addr; grep -ihE 'master.ip|master_ip' /var/log/ganeti/*.log 2>/dev/null | tail -n 12 || true", { allowFailure: true });
         return `--- ${g.hostname}\n${r.stdout}${r.stderr}`;
       }));
       throw new Error(`${phase} failed:\n${describeFailures(report)}\n${state.join("\n")}`);

@@ -135,7 +135,7 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     const script = cluster.renderNodeAddScript(seed, seed.nodes[2]);
     expect(script).to.contain("push_host_key_file /etc/ssh/ssh_host_rsa_key 600");
     expect(script).to.contain("-oHostKeyAlias=cluster.project.edu -oGlobalKnownHostsFile=/var/lib/ganeti/known_hosts");
-    expect(script).to.contain("if gnt-node list --no-headers -o name | grep -qxF 'node3.project.edu'; then");
+    expect(script).to.contain("if grep -qxF 'node3.project.edu' <<<\"$(gnt-node list --no-headers -o name)\"; then");
     expect(script).to.contain("gnt-node add --no-ssh-key-check 'node3.project.edu'");
     expect(cluster.renderNodeRemoveScript(seed, seed.nodes[2])).to.contain("gnt-node remove 'node3.project.edu'");
   });

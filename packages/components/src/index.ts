@@ -19,3 +19,6 @@ export * from "./devstack/devstack-scripts";
 export * from "./devstack/clouds-yaml";
 export * from "./devstack/devstack-plan";
 export * from "./devstack/devstack-host";
+export * from "./ganeti/ganeti-args";
+export * from "./ganeti/ganeti-plan";
+export * from "./ganeti/ganeti-drbd-cluster";

@@ -1,0 +1,35 @@
+// zod schemas for the values stack configs and specs carry, with messages that read well
+// after "<key>: <value> " (see formatConfigIssues).
+import { z } from "zod";
+import { isIpv4, parseCidr } from "../network/cidr";
+
+const reason = (e: unknown) => (e as Error).message.replace(/^"[^"]*" /, "");
+
+/** A canonical IPv4 CIDR such as "192.168.1.0/24". */
+export const ipv4Cidr = z.string().superRefine((value, ctx) => {
+  try {
+    parseCidr(value);
+  } catch (e) {
+    const text = reason(e);
+    ctx.addIssue({ code: "custom", message: text.startsWith("has host bits") ? text : "is not an IPv4 CIDR (e.g. 192.168.1.0/24)" });
+  }
+});
+
+/** A dotted-quad IPv4 address. */
+export const ipv4Address = z.string().refine(isIpv4, { message: "is not an IPv4 address (e.g. 192.168.1.10)" });
+
+/** A TCP/UDP port. */
+export const portNumber = z.number({ message: "is not a number" }).int({ message: "is not a whole number" })
+  .min(1, { message: "is not a port number 1-65535" }).max(65535, { message: "is not a port number 1-65535" });
+
+/** A Linux user name as `adduser` accepts by default (NAME_REGEX), at most 32 characters. */
+export const linuxUserName = z.string().regex(/^[a-z][-a-z0-9_]{0,31}$/, {
+  message: "is not a valid Linux user name (lowercase letter first, then lowercase letters, digits, - or _; at most 32)",
+});
+
+/** One of a fixed set of strings (Args use strings, not unions, for schema inference). */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.string().refine((v): v is T[number] => (values as readonly string[]).includes(v), {
+    message: `is not one of ${values.map((v) => JSON.stringify(v)).join(", ")}`,
+  });
+}

@@ -1,0 +1,169 @@
+import * as openstack from "@pulumi/openstack";
+import * as pulumi from "@pulumi/pulumi";
+import { planPrivateNetwork } from "./private-network-plan";
+
+export interface AllocationPoolArgs {
+  start: string;
+  end: string;
+}
+
+export interface HostRouteArgs {
+  /** Destination block, e.g. "192.168.2.0/24". */
+  destinationCidr: string;
+  /** Next hop on this subnet that DHCP hands to instances, e.g. the inner router's address. */
+  nextHop: string;
+}
+
+/**
+ * Arguments of PrivateNetwork. Address fields are plain strings, not Inputs: they are
+ * validated before anything is created, so a typo never leaves a half-made network.
+ */
+export interface PrivateNetworkArgs {
+  /** The subnet's block, e.g. "192.168.1.0/24" (canonical, /29 or larger). */
+  cidr: string;
+  /** Gateway address; default the first host of the block. */
+  gatewayIp?: string;
+  /** A subnet without gateway (isolated back-end networks). */
+  noGateway?: boolean;
+  /** DHCP on the subnet (default true): it delivers routes and nameservers to instances. */
+  enableDhcp?: boolean;
+  /** Ranges Neutron allocates addresses from; default the whole block minus the gateway. */
+  allocationPools?: AllocationPoolArgs[];
+  /** Resolvers handed out by DHCP. Required when internetAccess is true. */
+  dnsNameservers?: string[];
+  /** Static routes handed out by DHCP (option 121), e.g. to a second network behind a router. */
+  hostRoutes?: HostRouteArgs[];
+  /** Name of the external network for a router gateway, e.g. "public" (looked up). */
+  externalNetworkName?: string;
+  /** ID of the external network for a router gateway (instead of the name). */
+  externalNetworkId?: pulumi.Input<string>;
+  /** Create a router for this subnet; default true when an external network is given. */
+  createRouter?: boolean;
+  /** Attach the subnet to this existing router instead of creating one. */
+  existingRouterId?: pulumi.Input<string>;
+  /**
+   * Instances on this subnet must reach the internet: the component then refuses a
+   * configuration without a router with an external gateway, DHCP and nameservers.
+   */
+  internetAccess?: boolean;
+  /** Network MTU; default Neutron's. */
+  mtu?: number;
+  /** Port security on the network (default true, so security groups apply). */
+  portSecurityEnabled?: boolean;
+  /** Tags on the network, subnet and router. */
+  tags?: string[];
+  /** OpenStack name of the network; default the component's name. */
+  networkName?: string;
+}
+
+/**
+ * A tenant network ready for instances: network, subnet (gateway, DHCP, pools, DNS, host
+ * routes) and, when asked or implied, a router with an external gateway and the interface
+ * joining them. Depend on the component (`dependsOn: [net]`) to wait for all of it — a
+ * floating IP association needs the router interface to exist first.
+ */
+export class PrivateNetwork extends pulumi.ComponentResource {
+  public readonly networkId: pulumi.Output<string>;
+  public readonly subnetId: pulumi.Output<string>;
+  public readonly cidr: pulumi.Output<string>;
+  /** Empty string when the subnet has no gateway. */
+  public readonly gatewayIp: pulumi.Output<string>;
+  /** The router this subnet is attached to (created or existing); empty string when none. */
+  public readonly routerId: pulumi.Output<string>;
+  /** The interface joining the subnet to the router; empty string when none. */
+  public readonly routerInterfaceId: pulumi.Output<string>;
+  /** The router's address on the external network (SNAT source); empty string when none. */
+  public readonly externalGatewayIp: pulumi.Output<string>;
+  public readonly dnsNameservers: pulumi.Output<string[]>;
+
+  constructor(name: string, args: PrivateNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openstack-blueprints:index:PrivateNetwork", name, {}, opts);
+
+    if (args.externalNetworkName !== undefined && args.externalNetworkId !== undefined) {
+      throw new Error(`PrivateNetwork ${name}: externalNetworkName and externalNetworkId are both set; give one`);
+    }
+    const plan = planPrivateNetwork(`PrivateNetwork ${name}`, {
+      cidr: args.cidr,
+      gatewayIp: args.gatewayIp,
+      noGateway: args.noGateway,
+      enableDhcp: args.enableDhcp,
+      allocationPools: args.allocationPools,
+      dnsNameservers: args.dnsNameservers,
+      hostRoutes: args.hostRoutes,
+      hasExternalNetwork: args.externalNetworkName !== undefined || args.externalNetworkId !== undefined,
+      createRouter: args.createRouter,
+      hasExistingRouter: args.existingRouterId !== undefined,
+      internetAccess: args.internetAccess,
+      mtu: args.mtu,
+    });
+
+    const network = new openstack.networking.Network(`${name}-network`, {
+      name: args.networkName ?? name,
+      adminStateUp: true,
+      mtu: plan.mtu,
+      portSecurityEnabled: args.portSecurityEnabled ?? true,
+      tags: args.tags,
+    }, { parent: this });
+
+    const subnet = new openstack.networking.Subnet(`${name}-subnet`, {
+      name: `${args.networkName ?? name}-subnet`,
+      networkId: network.id,
+      cidr: plan.cidr,
+      ipVersion: 4,
+      gatewayIp: plan.gatewayIp,
+      noGateway: plan.gatewayIp === undefined ? true : undefined,
+      enableDhcp: plan.enableDhcp,
+      allocationPools: plan.allocationPools.length > 0 ? plan.allocationPools : undefined,
+      dnsNameservers: plan.dnsNameservers.length > 0 ? plan.dnsNameservers : undefined,
+      hostRoutes: plan.hostRoutes.length > 0 ? plan.hostRoutes : undefined,
+      tags: args.tags,
+    }, { parent: this });
+
+    let routerId: pulumi.Output<string> = pulumi.output("");
+    let routerInterfaceId: pulumi.Output<string> = pulumi.output("");
+    let externalGatewayIp: pulumi.Output<string> = pulumi.output("");
+
+    if (plan.createRouter) {
+      const externalNetworkId = args.externalNetworkName !== undefined
+        ? openstack.networking.getNetworkOutput({ name: args.externalNetworkName, external: true }, { parent: this }).id
+        : args.externalNetworkId;
+      const router = new openstack.networking.Router(`${name}-router`, {
+        name: `${args.networkName ?? name}-router`,
+        adminStateUp: true,
+        externalNetworkId,
+        tags: args.tags,
+      }, { parent: this });
+      routerId = router.id;
+      externalGatewayIp = router.externalFixedIps.apply((ips) => ips?.[0]?.ipAddress ?? "");
+    } else if (plan.attachToExistingRouter) {
+      routerId = pulumi.output(args.existingRouterId!);
+    }
+
+    if (plan.createRouter || plan.attachToExistingRouter) {
+      const routerInterface = new openstack.networking.RouterInterface(`${name}-router-interface`, {
+        routerId,
+        subnetId: subnet.id,
+      }, { parent: this });
+      routerInterfaceId = routerInterface.id;
+    }
+
+    this.networkId = network.id;
+    this.subnetId = subnet.id;
+    this.cidr = pulumi.output(plan.cidr);
+    this.gatewayIp = pulumi.output(plan.gatewayIp ?? "");
+    this.routerId = routerId;
+    this.routerInterfaceId = routerInterfaceId;
+    this.externalGatewayIp = externalGatewayIp;
+    this.dnsNameservers = pulumi.output(plan.dnsNameservers);
+    this.registerOutputs({
+      networkId: this.networkId,
+      subnetId: this.subnetId,
+      cidr: this.cidr,
+      gatewayIp: this.gatewayIp,
+      routerId: this.routerId,
+      routerInterfaceId: this.routerInterfaceId,
+      externalGatewayIp: this.externalGatewayIp,
+      dnsNameservers: this.dnsNameservers,
+    });
+  }
+}

@@ -1,0 +1,169 @@
+// Normalising SecurityProfile rule specs: pure, so the refusals and the de-duplication are
+// tested without Pulumi. A rule becomes exactly what Neutron stores (direction, ethertype,
+// protocol, port range, remote), plus a stable key that names its child resource.
+import { parseCidr } from "./cidr";
+import { InvalidArgumentError } from "./private-network-plan";
+
+/** A compact rule: `{ protocol: "tcp", port: 3389, remoteCidr: "10.0.0.0/24" }`. */
+export interface SecurityRuleSpec {
+  /** "ingress" (default) or "egress". */
+  direction?: string;
+  /** "tcp", "udp", "icmp" or "any". */
+  protocol: string;
+  /** One port (tcp/udp). */
+  port?: number;
+  /** First port of a range (tcp/udp); use with toPort. */
+  fromPort?: number;
+  /** Last port of a range (tcp/udp). */
+  toPort?: number;
+  /** ICMP type (e.g. 8 = echo request); default any. */
+  icmpType?: number;
+  /** ICMP code; needs icmpType. */
+  icmpCode?: number;
+  /** Source (ingress) or destination (egress) block. */
+  remoteCidr?: string;
+  /** True when the remote is another security group (its ID is passed separately). */
+  hasRemoteGroup?: boolean;
+  /** The remote is this profile's own group (members reach each other). */
+  remoteSelf?: boolean;
+  /** Needed for 0.0.0.0/0 on SSH, RDP or all ports: an explicit, reviewable opt-in. */
+  allowFromAnywhere?: boolean;
+  /** Stable name part for the rule's child resource; required with a remote group. */
+  name?: string;
+  description?: string;
+}
+
+export interface NormalizedRule {
+  /** Stable, unique within the profile; used in the child resource's name. */
+  key: string;
+  direction: "ingress" | "egress";
+  ethertype: "IPv4";
+  /** undefined = any protocol. */
+  protocol?: "tcp" | "udp" | "icmp";
+  portRangeMin?: number;
+  portRangeMax?: number;
+  remoteIpPrefix?: string;
+  remote: "cidr" | "group" | "self" | "any";
+  description?: string;
+  /** Index in the caller's list (to find the remote group ID). */
+  index: number;
+}
+
+/** Ports whose exposure to the whole internet is refused unless allowFromAnywhere is set. */
+export const SENSITIVE_PORTS: ReadonlyMap<number, string> = new Map([
+  [22, "SSH"],
+  [3389, "RDP"],
+  [5900, "VNC"],
+  [3306, "MySQL"],
+  [5432, "PostgreSQL"],
+]);
+
+const isPort = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 65535;
+
+/** Validates and normalises rules, dropping exact duplicates (Neutron refuses them with 409). */
+export function normalizeRules(component: string, rules: SecurityRuleSpec[]): NormalizedRule[] {
+  const out: NormalizedRule[] = [];
+  const seen = new Set<string>();
+  rules.forEach((rule, i) => {
+    const field = (f: string) => `rules[${i}].${f}`;
+    const bad = (f: string, value: unknown, problem: string) => new InvalidArgumentError(component, field(f), value, problem);
+
+    const direction = rule.direction ?? "ingress";
+    if (direction !== "ingress" && direction !== "egress") throw bad("direction", rule.direction, 'is not "ingress" or "egress"');
+
+    const protocolText = rule.protocol;
+    if (!["tcp", "udp", "icmp", "any"].includes(protocolText)) {
+      throw bad("protocol", protocolText, 'is not one of "tcp", "udp", "icmp", "any"');
+    }
+    const protocol = protocolText === "any" ? undefined : (protocolText as "tcp" | "udp" | "icmp");
+
+    let min: number | undefined;
+    let max: number | undefined;
+    if (protocol === "tcp" || protocol === "udp") {
+      if (rule.port !== undefined && (rule.fromPort !== undefined || rule.toPort !== undefined)) {
+        throw bad("port", rule.port, "is set together with fromPort/toPort; use one form");
+      }
+      if (rule.port !== undefined) {
+        if (!isPort(rule.port)) throw bad("port", rule.port, "is not a port number 1-65535");
+        min = max = rule.port;
+      } else if (rule.fromPort !== undefined || rule.toPort !== undefined) {
+        if (!isPort(rule.fromPort)) throw bad("fromPort", rule.fromPort, "is not a port number 1-65535");
+        if (!isPort(rule.toPort)) throw bad("toPort", rule.toPort, "is not a port number 1-65535");
+        if (rule.fromPort! > rule.toPort!) throw bad("fromPort", rule.fromPort, `is greater than toPort ${rule.toPort}`);
+        min = rule.fromPort;
+        max = rule.toPort;
+      }
+      if (rule.icmpType !== undefined || rule.icmpCode !== undefined) throw bad("icmpType", rule.icmpType, `applies to icmp, not ${protocol}`);
+    } else if (protocol === "icmp") {
+      if (rule.port !== undefined || rule.fromPort !== undefined || rule.toPort !== undefined) {
+        throw bad("port", rule.port ?? rule.fromPort, "applies to tcp/udp; for icmp use icmpType/icmpCode");
+      }
+      if (rule.icmpType !== undefined && !(Number.isInteger(rule.icmpType) && rule.icmpType >= 0 && rule.icmpType <= 255)) {
+        throw bad("icmpType", rule.icmpType, "is not an ICMP type 0-255");
+      }
+      if (rule.icmpCode !== undefined) {
+        if (rule.icmpType === undefined) throw bad("icmpCode", rule.icmpCode, "needs icmpType");
+        if (!(Number.isInteger(rule.icmpCode) && rule.icmpCode >= 0 && rule.icmpCode <= 255)) throw bad("icmpCode", rule.icmpCode, "is not an ICMP code 0-255");
+      }
+      // Neutron stores ICMP type/code in the port range fields.
+      min = rule.icmpType;
+      max = rule.icmpCode;
+    } else if (rule.port !== undefined || rule.fromPort !== undefined || rule.toPort !== undefined) {
+      throw bad("port", rule.port ?? rule.fromPort, 'needs protocol "tcp" or "udp"');
+    }
+
+    const remotes = [rule.remoteCidr !== undefined, rule.hasRemoteGroup === true, rule.remoteSelf === true].filter(Boolean).length;
+    if (remotes > 1) throw bad("remoteCidr", rule.remoteCidr, "is combined with a remote group; a rule has one remote");
+    let remoteIpPrefix: string | undefined;
+    let remote: NormalizedRule["remote"] = "any";
+    if (rule.remoteCidr !== undefined) {
+      try {
+        remoteIpPrefix = parseCidr(rule.remoteCidr).text;
+      } catch (e) {
+        throw bad("remoteCidr", rule.remoteCidr, (e as Error).message.replace(/^"[^"]*" /, ""));
+      }
+      remote = "cidr";
+    } else if (rule.hasRemoteGroup) {
+      remote = "group";
+      if (!rule.name) throw bad("name", rule.name, "is required with remoteGroupId, to give the rule a stable resource name");
+    } else if (rule.remoteSelf) {
+      remote = "self";
+    } else if (direction === "ingress") {
+      throw bad("remoteCidr", rule.remoteCidr,
+        "is missing: an ingress rule without remoteCidr or a remote group is open to the whole internet; give the clients' block (or remoteCidr: \"0.0.0.0/0\" with allowFromAnywhere: true)");
+    }
+
+    const world = remoteIpPrefix !== undefined && parseCidr(remoteIpPrefix).prefix === 0;
+    if (world && direction === "ingress" && !rule.allowFromAnywhere) {
+      const covers = (p: number) => min !== undefined && max !== undefined && min <= p && p <= max;
+      const sensitive = protocol === undefined || (protocol === "tcp" && (min === undefined || [...SENSITIVE_PORTS.keys()].some(covers)));
+      if (sensitive) {
+        const what = protocol === undefined ? "all protocols" : min === undefined ? "all TCP ports" :
+          [...SENSITIVE_PORTS.entries()].filter(([p]) => covers(p)).map(([p, n]) => `${n} (${p})`).join(", ");
+        throw bad("remoteCidr", rule.remoteCidr,
+          `opens ${what} to the whole internet; restrict it to your clients' block, or set allowFromAnywhere: true if that is really intended`);
+      }
+    }
+
+    const ports = protocol === "icmp"
+      ? (min === undefined ? "" : `-type${min}${max === undefined ? "" : `-code${max}`}`)
+      : (min === undefined ? "" : min === max ? `-${min}` : `-${min}-${max}`);
+    const remoteKey = remote === "cidr" ? remoteIpPrefix!.replace("/", "_") : remote === "group" ? `group-${rule.name}` : remote;
+    const key = `${direction === "ingress" ? "in" : "out"}-${protocol ?? "any"}${ports}-${remoteKey}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({
+      key,
+      direction,
+      ethertype: "IPv4",
+      protocol,
+      portRangeMin: min,
+      portRangeMax: protocol === "icmp" ? max : max,
+      remoteIpPrefix,
+      remote,
+      description: rule.description,
+      index: i,
+    });
+  });
+  return out;
+}

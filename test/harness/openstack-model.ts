@@ -1,0 +1,580 @@
+// An in-memory model of the OpenStack objects a Pulumi program creates, with the checks
+// Neutron and Nova make. The Pulumi mock (pulumi-mocks.ts) feeds every registered resource
+// through `create`, so a program that Neutron would refuse fails here too, with a
+// Neutron-like message, instead of passing a test that only records calls.
+import { createHash } from "node:crypto";
+import {
+  cidrContains,
+  cidrsOverlap,
+  defaultGateway,
+  formatIpv4,
+  hostRange,
+  isIpv4,
+  parseCidr,
+  parseIpv4,
+} from "../../packages/components/src/network/cidr";
+
+export const T = {
+  network: "openstack:networking/network:Network",
+  subnet: "openstack:networking/subnet:Subnet",
+  router: "openstack:networking/router:Router",
+  routerInterface: "openstack:networking/routerInterface:RouterInterface",
+  port: "openstack:networking/port:Port",
+  floatingIp: "openstack:networking/floatingIp:FloatingIp",
+  floatingIpAssociate: "openstack:networking/floatingIpAssociate:FloatingIpAssociate",
+  secGroup: "openstack:networking/secGroup:SecGroup",
+  secGroupRule: "openstack:networking/secGroupRule:SecGroupRule",
+  instance: "openstack:compute/instance:Instance",
+  keypair: "openstack:compute/keypair:Keypair",
+  flavor: "openstack:compute/flavor:Flavor",
+  image: "openstack:images/image:Image",
+  volume: "openstack:blockstorage/volume:Volume",
+  remoteCommand: "command:remote:Command",
+  localCommand: "command:local:Command",
+  randomPassword: "random:index/randomPassword:RandomPassword",
+  randomString: "random:index/randomString:RandomString",
+  randomId: "random:index/randomId:RandomId",
+} as const;
+
+/** Thrown for anything the real API would refuse; the message imitates the API's. */
+export class OpenStackApiError extends Error {
+  constructor(
+    public readonly service: string,
+    public readonly status: number,
+    message: string,
+  ) {
+    super(`${service} ${status}: ${message}`);
+    this.name = "OpenStackApiError";
+  }
+}
+
+const neutron = (status: number, message: string) => new OpenStackApiError("Neutron", status, message);
+const nova = (status: number, message: string) => new OpenStackApiError("Nova", status, message);
+
+interface NetworkObj { id: string; name: string; external: boolean; }
+interface SubnetObj {
+  id: string; name: string; networkId: string; cidr: string; gatewayIp?: string;
+  pools: { start: number; end: number }[]; allocated: Set<string>;
+}
+/** subnetIds maps each attached subnet to the router interface that attached it. */
+interface RouterObj { id: string; name: string; externalNetworkId?: string; subnetIds: Map<string, string>; }
+interface PortObj { id: string; name: string; networkId: string; fixedIps: { subnetId: string; ipAddress: string }[]; }
+interface SecGroupObj { id: string; name: string; ruleKeys: Map<string, string>; }
+interface FloatingIpObj { id: string; address: string; networkId: string; portId?: string; }
+
+export interface ExistingNetwork { id: string; name: string; external?: boolean; subnets?: { id: string; name?: string; cidr: string; gatewayIp?: string; pool?: { start: string; end: string } }[] }
+export interface ExistingFlavor { id: string; name: string; vcpus: number; ram: number; disk: number }
+export interface ExistingImage { id: string; name: string }
+export interface ExistingCloud {
+  networks: ExistingNetwork[];
+  flavors: ExistingFlavor[];
+  images: ExistingImage[];
+  keypairs: string[];
+  secGroups: { id: string; name: string }[];
+}
+
+/** What an existing cloud offers before the program runs: a public network, images, flavors. */
+export function defaultExistingCloud(): ExistingCloud {
+  return {
+    networks: [{
+      id: "net-public", name: "public", external: true,
+      subnets: [{ id: "subnet-public", name: "public-subnet", cidr: "172.24.4.0/24", gatewayIp: "172.24.4.1", pool: { start: "172.24.4.10", end: "172.24.4.250" } }],
+    }],
+    flavors: [
+      { id: "flavor-tiny", name: "m1.tiny", vcpus: 1, ram: 512, disk: 1 },
+      { id: "flavor-small", name: "m1.small", vcpus: 1, ram: 2048, disk: 20 },
+      { id: "flavor-medium", name: "m1.medium", vcpus: 2, ram: 4096, disk: 40 },
+      { id: "flavor-desktop", name: "m1.desktop", vcpus: 4, ram: 4096, disk: 40 },
+      { id: "flavor-large", name: "m1.large", vcpus: 4, ram: 8192, disk: 80 },
+    ],
+    images: [
+      { id: "image-debian-12", name: "debian-12" },
+      { id: "image-ubuntu-2404", name: "ubuntu-24.04" },
+    ],
+    keypairs: [],
+    secGroups: [{ id: "secgroup-default", name: "default" }],
+  };
+}
+
+/** Inputs arrive as plain JSON-ish values; these read them defensively. */
+type Inputs = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const arr = (v: unknown): Inputs[] => (Array.isArray(v) ? (v as Inputs[]) : []);
+
+export interface CreateContext {
+  type: string;
+  name: string;
+  inputs: Inputs;
+  /** URNs this resource depends on, transitively (explicit dependsOn and inputs). */
+  dependsOn: ReadonlySet<string>;
+  /** URN of each object ID created so far, to check dependencies by ID. */
+  urnOfId: (id: string) => string | undefined;
+}
+
+export class OpenStackModel {
+  private networks = new Map<string, NetworkObj>();
+  private subnets = new Map<string, SubnetObj>();
+  private routers = new Map<string, RouterObj>();
+  private ports = new Map<string, PortObj>();
+  private secGroups = new Map<string, SecGroupObj>();
+  private floatingIps = new Map<string, FloatingIpObj>();
+  private flavors = new Map<string, ExistingFlavor>();
+  private images = new Map<string, ExistingImage>();
+  private keypairs = new Set<string>();
+  private counter = 0;
+
+  constructor(public readonly existing: ExistingCloud = defaultExistingCloud()) {
+    for (const n of existing.networks) {
+      this.networks.set(n.id, { id: n.id, name: n.name, external: n.external ?? false });
+      for (const s of n.subnets ?? []) this.addSubnet(s.id, s.name ?? s.id, n.id, s.cidr, s.gatewayIp, s.pool ? [s.pool] : undefined);
+    }
+    for (const f of existing.flavors) this.flavors.set(f.id, f);
+    for (const i of existing.images) this.images.set(i.id, i);
+    for (const k of existing.keypairs) this.keypairs.add(k);
+    for (const g of existing.secGroups) this.secGroups.set(g.id, { id: g.id, name: g.name, ruleKeys: new Map() });
+  }
+
+  /** A readable, unique ID: `<kind>-<resource name>-<n>`, like a UUID but greppable in tests. */
+  private newId(kind: string, name: string): string {
+    this.counter += 1;
+    return `${kind}-${name}-${this.counter}`;
+  }
+
+  private addSubnet(id: string, name: string, networkId: string, cidr: string, gatewayIp: string | undefined, pools?: { start: string; end: string }[]): SubnetObj {
+    const range = hostRange(cidr);
+    const parsedPools = (pools && pools.length > 0)
+      ? pools.map((p) => ({ start: parseIpv4(p.start), end: parseIpv4(p.end) }))
+      : defaultPools(cidr, gatewayIp);
+    const subnet: SubnetObj = { id, name, networkId, cidr: parseCidr(cidr).text, gatewayIp, pools: parsedPools, allocated: new Set() };
+    if (gatewayIp) subnet.allocated.add(gatewayIp);
+    void range;
+    this.subnets.set(id, subnet);
+    return subnet;
+  }
+
+  // ---- lookups used by data-source calls -------------------------------------------------
+
+  findNetwork(args: { name?: string; networkId?: string; external?: boolean }): NetworkObj & { subnetIds: string[] } {
+    const match = [...this.networks.values()].filter((n) =>
+      (args.name === undefined || n.name === args.name) &&
+      (args.networkId === undefined || n.id === args.networkId) &&
+      (args.external === undefined || n.external === args.external));
+    if (match.length === 0) throw neutron(404, `No networks found matching ${JSON.stringify(args)}`);
+    if (match.length > 1) throw neutron(409, `More than one network found matching ${JSON.stringify(args)}`);
+    const n = match[0];
+    return { ...n, subnetIds: [...this.subnets.values()].filter((s) => s.networkId === n.id).map((s) => s.id) };
+  }
+
+  findFlavor(args: { name?: string; flavorId?: string }): ExistingFlavor {
+    const f = [...this.flavors.values()].find((x) => x.name === args.name || x.id === args.flavorId);
+    if (!f) throw nova(404, `Flavor ${args.name ?? args.flavorId} could not be found.`);
+    return f;
+  }
+
+  findImage(args: { name?: string }): ExistingImage {
+    const i = [...this.images.values()].find((x) => x.name === args.name);
+    if (!i) throw new OpenStackApiError("Glance", 404, `No image found with name ${args.name}`);
+    return i;
+  }
+
+  findSubnet(args: { subnetId?: string; name?: string }): SubnetObj {
+    const s = [...this.subnets.values()].find((x) => x.id === args.subnetId || x.name === args.name);
+    if (!s) throw neutron(404, `Subnet ${args.subnetId ?? args.name} could not be found.`);
+    return s;
+  }
+
+  // ---- resource creation -----------------------------------------------------------------
+
+  /** Creates the object a resource stands for and returns its ID and computed state. */
+  create(ctx: CreateContext): { id: string; state: Inputs } {
+    const { type, name, inputs } = ctx;
+    switch (type) {
+      case T.network: return this.createNetwork(name, inputs);
+      case T.subnet: return this.createSubnet(name, inputs);
+      case T.router: return this.createRouter(name, inputs);
+      case T.routerInterface: return this.createRouterInterface(name, inputs);
+      case T.port: return this.createPort(name, inputs);
+      case T.floatingIp: return this.createFloatingIp(ctx);
+      case T.floatingIpAssociate: return this.createFloatingIpAssociate(ctx);
+      case T.secGroup: return this.createSecGroup(name, inputs);
+      case T.secGroupRule: return this.createSecGroupRule(name, inputs);
+      case T.instance: return this.createInstance(name, inputs);
+      case T.keypair: return this.createKeypair(name, inputs);
+      case T.flavor: return this.createFlavor(name, inputs);
+      case T.image: return this.createImage(name, inputs);
+      case T.randomPassword:
+      case T.randomString: return { id: this.newId("random", name), state: { ...inputs, result: stableRandom(name, inputs) } };
+      case T.remoteCommand:
+      case T.localCommand: return { id: this.newId("command", name), state: { ...inputs, stdout: "", stderr: "" } };
+      default: return { id: this.newId(shortKind(type), name), state: { ...inputs } };
+    }
+  }
+
+  private createNetwork(name: string, inputs: Inputs) {
+    const id = this.newId("net", name);
+    this.networks.set(id, { id, name: str(inputs.name) ?? name, external: inputs.external === true });
+    return { id, state: { ...inputs, adminStateUp: inputs.adminStateUp ?? true, mtu: inputs.mtu ?? 1450 } };
+  }
+
+  private createSubnet(name: string, inputs: Inputs) {
+    const networkId = str(inputs.networkId);
+    if (!networkId || !this.networks.has(networkId)) throw neutron(404, `Network ${networkId} could not be found.`);
+    const cidrText = str(inputs.cidr);
+    if (!cidrText) throw neutron(400, "Invalid input for cidr: a subnet needs a CIDR.");
+    let cidr;
+    try { cidr = parseCidr(cidrText, { strict: false }); } catch (e) { throw neutron(400, `Invalid input for cidr. Reason: '${cidrText}' is not a valid IP subnet.`); }
+    if (cidr.text !== cidrText) throw neutron(400, `Invalid input for cidr. Reason: '${cidrText}' isn't a recommended CIDR, use '${cidr.text}'.`);
+    for (const other of this.subnets.values()) {
+      if (other.networkId === networkId && cidrsOverlap(other.cidr, cidr.text)) {
+        throw neutron(400, `Invalid input for operation: Requested subnet with cidr: ${cidr.text} for network: ${networkId} overlaps with another subnet.`);
+      }
+    }
+    const gatewayIp = inputs.noGateway === true ? undefined : (str(inputs.gatewayIp) ?? defaultGateway(cidr));
+    if (gatewayIp && !cidrContains(cidr, gatewayIp)) throw neutron(400, `Invalid input for operation: Gateway IP ${gatewayIp} is not in subnet ${cidr.text}.`);
+    const pools = arr(inputs.allocationPools).map((p) => ({ start: String(p.start), end: String(p.end) }));
+    for (const p of pools) {
+      if (!isIpv4(p.start) || !isIpv4(p.end) || !cidrContains(cidr, p.start) || !cidrContains(cidr, p.end) || parseIpv4(p.start) > parseIpv4(p.end)) {
+        throw neutron(400, `The allocation pool ${p.start}-${p.end} spans beyond the subnet cidr ${cidr.text}.`);
+      }
+      if (gatewayIp && parseIpv4(p.start) <= parseIpv4(gatewayIp) && parseIpv4(gatewayIp) <= parseIpv4(p.end)) {
+        throw neutron(409, `Gateway ip ${gatewayIp} conflicts with allocation pool ${p.start}-${p.end}.`);
+      }
+    }
+    for (const r of arr(inputs.hostRoutes)) {
+      const dest = String(r.destinationCidr);
+      const nextHop = String(r.nextHop);
+      try { parseCidr(dest); } catch { throw neutron(400, `Invalid input for host_routes: '${dest}' is not a valid IP subnet.`); }
+      if (!cidrContains(cidr, nextHop)) throw neutron(400, `Invalid input for host_routes: nexthop ${nextHop} is not on subnet ${cidr.text}.`);
+    }
+    const id = this.newId("subnet", name);
+    const subnet = this.addSubnet(id, str(inputs.name) ?? name, networkId, cidr.text, gatewayIp, pools.length ? pools : undefined);
+    return {
+      id,
+      state: {
+        ...inputs,
+        gatewayIp: gatewayIp ?? "",
+        enableDhcp: inputs.enableDhcp ?? true,
+        allocationPools: subnet.pools.map((p) => ({ start: formatIpv4(p.start), end: formatIpv4(p.end) })),
+        ipVersion: inputs.ipVersion ?? 4,
+      },
+    };
+  }
+
+  private createRouter(name: string, inputs: Inputs) {
+    const externalNetworkId = str(inputs.externalNetworkId);
+    const state: Inputs = { ...inputs, adminStateUp: inputs.adminStateUp ?? true };
+    if (externalNetworkId) {
+      const net = this.networks.get(externalNetworkId);
+      if (!net) throw neutron(404, `Network ${externalNetworkId} could not be found.`);
+      if (!net.external) throw neutron(400, `Bad router request: Network ${externalNetworkId} is not an external network.`);
+      const extSubnet = [...this.subnets.values()].find((s) => s.networkId === externalNetworkId);
+      if (extSubnet) state.externalFixedIps = [{ subnetId: extSubnet.id, ipAddress: this.allocate(extSubnet) }];
+    }
+    const id = this.newId("router", name);
+    this.routers.set(id, { id, name: str(inputs.name) ?? name, externalNetworkId, subnetIds: new Map() });
+    return { id, state };
+  }
+
+  private createRouterInterface(name: string, inputs: Inputs) {
+    const routerId = str(inputs.routerId);
+    const router = routerId ? this.routers.get(routerId) : undefined;
+    if (!router) throw neutron(404, `Router ${routerId} could not be found.`);
+    let subnet: SubnetObj | undefined;
+    const portId = str(inputs.portId);
+    const subnetId = str(inputs.subnetId);
+    if (portId) {
+      const port = this.ports.get(portId);
+      if (!port) throw neutron(404, `Port ${portId} could not be found.`);
+      subnet = this.subnets.get(port.fixedIps[0]?.subnetId ?? "");
+      if (!subnet) throw neutron(400, `Bad router request: Port ${portId} has no fixed IP.`);
+    } else {
+      subnet = subnetId ? this.subnets.get(subnetId) : undefined;
+      if (!subnet) throw neutron(404, `Subnet ${subnetId} could not be found.`);
+      if (!subnet.gatewayIp) throw neutron(400, `Bad router request: Subnet ${subnet.id} does not have a gateway IP.`);
+    }
+    if (router.subnetIds.has(subnet.id)) {
+      throw neutron(400, `Bad router request: Router already has a port on subnet ${subnet.id}.`);
+    }
+    for (const otherId of router.subnetIds.keys()) {
+      const other = this.subnets.get(otherId)!;
+      if (cidrsOverlap(other.cidr, subnet.cidr)) {
+        throw neutron(400, `Bad router request: Cidr ${subnet.cidr} of subnet ${subnet.id} overlaps with cidr ${other.cidr} of subnet ${other.id}.`);
+      }
+    }
+    const id = this.newId("ri", name);
+    router.subnetIds.set(subnet.id, id);
+    return { id, state: { ...inputs, subnetId: subnet.id, portId: portId ?? this.newId("port-ri", name) } };
+  }
+
+  private allocate(subnet: SubnetObj, wanted?: string): string {
+    if (wanted) {
+      if (!isIpv4(wanted) || !cidrContains(subnet.cidr, wanted)) {
+        throw neutron(400, `IP address ${wanted} is not a valid IP for the specified subnet ${subnet.id} (${subnet.cidr}).`);
+      }
+      if (wanted === subnet.gatewayIp) {
+        throw neutron(409, `IP address ${wanted} already allocated in subnet ${subnet.id}: it is the subnet's gateway.`);
+      }
+      const range = hostRange(subnet.cidr);
+      if (wanted === formatIpv4(parseCidr(subnet.cidr).network) && range.count > 2) {
+        throw neutron(400, `IP address ${wanted} is the network address of subnet ${subnet.cidr}.`);
+      }
+      if (subnet.allocated.has(wanted)) throw neutron(409, `IP address ${wanted} already allocated in subnet ${subnet.id}.`);
+      subnet.allocated.add(wanted);
+      return wanted;
+    }
+    for (const pool of subnet.pools) {
+      for (let a = pool.start; a <= pool.end; a++) {
+        const ip = formatIpv4(a);
+        if (!subnet.allocated.has(ip)) { subnet.allocated.add(ip); return ip; }
+      }
+    }
+    throw neutron(409, `No more IP addresses available on network ${subnet.networkId} (subnet ${subnet.id}).`);
+  }
+
+  private createPort(name: string, inputs: Inputs) {
+    const networkId = str(inputs.networkId);
+    if (!networkId || !this.networks.has(networkId)) throw neutron(404, `Network ${networkId} could not be found.`);
+    const requested = arr(inputs.fixedIps);
+    const fixedIps: { subnetId: string; ipAddress: string }[] = [];
+    if (requested.length === 0 && inputs.noFixedIp !== true) {
+      const subnet = [...this.subnets.values()].find((s) => s.networkId === networkId);
+      if (subnet) fixedIps.push({ subnetId: subnet.id, ipAddress: this.allocate(subnet) });
+    }
+    for (const f of requested) {
+      const subnetId = str(f.subnetId);
+      const subnet = subnetId ? this.subnets.get(subnetId) : undefined;
+      if (!subnet) throw neutron(404, `Subnet ${subnetId} could not be found.`);
+      if (subnet.networkId !== networkId) {
+        throw neutron(400, `Invalid input for operation: Failed to create port on network ${networkId}, because fixed_ips included invalid subnet ${subnet.id}.`);
+      }
+      fixedIps.push({ subnetId: subnet.id, ipAddress: this.allocate(subnet, str(f.ipAddress)) });
+    }
+    for (const sg of (Array.isArray(inputs.securityGroupIds) ? inputs.securityGroupIds : []) as string[]) {
+      if (!this.secGroups.has(sg)) throw neutron(404, `Security group ${sg} does not exist.`);
+    }
+    const id = this.newId("port", name);
+    this.ports.set(id, { id, name: str(inputs.name) ?? name, networkId, fixedIps });
+    return {
+      id,
+      state: {
+        ...inputs,
+        allFixedIps: fixedIps.map((f) => f.ipAddress),
+        fixedIps: fixedIps.map((f) => ({ subnetId: f.subnetId, ipAddress: f.ipAddress })),
+        macAddress: macFor(id),
+        adminStateUp: inputs.adminStateUp ?? true,
+      },
+    };
+  }
+
+  private externalNetworkFor(inputs: Inputs): NetworkObj {
+    const pool = str(inputs.pool);
+    const net = [...this.networks.values()].find((n) => n.id === pool || n.name === pool);
+    if (!net) throw neutron(404, `Network ${pool} could not be found.`);
+    if (!net.external) throw neutron(400, `Bad floatingip request: Network ${net.id} is not a valid external network.`);
+    return net;
+  }
+
+  private createFloatingIp(ctx: CreateContext) {
+    const net = this.externalNetworkFor(ctx.inputs);
+    const subnet = [...this.subnets.values()].find((s) => s.networkId === net.id);
+    if (!subnet) throw neutron(400, `External network ${net.id} has no subnet to allocate floating IPs from.`);
+    const address = this.allocate(subnet, str(ctx.inputs.address));
+    const id = this.newId("fip", ctx.name);
+    const fip: FloatingIpObj = { id, address, networkId: net.id };
+    this.floatingIps.set(id, fip);
+    const portId = str(ctx.inputs.portId);
+    if (portId) this.associate(fip, portId, str(ctx.inputs.fixedIp), ctx);
+    return { id, state: { ...ctx.inputs, address, fixedIp: portId ? this.ports.get(portId)!.fixedIps[0].ipAddress : "" } };
+  }
+
+  private createFloatingIpAssociate(ctx: CreateContext) {
+    const address = str(ctx.inputs.floatingIp);
+    const fip = [...this.floatingIps.values()].find((f) => f.address === address);
+    if (!fip) throw neutron(404, `Floating IP ${address} could not be found.`);
+    const portId = str(ctx.inputs.portId);
+    if (!portId) throw neutron(400, "A floating IP association needs a port.");
+    this.associate(fip, portId, str(ctx.inputs.fixedIp), ctx);
+    return { id: fip.id, state: { ...ctx.inputs, fixedIp: this.ports.get(portId)!.fixedIps[0].ipAddress } };
+  }
+
+  /**
+   * Neutron associates a floating IP only with a port whose subnet is attached to a router
+   * that has a gateway on the floating IP's network. The program must also wait for that
+   * router interface (depend on it), or the association races its creation.
+   */
+  private associate(fip: FloatingIpObj, portId: string, fixedIp: string | undefined, ctx: CreateContext): void {
+    const port = this.ports.get(portId);
+    if (!port) throw neutron(404, `Port ${portId} could not be found.`);
+    if (fip.portId && fip.portId !== portId) throw neutron(409, `Floating IP ${fip.address} is already associated with port ${fip.portId}.`);
+    const fixed = fixedIp ? port.fixedIps.find((f) => f.ipAddress === fixedIp) : port.fixedIps[0];
+    if (!fixed) throw neutron(400, `Bad floatingip request: Port ${portId} does not have fixed IP ${fixedIp ?? "(any)"}.`);
+    const router = [...this.routers.values()].find((r) => r.subnetIds.has(fixed.subnetId) && r.externalNetworkId === fip.networkId);
+    if (!router) {
+      throw neutron(404, `External network ${fip.networkId} is not reachable from subnet ${fixed.subnetId}. ` +
+        `Therefore, cannot associate Port ${portId} with a Floating IP.`);
+    }
+    const interfaceUrn = ctx.urnOfId(router.subnetIds.get(fixed.subnetId)!);
+    if (interfaceUrn !== undefined && !ctx.dependsOn.has(interfaceUrn)) {
+      throw neutron(404, `External network ${fip.networkId} is not reachable from subnet ${fixed.subnetId} yet: ` +
+        `${ctx.name} does not depend on the router interface joining that subnet to router ${router.name}, ` +
+        `so it can run before the interface exists. Add it (or its component) to dependsOn.`);
+    }
+    fip.portId = portId;
+  }
+
+  private createSecGroup(name: string, inputs: Inputs) {
+    const id = this.newId("secgroup", name);
+    this.secGroups.set(id, { id, name: str(inputs.name) ?? name, ruleKeys: new Map() });
+    return { id, state: { ...inputs, deleteDefaultRules: inputs.deleteDefaultRules ?? false } };
+  }
+
+  private createSecGroupRule(name: string, inputs: Inputs) {
+    const groupId = str(inputs.securityGroupId);
+    const group = groupId ? this.secGroups.get(groupId) : undefined;
+    if (!group) throw neutron(404, `Security group ${groupId} does not exist.`);
+    const direction = str(inputs.direction);
+    if (direction !== "ingress" && direction !== "egress") throw neutron(400, `Invalid input for direction. Reason: ${direction} is not in [ingress, egress].`);
+    const ethertype = str(inputs.ethertype) ?? "IPv4";
+    const protocol = str(inputs.protocol);
+    const min = typeof inputs.portRangeMin === "number" ? inputs.portRangeMin : undefined;
+    const max = typeof inputs.portRangeMax === "number" ? inputs.portRangeMax : undefined;
+    if ((protocol === "tcp" || protocol === "udp") && min !== undefined && (max === undefined || min > max)) {
+      throw neutron(400, `For TCP/UDP protocols, port_range_min must be <= port_range_max`);
+    }
+    const remoteIp = str(inputs.remoteIpPrefix);
+    const remoteGroup = str(inputs.remoteGroupId);
+    if (remoteIp && remoteGroup) throw neutron(400, "Only remote_ip_prefix or remote_group_id may be provided.");
+    if (remoteGroup && !this.secGroups.has(remoteGroup)) throw neutron(404, `Security group ${remoteGroup} does not exist.`);
+    if (remoteIp) {
+      try { parseCidr(remoteIp, { strict: false }); } catch { throw neutron(400, `Invalid input for remote_ip_prefix: '${remoteIp}' is not a valid IP prefix.`); }
+    }
+    const key = JSON.stringify([direction, ethertype, protocol ?? null, min ?? null, max ?? null, remoteIp ?? null, remoteGroup ?? null]);
+    const existing = group.ruleKeys.get(key);
+    if (existing) throw neutron(409, `Security group rule already exists. Rule id is ${existing}.`);
+    const id = this.newId("rule", name);
+    group.ruleKeys.set(key, id);
+    return { id, state: { ...inputs, ethertype } };
+  }
+
+  private createInstance(name: string, inputs: Inputs) {
+    const flavorName = str(inputs.flavorName);
+    const flavorId = str(inputs.flavorId);
+    if (!flavorName && !flavorId) throw nova(400, "A server needs a flavor (flavorName or flavorId).");
+    const flavor = this.findFlavor({ name: flavorName, flavorId });
+    const imageName = str(inputs.imageName);
+    const imageId = str(inputs.imageId);
+    const bootsFromVolume = arr(inputs.blockDevices).some((b) => b.bootIndex === 0);
+    if (!bootsFromVolume) {
+      if (imageName) this.findImage({ name: imageName });
+      else if (imageId && !this.images.has(imageId)) throw nova(400, `Image ${imageId} could not be found.`);
+      else if (!imageId) throw nova(400, "A server needs an image or a boot volume.");
+    }
+    const keyPair = str(inputs.keyPair);
+    if (keyPair && !this.keypairs.has(keyPair)) throw nova(400, `Invalid key_name provided: keypair ${keyPair} not found.`);
+    const userData = str(inputs.userData);
+    if (userData && Buffer.byteLength(Buffer.from(userData, "utf8").toString("base64")) > 65535) {
+      throw nova(400, "Invalid input for field/attribute user_data. Value: user data is longer than 65535 bytes when base64 encoded.");
+    }
+    const powerState = str(inputs.powerState);
+    if (powerState && !["active", "shutoff", "paused", "shelved_offloaded"].includes(powerState)) {
+      throw nova(400, `Invalid power state ${powerState}.`);
+    }
+    const nets = arr(inputs.networks);
+    const addresses: string[] = [];
+    for (const n of nets) {
+      const portId = str(n.port);
+      if (portId) {
+        const port = this.ports.get(portId);
+        if (!port) throw nova(400, `Port ${portId} could not be found.`);
+        addresses.push(...port.fixedIps.map((f) => f.ipAddress));
+      } else {
+        const uuid = str(n.uuid) ?? (str(n.name) ? [...this.networks.values()].find((x) => x.name === n.name)?.id : undefined);
+        if (!uuid || !this.networks.has(uuid)) throw nova(400, `Network ${n.uuid ?? n.name} could not be found.`);
+        const subnet = [...this.subnets.values()].find((s) => s.networkId === uuid);
+        if (subnet) addresses.push(this.allocate(subnet, str(n.fixedIpV4)));
+      }
+    }
+    const id = this.newId("server", name);
+    return {
+      id,
+      state: {
+        ...inputs,
+        accessIpV4: addresses[0] ?? "",
+        powerState: powerState ?? "active",
+        flavorId: flavor.id,
+        flavorName: flavor.name,
+        networks: nets.map((n, i) => ({ ...n, fixedIpV4: addresses[i] ?? "" })),
+      },
+    };
+  }
+
+  private createKeypair(name: string, inputs: Inputs) {
+    const keyName = str(inputs.name) ?? name;
+    if (this.keypairs.has(keyName)) throw nova(409, `Key pair '${keyName}' already exists.`);
+    this.keypairs.add(keyName);
+    return { id: keyName, state: { ...inputs, name: keyName, fingerprint: fingerprintOf(String(inputs.publicKey ?? keyName)) } };
+  }
+
+  private createFlavor(name: string, inputs: Inputs) {
+    const id = this.newId("flavor", name);
+    this.flavors.set(id, { id, name: str(inputs.name) ?? name, vcpus: Number(inputs.vcpus), ram: Number(inputs.ram), disk: Number(inputs.disk ?? 0) });
+    return { id, state: { ...inputs } };
+  }
+
+  private createImage(name: string, inputs: Inputs) {
+    const id = this.newId("image", name);
+    this.images.set(id, { id, name: str(inputs.name) ?? name });
+    return { id, state: { ...inputs, status: "active" } };
+  }
+}
+
+function defaultPools(cidr: string, gatewayIp: string | undefined): { start: number; end: number }[] {
+  const range = hostRange(cidr);
+  const first = parseIpv4(range.first);
+  const last = parseIpv4(range.last);
+  if (!gatewayIp) return [{ start: first, end: last }];
+  const gw = parseIpv4(gatewayIp);
+  const pools: { start: number; end: number }[] = [];
+  if (gw > first) pools.push({ start: first, end: gw - 1 });
+  if (gw < last) pools.push({ start: gw + 1, end: last });
+  return pools;
+}
+
+function shortKind(type: string): string {
+  const last = type.split(":").pop() ?? type;
+  return last.toLowerCase();
+}
+
+function macFor(id: string): string {
+  const h = createHash("sha256").update(id).digest();
+  return ["fa", "16", "3e", ...[0, 1, 2].map((i) => h[i].toString(16).padStart(2, "0"))].join(":");
+}
+
+function fingerprintOf(text: string): string {
+  return createHash("md5").update(text).digest("hex").match(/../g)!.join(":");
+}
+
+/**
+ * A deterministic stand-in for random.RandomPassword's result: stable for the same resource
+ * name and options (as the real provider is stable across runs), honouring length and the
+ * character classes the program asked for.
+ */
+export function stableRandom(name: string, inputs: Inputs): string {
+  const length = typeof inputs.length === "number" ? inputs.length : 16;
+  let alphabet = "";
+  if (inputs.lower !== false) alphabet += "abcdefghijklmnopqrstuvwxyz";
+  if (inputs.upper !== false) alphabet += "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  if (inputs.numeric !== false && inputs.number !== false) alphabet += "0123456789";
+  if (inputs.special !== false) alphabet += typeof inputs.overrideSpecial === "string" ? inputs.overrideSpecial : "!@#$%&*()-_=+[]{}<>:?";
+  if (alphabet === "") alphabet = "abcdefghijklmnopqrstuvwxyz";
+  let out = "";
+  let block = createHash("sha256").update(`${name}:${length}`).digest();
+  while (out.length < length) {
+    for (const byte of block) {
+      if (out.length >= length) break;
+      out += alphabet[byte % alphabet.length];
+    }
+    block = createHash("sha256").update(block).digest();
+  }
+  return out;
+}

@@ -9,3 +9,4 @@ export * from "./scripts/remote-script";
 export * from "./scripts/secret-stdin";
 export * from "./config/stack-config";
 export * from "./config/zod-types";
+export * from "./s2d/s2d-migration";

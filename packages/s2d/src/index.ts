@@ -10,3 +10,4 @@ export * from "./engine";
 export * from "./clouds";
 export * from "./progress";
 export * from "./usage";
+export * from "./dynamic-ops";

@@ -241,6 +241,17 @@ export class Nova {
     await this.call("DELETE", `/os-keypairs/${enc(name)}`, { okStatuses: [404] });
   }
 
+  // ---- quotas ----
+  /** Compute quotas of a project (limits only). */
+  async getQuotas(projectId: string): Promise<Record<string, number>> {
+    return (await this.call<{ quota_set: Record<string, number> }>("GET", `/os-quota-sets/${enc(projectId)}`)).quota_set;
+  }
+
+  /** Sets compute quotas of a project (admin by default policy). */
+  async setQuotas(projectId: string, quotas: Record<string, number>): Promise<Record<string, number>> {
+    return (await this.call<{ quota_set: Record<string, number> }>("PUT", `/os-quota-sets/${enc(projectId)}`, { body: { quota_set: quotas } })).quota_set;
+  }
+
   // ---- usage ----
   /**
    * Usage of one project between two instants, all pages merged (follows tenant_usage_links,

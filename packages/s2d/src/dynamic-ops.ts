@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { OpenStackError } from "@openstack-blueprints/openstack-rest";
 import { clientOf } from "./clouds";
-import { MigrationEngine, MigrationResult } from "./engine";
+import { EngineEvent, MigrationEngine, MigrationResult } from "./engine";
 import { CreatedResource, Journal } from "./journal";
 import { CloudRef, CloudRefSchema, ServerSpec, ServerSpecSchema } from "./spec";
 
@@ -51,7 +51,7 @@ export function journalFileFor(inputs: MigrationInputs): string {
   return path.join(dir, `${key}.journal`);
 }
 
-export async function createMigration(inputs: MigrationInputs, onEvent?: ConstructorParameters<typeof MigrationEngine>[2]["onEvent"]): Promise<{ id: string; outs: MigrationOutputs }> {
+export async function createMigration(inputs: MigrationInputs, onEvent?: (e: EngineEvent) => void): Promise<{ id: string; outs: MigrationOutputs }> {
   const p = parseInputs(inputs);
   const journalFile = journalFileFor(inputs);
   const journal = new Journal(journalFile);

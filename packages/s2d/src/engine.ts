@@ -362,6 +362,9 @@ export class MigrationEngine {
       if (target.status === "saving" || target.status === "uploading") {
         // An interrupted upload: Glance returns the image to queued once it notices.
         target = await this.b.glance.waitForImage(targetImageId, ["queued", "active"], { timeoutMs: 60_000 }).catch(() => target!);
+        if (target.status === "saving" || target.status === "uploading") {
+          throw new Error(`target image ${targetImageId} is stuck in ${target.status} after an interrupted upload; delete it in cloud B and run resume again`);
+        }
       }
       if (target.status === "active") {
         if (target.checksum === source.checksum && target.os_hash_value === source.os_hash_value) {

@@ -96,9 +96,21 @@ export class Session {
   }
 
   /** Makes sure a token with at least `minRemainingMs` of life is held (re-authenticates otherwise). */
-  async ensureToken(minRemainingMs = this.refreshMarginMs): Promise<string> {
-    if (!this.token || this.tokenRemainingMs() < minRemainingMs) await this.authenticate();
+  async ensureToken(minRemainingMs?: number): Promise<string> {
+    if (!this.token || this.tokenRemainingMs() < (minRemainingMs ?? this.effectiveMarginMs())) await this.authenticate();
     return this.token as string;
+  }
+
+  /**
+   * The refresh margin, capped at a quarter of the token's lifetime: with a cloud that issues
+   * short tokens (shorter than the margin) the client would otherwise re-authenticate on
+   * every call.
+   */
+  private effectiveMarginMs(): number {
+    const i = this.info;
+    if (!i?.issuedAt) return this.refreshMarginMs;
+    const life = i.expiresAt.getTime() - i.issuedAt.getTime();
+    return Math.min(this.refreshMarginMs, Math.max(1000, life / 4));
   }
 
   /** Forces a new token (concurrent callers share one Keystone round trip). */

@@ -178,10 +178,12 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
     srv = await new ProtocolServer().start();
     srv.keystone(1500); // tokens live 1.5 s
     srv.on("GET", /^\/network\/v2.0\/ports$/, (_q, res) => { res.writeHead(200, { "Content-Type": "application/json" }); res.end('{"ports": []}'); });
-    const c = new OpenStackClient(cloudFor(srv.url), { refreshMarginMs: 1000 });
+    // default margin (120 s) is longer than the token's life: capped at a quarter of it (375 ms)
+    const c = new OpenStackClient(cloudFor(srv.url));
+    await c.neutron.listPorts();
     await c.neutron.listPorts();
     expect(c.session.authCount).to.equal(1);
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, 1200));
     await c.neutron.listPorts();
     expect(c.session.authCount).to.equal(2);
     c.close();

@@ -51,6 +51,7 @@ export class ProtocolServer {
       res.end(JSON.stringify({
         token: {
           expires_at: new Date(Date.now() + lifetimeMs).toISOString(),
+          issued_at: new Date().toISOString(),
           project: { id: "p1", name: "demo" },
           user: { id: "u1", name: "alice" },
           roles: [{ name: "member" }],

@@ -14,6 +14,7 @@ import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest
 import { EngineEvent, Journal, MigrationEngine, MigrationError, createMigration, deleteMigration, readMigration, ruleKey, validateSpec } from "../../src";
 import { Minicloud, closeAll, connectMinicloud, fillSnapshot, projectNetwork, uniq } from "./minicloud-env";
 import { buildSource } from "./source-fixture";
+import { startShortTokenKeystone } from "./short-token-keystone";
 
 const BIN = path.resolve(__dirname, "../../bin/s2d");
 const MiB = 1 << 20;
@@ -214,6 +215,40 @@ describe("s2d against minicloud (integration)", function () {
       const journal = new Journal(`${specFile}.journal`);
       await new MigrationEngine(a, b, { journal }).cleanup(src.serverIds[0]);
       journal.close();
+      await src.cleanup();
+    }
+  });
+
+  it("finishes a transfer that outlives its token (Keystone issuing 12-second tokens)", async () => {
+    const { a, b } = m!;
+    // Tokens from a second Keystone on minicloud's database and fernet keys, configured with
+    // [token] expiration = 12; the stream is held to ~4 MB/s so 96 MiB takes ~25 s.
+    const keystone = await startShortTokenKeystone(tmp, 12);
+    const src = await buildSource(a, 1, false);
+    const cfgB = loadCloud("minicloud-b");
+    const bShort = new OpenStackClient({ ...cfgB, auth: { ...cfgB.auth, authUrl: keystone.authUrl } });
+    const aShort = new OpenStackClient({ ...loadCloud("minicloud-a"), auth: { ...loadCloud("minicloud-a").auth, authUrl: keystone.authUrl } });
+    const journal = new Journal(path.join(tmp, "token.journal"));
+    const engine = new MigrationEngine(aShort, bShort, { journal, maxBytesPerSecond: 4e6, onEvent: filler(a, 96 * MiB, []) });
+    try {
+      await bShort.connect();
+      const info = bShort.session.tokenInfo!;
+      const life = (info.expiresAt.getTime() - (info.issuedAt ?? new Date()).getTime()) / 1000;
+      expect(life).to.be.at.most(13);
+      const spec = validateSpec({ source: { cloud: "minicloud-a" }, target: { cloud: "minicloud-b" }, servers: [{ source: src.serverIds[0], network: bNet!.network.id, keypair: { mode: "none" } }] });
+      const r = await engine.migrate(spec.servers[0]);
+      expect(r.streamSeconds).to.be.greaterThan(life);
+      expect(bShort.session.authCount).to.be.greaterThan(1);
+      const img = await b.glance.getImage(r.targetImageId);
+      expect(img.status).to.equal("active");
+      expect(img.checksum).to.equal(r.checksums.md5);
+      console.log(`      token life ${life} s, stream ${r.streamSeconds.toFixed(1)} s, B re-authenticated ${bShort.session.authCount - 1} time(s)`);
+    } finally {
+      await engine.cleanup(src.serverIds[0]);
+      journal.close();
+      aShort.close();
+      bShort.close();
+      await keystone.stop();
       await src.cleanup();
     }
   });

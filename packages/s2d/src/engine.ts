@@ -84,6 +84,20 @@ interface Captured {
 const META_KEY = "s2d_migration";
 
 export class MigrationEngine {
+  /** Serialises work on one named thing in B (a shared security group or keypair) across concurrent servers. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(fn);
+    this.locks.set(name, run);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(name) === run) this.locks.delete(name);
+    }
+  }
+
   constructor(private readonly a: OpenStackClient, private readonly b: OpenStackClient, private readonly opts: EngineOptions) {}
 
   private emit(e: EngineEvent): void {
@@ -204,8 +218,8 @@ export class MigrationEngine {
 
       const data = await step("image-data", async () => ({ ...(await this.copyData(key, source, img.targetImageId)) }));
 
-      const kp = await step("keypair", async () => ({ keyName: (await this.keypair(spec, cap, created)) ?? null }));
-      const sg = await step("security-group", async () => ({ ...(await this.securityGroup(key, spec, cap, created)) }));
+      const kp = await step("keypair", () => this.withLock(`keypair:${spec.keypair.name ?? cap.keyName}`, async () => ({ keyName: (await this.keypair(spec, cap, created)) ?? null })));
+      const sg = await step("security-group", () => this.withLock(`sg:${spec.securityGroup}`, async () => ({ ...(await this.securityGroup(key, spec, cap, created)) })));
       const fl = await step("flavor", async () => {
         const flavors = await this.b.nova.listFlavors();
         const choice = chooseFlavor(cap.flavor, flavors, spec.flavor.name, spec.flavor.matchSpecs);

@@ -4,7 +4,7 @@
  * snapshot data, so each test writes bytes into the snapshot image itself (fillSnapshot).
  */
 import { expect } from "chai";
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
@@ -87,6 +87,19 @@ describe("s2d against minicloud (integration)", function () {
       expect(dstImage.hw_firmware_type).to.equal("uefi"); // hw_* kept
       expect(dstImage).to.not.have.property("instance_uuid"); // cloud-A property dropped
       expect(events.some((e) => e.type === "progress")).to.equal(true);
+
+      // the seed's billing view, through the CLI: the migrated server is in B's usage
+      const start = new Date(Date.now() - 3600_000).toISOString().slice(0, 19);
+      const end = new Date(Date.now() + 60_000).toISOString().slice(0, 19);
+      const prices = path.join(tmp, "prices.yaml");
+      fs.writeFileSync(prices, "currency: EUR\nvcpuHour: 0.5\nramGbHour: 0.1\ndiskGbHour: 0.01\n");
+      const usage = spawnSync(process.execPath, [BIN, "usage", "--cloud", "minicloud-b", "--start", start, "--end", end, "--prices", prices, "--json"], { encoding: "utf8", env: process.env });
+      expect(usage.status, usage.stderr).to.equal(0);
+      const report = JSON.parse(usage.stdout);
+      const row = report.servers.find((x: { serverId: string }) => x.serverId === created.id);
+      expect(row, "migrated server in usage").to.not.equal(undefined);
+      expect(row.vcpuHours).to.be.greaterThan(0);
+      expect(row.cost).to.be.greaterThan(0);
 
       const read = await readMigration(created.id, out);
       expect(read.props.targetServerStatus).to.equal("ACTIVE");

@@ -106,7 +106,7 @@ export class Transport {
     const retryable = this.canRetry(req);
     // A 409 "another task is running" means the call was refused, so even a POST may be resent.
     const conflictRetry = req.retryConflict === true && isReplayable(req.body);
-    const attempts = retryable || conflictRetry ? Math.max(1, this.retry.attempts) : 1;
+    let attempts = retryable || conflictRetry ? Math.max(1, this.retry.attempts) : 1;
     let lastError: Error | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const started = Date.now();
@@ -129,9 +129,15 @@ export class Transport {
         throw err;
       } catch (e) {
         if (e instanceof OpenStackError) throw e;
-        const err = e as NodeJS.ErrnoException;
+        const err = e as NodeJS.ErrnoException & { reusedSocket?: boolean };
         this.log?.({ method: req.method, url: req.url, ms: Date.now() - started, attempt, error: err.code ?? err.message });
         lastError = err;
+        // A kept-alive socket the server had already closed: the request never reached it, so
+        // even a POST may be sent again (once, on a fresh socket).
+        if (err.reusedSocket && err.code === "ECONNRESET" && isReplayable(req.body) && attempt === 1) {
+          attempts = Math.max(attempts, 2);
+          continue;
+        }
         if (retryable && RETRYABLE_CODES.has(err.code ?? "") && attempt < attempts) {
           await sleep(this.backoff(attempt));
           continue;
@@ -188,7 +194,7 @@ export class Transport {
         (res) => resolve(res),
       );
       r.on("timeout", () => r.destroy(Object.assign(new Error(`no data for ${this.timeoutMs} ms`), { code: "ETIMEDOUT" })));
-      r.on("error", reject);
+      r.on("error", (e) => reject(Object.assign(e, { reusedSocket: r.reusedSocket })));
       if (stream) {
         // pipeline propagates backpressure from the socket to the source and destroys both on error.
         pipeline(stream, r).catch((e: Error) => {

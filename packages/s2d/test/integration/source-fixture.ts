@@ -66,7 +66,7 @@ export async function buildSource(a: OpenStackClient, count: number, withFloatin
     imageId: image.id,
     cleanup: async () => {
       // snapshots made from these servers in A go too
-      const snaps = (await a.glance.listImages({ owner: a.session.projectId })).filter((i) => String(i.name ?? "").startsWith(tag) || serverIds.includes(String(i.instance_uuid ?? "")));
+      const snaps = (await a.glance.listImages({ owner: a.session.projectId }).catch(() => [])).filter((i) => String(i.name ?? "").startsWith(tag) || serverIds.includes(String(i.instance_uuid ?? "")));
       for (const s of snaps) if (s.id !== image.id) await a.glance.deleteImage(s.id).catch(() => undefined);
       for (const u of undo.reverse()) await u().catch(() => undefined);
     },

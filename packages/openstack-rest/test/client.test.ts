@@ -142,6 +142,23 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
     expect(err.requestId).to.equal("req-503");
   });
 
+  it("resends a POST once when a kept-alive socket was closed by the server before the request", async () => {
+    let posts = 0;
+    srv.on("GET", /^\/network\/v2.0\/ports$/, (_q, res) => { res.writeHead(200, { "Content-Type": "application/json" }); res.end('{"ports": []}'); });
+    const used = new WeakSet<object>();
+    srv.on("POST", /^\/network\/v2.0\/ports$/, (req, res) => {
+      if (used.has(req.socket)) { req.socket.destroy(); return; } // the server had closed this idle socket: request never processed
+      posts++;
+      res.writeHead(201, { "Content-Type": "application/json" });
+      res.end('{"port": {"id": "p1"}}');
+    });
+    srv.on("GET", /^\/network\/v2.0\/ports$/, (req, res) => { used.add(req.socket); res.writeHead(200, { "Content-Type": "application/json" }); res.end('{"ports": []}'); });
+    await client.neutron.listPorts(); // leaves an idle kept-alive socket in the agent
+    const port = await client.neutron.createPort({ network_id: "n" });
+    expect(port.id).to.equal("p1");
+    expect(posts).to.equal(1);
+  });
+
   it("retries a server action refused with 409 (another task running)", async () => {
     let n = 0;
     srv.on("POST", /^\/compute\/v2.1\/servers\/s1\/action$/, (_q, res) => {

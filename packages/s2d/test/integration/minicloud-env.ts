@@ -95,6 +95,8 @@ export function randomStream(size: number, chunk = 1 << 20): Readable {
 export async function fillSnapshot(a: OpenStackClient, imageId: string, size: number): Promise<void> {
   const img = await a.glance.waitForImage(imageId, ["queued", "active"], { timeoutMs: 60_000 });
   if (img.status === "active") return;
+  // Nova sets the formats while a real driver uploads; the fake driver leaves them unset.
+  if (!img.disk_format || !img.container_format) await a.glance.updateProperties(imageId, { disk_format: "raw", container_format: "bare" });
   await a.glance.upload(imageId, randomStream(size), size);
 }
 

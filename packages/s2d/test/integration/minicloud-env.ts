@@ -44,12 +44,10 @@ export function closeAll(m?: Minicloud): void {
 
 /** A private network usable by the project: an existing non-external one, or a new one. */
 export async function projectNetwork(c: OpenStackClient, name: string, cidr: string, withRouter: boolean): Promise<{ network: Network; cleanup: () => Promise<void> }> {
-  const projectId = c.session.projectId;
-  const existing = (await c.neutron.listNetworks({ project_id: projectId })).filter((n) => !n["router:external"] && n.subnets.length);
   const undo: (() => Promise<void>)[] = [];
-  let network = existing.find((n) => n.name === name);
-  if (!network) {
-    network = await c.neutron.createNetwork({ name });
+  let network: Network | undefined;
+  {
+    network = await c.neutron.createNetwork({ name: uniq(name) });
     const net = network;
     undo.push(() => c.neutron.deleteNetwork(net.id));
     const subnet = await c.neutron.createSubnet({ network_id: net.id, cidr, ip_version: 4, name: `${name}-subnet` });

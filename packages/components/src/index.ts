@@ -22,3 +22,4 @@ export * from "./devstack/devstack-host";
 export * from "./ganeti/ganeti-args";
 export * from "./ganeti/ganeti-plan";
 export * from "./ganeti/ganeti-drbd-cluster";
+export * from "./s2d/s2d-migration";

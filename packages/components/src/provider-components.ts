@@ -1,0 +1,12 @@
+// The components this package exposes to other languages (Python, Go, .NET, YAML) through
+// `pulumi package add`. Add a component here when it lands; the schema test
+// (test/provider/schema.test.ts) then requires Pulumi's analyzer to infer it.
+import { PrivateNetwork } from "./network/private-network";
+import { SecurityProfile } from "./network/security-profile";
+
+export const PROVIDER_NAME = "openstack-blueprints";
+
+export const exposedComponents = [
+  PrivateNetwork,
+  SecurityProfile,
+];

@@ -1,0 +1,27 @@
+// Running the root program (packages/environments) for one stack file under the mock harness,
+// the way `pulumi preview --stack NAME` would run it: the stack's config handed to the SDK with
+// pulumi.runtime.setAllConfig (secrets marked secret; `secure:` ciphertext replaced by
+// placeholders, as it cannot be decrypted here), then every registration awaited.
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { composeEnvironment, readStackFile, stackFilePath, type ComposedEnvironment } from "@openstack-blueprints/environments";
+import type { MockHarness, ProgramRun } from "./pulumi-mocks";
+
+export const STACKS_DIR = path.resolve(__dirname, "../../stacks");
+
+export interface StackRun extends ProgramRun<ComposedEnvironment> {
+  stack: string;
+  secretKeys: string[];
+  plainSecrets: string[];
+}
+
+export async function runStack(harness: MockHarness, stack: string, stacksDir = STACKS_DIR): Promise<StackRun> {
+  const file = readStackFile(stackFilePath(stacksDir, stack));
+  pulumi.runtime.setAllConfig(file.config, file.secretKeys);
+  try {
+    const run = await harness.runProgram(() => composeEnvironment({ skipPendingBlocks: true }));
+    return { ...run, stack, secretKeys: file.secretKeys, plainSecrets: file.plainSecrets };
+  } finally {
+    pulumi.runtime.setAllConfig({});
+  }
+}

@@ -1,0 +1,103 @@
+// Every stack in stacks/ is loaded, validated and run through the root program under the mock
+// harness (no cloud, no Pulumi CLI: the CLI cannot run on the development machines).
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { BLOCKS, ENVIRONMENTS, listStacks, readStackFile, stackFilePath, composeEnvironment, PendingBlockError } from "@openstack-blueprints/environments";
+import { StackConfigError } from "@openstack-blueprints/components";
+import { installMocks, T } from "../harness/pulumi-mocks";
+import { STACKS_DIR, runStack } from "../harness/stack-runner";
+
+const harness = installMocks();
+
+/**
+ * Blocks whose component is not wired into packages/environments yet; their config is kept and
+ * checked to be an object, nothing of them is deployed. Shrinks as components land.
+ */
+const PENDING_BLOCKS = ["devstack", "desktops", "calculator", "migration", "ganeti"];
+
+const EXPECTED_STACKS = ["ganeti", "lab", "local", "migrate", "office"];
+
+describe("stacks/ (root program under the harness)", function () {
+  this.timeout(120_000);
+
+  it("has one stack per environment kind and the registry agrees on what is pending", () => {
+    expect(listStacks(STACKS_DIR)).to.deep.equal(EXPECTED_STACKS);
+    expect(BLOCKS.filter((b) => b.deploy === undefined).map((b) => b.key)).to.deep.equal(PENDING_BLOCKS);
+    const root = fs.readFileSync(path.resolve(STACKS_DIR, "../Pulumi.yaml"), "utf8");
+    expect(root).to.match(/^stackConfigDir: stacks$/m);
+  });
+
+  for (const stack of EXPECTED_STACKS) {
+    describe(stack, () => {
+      it("keeps secrets as secure: values, never plain", () => {
+        const file = readStackFile(stackFilePath(STACKS_DIR, stack));
+        expect(file.plainSecrets, "plain values under secret-looking keys").to.deep.equal([]);
+        expect(file.config["openstack-blueprints:environment"]).to.equal(stack);
+      });
+
+      it("validates and runs without errors; what is wired is built", async () => {
+        const run = await runStack(harness, stack);
+        expect(run.thrown?.message).to.equal(undefined);
+        expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+        const env = run.value!;
+        const kind = ENVIRONMENTS[stack];
+        const present = BLOCKS.filter((b) => run.value!.context !== undefined && readStackFile(stackFilePath(STACKS_DIR, stack)).config[`openstack-blueprints:${b.key}`] !== undefined);
+        for (const key of kind.required) expect(present.map((b) => b.key)).to.include(key);
+        expect(env.skippedBlocks).to.deep.equal(present.filter((b) => PENDING_BLOCKS.includes(b.key)).map((b) => b.key));
+        const wired = present.filter((b) => !PENDING_BLOCKS.includes(b.key));
+        if (wired.some((b) => b.key === "networks")) {
+          expect(run.byType(T.network).length).to.be.greaterThan(0);
+          expect(Object.keys(env.outputs).some((k) => k.startsWith("networks."))).to.equal(true);
+        }
+        if (wired.some((b) => b.key === "securityProfiles")) expect(run.byType(T.secGroup).length).to.be.greaterThan(0);
+      });
+    });
+  }
+
+  it("a real `pulumi up` refuses a stack whose components are not wired, naming them", () => {
+    const raw = { environment: "lab", calculator: JSON.stringify({ imageName: "x" }) };
+    if (BLOCKS.find((b) => b.key === "calculator")!.deploy) return; // wired: nothing pending to refuse
+    expect(() => composeEnvironment({ raw })).to.throw(PendingBlockError, /needs calculator \(TwoTierCalculatorTopology\), not wired/);
+  });
+
+  it("refuses a config that does not fit its environment, naming the key", () => {
+    const bad = (raw: Record<string, string>) => {
+      try {
+        composeEnvironment({ raw, skipPendingBlocks: true });
+      } catch (e) {
+        expect(e).to.be.instanceOf(StackConfigError);
+        return (e as Error).message;
+      }
+      throw new Error("expected a StackConfigError");
+    };
+    expect(bad({ environment: "offfice" })).to.contain('openstack-blueprints:environment: "offfice" is not one of "office", "lab"');
+    expect(bad({ environment: "lab" })).to.contain("openstack-blueprints:calculator: is required by environment lab (TwoTierCalculatorTopology)");
+    expect(bad({ environment: "migrate", migration: "{}", networks: JSON.stringify({ a: { cidr: "10.0.0.0/24" } }) }))
+      .to.match(/openstack-blueprints:networks: \{.*\} has no place in environment migrate; it takes migration/);
+    expect(bad({ environment: "lab", calculator: "{}", networks: JSON.stringify({ a: { cidr: "10.0.0.1/24" } }) }))
+      .to.contain('openstack-blueprints:networks.a.cidr: "10.0.0.1/24" has host bits set');
+    expect(bad({ environment: "lab", calculator: "{}", securityProfiles: JSON.stringify({ web: { rules: [{ protocol: "tcp", port: 80, remoteProfile: "lb" }] } }) }))
+      .to.contain("openstack-blueprints:securityProfiles.web.rules[0].remoteProfile: ");
+  });
+
+  it("builds networks and cross-referenced security profiles from config", async () => {
+    const raw = {
+      environment: "lab",
+      calculator: "{}",
+      networks: JSON.stringify({ web: { cidr: "10.9.0.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true } }),
+      securityProfiles: JSON.stringify({
+        app: { rules: [{ protocol: "tcp", port: 8080, remoteProfile: "lb" }, { protocol: "tcp", port: 7000, remoteProfile: "app" }] },
+        lb: { rules: [{ protocol: "tcp", port: 443, remoteCidr: "0.0.0.0/0" }] },
+      }),
+    };
+    const run = await harness.runProgram(() => composeEnvironment({ raw, skipPendingBlocks: true }));
+    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+    expect(run.byName("lab-web-router").inputs.externalNetworkId).to.equal("net-public");
+    const lbGroup = run.byName("lab-lb-group");
+    const fromLb = run.byType(T.secGroupRule).find((r) => r.inputs.portRangeMin === 8080)!;
+    expect(fromLb.inputs.remoteGroupId).to.equal(lbGroup.id);
+    const self = run.byType(T.secGroupRule).find((r) => r.inputs.portRangeMin === 7000)!;
+    expect(self.inputs.remoteGroupId).to.equal(run.byName("lab-app-group").id);
+  });
+});

@@ -7,15 +7,13 @@ import { execFileSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
-import { readStackFile } from "@openstack-blueprints/environments";
 import { PROVIDER_NAME, exposedComponents } from "../packages/components/src/provider-components";
 import { installMocks } from "./harness/pulumi-mocks";
+import { EXAMPLES_DIR as EXAMPLES, listTsExamples, runExample } from "./harness/example-runner";
 
 const harness = installMocks();
-const EXAMPLES = path.resolve(__dirname, "../examples");
 
-/** TypeScript examples: directories with an index.ts. Config, if any, from Pulumi.example.yaml. */
-const tsExamples = fs.readdirSync(EXAMPLES).filter((d) => fs.existsSync(path.join(EXAMPLES, d, "index.ts"))).sort();
+const tsExamples = listTsExamples();
 
 describe("examples/", function () {
   this.timeout(120_000);
@@ -26,24 +24,14 @@ describe("examples/", function () {
 
   for (const example of tsExamples) {
     it(`${example}/index.ts runs under the harness without errors and exports outputs`, async () => {
-      const dir = path.join(EXAMPLES, example);
-      const exampleConfig = path.join(dir, "Pulumi.example.yaml");
-      const config = fs.existsSync(exampleConfig) ? readStackFile(exampleConfig) : { config: {}, secretKeys: [] };
-      pulumi.runtime.setAllConfig(config.config, config.secretKeys);
-      const entry = require.resolve(path.join(dir, "index.ts"));
-      delete require.cache[entry];
-      try {
-        const run = await harness.runProgram(() => require(entry) as Record<string, unknown>);
-        expect(run.thrown?.message).to.equal(undefined);
-        expect(run.errors.map((e) => e.message)).to.deep.equal([]);
-        expect(run.resources.filter((r) => r.custom).length, "creates resources").to.be.greaterThan(0);
-        const outputs = Object.values(run.value ?? {}).filter(pulumi.Output.isInstance);
-        expect(outputs.length, "exports stack outputs").to.be.greaterThan(0);
-        const yaml = YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
-        expect(yaml.runtime.name ?? yaml.runtime).to.equal("nodejs");
-      } finally {
-        pulumi.runtime.setAllConfig({});
-      }
+      const run = await runExample(harness, example);
+      expect(run.thrown?.message).to.equal(undefined);
+      expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+      expect(run.resources.filter((r) => r.custom).length, "creates resources").to.be.greaterThan(0);
+      const outputs = Object.values(run.value ?? {}).filter(pulumi.Output.isInstance);
+      expect(outputs.length, "exports stack outputs").to.be.greaterThan(0);
+      const yaml = YAML.parse(fs.readFileSync(path.join(EXAMPLES, example, "Pulumi.yaml"), "utf8"));
+      expect(yaml.runtime.name ?? yaml.runtime).to.equal("nodejs");
     });
   }
 

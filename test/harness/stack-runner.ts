@@ -15,12 +15,29 @@ export interface StackRun extends ProgramRun<ComposedEnvironment> {
   plainSecrets: string[];
 }
 
+export const ROOT_PROGRAM = path.resolve(__dirname, "../../index.ts");
+
+/** Runs the wired blocks of a stack (pending ones are left out and listed in value.skippedBlocks). */
 export async function runStack(harness: MockHarness, stack: string, stacksDir = STACKS_DIR): Promise<StackRun> {
   const file = readStackFile(stackFilePath(stacksDir, stack));
   pulumi.runtime.setAllConfig(file.config, file.secretKeys);
   try {
     const run = await harness.runProgram(() => composeEnvironment({ skipPendingBlocks: true }));
     return { ...run, stack, secretKeys: file.secretKeys, plainSecrets: file.plainSecrets };
+  } finally {
+    pulumi.runtime.setAllConfig({});
+  }
+}
+
+/** Runs the root index.ts itself, exactly what `pulumi up --stack NAME` runs (no skipping). */
+export async function runRootProgram(harness: MockHarness, stack: string, stacksDir = STACKS_DIR): Promise<ProgramRun<Record<string, unknown>>> {
+  const file = readStackFile(stackFilePath(stacksDir, stack));
+  pulumi.runtime.setAllConfig(file.config, file.secretKeys);
+  const entry = require.resolve(ROOT_PROGRAM);
+  delete require.cache[entry];
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return await harness.runProgram(() => require(entry) as Record<string, unknown>);
   } finally {
     pulumi.runtime.setAllConfig({});
   }

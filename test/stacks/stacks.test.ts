@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { BLOCKS, ENVIRONMENTS, listStacks, readStackFile, stackFilePath, composeEnvironment, PendingBlockError } from "@openstack-blueprints/environments";
 import { StackConfigError } from "@openstack-blueprints/components";
 import { installMocks, T } from "../harness/pulumi-mocks";
-import { STACKS_DIR, runStack } from "../harness/stack-runner";
+import { STACKS_DIR, runRootProgram, runStack } from "../harness/stack-runner";
 
 const harness = installMocks();
 
@@ -51,6 +51,22 @@ describe("stacks/ (root program under the harness)", function () {
           expect(Object.keys(env.outputs).some((k) => k.startsWith("networks."))).to.equal(true);
         }
         if (wired.some((b) => b.key === "securityProfiles")) expect(run.byType(T.secGroup).length).to.be.greaterThan(0);
+      });
+
+      it("the root index.ts (what `pulumi up` runs) builds it and exports outputs, or refuses naming the unwired blocks", async () => {
+        const run = await runRootProgram(harness, stack);
+        const pending = BLOCKS.filter((b) => PENDING_BLOCKS.includes(b.key) &&
+          readStackFile(stackFilePath(STACKS_DIR, stack)).config[`openstack-blueprints:${b.key}`] !== undefined);
+        if (pending.length > 0) {
+          expect(run.thrown).to.be.instanceOf(PendingBlockError);
+          for (const b of pending) expect(run.thrown!.message).to.contain(`${b.key} (${b.component})`);
+          expect(run.resources, "nothing is created when a block is not wired").to.deep.equal([]);
+        } else {
+          expect(run.thrown?.message).to.equal(undefined);
+          expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+          expect(run.value!.kind).to.equal(stack);
+          expect(Object.keys(run.value!.outputs as object).length).to.be.greaterThan(0);
+        }
       });
     });
   }

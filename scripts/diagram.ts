@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { buildTopology, renderMermaid, renderSvg } from "@openstack-blueprints/diagram";
 import { listStacks } from "@openstack-blueprints/environments";
 import { defaultExistingCloud, installMocks } from "../test/harness/pulumi-mocks";
-import { STACKS_DIR, runStack } from "../test/harness/stack-runner";
+import { STACKS_DIR, runStack, type StackRun } from "../test/harness/stack-runner";
 
 function argument(name: string, args: string[]): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -16,9 +16,8 @@ function argument(name: string, args: string[]): string | undefined {
   return eq?.slice(name.length + 3);
 }
 
-export async function renderStackDiagram(stack: string, outDir: string): Promise<{ mermaidFile: string; svgFile: string; skipped: string[] }> {
-  const harness = installMocks();
-  const run = await runStack(harness, stack);
+export async function renderStackDiagram(stack: string, outDir: string, precomputed?: StackRun): Promise<{ mermaidFile: string; svgFile: string; skipped: string[] }> {
+  const run = precomputed ?? await runStack(installMocks(), stack);
   if (run.thrown) throw run.thrown;
   if (run.errors.length > 0) throw new Error(`stack ${stack} fails under the harness:\n  ${run.errors.map((e) => e.message).join("\n  ")}`);
   const existingNetworks = Object.fromEntries(defaultExistingCloud().networks.map((n) => [n.id, { name: n.name, cidrs: (n.subnets ?? []).map((s) => s.cidr) }]));

@@ -17,6 +17,18 @@ export interface StackRun extends ProgramRun<ComposedEnvironment> {
 
 export const ROOT_PROGRAM = path.resolve(__dirname, "../../index.ts");
 
+const runs = new Map<string, Promise<StackRun>>();
+
+/**
+ * runStack, once per stack and process: the stacks, policy and diagram tests share the run
+ * (a 200-desktop office takes tens of seconds under the harness). Records are snapshots, so a
+ * later program resetting the harness does not change them.
+ */
+export function runStackOnce(harness: MockHarness, stack: string): Promise<StackRun> {
+  if (!runs.has(stack)) runs.set(stack, runStack(harness, stack));
+  return runs.get(stack)!;
+}
+
 /** Runs the wired blocks of a stack (pending ones are left out and listed in value.skippedBlocks). */
 export async function runStack(harness: MockHarness, stack: string, stacksDir = STACKS_DIR): Promise<StackRun> {
   const file = readStackFile(stackFilePath(stacksDir, stack));

@@ -4,6 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BLOCKS } from "@openstack-blueprints/environments";
 import { renderStackDiagram } from "../../scripts/diagram";
+import { installMocks } from "../harness/pulumi-mocks";
+import { runStackOnce } from "../harness/stack-runner";
 
 describe("npm run diagram -- --stack NAME", function () {
   this.timeout(60_000);
@@ -11,7 +13,7 @@ describe("npm run diagram -- --stack NAME", function () {
   it("writes Mermaid and SVG of the office stack from the root program under the harness", async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "diagrams-"));
     try {
-      const result = await renderStackDiagram("office", out);
+      const result = await renderStackDiagram("office", out, await runStackOnce(installMocks(), "office"));
       const mermaid = fs.readFileSync(result.mermaidFile, "utf8");
       expect(mermaid).to.contain('[["office<br/>192.168.50.0/24"]]:::network');
       expect(mermaid).to.contain('[["public (external)<br/>172.24.4.0/24"]]:::external');

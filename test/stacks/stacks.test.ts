@@ -3,10 +3,10 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BLOCKS, ENVIRONMENTS, listStacks, readStackFile, stackFilePath, composeEnvironment, PendingBlockError } from "@openstack-blueprints/environments";
+import { BLOCKS, ENVIRONMENTS, networksBlock, securityProfilesBlock, type CompositionContext, listStacks, readStackFile, stackFilePath, composeEnvironment, PendingBlockError } from "@openstack-blueprints/environments";
 import { StackConfigError } from "@openstack-blueprints/components";
 import { installMocks, T } from "../harness/pulumi-mocks";
-import { STACKS_DIR, runRootProgram, runStack } from "../harness/stack-runner";
+import { STACKS_DIR, runRootProgram, runStackOnce } from "../harness/stack-runner";
 
 const harness = installMocks();
 
@@ -37,7 +37,7 @@ describe("stacks/ (root program under the harness)", function () {
       });
 
       it("validates and runs without errors; what is wired is built", async () => {
-        const run = await runStack(harness, stack);
+        const run = await runStackOnce(harness, stack);
         expect(run.thrown?.message).to.equal(undefined);
         expect(run.errors.map((e) => e.message)).to.deep.equal([]);
         const env = run.value!;
@@ -71,10 +71,14 @@ describe("stacks/ (root program under the harness)", function () {
     });
   }
 
-  it("a real `pulumi up` refuses a stack whose components are not wired, naming them", () => {
-    const raw = { environment: "lab", calculator: JSON.stringify({ imageName: "x" }) };
-    if (BLOCKS.find((b) => b.key === "calculator")!.deploy) return; // wired: nothing pending to refuse
-    expect(() => composeEnvironment({ raw })).to.throw(PendingBlockError, /needs calculator \(TwoTierCalculatorTopology\), not wired/);
+  it("a real `pulumi up` refuses a stack whose components are not wired, naming them", function () {
+    const pending = BLOCKS.find((b) => b.deploy === undefined);
+    if (!pending) this.skip(); // every component is wired: nothing left to refuse
+    const kind = Object.keys(ENVIRONMENTS).find((k) => ENVIRONMENTS[k].required.includes(pending!.key) && ENVIRONMENTS[k].required.length === 1)
+      ?? Object.keys(ENVIRONMENTS).find((k) => ENVIRONMENTS[k].required.includes(pending!.key))!;
+    const raw: Record<string, string> = { environment: kind };
+    for (const key of ENVIRONMENTS[kind].required) raw[key] = "{}";
+    expect(() => composeEnvironment({ raw })).to.throw(PendingBlockError, new RegExp(`${pending!.key} \\(${pending!.component}\\)`));
   });
 
   it("refuses a config that does not fit its environment, naming the key", () => {
@@ -98,22 +102,23 @@ describe("stacks/ (root program under the harness)", function () {
   });
 
   it("builds networks and cross-referenced security profiles from config", async () => {
-    const raw = {
-      environment: "lab",
-      calculator: "{}",
-      networks: JSON.stringify({ web: { cidr: "10.9.0.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true } }),
-      securityProfiles: JSON.stringify({
-        app: { rules: [{ protocol: "tcp", port: 8080, remoteProfile: "lb" }, { protocol: "tcp", port: 7000, remoteProfile: "app" }] },
-        lb: { rules: [{ protocol: "tcp", port: 443, remoteCidr: "0.0.0.0/0" }] },
-      }),
-    };
-    const run = await harness.runProgram(() => composeEnvironment({ raw, skipPendingBlocks: true }));
+    const networks = networksBlock.schema!.parse({ web: { cidr: "10.9.0.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true } });
+    const profiles = securityProfilesBlock.schema!.parse({
+      app: { rules: [{ protocol: "tcp", port: 8080, remoteProfile: "lb" }, { protocol: "tcp", port: 7000, remoteProfile: "app" }] },
+      lb: { rules: [{ protocol: "tcp", port: 443, remoteCidr: "0.0.0.0/0" }] },
+    });
+    const run = await harness.runProgram(() => {
+      const ctx: CompositionContext = { environment: "t", networks: new Map(), securityProfiles: new Map(), outputs: {} };
+      networksBlock.deploy!(networks, ctx);
+      securityProfilesBlock.deploy!(profiles, ctx);
+      return ctx;
+    });
     expect(run.errors.map((e) => e.message)).to.deep.equal([]);
-    expect(run.byName("lab-web-router").inputs.externalNetworkId).to.equal("net-public");
-    const lbGroup = run.byName("lab-lb-group");
+    expect(run.byName("t-web-router").inputs.externalNetworkId).to.equal("net-public");
+    expect(Object.keys(run.value!.outputs)).to.include.members(["networks.web.subnetId", "securityProfiles.app.securityGroupId"]);
     const fromLb = run.byType(T.secGroupRule).find((r) => r.inputs.portRangeMin === 8080)!;
-    expect(fromLb.inputs.remoteGroupId).to.equal(lbGroup.id);
+    expect(fromLb.inputs.remoteGroupId).to.equal(run.byName("t-lb-group").id);
     const self = run.byType(T.secGroupRule).find((r) => r.inputs.portRangeMin === 7000)!;
-    expect(self.inputs.remoteGroupId).to.equal(run.byName("lab-app-group").id);
+    expect(self.inputs.remoteGroupId).to.equal(run.byName("t-app-group").id);
   });
 });

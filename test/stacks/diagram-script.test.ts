@@ -8,7 +8,7 @@ import { installMocks } from "../harness/pulumi-mocks";
 import { runStackOnce } from "../harness/stack-runner";
 
 describe("npm run diagram -- --stack NAME", function () {
-  this.timeout(60_000);
+  this.timeout(300_000);
 
   it("writes Mermaid and SVG of the office stack from the root program under the harness", async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "diagrams-"));

@@ -22,7 +22,7 @@ async function violationsOf(resources: RecordedResource[]): Promise<string[]> {
 }
 
 describe("policy pack over every stack and example", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
 
   for (const stack of listStacks(STACKS_DIR)) {
     it(`stack ${stack} passes every policy`, async () => {

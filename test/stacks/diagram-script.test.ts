@@ -17,7 +17,7 @@ describe("npm run diagram -- --stack NAME", function () {
       const mermaid = fs.readFileSync(result.mermaidFile, "utf8");
       expect(mermaid).to.contain('[["office<br/>192.168.50.0/24"]]:::network');
       expect(mermaid).to.contain('[["public (external)<br/>172.24.4.0/24"]]:::external');
-      expect(mermaid).to.contain("in: tcp 22 from 192.168.60.0/28");
+      expect(mermaid).to.match(/router1 ---\|"192\.168\.50\.1"\| net2/);
       const svg = fs.readFileSync(result.svgFile, "utf8");
       expect(svg).to.match(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/).and.contain("router office-router");
       const pending = BLOCKS.filter((b) => b.deploy === undefined).map((b) => b.key);

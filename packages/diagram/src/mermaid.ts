@@ -3,7 +3,6 @@
 // on, floating IPs as dotted links from the external network, security groups listing openings.
 import { Topology, TopoServer } from "./topology";
 
-const id = (prefix: string, raw: string) => `${prefix}_${raw.replace(/[^A-Za-z0-9]/g, "_")}`;
 const label = (lines: string[]) => `"${lines.filter((l) => l !== "").map((l) => l.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;")).join("<br/>")}"`;
 
 export function serverTitle(s: TopoServer): string {
@@ -11,6 +10,18 @@ export function serverTitle(s: TopoServer): string {
 }
 
 export function renderMermaid(topology: Topology, title?: string): string {
+  // Short stable node IDs (net1, router1, server1, ...) in topology order: readable source.
+  const ids = new Map<string, string>();
+  const counters = new Map<string, number>();
+  const id = (prefix: string, raw: string) => {
+    const key = `${prefix}:${raw}`;
+    if (!ids.has(key)) {
+      const n = (counters.get(prefix) ?? 0) + 1;
+      counters.set(prefix, n);
+      ids.set(key, `${prefix}${n}`);
+    }
+    return ids.get(key)!;
+  };
   const out: string[] = [];
   if (title) out.push("---", `title: ${title}`, "---");
   out.push("flowchart TB");

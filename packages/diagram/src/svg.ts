@@ -4,13 +4,29 @@
 import { serverTitle } from "./mermaid";
 import { Topology } from "./topology";
 
-const BAR_GAP = 230;
 const BAR_WIDTH = 14;
+/** Room between a bar and a box for the address label. */
+const LABEL_GAP = 95;
+const BOX_WIDTH = 200;
+/** A box fits between two bars with room for labels on both sides. */
+const BAR_GAP = BAR_WIDTH + 2 * LABEL_GAP + BOX_WIDTH;
 const LEFT = 40;
 const TOP = 70;
-const BOX_WIDTH = 190;
 const LINE = 14;
 const PALETTE = ["#2563eb", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d"];
+
+/** Cuts a line to what fits the box (about 7 px per character at these sizes). */
+const fit = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** "192.168.50.2 … 192.168.50.201" → "192.168.50.2 … .201". */
+function shortRange(range: string): string {
+  const [first, last] = range.split(" … ");
+  const a = first.split(".");
+  const b = (last ?? "").split(".");
+  let same = 0;
+  while (same < 3 && a[same] === b[same]) same++;
+  return same > 0 && b.length === 4 ? `${first} … .${b.slice(same).join(".")}` : range;
+}
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
@@ -33,10 +49,16 @@ export function renderSvg(topology: Topology, title = "topology"): string {
   }
   for (const s of topology.servers) {
     const openings = s.groupIds.flatMap((g) => (groupNames.get(g)?.openings ?? []).map((o) => `in: ${o}`));
+    // A pool's address range is too long for a link label: the label shows the first, the box the range.
+    const ranges = s.attachments.filter((a) => a.ip.includes(" … ")).map((a) => `addresses ${shortRange(a.ip)}`);
+    const title = s.count > 1 ? [s.name, `… ${s.lastName} (×${s.count})`] : [serverTitle(s)];
     rows.push({
       kind: "server",
-      lines: [serverTitle(s), `${s.flavor} · ${s.image}`, ...s.floatingIps.map((f) => `floating ${f}`), ...openings],
-      links: [...s.attachments, ...(external ? s.floatingIps.map((f) => ({ networkId: external.id, ip: f, dashed: true })) : [])],
+      lines: [...title, `${s.flavor} · ${s.image}`, ...ranges, ...s.floatingIps.map((f) => `floating ${f}`), ...openings],
+      links: [
+        ...s.attachments.map((a) => ({ networkId: a.networkId, ip: a.ip.includes(" … ") ? `${a.ip.split(" … ")[0]} …` : a.ip })),
+        ...(external ? s.floatingIps.map((f) => ({ networkId: external.id, ip: f, dashed: true })) : []),
+      ],
     });
   }
   for (const p of topology.ports) {
@@ -51,7 +73,7 @@ export function renderSvg(topology: Topology, title = "topology"): string {
     y += Math.max(44, 16 + row.lines.length * LINE) + 22;
   }
   const height = y + 20;
-  const width = LEFT + Math.max(1, topology.networks.length) * BAR_GAP + BOX_WIDTH;
+  const width = LEFT + Math.max(1, topology.networks.length - 1) * BAR_GAP + BAR_WIDTH + LABEL_GAP + BOX_WIDTH + 30;
 
   // Network bars with their names and CIDRs on top.
   for (const n of topology.networks) {
@@ -64,22 +86,30 @@ export function renderSvg(topology: Topology, title = "topology"): string {
   rows.forEach((row, i) => {
     const top = rowY[i];
     const boxHeight = Math.max(44, 16 + row.lines.length * LINE);
-    const xs = row.links.map((l) => barX.get(l.networkId)).filter((x): x is number => x !== undefined);
-    const leftmost = xs.length ? Math.min(...xs) : LEFT;
-    const boxX = leftmost + BAR_WIDTH + 40;
+    // The box sits right of the leftmost network it has a fixed address on (floating IPs are
+    // dashed lines from the external bar and do not move it).
+    const fixed = row.links.filter((l) => !l.dashed).map((l) => barX.get(l.networkId)).filter((x): x is number => x !== undefined);
+    const any = row.links.map((l) => barX.get(l.networkId)).filter((x): x is number => x !== undefined);
+    const leftmost = fixed.length ? Math.min(...fixed) : any.length ? Math.min(...any) : LEFT;
+    const boxX = leftmost + BAR_WIDTH + LABEL_GAP;
     const midY = top + 20;
     for (const link of row.links) {
+      const y = link.dashed ? midY + 12 : midY; // floating IPs below the fixed-address line
       const x = barX.get(link.networkId);
       if (x === undefined) continue;
       const cx = x + BAR_WIDTH / 2;
       const toX = cx < boxX ? boxX : boxX + BOX_WIDTH;
-      parts.push(`<line x1="${cx}" y1="${midY}" x2="${toX}" y2="${midY}" stroke="${color.get(link.networkId)}" stroke-width="2"${link.dashed ? ' stroke-dasharray="5 4"' : ""}/>`);
-      parts.push(`<circle cx="${cx}" cy="${midY}" r="5" fill="#fff" stroke="${color.get(link.networkId)}" stroke-width="2"/>`);
-      parts.push(`<text class="ip" x="${cx + 8}" y="${midY - 5}">${esc(link.ip)}</text>`);
+      // A dashed floating-IP line from a bar left of the box passes behind the bars in between.
+      parts.push(`<line x1="${cx}" y1="${y}" x2="${toX}" y2="${y}" stroke="${color.get(link.networkId)}" stroke-width="2"${link.dashed ? ' stroke-dasharray="5 4"' : ""}/>`);
+      parts.push(`<circle cx="${cx}" cy="${y}" r="5" fill="#fff" stroke="${color.get(link.networkId)}" stroke-width="2"/>`);
+      const leftOfBox = cx < boxX;
+      parts.push(leftOfBox
+        ? `<text class="ip" x="${cx + 9}" y="${y - 5}">${esc(link.ip)}</text>`
+        : `<text class="ip" x="${cx - 9}" y="${y - 5}" text-anchor="end">${esc(link.ip)}</text>`);
     }
     parts.push(`<rect class="${row.kind}" x="${boxX}" y="${top}" width="${BOX_WIDTH}" height="${boxHeight}" rx="6"/>`);
     row.lines.forEach((line, j) => {
-      parts.push(`<text class="${j === 0 ? "title" : "detail"}" x="${boxX + 8}" y="${top + 16 + j * LINE}">${esc(line)}</text>`);
+      parts.push(`<text class="${j === 0 ? "title" : "detail"}" x="${boxX + 8}" y="${top + 16 + j * LINE}">${esc(fit(line, j === 0 ? 27 : 36))}</text>`);
     });
   });
 

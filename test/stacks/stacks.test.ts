@@ -97,7 +97,7 @@ describe("stacks/ (root program under the harness)", function () {
     expect(bad({ environment: "offfice" })).to.contain('openstack-blueprints:environment: "offfice" is not one of "office", "lab"');
     expect(bad({ environment: "lab" })).to.contain("openstack-blueprints:calculator: is required by environment lab (TwoTierCalculatorTopology)");
     expect(bad({ environment: "migrate", migration: "{}", networks: JSON.stringify({ a: { cidr: "10.0.0.0/24" } }) }))
-      .to.match(/openstack-blueprints:networks: \{.*\} has no place in environment migrate; it takes migration/);
+      .to.contain("openstack-blueprints:networks: has no place in environment migrate; it takes migration");
     expect(bad({ environment: "lab", calculator: "{}", networks: JSON.stringify({ a: { cidr: "10.0.0.1/24" } }) }))
       .to.contain('openstack-blueprints:networks.a.cidr: "10.0.0.1/24" has host bits set');
     expect(bad({ environment: "lab", calculator: "{}", securityProfiles: JSON.stringify({ web: { rules: [{ protocol: "tcp", port: 80, remoteProfile: "lb" }] } }) }))

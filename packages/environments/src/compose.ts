@@ -1,6 +1,6 @@
 // The root program: the stack's config → one environment built from blocks.
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig } from "@openstack-blueprints/components";
+import { CONFIG_NAMESPACE, StackConfigError, loadStackConfig } from "@openstack-blueprints/components";
 import { z } from "zod";
 import { CompositionContext } from "./block";
 import { BLOCKS, ENVIRONMENTS, blockByKey } from "./registry";
@@ -15,23 +15,28 @@ export function rootConfigSchema() {
     environment: z.string().refine((v) => kinds.includes(v), { message: `is not one of ${kinds.map((k) => JSON.stringify(k)).join(", ")}` }),
   };
   for (const block of BLOCKS) shape[block.key] = (block.schema ?? pendingConfig).optional();
-  return z.object(shape).strict().superRefine((values, ctx) => {
-    const kind = ENVIRONMENTS[String(values.environment)];
-    if (!kind) return;
-    for (const key of kind.required) {
-      if (values[key] === undefined) {
-        ctx.addIssue({ code: "custom", path: [key], message: `is required by environment ${String(values.environment)} (${blockByKey(key).component})` });
-      }
+  return z.object(shape).strict();
+}
+
+/**
+ * What the environment kind requires and allows, checked on the keys present (not inside zod,
+ * whose object refinements only run once every block's value is valid: both kinds of problem
+ * are reported together).
+ */
+export function environmentProblems(raw: Record<string, string>, namespace = CONFIG_NAMESPACE): string[] {
+  const environment = raw.environment;
+  const kind = environment === undefined ? undefined : ENVIRONMENTS[environment];
+  if (!kind) return [];
+  const problems: string[] = [];
+  for (const key of kind.required) {
+    if (raw[key] === undefined) problems.push(`${namespace}:${key}: is required by environment ${environment} (${blockByKey(key).component})`);
+  }
+  for (const block of BLOCKS) {
+    if (raw[block.key] !== undefined && !kind.required.includes(block.key) && !kind.optional.includes(block.key)) {
+      problems.push(`${namespace}:${block.key}: has no place in environment ${environment}; it takes ${[...kind.required, ...kind.optional].join(", ")}`);
     }
-    for (const block of BLOCKS) {
-      if (values[block.key] !== undefined && !kind.required.includes(block.key) && !kind.optional.includes(block.key)) {
-        ctx.addIssue({
-          code: "custom", path: [block.key],
-          message: `has no place in environment ${String(values.environment)}; it takes ${[...kind.required, ...kind.optional].join(", ")}`,
-        });
-      }
-    }
-  });
+  }
+  return problems;
 }
 
 /** Top-level keys whose values may hold secrets. */
@@ -61,7 +66,18 @@ export class PendingBlockError extends Error {}
 
 /** Builds the environment of the running stack (or of `options.raw`). */
 export function composeEnvironment(options: ComposeOptions = {}): ComposedEnvironment {
-  const { values } = loadStackConfig(rootConfigSchema(), { secretKeys: secretConfigKeys(), raw: options.raw });
+  const raw = options.raw ?? Object.fromEntries(Object.entries(pulumi.runtime.allConfig())
+    .filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`))
+    .map(([k, v]) => [k.slice(CONFIG_NAMESPACE.length + 1), v]));
+  const kindProblems = environmentProblems(raw);
+  let values: Record<string, unknown>;
+  try {
+    values = loadStackConfig(rootConfigSchema(), { secretKeys: secretConfigKeys(), raw }).values;
+  } catch (e) {
+    if (e instanceof StackConfigError) throw new StackConfigError([...kindProblems, ...e.problems]);
+    throw e;
+  }
+  if (kindProblems.length > 0) throw new StackConfigError(kindProblems);
   const environment = String(values.environment);
   const context: CompositionContext = { environment, networks: new Map(), securityProfiles: new Map(), outputs: {} };
   const present = BLOCKS.filter((b) => values[b.key] !== undefined);

@@ -25,6 +25,9 @@ export function renderMermaid(topology: Topology, title?: string): string {
   const out: string[] = [];
   if (title) out.push("---", `title: ${title}`, "---");
   out.push("flowchart TB");
+  for (const h of topology.hosts) {
+    out.push(`  ${id("host", h.address)}[/${label([`host ${h.address}`, `${h.steps} remote step${h.steps === 1 ? "" : "s"} over SSH`])}/]:::host`);
+  }
   const externalIds = new Set(topology.networks.filter((n) => n.external).map((n) => n.id));
   for (const n of topology.networks) {
     const cidrs = n.subnets.map((s) => s.cidr).filter(Boolean);
@@ -62,6 +65,7 @@ export function renderMermaid(topology: Topology, title?: string): string {
     "  classDef server fill:#ecfdf5,stroke:#047857,color:#000",
     "  classDef port fill:#f3f4f6,stroke:#6b7280,color:#000",
     "  classDef group fill:#f5f3ff,stroke:#6d28d9,color:#000",
+    "  classDef host fill:#e5e7eb,stroke:#111827,color:#000",
   );
   return out.join("\n") + "\n";
 }

@@ -21,6 +21,7 @@ export const TYPES = {
   secGroup: "openstack:networking/secGroup:SecGroup",
   secGroupRule: "openstack:networking/secGroupRule:SecGroupRule",
   instance: "openstack:compute/instance:Instance",
+  remoteCommand: "command:remote:Command",
 } as const;
 
 export interface TopoSubnet { id: string; name: string; cidr: string; gatewayIp: string; }
@@ -44,7 +45,11 @@ export interface TopoServer {
 /** A port with no server (e.g. a VIP or a port kept for later). */
 export interface TopoPort { id: string; name: string; attachment: TopoAttachment; floatingIps: string[]; groupIds: string[]; }
 
+/** A machine the program configures over SSH (DevStack host, Ganeti node), with how many steps. */
+export interface TopoHost { address: string; steps: number; }
+
 export interface Topology {
+  hosts: TopoHost[];
   networks: TopoNetwork[];
   routers: TopoRouter[];
   servers: TopoServer[];
@@ -168,7 +173,14 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
     .filter((p) => !usedPorts.has(p.id) && ![...of(TYPES.routerInterface)].some((ri) => str(ri.inputs.portId) === p.id))
     .map((p) => ({ id: p.id, name: str(p.inputs.name) || p.name, attachment: attachmentOfPort(p), floatingIps: floatingByPort.get(p.id) ?? [], groupIds: ((p.inputs.securityGroupIds ?? []) as string[]).slice().sort() }));
 
+  const steps = new Map<string, number>();
+  for (const c of resources.filter((r) => r.type === TYPES.remoteCommand)) {
+    const host = str(c.inputs.connection?.host);
+    if (host) steps.set(host, (steps.get(host) ?? 0) + 1);
+  }
+
   return {
+    hosts: [...steps.entries()].map(([address, n]) => ({ address, steps: n })),
     networks: [...networks.values()].sort((a, b) => Number(b.external) - Number(a.external)),
     routers: [...routers.values()],
     servers: collapse(servers, options.collapseAbove ?? 6),

@@ -109,3 +109,13 @@ describe("diagrams", function () {
     }
   });
 });
+
+describe("diagrams of hosts configured over SSH", () => {
+  it("draws each remote host once with its number of steps", () => {
+    const cmd = (name: string, host: string) => ({ type: "command:remote:Command", name, id: `id-${name}`, inputs: { connection: { host }, create: "true" }, state: {} });
+    const topology = buildTopology([cmd("a", "10.0.0.1"), cmd("b", "10.0.0.1"), cmd("c", "10.0.0.2")]);
+    expect(topology.hosts).to.deep.equal([{ address: "10.0.0.1", steps: 2 }, { address: "10.0.0.2", steps: 1 }]);
+    expect(renderMermaid(topology)).to.contain('host1[/"host 10.0.0.1<br/>2 remote steps over SSH"/]:::host');
+    expect(renderSvg(topology).match(/<rect class="host"/g)).to.have.length(2);
+  });
+});

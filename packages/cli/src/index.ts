@@ -1,0 +1,3 @@
+export * from "./main";
+export * from "./capacity-command";
+export * from "./sizes";

@@ -1,0 +1,61 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { parseSizeMiB } from "../src/sizes";
+
+const BIN = path.join(__dirname, "..", "bin", "blueprints.js");
+const SEED_ARGS = [
+  "capacity", "--host", "vcpus=16,ram=128G,reserved=0", "--flavor", "name=desktop,vcpus=4,ram=4G", "--ratios", "seed-2017",
+  "--employees", "48", "--pc-price", "29790", "--server-price", "304300", "--thin-client-price", "9812", "--currency", "INR",
+];
+
+function blueprints(args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 30000 });
+}
+
+describe("blueprints capacity (the real command)", function () {
+  this.timeout(60000);
+
+  it("reproduces the seed's 48 desktops and its cost difference, as text", () => {
+    const run = blueprints(SEED_ARGS);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.contain("desktop: 48 (limited by RAM)");
+    expect(run.stdout).to.contain("775,276 INR");
+    expect(run.stdout).to.match(/savings:\s+654,644 INR/);
+  });
+
+  it("prints JSON with --json, and today's Nova defaults give 16", () => {
+    const run = blueprints(["capacity", "--host", "vcpus=16,ram=128G", "--flavor", "name=desktop,vcpus=4,ram=4G", "--json"]);
+    expect(run.status, run.stderr).to.equal(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.plan.ratios).to.deep.equal({ cpu: 4, ram: 1 });
+    expect(report.plan.fitByFlavor).to.deep.equal([{ flavor: "desktop", desktops: 16, limitedBy: "vcpu" }]);
+    expect(report.cost).to.equal(undefined);
+  });
+
+  it("places a mixed demand and exits 2 when it does not fit, naming the numbers", () => {
+    const args = ["capacity", "--host", "vcpus=8,ram=32G,reserved=0,count=2", "--flavor", "name=small,vcpus=2,ram=2G", "--flavor", "name=large,vcpus=8,ram=16G"];
+    const fits = blueprints([...args, "--desktops", "small=4", "--desktops", "large=3", "--json"]);
+    expect(fits.status, fits.stderr).to.equal(0);
+    expect(JSON.parse(fits.stdout).plan.placement.fits).to.equal(true);
+    const over = blueprints([...args, "--desktops", "large=5"]);
+    expect(over.status).to.equal(2);
+    expect(over.stdout).to.contain("Does NOT fit: 5 desktops need 40 vCPUs and 81920 MiB RAM");
+  });
+
+  it("refuses bad arguments with a clear message and exit 1", () => {
+    const bad = blueprints(["capacity", "--host", "vcpus=16,ram=lots", "--flavor", "name=d,vcpus=1,ram=1G"]);
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr).to.contain('--host ram "lots" is not a size');
+    const partial = blueprints([...SEED_ARGS.slice(0, 7), "--employees", "10"]);
+    expect(partial.stderr).to.contain("also needs --pc-price, --server-price, --thin-client-price");
+    expect(blueprints(["nope"]).status).to.equal(1);
+  });
+
+  it("parses sizes", () => {
+    expect(parseSizeMiB("x", "128G")).to.equal(131072);
+    expect(parseSizeMiB("x", "1TiB")).to.equal(1048576);
+    expect(parseSizeMiB("x", "512")).to.equal(512);
+    expect(() => parseSizeMiB("ram", "12Q")).to.throw('ram "12Q"');
+  });
+});

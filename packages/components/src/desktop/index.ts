@@ -1,0 +1,7 @@
+// Desktop pools for thin clients (issue 5): pure helpers and the ThinClientDesktopPool component.
+export * from "./employees";
+export * from "./sha512-crypt";
+export * from "./desktop-user-data";
+export * from "./capacity";
+export * from "./thin-client-artifacts";
+export * from "./thin-client-desktop-pool";

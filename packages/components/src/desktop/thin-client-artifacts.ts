@@ -1,0 +1,83 @@
+/**
+ * What a thin client needs to reach a desktop: a Microsoft/FreeRDP `.rdp` file, a Remmina
+ * profile (the seed's Raspberry Pi client), and a connection sheet for the admin. None of them
+ * carries a password: passwords are Pulumi secrets handed over separately.
+ */
+
+export interface DesktopConnection {
+  /** Employee (Linux user) name. */
+  user: string;
+  fullName?: string;
+  /** Address the thin client dials: floating IP, fixed IP or DNS name. */
+  address: string;
+  /** Desktop (server) name, for the sheet. */
+  desktop: string;
+  port?: number;
+  powerState?: string;
+}
+
+function checkField(field: string, value: string): string {
+  // A newline or a NUL would let a value inject lines into these line-based formats.
+  if (/[\r\n\0]/.test(value) || value.length === 0) throw new Error(`${field} "${value}" must be a non-empty single line`);
+  return value;
+}
+
+function hostPort(c: DesktopConnection): string {
+  const port = c.port ?? 3389;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port ${port} is not a TCP port`);
+  const address = checkField("address", c.address);
+  return port === 3389 ? address : `${address}:${port}`;
+}
+
+/**
+ * A `.rdp` file (read by mstsc, FreeRDP's `xfreerdp file.rdp` and Remmina's import). The server
+ * uses TLS (xrdp security_layer=tls); the client asks for the password.
+ */
+export function renderRdpFile(c: DesktopConnection): string {
+  return [
+    `full address:s:${hostPort(c)}`,
+    `username:s:${checkField("user", c.user)}`,
+    "prompt for credentials:i:1",
+    "authentication level:i:2",
+    "screen mode id:i:2",
+    "session bpp:i:24",
+    "audiomode:i:2",
+    "redirectclipboard:i:1",
+    "",
+  ].join("\r\n");
+}
+
+/** A Remmina connection profile (~/.local/share/remmina/<name>.remmina); no password stored. */
+export function renderRemminaProfile(c: DesktopConnection): string {
+  return [
+    "[remmina]",
+    `name=${checkField("desktop", c.desktop)} (${checkField("user", c.user)})`,
+    "protocol=RDP",
+    `server=${hostPort(c)}`,
+    `username=${c.user}`,
+    "password=",
+    "security=tls",
+    "colordepth=24",
+    "scale=1",
+    "viewmode=4",
+    "",
+  ].join("\n");
+}
+
+/** The admin's connection sheet: one row per employee, no passwords. */
+export function renderConnectionSheet(poolName: string, connections: DesktopConnection[]): string {
+  const rows = [...connections].sort((a, b) => a.user.localeCompare(b.user));
+  const lines = [
+    `# Desktop pool ${poolName}: connection sheet`,
+    "",
+    "Thin clients connect with RDP (TLS) to the address below, as the employee's user name.",
+    "Passwords are not on this sheet: read them with `pulumi stack output --show-secrets passwords`",
+    "and hand each one over privately. Shelved desktops must be set to `active` before use.",
+    "",
+    "| Employee | Name | Desktop | Address | User | State |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((c) => `| ${c.user} | ${(c.fullName ?? "").replace(/\|/g, "/")} | ${c.desktop} | ${hostPort(c)} | ${c.user} | ${c.powerState ?? "active"} |`),
+    "",
+  ];
+  return lines.join("\n");
+}

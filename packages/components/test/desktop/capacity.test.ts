@@ -1,0 +1,73 @@
+import { expect } from "chai";
+import { compareCosts, describeShortfall, hostCapacities, planCapacity, RATIO_PRESETS } from "../../src/desktop/capacity";
+
+const GiB = 1024;
+const SEED_HOST = { name: "seed-server", vcpus: 16, ramMiB: 128 * GiB, reservedRamMiB: 0 };
+const SEED_FLAVOR = { name: "desktop-4c4g", vcpus: 4, ramMiB: 4 * GiB };
+
+describe("desktop capacity planner", () => {
+  it("reproduces the seed's 48 desktops with its numbers (16 cores, 128 GB, 16:1, 1.5:1, 4 vCPU/4 GB)", () => {
+    const plan = planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], ratios: RATIO_PRESETS["seed-2017"] });
+    expect(plan.hosts).to.deep.equal([{ name: "seed-server", vcpuCapacity: 256, ramCapacityMiB: 192 * GiB }]);
+    expect(plan.fitByFlavor).to.deep.equal([{ flavor: "desktop-4c4g", desktops: 48, limitedBy: "ram" }]);
+  });
+
+  it("gives 16 with today's Nova defaults (4.0/1.0): CPU runs out first", () => {
+    const plan = planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR] });
+    expect(plan.ratios).to.deep.equal({ cpu: 4, ram: 1 });
+    expect(plan.fitByFlavor[0]).to.deep.equal({ flavor: "desktop-4c4g", desktops: 16, limitedBy: "vcpu" });
+  });
+
+  it("subtracts reserved host memory (Nova's 512 MiB by default) before the ratio", () => {
+    const host = { vcpus: 16, ramMiB: 128 * GiB };
+    expect(hostCapacities([host], RATIO_PRESETS["seed-2017"])[0].ramCapacityMiB).to.equal(Math.floor((128 * GiB - 512) * 1.5));
+    const plan = planCapacity({ hosts: [host], flavors: [SEED_FLAVOR], ratios: RATIO_PRESETS["seed-2017"] });
+    expect(plan.fitByFlavor[0].desktops).to.equal(47);
+    const reservedCpu = planCapacity({ hosts: [{ ...SEED_HOST, reservedVcpus: 2 }], flavors: [SEED_FLAVOR] });
+    expect(reservedCpu.hosts[0].vcpuCapacity).to.equal(56);
+  });
+
+  it("places mixed flavors on several hosts, one server per host, and reports what does not fit", () => {
+    const flavors = [
+      { name: "small", vcpus: 2, ramMiB: 2 * GiB },
+      { name: "large", vcpus: 8, ramMiB: 16 * GiB },
+    ];
+    const hosts = [{ name: "node", vcpus: 8, ramMiB: 32 * GiB + 512, count: 2 }];
+    const plan = planCapacity({ hosts, flavors, demand: [{ flavor: "small", count: 4 }, { flavor: "large", count: 3 }] });
+    expect(plan.hosts.map((h) => h.name)).to.deep.equal(["node-1", "node-2"]);
+    // Each node: 32 vCPUs, 32 GiB. Large ones first: two per node would need 32 GiB → node-1 gets 2, node-2 gets 1,
+    // then 4 small (8 GiB) go to node-2 (16 GiB left).
+    expect(plan.placement?.fits).to.equal(true);
+    expect(plan.placement?.perHost.map((h) => h.desktops)).to.deep.equal([{ large: 2 }, { large: 1, small: 4 }]);
+    expect(plan.fitByFlavor).to.deep.equal([
+      { flavor: "small", desktops: 32, limitedBy: "ram" },
+      { flavor: "large", desktops: 4, limitedBy: "ram" },
+    ]);
+    const tooMany = planCapacity({ hosts, flavors, demand: [{ flavor: "large", count: 5 }, { flavor: "small", count: 1 }] });
+    expect(tooMany.placement?.fits).to.equal(false);
+    expect(tooMany.placement?.unplaced).to.deep.equal({ large: 1, small: 1 });
+    const message = describeShortfall(tooMany);
+    expect(message).to.contain("6 desktops need 42 vCPUs and 83968 MiB RAM");
+    expect(message).to.contain("2 host(s) offer 64 vCPUs and 65536 MiB");
+    expect(message).to.contain("1 × large, 1 × small do not fit");
+    expect(message).to.contain("pausing frees nothing");
+  });
+
+  it("refuses bad input naming the field and value", () => {
+    expect(() => planCapacity({ hosts: [], flavors: [SEED_FLAVOR] })).to.throw("at least one compute host");
+    expect(() => planCapacity({ hosts: [{ vcpus: 0, ramMiB: 1 }], flavors: [SEED_FLAVOR] })).to.throw("hosts[0].vcpus is 0");
+    expect(() => planCapacity({ hosts: [{ vcpus: 4, ramMiB: 512 }], flavors: [SEED_FLAVOR] })).to.throw("reservedRamMiB 512");
+    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], demand: [{ flavor: "nope", count: 1 }] })).to.throw('flavor "nope" is not among');
+    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR, SEED_FLAVOR] })).to.throw("listed twice");
+    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], ratios: { cpu: 0, ram: 1 } })).to.throw("ratios.cpu is 0");
+  });
+
+  it("compares costs like the seed: 48 desktops on one server vs 48 PCs", () => {
+    const seed = compareCosts({ employees: 48, desktopsPerServer: 48, pcPrice: 29790, serverPrice: 304300, thinClientPrice: 9812, currency: "INR" });
+    expect(seed).to.deep.equal({ employees: 48, servers: 1, pcs: 1429920, serversAndThinClients: 775276, savings: 654644, currency: "INR" });
+    // The seed's 200 employees need 5 such servers (it extrapolated instead).
+    const office = compareCosts({ employees: 200, desktopsPerServer: 48, pcPrice: 29790, serverPrice: 304300, thinClientPrice: 9812 });
+    expect(office).to.include({ servers: 5, pcs: 5958000, serversAndThinClients: 3483900, savings: 2474100 });
+    expect(() => compareCosts({ employees: 10, desktopsPerServer: 0, pcPrice: 1, serverPrice: 1, thinClientPrice: 1 })).to.throw("desktopsPerServer is 0");
+  });
+});

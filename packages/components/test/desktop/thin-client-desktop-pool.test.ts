@@ -1,0 +1,225 @@
+import { expect } from "chai";
+import { allStrings, installMocks, outputIsSecret, outputValue, T } from "../../../../test/harness/pulumi-mocks";
+import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
+import { parseCloudConfig, CloudConfigUser } from "../../src/cloudinit/cloud-config";
+import { ThinClientDesktopPool, ThinClientDesktopPoolArgs } from "../../src/desktop/thin-client-desktop-pool";
+import { sha512Crypt } from "../../src/desktop/sha512-crypt";
+
+const harness = installMocks();
+const POOL = "ThinClientDesktopPool".replace(/^/, "openstack-blueprints:index:");
+const ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDesktopPoolTestKeyNotRealAAAAAAAAAAAAAAAAAAAA admin@example";
+
+function officeArgs(overrides: Partial<ThinClientDesktopPoolArgs> = {}): ThinClientDesktopPoolArgs {
+  return {
+    employees: [
+      { name: "alice", fullName: "Alice Example" },
+      { name: "bob", flavor: "m1.large", powerState: "shutoff" },
+      { name: "carol", powerState: "shelved_offloaded" },
+    ],
+    flavor: "m1.desktop",
+    imageName: "ubuntu-24.04",
+    networkCidr: "10.201.10.0/24",
+    externalNetworkName: "public",
+    dnsNameservers: ["9.9.9.9"],
+    floatingIpPool: "public",
+    thinClientCidr: "192.168.50.0/24",
+    adminCidr: "192.168.99.0/28",
+    adminPublicKey: ADMIN_KEY,
+    extraPackages: ["libreoffice"],
+    ...overrides,
+  };
+}
+
+describe("ThinClientDesktopPool (under the mock harness)", function () {
+  // Each program hashes a password per employee (5000 SHA-512 rounds, ~10 ms); this machine is shared.
+  this.timeout(120000);
+  it("creates per-employee children named from pool and employee, all parented to the pool", async () => {
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    expect(run.thrown).to.equal(undefined);
+    expect(run.errors).to.deep.equal([]);
+    const pool = run.byName("office");
+    expect(pool.type).to.equal(POOL);
+    const children = run.childrenOf(pool.urn).map((c) => `${c.type} ${c.name}`);
+    for (const e of ["alice", "bob", "carol"]) {
+      expect(children).to.include.members([
+        `${T.randomPassword} office-${e}-password`,
+        `${T.port} office-${e}-port`,
+        `${T.instance} office-${e}-desktop`,
+        `${T.floatingIp} office-${e}-fip`,
+        `${T.floatingIpAssociate} office-${e}-fip-association`,
+      ]);
+    }
+    expect(children).to.include.members([
+      `openstack-blueprints:index:PrivateNetwork office-network`,
+      `openstack-blueprints:index:SecurityProfile office-security`,
+      `${T.randomPassword} office-salt-seed`,
+    ]);
+    expect(children).to.have.length(3 * 5 + 3);
+    const alice = run.byName("office-alice-desktop");
+    expect(alice.inputs).to.deep.include({ name: "office-alice", flavorName: "m1.desktop", imageName: "ubuntu-24.04", powerState: "active" });
+    expect(run.byName("office-bob-desktop").inputs).to.deep.include({ flavorName: "m1.large", powerState: "shutoff" });
+    expect(run.byName("office-carol-desktop").inputs.powerState).to.equal("shelved_offloaded");
+    // The server uses its port, the port carries the pool's security group.
+    const port = run.byName("office-alice-port");
+    expect(alice.inputs.networks).to.deep.equal([{ port: port.id }]);
+    expect(port.inputs.securityGroupIds).to.deep.equal([run.byName("office-security-group").id]);
+    // Floating IP association waits for the router interface (the mock cloud refuses it otherwise).
+    expect(run.dependsOnTransitively(run.byName("office-alice-fip-association").urn)).to.include(run.byName("office-network-router-interface").urn);
+  });
+
+  it("opens RDP and ICMP only from the thin clients and SSH only from the admin block", async () => {
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    const rules = run.byType(T.secGroupRule).map((r) => r.inputs);
+    const ingress = rules.filter((r) => r.direction === "ingress");
+    expect(ingress.map((r) => [r.protocol, r.portRangeMin ?? null, r.remoteIpPrefix])).to.have.deep.members([
+      ["tcp", 3389, "192.168.50.0/24"],
+      ["icmp", null, "192.168.50.0/24"],
+      ["tcp", 22, "192.168.99.0/28"],
+    ]);
+    expect(allStrings(rules)).not.to.include("0.0.0.0/0");
+
+    const noSsh = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ adminCidr: undefined, adminPublicKey: undefined })));
+    expect(noSsh.byType(T.secGroupRule).map((r) => r.inputs.portRangeMin)).not.to.include(22);
+    const doc = parseCloudConfig(noSsh.byName("office-alice-desktop").inputs.userData);
+    expect((doc.users as CloudConfigUser[]).map((u) => u.name)).to.deep.equal(["alice"]);
+  });
+
+  it("delivers each password only as a SHA-512 hash: secrets marked secret, no plain password in any input", async () => {
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    const pool = run.value!;
+    expect(await outputIsSecret(pool.passwords)).to.equal(true);
+    const passwords = await outputValue(pool.passwords);
+    expect(Object.keys(passwords)).to.deep.equal(["alice", "bob", "carol"]);
+    expect(new Set(Object.values(passwords)).size).to.equal(3);
+    const everyInput = run.resources.filter((r) => r.type !== T.randomPassword).flatMap((r) => allStrings(r.inputs));
+    for (const pw of Object.values(passwords)) {
+      expect(pw).to.have.length(20);
+      expect(everyInput.some((s) => s.includes(pw)), "plain password in a resource input").to.equal(false);
+    }
+    const seed = run.byName("office-salt-seed").state.result as string;
+    for (const [employee, pw] of Object.entries(passwords)) {
+      const server = run.byName(`office-${employee}-desktop`);
+      expect(server.secretPaths, `${employee}'s user data is secret`).to.include("userData");
+      const userData = server.inputs.userData as string;
+      assertValidCloudConfig(userData, `${employee} user data`);
+      const doc = parseCloudConfig(userData);
+      const user = (doc.users as CloudConfigUser[]).find((u) => u.name === employee)!;
+      expect(user.lock_passwd).to.equal(false);
+      // The hash verifies the password (crypt recomputed with the hash's own salt).
+      const salt = user.hashed_passwd!.split("$")[2];
+      expect(sha512Crypt(pw, { salt })).to.equal(user.hashed_passwd);
+      expect(seed).not.to.equal(pw);
+      expect(doc.ssh_pwauth).to.equal(false);
+      expect(doc.chpasswd).to.deep.equal({ expire: false });
+    }
+    expect(await outputIsSecret(pool.desktops)).to.equal(false);
+  });
+
+  it("is stable: the same program gives the same user data, and adding an employee changes nothing of the others", async () => {
+    const first = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    // The mock cloud numbers its IDs in creation order ("port-office-alice-port-17"); a real cloud keeps
+    // them in state. Compare inputs with that counter masked; everything else (user data included) must match.
+    const masked = (inputs: unknown) => JSON.stringify(inputs).replace(/"([a-z]+-[a-z0-9-]+)-\d+"/g, '"$1-#"');
+    const snapshot = (run: typeof first) => Object.fromEntries(run.resources.filter((r) => r.name.startsWith("office-alice") || r.name.startsWith("office-bob"))
+      .map((r) => [r.name, masked(r.inputs)]));
+    const again = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    expect(snapshot(again)).to.deep.equal(snapshot(first));
+    const grown = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({
+      employees: [...officeArgs().employees, { name: "dave" }],
+    })));
+    expect(grown.errors).to.deep.equal([]);
+    expect(snapshot(grown)).to.deep.equal(snapshot(first));
+    expect(grown.resources.filter((r) => r.name.startsWith("office-dave-")).map((r) => r.name)).to.have.members([
+      "office-dave-password", "office-dave-port", "office-dave-desktop", "office-dave-fip", "office-dave-fip-association",
+    ]);
+    const shrunk = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees: [{ name: "alice", fullName: "Alice Example" }] })));
+    expect(shrunk.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)))
+      .to.deep.equal(first.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)));
+  });
+
+  it("gives thin-client artifacts and a connection sheet per employee, with addresses and no passwords", async () => {
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    const pool = run.value!;
+    const desktops = await outputValue(pool.desktops);
+    const aliceFip = run.byName("office-alice-fip").state.address;
+    expect(aliceFip).to.match(/^172\.24\.4\./);
+    expect(desktops.alice).to.deep.include({ hostname: "office-alice", floatingIp: aliceFip, address: aliceFip, powerState: "active", flavor: "m1.desktop" });
+    expect(desktops.alice.fixedIp).to.match(/^10\.201\.10\./);
+    const rdp = await outputValue(pool.rdpFiles);
+    expect(rdp.alice).to.contain(`full address:s:${aliceFip}`).and.contain("username:s:alice");
+    const remmina = await outputValue(pool.remminaProfiles);
+    expect(remmina.bob).to.contain("username=bob");
+    const sheet = await outputValue(pool.connectionSheet);
+    expect(sheet).to.contain(`| alice | Alice Example | office-alice | ${aliceFip} | alice | active |`);
+    expect(sheet).to.contain("| carol |").and.contain("shelved_offloaded");
+    const passwords = await outputValue(pool.passwords);
+    for (const pw of Object.values(passwords)) {
+      expect(sheet).not.to.contain(pw);
+      expect(JSON.stringify(rdp)).not.to.contain(pw);
+    }
+  });
+
+  it("works on an existing network without floating IPs, and boots from volumes or an uploaded image", async () => {
+    const lan = await harness.runProgram(() => new ThinClientDesktopPool("lab", officeArgs({
+      networkCidr: undefined, networkId: "net-public", floatingIpPool: undefined, bootVolumeSizeGiB: 30, adminCidr: undefined, adminPublicKey: undefined,
+    })));
+    expect(lan.errors).to.deep.equal([]);
+    expect(lan.byType(T.floatingIp)).to.have.length(0);
+    expect(lan.byType("openstack-blueprints:index:PrivateNetwork")).to.have.length(0);
+    const server = lan.byName("lab-alice-desktop");
+    expect(server.inputs.imageName).to.equal(undefined);
+    expect(server.inputs.blockDevices).to.deep.equal([{ uuid: "image-ubuntu-2404", sourceType: "image", destinationType: "volume", volumeSize: 30, bootIndex: 0, deleteOnTermination: true }]);
+    const desktops = await outputValue(lan.value!.desktops);
+    expect(desktops.alice.address).to.equal(desktops.alice.fixedIp).and.match(/^172\.24\.4\./);
+
+    const uploaded = await harness.runProgram(() => new ThinClientDesktopPool("up", officeArgs({ imageName: undefined, imageUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2" })));
+    expect(uploaded.errors).to.deep.equal([]);
+    const image = uploaded.byName("up-image");
+    expect(image.inputs).to.deep.include({ imageSourceUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2", diskFormat: "qcow2", containerFormat: "bare" });
+    expect(uploaded.byName("up-alice-desktop").inputs.imageId).to.equal(image.id);
+  });
+
+  it("fails before creating anything when the active desktops do not fit the hosts, naming the numbers", async () => {
+    const hosts = { computeHosts: [{ name: "server", vcpus: 16, ramMiB: 131072, reservedRamMiB: 0 }], flavorSizes: [{ name: "m1.desktop", vcpus: 4, ramMiB: 4096 }, { name: "m1.large", vcpus: 4, ramMiB: 8192 }] };
+    const many = Array.from({ length: 20 }, (_, i) => ({ name: `user${i}` }));
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, employees: many })));
+    expect(run.thrown?.message).to.contain("the desktops do not fit the compute hosts: 20 desktops need 80 vCPUs and 81920 MiB RAM; 1 host(s) offer 64 vCPUs");
+    expect(run.thrown?.message).to.contain("4 × m1.desktop do not fit");
+    expect(run.resources.filter((r) => r.custom)).to.have.length(0);
+    // Shelving four of them frees exactly the capacity needed; shutoff ones still count.
+    const shelved = many.map((e, i) => ({ ...e, powerState: i < 4 ? "shelved_offloaded" : i < 8 ? "shutoff" : "active" }));
+    const ok = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, employees: shelved })));
+    expect(ok.thrown).to.equal(undefined);
+    expect(await outputValue(ok.value!.capacitySummary)).to.equal("16 desktops (4 shelved, not counted) use 64/64 vCPUs and 65536/131072 MiB (ratios cpu 4, ram 1)");
+    // The seed's ratios fit 48 of them.
+    const seed = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, allocationRatios: "seed-2017", employees: Array.from({ length: 48 }, (_, i) => ({ name: `u${i}` })) })));
+    expect(seed.thrown).to.equal(undefined);
+    const tooMany = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, allocationRatios: "seed-2017", employees: Array.from({ length: 49 }, (_, i) => ({ name: `u${i}` })) })));
+    expect(tooMany.thrown?.message).to.contain("49 desktops need 196 vCPUs and 200704 MiB RAM");
+  });
+
+  it("refuses bad input before any resource, naming the field and the fix", async () => {
+    const cases: [Partial<ThinClientDesktopPoolArgs>, string][] = [
+      [{ employees: [{ name: "alice", powerState: "paused" }] }, "only shelving frees capacity"],
+      [{ employees: [{ name: "alice" }, { name: "alice" }] }, 'duplicates ThinClientDesktopPool office: employees[0]'],
+      [{ employees: [{ name: "deskadmin" }] }, "used by the pool itself"],
+      [{ thinClientCidr: "" }, "thinClientCidr \"\" must be the thin clients' IPv4 block"],
+      [{ thinClientCidr: "0.0.0.0/0" }, "whole internet"],
+      [{ adminPublicKey: undefined }, "SSH needs both adminCidr and adminPublicKey"],
+      [{ imageId: "x" }, "exactly one of imageName, imageId or imageUrl (got 2)"],
+      [{ networkId: "net-public" }, "not both"],
+      [{ computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, "missing: m1.desktop, m1.large"],
+      [{ allocationRatios: "generous", computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, 'allocationRatios "generous"'],
+      [{ passwordLength: 8 }, "passwordLength 8"],
+      [{ dnsNameservers: undefined }, "dnsNameservers is needed with networkCidr"],
+      [{ networkCidr: "10.201.10.5/24" }, "10.201.10.5/24"],
+    ];
+    for (const [overrides, message] of cases) {
+      const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs(overrides)));
+      expect(run.thrown?.message ?? run.errors.map((e) => e.message).join("; "), JSON.stringify(overrides)).to.contain(message);
+      expect(run.resources.filter((r) => r.custom), JSON.stringify(overrides)).to.have.length(0);
+    }
+    const anywhere = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ thinClientCidr: "0.0.0.0/0", allowRdpFromAnywhere: true })));
+    expect(anywhere.thrown).to.equal(undefined);
+  });
+});

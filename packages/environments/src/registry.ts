@@ -5,15 +5,19 @@
 import { EnvironmentBlock, pendingBlock } from "./block";
 import { networksBlock } from "./blocks/networks";
 import { securityProfilesBlock } from "./blocks/security-profiles";
+import { calculatorBlock } from "./blocks/calculator";
+import { desktopsBlock } from "./blocks/desktops";
+import { devstackBlock } from "./blocks/devstack";
+import { ganetiBlock } from "./blocks/ganeti";
 
 export const BLOCKS: EnvironmentBlock[] = [
-  pendingBlock("devstack", "DevstackHost", "An all-in-one DevStack on a host over SSH; its OpenStack provider is used by every later block.", true),
+  devstackBlock,
   networksBlock,
   securityProfilesBlock,
-  pendingBlock("desktops", "ThinClientDesktopPool", "One desktop per employee behind RDP, with hashed passwords and power states.", true),
-  pendingBlock("calculator", "TwoTierCalculatorTopology", "The seed's two-tier calculator: front end behind a floating IP, four services behind an inner router."),
+  desktopsBlock,
+  calculatorBlock,
   pendingBlock("migration", "S2DMigration", "Software-to-data migration between two clouds.", true),
-  pendingBlock("ganeti", "GanetiDrbdCluster", "A Ganeti cluster with DRBD-mirrored instances on three nodes.", true),
+  ganetiBlock,
 ];
 
 export interface EnvironmentKind {

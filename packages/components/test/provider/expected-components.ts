@@ -25,4 +25,39 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
     optionalInputs: ["groupName", "description", "deleteDefaultRules", "tags"],
     outputs: ["securityGroupId", "securityGroupName", "ruleIds", "ruleKeys"],
   },
+  {
+    name: "TwoTierCalculatorTopology",
+    requiredInputs: ["imageName", "flavorName", "externalNetworkName", "clientCidr"],
+    optionalInputs: [
+      "keyPairName", "sshClientCidr", "frontendCidr", "serviceCidr", "frontendGatewayIp", "innerRouterFrontendIp", "serviceGatewayIp",
+      "frontendIp", "serviceIps", "frontendPort", "servicePorts", "serviceInternetEgress", "nodejsSource", "dnsNameservers", "serviceTimeoutMs",
+    ],
+    outputs: [
+      "publicUrl", "floatingIp", "frontendIp", "serviceIps", "serviceUrls", "outerRouterId", "innerRouterId",
+      "frontendNetworkId", "frontendSubnetId", "serviceNetworkId", "serviceSubnetId", "instanceIds",
+    ],
+  },
+  {
+    name: "ThinClientDesktopPool",
+    requiredInputs: ["employees", "flavor", "thinClientCidr"],
+    optionalInputs: [
+      "imageName", "imageId", "imageUrl", "imageDiskFormat", "bootVolumeSizeGiB", "networkId", "subnetId", "networkCidr", "externalNetworkName",
+      "dnsNameservers", "floatingIpPool", "allowRdpFromAnywhere", "adminCidr", "adminPublicKey", "adminUser", "extraPackages",
+      "imageHasDesktopPackages", "installRecommends", "rdpGroup", "hostnamePrefix", "passwordLength", "computeHosts", "flavorSizes",
+      "allocationRatios", "cpuAllocationRatio", "ramAllocationRatio",
+    ],
+    outputs: ["desktops", "passwords", "rdpFiles", "remminaProfiles", "connectionSheet", "securityGroupId", "networkId", "capacitySummary"],
+  },
+  {
+    name: "DevstackHost",
+    requiredInputs: ["connection","hostIp"],
+    optionalInputs: ["branch","devstackRepoUrl","gitBase","floatingRange","publicNetworkGateway","floatingAllocationStart","floatingAllocationEnd","fixedRange","publicInterface","enabledServices","disabledServices","volumeBackingFileSize","cpuAllocationRatio","ramAllocationRatio","diskAllocationRatio","region","extraLocalrcLines","minRamMiB","minFreeDiskGiB","manageEtcHosts","extraPackages","rebuild","stackTimeoutMinutes","extraVolumeDevice","cinderVolumeGroup","persistentNat","natInterface","proxyArp","unstackOnDelete","cleanOnDelete","cloudName","images","flavors"],
+    outputs: ["dashboardUrl","identityUrl","authUrl","region","adminUserName","adminProjectName","userDomainName","projectDomainName","adminPassword","cloudsYaml","providerUrn","branch","imageIds","flavorIds"],
+  },
+  {
+    name: "GanetiDrbdCluster",
+    requiredInputs: ["clusterAddress","clusterName","clusterSshPrivateKey","clusterSshPublicKey","nodes"],
+    optionalInputs: ["masterNode","hypervisor","diskTemplates","volumeGroup","fileStorageDir","sharedFileStorageDir","network","masterNetdev","drbdUsermodeHelper","drbdMinorCount","kvmParameters","timeSync","isoImages","instances","minDiskSizeMiB","verifyIgnoreErrors"],
+    outputs: ["clusterName","clusterAddress","masterNode","nodeNames","verifyPassed","verifyOutput","nodes","instances","consolePorts"],
+  },
 ];

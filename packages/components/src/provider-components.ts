@@ -7,6 +7,7 @@ import { TwoTierCalculatorTopology } from "./calculator/two-tier-calculator-topo
 import { ThinClientDesktopPool } from "./desktop/thin-client-desktop-pool";
 import { DevstackHost } from "./devstack/devstack-host";
 import { GanetiDrbdCluster } from "./ganeti/ganeti-drbd-cluster";
+import { S2DMigration } from "./s2d/s2d-migration";
 
 export const PROVIDER_NAME = "openstack-blueprints";
 
@@ -17,4 +18,5 @@ export const exposedComponents = [
   ThinClientDesktopPool,
   DevstackHost,
   GanetiDrbdCluster,
+  S2DMigration,
 ];

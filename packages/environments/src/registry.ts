@@ -2,13 +2,14 @@
 // WIRING A COMPONENT THAT LANDED: replace its pendingBlock(...) line by a defineBlock in
 // src/blocks/<key>.ts (zod schema of its config + deploy creating the component), then
 // remove it from PENDING_BLOCKS in test/stacks.test.ts.
-import { EnvironmentBlock, pendingBlock } from "./block";
+import { EnvironmentBlock } from "./block";
 import { networksBlock } from "./blocks/networks";
 import { securityProfilesBlock } from "./blocks/security-profiles";
 import { calculatorBlock } from "./blocks/calculator";
 import { desktopsBlock } from "./blocks/desktops";
 import { devstackBlock } from "./blocks/devstack";
 import { ganetiBlock } from "./blocks/ganeti";
+import { migrationBlock } from "./blocks/migration";
 
 export const BLOCKS: EnvironmentBlock[] = [
   devstackBlock,
@@ -16,7 +17,7 @@ export const BLOCKS: EnvironmentBlock[] = [
   securityProfilesBlock,
   desktopsBlock,
   calculatorBlock,
-  pendingBlock("migration", "S2DMigration", "Software-to-data migration between two clouds.", true),
+  migrationBlock,
   ganetiBlock,
 ];
 

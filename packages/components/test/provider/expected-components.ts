@@ -60,4 +60,10 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
     optionalInputs: ["masterNode","hypervisor","diskTemplates","volumeGroup","fileStorageDir","sharedFileStorageDir","network","masterNetdev","drbdUsermodeHelper","drbdMinorCount","kvmParameters","timeSync","isoImages","instances","minDiskSizeMiB","verifyIgnoreErrors"],
     outputs: ["clusterName","clusterAddress","masterNode","nodeNames","verifyPassed","verifyOutput","nodes","instances","consolePorts"],
   },
+  {
+    name: "S2DMigration",
+    requiredInputs: ["source","sourceServer","target"],
+    optionalInputs: ["targetName","securityGroup","network","floatingIp","floatingNetwork","keypairMode","keypairName","publicKey","flavorName","stopSource","imageVisibility","retainInTarget","journalDir"],
+    outputs: ["targetServerId","targetServerStatus","floatingIp","targetImageId","checksums"],
+  },
 ];

@@ -28,6 +28,13 @@ export function renderMermaid(topology: Topology, title?: string): string {
   for (const h of topology.hosts) {
     out.push(`  ${id("host", h.address)}[/${label([`host ${h.address}`, `${h.steps} remote step${h.steps === 1 ? "" : "s"} over SSH`])}/]:::host`);
   }
+  for (const m of topology.migrations) {
+    const from = id("cloud", `${m.name}:source`);
+    const to = id("cloud", `${m.name}:target`);
+    out.push(`  ${from}[(${label([`cloud ${m.sourceCloud}`, `server ${m.sourceServer}`])})]:::migration`);
+    out.push(`  ${to}[(${label([`cloud ${m.targetCloud}`, `server ${m.targetServer}`, m.network ? `network ${m.network}` : "", m.floatingIp ? (m.floatingIp === "new" ? "new floating IP" : `floating IP ${m.floatingIp}`) : ""])})]:::migration`);
+    out.push(`  ${from} ==>|${label(["snapshot → image (MD5 + sha512 checked)", "keypair, flavor, group rules"])}| ${to}`);
+  }
   const externalIds = new Set(topology.networks.filter((n) => n.external).map((n) => n.id));
   for (const n of topology.networks) {
     const cidrs = n.subnets.map((s) => s.cidr).filter(Boolean);
@@ -66,6 +73,7 @@ export function renderMermaid(topology: Topology, title?: string): string {
     "  classDef port fill:#f3f4f6,stroke:#6b7280,color:#000",
     "  classDef group fill:#f5f3ff,stroke:#6d28d9,color:#000",
     "  classDef host fill:#e5e7eb,stroke:#111827,color:#000",
+    "  classDef migration fill:#fff7ed,stroke:#c2410c,color:#000",
   );
   return out.join("\n") + "\n";
 }

@@ -30,7 +30,7 @@ function shortRange(range: string): string {
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-interface Row { kind: "host" | "router" | "server" | "port"; lines: string[]; links: { networkId: string; ip: string; dashed?: boolean }[]; }
+interface Row { kind: "host" | "migration" | "router" | "server" | "port"; lines: string[]; links: { networkId: string; ip: string; dashed?: boolean }[]; }
 
 export function renderSvg(topology: Topology, title = "topology"): string {
   const barX = new Map<string, number>();
@@ -42,6 +42,14 @@ export function renderSvg(topology: Topology, title = "topology"): string {
   const rows: Row[] = [];
   for (const h of topology.hosts) {
     rows.push({ kind: "host", lines: [`host ${h.address}`, `${h.steps} remote step${h.steps === 1 ? "" : "s"} over SSH`], links: [] });
+  }
+  for (const m of topology.migrations) {
+    rows.push({
+      kind: "migration",
+      lines: [`migrate ${m.sourceServer} (${m.sourceCloud})`, `→ ${m.targetServer} (${m.targetCloud})`, "snapshot → image, MD5 + sha512 checked",
+        ...(m.network ? [`network ${m.network}`] : []), ...(m.floatingIp ? [m.floatingIp === "new" ? "new floating IP" : `floating IP ${m.floatingIp}`] : [])],
+      links: [],
+    });
   }
   for (const r of topology.routers) {
     rows.push({
@@ -122,7 +130,7 @@ export function renderSvg(topology: Topology, title = "topology"): string {
     "<style>",
     ".net{font-size:13px;font-weight:bold}.cidr{font-size:11px;fill:#374151}.ip{font-size:10px;fill:#111827}",
     ".title{font-size:12px;font-weight:bold}.detail{font-size:10px;fill:#374151}",
-    ".host{fill:#e5e7eb;stroke:#111827}.router{fill:#fef3c7;stroke:#b45309}.server{fill:#ecfdf5;stroke:#047857}.port{fill:#f3f4f6;stroke:#6b7280}",
+    ".host{fill:#e5e7eb;stroke:#111827}.migration{fill:#fff7ed;stroke:#c2410c}.router{fill:#fef3c7;stroke:#b45309}.server{fill:#ecfdf5;stroke:#047857}.port{fill:#f3f4f6;stroke:#6b7280}",
     "</style>",
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,

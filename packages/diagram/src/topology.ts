@@ -22,6 +22,8 @@ export const TYPES = {
   secGroupRule: "openstack:networking/secGroupRule:SecGroupRule",
   instance: "openstack:compute/instance:Instance",
   remoteCommand: "command:remote:Command",
+  /** The dynamic resource S2DMigration registers (module s2d, type S2DMigrationRun). */
+  migrationRun: "pulumi-nodejs:dynamic/s2d:S2DMigrationRun",
 } as const;
 
 export interface TopoSubnet { id: string; name: string; cidr: string; gatewayIp: string; }
@@ -48,8 +50,15 @@ export interface TopoPort { id: string; name: string; attachment: TopoAttachment
 /** A machine the program configures over SSH (DevStack host, Ganeti node), with how many steps. */
 export interface TopoHost { address: string; steps: number; }
 
+/**
+ * A server moved from one cloud to another (S2DMigration). Clouds are named by their
+ * clouds.yaml entry or by the Keystone host and project — never by anything secret.
+ */
+export interface TopoMigration { name: string; sourceCloud: string; sourceServer: string; targetCloud: string; targetServer: string; network?: string; floatingIp?: string; }
+
 export interface Topology {
   hosts: TopoHost[];
+  migrations: TopoMigration[];
   networks: TopoNetwork[];
   routers: TopoRouter[];
   servers: TopoServer[];
@@ -58,6 +67,15 @@ export interface Topology {
 }
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+/** "cloud-a" (clouds.yaml entry) or "cloud-a.example / software" (Keystone host / project). */
+export function describeCloud(ref: Record<string, any> | undefined): string {
+  if (!ref) return "?";
+  if (str(ref.cloud)) return str(ref.cloud);
+  let host = str(ref.authUrl);
+  try { host = new URL(host).hostname; } catch { /* not a URL: shown as given */ }
+  return [host, str(ref.project)].filter(Boolean).join(" / ") || "?";
+}
 
 /** Ingress rule → "tcp 3389 from 10.0.0.0/24" (egress rules are not openings). */
 export function describeOpening(rule: Record<string, any>, groupNames: Map<string, string>): string | undefined {
@@ -179,8 +197,23 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
     if (host) steps.set(host, (steps.get(host) ?? 0) + 1);
   }
 
+  const migrations: TopoMigration[] = of(TYPES.migrationRun).map((m) => {
+    const server = (m.inputs.server ?? {}) as Record<string, any>;
+    const sourceServer = str(server.source) || "?";
+    return {
+      name: m.name,
+      sourceCloud: describeCloud(m.inputs.source),
+      sourceServer,
+      targetCloud: describeCloud(m.inputs.target),
+      targetServer: str(server.name) || sourceServer,
+      network: str(server.network) || undefined,
+      floatingIp: str(m.state.floatingIp) || (str(server.floatingIp) === "none" ? undefined : str(server.floatingIp) || undefined),
+    };
+  });
+
   return {
     hosts: [...steps.entries()].map(([address, n]) => ({ address, steps: n })),
+    migrations,
     networks: [...networks.values()].sort((a, b) => Number(b.external) - Number(a.external)),
     routers: [...routers.values()],
     servers: collapse(servers, options.collapseAbove ?? 6),

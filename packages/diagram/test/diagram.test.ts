@@ -119,3 +119,28 @@ describe("diagrams of hosts configured over SSH", () => {
     expect(renderSvg(topology).match(/<rect class="host"/g)).to.have.length(2);
   });
 });
+
+describe("diagrams of migrations", () => {
+  it("draws a migration from cloud to cloud without any credential", () => {
+    const run = {
+      type: "pulumi-nodejs:dynamic/s2d:S2DMigrationRun", name: "m-run", id: "run-1",
+      inputs: {
+        source: { authUrl: "https://cloud-a.example:5000/v3", project: "software", username: "u", password: "s3cret-a" },
+        target: { cloud: "cloud-b", password: "s3cret-b" },
+        server: { source: "analytics-01", name: "analytics-near-data", network: "data-net", floatingIp: "new" },
+      },
+      state: { floatingIp: "203.0.113.7" },
+    };
+    const topology = buildTopology([run]);
+    expect(topology.migrations).to.deep.equal([{
+      name: "m-run", sourceCloud: "cloud-a.example / software", sourceServer: "analytics-01",
+      targetCloud: "cloud-b", targetServer: "analytics-near-data", network: "data-net", floatingIp: "203.0.113.7",
+    }]);
+    const mermaid = renderMermaid(topology);
+    expect(mermaid).to.contain('cloud1[("cloud cloud-a.example / software<br/>server analytics-01")]:::migration');
+    expect(mermaid).to.match(/cloud1 ==>\|.*\| cloud2/);
+    const svg = renderSvg(topology);
+    expect(svg.match(/<rect class="migration"/g)).to.have.length(1);
+    for (const text of [mermaid, svg]) expect(text).not.to.contain("s3cret");
+  });
+});

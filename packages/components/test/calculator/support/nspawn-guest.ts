@@ -25,7 +25,9 @@ export function bootGuest(rootfs: string, namespace: string, name: string, userD
     "-D", rootfs, "--volatile=overlay",
     `--network-namespace-path=/run/netns/${namespace}`,
     `--bind-ro=${seed}:/var/lib/cloud/seed/nocloud`,
-    "-M", name, "--console=passive", "-b",
+    // read-only: nspawn drains the console pty into our pipe. With "passive" nobody reads it, and
+    // once its buffer is full PID 1 blocks writing to /dev/console: the guest hangs mid-boot.
+    "-M", name, "--console=read-only", "-b",
   ], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));

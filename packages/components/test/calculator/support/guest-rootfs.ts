@@ -9,7 +9,8 @@ export const GUEST_ROOTFS_CACHE = "/var/cache/openstack-blueprints/calculator/gu
 // python3-cffi-backend is named explicitly: debootstrap's resolver does not follow the virtual
 // package python3-cryptography needs from it, and cloud-init would stay unconfigured.
 const PACKAGES = ["systemd", "systemd-sysv", "dbus", "cloud-init", "python3-cffi-backend", "nodejs", "iproute2"];
-const MARKER = ".calculator-guest-complete";
+/** Written last; its version changes when configureGuestRootfs does (older cached roots are reconfigured in place). */
+const MARKER = ".calculator-guest-complete-v2";
 
 /** Why guests cannot boot here, or undefined when they can. */
 export function guestsUnavailable(): string | undefined {
@@ -28,6 +29,11 @@ function write(root: string, file: string, content: string): void {
 /** Returns the cached root, building it first if needed (debootstrap: minutes, once). */
 export function ensureGuestRootfs(root = GUEST_ROOTFS_CACHE): string {
   if (fs.existsSync(path.join(root, MARKER))) return root;
+  if (fs.existsSync(path.join(root, "etc/debian_version"))) {
+    // A root of an earlier version of this file: its packages are right, apply the settings again.
+    configureGuestRootfs(root);
+    return root;
+  }
   const staging = `${root}.partial`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(root), { recursive: true });
@@ -52,6 +58,11 @@ export function configureGuestRootfs(staging: string): void {
     fs.symlinkSync("/dev/null", path.join(staging, "etc/systemd/system", unit));
   }
   fs.mkdirSync(path.join(staging, "var/lib/cloud/seed/nocloud"), { recursive: true });
+  // A configured system locale, as on a cloud image. Without one, cloud-init's locale module
+  // sets en_US.UTF-8, which this root cannot generate (no locales package): update-locale fails,
+  // cloud-config.service fails, and systemd in the container then hung stopping it (one run in
+  // three on the shared machine).
+  write(staging, "etc/default/locale", "LANG=C.UTF-8\n");
   fs.rmSync(path.join(staging, "etc/machine-id"), { force: true });
   fs.writeFileSync(path.join(staging, "etc/machine-id"), "");
   fs.writeFileSync(path.join(staging, MARKER), new Date().toISOString() + "\n");

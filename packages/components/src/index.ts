@@ -10,3 +10,4 @@ export * from "./scripts/secret-stdin";
 export * from "./config/stack-config";
 export * from "./config/zod-types";
 export * from "./desktop";
+export * from "./s2d/s2d-migration";

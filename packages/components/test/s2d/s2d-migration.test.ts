@@ -1,0 +1,59 @@
+import { expect } from "chai";
+import { allStrings, installMocks } from "../../../../test/harness/pulumi-mocks";
+import { S2DMigration } from "../../src/s2d/s2d-migration";
+
+const harness = installMocks();
+
+// Under Pulumi's mocks the dynamic provider does not run (no engine here): these tests check
+// what the component registers. The provider's create/read/delete are tested directly
+// against minicloud in packages/s2d/test/integration.
+describe("S2DMigration (under the mock harness)", () => {
+  it("registers one dynamic migration run, parented, with credentials as secrets", async function () {
+    this.timeout(60000);
+    const run = await harness.runProgram(() =>
+      new S2DMigration("web", {
+        source: { authUrl: "http://a.example:5000/v3", username: "alice", password: "pw-A-secret", project: "demo" },
+        target: { cloud: "minicloud-b" },
+        sourceServer: "web-1",
+        securityGroup: "web",
+        floatingIp: "new",
+        keypairMode: "copy",
+      }),
+    );
+    expect(run.errors).to.deep.equal([]);
+    const component = run.byName("web");
+    expect(component.type).to.equal("openstack-blueprints:index:S2DMigration");
+    const child = run.byName("web-run");
+    expect(child.parent).to.equal(component.urn);
+    expect(child.type).to.equal("pulumi-nodejs:dynamic/s2d:S2DMigrationRun");
+    expect(child.secretPaths).to.include.members(["source", "target"]);
+    expect(child.additionalSecretOutputs).to.include.members(["source", "target"]);
+    expect(child.inputs.server).to.deep.include({ source: "web-1", securityGroup: "web", floatingIp: "new", stopSource: false });
+    expect(child.inputs.server.keypair).to.deep.equal({ mode: "copy" });
+    expect(child.inputs.retain).to.equal(false);
+    expect(child.customTimeouts.create).to.equal("2h");
+    // the password is inside a secret input only; nothing else carries it in plain text
+    const plain = allStrings({ ...child.inputs, source: undefined, target: undefined, __provider: undefined });
+    expect(plain.join("\n")).to.not.include("pw-A-secret");
+    expect(typeof child.inputs.__provider).to.equal("string");
+    expect(child.inputs.__provider).to.not.include("pw-A-secret");
+  });
+
+  it("refuses bad arguments before registering anything, naming the field", async () => {
+    const run = await harness.runProgram(() =>
+      new S2DMigration("bad", {
+        source: { authUrl: "http://a:5000/v3", username: "u", password: "hunter2" },
+        target: { cloud: "b" },
+        sourceServer: "x",
+        floatingIp: "sometimes",
+        keypairMode: "import",
+      }),
+    );
+    expect(run.thrown?.message).to.match(/S2DMigration bad: invalid arguments/);
+    expect(run.thrown?.message).to.match(/source: project is required with authUrl/);
+    expect(run.thrown?.message).to.match(/floatingIp: floatingIp must be "new", "none" or an IPv4 address/);
+    expect(run.thrown?.message).to.match(/publicKey: required when keypairMode is "import"/);
+    expect(run.thrown?.message).to.not.include("hunter2");
+    expect(run.resources.filter((r) => r.name.startsWith("bad"))).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Where minicloud keeps things and which loopback ports it uses. Everything it creates lives
+ * under these paths, so `down --purge` can remove exactly what `up` made.
+ */
+import * as path from "path";
+
+export interface Layout {
+  /** Data: databases, images, keys, secrets, pid files. */
+  stateDir: string;
+  /** Pid files of the processes minicloud started. */
+  runDir: string;
+  /** One log file per process. */
+  logDir: string;
+  /** Rendered service configuration files. */
+  configDir: string;
+  /** clouds.yaml written for users (also copied into stateDir). */
+  cloudsYaml: string;
+}
+
+export function defaultLayout(env: NodeJS.ProcessEnv = process.env): Layout {
+  const stateDir = env.MINICLOUD_STATE_DIR ?? "/var/lib/minicloud";
+  return {
+    stateDir,
+    runDir: path.join(stateDir, "run"),
+    logDir: env.MINICLOUD_LOG_DIR ?? "/var/log/minicloud",
+    configDir: env.MINICLOUD_CONFIG_DIR ?? "/etc/minicloud",
+    cloudsYaml: env.MINICLOUD_CLOUDS_YAML ?? "/etc/openstack/clouds.yaml",
+  };
+}
+
+/** Everything listens on 127.0.0.1 only. */
+export const HOST = "127.0.0.1";
+
+/**
+ * MariaDB, epmd and RabbitMQ use non-standard ports: installing mariadb-server or
+ * rabbitmq-server on a machine without policy-rc.d may start the stock daemons on the standard
+ * ones, and other users of the machine may run their own.
+ */
+export const PORTS = {
+  mariadb: 13306,
+  epmd: 14369,
+  rabbitmq: 15682,
+  rabbitmqDist: 15683,
+  keystone: 5000,
+  glance: 9292,
+  placement: 8778,
+  nova: 8774,
+  neutron: 9696,
+} as const;
+
+/** Nova compute and the Neutron agent must report the same host name, or port binding fails. */
+export const COMPUTE_HOST = "minicloud";
+
+export const REGION = "RegionOne";
+
+/** Provider veth pair: the linuxbridge agent bridges `mcprov0`; `mcprov1` is its free end. */
+export const PROVIDER_INTERFACE = "mcprov0";
+export const PROVIDER_PEER = "mcprov1";
+export const PROVIDER_PHYSNET = "provider";
+
+export const EXTERNAL_NETWORK = {
+  name: "public",
+  subnetName: "public-subnet",
+  cidr: "172.24.4.0/24",
+  gateway: "172.24.4.1",
+  poolStart: "172.24.4.10",
+  poolEnd: "172.24.4.250",
+} as const;
+
+export function endpoint(service: "keystone" | "glance" | "placement" | "nova" | "neutron"): string {
+  switch (service) {
+    case "keystone":
+      return `http://${HOST}:${PORTS.keystone}/v3`;
+    case "glance":
+      return `http://${HOST}:${PORTS.glance}`;
+    case "placement":
+      return `http://${HOST}:${PORTS.placement}`;
+    case "nova":
+      return `http://${HOST}:${PORTS.nova}/v2.1`;
+    case "neutron":
+      return `http://${HOST}:${PORTS.neutron}`;
+  }
+}

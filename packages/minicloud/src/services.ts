@@ -1,0 +1,151 @@
+/**
+ * The processes minicloud runs, in start order, with their command lines and what "ready"
+ * means for each. Pure: paths come from the layout.
+ */
+import * as path from "path";
+import { HOST, Layout, PORTS } from "./layout";
+
+export type Readiness =
+  | { kind: "tcp"; port: number }
+  | { kind: "http"; url: string }
+  | { kind: "none" };
+
+export interface ServiceSpec {
+  name: string;
+  argv: string[];
+  env?: Record<string, string>;
+  ready: Readiness;
+  /** Seconds to wait for readiness before failing. */
+  readyTimeout: number;
+  /** Files whose content the running process depends on (restart when they change). */
+  configFiles: string[];
+}
+
+function pythonMain(module: string, fn: string, prog: string, args: string[]): string[] {
+  // The daemon packages that carry /usr/bin/<prog> are not installed (see install.ts); this is
+  // what their console scripts do.
+  return ["/usr/bin/python3", "-c", `import sys; sys.argv[0] = ${JSON.stringify(prog)}; from ${module} import ${fn}; sys.exit(${fn}())`, ...args];
+}
+
+export function mariadbArgs(layout: Layout): string[] {
+  const run = layout.runDir;
+  return [
+    "--no-defaults",
+    `--datadir=${path.join(layout.stateDir, "mysql")}`,
+    `--socket=${path.join(run, "mysqld.sock")}`,
+    `--pid-file=${path.join(run, "mysqld.pid-internal")}`,
+    `--port=${PORTS.mariadb}`,
+    `--bind-address=${HOST}`,
+    "--user=root",
+    "--skip-name-resolve",
+    "--max-connections=1000",
+    "--innodb-buffer-pool-size=256M",
+    "--innodb-flush-log-at-trx-commit=2",
+    "--character-set-server=utf8mb4",
+    "--collation-server=utf8mb4_general_ci",
+  ];
+}
+
+export function mariadbSocket(layout: Layout): string {
+  return path.join(layout.runDir, "mysqld.sock");
+}
+
+export function rabbitEnv(layout: Layout): Record<string, string> {
+  const base = path.join(layout.stateDir, "rabbitmq");
+  return {
+    HOME: base,
+    RABBITMQ_NODENAME: "minicloud@localhost",
+    RABBITMQ_NODE_IP_ADDRESS: HOST,
+    RABBITMQ_NODE_PORT: String(PORTS.rabbitmq),
+    RABBITMQ_DIST_PORT: String(PORTS.rabbitmqDist),
+    RABBITMQ_MNESIA_BASE: path.join(base, "mnesia"),
+    RABBITMQ_LOG_BASE: path.join(layout.logDir, "rabbitmq"),
+    RABBITMQ_LOGS: "-",
+    RABBITMQ_CONFIG_FILE: path.join(layout.configDir, "rabbitmq", "rabbitmq.conf"),
+    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(base, "enabled_plugins"),
+    RABBITMQ_PID_FILE: path.join(layout.runDir, "rabbitmq.pid-internal"),
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
+    ERL_EPMD_ADDRESS: HOST,
+    ERL_EPMD_PORT: String(PORTS.epmd),
+  };
+}
+
+export function serviceSpecs(layout: Layout): ServiceSpec[] {
+  const c = (...p: string[]) => path.join(layout.configDir, ...p);
+  const novaArgs = ["--config-file", c("nova", "nova.conf")];
+  const neutronArgs = ["--config-file", c("neutron", "neutron.conf"), "--config-file", c("neutron", "ml2_conf.ini")];
+  return [
+    {
+      name: "mariadb",
+      argv: ["/usr/sbin/mariadbd", ...mariadbArgs(layout)],
+      ready: { kind: "tcp", port: PORTS.mariadb },
+      readyTimeout: 60,
+      configFiles: [],
+    },
+    {
+      name: "epmd",
+      argv: ["/usr/bin/epmd", "-address", HOST, "-port", String(PORTS.epmd)],
+      ready: { kind: "tcp", port: PORTS.epmd },
+      readyTimeout: 10,
+      configFiles: [],
+    },
+    {
+      name: "rabbitmq",
+      argv: ["/usr/lib/rabbitmq/bin/rabbitmq-server"],
+      env: rabbitEnv(layout),
+      ready: { kind: "tcp", port: PORTS.rabbitmq },
+      readyTimeout: 90,
+      configFiles: [c("rabbitmq", "rabbitmq.conf")],
+    },
+    {
+      name: "keystone",
+      argv: ["/usr/bin/uwsgi", "--ini", c("keystone", "uwsgi.ini")],
+      ready: { kind: "http", url: `http://${HOST}:${PORTS.keystone}/v3` },
+      readyTimeout: 60,
+      configFiles: [c("keystone", "uwsgi.ini"), c("keystone", "keystone.conf")],
+    },
+    {
+      name: "glance-api",
+      argv: pythonMain("glance.cmd.api", "main", "glance-api", ["--config-file", c("glance", "glance-api.conf")]),
+      ready: { kind: "http", url: `http://${HOST}:${PORTS.glance}/versions` },
+      readyTimeout: 60,
+      configFiles: [c("glance", "glance-api.conf")],
+    },
+    {
+      name: "placement-api",
+      argv: ["/usr/bin/uwsgi", "--ini", c("placement", "uwsgi.ini")],
+      ready: { kind: "http", url: `http://${HOST}:${PORTS.placement}/` },
+      readyTimeout: 60,
+      configFiles: [c("placement", "uwsgi.ini"), c("placement", "placement.conf")],
+    },
+    {
+      name: "neutron-server",
+      argv: pythonMain("neutron.cmd.eventlet.server", "main", "neutron-server", neutronArgs),
+      ready: { kind: "http", url: `http://${HOST}:${PORTS.neutron}/` },
+      readyTimeout: 90,
+      configFiles: [c("neutron", "neutron.conf"), c("neutron", "ml2_conf.ini")],
+    },
+    {
+      name: "neutron-linuxbridge-agent",
+      argv: pythonMain("neutron.cmd.eventlet.plugins.linuxbridge_neutron_agent", "main", "neutron-linuxbridge-agent", [
+        "--config-file",
+        c("neutron", "neutron.conf"),
+        "--config-file",
+        c("neutron", "linuxbridge_agent.ini"),
+      ]),
+      ready: { kind: "none" },
+      readyTimeout: 0,
+      configFiles: [c("neutron", "neutron.conf"), c("neutron", "linuxbridge_agent.ini")],
+    },
+    {
+      name: "nova-api",
+      argv: pythonMain("nova.cmd.api", "main", "nova-api", novaArgs),
+      ready: { kind: "http", url: `http://${HOST}:${PORTS.nova}/` },
+      readyTimeout: 90,
+      configFiles: [c("nova", "nova.conf")],
+    },
+    { name: "nova-conductor", argv: pythonMain("nova.cmd.conductor", "main", "nova-conductor", novaArgs), ready: { kind: "none" }, readyTimeout: 0, configFiles: [c("nova", "nova.conf")] },
+    { name: "nova-scheduler", argv: pythonMain("nova.cmd.scheduler", "main", "nova-scheduler", novaArgs), ready: { kind: "none" }, readyTimeout: 0, configFiles: [c("nova", "nova.conf")] },
+    { name: "nova-compute", argv: pythonMain("nova.cmd.compute", "main", "nova-compute", novaArgs), ready: { kind: "none" }, readyTimeout: 0, configFiles: [c("nova", "nova.conf")] },
+  ];
+}

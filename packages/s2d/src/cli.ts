@@ -1,0 +1,162 @@
+/**
+ * `s2d` command line: migrate / resume / validate / usage. Exit codes: 0 success,
+ * 1 a migration failed, 2 bad arguments or spec, 130 interrupted (resume later).
+ */
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { OpenStackClient } from "@openstack-blueprints/openstack-rest";
+import { clientOf } from "./clouds";
+import { MigrationEngine } from "./engine";
+import { Journal } from "./journal";
+import { Reporter } from "./progress";
+import { loadSpec, MigrationSpec, SpecError } from "./spec";
+import { buildUsageReport, loadPriceTable, usageCsv, usageTable } from "./usage";
+
+const HELP = `usage:
+  s2d migrate SPEC [--journal FILE] [--keep] [--json] [--concurrency N] [--max-rate MBPS]
+  s2d resume  SPEC [--journal FILE] [--keep] [--json] [--max-rate MBPS]
+  s2d validate SPEC
+  s2d usage --cloud NAME --start ISO --end ISO [--prices FILE] [--json | --csv]
+
+SPEC is YAML (preferred) or the MigrationSpecs XML of the S2D service. The journal
+(default SPEC.journal) records every finished step and created id; after a crash or
+Ctrl-C, 's2d resume SPEC' finishes without repeating steps. On failure, what was created
+in the target cloud is removed unless --keep.`;
+
+export async function main(argv: string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    out.write(HELP + "\n");
+    return command ? 0 : 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        journal: { type: "string" },
+        keep: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        csv: { type: "boolean", default: false },
+        concurrency: { type: "string" },
+        "max-rate": { type: "string" },
+        cloud: { type: "string" },
+        start: { type: "string" },
+        end: { type: "string" },
+        prices: { type: "string" },
+      },
+    });
+  } catch (e) {
+    err.write(`s2d: ${(e as Error).message}\n${HELP}\n`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  try {
+    switch (command) {
+      case "validate": {
+        const spec = loadSpec(requireArg(positionals[0], "SPEC"));
+        out.write(`${positionals[0]}: valid — ${spec.servers.length} server(s), concurrency ${spec.concurrency}\n`);
+        return 0;
+      }
+      case "migrate":
+      case "resume": {
+        const file = requireArg(positionals[0], "SPEC");
+        const spec = loadSpec(file);
+        if (o.concurrency !== undefined) spec.concurrency = positiveInt(o.concurrency, "--concurrency");
+        const journalFile = o.journal ?? `${file}.journal`;
+        if (command === "migrate" && fs.existsSync(journalFile) && Journal.read(journalFile).length) {
+          err.write(`s2d: journal ${journalFile} already exists: run 's2d resume ${file}' to finish that migration, or remove the journal to start over\n`);
+          return 2;
+        }
+        if (command === "resume" && !fs.existsSync(journalFile)) {
+          err.write(`s2d: no journal at ${journalFile}; nothing to resume (use 's2d migrate')\n`);
+          return 2;
+        }
+        const maxRate = o["max-rate"] !== undefined ? positiveNumber(o["max-rate"], "--max-rate") * 1e6 : undefined;
+        return await runMigration(spec, journalFile, { keep: o.keep ?? false, json: o.json ?? false, maxBytesPerSecond: maxRate }, out, err);
+      }
+      case "usage": {
+        const cloud = requireArg(o.cloud, "--cloud");
+        const start = isoDate(requireArg(o.start, "--start"), "--start");
+        const end = isoDate(requireArg(o.end, "--end"), "--end");
+        if (end <= start) throw new UsageError("--end must be after --start");
+        const prices = o.prices ? loadPriceTable(o.prices) : undefined;
+        const client = OpenStackClient.fromCloud(cloud);
+        try {
+          await client.connect();
+          const usage = await client.nova.projectUsage(client.session.projectId, start, end);
+          const report = buildUsageReport(usage, prices);
+          out.write(o.json ? JSON.stringify(report) + "\n" : o.csv ? usageCsv(report) : usageTable(report));
+        } finally {
+          client.close();
+        }
+        return 0;
+      }
+      default:
+        err.write(`s2d: unknown command "${command}"\n${HELP}\n`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof SpecError || e instanceof UsageError || (e as Error).name === "OpenStackConfigError") {
+      err.write(`s2d: ${(e as Error).message}\n`);
+      return 2;
+    }
+    err.write(`s2d: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function runMigration(spec: MigrationSpec, journalFile: string, o: { keep: boolean; json: boolean; maxBytesPerSecond?: number }, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<number> {
+  const journal = new Journal(journalFile);
+  const a = clientOf(spec.source, "source");
+  const b = clientOf(spec.target, "target");
+  const reporter = new Reporter(out, o.json, err);
+  const onSignal = () => {
+    err.write(`\ns2d: interrupted; the journal ${journalFile} is up to date — run 's2d resume' to finish\n`);
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const engine = new MigrationEngine(a, b, { journal, keep: o.keep, onEvent: reporter.handle, maxBytesPerSecond: o.maxBytesPerSecond });
+    const { results, errors } = await engine.runAll(spec);
+    if (o.json) out.write(JSON.stringify({ type: "summary", results, errors: errors.map((e) => ({ server: e.server, step: e.step, error: e.message, cleanedUp: e.cleanedUp })) }) + "\n");
+    else {
+      for (const r of results) out.write(`${r.source} → ${r.targetServerName} ${r.targetServerId} ${r.targetServerStatus}${r.floatingIp ? ` ${r.floatingIp}` : ""} image ${r.targetImageId} md5 ${r.checksums.md5} ${r.checksums.hashAlgo} ${r.checksums.hashValue.slice(0, 16)}…\n`);
+      for (const e of errors) err.write(`s2d: ${e.message}\n`);
+    }
+    return errors.length ? 1 : 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    journal.close();
+    a.close();
+    b.close();
+  }
+}
+
+class UsageError extends Error {}
+
+function requireArg(v: string | undefined, name: string): string {
+  if (!v) throw new UsageError(`${name} is required\n${HELP}`);
+  return v;
+}
+
+function positiveInt(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function positiveNumber(v: string, name: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new UsageError(`${name} must be a positive number, got "${v}"`);
+  return n;
+}
+
+function isoDate(v: string, name: string): Date {
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`${name} must be an ISO date/time such as 2026-11-01T00:00:00, got "${v}"`);
+  return d;
+}

@@ -1,0 +1,126 @@
+/**
+ * The three operations behind the S2DMigration Pulumi dynamic resource, as plain async
+ * functions (testable directly against a real cloud): create runs the engine for one server,
+ * read refreshes the target server from cloud B, delete removes what create made in B.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { OpenStackError } from "@openstack-blueprints/openstack-rest";
+import { clientOf } from "./clouds";
+import { EngineEvent, MigrationEngine, MigrationResult } from "./engine";
+import { CreatedResource, Journal } from "./journal";
+import { CloudRef, CloudRefSchema, ServerSpec, ServerSpecSchema } from "./spec";
+
+export interface MigrationInputs {
+  source: CloudRef;
+  target: CloudRef;
+  /** One server spec (same fields as a YAML spec's servers[] entry). */
+  server: Record<string, unknown>;
+  /** Keep what was created in B when the resource is deleted. */
+  retain?: boolean;
+  /** Where the resume journal lives (default: the OS temp dir). */
+  journalDir?: string;
+}
+
+export interface MigrationOutputs extends MigrationInputs {
+  targetServerId: string;
+  targetServerStatus: string;
+  targetImageId: string;
+  floatingIp: string;
+  checksums: { md5: string; hashAlgo: string; hashValue: string };
+  /** What create made in cloud B (deleted in reverse order by delete unless retained). */
+  createdInTarget: CreatedResource[];
+  journalFile: string;
+}
+
+function parseInputs(inputs: MigrationInputs): { source: CloudRef; target: CloudRef; server: ServerSpec } {
+  return {
+    source: CloudRefSchema.parse(inputs.source),
+    target: CloudRefSchema.parse(inputs.target),
+    server: ServerSpecSchema.parse(inputs.server),
+  };
+}
+
+/** A journal per (target, source server): a failed or interrupted create resumes on the next `up`. */
+export function journalFileFor(inputs: MigrationInputs): string {
+  const key = crypto.createHash("sha256").update(JSON.stringify([inputs.target.cloud ?? inputs.target.authUrl, inputs.target.project, inputs.source.cloud ?? inputs.source.authUrl, inputs.server.source])).digest("hex").slice(0, 16);
+  const dir = inputs.journalDir ?? path.join(os.tmpdir(), "s2d-journals");
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return path.join(dir, `${key}.journal`);
+}
+
+export async function createMigration(inputs: MigrationInputs, onEvent?: (e: EngineEvent) => void): Promise<{ id: string; outs: MigrationOutputs }> {
+  const p = parseInputs(inputs);
+  const journalFile = journalFileFor(inputs);
+  const journal = new Journal(journalFile);
+  const a = clientOf(p.source, "source");
+  const b = clientOf(p.target, "target");
+  try {
+    const engine = new MigrationEngine(a, b, { journal, onEvent });
+    const r: MigrationResult = await engine.migrate(p.server);
+    const createdInTarget = journal.stateOf(p.server.source).created.filter((c) => c.cloud === "B");
+    return {
+      id: r.targetServerId,
+      outs: {
+        ...inputs,
+        targetServerId: r.targetServerId,
+        targetServerStatus: r.targetServerStatus,
+        targetImageId: r.targetImageId,
+        floatingIp: r.floatingIp ?? "",
+        checksums: r.checksums,
+        createdInTarget,
+        journalFile,
+      },
+    };
+  } finally {
+    journal.close();
+    a.close();
+    b.close();
+  }
+}
+
+/** Refreshes from cloud B; a server that is gone reports status "DELETED". */
+export async function readMigration(id: string, props: MigrationOutputs): Promise<{ id: string; props: MigrationOutputs }> {
+  const b = clientOf(CloudRefSchema.parse(props.target), "target");
+  try {
+    const s = await b.nova.findServer(id);
+    const fips = s ? await b.neutron.listFloatingIps({ floating_ip_address: props.floatingIp || undefined }) : [];
+    return {
+      id,
+      props: {
+        ...props,
+        targetServerStatus: s?.status ?? "DELETED",
+        floatingIp: props.floatingIp && fips.some((f) => f.port_id) ? props.floatingIp : "",
+      },
+    };
+  } finally {
+    b.close();
+  }
+}
+
+/** Removes what create made in B (newest first) unless retained; missing things count as removed. */
+export async function deleteMigration(id: string, props: MigrationOutputs): Promise<void> {
+  if (props.retain) return;
+  const b = clientOf(CloudRefSchema.parse(props.target), "target");
+  try {
+    for (const r of [...props.createdInTarget].reverse()) {
+      switch (r.type) {
+        case "floating_ip": await b.neutron.deleteFloatingIp(r.id); break;
+        case "floating_ip_association":
+          await b.neutron.associateFloatingIp(r.id, null).catch((e) => { if (!(e instanceof OpenStackError && e.status === 404)) throw e; });
+          break;
+        case "server": await b.nova.deleteServer(r.id); await b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 }); break;
+        case "security_group_rule": await b.neutron.deleteSecurityGroupRule(r.id); break;
+        case "security_group": await b.neutron.deleteSecurityGroup(r.id); break;
+        case "keypair": await b.nova.deleteKeypair(r.id); break;
+        case "image": await b.glance.deleteImage(r.id); break;
+      }
+    }
+    if (id && !props.createdInTarget.some((r) => r.type === "server" && r.id === id)) await b.nova.deleteServer(id);
+    if (props.journalFile) fs.rmSync(props.journalFile, { force: true });
+  } finally {
+    b.close();
+  }
+}

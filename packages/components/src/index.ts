@@ -11,3 +11,4 @@ export * from "./config/stack-config";
 export * from "./config/zod-types";
 export * from "./desktop";
 export * from "./s2d/s2d-migration";
+export * from "./desktop-image";

@@ -25,6 +25,11 @@ export interface BakeRequest {
    * driver), where no marker can ever appear. The image then does not contain the desktop stack.
    */
   skipConsoleWait?: boolean;
+  /**
+   * Called once the snapshot is requested, before waiting for it to be active. For clouds whose
+   * hypervisor uploads no snapshot data (minicloud's fake driver) a test fills the image here.
+   */
+  onSnapshotRequested?: (imageId: string) => Promise<void>;
   /** Progress messages (no secrets: the bake has none). */
   log?: (message: string) => void;
 }
@@ -82,6 +87,7 @@ export async function bakeDesktopImage(client: OpenStackClient, req: BakeRequest
     await client.nova.waitForServer(builderId, ["SHUTOFF"], { timeoutMs: stepMs });
     imageId = await client.nova.createImage(builderId, req.plan.imageName, req.plan.properties);
     log(`snapshot ${req.plan.imageName} (${imageId}) requested`);
+    if (req.onSnapshotRequested) await req.onSnapshotRequested(imageId);
     await client.glance.waitForImage(imageId, ["active"], { timeoutMs: stepMs });
     // Nova copies the server's metadata into the snapshot; set ours explicitly (and idempotently).
     await client.glance.updateProperties(imageId, req.plan.properties);

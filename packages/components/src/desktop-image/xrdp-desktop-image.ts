@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { planDesktopBake } from "./bake-plan";
-import type { BakeResult } from "./image-baker";
+import type { BakeRequest, BakeResult } from "./image-baker";
 
 export interface XrdpDesktopImageArgs {
   /** clouds.yaml entry the baker talks to (or OS_CLOUD / OS_* of the machine running Pulumi when omitted). */
@@ -27,7 +27,7 @@ export interface XrdpDesktopImageArgs {
 }
 
 /** Inputs of the dynamic resource (plain values once resolved). */
-interface BakeInputs {
+export interface BakeInputs {
   cloud: string;
   baseImageId: string;
   flavorId: string;
@@ -62,7 +62,7 @@ function clientFor(cloud: string) {
 }
 
 /** Create: plan + bake; the outputs are the image and its hash. */
-export async function createBakedImage(inputs: BakeInputs, opts: { skipConsoleWait?: boolean; log?: (m: string) => void } = {}): Promise<{ id: string; outs: BakeInputs & BakeResult }> {
+export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeRequest, "skipConsoleWait" | "consolePollSeconds" | "onSnapshotRequested" | "log"> = {}): Promise<{ id: string; outs: BakeInputs & BakeResult }> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const baker = require("./image-baker") as typeof import("./image-baker");
   const plan = planDesktopBake({
@@ -77,7 +77,7 @@ export async function createBakedImage(inputs: BakeInputs, opts: { skipConsoleWa
   try {
     const result = await baker.bakeDesktopImage(client, {
       plan, baseImageId: inputs.baseImageId, flavorId: inputs.flavorId, networkId: inputs.networkId,
-      consoleTimeoutSeconds: inputs.consoleTimeoutSeconds, skipConsoleWait: opts.skipConsoleWait, log: opts.log,
+      consoleTimeoutSeconds: inputs.consoleTimeoutSeconds, ...opts,
     });
     return { id: result.imageId, outs: { ...inputs, ...result } };
   } finally {

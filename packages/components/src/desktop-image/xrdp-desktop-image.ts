@@ -54,6 +54,12 @@ export function diffBakeInputs(olds: Partial<BakeInputs>, news: Partial<BakeInpu
   return { changes: changed.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
 }
 
+/**
+ * The provider's functions are serialised by Pulumi and run in another process, where relative
+ * paths mean nothing: they require this directory's modules by package path.
+ */
+const MODULE_DIR = "@openstack-blueprints/components/src/desktop-image";
+
 function clientFor(cloud: string) {
   // Required at run time so the dynamic provider's closure holds no client object.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -64,8 +70,9 @@ function clientFor(cloud: string) {
 /** Create: plan + bake; the outputs are the image and its hash. */
 export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeRequest, "skipConsoleWait" | "consolePollSeconds" | "onSnapshotRequested" | "log"> = {}): Promise<{ id: string; outs: BakeInputs & BakeResult }> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const baker = require("./image-baker") as typeof import("./image-baker");
-  const plan = planDesktopBake({
+  const baker = require(`${MODULE_DIR}/image-baker`) as typeof import("./image-baker");
+  const { planDesktopBake: plan_ } = require(`${MODULE_DIR}/bake-plan`) as typeof import("./bake-plan");
+  const plan = plan_({
     baseImage: inputs.baseImageId,
     osDistro: inputs.osDistro,
     osVersion: inputs.osVersion || undefined,
@@ -88,7 +95,7 @@ export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeReques
 /** Delete: removes the image unless retained. */
 export async function deleteBakedImageResource(id: string, outs: Pick<BakeInputs, "cloud" | "retainOnDelete">): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const baker = require("./image-baker") as typeof import("./image-baker");
+  const baker = require(`${MODULE_DIR}/image-baker`) as typeof import("./image-baker");
   const client = clientFor(outs.cloud);
   try {
     await baker.deleteBakedImage(client, id, outs.retainOnDelete);

@@ -43,6 +43,8 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     });
     // Pulumi serialised the provider (its closure) into the inputs: the serialisation works.
     expect(bake.inputs.__provider).to.be.a("string").and.to.contain("createBakedImage");
+    // The provider runs in another process: no relative requires in its serialised code.
+    expect(bake.inputs.__provider).not.to.match(/require\((["'`])\.\.?\//);
     expect(run.resources.filter((r) => r.type === DYNAMIC)).to.have.length(1);
   });
 

@@ -105,8 +105,8 @@ export interface CreateContext {
   type: string;
   name: string;
   inputs: Inputs;
-  /** URNs this resource depends on, transitively (explicit dependsOn and inputs). */
-  dependsOn: ReadonlySet<string>;
+  /** Whether this resource depends on the URN, transitively (explicit dependsOn and inputs). */
+  dependsOn: (urn: string) => boolean;
   /** URN of each object ID created so far, to check dependencies by ID. */
   urnOfId: (id: string) => string | undefined;
 }
@@ -414,7 +414,7 @@ export class OpenStackModel {
         `Therefore, cannot associate Port ${portId} with a Floating IP.`);
     }
     const interfaceUrn = ctx.urnOfId(router.subnetIds.get(fixed.subnetId)!);
-    if (interfaceUrn !== undefined && !ctx.dependsOn.has(interfaceUrn)) {
+    if (interfaceUrn !== undefined && !ctx.dependsOn(interfaceUrn)) {
       throw neutron(404, `External network ${fip.networkId} is not reachable from subnet ${fixed.subnetId} yet: ` +
         `${ctx.name} does not depend on the router interface joining that subnet to router ${router.name}, ` +
         `so it can run before the interface exists. Add it (or its component) to dependsOn.`);

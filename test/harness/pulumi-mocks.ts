@@ -84,6 +84,7 @@ export class MockHarness {
   calls: MockCall[] = [];
   errors: Error[] = [];
   private urnsById = new Map<string, string>();
+  private byUrn = new Map<string, RecordedResource>();
   private pendingMeta = new Map<string, { parent: string; dependencies: string[]; req: any }>();
 
   constructor(existing: ExistingCloud) {
@@ -97,12 +98,13 @@ export class MockHarness {
     this.calls = [];
     this.errors = [];
     this.urnsById.clear();
+    this.byUrn.clear();
     this.pendingMeta.clear();
   }
 
   private transitive(urns: Iterable<string>): Set<string> {
     const seen = new Set<string>();
-    const byUrn = new Map(this.records.map((r) => [r.urn, r]));
+    const byUrn = this.byUrn;
     const stack = [...urns];
     while (stack.length) {
       const u = stack.pop()!;
@@ -117,11 +119,14 @@ export class MockHarness {
   /** Called by Pulumi's MockMonitor for each resource (see installMocks). */
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const meta = this.pendingMeta.get(`${args.type}::${args.name}`);
+    // The transitive closure is computed only when a check needs it (floating IPs): doing
+    // it for every resource made large programs quadratic.
+    let closure: Set<string> | undefined;
     const ctx: CreateContext = {
       type: args.type,
       name: args.name,
       inputs: args.inputs,
-      dependsOn: this.transitive(meta?.dependencies ?? []),
+      dependsOn: (urn) => (closure ??= this.transitive(meta?.dependencies ?? [])).has(urn),
       urnOfId: (id) => this.urnsById.get(id),
     };
     if (!args.custom) return { id: "", state: {} };
@@ -217,10 +222,11 @@ export class MockHarness {
         : {},
       order: this.records.length,
     };
-    if (this.records.some((r) => r.urn === urn)) {
+    if (this.byUrn.has(urn)) {
       this.errors.push(new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`));
     }
     this.records.push(rec);
+    this.byUrn.set(urn, rec);
     if (id) this.urnsById.set(id, urn);
   }
 

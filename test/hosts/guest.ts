@@ -211,3 +211,16 @@ export class Guest {
     }
   }
 }
+
+/**
+ * Host keys to pin for the runner, by every name a program may use for the guests (address,
+ * hostname, short hostname): `runRemoteSteps(steps, { hostKeys: pinnedHostKeys([a, b]) })`.
+ */
+export function pinnedHostKeys(guests: Guest[]): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const guest of guests) {
+    const key = keyWithoutComment(guest.hostKey);
+    for (const name of [guest.ip, guest.hostname, guest.hostname.split(".")[0]]) keys[name] = key;
+  }
+  return keys;
+}

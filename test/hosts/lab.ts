@@ -13,10 +13,11 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Ipv4Cidr, cidrContains, cidrContainsCidr, formatIpv4, isIpv4, nthHost, parseCidr } from "../../packages/components/src/network/cidr";
+import { AptProxy, aptProxyConfig, startAptProxy } from "./apt-proxy";
 import { Guest } from "./guest";
 import { processAlive, run, sleep, waitFor } from "./process";
 import { DEFAULT_STATE_ROOT, DEFAULT_WORK_ROOT, GuestRecord, LabRecord, processStartTime, writeRecord } from "./records";
-import { Rootfs, capturedLayerDir, writeCapturedManifest, DEFAULT_CACHE_ROOT } from "./rootfs";
+import { Rootfs, capturedLayerDir, rootfsHas, writeCapturedManifest, DEFAULT_CACHE_ROOT } from "./rootfs";
 import { SshKeyPair, generateKeyPair } from "./ssh-keys";
 import { reapLeftovers, teardownGuest, teardownLab } from "./teardown";
 
@@ -39,6 +40,11 @@ export interface TestLabOptions {
 export interface NetworkOptions {
   /** A CIDR inside the lab's subnet; default: the first free /24. */
   cidr?: string;
+  /**
+   * Run a forward proxy for Debian's mirrors on the gateway (port 3142) and point guests' apt at
+   * it, so apt and cloud-init's `packages:` work in guests, which otherwise have no route out.
+   */
+  aptProxy?: boolean;
 }
 
 export interface TestNetwork {
@@ -48,6 +54,8 @@ export interface TestNetwork {
   /** The host's address on the bridge (first host of the CIDR); guests' default gateway. */
   gateway: string;
   prefixLength: number;
+  /** "http://<gateway>:3142" when the network has an apt proxy. */
+  aptProxy?: string;
 }
 
 export interface BindMount {
@@ -103,6 +111,7 @@ export function nocloudMetaData(instanceId: string, hostname: string): string {
 export class TestLab {
   private readonly guests = new Map<string, Guest>();
   private readonly networks: TestNetwork[] = [];
+  private readonly proxies: AptProxy[] = [];
   private nextHost = new Map<string, number>();
   private nextInterface = 0;
   /** Boot timings per guest name (for reports and benchmarks). */
@@ -135,7 +144,7 @@ export class TestLab {
     if (subnet.prefix > 24) throw new Error(`TestLab subnet ${options.subnet} is smaller than a /24; give the area's whole block (e.g. 10.201.0.0/16)`);
     const stateRoot = options.stateRoot ?? DEFAULT_STATE_ROOT;
     if (options.reap ?? true) await reapLeftovers(options.prefix, { stateRoot });
-    const labId = randomBytes(2).toString("hex").slice(0, 3);
+    const labId = claimLabId(stateRoot, options.prefix);
     const workDir = path.join(options.workRoot ?? DEFAULT_WORK_ROOT, options.prefix, labId);
     fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
     const record: LabRecord = {
@@ -171,6 +180,11 @@ export class TestLab {
     await run(["ip", "addr", "add", `${gateway}/${claimed.prefix}`, "dev", bridge]);
     await run(["ip", "link", "set", bridge, "up"]);
     const network: TestNetwork = { bridge, cidr: claimed.text, gateway, prefixLength: claimed.prefix };
+    if (options.aptProxy) {
+      const proxy = await startAptProxy(gateway);
+      this.proxies.push(proxy);
+      network.aptProxy = proxy.url;
+    }
     this.networks.push(network);
     return network;
   }
@@ -222,8 +236,8 @@ export class TestLab {
     if (!lengthText || Number(lengthText) !== options.network.prefixLength || !isIpv4(ip) || !cidrContains(options.network.cidr, ip) || ip === options.network.gateway) {
       throw new Error(`startGuest ${options.name}: address "${address}" must be an address in ${options.network.cidr} with /${options.network.prefixLength}, other than the gateway ${options.network.gateway}`);
     }
-    if (!fs.existsSync(path.join(options.rootfs.dir, "usr/lib/systemd/systemd"))) throw new Error(`startGuest ${options.name}: ${options.rootfs.dir} is not a built rootfs`);
-    if (options.nocloud && !fs.existsSync(path.join(options.rootfs.dir, "usr/bin/cloud-init"))) {
+    if (!rootfsHas(options.rootfs, "usr/lib/systemd/systemd")) throw new Error(`startGuest ${options.name}: ${options.rootfs.dir} is not a built rootfs`);
+    if (options.nocloud && !rootfsHas(options.rootfs, "usr/bin/cloud-init")) {
       throw new Error(`startGuest ${options.name}: a NoCloud seed needs cloud-init in the rootfs; build it with packages: ["cloud-init"]`);
     }
     for (const bind of options.binds ?? []) {
@@ -250,7 +264,7 @@ export class TestLab {
     };
     writeRecord(this.stateRoot, record);
     try {
-      const hostKey = await this.prepareRoot(record, options.rootfs, { hostname, ip, nocloud: options.nocloud, maskUnits: options.maskUnits ?? [] });
+      const hostKey = await this.prepareRoot(record, options.rootfs, { hostname, ip, nocloud: options.nocloud, maskUnits: options.maskUnits ?? [], aptProxy: options.network.aptProxy });
       await this.plugNetwork(record, index, options.network, address, gateway);
       const consoleLog = path.join(guestDir, "console.log");
       const guest = new Guest(options.name, hostname, ip, address, record.netns, boot, rootDir, hostKey, this.clientKey, record, this.stateRoot, consoleLog);
@@ -279,19 +293,23 @@ export class TestLab {
   private async prepareRoot(
     record: GuestRecord,
     rootfs: Rootfs,
-    settings: { hostname: string; ip: string; nocloud?: NoCloudSeed; maskUnits: string[] },
+    settings: { hostname: string; ip: string; nocloud?: NoCloudSeed; maskUnits: string[]; aptProxy?: string },
   ): Promise<string> {
     const upper = path.join(record.guestDir, "upper");
     const work = path.join(record.guestDir, "work");
     fs.mkdirSync(upper, { recursive: true });
     fs.mkdirSync(work, { recursive: true });
     fs.mkdirSync(record.rootDir, { recursive: true });
-    const mounted = await run(["mount", "-t", "overlay", "overlay", "-o", `lowerdir=${rootfs.dir},upperdir=${upper},workdir=${work}`, record.rootDir], { allowFailure: true });
-    if (mounted.exitCode === 0) {
+    const mounted = await mountOverlay(rootfs.layers, upper, work, record.rootDir);
+    if (mounted) {
       record.overlayMount = record.rootDir;
-    } else {
+      record.lowerDirs = rootfs.layers;
+      record.upperDir = upper;
+    } else if (rootfs.layers.length === 1) {
       fs.rmdirSync(record.rootDir);
       await run(["cp", "-a", "--reflink=auto", rootfs.dir, record.rootDir]);
+    } else {
+      throw new Error(`startGuest ${record.name}: overlayfs is unavailable, and ${rootfs.name} is a layered capture that needs it`);
     }
     writeRecord(this.stateRoot, record);
     const root = (p: string) => path.join(record.rootDir, p);
@@ -329,6 +347,11 @@ export class TestLab {
       fs.rmSync(link, { force: true });
       fs.symlinkSync("/dev/null", link);
     }
+
+    // apt through the host's proxy (a file name cloud-init's apt module does not manage).
+    const aptProxyFile = root("etc/apt/apt.conf.d/00testhost-proxy");
+    if (settings.aptProxy) fs.writeFileSync(aptProxyFile, aptProxyConfig(settings.aptProxy));
+    else fs.rmSync(aptProxyFile, { force: true });
 
     // cloud-init: run the NoCloud seed when given, stay out of the way otherwise.
     if (fs.existsSync(root("usr/bin/cloud-init"))) {
@@ -380,7 +403,10 @@ export class TestLab {
     else args.push("--as-pid2", "--console=pipe", "--", "/bin/sh", "-c", "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e");
     const log = fs.openSync(consoleLog, "a");
     const { spawn } = await import("node:child_process");
-    const child = spawn("systemd-nspawn", args, { stdio: ["ignore", log, log], detached: false });
+    // The guest owns its network namespace, so let it write /proc/sys/net (ip_forward for NAT
+    // units, bridge sysctls); nspawn otherwise mounts all of /proc/sys read-only here.
+    const env = { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: "network" };
+    const child = spawn("systemd-nspawn", args, { stdio: ["ignore", log, log], detached: false, env });
     fs.closeSync(log);
     if (!child.pid) throw new Error(`systemd-nspawn did not start for ${record.name}`);
     child.unref();
@@ -397,29 +423,61 @@ export class TestLab {
   }
 
   /**
-   * Copies a stopped guest's root into a new cached rootfs (e.g. "the baked image"). The copy
-   * forgets the guest's identity: machine-id emptied, the test-host files (host key, authorized
-   * key, NoCloud seed and its config) removed. `cloudInitClean` also clears cloud-init's state and
-   * logs, like `cloud-init clean --logs` before taking an image, so the next boot is a first boot.
+   * Turns a stopped guest's root into a new rootfs (e.g. "the baked image"). With overlayfs the
+   * capture is a layer: the guest's changes, hard-linked (instant; copied when hard links are not
+   * possible), stacked on the guest's own rootfs layers. The capture forgets the guest's identity:
+   * machine-id emptied, the test-host files (host key, authorized key, NoCloud seed and its
+   * config, apt proxy) removed. `cloudInitClean` also clears cloud-init's state and logs, like
+   * `cloud-init clean --logs` before taking an image, so the next boot is a first boot.
+   * The guest itself is not changed (edits replace files rather than writing into shared ones).
    */
   async captureRootfs(guest: Guest, options: { name: string; cloudInitClean?: boolean }): Promise<Rootfs> {
     if (guest.isRunning) throw new Error(`captureRootfs: guest ${guest.name} is running; stop() it first so its root is consistent`);
     if (!guest.rootMounted()) throw new Error(`captureRootfs: the root of guest ${guest.name} is gone (cleaned up?)`);
     const started = Date.now();
+    const record = guest.internalRecord;
     const { key, dir } = capturedLayerDir(this.cacheRoot, options.name);
     fs.mkdirSync(dir, { recursive: true });
-    await run(["cp", "-a", "--reflink=auto", guest.rootDir, path.join(dir, "root")]);
-    const root = (p: string) => path.join(dir, "root", p);
-    fs.writeFileSync(root("etc/machine-id"), "");
-    for (const p of ["etc/ssh/testhost", "etc/ssh/sshd_config.d/00-testhost.conf", "var/lib/cloud/seed/nocloud", "etc/cloud/cloud.cfg.d/90-testhost.cfg", "etc/cloud/cloud-init.disabled", "etc/hostname"]) {
-      fs.rmSync(root(p), { recursive: true, force: true });
+    let layers: string[] | undefined;
+    let root = path.join(dir, "root");
+    let mountedView: string | undefined;
+    if (record.upperDir && record.lowerDirs) {
+      const layer = path.join(dir, "layer");
+      const linked = await run(["cp", "-al", record.upperDir, layer], { allowFailure: true });
+      if (linked.exitCode !== 0) {
+        fs.rmSync(layer, { recursive: true, force: true });
+        await run(["cp", "-a", record.upperDir, layer]);
+      }
+      layers = [layer, ...record.lowerDirs];
+      // Edit through an overlay so that deletions of lower files become whiteouts in the layer.
+      fs.mkdirSync(path.join(dir, "work"));
+      fs.mkdirSync(root);
+      if (!(await mountOverlay(record.lowerDirs, layer, path.join(dir, "work"), root))) throw new Error(`captureRootfs: cannot mount an overlay to edit the capture`);
+      mountedView = root;
+    } else {
+      await run(["cp", "-a", "--reflink=auto", guest.rootDir, root]);
     }
-    if (options.cloudInitClean) {
-      for (const p of ["var/lib/cloud/instances", "var/lib/cloud/instance", "var/lib/cloud/data", "var/lib/cloud/sem", "var/log/cloud-init.log", "var/log/cloud-init-output.log"]) {
-        fs.rmSync(root(p), { recursive: true, force: true });
+    try {
+      const at = (p: string) => path.join(root, p);
+      fs.rmSync(at("etc/machine-id"), { force: true });
+      fs.writeFileSync(at("etc/machine-id"), "");
+      for (const p of ["etc/ssh/testhost", "etc/ssh/sshd_config.d/00-testhost.conf", "var/lib/cloud/seed/nocloud", "etc/cloud/cloud.cfg.d/90-testhost.cfg", "etc/cloud/cloud-init.disabled", "etc/hostname", "etc/apt/apt.conf.d/00testhost-proxy"]) {
+        fs.rmSync(at(p), { recursive: true, force: true });
+      }
+      if (options.cloudInitClean) {
+        for (const p of ["var/lib/cloud/instances", "var/lib/cloud/instance", "var/lib/cloud/data", "var/lib/cloud/sem", "var/log/cloud-init.log", "var/log/cloud-init-output.log"]) {
+          fs.rmSync(at(p), { recursive: true, force: true });
+        }
+      }
+    } finally {
+      if (mountedView) {
+        await run(["umount", mountedView]);
+        fs.rmSync(path.join(dir, "work"), { recursive: true, force: true });
+        fs.rmdirSync(mountedView);
       }
     }
-    return writeCapturedManifest(dir, options.name, key, guestRootfsSource(guest), (Date.now() - started) / 1000);
+    const source: Rootfs = { name: guest.name, key: "", dir: guest.rootDir, layers: [guest.rootDir], suite: "bookworm", packages: [], buildSeconds: 0, captured: false };
+    return writeCapturedManifest(dir, options.name, key, source, (Date.now() - started) / 1000, layers);
   }
 
   /** Stops and removes every guest and network of the lab. Safe to call twice; use in after(). */
@@ -429,6 +487,7 @@ export class TestLab {
       await guest.cleanup().catch((e: Error) => errors.push(`${guest.name}: ${e.message}`));
       this.guests.delete(guest.name);
     }
+    for (const proxy of this.proxies.splice(0)) await proxy.close();
     await teardownLab(this.record, this.stateRoot).catch((e: Error) => errors.push(`lab: ${e.message}`));
     if (errors.length > 0) throw new Error(`TestLab cleanup had errors:\n${errors.join("\n")}`);
   }
@@ -450,8 +509,34 @@ export class TestLab {
   }
 }
 
-function guestRootfsSource(guest: Guest): Rootfs {
-  return { name: guest.name, key: "", dir: guest.rootDir, suite: "bookworm", packages: [], buildSeconds: 0, captured: false };
+/**
+ * Picks a 3-hex-digit lab id that no other lab of the prefix uses (other test processes, e.g.
+ * other worktrees running the same suites, may be running right now): the lab record file is
+ * created exclusively, and ids whose names still exist as netns or links are skipped.
+ */
+function claimLabId(stateRoot: string, prefix: string): string {
+  const dir = path.join(stateRoot, prefix);
+  fs.mkdirSync(dir, { recursive: true });
+  const netns = fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : [];
+  const links = fs.existsSync("/sys/class/net") ? fs.readdirSync("/sys/class/net") : [];
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const labId = randomBytes(2).toString("hex").slice(0, 3);
+    const mark = `${prefix}${labId}`;
+    if (netns.some((n) => n.startsWith(mark)) || links.some((l) => l.startsWith(mark))) continue;
+    try {
+      fs.writeFileSync(path.join(dir, `lab-${labId}.json`), "{}\n", { flag: "wx" });
+      return labId;
+    } catch {
+      // taken by another lab; try another id
+    }
+  }
+  throw new Error(`no free lab id for prefix ${prefix}; run reapLeftovers("${prefix}")`);
+}
+
+/** Mounts an overlay (lower layers top first); false when overlayfs refuses (e.g. nested overlay). */
+async function mountOverlay(lowerDirs: string[], upper: string, work: string, target: string): Promise<boolean> {
+  const result = await run(["mount", "-t", "overlay", "overlay", "-o", `lowerdir=${lowerDirs.join(":")},upperdir=${upper},workdir=${work}`, target], { allowFailure: true });
+  return result.exitCode === 0;
 }
 
 /** True when the process is PID 1 of a PID namespace below ours ("NSpid: <host pid> 1"). */

@@ -25,6 +25,16 @@ export interface RecordedResource {
   dependencies: string[];
   /** Whether it is a custom resource (false for components); optional. */
   custom?: boolean;
+  /** The resource option customTimeouts, as Go durations ("30m", "1h30m"). */
+  customTimeouts?: { create?: string; update?: string; delete?: string };
+}
+
+/** Milliseconds of a Go duration string as Pulumi's customTimeouts take ("1h30m", "45s", "500ms"). */
+export function durationMs(text: string): number {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) throw new Error(`"${text}" is not a duration like 30m or 1h30m`);
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2]], 0);
 }
 
 /** Pulumi's wire form of a secret, as mocks may see it. */
@@ -117,6 +127,7 @@ export function stepsFromRecordedResources(records: RecordedResource[]): RemoteS
       environment: environmentOf(record),
       connection: connectionOf(record),
       dependsOn: [...deps],
+      timeoutMs: record.customTimeouts?.create ? durationMs(record.customTimeouts.create) : undefined,
     };
   });
 }

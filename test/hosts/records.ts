@@ -36,6 +36,9 @@ export interface GuestRecord {
   rootDir: string;
   /** Overlay mount point, when the root is an overlay. */
   overlayMount?: string;
+  /** The overlay's layers: lower dirs (top first) and the guest's own upper dir. */
+  lowerDirs?: string[];
+  upperDir?: string;
   guestDir: string;
   nspawnPid?: number;
   /** pid (host view) of the container's PID 1 (systemd, or nspawn's stub init). */

@@ -36,7 +36,7 @@ export interface RemoteStep {
   connection: RemoteConnection;
   /** URNs of steps (in the same list) this step waits for. */
   dependsOn: string[];
-  /** Kill the step after this many ms (the resource's customTimeouts); default from the run options. */
+  /** Kill the step after this many ms (the resource's customTimeouts.create); default from the run options. */
   timeoutMs?: number;
 }
 

@@ -50,8 +50,13 @@ export interface Rootfs {
   name: string;
   /** Cache key (directory name under <cacheRoot>/rootfs). */
   key: string;
-  /** The root directory; treat it as read-only, guests get an overlay or a copy of it. */
+  /**
+   * The root directory; treat it as read-only, guests get an overlay or a copy of it. For a
+   * layered capture this is only its top layer (the captured changes): read files through a guest.
+   */
   dir: string;
+  /** Overlay lower layers, top first (a built layer: [dir]; a capture: [changes, ...its source's layers]). */
+  layers: string[];
   suite: string;
   packages: string[];
   /** Seconds the build took (0 when it came from the cache). */
@@ -68,6 +73,8 @@ interface Manifest {
   builtAt: string;
   buildSeconds: number;
   captured?: boolean;
+  /** Layer directories, top first, for layered captures. */
+  layers?: string[];
 }
 
 function sha(parts: string[]): string {
@@ -100,7 +107,8 @@ function toRootfs(layerDir: string, manifest: Manifest, fresh: boolean): Rootfs 
   return {
     name: manifest.name,
     key: manifest.key,
-    dir: path.join(layerDir, "root"),
+    dir: manifest.layers ? manifest.layers[0] : path.join(layerDir, "root"),
+    layers: manifest.layers ?? [path.join(layerDir, "root")],
     suite: manifest.suite,
     packages: manifest.packages,
     buildSeconds: fresh ? manifest.buildSeconds : 0,
@@ -210,7 +218,7 @@ export async function buildRootfs(spec: RootfsSpec): Promise<Rootfs> {
 }
 
 /** Writes the manifest of a freshly filled layer directory (used by captureRootfs). */
-export function writeCapturedManifest(layerDir: string, name: string, key: string, source: Rootfs, seconds: number): Rootfs {
+export function writeCapturedManifest(layerDir: string, name: string, key: string, source: Rootfs, seconds: number, layers?: string[]): Rootfs {
   const manifest: Manifest = {
     name,
     key,
@@ -219,6 +227,7 @@ export function writeCapturedManifest(layerDir: string, name: string, key: strin
     builtAt: new Date().toISOString(),
     buildSeconds: seconds,
     captured: true,
+    layers,
   };
   fs.writeFileSync(path.join(layerDir, "manifest.json"), `${JSON.stringify(manifest)}\n`);
   return toRootfs(layerDir, manifest, true);
@@ -229,8 +238,19 @@ export function capturedLayerDir(cacheRoot: string, name: string): { key: string
   return { key, dir: path.join(cacheRoot, "rootfs", key) };
 }
 
-/** Deletes a captured root filesystem (cached build layers are kept; they are shared). */
+/**
+ * True when `relative` exists in some layer of the rootfs (a quick check for "is X installed";
+ * it does not evaluate whiteouts).
+ */
+export function rootfsHas(rootfs: Rootfs, relative: string): boolean {
+  return rootfs.layers.some((layer) => fs.existsSync(path.join(layer, relative)));
+}
+
+/**
+ * Deletes a captured root filesystem (cached build layers are kept; they are shared). Remove
+ * captures in reverse order when one was taken from a guest booted from another.
+ */
 export async function removeRootfs(rootfs: Rootfs): Promise<void> {
   if (!rootfs.captured) throw new Error(`removeRootfs: ${rootfs.key} is a shared cached layer; only captured roots are removed`);
-  await bash(`rm -rf -- "$1"`, { args: [path.dirname(rootfs.dir)] });
+  await bash(`rm -rf -- "$1"`, { args: [path.dirname(rootfs.layers[0])] });
 }

@@ -8,11 +8,12 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { assertValidCloudConfig, assertValidShellScript } from "../harness/artifacts";
 import { renderRemoteScript } from "../../packages/components/src/scripts/remote-script";
-import { Guest } from "./guest";
+import { Guest, pinnedHostKeys } from "./guest";
 import { TestLab, TestNetwork, nocloudMetaData } from "./lab";
 import { processAlive } from "./process";
 import { RemoteStep, runRemoteSteps, runTwice } from "./remote-runner";
 import { requireTestHosts } from "./requirements";
+import { reapLeftovers } from "./teardown";
 import { BUILD_ROOTFS_SCRIPT, CLOUD_GUEST_PACKAGES, Rootfs, buildRootfs, removeRootfs } from "./rootfs";
 
 describe("test hosts (real systemd-nspawn guests)", function () {
@@ -22,6 +23,7 @@ describe("test hosts (real systemd-nspawn guests)", function () {
   let net: TestNetwork;
   let a: Guest;
   let b: Guest;
+  const hostForwarding = fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim();
   const captured: Rootfs[] = [];
 
   before(async function () {
@@ -71,6 +73,15 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     } finally {
       wrong.dispose();
     }
+  });
+
+  it("lets a guest manage its own network namespace and hostname (what DevStack/Ganeti steps do)", async () => {
+    await b.exec("ip addr add 10.200.0.250/24 dev eth0 && ip link add br-th type bridge && ip link set br-th up");
+    expect((await b.exec("sysctl -w net.ipv4.ip_forward=1")).stdout.trim()).to.equal("net.ipv4.ip_forward = 1");
+    expect(fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(), "the host's own setting is untouched").to.equal(hostForwarding);
+    await b.exec("hostname b2.lab.test");
+    expect((await b.ssh("hostname; ip -br addr show eth0")).stdout).to.contain("b2.lab.test").and.to.contain("10.200.0.250/24");
+    await b.exec("hostname b && ip addr del 10.200.0.250/24 dev eth0 && ip link del br-th");
   });
 
   it("guests reach each other through the bridge", async () => {
@@ -138,8 +149,10 @@ describe("test hosts (real systemd-nspawn guests)", function () {
       body: `ensure_dir /etc/th-demo 0755 root:root\nensure_file /etc/th-demo/conf 0644 root:root <<'EOF'\nkey=value\nEOF`,
     });
     assertValidShellScript(script);
-    const steps = [step("conf-a", a, script), step("conf-b", b, script, ["conf-a"])];
-    const twice = await runTwice(steps);
+    // As a program would declare them: connection without a host key, pinned by the runner.
+    const unpinned = (s: RemoteStep): RemoteStep => ({ ...s, connection: { ...s.connection, hostKey: undefined } });
+    const steps = [unpinned(step("conf-a", a, script)), unpinned(step("conf-b", b, script, ["conf-a"]))];
+    const twice = await runTwice(steps, { hostKeys: pinnedHostKeys([a, b]) });
     expect(twice.first.results[0].changed).to.include("changed: wrote /etc/th-demo/conf");
     expect(twice.changedOnSecondRun).to.deep.equal({});
     expect(a.readFile("/etc/th-demo/conf")).to.equal("key=value\n");
@@ -180,7 +193,7 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     await c.stop();
     const image = await lab.captureRootfs(c, { name: "th-baked", cloudInitClean: true });
     captured.push(image);
-    expect(fs.existsSync(`${image.dir}/var/lib/cloud/instances`)).to.equal(false);
+    expect(image.layers.slice(1)).to.deep.equal(rootfs.layers);
     const second = ["#cloud-config", "write_files:", "  - path: /etc/th-personal", "    content: |", "      stage two", ""].join("\n");
     assertValidCloudConfig(second);
     const d = await lab.startGuest({ name: "d", rootfs: image, network: net, nocloud: { userData: second, metaData: nocloudMetaData("th-d-1", "d") } });
@@ -190,6 +203,63 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     expect((await d.exec("id -u alice")).exitCode).to.equal(0);
     expect((await d.exec("test -e /root/runcmd-ran && echo yes")).stdout).to.equal("yes\n");
     expect(d.hostKey).to.not.equal(c.hostKey);
+    // cloud-init saw a first boot in d: only d's instance, none of c's state.
+    expect((await d.exec("ls /var/lib/cloud/instances")).stdout.trim()).to.equal("th-d-1");
+    expect((await d.exec("cat /etc/machine-id")).stdout.trim()).to.match(/^[0-9a-f]{32}$/);
+    // c's root was not changed by the capture.
+    expect(c.readFile("/var/lib/cloud/seed/nocloud/meta-data")).to.contain("th-c-1");
+  });
+
+  it("gives guests Debian's mirrors through the network's apt proxy: cloud-init installs a package", async () => {
+    const proxied = await lab.network({ aptProxy: true });
+    expect(proxied.aptProxy).to.equal(`http://${proxied.gateway}:3142`);
+    const userData = ["#cloud-config", "packages:", "  - hello", ""].join("\n");
+    assertValidCloudConfig(userData);
+    const f = await lab.startGuest({ name: "f", rootfs, network: proxied, nocloud: { userData, metaData: nocloudMetaData("th-f-1", "f") } });
+    const result = await f.waitForCloudInit(600_000);
+    expect(result.errors, result.detail).to.deep.equal([]);
+    expect((await f.exec("hello")).stdout).to.equal("Hello, world!\n");
+    // Anything but Debian's mirrors is refused.
+    const refused = await f.exec(`exec 3<>/dev/tcp/${proxied.gateway}/3142; printf 'GET http://example.com/ HTTP/1.0\\r\\n\\r\\n' >&3; head -n 1 <&3`);
+    expect(refused.stdout).to.match(/^HTTP\/1.1 403/);
+    // Guests of different networks do not reach each other (the host does not forward).
+    const across = await f.exec(`timeout 3 bash -c 'exec 3<>/dev/tcp/${a.ip}/22' && echo reached || echo unreachable`);
+    expect(across.stdout.trim()).to.equal("unreachable");
+    await f.cleanup();
+  });
+
+  it("reaps what a crashed test process left behind, by recorded pid", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", `${__dirname}/fixtures/abandoned-lab.ts`, rootfs.dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let errors = "";
+    child.stderr.on("data", (d: Buffer) => (errors += d.toString()));
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (d: Buffer) => {
+        output += d.toString();
+        if (output.includes("\n")) resolve(output.split("\n")[0]);
+      });
+      child.on("exit", (code) => reject(new Error(`fixture exited ${code}: ${errors}`)));
+    });
+    const left = JSON.parse(line) as { labId: string; netns: string; nspawnPid: number; leaderPid: number; bridge: string; workDir: string };
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(processAlive(left.nspawnPid), "the orphan guest outlives its test process").to.equal(true);
+    expect(fs.existsSync(`/run/netns/${left.netns}`)).to.equal(true);
+
+    const report = await reapLeftovers("th");
+    // Other worktrees run this suite at the same time: their labs may reap a dead "th" lab too
+    // (same code); either way it must be gone, and other dead runs may show up in the report.
+    if (!report.labs.includes(left.labId)) console.log(`    lab ${left.labId} was reaped by another test process first`);
+    expect(fs.existsSync(`/run/openstack-blueprints/testhosts/th/lab-${left.labId}.json`)).to.equal(false);
+    expect(fs.existsSync(`/run/openstack-blueprints/testhosts/th/guest-${left.labId}-orphan.json`)).to.equal(false);
+    expect(processAlive(left.nspawnPid)).to.equal(false);
+    expect(processAlive(left.leaderPid)).to.equal(false);
+    expect(fs.existsSync(`/run/netns/${left.netns}`)).to.equal(false);
+    expect(fs.existsSync(`/sys/class/net/${left.bridge}`)).to.equal(false);
+    expect(fs.existsSync(left.workDir)).to.equal(false);
+    // Our own, live lab was left alone.
+    expect((await a.exec("true")).exitCode).to.equal(0);
   });
 
   it("boots an sshd-only guest (no systemd) in under a few seconds", async () => {

@@ -315,12 +315,46 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const manage = (argv: string[], env?: Record<string, string>) => runAsync(argv, { env });
   const novaConf = ["--config-file", c("nova", "nova.conf")];
 
+  let admin!: Session;
+  // Keystone only needs its own schema; it comes up while the slower migrations still run.
+  const keystoneChain = async () => {
+    await once(layout, "keystone-db", () => manage(["keystone-manage", "--config-file", c("keystone", "keystone.conf"), "db_sync"]));
+    const keys = path.join(layout.stateDir, "keystone");
+    const ksConf = ["--config-file", c("keystone", "keystone.conf")];
+    if (!fs.existsSync(path.join(keys, "fernet-keys", "0"))) {
+      await manage(["keystone-manage", ...ksConf, "fernet_setup", "--keystone-user", "root", "--keystone-group", "root"]);
+    }
+    if (!fs.existsSync(path.join(keys, "credential-keys", "0"))) {
+      await manage(["keystone-manage", ...ksConf, "credential_setup", "--keystone-user", "root", "--keystone-group", "root"]);
+    }
+    await once(layout, "keystone-bootstrap", () =>
+      // The admin password goes through the environment of this one short-lived child, never argv.
+      manage(
+        [
+          "keystone-manage",
+          ...ksConf,
+          "bootstrap",
+          "--bootstrap-admin-url",
+          `http://${HOST}:${PORTS.keystone}/v3`,
+          "--bootstrap-internal-url",
+          `http://${HOST}:${PORTS.keystone}/v3`,
+          "--bootstrap-public-url",
+          `http://${HOST}:${PORTS.keystone}/v3`,
+          "--bootstrap-region-id",
+          REGION,
+        ],
+        { OS_BOOTSTRAP_PASSWORD: secrets.admin },
+      ),
+    );
+    await ensureRunning(layout, spec("keystone"), log);
+    admin = await waitFor("an admin token", 60, () => authenticate(adminAuth(secrets)));
+    await once(layout, "keystone-catalog", () => ensureServiceCatalog(admin, secrets));
+  };
+
   // Schema migrations are slow Python start-ups; run the independent ones side by side.
-  await timer.phase("database schemas", async () => {
+  await timer.phase("database schemas + keystone", async () => {
     await Promise.all([
-      once(layout, "keystone-db", async () => {
-        await manage(["keystone-manage", "--config-file", c("keystone", "keystone.conf"), "db_sync"]);
-      }),
+      keystoneChain(),
       once(layout, "glance-db", () => manage(["glance-manage", "--config-file", c("glance", "glance-api.conf"), "db_sync"])),
       once(layout, "placement-db", () => manage(["placement-manage", "--config-dir", c("placement"), "db", "sync"])),
       once(layout, "neutron-db", () =>
@@ -348,39 +382,6 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     });
   });
 
-  let admin!: Session;
-  await timer.phase("keystone", async () => {
-    const keys = path.join(layout.stateDir, "keystone");
-    const ksConf = ["--config-file", c("keystone", "keystone.conf")];
-    if (!fs.existsSync(path.join(keys, "fernet-keys", "0"))) {
-      run(["keystone-manage", ...ksConf, "fernet_setup", "--keystone-user", "root", "--keystone-group", "root"]);
-    }
-    if (!fs.existsSync(path.join(keys, "credential-keys", "0"))) {
-      run(["keystone-manage", ...ksConf, "credential_setup", "--keystone-user", "root", "--keystone-group", "root"]);
-    }
-    await once(layout, "keystone-bootstrap", () =>
-      // The admin password goes through the environment of this one short-lived child, never argv.
-      manage(
-        [
-          "keystone-manage",
-          ...ksConf,
-          "bootstrap",
-          "--bootstrap-admin-url",
-          `http://${HOST}:${PORTS.keystone}/v3`,
-          "--bootstrap-internal-url",
-          `http://${HOST}:${PORTS.keystone}/v3`,
-          "--bootstrap-public-url",
-          `http://${HOST}:${PORTS.keystone}/v3`,
-          "--bootstrap-region-id",
-          REGION,
-        ],
-        { OS_BOOTSTRAP_PASSWORD: secrets.admin },
-      ),
-    );
-    await ensureRunning(layout, spec("keystone"), log);
-    admin = await waitFor("an admin token", 60, () => authenticate(adminAuth(secrets)));
-    await once(layout, "keystone-catalog", () => ensureServiceCatalog(admin, secrets));
-  });
 
   // Nothing below needs another service to be up before it starts (they retry their
   // connections), so start them all at once and wait for their APIs together.

@@ -56,7 +56,8 @@ export function formatConfigIssues(namespace: string, issues: z.core.$ZodIssue[]
     }
     const shown = secret ? "[secret]" : JSON.stringify(value);
     const message = /^(is|has|must|opens|needs|contains|overlaps) /.test(issue.message) ? issue.message : `is invalid: ${issue.message}`;
-    return `${where}: ${shown} ${message}`;
+    // A missing key (e.g. one a cross-field rule requires) has no value to show.
+    return value === undefined ? `${where}: ${message}` : `${where}: ${shown} ${message}`;
   });
 }
 

@@ -58,6 +58,12 @@ export const SENSITIVE_PORTS: ReadonlyMap<number, string> = new Map([
   [5432, "PostgreSQL"],
 ]);
 
+/**
+ * Added to the description of a world-open ingress rule declared with allowFromAnywhere, so
+ * the policy pack (no-world-open-admin-ingress) sees the same opt-in the code review saw.
+ */
+export const WORLD_OPEN_MARKER = "[world-open:intended]";
+
 const isPort = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 65535;
 
 /** Validates and normalises rules, dropping exact duplicates (Neutron refuses them with 409). */
@@ -161,7 +167,9 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[]): No
       portRangeMax: protocol === "icmp" ? max : max,
       remoteIpPrefix,
       remote,
-      description: rule.description,
+      description: world && direction === "ingress" && rule.allowFromAnywhere
+        ? [rule.description, WORLD_OPEN_MARKER].filter(Boolean).join(" ")
+        : rule.description,
       index: i,
     });
   });

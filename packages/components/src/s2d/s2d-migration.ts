@@ -17,6 +17,14 @@ export interface S2DCloudArgs {
   region?: string;
 }
 
+/** Checksums of the migrated image, verified against the source cloud's values. */
+export interface MigrationChecksums {
+  md5: string;
+  /** Glance's os_hash_algo, e.g. "sha512". */
+  hashAlgo: string;
+  hashValue: string;
+}
+
 export interface S2DMigrationArgs {
   /** Cloud A (credentials become secrets). */
   source: pulumi.Input<S2DCloudArgs>;
@@ -90,7 +98,7 @@ class MigrationResource extends pulumi.dynamic.Resource {
   public readonly targetServerStatus!: pulumi.Output<string>;
   public readonly targetImageId!: pulumi.Output<string>;
   public readonly floatingIp!: pulumi.Output<string>;
-  public readonly checksums!: pulumi.Output<{ md5: string; hashAlgo: string; hashValue: string }>;
+  public readonly checksums!: pulumi.Output<MigrationChecksums>;
 
   constructor(name: string, props: Record<string, pulumi.Input<any>>, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -135,7 +143,7 @@ export class S2DMigration extends pulumi.ComponentResource {
   public readonly targetServerStatus: pulumi.Output<string>;
   public readonly floatingIp: pulumi.Output<string>;
   public readonly targetImageId: pulumi.Output<string>;
-  public readonly checksums: pulumi.Output<{ md5: string; hashAlgo: string; hashValue: string }>;
+  public readonly checksums: pulumi.Output<MigrationChecksums>;
 
   constructor(name: string, args: S2DMigrationArgs, opts?: pulumi.ComponentResourceOptions) {
     validateLiteral(args, name); // before anything is registered

@@ -30,7 +30,7 @@ export const HELPERS: Readonly<Record<string, string>> = {
 ensure_packages() {
   local missing=() pkg
   for pkg in "$@"; do
-    dpkg-query -W -f='\${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    [ "$(dpkg-query -W -f='\${Status}' "$pkg" 2>/dev/null || true)" = 'install ok installed' ] || missing+=("$pkg")
   done
   if [ "\${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "\${missing[@]}" >/dev/null
@@ -80,6 +80,37 @@ run_once() {
   if [ -e "$marker" ]; then return 0; fi
   "$@"
   mkdir -p "$(dirname "$marker")"; date -u +%Y-%m-%dT%H:%M:%SZ >"$marker"; echo "changed: ran $* (marker $marker)"
+}`,
+  ensure_block: `# ensure_block FILE NAME < CONTENT: keeps CONTENT between "# BEGIN NAME" and "# END NAME" in FILE,
+# replacing an older block and keeping every other line. Writes in place (the file may be a bind mount).
+ensure_block() {
+  local path=$1 name=$2 tmp
+  tmp=$(mktemp)
+  if [ -f "$path" ]; then
+    awk -v b="# BEGIN $name" -v e="# END $name" '$0 == b { skip = 1; next } $0 == e { skip = 0; next } !skip' "$path" >"$tmp"
+  fi
+  { printf '%s\\n' "# BEGIN $name"; cat; printf '%s\\n' "# END $name"; } >>"$tmp"
+  if [ -f "$path" ] && cmp -s "$tmp" "$path"; then rm -f "$tmp"; return 0; fi
+  mkdir -p "$(dirname "$path")"
+  cat "$tmp" >"$path"; rm -f "$tmp"
+  echo "changed: block $name in $path"
+}`,
+  assert_host_key: `# assert_host_key "TYPE BASE64" [DIR]: stops unless this host's SSH daemon owns the pinned public host key.
+# Looks at the keys sshd actually serves (sshd -T), or at DIR/ssh_host_*_key.pub when DIR is given. A guard
+# against running on the wrong host (a re-used address, a stale DNS entry) before anything changes.
+assert_host_key() {
+  local want=$1 dir=\${2:-} type blob file files=()
+  type=\${want%% *}; blob=\${want#* }; blob=\${blob%% *}
+  if [ -z "$dir" ]; then
+    mapfile -t files < <( (sshd -T 2>/dev/null || /usr/sbin/sshd -T 2>/dev/null || true) | awk '$1 == "hostkey" { print $2 ".pub" }')
+    dir=/etc/ssh
+  fi
+  [ "\${#files[@]}" -gt 0 ] || files=("$dir"/ssh_host_*_key.pub)
+  for file in "\${files[@]}"; do
+    [ -f "$file" ] || continue
+    if [ "$(awk '{ print $1 " " $2 }' "$file")" = "$type $blob" ]; then return 0; fi
+  done
+  die "the SSH host keys of $(hostname) do not include the pinned $type key; refusing to run on the wrong host"
 }`,
   write_secret_file: `# write_secret_file PATH VALUE [OWNER]: writes a secret to a 0600 file without it ever reaching argv or output.
 write_secret_file() {
@@ -144,4 +175,16 @@ export function renderRemoteScript(options: RemoteScriptOptions): string {
   }
   lines.push(options.body.trim(), "");
   return lines.join("\n");
+}
+
+/**
+ * The command line to give @pulumi/command for a rendered script: the provider hands it to the
+ * remote user's login shell (often dash), so it re-executes the script with bash, as root —
+ * directly when the connection user is root, else through `sudo -n` (never prompting). The
+ * script is in bash's argv; that is fine because rendered scripts carry no secrets (those come on
+ * stdin, which passes through unchanged).
+ */
+export function asRootCommand(script: string): string {
+  if (script.length > 120_000) throw new Error(`asRootCommand: the script is ${script.length} bytes, over the 128 KiB argv limit of one argument`);
+  return `s=${shellQuote(script)}; if [ "$(id -u)" -eq 0 ]; then exec bash -c "$s"; else exec sudo -n bash -c "$s"; fi`;
 }

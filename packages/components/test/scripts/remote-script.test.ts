@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderRemoteScript, shellQuote } from "../../src/scripts/remote-script";
+import { asRootCommand, renderRemoteScript, shellQuote } from "../../src/scripts/remote-script";
 import { assertValidShellScript } from "../../../../test/harness/artifacts";
 
 function run(script: string, stdin = ""): { status: number | null; stdout: string; stderr: string } {
@@ -68,6 +68,35 @@ describe("remote script builder", () => {
     expect(first.stdout + first.stderr + second.stdout + second.stderr).not.to.contain("s3cret");
   });
 
+  it("ensure_block replaces only its own block and is idempotent", () => {
+    const file = `${work}/hosts`;
+    fs.writeFileSync(file, "127.0.0.1 localhost\n# BEGIN demo\nold line\n# END demo\n::1 localhost6\n");
+    const script = renderRemoteScript({ description: "block", body: `ensure_block ${file} demo <<'EOF'\n10.0.0.1 a.example a\n10.0.0.2 b.example b\nEOF` });
+    assertValidShellScript(script);
+    const first = run(script);
+    expect(first.status, first.stderr).to.equal(0);
+    expect(first.stdout).to.contain(`changed: block demo in ${file}`);
+    expect(fs.readFileSync(file, "utf8")).to.equal("127.0.0.1 localhost\n::1 localhost6\n# BEGIN demo\n10.0.0.1 a.example a\n10.0.0.2 b.example b\n# END demo\n");
+    const second = run(script);
+    expect(second.status, second.stderr).to.equal(0);
+    expect(second.stdout).to.equal("");
+  });
+
+  it("assert_host_key passes only on the host owning the pinned key", () => {
+    const dir = fs.mkdtempSync(path.join(work, "ssh-"));
+    fs.writeFileSync(`${dir}/ssh_host_ed25519_key.pub`, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST root@here\n");
+    fs.writeFileSync(`${dir}/ssh_host_rsa_key.pub`, "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABRSA root@here\n");
+    const check = (key: string) => run(renderRemoteScript({ description: "pin", body: `assert_host_key ${shellQuote(key)} ${dir}\necho reached` }));
+    const ok = check("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST pinned-comment");
+    expect(ok.status, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.contain("reached");
+    const wrong = check("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOTHER");
+    expect(wrong.status).to.equal(1);
+    expect(wrong.stdout).not.to.contain("reached");
+    expect(wrong.stderr).to.contain("do not include the pinned ssh-ed25519 key");
+    assertValidShellScript(renderRemoteScript({ description: "pin", body: "assert_host_key 'ssh-ed25519 AAAA'" }));
+  });
+
   it("fails fast on the first failing command", () => {
     const r = run(renderRemoteScript({ description: "fails", body: "false\necho after" }));
     expect(r.status).to.not.equal(0);
@@ -88,5 +117,14 @@ describe("remote script builder", () => {
   it("quotes values for bash", () => {
     const r = run(`printf '%s' ${shellQuote("it's $HOME `x`")}`);
     expect(r.stdout).to.equal("it's $HOME `x`");
+  });
+
+  it("asRootCommand runs the script with bash from a POSIX login shell, stdin passing through", function () {
+    if (process.getuid?.() !== 0) this.skip();
+    const script = renderRemoteScript({ description: "as root", stdinSecrets: ["TOKEN"], body: 'printf "%s %s %s\\n" "$(id -u)" "${BASH_VERSION:+bash}" "${#TOKEN}"' });
+    const r = spawnSync("sh", ["-c", asRootCommand(script)], { input: "abc\n", encoding: "utf8" });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal("0 bash 3\n");
+    expect(asRootCommand(script)).not.to.contain("abc");
   });
 });

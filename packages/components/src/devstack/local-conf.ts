@@ -1,0 +1,71 @@
+// Renders DevStack's local.conf from validated settings. The passwords are NOT part of what
+// Pulumi sees: the component ships the secret-free template in the command text and the
+// passwords on stdin; the host joins them (see renderWriteLocalConfScript).
+import { DevstackSettings } from "./devstack-spec";
+
+export const STACK_USER = "stack";
+export const STACK_HOME = "/opt/stack";
+export const DEVSTACK_DIR = `${STACK_HOME}/devstack`;
+export const LOCAL_CONF_PATH = `${DEVSTACK_DIR}/local.conf`;
+export const LOG_DIR = `${STACK_HOME}/logs`;
+export const STACK_LOG = `${LOG_DIR}/stack.sh.log`;
+/** Where the component keeps its own state on the host (markers). */
+export const STATE_DIR = `${STACK_HOME}/.openstack-blueprints`;
+
+/** The password variables, in the order they are read from stdin and written to local.conf. */
+export const PASSWORD_VARIABLES = ["ADMIN_PASSWORD", "DATABASE_PASSWORD", "RABBIT_PASSWORD", "SERVICE_PASSWORD"] as const;
+
+export interface DevstackPasswords {
+  admin: string;
+  database: string;
+  rabbit: string;
+  service: string;
+}
+
+/** local.conf split around the password lines, which only the host ever writes. */
+export interface LocalConfTemplate {
+  /** "[[local|localrc]]" — the password lines follow it. */
+  header: string;
+  /** Everything after the password lines (localrc settings and post-config sections). */
+  rest: string;
+}
+
+function ratio(value: number): string {
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
+}
+
+/** The secret-free parts of local.conf. */
+export function renderLocalConfTemplate(s: DevstackSettings): LocalConfTemplate {
+  const localrc: string[] = [
+    `HOST_IP=${s.hostIp}`,
+    `SERVICE_HOST=${s.hostIp}`,
+    `FLOATING_RANGE=${s.floatingRange}`,
+    `PUBLIC_NETWORK_GATEWAY=${s.publicNetworkGateway}`,
+  ];
+  if (s.floatingAllocationPool) {
+    localrc.push(`Q_FLOATING_ALLOCATION_POOL=start=${s.floatingAllocationPool.start},end=${s.floatingAllocationPool.end}`);
+  }
+  localrc.push(`IPV4_ADDRS_SAFE_TO_USE=${s.fixedRange}`);
+  if (s.publicInterface) localrc.push(`PUBLIC_INTERFACE=${s.publicInterface}`);
+  if (s.region !== "RegionOne") localrc.push(`REGION_NAME=${s.region}`);
+  if (s.gitBase) localrc.push(`GIT_BASE=${s.gitBase}`);
+  if (s.volumeBackingFileSize) localrc.push(`VOLUME_BACKING_FILE_SIZE=${s.volumeBackingFileSize}`);
+  localrc.push(`LOGFILE=${STACK_LOG}`, "LOG_COLOR=False");
+  if (s.enabledServices.length) localrc.push(`enable_service ${s.enabledServices.join(" ")}`);
+  if (s.disabledServices.length) localrc.push(`disable_service ${s.disabledServices.join(" ")}`);
+  if (s.extraLocalrcLines.length) localrc.push("# extra lines", ...s.extraLocalrcLines);
+
+  const nova: string[] = [];
+  if (s.cpuAllocationRatio !== undefined) nova.push(`cpu_allocation_ratio = ${ratio(s.cpuAllocationRatio)}`);
+  if (s.ramAllocationRatio !== undefined) nova.push(`ram_allocation_ratio = ${ratio(s.ramAllocationRatio)}`);
+  if (s.diskAllocationRatio !== undefined) nova.push(`disk_allocation_ratio = ${ratio(s.diskAllocationRatio)}`);
+  const sections = nova.length ? ["", "[[post-config|$NOVA_CONF]]", "[DEFAULT]", ...nova] : [];
+  return { header: "[[local|localrc]]", rest: [...localrc, ...sections, ""].join("\n") };
+}
+
+/** The complete local.conf as it ends up on the host (for tests and documentation). */
+export function renderLocalConf(s: DevstackSettings, passwords: DevstackPasswords): string {
+  const t = renderLocalConfTemplate(s);
+  const values = [passwords.admin, passwords.database, passwords.rabbit, passwords.service];
+  return [t.header, ...PASSWORD_VARIABLES.map((v, i) => `${v}=${values[i]}`), t.rest].join("\n");
+}

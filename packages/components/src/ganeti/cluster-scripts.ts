@@ -1,0 +1,210 @@
+/**
+ * Master-side scripts of a Ganeti cluster (seed 003, 2.10–2.13): cluster init/destroy, KVM
+ * parameters, node add/remove, OS definitions and ISO distribution. Each one checks Ganeti's
+ * state first and acts only when it differs, so a second run prints no `changed:` line.
+ */
+import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
+import { GanetiClusterPlan, PlannedNode, usesLvm } from "./ganeti-plan";
+
+const q = shellQuote;
+
+/** Flags of `gnt-cluster init` for this plan (without the cluster name). */
+export function clusterInitFlags(plan: GanetiClusterPlan): string[] {
+  const flags = [
+    `--enabled-hypervisors=${plan.hypervisor}`,
+    `--enabled-disk-templates=${plan.diskTemplates.join(",")}`,
+  ];
+  if (usesLvm(plan)) flags.push(`--vg-name=${plan.volumeGroup}`);
+  if (plan.diskTemplates.includes("drbd")) flags.push(`--drbd-usermode-helper=${plan.drbdUsermodeHelper}`);
+  if (plan.diskTemplates.includes("file")) flags.push(`--file-storage-dir=${plan.fileStorageDir}`);
+  if (plan.diskTemplates.includes("sharedfile")) flags.push(`--shared-file-storage-dir=${plan.sharedFileStorageDir}`);
+  flags.push(`--master-netdev=${plan.masterNetdev}`, `--nic-parameters=mode=bridged,link=${plan.network.publicBridge}`);
+  if (plan.usesReplicationAddresses) flags.push(`--secondary-ip=${plan.master.replicationAddress}`);
+  // We manage SSH keys and /etc/hosts ourselves (prepare step): Ganeti must not rewrite them.
+  flags.push("--no-ssh-init", "--no-etc-hosts");
+  return flags;
+}
+
+const MASTER_GUARD = (plan: GanetiClusterPlan) => [
+  `assert_host_key ${q(plan.master.hostKey)}`,
+  `cluster_name() { cat /var/lib/ganeti/ssconf_cluster_name 2>/dev/null || true; }`,
+  `if [ -s /var/lib/ganeti/config.data ] && [ "$(cluster_name)" = ${q(plan.clusterName)} ]; then`,
+  `  [ "$(cat /var/lib/ganeti/ssconf_master_node 2>/dev/null)" = ${q(plan.master.fqdn)} ] || die "the master of ${plan.clusterName} is $(cat /var/lib/ganeti/ssconf_master_node), not ${plan.master.fqdn}; set masterNode to it (after gnt-cluster master-failover)"`,
+  `fi`,
+];
+
+export function renderClusterInitScript(plan: GanetiClusterPlan): string {
+  const flags = clusterInitFlags(plan).map((f) => `  ${f} \\`).join("\n");
+  const body = [
+    ...MASTER_GUARD(plan),
+    `if [ -s /var/lib/ganeti/config.data ]; then`,
+    `  [ "$(cluster_name)" = ${q(plan.clusterName)} ] || die "this node already belongs to cluster '$(cluster_name)'; remove it from that cluster (gnt-cluster destroy there) first"`,
+    `  log "cluster ${plan.clusterName} is already initialised"`,
+    `else`,
+    `  timeout 900 gnt-cluster init \\`,
+    flags,
+    `  ${q(plan.clusterName)} >&2`,
+    `  echo "changed: initialised cluster ${plan.clusterName}"`,
+    `fi`,
+    `# The master daemon activates the cluster address asynchronously and, seen on Ganeti 3.0.2, not`,
+    `# always: make sure it is up (gnt-cluster verify fails with ENODENET otherwise).`,
+    `for _ in $(seq 1 10); do`,
+    `  grep -qF ${q(` ${plan.clusterAddress}/`)} <<<"$(ip -o -4 address show dev ${q(plan.masterNetdev)})" && break`,
+    `  sleep 1`,
+    `done`,
+    `if ! grep -qF ${q(` ${plan.clusterAddress}/`)} <<<"$(ip -o -4 address show dev ${q(plan.masterNetdev)})"; then`,
+    `  timeout 120 gnt-cluster activate-master-ip >&2`,
+    `  echo "changed: activated the master IP ${plan.clusterAddress} on ${plan.masterNetdev}"`,
+    `fi`,
+  ];
+  return renderRemoteScript({ description: `ganeti: initialise cluster ${plan.clusterName} on ${plan.master.fqdn}`, body: body.join("\n") });
+}
+
+/** Delete step of the init command: runs after every node and instance is gone (they depend on it). */
+export function renderClusterDestroyScript(plan: GanetiClusterPlan): string {
+  const body = [
+    `assert_host_key ${q(plan.master.hostKey)}`,
+    `if [ ! -s /var/lib/ganeti/config.data ]; then log "no cluster on this node"; exit 0; fi`,
+    `current=$(cat /var/lib/ganeti/ssconf_cluster_name 2>/dev/null || true)`,
+    `[ "$current" = ${q(plan.clusterName)} ] || die "this node belongs to cluster '$current', not ${plan.clusterName}; refusing to destroy it"`,
+    `timeout 600 gnt-cluster destroy --yes-do-it >&2`,
+    `echo "changed: destroyed cluster ${plan.clusterName}"`,
+  ];
+  return renderRemoteScript({ description: `ganeti: destroy cluster ${plan.clusterName}`, body: body.join("\n") });
+}
+
+export function kvmParameterString(plan: GanetiClusterPlan): string {
+  return Object.keys(plan.kvmParameters).sort().map((k) => `${k}=${plan.kvmParameters[k]}`).join(",");
+}
+
+/** `gnt-cluster modify -H kvm:…`, re-applied only when the parameters differ from the last applied. */
+export function renderKvmParametersScript(plan: GanetiClusterPlan): string {
+  const params = kvmParameterString(plan);
+  const body = [
+    ...MASTER_GUARD(plan),
+    `stamp=/var/lib/ganeti/blueprints-kvm-parameters`,
+    `if [ "$(cat "$stamp" 2>/dev/null)" != ${q(params)} ]; then`,
+    `  timeout 300 gnt-cluster modify -H ${q(`kvm:${params}`)} >&2`,
+    `  printf '%s\\n' ${q(params)} >"$stamp"`,
+    `  echo "changed: kvm parameters ${params}"`,
+    `fi`,
+  ];
+  return renderRemoteScript({ description: `ganeti: kvm parameters of ${plan.clusterName}`, body: body.join("\n") });
+}
+
+const SSH = "ssh -n -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes";
+
+/**
+ * Adds one node from the master. Ganeti's own SSH (verify, copyfile) pins the cluster's RSA host
+ * key under the cluster name, so — as Ganeti's own node setup does — the master's RSA host key pair
+ * is installed on the node first (over SSH checked against the node's pinned host key). The node's
+ * other host keys, which Pulumi pins, stay as they are.
+ */
+export function renderNodeAddScript(plan: GanetiClusterPlan, node: PlannedNode): string {
+  const n = q(node.fqdn);
+  const body = [
+    ...MASTER_GUARD(plan),
+    `[ -s /var/lib/ganeti/config.data ] || die "cluster ${plan.clusterName} is not initialised on ${plan.master.fqdn}"`,
+    `# push_host_key_file PATH MODE: copies the master's file to the node unless it is identical there.`,
+    `push_host_key_file() {`,
+    `  local path=$1 mode=$2 local_sum remote_sum`,
+    `  local_sum=$(sha256sum <"$path" | cut -d' ' -f1)`,
+    `  remote_sum=$(${SSH} root@${node.fqdn} "sha256sum <$path 2>/dev/null" | cut -d' ' -f1 || true)`,
+    `  [ "$local_sum" = "$remote_sum" ] && return 0`,
+    `  ssh -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes root@${node.fqdn} "umask 077; cat >$path.new && chmod $mode $path.new && mv -f $path.new $path" <"$path"`,
+    `  rsa_changed=yes`,
+    `}`,
+    `rsa_changed=no`,
+    `[ -f /etc/ssh/ssh_host_rsa_key ] || die "${plan.master.fqdn} has no RSA host key (/etc/ssh/ssh_host_rsa_key), which Ganeti uses as the cluster host key"`,
+    `push_host_key_file /etc/ssh/ssh_host_rsa_key 600`,
+    `push_host_key_file /etc/ssh/ssh_host_rsa_key.pub 644`,
+    `if [ "$rsa_changed" = yes ]; then`,
+    `  ${SSH} root@${node.fqdn} 'if [ -d /run/systemd/system ]; then systemctl reload ssh; else kill -HUP "$(cat /run/sshd.pid)"; fi'`,
+    `  echo "changed: installed the cluster RSA host key on ${node.fqdn}"`,
+    `fi`,
+    `# Ganeti's view: cluster host key alias, strict checking; fail here with a clear message, not deep in gnt-node.`,
+    `# (Retried for a few seconds: sshd re-executes after the reload above.)`,
+    `ganeti_ssh_ok=no`,
+    `for _ in $(seq 1 30); do`,
+    `  if ssh -n -oBatchMode=yes -oConnectTimeout=15 -oHostKeyAlias=${plan.clusterName} -oGlobalKnownHostsFile=/var/lib/ganeti/known_hosts -oUserKnownHostsFile=/dev/null -oStrictHostKeyChecking=yes root@${node.fqdn} true 2>/dev/null; then ganeti_ssh_ok=yes; break; fi`,
+    `  sleep 0.5`,
+    `done`,
+    `[ "$ganeti_ssh_ok" = yes ] || die "root on ${plan.master.fqdn} cannot ssh to ${node.fqdn} the way Ganeti does (cluster key alias ${plan.clusterName}, /var/lib/ganeti/known_hosts)"`,
+    `if grep -qxF ${n} <<<"$(gnt-node list --no-headers -o name)"; then`,
+    `  log "${node.fqdn} is already a node of ${plan.clusterName}"`,
+    `else`,
+    `  timeout 900 gnt-node add --no-ssh-key-check${plan.usesReplicationAddresses ? ` --secondary-ip=${node.replicationAddress}` : ""} ${n} >&2`,
+    `  echo "changed: added node ${node.fqdn}"`,
+    `fi`,
+  ];
+  return renderRemoteScript({ description: `ganeti: add node ${node.fqdn} to ${plan.clusterName}`, body: body.join("\n") });
+}
+
+/** Delete step of a node add: runs after the instances are removed (they depend on it). */
+export function renderNodeRemoveScript(plan: GanetiClusterPlan, node: PlannedNode): string {
+  const n = q(node.fqdn);
+  const body = [
+    `assert_host_key ${q(plan.master.hostKey)}`,
+    `if [ -s /var/lib/ganeti/config.data ] && grep -qxF ${n} <<<"$(gnt-node list --no-headers -o name 2>/dev/null)"; then`,
+    `  timeout 600 gnt-node remove ${n} >&2`,
+    `  echo "changed: removed node ${node.fqdn}"`,
+    `else`,
+    `  log "${node.fqdn} is not a node of ${plan.clusterName}"`,
+    `fi`,
+  ];
+  return renderRemoteScript({ description: `ganeti: remove node ${node.fqdn} from ${plan.clusterName}`, body: body.join("\n") });
+}
+
+/** The seed's image+cd variant of ganeti-instance-image (section 2.12). */
+export const IMAGE_CD_VARIANT = `CDINSTALL="yes"\nNOMOUNT="yes"`;
+
+/** Per-node OS definition check and variant files; runs on each node in parallel. */
+export function renderOsDefinitionsScript(plan: GanetiClusterPlan, node: PlannedNode): string {
+  const os = [...new Set(plan.instances.map((i) => i.os))].sort();
+  const body: string[] = [`assert_host_key ${q(node.hostKey)}`];
+  if (os.includes("image+cd")) {
+    body.push(
+      `# ganeti-instance-image is not packaged in Debian; it must be installed (osuosl/ganeti-instance-image).`,
+      `ensure_file /etc/ganeti/instance-image/variants/cd.conf 0644 root:root <<'EOF'`,
+      IMAGE_CD_VARIANT,
+      `EOF`,
+      `[ -f /etc/ganeti/instance-image/variants.list ] || printf 'default\\n' | ensure_file /etc/ganeti/instance-image/variants.list 0644 root:root`,
+      `ensure_line /etc/ganeti/instance-image/variants.list cd`,
+    );
+  }
+  for (const name of os) {
+    const [provider, variant] = name.split("+");
+    body.push(
+      `os_dir=""`,
+      `for dir in /srv/ganeti/os /usr/share/ganeti/os /usr/local/lib/ganeti/os; do if [ -d "$dir/${provider}" ]; then os_dir="$dir/${provider}"; break; fi; done`,
+      `[ -n "$os_dir" ] || die "OS definition ${provider} is not installed on ${node.fqdn}${provider === "image" ? " (build ganeti-instance-image from osuosl/ganeti-instance-image)" : ` (install ganeti-instance-${provider} or ganeti-os-${provider})`}"`,
+    );
+    if (variant) {
+      body.push(`if [ -f "$os_dir/variants.list" ] && ! grep -qxF ${q(variant)} "$os_dir/variants.list"; then die "OS ${provider} on ${node.fqdn} has no variant ${variant} (see $os_dir/variants.list)"; fi`);
+    }
+  }
+  body.push(`log "OS definitions on ${node.fqdn}: ${os.join(" ") || "none requested"}"`);
+  return renderRemoteScript({ description: `ganeti: OS definitions on ${node.fqdn}`, body: body.join("\n") });
+}
+
+/** Copies ISO images from the master to every node whose copy differs (seed 2.13). */
+export function renderIsoDistributionScript(plan: GanetiClusterPlan): string {
+  const body = [
+    ...MASTER_GUARD(plan),
+    `isos=(${plan.isoImages.map(q).join(" ")})`,
+    `for iso in "\${isos[@]}"; do`,
+    `  [ -f "$iso" ] || die "ISO $iso is not on the master ${plan.master.fqdn}; upload it there first"`,
+    `  sum=$(sha256sum <"$iso" | cut -d' ' -f1)`,
+    `  for node in $(gnt-node list --no-headers -o name); do`,
+    `    [ "$node" = ${q(plan.master.fqdn)} ] && continue`,
+    `    remote=$(${SSH} "root@$node" "sha256sum <'$iso' 2>/dev/null" | cut -d' ' -f1 || true)`,
+    `    if [ "$remote" != "$sum" ]; then`,
+    `      ${SSH} "root@$node" "mkdir -p '$(dirname "$iso")'"`,
+    `      timeout 3600 gnt-cluster copyfile -n "$node" "$iso" >&2`,
+    `      echo "changed: copied $iso to $node"`,
+    `    fi`,
+    `  done`,
+    `done`,
+  ];
+  return renderRemoteScript({ description: `ganeti: distribute ISO images in ${plan.clusterName}`, body: body.join("\n") });
+}

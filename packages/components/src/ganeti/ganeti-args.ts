@@ -1,0 +1,150 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// Args of GanetiDrbdCluster. Values that shape the command graph (node names, addresses, the
+// instance list) are plain values: they are validated before any resource exists and decide
+// which commands are created. Connection details and secrets are Inputs.
+
+/** How Pulumi reaches a node over SSH. */
+export interface GanetiSshConnectionArgs {
+  /** Address or name Pulumi connects to (may differ from the node's cluster address). */
+  host: pulumi.Input<string>;
+  /** SSH port; default 22. */
+  port?: number;
+  /** Default "root": Ganeti's tools must run as root. */
+  user?: string;
+  /** Private key for the connection (treated as a Pulumi secret). */
+  privateKey: pulumi.Input<string>;
+  /**
+   * The node's pinned SSH host public key, "ssh-ed25519 AAAA…" (the contents of one of its
+   * /etc/ssh/ssh_host_*_key.pub). Every step checks it on the host before changing anything,
+   * and the nodes' known_hosts are written from it (see README: @pulumi/command 4.5.0 itself
+   * cannot pin host keys).
+   */
+  hostKey: string;
+}
+
+/** One machine of the cluster. */
+export interface GanetiNodeArgs {
+  /** Fully qualified host name, e.g. "node1.example.org"; becomes the node's hostname. */
+  fqdn: string;
+  /** The node's address on the management network (management bridge). */
+  address: string;
+  /**
+   * Address for DRBD replication (Ganeti's "secondary IP"). Default: `address`. Either every
+   * node has its own replication address or none does (Ganeti requires `-s` everywhere or nowhere).
+   */
+  replicationAddress?: string;
+  connection: GanetiSshConnectionArgs;
+  /** Block devices for the LVM volume group on this node, e.g. ["/dev/sdb"]; default none (the VG must exist). */
+  volumeGroupDevices?: string[];
+  /** Physical interface carrying the VLANs on this node; default the cluster's `network.parentInterface`. */
+  parentInterface?: string;
+}
+
+/** VLAN and bridge layout, as in the seed: management+replication on one VLAN, VMs on another. */
+export interface GanetiNetworkArgs {
+  /** Write /etc/network/interfaces.d/ganeti and bring new bridges up; default true. */
+  manage?: boolean;
+  /** Physical interface carrying both VLANs; default "eth0". */
+  parentInterface?: string;
+  /** Prefix length of the management network; default 24. */
+  prefixLength?: number;
+  /** Default gateway on the management bridge; default none. */
+  gateway?: string;
+  /** VLAN ID of management + replication; default 100. */
+  managementVlan?: number;
+  /** Bridge of the management network (Ganeti's master netdev); default "br-man". */
+  managementBridge?: string;
+  /** VLAN ID of the network instances attach to; default 200. */
+  publicVlan?: number;
+  /** Bridge instances attach to (default NIC link); default "br-public". */
+  publicBridge?: string;
+}
+
+/** An ISO image the instances may boot from; it must exist on the master at `path`. */
+export interface GanetiIsoImageArgs {
+  /** Absolute path on the master; the same path is used on every node. */
+  path: string;
+}
+
+/** One Ganeti instance (virtual machine). */
+export interface GanetiInstanceArgs {
+  /** Instance name, e.g. "testvm.example.org". */
+  name: string;
+  /** Disk template; default the cluster's first enabled template. */
+  diskTemplate?: string;
+  /** Size of disk 0 in GiB (Ganeti's default instance policy refuses less than 1 GiB). */
+  diskSizeGiB: number;
+  /** Minimum memory in MiB (Ganeti's minmem); default 256. */
+  minMemoryMiB?: number;
+  /** Maximum memory in MiB (Ganeti's maxmem); default 512. */
+  maxMemoryMiB?: number;
+  /** OS definition with variant, e.g. "debootstrap+default" (default), "image+cd", "noop". */
+  os?: string;
+  /** Bridge of NIC 0; default the cluster's public bridge. Changing it runs `gnt-instance modify --net 0:modify,link=…`. */
+  nicLink?: string;
+  /** FQDN of the primary node. Changing it to another node moves the instance (migrate, or failover with `failover`). */
+  primaryNode: string;
+  /** FQDN of the secondary node (required for drbd; must differ from the primary). */
+  secondaryNode?: string;
+  /** ISO path (one of `isoImages`) to boot from when the instance is started (the seed's install from CD). */
+  startWithCdImage?: string;
+  /** Keep the instance running; default true. */
+  running?: boolean;
+  /** Move the instance with `gnt-instance failover` instead of a live migration (for a dead primary). */
+  failover?: boolean;
+  /** With `failover`: `--ignore-consistency`, needed when the primary is down. */
+  ignoreConsistency?: boolean;
+}
+
+export interface GanetiDrbdClusterArgs {
+  /** The nodes; the first is the master unless `masterNode` names another. */
+  nodes: GanetiNodeArgs[];
+  /** FQDN of the master node; default the first node. */
+  masterNode?: string;
+  /** Cluster name (FQDN), resolving to `clusterAddress` on every node. */
+  clusterName: string;
+  /** The cluster's dedicated address (moves with the master role); must not be a node's address. */
+  clusterAddress: string;
+  /** "kvm" (default) or "fake" (no VMs; for tests). */
+  hypervisor?: string;
+  /** Enabled disk templates; default ["drbd", "plain"]. Allowed: drbd, plain, file, sharedfile. */
+  diskTemplates?: string[];
+  /** LVM volume group for plain/drbd; default "ganeti". */
+  volumeGroup?: string;
+  /** Directory for the `file` template; default "/srv/ganeti/file-storage". */
+  fileStorageDir?: string;
+  /** Directory for `sharedfile` (the same shared filesystem on every node); default "/srv/ganeti/shared-file-storage". */
+  sharedFileStorageDir?: string;
+  network?: GanetiNetworkArgs;
+  /** Interface the cluster address is added to on the master; default the management bridge. */
+  masterNetdev?: string;
+  /** DRBD usermode helper for the module and the cluster; default "/bin/true". */
+  drbdUsermodeHelper?: string;
+  /** DRBD minor_count module option; default 128. */
+  drbdMinorCount?: number;
+  /** KVM hypervisor parameters; default kernel_path="", initrd_path="", vnc_bind_address=0.0.0.0 (the seed's). */
+  kvmParameters?: Record<string, string>;
+  /** Time sync daemon: "chrony" (default), "ntp" or "none" (when the host already syncs time). */
+  timeSync?: string;
+  /**
+   * Root SSH key pair the nodes use to reach each other (Ganeti runs ssh from the master). It is
+   * installed as root's identity on every node (any node may become master) and authorised on all.
+   */
+  clusterSshPublicKey: string;
+  clusterSshPrivateKey: pulumi.Input<string>;
+  /** ISO images copied from the master to every node. */
+  isoImages?: GanetiIsoImageArgs[];
+  /** Instances. */
+  instances?: GanetiInstanceArgs[];
+  /**
+   * Smallest disk the cluster's instance policy accepts, in MiB; default 1024 (Ganeti's default
+   * policy). Lower it only if you lowered the policy's disk-size minimum.
+   */
+  minDiskSizeMiB?: number;
+  /**
+   * `gnt-cluster verify` error codes to tolerate (passed as --ignore-errors), e.g. ["ENODESETUP"].
+   * Each must be a Ganeti error code; there is no blanket ignore.
+   */
+  verifyIgnoreErrors?: string[];
+}

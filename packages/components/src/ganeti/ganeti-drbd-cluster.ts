@@ -1,0 +1,164 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { secretStdin } from "../scripts/secret-stdin";
+import type { GanetiDrbdClusterArgs } from "./ganeti-args";
+import { PlannedNode, planGanetiCluster } from "./ganeti-plan";
+import { renderNodePrepareScript } from "./node-prepare-script";
+import {
+  renderClusterDestroyScript,
+  renderClusterInitScript,
+  renderIsoDistributionScript,
+  renderKvmParametersScript,
+  renderNodeAddScript,
+  renderNodeRemoveScript,
+  renderOsDefinitionsScript,
+} from "./cluster-scripts";
+import {
+  renderInstanceAddScript,
+  renderInstanceNicScript,
+  renderInstancePlacementScript,
+  renderInstanceRemoveScript,
+  renderInstanceRunStateScript,
+  renderInstanceUpdateScript,
+} from "./instance-scripts";
+import { GanetiInstanceStatus, GanetiNodeStatus, parseClusterReport, renderReportScript } from "./cluster-report";
+
+export type { GanetiNodeStatus, GanetiInstanceStatus } from "./cluster-report";
+
+/**
+ * A Ganeti cluster (seed 003: DRBD-replicated KVM instances on commodity nodes), built from
+ * `@pulumi/command` remote commands over SSH:
+ *  - `<name>-prepare-<node>` and `<name>-os-<node>`: per node, in parallel — no node's steps wait
+ *    for another node's;
+ *  - `<name>-cluster` (init; delete = destroy) after every node is prepared, then
+ *    `<name>-kvm-parameters`, `<name>-node-<node>` (add; delete = remove) and `<name>-iso`;
+ *  - per instance `<name>-instance-<i>` (add; delete = remove) → `-nic-<i>` → `-run-<i>` →
+ *    `-placement-<i>`, each owning one aspect, so a change re-runs only the step that owns it;
+ *  - `<name>-report`: `gnt-cluster verify` and the lists behind the outputs.
+ * Deletion follows the dependencies in reverse: instances, then nodes, then the cluster.
+ */
+export class GanetiDrbdCluster extends pulumi.ComponentResource {
+  public readonly clusterName: pulumi.Output<string>;
+  public readonly clusterAddress: pulumi.Output<string>;
+  public readonly masterNode: pulumi.Output<string>;
+  /** FQDNs of the declared nodes, master first. */
+  public readonly nodeNames: pulumi.Output<string[]>;
+  /** Whether the last report's `gnt-cluster verify` passed (the report step fails otherwise). */
+  public readonly verifyPassed: pulumi.Output<boolean>;
+  /** Output of the last `gnt-cluster verify --error-codes`. */
+  public readonly verifyOutput: pulumi.Output<string>;
+  /** `gnt-node list` as Ganeti reported it. */
+  public readonly nodes: pulumi.Output<GanetiNodeStatus[]>;
+  /** `gnt-instance list` with primary/secondary nodes and status. */
+  public readonly instances: pulumi.Output<GanetiInstanceStatus[]>;
+  /** Console (VNC on kvm) port per instance name, on the instance's primary node. */
+  public readonly consolePorts: pulumi.Output<Record<string, number>>;
+
+  constructor(name: string, args: GanetiDrbdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate everything before anything is registered, the component included.
+    const plan = planGanetiCluster(name, args);
+    super("openstack-blueprints:index:GanetiDrbdCluster", name, {}, opts);
+
+    const connectionOf = (node: PlannedNode): command.types.input.remote.ConnectionArgs => ({
+      host: node.connection.host,
+      port: node.connection.port ?? 22,
+      user: node.connection.user ?? "root",
+      privateKey: pulumi.secret(node.connection.privateKey),
+    });
+    const master = connectionOf(plan.master);
+    const keyB64 = pulumi.output(args.clusterSshPrivateKey).apply((key) => Buffer.from(`${key.trimEnd()}\n`).toString("base64"));
+
+    // Per-node preparation: depends on nothing but its own node.
+    const prepared = plan.nodes.map((node) => new command.remote.Command(`${name}-prepare-${node.shortName}`, {
+      connection: connectionOf(node),
+      create: renderNodePrepareScript(plan, node),
+      stdin: secretStdin(keyB64),
+    }, { parent: this, customTimeouts: { create: "40m", update: "40m" } }));
+    const osReady = plan.nodes.map((node, i) => new command.remote.Command(`${name}-os-${node.shortName}`, {
+      connection: connectionOf(node),
+      create: renderOsDefinitionsScript(plan, node),
+    }, { parent: this, dependsOn: [prepared[i]], customTimeouts: { create: "10m", update: "10m" } }));
+
+    // Cluster steps on the master, after every node is ready.
+    const cluster = new command.remote.Command(`${name}-cluster`, {
+      connection: master,
+      create: renderClusterInitScript(plan),
+      delete: renderClusterDestroyScript(plan),
+    }, { parent: this, dependsOn: prepared, customTimeouts: { create: "20m", update: "20m", delete: "15m" } });
+    const clusterSteps: pulumi.Resource[] = [cluster];
+    if (plan.hypervisor === "kvm") {
+      clusterSteps.push(new command.remote.Command(`${name}-kvm-parameters`, {
+        connection: master,
+        create: renderKvmParametersScript(plan),
+      }, { parent: this, dependsOn: [cluster], customTimeouts: { create: "10m", update: "10m" } }));
+    }
+    const nodeAdds = plan.nodes.filter((n) => !n.isMaster).map((node) => new command.remote.Command(`${name}-node-${node.shortName}`, {
+      connection: master,
+      create: renderNodeAddScript(plan, node),
+      delete: renderNodeRemoveScript(plan, node),
+    }, { parent: this, dependsOn: [cluster], customTimeouts: { create: "20m", update: "20m", delete: "15m" } }));
+    clusterSteps.push(...nodeAdds);
+    if (plan.isoImages.length > 0) {
+      clusterSteps.push(new command.remote.Command(`${name}-iso`, {
+        connection: master,
+        create: renderIsoDistributionScript(plan),
+      }, { parent: this, dependsOn: [cluster, ...nodeAdds], customTimeouts: { create: "60m", update: "60m" } }));
+    }
+
+    // Instances: one chain per instance, after the whole cluster (all nodes, OS definitions, ISOs).
+    const finalSteps: pulumi.Resource[] = [...clusterSteps, ...osReady];
+    for (const inst of plan.instances) {
+      const base = `${name}-instance-${inst.key}`;
+      const added = new command.remote.Command(base, {
+        connection: master,
+        create: renderInstanceAddScript(plan, inst),
+        update: renderInstanceUpdateScript(plan, inst),
+        delete: renderInstanceRemoveScript(plan, inst),
+      }, { parent: this, dependsOn: [...clusterSteps, ...osReady], customTimeouts: { create: "70m", update: "20m", delete: "35m" } });
+      const nic = new command.remote.Command(`${base}-nic`, {
+        connection: master,
+        create: renderInstanceNicScript(plan, inst),
+      }, { parent: this, dependsOn: [added], customTimeouts: { create: "15m", update: "15m" } });
+      const run = new command.remote.Command(`${base}-run`, {
+        connection: master,
+        create: renderInstanceRunStateScript(plan, inst),
+      }, { parent: this, dependsOn: [nic], customTimeouts: { create: "20m", update: "20m" } });
+      const placement = new command.remote.Command(`${base}-placement`, {
+        connection: master,
+        create: renderInstancePlacementScript(plan, inst),
+      }, { parent: this, dependsOn: [run], customTimeouts: { create: "40m", update: "40m" } });
+      finalSteps.push(placement);
+    }
+
+    // The report re-runs (is replaced) whenever anything declared changes, so outputs stay current.
+    const digest = createHash("sha256").update(JSON.stringify({ ...plan, nodes: plan.nodes.map(({ connection, ...n }) => n), master: plan.master.fqdn })).digest("hex");
+    const report = new command.remote.Command(`${name}-report`, {
+      connection: master,
+      create: renderReportScript(plan),
+      triggers: [digest],
+    }, { parent: this, dependsOn: finalSteps, customTimeouts: { create: "20m", update: "20m" } });
+    const parsed = report.stdout.apply(parseClusterReport);
+
+    this.clusterName = pulumi.output(plan.clusterName);
+    this.clusterAddress = pulumi.output(plan.clusterAddress);
+    this.masterNode = pulumi.output(plan.master.fqdn);
+    this.nodeNames = pulumi.output([plan.master.fqdn, ...plan.nodes.filter((n) => !n.isMaster).map((n) => n.fqdn)]);
+    this.verifyPassed = parsed.apply((r) => r.verifyPassed);
+    this.verifyOutput = parsed.apply((r) => r.verifyOutput);
+    this.nodes = parsed.apply((r) => r.nodes);
+    this.instances = parsed.apply((r) => r.instances);
+    this.consolePorts = parsed.apply((r) => Object.fromEntries(r.instances.filter((i) => i.consolePort !== undefined).map((i) => [i.name, i.consolePort!])));
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      clusterAddress: this.clusterAddress,
+      masterNode: this.masterNode,
+      nodeNames: this.nodeNames,
+      verifyPassed: this.verifyPassed,
+      verifyOutput: this.verifyOutput,
+      nodes: this.nodes,
+      instances: this.instances,
+      consolePorts: this.consolePorts,
+    });
+  }
+}

@@ -1,0 +1,391 @@
+/**
+ * Validates GanetiDrbdCluster args and resolves them into a plan: every default applied, the
+ * master chosen, instances resolved against the nodes. Runs before any resource exists, so a
+ * bad value fails with the field, the value and the fix — never halfway through a cluster.
+ */
+import { z } from "zod";
+import { cidrContains, formatIpv4, isIpv4, parseIpv4 } from "../network/cidr";
+import { oneOf } from "../config/zod-types";
+import type { GanetiDrbdClusterArgs, GanetiSshConnectionArgs } from "./ganeti-args";
+
+export const GANETI_HYPERVISORS = ["kvm", "fake"] as const;
+export const GANETI_DISK_TEMPLATES = ["drbd", "plain", "file", "sharedfile"] as const;
+export const GANETI_TIME_SYNC = ["chrony", "ntp", "none"] as const;
+/** Ganeti 3.0's `gnt-cluster verify` error codes (constants CV_E*), for verifyIgnoreErrors. */
+export const GANETI_VERIFY_ERROR_CODES = [
+  "ECLUSTERCERT", "ECLUSTERCLIENTCERT", "ECLUSTERCFG", "ECLUSTERDANGLINGINST", "ECLUSTERDANGLINGNODES",
+  "ECLUSTERFILECHECK", "EGROUPDIFFERENTPVSIZE", "EINSTANCEBADNODE", "EINSTANCEDOWN", "EINSTANCEFAULTYDISK",
+  "EINSTANCELAYOUT", "EINSTANCEMISSINGCFGPARAMETER", "EINSTANCEMISSINGDISK", "EINSTANCEPOLICY",
+  "EINSTANCESPLITGROUPS", "EINSTANCEUNSUITABLENODE", "EINSTANCEWRONGNODE", "ENODEDRBD", "ENODEDRBDHELPER",
+  "ENODEDRBDVERSION", "ENODEFILECHECK", "ENODEFILESTORAGEPATHS", "ENODEFILESTORAGEPATHUNUSABLE", "ENODEHOOKS",
+  "ENODEHV", "ENODELVM", "EEXTAGS", "ENODENET", "ENODEOOBPATH", "ENODEORPHANINSTANCE", "ENODEORPHANLV",
+  "ENODEOS", "ENODERPC", "ENODESETUP", "ENODESHAREDFILESTORAGEPATHUNUSABLE", "ENODEGLUSTERSTORAGEPATHUNUSABLE",
+  "ENODESSH", "ENODETIME", "ENODEUSERSCRIPTS", "ENODEVERSION",
+] as const;
+
+export interface PlannedNode {
+  index: number;
+  fqdn: string;
+  /** First label of the FQDN; used in resource names and /etc/hosts. */
+  shortName: string;
+  address: string;
+  replicationAddress: string;
+  isMaster: boolean;
+  hostKey: string;
+  connection: GanetiSshConnectionArgs;
+  volumeGroupDevices: string[];
+  parentInterface: string;
+}
+
+export interface PlannedInstance {
+  name: string;
+  /** Resource-name-safe form of the name. */
+  key: string;
+  diskTemplate: string;
+  diskSizeMiB: number;
+  minMemoryMiB: number;
+  maxMemoryMiB: number;
+  os: string;
+  nicLink: string;
+  primaryNode: string;
+  secondaryNode?: string;
+  startWithCdImage?: string;
+  running: boolean;
+  failover: boolean;
+  ignoreConsistency: boolean;
+}
+
+export interface GanetiClusterPlan {
+  componentName: string;
+  clusterName: string;
+  clusterAddress: string;
+  nodes: PlannedNode[];
+  master: PlannedNode;
+  hypervisor: string;
+  diskTemplates: string[];
+  volumeGroup: string;
+  fileStorageDir: string;
+  sharedFileStorageDir: string;
+  /** Whether nodes carry a separate replication address (`-s` on init and every node add). */
+  usesReplicationAddresses: boolean;
+  network: {
+    manage: boolean;
+    prefixLength: number;
+    gateway?: string;
+    managementVlan: number;
+    managementBridge: string;
+    publicVlan: number;
+    publicBridge: string;
+  };
+  masterNetdev: string;
+  drbdUsermodeHelper: string;
+  drbdMinorCount: number;
+  kvmParameters: Record<string, string>;
+  timeSync: string;
+  clusterSshPublicKey: string;
+  isoImages: string[];
+  /** OS names (without variant) the instances use, e.g. ["debootstrap"]. */
+  osProviders: string[];
+  instances: PlannedInstance[];
+  minDiskSizeMiB: number;
+  verifyIgnoreErrors: string[];
+}
+
+export class GanetiArgsError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`GanetiDrbdCluster: invalid arguments:\n  - ${problems.join("\n  - ")}`);
+    this.name = "GanetiArgsError";
+  }
+}
+
+const FQDN = /^(?=.{4,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$/;
+const BRIDGE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/; // Linux IFNAMSIZ: at most 15 characters
+const ABS_PATH = /^\/[A-Za-z0-9._\/+-]*$/;
+const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+\/]+={0,3}( .*)?$/;
+const PUBLIC_KEY = HOST_KEY;
+const DEVICE = /^\/dev\/[A-Za-z0-9._\/-]+$/;
+const OS_NAME = /^[a-z0-9][a-z0-9._-]*(\+[a-z0-9][a-z0-9._-]*)?$/;
+const PARAM_NAME = /^[a-z_][a-z0-9_]*$/;
+
+const fqdn = z.string().regex(FQDN, { message: "is not a fully qualified lowercase host name (e.g. node1.example.org)" });
+const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address (e.g. 192.168.20.11)" });
+const bridgeName = z.string().regex(BRIDGE, { message: "is not a valid interface name (letters, digits, _ . -; at most 15 characters)" });
+const vlanId = z.number({ message: "is not a number" }).int({ message: "is not a whole number" })
+  .min(1, { message: "is not a VLAN ID 1-4094" }).max(4094, { message: "is not a VLAN ID 1-4094" });
+const absPath = z.string().regex(ABS_PATH, { message: "is not an absolute path without spaces or shell characters" });
+
+const connectionSchema = z.object({
+  host: z.any().refine((v) => v !== undefined && v !== null && v !== "", { message: "is required (the address Pulumi connects to)" }),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().regex(/^[a-z_][-a-z0-9_]*$/, { message: "is not a user name" }).optional(),
+  privateKey: z.any().refine((v) => v !== undefined && v !== null && v !== "", { message: "is required (a Pulumi secret holding the SSH private key)" }),
+  hostKey: z.string({ message: "is required: pin the node's SSH host key (contents of /etc/ssh/ssh_host_ed25519_key.pub)" })
+    .regex(HOST_KEY, { message: "is not an SSH public host key (\"ssh-ed25519 AAAA…\"); copy /etc/ssh/ssh_host_ed25519_key.pub from the node" }),
+});
+
+const nodeSchema = z.object({
+  fqdn,
+  address: ipv4,
+  replicationAddress: ipv4.optional(),
+  connection: connectionSchema,
+  volumeGroupDevices: z.array(z.string().regex(DEVICE, { message: "is not a block device path (e.g. /dev/sdb)" })).optional(),
+  parentInterface: bridgeName.optional(),
+});
+
+const instanceSchema = z.object({
+  name: fqdn.or(z.string().regex(/^[a-z][-a-z0-9]{0,62}$/, { message: "is not a host name" })),
+  diskTemplate: oneOf(GANETI_DISK_TEMPLATES).optional(),
+  diskSizeGiB: z.number({ message: "is not a number" }).positive({ message: "must be a positive size in GiB" }),
+  minMemoryMiB: z.number().int({ message: "is not a whole number of MiB" }).min(32, { message: "is below 32 MiB" }).optional(),
+  maxMemoryMiB: z.number().int({ message: "is not a whole number of MiB" }).min(32, { message: "is below 32 MiB" }).optional(),
+  os: z.string().regex(OS_NAME, { message: "is not an OS definition name (e.g. debootstrap+default, image+cd, noop)" }).optional(),
+  nicLink: bridgeName.optional(),
+  primaryNode: fqdn,
+  secondaryNode: fqdn.optional(),
+  startWithCdImage: absPath.optional(),
+  running: z.boolean().optional(),
+  failover: z.boolean().optional(),
+  ignoreConsistency: z.boolean().optional(),
+});
+
+const argsSchema = z.object({
+  nodes: z.array(nodeSchema, { message: "is required: a list of nodes" }).min(1, { message: "must list at least one node" }),
+  masterNode: fqdn.optional(),
+  clusterName: fqdn,
+  clusterAddress: ipv4,
+  hypervisor: oneOf(GANETI_HYPERVISORS).optional(),
+  diskTemplates: z.array(oneOf(GANETI_DISK_TEMPLATES)).min(1, { message: "must enable at least one disk template" }).optional(),
+  volumeGroup: z.string().regex(/^[A-Za-z0-9+_.-]{1,127}$/, { message: "is not an LVM volume group name" }).optional(),
+  fileStorageDir: absPath.optional(),
+  sharedFileStorageDir: absPath.optional(),
+  network: z.object({
+    manage: z.boolean().optional(),
+    parentInterface: bridgeName.optional(),
+    prefixLength: z.number().int().min(8, { message: "is not a prefix length 8-30" }).max(30, { message: "is not a prefix length 8-30" }).optional(),
+    gateway: ipv4.optional(),
+    managementVlan: vlanId.optional(),
+    managementBridge: bridgeName.optional(),
+    publicVlan: vlanId.optional(),
+    publicBridge: bridgeName.optional(),
+  }).optional(),
+  masterNetdev: bridgeName.optional(),
+  drbdUsermodeHelper: absPath.optional(),
+  drbdMinorCount: z.number().int().min(1).max(255, { message: "is above DRBD 8.4's limit of 255" }).optional(),
+  kvmParameters: z.record(z.string().regex(PARAM_NAME, { message: "is not a hypervisor parameter name" }),
+    z.string().regex(/^[^,\s'"\\`$]*$/, { message: "contains a comma, space, quote or shell character" })).optional(),
+  timeSync: oneOf(GANETI_TIME_SYNC).optional(),
+  clusterSshPublicKey: z.string({ message: "is required: the public half of the cluster's root SSH key" })
+    .regex(PUBLIC_KEY, { message: "is not an SSH public key (\"ssh-ed25519 AAAA… comment\")" }),
+  clusterSshPrivateKey: z.any().refine((v) => v !== undefined && v !== null && v !== "", { message: "is required (a Pulumi secret)" }),
+  isoImages: z.array(z.object({ path: absPath })).optional(),
+  instances: z.array(instanceSchema).optional(),
+  minDiskSizeMiB: z.number().int().min(1).optional(),
+  verifyIgnoreErrors: z.array(oneOf(GANETI_VERIFY_ERROR_CODES)).optional(),
+});
+
+function formatPath(path: PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let v: any = raw;
+  for (const p of path) v = v?.[p as any];
+  return v;
+}
+
+/** Resource-name-safe form of a name: lowercase letters, digits and dashes. */
+export function resourceKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+}
+
+/** Validates args and resolves the plan; throws GanetiArgsError listing every problem. */
+export function planGanetiCluster(componentName: string, args: GanetiDrbdClusterArgs): GanetiClusterPlan {
+  const parsed = argsSchema.safeParse(args);
+  if (!parsed.success) {
+    throw new GanetiArgsError(parsed.error.issues.map((issue) => {
+      const value = valueAt(args, issue.path);
+      const secret = issue.path.includes("privateKey") || issue.path[0] === "clusterSshPrivateKey";
+      const shown = value === undefined ? "(missing)" : secret ? "[secret]" : JSON.stringify(value);
+      return `${formatPath(issue.path)}: ${shown} ${issue.message}`;
+    }));
+  }
+  const problems: string[] = [];
+  const net = args.network ?? {};
+  const network = {
+    manage: net.manage ?? true,
+    prefixLength: net.prefixLength ?? 24,
+    gateway: net.gateway,
+    managementVlan: net.managementVlan ?? 100,
+    managementBridge: net.managementBridge ?? "br-man",
+    publicVlan: net.publicVlan ?? 200,
+    publicBridge: net.publicBridge ?? "br-public",
+  };
+  if (network.managementVlan === network.publicVlan) {
+    problems.push(`network.publicVlan: ${network.publicVlan} equals network.managementVlan; give the public network its own VLAN ID`);
+  }
+  if (network.managementBridge === network.publicBridge) {
+    problems.push(`network.publicBridge: "${network.publicBridge}" equals network.managementBridge; use two bridge names (e.g. br-man and br-public)`);
+  }
+  const parentDefault = net.parentInterface ?? "eth0";
+  const hypervisor = args.hypervisor ?? "kvm";
+  const diskTemplates = args.diskTemplates ?? ["drbd", "plain"];
+  if (new Set(diskTemplates).size !== diskTemplates.length) {
+    problems.push(`diskTemplates: ${JSON.stringify(diskTemplates)} lists a template twice; list each once`);
+  }
+
+  // Nodes: unique names and addresses, the master.
+  const seenNames = new Map<string, number>();
+  const seenAddresses = new Map<string, string>();
+  const claim = (address: string, what: string) => {
+    const other = seenAddresses.get(address);
+    if (other) problems.push(`${what}: "${address}" is already used by ${other}; every node and the cluster need their own address`);
+    else seenAddresses.set(address, what);
+  };
+  claim(args.clusterAddress, "clusterAddress");
+  const nodes: PlannedNode[] = args.nodes.map((node, index) => {
+    const where = `nodes[${index}]`;
+    const shortName = node.fqdn.split(".")[0];
+    if (seenNames.has(node.fqdn)) problems.push(`${where}.fqdn: "${node.fqdn}" is listed twice (also nodes[${seenNames.get(node.fqdn)}]); list each node once`);
+    seenNames.set(node.fqdn, index);
+    if (node.fqdn === args.clusterName) problems.push(`${where}.fqdn: "${node.fqdn}" equals clusterName; the cluster name must be its own name with its own address`);
+    if (node.connection.hostKey.startsWith("ssh-rsa ")) {
+      problems.push(`${where}.connection.hostKey: an ssh-rsa key cannot be pinned: the cluster shares the master's RSA host key with every node (Ganeti's SSH trust model); pin the node's ssh-ed25519 or ecdsa host key`);
+    }
+    claim(node.address, `${where}.address`);
+    if (node.replicationAddress !== undefined && node.replicationAddress !== node.address) claim(node.replicationAddress, `${where}.replicationAddress`);
+    return {
+      index,
+      fqdn: node.fqdn,
+      shortName,
+      address: node.address,
+      replicationAddress: node.replicationAddress ?? node.address,
+      isMaster: false,
+      hostKey: node.connection.hostKey.trim(),
+      connection: node.connection,
+      volumeGroupDevices: node.volumeGroupDevices ?? [],
+      parentInterface: node.parentInterface ?? parentDefault,
+    };
+  });
+  const shortNames = new Map<string, string>();
+  for (const node of nodes) {
+    const other = shortNames.get(node.shortName);
+    if (other && other !== node.fqdn) problems.push(`nodes[${node.index}].fqdn: "${node.fqdn}" has the same short name as "${other}"; node short names must differ (they name resources)`);
+    shortNames.set(node.shortName, node.fqdn);
+  }
+  const separate = nodes.filter((n) => n.replicationAddress !== n.address).length;
+  if (separate !== 0 && separate !== nodes.length) {
+    problems.push(`nodes[*].replicationAddress: set on ${separate} of ${nodes.length} nodes; Ganeti needs a separate replication address on every node or on none`);
+  }
+  const masterFqdn = args.masterNode ?? args.nodes[0].fqdn;
+  const master = nodes.find((n) => n.fqdn === masterFqdn);
+  if (!master) {
+    problems.push(`masterNode: "${masterFqdn}" is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node or leave it unset for the first`);
+  } else {
+    master.isMaster = true;
+  }
+  if (network.manage) {
+    for (const node of nodes) {
+      if (network.gateway && !cidrContains(`${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}`, network.gateway)) {
+        problems.push(`network.gateway: "${network.gateway}" is not in ${node.fqdn}'s management network ${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}; fix the gateway or prefixLength`);
+        break;
+      }
+    }
+  }
+
+  // Instances.
+  const minDiskSizeMiB = args.minDiskSizeMiB ?? 1024;
+  const isoImages = (args.isoImages ?? []).map((iso) => iso.path);
+  const instanceNames = new Set<string>();
+  const instances: PlannedInstance[] = (args.instances ?? []).map((inst, index) => {
+    const where = `instances[${index}]`;
+    if (instanceNames.has(inst.name)) problems.push(`${where}.name: "${inst.name}" is listed twice; instance names must be unique`);
+    instanceNames.add(inst.name);
+    if (seenNames.has(inst.name) || inst.name === args.clusterName) problems.push(`${where}.name: "${inst.name}" is a node or cluster name; give the instance its own name`);
+    const diskTemplate = inst.diskTemplate ?? diskTemplates[0];
+    if (!diskTemplates.includes(diskTemplate)) {
+      problems.push(`${where}.diskTemplate: "${diskTemplate}" is not enabled on the cluster (${diskTemplates.join(", ")}); add it to diskTemplates or pick an enabled one`);
+    }
+    const diskSizeMiB = Math.round(inst.diskSizeGiB * 1024);
+    if (diskSizeMiB < minDiskSizeMiB) {
+      problems.push(`${where}.diskSizeGiB: ${inst.diskSizeGiB} is below the instance policy minimum of ${minDiskSizeMiB} MiB; use at least ${minDiskSizeMiB / 1024} GiB (or set minDiskSizeMiB after lowering the cluster's policy)`);
+    }
+    const minMemoryMiB = inst.minMemoryMiB ?? 256;
+    const maxMemoryMiB = inst.maxMemoryMiB ?? Math.max(512, minMemoryMiB);
+    if (minMemoryMiB > maxMemoryMiB) problems.push(`${where}.minMemoryMiB: ${minMemoryMiB} is above maxMemoryMiB ${maxMemoryMiB}; minimum memory must not exceed maximum memory`);
+    for (const field of ["primaryNode", "secondaryNode"] as const) {
+      const fq = inst[field];
+      if (fq !== undefined && !seenNames.has(fq)) problems.push(`${where}.${field}: "${fq}" is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node`);
+    }
+    if (diskTemplate === "drbd") {
+      if (!inst.secondaryNode) problems.push(`${where}.secondaryNode: (missing) is required for the drbd template; name the node holding the replica`);
+      else if (inst.secondaryNode === inst.primaryNode) problems.push(`${where}.secondaryNode: "${inst.secondaryNode}" equals primaryNode; drbd replicates to a different node`);
+    } else if (inst.secondaryNode !== undefined) {
+      problems.push(`${where}.secondaryNode: "${inst.secondaryNode}" is only used by the drbd template (this instance uses ${diskTemplate}); remove it`);
+    }
+    if (inst.ignoreConsistency && !inst.failover) problems.push(`${where}.ignoreConsistency: true applies only to failover; also set failover: true`);
+    if (inst.startWithCdImage !== undefined) {
+      if (!isoImages.includes(inst.startWithCdImage)) problems.push(`${where}.startWithCdImage: "${inst.startWithCdImage}" is not among isoImages; add it there so it is copied to every node`);
+      if (hypervisor !== "kvm") problems.push(`${where}.startWithCdImage: booting from a CD needs the kvm hypervisor (this cluster uses ${hypervisor}); remove it`);
+    }
+    const nicLink = inst.nicLink ?? network.publicBridge;
+    return {
+      name: inst.name,
+      key: resourceKey(inst.name),
+      diskTemplate,
+      diskSizeMiB,
+      minMemoryMiB,
+      maxMemoryMiB,
+      os: inst.os ?? "debootstrap+default",
+      nicLink,
+      primaryNode: inst.primaryNode,
+      secondaryNode: inst.secondaryNode,
+      startWithCdImage: inst.startWithCdImage,
+      running: inst.running ?? true,
+      failover: inst.failover ?? false,
+      ignoreConsistency: inst.ignoreConsistency ?? false,
+    };
+  });
+  const keys = new Map<string, string>();
+  for (const inst of instances) {
+    const other = keys.get(inst.key);
+    if (other) problems.push(`instances: "${inst.name}" and "${other}" map to the same resource name "${inst.key}"; rename one`);
+    keys.set(inst.key, inst.name);
+  }
+  if (problems.length > 0) throw new GanetiArgsError(problems);
+
+  return {
+    componentName,
+    clusterName: args.clusterName,
+    clusterAddress: args.clusterAddress,
+    nodes,
+    master: master!,
+    hypervisor,
+    diskTemplates,
+    volumeGroup: args.volumeGroup ?? "ganeti",
+    fileStorageDir: args.fileStorageDir ?? "/srv/ganeti/file-storage",
+    sharedFileStorageDir: args.sharedFileStorageDir ?? "/srv/ganeti/shared-file-storage",
+    usesReplicationAddresses: separate === nodes.length && separate > 0,
+    network,
+    masterNetdev: args.masterNetdev ?? network.managementBridge,
+    drbdUsermodeHelper: args.drbdUsermodeHelper ?? "/bin/true",
+    drbdMinorCount: args.drbdMinorCount ?? 128,
+    kvmParameters: args.kvmParameters ?? { kernel_path: "", initrd_path: "", vnc_bind_address: "0.0.0.0" },
+    timeSync: args.timeSync ?? "chrony",
+    clusterSshPublicKey: args.clusterSshPublicKey.trim(),
+    isoImages,
+    osProviders: [...new Set(instances.map((i) => i.os.split("+")[0]))].sort(),
+    instances,
+    minDiskSizeMiB,
+    verifyIgnoreErrors: args.verifyIgnoreErrors ?? [],
+  };
+}
+
+function cidrBase(address: string, prefix: number): string {
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return formatIpv4((parseIpv4(address) & mask) >>> 0);
+}
+
+/** Whether the plan needs LVM (plain or drbd templates). */
+export function usesLvm(plan: GanetiClusterPlan): boolean {
+  return plan.diskTemplates.includes("drbd") || plan.diskTemplates.includes("plain");
+}

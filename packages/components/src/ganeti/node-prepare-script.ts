@@ -1,0 +1,236 @@
+/**
+ * The per-node preparation script of a Ganeti cluster (seed 003, sections 2.4–2.9): host
+ * identity, /etc/hosts, time sync, packages, LVM with the DRBD filter, VLAN bridges, DRBD module
+ * options, the cluster's root SSH key and known_hosts, and the storage paths Ganeti allows.
+ * It only reads the plan (never another node's state), so every node prepares in parallel.
+ */
+import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
+import { GanetiClusterPlan, PlannedNode, usesLvm } from "./ganeti-plan";
+
+/** The LVM device filter Ganeti's install guide asks for: never scan CD-ROMs or DRBD devices. */
+export const LVM_DRBD_FILTER = `filter = [ "r|/dev/cdrom|", "r|/dev/drbd[0-9]+|" ]`;
+
+/** Debian packages a node needs for this plan. */
+export function nodePackages(plan: GanetiClusterPlan): string[] {
+  const packages = ["ganeti", "openssh-client", "openssh-server"];
+  if (usesLvm(plan)) packages.push("lvm2");
+  if (plan.diskTemplates.includes("drbd")) packages.push("drbd-utils");
+  if (plan.hypervisor === "kvm") packages.push("qemu-system-x86", "qemu-utils", "socat");
+  if (plan.network.manage) packages.push("bridge-utils", "vlan", "ifupdown");
+  if (plan.timeSync !== "none") packages.push(plan.timeSync);
+  for (const os of plan.osProviders) {
+    if (os === "debootstrap") packages.push("ganeti-instance-debootstrap");
+    if (os === "noop") packages.push("ganeti-os-noop");
+  }
+  return [...new Set(packages)];
+}
+
+/** /etc/hosts lines for every node and the cluster name (Ganeti needs FQDN → real address, not 127.0.1.1). */
+export function hostsBlock(plan: GanetiClusterPlan): string {
+  const lines = plan.nodes.map((n) => `${n.address} ${n.fqdn} ${n.shortName}`);
+  lines.push(`${plan.clusterAddress} ${plan.clusterName} ${plan.clusterName.split(".")[0]}`);
+  return lines.join("\n");
+}
+
+/** root's known_hosts: every node's pinned host key under its FQDN, short name and addresses. */
+export function knownHostsBlock(plan: GanetiClusterPlan): string {
+  return plan.nodes
+    .map((n) => {
+      const names = [...new Set([n.fqdn, n.shortName, n.address, n.replicationAddress])].join(",");
+      const [type, blob] = n.hostKey.split(/\s+/);
+      return `${names} ${type} ${blob}`;
+    })
+    .join("\n");
+}
+
+/** /etc/network/interfaces.d stanza for the two VLAN bridges of one node (seed 2.6). */
+export function bridgeInterfaces(plan: GanetiClusterPlan, node: PlannedNode): string {
+  const n = plan.network;
+  const man = `${node.parentInterface}.${n.managementVlan}`;
+  const pub = `${node.parentInterface}.${n.publicVlan}`;
+  const lines = [
+    `auto ${man}`,
+    `iface ${man} inet manual`,
+    `    vlan-raw-device ${node.parentInterface}`,
+    "",
+    `auto ${n.managementBridge}`,
+    `iface ${n.managementBridge} inet static`,
+    `    address ${node.address}/${n.prefixLength}`,
+  ];
+  if (n.gateway) lines.push(`    gateway ${n.gateway}`);
+  lines.push(`    bridge_ports ${man}`, "    bridge_stp off", "    bridge_fd 0");
+  if (node.replicationAddress !== node.address) {
+    lines.push(`    up ip address add ${node.replicationAddress}/${n.prefixLength} dev ${n.managementBridge}`);
+  }
+  lines.push(
+    "",
+    `auto ${pub}`,
+    `iface ${pub} inet manual`,
+    `    vlan-raw-device ${node.parentInterface}`,
+    "",
+    `auto ${n.publicBridge}`,
+    `iface ${n.publicBridge} inet manual`,
+    `    bridge_ports ${pub}`,
+    "    bridge_stp off",
+    "    bridge_fd 0",
+  );
+  return lines.join("\n");
+}
+
+/** Paths Ganeti may use for file-based templates (/etc/ganeti/file-storage-paths). */
+export function fileStoragePaths(plan: GanetiClusterPlan): string[] {
+  const paths: string[] = [];
+  if (plan.diskTemplates.includes("file")) paths.push(plan.fileStorageDir);
+  if (plan.diskTemplates.includes("sharedfile")) paths.push(plan.sharedFileStorageDir);
+  return paths;
+}
+
+export function renderNodePrepareScript(plan: GanetiClusterPlan, node: PlannedNode): string {
+  const q = shellQuote;
+  const body: string[] = [];
+  body.push(
+    `# Refuse to touch a host that is not the node we pinned.`,
+    `assert_host_key ${q(node.hostKey)}`,
+    "",
+    `# Hostname: the FQDN (Ganeti compares it with the node name).`,
+    `if [ "$(hostname)" != ${q(node.fqdn)} ]; then`,
+    `  if command -v hostnamectl >/dev/null && hostnamectl set-hostname ${q(node.fqdn)} 2>/dev/null; then :; else hostname ${q(node.fqdn)}; fi`,
+    `  echo "changed: hostname ${node.fqdn}"`,
+    `fi`,
+    `printf '%s\\n' ${q(node.fqdn)} | ensure_file /etc/hostname 0644 root:root`,
+    "",
+    `# /etc/hosts: FQDNs map to real addresses; drop Debian's 127.0.1.1 line for this host.`,
+    `if grep -Eq '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts; then sed -i '/^127\\.0\\.1\\.1[[:space:]]/d' /etc/hosts; echo "changed: removed the 127.0.1.1 line from /etc/hosts"; fi`,
+    `ensure_block /etc/hosts ganeti-cluster <<'EOF'`,
+    hostsBlock(plan),
+    `EOF`,
+    "",
+    `# Packages (only missing ones are installed).`,
+    `ensure_packages ${nodePackages(plan).join(" ")}`,
+  );
+  if (plan.timeSync !== "none") {
+    const service = plan.timeSync === "chrony" ? "chrony" : "ntpsec";
+    body.push(
+      "",
+      `# Time sync: Ganeti's verify flags clock skew between nodes.`,
+      `if [ -d /run/systemd/system ] && ! systemctl is-enabled --quiet ${service} 2>/dev/null; then systemctl enable --now ${service} >/dev/null 2>&1 || log "could not enable ${service}"; echo "changed: enabled ${service}"; fi`,
+    );
+  }
+  if (usesLvm(plan)) {
+    body.push(
+      "",
+      `# LVM: never scan DRBD devices (they mirror the LVs underneath), then the volume group.`,
+      `current_filter=$(lvmconfig --type current devices/filter 2>/dev/null || true)`,
+      `if ! grep -qF 'r|/dev/drbd[0-9]+|' <<<"$current_filter"; then`,
+      `  if grep -Eq '^[[:space:]]*filter[[:space:]]*=' /etc/lvm/lvm.conf; then`,
+      `    die "/etc/lvm/lvm.conf already sets devices/filter to something else ($current_filter); add \\"r|/dev/drbd[0-9]+|\\" to it by hand"`,
+      `  fi`,
+      `  sed -i '0,/^devices {/s//devices {\\n\\t${LVM_DRBD_FILTER.replace(/[|\/&]/g, (c) => (c === "/" ? "\\/" : c === "&" ? "\\&" : c))}/' /etc/lvm/lvm.conf`,
+      `  grep -qF 'r|/dev/drbd[0-9]+|' <<<"$(lvmconfig --type current devices/filter)" || die "could not set the LVM filter in /etc/lvm/lvm.conf"`,
+      `  echo "changed: LVM filter excludes DRBD devices"`,
+      `fi`,
+    );
+    for (const device of node.volumeGroupDevices) {
+      body.push(`if ! pvs ${q(device)} >/dev/null 2>&1; then pvcreate -y ${q(device)} >/dev/null; echo "changed: pvcreate ${device}"; fi`);
+    }
+    const vg = q(plan.volumeGroup);
+    if (node.volumeGroupDevices.length > 0) {
+      const devices = node.volumeGroupDevices.map(q).join(" ");
+      body.push(
+        `if ! vgs ${vg} >/dev/null 2>&1; then vgcreate ${vg} ${devices} >/dev/null; echo "changed: vgcreate ${plan.volumeGroup}"; fi`,
+        `vg_devices=(${devices})`,
+        `for device in "\${vg_devices[@]}"; do`,
+        `  if [ "$(pvs --noheadings -o vg_name "$device" | tr -d ' ')" != ${vg} ]; then vgextend ${vg} "$device" >/dev/null; echo "changed: vgextend ${plan.volumeGroup} $device"; fi`,
+        `done`,
+      );
+    } else {
+      body.push(`vgs ${vg} >/dev/null 2>&1 || die "volume group ${plan.volumeGroup} does not exist on ${node.fqdn}; create it or list volumeGroupDevices for this node"`);
+    }
+  }
+  if (plan.network.manage) {
+    body.push(
+      "",
+      `# VLAN bridges (seed 2.6). New bridges are brought up; a changed existing bridge is left`,
+      `# for a maintenance window (re-configuring it under this SSH session could cut it off).`,
+      `grep -Eq '^[[:space:]]*(source|source-directory)[[:space:]]+/etc/network/interfaces.d' /etc/network/interfaces 2>/dev/null || ensure_line /etc/network/interfaces 'source /etc/network/interfaces.d/*'`,
+      `ensure_file /etc/network/interfaces.d/ganeti 0644 root:root <<'EOF'`,
+      bridgeInterfaces(plan, node),
+      `EOF`,
+      `for iface in ${plan.network.managementBridge} ${plan.network.publicBridge}; do`,
+      `  if [ ! -e "/sys/class/net/$iface" ]; then timeout 120 ifup "$iface" >/dev/null; echo "changed: brought up $iface"; fi`,
+      `done`,
+    );
+  }
+  if (plan.diskTemplates.includes("drbd")) {
+    const options = `options drbd minor_count=${plan.drbdMinorCount} usermode_helper=${plan.drbdUsermodeHelper}`;
+    body.push(
+      "",
+      `# DRBD 8.4 module options, persisted; the usermode helper must match the cluster's.`,
+      `printf '%s\\n' ${q(options)} | ensure_file /etc/modprobe.d/drbd.conf 0644 root:root`,
+      `ensure_line /etc/modules drbd`,
+      `if [ ! -d /sys/module/drbd ]; then modprobe drbd || die "cannot load the drbd kernel module (install the kernel's DRBD 8.4 module)"; echo "changed: loaded drbd"; fi`,
+      `if [ "$(cat /sys/module/drbd/parameters/usermode_helper 2>/dev/null)" != ${q(plan.drbdUsermodeHelper)} ]; then log "the loaded drbd module uses another usermode_helper; it takes ${plan.drbdUsermodeHelper} after reloading the module (rmmod drbd; modprobe drbd) or a reboot"; fi`,
+    );
+  }
+  const paths = fileStoragePaths(plan);
+  if (paths.length > 0) {
+    body.push(
+      "",
+      `# File storage: Ganeti only uses directories listed in /etc/ganeti/file-storage-paths.`,
+      ...paths.map((p) => `ensure_dir ${q(p)} 0750 root:root`),
+      `ensure_file /etc/ganeti/file-storage-paths 0644 root:root <<'EOF'`,
+      ...paths,
+      `EOF`,
+    );
+  }
+  body.push(
+    "",
+    `# Root SSH: the cluster key is root's identity on every node (any node may become master)`,
+    `# and is authorised everywhere; known_hosts pins every node's host key, so no prompt ever.`,
+    `ensure_dir /root/.ssh 0700 root:root`,
+    `# The private key arrives base64-encoded on standard input (one line), never in argv or output.`,
+    `key_tmp=$(umask 077 && mktemp)`,
+    `printf '%s' "$CLUSTER_SSH_PRIVATE_KEY_B64" | base64 -d >"$key_tmp" || { rm -f "$key_tmp"; die "the cluster SSH private key on standard input is not base64"; }`,
+    `if [ -f /root/.ssh/id_ganeti_cluster ] && cmp -s "$key_tmp" /root/.ssh/id_ganeti_cluster; then rm -f "$key_tmp"; else mv -f "$key_tmp" /root/.ssh/id_ganeti_cluster; echo "changed: wrote /root/.ssh/id_ganeti_cluster"; fi`,
+    `chmod 600 /root/.ssh/id_ganeti_cluster`,
+    `printf '%s\\n' ${q(plan.clusterSshPublicKey)} | ensure_file /root/.ssh/id_ganeti_cluster.pub 0644 root:root`,
+    `ensure_block /root/.ssh/config ganeti-cluster <<'EOF'`,
+    `Host ${plan.nodes.map((n) => n.fqdn).join(" ")} ${plan.nodes.map((n) => n.address).join(" ")}`,
+    `    IdentityFile /root/.ssh/id_ganeti_cluster`,
+    `    StrictHostKeyChecking yes`,
+    `EOF`,
+    `chmod 600 /root/.ssh/config`,
+    `ensure_line /root/.ssh/authorized_keys ${q(plan.clusterSshPublicKey)}`,
+    `chmod 600 /root/.ssh/authorized_keys`,
+    `ensure_block /root/.ssh/known_hosts ganeti-cluster <<'EOF'`,
+    knownHostsBlock(plan),
+    `EOF`,
+    "",
+    `# Ganeti's SSH pins one RSA host key for the whole cluster (the master's, copied to each node`,
+    `# when it is added): sshd must serve /etc/ssh/ssh_host_rsa_key besides the key Pulumi pins.`,
+    `if [ ! -f /etc/ssh/ssh_host_rsa_key ]; then ssh-keygen -q -t rsa -b 3072 -N '' -f /etc/ssh/ssh_host_rsa_key; echo "changed: generated an RSA host key"; reload_sshd=yes; fi`,
+    `served_host_keys() { (sshd -T 2>/dev/null || true) | awk '$1 == "hostkey" { print $2 }'; }`,
+    `if ! grep -qxF /etc/ssh/ssh_host_rsa_key <<<"$(served_host_keys)"; then`,
+    `  # Only reached when HostKey is set explicitly elsewhere (the defaults include RSA); HostKey lines add up.`,
+    `  printf 'HostKey /etc/ssh/ssh_host_rsa_key\\n' | ensure_file /etc/ssh/sshd_config.d/50-ganeti-cluster-host-key.conf 0644 root:root`,
+    `  grep -qxF /etc/ssh/ssh_host_rsa_key <<<"$(served_host_keys)" || die "sshd does not serve /etc/ssh/ssh_host_rsa_key even after adding it to /etc/ssh/sshd_config.d"`,
+    `  reload_sshd=yes`,
+    `fi`,
+    `if [ "\${reload_sshd:-no}" = yes ]; then`,
+    `  if [ -d /run/systemd/system ]; then systemctl reload ssh; else kill -HUP "$(cat /run/sshd.pid)"; fi`,
+    `  # sshd re-executes on reload; wait until it listens again so the next step can connect.`,
+    `  ssh_port=$( (sshd -T 2>/dev/null || true) | awk '$1 == "port" && !seen { print $2; seen = 1 }')`,
+    `  for _ in $(seq 1 50); do if (exec 3<>"/dev/tcp/127.0.0.1/\${ssh_port:-22}") 2>/dev/null; then break; fi; sleep 0.2; done`,
+    `  echo "changed: sshd reloaded to serve the RSA host key"`,
+    `fi`,
+    "",
+    `# Ganeti's node daemon is not started here: it needs the cluster certificate, which`,
+    `# gnt-cluster init (master) or gnt-node add (other nodes) installs before starting it.`,
+    `log "node ${node.fqdn} prepared"`,
+  );
+  return renderRemoteScript({
+    description: `ganeti: prepare node ${node.fqdn}`,
+    stdinSecrets: ["CLUSTER_SSH_PRIVATE_KEY_B64"],
+    body: body.join("\n"),
+  });
+}

@@ -1,0 +1,16 @@
+// Entry point of the source-based Pulumi package (PulumiPlugin.yaml `main`). Running it serves
+// the components over Pulumi's provider protocol; the schema is inferred from the TypeScript
+// source of the package (package.json `main`), so nothing is generated or checked in.
+import * as path from "node:path";
+import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
+import { PROVIDER_NAME, exposedComponents } from "./provider-components";
+
+componentProviderHost({
+  name: PROVIDER_NAME,
+  components: exposedComponents,
+  // The package root (package.json, tsconfig.json), not src/ where this file lives.
+  dirname: path.resolve(__dirname, ".."),
+}).catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,135 @@
+import { expect } from "chai";
+import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
+import { execStartOfUnit, renderCalculatorUnit, renderCalculatorUserData } from "../../src/calculator/calculator-user-data";
+import { planTwoTierCalculator, poolsExcluding } from "../../src/calculator/two-tier-calculator-plan";
+import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
+import { readBundle } from "@openstack-blueprints/calculator";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/**
+ * Checks a unit file with the real `systemd-analyze verify` (it parses every directive and
+ * reports unknown ones or bad values as warnings, which we treat as failures). systemd need
+ * not be running. It also checks that ExecStart's binary exists: where this machine's node is
+ * not /usr/bin/node, the copy under test points at this machine's node instead.
+ */
+function assertValidSystemdUnit(name: string, unit: string): void {
+  const found = spawnSync("sh", ["-c", "command -v systemd-analyze"]);
+  if (found.status !== 0) throw new Error("systemd-analyze is not installed; install it with: sudo apt-get install -y systemd");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "calc-unit-"));
+  try {
+    const text = fs.existsSync("/usr/bin/node") ? unit : unit.replace("ExecStart=/usr/bin/node ", `ExecStart=${process.execPath} `);
+    fs.writeFileSync(path.join(dir, name), text);
+    const result = spawnSync("systemd-analyze", ["verify", "--man=no", path.join(dir, name)], { encoding: "utf8" });
+    const report = `${result.stdout}${result.stderr}`.trim();
+    if (result.status !== 0 || report !== "") throw new Error(`${name} fails systemd-analyze verify:\n${report}\n--- unit ---\n${unit}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const C = "TwoTierCalculatorTopology t";
+
+describe("two-tier calculator planner", function () {
+  this.timeout(60000);
+  it("plans the seed's topology by default, moving Net2's gateway off Sum's .1", () => {
+    const plan = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24" });
+    expect(plan.frontendSubnet).to.deep.equal({
+      cidr: "192.168.1.0/24",
+      gatewayIp: "192.168.1.1",
+      allocationPools: [{ start: "192.168.1.2", end: "192.168.1.9" }, { start: "192.168.1.11", end: "192.168.1.253" }],
+      hostRoutes: [{ destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" }],
+    });
+    expect(plan.serviceSubnet).to.deep.equal({
+      cidr: "192.168.2.0/24",
+      gatewayIp: "192.168.2.254",
+      allocationPools: [{ start: "192.168.2.5", end: "192.168.2.253" }],
+      hostRoutes: [],
+    });
+    expect(plan.servers.map((s) => [s.role, s.ip, s.port])).to.deep.equal([
+      ["frontend", "192.168.1.10", 50000],
+      ["sum", "192.168.2.1", 50001],
+      ["sub", "192.168.2.2", 50002],
+      ["mul", "192.168.2.3", 50003],
+      ["div", "192.168.2.4", 50004],
+    ]);
+    expect(plan.servers[0].execStart).to.deep.equal([
+      "/usr/bin/node", "/opt/openstack-blueprints/calculator/calculator-frontend.js", "--host", "192.168.1.10", "--port", "50000",
+      "--sum-url", "http://192.168.2.1:50001", "--sub-url", "http://192.168.2.2:50002",
+      "--mul-url", "http://192.168.2.3:50003", "--div-url", "http://192.168.2.4:50004", "--service-timeout-ms", "3000",
+    ]);
+    expect(plan.routerRoutes).to.deep.equal([
+      { router: "inner", destinationCidr: "0.0.0.0/0", nextHop: "192.168.1.1" },
+      { router: "outer", destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" },
+    ]);
+    expect(plan.frontendRules).to.deep.equal([{ protocol: "tcp", port: 50000, remoteCidr: "203.0.113.0/24", description: "calculator front end from clients" }]);
+    expect(plan.serviceRules.map((r) => [r.port, r.remoteCidr])).to.deep.equal([
+      [50001, "192.168.1.10/32"], [50002, "192.168.1.10/32"], [50003, "192.168.1.10/32"], [50004, "192.168.1.10/32"],
+    ]);
+  });
+
+  it("systemd-analyze catches a broken unit (the check can fail)", () => {
+    expect(() => assertValidSystemdUnit("x.service", "[Service]\nExecStart=/bin/true\nRestart=sometimes\n")).to.throw("Failed to parse service restart specifier");
+  });
+
+  it("computes allocation pools around fixed addresses", () => {
+    expect(poolsExcluding("10.0.0.0/29", ["10.0.0.1", "10.0.0.6"])).to.deep.equal([{ start: "10.0.0.2", end: "10.0.0.5" }]);
+    expect(poolsExcluding("10.0.0.0/29", ["10.0.0.3"])).to.deep.equal([{ start: "10.0.0.1", end: "10.0.0.2" }, { start: "10.0.0.4", end: "10.0.0.6" }]);
+  });
+
+  it("without egress there are no router routes; then Node.js must come with the image", () => {
+    const plan = planTwoTierCalculator(C, { clientCidr: "198.51.100.7/32", serviceInternetEgress: false, nodejsSource: "image" });
+    expect(plan.routerRoutes).to.deep.equal([]);
+    expect(() => planTwoTierCalculator(C, { clientCidr: "198.51.100.7/32", serviceInternetEgress: false }))
+      .to.throw(`${C}: serviceInternetEgress: false leaves the services without a route to a package mirror`);
+  });
+
+  it("refuses bad input naming the field, the value and the fix", () => {
+    const cases: [object, string][] = [
+      [{}, "clientCidr: undefined is required"],
+      [{ serviceCidr: "192.168.1.128/25" }, 'serviceCidr: "192.168.1.128/25" overlaps frontendCidr 192.168.1.0/24'],
+      [{ frontendCidr: "192.168.1.0/33" }, 'frontendCidr: "192.168.1.0/33"'],
+      [{ serviceIps: { mul: "192.168.3.3" } }, 'serviceIps.mul: "192.168.3.3" is outside 192.168.2.0/24'],
+      [{ serviceIps: { sub: "192.168.2.1" } }, 'serviceIps.sub: "192.168.2.1" is already used by serviceIps.sum'],
+      [{ serviceIps: { div: "192.168.2.254" } }, 'serviceGatewayIp: "192.168.2.254" is already used by serviceIps.div'],
+      [{ frontendIp: "192.168.1.1" }, 'frontendIp: "192.168.1.1" is already used by frontendGatewayIp'],
+      [{ frontendIp: "192.168.1.255" }, 'frontendIp: "192.168.1.255" is outside 192.168.1.0/24; use a host address 192.168.1.1-192.168.1.254'],
+      [{ servicePorts: { div: 50000 } }, "servicePorts.div: 50000 clashes with frontendPort"],
+      [{ servicePorts: { sub: 50001 } }, "servicePorts.sub: 50001 clashes with servicePorts.sum"],
+      [{ frontendPort: 70000 }, "frontendPort: 70000 is not a TCP port"],
+      [{ nodejsSource: "snap" }, 'nodejsSource: "snap" is not one of "package", "image"'],
+      [{ sshClientCidr: "0.0.0.0/0" }, 'sshClientCidr: "0.0.0.0/0" opens SSH to the whole internet'],
+      [{ clientCidr: "10.0.0.1/8" }, 'clientCidr: "10.0.0.1/8"'],
+    ];
+    for (const [spec, message] of cases) {
+      const full = { clientCidr: "203.0.113.0/24", ...spec };
+      if (!("clientCidr" in spec) && Object.keys(spec).length === 0) delete (full as { clientCidr?: string }).clientCidr;
+      expect(() => planTwoTierCalculator(C, full), JSON.stringify(spec)).to.throw(`${C}: ${message}`);
+    }
+  });
+
+  it("renders user data that real cloud-init accepts, with the bundle, a systemd unit and its start", () => {
+    const plan = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24" });
+    for (const server of plan.servers) {
+      const text = renderCalculatorUserData(plan, server);
+      assertValidCloudConfig(text, `${server.role} user data`);
+      const doc = parseCloudConfig(text);
+      expect(doc.packages).to.deep.equal(["nodejs"]);
+      const [bundle, unit] = doc.write_files!;
+      expect(bundle.path).to.equal(server.execStart[1]);
+      expect(bundle.content).to.equal(readBundle(server.role));
+      expect(unit.path).to.equal(`/etc/systemd/system/${server.unitName}`);
+      expect(unit.content).to.equal(renderCalculatorUnit(server));
+      expect(unit.content).to.contain("Restart=on-failure\n").and.contain("WantedBy=multi-user.target\n");
+      expect(execStartOfUnit(unit.content)).to.deep.equal(server.execStart);
+      assertValidSystemdUnit(server.unitName, unit.content);
+      expect(doc.runcmd).to.deep.equal([["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", server.unitName]]);
+      expect(4 * Math.ceil(Buffer.byteLength(text) / 3)).to.be.below(65535 / 2);
+    }
+    const imagePlan = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24", nodejsSource: "image" });
+    const doc = parseCloudConfig(renderCalculatorUserData(imagePlan, imagePlan.servers[1]));
+    expect(doc.packages).to.equal(undefined);
+  });
+});

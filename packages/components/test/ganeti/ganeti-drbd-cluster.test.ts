@@ -1,0 +1,197 @@
+// The command graph of GanetiDrbdCluster under Pulumi's mocks. What runs for real: the Pulumi
+// SDK's registration and dependency tracking. What cannot run here: the Pulumi engine, so the
+// engine's decisions (update vs replace, delete order) are derived from the recorded inputs and
+// dependencies with the engine's documented rules, not observed.
+import { expect } from "chai";
+import { installMocks, outputValue, RecordedResource, ProgramRun } from "../../../../test/harness/pulumi-mocks";
+import { GanetiDrbdCluster } from "../../src/ganeti/ganeti-drbd-cluster";
+import type { GanetiDrbdClusterArgs } from "../../src/ganeti/ganeti-args";
+import { CLUSTER_KEY, CONNECTION_KEY, sandboxArgs, seedArgs } from "./fixtures";
+
+const REMOTE = "command:remote:Command";
+const harness = installMocks();
+
+async function build(args: GanetiDrbdClusterArgs): Promise<ProgramRun<GanetiDrbdCluster>> {
+  const run = await harness.runProgram(() => new GanetiDrbdCluster("lab", args));
+  expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+  expect(run.thrown).to.equal(undefined);
+  return run;
+}
+
+/** Names of the commands whose inputs differ between two runs, and which inputs. */
+function changedInputs(a: ProgramRun<unknown>, b: ProgramRun<unknown>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const r of b.byType(REMOTE)) {
+    const before = a.resources.find((x) => x.name === r.name);
+    if (!before) { out[r.name] = ["(new)"]; continue; }
+    const keys = ["create", "update", "delete", "stdin", "triggers"].filter((k) => JSON.stringify(before.inputs[k]) !== JSON.stringify(r.inputs[k]));
+    if (keys.length) out[r.name] = keys;
+  }
+  return out;
+}
+
+describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
+  this.timeout(60_000);
+
+  it("creates one command per step, all children of the component, with timeouts", async () => {
+    const run = await build(seedArgs());
+    const component = run.byType("openstack-blueprints:index:GanetiDrbdCluster")[0];
+    expect(component.name).to.equal("lab");
+    const names = run.byType(REMOTE).map((r) => r.name).sort();
+    expect(names).to.deep.equal([
+      "lab-cluster", "lab-instance-testvm-project-edu", "lab-instance-testvm-project-edu-nic",
+      "lab-instance-testvm-project-edu-placement", "lab-instance-testvm-project-edu-run", "lab-iso", "lab-kvm-parameters",
+      "lab-node-node2", "lab-node-node3", "lab-os-node1", "lab-os-node2", "lab-os-node3",
+      "lab-prepare-node1", "lab-prepare-node2", "lab-prepare-node3", "lab-report",
+    ]);
+    for (const r of run.byType(REMOTE)) {
+      expect(r.parent, r.name).to.equal(component.urn);
+      expect(r.customTimeouts.create, r.name).to.match(/^\d+m$/);
+      expect(r.inputs.connection.user, r.name).to.equal("root");
+    }
+    // Master-side steps connect to the master; per-node steps to their node.
+    expect(run.byName("lab-node-node3").inputs.connection.host).to.equal("192.168.20.222");
+    expect(run.byName("lab-prepare-node3").inputs.connection.host).to.equal("192.168.20.224");
+  });
+
+  it("prepares nodes in parallel: no node's steps depend, even transitively, on another node's", async () => {
+    const run = await build(seedArgs());
+    const perNode = (short: string) => run.resources.filter((r) => r.name === `lab-prepare-${short}` || r.name === `lab-os-${short}`);
+    for (const a of ["node1", "node2", "node3"]) {
+      for (const b of ["node1", "node2", "node3"]) {
+        if (a === b) continue;
+        for (const step of perNode(a)) {
+          const deps = run.dependsOnTransitively(step.urn);
+          for (const other of perNode(b)) expect(deps.has(other.urn), `${step.name} waits for ${other.name}`).to.equal(false);
+        }
+      }
+    }
+    expect(run.byName("lab-prepare-node1").dependencies).to.deep.equal([]);
+  });
+
+  it("runs cluster steps after every node is prepared, node adds after init, instances after the whole cluster", async () => {
+    const run = await build(seedArgs());
+    const urn = (n: string) => run.byName(n).urn;
+    const deps = (n: string) => run.dependsOnTransitively(urn(n));
+    for (const node of ["node1", "node2", "node3"]) expect(deps("lab-cluster").has(urn(`lab-prepare-${node}`))).to.equal(true);
+    for (const node of ["node2", "node3"]) expect(deps(`lab-node-${node}`).has(urn("lab-cluster"))).to.equal(true);
+    expect(deps("lab-kvm-parameters").has(urn("lab-cluster"))).to.equal(true);
+    const inst = deps("lab-instance-testvm-project-edu");
+    for (const n of ["lab-cluster", "lab-kvm-parameters", "lab-node-node2", "lab-node-node3", "lab-iso", "lab-os-node1", "lab-os-node2", "lab-os-node3"]) {
+      expect(inst.has(urn(n)), `instance waits for ${n}`).to.equal(true);
+    }
+    expect(deps("lab-iso").has(urn("lab-node-node3"))).to.equal(true);
+    // The instance chain: add → NIC → run state → placement → report.
+    expect(run.byName("lab-instance-testvm-project-edu-nic").dependencies).to.deep.equal([urn("lab-instance-testvm-project-edu")]);
+    expect(run.byName("lab-instance-testvm-project-edu-run").dependencies).to.deep.equal([urn("lab-instance-testvm-project-edu-nic")]);
+    expect(run.byName("lab-instance-testvm-project-edu-placement").dependencies).to.deep.equal([urn("lab-instance-testvm-project-edu-run")]);
+    const report = deps("lab-report");
+    for (const r of run.byType(REMOTE)) if (r.name !== "lab-report") expect(report.has(r.urn), `report waits for ${r.name}`).to.equal(true);
+  });
+
+  it("deletes in the right order: instances, then nodes, then the cluster (engine deletes dependents first)", async () => {
+    const run = await build(seedArgs());
+    const withDelete = run.byType(REMOTE).filter((r) => r.inputs.delete);
+    expect(withDelete.map((r) => r.name).sort()).to.deep.equal(["lab-cluster", "lab-instance-testvm-project-edu", "lab-node-node2", "lab-node-node3"]);
+    // Reverse topological order = the order Pulumi deletes in.
+    const order = deletionOrder(run.byType(REMOTE), run).filter((r) => r.inputs.delete).map((r) => r.name);
+    expect(order[0]).to.equal("lab-instance-testvm-project-edu");
+    expect(order.slice(1, 3).sort()).to.deep.equal(["lab-node-node2", "lab-node-node3"]);
+    expect(order[3]).to.equal("lab-cluster");
+    expect(run.byName("lab-instance-testvm-project-edu").inputs.delete).to.contain("gnt-instance remove -f");
+    expect(run.byName("lab-node-node2").inputs.delete).to.contain("gnt-node remove 'node2.project.edu'");
+    expect(run.byName("lab-cluster").inputs.delete).to.contain("gnt-cluster destroy --yes-do-it");
+  });
+
+  it("maps instance changes to the step that owns them: primary → migrate, failover flag → failover, link → modify", async () => {
+    const base = await build(seedArgs());
+    const variant = async (change: Partial<NonNullable<GanetiDrbdClusterArgs["instances"]>[number]>) => {
+      const args = seedArgs();
+      args.instances![0] = { ...args.instances![0], ...change };
+      return build(args);
+    };
+    const inst = "lab-instance-testvm-project-edu";
+
+    // Primary ↔ secondary swap: placement re-runs and migrates live. The instance's create script
+    // carries the initial nodes, so its diff runs its (unchanged) update script, which only checks.
+    const swapped = await variant({ primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu" });
+    expect(changedInputs(base, swapped)).to.deep.equal({ [inst]: ["create"], [`${inst}-placement`]: ["create"], "lab-report": ["triggers"] });
+    expect(swapped.byName(inst).inputs.update).to.equal(base.byName(inst).inputs.update);
+    expect(swapped.byName(`${inst}-placement`).inputs.create).to.contain("gnt-instance migrate -f 'testvm.project.edu'");
+
+    const failedOver = await variant({ primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu", failover: true, ignoreConsistency: true });
+    expect(Object.keys(changedInputs(base, failedOver))).to.deep.equal([inst, `${inst}-placement`, "lab-report"]);
+    expect(failedOver.byName(`${inst}-placement`).inputs.create).to.contain("gnt-instance failover -f --ignore-consistency 'testvm.project.edu'");
+
+    const relinked = await variant({ nicLink: "br-man" });
+    expect(changedInputs(base, relinked)).to.deep.equal({ [inst]: ["create"], [`${inst}-nic`]: ["create"], "lab-report": ["triggers"] });
+    expect(relinked.byName(`${inst}-nic`).inputs.create).to.contain(`gnt-instance modify -f --net '0:modify,link=br-man' "$hotplug"`);
+
+    const stopped = await variant({ running: false });
+    expect(changedInputs(base, stopped)).to.deep.equal({ [`${inst}-run`]: ["create"], "lab-report": ["triggers"] });
+
+    // Memory is applied by the instance's update script; template/OS changes are refused there.
+    const bigger = await variant({ maxMemoryMiB: 1024 });
+    expect(changedInputs(base, bigger)).to.deep.equal({ [inst]: ["create", "update"], "lab-report": ["triggers"] });
+    expect(bigger.byName(inst).inputs.update).to.contain("gnt-instance modify -B 'minmem=256M,maxmem=1024M'");
+
+    // Nothing changed → no command changes (the report is not replaced either).
+    expect(changedInputs(base, await build(seedArgs()))).to.deep.equal({});
+    // Node steps do not change when only instances change.
+    for (const v of [swapped, relinked, stopped]) for (const n of ["lab-prepare-node1", "lab-cluster", "lab-node-node2"]) expect(changedInputs(base, v)[n]).to.equal(undefined);
+  });
+
+  it("keeps secrets secret: connection keys and the cluster key are Pulumi secrets and never in a script", async () => {
+    const run = await build(seedArgs());
+    for (const r of run.byType(REMOTE)) {
+      // The SDK marks the whole connection secret when one of its fields is (covers privateKey).
+      expect(r.secretPaths.some((p) => p === "connection" || p === "connection.privateKey"), `${r.name}: ${r.secretPaths}`).to.equal(true);
+      for (const k of ["create", "update", "delete"]) {
+        const text = String(r.inputs[k] ?? "");
+        expect(text, `${r.name}.${k}`).not.to.contain("KEYMATERIALDONOTLEAK");
+        expect(text, `${r.name}.${k}`).not.to.contain(Buffer.from(CLUSTER_KEY).toString("base64").slice(0, 40));
+      }
+      expect(JSON.stringify(r.inputs.triggers ?? []), r.name).not.to.contain("DONOTLEAK");
+    }
+    const prepare = run.byName("lab-prepare-node2");
+    expect(prepare.secretPaths).to.include("stdin");
+    expect(Buffer.from(prepare.inputs.stdin.trim(), "base64").toString()).to.equal(CLUSTER_KEY);
+    expect(prepare.inputs.connection.privateKey).to.equal(CONNECTION_KEY);
+    for (const r of run.byType(REMOTE)) if (!r.name.startsWith("lab-prepare-")) expect(r.inputs.stdin, r.name).to.equal(undefined);
+  });
+
+  it("refuses bad input before registering anything", async () => {
+    const args = seedArgs();
+    args.instances![0].diskSizeGiB = 0.25;
+    const run = await harness.runProgram(() => new GanetiDrbdCluster("lab", args));
+    expect(run.thrown?.message).to.contain("instances[0].diskSizeGiB: 0.25 is below the instance policy minimum of 1024 MiB");
+    expect(run.resources).to.deep.equal([]);
+  });
+
+  it("exposes outputs; the report's parsed lists are empty until a real run", async () => {
+    const run = await build(sandboxArgs());
+    const c = run.value!;
+    expect(await outputValue(c.masterNode)).to.equal("gn1.ganeti.test");
+    expect(await outputValue(c.nodeNames)).to.deep.equal(["gn1.ganeti.test", "gn2.ganeti.test"]);
+    expect(await outputValue(c.clusterName)).to.equal("gncluster.ganeti.test");
+    expect(await outputValue(c.verifyPassed)).to.equal(false); // the mock runs no command
+    expect(await outputValue(c.instances)).to.deep.equal([]);
+    expect(await outputValue(c.consolePorts)).to.deep.equal({});
+    expect(run.resources.find((r) => r.name === "lab-kvm-parameters")).to.equal(undefined);
+    expect(run.resources.find((r) => r.name === "lab-iso")).to.equal(undefined);
+  });
+});
+
+/** Pulumi deletes a resource only after everything depending on it: reverse topological order. */
+function deletionOrder(resources: RecordedResource[], run: ProgramRun<unknown>): RecordedResource[] {
+  const remaining = new Set(resources.map((r) => r.urn));
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const order: RecordedResource[] = [];
+  while (remaining.size) {
+    const ready = [...remaining].filter((u) => ![...remaining].some((other) => other !== u && run.dependsOnTransitively(other).has(u)));
+    if (!ready.length) throw new Error("dependency cycle");
+    ready.sort((a, b) => byUrn.get(a)!.name.localeCompare(byUrn.get(b)!.name));
+    for (const u of ready) { remaining.delete(u); order.push(byUrn.get(u)!); }
+  }
+  return order;
+}

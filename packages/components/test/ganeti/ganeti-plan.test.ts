@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import { GanetiArgsError, planGanetiCluster } from "../../src/ganeti/ganeti-plan";
+import type { GanetiDrbdClusterArgs } from "../../src/ganeti/ganeti-args";
+import { CLUSTER_KEY, CONNECTION_KEY, sandboxArgs, seedArgs } from "./fixtures";
+
+function problemsOf(args: GanetiDrbdClusterArgs): string[] {
+  try {
+    planGanetiCluster("lab", args);
+  } catch (e) {
+    expect(e).to.be.instanceOf(GanetiArgsError);
+    return (e as GanetiArgsError).problems;
+  }
+  throw new Error("expected the args to be refused");
+}
+
+function expectProblem(args: GanetiDrbdClusterArgs, ...fragments: string[]): string {
+  const problems = problemsOf(args);
+  const hit = problems.find((p) => fragments.every((f) => p.includes(f)));
+  expect(hit, `no problem containing ${JSON.stringify(fragments)} in:\n${problems.join("\n")}`).to.be.a("string");
+  return hit!;
+}
+
+describe("Ganeti cluster plan (validation before any resource)", () => {
+  it("resolves the seed's cluster with defaults: first node is master, drbd+plain, kvm, br-man/br-public", () => {
+    const plan = planGanetiCluster("lab", seedArgs());
+    expect(plan.master.fqdn).to.equal("node1.project.edu");
+    expect(plan.nodes.map((n) => n.isMaster)).to.deep.equal([true, false, false]);
+    expect(plan.hypervisor).to.equal("kvm");
+    expect(plan.diskTemplates).to.deep.equal(["drbd", "plain"]);
+    expect(plan.network).to.include({ managementBridge: "br-man", publicBridge: "br-public", managementVlan: 100, publicVlan: 200 });
+    expect(plan.masterNetdev).to.equal("br-man");
+    expect(plan.instances[0]).to.include({ diskTemplate: "drbd", diskSizeMiB: 4096, nicLink: "br-public", key: "testvm-project-edu" });
+    expect(plan.osProviders).to.deep.equal(["image"]);
+    expect(plan.usesReplicationAddresses).to.equal(false);
+  });
+
+  it("uses the named master", () => {
+    const plan = planGanetiCluster("lab", { ...seedArgs(), masterNode: "node3.project.edu" });
+    expect(plan.master.fqdn).to.equal("node3.project.edu");
+    expect(plan.nodes.filter((n) => n.isMaster)).to.have.length(1);
+  });
+
+  it("refuses a master that is not a node, naming the nodes", () => {
+    expectProblem({ ...seedArgs(), masterNode: "node9.project.edu" }, "masterNode", "node9.project.edu", "node1.project.edu, node2.project.edu, node3.project.edu");
+  });
+
+  it("refuses a non-FQDN node name and a malformed address, with field, value and fix", () => {
+    const args = seedArgs();
+    args.nodes[1].fqdn = "node2";
+    args.nodes[2].address = "192.168.20.300";
+    expectProblem(args, "nodes[1].fqdn", '"node2"', "fully qualified");
+    expectProblem(args, "nodes[2].address", '"192.168.20.300"', "IPv4");
+  });
+
+  it("refuses a cluster address used by a node, and duplicate node addresses", () => {
+    const args = seedArgs();
+    args.clusterAddress = args.nodes[1].address;
+    expectProblem(args, "nodes[1].address", "already used by clusterAddress", "own address");
+    const dup = seedArgs();
+    dup.nodes[2].replicationAddress = dup.nodes[0].address;
+    expectProblem(dup, "nodes[2].replicationAddress", "already used by nodes[0].address");
+  });
+
+  it("requires replication addresses on every node or none", () => {
+    const args = seedArgs();
+    args.nodes[0].replicationAddress = "10.10.0.1";
+    expectProblem(args, "replicationAddress", "1 of 3 nodes", "every node or on none");
+    const all = seedArgs();
+    all.nodes.forEach((n, i) => (n.replicationAddress = `10.10.0.${i + 1}`));
+    expect(planGanetiCluster("lab", all).usesReplicationAddresses).to.equal(true);
+  });
+
+  it("checks VLAN IDs (1-4094), bridge names and that the two networks differ", () => {
+    expectProblem({ ...seedArgs(), network: { managementVlan: 0 } }, "network.managementVlan", "0", "VLAN ID 1-4094");
+    expectProblem({ ...seedArgs(), network: { publicVlan: 4095 } }, "network.publicVlan", "4095", "VLAN ID 1-4094");
+    expectProblem({ ...seedArgs(), network: { publicBridge: "br public" } }, "network.publicBridge", '"br public"', "interface name");
+    expectProblem({ ...seedArgs(), network: { managementBridge: "br-very-long-name-0" } }, "network.managementBridge", "15 characters");
+    expectProblem({ ...seedArgs(), network: { managementVlan: 200, publicVlan: 200 } }, "network.publicVlan", "own VLAN ID");
+    expectProblem({ ...seedArgs(), network: { gateway: "10.0.0.1" } }, "network.gateway", "10.0.0.1", "management network 192.168.20.0/24");
+  });
+
+  it("requires a pinned, non-RSA host key (the cluster shares the master's RSA host key)", () => {
+    const missing = seedArgs();
+    (missing.nodes[0].connection as any).hostKey = undefined;
+    expectProblem(missing, "nodes[0].connection.hostKey", "(missing)", "pin the node's SSH host key");
+    const rsa = seedArgs();
+    rsa.nodes[1].connection.hostKey = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 root@node2";
+    expectProblem(rsa, "nodes[1].connection.hostKey", "ssh-rsa", "ed25519");
+  });
+
+  it("checks instances: template enabled, size ≥ policy minimum, memory, nodes, drbd secondary", () => {
+    const base = seedArgs();
+    const inst = base.instances![0];
+    expectProblem({ ...base, instances: [{ ...inst, diskTemplate: "sharedfile" }] }, "instances[0].diskTemplate", "sharedfile", "not enabled", "add it to diskTemplates");
+    expectProblem({ ...base, instances: [{ ...inst, diskTemplate: "rbd" }] }, "instances[0].diskTemplate", '"rbd"', "is not one of");
+    expectProblem({ ...base, instances: [{ ...inst, diskSizeGiB: 0.5 }] }, "instances[0].diskSizeGiB", "0.5", "1024 MiB");
+    expect(() => planGanetiCluster("lab", { ...base, minDiskSizeMiB: 512, instances: [{ ...inst, diskSizeGiB: 0.5 }] })).not.to.throw();
+    expectProblem({ ...base, instances: [{ ...inst, minMemoryMiB: 1024, maxMemoryMiB: 512 }] }, "instances[0].minMemoryMiB", "1024", "maxMemoryMiB 512");
+    expectProblem({ ...base, instances: [{ ...inst, secondaryNode: inst.primaryNode }] }, "instances[0].secondaryNode", "equals primaryNode");
+    expectProblem({ ...base, instances: [{ ...inst, secondaryNode: undefined }] }, "instances[0].secondaryNode", "required for the drbd template");
+    expectProblem({ ...base, instances: [{ ...inst, primaryNode: "node7.project.edu" }] }, "instances[0].primaryNode", "node7.project.edu", "not one of the nodes");
+    expectProblem({ ...base, instances: [{ ...inst, startWithCdImage: "/iso/other.iso" }] }, "instances[0].startWithCdImage", "not among isoImages");
+    expectProblem({ ...base, instances: [inst, { ...inst }] }, "instances[1].name", "listed twice");
+    expectProblem({ ...base, instances: [{ ...inst, ignoreConsistency: true }] }, "instances[0].ignoreConsistency", "failover: true");
+  });
+
+  it("accepts the sandbox cluster (fake hypervisor, sharedfile, no secondary) and refuses a secondary there", () => {
+    const plan = planGanetiCluster("lab", sandboxArgs());
+    expect(plan.instances[0]).to.include({ diskTemplate: "sharedfile", os: "noop" });
+    const args = sandboxArgs();
+    args.instances![0].secondaryNode = "gn2.ganeti.test";
+    expectProblem(args, "instances[0].secondaryNode", "only used by the drbd template");
+    expectProblem({ ...sandboxArgs(), hypervisor: "xen-pvm" }, "hypervisor", '"xen-pvm"', '"kvm", "fake"');
+  });
+
+  it("accepts only real verify error codes to ignore (no blanket ignore)", () => {
+    expectProblem({ ...sandboxArgs(), verifyIgnoreErrors: ["ALL"] }, "verifyIgnoreErrors[0]", '"ALL"', "ENODESETUP");
+  });
+
+  it("never prints a private key in an error", () => {
+    const args = seedArgs();
+    args.nodes[0].connection.privateKey = "";
+    args.clusterSshPrivateKey = "";
+    const problems = problemsOf(args);
+    expect(problems.join("\n")).to.contain("nodes[0].connection.privateKey: [secret]");
+    expect(problems.join("\n")).not.to.contain(CONNECTION_KEY.split("\n")[1]);
+    expect(problems.join("\n")).not.to.contain(CLUSTER_KEY.split("\n")[1]);
+  });
+});

@@ -1,0 +1,219 @@
+// Rendered Ganeti scripts: every one passes bash -n and shellcheck, and carries the commands
+// and flags the seed and Ganeti 3.0 need. DRBD, LVM and VLAN steps cannot run in this sandbox
+// (no kernel modules, no block devices); they are checked here statically and only here.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { assertValidShellScript } from "../../../../test/harness/artifacts";
+import { planGanetiCluster, GanetiClusterPlan } from "../../src/ganeti/ganeti-plan";
+import { LVM_DRBD_FILTER, bridgeInterfaces, hostsBlock, knownHostsBlock, nodePackages, renderNodePrepareScript } from "../../src/ganeti/node-prepare-script";
+import * as cluster from "../../src/ganeti/cluster-scripts";
+import * as instance from "../../src/ganeti/instance-scripts";
+import { parseClusterReport, renderReportScript } from "../../src/ganeti/cluster-report";
+import { CLUSTER_KEY, sandboxArgs, seedArgs } from "./fixtures";
+
+function allScripts(plan: GanetiClusterPlan): Record<string, string> {
+  const out: Record<string, string> = {
+    init: cluster.renderClusterInitScript(plan),
+    destroy: cluster.renderClusterDestroyScript(plan),
+    kvm: cluster.renderKvmParametersScript(plan),
+    report: renderReportScript(plan),
+  };
+  if (plan.isoImages.length) out.iso = cluster.renderIsoDistributionScript(plan);
+  for (const node of plan.nodes) {
+    out[`prepare-${node.shortName}`] = renderNodePrepareScript(plan, node);
+    out[`os-${node.shortName}`] = cluster.renderOsDefinitionsScript(plan, node);
+    if (!node.isMaster) {
+      out[`node-add-${node.shortName}`] = cluster.renderNodeAddScript(plan, node);
+      out[`node-remove-${node.shortName}`] = cluster.renderNodeRemoveScript(plan, node);
+    }
+  }
+  for (const inst of plan.instances) {
+    out[`add-${inst.key}`] = instance.renderInstanceAddScript(plan, inst);
+    out[`update-${inst.key}`] = instance.renderInstanceUpdateScript(plan, inst);
+    out[`remove-${inst.key}`] = instance.renderInstanceRemoveScript(plan, inst);
+    out[`nic-${inst.key}`] = instance.renderInstanceNicScript(plan, inst);
+    out[`run-${inst.key}`] = instance.renderInstanceRunStateScript(plan, inst);
+    out[`placement-${inst.key}`] = instance.renderInstancePlacementScript(plan, inst);
+  }
+  return out;
+}
+
+describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only — no kernel modules here)", function () {
+  this.timeout(120_000);
+  const seed = planGanetiCluster("lab", seedArgs());
+  const sandbox = planGanetiCluster("lab", sandboxArgs());
+
+  it("every script of the seed cluster and of the sandbox cluster passes bash -n and shellcheck", () => {
+    for (const [label, plan] of [["seed", seed], ["sandbox", sandbox]] as const) {
+      for (const [name, script] of Object.entries(allScripts(plan))) assertValidShellScript(script, `${label} ${name}`);
+    }
+  });
+
+  it("every script is strict, checks the pinned host key first and never contains a private key", () => {
+    for (const plan of [seed, sandbox]) {
+      for (const [name, script] of Object.entries(allScripts(plan))) {
+        expect(script, name).to.contain("set -euo pipefail");
+        expect(script, name).to.match(/\nassert_host_key 'ssh-ed25519 [^']+'/);
+        expect(script, name).not.to.contain("PRIVATE KEY");
+        expect(script, name).not.to.contain(CLUSTER_KEY.split("\n")[1]);
+      }
+    }
+  });
+
+  it("prepare: hostname, /etc/hosts without 127.0.1.1, packages, DRBD options, LVM filter, VLAN bridges, root SSH", () => {
+    const node = seed.nodes[1];
+    const script = renderNodePrepareScript(seed, node);
+    expect(script).to.contain("hostname 'node2.project.edu'");
+    expect(hostsBlock(seed)).to.equal([
+      "192.168.20.222 node1.project.edu node1",
+      "192.168.20.223 node2.project.edu node2",
+      "192.168.20.224 node3.project.edu node3",
+      "192.168.20.220 cluster.project.edu cluster",
+    ].join("\n"));
+    expect(script).to.contain("sed -i '/^127\\.0\\.1\\.1[[:space:]]/d' /etc/hosts");
+    expect(nodePackages(seed)).to.include.members(["ganeti", "drbd-utils", "lvm2", "qemu-system-x86", "bridge-utils", "vlan", "chrony"]);
+    expect(script).to.contain("options drbd minor_count=128 usermode_helper=/bin/true");
+    expect(script).to.contain("ensure_line /etc/modules drbd");
+    expect(LVM_DRBD_FILTER).to.equal(`filter = [ "r|/dev/cdrom|", "r|/dev/drbd[0-9]+|" ]`);
+    expect(script).to.contain(`vgcreate 'ganeti' '/dev/sda3'`);
+    const ifaces = bridgeInterfaces(seed, node);
+    expect(ifaces).to.contain("iface br-man inet static\n    address 192.168.20.223/24\n    gateway 192.168.20.1\n    bridge_ports eth0.100\n    bridge_stp off\n    bridge_fd 0");
+    expect(ifaces).to.contain("iface br-public inet manual\n    bridge_ports eth0.200");
+    expect(ifaces).to.contain("vlan-raw-device eth0");
+    expect(knownHostsBlock(seed).split("\n")[1]).to.equal(`node2.project.edu,node2,192.168.20.223 ${seed.nodes[1].hostKey.split(" ").slice(0, 2).join(" ")}`);
+    expect(script).to.contain("ensure_line /root/.ssh/authorized_keys 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC9999");
+    // The cluster key is read from standard input (base64, one line), never from argv.
+    expect(script).to.contain(`IFS= read -r CLUSTER_SSH_PRIVATE_KEY_B64`);
+    // sshd must serve the RSA host key Ganeti pins cluster-wide (the master's, copied on node add).
+    expect(script).to.contain('grep -qxF /etc/ssh/ssh_host_rsa_key <<<"$(served_host_keys)"');
+  });
+
+  it("the LVM filter edit puts the filter first in the devices section of an lvm.conf", () => {
+    // Only the sed part (lvmconfig/pvcreate need LVM and block devices, which this sandbox lacks).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gn-lvm-"));
+    const conf = path.join(dir, "lvm.conf");
+    fs.writeFileSync(conf, "config {\n}\ndevices {\n\tdir = \"/dev\"\n\t# filter = [ \"a|.*|\" ]\n}\n");
+    const line = renderNodePrepareScript(seed, seed.master).split("\n").find((l) => l.includes("sed -i '0,/^devices {/"))!;
+    const r = spawnSync("bash", ["-c", line.trim().replace("/etc/lvm/lvm.conf", conf)], { encoding: "utf8" });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(fs.readFileSync(conf, "utf8")).to.equal(`config {\n}\ndevices {\n\t${LVM_DRBD_FILTER}\n\tdir = "/dev"\n\t# filter = [ "a|.*|" ]\n}\n`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("sandbox prepare skips LVM, DRBD and VLANs, and lists the file storage paths", () => {
+    const script = renderNodePrepareScript(sandbox, sandbox.nodes[0]);
+    expect(script).not.to.match(/vgcreate|modprobe|interfaces\.d|lvm\.conf/);
+    expect(script).to.contain("ensure_file /etc/ganeti/file-storage-paths 0644 root:root <<'EOF'\n/srv/ganeti/file-storage\n/srv/ganeti/shared-file-storage\nEOF");
+    expect(nodePackages(sandbox)).to.deep.equal(["ganeti", "openssh-client", "openssh-server", "ganeti-os-noop"]);
+  });
+
+  it("cluster init: the seed's flags, --no-ssh-init, guarded by an already-initialised check", () => {
+    expect(cluster.clusterInitFlags(seed)).to.deep.equal([
+      "--enabled-hypervisors=kvm",
+      "--enabled-disk-templates=drbd,plain",
+      "--vg-name=ganeti",
+      "--drbd-usermode-helper=/bin/true",
+      "--master-netdev=br-man",
+      "--nic-parameters=mode=bridged,link=br-public",
+      "--no-ssh-init",
+      "--no-etc-hosts",
+    ]);
+    const withSip = planGanetiCluster("lab", { ...seedArgs(), nodes: seedArgs().nodes.map((n, i) => ({ ...n, replicationAddress: `10.10.0.${i + 1}` })) });
+    expect(cluster.clusterInitFlags(withSip)).to.include("--secondary-ip=10.10.0.1");
+    expect(cluster.renderNodeAddScript(withSip, withSip.nodes[2])).to.contain("gnt-node add --no-ssh-key-check --secondary-ip=10.10.0.3 'node3.project.edu'");
+    const init = cluster.renderClusterInitScript(seed);
+    expect(init).to.match(/if \[ -s \/var\/lib\/ganeti\/config.data \]; then\n.*already belongs to cluster/);
+    expect(init).to.contain("timeout 900 gnt-cluster init");
+    expect(cluster.renderClusterDestroyScript(seed)).to.contain("gnt-cluster destroy --yes-do-it");
+    expect(cluster.renderKvmParametersScript(seed)).to.contain("gnt-cluster modify -H 'kvm:initrd_path=,kernel_path=,vnc_bind_address=0.0.0.0'");
+  });
+
+  it("node add: shares the cluster RSA host key, checks Ganeti's SSH view, skips nodes already in the cluster", () => {
+    const script = cluster.renderNodeAddScript(seed, seed.nodes[2]);
+    expect(script).to.contain("push_host_key_file /etc/ssh/ssh_host_rsa_key 600");
+    expect(script).to.contain("-oHostKeyAlias=cluster.project.edu -oGlobalKnownHostsFile=/var/lib/ganeti/known_hosts");
+    expect(script).to.contain("if grep -qxF 'node3.project.edu' <<<\"$(gnt-node list --no-headers -o name)\"; then");
+    expect(script).to.contain("gnt-node add --no-ssh-key-check 'node3.project.edu'");
+    expect(cluster.renderNodeRemoveScript(seed, seed.nodes[2])).to.contain("gnt-node remove 'node3.project.edu'");
+  });
+
+  it("OS definitions: the seed's image+cd variant files; ISO copies only where the checksum differs", () => {
+    const osScript = cluster.renderOsDefinitionsScript(seed, seed.nodes[0]);
+    expect(osScript).to.contain(`ensure_file /etc/ganeti/instance-image/variants/cd.conf 0644 root:root <<'EOF'\nCDINSTALL="yes"\nNOMOUNT="yes"\nEOF`);
+    expect(osScript).to.contain("ensure_line /etc/ganeti/instance-image/variants.list cd");
+    expect(osScript).to.contain("build ganeti-instance-image from osuosl/ganeti-instance-image");
+    const iso = cluster.renderIsoDistributionScript(seed);
+    expect(iso).to.contain(`gnt-cluster copyfile -n "$node" "$iso"`);
+    expect(iso).to.contain(`if [ "$remote" != "$sum" ]; then`);
+  });
+
+  it("instance add/start: the seed's gnt-instance add and start from CD", () => {
+    const inst = seed.instances[0];
+    expect(instance.instanceAddFlags(inst).join(" ")).to.equal(
+      "-t drbd -o image+cd --disk 0:size=4096M -B minmem=256M,maxmem=512M --net 0:link=br-public -n node2.project.edu:node1.project.edu --no-start --no-name-check --no-ip-check",
+    );
+    expect(instance.renderInstanceRunStateScript(seed, inst)).to.contain("gnt-instance start -H 'boot_order=cdrom,cdrom_image_path=/iso/debian-7.9.0-amd64-netinst.iso' 'testvm.project.edu'");
+    expect(instance.renderInstanceRemoveScript(seed, inst)).to.contain("gnt-instance remove -f --shutdown-timeout=120 'testvm.project.edu'");
+  });
+
+  it("placement: drbd migrates live to the secondary; failover (with --ignore-consistency) when asked", () => {
+    const swapped = seedArgs();
+    swapped.instances![0] = { ...swapped.instances![0], primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu" };
+    const plan = planGanetiCluster("lab", swapped);
+    const migrate = instance.renderInstancePlacementScript(plan, plan.instances[0]);
+    expect(migrate).to.contain("gnt-instance migrate -f 'testvm.project.edu'");
+    expect(migrate).to.contain(`[ "$(field snodes)" = 'node1.project.edu' ] || die "node1.project.edu is not the secondary`);
+    swapped.instances![0] = { ...swapped.instances![0], failover: true, ignoreConsistency: true };
+    const plan2 = planGanetiCluster("lab", swapped);
+    const failover = instance.renderInstancePlacementScript(plan2, plan2.instances[0]);
+    expect(failover).to.contain("gnt-instance failover -f --ignore-consistency 'testvm.project.edu'");
+    expect(failover).not.to.contain("gnt-instance migrate");
+    // sharedfile moves to any node and names it.
+    const shared = instance.renderInstancePlacementScript(sandbox, sandbox.instances[0]);
+    expect(shared).to.contain("gnt-instance migrate -f -n 'gn1.ganeti.test' 'gnvm1.ganeti.test'");
+  });
+
+  it("NIC link change: the seed's modify --net 0:modify,link=… --hotplug (forced, no prompt)", () => {
+    const moved = seedArgs();
+    moved.instances![0].nicLink = "br-man";
+    const plan = planGanetiCluster("lab", moved);
+    const nic = instance.renderInstanceNicScript(plan, plan.instances[0]);
+    expect(nic).to.contain(`if [ "$(field nic.link/0)" != 'br-man' ]; then`);
+    expect(nic).to.contain(`hotplug="--hotplug"`);
+    expect(nic).to.contain(`gnt-instance modify -f --net '0:modify,link=br-man' "$hotplug" 'testvm.project.edu'`);
+    expect(instance.renderInstanceNicScript(sandbox, sandbox.instances[0])).not.to.contain(`hotplug="--hotplug"`);
+  });
+
+  it("report: verify with the listed error codes only, and its output parses into the outputs", () => {
+    const script = renderReportScript(sandbox);
+    expect(script).to.contain("gnt-cluster verify --error-codes --ignore-errors=ENODESETUP");
+    const stdout = [
+      "=== verify",
+      "Submitted jobs 7, 8",
+      "Tue Nov 17 17:20:52 2015 * Hooks Results",
+      "=== verify-exit 0",
+      "=== nodes",
+      "gn1.ganeti.test|M|1|0",
+      "gn2.ganeti.test|C|0|0",
+      "=== instances",
+      "gnvm1.ganeti.test|gn2.ganeti.test||running|-",
+      "testvm.project.edu|node2.project.edu|node1.project.edu|running|11003",
+      "=== end",
+    ].join("\n");
+    const report = parseClusterReport(stdout);
+    expect(report.verifyPassed).to.equal(true);
+    expect(report.verifyOutput).to.contain("Hooks Results");
+    expect(report.nodes).to.deep.equal([
+      { name: "gn1.ganeti.test", role: "M", primaryInstances: 1, secondaryInstances: 0 },
+      { name: "gn2.ganeti.test", role: "C", primaryInstances: 0, secondaryInstances: 0 },
+    ]);
+    expect(report.instances).to.deep.equal([
+      { name: "gnvm1.ganeti.test", primaryNode: "gn2.ganeti.test", secondaryNodes: [], status: "running" },
+      { name: "testvm.project.edu", primaryNode: "node2.project.edu", secondaryNodes: ["node1.project.edu"], status: "running", consolePort: 11003 },
+    ]);
+    expect(parseClusterReport("").verifyPassed).to.equal(false);
+  });
+});

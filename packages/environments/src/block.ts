@@ -1,0 +1,54 @@
+// A building block of an environment: one top-level stack config key, validated by its zod
+// schema, deployed by one function that creates components. Blocks whose component has not
+// landed yet are registered without schema/deploy ("pending"): their config is accepted as any
+// object and the program refuses to deploy them, naming what is missing.
+import * as pulumi from "@pulumi/pulumi";
+import type { PrivateNetwork, SecurityProfile } from "@openstack-blueprints/components";
+import { z } from "zod";
+
+/** What earlier blocks made, for later ones (e.g. DevstackHost's provider, networks by name). */
+export interface CompositionContext {
+  /** The stack's environment kind, e.g. "office"; prefixes resource names. */
+  environment: string;
+  /** OpenStack provider for everything after it (set by a block that builds a cloud, e.g. devstack). */
+  provider?: pulumi.ProviderResource;
+  networks: Map<string, PrivateNetwork>;
+  securityProfiles: Map<string, SecurityProfile>;
+  /** Stack outputs, keyed "<block>.<name>.<output>". */
+  outputs: Record<string, pulumi.Output<unknown>>;
+}
+
+export interface EnvironmentBlock {
+  /** Top-level config key, `openstack-blueprints:<key>`. */
+  key: string;
+  /** The component(s) it builds, for errors and docs. */
+  component: string;
+  description: string;
+  /** zod schema of the key's value; undefined while the component is not wired in. */
+  schema?: z.ZodType;
+  /** The value carries secrets (`secure:` entries): never printed in config errors. */
+  holdsSecrets?: boolean;
+  deploy?: (values: unknown, ctx: CompositionContext) => void;
+}
+
+/** Typed constructor for a wired block. */
+export function defineBlock<S extends z.ZodType>(block: {
+  key: string;
+  component: string;
+  description: string;
+  schema: S;
+  holdsSecrets?: boolean;
+  deploy: (values: z.infer<S>, ctx: CompositionContext) => void;
+}): EnvironmentBlock {
+  return block as EnvironmentBlock;
+}
+
+/** A block whose component has not landed: config is kept, nothing is deployed. */
+export function pendingBlock(key: string, component: string, description: string, holdsSecrets = false): EnvironmentBlock {
+  return { key, component, description, holdsSecrets };
+}
+
+/** Resource options that put a block's components on the context's provider. */
+export function providerOptions(ctx: CompositionContext): pulumi.ComponentResourceOptions {
+  return ctx.provider ? { providers: [ctx.provider] } : {};
+}

@@ -1,0 +1,69 @@
+// `openstack-blueprints:desktops`: a ThinClientDesktopPool on a network of the `networks` block.
+// Employees are listed, or generated as <employeePrefix>-001 … for employeeCount.
+import { ThinClientDesktopPool, ipv4Cidr } from "@openstack-blueprints/components";
+import { z } from "zod";
+import { defineBlock, providerOptions } from "../block";
+import { resourceName } from "./networks";
+
+const employee = z.object({
+  name: z.string().min(1),
+  fullName: z.string().optional(),
+  flavor: z.string().optional(),
+  powerState: z.string().optional(),
+}).strict();
+
+export const desktopsSpec = z.object({
+  /** A network of the `networks` block. */
+  network: resourceName,
+  employees: z.array(employee).optional(),
+  employeePrefix: z.string().regex(/^[a-z][a-z0-9]{0,20}$/, { message: "is not a user name prefix (lowercase letter, then letters/digits)" }).optional(),
+  employeeCount: z.number().int().min(1).max(2000).optional(),
+  flavor: z.string().min(1),
+  imageName: z.string().min(1).optional(),
+  thinClientCidr: ipv4Cidr,
+  adminCidr: ipv4Cidr.optional(),
+  adminPublicKey: z.string().optional(),
+  adminUser: z.string().optional(),
+  floatingIpPool: z.string().optional(),
+  extraPackages: z.array(z.string()).optional(),
+  imageHasDesktopPackages: z.boolean().optional(),
+  computeHosts: z.array(z.object({ name: z.string().optional(), vcpus: z.number(), ramMiB: z.number(), reservedRamMiB: z.number().optional(), reservedVcpus: z.number().optional(), count: z.number().optional() }).strict()).optional(),
+  flavorSizes: z.array(z.object({ name: z.string(), vcpus: z.number(), ramMiB: z.number() }).strict()).optional(),
+  allocationRatios: z.string().optional(),
+}).strict().superRefine((spec, ctx) => {
+  const generated = spec.employeePrefix !== undefined || spec.employeeCount !== undefined;
+  if (generated && (spec.employeePrefix === undefined || spec.employeeCount === undefined)) {
+    ctx.addIssue({ code: "custom", path: [spec.employeePrefix === undefined ? "employeePrefix" : "employeeCount"], message: "is required with the other (employeePrefix and employeeCount go together)" });
+  }
+  if (!generated && (spec.employees ?? []).length === 0) {
+    ctx.addIssue({ code: "custom", path: ["employees"], message: "is empty; list employees or give employeePrefix and employeeCount" });
+  }
+});
+
+export function employeesOf(spec: z.infer<typeof desktopsSpec>) {
+  const listed = spec.employees ?? [];
+  if (spec.employeePrefix === undefined || spec.employeeCount === undefined) return listed;
+  const width = String(spec.employeeCount).length;
+  const generated = Array.from({ length: spec.employeeCount }, (_, i) => ({ name: `${spec.employeePrefix}${String(i + 1).padStart(width, "0")}` }));
+  return [...listed, ...generated];
+}
+
+export const desktopsBlock = defineBlock({
+  key: "desktops",
+  component: "ThinClientDesktopPool",
+  description: "One desktop per employee behind RDP, with hashed passwords and power states.",
+  schema: desktopsSpec,
+  deploy: (spec, ctx) => {
+    const net = ctx.networks.get(spec.network);
+    if (!net) throw new Error(`openstack-blueprints:desktops.network: ${JSON.stringify(spec.network)} is not a network of this stack; known: ${[...ctx.networks.keys()].join(", ") || "none (add a networks block)"}`);
+    const { network, employees: _e, employeePrefix: _p, employeeCount: _c, ...args } = spec;
+    const pool = new ThinClientDesktopPool(`${ctx.environment}-desktops`, {
+      ...args,
+      employees: employeesOf(spec),
+      networkId: net.networkId,
+      subnetId: net.subnetId,
+    }, { ...providerOptions(ctx), dependsOn: [net] });
+    ctx.outputs["desktops.desktops"] = pool.desktops;
+    ctx.outputs["desktops.passwords"] = pool.passwords;
+  },
+});

@@ -1,0 +1,39 @@
+// `openstack-blueprints:devstack`: DevStack on a host over SSH; every later block uses the
+// OpenStack provider it creates (devstackProvider).
+import * as pulumi from "@pulumi/pulumi";
+import { DevstackHost, devstackProvider, ipv4Address, ipv4Cidr } from "@openstack-blueprints/components";
+import { z } from "zod";
+import { defineBlock } from "../block";
+
+export const devstackSpec = z.object({
+  connection: z.object({
+    host: z.string().min(1),
+    port: z.number().int().optional(),
+    user: z.string().optional(),
+    privateKey: z.string().min(1),
+    hostKey: z.string().min(1),
+  }).strict(),
+  hostIp: ipv4Address,
+  floatingRange: ipv4Cidr.optional(),
+  publicInterface: z.string().optional(),
+  cpuAllocationRatio: z.number().optional(),
+  ramAllocationRatio: z.number().optional(),
+}).passthrough();
+
+export const devstackBlock = defineBlock({
+  key: "devstack",
+  component: "DevstackHost",
+  description: "An all-in-one DevStack on a host over SSH; its OpenStack provider is used by every later block.",
+  holdsSecrets: true,
+  schema: devstackSpec,
+  deploy: (spec, ctx) => {
+    const host = new DevstackHost(`${ctx.environment}-devstack`, {
+      ...(spec as any),
+      connection: { ...spec.connection, privateKey: pulumi.secret(spec.connection.privateKey) },
+    });
+    ctx.provider = devstackProvider(host);
+    ctx.outputs["devstack.dashboardUrl"] = host.dashboardUrl;
+    ctx.outputs["devstack.authUrl"] = host.authUrl;
+    ctx.outputs["devstack.adminPassword"] = host.adminPassword;
+  },
+});

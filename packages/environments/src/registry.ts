@@ -1,0 +1,64 @@
+// Every block the root program knows, in deployment order, and every environment kind.
+// WIRING A COMPONENT THAT LANDED: replace its pendingBlock(...) line by a defineBlock in
+// src/blocks/<key>.ts (zod schema of its config + deploy creating the component), then
+// remove it from PENDING_BLOCKS in test/stacks.test.ts.
+import { EnvironmentBlock } from "./block";
+import { networksBlock } from "./blocks/networks";
+import { securityProfilesBlock } from "./blocks/security-profiles";
+import { calculatorBlock } from "./blocks/calculator";
+import { desktopsBlock } from "./blocks/desktops";
+import { devstackBlock } from "./blocks/devstack";
+import { ganetiBlock } from "./blocks/ganeti";
+import { migrationBlock } from "./blocks/migration";
+
+export const BLOCKS: EnvironmentBlock[] = [
+  devstackBlock,
+  networksBlock,
+  securityProfilesBlock,
+  desktopsBlock,
+  calculatorBlock,
+  migrationBlock,
+  ganetiBlock,
+];
+
+export interface EnvironmentKind {
+  description: string;
+  /** Blocks this kind must have. */
+  required: string[];
+  /** Blocks it may also have. */
+  optional: string[];
+}
+
+export const ENVIRONMENTS: Record<string, EnvironmentKind> = {
+  office: {
+    description: "A small firm's office: DevStack on one host, its network, a thin-client desktop per employee.",
+    required: ["devstack", "networks", "desktops"],
+    optional: ["securityProfiles"],
+  },
+  lab: {
+    description: "The two-tier calculator on an existing cloud.",
+    required: ["calculator"],
+    optional: ["networks", "securityProfiles"],
+  },
+  migrate: {
+    description: "Software-to-data migration between two clouds.",
+    required: ["migration"],
+    optional: [],
+  },
+  ganeti: {
+    description: "A Ganeti/DRBD cluster on three nodes.",
+    required: ["ganeti"],
+    optional: ["networks", "securityProfiles"],
+  },
+  local: {
+    description: "Desktops, the calculator and a migration on minicloud (OpenStack on this machine).",
+    required: ["desktops", "calculator", "migration"],
+    optional: ["networks", "securityProfiles"],
+  },
+};
+
+export function blockByKey(key: string): EnvironmentBlock {
+  const block = BLOCKS.find((b) => b.key === key);
+  if (!block) throw new Error(`no block ${key}; known blocks are ${BLOCKS.map((b) => b.key).join(", ")}`);
+  return block;
+}

@@ -104,6 +104,29 @@ describe("stacks/ (root program under the harness)", function () {
       .to.contain("openstack-blueprints:securityProfiles.web.rules[0].remoteProfile: ");
   });
 
+  it("office bakes the desktop image first, with DevStack's admin as a secret, and boots every desktop from it", async () => {
+    const run = await runStackOnce(harness, "office");
+    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+    const [bake] = run.byType(T.bakedImage);
+    expect(run.byType(T.bakedImage)).to.have.length(1);
+    expect(bake.inputs).to.deep.include({ baseImageId: "image-ubuntu-2404", flavorId: "flavor-desktop", osDistro: "ubuntu", osVersion: "24.04" });
+    expect(bake.inputs.networkId).to.equal(run.byName("office-office-network").id);
+    // The baker talks to the DevStack this stack builds: its admin, as one secret.
+    expect(bake.inputs.credentials).to.include({ authUrl: "http://192.0.2.10/identity/v3", username: "admin", project: "admin" });
+    expect(bake.secretPaths).to.include("credentials");
+    const stackSh = run.byType(T.remoteCommand).find((c) => c.name === "office-devstack-stack");
+    expect(stackSh, "the stack.sh step of DevstackHost").not.to.equal(undefined);
+    expect([...run.dependsOnTransitively(bake.urn)], "the bake waits for stack.sh").to.include(stackSh!.urn);
+    const desktops = run.byType(T.instance);
+    expect(desktops).to.have.length(200);
+    for (const d of desktops) {
+      expect(d.inputs.imageId).to.equal(bake.id);
+      expect(d.inputs.userData as string).not.to.match(/^packages:/m);
+    }
+    expect([...run.dependsOnTransitively(desktops[0].urn)]).to.include(bake.urn);
+    expect(Object.keys(run.value!.outputs)).to.include.members(["desktops.imageId", "desktops.imageName", "desktops.packageHash"]);
+  });
+
   it("builds networks and cross-referenced security profiles from config", async () => {
     const networks = networksBlock.schema!.parse({ web: { cidr: "10.9.0.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true } });
     const profiles = securityProfilesBlock.schema!.parse({

@@ -3,7 +3,7 @@
 // landed yet are registered without schema/deploy ("pending"): their config is accepted as any
 // object and the program refuses to deploy them, naming what is missing.
 import * as pulumi from "@pulumi/pulumi";
-import type { PrivateNetwork, SecurityProfile } from "@openstack-blueprints/components";
+import type { PrivateNetwork, S2DCloudArgs, SecurityProfile } from "@openstack-blueprints/components";
 import { z } from "zod";
 
 /** What earlier blocks made, for later ones (e.g. DevstackHost's provider, networks by name). */
@@ -12,6 +12,11 @@ export interface CompositionContext {
   environment: string;
   /** OpenStack provider for everything after it (set by a block that builds a cloud, e.g. devstack). */
   provider?: pulumi.ProviderResource;
+  /**
+   * Credentials of that cloud (secret), for components that talk to OpenStack's APIs themselves
+   * (XrdpDesktopImage's baker). Undefined: the cloud of OS_CLOUD / OS_* where Pulumi runs.
+   */
+  credentials?: pulumi.Output<S2DCloudArgs>;
   networks: Map<string, PrivateNetwork>;
   securityProfiles: Map<string, SecurityProfile>;
   /** Stack outputs, keyed "<block>.<name>.<output>". */

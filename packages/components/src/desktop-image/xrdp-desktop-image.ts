@@ -1,10 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { S2DCloudArgs } from "../s2d/s2d-migration";
 import { planDesktopBake } from "./bake-plan";
 import type { BakeRequest, BakeResult } from "./image-baker";
 
 export interface XrdpDesktopImageArgs {
   /** clouds.yaml entry the baker talks to (or OS_CLOUD / OS_* of the machine running Pulumi when omitted). */
   cloud?: string;
+  /**
+   * Inline credentials instead of `cloud` — e.g. the admin of a DevstackHost built in the same
+   * program. The same shape S2DMigration takes; the whole object becomes a Pulumi secret.
+   */
+  credentials?: pulumi.Input<S2DCloudArgs>;
   /** ID of the base image (a Debian/Ubuntu cloud image with cloud-init). */
   baseImageId: pulumi.Input<string>;
   /** Flavor ID of the builder server. */
@@ -29,6 +35,8 @@ export interface XrdpDesktopImageArgs {
 /** Inputs of the dynamic resource (plain values once resolved). */
 export interface BakeInputs {
   cloud: string;
+  /** Inline credentials (secret); when set they win over `cloud`. */
+  credentials?: S2DCloudArgs;
   baseImageId: string;
   flavorId: string;
   networkId: string;
@@ -60,11 +68,16 @@ export function diffBakeInputs(olds: Partial<BakeInputs>, news: Partial<BakeInpu
  */
 const MODULE_DIR = "@openstack-blueprints/components/src/desktop-image";
 
-function clientFor(cloud: string) {
+function clientFor(inputs: Pick<BakeInputs, "cloud" | "credentials">) {
   // Required at run time so the dynamic provider's closure holds no client object.
+  if (inputs.credentials && Object.keys(inputs.credentials).length > 0) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const s2d = require("@openstack-blueprints/s2d") as typeof import("@openstack-blueprints/s2d");
+    return s2d.clientOf(s2d.CloudRefSchema.parse(inputs.credentials), "bake");
+  }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const rest = require("@openstack-blueprints/openstack-rest") as typeof import("@openstack-blueprints/openstack-rest");
-  return rest.OpenStackClient.fromCloud(cloud === "" ? undefined : cloud);
+  return rest.OpenStackClient.fromCloud(inputs.cloud === "" ? undefined : inputs.cloud);
 }
 
 /** Create: plan + bake; the outputs are the image and its hash. */
@@ -80,7 +93,7 @@ export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeReques
     stack: { extraPackages: inputs.extraPackages, installRecommends: inputs.installRecommends, rdpGroup: inputs.rdpGroup },
   });
   if (plan.packageHash !== inputs.packageHash) throw new Error(`package hash mismatch: planned ${plan.packageHash}, declared ${inputs.packageHash}`);
-  const client = clientFor(inputs.cloud);
+  const client = clientFor(inputs);
   try {
     const result = await baker.bakeDesktopImage(client, {
       plan, baseImageId: inputs.baseImageId, flavorId: inputs.flavorId, networkId: inputs.networkId,
@@ -93,10 +106,10 @@ export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeReques
 }
 
 /** Delete: removes the image unless retained. */
-export async function deleteBakedImageResource(id: string, outs: Pick<BakeInputs, "cloud" | "retainOnDelete">): Promise<void> {
+export async function deleteBakedImageResource(id: string, outs: Pick<BakeInputs, "cloud" | "credentials" | "retainOnDelete">): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const baker = require(`${MODULE_DIR}/image-baker`) as typeof import("./image-baker");
-  const client = clientFor(outs.cloud);
+  const client = clientFor(outs);
   try {
     await baker.deleteBakedImage(client, id, outs.retainOnDelete);
   } finally {
@@ -129,7 +142,9 @@ class BakedImage extends pulumi.dynamic.Resource {
   public readonly imageName!: pulumi.Output<string>;
   public readonly packageHash!: pulumi.Output<string>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
-    super(bakedImageProvider, name, { ...props, imageName: undefined, builderId: undefined, consoleWait: undefined }, opts);
+    // Typed as desktop-image:BakedImage (not the generic dynamic:Resource) so previews,
+    // policies and diagrams can tell a bake from other dynamic resources.
+    super(bakedImageProvider, name, { ...props, imageName: undefined, builderId: undefined, consoleWait: undefined }, opts, "desktop-image", "BakedImage");
   }
 }
 
@@ -153,6 +168,14 @@ export class XrdpDesktopImage extends pulumi.ComponentResource {
     const where = `XrdpDesktopImage ${name}`;
     const timeout = args.consoleTimeoutSeconds ?? 3600;
     if (!Number.isInteger(timeout) || timeout < 60) throw new Error(`${where}: consoleTimeoutSeconds ${timeout} must be a whole number of seconds, 60 or more`);
+    const credentials = args.credentials;
+    if (credentials && !pulumi.Output.isInstance(credentials) && typeof (credentials as Promise<unknown>).then !== "function"
+      && !Object.values(credentials).some((v) => pulumi.Output.isInstance(v))) {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { CloudRefSchema } = require("@openstack-blueprints/s2d") as typeof import("@openstack-blueprints/s2d");
+      const checked = CloudRefSchema.safeParse(credentials);
+      if (!checked.success) throw new Error(`${where}: credentials: ${checked.error.issues.map((i) => `${i.path.join(".") || "credentials"}: ${i.message}`).join("; ")}`);
+    }
     const stack = { extraPackages: args.extraPackages, installRecommends: args.installRecommends, rdpGroup: args.rdpGroup };
     const namePrefix = args.namePrefix ?? name;
     // Validate everything (names, distro, packages) before any resource, with a placeholder base.
@@ -165,6 +188,7 @@ export class XrdpDesktopImage extends pulumi.ComponentResource {
       planDesktopBake({ baseImage, osDistro: args.osDistro, osVersion: args.osVersion, namePrefix, stack }));
     const baked = new BakedImage(`${name}-bake`, {
       cloud: args.cloud ?? "",
+      ...(args.credentials !== undefined ? { credentials: pulumi.secret(args.credentials) } : {}),
       baseImageId: args.baseImageId,
       flavorId: args.flavorId,
       networkId: args.networkId,
@@ -177,7 +201,7 @@ export class XrdpDesktopImage extends pulumi.ComponentResource {
       consoleTimeoutSeconds: timeout,
       retainOnDelete: args.retainOnDelete ?? false,
       packageHash: plan.packageHash,
-    }, { parent: this, retainOnDelete: args.retainOnDelete ?? false });
+    }, { parent: this, retainOnDelete: args.retainOnDelete ?? false, additionalSecretOutputs: ["credentials"] });
     this.imageId = baked.id;
     this.imageName = baked.imageName;
     this.packageHash = baked.packageHash;

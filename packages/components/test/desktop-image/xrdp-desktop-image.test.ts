@@ -8,17 +8,24 @@ import { DESKTOP_SETUP_SCRIPT_PATH } from "../../src/desktop/desktop-user-data";
 import { ThinClientDesktopPool } from "../../src/desktop/thin-client-desktop-pool";
 
 const harness = installMocks();
-const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const DYNAMIC = "pulumi-nodejs:dynamic/desktop-image:BakedImage";
+
+/** The harness's cloud plus two builder networks (the bake checks base image, flavor and network exist). */
+function builderCloud() {
+  const cloud = defaultExistingCloud();
+  cloud.networks.push({ id: "net-builders", name: "builders", external: false, subnets: [] }, { id: "net-builders-2", name: "builders-2", external: false, subnets: [] });
+  return cloud;
+}
 
 function imageArgs(overrides: Partial<XrdpDesktopImageArgs> = {}): XrdpDesktopImageArgs {
   return {
-    cloud: "minicloud-a", baseImageId: "base-image-id-1", flavorId: "flavor-1", networkId: "net-1",
+    cloud: "minicloud-a", baseImageId: "image-debian-12", flavorId: "flavor-desktop", networkId: "net-builders",
     osDistro: "debian", osVersion: "12", extraPackages: ["libreoffice"], ...overrides,
   };
 }
 
 async function bakeInputs(args: XrdpDesktopImageArgs): Promise<Record<string, any>> {
-  const run = await harness.runProgram(() => new XrdpDesktopImage("office-image", args));
+  const run = await harness.runProgram(() => new XrdpDesktopImage("office-image", args), builderCloud());
   expect(run.thrown).to.equal(undefined);
   expect(run.errors).to.deep.equal([]);
   return run.byName("office-image-bake").inputs;
@@ -28,7 +35,7 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
   this.timeout(120000);
 
   it("declares one dynamic bake resource parented to the component, carrying the plan's hash", async () => {
-    const run = await harness.runProgram(() => new XrdpDesktopImage("office-image", imageArgs()));
+    const run = await harness.runProgram(() => new XrdpDesktopImage("office-image", imageArgs()), builderCloud());
     expect(run.thrown).to.equal(undefined);
     expect(run.errors).to.deep.equal([]);
     const component = run.byName("office-image");
@@ -36,9 +43,9 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     const bake = run.byName("office-image-bake");
     expect(bake.type).to.equal(DYNAMIC);
     expect(bake.parent).to.equal(component.urn);
-    const plan = planDesktopBake({ baseImage: "base-image-id-1", osDistro: "debian", osVersion: "12", namePrefix: "office-image", stack: { extraPackages: ["libreoffice"] } });
+    const plan = planDesktopBake({ baseImage: "image-debian-12", osDistro: "debian", osVersion: "12", namePrefix: "office-image", stack: { extraPackages: ["libreoffice"] } });
     expect(bake.inputs).to.deep.include({
-      cloud: "minicloud-a", baseImageId: "base-image-id-1", flavorId: "flavor-1", networkId: "net-1", osDistro: "debian",
+      cloud: "minicloud-a", baseImageId: "image-debian-12", flavorId: "flavor-desktop", networkId: "net-builders", osDistro: "debian",
       namePrefix: "office-image", extraPackages: ["libreoffice"], packageHash: plan.packageHash, retainOnDelete: false,
     });
     // Pulumi serialised the provider (its closure) into the inputs: the serialisation works.
@@ -54,8 +61,8 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
       imageArgs({ extraPackages: ["libreoffice", "libreoffice"] }),
       imageArgs({ retainOnDelete: true }),
       imageArgs({ consoleTimeoutSeconds: 7200 }),
-      imageArgs({ flavorId: "bigger-builder" }),
-      imageArgs({ networkId: "other-net" }),
+      imageArgs({ flavorId: "flavor-large" }),
+      imageArgs({ networkId: "net-builders-2" }),
     ];
     for (const args of same) {
       const diff = diffBakeInputs(ref, await bakeInputs(args));
@@ -66,7 +73,7 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
       imageArgs({ extraPackages: [] }),
       imageArgs({ installRecommends: false }),
       imageArgs({ rdpGroup: "staff" }),
-      imageArgs({ baseImageId: "base-image-id-2" }),
+      imageArgs({ baseImageId: "image-ubuntu-2404" }),
     ];
     for (const args of rebake) {
       const diff = diffBakeInputs(ref, await bakeInputs(args));
@@ -75,8 +82,21 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     }
   });
 
+  it("takes inline credentials (e.g. a DevstackHost's admin) as one secret, not re-baking when they change", async () => {
+    const credentials = { authUrl: "http://192.0.2.10/identity/v3", username: "admin", password: "devstack-admin-pw", project: "admin" };
+    const run = await harness.runProgram(() => new XrdpDesktopImage("office-image", imageArgs({ cloud: undefined, credentials })), builderCloud());
+    expect(run.errors).to.deep.equal([]);
+    const bake = run.byName("office-image-bake");
+    expect(bake.inputs.credentials).to.deep.equal(credentials);
+    expect(bake.secretPaths).to.include("credentials");
+    expect(bake.additionalSecretOutputs).to.include("credentials");
+    const rotated = await bakeInputs(imageArgs({ cloud: undefined, credentials: { ...credentials, password: "rotated" } }));
+    expect(diffBakeInputs(bake.inputs, rotated).replaces).to.deep.equal([]);
+  });
+
   it("refuses bad input before declaring anything", async () => {
     for (const [args, message] of [
+      [imageArgs({ credentials: { authUrl: "keystone:5000", username: "admin", password: "x", project: "admin" } }), /credentials: authUrl: authUrl must be an http\(s\) URL/],
       [imageArgs({ osDistro: "Debian" }), /osDistro "Debian"/],
       [imageArgs({ extraPackages: ["not a package"] }), /extraPackages\[0\]/],
       [imageArgs({ consoleTimeoutSeconds: 5 }), /consoleTimeoutSeconds 5/],
@@ -95,17 +115,16 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
         networkCidr: "10.204.10.0/24", dnsNameservers: ["9.9.9.9"], thinClientCidr: "192.168.50.0/24",
       });
     };
-    // The mock's cloud model does not know that the dynamic provider creates a Glance image; a first
-    // run learns the ID the mock gives the bake resource, the second declares that image as existing.
-    const probe = await harness.runProgram(program(["alice"]));
-    const bakedId = probe.byName("office-image-bake").id;
-    const cloud = defaultExistingCloud();
-    cloud.images.push({ id: bakedId, name: "office-image-baked" });
+    // The harness models the bake: an image exists at the bake resource's ID, and Nova's check
+    // that a desktop's image exists passes only because of it.
+    const cloud = builderCloud();
     const one = await harness.runProgram(program(["alice"]), cloud);
     expect(one.thrown).to.equal(undefined);
     expect(one.errors).to.deep.equal([]);
     const server = one.byName("office-alice-desktop");
     expect(server.inputs.imageId).to.equal(one.byName("office-image-bake").id);
+    expect(one.byName("office-image-bake").state.imageName).to.equal(`office-image-${one.byName("office-image-bake").inputs.packageHash.slice(0, 12)}`);
+    expect([...one.dependsOnTransitively(server.urn)], "a desktop waits for the bake").to.include(one.byName("office-image-bake").urn);
     const userData = server.inputs.userData as string;
     assertValidCloudConfig(userData, "baked desktop user data");
     const doc = parseCloudConfig(userData);

@@ -112,6 +112,11 @@ export class TestLab {
   private readonly guests = new Map<string, Guest>();
   private readonly networks: TestNetwork[] = [];
   private readonly proxies: AptProxy[] = [];
+
+  /** Requests the lab's apt proxies have served so far (proof that packages came from the mirror). */
+  aptProxyRequests(): number {
+    return this.proxies.reduce((n, p) => n + p.requests(), 0);
+  }
   private nextHost = new Map<string, number>();
   private nextInterface = 0;
   /** Boot timings per guest name (for reports and benchmarks). */
@@ -399,7 +404,11 @@ export class TestLab {
       "--timezone=off",
       ...binds.map((b) => `${b.readOnly ? "--bind-ro" : "--bind"}=${b.host}:${b.guest}`),
     ];
-    if (boot === "systemd") args.push("-b", "--console=passive");
+    // read-only: nspawn drains the guest's console (a pty) into the log. With "passive" the pty
+    // is read by nobody: once its buffer is full, PID 1 blocks writing status lines to
+    // /dev/console and the whole guest hangs (seen during package installs: systemctl calls
+    // from postinst scripts never returned, "Transport endpoint is not connected").
+    if (boot === "systemd") args.push("-b", "--console=read-only");
     else args.push("--as-pid2", "--console=pipe", "--", "/bin/sh", "-c", "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e");
     const log = fs.openSync(consoleLog, "a");
     const { spawn } = await import("node:child_process");

@@ -1,7 +1,6 @@
 // npm run diagram -- --stack NAME [--out DIR]
 // Renders the planned topology of a stack as Mermaid (DIR/NAME.mmd) and SVG (DIR/NAME.svg),
 // from the root program run under the mock harness with the stack's config: no cloud, no CLI.
-// Blocks whose component is not wired into the root program yet are left out (and named).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildTopology, renderMermaid, renderSvg } from "@openstack-blueprints/diagram";
@@ -16,20 +15,19 @@ function argument(name: string, args: string[]): string | undefined {
   return eq?.slice(name.length + 3);
 }
 
-export async function renderStackDiagram(stack: string, outDir: string, precomputed?: StackRun): Promise<{ mermaidFile: string; svgFile: string; skipped: string[] }> {
+export async function renderStackDiagram(stack: string, outDir: string, precomputed?: StackRun): Promise<{ mermaidFile: string; svgFile: string }> {
   const run = precomputed ?? await runStack(installMocks(), stack);
   if (run.thrown) throw run.thrown;
   if (run.errors.length > 0) throw new Error(`stack ${stack} fails under the harness:\n  ${run.errors.map((e) => e.message).join("\n  ")}`);
   const existingNetworks = Object.fromEntries(defaultExistingCloud().networks.map((n) => [n.id, { name: n.name, cidrs: (n.subnets ?? []).map((s) => s.cidr) }]));
   const topology = buildTopology(run.resources, { existingNetworks });
-  const skipped = run.value?.skippedBlocks ?? [];
-  const title = `stack ${stack}${skipped.length ? ` (not drawn yet: ${skipped.join(", ")})` : ""}`;
+  const title = `stack ${stack}`;
   fs.mkdirSync(outDir, { recursive: true });
   const mermaidFile = path.join(outDir, `${stack}.mmd`);
   const svgFile = path.join(outDir, `${stack}.svg`);
   fs.writeFileSync(mermaidFile, renderMermaid(topology, title));
   fs.writeFileSync(svgFile, renderSvg(topology, title));
-  return { mermaidFile, svgFile, skipped };
+  return { mermaidFile, svgFile };
 }
 
 async function main(): Promise<void> {
@@ -44,7 +42,6 @@ async function main(): Promise<void> {
   const result = await renderStackDiagram(stack, outDir);
   console.log(fs.readFileSync(result.mermaidFile, "utf8"));
   console.error(`wrote ${path.relative(process.cwd(), result.mermaidFile)} and ${path.relative(process.cwd(), result.svgFile)}`);
-  if (result.skipped.length) console.error(`not drawn (component not wired into the root program yet): ${result.skipped.join(", ")}`);
 }
 
 if (require.main === module) {

@@ -34,6 +34,8 @@ export const T = {
   randomPassword: "random:index/randomPassword:RandomPassword",
   randomString: "random:index/randomString:RandomString",
   randomId: "random:index/randomId:RandomId",
+  /** XrdpDesktopImage's dynamic resource: boots a builder, snapshots it into a Glance image. */
+  bakedImage: "pulumi-nodejs:dynamic/desktop-image:BakedImage",
 } as const;
 
 /** Thrown for anything the real API would refuse; the message imitates the API's. */
@@ -202,6 +204,7 @@ export class OpenStackModel {
       case T.keypair: return this.createKeypair(name, inputs);
       case T.flavor: return this.createFlavor(name, inputs);
       case T.image: return this.createImage(name, inputs);
+      case T.bakedImage: return this.createBakedImage(name, inputs);
       case T.randomPassword:
       case T.randomString: return { id: this.newId("random", name), state: { ...inputs, result: stableRandom(name, inputs) } };
       case T.remoteCommand:
@@ -519,6 +522,24 @@ export class OpenStackModel {
     const id = this.newId("flavor", name);
     this.flavors.set(id, { id, name: str(inputs.name) ?? name, vcpus: Number(inputs.vcpus), ram: Number(inputs.ram), disk: Number(inputs.disk ?? 0) });
     return { id, state: { ...inputs } };
+  }
+
+  /**
+   * What the baker does through the APIs, as far as the model goes: the builder needs the base
+   * image, flavor and network to exist (Nova's checks); the result is an image named
+   * <prefix>-<hash[0..12]>. The builder itself is deleted by the bake, so it is not kept.
+   */
+  private createBakedImage(name: string, inputs: Inputs) {
+    const baseImageId = str(inputs.baseImageId);
+    if (!baseImageId || !this.images.has(baseImageId)) throw nova(400, `Image ${baseImageId} could not be found.`);
+    this.findFlavor({ flavorId: str(inputs.flavorId) });
+    const networkId = str(inputs.networkId);
+    if (!networkId || !this.networks.has(networkId)) throw nova(400, `Network ${networkId} could not be found.`);
+    const hash = str(inputs.packageHash) ?? "";
+    const imageName = `${str(inputs.namePrefix) ?? name}-${hash.slice(0, 12)}`;
+    const id = this.newId("image", name);
+    this.images.set(id, { id, name: imageName });
+    return { id, state: { ...inputs, imageName, builderId: "", consoleWait: 0 } };
   }
 
   private createImage(name: string, inputs: Inputs) {

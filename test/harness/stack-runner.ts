@@ -29,12 +29,12 @@ export function runStackOnce(harness: MockHarness, stack: string): Promise<Stack
   return runs.get(stack)!;
 }
 
-/** Runs the wired blocks of a stack (pending ones are left out and listed in value.skippedBlocks). */
+/** Runs the root program's composition of a stack's config under the harness. */
 export async function runStack(harness: MockHarness, stack: string, stacksDir = STACKS_DIR): Promise<StackRun> {
   const file = readStackFile(stackFilePath(stacksDir, stack));
   pulumi.runtime.setAllConfig(file.config, file.secretKeys);
   try {
-    const run = await harness.runProgram(() => composeEnvironment({ skipPendingBlocks: true }));
+    const run = await harness.runProgram(() => composeEnvironment());
     return { ...run, stack, secretKeys: file.secretKeys, plainSecrets: file.plainSecrets };
   } finally {
     pulumi.runtime.setAllConfig({});

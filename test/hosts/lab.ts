@@ -90,6 +90,11 @@ export interface StartGuestOptions {
   nocloud?: NoCloudSeed;
   /** Mask these units before boot (e.g. ones that cannot work in a container). */
   maskUnits?: string[];
+  /**
+   * Extra capabilities for the guest, e.g. ["CAP_NET_ADMIN"] for iptables and net sysctls. The
+   * guest owns its network namespace, so CAP_NET_ADMIN acts on the guest's network only.
+   */
+  capabilities?: string[];
   /** Wait for boot (+ ssh) before returning (default true). */
   wait?: boolean;
   /** Boot timeout in ms (default 120 s). */
@@ -112,6 +117,11 @@ export class TestLab {
   private readonly guests = new Map<string, Guest>();
   private readonly networks: TestNetwork[] = [];
   private readonly proxies: AptProxy[] = [];
+
+  /** Requests the lab's apt proxies have served so far (proof that packages came from the mirror). */
+  aptProxyRequests(): number {
+    return this.proxies.reduce((n, p) => n + p.requests(), 0);
+  }
   private nextHost = new Map<string, number>();
   private nextInterface = 0;
   /** Boot timings per guest name (for reports and benchmarks). */
@@ -270,7 +280,7 @@ export class TestLab {
       const guest = new Guest(options.name, hostname, ip, address, record.netns, boot, rootDir, hostKey, this.clientKey, record, this.stateRoot, consoleLog);
       this.guests.set(options.name, guest);
       const started = Date.now();
-      await this.spawnNspawn(record, boot, options.binds ?? [], consoleLog);
+      await this.spawnNspawn(record, boot, options.binds ?? [], consoleLog, options.capabilities ?? []);
       if (options.wait ?? true) {
         const timeoutMs = options.timeoutMs ?? 120_000;
         if (boot === "systemd") await guest.waitForSystem(timeoutMs);
@@ -386,7 +396,10 @@ export class TestLab {
     await run(["ip", "link", "set", record.hostInterface, "up"]);
   }
 
-  private async spawnNspawn(record: GuestRecord, boot: string, binds: BindMount[], consoleLog: string): Promise<void> {
+  private async spawnNspawn(record: GuestRecord, boot: string, binds: BindMount[], consoleLog: string, capabilities: string[]): Promise<void> {
+    for (const c of capabilities) {
+      if (!/^CAP_[A-Z_]+$/.test(c)) throw new Error(`startGuest ${record.name}: capability "${c}" must look like CAP_NET_ADMIN`);
+    }
     const args = [
       "--quiet",
       "--register=no",
@@ -398,8 +411,13 @@ export class TestLab {
       "--resolv-conf=off",
       "--timezone=off",
       ...binds.map((b) => `${b.readOnly ? "--bind-ro" : "--bind"}=${b.host}:${b.guest}`),
+      ...(capabilities.length ? [`--capability=${capabilities.join(",")}`] : []),
     ];
-    if (boot === "systemd") args.push("-b", "--console=passive");
+    // read-only: nspawn drains the guest's console (a pty) into the log. With "passive" the pty
+    // is read by nobody: once its buffer is full, PID 1 blocks writing status lines to
+    // /dev/console and the whole guest hangs (seen during package installs: systemctl calls
+    // from postinst scripts never returned, "Transport endpoint is not connected").
+    if (boot === "systemd") args.push("-b", "--console=read-only");
     else args.push("--as-pid2", "--console=pipe", "--", "/bin/sh", "-c", "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e");
     const log = fs.openSync(consoleLog, "a");
     const { spawn } = await import("node:child_process");

@@ -23,3 +23,4 @@ export * from "./ganeti/ganeti-args";
 export * from "./ganeti/ganeti-plan";
 export * from "./ganeti/ganeti-drbd-cluster";
 export * from "./s2d/s2d-migration";
+export * from "./desktop-image";

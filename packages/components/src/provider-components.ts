@@ -8,6 +8,7 @@ import { ThinClientDesktopPool } from "./desktop/thin-client-desktop-pool";
 import { DevstackHost } from "./devstack/devstack-host";
 import { GanetiDrbdCluster } from "./ganeti/ganeti-drbd-cluster";
 import { S2DMigration } from "./s2d/s2d-migration";
+import { XrdpDesktopImage } from "./desktop-image/xrdp-desktop-image";
 
 export const PROVIDER_NAME = "openstack-blueprints";
 
@@ -19,4 +20,5 @@ export const exposedComponents = [
   DevstackHost,
   GanetiDrbdCluster,
   S2DMigration,
+  XrdpDesktopImage,
 ];

@@ -24,6 +24,9 @@ export const TYPES = {
   remoteCommand: "command:remote:Command",
   /** The dynamic resource S2DMigration registers (module s2d, type S2DMigrationRun). */
   migrationRun: "pulumi-nodejs:dynamic/s2d:S2DMigrationRun",
+  image: "openstack:images/image:Image",
+  /** The dynamic resource XrdpDesktopImage registers: a baked Glance image. */
+  bakedImage: "pulumi-nodejs:dynamic/desktop-image:BakedImage",
 } as const;
 
 export interface TopoSubnet { id: string; name: string; cidr: string; gatewayIp: string; }
@@ -161,6 +164,11 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
   for (const f of of(TYPES.floatingIp)) addFloating(str(f.inputs.portId), str(f.state.address));
   for (const a of of(TYPES.floatingIpAssociate)) addFloating(str(a.inputs.portId), str(a.inputs.floatingIp) || fipAddress.get(a.id) || "");
 
+  // Images the program makes are drawn by name (a baked one says so), not by ID.
+  const imageNames = new Map<string, string>([
+    ...of(TYPES.image).map((i) => [i.id, str(i.inputs.name) || i.name] as [string, string]),
+    ...of(TYPES.bakedImage).map((i) => [i.id, `baked ${str(i.state.imageName) || i.name}`] as [string, string]),
+  ]);
   const usedPorts = new Set<string>();
   const servers: TopoServer[] = of(TYPES.instance).map((s) => {
     const nets: any[] = Array.isArray(s.state.networks) ? s.state.networks : Array.isArray(s.inputs.networks) ? s.inputs.networks : [];
@@ -184,7 +192,7 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
     }
     return {
       id: s.id, name: str(s.inputs.name) || s.name, flavor: str(s.inputs.flavorName) || str(s.inputs.flavorId),
-      image: str(s.inputs.imageName) || str(s.inputs.imageId) || "volume", attachments, floatingIps, groupIds: [...groupIds].sort(), count: 1,
+      image: str(s.inputs.imageName) || imageNames.get(str(s.inputs.imageId)) || str(s.inputs.imageId) || "volume", attachments, floatingIps, groupIds: [...groupIds].sort(), count: 1,
     };
   });
   const ports: TopoPort[] = of(TYPES.port)

@@ -1,9 +1,7 @@
 // A building block of an environment: one top-level stack config key, validated by its zod
-// schema, deployed by one function that creates components. Blocks whose component has not
-// landed yet are registered without schema/deploy ("pending"): their config is accepted as any
-// object and the program refuses to deploy them, naming what is missing.
+// schema, deployed by one function that creates components.
 import * as pulumi from "@pulumi/pulumi";
-import type { PrivateNetwork, SecurityProfile } from "@openstack-blueprints/components";
+import type { PrivateNetwork, S2DCloudArgs, SecurityProfile } from "@openstack-blueprints/components";
 import { z } from "zod";
 
 /** What earlier blocks made, for later ones (e.g. DevstackHost's provider, networks by name). */
@@ -12,6 +10,11 @@ export interface CompositionContext {
   environment: string;
   /** OpenStack provider for everything after it (set by a block that builds a cloud, e.g. devstack). */
   provider?: pulumi.ProviderResource;
+  /**
+   * Credentials of that cloud (secret), for components that talk to OpenStack's APIs themselves
+   * (XrdpDesktopImage's baker). Undefined: the cloud of OS_CLOUD / OS_* where Pulumi runs.
+   */
+  credentials?: pulumi.Output<S2DCloudArgs>;
   networks: Map<string, PrivateNetwork>;
   securityProfiles: Map<string, SecurityProfile>;
   /** Stack outputs, keyed "<block>.<name>.<output>". */
@@ -24,11 +27,11 @@ export interface EnvironmentBlock {
   /** The component(s) it builds, for errors and docs. */
   component: string;
   description: string;
-  /** zod schema of the key's value; undefined while the component is not wired in. */
-  schema?: z.ZodType;
+  /** zod schema of the key's value. */
+  schema: z.ZodType;
   /** The value carries secrets (`secure:` entries): never printed in config errors. */
   holdsSecrets?: boolean;
-  deploy?: (values: unknown, ctx: CompositionContext) => void;
+  deploy: (values: unknown, ctx: CompositionContext) => void;
 }
 
 /** Typed constructor for a wired block. */
@@ -43,10 +46,6 @@ export function defineBlock<S extends z.ZodType>(block: {
   return block as EnvironmentBlock;
 }
 
-/** A block whose component has not landed: config is kept, nothing is deployed. */
-export function pendingBlock(key: string, component: string, description: string, holdsSecrets = false): EnvironmentBlock {
-  return { key, component, description, holdsSecrets };
-}
 
 /** Resource options that put a block's components on the context's provider. */
 export function providerOptions(ctx: CompositionContext): pulumi.ComponentResourceOptions {

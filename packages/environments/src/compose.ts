@@ -5,16 +5,13 @@ import { z } from "zod";
 import { CompositionContext } from "./block";
 import { BLOCKS, ENVIRONMENTS, blockByKey } from "./registry";
 
-/** Config that a block without schema yet accepts: any object (kept, validated once wired). */
-const pendingConfig = z.record(z.string(), z.unknown());
-
 /** zod schema of the whole stack config (namespace openstack-blueprints). */
 export function rootConfigSchema() {
   const kinds = Object.keys(ENVIRONMENTS);
   const shape: Record<string, z.ZodType> = {
     environment: z.string().refine((v) => kinds.includes(v), { message: `is not one of ${kinds.map((k) => JSON.stringify(k)).join(", ")}` }),
   };
-  for (const block of BLOCKS) shape[block.key] = (block.schema ?? pendingConfig).optional();
+  for (const block of BLOCKS) shape[block.key] = block.schema.optional();
   return z.object(shape).strict();
 }
 
@@ -45,11 +42,6 @@ export function secretConfigKeys(): string[] {
 }
 
 export interface ComposeOptions {
-  /**
-   * Leave out blocks whose component is not wired in yet instead of refusing the stack (tests
-   * and diagrams of what is wired; `pulumi up` never does this, so no half environment is built).
-   */
-  skipPendingBlocks?: boolean;
   /** Raw config instead of the running stack's (tools). */
   raw?: Record<string, string>;
 }
@@ -57,12 +49,8 @@ export interface ComposeOptions {
 export interface ComposedEnvironment {
   environment: string;
   outputs: Record<string, pulumi.Output<unknown>>;
-  /** Blocks present in the config but not deployed because their component is not wired in. */
-  skippedBlocks: string[];
   context: CompositionContext;
 }
-
-export class PendingBlockError extends Error {}
 
 /** Builds the environment of the running stack (or of `options.raw`). */
 export function composeEnvironment(options: ComposeOptions = {}): ComposedEnvironment {
@@ -81,13 +69,6 @@ export function composeEnvironment(options: ComposeOptions = {}): ComposedEnviro
   const environment = String(values.environment);
   const context: CompositionContext = { environment, networks: new Map(), securityProfiles: new Map(), outputs: {} };
   const present = BLOCKS.filter((b) => values[b.key] !== undefined);
-  const pending = present.filter((b) => b.deploy === undefined);
-  if (pending.length > 0 && !options.skipPendingBlocks) {
-    throw new PendingBlockError(`environment ${environment} needs ${pending.map((b) => `${b.key} (${b.component})`).join(", ")}, ` +
-      "not wired into the root program yet (packages/environments/src/registry.ts)");
-  }
-  for (const block of present) {
-    if (block.deploy) block.deploy(values[block.key], context);
-  }
-  return { environment, outputs: context.outputs, skippedBlocks: pending.map((b) => b.key), context };
+  for (const block of present) block.deploy(values[block.key], context);
+  return { environment, outputs: context.outputs, context };
 }

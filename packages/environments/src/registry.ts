@@ -1,7 +1,6 @@
 // Every block the root program knows, in deployment order, and every environment kind.
-// WIRING A COMPONENT THAT LANDED: replace its pendingBlock(...) line by a defineBlock in
-// src/blocks/<key>.ts (zod schema of its config + deploy creating the component), then
-// remove it from PENDING_BLOCKS in test/stacks.test.ts.
+// A new component gets a defineBlock in src/blocks/<key>.ts (zod schema of its config + deploy
+// creating the component), listed here and allowed by the environment kinds that use it.
 import { EnvironmentBlock } from "./block";
 import { networksBlock } from "./blocks/networks";
 import { securityProfilesBlock } from "./blocks/security-profiles";

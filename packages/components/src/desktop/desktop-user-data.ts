@@ -323,3 +323,12 @@ export function renderDesktopUserData(stack: DesktopStackOptions, employee: Empl
   }
   return renderCloudConfig(mergeCloudConfigs(desktopStackCloudConfig(stack), employeeCloudConfig(employee)));
 }
+
+/**
+ * The user data of a desktop booted from a baked image (XrdpDesktopImage): the per-employee part
+ * only, plus a run of the setup script the image already carries (it remakes the TLS certificate
+ * for this host name and applies nothing else when the image is current).
+ */
+export function renderBakedDesktopUserData(employee: EmployeeDesktopOptions): string {
+  return renderCloudConfig({ ...employeeCloudConfig(employee), runcmd: [[DESKTOP_SETUP_SCRIPT_PATH]] });
+}

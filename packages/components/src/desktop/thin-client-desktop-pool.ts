@@ -7,7 +7,7 @@ import { SecurityProfile, SecurityRuleArgs } from "../network/security-profile";
 import { normalizeRules } from "../network/security-rules";
 import { isIpv4Cidr } from "../network/cidr";
 import { describeShortfall, planCapacity, RATIO_PRESETS } from "./capacity";
-import { DEFAULT_RDP_GROUP, renderDesktopUserData } from "./desktop-user-data";
+import { DEFAULT_RDP_GROUP, EmployeeDesktopOptions, renderBakedDesktopUserData, renderDesktopUserData } from "./desktop-user-data";
 import { assertDistinctHostnames, desktopHostname, Employee, occupiesCapacity, validateEmployees } from "./employees";
 import { hashPasswordForGuest } from "./sha512-crypt";
 import { DesktopConnection, renderConnectionSheet, renderRdpFile, renderRemminaProfile } from "./thin-client-artifacts";
@@ -89,6 +89,11 @@ export interface ThinClientDesktopPoolArgs {
   extraPackages?: string[];
   /** The image already contains the desktop packages (baked): the user data installs nothing. */
   imageHasDesktopPackages?: boolean;
+  /**
+   * The image was baked by XrdpDesktopImage (same rdpGroup): the user data carries only the
+   * per-employee part (user, password hash, host name, admin key) and no package installation.
+   */
+  bakedDesktopImage?: boolean;
   /** Install recommended packages (default true). */
   installRecommends?: boolean;
   /** Group of RDP users (sesman TerminalServerUsers); default "tsusers". */
@@ -203,6 +208,12 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       throw new Error(`${where}: passwordLength ${passwordLength} must be a whole number from 12 to 128`);
     }
     const rdpGroup = args.rdpGroup ?? DEFAULT_RDP_GROUP;
+    if (args.bakedDesktopImage) {
+      if (args.imageUrl !== undefined) throw new Error(`${where}: bakedDesktopImage needs imageId or imageName of an XrdpDesktopImage, not imageUrl (an uploaded image is not baked)`);
+      if ((args.extraPackages ?? []).length > 0 || args.installRecommends !== undefined) {
+        throw new Error(`${where}: with bakedDesktopImage, extraPackages and installRecommends belong to the XrdpDesktopImage (they are baked in); remove them from the pool`);
+      }
+    }
     const stackOptions = {
       rdpGroup,
       extraPackages: args.extraPackages,
@@ -271,7 +282,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       }, { parent: this });
       // Secret: it carries the hash, and Pulumi must never show it in plain state or previews.
       const userData = pulumi.secret(pulumi.all([password.result, saltSeed.result]).apply(([clear, seed]) =>
-        renderDesktopUserData(stackOptions, {
+        (args.bakedDesktopImage ? (_stack: unknown, e: EmployeeDesktopOptions) => renderBakedDesktopUserData(e) : renderDesktopUserData)(stackOptions, {
           user: employee.name,
           fullName: employee.fullName,
           hashedPassword: hashPasswordForGuest(clear, seed, `${name}/${employee.name}`),

@@ -48,7 +48,8 @@ describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function
     rootfs = await buildRootfs({ name: "ds-devstack-host", packages: ["sudo", "git", "ca-certificates", "iptables"] });
     lab = await TestLab.create({ prefix: "ds", subnet: "10.202.0.0/16" });
     const net = await lab.network();
-    guest = await lab.startGuest({ name: "ds1", rootfs, network: net, hostname: "ds1" });
+    // CAP_NET_ADMIN so the NAT step (iptables, ip_forward) runs for real, in the guest's own netns.
+    guest = await lab.startGuest({ name: "ds1", rootfs, network: net, hostname: "ds1", capabilities: ["CAP_NET_ADMIN"] });
   });
 
   after(async function () {
@@ -59,12 +60,12 @@ describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function
   });
 
   it("runs every step that needs no internet twice over SSH (the second run changes nothing), then inspects the host", async () => {
-    // The NAT unit needs CAP_NET_ADMIN (iptables, net.ipv4.ip_forward). test/hosts starts nspawn
-    // without it, so no process under the guest's systemd (sshd, units) has it. When the guest has
-    // it, the NAT step runs here like the others; otherwise it is left out and the NAT helper is
-    // exercised for real in a network namespace by the next test.
+    // The NAT unit needs CAP_NET_ADMIN (iptables, net.ipv4.ip_forward); the guest is started with
+    // it. Should a test-host setup ever lack it, the NAT step is left out (and said so) and the
+    // NAT helper is still exercised for real in a network namespace by the next test.
     const capBnd = (await guest.exec("awk '/^CapBnd/ { print $2 }' /proc/1/status")).stdout.trim();
     const guestHasNetAdmin = (parseInt(capBnd.slice(-4), 16) & 0x1000) !== 0;
+    expect(guestHasNetAdmin, "the guest was started with CAP_NET_ADMIN: the NAT step must run").to.equal(true);
     if (guestHasNetAdmin) {
       // nspawn with --network-namespace-path leaves /proc/sys/net read-only (a real host, or nspawn
       // with SYSTEMD_NSPAWN_API_VFS_WRITABLE=network, has it writable); only the guest's netns.

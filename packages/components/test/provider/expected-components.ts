@@ -43,7 +43,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
     optionalInputs: [
       "imageName", "imageId", "imageUrl", "imageDiskFormat", "bootVolumeSizeGiB", "networkId", "subnetId", "networkCidr", "externalNetworkName",
       "dnsNameservers", "floatingIpPool", "allowRdpFromAnywhere", "adminCidr", "adminPublicKey", "adminUser", "extraPackages",
-      "imageHasDesktopPackages", "installRecommends", "rdpGroup", "hostnamePrefix", "passwordLength", "computeHosts", "flavorSizes",
+      "imageHasDesktopPackages", "bakedDesktopImage", "installRecommends", "rdpGroup", "hostnamePrefix", "passwordLength", "computeHosts", "flavorSizes",
       "allocationRatios", "cpuAllocationRatio", "ramAllocationRatio",
     ],
     outputs: ["desktops", "passwords", "rdpFiles", "remminaProfiles", "connectionSheet", "securityGroupId", "networkId", "capacitySummary"],
@@ -65,5 +65,11 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
     requiredInputs: ["source","sourceServer","target"],
     optionalInputs: ["targetName","securityGroup","network","floatingIp","floatingNetwork","keypairMode","keypairName","publicKey","flavorName","stopSource","imageVisibility","retainInTarget","journalDir"],
     outputs: ["targetServerId","targetServerStatus","floatingIp","targetImageId","checksums"],
+  },
+  {
+    name: "XrdpDesktopImage",
+    requiredInputs: ["baseImageId", "flavorId", "networkId", "osDistro"],
+    optionalInputs: ["cloud", "credentials", "osVersion", "namePrefix", "extraPackages", "installRecommends", "rdpGroup", "consoleTimeoutSeconds", "retainOnDelete"],
+    outputs: ["imageId", "imageName", "packageHash", "bakeUserData"],
   },
 ];

@@ -1,6 +1,7 @@
 // `openstack-blueprints:desktops`: a ThinClientDesktopPool on a network of the `networks` block.
 // Employees are listed, or generated as <employeePrefix>-001 … for employeeCount.
-import { ThinClientDesktopPool, ipv4Cidr } from "@openstack-blueprints/components";
+import * as openstack from "@pulumi/openstack";
+import { ThinClientDesktopPool, XrdpDesktopImage, ipv4Cidr } from "@openstack-blueprints/components";
 import { z } from "zod";
 import { defineBlock, providerOptions } from "../block";
 import { resourceName } from "./networks";
@@ -10,6 +11,23 @@ const employee = z.object({
   fullName: z.string().optional(),
   flavor: z.string().optional(),
   powerState: z.string().optional(),
+}).strict();
+
+/**
+ * Bake the desktop stack into an image first (XrdpDesktopImage) and boot every desktop from it:
+ * desktops then receive only the per-employee user data. The builder runs on the pool's network,
+ * which needs egress to a package mirror (internetAccess on the network).
+ */
+const bakeSpec = z.object({
+  /** Base image name (a Debian/Ubuntu cloud image with cloud-init); the newest of that name. */
+  baseImage: z.string().min(1),
+  /** Flavor name of the builder server. */
+  builderFlavor: z.string().min(1),
+  osDistro: z.string().min(1),
+  osVersion: z.string().optional(),
+  /** Keep replaced images in Glance (default false: a replaced image goes once nothing uses it). */
+  retainOnDelete: z.boolean().optional(),
+  consoleTimeoutSeconds: z.number().int().optional(),
 }).strict();
 
 export const desktopsSpec = z.object({
@@ -30,7 +48,14 @@ export const desktopsSpec = z.object({
   computeHosts: z.array(z.object({ name: z.string().optional(), vcpus: z.number(), ramMiB: z.number(), reservedRamMiB: z.number().optional(), reservedVcpus: z.number().optional(), count: z.number().optional() }).strict()).optional(),
   flavorSizes: z.array(z.object({ name: z.string(), vcpus: z.number(), ramMiB: z.number() }).strict()).optional(),
   allocationRatios: z.string().optional(),
+  bake: bakeSpec.optional(),
 }).strict().superRefine((spec, ctx) => {
+  if (spec.bake && spec.imageName !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["imageName"], message: "cannot be given with bake (the desktops boot from the baked image; the base image is bake.baseImage)" });
+  }
+  if (spec.bake && spec.imageHasDesktopPackages !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["imageHasDesktopPackages"], message: "cannot be given with bake (a baked image has the packages and their configuration)" });
+  }
   const generated = spec.employeePrefix !== undefined || spec.employeeCount !== undefined;
   if (generated && (spec.employeePrefix === undefined || spec.employeeCount === undefined)) {
     ctx.addIssue({ code: "custom", path: [spec.employeePrefix === undefined ? "employeePrefix" : "employeeCount"], message: "is required with the other (employeePrefix and employeeCount go together)" });
@@ -56,13 +81,37 @@ export const desktopsBlock = defineBlock({
   deploy: (spec, ctx) => {
     const net = ctx.networks.get(spec.network);
     if (!net) throw new Error(`openstack-blueprints:desktops.network: ${JSON.stringify(spec.network)} is not a network of this stack; known: ${[...ctx.networks.keys()].join(", ") || "none (add a networks block)"}`);
-    const { network, employees: _e, employeePrefix: _p, employeeCount: _c, ...args } = spec;
+    const { network, employees: _e, employeePrefix: _p, employeeCount: _c, bake, ...args } = spec;
+    let image: XrdpDesktopImage | undefined;
+    if (bake) {
+      // Names → IDs through the stack's provider (the DevStack one when the stack builds it).
+      const invokeOpts = ctx.provider ? { provider: ctx.provider } : {};
+      const base = openstack.images.getImageOutput({ name: bake.baseImage, mostRecent: true }, invokeOpts);
+      const flavor = openstack.compute.getFlavorOutput({ name: bake.builderFlavor }, invokeOpts);
+      image = new XrdpDesktopImage(`${ctx.environment}-desktop-image`, {
+        ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
+        baseImageId: base.id,
+        flavorId: flavor.id,
+        networkId: net.networkId,
+        osDistro: bake.osDistro,
+        osVersion: bake.osVersion,
+        extraPackages: args.extraPackages,
+        retainOnDelete: bake.retainOnDelete,
+        consoleTimeoutSeconds: bake.consoleTimeoutSeconds,
+      }, { ...providerOptions(ctx), dependsOn: [net] });
+      ctx.outputs["desktops.imageId"] = image.imageId;
+      ctx.outputs["desktops.imageName"] = image.imageName;
+      ctx.outputs["desktops.packageHash"] = image.packageHash;
+    }
+    const { extraPackages, ...poolArgs } = args;
     const pool = new ThinClientDesktopPool(`${ctx.environment}-desktops`, {
-      ...args,
+      ...poolArgs,
+      // Baked: the packages are in the image (the pool refuses them); the pool boots from it.
+      ...(image ? { imageId: image.imageId, bakedDesktopImage: true } : { extraPackages }),
       employees: employeesOf(spec),
       networkId: net.networkId,
       subnetId: net.subnetId,
-    }, { ...providerOptions(ctx), dependsOn: [net] });
+    }, { ...providerOptions(ctx), dependsOn: [net, ...(image ? [image] : [])] });
     ctx.outputs["desktops.desktops"] = pool.desktops;
     ctx.outputs["desktops.passwords"] = pool.passwords;
   },

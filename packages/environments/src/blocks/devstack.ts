@@ -32,6 +32,8 @@ export const devstackBlock = defineBlock({
       connection: { ...spec.connection, privateKey: pulumi.secret(spec.connection.privateKey) },
     });
     ctx.provider = devstackProvider(host);
+    ctx.credentials = pulumi.secret(pulumi.all([host.authUrl, host.adminUserName, host.adminPassword, host.adminProjectName, host.userDomainName, host.projectDomainName, host.region])
+      .apply(([authUrl, username, password, project, userDomain, projectDomain, region]) => ({ authUrl, username, password, project, userDomain, projectDomain, region })));
     ctx.outputs["devstack.dashboardUrl"] = host.dashboardUrl;
     ctx.outputs["devstack.authUrl"] = host.authUrl;
     ctx.outputs["devstack.adminPassword"] = host.adminPassword;

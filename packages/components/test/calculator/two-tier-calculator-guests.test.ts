@@ -40,12 +40,10 @@ function nodePidsIn(namespace: string, bundle: string): number[] {
  * through the floating IP; a service killed by pid comes back (Restart=on-failure).
  * Node.js comes with the image here (nodejsSource "image"): the lab has no internet.
  *
- * Run it with `npm run -w packages/components lab:calculator-guests` (root). It is NOT part of
- * `npm test`: on the shared development machine (load 10-18 on 2 cores, other helpers' nspawn
- * guests running) about one run in three had one guest whose systemd kept cloud-config.service
- * "running" after its cloud-init process had gone (no process left in the guest), so that
- * guest never reached cloud-final; the user data itself was fine in every guest that got
- * there. A flaky test would make CI red, so this stays an explicit lab run.
+ * Part of `npm test` (root; CI). It used to be a separate lab run because about one run in three
+ * hung: the guests' console was a pty nobody read (`--console=passive`), and the root had no
+ * system locale, so cloud-init's locale module failed and systemd hung stopping
+ * cloud-config.service. Both are fixed (support/nspawn-guest.ts, support/guest-rootfs.ts).
  */
 describe("TwoTierCalculatorTopology: user data booted by real cloud-init and systemd in nspawn guests", function () {
   this.timeout(900000);

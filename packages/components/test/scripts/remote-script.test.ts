@@ -120,7 +120,12 @@ describe("remote script builder", () => {
   });
 
   it("asRootCommand runs the script with bash from a POSIX login shell, stdin passing through", function () {
-    if (process.getuid?.() !== 0) this.skip();
+    if (process.getuid?.() !== 0) {
+      // asRootCommand's sudo path needs a sudoer; as root it runs directly, which is what CI checks.
+      if (process.env.BLUEPRINTS_CI === "1") throw new Error("CI runs the tests as root; this one needs root");
+      console.log("    skipped: asRootCommand is run for real only as root");
+      this.skip();
+    }
     const script = renderRemoteScript({ description: "as root", stdinSecrets: ["TOKEN"], body: 'printf "%s %s %s\\n" "$(id -u)" "${BASH_VERSION:+bash}" "${#TOKEN}"' });
     const r = spawnSync("sh", ["-c", asRootCommand(script)], { input: "abc\n", encoding: "utf8" });
     expect(r.status, r.stderr).to.equal(0);

@@ -98,6 +98,26 @@ export function defaultExistingCloud(): ExistingCloud {
   };
 }
 
+/**
+ * What a fresh DevStack offers before a stack builds on it: the `public` network and DevStack's
+ * defaults (CirrOS and the m1.* flavors) — no Ubuntu image, no desktop flavor. Stacks that build
+ * their cloud with DevstackHost run against this, so they must create what they use.
+ */
+export function freshDevstackCloud(): ExistingCloud {
+  const cloud = defaultExistingCloud();
+  return {
+    ...cloud,
+    flavors: [
+      { id: "flavor-tiny", name: "m1.tiny", vcpus: 1, ram: 512, disk: 1 },
+      { id: "flavor-small", name: "m1.small", vcpus: 1, ram: 2048, disk: 20 },
+      { id: "flavor-medium", name: "m1.medium", vcpus: 2, ram: 4096, disk: 40 },
+      { id: "flavor-large", name: "m1.large", vcpus: 4, ram: 8192, disk: 80 },
+      { id: "flavor-xlarge", name: "m1.xlarge", vcpus: 8, ram: 16384, disk: 160 },
+    ],
+    images: [{ id: "image-cirros", name: "cirros-0.6.2-x86_64-disk" }],
+  };
+}
+
 /** Inputs arrive as plain JSON-ish values; these read them defensively. */
 type Inputs = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);

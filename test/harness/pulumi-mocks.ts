@@ -12,7 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CreateContext, ExistingCloud, OpenStackModel, defaultExistingCloud } from "./openstack-model";
 
-export { T, OpenStackApiError, defaultExistingCloud } from "./openstack-model";
+export { T, OpenStackApiError, defaultExistingCloud, freshDevstackCloud } from "./openstack-model";
 export type { ExistingCloud } from "./openstack-model";
 
 /** Everything the SDK told the (mock) engine about one resource. */

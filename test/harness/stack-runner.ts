@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { composeEnvironment, readStackFile, stackFilePath, type ComposedEnvironment } from "@openstack-blueprints/environments";
-import type { MockHarness, ProgramRun } from "./pulumi-mocks";
+import { defaultExistingCloud, freshDevstackCloud, type ExistingCloud, type MockHarness, type ProgramRun } from "./pulumi-mocks";
 
 export const STACKS_DIR = path.resolve(__dirname, "../../stacks");
 
@@ -29,12 +29,17 @@ export function runStackOnce(harness: MockHarness, stack: string): Promise<Stack
   return runs.get(stack)!;
 }
 
+/** The cloud a stack starts from: a fresh DevStack when the stack builds one, else an existing cloud. */
+export function startingCloud(config: Record<string, unknown>): ExistingCloud {
+  return config["openstack-blueprints:devstack"] !== undefined ? freshDevstackCloud() : defaultExistingCloud();
+}
+
 /** Runs the root program's composition of a stack's config under the harness. */
 export async function runStack(harness: MockHarness, stack: string, stacksDir = STACKS_DIR): Promise<StackRun> {
   const file = readStackFile(stackFilePath(stacksDir, stack));
   pulumi.runtime.setAllConfig(file.config, file.secretKeys);
   try {
-    const run = await harness.runProgram(() => composeEnvironment());
+    const run = await harness.runProgram(() => composeEnvironment(), startingCloud(file.config));
     return { ...run, stack, secretKeys: file.secretKeys, plainSecrets: file.plainSecrets };
   } finally {
     pulumi.runtime.setAllConfig({});
@@ -49,7 +54,7 @@ export async function runRootProgram(harness: MockHarness, stack: string, stacks
   delete require.cache[entry];
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return await harness.runProgram(() => require(entry) as Record<string, unknown>);
+    return await harness.runProgram(() => require(entry) as Record<string, unknown>, startingCloud(file.config));
   } finally {
     pulumi.runtime.setAllConfig({});
   }

@@ -2,11 +2,13 @@
 // harness (no cloud, no Pulumi CLI: the CLI cannot run on the development machines).
 import { expect } from "chai";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import * as YAML from "yaml";
 import { BLOCKS, ENVIRONMENTS, networksBlock, securityProfilesBlock, type CompositionContext, listStacks, readStackFile, stackFilePath, composeEnvironment } from "@openstack-blueprints/environments";
 import { StackConfigError } from "@openstack-blueprints/components";
 import { installMocks, T } from "../harness/pulumi-mocks";
-import { STACKS_DIR, runRootProgram, runStackOnce } from "../harness/stack-runner";
+import { STACKS_DIR, runRootProgram, runStack, runStackOnce } from "../harness/stack-runner";
 
 const harness = installMocks();
 
@@ -85,7 +87,17 @@ describe("stacks/ (root program under the harness)", function () {
     expect(run.errors.map((e) => e.message)).to.deep.equal([]);
     const [bake] = run.byType(T.bakedImage);
     expect(run.byType(T.bakedImage)).to.have.length(1);
-    expect(bake.inputs).to.deep.include({ baseImageId: "image-ubuntu-2404", flavorId: "flavor-desktop", osDistro: "ubuntu", osVersion: "24.04" });
+    // The base image and builder flavor are the ones the stack's DevStack makes (a fresh DevStack
+    // has neither): taken from DevstackHost's outputs, not looked up before they exist.
+    expect(bake.inputs).to.deep.include({
+      baseImageId: run.byName("office-devstack-image-ubuntu-24-04").id,
+      flavorId: run.byName("office-devstack-flavor-m1-desktop").id,
+      osDistro: "ubuntu", osVersion: "24.04",
+    });
+    // Everything after DevStack waits for all of it (stack.sh, images, flavors), not just its provider.
+    expect([...run.dependsOnTransitively(bake.urn)]).to.include.members([
+      run.byName("office-devstack-image-ubuntu-24-04").urn, run.byName("office-devstack-flavor-m1-desktop").urn,
+    ]);
     expect(bake.inputs.networkId).to.equal(run.byName("office-office-network").id);
     // The baker talks to the DevStack this stack builds: its admin, as one secret.
     expect(bake.inputs.credentials).to.include({ authUrl: "http://192.0.2.10/identity/v3", username: "admin", project: "admin" });
@@ -101,6 +113,19 @@ describe("stacks/ (root program under the harness)", function () {
     }
     expect([...run.dependsOnTransitively(desktops[0].urn)]).to.include(bake.urn);
     expect(Object.keys(run.value!.outputs)).to.include.members(["desktops.imageId", "desktops.imageName", "desktops.packageHash"]);
+  });
+
+  it("office on a fresh DevStack fails without the image it declares (the harness starts from DevStack's defaults)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+    try {
+      const doc = YAML.parse(fs.readFileSync(stackFilePath(STACKS_DIR, "office"), "utf8"));
+      delete doc.config["openstack-blueprints:devstack"].images;
+      fs.writeFileSync(stackFilePath(dir, "office"), YAML.stringify(doc));
+      const run = await runStack(harness, "office", dir);
+      expect(run.errors.map((e) => e.message).join("\n")).to.contain("No image found with name ubuntu-24.04");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("builds networks and cross-referenced security profiles from config", async () => {

@@ -15,6 +15,12 @@ export interface CompositionContext {
    * (XrdpDesktopImage's baker). Undefined: the cloud of OS_CLOUD / OS_* where Pulumi runs.
    */
   credentials?: pulumi.Output<S2DCloudArgs>;
+  /**
+   * Set by a block that builds the cloud (devstack): the resource everything after it waits for
+   * (the provider alone is not enough: images and flavors are made after it), and the IDs of the
+   * images and flavors it made, by name.
+   */
+  cloud?: { ready: pulumi.Resource; imageIds: Map<string, pulumi.Output<string>>; flavorIds: Map<string, pulumi.Output<string>> };
   networks: Map<string, PrivateNetwork>;
   securityProfiles: Map<string, SecurityProfile>;
   /** Stack outputs, keyed "<block>.<name>.<output>". */
@@ -47,7 +53,8 @@ export function defineBlock<S extends z.ZodType>(block: {
 }
 
 
-/** Resource options that put a block's components on the context's provider. */
-export function providerOptions(ctx: CompositionContext): pulumi.ComponentResourceOptions {
-  return ctx.provider ? { providers: [ctx.provider] } : {};
+/** Resource options that put a block's components on the context's provider, after the cloud is ready. */
+export function providerOptions(ctx: CompositionContext, ...dependsOn: pulumi.Resource[]): pulumi.ComponentResourceOptions {
+  const deps = [...(ctx.cloud ? [ctx.cloud.ready] : []), ...dependsOn];
+  return { ...(ctx.provider ? { providers: [ctx.provider] } : {}), ...(deps.length ? { dependsOn: deps } : {}) };
 }

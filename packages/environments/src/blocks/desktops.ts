@@ -84,21 +84,22 @@ export const desktopsBlock = defineBlock({
     const { network, employees: _e, employeePrefix: _p, employeeCount: _c, bake, ...args } = spec;
     let image: XrdpDesktopImage | undefined;
     if (bake) {
-      // Names → IDs through the stack's provider (the DevStack one when the stack builds it).
+      // Names → IDs: an image or flavor the stack's DevStack makes is taken from it (a lookup could
+      // run before the upload finished); anything else is looked up through the stack's provider.
       const invokeOpts = ctx.provider ? { provider: ctx.provider } : {};
-      const base = openstack.images.getImageOutput({ name: bake.baseImage, mostRecent: true }, invokeOpts);
-      const flavor = openstack.compute.getFlavorOutput({ name: bake.builderFlavor }, invokeOpts);
+      const baseImageId = ctx.cloud?.imageIds.get(bake.baseImage) ?? openstack.images.getImageOutput({ name: bake.baseImage, mostRecent: true }, invokeOpts).id;
+      const flavorId = ctx.cloud?.flavorIds.get(bake.builderFlavor) ?? openstack.compute.getFlavorOutput({ name: bake.builderFlavor }, invokeOpts).id;
       image = new XrdpDesktopImage(`${ctx.environment}-desktop-image`, {
         ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
-        baseImageId: base.id,
-        flavorId: flavor.id,
+        baseImageId,
+        flavorId,
         networkId: net.networkId,
         osDistro: bake.osDistro,
         osVersion: bake.osVersion,
         extraPackages: args.extraPackages,
         retainOnDelete: bake.retainOnDelete,
         consoleTimeoutSeconds: bake.consoleTimeoutSeconds,
-      }, { ...providerOptions(ctx), dependsOn: [net] });
+      }, providerOptions(ctx, net));
       ctx.outputs["desktops.imageId"] = image.imageId;
       ctx.outputs["desktops.imageName"] = image.imageName;
       ctx.outputs["desktops.packageHash"] = image.packageHash;
@@ -111,7 +112,7 @@ export const desktopsBlock = defineBlock({
       employees: employeesOf(spec),
       networkId: net.networkId,
       subnetId: net.subnetId,
-    }, { ...providerOptions(ctx), dependsOn: [net, ...(image ? [image] : [])] });
+    }, providerOptions(ctx, net, ...(image ? [image] : [])));
     ctx.outputs["desktops.desktops"] = pool.desktops;
     ctx.outputs["desktops.passwords"] = pool.passwords;
   },

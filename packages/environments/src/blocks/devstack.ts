@@ -32,6 +32,13 @@ export const devstackBlock = defineBlock({
       connection: { ...spec.connection, privateKey: pulumi.secret(spec.connection.privateKey) },
     });
     ctx.provider = devstackProvider(host);
+    const byName = (names: string[], ids: pulumi.Output<string[]>) => new Map(names.map((n, i) => [n, ids.apply((all) => all[i])]));
+    const spec_ = spec as { images?: { name: string }[]; flavors?: { name: string }[] };
+    ctx.cloud = {
+      ready: host,
+      imageIds: byName((spec_.images ?? []).map((i) => i.name), host.imageIds),
+      flavorIds: byName((spec_.flavors ?? []).map((f) => f.name), host.flavorIds),
+    };
     ctx.credentials = pulumi.secret(pulumi.all([host.authUrl, host.adminUserName, host.adminPassword, host.adminProjectName, host.userDomainName, host.projectDomainName, host.region])
       .apply(([authUrl, username, password, project, userDomain, projectDomain, region]) => ({ authUrl, username, password, project, userDomain, projectDomain, region })));
     ctx.outputs["devstack.dashboardUrl"] = host.dashboardUrl;

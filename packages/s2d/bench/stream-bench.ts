@@ -6,7 +6,9 @@
  *   singlePassLimitMBps         the slower of the two (what any one-pass copy can reach)
  *   seedMBps          the seed's way: download to a file, then upload it
  *   streamVsLimit / streamVsSeed   ratios
- *   peakRssMB         peak RSS of the process that ran the engine's copy (child process)
+ *   peakRssMB         peak RSS of the process that ran the engine's copy (child process). The child
+ *                     runs this file bundled to plain JavaScript (esbuild), as a deployed engine
+ *                     would run: under ts-node the TypeScript compiler alone adds ~60 MB.
  * Clouds: S2D_BENCH_SOURCE / S2D_BENCH_TARGET (default minicloud-a / minicloud-b).
  */
 import { spawnSync } from "node:child_process";
@@ -78,7 +80,11 @@ async function main(): Promise<void> {
     const downloadMs = Date.now() - t;
     // 3. the engine's one-pass stream, in a child process so its peak RSS is its own
     const streamTarget = await newImage(b, `${tag}-stream`);
-    const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, "--child", srcId, streamTarget], { encoding: "utf8", env: process.env, maxBuffer: 1 << 20 });
+    const bundle = path.join(os.tmpdir(), `s2d-stream-bench-${process.pid}.js`);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    (require("esbuild") as typeof import("esbuild")).buildSync({ entryPoints: [__filename], bundle: true, platform: "node", target: "node20", outfile: bundle, logLevel: "error" });
+    const res = spawnSync(process.execPath, [bundle, "--child", srcId, streamTarget], { encoding: "utf8", env: process.env, maxBuffer: 1 << 20 });
+    fs.rmSync(bundle, { force: true });
     if (res.status !== 0) throw new Error(`streaming child failed: ${res.stderr}`);
     const streamed = JSON.parse(res.stdout.trim().split("\n").pop()!) as { ms: number; bytes: number; maxRssKB: number; rssBeforeKB: number };
     // 4. the seed's way: download to a file, then upload the file

@@ -19,7 +19,10 @@ describe("examples/", function () {
   this.timeout(120_000);
 
   it("has the TypeScript examples of the landed components", () => {
-    expect(tsExamples).to.include.members(["private-network", "security-profile"]);
+    expect(tsExamples).to.include.members([
+      "private-network", "security-profile", "two-tier-calculator", "thin-client-desktop-pool", "xrdp-desktop-image",
+      "s2d-migration", "devstack-host", "ganeti-drbd-cluster",
+    ]);
   });
 
   for (const example of tsExamples) {

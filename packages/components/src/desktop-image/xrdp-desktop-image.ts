@@ -138,9 +138,10 @@ export const bakedImageProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+// `declare`, not `!`: a plain ES2022 field would reset the outputs super() set to undefined.
 class BakedImage extends pulumi.dynamic.Resource {
-  public readonly imageName!: pulumi.Output<string>;
-  public readonly packageHash!: pulumi.Output<string>;
+  declare public readonly imageName: pulumi.Output<string>;
+  declare public readonly packageHash: pulumi.Output<string>;
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     // Typed as desktop-image:BakedImage (not the generic dynamic:Resource) so previews,
     // policies and diagrams can tell a bake from other dynamic resources.

@@ -93,12 +93,14 @@ const migrationProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+// `declare`, not `!`: with ES2022 class fields a plain field declaration would be initialised to
+// undefined after super() and hide the output the dynamic Resource constructor set.
 class MigrationResource extends pulumi.dynamic.Resource {
-  public readonly targetServerId!: pulumi.Output<string>;
-  public readonly targetServerStatus!: pulumi.Output<string>;
-  public readonly targetImageId!: pulumi.Output<string>;
-  public readonly floatingIp!: pulumi.Output<string>;
-  public readonly checksums!: pulumi.Output<MigrationChecksums>;
+  declare public readonly targetServerId: pulumi.Output<string>;
+  declare public readonly targetServerStatus: pulumi.Output<string>;
+  declare public readonly targetImageId: pulumi.Output<string>;
+  declare public readonly floatingIp: pulumi.Output<string>;
+  declare public readonly checksums: pulumi.Output<MigrationChecksums>;
 
   constructor(name: string, props: Record<string, pulumi.Input<any>>, opts?: pulumi.CustomResourceOptions) {
     super(

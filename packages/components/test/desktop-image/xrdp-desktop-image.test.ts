@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { defaultExistingCloud, installMocks } from "../../../../test/harness/pulumi-mocks";
+import { defaultExistingCloud, installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
 import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
 import { planDesktopBake } from "../../src/desktop-image/bake-plan";
@@ -53,6 +53,10 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     // The provider runs in another process: no relative requires in its serialised code.
     expect(bake.inputs.__provider).not.to.match(/require\((["'`])\.\.?\//);
     expect(run.resources.filter((r) => r.type === DYNAMIC)).to.have.length(1);
+    // The component's outputs are the bake's (the harness models the image name it makes).
+    expect(await outputValue(run.value!.imageName)).to.equal(`office-image-${plan.packageHash.slice(0, 12)}`);
+    expect(await outputValue(run.value!.packageHash)).to.equal(plan.packageHash);
+    expect(await outputValue(run.value!.imageId)).to.equal(bake.id);
   });
 
   it("re-bakes (replaces) exactly when the package set, the stack definition or the base image changes", async () => {

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
 import { allStrings, installMocks } from "../../../../test/harness/pulumi-mocks";
 import { S2DMigration } from "../../src/s2d/s2d-migration";
 
@@ -37,6 +38,11 @@ describe("S2DMigration (under the mock harness)", () => {
     expect(plain.join("\n")).to.not.include("pw-A-secret");
     expect(typeof child.inputs.__provider).to.equal("string");
     expect(child.inputs.__provider).to.not.include("pw-A-secret");
+    // The component's outputs are the run's outputs (an ES2022 field on the dynamic resource
+    // class once reset them to undefined after super()).
+    for (const key of ["targetServerId", "targetServerStatus", "targetImageId", "floatingIp", "checksums"] as const) {
+      expect(pulumi.Output.isInstance(run.value![key]), key).to.equal(true);
+    }
   });
 
   it("refuses bad arguments before registering anything, naming the field", async () => {

@@ -3,6 +3,7 @@
 // through `create`, so a program that Neutron would refuse fails here too, with a
 // Neutron-like message, instead of passing a test that only records calls.
 import { createHash } from "node:crypto";
+import { TYPES } from "@openstack-blueprints/diagram";
 import {
   cidrContains,
   cidrsOverlap,
@@ -14,28 +15,16 @@ import {
   parseIpv4,
 } from "../../packages/components/src/network/cidr";
 
+/** Type tokens the model knows: the diagram's (one list of OpenStack tokens) plus the harness's own. */
 export const T = {
-  network: "openstack:networking/network:Network",
-  subnet: "openstack:networking/subnet:Subnet",
-  router: "openstack:networking/router:Router",
-  routerInterface: "openstack:networking/routerInterface:RouterInterface",
-  port: "openstack:networking/port:Port",
-  floatingIp: "openstack:networking/floatingIp:FloatingIp",
-  floatingIpAssociate: "openstack:networking/floatingIpAssociate:FloatingIpAssociate",
-  secGroup: "openstack:networking/secGroup:SecGroup",
-  secGroupRule: "openstack:networking/secGroupRule:SecGroupRule",
-  instance: "openstack:compute/instance:Instance",
+  ...TYPES,
   keypair: "openstack:compute/keypair:Keypair",
   flavor: "openstack:compute/flavor:Flavor",
-  image: "openstack:images/image:Image",
   volume: "openstack:blockstorage/volume:Volume",
-  remoteCommand: "command:remote:Command",
   localCommand: "command:local:Command",
   randomPassword: "random:index/randomPassword:RandomPassword",
   randomString: "random:index/randomString:RandomString",
   randomId: "random:index/randomId:RandomId",
-  /** XrdpDesktopImage's dynamic resource: boots a builder, snapshots it into a Glance image. */
-  bakedImage: "pulumi-nodejs:dynamic/desktop-image:BakedImage",
 } as const;
 
 /** Thrown for anything the real API would refuse; the message imitates the API's. */
@@ -108,10 +97,7 @@ export function freshDevstackCloud(): ExistingCloud {
   return {
     ...cloud,
     flavors: [
-      { id: "flavor-tiny", name: "m1.tiny", vcpus: 1, ram: 512, disk: 1 },
-      { id: "flavor-small", name: "m1.small", vcpus: 1, ram: 2048, disk: 20 },
-      { id: "flavor-medium", name: "m1.medium", vcpus: 2, ram: 4096, disk: 40 },
-      { id: "flavor-large", name: "m1.large", vcpus: 4, ram: 8192, disk: 80 },
+      ...cloud.flavors.filter((f) => f.name !== "m1.desktop"),
       { id: "flavor-xlarge", name: "m1.xlarge", vcpus: 8, ram: 16384, disk: 160 },
     ],
     images: [{ id: "image-cirros", name: "cirros-0.6.2-x86_64-disk" }],

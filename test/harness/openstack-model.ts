@@ -25,6 +25,7 @@ export const T = {
   randomPassword: "random:index/randomPassword:RandomPassword",
   randomString: "random:index/randomString:RandomString",
   randomId: "random:index/randomId:RandomId",
+  desktopCredential: "pulumi-nodejs:dynamic/desktop-credential:DesktopCredential",
 } as const;
 
 /** Thrown for anything the real API would refuse; the message imitates the API's. */

@@ -188,4 +188,43 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
     const s = pulumi.secret("x");
     expect(await outputIsSecret(s)).to.equal(true);
   });
+
+  it("returns additionalSecretOutputs as secrets, as the engine does, and records them unwrapped", async () => {
+    const run = await harness.runProgram(() => ({
+      open: new openstack.networking.Port("aso-open", { networkId: "net-public" }),
+      hidden: new openstack.networking.Port("aso-hidden", { networkId: "net-public" }, { additionalSecretOutputs: ["macAddress"] }),
+    }));
+    expect(run.errors).to.deep.equal([]);
+    const { open, hidden } = run.value!;
+    expect(await outputIsSecret(open.macAddress)).to.equal(false);
+    expect(await outputIsSecret(hidden.macAddress)).to.equal(true);
+    expect(await outputIsSecret(hidden.name)).to.equal(false);
+    expect(run.byName("aso-hidden").state.macAddress).to.match(/^fa:16:3e:/);
+  });
+
+  it("runs real dynamic providers and keeps what they made across runs until forgetState, asking their diff", async () => {
+    const { DesktopCredential } = await import("../../packages/components/src/desktop/desktop-credential");
+    harness.forgetState();
+    const program = (rotation: string) => () => new DesktopCredential("harness-cred", { user: "alice", length: 16, rotation });
+    const first = await harness.runProgram(program(""));
+    expect(first.errors).to.deep.equal([]);
+    const made = first.byName("harness-cred");
+    expect(made.type).to.equal(T.desktopCredential);
+    expect(made.state.password).to.have.length(16);
+    expect(await outputIsSecret(first.value!.password)).to.equal(true);
+    expect(await outputIsSecret(first.value!.passwordHash)).to.equal(true);
+    const kept = (await harness.runProgram(program(""))).byName("harness-cred");
+    expect([kept.id, kept.state.password]).to.deep.equal([made.id, made.state.password]);
+    const rotated = (await harness.runProgram(program("r1"))).byName("harness-cred");
+    expect(rotated.state.password).not.to.equal(made.state.password);
+    harness.forgetState();
+    const fresh = (await harness.runProgram(program("r1"))).byName("harness-cred");
+    expect(fresh.state.password).not.to.equal(rotated.state.password);
+  });
+
+  it("counts the time it spends answering the SDK (the engine's side), for benchmarks", async () => {
+    const before = harness.engineNs;
+    await harness.runProgram(() => new openstack.networking.Network("timed-net", {}));
+    expect(harness.engineNs > before).to.equal(true);
+  });
 });

@@ -1,16 +1,28 @@
 // Pulumi mocks for unit tests of programs and components.
 //
 // What runs for real: Pulumi's own Node SDK (resource registration, Output plumbing,
-// secrets, dependency tracking) against its mock monitor. What is modelled: the cloud, by
-// OpenStackModel (IDs, fixed IPs, Neutron/Nova refusals). What cannot run here: the Pulumi
-// engine and CLI (no diff/update/replace, no provider plugins) — tests say so where it matters.
+// secrets, dependency tracking) against its mock monitor, and the dynamic providers that need
+// no cloud (REAL_DYNAMIC_PROVIDERS: their own create/diff code). What is modelled: the cloud, by
+// OpenStackModel (IDs, fixed IPs, Neutron/Nova refusals), and two things the engine does: it
+// marks additionalSecretOutputs secret, and it keeps what those real providers made across
+// runs (until forgetState()), asking their diff whether to make it again. What cannot run here:
+// the Pulumi engine and CLI (no plans, no provider plugins) — tests say so where it matters.
 //
 // Usage:
 //   const harness = installMocks();                 // once per test file, before creating resources
 //   const run = await harness.runProgram(() => new PrivateNetwork("lab", {...}));
 //   run.errors / run.resources / run.byType(T.subnet) / await outputValue(run.value.subnetId)
 import * as pulumi from "@pulumi/pulumi";
-import { CreateContext, ExistingCloud, OpenStackModel, defaultExistingCloud } from "./openstack-model";
+import { CreateContext, ExistingCloud, OpenStackModel, T, defaultExistingCloud } from "./openstack-model";
+import { desktopCredentialProvider } from "../../packages/components/src/desktop/desktop-credential";
+
+/**
+ * Dynamic providers whose real code runs under the harness: they touch no cloud, so nothing
+ * needs modelling (the desktop credential generates a password and hashes it).
+ */
+const REAL_DYNAMIC_PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
+  [T.desktopCredential]: desktopCredentialProvider,
+};
 
 export { T, OpenStackApiError, defaultExistingCloud, freshDevstackCloud } from "./openstack-model";
 export type { ExistingCloud } from "./openstack-model";
@@ -43,6 +55,8 @@ export interface RecordedResource {
   customTimeouts: { create?: string; update?: string; delete?: string };
   /** Order in which registrations reached the engine (0-based). */
   order: number;
+  /** Where the program declared it, as the SDK reports it to the engine (file URI and line). */
+  sourcePosition?: { uri: string; line: number };
 }
 
 export interface ProgramRun<T> {
@@ -86,6 +100,13 @@ export class MockHarness {
   private urnsById = new Map<string, string>();
   private byUrn = new Map<string, RecordedResource>();
   private pendingMeta = new Map<string, { parent: string; dependencies: string[]; req: any }>();
+  /** What real dynamic providers made, by type::name: kept across runs, as the engine's state. */
+  private engineState = new Map<string, { id: string; outs: Record<string, any> }>();
+  /**
+   * Nanoseconds spent answering the SDK (the mock cloud, real dynamic providers, calls): the
+   * engine's and providers' side of a run, which a real deployment does in other processes.
+   */
+  engineNs = 0n;
 
   constructor(existing: ExistingCloud) {
     this.model = new OpenStackModel(existing);
@@ -116,9 +137,50 @@ export class MockHarness {
     return seen;
   }
 
+  /** Forget what real dynamic providers made: the next run starts from an empty state. */
+  forgetState(): void {
+    this.engineState.clear();
+  }
+
   /** Called by Pulumi's MockMonitor for each resource (see installMocks). */
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-    const meta = this.pendingMeta.get(`${args.type}::${args.name}`);
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } | Promise<{ id: string; state: Record<string, any> }> {
+    const started = process.hrtime.bigint();
+    try {
+      const meta = this.pendingMeta.get(`${args.type}::${args.name}`);
+      const secretOutputs: string[] = meta?.req.getAdditionalsecretoutputsList() ?? [];
+      const real = REAL_DYNAMIC_PROVIDERS[args.type];
+      if (real) return this.runRealProvider(real, args).then((r) => markSecret(r, secretOutputs));
+      return markSecret(this.createInModel(args, meta), secretOutputs);
+    } finally {
+      this.engineNs += process.hrtime.bigint() - started;
+    }
+  }
+
+  /**
+   * The engine's steps for a dynamic resource, with the provider's own code: unchanged inputs
+   * (per its diff) keep what was made before; otherwise create (or update when it allows).
+   */
+  private async runRealProvider(provider: pulumi.dynamic.ResourceProvider, args: pulumi.runtime.MockResourceArgs) {
+    const key = `${args.type}::${args.name}`;
+    const { __provider: _serialized, ...inputs } = args.inputs;
+    const old = this.engineState.get(key);
+    if (old) {
+      const diff = provider.diff ? await provider.diff(old.id, old.outs, inputs) : { changes: true, replaces: [] };
+      if (diff.changes === false) return { id: old.id, state: old.outs };
+      if ((diff.replaces ?? []).length === 0 && provider.update) {
+        const updated = await provider.update(old.id, old.outs, inputs);
+        const outs = { ...inputs, ...(updated.outs ?? {}) };
+        this.engineState.set(key, { id: old.id, outs });
+        return { id: old.id, state: outs };
+      }
+    }
+    const created = await provider.create(inputs);
+    const outs = { ...inputs, ...(created.outs ?? {}) };
+    this.engineState.set(key, { id: created.id, outs });
+    return { id: created.id, state: outs };
+  }
+
+  private createInModel(args: pulumi.runtime.MockResourceArgs, meta: { dependencies: string[] } | undefined): { id: string; state: Record<string, any> } {
     // The transitive closure is computed only when a check needs it (floating IPs): doing
     // it for every resource made large programs quadratic.
     let closure: Set<string> | undefined;
@@ -135,12 +197,15 @@ export class MockHarness {
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
     this.calls.push({ token: args.token, inputs: args.inputs });
+    const started = process.hrtime.bigint();
     try {
       return this.answerCall(args);
     } catch (e) {
       // The SDK drops an invoke's message on the way back; keep it for the test.
       this.errors.push(e instanceof Error ? e : new Error(String(e)));
       throw e;
+    } finally {
+      this.engineNs += process.hrtime.bigint() - started;
     }
   }
 
@@ -205,7 +270,7 @@ export class MockHarness {
       id,
       custom: req.getCustom(),
       inputs: unwrapSecrets(raw),
-      state: resp.getObject()?.toJavaScript() ?? {},
+      state: unwrapSecrets(resp.getObject()?.toJavaScript() ?? {}),
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
       secretPaths,
@@ -221,6 +286,7 @@ export class MockHarness {
         ? { create: timeouts.getCreate() || undefined, update: timeouts.getUpdate() || undefined, delete: timeouts.getDelete() || undefined }
         : {},
       order: this.records.length,
+      sourcePosition: sourcePositionOf(req),
     };
     if (this.byUrn.has(urn)) {
       this.errors.push(new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`));
@@ -279,6 +345,21 @@ export class MockHarness {
       },
     };
   }
+}
+
+function sourcePositionOf(req: any): { uri: string; line: number } | undefined {
+  const position = req.getSourceposition?.();
+  return position ? { uri: position.getUri(), line: position.getLine() } : undefined;
+}
+
+/** What the engine does with additionalSecretOutputs: those output properties come back secret. */
+function markSecret(result: { id: string; state: Record<string, any> }, secretOutputs: string[]): { id: string; state: Record<string, any> } {
+  if (secretOutputs.length === 0) return result;
+  const state = { ...result.state };
+  for (const key of secretOutputs) {
+    if (key in state && state[key] !== undefined && !(state[key]?.[SIG_KEY] === SECRET_SIG)) state[key] = { [SIG_KEY]: SECRET_SIG, value: state[key] };
+  }
+  return { id: result.id, state };
 }
 
 function unwrapSecrets(value: any): any {

@@ -41,6 +41,8 @@ export interface EmployeeSpec {
   flavor?: string;
   /** "active" (default), "shutoff" or "shelved_offloaded". */
   powerState?: string;
+  /** Change this (any text, e.g. "2026-11") to give the employee a new password. */
+  passwordRotation?: string;
 }
 
 export interface Employee {
@@ -48,6 +50,8 @@ export interface Employee {
   fullName?: string;
   flavor: string;
   powerState: DesktopPowerState;
+  /** "" unless the employee's password was rotated. */
+  passwordRotation: string;
 }
 
 /** Returns why `name` is not a usable Linux user name for an employee, or undefined when it is. */
@@ -68,6 +72,7 @@ const employeeSchema = z.strictObject({
   fullName: z.string().optional(),
   flavor: z.string().min(1).optional(),
   powerState: z.string().optional(),
+  passwordRotation: z.string().max(64).optional(),
 });
 
 export interface EmployeeListOptions {
@@ -123,6 +128,7 @@ export function validateEmployees(input: unknown, options: EmployeeListOptions):
       fullName: spec.fullName,
       flavor: spec.flavor ?? options.defaultFlavor,
       powerState: state as DesktopPowerState,
+      passwordRotation: spec.passwordRotation ?? "",
     });
   });
   if (problems.length > 0) {

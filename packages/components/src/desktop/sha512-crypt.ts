@@ -3,12 +3,11 @@
  * SHA-512" (the algorithm glibc's crypt(3), `mkpasswd -m sha-512` and Python's `crypt` use).
  *
  * Why here: a desktop's password must reach the guest only as a hash (cloud-init
- * `hashed_passwd`), and Pulumi programs run in Node, where no crypt(3) is available. The salt is
- * derived from a stable secret (see `deriveCryptSalt`), so the same password always gives the same
- * hash: re-running the program does not change the user data, which would otherwise replace or
- * rebuild every desktop.
+ * `hashed_passwd`), and Pulumi and its dynamic providers run in Node, where no crypt(3) is
+ * available. The DesktopCredential provider hashes once per password, with a random salt, and
+ * keeps the hash in state (desktop-credential.ts).
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 
 /** The 64 characters crypt uses for both salts and hashes. */
 export const CRYPT_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -105,27 +104,4 @@ export function sha512Crypt(password: string, options: Sha512CryptOptions): stri
   for (const [high, middle, low] of ENCODING_ORDER) encoded += encode24(c[high], c[middle], c[low], 4);
   encoded += encode24(0, 0, c[63], 2);
   return `$6$${customRounds ? `rounds=${rounds}$` : ""}${saltText}$${encoded}`;
-}
-
-/**
- * A 16-character crypt salt derived from a stable secret and a context (HMAC-SHA-512), so the
- * hash of a password is reproducible across program runs without storing a salt anywhere. Use
- * a context that differs per user (e.g. "pool/employee") so equal passwords hash differently.
- *
- * The secret must NOT be the password: the salt is public (it is part of the hash), and a salt
- * computed from the password with one fast HMAC would let an attacker test guesses against the
- * salt instead of paying for the 5000 rounds. Use a separate random seed (one per pool).
- */
-export function deriveCryptSalt(secret: string, context: string): string {
-  if (secret.length < 16) throw new Error("deriveCryptSalt: the salt secret must be at least 16 characters of random data");
-  const mac = createHmac("sha512", secret).update(`openstack-blueprints sha512-crypt salt\0${context}`).digest();
-  let salt = "";
-  for (let i = 0; i < SALT_MAX; i++) salt += CRYPT_ALPHABET[mac[i] & 0x3f];
-  return salt;
-}
-
-/** SHA-512 crypt hash of `password`, salted from `saltSecret` (not the password) and `context`. */
-export function hashPasswordForGuest(password: string, saltSecret: string, context: string): string {
-  if (password === saltSecret) throw new Error("hashPasswordForGuest: the salt secret must not be the password");
-  return sha512Crypt(password, { salt: deriveCryptSalt(saltSecret, context) });
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
-import * as random from "@pulumi/random";
 import { PrivateNetwork } from "../network/private-network";
 import { planPrivateNetwork } from "../network/private-network-plan";
 import { SecurityProfile, SecurityRuleArgs } from "../network/security-profile";
@@ -9,7 +8,8 @@ import { isIpv4Cidr } from "../network/cidr";
 import { describeShortfall, planCapacity, RATIO_PRESETS } from "./capacity";
 import { DEFAULT_RDP_GROUP, EmployeeDesktopOptions, renderBakedDesktopUserData, renderDesktopUserData } from "./desktop-user-data";
 import { assertDistinctHostnames, desktopHostname, Employee, occupiesCapacity, validateEmployees } from "./employees";
-import { hashPasswordForGuest } from "./sha512-crypt";
+import { DesktopCredential, PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN } from "./desktop-credential";
+import { declareWithoutPromiseStackTraces } from "../pulumi/lean-registration";
 import { DesktopConnection, renderConnectionSheet, renderRdpFile, renderRemminaProfile } from "./thin-client-artifacts";
 
 /** One employee of the pool. */
@@ -24,6 +24,8 @@ export interface DesktopEmployeeArgs {
    * "paused" is refused because a paused server keeps its RAM.
    */
   powerState?: string;
+  /** Change this (any text, e.g. "2026-11") to give the employee a new password (the desktop is rebuilt with it). */
+  passwordRotation?: string;
 }
 
 /** A kind of compute host, for the capacity check. */
@@ -131,8 +133,8 @@ const DEFAULT_ADMIN_USER = "deskadmin";
 /**
  * A desktop per employee on OpenStack, reached over RDP (xrdp + xfce) from thin clients: per
  * employee a generated password (a Pulumi secret, delivered to the guest only as a SHA-512 crypt
- * hash), a port in the pool's security group, a server with its power state, optionally a
- * floating IP; per pool a security group (RDP and ICMP only from the thin clients, SSH only from
+ * hash made once by the DesktopCredential provider), a port in the pool's security group, a
+ * server with its power state, optionally a floating IP on that port; per pool a security group (RDP and ICMP only from the thin clients, SSH only from
  * an admin block with a key), optionally a network and an uploaded image. See docs/desktop.md.
  */
 export class ThinClientDesktopPool extends pulumi.ComponentResource {
@@ -204,8 +206,8 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       throw new Error(`${where}: adminCidr "${args.adminCidr}" is not an IPv4 CIDR`);
     }
     const passwordLength = args.passwordLength ?? 20;
-    if (!Number.isInteger(passwordLength) || passwordLength < 12 || passwordLength > 128) {
-      throw new Error(`${where}: passwordLength ${passwordLength} must be a whole number from 12 to 128`);
+    if (!Number.isInteger(passwordLength) || passwordLength < PASSWORD_LENGTH_MIN || passwordLength > PASSWORD_LENGTH_MAX) {
+      throw new Error(`${where}: passwordLength ${passwordLength} must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`);
     }
     const rdpGroup = args.rdpGroup ?? DEFAULT_RDP_GROUP;
     if (args.bakedDesktopImage) {
@@ -264,80 +266,80 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       imageId = openstack.images.getImageOutput({ name: args.imageName, mostRecent: true }, { parent: this }).id;
     }
 
-    // Salt seed for the crypt hashes: random once, stable in state, never the passwords themselves.
-    const saltSeed = new random.RandomPassword(`${name}-salt-seed`, { length: 32, special: false }, { parent: this });
-
     // ---- per-employee resources: named <pool>-<employee>-…, so each employee's set is independent ----
     const infos: Record<string, pulumi.Output<DesktopInfo>> = {};
     const passwords: Record<string, pulumi.Output<string>> = {};
-    for (const employee of employees) {
-      const base = `${name}-${employee.name}`;
-      const hostname = desktopHostname(prefix, employee.name);
-      const password = new random.RandomPassword(`${base}-password`, {
-        length: passwordLength,
-        special: false,
-        minLower: 2,
-        minUpper: 2,
-        minNumeric: 2,
-      }, { parent: this });
-      // Secret: it carries the hash, and Pulumi must never show it in plain state or previews.
-      const userData = pulumi.secret(pulumi.all([password.result, saltSeed.result]).apply(([clear, seed]) =>
-        (args.bakedDesktopImage ? (_stack: unknown, e: EmployeeDesktopOptions) => renderBakedDesktopUserData(e) : renderDesktopUserData)(stackOptions, {
+    const renderUserData = args.bakedDesktopImage
+      ? (employee: EmployeeDesktopOptions) => renderBakedDesktopUserData(employee)
+      : (employee: EmployeeDesktopOptions) => renderDesktopUserData(stackOptions, employee);
+    // Many children with ~100 output properties between them per desktop: see lean-registration.ts.
+    declareWithoutPromiseStackTraces(() => {
+      for (const employee of employees) {
+        const base = `${name}-${employee.name}`;
+        const hostname = desktopHostname(prefix, employee.name);
+        // Password and its SHA-512 crypt hash, made once by the provider and kept in state (secret).
+        const credential = new DesktopCredential(`${base}-credential`, {
+          user: employee.name,
+          length: passwordLength,
+          rotation: employee.passwordRotation,
+        }, { parent: this });
+        // Secret: it carries the hash, and Pulumi must never show it in plain state or previews.
+        const userData = pulumi.secret(credential.passwordHash.apply((hashedPassword) => renderUserData({
           user: employee.name,
           fullName: employee.fullName,
-          hashedPassword: hashPasswordForGuest(clear, seed, `${name}/${employee.name}`),
+          hashedPassword,
           hostname,
           rdpGroup,
           adminUser: args.adminPublicKey !== undefined ? adminUser : undefined,
           adminPublicKey: args.adminPublicKey,
         })));
-      const port = new openstack.networking.Port(`${base}-port`, {
-        name: `${hostname}-port`,
-        networkId,
-        fixedIps: subnetId !== undefined ? [{ subnetId }] : undefined,
-        securityGroupIds: [security.securityGroupId],
-        adminStateUp: true,
-      }, { parent: this, dependsOn: network ? [network] : [] });
-      const server = new openstack.compute.Instance(`${base}-desktop`, {
-        name: hostname,
-        flavorName: employee.flavor,
-        imageName: args.bootVolumeSizeGiB === undefined && args.imageName !== undefined ? args.imageName : undefined,
-        imageId: args.bootVolumeSizeGiB === undefined ? imageId : undefined,
-        blockDevices: args.bootVolumeSizeGiB !== undefined
-          ? [{ uuid: imageId!, sourceType: "image", destinationType: "volume", volumeSize: args.bootVolumeSizeGiB, bootIndex: 0, deleteOnTermination: true }]
-          : undefined,
-        networks: [{ port: port.id }],
-        userData,
-        powerState: employee.powerState,
-        metadata: { "blueprints-pool": name, "blueprints-employee": employee.name },
-      }, { parent: this });
-
-      let floatingIp: pulumi.Output<string> = pulumi.output("");
-      if (args.floatingIpPool !== undefined) {
-        const fip = new openstack.networking.FloatingIp(`${base}-fip`, {
-          pool: args.floatingIpPool,
-          description: `desktop of ${employee.name} (pool ${name})`,
-        }, { parent: this });
-        // The association needs the router interface of the subnet (Neutron refuses it before).
-        const association = new openstack.networking.FloatingIpAssociate(`${base}-fip-association`, {
-          floatingIp: fip.address,
-          portId: port.id,
+        const port = new openstack.networking.Port(`${base}-port`, {
+          name: `${hostname}-port`,
+          networkId,
+          fixedIps: subnetId !== undefined ? [{ subnetId }] : undefined,
+          securityGroupIds: [security.securityGroupId],
+          adminStateUp: true,
         }, { parent: this, dependsOn: network ? [network] : [] });
-        floatingIp = pulumi.all([fip.address, association.id]).apply(([address]) => address);
+        const server = new openstack.compute.Instance(`${base}-desktop`, {
+          name: hostname,
+          flavorName: employee.flavor,
+          imageName: args.bootVolumeSizeGiB === undefined && args.imageName !== undefined ? args.imageName : undefined,
+          imageId: args.bootVolumeSizeGiB === undefined ? imageId : undefined,
+          blockDevices: args.bootVolumeSizeGiB !== undefined
+            ? [{ uuid: imageId!, sourceType: "image", destinationType: "volume", volumeSize: args.bootVolumeSizeGiB, bootIndex: 0, deleteOnTermination: true }]
+            : undefined,
+          networks: [{ port: port.id }],
+          userData,
+          powerState: employee.powerState,
+          metadata: { "blueprints-pool": name, "blueprints-employee": employee.name },
+        }, { parent: this });
+
+        let floatingIp: pulumi.Output<string> = pulumi.output("");
+        if (args.floatingIpPool !== undefined) {
+          // Allocated and associated with the port in one resource (Neutron's POST /floatingips
+          // takes port_id). Neutron refuses the association until the router interface of the
+          // port's subnet exists: hence the dependency on the network.
+          const fip = new openstack.networking.FloatingIp(`${base}-fip`, {
+            pool: args.floatingIpPool,
+            portId: port.id,
+            description: `desktop of ${employee.name} (pool ${name})`,
+          }, { parent: this, dependsOn: network ? [network] : [] });
+          floatingIp = fip.address;
+        }
+        const fixedIp = port.allFixedIps.apply((ips) => ips[0] ?? "");
+        infos[employee.name] = pulumi.all([server.id, fixedIp, floatingIp, server.powerState]).apply(([serverId, fixed, floating, state]) => ({
+          employee: employee.name,
+          hostname,
+          serverId,
+          fixedIp: fixed,
+          floatingIp: floating,
+          address: floating || fixed,
+          powerState: state ?? employee.powerState,
+          flavor: employee.flavor,
+        }));
+        passwords[employee.name] = credential.password;
       }
-      const fixedIp = port.allFixedIps.apply((ips) => ips[0] ?? "");
-      infos[employee.name] = pulumi.all([server.id, fixedIp, floatingIp, server.powerState]).apply(([serverId, fixed, floating, state]) => ({
-        employee: employee.name,
-        hostname,
-        serverId,
-        fixedIp: fixed,
-        floatingIp: floating,
-        address: floating || fixed,
-        powerState: state ?? employee.powerState,
-        flavor: employee.flavor,
-      }));
-      passwords[employee.name] = password.result;
-    }
+    });
 
     this.desktops = pulumi.all(infos);
     this.passwords = pulumi.secret(pulumi.all(passwords));

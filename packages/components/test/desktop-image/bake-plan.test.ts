@@ -4,7 +4,7 @@ import {
   BAKE_FINISH_SCRIPT_PATH, bakeConsoleState, bakeFinishScript, desktopPackageHash, planDesktopBake,
 } from "../../src/desktop-image/bake-plan";
 import { DESKTOP_SETUP_SCRIPT_PATH, desktopStackCloudConfig, renderDesktopUserData } from "../../src/desktop/desktop-user-data";
-import { hashPasswordForGuest } from "../../src/desktop/sha512-crypt";
+import { sha512Crypt } from "../../src/desktop/sha512-crypt";
 import { assertValidCloudConfig, assertValidShellScript } from "../../../../test/harness/artifacts";
 
 const BASE = "0b6c1d52-5a0e-4bd4-9a4c-3a6e4b7f7a11";
@@ -96,7 +96,7 @@ describe("desktop image bake plan", () => {
   it("shares the stack definition with the cloud-init path (same setup script content)", () => {
     const plan = planDesktopBake({ baseImage: BASE, osDistro: "debian", namePrefix: "x", stack: { rdpGroup: "staff" } });
     const full = parseCloudConfig(renderDesktopUserData({ rdpGroup: "staff" }, {
-      user: "alice", hashedPassword: hashPasswordForGuest("pw-for-test-only", "seed-seed-seed-seed", "x/alice"), hostname: "x-alice", rdpGroup: "staff",
+      user: "alice", hashedPassword: sha512Crypt("pw-for-test-only", { salt: "bakePlanTestSalt" }), hostname: "x-alice", rdpGroup: "staff",
     }));
     const setup = (files: { path: string; content: string }[]) => files.find((f) => f.path === DESKTOP_SETUP_SCRIPT_PATH)!.content;
     expect(setup(plan.cloudConfig.write_files!)).to.equal(setup(full.write_files!));

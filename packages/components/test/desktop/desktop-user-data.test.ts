@@ -8,11 +8,10 @@ import {
   colordPolkitRule, DESKTOP_SETUP_SCRIPT_PATH, desktopSetupScript, desktopStackCloudConfig, employeeCloudConfig,
   mergeCloudConfigs, renderDesktopUserData,
 } from "../../src/desktop/desktop-user-data";
-import { hashPasswordForGuest } from "../../src/desktop/sha512-crypt";
+import { sha512Crypt } from "../../src/desktop/sha512-crypt";
 import { assertValidCloudConfig, assertValidShellScript } from "../../../../test/harness/artifacts";
 
-const SEED = "unit-test-salt-seed-0123456789ab";
-const HASH = hashPasswordForGuest("not-a-real-password", SEED, "office/alice");
+const HASH = sha512Crypt("not-a-real-password", { salt: "unitTestSalt0123" });
 const ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlueprintsTestKeyOnlyNotARealOneAAAAAAAAAAAAA admin@example";
 
 describe("desktop user data", () => {

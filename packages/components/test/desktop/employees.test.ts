@@ -6,13 +6,13 @@ import {
 describe("desktop pool employee list", () => {
   it("normalises a valid list with the pool's flavor and active desktops by default", () => {
     const list = validateEmployees(
-      [{ name: "alice" }, { name: "bob_k", flavor: "d2.large", powerState: "shutoff" }, { name: "c-3po", powerState: "shelved_offloaded" }],
+      [{ name: "alice" }, { name: "bob_k", flavor: "d2.large", powerState: "shutoff" }, { name: "c-3po", powerState: "shelved_offloaded", passwordRotation: "2026-11" }],
       { defaultFlavor: "d1.medium" },
     );
     expect(list).to.deep.equal([
-      { name: "alice", fullName: undefined, flavor: "d1.medium", powerState: "active" },
-      { name: "bob_k", fullName: undefined, flavor: "d2.large", powerState: "shutoff" },
-      { name: "c-3po", fullName: undefined, flavor: "d1.medium", powerState: "shelved_offloaded" },
+      { name: "alice", fullName: undefined, flavor: "d1.medium", powerState: "active", passwordRotation: "" },
+      { name: "bob_k", fullName: undefined, flavor: "d2.large", powerState: "shutoff", passwordRotation: "" },
+      { name: "c-3po", fullName: undefined, flavor: "d1.medium", powerState: "shelved_offloaded", passwordRotation: "2026-11" },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { CRYPT_ALPHABET, deriveCryptSalt, hashPasswordForGuest, sha512Crypt } from "../../src/desktop/sha512-crypt";
+import { sha512Crypt } from "../../src/desktop/sha512-crypt";
 
 /** Runs a real crypt implementation of this system; returns undefined when the tool is absent. */
 function systemCrypt(tool: "mkpasswd" | "python3", password: string, salt: string, rounds?: number): string | undefined {
@@ -76,21 +76,5 @@ describe("SHA-512 crypt", () => {
   it("refuses salts crypt cannot carry", () => {
     expect(() => sha512Crypt("pw", { salt: "a$b" })).to.throw('"$"');
     expect(() => sha512Crypt("pw", { salt: "" })).to.throw("non-empty");
-  });
-
-  it("derives a stable, per-context salt from a separate secret, never from the password", () => {
-    const seed = "Q3m9-stable-pool-seed-0123456789";
-    const s1 = deriveCryptSalt(seed, "pool/alice");
-    expect(s1).to.have.length(16);
-    expect([...s1].every((ch) => CRYPT_ALPHABET.includes(ch))).to.equal(true);
-    expect(deriveCryptSalt(seed, "pool/alice")).to.equal(s1);
-    expect(deriveCryptSalt(seed, "pool/bob")).not.to.equal(s1);
-    expect(deriveCryptSalt(`${seed}x`, "pool/alice")).not.to.equal(s1);
-    expect(() => deriveCryptSalt("short", "ctx")).to.throw("at least 16");
-    const h1 = hashPasswordForGuest("s3cret-password", seed, "pool/alice");
-    expect(hashPasswordForGuest("s3cret-password", seed, "pool/alice")).to.equal(h1);
-    expect(h1).to.match(/^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
-    expect(h1).not.to.contain("s3cret");
-    expect(() => hashPasswordForGuest(seed, seed, "x")).to.throw("must not be the password");
   });
 });

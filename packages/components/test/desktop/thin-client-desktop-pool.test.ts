@@ -31,7 +31,7 @@ function officeArgs(overrides: Partial<ThinClientDesktopPoolArgs> = {}): ThinCli
 }
 
 describe("ThinClientDesktopPool (under the mock harness)", function () {
-  // Each program hashes a password per employee (5000 SHA-512 rounds, ~10 ms); this machine is shared.
+  // New credentials hash their password (5000 SHA-512 rounds, ~30 ms each); this machine is shared.
   this.timeout(120000);
   it("creates per-employee children named from pool and employee, all parented to the pool", async () => {
     const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
@@ -42,19 +42,17 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     const children = run.childrenOf(pool.urn).map((c) => `${c.type} ${c.name}`);
     for (const e of ["alice", "bob", "carol"]) {
       expect(children).to.include.members([
-        `${T.randomPassword} office-${e}-password`,
+        `${T.desktopCredential} office-${e}-credential`,
         `${T.port} office-${e}-port`,
         `${T.instance} office-${e}-desktop`,
         `${T.floatingIp} office-${e}-fip`,
-        `${T.floatingIpAssociate} office-${e}-fip-association`,
       ]);
     }
     expect(children).to.include.members([
       `openstack-blueprints:index:PrivateNetwork office-network`,
       `openstack-blueprints:index:SecurityProfile office-security`,
-      `${T.randomPassword} office-salt-seed`,
     ]);
-    expect(children).to.have.length(3 * 5 + 3);
+    expect(children).to.have.length(3 * 4 + 2);
     const alice = run.byName("office-alice-desktop");
     expect(alice.inputs).to.deep.include({ name: "office-alice", flavorName: "m1.desktop", imageName: "ubuntu-24.04", powerState: "active" });
     expect(run.byName("office-bob-desktop").inputs).to.deep.include({ flavorName: "m1.large", powerState: "shutoff" });
@@ -63,8 +61,14 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     const port = run.byName("office-alice-port");
     expect(alice.inputs.networks).to.deep.equal([{ port: port.id }]);
     expect(port.inputs.securityGroupIds).to.deep.equal([run.byName("office-security-group").id]);
-    // Floating IP association waits for the router interface (the mock cloud refuses it otherwise).
-    expect(run.dependsOnTransitively(run.byName("office-alice-fip-association").urn)).to.include(run.byName("office-network-router-interface").urn);
+    // The floating IP is made on the desktop's port, and waits for the router interface (Neutron
+    // refuses the association before it exists; the mock cloud too).
+    const fip = run.byName("office-alice-fip");
+    expect(fip.inputs).to.deep.include({ pool: "public", portId: port.id });
+    expect(fip.state.fixedIp).to.equal(port.state.allFixedIps[0]);
+    expect(run.dependsOnTransitively(fip.urn)).to.include(run.byName("office-network-router-interface").urn);
+    // The credential is the user's, with the pool's password length and no rotation yet.
+    expect(run.byName("office-alice-credential").inputs).to.deep.include({ user: "alice", length: 20, rotation: "" });
   });
 
   it("opens RDP and ICMP only from the thin clients and SSH only from the admin block", async () => {
@@ -91,13 +95,18 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     const passwords = await outputValue(pool.passwords);
     expect(Object.keys(passwords)).to.deep.equal(["alice", "bob", "carol"]);
     expect(new Set(Object.values(passwords)).size).to.equal(3);
-    const everyInput = run.resources.filter((r) => r.type !== T.randomPassword).flatMap((r) => allStrings(r.inputs));
+    // No input of any resource carries a password: the credentials make them, provider-side.
+    const everyInput = run.resources.flatMap((r) => allStrings(r.inputs));
     for (const pw of Object.values(passwords)) {
-      expect(pw).to.have.length(20);
+      expect(pw).to.have.length(20).and.match(/[a-z]/).and.match(/[A-Z]/).and.match(/[0-9]/);
       expect(everyInput.some((s) => s.includes(pw)), "plain password in a resource input").to.equal(false);
     }
-    const seed = run.byName("office-salt-seed").state.result as string;
+    const hashes = new Set<string>();
     for (const [employee, pw] of Object.entries(passwords)) {
+      // The engine keeps the credential's password and hash encrypted (additionalSecretOutputs).
+      const credential = run.byName(`office-${employee}-credential`);
+      expect(credential.additionalSecretOutputs).to.include.members(["password", "passwordHash"]);
+      expect(credential.state.password).to.equal(pw);
       const server = run.byName(`office-${employee}-desktop`);
       expect(server.secretPaths, `${employee}'s user data is secret`).to.include("userData");
       const userData = server.inputs.userData as string;
@@ -107,11 +116,14 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       expect(user.lock_passwd).to.equal(false);
       // The hash verifies the password (crypt recomputed with the hash's own salt).
       const salt = user.hashed_passwd!.split("$")[2];
+      expect(salt).to.have.length(16);
       expect(sha512Crypt(pw, { salt })).to.equal(user.hashed_passwd);
-      expect(seed).not.to.equal(pw);
+      expect(credential.state.passwordHash).to.equal(user.hashed_passwd);
+      hashes.add(salt);
       expect(doc.ssh_pwauth).to.equal(false);
       expect(doc.chpasswd).to.deep.equal({ expire: false });
     }
+    expect(hashes.size, "each hash has its own random salt").to.equal(3);
     expect(await outputIsSecret(pool.desktops)).to.equal(false);
   });
 
@@ -130,11 +142,31 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(grown.errors).to.deep.equal([]);
     expect(snapshot(grown)).to.deep.equal(snapshot(first));
     expect(grown.resources.filter((r) => r.name.startsWith("office-dave-")).map((r) => r.name)).to.have.members([
-      "office-dave-password", "office-dave-port", "office-dave-desktop", "office-dave-fip", "office-dave-fip-association",
+      "office-dave-credential", "office-dave-port", "office-dave-desktop", "office-dave-fip",
     ]);
     const shrunk = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees: [{ name: "alice", fullName: "Alice Example" }] })));
     expect(shrunk.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)))
       .to.deep.equal(first.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)));
+  });
+
+  it("rotates one employee's password when their passwordRotation changes, and nobody else's", async () => {
+    // The harness keeps what the credential provider made across runs, as the engine's state does.
+    harness.forgetState();
+    const before = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    const again = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    const passwordsBefore = await outputValue(before.value!.passwords);
+    expect(await outputValue(again.value!.passwords)).to.deep.equal(passwordsBefore);
+    const employees = officeArgs().employees.map((e) => e.name === "alice" ? { ...e, passwordRotation: "2026-11" } : e);
+    const after = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees })));
+    expect(after.errors).to.deep.equal([]);
+    const passwordsAfter = await outputValue(after.value!.passwords);
+    expect(passwordsAfter.alice).not.to.equal(passwordsBefore.alice);
+    expect(passwordsAfter.bob).to.equal(passwordsBefore.bob);
+    expect(after.byName("office-alice-credential").inputs.rotation).to.equal("2026-11");
+    const userData = (run: typeof before, who: string) => run.byName(`office-${who}-desktop`).inputs.userData as string;
+    expect(userData(after, "alice")).not.to.equal(userData(before, "alice"));
+    expect(userData(after, "bob")).to.equal(userData(before, "bob"));
+    expect(userData(after, "carol")).to.equal(userData(before, "carol"));
   });
 
   it("gives thin-client artifacts and a connection sheet per employee, with addresses and no passwords", async () => {
@@ -211,6 +243,7 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       [{ computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, "missing: m1.desktop, m1.large"],
       [{ allocationRatios: "generous", computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, 'allocationRatios "generous"'],
       [{ passwordLength: 8 }, "passwordLength 8"],
+      [{ employees: [{ name: "alice", passwordRotation: "x".repeat(65) }] }, "employees[0].passwordRotation"],
       [{ dnsNameservers: undefined }, "dnsNameservers is needed with networkCidr"],
       [{ networkCidr: "10.201.10.5/24" }, "10.201.10.5/24"],
     ];

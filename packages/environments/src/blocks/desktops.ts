@@ -11,6 +11,8 @@ const employee = z.object({
   fullName: z.string().optional(),
   flavor: z.string().optional(),
   powerState: z.string().optional(),
+  /** Change it (any text) to give the employee a new password. */
+  passwordRotation: z.string().optional(),
 }).strict();
 
 /**

@@ -1,0 +1,140 @@
+/**
+ * An employee's desktop password and its SHA-512 crypt hash, made once by a dynamic provider
+ * and kept in Pulumi state (both secret).
+ *
+ * Why a provider and not RandomPassword + hashing in the program: SHA-512 crypt costs 5000
+ * rounds (≈27 ms in Node) by design. Hashing in the program paid that for every employee on
+ * every `pulumi preview` and `pulumi up` (27 s for a 1000-desktop pool) and needed a
+ * reproducible salt (derived from a pool secret) so the user data would not change between
+ * runs. Here the provider hashes once, at create, with a fresh random salt — like `mkpasswd` —
+ * and later runs read the stored hash: no hashing in the program at all, and no derived salts.
+ *
+ * Rotation: any change of `rotation` (or of `length` or `user`) replaces the credential, i.e.
+ * generates a new password; the desktop's user data then changes, so the desktop is rebuilt
+ * with it (cloud-init sets passwords at first boot only).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { randomInt } from "node:crypto";
+import { CRYPT_ALPHABET, sha512Crypt } from "./sha512-crypt";
+
+/** What the program gives the provider (no secrets: the password is made by the provider). */
+export interface DesktopCredentialInputs {
+  /** The Linux user the password is for (recorded in state; a change makes a new password). */
+  user: string;
+  /** Password length, 12–128 letters and digits. */
+  length: number;
+  /** Free text; changing it generates a new password (e.g. a date: "2026-11"). */
+  rotation: string;
+}
+
+/** What the provider keeps in state: the inputs plus the password and its hash (both secret). */
+export interface DesktopCredentialOutputs extends DesktopCredentialInputs {
+  password: string;
+  /** "$6$<16 salt chars>$<86 chars>", what cloud-init's `hashed_passwd` takes. */
+  passwordHash: string;
+}
+
+export const PASSWORD_LENGTH_MIN = 12;
+export const PASSWORD_LENGTH_MAX = 128;
+/** The outputs Pulumi must encrypt in state and hide in previews. */
+export const DESKTOP_CREDENTIAL_SECRET_OUTPUTS = ["password", "passwordHash"] as const;
+
+const LOWER = "abcdefghijklmnopqrstuvwxyz";
+const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const DIGITS = "0123456789";
+/** At least this many of each class, so the password passes common complexity rules. */
+const MIN_PER_CLASS = 2;
+
+/** An integer in [0, max): crypto.randomInt by default (unbiased, from the OS CSPRNG). */
+export type RandomIntFn = (max: number) => number;
+
+/**
+ * A password of letters and digits with at least two lower-case letters, two upper-case letters
+ * and two digits, drawn uniformly from a CSPRNG and shuffled (Fisher–Yates). Letters and digits
+ * only: the thin clients' users type it, and RDP clients and keyboard layouts mangle symbols.
+ */
+export function generateDesktopPassword(length: number, random: RandomIntFn = (max) => randomInt(max)): string {
+  if (!Number.isInteger(length) || length < PASSWORD_LENGTH_MIN || length > PASSWORD_LENGTH_MAX) {
+    throw new Error(`desktop password length ${length} must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`);
+  }
+  const all = LOWER + UPPER + DIGITS;
+  const pick = (alphabet: string) => alphabet[random(alphabet.length)];
+  const chars: string[] = [];
+  for (const alphabet of [LOWER, UPPER, DIGITS]) for (let i = 0; i < MIN_PER_CLASS; i++) chars.push(pick(alphabet));
+  while (chars.length < length) chars.push(pick(all));
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = random(i + 1);
+    [chars[i], chars[j]] = [chars[j], chars[i]];
+  }
+  return chars.join("");
+}
+
+/** A 16-character crypt salt from the CSPRNG (the most SHA-512 crypt uses). */
+export function randomCryptSalt(random: RandomIntFn = (max) => randomInt(max)): string {
+  let salt = "";
+  for (let i = 0; i < 16; i++) salt += CRYPT_ALPHABET[random(CRYPT_ALPHABET.length)];
+  return salt;
+}
+
+/** Checks the inputs the provider receives (the component checks them earlier, with its own names). */
+export function checkDesktopCredentialInputs(inputs: Partial<DesktopCredentialInputs>): DesktopCredentialInputs {
+  if (typeof inputs.user !== "string" || inputs.user === "") throw new Error(`DesktopCredential: user "${String(inputs.user)}" must be a Linux user name`);
+  generateDesktopPassword(inputs.length as number, () => 0); // validates the length
+  return { user: inputs.user, length: inputs.length as number, rotation: typeof inputs.rotation === "string" ? inputs.rotation : "" };
+}
+
+/** The provider's create: a new password, hashed once with a fresh salt. */
+export function createDesktopCredential(inputs: Partial<DesktopCredentialInputs>): { id: string; outs: DesktopCredentialOutputs } {
+  const checked = checkDesktopCredentialInputs(inputs);
+  const password = generateDesktopPassword(checked.length);
+  const passwordHash = sha512Crypt(password, { salt: randomCryptSalt() });
+  // The ID names the user and a random tag; it reveals nothing about the password.
+  const id = `${checked.user}-${randomCryptSalt().replace(/[./]/g, "x").slice(0, 8)}`;
+  return { id, outs: { ...checked, password, passwordHash } };
+}
+
+/** The provider's diff: any input change means a new password (replacement); nothing updates in place. */
+export function diffDesktopCredential(olds: Partial<DesktopCredentialInputs>, news: Partial<DesktopCredentialInputs>): pulumi.dynamic.DiffResult {
+  const keys: (keyof DesktopCredentialInputs)[] = ["user", "length", "rotation"];
+  const replaces = keys.filter((k) => (olds[k] ?? (k === "rotation" ? "" : undefined)) !== (news[k] ?? (k === "rotation" ? "" : undefined)));
+  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/**
+ * Pulumi serialises the provider's functions into its provider process, where relative imports
+ * mean nothing: they require this module by package path at run time (the same caveat as
+ * XrdpDesktopImage: a TypeScript program runs with ts-node registered, as `pulumi up` does).
+ */
+const MODULE = "@openstack-blueprints/components/src/desktop/desktop-credential";
+
+export const desktopCredentialProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: DesktopCredentialInputs) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return (require(MODULE) as typeof import("./desktop-credential")).createDesktopCredential(inputs);
+  },
+  async diff(_id: string, olds: DesktopCredentialOutputs, news: DesktopCredentialInputs) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return (require(MODULE) as typeof import("./desktop-credential")).diffDesktopCredential(olds, news);
+  },
+  // No update (every change replaces) and no delete: nothing exists outside the state.
+};
+
+export interface DesktopCredentialArgs {
+  user: pulumi.Input<string>;
+  length: pulumi.Input<number>;
+  rotation?: pulumi.Input<string>;
+}
+
+/** One employee's password + SHA-512 crypt hash, generated once and kept (secret) in state. */
+// `declare`, not `!`: a plain ES2022 field would reset the outputs super() set to undefined.
+export class DesktopCredential extends pulumi.dynamic.Resource {
+  declare public readonly user: pulumi.Output<string>;
+  declare public readonly password: pulumi.Output<string>;
+  declare public readonly passwordHash: pulumi.Output<string>;
+
+  constructor(name: string, args: DesktopCredentialArgs, opts?: pulumi.CustomResourceOptions) {
+    super(desktopCredentialProvider, name, { user: args.user, length: args.length, rotation: args.rotation ?? "", password: undefined, passwordHash: undefined },
+      { ...opts, additionalSecretOutputs: [...DESKTOP_CREDENTIAL_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])] },
+      "desktop-credential", "DesktopCredential");
+  }
+}

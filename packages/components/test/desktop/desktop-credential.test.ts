@@ -1,0 +1,78 @@
+import { expect } from "chai";
+import {
+  checkDesktopCredentialInputs, createDesktopCredential, desktopCredentialProvider, diffDesktopCredential,
+  generateDesktopPassword, randomCryptSalt,
+} from "../../src/desktop/desktop-credential";
+import { CRYPT_ALPHABET, sha512Crypt } from "../../src/desktop/sha512-crypt";
+
+describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)", () => {
+  it("generates letters-and-digits passwords of the asked length with at least two of each class", () => {
+    for (const length of [12, 20, 64, 128]) {
+      for (let i = 0; i < 50; i++) {
+        const pw = generateDesktopPassword(length);
+        expect(pw).to.have.length(length).and.match(/^[A-Za-z0-9]+$/);
+        expect(pw.match(/[a-z]/g)!.length, pw).to.be.at.least(2);
+        expect(pw.match(/[A-Z]/g)!.length, pw).to.be.at.least(2);
+        expect(pw.match(/[0-9]/g)!.length, pw).to.be.at.least(2);
+      }
+    }
+    expect(new Set(Array.from({ length: 200 }, () => generateDesktopPassword(20))).size).to.equal(200);
+  });
+
+  it("draws every character from the random source and shuffles the class minimums into place", () => {
+    // A scripted source: the six class minimums first, then filler, then the shuffle's swaps.
+    const draws: number[] = [];
+    const scripted = (max: number) => {
+      draws.push(max);
+      return max - 1;
+    };
+    const pw = generateDesktopPassword(12, scripted);
+    // 6 class picks (26, 26, 26, 26, 10, 10), 6 fillers from 62 characters, 11 shuffle swaps.
+    expect(draws.slice(0, 6)).to.deep.equal([26, 26, 26, 26, 10, 10]);
+    expect(draws.slice(6, 12)).to.deep.equal([62, 62, 62, 62, 62, 62]);
+    expect(draws.slice(12)).to.deep.equal([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2]);
+    expect(pw).to.have.length(12);
+    expect([...pw].sort().join("")).to.equal([..."zzZZ99999999"].sort().join(""));
+  });
+
+  it("refuses lengths outside 12–128 with the value and the range", () => {
+    expect(() => generateDesktopPassword(8)).to.throw("length 8 must be a whole number from 12 to 128");
+    expect(() => generateDesktopPassword(12.5)).to.throw("12.5");
+    expect(() => checkDesktopCredentialInputs({ user: "", length: 20 })).to.throw('user ""');
+    expect(checkDesktopCredentialInputs({ user: "alice", length: 20 })).to.deep.equal({ user: "alice", length: 20, rotation: "" });
+  });
+
+  it("creates a password and a crypt hash of it with a fresh 16-character salt", () => {
+    const a = createDesktopCredential({ user: "alice", length: 20, rotation: "" });
+    const b = createDesktopCredential({ user: "alice", length: 20, rotation: "" });
+    expect(a.outs).to.deep.include({ user: "alice", length: 20, rotation: "" });
+    expect(a.outs.passwordHash).to.match(/^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
+    const salt = a.outs.passwordHash.split("$")[2];
+    expect(sha512Crypt(a.outs.password, { salt })).to.equal(a.outs.passwordHash);
+    expect(a.outs.passwordHash).not.to.contain(a.outs.password);
+    expect(b.outs.password).not.to.equal(a.outs.password);
+    expect(b.outs.passwordHash.split("$")[2]).not.to.equal(salt);
+    expect(a.id).to.match(/^alice-[0-9A-Za-z]{8}$/).and.not.equal(b.id);
+    expect([...randomCryptSalt()].every((ch) => CRYPT_ALPHABET.includes(ch))).to.equal(true);
+  });
+
+  it("keeps the credential while the inputs stay, and replaces it (a new password) when any changes", () => {
+    const olds = { user: "alice", length: 20, rotation: "" };
+    expect(diffDesktopCredential(olds, { ...olds })).to.deep.equal({ changes: false, replaces: [], deleteBeforeReplace: false });
+    // A missing rotation (older state) is the same as "".
+    expect(diffDesktopCredential({ user: "alice", length: 20 }, olds).changes).to.equal(false);
+    expect(diffDesktopCredential(olds, { ...olds, rotation: "2026-11" })).to.deep.equal({ changes: true, replaces: ["rotation"], deleteBeforeReplace: false });
+    expect(diffDesktopCredential(olds, { ...olds, length: 24 }).replaces).to.deep.equal(["length"]);
+    expect(diffDesktopCredential(olds, { ...olds, user: "alicia" }).replaces).to.deep.equal(["user"]);
+  });
+
+  it("runs as a dynamic provider: create and diff load the module by package path", async () => {
+    const created = await desktopCredentialProvider.create({ user: "bob", length: 16, rotation: "x" });
+    expect(created.outs.password).to.have.length(16);
+    const diff = await desktopCredentialProvider.diff!(created.id, created.outs, { user: "bob", length: 16, rotation: "x" });
+    expect(diff.changes).to.equal(false);
+    // Nothing lives outside the state: no update (every change replaces) and no delete to call.
+    expect(desktopCredentialProvider.update).to.equal(undefined);
+    expect(desktopCredentialProvider.delete).to.equal(undefined);
+  });
+});

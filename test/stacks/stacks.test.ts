@@ -12,7 +12,7 @@ import { STACKS_DIR, runRootProgram, runStack, runStackOnce } from "../harness/s
 
 const harness = installMocks();
 
-const EXPECTED_STACKS = ["ganeti", "lab", "local", "migrate", "office"];
+const EXPECTED_STACKS = ["ganeti", "lab", "local", "migrate", "notebooks", "office"];
 
 describe("stacks/ (root program under the harness)", function () {
   // A 200-desktop office takes about a minute under the harness on a busy 2-core machine.
@@ -72,7 +72,7 @@ describe("stacks/ (root program under the harness)", function () {
       }
       throw new Error("expected a StackConfigError");
     };
-    expect(bad({ environment: "offfice" })).to.contain('openstack-blueprints:environment: "offfice" is not one of "office", "lab"');
+    expect(bad({ environment: "offfice" })).to.contain('openstack-blueprints:environment: "offfice" is not one of "office", "notebooks", "lab"');
     expect(bad({ environment: "lab" })).to.contain("openstack-blueprints:calculator: is required by environment lab (TwoTierCalculatorTopology)");
     expect(bad({ environment: "migrate", migration: "{}", networks: JSON.stringify({ a: { cidr: "10.0.0.0/24" } }) }))
       .to.contain("openstack-blueprints:networks: has no place in environment migrate; it takes migration");
@@ -80,6 +80,12 @@ describe("stacks/ (root program under the harness)", function () {
       .to.contain('openstack-blueprints:networks.a.cidr: "10.0.0.1/24" has host bits set');
     expect(bad({ environment: "lab", calculator: "{}", securityProfiles: JSON.stringify({ web: { rules: [{ protocol: "tcp", port: 80, remoteProfile: "lb" }] } }) }))
       .to.contain("openstack-blueprints:securityProfiles.web.rules[0].remoteProfile: ");
+    const desktops = (extra: object) => JSON.stringify({ network: "a", thinClientCidr: "10.0.0.0/24", flavor: "f", employees: [{ name: "alice" }], ...extra });
+    const bakeSpec = { baseImage: "ubuntu-24.04", builderFlavor: "f", osDistro: "ubuntu" };
+    expect(bad({ environment: "local", calculator: "{}", migration: "{}", desktops: desktops({ workspace: "jupyter", bake: bakeSpec }) }))
+      .to.match(/openstack-blueprints:desktops\.bake: .* is invalid: bakes an xrdp desktop image; it cannot be used with workspace "jupyter"/);
+    expect(bad({ environment: "local", calculator: "{}", migration: "{}", desktops: desktops({ workspace: "vnc" }) }))
+      .to.contain("openstack-blueprints:desktops.workspace: ");
   });
 
   it("office bakes the desktop image first, with DevStack's admin as a secret, and boots every desktop from it", async () => {
@@ -113,6 +119,24 @@ describe("stacks/ (root program under the harness)", function () {
     }
     expect([...run.dependsOnTransitively(desktops[0].urn)]).to.include(bake.urn);
     expect(Object.keys(run.value!.outputs)).to.include.members(["desktops.imageId", "desktops.imageName", "desktops.packageHash"]);
+  });
+
+  it("notebooks: a Jupyter server per student on the DevStack it builds, 8888 from the campus LAN only, URLs as outputs", async () => {
+    const run = await runStackOnce(harness, "notebooks");
+    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+    const servers = run.byType(T.instance);
+    expect(servers).to.have.length(30);
+    for (const s of servers) {
+      expect(s.inputs.userData as string).to.contain("jupyter-notebook").and.contain("python3-sklearn").and.not.contain("xrdp");
+      expect(s.secretPaths).to.include("userData");
+    }
+    const ingress = run.byType(T.secGroupRule).map((r) => r.inputs).filter((r) => r.direction === "ingress");
+    expect(ingress.map((r) => [r.protocol, r.portRangeMin ?? null, r.remoteIpPrefix])).to.have.deep.members([
+      ["tcp", 8888, "10.40.0.0/16"], ["icmp", null, "10.40.0.0/16"], ["tcp", 22, "10.40.250.0/28"],
+    ]);
+    const urls = run.value!.outputs["desktops.jupyterUrls"] as unknown;
+    expect(urls, "the stack exports the students' URLs").not.to.equal(undefined);
+    expect(run.byType(T.desktopCredential).every((c) => c.inputs.hashScheme === "jupyter-sha512")).to.equal(true);
   });
 
   it("office on a fresh DevStack fails without the image it declares (the harness starts from DevStack's defaults)", async () => {

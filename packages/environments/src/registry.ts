@@ -34,6 +34,11 @@ export const ENVIRONMENTS: Record<string, EnvironmentKind> = {
     required: ["devstack", "networks", "desktops"],
     optional: ["securityProfiles"],
   },
+  notebooks: {
+    description: "A college's ML lab: DevStack on one host, its network, a Jupyter server per student.",
+    required: ["devstack", "networks", "desktops"],
+    optional: ["securityProfiles"],
+  },
   lab: {
     description: "The two-tier calculator on an existing cloud.",
     required: ["calculator"],

@@ -16,6 +16,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { randomInt } from "node:crypto";
 import { CRYPT_ALPHABET, sha512Crypt } from "./sha512-crypt";
+import { jupyterPasswordHash } from "./jupyter-user-data";
+
+/**
+ * How the guest receives the password: "sha512-crypt" ($6$…, for the OS account: desktops log in
+ * through PAM) or "jupyter-sha512" (sha512:salt:hex, Jupyter's password check; see
+ * jupyter-user-data.ts for why one round is enough for a random secret).
+ */
+export const HASH_SCHEMES = ["sha512-crypt", "jupyter-sha512"] as const;
+export type HashScheme = (typeof HASH_SCHEMES)[number];
 
 /** What the program gives the provider (no secrets: the password is made by the provider). */
 export interface DesktopCredentialInputs {
@@ -25,12 +34,14 @@ export interface DesktopCredentialInputs {
   length: number;
   /** Free text; changing it generates a new password (e.g. a date: "2026-11"). */
   rotation: string;
+  /** Format of passwordHash; default "sha512-crypt". A change makes a new password. */
+  hashScheme: HashScheme;
 }
 
 /** What the provider keeps in state: the inputs plus the password and its hash (both secret). */
 export interface DesktopCredentialOutputs extends DesktopCredentialInputs {
   password: string;
-  /** "$6$<16 salt chars>$<86 chars>", what cloud-init's `hashed_passwd` takes. */
+  /** "$6$<16 salt chars>$<86 chars>" (cloud-init's `hashed_passwd`) or "sha512:<salt>:<hex>" (Jupyter). */
   passwordHash: string;
 }
 
@@ -80,14 +91,18 @@ export function randomCryptSalt(random: RandomIntFn = (max) => randomInt(max)): 
 export function checkDesktopCredentialInputs(inputs: Partial<DesktopCredentialInputs>): DesktopCredentialInputs {
   if (typeof inputs.user !== "string" || inputs.user === "") throw new Error(`DesktopCredential: user "${String(inputs.user)}" must be a Linux user name`);
   generateDesktopPassword(inputs.length as number, () => 0); // validates the length
-  return { user: inputs.user, length: inputs.length as number, rotation: typeof inputs.rotation === "string" ? inputs.rotation : "" };
+  const hashScheme = inputs.hashScheme ?? "sha512-crypt";
+  if (!(HASH_SCHEMES as readonly string[]).includes(hashScheme)) throw new Error(`DesktopCredential: hashScheme "${hashScheme}" is not one of ${HASH_SCHEMES.join(", ")}`);
+  return { user: inputs.user, length: inputs.length as number, rotation: typeof inputs.rotation === "string" ? inputs.rotation : "", hashScheme };
 }
 
 /** The provider's create: a new password, hashed once with a fresh salt. */
 export function createDesktopCredential(inputs: Partial<DesktopCredentialInputs>): { id: string; outs: DesktopCredentialOutputs } {
   const checked = checkDesktopCredentialInputs(inputs);
   const password = generateDesktopPassword(checked.length);
-  const passwordHash = sha512Crypt(password, { salt: randomCryptSalt() });
+  const passwordHash = checked.hashScheme === "jupyter-sha512"
+    ? jupyterPasswordHash(password, randomCryptSalt())
+    : sha512Crypt(password, { salt: randomCryptSalt() });
   // The ID names the user and a random tag; it reveals nothing about the password.
   const id = `${checked.user}-${randomCryptSalt().replace(/[./]/g, "x").slice(0, 8)}`;
   return { id, outs: { ...checked, password, passwordHash } };
@@ -95,8 +110,10 @@ export function createDesktopCredential(inputs: Partial<DesktopCredentialInputs>
 
 /** The provider's diff: any input change means a new password (replacement); nothing updates in place. */
 export function diffDesktopCredential(olds: Partial<DesktopCredentialInputs>, news: Partial<DesktopCredentialInputs>): pulumi.dynamic.DiffResult {
-  const keys: (keyof DesktopCredentialInputs)[] = ["user", "length", "rotation"];
-  const replaces = keys.filter((k) => (olds[k] ?? (k === "rotation" ? "" : undefined)) !== (news[k] ?? (k === "rotation" ? "" : undefined)));
+  // Absent in older state or omitted: the defaults.
+  const defaults: Partial<DesktopCredentialInputs> = { rotation: "", hashScheme: "sha512-crypt" };
+  const keys: (keyof DesktopCredentialInputs)[] = ["user", "length", "rotation", "hashScheme"];
+  const replaces = keys.filter((k) => (olds[k] ?? defaults[k]) !== (news[k] ?? defaults[k]));
   return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
 }
 
@@ -123,6 +140,7 @@ export interface DesktopCredentialArgs {
   user: pulumi.Input<string>;
   length: pulumi.Input<number>;
   rotation?: pulumi.Input<string>;
+  hashScheme?: pulumi.Input<HashScheme>;
 }
 
 /** One employee's password + SHA-512 crypt hash, generated once and kept (secret) in state. */
@@ -133,7 +151,7 @@ export class DesktopCredential extends pulumi.dynamic.Resource {
   declare public readonly passwordHash: pulumi.Output<string>;
 
   constructor(name: string, args: DesktopCredentialArgs, opts?: pulumi.CustomResourceOptions) {
-    super(desktopCredentialProvider, name, { user: args.user, length: args.length, rotation: args.rotation ?? "", password: undefined, passwordHash: undefined },
+    super(desktopCredentialProvider, name, { user: args.user, length: args.length, rotation: args.rotation ?? "", hashScheme: args.hashScheme ?? "sha512-crypt", password: undefined, passwordHash: undefined },
       { ...opts, additionalSecretOutputs: [...DESKTOP_CREDENTIAL_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])] },
       "desktop-credential", "DesktopCredential");
   }

@@ -76,6 +76,25 @@ function checkSeconds(field: string, value: number | undefined): number | undefi
   return value;
 }
 
+/**
+ * Shell (for a renderRemoteScript body with a `changed` variable): the snakeoil certificate is
+ * made for the host name at package install time; a baked image or a renamed guest would present
+ * another host's certificate (and share its key): remake it once per host name.
+ */
+export const SNAKEOIL_FOR_THIS_HOST = `# The snakeoil certificate is made for the host name at package install time; a baked image or
+# a renamed desktop would present another host's certificate (and share its key): remake it once
+# per host name.
+marker=/var/lib/openstack-blueprints/snakeoil-host
+host=$(hostname)
+if [ "$(cat "$marker" 2>/dev/null || true)" != "$host" ]; then
+  DEBIAN_FRONTEND=noninteractive make-ssl-cert generate-default-snakeoil --force-overwrite
+  mkdir -p "$(dirname "$marker")"
+  printf '%s\\n' "$host" >"$marker"
+  echo "changed: new snakeoil certificate for $host"
+  changed=1
+fi
+`;
+
 /** The polkit rule that stops colord from asking remote (xrdp) users for an admin password. */
 export function colordPolkitRule(rdpGroup: string): string {
   return [
@@ -166,19 +185,7 @@ if [ -x /usr/bin/xfce4-session ] && [ "$(update-alternatives --query x-session-m
   echo "changed: x-session-manager is xfce4-session"
 fi
 
-# The snakeoil certificate is made for the host name at package install time; a baked image or
-# a renamed desktop would present another host's certificate (and share its key): remake it once
-# per host name.
-marker=/var/lib/openstack-blueprints/snakeoil-host
-host=$(hostname)
-if [ "$(cat "$marker" 2>/dev/null || true)" != "$host" ]; then
-  DEBIAN_FRONTEND=noninteractive make-ssl-cert generate-default-snakeoil --force-overwrite
-  mkdir -p "$(dirname "$marker")"
-  printf '%s\\n' "$host" >"$marker"
-  echo "changed: new snakeoil certificate for $host"
-  changed=1
-fi
-
+${SNAKEOIL_FOR_THIS_HOST}
 # Restart only when something changed, and only under a running systemd (not in an image chroot).
 if [ -d /run/systemd/system ]; then
   if ! systemctl is-enabled --quiet xrdp; then systemctl enable --quiet xrdp; echo "changed: xrdp enabled"; fi
@@ -225,6 +232,31 @@ export function desktopStackCloudConfig(options: DesktopStackOptions = {}): Clou
   };
 }
 
+/**
+ * The optional admin user: sudo, reachable over SSH with a key only (never a password). Checks
+ * that adminUser and adminPublicKey come together and differ from the employee.
+ */
+export function adminUserEntry(options: { user: string; adminUser?: string; adminPublicKey?: string }): CloudConfigUser | undefined {
+  if ((options.adminUser === undefined) !== (options.adminPublicKey === undefined)) {
+    throw new Error("adminUser and adminPublicKey go together: give both for key-only SSH administration, or neither");
+  }
+  if (options.adminUser === undefined || options.adminPublicKey === undefined) return undefined;
+  const adminProblem = linuxUserNameProblem(options.adminUser);
+  if (adminProblem && options.adminUser !== "admin") throw new Error(`adminUser "${options.adminUser}": ${adminProblem}`);
+  if (options.adminUser === options.user) throw new Error(`adminUser "${options.adminUser}" must differ from the employee's user name`);
+  if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/.test(options.adminPublicKey.trim())) {
+    throw new Error("adminPublicKey is not an OpenSSH public key line (e.g. \"ssh-ed25519 AAAA… admin@host\")");
+  }
+  return {
+    name: options.adminUser,
+    groups: ["sudo"],
+    shell: "/bin/bash",
+    sudo: "ALL=(ALL) NOPASSWD:ALL",
+    lock_passwd: true,
+    ssh_authorized_keys: [options.adminPublicKey.trim()],
+  };
+}
+
 /** The per-employee part of the user data. */
 export function employeeCloudConfig(options: EmployeeDesktopOptions): CloudConfig {
   const problem = linuxUserNameProblem(options.user);
@@ -233,9 +265,6 @@ export function employeeCloudConfig(options: EmployeeDesktopOptions): CloudConfi
     throw new Error(`hashedPassword for "${options.user}" is not a SHA-512 crypt hash ("$6$salt$…"); hash the password first, never pass it in clear`);
   }
   const group = checkRdpGroup(options.rdpGroup ?? DEFAULT_RDP_GROUP);
-  if ((options.adminUser === undefined) !== (options.adminPublicKey === undefined)) {
-    throw new Error("adminUser and adminPublicKey go together: give both for key-only SSH administration, or neither");
-  }
   const users: CloudConfigUser[] = [
     {
       name: options.user,
@@ -247,22 +276,8 @@ export function employeeCloudConfig(options: EmployeeDesktopOptions): CloudConfi
       hashed_passwd: options.hashedPassword,
     },
   ];
-  if (options.adminUser !== undefined && options.adminPublicKey !== undefined) {
-    const adminProblem = linuxUserNameProblem(options.adminUser);
-    if (adminProblem && options.adminUser !== "admin") throw new Error(`adminUser "${options.adminUser}": ${adminProblem}`);
-    if (options.adminUser === options.user) throw new Error(`adminUser "${options.adminUser}" must differ from the employee's user name`);
-    if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/.test(options.adminPublicKey.trim())) {
-      throw new Error("adminPublicKey is not an OpenSSH public key line (e.g. \"ssh-ed25519 AAAA… admin@host\")");
-    }
-    users.push({
-      name: options.adminUser,
-      groups: ["sudo"],
-      shell: "/bin/bash",
-      sudo: "ALL=(ALL) NOPASSWD:ALL",
-      lock_passwd: true,
-      ssh_authorized_keys: [options.adminPublicKey.trim()],
-    });
-  }
+  const admin = adminUserEntry(options);
+  if (admin) users.push(admin);
   return {
     hostname: options.hostname,
     fqdn: options.fqdn ?? options.hostname,

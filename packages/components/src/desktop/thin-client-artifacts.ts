@@ -64,20 +64,39 @@ export function renderRemminaProfile(c: DesktopConnection): string {
   ].join("\n");
 }
 
-/** The admin's connection sheet: one row per employee, no passwords. */
-export function renderConnectionSheet(poolName: string, connections: DesktopConnection[]): string {
+function sheet(title: string, intro: string[], addressHeader: string, address: (c: DesktopConnection) => string, connections: DesktopConnection[]): string {
   const rows = [...connections].sort((a, b) => a.user.localeCompare(b.user));
-  const lines = [
-    `# Desktop pool ${poolName}: connection sheet`,
+  return [
+    title,
     "",
-    "Thin clients connect with RDP (TLS) to the address below, as the employee's user name.",
+    ...intro,
     "Passwords are not on this sheet: read them with `pulumi stack output --show-secrets passwords`",
     "and hand each one over privately. Shelved desktops must be set to `active` before use.",
     "",
-    "| Employee | Name | Desktop | Address | User | State |",
+    `| Employee | Name | Desktop | ${addressHeader} | User | State |`,
     "|---|---|---|---|---|---|",
-    ...rows.map((c) => `| ${c.user} | ${(c.fullName ?? "").replace(/\|/g, "/")} | ${c.desktop} | ${hostPort(c)} | ${c.user} | ${c.powerState ?? "active"} |`),
+    ...rows.map((c) => `| ${c.user} | ${(c.fullName ?? "").replace(/\|/g, "/")} | ${c.desktop} | ${address(c)} | ${c.user} | ${c.powerState ?? "active"} |`),
     "",
-  ];
-  return lines.join("\n");
+  ].join("\n");
+}
+
+/** The admin's connection sheet: one row per employee, no passwords. */
+export function renderConnectionSheet(poolName: string, connections: DesktopConnection[]): string {
+  return sheet(`# Desktop pool ${poolName}: connection sheet`,
+    ["Thin clients connect with RDP (TLS) to the address below, as the employee's user name."], "Address", hostPort, connections);
+}
+
+/** The HTTPS address of an employee's Jupyter server. */
+export function jupyterUrl(address: string, port: number): string {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port ${port} is not a TCP port`);
+  const host = checkField("address", address);
+  return `https://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}/`;
+}
+
+/** The admin's sheet for a Jupyter pool: the URL each employee opens, no passwords. */
+export function renderJupyterConnectionSheet(poolName: string, connections: DesktopConnection[], port: number): string {
+  return sheet(`# Jupyter pool ${poolName}: connection sheet`, [
+    "Each employee opens their URL in a browser (HTTPS with the server's own certificate: the browser",
+    "asks to accept it once) and logs in with their password; the server runs as their user.",
+  ], "URL", (c) => jupyterUrl(c.address, port), connections);
 }

@@ -10,7 +10,8 @@ import { DEFAULT_RDP_GROUP, EmployeeDesktopOptions, renderBakedDesktopUserData, 
 import { assertDistinctHostnames, desktopHostname, Employee, occupiesCapacity, validateEmployees } from "./employees";
 import { DesktopCredential, PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN } from "./desktop-credential";
 import { declareWithoutPromiseStackTraces } from "../pulumi/lean-registration";
-import { DesktopConnection, renderConnectionSheet, renderRdpFile, renderRemminaProfile } from "./thin-client-artifacts";
+import { DesktopConnection, jupyterUrl, renderConnectionSheet, renderJupyterConnectionSheet, renderRdpFile, renderRemminaProfile } from "./thin-client-artifacts";
+import { JUPYTER_PORT, JUPYTER_SERVERS, JupyterServer, renderJupyterUserData } from "./jupyter-user-data";
 
 /** One employee of the pool. */
 export interface DesktopEmployeeArgs {
@@ -73,7 +74,11 @@ export interface ThinClientDesktopPoolArgs {
   externalNetworkName?: string;
   /** DNS servers of the created subnet. */
   dnsNameservers?: string[];
-  /** Give each desktop a floating IP from this external network (omit on a routed LAN). */
+  /**
+   * Give each desktop a floating IP from this external network (omit on a routed LAN). On an
+   * existing network (networkId), put what routes it (its router interface, or the component
+   * that made it) in the pool's dependsOn: the floating IPs wait for it.
+   */
   floatingIpPool?: string;
 
   /** The thin clients' address block: the only source allowed to reach RDP (3389) and ICMP. */
@@ -87,7 +92,17 @@ export interface ThinClientDesktopPoolArgs {
   /** Admin user name in the guests; default "deskadmin". */
   adminUser?: string;
 
-  /** Extra packages on every desktop (e.g. libreoffice, gimp). */
+  /**
+   * What each employee gets: "desktop" (default: xrdp + xfce over RDP) or "jupyter" (a Jupyter
+   * server over HTTPS, password login, port jupyterPort open to thinClientCidr only; seed 004).
+   */
+  workspace?: string;
+  /** With workspace "jupyter": "notebook" (distribution package, default) or "lab" (JupyterLab from PyPI; the guests need PyPI access). */
+  jupyterServer?: string;
+  /** With workspace "jupyter": TCP port of the server; default 8888. */
+  jupyterPort?: number;
+
+  /** Extra packages on every desktop (e.g. libreoffice, gimp; python3-pandas for Jupyter). */
   extraPackages?: string[];
   /** The image already contains the desktop packages (baked): the user data installs nothing. */
   imageHasDesktopPackages?: boolean;
@@ -146,6 +161,8 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
   public readonly rdpFiles: pulumi.Output<Record<string, string>>;
   /** Per employee: a Remmina profile (no password). */
   public readonly remminaProfiles: pulumi.Output<Record<string, string>>;
+  /** Per employee, for workspace "jupyter": the server's address (https://…:port/); empty for desktops. */
+  public readonly jupyterUrls: pulumi.Output<Record<string, string>>;
   /** The admin's connection sheet (Markdown, no passwords). */
   public readonly connectionSheet: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string>;
@@ -209,6 +226,23 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     if (!Number.isInteger(passwordLength) || passwordLength < PASSWORD_LENGTH_MIN || passwordLength > PASSWORD_LENGTH_MAX) {
       throw new Error(`${where}: passwordLength ${passwordLength} must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`);
     }
+    const workspace = args.workspace ?? "desktop";
+    if (!["desktop", "jupyter"].includes(workspace)) throw new Error(`${where}: workspace "${workspace}" is not "desktop" or "jupyter"`);
+    const jupyter = workspace === "jupyter";
+    if (!jupyter && (args.jupyterServer !== undefined || args.jupyterPort !== undefined)) {
+      throw new Error(`${where}: jupyterServer and jupyterPort go with workspace "jupyter" (workspace is "${workspace}")`);
+    }
+    const jupyterServer = args.jupyterServer ?? "notebook";
+    if (!(JUPYTER_SERVERS as readonly string[]).includes(jupyterServer)) {
+      throw new Error(`${where}: jupyterServer "${jupyterServer}" is not one of ${JUPYTER_SERVERS.join(", ")}`);
+    }
+    const jupyterPort = args.jupyterPort ?? JUPYTER_PORT;
+    if (!Number.isInteger(jupyterPort) || jupyterPort < 1024 || jupyterPort > 65535) {
+      throw new Error(`${where}: jupyterPort ${jupyterPort} must be a whole number from 1024 to 65535 (the server runs as the employee)`);
+    }
+    if (jupyter && (args.bakedDesktopImage || args.rdpGroup !== undefined)) {
+      throw new Error(`${where}: ${args.bakedDesktopImage ? "bakedDesktopImage" : "rdpGroup"} belongs to workspace "desktop" (xrdp); a Jupyter workspace has no RDP`);
+    }
     const rdpGroup = args.rdpGroup ?? DEFAULT_RDP_GROUP;
     if (args.bakedDesktopImage) {
       if (args.imageUrl !== undefined) throw new Error(`${where}: bakedDesktopImage needs imageId or imageName of an XrdpDesktopImage, not imageUrl (an uploaded image is not baked)`);
@@ -222,9 +256,23 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       installRecommends: args.installRecommends,
       installPackages: args.imageHasDesktopPackages !== true,
     };
+    // The user data is rendered per employee once the hashes exist; render one now with a
+    // placeholder hash so bad packages or ports fail here, before any resource.
+    try {
+      const sample = { user: employees[0]?.name ?? "sample", hostname: "validation", rdpGroup, adminUser: args.adminPublicKey !== undefined ? adminUser : undefined, adminPublicKey: args.adminPublicKey };
+      if (workspace === "jupyter") {
+        renderJupyterUserData({ server: jupyterServer as JupyterServer, extraPackages: args.extraPackages, port: jupyterPort }, { ...sample, passwordHash: `sha512:validation:${"0".repeat(128)}` });
+      } else {
+        renderDesktopUserData(stackOptions, { ...sample, hashedPassword: `$6$validation$${".".repeat(86)}` });
+      }
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
     const capacitySummary = checkCapacity(where, args, employees);
     const rules: SecurityRuleArgs[] = [
-      { name: "rdp", protocol: "tcp", port: 3389, remoteCidr: args.thinClientCidr, allowFromAnywhere: args.allowRdpFromAnywhere, description: "RDP from the thin clients" },
+      jupyter
+        ? { name: "jupyter", protocol: "tcp", port: jupyterPort, remoteCidr: args.thinClientCidr, allowFromAnywhere: args.allowRdpFromAnywhere, description: "Jupyter (HTTPS) from the thin clients" }
+        : { name: "rdp", protocol: "tcp", port: 3389, remoteCidr: args.thinClientCidr, allowFromAnywhere: args.allowRdpFromAnywhere, description: "RDP from the thin clients" },
       { name: "icmp", protocol: "icmp", remoteCidr: args.thinClientCidr, description: "ping from the thin clients" },
     ];
     if (args.adminCidr !== undefined) {
@@ -247,7 +295,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
 
     const security = new SecurityProfile(`${name}-security`, {
       rules,
-      description: `Desktop pool ${name}: RDP and ICMP from ${args.thinClientCidr}${args.adminCidr ? `, SSH from ${args.adminCidr}` : ""}`,
+      description: `Desktop pool ${name}: ${jupyter ? `Jupyter (${jupyterPort})` : "RDP"} and ICMP from ${args.thinClientCidr}${args.adminCidr ? `, SSH from ${args.adminCidr}` : ""}`,
     }, { parent: this });
 
     let imageId: pulumi.Input<string> | undefined = args.imageId;
@@ -266,12 +314,27 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       imageId = openstack.images.getImageOutput({ name: args.imageName, mostRecent: true }, { parent: this }).id;
     }
 
+    // What makes the desktops' subnet routed to the external network: our own PrivateNetwork, or,
+    // on an existing network, whatever the pool was told to depend on (e.g. the PrivateNetwork of
+    // another block). Children do not inherit a component's dependsOn, and Neutron refuses a
+    // floating IP on a port whose subnet has no router interface yet.
+    const routedBy: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> = network ? [network] : opts?.dependsOn ?? [];
+
     // ---- per-employee resources: named <pool>-<employee>-…, so each employee's set is independent ----
     const infos: Record<string, pulumi.Output<DesktopInfo>> = {};
     const passwords: Record<string, pulumi.Output<string>> = {};
-    const renderUserData = args.bakedDesktopImage
-      ? (employee: EmployeeDesktopOptions) => renderBakedDesktopUserData(employee)
-      : (employee: EmployeeDesktopOptions) => renderDesktopUserData(stackOptions, employee);
+    const jupyterOptions = {
+      server: jupyterServer as JupyterServer,
+      extraPackages: args.extraPackages,
+      installRecommends: args.installRecommends,
+      installPackages: args.imageHasDesktopPackages !== true,
+      port: jupyterPort,
+    };
+    const renderUserData = jupyter
+      ? (employee: EmployeeDesktopOptions) => renderJupyterUserData(jupyterOptions, { ...employee, passwordHash: employee.hashedPassword })
+      : args.bakedDesktopImage
+        ? (employee: EmployeeDesktopOptions) => renderBakedDesktopUserData(employee)
+        : (employee: EmployeeDesktopOptions) => renderDesktopUserData(stackOptions, employee);
     // Many children with ~100 output properties between them per desktop: see lean-registration.ts.
     declareWithoutPromiseStackTraces(() => {
       for (const employee of employees) {
@@ -282,6 +345,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           user: employee.name,
           length: passwordLength,
           rotation: employee.passwordRotation,
+          hashScheme: jupyter ? "jupyter-sha512" : "sha512-crypt",
         }, { parent: this });
         // Secret: it carries the hash, and Pulumi must never show it in plain state or previews.
         const userData = pulumi.secret(credential.passwordHash.apply((hashedPassword) => renderUserData({
@@ -323,7 +387,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
             pool: args.floatingIpPool,
             portId: port.id,
             description: `desktop of ${employee.name} (pool ${name})`,
-          }, { parent: this, dependsOn: network ? [network] : [] });
+          }, { parent: this, dependsOn: routedBy });
           floatingIp = fip.address;
         }
         const fixedIp = port.allFixedIps.apply((ips) => ips[0] ?? "");
@@ -350,9 +414,12 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       desktop: all[e.name].hostname,
       powerState: all[e.name].powerState,
     })));
-    this.rdpFiles = connections.apply((list) => Object.fromEntries(list.map((c) => [c.user, renderRdpFile(c)])));
-    this.remminaProfiles = connections.apply((list) => Object.fromEntries(list.map((c) => [c.user, renderRemminaProfile(c)])));
-    this.connectionSheet = connections.apply((list) => renderConnectionSheet(name, list));
+    this.rdpFiles = connections.apply((list) => jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRdpFile(c)])));
+    this.remminaProfiles = connections.apply((list) => jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRemminaProfile(c)])));
+    this.jupyterUrls = connections.apply((list) => !jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, jupyterUrl(c.address, jupyterPort)])));
+    this.connectionSheet = connections.apply((list) => jupyter
+      ? renderJupyterConnectionSheet(name, list, jupyterPort)
+      : renderConnectionSheet(name, list));
     this.securityGroupId = security.securityGroupId;
     this.networkId = pulumi.output(networkId);
     this.capacitySummary = pulumi.output(capacitySummary);
@@ -361,6 +428,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       passwords: this.passwords,
       rdpFiles: this.rdpFiles,
       remminaProfiles: this.remminaProfiles,
+      jupyterUrls: this.jupyterUrls,
       connectionSheet: this.connectionSheet,
       securityGroupId: this.securityGroupId,
       networkId: this.networkId,

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import {
   checkDesktopCredentialInputs, createDesktopCredential, desktopCredentialProvider, diffDesktopCredential,
   generateDesktopPassword, randomCryptSalt,
@@ -39,7 +40,8 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
     expect(() => generateDesktopPassword(8)).to.throw("length 8 must be a whole number from 12 to 128");
     expect(() => generateDesktopPassword(12.5)).to.throw("12.5");
     expect(() => checkDesktopCredentialInputs({ user: "", length: 20 })).to.throw('user ""');
-    expect(checkDesktopCredentialInputs({ user: "alice", length: 20 })).to.deep.equal({ user: "alice", length: 20, rotation: "" });
+    expect(checkDesktopCredentialInputs({ user: "alice", length: 20 })).to.deep.equal({ user: "alice", length: 20, rotation: "", hashScheme: "sha512-crypt" });
+    expect(() => checkDesktopCredentialInputs({ user: "alice", length: 20, hashScheme: "md5" as never })).to.throw('hashScheme "md5"');
   });
 
   it("creates a password and a crypt hash of it with a fresh 16-character salt", () => {
@@ -56,6 +58,14 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
     expect([...randomCryptSalt()].every((ch) => CRYPT_ALPHABET.includes(ch))).to.equal(true);
   });
 
+  it("hashes for Jupyter when asked: sha512:<salt>:<hex of SHA-512(password + salt)>", () => {
+    const { outs } = createDesktopCredential({ user: "carol", length: 24, rotation: "", hashScheme: "jupyter-sha512" });
+    const [scheme, salt, digest] = outs.passwordHash.split(":");
+    expect(scheme).to.equal("sha512");
+    expect(salt).to.have.length(16);
+    expect(digest).to.equal(createHash("sha512").update(outs.password + salt).digest("hex"));
+  });
+
   it("keeps the credential while the inputs stay, and replaces it (a new password) when any changes", () => {
     const olds = { user: "alice", length: 20, rotation: "" };
     expect(diffDesktopCredential(olds, { ...olds })).to.deep.equal({ changes: false, replaces: [], deleteBeforeReplace: false });
@@ -64,6 +74,8 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
     expect(diffDesktopCredential(olds, { ...olds, rotation: "2026-11" })).to.deep.equal({ changes: true, replaces: ["rotation"], deleteBeforeReplace: false });
     expect(diffDesktopCredential(olds, { ...olds, length: 24 }).replaces).to.deep.equal(["length"]);
     expect(diffDesktopCredential(olds, { ...olds, user: "alicia" }).replaces).to.deep.equal(["user"]);
+    expect(diffDesktopCredential(olds, { ...olds, hashScheme: "sha512-crypt" }).changes).to.equal(false);
+    expect(diffDesktopCredential(olds, { ...olds, hashScheme: "jupyter-sha512" }).replaces).to.deep.equal(["hashScheme"]);
   });
 
   it("runs as a dynamic provider: create and diff load the module by package path", async () => {

@@ -1,11 +1,17 @@
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import { allStrings, installMocks, outputIsSecret, outputValue, T } from "../../../../test/harness/pulumi-mocks";
 import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
 import { parseCloudConfig, CloudConfigUser } from "../../src/cloudinit/cloud-config";
 import { ThinClientDesktopPool, ThinClientDesktopPoolArgs } from "../../src/desktop/thin-client-desktop-pool";
+import { PrivateNetwork } from "../../src/network/private-network";
 import { sha512Crypt } from "../../src/desktop/sha512-crypt";
 
 const harness = installMocks();
+
+function fipWaitsForInterface(run: Awaited<ReturnType<typeof harness.runProgram>>): boolean {
+  return run.dependsOnTransitively(run.byName("office-alice-fip").urn).has(run.byName("lan-router-interface").urn);
+}
 const POOL = "ThinClientDesktopPool".replace(/^/, "openstack-blueprints:index:");
 const ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDesktopPoolTestKeyNotRealAAAAAAAAAAAAAAAAAAAA admin@example";
 
@@ -191,6 +197,51 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     }
   });
 
+  it("offers a Jupyter workspace instead: its port from the thin clients only, HTTPS URLs, Jupyter hashes, no RDP", async () => {
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("ml", officeArgs({ workspace: "jupyter", extraPackages: ["python3-pandas"] })));
+    expect(run.thrown).to.equal(undefined);
+    expect(run.errors).to.deep.equal([]);
+    const ingress = run.byType(T.secGroupRule).map((r) => r.inputs).filter((r) => r.direction === "ingress");
+    expect(ingress.map((r) => [r.protocol, r.portRangeMin ?? null, r.remoteIpPrefix])).to.have.deep.members([
+      ["tcp", 8888, "192.168.50.0/24"],
+      ["icmp", null, "192.168.50.0/24"],
+      ["tcp", 22, "192.168.99.0/28"],
+    ]);
+    const pool = run.value!;
+    const passwords = await outputValue(pool.passwords);
+    const urls = await outputValue(pool.jupyterUrls);
+    const aliceFip = run.byName("ml-alice-fip").state.address;
+    expect(urls.alice).to.equal(`https://${aliceFip}:8888/`);
+    expect(await outputValue(pool.rdpFiles)).to.deep.equal({});
+    expect(run.byName("ml-alice-credential").inputs.hashScheme).to.equal("jupyter-sha512");
+    const server = run.byName("ml-alice-desktop");
+    expect(server.secretPaths).to.include("userData");
+    const userData = server.inputs.userData as string;
+    assertValidCloudConfig(userData, "jupyter user data of alice");
+    expect(userData).not.to.contain(passwords.alice);
+    const doc = parseCloudConfig(userData);
+    expect(doc.packages).to.include.members(["jupyter-notebook", "python3-pandas"]).and.not.include("xrdp");
+    const config = JSON.parse(doc.write_files!.find((f) => f.path.endsWith("jupyter_config.json"))!.content);
+    const [, salt, digest] = (config.NotebookApp.password as string).split(":");
+    expect(createHash("sha512").update(passwords.alice + salt).digest("hex")).to.equal(digest);
+    const sheet = await outputValue(pool.connectionSheet);
+    expect(sheet).to.contain(`| alice | Alice Example | ml-alice | https://${aliceFip}:8888/ | alice | active |`);
+    expect(sheet).not.to.contain(passwords.alice);
+  });
+
+  it("on an existing routed network, its floating IPs wait for what the pool depends on (and Neutron refuses them otherwise)", async () => {
+    const program = (withDependsOn: boolean) => () => {
+      const lan = new PrivateNetwork("lan", { cidr: "10.201.20.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"] });
+      return new ThinClientDesktopPool("office", officeArgs({ networkCidr: undefined, networkId: lan.networkId, subnetId: lan.subnetId }),
+        withDependsOn ? { dependsOn: [lan] } : {});
+    };
+    const ok = await harness.runProgram(program(true));
+    expect(ok.errors).to.deep.equal([]);
+    expect(fipWaitsForInterface(ok)).to.equal(true);
+    const racing = await harness.runProgram(program(false));
+    expect(racing.errors.map((e) => e.message).join("\n")).to.contain("does not depend on the router interface");
+  });
+
   it("works on an existing network without floating IPs, and boots from volumes or an uploaded image", async () => {
     const lan = await harness.runProgram(() => new ThinClientDesktopPool("lab", officeArgs({
       networkCidr: undefined, networkId: "net-public", floatingIpPool: undefined, bootVolumeSizeGiB: 30, adminCidr: undefined, adminPublicKey: undefined,
@@ -244,6 +295,13 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       [{ allocationRatios: "generous", computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, 'allocationRatios "generous"'],
       [{ passwordLength: 8 }, "passwordLength 8"],
       [{ employees: [{ name: "alice", passwordRotation: "x".repeat(65) }] }, "employees[0].passwordRotation"],
+      [{ workspace: "vdi" }, 'workspace "vdi" is not "desktop" or "jupyter"'],
+      [{ jupyterPort: 9999 }, 'jupyterServer and jupyterPort go with workspace "jupyter"'],
+      [{ workspace: "jupyter", jupyterPort: 80 }, "jupyterPort 80"],
+      [{ workspace: "jupyter", jupyterServer: "hub" }, 'jupyterServer "hub"'],
+      [{ workspace: "jupyter", rdpGroup: "rdp" }, 'rdpGroup belongs to workspace "desktop"'],
+      [{ workspace: "jupyter", extraPackages: ["bad pkg"] }, 'extraPackages[0] "bad pkg"'],
+      [{ extraPackages: ["bad pkg"] }, 'extraPackages[0] "bad pkg"'],
       [{ dnsNameservers: undefined }, "dnsNameservers is needed with networkCidr"],
       [{ networkCidr: "10.201.10.5/24" }, "10.201.10.5/24"],
     ];

@@ -44,9 +44,9 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "imageName", "imageId", "imageUrl", "imageDiskFormat", "bootVolumeSizeGiB", "networkId", "subnetId", "networkCidr", "externalNetworkName",
       "dnsNameservers", "floatingIpPool", "allowRdpFromAnywhere", "adminCidr", "adminPublicKey", "adminUser", "extraPackages",
       "imageHasDesktopPackages", "bakedDesktopImage", "installRecommends", "rdpGroup", "hostnamePrefix", "passwordLength", "computeHosts", "flavorSizes",
-      "allocationRatios", "cpuAllocationRatio", "ramAllocationRatio",
+      "allocationRatios", "cpuAllocationRatio", "ramAllocationRatio", "workspace", "jupyterServer", "jupyterPort",
     ],
-    outputs: ["desktops", "passwords", "rdpFiles", "remminaProfiles", "connectionSheet", "securityGroupId", "networkId", "capacitySummary"],
+    outputs: ["desktops", "passwords", "rdpFiles", "remminaProfiles", "jupyterUrls", "connectionSheet", "securityGroupId", "networkId", "capacitySummary"],
   },
   {
     name: "DevstackHost",

@@ -47,6 +47,10 @@ export const desktopsSpec = z.object({
   floatingIpPool: z.string().optional(),
   extraPackages: z.array(z.string()).optional(),
   imageHasDesktopPackages: z.boolean().optional(),
+  /** "desktop" (xrdp + xfce, default) or "jupyter" (a Jupyter server per employee over HTTPS). */
+  workspace: z.enum(["desktop", "jupyter"]).optional(),
+  jupyterServer: z.enum(["notebook", "lab"]).optional(),
+  jupyterPort: z.number().int().min(1024).max(65535).optional(),
   computeHosts: z.array(z.object({ name: z.string().optional(), vcpus: z.number(), ramMiB: z.number(), reservedRamMiB: z.number().optional(), reservedVcpus: z.number().optional(), count: z.number().optional() }).strict()).optional(),
   flavorSizes: z.array(z.object({ name: z.string(), vcpus: z.number(), ramMiB: z.number() }).strict()).optional(),
   allocationRatios: z.string().optional(),
@@ -54,6 +58,9 @@ export const desktopsSpec = z.object({
 }).strict().superRefine((spec, ctx) => {
   if (spec.bake && spec.imageName !== undefined) {
     ctx.addIssue({ code: "custom", path: ["imageName"], message: "cannot be given with bake (the desktops boot from the baked image; the base image is bake.baseImage)" });
+  }
+  if (spec.bake && spec.workspace === "jupyter") {
+    ctx.addIssue({ code: "custom", path: ["bake"], message: "bakes an xrdp desktop image; it cannot be used with workspace \"jupyter\"" });
   }
   if (spec.bake && spec.imageHasDesktopPackages !== undefined) {
     ctx.addIssue({ code: "custom", path: ["imageHasDesktopPackages"], message: "cannot be given with bake (a baked image has the packages and their configuration)" });
@@ -117,5 +124,6 @@ export const desktopsBlock = defineBlock({
     }, providerOptions(ctx, net, ...(image ? [image] : [])));
     ctx.outputs["desktops.desktops"] = pool.desktops;
     ctx.outputs["desktops.passwords"] = pool.passwords;
+    if (spec.workspace === "jupyter") ctx.outputs["desktops.jupyterUrls"] = pool.jupyterUrls;
   },
 });

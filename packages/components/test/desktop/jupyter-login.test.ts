@@ -1,0 +1,170 @@
+/**
+ * The real Jupyter workspace test: the user data a `workspace: "jupyter"` ThinClientDesktopPool
+ * generates for one employee is run by real cloud-init (NoCloud seed) in a Debian bookworm guest
+ * booted with real systemd (debootstrap + systemd-nspawn, test/hosts); then this machine logs in
+ * over HTTPS with the generated password read from the component's secret output, starts a
+ * Python kernel through the API, and is refused with a wrong password.
+ * What is real: cloud-init, systemd, Jupyter Notebook (Debian's jupyter-notebook 6.4) and its
+ * password check, TLS. What is not: Nova and the Pulumi engine (the program runs under the mock
+ * harness) — and the guest has no internet, so the packages come with the guest's root (as in a
+ * prepared image: imageHasDesktopPackages) and the document skips the apt step. The "lab" server
+ * (JupyterLab from PyPI) cannot run here: no PyPI.
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
+import { buildRootfs, CLOUD_GUEST_PACKAGES, Guest, nocloudMetaData, requireTestHosts, TestLab } from "../../../../test/hosts";
+import { JUPYTER_CONFIG_PATH, JUPYTER_UNIT, jupyterPackages } from "../../src/desktop/jupyter-user-data";
+import { ThinClientDesktopPool } from "../../src/desktop/thin-client-desktop-pool";
+
+const harness = installMocks();
+const EMPLOYEE = "alice";
+const HOSTNAME = "jp-alice";
+
+/** curl from this machine with a cookie jar; the server's certificate is its own snakeoil one. */
+function curl(jar: string, args: string[]): { status: number; body: string; location: string } {
+  const r = spawnSync("curl", ["-sk", "-c", jar, "-b", jar, "--max-time", "20", "-o", "-", "-w", "\n%{http_code} %{redirect_url}", ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`curl ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  const cut = r.stdout.lastIndexOf("\n");
+  const [status, location] = r.stdout.slice(cut + 1).split(" ");
+  return { status: Number(status), body: r.stdout.slice(0, cut), location: location ?? "" };
+}
+
+function xsrfOf(jar: string): string {
+  const line = fs.readFileSync(jar, "utf8").split("\n").find((l) => /\t_xsrf\t/.test(l));
+  if (!line) throw new Error(`no _xsrf cookie in ${jar}`);
+  return line.split("\t").pop()!.trim();
+}
+
+/** Logs in through Jupyter's login form; returns the jar and the POST's answer. */
+function login(base: string, password: string): { jar: string; answer: ReturnType<typeof curl> } {
+  const jar = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "jupyter-jar-")), "cookies");
+  const page = curl(jar, [`${base}login`]);
+  expect(page.status, page.body.slice(0, 400)).to.equal(200);
+  // The password goes in the request body (from a file), never on curl's command line.
+  const form = path.join(path.dirname(jar), "form");
+  fs.writeFileSync(form, `_xsrf=${encodeURIComponent(xsrfOf(jar))}&password=${encodeURIComponent(password)}`, { mode: 0o600 });
+  const answer = curl(jar, ["--data-binary", `@${form}`, "-H", "Content-Type: application/x-www-form-urlencoded", `${base}login?next=%2Ftree`]);
+  fs.rmSync(form);
+  return { jar, answer };
+}
+
+async function serviceState(guest: Guest): Promise<string> {
+  const r = await guest.exec(`systemctl show ${JUPYTER_UNIT} -p ActiveState -p MainPID -p ExecMainStartTimestampMonotonic; stat -c '%U:%G %a' ${JUPYTER_CONFIG_PATH}; sha256sum ${JUPYTER_CONFIG_PATH} /etc/systemd/system/${JUPYTER_UNIT} /etc/passwd /etc/group /etc/hosts /etc/hostname /etc/ssl/certs/ssl-cert-snakeoil.pem`, { allowFailure: true });
+  return r.stdout;
+}
+
+describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (systemd-nspawn)", function () {
+  this.timeout(20 * 60_000);
+  let lab: TestLab | undefined;
+
+  before(function () {
+    requireTestHosts(this);
+  });
+
+  after(async () => {
+    await lab?.cleanup();
+  });
+
+  it("runs the employee's user data, logs in over HTTPS with the generated password, refuses a wrong one, and re-runs cleanly", async () => {
+    // 1. The program, under the harness: one employee; user data, secret password and URL from it.
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("jp", {
+      employees: [{ name: EMPLOYEE, fullName: "Alice Example" }],
+      workspace: "jupyter",
+      flavor: "m1.desktop",
+      imageName: "debian-12",
+      imageHasDesktopPackages: true,
+      networkId: "net-public",
+      thinClientCidr: "10.205.0.0/16",
+    }));
+    expect(run.errors).to.deep.equal([]);
+    const pool = run.value!;
+    const userData = run.byName(`jp-${EMPLOYEE}-desktop`).inputs.userData as string;
+    const password = (await outputValue(pool.passwords))[EMPLOYEE];
+    expect(userData).not.to.contain(password);
+
+    // 2. A Debian guest with cloud-init and the Jupyter packages, seeded with that user data.
+    lab = await TestLab.create({ prefix: "jp", subnet: "10.205.0.0/16" });
+    const rootfs = await buildRootfs({ name: "jupyter", packages: [...CLOUD_GUEST_PACKAGES, ...jupyterPackages()] });
+    const network = await lab.network();
+    const guest = await lab.startGuest({
+      name: "jpnote",
+      rootfs,
+      network,
+      nocloud: { userData, metaData: nocloudMetaData("jp-alice-0001", HOSTNAME) },
+      timeoutMs: 300_000,
+    });
+    const cloudInit = await guest.waitForCloudInit();
+    if (cloudInit.errors.length > 0) {
+      const journal = await guest.exec(`journalctl -b --no-pager -n 80 -u ${JUPYTER_UNIT} -u cloud-config -u cloud-final`, { allowFailure: true });
+      expect(cloudInit.errors, `${cloudInit.detail}\n--- guest journal ---\n${journal.stdout}`).to.deep.equal([]);
+    }
+    expect(cloudInit.status).to.equal("done");
+
+    // 3. What cloud-init and the setup script did, seen inside the guest.
+    const facts = await guest.exec([
+      "hostname", `systemctl is-active ${JUPYTER_UNIT}`, `systemctl show ${JUPYTER_UNIT} -p User --value`,
+      `stat -c '%U:%G %a' ${JUPYTER_CONFIG_PATH}`, "passwd -S alice | cut -d' ' -f2",
+      "openssl x509 -noout -subject -in /etc/ssl/certs/ssl-cert-snakeoil.pem",
+      `ps -o user= -C jupyter-notebook | sort -u`,
+    ].join("; echo ---; "), { allowFailure: true });
+    const [host, active, unitUser, configMode, passwdState, subject, processUser] = facts.stdout.split("---\n").map((s) => s.trim());
+    expect(host).to.equal(HOSTNAME);
+    expect(active).to.equal("active");
+    expect(unitUser).to.equal(EMPLOYEE);
+    expect(configMode, "the hash is readable by alice's server only").to.equal("root:alice 640");
+    expect(passwdState, "no OS password for a Jupyter user (L = locked)").to.equal("L");
+    expect(subject).to.contain(HOSTNAME);
+    expect(processUser).to.equal(EMPLOYEE);
+
+    // 4. This machine logs in over HTTPS with the generated password, at the URL the pool gives
+    //    (with the guest's address: the mock cloud's fixed IP is not the lab's).
+    const url = (await outputValue(pool.jupyterUrls))[EMPLOYEE];
+    expect(url).to.match(/^https:\/\/[0-9.]+:8888\/$/);
+    const base = `https://${guest.ip}:8888/`;
+    const reachable = await (async () => {
+      for (let i = 0; i < 30; i++) {
+        const r = spawnSync("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", `${base}login`], { encoding: "utf8" });
+        if (r.stdout === "200") return true;
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+      return false;
+    })();
+    expect(reachable, "Jupyter answers on 8888 over HTTPS").to.equal(true);
+    const good = login(base, password);
+    expect(good.answer.status, good.answer.body.slice(0, 400)).to.equal(302);
+    expect(good.answer.location).to.match(/\/tree$/);
+    const contents = curl(good.jar, [`${base}api/contents`]);
+    expect(contents.status).to.equal(200);
+    expect(JSON.parse(contents.body)).to.include({ type: "directory", path: "" });
+    // A Python kernel starts as alice (POST with the XSRF token, as the web UI does).
+    const kernel = curl(good.jar, ["-X", "POST", "-H", `X-XSRFToken: ${xsrfOf(good.jar)}`, `${base}api/kernels`]);
+    expect(kernel.status, kernel.body).to.equal(201);
+    const kernelId = JSON.parse(kernel.body).id as string;
+    const kernelUser = await guest.exec(`sleep 3; ps -o user=,args= -C python3 | grep ipykernel_launcher | grep -c '^alice '`, { allowFailure: true });
+    expect(Number(kernelUser.stdout.trim()), "an ipykernel process runs as alice").to.be.greaterThan(0);
+    curl(good.jar, ["-X", "DELETE", "-H", `X-XSRFToken: ${xsrfOf(good.jar)}`, `${base}api/kernels/${kernelId}`]);
+
+    // 5. A wrong password: no session, the API stays closed; no token login either.
+    const bad = login(base, `${password}-wrong`);
+    expect(bad.answer.status).not.to.equal(302);
+    expect(curl(bad.jar, [`${base}api/contents`]).status).to.equal(403);
+    const jar = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "jupyter-jar-")), "cookies");
+    expect(curl(jar, [`${base}api/contents?token=`]).status).to.equal(403);
+
+    // 6. cloud-init's modules again (forced): no error, no change, the server not restarted.
+    const stateBefore = await serviceState(guest);
+    const rerun = await guest.exec([
+      "set -e",
+      ...["write_files", "users_groups", "set_hostname", "update_etc_hosts", "write_files_deferred", "runcmd", "scripts_user"]
+        .map((m) => `echo "== ${m}"; cloud-init single --name ${m} --frequency always 2>&1`),
+    ].join("\n"), { allowFailure: true });
+    expect(rerun.exitCode, rerun.stdout + rerun.stderr).to.equal(0);
+    expect(rerun.stdout, "the setup script reports no change on the second run").not.to.match(/changed:/);
+    expect(rerun.stdout).not.to.match(/Traceback|failed|ERROR/i);
+    expect(await serviceState(guest)).to.equal(stateBefore);
+  });
+});

@@ -20,7 +20,7 @@ describe("examples/", function () {
 
   it("has the TypeScript examples of the landed components", () => {
     expect(tsExamples).to.include.members([
-      "private-network", "security-profile", "two-tier-calculator", "thin-client-desktop-pool", "xrdp-desktop-image",
+      "private-network", "security-profile", "two-tier-calculator", "thin-client-desktop-pool", "jupyter-notebooks", "xrdp-desktop-image",
       "s2d-migration", "devstack-host", "ganeti-drbd-cluster",
     ]);
   });

@@ -56,6 +56,14 @@ const DIGITS = "0123456789";
 /** At least this many of each class, so the password passes common complexity rules. */
 const MIN_PER_CLASS = 2;
 
+/** Throws, naming `field`, unless `length` is a whole number from 12 to 128. */
+export function checkPasswordLength(length: number, field = "passwordLength"): number {
+  if (!Number.isInteger(length) || length < PASSWORD_LENGTH_MIN || length > PASSWORD_LENGTH_MAX) {
+    throw new Error(`${field} ${length} must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`);
+  }
+  return length;
+}
+
 /** An integer in [0, max): crypto.randomInt by default (unbiased, from the OS CSPRNG). */
 export type RandomIntFn = (max: number) => number;
 
@@ -65,9 +73,7 @@ export type RandomIntFn = (max: number) => number;
  * only: the thin clients' users type it, and RDP clients and keyboard layouts mangle symbols.
  */
 export function generateDesktopPassword(length: number, random: RandomIntFn = (max) => randomInt(max)): string {
-  if (!Number.isInteger(length) || length < PASSWORD_LENGTH_MIN || length > PASSWORD_LENGTH_MAX) {
-    throw new Error(`desktop password length ${length} must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`);
-  }
+  checkPasswordLength(length, "desktop password length");
   const all = LOWER + UPPER + DIGITS;
   const pick = (alphabet: string) => alphabet[random(alphabet.length)];
   const chars: string[] = [];
@@ -90,7 +96,7 @@ export function randomCryptSalt(random: RandomIntFn = (max) => randomInt(max)): 
 /** Checks the inputs the provider receives (the component checks them earlier, with its own names). */
 export function checkDesktopCredentialInputs(inputs: Partial<DesktopCredentialInputs>): DesktopCredentialInputs {
   if (typeof inputs.user !== "string" || inputs.user === "") throw new Error(`DesktopCredential: user "${String(inputs.user)}" must be a Linux user name`);
-  generateDesktopPassword(inputs.length as number, () => 0); // validates the length
+  checkPasswordLength(inputs.length as number, "DesktopCredential: length");
   const hashScheme = inputs.hashScheme ?? "sha512-crypt";
   if (!(HASH_SCHEMES as readonly string[]).includes(hashScheme)) throw new Error(`DesktopCredential: hashScheme "${hashScheme}" is not one of ${HASH_SCHEMES.join(", ")}`);
   return { user: inputs.user, length: inputs.length as number, rotation: typeof inputs.rotation === "string" ? inputs.rotation : "", hashScheme };

@@ -14,7 +14,7 @@
  */
 import { CloudConfig, CloudConfigUser, renderCloudConfig } from "../cloudinit/cloud-config";
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
-import { linuxUserNameProblem } from "./employees";
+import { assertLinuxUserName, linuxUserNameProblem } from "./employees";
 
 /** Where the stack part installs its setup script (a baked image carries it too). */
 export const DESKTOP_SETUP_SCRIPT_PATH = "/usr/local/sbin/blueprints-desktop-setup";
@@ -209,20 +209,30 @@ export function desktopPackages(options: DesktopStackOptions = {}): string[] {
   return [...new Set([...DESKTOP_BASE_PACKAGES, ...(options.extraPackages ?? [])])];
 }
 
-/** The desktop stack part of the user data: identical for every employee of a pool. */
-export function desktopStackCloudConfig(options: DesktopStackOptions = {}): CloudConfig {
-  const group = checkRdpGroup(options.rdpGroup ?? DEFAULT_RDP_GROUP);
+/**
+ * The package part of a cloud-config: `base` plus the checked `extraPackages`, installed (after
+ * an apt update, optionally without recommends) unless `install` is false — an image that
+ * already has them needs no mirror.
+ */
+export function packagesCloudConfig(base: readonly string[], options: { extraPackages?: string[]; installPackages?: boolean; installRecommends?: boolean }): CloudConfig {
   const extra = options.extraPackages ?? [];
   for (const [i, name] of extra.entries()) {
     if (!DEBIAN_PACKAGE.test(name)) throw new Error(`extraPackages[${i}] "${name}" is not a Debian package name`);
   }
-  const packages = [...new Set([...DESKTOP_BASE_PACKAGES, ...extra])];
-  const install = options.installPackages ?? true;
+  if (options.installPackages === false) return {};
+  return {
+    package_update: true,
+    packages: [...new Set([...base, ...extra])],
+    ...(options.installRecommends === false ? { apt: { conf: 'APT::Install-Recommends "false";\n' } } : {}),
+  };
+}
+
+/** The desktop stack part of the user data: identical for every employee of a pool. */
+export function desktopStackCloudConfig(options: DesktopStackOptions = {}): CloudConfig {
+  const group = checkRdpGroup(options.rdpGroup ?? DEFAULT_RDP_GROUP);
   return {
     groups: [group],
-    package_update: install ? true : undefined,
-    packages: install ? packages : undefined,
-    ...(install && options.installRecommends === false ? { apt: { conf: 'APT::Install-Recommends "false";\n' } } : {}),
+    ...packagesCloudConfig(DESKTOP_BASE_PACKAGES, options),
     write_files: [
       { path: DESKTOP_SETUP_SCRIPT_PATH, content: desktopSetupScript(options), owner: "root:root", permissions: "0755" },
       { path: "/etc/polkit-1/rules.d/45-blueprints-colord.rules", content: colordPolkitRule(group), owner: "root:root", permissions: "0644" },
@@ -259,8 +269,7 @@ export function adminUserEntry(options: { user: string; adminUser?: string; admi
 
 /** The per-employee part of the user data. */
 export function employeeCloudConfig(options: EmployeeDesktopOptions): CloudConfig {
-  const problem = linuxUserNameProblem(options.user);
-  if (problem) throw new Error(`user "${options.user}" is not a usable Linux user name: ${problem}`);
+  assertLinuxUserName(options.user);
   if (!/^\$6\$(rounds=\d+\$)?[^$:\s]{1,16}\$[./0-9A-Za-z]{86}$/.test(options.hashedPassword)) {
     throw new Error(`hashedPassword for "${options.user}" is not a SHA-512 crypt hash ("$6$salt$…"); hash the password first, never pass it in clear`);
   }

@@ -67,6 +67,13 @@ export function linuxUserNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** Throws, naming the user and the rule, when `name` is not a usable Linux user name. */
+export function assertLinuxUserName(name: string): string {
+  const problem = linuxUserNameProblem(name);
+  if (problem) throw new Error(`user "${name}" is not a usable Linux user name: ${problem}`);
+  return name;
+}
+
 const employeeSchema = z.strictObject({
   name: z.string(),
   fullName: z.string().optional(),

@@ -25,8 +25,8 @@
 import { createHash } from "node:crypto";
 import { CloudConfig, CloudConfigUser, renderCloudConfig } from "../cloudinit/cloud-config";
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
-import { adminUserEntry, SNAKEOIL_FOR_THIS_HOST } from "./desktop-user-data";
-import { linuxUserNameProblem } from "./employees";
+import { adminUserEntry, packagesCloudConfig, SNAKEOIL_FOR_THIS_HOST } from "./desktop-user-data";
+import { assertLinuxUserName } from "./employees";
 
 export const JUPYTER_PORT = 8888;
 export const JUPYTER_SERVERS = ["notebook", "lab"] as const;
@@ -41,7 +41,6 @@ export const JUPYTER_LAB_VENV = "/opt/blueprints-jupyterlab";
 const SNAKEOIL_CERT = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
 const SNAKEOIL_KEY = "/etc/ssl/private/ssl-cert-snakeoil.key";
 
-const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 /** Jupyter's password format with SHA-512: "sha512:<salt>:<128 hex digits>". */
 export const JUPYTER_SHA512_HASH = /^sha512:[0-9A-Za-z./]{8,64}:[0-9a-f]{128}$/;
 
@@ -79,15 +78,25 @@ export interface JupyterEmployeeOptions {
   adminPublicKey?: string;
 }
 
-function checkPort(port: number): number {
-  if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`Jupyter port ${port} must be a whole number from 1024 to 65535 (it runs as the employee, not root)`);
+/** The server's TCP port: unprivileged, since it runs as the employee. */
+export function checkJupyterPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`jupyterPort ${port} must be a whole number from 1024 to 65535 (the server runs as the employee, not root)`);
   return port;
+}
+
+/** The server kind, checked. */
+export function checkJupyterServer(server: string): JupyterServer {
+  if (!(JUPYTER_SERVERS as readonly string[]).includes(server)) throw new Error(`jupyterServer "${server}" is not one of ${JUPYTER_SERVERS.join(", ")}`);
+  return server as JupyterServer;
+}
+
+function basePackages(server: JupyterServer): readonly string[] {
+  return server === "lab" ? JUPYTER_LAB_PACKAGES : JUPYTER_NOTEBOOK_PACKAGES;
 }
 
 /** Every package the workspace installs (what a prepared image or a test root must contain). */
 export function jupyterPackages(options: JupyterWorkspaceOptions = {}): string[] {
-  const base = (options.server ?? "notebook") === "lab" ? JUPYTER_LAB_PACKAGES : JUPYTER_NOTEBOOK_PACKAGES;
-  return [...new Set([...base, ...(options.extraPackages ?? [])])];
+  return [...new Set([...basePackages(options.server ?? "notebook"), ...(options.extraPackages ?? [])])];
 }
 
 /**
@@ -101,7 +110,7 @@ export function jupyterConfig(employee: Pick<JupyterEmployeeOptions, "user" | "p
   }
   const common = {
     ip: "0.0.0.0",
-    port: checkPort(port),
+    port: checkJupyterPort(port),
     open_browser: false,
     allow_remote_access: true,
     allow_root: false,
@@ -153,9 +162,8 @@ export function jupyterUnit(user: string, server: JupyterServer = "notebook"): s
  * the service enabled and (re)started only when the unit or config changed. Prints "changed: …".
  */
 export function jupyterSetupScript(user: string, options: JupyterWorkspaceOptions = {}): string {
-  const problem = linuxUserNameProblem(user);
-  if (problem) throw new Error(`user "${user}" is not a usable Linux user name: ${problem}`);
-  const server = options.server ?? "notebook";
+  assertLinuxUserName(user);
+  const server = checkJupyterServer(options.server ?? "notebook");
   const install = options.installPackages ?? true;
   const venv = server !== "lab"
     ? `
@@ -206,14 +214,8 @@ fi
 
 /** The complete user data of one employee's Jupyter workspace. */
 export function renderJupyterUserData(workspace: JupyterWorkspaceOptions, employee: JupyterEmployeeOptions): string {
-  const problem = linuxUserNameProblem(employee.user);
-  if (problem) throw new Error(`user "${employee.user}" is not a usable Linux user name: ${problem}`);
-  const server = workspace.server ?? "notebook";
-  if (!(JUPYTER_SERVERS as readonly string[]).includes(server)) throw new Error(`Jupyter server "${server}" is not one of ${JUPYTER_SERVERS.join(", ")}`);
-  for (const [i, name] of (workspace.extraPackages ?? []).entries()) {
-    if (!DEBIAN_PACKAGE.test(name)) throw new Error(`extraPackages[${i}] "${name}" is not a Debian package name`);
-  }
-  const install = workspace.installPackages ?? true;
+  assertLinuxUserName(employee.user);
+  const server = checkJupyterServer(workspace.server ?? "notebook");
   const config = jupyterConfig(employee, workspace.port ?? JUPYTER_PORT);
   const users: CloudConfigUser[] = [{
     name: employee.user,
@@ -232,9 +234,7 @@ export function renderJupyterUserData(workspace: JupyterWorkspaceOptions, employ
     users,
     ssh_pwauth: false,
     disable_root: true,
-    package_update: install ? true : undefined,
-    packages: install ? jupyterPackages(workspace) : undefined,
-    ...(install && workspace.installRecommends === false ? { apt: { conf: 'APT::Install-Recommends "false";\n' } } : {}),
+    ...packagesCloudConfig(basePackages(server), workspace),
     write_files: [
       { path: `/etc/systemd/system/${JUPYTER_UNIT}`, content: jupyterUnit(employee.user, server), owner: "root:root", permissions: "0644" },
       // It holds the password hash: readable by the employee's server only. Deferred to the final

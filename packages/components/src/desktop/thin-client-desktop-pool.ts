@@ -8,10 +8,10 @@ import { isIpv4Cidr } from "../network/cidr";
 import { describeShortfall, planCapacity, RATIO_PRESETS } from "./capacity";
 import { DEFAULT_RDP_GROUP, EmployeeDesktopOptions, renderBakedDesktopUserData, renderDesktopUserData } from "./desktop-user-data";
 import { assertDistinctHostnames, desktopHostname, Employee, occupiesCapacity, validateEmployees } from "./employees";
-import { DesktopCredential, PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN } from "./desktop-credential";
+import { checkPasswordLength, DesktopCredential } from "./desktop-credential";
 import { declareWithoutPromiseStackTraces } from "../pulumi/lean-registration";
 import { DesktopConnection, jupyterUrl, renderConnectionSheet, renderJupyterConnectionSheet, renderRdpFile, renderRemminaProfile } from "./thin-client-artifacts";
-import { JUPYTER_PORT, JUPYTER_SERVERS, JupyterServer, renderJupyterUserData } from "./jupyter-user-data";
+import { checkJupyterPort, checkJupyterServer, JUPYTER_PORT, renderJupyterUserData } from "./jupyter-user-data";
 
 /** One employee of the pool. */
 export interface DesktopEmployeeArgs {
@@ -222,24 +222,23 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     if (args.adminCidr !== undefined && !isIpv4Cidr(args.adminCidr)) {
       throw new Error(`${where}: adminCidr "${args.adminCidr}" is not an IPv4 CIDR`);
     }
-    const passwordLength = args.passwordLength ?? 20;
-    if (!Number.isInteger(passwordLength) || passwordLength < PASSWORD_LENGTH_MIN || passwordLength > PASSWORD_LENGTH_MAX) {
-      throw new Error(`${where}: passwordLength ${passwordLength} must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`);
-    }
+    // The helpers' errors name the field; prefix them with the pool.
+    const check = <T>(validate: () => T): T => {
+      try {
+        return validate();
+      } catch (e) {
+        throw new Error(`${where}: ${(e as Error).message}`);
+      }
+    };
+    const passwordLength = check(() => checkPasswordLength(args.passwordLength ?? 20));
     const workspace = args.workspace ?? "desktop";
     if (!["desktop", "jupyter"].includes(workspace)) throw new Error(`${where}: workspace "${workspace}" is not "desktop" or "jupyter"`);
     const jupyter = workspace === "jupyter";
     if (!jupyter && (args.jupyterServer !== undefined || args.jupyterPort !== undefined)) {
       throw new Error(`${where}: jupyterServer and jupyterPort go with workspace "jupyter" (workspace is "${workspace}")`);
     }
-    const jupyterServer = args.jupyterServer ?? "notebook";
-    if (!(JUPYTER_SERVERS as readonly string[]).includes(jupyterServer)) {
-      throw new Error(`${where}: jupyterServer "${jupyterServer}" is not one of ${JUPYTER_SERVERS.join(", ")}`);
-    }
-    const jupyterPort = args.jupyterPort ?? JUPYTER_PORT;
-    if (!Number.isInteger(jupyterPort) || jupyterPort < 1024 || jupyterPort > 65535) {
-      throw new Error(`${where}: jupyterPort ${jupyterPort} must be a whole number from 1024 to 65535 (the server runs as the employee)`);
-    }
+    const jupyterServer = check(() => checkJupyterServer(args.jupyterServer ?? "notebook"));
+    const jupyterPort = check(() => checkJupyterPort(args.jupyterPort ?? JUPYTER_PORT));
     if (jupyter && (args.bakedDesktopImage || args.rdpGroup !== undefined)) {
       throw new Error(`${where}: ${args.bakedDesktopImage ? "bakedDesktopImage" : "rdpGroup"} belongs to workspace "desktop" (xrdp); a Jupyter workspace has no RDP`);
     }
@@ -256,17 +255,33 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       installRecommends: args.installRecommends,
       installPackages: args.imageHasDesktopPackages !== true,
     };
-    // The user data is rendered per employee once the hashes exist; render one now with a
-    // placeholder hash so bad packages or ports fail here, before any resource.
-    try {
-      const sample = { user: employees[0]?.name ?? "sample", hostname: "validation", rdpGroup, adminUser: args.adminPublicKey !== undefined ? adminUser : undefined, adminPublicKey: args.adminPublicKey };
-      if (workspace === "jupyter") {
-        renderJupyterUserData({ server: jupyterServer as JupyterServer, extraPackages: args.extraPackages, port: jupyterPort }, { ...sample, passwordHash: `sha512:validation:${"0".repeat(128)}` });
-      } else {
-        renderDesktopUserData(stackOptions, { ...sample, hashedPassword: `$6$validation$${".".repeat(86)}` });
-      }
-    } catch (e) {
-      throw new Error(`${where}: ${(e as Error).message}`);
+    const jupyterOptions = {
+      server: jupyterServer,
+      extraPackages: args.extraPackages,
+      installRecommends: args.installRecommends,
+      installPackages: args.imageHasDesktopPackages !== true,
+      port: jupyterPort,
+    };
+    // hashedPassword is a SHA-512 crypt hash for desktops, Jupyter's sha512:salt:hex for notebooks.
+    const renderUserData = jupyter
+      ? (employee: EmployeeDesktopOptions) => renderJupyterUserData(jupyterOptions, { ...employee, passwordHash: employee.hashedPassword })
+      : args.bakedDesktopImage
+        ? (employee: EmployeeDesktopOptions) => renderBakedDesktopUserData(employee)
+        : (employee: EmployeeDesktopOptions) => renderDesktopUserData(stackOptions, employee);
+    const employeeOptions = (employee: Employee, hostname: string, hashedPassword: string): EmployeeDesktopOptions => ({
+      user: employee.name,
+      fullName: employee.fullName,
+      hashedPassword,
+      hostname,
+      rdpGroup,
+      adminUser: args.adminPublicKey !== undefined ? adminUser : undefined,
+      adminPublicKey: args.adminPublicKey,
+    });
+    // The user data is rendered per employee once the hashes exist; render the first one now with
+    // a placeholder hash so bad packages, ports or keys fail here, before any resource.
+    if (employees.length > 0) {
+      const placeholder = jupyter ? `sha512:placeholder:${"0".repeat(128)}` : `$6$placeholder$${".".repeat(86)}`;
+      check(() => renderUserData(employeeOptions(employees[0], desktopHostname(prefix, employees[0].name), placeholder)));
     }
     const capacitySummary = checkCapacity(where, args, employees);
     const rules: SecurityRuleArgs[] = [
@@ -323,18 +338,6 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     // ---- per-employee resources: named <pool>-<employee>-…, so each employee's set is independent ----
     const infos: Record<string, pulumi.Output<DesktopInfo>> = {};
     const passwords: Record<string, pulumi.Output<string>> = {};
-    const jupyterOptions = {
-      server: jupyterServer as JupyterServer,
-      extraPackages: args.extraPackages,
-      installRecommends: args.installRecommends,
-      installPackages: args.imageHasDesktopPackages !== true,
-      port: jupyterPort,
-    };
-    const renderUserData = jupyter
-      ? (employee: EmployeeDesktopOptions) => renderJupyterUserData(jupyterOptions, { ...employee, passwordHash: employee.hashedPassword })
-      : args.bakedDesktopImage
-        ? (employee: EmployeeDesktopOptions) => renderBakedDesktopUserData(employee)
-        : (employee: EmployeeDesktopOptions) => renderDesktopUserData(stackOptions, employee);
     // Many children with ~100 output properties between them per desktop: see lean-registration.ts.
     declareWithoutPromiseStackTraces(() => {
       for (const employee of employees) {
@@ -348,15 +351,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           hashScheme: jupyter ? "jupyter-sha512" : "sha512-crypt",
         }, { parent: this });
         // Secret: it carries the hash, and Pulumi must never show it in plain state or previews.
-        const userData = pulumi.secret(credential.passwordHash.apply((hashedPassword) => renderUserData({
-          user: employee.name,
-          fullName: employee.fullName,
-          hashedPassword,
-          hostname,
-          rdpGroup,
-          adminUser: args.adminPublicKey !== undefined ? adminUser : undefined,
-          adminPublicKey: args.adminPublicKey,
-        })));
+        const userData = pulumi.secret(credential.passwordHash.apply((hash) => renderUserData(employeeOptions(employee, hostname, hash))));
         const port = new openstack.networking.Port(`${base}-port`, {
           name: `${hostname}-port`,
           networkId,

@@ -73,9 +73,9 @@ describe("Jupyter workspace user data", () => {
 
   it("refuses clear secrets, bad names, ports, servers and packages", () => {
     expect(() => jupyterConfig({ user: "alice", passwordHash: SECRET })).to.throw("not a Jupyter SHA-512 hash");
-    expect(() => jupyterConfig({ user: "alice", passwordHash: HASH }, 80)).to.throw("port 80");
+    expect(() => jupyterConfig({ user: "alice", passwordHash: HASH }, 80)).to.throw("jupyterPort 80");
     expect(() => renderJupyterUserData({}, { user: "root", passwordHash: HASH, hostname: "x" })).to.throw("system account");
-    expect(() => renderJupyterUserData({ server: "hub" as never }, { user: "alice", passwordHash: HASH, hostname: "x" })).to.throw('server "hub"');
+    expect(() => renderJupyterUserData({ server: "hub" as never }, { user: "alice", passwordHash: HASH, hostname: "x" })).to.throw('jupyterServer "hub"');
     expect(() => renderJupyterUserData({ extraPackages: ["rm -rf"] }, { user: "alice", passwordHash: HASH, hostname: "x" })).to.throw('extraPackages[0] "rm -rf"');
     expect(() => renderJupyterUserData({}, { user: "alice", passwordHash: HASH, hostname: "x", adminUser: "deskadmin" })).to.throw("go together");
   });

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
-import { defaultExistingCloud, installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
-import { TwoTierCalculatorTopology } from "../../src/calculator/two-tier-calculator-topology";
+import { installMocks } from "../../../../test/harness/pulumi-mocks";
 import { ensureGuestRootfs, guestsUnavailable } from "./support/guest-rootfs";
 import { netnsLabUnavailable, NetnsLab } from "./support/netns-lab";
 import { bootGuest, BootedGuest } from "./support/nspawn-guest";
-import { LabTopology, topologyFromResources } from "./support/topology-from-resources";
+import { LabTopology } from "./support/topology-from-resources";
+import { runCalculatorForLab, SEED_CALCULATOR } from "./support/seed-program";
 
 const harness = installMocks();
 
@@ -64,18 +64,7 @@ describe("TwoTierCalculatorTopology: user data booted by real cloud-init and sys
     const started = Date.now();
     const rootfs = ensureGuestRootfs();
     console.log(`      guest root file system ready after ${Math.round((Date.now() - started) / 1000)} s`);
-    harness.reset();
-    const run = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", {
-      imageName: "debian-12",
-      flavorName: "m1.small",
-      externalNetworkName: "public",
-      clientCidr: "172.24.4.0/24",
-      serviceInternetEgress: false,
-      nodejsSource: "image",
-    }));
-    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
-    publicUrl = await outputValue(run.value!.publicUrl);
-    topology = topologyFromResources(run.resources, defaultExistingCloud());
+    ({ publicUrl, topology } = await runCalculatorForLab(harness, SEED_CALCULATOR));
     lab = new NetnsLab(topology);
     lab.up();
     for (const server of topology.servers) {

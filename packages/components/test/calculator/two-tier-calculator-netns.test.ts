@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { defaultExistingCloud, installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
-import { TwoTierCalculatorTopology } from "../../src/calculator/two-tier-calculator-topology";
+import { installMocks } from "../../../../test/harness/pulumi-mocks";
 import { CLIENT_NAMESPACE, netnsLabUnavailable, NetnsLab } from "./support/netns-lab";
-import { LabTopology, topologyFromResources } from "./support/topology-from-resources";
+import { LabTopology } from "./support/topology-from-resources";
+import { runCalculatorForLab, SEED_CALCULATOR } from "./support/seed-program";
 
 const harness = installMocks();
 
@@ -31,21 +31,7 @@ describe("TwoTierCalculatorTopology in real network namespaces", function () {
       console.log(`    skipping the netns lab: ${missing}`);
       this.skip();
     }
-    harness.reset();
-    // The seed's configuration: Node.js in the image, no egress for Net2 (so RT1 has no route
-    // to Net2 and only the host route connects the front end to the services).
-    const run = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", {
-      imageName: "debian-12",
-      flavorName: "m1.small",
-      externalNetworkName: "public",
-      clientCidr: "172.24.4.0/24",
-      serviceInternetEgress: false,
-      nodejsSource: "image",
-      serviceTimeoutMs: 1500,
-    }));
-    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
-    publicUrl = await outputValue(run.value!.publicUrl);
-    topology = topologyFromResources(run.resources, defaultExistingCloud());
+    ({ publicUrl, topology } = await runCalculatorForLab(harness, { ...SEED_CALCULATOR, serviceTimeoutMs: 1500 }));
     lab = new NetnsLab(topology);
     lab.up();
   });
@@ -115,15 +101,7 @@ describe("TwoTierCalculatorTopology in real network namespaces: Net2 egress thro
       console.log(`    skipping the netns lab: ${missing}`);
       this.skip();
     }
-    harness.reset();
-    const run = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", {
-      imageName: "debian-12",
-      flavorName: "m1.small",
-      externalNetworkName: "public",
-      clientCidr: "172.24.4.0/24",
-    }));
-    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
-    topology = topologyFromResources(run.resources, defaultExistingCloud());
+    ({ topology } = await runCalculatorForLab(harness));
     lab = new NetnsLab(topology);
     lab.up();
   });

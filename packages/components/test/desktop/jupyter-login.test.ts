@@ -16,7 +16,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
-import { buildRootfs, CLOUD_GUEST_PACKAGES, Guest, nocloudMetaData, requireTestHosts, TestLab } from "../../../../test/hosts";
+import { Guest, requireTestHosts, TestLab } from "../../../../test/hosts";
+import { bootSeededGuest } from "./support/seeded-guest";
 import { JUPYTER_CONFIG_PATH, JUPYTER_UNIT, jupyterPackages } from "../../src/desktop/jupyter-user-data";
 import { ThinClientDesktopPool } from "../../src/desktop/thin-client-desktop-pool";
 
@@ -88,21 +89,10 @@ describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (sys
 
     // 2. A Debian guest with cloud-init and the Jupyter packages, seeded with that user data.
     lab = await TestLab.create({ prefix: "jp", subnet: "10.205.0.0/16" });
-    const rootfs = await buildRootfs({ name: "jupyter", packages: [...CLOUD_GUEST_PACKAGES, ...jupyterPackages()] });
-    const network = await lab.network();
-    const guest = await lab.startGuest({
-      name: "jpnote",
-      rootfs,
-      network,
-      nocloud: { userData, metaData: nocloudMetaData("jp-alice-0001", HOSTNAME) },
-      timeoutMs: 300_000,
+    const guest = await bootSeededGuest(lab, {
+      rootfsName: "jupyter", packages: jupyterPackages(), guestName: "jpnote", userData, instanceId: "jp-alice-0001", hostname: HOSTNAME,
+      diagnostics: `journalctl -b --no-pager -n 80 -u ${JUPYTER_UNIT} -u cloud-config -u cloud-final`,
     });
-    const cloudInit = await guest.waitForCloudInit();
-    if (cloudInit.errors.length > 0) {
-      const journal = await guest.exec(`journalctl -b --no-pager -n 80 -u ${JUPYTER_UNIT} -u cloud-config -u cloud-final`, { allowFailure: true });
-      expect(cloudInit.errors, `${cloudInit.detail}\n--- guest journal ---\n${journal.stdout}`).to.deep.equal([]);
-    }
-    expect(cloudInit.status).to.equal("done");
 
     // 3. What cloud-init and the setup script did, seen inside the guest.
     const facts = await guest.exec([

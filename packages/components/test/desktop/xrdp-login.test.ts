@@ -14,7 +14,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { diagnostics, requireHostTools, sesmanLog, sleep, startRdpClient, stopProcess, waitUntil } from "./rdp-client";
 import { installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
-import { buildRootfs, CLOUD_GUEST_PACKAGES, Guest, nocloudMetaData, requireTestHosts, TestLab } from "../../../../test/hosts";
+import { Guest, requireTestHosts, TestLab } from "../../../../test/hosts";
+import { bootSeededGuest } from "./support/seeded-guest";
 import { desktopPackages } from "../../src/desktop/desktop-user-data";
 import { ThinClientDesktopPool } from "../../src/desktop/thin-client-desktop-pool";
 
@@ -73,21 +74,10 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
 
     // 2. A Debian guest with cloud-init and the desktop packages, seeded with that user data.
     lab = await TestLab.create({ prefix: "dt", subnet: "10.201.0.0/16" });
-    const rootfs = await buildRootfs({ name: "desktop", packages: [...CLOUD_GUEST_PACKAGES, ...desktopPackages()] });
-    const network = await lab.network();
-    const guest = await lab.startGuest({
-      name: "dtdesk",
-      rootfs,
-      network,
-      nocloud: { userData, metaData: nocloudMetaData("dt-alice-0001", HOSTNAME) },
-      timeoutMs: 300_000,
+    const guest = await bootSeededGuest(lab, {
+      rootfsName: "desktop", packages: desktopPackages(), guestName: "dtdesk", userData, instanceId: "dt-alice-0001", hostname: HOSTNAME,
+      diagnostics: "journalctl -b --no-pager -n 80 -u ssh -u xrdp -u xrdp-sesman -u cloud-config -u cloud-final; systemctl status ssh xrdp --no-pager",
     });
-    const cloudInit = await guest.waitForCloudInit();
-    if (cloudInit.errors.length > 0) {
-      const journal = await guest.exec("journalctl -b --no-pager -n 80 -u ssh -u xrdp -u xrdp-sesman -u cloud-config -u cloud-final; systemctl status ssh xrdp --no-pager", { allowFailure: true });
-      expect(cloudInit.errors, `${cloudInit.detail}\n--- guest journal ---\n${journal.stdout}`).to.deep.equal([]);
-    }
-    expect(cloudInit.status).to.equal("done");
 
     // 3. What cloud-init and the setup script did, seen inside the guest.
     const facts = await guest.exec([

@@ -200,6 +200,7 @@ export class OpenStackModel {
     switch (type) {
       case T.network: return this.createNetwork(name, inputs);
       case T.subnet: return this.createSubnet(name, inputs);
+      case T.subnetRoute: return this.createSubnetRoute(name, inputs);
       case T.router: return this.createRouter(name, inputs);
       case T.routerInterface: return this.createRouterInterface(name, inputs);
       case T.port: return this.createPort(name, inputs);
@@ -250,11 +251,9 @@ export class OpenStackModel {
         throw neutron(409, `Gateway ip ${gatewayIp} conflicts with allocation pool ${p.start}-${p.end}.`);
       }
     }
-    for (const r of arr(inputs.hostRoutes)) {
-      const dest = String(r.destinationCidr);
-      const nextHop = String(r.nextHop);
-      try { parseCidr(dest); } catch { throw neutron(400, `Invalid input for host_routes: '${dest}' is not a valid IP subnet.`); }
-      if (!cidrContains(cidr, nextHop)) throw neutron(400, `Invalid input for host_routes: nexthop ${nextHop} is not on subnet ${cidr.text}.`);
+    if (inputs.hostRoutes !== undefined) {
+      // The Terraform OpenStack provider (2.0 and later) has no host_routes on a subnet: routes are SubnetRoute resources.
+      throw new Error(`subnet ${name}: hostRoutes is not an input of openstack.networking.Subnet in the provider; declare openstack.networking.SubnetRoute resources`);
     }
     const id = this.newId("subnet", name);
     const subnet = this.addSubnet(id, str(inputs.name) ?? name, networkId, cidr.text, gatewayIp, pools.length ? pools : undefined);
@@ -268,6 +267,17 @@ export class OpenStackModel {
         ipVersion: inputs.ipVersion ?? 4,
       },
     };
+  }
+
+  /** A host route on a subnet (PUT of the subnet's host_routes): Neutron checks the destination and the next hop. */
+  private createSubnetRoute(name: string, inputs: Inputs) {
+    const subnet = this.findSubnet({ subnetId: str(inputs.subnetId) });
+    const cidr = parseCidr(subnet.cidr);
+    const dest = String(inputs.destinationCidr);
+    const nextHop = String(inputs.nextHop);
+    try { parseCidr(dest); } catch { throw neutron(400, `Invalid input for host_routes: '${dest}' is not a valid IP subnet.`); }
+    if (!cidrContains(cidr, nextHop)) throw neutron(400, `Invalid input for host_routes: nexthop ${nextHop} is not on subnet ${cidr.text}.`);
+    return { id: `${subnet.id}-route-${dest}-${nextHop}`, state: { ...inputs } };
   }
 
   private createRouter(name: string, inputs: Inputs) {

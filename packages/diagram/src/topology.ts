@@ -20,6 +20,7 @@ export const TYPES = {
   floatingIpAssociate: "openstack:networking/floatingIpAssociate:FloatingIpAssociate",
   secGroup: "openstack:networking/secGroup:SecGroup",
   secGroupRule: "openstack:networking/secGroupRule:SecGroupRule",
+  subnetRoute: "openstack:networking/subnetRoute:SubnetRoute",
   instance: "openstack:compute/instance:Instance",
   remoteCommand: "command:remote:Command",
   /** The dynamic resource S2DMigration registers (module s2d, type S2DMigrationRun). */

@@ -174,7 +174,8 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
         keyPair: args.keyPairName,
         userData: userData.get(server.role)!,
         networks: [{ port: port.id }],
-      }, { parent: this, dependsOn: networkReady });
+        // On a pre-made port: delete the old server first, or Nova refuses the new one (port in use).
+      }, { parent: this, dependsOn: networkReady, deleteBeforeReplace: true });
     }
 
     const floatingIp = new openstack.networking.FloatingIp(`${name}-frontend-fip`, {

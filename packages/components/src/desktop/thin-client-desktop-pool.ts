@@ -5,7 +5,7 @@ import { planPrivateNetwork } from "../network/private-network-plan";
 import { SecurityProfile, SecurityRuleArgs } from "../network/security-profile";
 import { normalizeRules } from "../network/security-rules";
 import { isIpv4Cidr } from "../network/cidr";
-import { describeShortfall, planCapacity, RATIO_PRESETS } from "./capacity";
+import { describeShortfall, planCapacity, RATIO_PRESETS, RESOURCE_LABEL } from "./capacity";
 import { DEFAULT_RDP_GROUP, EmployeeDesktopOptions, renderBakedDesktopUserData, renderDesktopUserData } from "./desktop-user-data";
 import { assertDistinctHostnames, desktopHostname, Employee, occupiesCapacity, validateEmployees } from "./employees";
 import { checkPasswordLength, DesktopCredential } from "./desktop-credential";
@@ -37,6 +37,10 @@ export interface DesktopComputeHostArgs {
   /** Nova reserved_host_memory_mb; default 512. */
   reservedRamMiB?: number;
   reservedVcpus?: number;
+  /** Local instance disk in GiB; when given with flavorSizes' diskGiB, disk is checked too. */
+  diskGiB?: number;
+  /** Nova reserved_host_disk_mb, in GiB; default 0. */
+  reservedDiskGiB?: number;
   count?: number;
 }
 
@@ -45,6 +49,8 @@ export interface DesktopFlavorSizeArgs {
   name: string;
   vcpus: number;
   ramMiB: number;
+  /** Root disk in GiB (ignored with bootVolumeSizeGiB: the disk is then a Cinder volume). */
+  diskGiB?: number;
 }
 
 export interface ThinClientDesktopPoolArgs {
@@ -124,10 +130,12 @@ export interface ThinClientDesktopPoolArgs {
   computeHosts?: DesktopComputeHostArgs[];
   /** Sizes of the flavors used (needed with computeHosts). */
   flavorSizes?: DesktopFlavorSizeArgs[];
-  /** "nova" (4.0 CPU / 1.0 RAM, today's defaults; the default) or "seed-2017" (16 / 1.5). */
+  /** "nova" (4.0 CPU / 1.0 RAM, Nova's defaults since 2023.1; the default) or "seed-2017" (16 / 1.5, before 2023.1). */
   allocationRatios?: string;
   cpuAllocationRatio?: number;
   ramAllocationRatio?: number;
+  /** Nova disk_allocation_ratio; default 1.0. */
+  diskAllocationRatio?: number;
 }
 
 /** What the admin and the thin clients need for one desktop. */
@@ -371,7 +379,9 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           userData,
           powerState: employee.powerState,
           metadata: { "blueprints-pool": name, "blueprints-employee": employee.name },
-        }, { parent: this });
+          // The server sits on a port made beforehand: a replacement made before the old server is
+          // deleted would ask Nova for a port that the old one still holds (409 port in use).
+        }, { parent: this, deleteBeforeReplace: true });
 
         let floatingIp: pulumi.Output<string> = pulumi.output("");
         if (args.floatingIpPool !== undefined) {
@@ -443,8 +453,13 @@ function checkCapacity(where: string, args: ThinClientDesktopPoolArgs, employees
   }
   const preset = args.allocationRatios ?? "nova";
   if (!RATIO_PRESETS[preset]) throw new Error(`${where}: allocationRatios "${preset}" is not one of ${Object.keys(RATIO_PRESETS).join(", ")}`);
-  const ratios = { cpu: args.cpuAllocationRatio ?? RATIO_PRESETS[preset].cpu, ram: args.ramAllocationRatio ?? RATIO_PRESETS[preset].ram };
-  const flavors = args.flavorSizes ?? [];
+  const ratios = {
+    cpu: args.cpuAllocationRatio ?? RATIO_PRESETS[preset].cpu,
+    ram: args.ramAllocationRatio ?? RATIO_PRESETS[preset].ram,
+    disk: args.diskAllocationRatio ?? RATIO_PRESETS[preset].disk ?? 1.0,
+  };
+  // Booting from Cinder volumes puts the root disk on Cinder, not on the compute host.
+  const flavors = (args.flavorSizes ?? []).map((f) => args.bootVolumeSizeGiB !== undefined ? { ...f, diskGiB: 0 } : f);
   const counts = new Map<string, number>();
   for (const e of employees) if (occupiesCapacity(e.powerState)) counts.set(e.flavor, (counts.get(e.flavor) ?? 0) + 1);
   const missing = [...new Set(employees.map((e) => e.flavor))].filter((f) => !flavors.some((s) => s.name === f));
@@ -460,6 +475,7 @@ function checkCapacity(where: string, args: ThinClientDesktopPoolArgs, employees
   if (!plan.placement!.fits) throw new Error(`${where}: the desktops do not fit the compute hosts: ${describeShortfall(plan)}`);
   const p = plan.placement!;
   const shelved = employees.filter((e) => !occupiesCapacity(e.powerState)).length;
+  const disk = p.capacity.diskGiB !== undefined ? ` and ${p.requested.diskGiB}/${p.capacity.diskGiB} GiB disk` : "";
   return `${p.requested.desktops} desktops (${shelved} shelved, not counted) use ${p.requested.vcpus}/${p.capacity.vcpus} vCPUs and ` +
-    `${p.requested.ramMiB}/${p.capacity.ramMiB} MiB (ratios cpu ${ratios.cpu}, ram ${ratios.ram})`;
+    `${p.requested.ramMiB}/${p.capacity.ramMiB} MiB${disk} (ratios cpu ${ratios.cpu}, ram ${ratios.ram}${disk ? `, disk ${ratios.disk}` : ""}); limited by ${RESOURCE_LABEL[p.limitedBy]}`;
 }

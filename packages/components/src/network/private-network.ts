@@ -115,9 +115,20 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       enableDhcp: plan.enableDhcp,
       allocationPools: plan.allocationPools.length > 0 ? plan.allocationPools : undefined,
       dnsNameservers: plan.dnsNameservers.length > 0 ? plan.dnsNameservers : undefined,
-      hostRoutes: plan.hostRoutes.length > 0 ? plan.hostRoutes : undefined,
       tags: args.tags,
     }, { parent: this });
+
+    // Host routes as their own resources (Neutron's subnet host_routes, which DHCP hands out):
+    // the Terraform OpenStack provider 2.0 removed `host_routes` from the subnet resource, and
+    // one resource per route lets a route be added or removed without touching the subnet.
+    // Each name says which destination it routes, so removing one never renames another.
+    for (const route of plan.hostRoutes) {
+      new openstack.networking.SubnetRoute(`${name}-route-${route.destinationCidr.replace("/", "_")}`, {
+        subnetId: subnet.id,
+        destinationCidr: route.destinationCidr,
+        nextHop: route.nextHop,
+      }, { parent: this });
+    }
 
     let routerId: pulumi.Output<string> = pulumi.output("");
     let routerInterfaceId: pulumi.Output<string> = pulumi.output("");

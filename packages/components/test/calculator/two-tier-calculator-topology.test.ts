@@ -27,10 +27,10 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     expect(run.byType(T.network).map((n) => n.inputs.name).sort()).to.deep.equal(["calc-net1", "calc-net2"]);
     const subnet1 = run.byName("calc-net1-subnet");
     const subnet2 = run.byName("calc-net2-subnet");
-    expect(subnet1.inputs).to.deep.include({
-      cidr: "192.168.1.0/24", gatewayIp: "192.168.1.1", enableDhcp: true,
-      hostRoutes: [{ destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" }],
-    });
+    expect(subnet1.inputs).to.deep.include({ cidr: "192.168.1.0/24", gatewayIp: "192.168.1.1", enableDhcp: true });
+    expect(run.byType(T.subnetRoute).map((r) => [r.name, r.inputs.subnetId, r.inputs.destinationCidr, r.inputs.nextHop])).to.deep.equal([
+      ["calc-net1-route-192.168.2.0_24", subnet1.id, "192.168.2.0/24", "192.168.1.254"],
+    ]);
     expect(subnet2.inputs).to.deep.include({ cidr: "192.168.2.0/24", gatewayIp: "192.168.2.254", enableDhcp: true });
     expect(subnet2.inputs.hostRoutes).to.equal(undefined);
 
@@ -154,7 +154,7 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     }), { ...defaultExistingCloud(), keypairs: ["ops"] });
     expect(run.errors).to.deep.equal([]);
     expect(run.byType("openstack:networking/routerRoute:RouterRoute")).to.have.length(0);
-    expect(run.byName("shop-net1-subnet").inputs.hostRoutes).to.deep.equal([{ destinationCidr: "10.20.0.0/24", nextHop: "10.10.0.254" }]);
+    expect(run.byName("shop-net1-route-10.20.0.0_24").inputs).to.deep.include({ destinationCidr: "10.20.0.0/24", nextHop: "10.10.0.254" });
     expect(run.byName("shop-net2-subnet").inputs.gatewayIp).to.equal("10.20.0.254");
     expect(run.byName("shop-mul-port").inputs.fixedIps[0].ipAddress).to.equal("10.20.0.13");
     expect(parseCloudConfig(run.byName("shop-sum").inputs.userData).packages).to.equal(undefined);

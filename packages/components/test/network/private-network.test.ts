@@ -24,6 +24,7 @@ describe("PrivateNetwork (under the mock harness)", () => {
       [T.subnet, "office-subnet"],
       [T.router, "office-router"],
       [T.routerInterface, "office-router-interface"],
+      [T.subnetRoute, "office-route-10.30.0.0_24"],
     ]);
     const subnet = run.byName("office-subnet");
     expect(subnet.inputs).to.deep.include({
@@ -32,7 +33,12 @@ describe("PrivateNetwork (under the mock harness)", () => {
       enableDhcp: true,
       dnsNameservers: ["9.9.9.9", "149.112.112.112"],
       allocationPools: [{ start: "10.20.0.10", end: "10.20.0.200" }],
-      hostRoutes: [{ destinationCidr: "10.30.0.0/24", nextHop: "10.20.0.254" }],
+    });
+    expect(subnet.inputs.hostRoutes).to.equal(undefined);
+    expect(run.byName("office-route-10.30.0.0_24").inputs).to.deep.include({
+      subnetId: subnet.id,
+      destinationCidr: "10.30.0.0/24",
+      nextHop: "10.20.0.254",
     });
     expect(run.byName("office-router").inputs.externalNetworkId).to.equal("net-public");
     expect(harness.calls.map((c) => c.token)).to.include("openstack:networking/getNetwork:getNetwork");

@@ -30,7 +30,9 @@ export function topologyFromResources(resources: RecordedResource[], cloud: Exis
     name: get(s.inputs.networkId, "subnet's network").name,
     cidr: s.inputs.cidr,
     gatewayIp: s.inputs.gatewayIp,
-    hostRoutes: s.inputs.hostRoutes ?? [],
+    hostRoutes: of(T.subnetRoute)
+      .filter((r) => r.inputs.subnetId === s.id)
+      .map((r) => ({ destinationCidr: r.inputs.destinationCidr, nextHop: r.inputs.nextHop })),
   }));
   for (const net of cloud.networks.filter((n) => n.external)) {
     for (const subnet of net.subnets ?? []) networks.push({ id: net.id, name: net.name, cidr: subnet.cidr, gatewayIp: subnet.gatewayIp, hostRoutes: [] });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Pulumi engine this project's tests drive, from Go modules, once per version set:
 #   pulumi                        the CLI (github.com/pulumi/pulumi/pkg/v3, cmd/pulumi)
-#   pulumi-language-nodejs        the Node.js language host
+#   pulumi-language-nodejs        the Node.js language host (sdk 3.68.0's, behind cli/langhost)
 #   pulumi-resource-openstack     the OpenStack provider (Terraform provider + Pulumi's bridge)
 #   pulumi-resource-pulumi-nodejs the script dynamic providers run, from the sdk module
 # into /var/cache/openstack-blueprints/engine/<key>/bin, <key> a hash of everything that goes
@@ -15,7 +15,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-# shellcheck source=versions.env
+# shellcheck source-path=SCRIPTDIR source=versions.env
 source "$here/versions.env"
 cache_root=${BLUEPRINTS_CACHE_DIR:-/var/cache/openstack-blueprints}/engine
 
@@ -58,8 +58,11 @@ version_pkg=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
   -ldflags "-w -s -X $version_pkg=v$PULUMI_VERSION" -o "$work/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
 phase "pulumi $PULUMI_VERSION built"
 (cd "$work/nodejs-host" && go build -trimpath -ldflags "-w -s -X $version_pkg=v$NODEJS_HOST_SDK_VERSION" \
-  -o "$work/bin/pulumi-language-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs)
-phase "pulumi-language-nodejs (sdk $NODEJS_HOST_SDK_VERSION) built"
+  -o "$work/bin/pulumi-language-nodejs-sdk3" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs)
+# In front of it, our proxy (cli/langhost): everything is forwarded, and policy packs, which the
+# old host cannot start (RunPlugin), are started by the proxy.
+(cd "$work/cli" && go build -trimpath -ldflags "-w -s" -o "$work/bin/pulumi-language-nodejs" ./langhost)
+phase "pulumi-language-nodejs (sdk $NODEJS_HOST_SDK_VERSION behind the RunPlugin proxy) built"
 
 # The script the engine runs for dynamic providers, from the CLI's sdk module. (Policy packs
 # need no script: the engine runs them through the language host's RunPlugin.)
@@ -86,6 +89,8 @@ rm -rf "$dest.partial" && mv "$work/bin" "$dest.partial"
 mkdir -p "$dest.partial/bin" && mv "$dest.partial"/pulumi* "$dest.partial"/openstack-schema.json "$dest.partial/bin/"
 touch "$dest.partial/complete"
 rm -rf "$dest" && mv "$dest.partial" "$dest"
+# Builds of other version sets are no longer used by this checkout: ~200 MB each.
+find "$cache_root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} +
 "$dest/bin/pulumi" version >&2
 phase "engine ready in $dest"
 echo "$dest/bin"

@@ -40,6 +40,12 @@ async function stillThere(client: OpenStackClient, type: string, id: string): Pr
       return (await neutron.getSecurityGroup(id)) !== undefined;
     case "openstack:networking/secGroupRule:SecGroupRule":
       return (await neutron.listSecurityGroupRules({ id })).length > 0;
+    case "openstack:networking/subnetRoute:SubnetRoute": {
+      // The route's ID is "<subnet ID>-route-<destination>-<next hop>"; gone with the subnet or from its host_routes.
+      const [subnet] = await neutron.listSubnets({ id: id.slice(0, 36) });
+      const routes = (subnet as unknown as { host_routes?: Array<{ destination: string; nexthop: string }> } | undefined)?.host_routes ?? [];
+      return routes.some((r) => id === `${subnet!.id}-route-${r.destination}-${r.nexthop}`);
+    }
     case "openstack:networking/floatingIp:FloatingIp":
       return (await neutron.getFloatingIp(id)) !== undefined;
     case "openstack:networking/floatingIpAssociate:FloatingIpAssociate": {

@@ -189,7 +189,7 @@ export class EngineStack {
   /** Runs and fails with the command's output when it exits non-zero. */
   async ok(args: string[], stdin?: string): Promise<CommandResult> {
     const r = await this.run(args, stdin);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${tail(r.stdout)}\n${tail(r.stderr)}`);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${engineErrors(r.stdout) || tail(r.stdout)}\n${tail(r.stderr)}`);
     return r;
   }
 
@@ -257,6 +257,31 @@ function parseSummary(stdout: string): Record<string, number> {
     return event.summaryEvent.resourceChanges ?? {};
   }
   throw new Error(`no summaryEvent in the engine's output:\n${tail(stdout, 20)}`);
+}
+
+/**
+ * The error and warning diagnostics of a `--json` run (a preview document or an event stream),
+ * one a line: what a failed command said, without the thousands of lines of its steps.
+ */
+export function engineErrors(stdout: string): string {
+  const messages: string[] = [];
+  const collect = (d: { severity?: string; message?: string; urn?: string }) => {
+    if (d.severity === "error" || d.severity === "warning") messages.push(`${d.severity}: ${d.urn ? `${urnName(d.urn)}: ` : ""}${(d.message ?? "").trim()}`);
+  };
+  try {
+    const doc = JSON.parse(stdout) as { diagnostics?: Array<{ severity?: string; message?: string; urn?: string }> };
+    (doc.diagnostics ?? []).forEach(collect);
+  } catch {
+    for (const line of stdout.split("\n")) {
+      if (!line.includes('"diagnosticEvent"')) continue;
+      try {
+        collect((JSON.parse(line) as { diagnosticEvent: { severity?: string; message?: string; urn?: string } }).diagnosticEvent);
+      } catch {
+        /* a partial line */
+      }
+    }
+  }
+  return messages.filter((m) => !m.includes("from $PATH at")).join("\n");
 }
 
 function tail(text: string, lines = 60): string {

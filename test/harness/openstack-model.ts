@@ -458,6 +458,10 @@ export class OpenStackModel {
     const protocol = str(inputs.protocol);
     const min = typeof inputs.portRangeMin === "number" ? inputs.portRangeMin : undefined;
     const max = typeof inputs.portRangeMax === "number" ? inputs.portRangeMax : undefined;
+    // The OpenStack provider's own check (Terraform provider 3.x: RequiredWith), before any request.
+    if ((min === undefined) !== (max === undefined)) {
+      throw new Error(`openstack:networking/secGroupRule:SecGroupRule resource '${name}' has a problem: Missing required argument. "port_range_min": all of \`port_range_max,port_range_min,protocol\` must be specified.`);
+    }
     if ((protocol === "tcp" || protocol === "udp") && min !== undefined && (max === undefined || min > max)) {
       throw neutron(400, `For TCP/UDP protocols, port_range_min must be <= port_range_max`);
     }

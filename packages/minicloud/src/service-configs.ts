@@ -113,6 +113,10 @@ export function novaConf(ctx: ConfigContext): string {
       // The fake driver reports plenty of resources; keep Nova from overcommit surprises in tests.
       cpu_allocation_ratio: 16.0,
       ram_allocation_ratio: 1.5,
+      // One compute host: a resize (a flavor change in a stack) can only land where the server
+      // already is. Without this the scheduler finds no host and the server stays on its old
+      // flavor (the OpenStack provider then times out waiting for VERIFY_RESIZE). DevStack sets it too.
+      allow_resize_to_same_host: true,
       use_stderr: true,
     },
     api: { auth_strategy: "keystone" },

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { S2DCloudArgs } from "../s2d/s2d-migration";
 import { planDesktopBake } from "./bake-plan";
 import type { BakeRequest, BakeResult } from "./image-baker";
+import { requireInProviderProcess } from "../pulumi/provider-process";
 
 export interface XrdpDesktopImageArgs {
   /** clouds.yaml entry the baker talks to (or OS_CLOUD / OS_* of the machine running Pulumi when omitted). */
@@ -71,20 +72,17 @@ const MODULE_DIR = "@openstack-blueprints/components/src/desktop-image";
 function clientFor(inputs: Pick<BakeInputs, "cloud" | "credentials">) {
   // Required at run time so the dynamic provider's closure holds no client object.
   if (inputs.credentials && Object.keys(inputs.credentials).length > 0) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const s2d = require("@openstack-blueprints/s2d") as typeof import("@openstack-blueprints/s2d");
+    const s2d = requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>("@openstack-blueprints/s2d");
     return s2d.clientOf(s2d.CloudRefSchema.parse(inputs.credentials), "bake");
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const rest = require("@openstack-blueprints/openstack-rest") as typeof import("@openstack-blueprints/openstack-rest");
+  const rest = requireInProviderProcess<typeof import("@openstack-blueprints/openstack-rest")>("@openstack-blueprints/openstack-rest");
   return rest.OpenStackClient.fromCloud(inputs.cloud === "" ? undefined : inputs.cloud);
 }
 
 /** Create: plan + bake; the outputs are the image and its hash. */
 export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeRequest, "skipConsoleWait" | "consolePollSeconds" | "onSnapshotRequested" | "log"> = {}): Promise<{ id: string; outs: BakeInputs & BakeResult }> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const baker = require(`${MODULE_DIR}/image-baker`) as typeof import("./image-baker");
-  const { planDesktopBake: plan_ } = require(`${MODULE_DIR}/bake-plan`) as typeof import("./bake-plan");
+  const baker = requireInProviderProcess<typeof import("./image-baker")>(`${MODULE_DIR}/image-baker`);
+  const { planDesktopBake: plan_ } = requireInProviderProcess<typeof import("./bake-plan")>(`${MODULE_DIR}/bake-plan`);
   const plan = plan_({
     baseImage: inputs.baseImageId,
     osDistro: inputs.osDistro,
@@ -107,8 +105,7 @@ export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeReques
 
 /** Delete: removes the image unless retained. */
 export async function deleteBakedImageResource(id: string, outs: Pick<BakeInputs, "cloud" | "credentials" | "retainOnDelete">): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const baker = require(`${MODULE_DIR}/image-baker`) as typeof import("./image-baker");
+  const baker = requireInProviderProcess<typeof import("./image-baker")>(`${MODULE_DIR}/image-baker`);
   const client = clientFor(outs);
   try {
     await baker.deleteBakedImage(client, id, outs.retainOnDelete);
@@ -118,9 +115,8 @@ export async function deleteBakedImageResource(id: string, outs: Pick<BakeInputs
 }
 
 /**
- * The dynamic provider. Caveat (not testable here, no Pulumi engine on this machine): Pulumi
- * serialises these functions into the provider process; the workspace packages they require are
- * TypeScript, so the program must run with ts-node registered (as `pulumi up` does for TS programs).
+ * The dynamic provider. Pulumi serialises these functions into its provider process; the
+ * modules they require are loaded there by package path (provider-process.ts).
  */
 export const bakedImageProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: BakeInputs) {

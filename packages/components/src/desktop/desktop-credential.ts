@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { randomInt } from "node:crypto";
 import { CRYPT_ALPHABET, sha512Crypt } from "./sha512-crypt";
 import { jupyterPasswordHash } from "./jupyter-user-data";
+import { requireInProviderProcess } from "../pulumi/provider-process";
 
 /**
  * How the guest receives the password: "sha512-crypt" ($6$…, for the OS account: desktops log in
@@ -125,19 +126,16 @@ export function diffDesktopCredential(olds: Partial<DesktopCredentialInputs>, ne
 
 /**
  * Pulumi serialises the provider's functions into its provider process, where relative imports
- * mean nothing: they require this module by package path at run time (the same caveat as
- * XrdpDesktopImage: a TypeScript program runs with ts-node registered, as `pulumi up` does).
+ * mean nothing: they require this module by package path at run time (provider-process.ts).
  */
 const MODULE = "@openstack-blueprints/components/src/desktop/desktop-credential";
 
 export const desktopCredentialProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: DesktopCredentialInputs) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return (require(MODULE) as typeof import("./desktop-credential")).createDesktopCredential(inputs);
+    return requireInProviderProcess<typeof import("./desktop-credential")>(MODULE).createDesktopCredential(inputs);
   },
   async diff(_id: string, olds: DesktopCredentialOutputs, news: DesktopCredentialInputs) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return (require(MODULE) as typeof import("./desktop-credential")).diffDesktopCredential(olds, news);
+    return requireInProviderProcess<typeof import("./desktop-credential")>(MODULE).diffDesktopCredential(olds, news);
   },
   // No update (every change replaces) and no delete: nothing exists outside the state.
 };

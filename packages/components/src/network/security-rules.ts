@@ -111,6 +111,10 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[]): No
         if (rule.icmpType === undefined) throw bad("icmpCode", rule.icmpCode, "needs icmpType");
         if (!(Number.isInteger(rule.icmpCode) && rule.icmpCode >= 0 && rule.icmpCode <= 255)) throw bad("icmpCode", rule.icmpCode, "is not an ICMP code 0-255");
       }
+      // The OpenStack provider leaves a 0 out of its request, so Neutron would get no type (all
+      // ICMP) or no code (every code of the type): wider than asked. Refuse rather than widen.
+      if (rule.icmpType === 0) throw bad("icmpType", 0, "cannot be sent: the OpenStack provider drops a 0 and the rule would allow all ICMP; leave icmpType out for all ICMP, or allow echo requests (icmpType 8) instead");
+      if (rule.icmpCode === 0) throw bad("icmpCode", 0, "cannot be sent: the OpenStack provider drops a 0 and the rule would allow every code of the type; leave icmpCode out to allow every code");
       // Neutron stores ICMP type/code in the port range fields.
       min = rule.icmpType;
       max = rule.icmpCode;
@@ -164,7 +168,11 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[]): No
       ethertype: "IPv4",
       protocol,
       portRangeMin: min,
-      portRangeMax: protocol === "icmp" ? max : max,
+      // ICMP with a type and no code: the Terraform OpenStack provider (3.x) wants both range
+      // fields together, and it omits a 0 from its request (omitempty), so max 0 sends only the
+      // type and Neutron stores "this type, any code", as the rule asks. Reading it back gives 0
+      // again, so there is no drift.
+      portRangeMax: protocol === "icmp" && min !== undefined && max === undefined ? 0 : max,
       remoteIpPrefix,
       remote,
       description: world && direction === "ingress" && rule.allowFromAnywhere

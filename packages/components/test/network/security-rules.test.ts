@@ -18,8 +18,15 @@ describe("security rule normalisation", () => {
       "out-any-any",
     ]);
     expect(rules[0]).to.include({ direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 3389, portRangeMax: 3389, remoteIpPrefix: "10.50.0.0/24" });
-    expect(rules[1]).to.include({ protocol: "icmp", portRangeMin: 8, portRangeMax: undefined });
+    // Type without code: max 0, which the provider leaves out, so Neutron stores "type 8, any code".
+    expect(rules[1]).to.include({ protocol: "icmp", portRangeMin: 8, portRangeMax: 0 });
     expect(rules[3].protocol).to.equal(undefined);
+  });
+
+  it("refuses ICMP type 0 or code 0, which the provider would drop and so widen the rule", () => {
+    expect(() => norm([{ protocol: "icmp", icmpType: 0, remoteCidr: "10.0.0.0/8" }])).to.throw(/rules\[0\].icmpType: 0 cannot be sent.*all ICMP/);
+    expect(() => norm([{ protocol: "icmp", icmpType: 3, icmpCode: 0, remoteCidr: "10.0.0.0/8" }])).to.throw(/rules\[0\].icmpCode: 0 cannot be sent/);
+    expect(norm([{ protocol: "icmp", icmpType: 3, icmpCode: 4, remoteCidr: "10.0.0.0/8" }])[0]).to.include({ portRangeMin: 3, portRangeMax: 4 });
   });
 
   it("drops exact duplicates, which Neutron would refuse with 409", () => {

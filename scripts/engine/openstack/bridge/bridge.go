@@ -173,7 +173,7 @@ func Provider(version string) tfbridge.ProviderInfo {
 		dataSources[name] = &tfbridge.DataSourceInfo{Tok: tokens.ModuleMember(token)}
 	}
 
-	return tfbridge.ProviderInfo{
+	info := tfbridge.ProviderInfo{
 		P:              shimv2.NewProvider(upstream),
 		Name:           "openstack",
 		DisplayName:    "OpenStack",
@@ -186,4 +186,8 @@ func Provider(version string) tfbridge.ProviderInfo {
 		IgnoreMappings: ignored,
 		JavaScript:     &tfbridge.JavaScriptInfo{},
 	}
+	// As pulumi-openstack does: a resource's `name` left out defaults to its Pulumi name plus a
+	// random suffix (SecGroup, Keypair, … require a name in Terraform, not in the npm SDK).
+	info.SetAutonaming(255, "-")
+	return info
 }

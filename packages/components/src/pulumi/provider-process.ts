@@ -1,0 +1,24 @@
+/**
+ * Dynamic providers (DesktopCredential, XrdpDesktopImage, S2DMigration) run in the engine's
+ * provider process, `pulumi-resource-pulumi-nodejs`: a plain `node` in which TypeScript is not
+ * registered, unlike the program, which the engine runs under ts-node. Pulumi serialises each
+ * provider function into that process, and our functions require their modules there by
+ * package path; while the workspace packages ship TypeScript sources, those requires need
+ * ts-node registered first, or they fail with "Cannot find module …" (the real engine showed
+ * it: the mocks run providers in the test's own process, where ts-node is always on).
+ *
+ * Called from inside provider functions, so Pulumi serialises this function by value with them.
+ */
+export function requireInProviderProcess<T>(modulePath: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  if (!require.extensions[".ts"]) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      require("ts-node").register({ transpileOnly: true });
+    } catch {
+      // No ts-node: a compiled package, whose modules are JavaScript.
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require(modulePath) as T;
+}

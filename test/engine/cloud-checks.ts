@@ -46,6 +46,12 @@ async function stillThere(client: OpenStackClient, type: string, id: string): Pr
       const routes = (subnet as unknown as { host_routes?: Array<{ destination: string; nexthop: string }> } | undefined)?.host_routes ?? [];
       return routes.some((r) => id === `${subnet!.id}-route-${r.destination}-${r.nexthop}`);
     }
+    case "openstack:networking/routerRoute:RouterRoute": {
+      // "<router ID>-route-<destination>-<next hop>", like SubnetRoute.
+      const [router] = await neutron.listRouters({ id: id.slice(0, 36) });
+      const routes = (router as unknown as { routes?: Array<{ destination: string; nexthop: string }> } | undefined)?.routes ?? [];
+      return routes.some((r) => id === `${router!.id}-route-${r.destination}-${r.nexthop}`);
+    }
     case "openstack:networking/floatingIp:FloatingIp":
       return (await neutron.getFloatingIp(id)) !== undefined;
     case "openstack:networking/floatingIpAssociate:FloatingIpAssociate": {

@@ -1,9 +1,7 @@
 /**
  * The root program's `local` stack (stacks/Pulumi.local.yaml) through the real engine on
  * minicloud: networks, ten desktops and the two-tier calculator, then one more employee, then
- * destroy. The migration block is left out here: minicloud's fake compute driver never uploads
- * a snapshot's bytes (its images stay `queued`), so S2DMigration cannot copy anything until
- * minicloud boots real guests; the S2D engine has its own integration tests on minicloud.
+ * destroy. (The stack has no migration: see its file.)
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
@@ -27,7 +25,6 @@ describe("real engine: the local stack on minicloud", function () {
     await ensureNamedImage(client, "debian-12");
     const file = parse(fs.readFileSync(path.join(REPO_ROOT, "stacks/Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
     const config = { ...file.config };
-    delete config["openstack-blueprints:migration"];
     stack = new EngineStack(bin, { programDir: REPO_ROOT, inPlace: true, runName: "engine-local", cloud: "minicloud-a", stackFileConfig: config });
     await stack.init();
   });
@@ -64,7 +61,7 @@ describe("real engine: the local stack on minicloud", function () {
     expect(changes((await stack.refreshPreview()).changeSummary)).to.deep.equal({});
   });
 
-  it("one more employee: credential, port and desktop for trial-11 only", async () => {
+  it("one more employee: credential, port, desktop and floating IP for the eleventh only", async () => {
     const file = stack.stackFile();
     const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, { employeeCount: number }> };
     doc.config["openstack-blueprints:desktops"].employeeCount = 11;
@@ -72,9 +69,9 @@ describe("real engine: the local stack on minicloud", function () {
     fs.writeFileSync(file, stringify(doc));
     const preview = await stack.preview();
     const touched = preview.steps.filter((s) => s.op !== "same" && urnType(s.urn) !== "pulumi:pulumi:Stack").map((s) => `${s.op} ${urnName(s.urn)}`);
-    expect(touched.every((t) => /^create .*-11-/.test(t)), touched.join(", ")).to.equal(true);
-    expect(changes(preview.changeSummary)).to.deep.equal({ create: 3 });
-    expect(changes((await stack.up()).summary)).to.deep.equal({ create: 3 });
+    expect(touched.every((t) => /^create .*-trial11-/.test(t)), touched.join(", ")).to.equal(true);
+    expect(changes(preview.changeSummary)).to.deep.equal({ create: 4 });
+    expect(changes((await stack.up()).summary)).to.deep.equal({ create: 4 });
     ids = await stateIds();
   });
 

@@ -6,26 +6,31 @@
 import { parseArgs } from "node:util";
 import {
   AllocationRatios, compareCosts, CostComparison, desktopsThatFit, describeShortfall, FlavorSpec, HostSpec,
-  planCapacity, CapacityPlan, RATIO_PRESETS,
+  planCapacity, CapacityPlan, RATIO_PRESETS, RESOURCE_LABEL,
 } from "@openstack-blueprints/components/src/desktop/capacity";
-import { parseKeyValues, parseNumber, parseSizeMiB } from "./sizes";
+import { parseKeyValues, parseNumber, parseSizeGiB, parseSizeMiB } from "./sizes";
 
 export const CAPACITY_USAGE = `Usage: blueprints capacity --host SPEC... --flavor SPEC... [options]
 
-  --host vcpus=16,ram=128G[,reserved=512M][,reserved-vcpus=0][,count=1][,name=NAME]
-                          a kind of compute host (repeatable); reserved RAM defaults to Nova's 512M
-  --flavor name=NAME,vcpus=4,ram=4G
-                          a desktop flavor (repeatable)
+  --host vcpus=16,ram=128G[,reserved=512M][,reserved-vcpus=0][,disk=2T][,reserved-disk=0G][,count=1][,name=NAME]
+                          a kind of compute host (repeatable); reserved RAM defaults to Nova's 512M;
+                          disk = local disk for instances (omit it and disk is not checked)
+  --flavor name=NAME,vcpus=4,ram=4G[,disk=20G]
+                          a desktop flavor (repeatable); disk = root disk (0G when booting from volumes)
+                          Sizes need a unit (M, G, T): a bare number is refused.
   --desktops FLAVOR=N     desktops that occupy capacity (active + shutoff; not shelved), repeatable
-  --ratios nova|seed-2017 allocation ratios: nova = 4.0 CPU / 1.0 RAM (today's default, the default here),
-                          seed-2017 = 16 / 1.5 (the old defaults the seed used)
-  --cpu-ratio X --ram-ratio Y   explicit ratios (override --ratios)
+  --concurrency C         share of employees logged in at once (0 < C <= 1, default 1); it serves more
+                          employees only if idle desktops are shelved (Placement counts the others)
+  --ratios nova|seed-2017 allocation ratios: nova = 4.0 CPU / 1.0 RAM (Nova's default since 2023.1, the
+                          default here), seed-2017 = 16 / 1.5 (Nova's default before 2023.1, the seed's)
+  --cpu-ratio X --ram-ratio Y --disk-ratio Z   explicit ratios (override --ratios; disk default 1.0)
   --employees N --pc-price P --server-price P --thin-client-price P [--currency C]
                           cost of PCs vs servers (of the first host kind) + thin clients,
                           desktops per server from the first flavor
   --json                  print JSON instead of text
 
-Exit status: 0, or 2 when the --desktops mix does not fit.
+Exit status: 0, or 2 when the --desktops mix does not fit. Every answer names the resource that
+runs out first (vCPUs, RAM or disk).
 
 Example (the seed's numbers; reproduces 48 desktops):
   blueprints capacity --host vcpus=16,ram=128G,reserved=0 --flavor name=desktop,vcpus=4,ram=4G \\
@@ -42,23 +47,61 @@ export interface CommandResult {
   stdout: string;
 }
 
+/** A whole number from an option's key=value, with the option's own words in the error. */
+function whole(option: string, text: string, key: string, value: string, min: number): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < min) {
+    throw new Error(`${option} "${text}": ${key}=${value} must be a whole number, ${min} or more`);
+  }
+  return n;
+}
+
+function size(option: string, text: string, key: string, value: string, parse: (field: string, v: string) => number, allowZero: boolean): number {
+  const n = parse(`${option} "${text}": ${key}`, value);
+  if (!allowZero && n <= 0) throw new Error(`${option} "${text}": ${key}=${value} must be more than 0`);
+  return n;
+}
+
 function parseHost(text: string): HostSpec {
-  const kv = parseKeyValues("--host", text, ["vcpus", "ram", "reserved", "reserved-vcpus", "count", "name"]);
+  const kv = parseKeyValues("--host", text, ["vcpus", "ram", "reserved", "reserved-vcpus", "disk", "reserved-disk", "count", "name"]);
   if (!kv.vcpus || !kv.ram) throw new Error(`--host "${text}" needs vcpus=… and ram=…`);
-  return {
+  const host: HostSpec = {
     name: kv.name,
-    vcpus: parseNumber("--host vcpus", kv.vcpus),
-    ramMiB: parseSizeMiB("--host ram", kv.ram),
-    reservedRamMiB: kv.reserved === undefined ? undefined : parseSizeMiB("--host reserved", kv.reserved),
-    reservedVcpus: kv["reserved-vcpus"] === undefined ? undefined : parseNumber("--host reserved-vcpus", kv["reserved-vcpus"]),
-    count: kv.count === undefined ? undefined : parseNumber("--host count", kv.count),
+    vcpus: whole("--host", text, "vcpus", kv.vcpus, 1),
+    ramMiB: size("--host", text, "ram", kv.ram, parseSizeMiB, false),
+    reservedRamMiB: kv.reserved === undefined ? undefined : size("--host", text, "reserved", kv.reserved, parseSizeMiB, true),
+    reservedVcpus: kv["reserved-vcpus"] === undefined ? undefined : whole("--host", text, "reserved-vcpus", kv["reserved-vcpus"], 0),
+    diskGiB: kv.disk === undefined ? undefined : size("--host", text, "disk", kv.disk, parseSizeGiB, false),
+    reservedDiskGiB: kv["reserved-disk"] === undefined ? undefined : size("--host", text, "reserved-disk", kv["reserved-disk"], parseSizeGiB, true),
+    count: kv.count === undefined ? undefined : whole("--host", text, "count", kv.count, 1),
   };
+  if ((host.reservedRamMiB ?? 512) >= host.ramMiB) {
+    throw new Error(`--host "${text}": reserved=${kv.reserved ?? "512M (Nova's default)"} must be less than ram=${kv.ram}`);
+  }
+  if ((host.reservedVcpus ?? 0) >= host.vcpus) throw new Error(`--host "${text}": reserved-vcpus=${kv["reserved-vcpus"]} must be less than vcpus=${kv.vcpus}`);
+  if (host.reservedDiskGiB !== undefined && host.diskGiB === undefined) throw new Error(`--host "${text}": reserved-disk needs disk=… too`);
+  if (host.diskGiB !== undefined && (host.reservedDiskGiB ?? 0) >= host.diskGiB) {
+    throw new Error(`--host "${text}": reserved-disk=${kv["reserved-disk"]} must be less than disk=${kv.disk}`);
+  }
+  return host;
 }
 
 function parseFlavor(text: string): FlavorSpec {
-  const kv = parseKeyValues("--flavor", text, ["name", "vcpus", "ram"]);
+  const kv = parseKeyValues("--flavor", text, ["name", "vcpus", "ram", "disk"]);
   if (!kv.name || !kv.vcpus || !kv.ram) throw new Error(`--flavor "${text}" needs name=…, vcpus=… and ram=…`);
-  return { name: kv.name, vcpus: parseNumber("--flavor vcpus", kv.vcpus), ramMiB: parseSizeMiB("--flavor ram", kv.ram) };
+  return {
+    name: kv.name,
+    vcpus: whole("--flavor", text, "vcpus", kv.vcpus, 1),
+    ramMiB: size("--flavor", text, "ram", kv.ram, parseSizeMiB, false),
+    diskGiB: kv.disk === undefined ? undefined : size("--flavor", text, "disk", kv.disk, parseSizeGiB, true),
+  };
+}
+
+/** A ratio or share option: a number above 0 (and at most `max`). */
+function positiveOption(option: string, text: string, max = Infinity): number {
+  const n = parseNumber(option, text);
+  if (!(n > 0 && n <= max)) throw new Error(`${option} "${text}" must be above 0${max === Infinity ? "" : ` and at most ${max}`}`);
+  return n;
 }
 
 export function buildCapacityReport(argv: string[]): { report: CapacityReport; json: boolean } {
@@ -73,6 +116,8 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
       ratios: { type: "string" },
       "cpu-ratio": { type: "string" },
       "ram-ratio": { type: "string" },
+      "disk-ratio": { type: "string" },
+      concurrency: { type: "string" },
       employees: { type: "string" },
       "pc-price": { type: "string" },
       "server-price": { type: "string" },
@@ -84,19 +129,28 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
   const preset = values.ratios ?? "nova";
   if (!RATIO_PRESETS[preset]) throw new Error(`--ratios "${preset}" is not one of ${Object.keys(RATIO_PRESETS).join(", ")}`);
   const ratios: AllocationRatios = {
-    cpu: values["cpu-ratio"] === undefined ? RATIO_PRESETS[preset].cpu : parseNumber("--cpu-ratio", values["cpu-ratio"]),
-    ram: values["ram-ratio"] === undefined ? RATIO_PRESETS[preset].ram : parseNumber("--ram-ratio", values["ram-ratio"]),
+    cpu: values["cpu-ratio"] === undefined ? RATIO_PRESETS[preset].cpu : positiveOption("--cpu-ratio", values["cpu-ratio"]),
+    ram: values["ram-ratio"] === undefined ? RATIO_PRESETS[preset].ram : positiveOption("--ram-ratio", values["ram-ratio"]),
+    disk: values["disk-ratio"] === undefined ? RATIO_PRESETS[preset].disk : positiveOption("--disk-ratio", values["disk-ratio"]),
   };
+  const concurrency = values.concurrency === undefined ? undefined : positiveOption("--concurrency", values.concurrency, 1);
   const hosts = (values.host ?? []).map(parseHost);
   const flavors = (values.flavor ?? []).map(parseFlavor);
   if (hosts.length === 0) throw new Error("give at least one --host (e.g. --host vcpus=16,ram=128G)");
   if (flavors.length === 0) throw new Error("give at least one --flavor (e.g. --flavor name=desktop,vcpus=4,ram=4G)");
+  const seen = new Set<string>();
+  for (const f of flavors) {
+    if (seen.has(f.name)) throw new Error(`--flavor name=${f.name} is given twice; give each flavor once`);
+    seen.add(f.name);
+  }
   const demand = values.desktops?.map((text) => {
     const eq = text.indexOf("=");
     if (eq <= 0) throw new Error(`--desktops "${text}" must be FLAVOR=COUNT`);
-    return { flavor: text.slice(0, eq), count: parseNumber("--desktops count", text.slice(eq + 1)) };
+    const flavor = text.slice(0, eq);
+    if (!seen.has(flavor)) throw new Error(`--desktops "${text}": flavor "${flavor}" is not one of the --flavor names (${[...seen].join(", ")})`);
+    return { flavor, count: whole("--desktops", text, "count", text.slice(eq + 1), 0) };
   });
-  const plan = planCapacity({ hosts, flavors, ratios, demand });
+  const plan = planCapacity({ hosts, flavors, ratios, demand, concurrency });
   const report: CapacityReport = { plan };
   const priceKeys = ["employees", "pc-price", "server-price", "thin-client-price"] as const;
   const given = priceKeys.filter((k) => values[k] !== undefined);
@@ -106,14 +160,23 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
     // One server of the first host kind, filled with the first flavor.
     const firstHost = planCapacity({ hosts: [{ ...hosts[0], count: 1 }], flavors: [flavors[0]], ratios }).hosts;
     const desktopsPerServer = desktopsThatFit(firstHost, flavors[0]).desktops;
-    if (desktopsPerServer === 0) throw new Error(`flavor "${flavors[0].name}" does not fit on one host of the first kind; no cost comparison`);
+    if (desktopsPerServer === 0) throw new Error(`--flavor name=${flavors[0].name} does not fit on one host of the first --host kind; no cost comparison`);
+    const price = (option: "pc-price" | "server-price" | "thin-client-price") => {
+      const n = parseNumber(`--${option}`, values[option]!);
+      if (n < 0) throw new Error(`--${option} "${values[option]}" must be 0 or more`);
+      return n;
+    };
     report.cost = {
       ...compareCosts({
-        employees: parseNumber("--employees", values.employees!),
+        employees: (() => {
+          const n = Number(values.employees);
+          if (!Number.isInteger(n) || n < 1) throw new Error(`--employees "${values.employees}" must be a whole number, 1 or more`);
+          return n;
+        })(),
         desktopsPerServer,
-        pcPrice: parseNumber("--pc-price", values["pc-price"]!),
-        serverPrice: parseNumber("--server-price", values["server-price"]!),
-        thinClientPrice: parseNumber("--thin-client-price", values["thin-client-price"]!),
+        pcPrice: price("pc-price"),
+        serverPrice: price("server-price"),
+        thinClientPrice: price("thin-client-price"),
         currency: values.currency,
       }),
       desktopsPerServer,
@@ -125,16 +188,22 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
 
 function formatText(report: CapacityReport): string {
   const { plan, cost } = report;
-  const lines = [`Allocation ratios: CPU ${plan.ratios.cpu}, RAM ${plan.ratios.ram} (capacity = (total − reserved) × ratio, per host)`];
-  for (const h of plan.hosts) lines.push(`  ${h.name}: ${h.vcpuCapacity} vCPUs, ${h.ramCapacityMiB} MiB RAM schedulable`);
+  const lines = [`Allocation ratios: CPU ${plan.ratios.cpu}, RAM ${plan.ratios.ram}, disk ${plan.ratios.disk} (capacity = (total − reserved) × ratio, per host)`];
+  for (const h of plan.hosts) {
+    lines.push(`  ${h.name}: ${h.vcpuCapacity} vCPUs, ${h.ramCapacityMiB} MiB RAM${h.diskCapacityGiB !== undefined ? `, ${h.diskCapacityGiB} GiB disk` : " (disk not given: not checked)"} schedulable`);
+  }
   lines.push("Desktops that fit, one flavor at a time:");
-  for (const f of plan.fitByFlavor) lines.push(`  ${f.flavor}: ${f.desktops} (limited by ${f.limitedBy === "vcpu" ? "vCPUs" : "RAM"})`);
+  for (const f of plan.fitByFlavor) {
+    const served = plan.concurrency < 1 ? `; ${f.employeesIfIdleShelved} employees at concurrency ${plan.concurrency} if idle desktops are shelved` : "";
+    lines.push(`  ${f.flavor}: ${f.desktops} (limited by ${RESOURCE_LABEL[f.limitedBy]}${served})`);
+  }
   if (plan.placement) {
     const p = plan.placement;
-    lines.push(p.fits ? `The requested ${p.requested.desktops} desktops fit:` : `Does NOT fit: ${describeShortfall(plan)}`);
+    lines.push(p.fits ? `The requested ${p.requested.desktops} desktops fit (tightest: ${RESOURCE_LABEL[p.limitedBy]}):` : `Does NOT fit: ${describeShortfall(plan)}`);
     for (const h of p.perHost) {
       const mix = Object.entries(h.desktops).map(([f, n]) => `${n} × ${f}`).join(", ") || "nothing";
-      lines.push(`  ${h.name}: ${mix} (${h.vcpusUsed}/${h.vcpuCapacity} vCPUs, ${h.ramMiBUsed}/${h.ramCapacityMiB} MiB)`);
+      const disk = h.diskCapacityGiB !== undefined ? `, ${h.diskGiBUsed}/${h.diskCapacityGiB} GiB` : "";
+      lines.push(`  ${h.name}: ${mix} (${h.vcpusUsed}/${h.vcpuCapacity} vCPUs, ${h.ramMiBUsed}/${h.ramCapacityMiB} MiB${disk})`);
     }
   }
   if (cost) {

@@ -1,7 +1,7 @@
 // A building block of an environment: one top-level stack config key, validated by its zod
 // schema, deployed by one function that creates components.
 import * as pulumi from "@pulumi/pulumi";
-import type { PrivateNetwork, S2DCloudArgs, SecurityProfile } from "@openstack-blueprints/components";
+import type { PrivateNetwork, ProjectLimits, S2DCloudArgs, SecurityProfile } from "@openstack-blueprints/components";
 import { z } from "zod";
 
 /** What earlier blocks made, for later ones (e.g. DevstackHost's provider, networks by name). */
@@ -20,7 +20,11 @@ export interface CompositionContext {
    * (the provider alone is not enough: images and flavors are made after it), and the IDs of the
    * images and flavors it made, by name.
    */
-  cloud?: { ready: pulumi.Resource; imageIds: Map<string, pulumi.Output<string>>; flavorIds: Map<string, pulumi.Output<string>> };
+  cloud?: {
+    ready: pulumi.Resource; imageIds: Map<string, pulumi.Output<string>>; flavorIds: Map<string, pulumi.Output<string>>;
+    /** The quotas that block set on the project (later blocks check what they declare against them). */
+    quotas?: ProjectLimits;
+  };
   networks: Map<string, PrivateNetwork>;
   securityProfiles: Map<string, SecurityProfile>;
   /** Stack outputs, keyed "<block>.<name>.<output>". */

@@ -4,6 +4,7 @@ import { CONFIG_NAMESPACE, StackConfigError, loadStackConfig } from "@openstack-
 import { z } from "zod";
 import { CompositionContext } from "./block";
 import { BLOCKS, ENVIRONMENTS, blockByKey } from "./registry";
+import { stackReachabilityProblems } from "./reachability";
 
 /** zod schema of the whole stack config (namespace openstack-blueprints). */
 export function rootConfigSchema() {
@@ -66,6 +67,9 @@ export function composeEnvironment(options: ComposeOptions = {}): ComposedEnviro
     throw e;
   }
   if (kindProblems.length > 0) throw new StackConfigError(kindProblems);
+  // Before any block deploys: a desktop pool its thin clients cannot reach is refused, not built.
+  const reachability = stackReachabilityProblems(values);
+  if (reachability.length > 0) throw new StackConfigError(reachability);
   const environment = String(values.environment);
   const context: CompositionContext = { environment, networks: new Map(), securityProfiles: new Map(), outputs: {} };
   const present = BLOCKS.filter((b) => values[b.key] !== undefined);

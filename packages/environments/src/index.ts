@@ -4,5 +4,6 @@ export * from "./block";
 export * from "./registry";
 export * from "./compose";
 export * from "./stack-file";
+export * from "./reachability";
 export { networksBlock, privateNetworkSpec } from "./blocks/networks";
 export { securityProfilesBlock, securityProfileSpec } from "./blocks/security-profiles";

@@ -55,9 +55,9 @@ export const ENVIRONMENTS: Record<string, EnvironmentKind> = {
     optional: ["networks", "securityProfiles"],
   },
   local: {
-    description: "Desktops, the calculator and a migration on minicloud (OpenStack on this machine).",
-    required: ["desktops", "calculator", "migration"],
-    optional: ["networks", "securityProfiles"],
+    description: "Desktops and the calculator on minicloud (OpenStack on this machine), and a migration between its projects when minicloud boots real guests.",
+    required: ["desktops", "calculator"],
+    optional: ["networks", "securityProfiles", "migration"],
   },
 };
 

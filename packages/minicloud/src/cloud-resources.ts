@@ -89,14 +89,24 @@ export async function ensureFlavors(s: Session): Promise<void> {
   }
 }
 
-export async function ensureImage(s: Session): Promise<string> {
-  const images = (await request(s, "GET", `${GLANCE}/images?name=${IMAGE_NAME}`)).body.images as any[];
+/**
+ * The names the stacks and examples ask for (`imageName: debian-12`, `ubuntu-24.04`): under the
+ * fake compute driver nothing boots, so each is the tiny image under that name, tagged
+ * `minicloud-placeholder` so nobody mistakes it for a real distribution image.
+ */
+export const PLACEHOLDER_IMAGE_NAMES = ["debian-12", "ubuntu-24.04"];
+
+export async function ensureImage(s: Session, name = IMAGE_NAME): Promise<string> {
+  const images = (await request(s, "GET", `${GLANCE}/images?name=${encodeURIComponent(name)}`)).body.images as any[];
   const active = images.find((i) => i.status === "active");
   if (active) return active.id as string;
   for (const broken of images) await request(s, "DELETE", `${GLANCE}/images/${broken.id}`, { expect: [204, 404] });
   const img = (
     await request(s, "POST", `${GLANCE}/images`, {
-      body: { name: IMAGE_NAME, disk_format: "raw", container_format: "bare", visibility: "public", min_disk: 1, min_ram: 64 },
+      body: {
+        name, disk_format: "raw", container_format: "bare", visibility: "public", min_disk: 1, min_ram: 64,
+        ...(name === IMAGE_NAME ? {} : { tags: ["minicloud-placeholder"] }),
+      },
       expect: [201],
     })
   ).body;
@@ -105,7 +115,7 @@ export async function ensureImage(s: Session): Promise<string> {
     headers: { "X-Auth-Token": s.token, "Content-Type": "application/octet-stream" },
     body: tinyImageBytes(),
   });
-  if (res.status !== 204) throw new Error(`upload of ${IMAGE_NAME} failed: HTTP ${res.status} ${await res.text()}`);
+  if (res.status !== 204) throw new Error(`upload of ${name} failed: HTTP ${res.status} ${await res.text()}`);
   return img.id as string;
 }
 

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { renderCloudsYaml, renderEnv } from "./clouds-yaml";
-import { ensureExternalNetwork, ensureFlavors, ensureImage, ensureQuotas } from "./cloud-resources";
+import { ensureExternalNetwork, ensureFlavors, ensureImage, ensureQuotas, PLACEHOLDER_IMAGE_NAMES } from "./cloud-resources";
 import { commandSucceeds, run, runAsync } from "./exec";
 import { ensureServiceCatalog, ensureTestProjects } from "./identity";
 import { ensurePackages } from "./install";
@@ -433,7 +433,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   });
 
   await timer.phase("bootstrap", () => once(layout, "cloud-resources", async () => {
-    const [projects] = await Promise.all([ensureTestProjects(admin, secrets), ensureExternalNetwork(admin), ensureFlavors(admin), ensureImage(admin)]);
+    const [projects] = await Promise.all([ensureTestProjects(admin, secrets), ensureExternalNetwork(admin), ensureFlavors(admin), ensureImage(admin), ...PLACEHOLDER_IMAGE_NAMES.map((n) => ensureImage(admin, n))]);
     await Promise.all(Object.values(projects).map((id) => ensureQuotas(admin, id)));
   }));
 

@@ -73,7 +73,7 @@ function normaliseAuthType(t: string | undefined, where: string): AuthConfig["au
   throw new OpenStackConfigError(`${where}: auth_type "${t}" is not supported; use "password" or "v3applicationcredential"`);
 }
 
-function fromRaw(name: string, raw: RawCloud, where: string): CloudConfig {
+function fromRaw(name: string, raw: RawCloud, where: string, validate = true): CloudConfig {
   const a = raw.auth ?? {};
   const auth: AuthConfig = {
     authUrl: str(a.auth_url) ?? "",
@@ -99,7 +99,7 @@ function fromRaw(name: string, raw: RawCloud, where: string): CloudConfig {
     insecure: raw.verify === false || raw.insecure === true,
     cacert: str(raw.cacert),
   };
-  validateCloudConfig(cfg, where);
+  if (validate) validateCloudConfig(cfg, where);
   return cfg;
 }
 
@@ -119,8 +119,11 @@ export function validateCloudConfig(cfg: CloudConfig, where: string): void {
   }
 }
 
-/** Loads one cloud from clouds.yaml (merged with secure.yaml next to it). */
-export function loadCloud(name?: string, env: NodeJS.ProcessEnv = process.env): CloudConfig {
+/**
+ * Loads one cloud from clouds.yaml (merged with secure.yaml next to it). `validate: false`
+ * leaves the completeness check to a caller that adds credentials of its own.
+ */
+export function loadCloud(name?: string, env: NodeJS.ProcessEnv = process.env, opts: { validate?: boolean } = {}): CloudConfig {
   const wanted = name ?? env.OS_CLOUD;
   if (!wanted) return cloudFromEnv(env);
   for (const file of cloudsYamlSearchPath(env)) {
@@ -133,7 +136,7 @@ export function loadCloud(name?: string, env: NodeJS.ProcessEnv = process.env): 
       const s = readYamlClouds(secure)[wanted];
       if (s) raw = deepMerge(raw, s);
     }
-    return fromRaw(wanted, raw, `cloud "${wanted}" in ${file}`);
+    return fromRaw(wanted, raw, `cloud "${wanted}" in ${file}`, opts.validate ?? true);
   }
   throw new OpenStackConfigError(
     `cloud "${wanted}" not found in any clouds.yaml (searched ${cloudsYamlSearchPath(env).join(", ")}); ` +

@@ -21,7 +21,9 @@ export interface SecurityGroupRule {
   remote_address_group_id?: string | null;
   description?: string;
 }
-export type NewSecurityGroupRule = Omit<SecurityGroupRule, "id" | "remote_address_group_id">;
+export type NewSecurityGroupRule = Omit<SecurityGroupRule, "id">;
+/** A Neutron address group (extension `address-group`): a named set of CIDRs a rule can use as its remote. */
+export interface AddressGroup { id: string; name: string; description?: string; addresses: string[]; project_id: string }
 export interface FloatingIp { id: string; floating_ip_address: string; floating_network_id: string; port_id: string | null; fixed_ip_address: string | null; status: string; project_id: string; router_id?: string | null; description?: string }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -112,6 +114,12 @@ export class Neutron {
     return this.create("security-group-rules", "security_group_rule", b);
   }
   deleteSecurityGroupRule(id: string): Promise<void> { return this.remove("security-group-rules", id); }
+
+  // address groups
+  listAddressGroups(q: Query = {}): Promise<AddressGroup[]> { return this.list("address_groups", q); }
+  getAddressGroup(id: string): Promise<AddressGroup | undefined> { return this.getOne("address-groups", "address_group", id); }
+  createAddressGroup(b: { name: string; addresses: string[]; description?: string }): Promise<AddressGroup> { return this.create("address-groups", "address_group", b); }
+  deleteAddressGroup(id: string): Promise<void> { return this.remove("address-groups", id); }
 
   // floating IPs
   listFloatingIps(q: Query = {}): Promise<FloatingIp[]> { return this.list("floatingips", q); }

@@ -6,6 +6,22 @@ import { WaitOptions, waitFor } from "./wait";
 /** Microversion sent by default: 2.47 embeds flavors in servers, 2.45 returns createImage's id, 2.40 pages usage. */
 export const DEFAULT_COMPUTE_MICROVERSION = "2.79";
 
+/** Compares two "X.Y" microversions numerically ("2.9" < "2.10"). */
+export function compareMicroversions(a: string, b: string): number {
+  const [amaj, amin] = a.split(".").map(Number);
+  const [bmaj, bmin] = b.split(".").map(Number);
+  return amaj - bmaj || amin - bmin;
+}
+
+/** The compute API's version document as Nova serves it at its versioned endpoint (or the root list). */
+export interface ComputeVersion {
+  id: string;
+  status?: string;
+  /** Highest microversion ("" when the API has no microversions, i.e. legacy v2). */
+  version: string;
+  min_version: string;
+}
+
 export interface EmbeddedFlavor {
   vcpus: number;
   ram: number;
@@ -104,7 +120,41 @@ export function usageTimestamp(d: Date): string {
 }
 
 export class Nova {
-  constructor(private readonly session: Session, readonly microversion = DEFAULT_COMPUTE_MICROVERSION) {}
+  private negotiated?: Promise<string>;
+
+  /** The microversion sent with every call; `negotiateMicroversion` lowers it to what the cloud offers. */
+  constructor(private readonly session: Session, public microversion = DEFAULT_COMPUTE_MICROVERSION) {}
+
+  /** Reads the compute version document (GET on the versioned endpoint, `{"version": …}`). */
+  async versionDocument(): Promise<ComputeVersion> {
+    const { body } = await this.session.json<{ version?: ComputeVersion; versions?: ComputeVersion[] }>("compute", { method: "GET", path: "" });
+    if (body?.version) return body.version;
+    // An endpoint without a version in its path answers the list of versions.
+    const current = body?.versions?.find((v) => v.id === "v2.1") ?? body?.versions?.find((v) => v.status === "CURRENT");
+    if (current) return current;
+    throw new Error("the compute endpoint answered no version document (expected {\"version\": {…}})");
+  }
+
+  /**
+   * Sets the microversion to min(wanted, the cloud's maximum) instead of sending a fixed one
+   * that an older Nova answers with 406. Refuses when the cloud's maximum is below `minimum`
+   * (what the caller's features need). Done once per client; later calls reuse the answer.
+   */
+  negotiateMicroversion(wanted = this.microversion, minimum = "2.1"): Promise<string> {
+    if (!this.negotiated) {
+      this.negotiated = (async () => {
+        const doc = await this.versionDocument();
+        const max = doc.version || "2.0";
+        if (compareMicroversions(max, minimum) < 0) {
+          throw new Error(`the compute API offers microversions up to ${doc.version || "none (legacy v2)"}, but ${minimum} or later is needed; upgrade Nova or use a cloud that offers ${minimum}`);
+        }
+        this.microversion = compareMicroversions(max, wanted) < 0 ? max : wanted;
+        return this.microversion;
+      })();
+      this.negotiated.catch(() => (this.negotiated = undefined)); // a failed probe may be tried again
+    }
+    return this.negotiated;
+  }
 
   private headers(): Record<string, string> {
     return { "OpenStack-API-Version": `compute ${this.microversion}`, "X-OpenStack-Nova-API-Version": this.microversion };
@@ -250,6 +300,11 @@ export class Nova {
   /** Sets compute quotas of a project (admin by default policy). */
   async setQuotas(projectId: string, quotas: Record<string, number>): Promise<Record<string, number>> {
     return (await this.call<{ quota_set: Record<string, number> }>("PUT", `/os-quota-sets/${enc(projectId)}`, { body: { quota_set: quotas } })).quota_set;
+  }
+
+  /** Absolute compute limits and usage of the token's project (GET /limits; no admin needed). */
+  async absoluteLimits(): Promise<Record<string, number>> {
+    return (await this.call<{ limits: { absolute: Record<string, number> } }>("GET", "/limits")).limits.absolute;
   }
 
   // ---- usage ----

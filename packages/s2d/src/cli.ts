@@ -6,22 +6,26 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { OpenStackClient } from "@openstack-blueprints/openstack-rest";
 import { clientOf } from "./clouds";
-import { MigrationEngine } from "./engine";
+import { EngineTimeouts, MigrationEngine, PreflightError, PreflightReport, SpecChangedError } from "./engine";
 import { Journal } from "./journal";
 import { Reporter } from "./progress";
-import { loadSpec, MigrationSpec, SpecError } from "./spec";
+import { loadSpec, MAX_CONCURRENCY, MigrationSpec, SpecError } from "./spec";
 import { buildUsageReport, loadPriceTable, usageCsv, usageTable } from "./usage";
 
 const HELP = `usage:
-  s2d migrate SPEC [--journal FILE] [--keep] [--json] [--concurrency N] [--max-rate MBPS]
-  s2d resume  SPEC [--journal FILE] [--keep] [--json] [--max-rate MBPS]
-  s2d validate SPEC
+  s2d migrate SPEC [--journal FILE] [--keep] [--keep-source-snapshot] [--json] [--concurrency N] [--max-rate MBPS] [TIMEOUTS]
+  s2d resume  SPEC [--journal FILE] [--keep] [--keep-source-snapshot] [--json] [--max-rate MBPS] [TIMEOUTS]
+  s2d plan     SPEC [--json]     checks cloud B against the spec (reads only; nothing is created)
+  s2d validate SPEC              checks the spec itself (no cloud)
   s2d usage --cloud NAME --start ISO --end ISO [--prices FILE] [--json | --csv]
+  TIMEOUTS (minutes; default: scaled with the image size): --snapshot-timeout M --image-timeout M --boot-timeout M
 
-SPEC is YAML (preferred) or the MigrationSpecs XML of the S2D service. The journal
+SPEC is YAML (preferred) or the MigrationSpecs XML of the S2D service. migrate and resume
+check cloud B first (as plan does) and start nothing when a check fails. The journal
 (default SPEC.journal) records every finished step and created id; after a crash or
-Ctrl-C, 's2d resume SPEC' finishes without repeating steps. On failure, what was created
-in the target cloud is removed unless --keep.`;
+Ctrl-C, 's2d resume SPEC' finishes without repeating steps (a changed spec is refused).
+On failure, what was created in the target cloud is removed unless --keep. A's snapshot
+is deleted after a verified migration unless --keep-source-snapshot.`;
 
 export async function main(argv: string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,6 +41,10 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
       options: {
         journal: { type: "string" },
         keep: { type: "boolean", default: false },
+        "keep-source-snapshot": { type: "boolean", default: false },
+        "snapshot-timeout": { type: "string" },
+        "image-timeout": { type: "string" },
+        "boot-timeout": { type: "string" },
         json: { type: "boolean", default: false },
         csv: { type: "boolean", default: false },
         concurrency: { type: "string" },
@@ -63,7 +71,15 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
       case "resume": {
         const file = requireArg(positionals[0], "SPEC");
         const spec = loadSpec(file);
-        if (o.concurrency !== undefined) spec.concurrency = positiveInt(o.concurrency, "--concurrency");
+        if (o.concurrency !== undefined) {
+          const n = positiveInt(o.concurrency, "--concurrency");
+          if (n > MAX_CONCURRENCY) throw new UsageError(`--concurrency must be at most ${MAX_CONCURRENCY} (more only adds contention on the clouds), got "${o.concurrency}"`);
+          spec.concurrency = n;
+        }
+        const timeouts: Partial<EngineTimeouts> = {};
+        if (o["snapshot-timeout"] !== undefined) timeouts.snapshotMs = positiveNumber(o["snapshot-timeout"], "--snapshot-timeout") * 60_000;
+        if (o["image-timeout"] !== undefined) timeouts.imageActiveMs = positiveNumber(o["image-timeout"], "--image-timeout") * 60_000;
+        if (o["boot-timeout"] !== undefined) timeouts.bootMs = positiveNumber(o["boot-timeout"], "--boot-timeout") * 60_000;
         const journalFile = o.journal ?? `${file}.journal`;
         if (command === "migrate" && fs.existsSync(journalFile) && Journal.read(journalFile).length) {
           err.write(`s2d: journal ${journalFile} already exists: run 's2d resume ${file}' to finish that migration, or remove the journal to start over\n`);
@@ -74,7 +90,26 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
           return 2;
         }
         const maxRate = o["max-rate"] !== undefined ? positiveNumber(o["max-rate"], "--max-rate") * 1e6 : undefined;
-        return await runMigration(spec, journalFile, { keep: o.keep ?? false, json: o.json ?? false, maxBytesPerSecond: maxRate }, out, err);
+        return await runMigration(spec, journalFile, { keep: o.keep ?? false, json: o.json ?? false, maxBytesPerSecond: maxRate, timeouts, keepSourceSnapshot: o["keep-source-snapshot"] ?? false }, out, err);
+      }
+      case "plan": {
+        const file = requireArg(positionals[0], "SPEC");
+        const spec = loadSpec(file);
+        const journalFile = o.journal ?? `${file}.journal`;
+        // Read-only: an existing journal is read (a resume is planned as such), none is created.
+        const journal = new Journal(null);
+        if (fs.existsSync(journalFile)) journal.records.push(...Journal.read(journalFile));
+        const a = clientOf(spec.source, "source");
+        const b = clientOf(spec.target, "target");
+        try {
+          const report = await new MigrationEngine(a, b, { journal }).plan(spec.servers);
+          out.write(o.json ? JSON.stringify({ type: "plan", ...report }) + "\n" : planText(report));
+          if (report.problems.length && !o.json) err.write(`s2d: ${new PreflightError(report.problems).message}\n`);
+          return report.problems.length ? 2 : 0;
+        } finally {
+          a.close();
+          b.close();
+        }
       }
       case "usage": {
         const cloud = requireArg(o.cloud, "--cloud");
@@ -98,7 +133,7 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
         return 2;
     }
   } catch (e) {
-    if (e instanceof SpecError || e instanceof UsageError || (e as Error).name === "OpenStackConfigError") {
+    if (e instanceof SpecError || e instanceof UsageError || e instanceof PreflightError || e instanceof SpecChangedError || (e as Error).name === "OpenStackConfigError") {
       err.write(`s2d: ${(e as Error).message}\n`);
       return 2;
     }
@@ -107,7 +142,14 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
   }
 }
 
-async function runMigration(spec: MigrationSpec, journalFile: string, o: { keep: boolean; json: boolean; maxBytesPerSecond?: number }, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<number> {
+function planText(r: PreflightReport): string {
+  const lines = r.servers.map((s) => `${s.server}: flavor ${s.flavor ?? "?"}, network ${s.networkId ?? "?"}, keypair ${s.keypair ?? "none"}, security group ${s.securityGroup}${s.floatingNetworkId ? `, floating IP from ${s.floatingNetworkId}` : ""}`);
+  for (const w of r.warnings) lines.push(`warning: ${w.server}: ${w.message}`);
+  lines.push(r.problems.length ? `${r.problems.length} problem(s): the migration would not start` : "cloud B can take this migration");
+  return lines.join("\n") + "\n";
+}
+
+async function runMigration(spec: MigrationSpec, journalFile: string, o: { keep: boolean; json: boolean; maxBytesPerSecond?: number; timeouts?: Partial<EngineTimeouts>; keepSourceSnapshot?: boolean }, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<number> {
   const journal = new Journal(journalFile);
   const a = clientOf(spec.source, "source");
   const b = clientOf(spec.target, "target");
@@ -119,7 +161,7 @@ async function runMigration(spec: MigrationSpec, journalFile: string, o: { keep:
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const engine = new MigrationEngine(a, b, { journal, keep: o.keep, onEvent: reporter.handle, maxBytesPerSecond: o.maxBytesPerSecond });
+    const engine = new MigrationEngine(a, b, { journal, keep: o.keep, onEvent: reporter.handle, maxBytesPerSecond: o.maxBytesPerSecond, timeouts: o.timeouts, keepSourceSnapshot: o.keepSourceSnapshot });
     const { results, errors } = await engine.runAll(spec);
     if (o.json) out.write(JSON.stringify({ type: "summary", results, errors: errors.map((e) => ({ server: e.server, step: e.step, error: e.message, cleanedUp: e.cleanedUp })) }) + "\n");
     else {

@@ -114,6 +114,7 @@ export async function deleteMigration(id: string, props: MigrationOutputs): Prom
         case "server": await b.nova.deleteServer(r.id); await b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 }); break;
         case "security_group_rule": await b.neutron.deleteSecurityGroupRule(r.id); break;
         case "security_group": await b.neutron.deleteSecurityGroup(r.id); break;
+        case "address_group": await b.neutron.deleteAddressGroup(r.id); break;
         case "keypair": await b.nova.deleteKeypair(r.id); break;
         case "image": await b.glance.deleteImage(r.id); break;
       }

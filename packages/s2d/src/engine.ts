@@ -3,23 +3,25 @@
  * Ctrl-C can be resumed without repeating finished steps or duplicating anything in B, and
  * with B cleaned up on failure unless asked to keep it.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Transform } from "node:stream";
 import {
+  DEFAULT_COMPUTE_MICROVERSION,
   EmbeddedFlavor,
   Image,
   ImageHasNoDataError,
   OpenStackClient,
   OpenStackError,
   SecurityGroupRule,
+  Network,
   Server,
 } from "@openstack-blueprints/openstack-rest";
 import { chooseFlavor } from "./flavor";
 import { CreatedResource, Journal } from "./journal";
 import { planImageProperties } from "./properties";
-import { RuleShape, planRuleCopy } from "./rules";
-import type { MigrationSpec, ServerSpec } from "./spec";
-import { ChecksumMismatchError, CopyProgress, CopyResult, streamImage } from "./stream-copy";
+import { RuleShape, describeRule, planRuleCopy } from "./rules";
+import type { CloudRef, MigrationSpec, ServerSpec } from "./spec";
+import { ChecksumMismatchError, CopyProgress, CopyResult, checkTargetHash, streamImage } from "./stream-copy";
 
 export type EngineEvent =
   | { type: "step"; server: string; step: string; status: "start" | "done" | "skipped"; detail?: string }
@@ -37,8 +39,12 @@ export interface EngineOptions {
   onEvent?: (e: EngineEvent) => void;
   /** Limit of the image stream in bytes/s (per server). */
   maxBytesPerSecond?: number;
-  /** How long to wait for a snapshot to become active (default 30 min). */
+  /** How long to wait for a snapshot to become active (default: scaled with the disk, at least 30 min). */
   snapshotTimeoutMs?: number;
+  /** Waits that override the size-scaled defaults (see scaledTimeouts). */
+  timeouts?: Partial<EngineTimeouts>;
+  /** Keep A's snapshot after success for every server (a server's spec can ask for it too). */
+  keepSourceSnapshot?: boolean;
   /** Inserted between Glance A and the hashing meter (fault-injection in tests). */
   tapFactory?: () => Transform;
 }
@@ -55,9 +61,92 @@ export interface MigrationResult {
   keypair?: string;
   securityGroup: string;
   addresses: Record<string, string[]>;
-  checksums: { md5: string; hashAlgo: string; hashValue: string };
+  /** B's image: MD5, B's os_hash_algo and value; `hashCheck` says how B's value was verified. */
+  checksums: { md5: string; hashAlgo: string; hashValue: string; hashCheck?: CopyResult["targetHashCheck"] };
+  /** Whether A's snapshot was deleted after the verified copy. */
+  sourceSnapshotRemoved?: boolean;
   bytes: number;
   streamSeconds: number;
+}
+
+/** How long the engine waits for each slow thing; the defaults grow with the image size. */
+export interface EngineTimeouts {
+  /** A's snapshot to become active (Nova uploads the whole disk to Glance A). */
+  snapshotMs: number;
+  /** A's server to stop. */
+  stopMs: number;
+  /** B's image to become active after the upload (B hashes and stores it). */
+  imageActiveMs: number;
+  /** B's server to become ACTIVE (the compute host fetches the image first). */
+  bootMs: number;
+}
+
+const MB = 1e6;
+/**
+ * Waits scaled with the bytes involved: a floor (the old fixed values) or the time at a slow
+ * but working rate, whichever is longer, so a 200 GB disk does not time out where a 2 GB one
+ * would not. Explicit values win.
+ */
+export function scaledTimeouts(bytes: number, overrides: Partial<EngineTimeouts> = {}): EngineTimeouts {
+  const atRate = (floorMs: number, bytesPerSecond: number) => Math.max(floorMs, Math.ceil((bytes / bytesPerSecond) * 1000));
+  return {
+    snapshotMs: overrides.snapshotMs ?? atRate(30 * 60_000, 20 * MB),
+    stopMs: overrides.stopMs ?? 5 * 60_000,
+    imageActiveMs: overrides.imageActiveMs ?? atRate(5 * 60_000, 50 * MB),
+    bootMs: overrides.bootMs ?? atRate(10 * 60_000, 20 * MB),
+  };
+}
+
+/** One thing in cloud B (or the spec against it) that stops a migration before anything moves. */
+export interface PreflightProblem {
+  server: string;
+  /** The spec field (or quota) concerned. */
+  field: string;
+  value?: string;
+  /** What is wrong and how to fix it. */
+  message: string;
+}
+
+export class PreflightError extends Error {
+  constructor(readonly problems: PreflightProblem[]) {
+    super(
+      `cloud B cannot take this migration (${problems.length} problem${problems.length === 1 ? "" : "s"} found before any image data moved; nothing was started):\n` +
+        problems.map((p) => `  - ${p.server}: ${p.field}: ${p.message}${p.value !== undefined ? ` (got ${JSON.stringify(p.value)})` : ""}`).join("\n"),
+    );
+    this.name = "PreflightError";
+  }
+}
+
+/** What the destination check found: problems (which stop the migration), warnings and the choices made. */
+export interface PreflightReport {
+  problems: PreflightProblem[];
+  warnings: { server: string; message: string }[];
+  servers: { server: string; flavor?: string; networkId?: string; keypair?: string | null; securityGroup: string; floatingNetworkId?: string }[];
+}
+
+/** The spec changed since the journal of an unfinished migration was written. */
+export class SpecChangedError extends Error {
+  constructor(readonly server: string, readonly changed: string[]) {
+    super(
+      `server ${server}: the spec changed since its migration was started (changed: ${changed.join(", ") || "the clouds"}); ` +
+        "resume with the spec it was started with, or remove what it created in cloud B and the journal to start over with the new spec",
+    );
+    this.name = "SpecChangedError";
+  }
+}
+
+/** A fingerprint of what a server's migration was asked to do (no passwords). */
+export function specFingerprint(spec: ServerSpec, clouds?: { source: CloudRef; target: CloudRef }): string {
+  const redact = (c: CloudRef) => ({ ...c, password: undefined });
+  return createHash("sha256").update(canonicalJson({ spec, clouds: clouds ? { source: redact(clouds.source), target: redact(clouds.target) } : undefined })).digest("hex");
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
 }
 
 export class MigrationError extends Error {
@@ -77,11 +166,15 @@ interface Captured {
   groupIds: string[];
   groupNames: string[];
   rules: RuleShape[];
+  /** Address groups the rules use as remotes, read from A (missing when A would not show one). */
+  addressGroups: Record<string, { name: string; addresses: string[] }>;
   fixedIps: string[];
   floatingIps: string[];
 }
 
 const META_KEY = "s2d_migration";
+/** Microversions the engine needs: 2.47 embeds the flavor in A's server, 2.45 returns createImage's id. */
+const SOURCE_MIN_MICROVERSION = "2.47";
 
 export class MigrationEngine {
   /** Serialises work on one named thing in B (a shared security group or keypair) across concurrent servers. */
@@ -98,7 +191,41 @@ export class MigrationEngine {
     }
   }
 
+  /** Captures taken by the destination check, reused by the capture step (not journalled before the check passes). */
+  private readonly captured = new Map<string, Captured>();
+  /** Servers whose destination check passed in this run. */
+  private readonly checked = new Set<string>();
+  /** The clouds of the spec being run (part of the journal fingerprint). */
+  private clouds?: { source: CloudRef; target: CloudRef };
+
   constructor(private readonly a: OpenStackClient, private readonly b: OpenStackClient, private readonly opts: EngineOptions) {}
+
+  /**
+   * Refuses to continue a journalled migration whose spec changed (a different network or
+   * flavor half-way would leave B with a mix of both); returns the spec's fingerprint.
+   */
+  private assertSameSpec(spec: ServerSpec): string {
+    const fingerprint = specFingerprint(spec, this.clouds);
+    const state = this.opts.journal.stateOf(spec.source);
+    const started = this.opts.journal.startOf(spec.source);
+    const inB = state.created.some((c) => c.cloud === "B");
+    if (!state.done && started?.fingerprint && started.fingerprint !== fingerprint && (state.steps.size || inB)) {
+      throw new SpecChangedError(spec.source, changedFields(started.spec ?? {}, spec as unknown as Record<string, unknown>));
+    }
+    return fingerprint;
+  }
+
+  /** Negotiates the compute microversion with both clouds (once per client). */
+  async negotiate(): Promise<void> {
+    await Promise.all([
+      this.a.nova.negotiateMicroversion(DEFAULT_COMPUTE_MICROVERSION, SOURCE_MIN_MICROVERSION).catch((e: Error) => {
+        throw new Error(`cloud A: ${e.message}`);
+      }),
+      this.b.nova.negotiateMicroversion(DEFAULT_COMPUTE_MICROVERSION).catch((e: Error) => {
+        throw new Error(`cloud B: ${e.message}`);
+      }),
+    ]);
+  }
 
   private emit(e: EngineEvent): void {
     this.opts.onEvent?.(e);
@@ -106,6 +233,13 @@ export class MigrationEngine {
 
   /** Migrates every server of the spec, at most `spec.concurrency` at a time. */
   async runAll(spec: MigrationSpec): Promise<{ results: MigrationResult[]; errors: MigrationError[] }> {
+    this.clouds = { source: spec.source, target: spec.target };
+    for (const s of spec.servers) this.assertSameSpec(s);
+    // Every server is checked against B before the first byte of any of them moves.
+    const report = await this.plan(spec.servers);
+    for (const w of report.warnings) this.emit({ type: "warning", server: w.server, message: w.message });
+    if (report.problems.length) throw new PreflightError(report.problems);
+    for (const s of spec.servers) this.checked.add(s.source);
     const results: MigrationResult[] = [];
     const errors: MigrationError[] = [];
     const queue = [...spec.servers];
@@ -132,7 +266,14 @@ export class MigrationEngine {
       this.emit({ type: "step", server: key, step: "all", status: "skipped", detail: "already migrated (journal)" });
       return result;
     }
-    if (!state.steps.size) j.append({ server: key, kind: "start" });
+    const fingerprint = this.assertSameSpec(spec);
+    if (!this.checked.has(key)) {
+      const report = await this.plan([spec]);
+      for (const w of report.warnings) this.emit({ type: "warning", server: w.server, message: w.message });
+      if (report.problems.length) throw new PreflightError(report.problems);
+      this.checked.add(key);
+    }
+    if (!state.steps.size) j.append({ server: key, kind: "start", data: { fingerprint, spec: { ...spec } } });
     let current = "capture";
     const step = async <T extends Record<string, unknown>>(name: string, run: () => Promise<T>): Promise<T> => {
       current = name;
@@ -151,7 +292,9 @@ export class MigrationEngine {
     const createdOf = (type: CreatedResource["type"]) => j.stateOf(key).created.filter((c) => c.type === type);
 
     try {
-      const cap = (await step("capture", async () => ({ ...(await this.capture(spec)) }))) as unknown as Captured;
+      const cap = (await step("capture", async () => ({ ...(this.captured.get(key) ?? (await this.capture(spec))) }))) as unknown as Captured;
+      // The snapshot's size is not known before it exists: the flavor's disk bounds it.
+      let timeouts = scaledTimeouts(cap.flavor.disk * 2 ** 30, { snapshotMs: this.opts.snapshotTimeoutMs, ...this.opts.timeouts });
 
       // Optional stop for a consistent disk; started again right after the snapshot.
       if (spec.stopSource) {
@@ -160,7 +303,7 @@ export class MigrationEngine {
           if (s.status === "ACTIVE") {
             await this.a.nova.stop(cap.serverId);
             created({ type: "source_stopped", id: cap.serverId, cloud: "A" });
-            await this.a.nova.waitForServer(cap.serverId, ["SHUTOFF"], { timeoutMs: 300_000 });
+            await this.a.nova.waitForServer(cap.serverId, ["SHUTOFF"], { timeoutMs: timeouts.stopMs });
             return { stopped: true };
           }
           return { stopped: false };
@@ -175,7 +318,7 @@ export class MigrationEngine {
           created({ type: "source_snapshot", id: imageId, cloud: "A" });
         }
         this.emit({ type: "snapshot-created", server: key, imageId });
-        const img = await this.a.glance.waitForImage(imageId, ["active"], { timeoutMs: this.opts.snapshotTimeoutMs ?? 1_800_000 });
+        const img = await this.a.glance.waitForImage(imageId, ["active"], { timeoutMs: timeouts.snapshotMs });
         if (!img.size) throw new ImageHasNoDataError(imageId);
         return { sourceImageId: imageId as string };
       });
@@ -190,6 +333,7 @@ export class MigrationEngine {
 
       const source = await this.a.glance.getImage(snap.sourceImageId);
       if (source.status !== "active") throw new Error(`source snapshot ${source.id} is ${source.status}, not active`);
+      timeouts = scaledTimeouts(Math.max(Number(source.size ?? 0), Number(source.virtual_size ?? 0)), { snapshotMs: this.opts.snapshotTimeoutMs, ...this.opts.timeouts });
 
       const img = await step("image-create", async () => {
         const props = planImageProperties(source, { s2d_source_image: source.id });
@@ -216,7 +360,7 @@ export class MigrationEngine {
         return { targetImageId: id };
       });
 
-      const data = await step("image-data", async () => ({ ...(await this.copyData(key, source, img.targetImageId)) }));
+      const data = await step("image-data", async () => ({ ...(await this.copyData(key, source, img.targetImageId, timeouts.imageActiveMs)) }));
 
       const kp = await step("keypair", () => this.withLock(`keypair:${spec.keypair.name ?? cap.keyName}`, async () => ({ keyName: (await this.keypair(spec, cap, created)) ?? null })));
       const sg = await step("security-group", () => this.withLock(`sg:${spec.securityGroup}`, async () => ({ ...(await this.securityGroup(key, spec, cap, created)) })));
@@ -226,7 +370,7 @@ export class MigrationEngine {
         for (const w of choice.warnings) this.emit({ type: "warning", server: key, message: w });
         return { flavorId: choice.flavor.id, flavorName: choice.flavor.name, how: choice.how };
       });
-      const net = await step("network", async () => ({ networkId: await this.targetNetwork(spec) }));
+      const net = await step("network", async () => ({ networkId: resolveNetwork(await this.b.neutron.listNetworks({}), spec) }));
 
       const srv = await step("boot", async () => {
         const tag = `${key}@${img.targetImageId}`;
@@ -252,7 +396,7 @@ export class MigrationEngine {
           id = r.id;
           created({ type: "server", id, cloud: "B" });
         }
-        await this.b.nova.waitForServer(id, ["ACTIVE"], { timeoutMs: 600_000 });
+        await this.b.nova.waitForServer(id, ["ACTIVE"], { timeoutMs: timeouts.bootMs });
         return { serverId: id as string };
       });
 
@@ -277,15 +421,30 @@ export class MigrationEngine {
           keypair: s.key_name ?? undefined,
           securityGroup: String(sg.groupName),
           addresses,
-          checksums: { md5: String(image.checksum), hashAlgo: String(image.os_hash_algo), hashValue: String(image.os_hash_value) },
+          checksums: { md5: String(image.checksum), hashAlgo: String(image.os_hash_algo), hashValue: String(image.os_hash_value), ...(data.targetHashCheck ? { hashCheck: data.targetHashCheck as CopyResult["targetHashCheck"] } : {}) },
           bytes: Number(data.bytes),
           streamSeconds: Number(data.elapsedMs) / 1000,
         };
-        if (r.checksums.md5 !== data.md5 || r.checksums.hashValue !== data.hashValue) {
-          throw new ChecksumMismatchError("B's image checksums at overview vs the verified stream", String(data.md5), r.checksums.md5);
-        }
+        // Like with like: B's value against the value of B's algorithm verified during the copy.
+        const verifiedValue = data.targetHashValue ?? (image.os_hash_algo === data.hashAlgo ? data.hashValue : undefined);
+        if (r.checksums.md5 !== data.md5) throw new ChecksumMismatchError("B's image MD5 at overview vs the verified stream", String(data.md5), r.checksums.md5);
+        if (verifiedValue !== undefined && r.checksums.hashValue !== verifiedValue) throw new ChecksumMismatchError(`B's image ${r.checksums.hashAlgo} at overview vs the verified stream`, String(verifiedValue), r.checksums.hashValue);
         return { ...r };
       });
+      // A's snapshot has served its purpose once B's copy is verified; keeping it costs A's storage forever.
+      if (!spec.keepSourceSnapshot && !this.opts.keepSourceSnapshot) {
+        const removed = await step("remove-source-snapshot", async () => {
+          try {
+            await this.a.glance.deleteImage(snap.sourceImageId);
+            j.append({ server: key, kind: "deleted", resource: { type: "source_snapshot", id: snap.sourceImageId, cloud: "A" } });
+            return { removed: true };
+          } catch (e) {
+            this.emit({ type: "warning", server: key, message: `the migration succeeded but A's snapshot ${snap.sourceImageId} could not be deleted (${(e as Error).message}); delete it in cloud A` });
+            return { removed: false };
+          }
+        });
+        (result as Record<string, unknown>).sourceSnapshotRemoved = removed.removed === true;
+      } else (result as Record<string, unknown>).sourceSnapshotRemoved = false;
       j.append({ server: key, kind: "done" });
       this.emit({ type: "result", server: key, result: result as unknown as MigrationResult });
       return result as unknown as MigrationResult;
@@ -315,6 +474,7 @@ export class MigrationEngine {
           case "server": await this.b.nova.deleteServer(r.id); await this.b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 }); break;
           case "security_group_rule": await this.b.neutron.deleteSecurityGroupRule(r.id); break;
           case "security_group": await this.b.neutron.deleteSecurityGroup(r.id); break;
+          case "address_group": await this.b.neutron.deleteAddressGroup(r.id); break;
           case "keypair": await this.b.nova.deleteKeypair(r.id); break;
           case "image": await this.b.glance.deleteImage(r.id); break;
           case "source_stopped": await this.a.nova.start(r.id); break;
@@ -353,6 +513,12 @@ export class MigrationEngine {
     const floating = (await Promise.all(ports.map((p) => this.a.neutron.listFloatingIps({ port_id: p.id })))).flat();
     let publicKey: string | undefined;
     if (s.key_name) publicKey = (await this.a.nova.findKeypair(s.key_name))?.public_key;
+    const addressGroups: Captured["addressGroups"] = {};
+    for (const id of new Set(rules.map((r) => r.remote_address_group_id).filter((x): x is string => !!x))) {
+      // An address group A will not show (another project's, or no permission) stays missing: the check reports it.
+      const g = await this.a.neutron.getAddressGroup(id).catch(() => undefined);
+      if (g) addressGroups[id] = { name: g.name, addresses: [...g.addresses] };
+    }
     return {
       serverId: s.id,
       name: s.name,
@@ -362,14 +528,15 @@ export class MigrationEngine {
       publicKey,
       groupIds,
       groupNames: groups.map((g) => g?.name ?? "?"),
-      rules: rules.map((r) => ({ direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, port_range_min: r.port_range_min, port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix, remote_group_id: r.remote_group_id, description: r.description })),
+      rules: rules.map((r) => ({ direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, port_range_min: r.port_range_min, port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix, remote_group_id: r.remote_group_id, remote_address_group_id: r.remote_address_group_id ?? null, description: r.description })),
+      addressGroups,
       fixedIps: ports.flatMap((p) => p.fixed_ips.map((f) => f.ip_address)),
       floatingIps: floating.map((f) => f.floating_ip_address),
     };
   }
 
   /** Streams the data (or finds it already there after a resume) and verifies both hashes. */
-  private async copyData(key: string, source: Image, targetImageId: string): Promise<CopyResult & Record<string, unknown>> {
+  private async copyData(key: string, source: Image, targetImageId: string, activeTimeoutMs: number): Promise<CopyResult & Record<string, unknown>> {
     for (let attempt = 1; ; attempt++) {
       let target = await this.b.glance.findImage(targetImageId);
       if (!target) throw new Error(`target image ${targetImageId} vanished from cloud B`);
@@ -381,10 +548,12 @@ export class MigrationEngine {
         }
       }
       if (target.status === "active") {
-        if (target.checksum === source.checksum && target.os_hash_value === source.os_hash_value) {
-          return { bytes: Number(target.size), md5: String(target.checksum), hashAlgo: String(target.os_hash_algo), hashValue: String(target.os_hash_value), elapsedMs: 0 };
-        }
-        throw new ChecksumMismatchError("B's existing image vs A's", String(source.checksum), String(target.checksum));
+        // Uploaded before an interruption: B's MD5 and size against A's, B's os_hash_value only when both use one algorithm.
+        if (target.checksum !== source.checksum) throw new ChecksumMismatchError("B's existing image MD5 vs A's", String(source.checksum), String(target.checksum));
+        if (target.size !== source.size) throw new ChecksumMismatchError("B's existing image size vs A's", String(source.size), String(target.size));
+        const algo = source.os_hash_algo ?? "sha512";
+        const check = checkTargetHash(target, algo, new Map([[algo, String(source.os_hash_value)]]));
+        return { bytes: Number(target.size), md5: String(target.checksum), hashAlgo: algo, hashValue: String(source.os_hash_value), targetHashAlgo: String(target.os_hash_algo), targetHashValue: String(target.os_hash_value), targetHashCheck: check, elapsedMs: 0 };
       }
       if (target.status !== "queued") throw new Error(`target image ${targetImageId} is ${target.status}; expected queued`);
       // A long transfer must start with fresh tokens on both sides; later calls re-authenticate by themselves.
@@ -395,6 +564,8 @@ export class MigrationEngine {
             onProgress: (p) => this.emit({ type: "progress", server: key, progress: p }),
             maxBytesPerSecond: this.opts.maxBytesPerSecond,
             tap: this.opts.tapFactory?.(),
+            activeTimeoutMs,
+            onWarning: (message) => this.emit({ type: "warning", server: key, message }),
           })),
         };
       } catch (e) {
@@ -446,7 +617,9 @@ export class MigrationEngine {
       created({ type: "security_group", id: group.id, cloud: "B" });
     }
     const existing = await this.b.neutron.listSecurityGroupRules({ security_group_id: group.id });
-    const plan = planRuleCopy(cap.rules, cap.groupIds, group.id, existing);
+    const addressGroupMap = await this.addressGroupsInB(cap, created);
+    const plan = planRuleCopy(cap.rules, cap.groupIds, group.id, existing, addressGroupMap);
+    if (plan.refused.length) throw new Error(`security-group rules that would be opened to every source: ${plan.refused.map((r) => r.reason).join("; ")}`);
     for (const u of plan.unmapped) this.emit({ type: "warning", server: key, message: `rule not copied: ${u.reason}` });
     let added = 0;
     for (const r of plan.create) {
@@ -461,19 +634,186 @@ export class MigrationEngine {
     return { groupId: group.id, groupName: group.name, rulesAdded: added, duplicatesSkipped: plan.skippedDuplicates, unmapped: plan.unmapped.length };
   }
 
-  private async targetNetwork(spec: ServerSpec): Promise<string> {
-    const nets = await this.b.neutron.listNetworks({});
-    if (spec.network) {
-      const n = nets.find((x) => x.id === spec.network) ?? nets.filter((x) => x.name === spec.network);
-      if (Array.isArray(n)) {
-        if (n.length === 1) return n[0].id;
-        throw new Error(`network "${spec.network}" ${n.length ? "is ambiguous" : "not found"} in cloud B (have: ${nets.map((x) => x.name).join(", ")}); set network to an id`);
+  /**
+   * The address groups the copied rules need, in B: one with the same name and addresses is
+   * reused, otherwise one is created (and removed again by cleanup).
+   */
+  private async addressGroupsInB(cap: Captured, created: (r: CreatedResource) => void): Promise<Record<string, string>> {
+    const map: Record<string, string> = {};
+    const used = new Set(cap.rules.map((r) => r.remote_address_group_id).filter((x): x is string => !!x));
+    for (const id of used) {
+      const src = cap.addressGroups?.[id];
+      if (!src) continue; // refused by planRuleCopy
+      const same = (await this.b.neutron.listAddressGroups({ name: src.name })).find((g) => sameSet(g.addresses, src.addresses));
+      if (same) {
+        map[id] = same.id;
+        continue;
       }
-      return n.id;
+      const g = await this.b.neutron.createAddressGroup({ name: src.name, addresses: src.addresses, description: `copied from cloud A's address group ${id} by s2d` });
+      created({ type: "address_group", id: g.id, cloud: "B" });
+      map[id] = g.id;
     }
-    const internal = nets.filter((x) => !x["router:external"]);
-    if (internal.length === 1) return internal[0].id;
-    throw new Error(`cloud B has ${internal.length} non-external networks (${internal.map((x) => x.name).join(", ")}); set network in the spec`);
+    return map;
+  }
+
+  /**
+   * Checks everything in B that can be checked before a byte moves — keypair, flavor, network,
+   * security group and its address-group rules, floating network or address, and quotas for
+   * instances, cores, RAM, floating IPs and images — and returns every problem at once.
+   * Reads only: nothing is created in either cloud, and the journal is not written.
+   */
+  async plan(servers: ServerSpec[]): Promise<PreflightReport> {
+    const report: PreflightReport = { problems: [], warnings: [], servers: [] };
+    const problem = (server: string, field: string, message: string, value?: unknown) =>
+      report.problems.push({ server, field, message, ...(value !== undefined && value !== null ? { value: String(value) } : {}) });
+    try {
+      await this.negotiate();
+    } catch (e) {
+      problem("(all)", "compute microversion", (e as Error).message);
+      return report;
+    }
+    await this.b.session.ensureToken();
+    const projectId = this.b.session.projectId;
+    const [flavors, nets] = await Promise.all([this.b.nova.listFlavors(), this.b.neutron.listNetworks({})]);
+    let addressGroupsInB: "yes" | "no" | undefined;
+    const need = { instances: 0, cores: 0, ram: 0, floatingIps: 0, images: 0 };
+
+    for (const spec of servers) {
+      const key = spec.source;
+      const state = this.opts.journal.stateOf(key);
+      if (state.done) continue;
+      const createdB = (t: CreatedResource["type"]) => state.created.some((c) => c.type === t && c.cloud === "B");
+      let cap = (state.steps.get("capture") as unknown as Captured | undefined) ?? this.captured.get(key);
+      if (!cap) {
+        try {
+          cap = await this.capture(spec);
+          this.captured.set(key, cap);
+        } catch (e) {
+          problem(key, "source", (e as Error).message, spec.source);
+          continue;
+        }
+      }
+      const plan: PreflightReport["servers"][number] = { server: key, securityGroup: spec.securityGroup };
+      report.servers.push(plan);
+
+      // keypair
+      if (spec.keypair.mode !== "none") {
+        const name = spec.keypair.name ?? cap.keyName ?? undefined;
+        plan.keypair = name ?? null;
+        if (name) {
+          const existing = await this.b.nova.findKeypair(name);
+          const publicKey = spec.keypair.mode === "import" ? spec.keypair.publicKey : cap.publicKey;
+          if (spec.keypair.mode === "existing") {
+            if (!existing) problem(key, "keypair.name", `keypair does not exist in cloud B (keypair.mode is existing); create it there or use mode copy or import`, name);
+          } else if (!publicKey) {
+            problem(key, "keypair.mode", `the public key of the source server's keypair "${cap.keyName}" cannot be read in cloud A (keypairs belong to users); use mode import with keypair.publicKey, existing with keypair.name, or none`, spec.keypair.mode);
+          } else if (existing && !sameKey(existing.public_key, publicKey)) {
+            problem(key, "keypair.name", `a keypair of that name already exists in cloud B with a different public key; choose another keypair.name`, name);
+          }
+        }
+      }
+
+      // flavor
+      let flavor: { vcpus: number; ram: number } | undefined;
+      try {
+        const choice = chooseFlavor(cap.flavor, flavors, spec.flavor.name, spec.flavor.matchSpecs);
+        flavor = choice.flavor;
+        plan.flavor = choice.flavor.name;
+        for (const w of choice.warnings) report.warnings.push({ server: key, message: w });
+      } catch (e) {
+        problem(key, spec.flavor.name ? "flavor.name" : "flavor", (e as Error).message, spec.flavor.name);
+      }
+
+      // network
+      try {
+        plan.networkId = resolveNetwork(nets, spec);
+      } catch (e) {
+        problem(key, "network", (e as Error).message, spec.network);
+      }
+
+      // security group and rules that must not widen
+      if (spec.securityGroup === "default" && !state.steps.has("security-group")) {
+        const def = await this.b.neutron.listSecurityGroups({ name: "default", project_id: projectId });
+        if (!def.length) problem(key, "securityGroup", "the default security group of project B was not found; name a group to create instead", spec.securityGroup);
+      }
+      for (const r of cap.rules.filter((x) => x.remote_address_group_id)) {
+        const id = String(r.remote_address_group_id);
+        if (!cap.addressGroups?.[id]) {
+          problem(key, "securityGroup", `rule ${describeRule(r)} allows only address group ${id}, which cloud A does not show to this user; recreated without it the rule would allow every source. Give the user access to the address group in A, or replace the rule in A by remote_ip_prefix rules`);
+          continue;
+        }
+        if (addressGroupsInB === undefined) {
+          addressGroupsInB = await this.b.neutron.listAddressGroups({ name: "s2d-probe-none" }).then(
+            () => "yes" as const,
+            (e) => (e instanceof OpenStackError && (e.status === 404 || e.status === 400) ? ("no" as const) : Promise.reject(e)),
+          );
+        }
+        if (addressGroupsInB === "no") {
+          problem(key, "securityGroup", `rule ${describeRule(r)} allows only address group "${cap.addressGroups[id].name}" (${cap.addressGroups[id].addresses.join(", ")}), but cloud B's Neutron has no address-group extension; recreated without it the rule would allow every source. Enable address groups in B, or replace the rule in A by remote_ip_prefix rules`);
+        }
+      }
+
+      // floating IP
+      if (spec.floatingIp === "new" && !state.steps.has("floating-ip")) {
+        const ext = nets.filter((n) => n["router:external"]);
+        const f = spec.floatingNetwork ? ext.find((n) => n.id === spec.floatingNetwork || n.name === spec.floatingNetwork) : ext.length === 1 ? ext[0] : undefined;
+        if (!f) {
+          if (spec.floatingNetwork) problem(key, "floatingNetwork", `external network not found in cloud B (external networks: ${ext.map((n) => n.name).join(", ") || "none"}); set floatingNetwork to one of them`, spec.floatingNetwork);
+          else problem(key, "floatingNetwork", `cloud B has ${ext.length} external networks (${ext.map((n) => n.name).join(", ") || "none"}); set floatingNetwork to the one to allocate from, or floatingIp: none`);
+        } else plan.floatingNetworkId = f.id;
+        if (!createdB("floating_ip")) need.floatingIps++;
+      } else if (spec.floatingIp !== "none" && !state.steps.has("floating-ip") && !createdB("floating_ip_association")) {
+        const f = (await this.b.neutron.listFloatingIps({ floating_ip_address: spec.floatingIp }))[0];
+        if (!f) problem(key, "floatingIp", `address is not allocated to project B; allocate it there or use "new"`, spec.floatingIp);
+        else if (f.port_id) problem(key, "floatingIp", `address is already associated with port ${f.port_id} in cloud B; release it there or use "new"`, spec.floatingIp);
+      }
+
+      // what the quotas must still hold
+      if (!createdB("server") && !state.steps.has("boot")) {
+        need.instances++;
+        need.cores += flavor?.vcpus ?? 0;
+        need.ram += flavor?.ram ?? 0;
+      }
+      if (!createdB("image")) need.images++;
+    }
+    await this.checkQuotas(projectId, need, report);
+    return report;
+  }
+
+  /** Quotas of B against what the migration will add; a quota that cannot be read is a warning, not a stop. */
+  private async checkQuotas(projectId: string, need: { instances: number; cores: number; ram: number; floatingIps: number; images: number }, report: PreflightReport): Promise<void> {
+    const over = (field: string, what: string, limit: number, used: number, wanted: number) => {
+      if (limit >= 0 && wanted > 0 && used + wanted > limit) {
+        report.problems.push({ server: "(all)", field, value: `${used}/${limit}`, message: `project B uses ${used} of ${limit} ${what} and this migration needs ${wanted} more; raise the quota in B or migrate fewer servers at once` });
+      }
+    };
+    try {
+      if (need.instances) {
+        const l = await this.b.nova.absoluteLimits();
+        over("quota.instances", "instances", l.maxTotalInstances ?? -1, l.totalInstancesUsed ?? 0, need.instances);
+        over("quota.cores", "cores", l.maxTotalCores ?? -1, l.totalCoresUsed ?? 0, need.cores);
+        over("quota.ram", "MB of RAM", l.maxTotalRAMSize ?? -1, l.totalRAMUsed ?? 0, need.ram);
+      }
+    } catch (e) {
+      report.warnings.push({ server: "(all)", message: `compute quotas of B not checked: ${(e as Error).message}` });
+    }
+    try {
+      if (need.floatingIps) {
+        const q = (await this.b.neutron.quotaDetails(projectId)).floatingip;
+        if (q) over("quota.floatingip", "floating IPs", q.limit, q.used + (q.reserved ?? 0), need.floatingIps);
+      }
+    } catch (e) {
+      report.warnings.push({ server: "(all)", message: `floating-IP quota of B not checked: ${(e as Error).message}` });
+    }
+    try {
+      if (need.images) {
+        const u = await this.b.glance.usage();
+        const count = u?.image_count_total;
+        if (count) over("quota.image_count_total", "images", count.limit, count.usage, need.images);
+      }
+    } catch (e) {
+      report.warnings.push({ server: "(all)", message: `image quota of B not checked: ${(e as Error).message}` });
+    }
   }
 
   private async floatingIp(spec: ServerSpec, serverId: string, created: (r: CreatedResource) => void): Promise<string | undefined> {
@@ -498,6 +838,32 @@ export class MigrationEngine {
     created({ type: "floating_ip_association", id: f.id, cloud: "B" });
     return f.floating_ip_address;
   }
+}
+
+/** B's network for a server: the named one (or id), else B's only non-external network. */
+export function resolveNetwork(nets: Network[], spec: Pick<ServerSpec, "network">): string {
+  if (spec.network) {
+    const n = nets.find((x) => x.id === spec.network) ?? nets.filter((x) => x.name === spec.network);
+    if (Array.isArray(n)) {
+      if (n.length === 1) return n[0].id;
+      throw new Error(`network ${n.length ? "name is ambiguous" : "not found"} in cloud B (have: ${nets.map((x) => x.name).join(", ") || "none"}); set network to ${n.length ? "the id of one of them" : "one of these names or an id"}`);
+    }
+    return n.id;
+  }
+  const internal = nets.filter((x) => !x["router:external"]);
+  if (internal.length === 1) return internal[0].id;
+  throw new Error(`cloud B has ${internal.length} non-external networks (${internal.map((x) => x.name).join(", ") || "none"}); set network in the spec`);
+}
+
+/** Top-level spec fields whose values differ (for the "spec changed" message). */
+function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k])).sort();
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  const norm = (x: string[]) => [...new Set(x.map((v) => (v.includes("/") ? v : v.includes(":") ? `${v}/128` : `${v}/32`)))].sort().join(",");
+  return norm(a) === norm(b);
 }
 
 function j(journal: Journal, key: string): CreatedResource[] {

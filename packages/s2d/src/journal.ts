@@ -18,7 +18,7 @@ export interface JournalRecord {
 }
 
 export interface CreatedResource {
-  type: "image" | "server" | "keypair" | "security_group" | "security_group_rule" | "floating_ip" | "floating_ip_association" | "source_snapshot" | "source_stopped";
+  type: "image" | "server" | "keypair" | "security_group" | "security_group_rule" | "address_group" | "floating_ip" | "floating_ip_association" | "source_snapshot" | "source_stopped";
   id: string;
   /** Cloud the resource lives in. */
   cloud: "A" | "B";
@@ -33,12 +33,13 @@ export interface ServerState {
 }
 
 export class Journal {
-  private fd: number;
+  private fd?: number;
   readonly records: JournalRecord[];
 
-  constructor(readonly file: string) {
-    this.records = Journal.read(file);
-    this.fd = fs.openSync(file, "a", 0o600);
+  /** `file` null: kept in memory only (`s2d plan`, which must leave no journal behind). */
+  constructor(readonly file: string | null) {
+    this.records = file === null ? [] : Journal.read(file);
+    if (file !== null) this.fd = fs.openSync(file, "a", 0o600);
   }
 
   static read(file: string): JournalRecord[] {
@@ -57,8 +58,10 @@ export class Journal {
 
   append(rec: Omit<JournalRecord, "at">): void {
     const full: JournalRecord = { ...rec, at: new Date().toISOString() };
-    fs.writeSync(this.fd, JSON.stringify(full) + "\n");
-    fs.fsyncSync(this.fd);
+    if (this.fd !== undefined) {
+      fs.writeSync(this.fd, JSON.stringify(full) + "\n");
+      fs.fsyncSync(this.fd);
+    }
     this.records.push(full);
   }
 
@@ -80,7 +83,17 @@ export class Journal {
     return st;
   }
 
+  /** The spec a server's migration was started with (its latest "start" record), if recorded. */
+  startOf(server: string): { fingerprint?: string; spec?: Record<string, unknown> } | undefined {
+    for (let i = this.records.length - 1; i >= 0; i--) {
+      const r = this.records[i];
+      if (r.server === server && r.kind === "start") return { fingerprint: r.data?.fingerprint as string | undefined, spec: r.data?.spec as Record<string, unknown> | undefined };
+    }
+    return undefined;
+  }
+
   close(): void {
-    fs.closeSync(this.fd);
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 }

@@ -4,6 +4,7 @@
  * cloud is contacted.
  */
 import * as fs from "node:fs";
+import { isIPv4 } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { parseMigrationSpecsXml } from "./xml-spec";
@@ -12,7 +13,11 @@ export { SpecError } from "./spec-error";
 
 const nonEmpty = (what: string) => z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`);
 
-/** A cloud: a clouds.yaml entry name, or inline credentials (the XML carries these). */
+/**
+ * A cloud: a clouds.yaml entry name, or inline credentials (the XML carries these). With both,
+ * the inline username/password/project/domains replace the clouds.yaml entry's (see clouds.ts):
+ * credentials in a spec are always used, never silently ignored.
+ */
 export const CloudRefSchema = z
   .object({
     cloud: nonEmpty("cloud").optional(),
@@ -36,7 +41,11 @@ export const CloudRefSchema = z
 export type CloudRef = z.infer<typeof CloudRefSchema>;
 
 export const KEYPAIR_MODES = ["copy", "existing", "import", "none"] as const;
-export const FLOATING_IP_RE = /^(new|none|\d{1,3}(\.\d{1,3}){3})$/;
+/** "new", "none" or a dotted IPv4 address whose four parts are 0–255 (999.999.999.999 is not one). */
+export function isFloatingIpChoice(v: string): boolean {
+  return v === "new" || v === "none" || isIPv4(v);
+}
+export const MAX_CONCURRENCY = 16;
 
 export const ServerSpecSchema = z
   .object({
@@ -74,11 +83,13 @@ export const ServerSpecSchema = z
     /** Target network name or id (default: the only non-external network in B). */
     network: nonEmpty("network").optional(),
     /** "new", "none" or an existing floating address in B. */
-    floatingIp: z.string().trim().regex(FLOATING_IP_RE, 'floatingIp must be "new", "none" or an IPv4 address already allocated in B').default("none"),
+    floatingIp: z.string().trim().refine(isFloatingIpChoice, 'floatingIp must be "new", "none" or an IPv4 address (four numbers 0–255) already allocated in B').default("none"),
     /** External network for a new floating IP (default: the only external network in B). */
     floatingNetwork: nonEmpty("floatingNetwork").optional(),
     /** Stop the source before the snapshot for a consistent disk (started again afterwards). */
     stopSource: z.boolean().default(false),
+    /** Keep A's snapshot after a successful migration (by default it is deleted once B's copy is verified). */
+    keepSourceSnapshot: z.boolean().default(false),
   })
   .strict();
 export type ServerSpec = z.infer<typeof ServerSpecSchema>;
@@ -87,7 +98,7 @@ export const MigrationSpecSchema = z
   .object({
     source: CloudRefSchema,
     target: CloudRefSchema,
-    concurrency: z.number().int().min(1, "concurrency must be at least 1").max(16, "concurrency above 16 only adds contention").default(2),
+    concurrency: z.number().int().min(1, "concurrency must be at least 1").max(MAX_CONCURRENCY, `concurrency above ${MAX_CONCURRENCY} only adds contention; use 1–${MAX_CONCURRENCY}`).default(2),
     servers: z.array(ServerSpecSchema).min(1, "servers must list at least one server"),
   })
   .strict()

@@ -48,4 +48,12 @@ describe("s2d CLI (no cloud needed)", function () {
     expect(u.status).to.equal(2);
     expect(u.stderr).to.match(/--end must be after --start/);
   });
+
+  it("caps --concurrency at 16 before any cloud is contacted", () => {
+    const f = path.join(dir, "ok.yaml");
+    const r = s2d("migrate", f, "--concurrency", "17", "--journal", path.join(dir, "cap.journal"));
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/--concurrency must be at most 16 .*got "17"/);
+    expect(fs.existsSync(path.join(dir, "cap.journal")), "no journal for a refused run").to.equal(false);
+  });
 });

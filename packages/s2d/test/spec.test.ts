@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import { SpecError, parseSpecText } from "../src";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SpecError, cloudConfigOf, parseSpecText } from "../src";
 
 const YAML_OK = `
 source: { cloud: minicloud-a }
@@ -105,11 +108,63 @@ servers:
     }
   });
 
-  it("leaves undeclared entity references unexpanded and reports malformed XML with a line", () => {
+  it("reports malformed XML with a line, and a wrong root element", () => {
     const issues = issuesOf(() => parseSpecText("<MigrationSpecs><CloudAlogIn><cloud>a</cloud></CloudAlogIn>", "broken.xml"));
     expect(issues[0].message).to.match(/not well-formed XML/);
     expect(issues[0].path).to.match(/^line \d+/);
     const wrongRoot = issuesOf(() => parseSpecText("<Other/>", "other.xml"));
     expect(wrongRoot[0].message).to.match(/root element must be <MigrationSpecs>/);
+  });
+
+  it("accepts only real IPv4 addresses as a floating IP", () => {
+    const spec = (ip: string) => `source: { cloud: a }\ntarget: { cloud: b }\nservers: [{ source: web, floatingIp: "${ip}" }]\n`;
+    for (const bad of ["999.999.999.999", "256.1.1.1", "1.2.3", "01.2.3.4x"]) {
+      const issues = issuesOf(() => parseSpecText(spec(bad), "ip.yaml"));
+      expect(issues[0]).to.deep.include({ path: "servers.0.floatingIp", value: bad });
+      expect(issues[0].message).to.match(/four numbers 0–255/);
+    }
+    expect(parseSpecText(spec("203.0.113.255"), "ip.yaml").servers[0].floatingIp).to.equal("203.0.113.255");
+  });
+
+  it("decodes XML's entities and character references in text (p&amp;ss is p&ss), CDATA literally", () => {
+    const xml = XML_SEED.replace("<password>pw-a</password>", "<password>p&amp;ss&#38;&lt;&#x41;&quot;</password>").replace("<SnapshotName>web-snap</SnapshotName>", "<SnapshotName><![CDATA[a&amp;b]]></SnapshotName>");
+    const s = parseSpecText(xml, "seed.xml");
+    expect(s.source.password).to.equal('p&ss&<A"');
+    expect(s.servers[0].snapshotName).to.equal("a&amp;b");
+  });
+
+  it("refuses unknown, misspelled, repeated and nested XML elements and undefined entities, all at once", () => {
+    const xml = XML_SEED.replace("<Name>alice-key</Name>", "<Nmae>alice-key</Nmae>")
+      .replace("<InstanceName>web-b</InstanceName>", "<InstanceName><first>web</first></InstanceName>")
+      .replace("<AllocateIP>", "<AlocateIP><IP>new</IP></AlocateIP><AllocateIP>")
+      .replace("<tenant>demo</tenant><username>bob</username>", "<tenant>demo</tenant><tenant>x</tenant><username>b&nbsp;ob</username>");
+    const issues = issuesOf(() => parseSpecText(xml, "typo.xml"));
+    const byPath = Object.fromEntries(issues.map((i) => [i.path, i.message]));
+    expect(byPath["MigrationSpecs.Keypair.Nmae"]).to.match(/unknown element <Nmae> in <Keypair>; expected one of Name, PublicKey/);
+    expect(byPath["MigrationSpecs.InstanceToLaunch.InstanceName"]).to.match(/must hold text, not elements \(found <first>\)/);
+    expect(byPath["MigrationSpecs.AlocateIP"]).to.match(/unknown element <AlocateIP> in <MigrationSpecs>/);
+    expect(byPath["MigrationSpecs.CloudBlogIn.tenant"]).to.match(/given twice/);
+    expect(byPath["MigrationSpecs.CloudBlogIn.username"]).to.match(/entity &nbsp; is not defined/);
+    expect(issues).to.have.length(5);
+  });
+
+  it("uses credentials given next to a clouds.yaml name instead of ignoring them", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "s2d-clouds-"));
+    try {
+      const file = path.join(dir, "clouds.yaml");
+      fs.writeFileSync(file, "clouds:\n  b:\n    auth:\n      auth_url: http://keystone.b:5000/v3\n      username: yaml-user\n      password: yaml-pw\n      project_name: yaml-proj\n      user_id: u-123\n    region_name: R1\n  endpoint-only:\n    auth:\n      auth_url: http://keystone.c:5000/v3\n");
+      const env = { OS_CLIENT_CONFIG_FILE: file, HOME: dir };
+      const xml = XML_SEED.replace("<cloud>minicloud-b</cloud>", "<cloud>b</cloud>");
+      const spec = parseSpecText(xml, "seed.xml");
+      const cfg = cloudConfigOf(spec.target, "target", env);
+      expect(cfg.auth).to.deep.include({ authUrl: "http://keystone.b:5000/v3", username: "bob", password: "pw-b", projectName: "demo" });
+      expect(cfg.auth.userId, "clouds.yaml's user id must not win over the spec's user").to.equal(undefined);
+      expect(cfg.regionName).to.equal("R1");
+      const onlyEndpoint = cloudConfigOf({ cloud: "endpoint-only", username: "u", password: "p", project: "x" }, "target", env);
+      expect(onlyEndpoint.auth).to.deep.include({ authUrl: "http://keystone.c:5000/v3", username: "u", password: "p", projectName: "x" });
+      expect(() => cloudConfigOf({ cloud: "endpoint-only", username: "u" }, "target", env)).to.throw(/password is missing/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

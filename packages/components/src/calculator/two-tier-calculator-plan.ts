@@ -10,6 +10,15 @@ export const CALCULATOR_SERVER_ROLES: readonly CalculatorServerRole[] = ["fronte
 
 /** How the guests get Node.js. */
 export const NODEJS_SOURCES = ["package", "image"] as const;
+/**
+ * Which router takes Net2 to the internet. "outer": RT2 → RT1, RT1 SNATs Net2 (the seed's
+ * layout; on ML2/OVN only with Neutron's `ovn_router_indirect_snat = true`). "inner": RT2 has
+ * its own external gateway and SNATs Net2 itself (works on ML2/OVS and ML2/OVN; one more
+ * external address).
+ */
+export const SERVICE_EGRESS_ROUTERS = ["outer", "inner"] as const;
+/** Smallest subnets the defaults fit: Net1 holds RT1 (.1), the front end (.10) and RT2 (last). */
+export const MAX_PREFIX = 28;
 
 /** The already-resolved settings the planner validates (the component's args, minus Inputs). */
 export interface TwoTierCalculatorSpec {
@@ -25,6 +34,9 @@ export interface TwoTierCalculatorSpec {
   clientCidr?: string;
   sshClientCidr?: string;
   serviceInternetEgress?: boolean;
+  serviceEgressRouter?: string;
+  /** Whether a Nova keypair is given (SSH opens only with one). */
+  hasKeyPair?: boolean;
   nodejsSource?: string;
   installDir?: string;
   serviceTimeoutMs?: number;
@@ -76,6 +88,8 @@ export interface TwoTierCalculatorPlan {
   nodejsSource: (typeof NODEJS_SOURCES)[number];
   installDir: string;
   serviceInternetEgress: boolean;
+  /** RT2 gets its own external gateway (serviceEgressRouter "inner"). */
+  innerRouterExternalGateway: boolean;
 }
 
 export const DEFAULT_FRONTEND_CIDR = "192.168.1.0/24";
@@ -119,7 +133,9 @@ export function planTwoTierCalculator(component: string, spec: TwoTierCalculator
   const cidrField = (field: string, value: string) => {
     try {
       const c = parseCidr(value);
-      if (c.prefix > 29) throw new Error("is too small; use /29 or larger");
+      if (c.prefix > MAX_PREFIX) {
+        throw new Error(`is too small (/${c.prefix}): the calculator needs /${MAX_PREFIX} or larger (Net1 holds RT1 at .1, the front end at .10 and RT2 at the last host; Net2 the four services, RT2 and Neutron's DHCP port); use e.g. ${field === "frontendCidr" ? DEFAULT_FRONTEND_CIDR : DEFAULT_SERVICE_CIDR}`);
+      }
       return c;
     } catch (e) {
       throw bad(field, value, (e as Error).message.replace(/^"[^"]*" /, ""));
@@ -175,6 +191,9 @@ export function planTwoTierCalculator(component: string, spec: TwoTierCalculator
   const clientCidr = canonicalCidrField(bad, "clientCidr", spec.clientCidr);
   const sshClientCidr = spec.sshClientCidr === undefined ? undefined : canonicalCidrField(bad, "sshClientCidr", spec.sshClientCidr);
   if (sshClientCidr === "0.0.0.0/0") throw bad("sshClientCidr", sshClientCidr, "opens SSH to the whole internet; give your admin network's block");
+  if (sshClientCidr !== undefined && !spec.hasKeyPair) {
+    throw bad("sshClientCidr", sshClientCidr, "opens SSH, but keyPairName is not set, so no key could log in; set keyPairName to a Nova keypair or leave sshClientCidr unset");
+  }
 
   const nodejsSource = spec.nodejsSource ?? "package";
   if (!(NODEJS_SOURCES as readonly string[]).includes(nodejsSource)) {
@@ -185,6 +204,14 @@ export function planTwoTierCalculator(component: string, spec: TwoTierCalculator
     throw bad("serviceInternetEgress", false,
       'leaves the services without a route to a package mirror, yet nodejsSource is "package"; enable egress or use an image with /usr/bin/node and nodejsSource "image"');
   }
+  const serviceEgressRouter = spec.serviceEgressRouter ?? "outer";
+  if (!(SERVICE_EGRESS_ROUTERS as readonly string[]).includes(serviceEgressRouter)) {
+    throw bad("serviceEgressRouter", serviceEgressRouter, `is not one of ${SERVICE_EGRESS_ROUTERS.map((s) => `"${s}"`).join(", ")}`);
+  }
+  if (serviceEgressRouter === "inner" && !serviceInternetEgress) {
+    throw bad("serviceEgressRouter", serviceEgressRouter, "gives RT2 an external gateway, yet serviceInternetEgress is false; drop serviceEgressRouter or enable egress");
+  }
+  const innerRouterExternalGateway = serviceInternetEgress && serviceEgressRouter === "inner";
   const installDir = spec.installDir ?? DEFAULT_INSTALL_DIR;
   if (!/^\/[A-Za-z0-9._/-]+$/.test(installDir) || installDir.includes("..")) {
     throw bad("installDir", installDir, "is not an absolute path of letters, digits, '.', '_', '-' and '/'");
@@ -237,7 +264,8 @@ export function planTwoTierCalculator(component: string, spec: TwoTierCalculator
     },
     innerRouterFrontendIp,
     servers,
-    routerRoutes: serviceInternetEgress
+    // With its own gateway RT2 needs no route to RT1, nor RT1 a way back to Net2.
+    routerRoutes: serviceInternetEgress && !innerRouterExternalGateway
       ? [
           // RT2 sends everything that is not Net1/Net2 to RT1; RT1 needs the way back to Net2.
           { router: "inner", destinationCidr: "0.0.0.0/0", nextHop: frontendGatewayIp },
@@ -256,6 +284,7 @@ export function planTwoTierCalculator(component: string, spec: TwoTierCalculator
     nodejsSource: nodejsSource as TwoTierCalculatorPlan["nodejsSource"],
     installDir,
     serviceInternetEgress,
+    innerRouterExternalGateway,
   };
 }
 

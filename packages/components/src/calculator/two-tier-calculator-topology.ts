@@ -44,8 +44,16 @@ export interface TwoTierCalculatorTopologyArgs {
   frontendPort?: number;
   /** Service ports (default 50001–50004). */
   servicePorts?: CalculatorServicePortsArgs;
-  /** Internet for Net2 through RT2 → RT1 (default true: the services install Node.js from the mirror). */
+  /** Internet for Net2 (default true: the services install Node.js from the mirror). */
   serviceInternetEgress?: boolean;
+  /**
+   * Which router SNATs Net2's egress. "outer" (default, the seed's layout): RT2 routes to RT1,
+   * which must SNAT Net2 — true on ML2/OVS, but on ML2/OVN (DevStack's default) only when Neutron
+   * sets `ovn_router_indirect_snat = true`; otherwise the services never reach the mirror.
+   * "inner": RT2 gets its own external gateway and SNATs Net2 itself, on any backend (one more
+   * external address).
+   */
+  serviceEgressRouter?: string;
   /** "package" (default: cloud-init installs the distribution's nodejs) or "image" (the image has /usr/bin/node). */
   nodejsSource?: string;
   /** Resolvers handed out by DHCP on both subnets (default: the cloud's). */
@@ -79,7 +87,7 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
   public readonly instanceIds: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: TwoTierCalculatorTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("openstack-blueprints:index:TwoTierCalculatorTopology", name, {}, opts);
+    // Validate everything (and render the user data) before anything is registered, the component included.
     const component = `TwoTierCalculatorTopology ${name}`;
     if (!args.externalNetworkName) throw new Error(`${component}: externalNetworkName is required (e.g. "public")`);
 
@@ -96,11 +104,14 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
       clientCidr: args.clientCidr,
       sshClientCidr: args.sshClientCidr,
       serviceInternetEgress: args.serviceInternetEgress,
+      serviceEgressRouter: args.serviceEgressRouter,
+      hasKeyPair: args.keyPairName !== undefined,
       nodejsSource: args.nodejsSource,
       serviceTimeoutMs: args.serviceTimeoutMs,
     });
     // Rendered up front: a bundle missing or user data too large fails before any resource.
     const userData = new Map(plan.servers.map((s) => [s.role, renderCalculatorUserData(plan, s)]));
+    super("openstack-blueprints:index:TwoTierCalculatorTopology", name, {}, opts);
 
     const frontendNet = new PrivateNetwork(`${name}-net1`, {
       cidr: plan.frontendSubnet.cidr,
@@ -112,7 +123,14 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
       networkName: `${name}-net1`,
     }, { parent: this });
 
-    const innerRouter = new openstack.networking.Router(`${name}-rt2`, { name: `${name}-rt2`, adminStateUp: true }, { parent: this });
+    const innerRouter = new openstack.networking.Router(`${name}-rt2`, {
+      name: `${name}-rt2`,
+      adminStateUp: true,
+      // serviceEgressRouter "inner": RT2 SNATs Net2 itself (ML2/OVN does not SNAT it on RT1 by default).
+      ...(plan.innerRouterExternalGateway
+        ? { externalNetworkId: openstack.networking.getNetworkOutput({ name: args.externalNetworkName, external: true }, { parent: this }).id }
+        : {}),
+    }, { parent: this });
 
     const serviceNet = new PrivateNetwork(`${name}-net2`, {
       cidr: plan.serviceSubnet.cidr,
@@ -134,13 +152,14 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
       portId: innerRouterFrontendPort.id,
     }, { parent: this });
 
+    const routerRoutes: pulumi.Resource[] = [];
     for (const route of plan.routerRoutes) {
       const routeName = route.router === "inner" ? `${name}-rt2-route-default` : `${name}-rt1-route-net2`;
-      new openstack.networking.RouterRoute(routeName, {
+      routerRoutes.push(new openstack.networking.RouterRoute(routeName, {
         routerId: route.router === "inner" ? innerRouter.id : frontendNet.routerId,
         destinationCidr: route.destinationCidr,
         nextHop: route.nextHop,
-      }, { parent: this, dependsOn: [frontendNet, serviceNet, innerRouterFrontendInterface] });
+      }, { parent: this, dependsOn: [frontendNet, serviceNet, innerRouterFrontendInterface] }));
     }
 
     const frontendSecurity = new SecurityProfile(`${name}-frontend-sg`, {
@@ -154,7 +173,7 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
 
     // Servers boot after their networks, routes and router interfaces exist, so cloud-init
     // reaches the package mirror and the DHCP lease already carries the host route.
-    const networkReady: pulumi.Resource[] = [frontendNet, serviceNet, innerRouterFrontendInterface];
+    const networkReady: pulumi.Resource[] = [frontendNet, serviceNet, innerRouterFrontendInterface, ...routerRoutes];
     const instances: Record<string, openstack.compute.Instance> = {};
     const ports: Record<string, openstack.networking.Port> = {};
     for (const server of plan.servers) {

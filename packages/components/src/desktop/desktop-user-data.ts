@@ -43,6 +43,13 @@ export interface DesktopStackOptions {
   disconnectedTimeLimitSeconds?: number;
   /** Seconds of idle time after which sesman disconnects a session (IdleTimeLimit); default: never. */
   idleTimeLimitSeconds?: number;
+  /**
+   * Clipboard between the thin client and the desktop (xrdp.ini [Channels] cliprdr); default:
+   * xrdp's own (on). false keeps an office's documents from being copied out through RDP.
+   */
+  clipboard?: boolean;
+  /** The thin client's drives inside the session (xrdp.ini [Channels] rdpdr); default: xrdp's own (on). */
+  driveRedirection?: boolean;
 }
 
 export interface EmployeeDesktopOptions {
@@ -125,6 +132,14 @@ export function desktopSetupScript(options: DesktopStackOptions = {}): string {
     sessionSettings.push(`set_ini /etc/xrdp/sesman.ini Sessions DisconnectedTimeLimit ${disconnected}`);
   }
   if (idle !== undefined) sessionSettings.push(`set_ini /etc/xrdp/sesman.ini Sessions IdleTimeLimit ${idle}`);
+  // Unset: the file keeps xrdp's default, so existing desktops' user data (and baked images'
+  // package hash) do not change until a pool sets them.
+  for (const [field, channel] of [["clipboard", "cliprdr"], ["driveRedirection", "rdpdr"]] as const) {
+    const value = options[field];
+    if (value === undefined) continue;
+    if (typeof value !== "boolean") throw new Error(`${field} ${JSON.stringify(value)} must be true or false`);
+    sessionSettings.push(`set_ini /etc/xrdp/xrdp.ini Channels ${channel} ${value}`);
+  }
   const body = `
 changed=0
 # set_ini FILE SECTION KEY VALUE: sets KEY=VALUE in [SECTION] (replacing an uncommented KEY there,

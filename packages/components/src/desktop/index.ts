@@ -7,3 +7,5 @@ export * from "./desktop-credential";
 export * from "./capacity";
 export * from "./thin-client-artifacts";
 export * from "./thin-client-desktop-pool";
+export * from "./reachability";
+export * from "./quota";

@@ -125,7 +125,12 @@ export function jupyterConfig(employee: Pick<JupyterEmployeeOptions, "user" | "p
   };
 }
 
-/** The systemd unit: the server as the employee, able to read the TLS key (ssl-cert) and nothing more. */
+/**
+ * The systemd unit: the server as the employee, with group ssl-cert so it can read the TLS key.
+ * Everything the server starts inherits that group: a notebook cell or a Jupyter terminal can read
+ * the key too. That key is this host's own snakeoil key, used by nothing but this server, and
+ * whoever holds the employee's password already controls the server it protects.
+ */
 export function jupyterUnit(user: string, server: JupyterServer = "notebook"): string {
   const command = server === "lab"
     ? `${JUPYTER_LAB_VENV}/bin/jupyter-lab --config=${JUPYTER_CONFIG_PATH}`
@@ -140,7 +145,8 @@ export function jupyterUnit(user: string, server: JupyterServer = "notebook"): s
     "[Service]",
     `User=${user}`,
     `Group=${user}`,
-    // Only the service, not the user's shell, may read the TLS key.
+    // The server reads the TLS key through ssl-cert; its kernels and terminals inherit the group
+    // (an SSH login of the employee does not get it).
     "SupplementaryGroups=ssl-cert",
     `WorkingDirectory=/home/${user}`,
     `Environment=HOME=/home/${user}`,

@@ -82,8 +82,15 @@ function sheet(title: string, intro: string[], addressHeader: string, address: (
 
 /** The admin's connection sheet: one row per employee, no passwords. */
 export function renderConnectionSheet(poolName: string, connections: DesktopConnection[]): string {
-  return sheet(`# Desktop pool ${poolName}: connection sheet`,
-    ["Thin clients connect with RDP (TLS) to the address below, as the employee's user name."], "Address", hostPort, connections);
+  return sheet(`# Desktop pool ${poolName}: connection sheet`, [
+    "Thin clients connect with RDP (TLS) to the address below, as the employee's user name.",
+    "",
+    // Each desktop makes its certificate at first boot (the host name's snakeoil certificate), so
+    // no fingerprint exists when this sheet is written: tell the admin where to read it.
+    "The first connection asks to trust the desktop's certificate. Each desktop makes its own at first",
+    "boot, so its fingerprint is not known here; read it before handing the desktop out and compare:",
+    "`ssh <admin>@<address> openssl x509 -in /etc/ssl/certs/ssl-cert-snakeoil.pem -noout -fingerprint -sha256`",
+  ], "Address", hostPort, connections);
 }
 
 /** The HTTPS address of an employee's Jupyter server. */

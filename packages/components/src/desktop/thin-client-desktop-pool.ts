@@ -6,6 +6,7 @@ import { SecurityProfile, SecurityRuleArgs } from "../network/security-profile";
 import { normalizeRules } from "../network/security-rules";
 import { isIpv4Cidr } from "../network/cidr";
 import { describeShortfall, planCapacity, RATIO_PRESETS, RESOURCE_LABEL } from "./capacity";
+import { poolQuotaDemand, ProjectLimits, quotaShortfalls } from "./quota";
 import { DEFAULT_RDP_GROUP, EmployeeDesktopOptions, renderBakedDesktopUserData, renderDesktopUserData } from "./desktop-user-data";
 import { assertDistinctHostnames, desktopHostname, Employee, occupiesCapacity, validateEmployees } from "./employees";
 import { checkPasswordLength, DesktopCredential } from "./desktop-credential";
@@ -119,6 +120,17 @@ export interface ThinClientDesktopPoolArgs {
   bakedDesktopImage?: boolean;
   /** Install recommended packages (default true). */
   installRecommends?: boolean;
+  /**
+   * End sessions left disconnected this many seconds (sesman KillDisconnected +
+   * DisconnectedTimeLimit); 0 never. Default: xrdp's (never). Desktop workspace, not baked.
+   */
+  disconnectedTimeLimitSeconds?: number;
+  /** Disconnect sessions idle this many seconds (sesman IdleTimeLimit); default: xrdp's (never). */
+  idleTimeLimitSeconds?: number;
+  /** Clipboard between thin client and desktop (xrdp.ini cliprdr); default: xrdp's (on). */
+  clipboard?: boolean;
+  /** Thin clients' drives in the session (xrdp.ini rdpdr); default: xrdp's (on). */
+  driveRedirection?: boolean;
   /** Group of RDP users (sesman TerminalServerUsers); default "tsusers". */
   rdpGroup?: string;
   /** Prefix of the guests' host names; default the pool's name. */
@@ -128,7 +140,7 @@ export interface ThinClientDesktopPoolArgs {
 
   /** Compute hosts the desktops must fit on; when given, the pool fails before creating anything if they do not. */
   computeHosts?: DesktopComputeHostArgs[];
-  /** Sizes of the flavors used (needed with computeHosts). */
+  /** Sizes of the flavors used (needed with computeHosts; with projectLimits, for cores and RAM). */
   flavorSizes?: DesktopFlavorSizeArgs[];
   /** "nova" (4.0 CPU / 1.0 RAM, Nova's defaults since 2023.1; the default) or "seed-2017" (16 / 1.5, before 2023.1). */
   allocationRatios?: string;
@@ -136,6 +148,16 @@ export interface ThinClientDesktopPoolArgs {
   ramAllocationRatio?: number;
   /** Nova disk_allocation_ratio; default 1.0. */
   diskAllocationRatio?: number;
+
+  /**
+   * The project's quota (-1 unlimited, omitted: not checked), e.g. what the stack's DevstackHost
+   * set, or `openstack quota show`. The pool refuses, before creating anything, what does not fit,
+   * naming each shortfall. Nova's quota counts every server (shutoff and shelved too); cores and
+   * RAM are checked when flavorSizes gives every flavor.
+   */
+  projectLimits?: ProjectLimits;
+  /** What the project already uses (from a limits lookup), added to the pool's demand. */
+  projectUsage?: ProjectLimits;
 }
 
 /** What the admin and the thin clients need for one desktop. */
@@ -251,6 +273,11 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       throw new Error(`${where}: ${args.bakedDesktopImage ? "bakedDesktopImage" : "rdpGroup"} belongs to workspace "desktop" (xrdp); a Jupyter workspace has no RDP`);
     }
     const rdpGroup = args.rdpGroup ?? DEFAULT_RDP_GROUP;
+    const sessionFields = (["disconnectedTimeLimitSeconds", "idleTimeLimitSeconds", "clipboard", "driveRedirection"] as const).filter((f) => args[f] !== undefined);
+    if (sessionFields.length > 0 && jupyter) throw new Error(`${where}: ${sessionFields.join(", ")} belong to workspace "desktop" (xrdp); a Jupyter workspace has no RDP sessions`);
+    if (sessionFields.length > 0 && args.bakedDesktopImage) {
+      throw new Error(`${where}: ${sessionFields.join(", ")} are xrdp settings written by the desktop setup script, which a baked image ran at bake time; set them on the image's user data or use an unbaked image`);
+    }
     if (args.bakedDesktopImage) {
       if (args.imageUrl !== undefined) throw new Error(`${where}: bakedDesktopImage needs imageId or imageName of an XrdpDesktopImage, not imageUrl (an uploaded image is not baked)`);
       if ((args.extraPackages ?? []).length > 0 || args.installRecommends !== undefined) {
@@ -259,6 +286,10 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     }
     const stackOptions = {
       rdpGroup,
+      disconnectedTimeLimitSeconds: args.disconnectedTimeLimitSeconds,
+      idleTimeLimitSeconds: args.idleTimeLimitSeconds,
+      clipboard: args.clipboard,
+      driveRedirection: args.driveRedirection,
       extraPackages: args.extraPackages,
       installRecommends: args.installRecommends,
       installPackages: args.imageHasDesktopPackages !== true,
@@ -303,6 +334,14 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     }
     // SecurityProfile checks these too, but only once earlier children exist; check before any.
     normalizeRules(`${where}: security`, rules);
+    if (args.projectLimits !== undefined) {
+      const demand = poolQuotaDemand({ flavors: employees.map((e) => e.flavor), flavorSizes: args.flavorSizes, floatingIps: args.floatingIpPool !== undefined, securityRules: rules.length });
+      const short = quotaShortfalls(args.projectLimits, demand, args.projectUsage);
+      if (short.length > 0) {
+        throw new Error(`${where}: the project's quota does not hold the pool (nothing was created): ${short.join("; ")}. ` +
+          "Fix: raise the quota (openstack quota set --instances/--cores/--ram/--floating-ips/--ports …, or the devstack block's quotas), or declare fewer desktops.");
+      }
+    }
 
     // ---- pool-level resources ----
     let network: PrivateNetwork | undefined;
@@ -448,7 +487,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
  */
 function checkCapacity(where: string, args: ThinClientDesktopPoolArgs, employees: Employee[]): string {
   if (args.computeHosts === undefined) {
-    if (args.flavorSizes !== undefined) throw new Error(`${where}: flavorSizes is only used with computeHosts; give both`);
+    if (args.flavorSizes !== undefined && args.projectLimits === undefined) throw new Error(`${where}: flavorSizes is only used with computeHosts or projectLimits; give one of them`);
     return "";
   }
   const preset = args.allocationRatios ?? "nova";

@@ -6,6 +6,7 @@ import { asRootCommand } from "../scripts/remote-script";
 import { secretStdin } from "../scripts/secret-stdin";
 import { renderCloudsYaml, devstackEndpoints } from "./clouds-yaml";
 import { planDevstackHost } from "./devstack-plan";
+import type { DevstackQuotas } from "./devstack-scripts";
 
 /** How to reach the host over SSH. The host key is required: an unpinned key accepts any server. */
 export interface DevstackConnectionArgs {
@@ -110,6 +111,12 @@ export interface DevstackHostArgs {
   cleanOnDelete?: boolean;
   /** Entry name in the clouds.yaml output; default "devstack". */
   cloudName?: string;
+  /**
+   * Compute and network quotas of the admin project (the one the stack's provider uses), set
+   * after stack.sh with `openstack quota set` (-1: unlimited). A fresh project allows only 10
+   * instances, 20 cores and 50 GiB of RAM.
+   */
+  quotas?: DevstackQuotas;
   /** Images and flavors to create through the new cloud once it is up. */
   images?: DevstackImageArgs[];
   flavors?: DevstackFlavorArgs[];
@@ -218,6 +225,7 @@ export class DevstackHost extends pulumi.ComponentResource {
     const afterStack: pulumi.Resource[] = [stack];
     if (scripts.nat) afterStack.push(step("nat", scripts.nat, "10m", [stack]));
     if (scripts.extraVolume) afterStack.push(step("extra-volume", scripts.extraVolume, "10m", [stack]));
+    if (scripts.quotas) afterStack.push(step("quotas", scripts.quotas, "5m", [stack]));
 
     const endpoints = devstackEndpoints(settings.hostIp);
     const provider = new openstack.Provider(`${name}-provider`, {

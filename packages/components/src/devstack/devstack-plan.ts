@@ -2,7 +2,7 @@
 import { DevstackArgsError, DevstackSettings, validateDevstackSettings } from "./devstack-spec";
 import {
   DEFAULT_CINDER_VOLUME_GROUP, assertRebuildKey, renderCloneScript, renderDeleteScript, renderExtraVolumeScript,
-  renderNatScript, renderPrecheckScript, renderPrepareScript, renderStackScript, renderWriteLocalConfScript,
+  renderNatScript, renderPrecheckScript, renderPrepareScript, renderQuotaScript, renderStackScript, renderWriteLocalConfScript,
 } from "./devstack-scripts";
 import type { DevstackFlavorArgs, DevstackHostArgs, DevstackImageArgs } from "./devstack-host";
 
@@ -15,7 +15,7 @@ export interface DevstackHostPlan {
   flavors: DevstackFlavorArgs[];
   scripts: {
     precheck: string; prepare: string; clone: string; localConf: string; stack: string; stackDelete: string;
-    nat?: string; extraVolume?: string;
+    nat?: string; extraVolume?: string; quotas?: string;
   };
 }
 
@@ -78,16 +78,24 @@ export function planDevstackHost(name: string, args: DevstackHostArgs): Devstack
   });
   // Scripts are rendered (and their own checks run) before any resource exists.
   const scripts = {
-    precheck: renderPrecheckScript({ branch: settings.branch, hostIp: settings.hostIp, minRamMiB, minFreeDiskGiB, manageEtcHosts }),
+    precheck: renderPrecheckScript({ branch: settings.branch, hostIp: settings.hostIp, minRamMiB, minFreeDiskGiB, manageEtcHosts, publicInterface: settings.publicInterface }),
     prepare: renderPrepareScript({ hostIp: settings.hostIp, manageEtcHosts, extraPackages: args.extraPackages ?? [] }),
     clone: renderCloneScript({ repoUrl: settings.devstackRepoUrl, branch: settings.branch }),
     localConf: renderWriteLocalConfScript(settings),
-    stack: renderStackScript(rebuild),
+    // The script gives up two minutes before Pulumi's own timeout, so its message is the one seen.
+    stack: renderStackScript(rebuild, stackTimeoutMinutes - 2),
     stackDelete: renderDeleteScript({ unstack: args.unstackOnDelete ?? true, clean: args.cleanOnDelete ?? false, rebuildKey: rebuild }),
     nat: persistentNat ? renderNatScript({ floatingRange: settings.floatingRange, natInterface: args.natInterface, proxyArp: args.proxyArp ?? false }) : undefined,
     extraVolume: args.extraVolumeDevice !== undefined
       ? renderExtraVolumeScript({ device: args.extraVolumeDevice, volumeGroup: args.cinderVolumeGroup ?? DEFAULT_CINDER_VOLUME_GROUP })
       : undefined,
+    quotas: args.quotas !== undefined ? (() => {
+      try {
+        return renderQuotaScript(args.quotas!);
+      } catch (e) {
+        throw new DevstackArgsError(`${who}: ${(e as Error).message}`);
+      }
+    })() : undefined,
   };
   return { settings, rebuild, stackTimeoutMinutes, cloudName, images, flavors, scripts };
 }

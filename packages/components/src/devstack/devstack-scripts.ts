@@ -29,6 +29,8 @@ export interface PrecheckOptions {
   minFreeDiskGiB: number;
   /** When true, prepare maps the hostname in /etc/hosts, so an unresolvable name is not fatal. */
   manageEtcHosts: boolean;
+  /** PUBLIC_INTERFACE: refused when it carries our SSH session (DevStack moves it onto br-ex). */
+  publicInterface?: string;
 }
 
 /** Checks the host before anything changes; every failure names the check and the fix. */
@@ -44,6 +46,7 @@ SUPPORTED=${shellQuote(supported.join(" "))}
 MIN_RAM_MIB=${o.minRamMiB}
 MIN_DISK_GIB=${o.minFreeDiskGiB}
 MANAGE_ETC_HOSTS=${o.manageEtcHosts ? 1 : 0}
+PUBLIC_INTERFACE=${shellQuote(o.publicInterface ?? "")}
 failures=0
 check_failed() {
   printf 'precheck %s failed: %s\\n  fix: %s\\n' "$1" "$2" "$3" >&2
@@ -94,11 +97,39 @@ if ! ip -4 -o addr show | awk '{ sub(/\\/.*/, "", $4); print $4 }' | grep -qxF "
   check_failed host-ip "$HOST_IP is not on any interface of this host" "set hostIp to one of: $(ip -4 -o addr show scope global | awk '{ sub(/\\/.*/, "", $4); printf "%s ", $4 }')"
 fi
 
+# publicInterface: stack.sh moves that NIC's addresses onto br-ex. If our SSH session runs over it,
+# the session (and pulumi up) drops halfway through stack.sh and the host may be left unreachable.
+if [ -n "$PUBLIC_INTERFACE" ]; then
+  if ! ip link show "$PUBLIC_INTERFACE" >/dev/null 2>&1; then
+    check_failed public-interface "$PUBLIC_INTERFACE does not exist on this host" "set publicInterface to a NIC as ip link shows it: $(ip -o link show | awk -F': ' '$2 != "lo" { printf "%s ", $2 }')"
+  else
+    # The local addresses of the established SSH sessions (sudo drops SSH_CONNECTION, so ask the kernel).
+    ssh_ips=$(ss -tnpH state established 2>/dev/null | awk '/"sshd/ { a = $3; sub(/:[0-9]+$/, "", a); gsub(/[][]/, "", a); sub(/^::ffff:/, "", a); print a }' | sort -u)
+    if [ -n "\${SSH_CONNECTION:-}" ]; then ssh_ips="$ssh_ips $(printf '%s' "$SSH_CONNECTION" | awk '{ print $3 }')"; fi
+    public_ips=$(ip -o addr show dev "$PUBLIC_INTERFACE" | awk '{ sub(/\\/.*/, "", $4); print $4 }')
+    for ip in $ssh_ips; do
+      if printf '%s\n' "$public_ips" | grep -qxF "$ip"; then
+        check_failed public-interface "$PUBLIC_INTERFACE carries this SSH session ($ip); stack.sh moves it onto br-ex and the session drops" "give DevStack a second NIC on the floating LAN as publicInterface and keep SSH and hostIp on the management NIC"
+        break
+      fi
+    done
+    if printf '%s\n' "$public_ips" | grep -qxF "$HOST_IP"; then
+      check_failed public-interface "$PUBLIC_INTERFACE carries hostIp $HOST_IP" "keep hostIp on the management NIC, not on publicInterface"
+    fi
+  fi
+fi
+
+# KVM: without /dev/kvm, DevStack's nova-compute silently falls back to QEMU emulation (desktops
+# crawl). A warning, not a failure: a nested test host may be meant to emulate.
+if [ ! -c /dev/kvm ]; then
+  echo "precheck kvm: warning: /dev/kvm is missing; Nova will use plain QEMU emulation (slow guests). fix: enable VT-x/AMD-V in the firmware (or nested virtualisation on a VM host) and load kvm_intel/kvm_amd" >&2
+fi
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures precheck(s) failed; nothing on the host was changed" >&2
   exit 1
 fi
-echo "prechecks passed: $os_id $os_codename, $ram_mib MiB RAM, $free_gib GiB free, hostname $host_name, HOST_IP $HOST_IP"
+echo "prechecks passed: $os_id $os_codename, $ram_mib MiB RAM, $free_gib GiB free, hostname $host_name, HOST_IP $HOST_IP, kvm $([ -c /dev/kvm ] && echo yes || echo no)"
 `,
   });
 }
@@ -209,20 +240,44 @@ ${LOCAL_CONF_EOF}
   });
 }
 
+/** The helper that runs stack.sh detached from the SSH session and records its exit status. */
+export const STACK_RUNNER_PATH = `${STATE_DIR}/run-stack.sh`;
+export const STACK_RUNNER = `#!/bin/bash
+# Managed by openstack-blueprints: runs DevStack's stack.sh as ${STACK_USER}, detached from the SSH
+# session that started it (setsid + nohup), and writes its exit status for the follower.
+# Arguments: console log, status file.
+runuser -l ${STACK_USER} -c 'cd ${DEVSTACK_DIR} && ./stack.sh' </dev/null >"$1" 2>&1
+echo "$?" >"$2"
+`;
+
+const STACK_RUNNER_EOF = "OPENSTACK_BLUEPRINTS_STACK_RUNNER";
+
 /**
  * Runs stack.sh as the stack user, once per rebuild key. stack.sh drops and recreates every
  * service database, so a second run would wipe the cloud: the marker keeps later runs (a
  * changed script, a replaced resource) from touching a built cloud.
+ *
+ * stack.sh runs detached (setsid + nohup) so a dropped SSH session or a killed pulumi does not
+ * kill it halfway (which leaves a cloud only unstack/clean can recover); this step follows its
+ * log, printing progress with passwords masked, and gives up after timeoutMinutes (stopping
+ * stack.sh's whole process group). A step re-run while stack.sh still runs follows the running
+ * one instead of starting another.
  */
-export function renderStackScript(rebuildKey: string): string {
+export function renderStackScript(rebuildKey: string, timeoutMinutes = 88): string {
   assertRebuildKey(rebuildKey);
+  if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1) throw new Error(`stack.sh timeout ${timeoutMinutes} must be a whole number of minutes, 1 or more`);
+  if (STACK_RUNNER.split("\n").includes(STACK_RUNNER_EOF)) throw new Error(`the stack runner must not contain a line ${STACK_RUNNER_EOF}`);
   return renderRemoteScript({
     description: "devstack stack.sh",
     body: `
 MARKER=${shellQuote(stackMarkerPath(rebuildKey))}
+PID_FILE=${shellQuote(`${STATE_DIR}/stack.sh.${rebuildKey}.pid`)}
+STATUS_FILE=${shellQuote(`${STATE_DIR}/stack.sh.${rebuildKey}.status`)}
 LOCAL_CONF=${shellQuote(LOCAL_CONF_PATH)}
 STACK_LOG=${shellQuote(STACK_LOG)}
 CONSOLE_LOG=${shellQuote(`${LOG_DIR}/stack.sh.console.log`)}
+TIMEOUT_SECONDS=${timeoutMinutes * 60}
+PROGRESS_SECONDS=30
 if [ -e "$MARKER" ]; then
   log "stack.sh already completed for rebuild key ${rebuildKey} ($(cat "$MARKER")); not running it again: a second run recreates every database. Change the rebuild argument to rebuild."
   if [ "$LOCAL_CONF" -nt "$MARKER" ]; then
@@ -233,22 +288,63 @@ fi
 [ -x ${DEVSTACK_DIR}/stack.sh ] || die "${DEVSTACK_DIR}/stack.sh is missing; the clone step did not complete"
 [ -f "$LOCAL_CONF" ] || die "$LOCAL_CONF is missing; the local.conf step did not complete"
 ensure_dir ${LOG_DIR} 0755 ${STACK_USER}:${STACK_USER}
-# Print the end of a log without the passwords devstack traces into it.
-redacted_tail() {
-  local file=$1 line secret
-  local -a secrets=()
-  while IFS= read -r line; do secrets+=("\${line#*=}"); done < <(grep -E '^[A-Z_]*PASSWORD=' "$LOCAL_CONF" || true)
-  tail -n 60 "$file" | while IFS= read -r line; do
+ensure_dir ${STATE_DIR} 0700 root:root
+ensure_file ${STACK_RUNNER_PATH} 0755 root:root <<'${STACK_RUNNER_EOF}'
+${STACK_RUNNER.replace(/\n$/, "")}
+${STACK_RUNNER_EOF}
+# Mask the passwords devstack traces into its logs (filters stdin to stderr).
+secrets=()
+while IFS= read -r line; do secrets+=("\${line#*=}"); done < <(grep -E '^[A-Z_]*PASSWORD=' "$LOCAL_CONF" || true)
+redact() {
+  local line secret
+  while IFS= read -r line; do
     for secret in "\${secrets[@]}"; do
       if [ -n "$secret" ]; then line=\${line//"$secret"/'********'}; fi
     done
     printf '%s\\n' "$line" >&2
   done
 }
-log "running stack.sh as ${STACK_USER} (15-30 minutes); log: $STACK_LOG"
-if ! runuser -l ${STACK_USER} -c 'cd ${DEVSTACK_DIR} && ./stack.sh' </dev/null >"$CONSOLE_LOG" 2>&1; then
-  if [ -s "$STACK_LOG" ]; then redacted_tail "$STACK_LOG"; else redacted_tail "$CONSOLE_LOG"; fi
-  die "stack.sh failed; the last lines are above (passwords masked), the full log is $STACK_LOG on the host. Fix the cause, then run ./unstack.sh and ./clean.sh as ${STACK_USER} before the next pulumi up."
+redacted_tail() {
+  if [ -s "$STACK_LOG" ]; then tail -n 60 "$STACK_LOG" | redact; else tail -n 60 "$CONSOLE_LOG" 2>/dev/null | redact; fi
+}
+pid=""
+if [ -s "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
+  pid=$(cat "$PID_FILE")
+  log "stack.sh is already running (pid $pid, started by an earlier attempt); following it"
+else
+  rm -f "$STATUS_FILE"
+  log "running stack.sh as ${STACK_USER}, detached from this session (15-30 minutes); log: $STACK_LOG"
+  setsid nohup ${STACK_RUNNER_PATH} "$CONSOLE_LOG" "$STATUS_FILE" </dev/null >/dev/null 2>&1 &
+  pid=$!
+  echo "$pid" >"$PID_FILE"
+fi
+deadline=$(( $(date +%s) + TIMEOUT_SECONDS ))
+last=""
+while [ ! -s "$STATUS_FILE" ]; do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    sleep 2
+    if [ -s "$STATUS_FILE" ]; then break; fi
+    redacted_tail
+    die "stack.sh (pid $pid) ended without an exit status (killed?); the full log is $STACK_LOG on the host. Run ./unstack.sh and ./clean.sh as ${STACK_USER} before the next pulumi up."
+  fi
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    redacted_tail
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    rm -f "$PID_FILE"
+    die "stack.sh did not finish within $((TIMEOUT_SECONDS / 60)) minutes and was stopped. Check the mirrors and $STACK_LOG, run ./unstack.sh and ./clean.sh as ${STACK_USER}, then pulumi up again (or raise stackTimeoutMinutes)."
+  fi
+  now=$(tail -n 1 "$CONSOLE_LOG" 2>/dev/null || true)
+  if [ -n "$now" ] && [ "$now" != "$last" ]; then
+    printf 'stack.sh: %s\\n' "\${now:0:300}" | redact
+    last=$now
+  fi
+  sleep "$PROGRESS_SECONDS"
+done
+status=$(cat "$STATUS_FILE")
+rm -f "$PID_FILE"
+if [ "$status" != 0 ]; then
+  redacted_tail
+  die "stack.sh failed (exit $status); the last lines are above (passwords masked), the full log is $STACK_LOG on the host. Fix the cause, then run ./unstack.sh and ./clean.sh as ${STACK_USER} before the next pulumi up."
 fi
 mkdir -p "$(dirname "$MARKER")"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$MARKER"
@@ -432,6 +528,49 @@ if [ -n "$updates" ] || ! systemctl is-active -q ${NAT_UNIT}; then
   systemctl restart ${NAT_UNIT}
   echo "changed: (re)started ${NAT_UNIT}"
 fi
+`,
+  });
+}
+
+/** Quotas of DevStack's admin project (the project the stack's provider works in). */
+export interface DevstackQuotas {
+  instances?: number;
+  cores?: number;
+  ramMiB?: number;
+  floatingIps?: number;
+  ports?: number;
+  securityGroups?: number;
+  securityGroupRules?: number;
+}
+
+const QUOTA_FLAGS: Record<keyof DevstackQuotas, string> = {
+  instances: "--instances", cores: "--cores", ramMiB: "--ram", floatingIps: "--floating-ips", ports: "--ports",
+  securityGroups: "--secgroups", securityGroupRules: "--secgroup-rules",
+};
+
+/**
+ * Sets the admin project's compute and network quotas with DevStack's own openrc and client, as
+ * the stack user. A fresh DevStack project allows 10 instances, 20 cores and 50 GiB of RAM; the
+ * stack declares what it needs instead. Re-run when the numbers change (they are in the command
+ * text); setting the same numbers twice changes nothing.
+ */
+export function renderQuotaScript(q: DevstackQuotas): string {
+  const flags: string[] = [];
+  for (const key of Object.keys(QUOTA_FLAGS) as (keyof DevstackQuotas)[]) {
+    const v = q[key];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < -1) throw new Error(`quotas.${key} = ${JSON.stringify(v)} is not a quota. Fix: use a whole number (-1 for unlimited)`);
+    flags.push(`${QUOTA_FLAGS[key]} ${v}`);
+  }
+  if (flags.length === 0) throw new Error("quotas is empty. Fix: give at least one of instances, cores, ramMiB, floatingIps, ports, securityGroups, securityGroupRules, or leave quotas out");
+  return renderRemoteScript({
+    description: "devstack project quotas",
+    body: `
+[ -r ${DEVSTACK_DIR}/openrc ] || die "${DEVSTACK_DIR}/openrc is missing; did stack.sh complete?"
+# openrc reads the admin password from local.conf on the host: no secret crosses the SSH command.
+runuser -l ${STACK_USER} -c ${shellQuote(`. ${DEVSTACK_DIR}/openrc admin admin >/dev/null && openstack quota set ${flags.join(" ")} admin`)} \
+  || die "openstack quota set failed for project admin; check the cloud with: openstack quota show admin"
+log "quotas of project admin: ${flags.join(" ")}"
 `,
   });
 }

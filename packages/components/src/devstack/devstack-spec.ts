@@ -2,14 +2,21 @@
 // Every error names the field, the value and the fix (see /work/shared/reference/devstack.md).
 import { cidrContains, cidrsOverlap, hostRange, isIpv4, nthHost, parseCidr, parseIpv4 } from "../network/cidr";
 
-/** Distributions each DevStack branch accepts (stack.sh SUPPORTED_DISTROS), apt-based ones only. */
+/**
+ * Distributions each DevStack branch accepts: SUPPORTED_DISTROS in that branch's own stack.sh
+ * (read from openstack/devstack, July 2026), apt-based ones only (rhel9/rhel10 are listed there
+ * too, but our steps use apt). A release the branch does not list makes stack.sh stop and ask
+ * for FORCE=yes, so the precheck refuses it first.
+ */
 export const SUPPORTED_DISTROS_BY_BRANCH: Readonly<Record<string, readonly string[]>> = {
-  // master, mid-2026: trixie, bookworm, noble, resolute (rhel9/rhel10 too, but our steps use apt).
+  // trixie|bookworm|noble|resolute|rhel9|rhel10 (jammy removed Feb 2026).
   master: ["debian:trixie", "debian:bookworm", "ubuntu:noble", "ubuntu:resolute"],
-  // Cut from master after jammy was removed (Feb 2026).
-  "stable/2026.1": ["debian:trixie", "debian:bookworm", "ubuntu:noble", "ubuntu:resolute"],
-  // Still carries jammy; resolute came later.
-  "stable/2025.2": ["debian:trixie", "debian:bookworm", "ubuntu:jammy", "ubuntu:noble"],
+  // trixie|bookworm|noble|rhel9|rhel10: cut before Ubuntu 26.04 (resolute) was added.
+  "stable/2026.1": ["debian:trixie", "debian:bookworm", "ubuntu:noble"],
+  // bookworm|jammy|noble|rhel9|rhel10: no trixie yet, jammy still in.
+  "stable/2025.2": ["debian:bookworm", "ubuntu:jammy", "ubuntu:noble"],
+  // bookworm|jammy|noble|rhel9.
+  "stable/2025.1": ["debian:bookworm", "ubuntu:jammy", "ubuntu:noble"],
 };
 
 export const DEFAULT_BRANCH = "stable/2026.1";

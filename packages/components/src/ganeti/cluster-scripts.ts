@@ -25,6 +25,17 @@ export function clusterInitFlags(plan: GanetiClusterPlan): string[] {
   return flags;
 }
 
+/**
+ * The init flags `gnt-cluster modify` can change on a running cluster: everything but the
+ * master's replication address and the SSH/hosts handling, which only init takes.
+ */
+export function clusterModifyFlags(plan: GanetiClusterPlan): string[] {
+  return clusterInitFlags(plan).filter((f) => !/^--(secondary-ip=|no-ssh-init$|no-etc-hosts$)/.test(f));
+}
+
+/** Where the master records the cluster settings it last applied (the state `gnt-cluster modify` reconciles). */
+export const CLUSTER_SETTINGS_STAMP = "/var/lib/ganeti/blueprints-cluster-settings";
+
 const MASTER_GUARD = (plan: GanetiClusterPlan) => [
   `assert_host_key ${q(plan.master.hostKey)}`,
   `cluster_name() { cat /var/lib/ganeti/ssconf_cluster_name 2>/dev/null || true; }`,
@@ -35,15 +46,31 @@ const MASTER_GUARD = (plan: GanetiClusterPlan) => [
 
 export function renderClusterInitScript(plan: GanetiClusterPlan): string {
   const flags = clusterInitFlags(plan).map((f) => `  ${f} \\`).join("\n");
+  const settings = clusterModifyFlags(plan).join(" ");
+  const m = q(plan.master.fqdn);
   const body = [
-    ...MASTER_GUARD(plan),
+    `assert_host_key ${q(plan.master.hostKey)}`,
+    `cluster_name() { cat /var/lib/ganeti/ssconf_cluster_name 2>/dev/null || true; }`,
+    `settings=${q(settings)}`,
     `if [ -s /var/lib/ganeti/config.data ]; then`,
     `  [ "$(cluster_name)" = ${q(plan.clusterName)} ] || die "this node already belongs to cluster '$(cluster_name)'; remove it from that cluster (gnt-cluster destroy there) first"`,
-    `  log "cluster ${plan.clusterName} is already initialised"`,
+    `  # masterNode names this node: take the master role over (runs on the new master, as Ganeti requires).`,
+    `  current_master=$(cat /var/lib/ganeti/ssconf_master_node 2>/dev/null || true)`,
+    `  if [ "$current_master" != ${m} ]; then`,
+    `    timeout 600 gnt-cluster master-failover >&2 || die "gnt-cluster master-failover on ${plan.master.fqdn} failed (master: $current_master); if $current_master is dead, run 'gnt-cluster master-failover --no-voting' on ${plan.master.fqdn} by hand (read Ganeti's warning first), then pulumi up again"`,
+    `    echo "changed: master role moved from $current_master to ${plan.master.fqdn}"`,
+    `  fi`,
+    `  # Settings declared after init (templates, VG, netdev, …): reconcile with gnt-cluster modify.`,
+    `  if [ "$(cat ${CLUSTER_SETTINGS_STAMP} 2>/dev/null || true)" != "$settings" ]; then`,
+    `    timeout 600 gnt-cluster modify ${clusterModifyFlags(plan).join(" ")} >&2`,
+    `    printf '%s\\n' "$settings" >${CLUSTER_SETTINGS_STAMP}`,
+    `    echo "changed: cluster settings of ${plan.clusterName} are now $settings"`,
+    `  fi`,
     `else`,
     `  timeout 900 gnt-cluster init \\`,
     flags,
     `  ${q(plan.clusterName)} >&2`,
+    `  printf '%s\\n' "$settings" >${CLUSTER_SETTINGS_STAMP}`,
     `  echo "changed: initialised cluster ${plan.clusterName}"`,
     `fi`,
     `# The master daemon activates the cluster address asynchronously and, seen on Ganeti 3.0.2, not`,
@@ -94,17 +121,42 @@ export function renderKvmParametersScript(plan: GanetiClusterPlan): string {
 
 const SSH = "ssh -n -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes";
 
+/** `gnt-node add` for a node, new (`readd` false) or reinstalled (`readd` true). */
+export function nodeAddCommand(plan: GanetiClusterPlan, node: PlannedNode, readd: boolean): string {
+  return `gnt-node add${readd ? " --readd" : ""} --no-ssh-key-check${plan.usesReplicationAddresses ? ` --secondary-ip=${node.replicationAddress}` : ""} ${q(node.fqdn)}`;
+}
+
 /**
- * Adds one node from the master. Ganeti's own SSH (verify, copyfile) pins the cluster's RSA host
- * key under the cluster name, so — as Ganeti's own node setup does — the master's RSA host key pair
- * is installed on the node first (over SSH checked against the node's pinned host key). The node's
- * other host keys, which Pulumi pins, stay as they are.
+ * Brings one node to its declared state from the master: a member of the cluster (added, or
+ * re-added with `--readd` when it was reinstalled), online or offline, drained or not.
+ *
+ * Ganeti's own SSH (verify, copyfile) pins the cluster's RSA host key under the cluster name, so —
+ * as Ganeti's own node setup does — the master's RSA host key pair is installed on the node first
+ * (over SSH checked against the node's pinned host key). The node's other host keys, which Pulumi
+ * pins, stay as they are. A node declared offline is dead or down: nothing connects to it, it is
+ * only marked offline (the first step of a dead-primary failover).
  */
 export function renderNodeAddScript(plan: GanetiClusterPlan, node: PlannedNode): string {
   const n = q(node.fqdn);
+  const flag = (name: "offline" | "drained") => `$(gnt-node list --no-headers -o ${name} ${n})`;
   const body = [
     ...MASTER_GUARD(plan),
+    // The node's pinned key is part of this script, so a reinstalled node (a new key) re-runs it.
+    `# ${node.fqdn} is pinned to ${node.hostKey.split(/\s+/).slice(0, 2).join(" ")}`,
     `[ -s /var/lib/ganeti/config.data ] || die "cluster ${plan.clusterName} is not initialised on ${plan.master.fqdn}"`,
+    `is_member() { grep -qxF ${n} <<<"$(gnt-node list --no-headers -o name)"; }`,
+  ];
+  if (node.offline) {
+    body.push(
+      `is_member || die "${node.fqdn} is declared offline but is not a node of ${plan.clusterName}; set offline: false to add it, or remove it from nodes"`,
+      `if [ "${flag("offline")}" != Y ]; then`,
+      `  timeout 600 gnt-node modify -f --offline=yes ${n} >&2`,
+      `  echo "changed: marked ${node.fqdn} offline"`,
+      `fi`,
+    );
+    return renderRemoteScript({ description: `ganeti: node ${node.fqdn} of ${plan.clusterName} (offline)`, body: body.join("\n") });
+  }
+  body.push(
     `# push_host_key_file PATH MODE: copies the master's file to the node unless it is identical there.`,
     `push_host_key_file() {`,
     `  local path=$1 mode=$2 local_sum remote_sum`,
@@ -130,29 +182,66 @@ export function renderNodeAddScript(plan: GanetiClusterPlan, node: PlannedNode):
     `  sleep 0.5`,
     `done`,
     `[ "$ganeti_ssh_ok" = yes ] || die "root on ${plan.master.fqdn} cannot ssh to ${node.fqdn} the way Ganeti does (cluster key alias ${plan.clusterName}, /var/lib/ganeti/known_hosts)"`,
-    `if grep -qxF ${n} <<<"$(gnt-node list --no-headers -o name)"; then`,
-    `  log "${node.fqdn} is already a node of ${plan.clusterName}"`,
-    `else`,
-    `  timeout 900 gnt-node add --no-ssh-key-check${plan.usesReplicationAddresses ? ` --secondary-ip=${node.replicationAddress}` : ""} ${n} >&2`,
+    `if ! is_member; then`,
+    `  timeout 900 ${nodeAddCommand(plan, node, false)} >&2`,
     `  echo "changed: added node ${node.fqdn}"`,
+    `else`,
+    `  # A member whose own Ganeti state is gone (the machine was reinstalled) is re-added, not skipped.`,
+    `  node_cluster=$(${SSH} root@${node.fqdn} "cat /var/lib/ganeti/ssconf_cluster_name 2>/dev/null" || true)`,
+    `  if [ "$node_cluster" != ${q(plan.clusterName)} ]; then`,
+    `    timeout 900 ${nodeAddCommand(plan, node, true)} >&2`,
+    `    echo "changed: re-added reinstalled node ${node.fqdn} (--readd)"`,
+    `  elif [ "${flag("offline")}" = Y ]; then`,
+    `    timeout 600 gnt-node modify -f --offline=no ${n} >&2`,
+    `    echo "changed: marked ${node.fqdn} online"`,
+    `  else`,
+    `    log "${node.fqdn} is already a node of ${plan.clusterName}"`,
+    `  fi`,
     `fi`,
-  ];
+    `if [ "${flag("drained")}" != ${node.drained ? "Y" : "N"} ]; then`,
+    `  timeout 600 gnt-node modify -f --drained=${node.drained ? "yes" : "no"} ${n} >&2`,
+    `  echo "changed: ${node.drained ? "drained" : "undrained"} ${node.fqdn}"`,
+    `fi`,
+  );
   return renderRemoteScript({ description: `ganeti: add node ${node.fqdn} to ${plan.clusterName}`, body: body.join("\n") });
 }
 
-/** Delete step of a node add: runs after the instances are removed (they depend on it). */
+/**
+ * Delete step of a node add (runs after the instances are removed; they depend on it): moves
+ * every instance off the node first — primaries migrate live (`gnt-node migrate`, or
+ * `gnt-node failover --ignore-consistency` when the node is offline), secondaries move with
+ * `gnt-node evacuate --secondary-only` (the cluster's iallocator picks the new node) — then
+ * `gnt-node remove`. Instances whose disks cannot move (plain, file) stop it with a message.
+ */
 export function renderNodeRemoveScript(plan: GanetiClusterPlan, node: PlannedNode): string {
   const n = q(node.fqdn);
+  const count = (field: string) => `$(gnt-node list --no-headers -o ${field} ${n})`;
   const body = [
     `assert_host_key ${q(plan.master.hostKey)}`,
-    `if [ -s /var/lib/ganeti/config.data ] && grep -qxF ${n} <<<"$(gnt-node list --no-headers -o name 2>/dev/null)"; then`,
-    `  timeout 600 gnt-node remove ${n} >&2`,
-    `  echo "changed: removed node ${node.fqdn}"`,
-    `else`,
+    `if [ ! -s /var/lib/ganeti/config.data ] || ! grep -qxF ${n} <<<"$(gnt-node list --no-headers -o name 2>/dev/null)"; then`,
     `  log "${node.fqdn} is not a node of ${plan.clusterName}"`,
+    `  exit 0`,
     `fi`,
+    `master=$(cat /var/lib/ganeti/ssconf_master_node 2>/dev/null || true)`,
+    `if [ "$master" = ${n} ]; then log "${node.fqdn} is the master now (masterNode changed); it stays in the cluster"; exit 0; fi`,
+    `[ "$master" = "$(hostname)" ] || die "$(hostname) is no longer the master of ${plan.clusterName} ($master is): change masterNode and remove nodes in separate pulumi up runs, or run gnt-node evacuate/remove for ${node.fqdn} on $master by hand"`,
+    `if [ "${count("pinst_cnt")}" -gt 0 ]; then`,
+    `  if [ "${count("offline")}" = Y ]; then`,
+    `    timeout 3600 gnt-node failover -f --ignore-consistency ${n} >&2 || die "could not fail the instances of offline ${node.fqdn} over (gnt-node failover); move them by hand, then pulumi up again"`,
+    `  else`,
+    `    timeout 3600 gnt-node migrate -f ${n} >&2 || die "could not migrate the primary instances off ${node.fqdn} (gnt-node migrate); plain/file instances cannot move: remove them or move them by hand (gnt-instance move), then pulumi up again"`,
+    `  fi`,
+    `  echo "changed: moved the primary instances off ${node.fqdn}"`,
+    `fi`,
+    `if [ "${count("sinst_cnt")}" -gt 0 ]; then`,
+    `  timeout 3600 gnt-node evacuate -f --secondary-only ${n} >&2 || die "could not move the DRBD secondaries off ${node.fqdn} (gnt-node evacuate --secondary-only); give the cluster an iallocator or run gnt-instance replace-disks -n by hand"`,
+    `  echo "changed: evacuated the secondary instances of ${node.fqdn}"`,
+    `fi`,
+    `if [ "${count("pinst_cnt")}" -ne 0 ] || [ "${count("sinst_cnt")}" -ne 0 ]; then die "${node.fqdn} still holds instances after the evacuation; refusing to remove it"; fi`,
+    `timeout 600 gnt-node remove ${n} >&2`,
+    `echo "changed: removed node ${node.fqdn}"`,
   ];
-  return renderRemoteScript({ description: `ganeti: remove node ${node.fqdn} from ${plan.clusterName}`, body: body.join("\n") });
+  return renderRemoteScript({ description: `ganeti: evacuate and remove node ${node.fqdn} from ${plan.clusterName}`, body: body.join("\n") });
 }
 
 /** The seed's image+cd variant of ganeti-instance-image (section 2.12). */

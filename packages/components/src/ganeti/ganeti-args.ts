@@ -10,15 +10,19 @@ export interface GanetiSshConnectionArgs {
   host: pulumi.Input<string>;
   /** SSH port; default 22. */
   port?: number;
-  /** Default "root": Ganeti's tools must run as root. */
+  /**
+   * Default "root". Ganeti's tools must run as root: for another user every step is run through
+   * `sudo -n` (non-interactive, so a missing NOPASSWD rule fails at once instead of hanging).
+   */
   user?: string;
   /** Private key for the connection (treated as a Pulumi secret). */
   privateKey: pulumi.Input<string>;
   /**
    * The node's pinned SSH host public key, "ssh-ed25519 AAAA…" (the contents of one of its
-   * /etc/ssh/ssh_host_*_key.pub). Every step checks it on the host before changing anything,
-   * and the nodes' known_hosts are written from it (see README: @pulumi/command 4.5.0 itself
-   * cannot pin host keys).
+   * /etc/ssh/ssh_host_*_key.pub). Required. It is passed to the provider as `connection.hostKey`,
+   * so @pulumi/command refuses the connection — before any script or secret is sent — when the
+   * server presents another key; every script also checks it on the host (`assert_host_key`),
+   * and the nodes' known_hosts are written from it.
    */
   hostKey: string;
 }
@@ -39,6 +43,18 @@ export interface GanetiNodeArgs {
   volumeGroupDevices?: string[];
   /** Physical interface carrying the VLANs on this node; default the cluster's `network.parentInterface`. */
   parentInterface?: string;
+  /**
+   * Drain the node (`gnt-node modify --drained=yes`): it keeps its instances but gets no new
+   * ones; default false. Not for the master, and not together with `offline`.
+   */
+  drained?: boolean;
+  /**
+   * Mark the node offline (`gnt-node modify --offline=yes`): Ganeti stops talking to it. Set it
+   * for a dead node before failing its instances over (`failover` + `ignoreConsistency`); its own
+   * prepare/OS steps are left alone while it is offline. Setting it back to false re-adds the
+   * node (`gnt-node add --readd` when it was reinstalled, else `--offline=no`). Not for the master.
+   */
+  offline?: boolean;
 }
 
 /** VLAN and bridge layout, as in the seed: management+replication on one VLAN, VMs on another. */
@@ -97,10 +113,26 @@ export interface GanetiInstanceArgs {
   ignoreConsistency?: boolean;
 }
 
+/** Ganeti releases whose command-line differences the scripts know. */
+export type GanetiVersion = "3.0" | "3.1";
+
 export interface GanetiDrbdClusterArgs {
-  /** The nodes; the first is the master unless `masterNode` names another. */
+  /**
+   * Ganeti release on the nodes: "3.0" (default; Debian bookworm's 3.0.2) or "3.1" (trixie,
+   * bookworm-backports). 3.1 hotplugs by default and dropped `--hotplug`/`--hotplug-if-possible`
+   * and `--no-name-check`/`--no-ip-check`, so the scripts leave those flags out there.
+   */
+  ganetiVersion?: GanetiVersion;
+  /**
+   * The nodes; the first is the master unless `masterNode` names another. Removing a node from
+   * the list evacuates it (`gnt-node migrate`, `gnt-node evacuate`) before `gnt-node remove`.
+   */
   nodes: GanetiNodeArgs[];
-  /** FQDN of the master node; default the first node. */
+  /**
+   * FQDN of the master node; default the first node. Changing it to another (online) node runs
+   * `gnt-cluster master-failover` on that node; a master that is dead needs
+   * `gnt-cluster master-failover --no-voting` by hand first (Ganeti's own warning applies).
+   */
   masterNode?: string;
   /** Cluster name (FQDN), resolving to `clusterAddress` on every node. */
   clusterName: string;
@@ -123,7 +155,12 @@ export interface GanetiDrbdClusterArgs {
   drbdUsermodeHelper?: string;
   /** DRBD minor_count module option; default 128. */
   drbdMinorCount?: number;
-  /** KVM hypervisor parameters; default kernel_path="", initrd_path="", vnc_bind_address=0.0.0.0 (the seed's). */
+  /**
+   * KVM hypervisor parameters; default kernel_path="", initrd_path="", vnc_bind_address=127.0.0.1
+   * (consoles reachable through an SSH tunnel to the primary node only). Binding VNC to another
+   * address needs `vnc_password_file` too (a file present on every node); the plan refuses an
+   * open, password-less console.
+   */
   kvmParameters?: Record<string, string>;
   /** Time sync daemon: "chrony" (default), "ntp" or "none" (when the host already syncs time). */
   timeSync?: string;

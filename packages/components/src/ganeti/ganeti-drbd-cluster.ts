@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { asRootCommand } from "../scripts/remote-script";
 import { secretStdin } from "../scripts/secret-stdin";
 import type { GanetiDrbdClusterArgs } from "./ganeti-args";
 import { PlannedNode, planGanetiCluster } from "./ganeti-plan";
@@ -31,8 +32,9 @@ export type { GanetiNodeStatus, GanetiInstanceStatus } from "./cluster-report";
  * `@pulumi/command` remote commands over SSH:
  *  - `<name>-prepare-<node>` and `<name>-os-<node>`: per node, in parallel — no node's steps wait
  *    for another node's;
- *  - `<name>-cluster` (init; delete = destroy) after every node is prepared, then
- *    `<name>-kvm-parameters`, `<name>-node-<node>` (add; delete = remove) and `<name>-iso`;
+ *  - `<name>-cluster` (init, or master failover + `gnt-cluster modify` later; delete = destroy)
+ *    after every node is prepared, then `<name>-kvm-parameters`, `<name>-node-<node>` (add or
+ *    re-add, offline/drained flags; delete = evacuate, then remove) and `<name>-iso`;
  *  - per instance `<name>-instance-<i>` (add; delete = remove) → `-nic-<i>` → `-run-<i>` →
  *    `-placement-<i>`, each owning one aspect, so a change re-runs only the step that owns it;
  *  - `<name>-report`: `gnt-cluster verify` and the lists behind the outputs.
@@ -44,7 +46,10 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
   public readonly masterNode: pulumi.Output<string>;
   /** FQDNs of the declared nodes, master first. */
   public readonly nodeNames: pulumi.Output<string[]>;
-  /** Whether the last report's `gnt-cluster verify` passed (the report step fails otherwise). */
+  /**
+   * Whether the last report's `gnt-cluster verify` passed. A failing verify fails the report step,
+   * unless every error names a node declared offline (then this is false and the step succeeds).
+   */
   public readonly verifyPassed: pulumi.Output<boolean>;
   /** Output of the last `gnt-cluster verify --error-codes`. */
   public readonly verifyOutput: pulumi.Output<string>;
@@ -60,49 +65,60 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
     const plan = planGanetiCluster(name, args);
     super("openstack-blueprints:index:GanetiDrbdCluster", name, {}, opts);
 
+    // The provider checks the server's host key against the pinned one before it runs anything
+    // or sends standard input — the cluster's root private key goes to the prepare steps that way.
     const connectionOf = (node: PlannedNode): command.types.input.remote.ConnectionArgs => ({
       host: node.connection.host,
       port: node.connection.port ?? 22,
-      user: node.connection.user ?? "root",
+      user: node.user,
       privateKey: pulumi.secret(node.connection.privateKey),
+      hostKey: node.hostKey,
     });
+    // Ganeti's tools need root: a non-root user runs every script through `sudo -n` (no prompt,
+    // fails at once without a NOPASSWD rule). Root runs the script as is, so its text — and
+    // with it the stack's state — is unchanged for root connections.
+    const asUser = (node: PlannedNode) => (script: string) => (node.user === "root" ? script : asRootCommand(script));
+    const onMaster = asUser(plan.master);
     const master = connectionOf(plan.master);
     const keyB64 = pulumi.output(args.clusterSshPrivateKey).apply((key) => Buffer.from(`${key.trimEnd()}\n`).toString("base64"));
 
-    // Per-node preparation: depends on nothing but its own node.
-    const prepared = plan.nodes.map((node) => new command.remote.Command(`${name}-prepare-${node.shortName}`, {
+    // Per-node preparation: depends on nothing but its own node. A node declared offline is dead
+    // or down: it has no such steps (their deletion runs nothing); declaring it online again
+    // creates them, so a reinstalled node is prepared before its node step re-adds it.
+    const online = plan.nodes.filter((node) => !node.offline);
+    const prepared = online.map((node) => new command.remote.Command(`${name}-prepare-${node.shortName}`, {
       connection: connectionOf(node),
-      create: renderNodePrepareScript(plan, node),
+      create: asUser(node)(renderNodePrepareScript(plan, node)),
       stdin: secretStdin(keyB64),
     }, { parent: this, customTimeouts: { create: "40m", update: "40m" } }));
-    const osReady = plan.nodes.map((node, i) => new command.remote.Command(`${name}-os-${node.shortName}`, {
+    const osReady = online.map((node, i) => new command.remote.Command(`${name}-os-${node.shortName}`, {
       connection: connectionOf(node),
-      create: renderOsDefinitionsScript(plan, node),
+      create: asUser(node)(renderOsDefinitionsScript(plan, node)),
     }, { parent: this, dependsOn: [prepared[i]], customTimeouts: { create: "10m", update: "10m" } }));
 
     // Cluster steps on the master, after every node is ready.
     const cluster = new command.remote.Command(`${name}-cluster`, {
       connection: master,
-      create: renderClusterInitScript(plan),
-      delete: renderClusterDestroyScript(plan),
+      create: onMaster(renderClusterInitScript(plan)),
+      delete: onMaster(renderClusterDestroyScript(plan)),
     }, { parent: this, dependsOn: prepared, customTimeouts: { create: "20m", update: "20m", delete: "15m" } });
     const clusterSteps: pulumi.Resource[] = [cluster];
     if (plan.hypervisor === "kvm") {
       clusterSteps.push(new command.remote.Command(`${name}-kvm-parameters`, {
         connection: master,
-        create: renderKvmParametersScript(plan),
+        create: onMaster(renderKvmParametersScript(plan)),
       }, { parent: this, dependsOn: [cluster], customTimeouts: { create: "10m", update: "10m" } }));
     }
     const nodeAdds = plan.nodes.filter((n) => !n.isMaster).map((node) => new command.remote.Command(`${name}-node-${node.shortName}`, {
       connection: master,
-      create: renderNodeAddScript(plan, node),
-      delete: renderNodeRemoveScript(plan, node),
+      create: onMaster(renderNodeAddScript(plan, node)),
+      delete: onMaster(renderNodeRemoveScript(plan, node)),
     }, { parent: this, dependsOn: [cluster], customTimeouts: { create: "20m", update: "20m", delete: "15m" } }));
     clusterSteps.push(...nodeAdds);
     if (plan.isoImages.length > 0) {
       clusterSteps.push(new command.remote.Command(`${name}-iso`, {
         connection: master,
-        create: renderIsoDistributionScript(plan),
+        create: onMaster(renderIsoDistributionScript(plan)),
       }, { parent: this, dependsOn: [cluster, ...nodeAdds], customTimeouts: { create: "60m", update: "60m" } }));
     }
 
@@ -112,21 +128,21 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
       const base = `${name}-instance-${inst.key}`;
       const added = new command.remote.Command(base, {
         connection: master,
-        create: renderInstanceAddScript(plan, inst),
-        update: renderInstanceUpdateScript(plan, inst),
-        delete: renderInstanceRemoveScript(plan, inst),
+        create: onMaster(renderInstanceAddScript(plan, inst)),
+        update: onMaster(renderInstanceUpdateScript(plan, inst)),
+        delete: onMaster(renderInstanceRemoveScript(plan, inst)),
       }, { parent: this, dependsOn: [...clusterSteps, ...osReady], customTimeouts: { create: "70m", update: "20m", delete: "35m" } });
       const nic = new command.remote.Command(`${base}-nic`, {
         connection: master,
-        create: renderInstanceNicScript(plan, inst),
+        create: onMaster(renderInstanceNicScript(plan, inst)),
       }, { parent: this, dependsOn: [added], customTimeouts: { create: "15m", update: "15m" } });
       const run = new command.remote.Command(`${base}-run`, {
         connection: master,
-        create: renderInstanceRunStateScript(plan, inst),
+        create: onMaster(renderInstanceRunStateScript(plan, inst)),
       }, { parent: this, dependsOn: [nic], customTimeouts: { create: "20m", update: "20m" } });
       const placement = new command.remote.Command(`${base}-placement`, {
         connection: master,
-        create: renderInstancePlacementScript(plan, inst),
+        create: onMaster(renderInstancePlacementScript(plan, inst)),
       }, { parent: this, dependsOn: [run], customTimeouts: { create: "40m", update: "40m" } });
       finalSteps.push(placement);
     }
@@ -135,7 +151,7 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
     const digest = createHash("sha256").update(JSON.stringify({ ...plan, nodes: plan.nodes.map(({ connection, ...n }) => n), master: plan.master.fqdn })).digest("hex");
     const report = new command.remote.Command(`${name}-report`, {
       connection: master,
-      create: renderReportScript(plan),
+      create: onMaster(renderReportScript(plan)),
       triggers: [digest],
     }, { parent: this, dependsOn: finalSteps, customTimeouts: { create: "20m", update: "20m" } });
     const parsed = report.stdout.apply(parseClusterReport);

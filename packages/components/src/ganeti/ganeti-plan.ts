@@ -6,11 +6,14 @@
 import { z } from "zod";
 import { cidrContains, formatIpv4, isIpv4, parseIpv4 } from "../network/cidr";
 import { oneOf } from "../config/zod-types";
-import type { GanetiDrbdClusterArgs, GanetiSshConnectionArgs } from "./ganeti-args";
+import type { GanetiDrbdClusterArgs, GanetiSshConnectionArgs, GanetiVersion } from "./ganeti-args";
 
 export const GANETI_HYPERVISORS = ["kvm", "fake"] as const;
 export const GANETI_DISK_TEMPLATES = ["drbd", "plain", "file", "sharedfile"] as const;
 export const GANETI_TIME_SYNC = ["chrony", "ntp", "none"] as const;
+export const GANETI_VERSIONS = ["3.0", "3.1"] as const;
+/** KVM parameters by default: no kernel (the instance's own boot loader), VNC on loopback only. */
+export const DEFAULT_KVM_PARAMETERS: Readonly<Record<string, string>> = { kernel_path: "", initrd_path: "", vnc_bind_address: "127.0.0.1" };
 /** Ganeti 3.0's `gnt-cluster verify` error codes (constants CV_E*), for verifyIgnoreErrors. */
 export const GANETI_VERIFY_ERROR_CODES = [
   "ECLUSTERCERT", "ECLUSTERCLIENTCERT", "ECLUSTERCFG", "ECLUSTERDANGLINGINST", "ECLUSTERDANGLINGNODES",
@@ -33,6 +36,11 @@ export interface PlannedNode {
   isMaster: boolean;
   hostKey: string;
   connection: GanetiSshConnectionArgs;
+  /** The SSH user; steps run through `sudo -n` when it is not root. */
+  user: string;
+  /** Declared `gnt-node modify` flags (never both; never on the master). */
+  drained: boolean;
+  offline: boolean;
   volumeGroupDevices: string[];
   parentInterface: string;
 }
@@ -57,6 +65,7 @@ export interface PlannedInstance {
 
 export interface GanetiClusterPlan {
   componentName: string;
+  ganetiVersion: GanetiVersion;
   clusterName: string;
   clusterAddress: string;
   nodes: PlannedNode[];
@@ -130,6 +139,8 @@ const nodeSchema = z.object({
   connection: connectionSchema,
   volumeGroupDevices: z.array(z.string().regex(DEVICE, { message: "is not a block device path (e.g. /dev/sdb)" })).optional(),
   parentInterface: bridgeName.optional(),
+  drained: z.boolean({ message: "is not true or false" }).optional(),
+  offline: z.boolean({ message: "is not true or false" }).optional(),
 });
 
 const instanceSchema = z.object({
@@ -149,6 +160,7 @@ const instanceSchema = z.object({
 });
 
 const argsSchema = z.object({
+  ganetiVersion: oneOf(GANETI_VERSIONS).optional(),
   nodes: z.array(nodeSchema, { message: "is required: a list of nodes" }).min(1, { message: "must list at least one node" }),
   masterNode: fqdn.optional(),
   clusterName: fqdn,
@@ -251,6 +263,9 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     if (node.connection.hostKey.startsWith("ssh-rsa ")) {
       problems.push(`${where}.connection.hostKey: an ssh-rsa key cannot be pinned: the cluster shares the master's RSA host key with every node (Ganeti's SSH trust model); pin the node's ssh-ed25519 or ecdsa host key`);
     }
+    if (node.drained && node.offline) {
+      problems.push(`${where}.offline: true together with drained: true; Ganeti keeps a node in one state: set only offline (a dead node) or only drained (no new instances)`);
+    }
     claim(node.address, `${where}.address`);
     if (node.replicationAddress !== undefined && node.replicationAddress !== node.address) claim(node.replicationAddress, `${where}.replicationAddress`);
     return {
@@ -262,6 +277,9 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
       isMaster: false,
       hostKey: node.connection.hostKey.trim(),
       connection: node.connection,
+      user: node.connection.user ?? "root",
+      drained: node.drained ?? false,
+      offline: node.offline ?? false,
       volumeGroupDevices: node.volumeGroupDevices ?? [],
       parentInterface: node.parentInterface ?? parentDefault,
     };
@@ -282,6 +300,9 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     problems.push(`masterNode: "${masterFqdn}" is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node or leave it unset for the first`);
   } else {
     master.isMaster = true;
+    for (const flag of ["offline", "drained"] as const) {
+      if (master[flag]) problems.push(`nodes[${master.index}].${flag}: true on the master ${master.fqdn}; Ganeti refuses to ${flag === "offline" ? "offline" : "drain"} its master: set masterNode to another node first (gnt-cluster master-failover)`);
+    }
   }
   if (network.manage) {
     for (const node of nodes) {
@@ -327,6 +348,10 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
       if (!isoImages.includes(inst.startWithCdImage)) problems.push(`${where}.startWithCdImage: "${inst.startWithCdImage}" is not among isoImages; add it there so it is copied to every node`);
       if (hypervisor !== "kvm") problems.push(`${where}.startWithCdImage: booting from a CD needs the kvm hypervisor (this cluster uses ${hypervisor}); remove it`);
     }
+    const primary = nodes.find((n) => n.fqdn === inst.primaryNode);
+    if (primary?.offline) {
+      problems.push(`${where}.primaryNode: "${inst.primaryNode}" is declared offline; an instance cannot run there: move it to its secondary with failover: true and ignoreConsistency: true (the dead-primary failover)`);
+    }
     const nicLink = inst.nicLink ?? network.publicBridge;
     return {
       name: inst.name,
@@ -351,10 +376,21 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     if (other) problems.push(`instances: "${inst.name}" and "${other}" map to the same resource name "${inst.key}"; rename one`);
     keys.set(inst.key, inst.name);
   }
+  const kvmParameters = args.kvmParameters ?? { ...DEFAULT_KVM_PARAMETERS };
+  if (hypervisor === "kvm") {
+    // The seed bound VNC to 0.0.0.0 without a password: anyone reaching a node reached every console.
+    // (Unset or empty: Ganeti starts no VNC server.)
+    const bind = kvmParameters.vnc_bind_address ?? "";
+    const loopback = bind === "" || bind.startsWith("127.") || bind === "::1";
+    if (!loopback && !kvmParameters.vnc_password_file) {
+      problems.push(`kvmParameters.vnc_bind_address: ${JSON.stringify(bind)} opens the instances' VNC consoles without a password; bind them to 127.0.0.1 (reach them through ssh -L) or set kvmParameters.vnc_password_file to a password file present on every node`);
+    }
+  }
   if (problems.length > 0) throw new GanetiArgsError(problems);
 
   return {
     componentName,
+    ganetiVersion: args.ganetiVersion ?? "3.0",
     clusterName: args.clusterName,
     clusterAddress: args.clusterAddress,
     nodes,
@@ -369,7 +405,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     masterNetdev: args.masterNetdev ?? network.managementBridge,
     drbdUsermodeHelper: args.drbdUsermodeHelper ?? "/bin/true",
     drbdMinorCount: args.drbdMinorCount ?? 128,
-    kvmParameters: args.kvmParameters ?? { kernel_path: "", initrd_path: "", vnc_bind_address: "0.0.0.0" },
+    kvmParameters,
     timeSync: args.timeSync ?? "chrony",
     clusterSshPublicKey: args.clusterSshPublicKey.trim(),
     isoImages,

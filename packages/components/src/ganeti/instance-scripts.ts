@@ -2,12 +2,14 @@
  * Scripts for one Ganeti instance, each owning one aspect so that a change of that aspect re-runs
  * only its script (see README, "How changes map to Ganeti commands"):
  *  - add/remove: create-time attributes (template, disk, memory, OS, initial nodes);
- *  - NIC link: `gnt-instance modify --net 0:modify,link=…` (hotplug when the instance runs on kvm);
+ *  - NIC link: `gnt-instance modify --net 0:modify,link=…` (hotplug when the instance runs on kvm;
+ *    Ganeti 3.1 hotplugs by default and no longer knows the --hotplug flags);
  *  - run state: start (optionally from a CD image) or shut down;
  *  - placement: the primary node — live `migrate`, or `failover` when asked or when it is down.
  * All run on the master and read Ganeti's state before acting.
  */
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
+import type { GanetiVersion } from "./ganeti-args";
 import { GanetiClusterPlan, PlannedInstance } from "./ganeti-plan";
 
 const q = shellQuote;
@@ -26,7 +28,7 @@ function guard(plan: GanetiClusterPlan, inst: PlannedInstance): string[] {
 }
 
 /** `gnt-instance add` flags for the instance (without its name). */
-export function instanceAddFlags(inst: PlannedInstance): string[] {
+export function instanceAddFlags(inst: PlannedInstance, version: GanetiVersion = "3.0"): string[] {
   const nodes = inst.diskTemplate === "drbd" ? `${inst.primaryNode}:${inst.secondaryNode}` : inst.primaryNode;
   return [
     `-t ${inst.diskTemplate}`,
@@ -37,10 +39,21 @@ export function instanceAddFlags(inst: PlannedInstance): string[] {
     `-n ${nodes}`,
     // Started by the run-state step (possibly from a CD), not here.
     "--no-start",
-    // Ganeti 3.0 would otherwise resolve the name in DNS and ping its address.
-    "--no-name-check",
-    "--no-ip-check",
+    // Ganeti 3.0 would otherwise resolve the name in DNS and ping its address (3.1 dropped the flags).
+    ...(version === "3.0" ? ["--no-name-check", "--no-ip-check"] : []),
   ];
+}
+
+/**
+ * The hotplug part of `gnt-instance modify --net` for a Ganeti release: 3.0 needs `--hotplug` to
+ * change a running kvm instance's NIC now (and `--hotplug-if-possible` otherwise, or it prompts);
+ * 3.1 hotplugs whenever it can and refuses both flags, so none is passed.
+ */
+export function nicHotplugLine(plan: GanetiClusterPlan): string {
+  if (plan.ganetiVersion !== "3.0") return `  hotplug=() # Ganeti ${plan.ganetiVersion} hotplugs by default and refuses the old hotplug flags`;
+  return plan.hypervisor === "kvm"
+    ? `  if [ "$(field status)" = running ]; then hotplug=(--hotplug); else hotplug=(--hotplug-if-possible); fi`
+    : `  hotplug=(--hotplug-if-possible) # ${plan.hypervisor} cannot hotplug; the link applies at the next start`;
 }
 
 export function renderInstanceAddScript(plan: GanetiClusterPlan, inst: PlannedInstance): string {
@@ -53,7 +66,7 @@ export function renderInstanceAddScript(plan: GanetiClusterPlan, inst: PlannedIn
     `  [ "$actual" = ${q(expected)} ] || die "instance ${inst.name} exists with template|os $actual, declared ${expected}; Ganeti cannot change these in place: rename the instance to create a new one"`,
     `  log "instance ${inst.name} exists"`,
     `else`,
-    `  timeout 3600 gnt-instance add ${instanceAddFlags(inst).join(" ")} ${name} >&2`,
+    `  timeout 3600 gnt-instance add ${instanceAddFlags(inst, plan.ganetiVersion).join(" ")} ${name} >&2`,
     `  echo "changed: created instance ${inst.name}"`,
     `fi`,
   ];
@@ -77,14 +90,11 @@ export function renderInstanceRemoveScript(plan: GanetiClusterPlan, inst: Planne
 
 export function renderInstanceNicScript(plan: GanetiClusterPlan, inst: PlannedInstance): string {
   const name = q(inst.name);
-  const hotplug = plan.hypervisor === "kvm";
   const body = [
     ...guard(plan, inst),
     `if [ "$(field nic.link/0)" != ${q(inst.nicLink)} ]; then`,
-    hotplug
-      ? `  if [ "$(field status)" = running ]; then hotplug="--hotplug"; else hotplug="--hotplug-if-possible"; fi`
-      : `  hotplug="--hotplug-if-possible" # ${plan.hypervisor} cannot hotplug; the link applies at the next start`,
-    `  timeout 600 gnt-instance modify -f --net ${q(`0:modify,link=${inst.nicLink}`)} "$hotplug" ${name} >&2`,
+    nicHotplugLine(plan),
+    `  timeout 600 gnt-instance modify -f --net ${q(`0:modify,link=${inst.nicLink}`)} \${hotplug[@]+"\${hotplug[@]}"} ${name} >&2`,
     `  echo "changed: NIC 0 of ${inst.name} now on ${inst.nicLink}"`,
     `fi`,
   ];

@@ -77,6 +77,54 @@ export function bridgeInterfaces(plan: GanetiClusterPlan, node: PlannedNode): st
   return lines.join("\n");
 }
 
+/**
+ * awk program turning `iface PARENT inet static` in /etc/network/interfaces into `inet manual`
+ * and dropping that stanza's address lines (address, netmask, gateway, broadcast, network), so
+ * the next boot puts the node's address on the management bridge only. Other stanzas stay.
+ */
+export function parentStanzaToManualAwk(parent: string): string {
+  return [
+    `$1 == "iface" && $2 == "${parent}" && $3 == "inet" && $4 == "static" { print "iface ${parent} inet manual"; inside = 1; next }`,
+    `$1 ~ /^(iface|auto|allow-|source|mapping)/ { inside = 0 }`,
+    `inside && $1 ~ /^(address|netmask|gateway|broadcast|network)$/ { next }`,
+    `{ print }`,
+  ].join("\n");
+}
+
+/**
+ * The node's management address moves from its NIC to the management bridge: two interfaces
+ * with one address (and two default routes) break routing, and ifup refuses the bridge's gateway
+ * while the NIC still holds the default route. Persisted in /etc/network/interfaces (backup kept),
+ * then done live in one go — address and default route off the NIC, bridge up — and undone if the
+ * bridge does not come up, so a failed move never leaves the node without its address.
+ */
+function moveAddressToBridgeLines(plan: GanetiClusterPlan, node: PlannedNode): string[] {
+  const q = shellQuote;
+  const parent = node.parentInterface;
+  const cidr = `${node.address}/${plan.network.prefixLength}`;
+  const bridge = plan.network.managementBridge;
+  return [
+    `# The node's address belongs on ${bridge}, not on ${parent} (see the interfaces stanza above).`,
+    `if grep -Eq '^[[:space:]]*iface[[:space:]]+${parent.replace(/\./g, "\\.")}[[:space:]]+inet[[:space:]]+static' /etc/network/interfaces; then`,
+    `  [ -f /etc/network/interfaces.blueprints.bak ] || cp -p /etc/network/interfaces /etc/network/interfaces.blueprints.bak`,
+    `  interfaces_tmp=$(mktemp)`,
+    `  awk ${q(parentStanzaToManualAwk(parent))} /etc/network/interfaces >"$interfaces_tmp"`,
+    `  cat "$interfaces_tmp" >/etc/network/interfaces; rm -f "$interfaces_tmp"`,
+    `  echo "changed: ${parent} is manual in /etc/network/interfaces (its address moves to ${bridge}; backup in /etc/network/interfaces.blueprints.bak)"`,
+    `fi`,
+    `if [ ! -e /sys/class/net/${bridge} ] && grep -qF ${q(` ${cidr} `)} <<<"$(ip -o -4 address show dev ${q(parent)})"; then`,
+    `  old_default=$(ip -4 route show default dev ${q(parent)} | head -n 1)`,
+    `  # One command line: the SSH session may ride on this address; TCP outlives the short gap.`,
+    `  if ! { ip address del ${q(cidr)} dev ${q(parent)} && { ip -4 route del default dev ${q(parent)} 2>/dev/null || true; } && timeout 120 ifup ${bridge} >/dev/null; }; then`,
+    `    ip address add ${q(cidr)} dev ${q(parent)} 2>/dev/null || true`,
+    `    if [ -n "$old_default" ]; then read -ra route_args <<<"$old_default"; ip -4 route replace "\${route_args[@]}" || true; fi`,
+    `    die "could not bring ${bridge} up with ${cidr}; the address is back on ${parent}. Check /etc/network/interfaces.d/ganeti (VLAN ${plan.network.managementVlan} must reach this node)"`,
+    `  fi`,
+    `  echo "changed: moved ${cidr} from ${parent} to ${bridge}"`,
+    `fi`,
+  ];
+}
+
 /** Paths Ganeti may use for file-based templates (/etc/ganeti/file-storage-paths). */
 export function fileStoragePaths(plan: GanetiClusterPlan): string[] {
   const paths: string[] = [];
@@ -105,8 +153,16 @@ export function renderNodePrepareScript(plan: GanetiClusterPlan, node: PlannedNo
     hostsBlock(plan),
     `EOF`,
     "",
-    `# Packages (only missing ones are installed).`,
-    `ensure_packages ${nodePackages(plan).join(" ")}`,
+    `# Packages (only missing ones are installed). A fresh machine's package lists are empty or stale:`,
+    `# refresh them first, but only when something is missing (a second run stays offline and quiet).`,
+    `node_packages=(${nodePackages(plan).join(" ")})`,
+    `for pkg in "\${node_packages[@]}"; do`,
+    `  if [ "$(dpkg-query -W -f='\${Status}' "$pkg" 2>/dev/null || true)" != 'install ok installed' ]; then`,
+    `    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null`,
+    `    break`,
+    `  fi`,
+    `done`,
+    `ensure_packages "\${node_packages[@]}"`,
   );
   if (plan.timeSync !== "none") {
     const service = plan.timeSync === "chrony" ? "chrony" : "ntpsec";
@@ -156,6 +212,7 @@ export function renderNodePrepareScript(plan: GanetiClusterPlan, node: PlannedNo
       `ensure_file /etc/network/interfaces.d/ganeti 0644 root:root <<'EOF'`,
       bridgeInterfaces(plan, node),
       `EOF`,
+      ...moveAddressToBridgeLines(plan, node),
       `for iface in ${plan.network.managementBridge} ${plan.network.publicBridge}; do`,
       `  if [ ! -e "/sys/class/net/$iface" ]; then timeout 120 ifup "$iface" >/dev/null; echo "changed: brought up $iface"; fi`,
       `done`,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CloudRefSchema, ServerSpecSchema } from "@openstack-blueprints/s2d";
+import { requireInProviderProcess } from "../pulumi/provider-process";
 
 /**
  * A cloud for S2DMigration: a clouds.yaml entry (`cloud`) or inline credentials. The whole
@@ -53,6 +54,8 @@ export interface S2DMigrationArgs {
   stopSource?: pulumi.Input<boolean>;
   /** private (default), shared, community or public. */
   imageVisibility?: pulumi.Input<string>;
+  /** Keep the snapshot in cloud A after a verified migration (default: deleted). */
+  keepSourceSnapshot?: pulumi.Input<boolean>;
   /** Keep the server, image, keypair, group and floating IP in B when this resource is deleted. */
   retainInTarget?: pulumi.Input<boolean>;
   /** Folder for the resume journal on the machine running Pulumi (default: OS temp dir). */
@@ -75,21 +78,17 @@ const migrationProvider: pulumi.dynamic.ResourceProvider = {
     return { changes, replaces, deleteBeforeReplace: true };
   },
   async create(inputs: any) {
-    try { require("ts-node").register({ transpileOnly: true }); } catch { /* compiled package */ }
-    const ops = require("@openstack-blueprints/s2d");
-    return ops.createMigration(inputs);
+    return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>("@openstack-blueprints/s2d").createMigration(inputs);
   },
   async read(id: string, props: any) {
-    try { require("ts-node").register({ transpileOnly: true }); } catch { /* compiled package */ }
-    return require("@openstack-blueprints/s2d").readMigration(id, props);
+    return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>("@openstack-blueprints/s2d").readMigration(id, props);
   },
   async update(_id: string, _olds: any, news: any) {
     // Only `retain` changes in place (everything else replaces).
     return { outs: news };
   },
   async delete(id: string, props: any) {
-    try { require("ts-node").register({ transpileOnly: true }); } catch { /* compiled package */ }
-    await require("@openstack-blueprints/s2d").deleteMigration(id, props);
+    await requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>("@openstack-blueprints/s2d").deleteMigration(id, props);
   },
 };
 
@@ -151,8 +150,8 @@ export class S2DMigration extends pulumi.ComponentResource {
     validateLiteral(args, name); // before anything is registered
     super("openstack-blueprints:index:S2DMigration", name, {}, opts);
     const server = pulumi
-      .all([args.sourceServer, args.targetName, args.securityGroup, args.network, args.floatingIp, args.floatingNetwork, args.keypairMode, args.keypairName, args.publicKey, args.flavorName, args.stopSource, args.imageVisibility])
-      .apply(([source, tname, sg, net, fip, fnet, kmode, kname, pub, flavor, stop, vis]) => {
+      .all([args.sourceServer, args.targetName, args.securityGroup, args.network, args.floatingIp, args.floatingNetwork, args.keypairMode, args.keypairName, args.publicKey, args.flavorName, args.stopSource, args.imageVisibility, args.keepSourceSnapshot])
+      .apply(([source, tname, sg, net, fip, fnet, kmode, kname, pub, flavor, stop, vis, keepSnap]) => {
         const s: Record<string, unknown> = {
           source,
           securityGroup: sg ?? "default",
@@ -161,6 +160,7 @@ export class S2DMigration extends pulumi.ComponentResource {
           image: { visibility: vis ?? "private" },
           flavor: flavor ? { name: flavor } : { matchSpecs: true },
           stopSource: stop ?? false,
+          keepSourceSnapshot: keepSnap ?? false,
         };
         if (tname) s.name = tname;
         if (net) s.network = net;

@@ -86,6 +86,22 @@ describe("two-tier calculator planner", function () {
       .to.throw(`${C}: serviceInternetEgress: false leaves the services without a route to a package mirror`);
   });
 
+  it("a /28 fits the defaults; /29 is refused with the fix", () => {
+    const plan = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24", frontendCidr: "10.0.0.0/28", serviceCidr: "10.0.1.0/28" });
+    expect(plan.servers.find((s) => s.role === "frontend")!.ip).to.equal("10.0.0.10");
+    expect(plan.innerRouterFrontendIp).to.equal("10.0.0.14");
+    expect(() => planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24", frontendCidr: "10.0.0.0/29" })).to.throw("use e.g. 192.168.1.0/24");
+  });
+
+  it("Net2's egress: through RT1 by default (routes on both routers), or RT2's own gateway (no routes) for ML2/OVN", () => {
+    const outer = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24" });
+    expect(outer.innerRouterExternalGateway).to.equal(false);
+    expect(outer.routerRoutes.map((r) => r.router)).to.deep.equal(["inner", "outer"]);
+    const inner = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24", serviceEgressRouter: "inner" });
+    expect(inner.innerRouterExternalGateway).to.equal(true);
+    expect(inner.routerRoutes).to.deep.equal([]);
+  });
+
   it("refuses bad input naming the field, the value and the fix", () => {
     const cases: [object, string][] = [
       [{}, "clientCidr: undefined is required"],
@@ -100,7 +116,14 @@ describe("two-tier calculator planner", function () {
       [{ servicePorts: { sub: 50001 } }, "servicePorts.sub: 50001 clashes with servicePorts.sum"],
       [{ frontendPort: 70000 }, "frontendPort: 70000 is not a TCP port"],
       [{ nodejsSource: "snap" }, 'nodejsSource: "snap" is not one of "package", "image"'],
-      [{ sshClientCidr: "0.0.0.0/0" }, 'sshClientCidr: "0.0.0.0/0" opens SSH to the whole internet'],
+      [{ sshClientCidr: "0.0.0.0/0", hasKeyPair: true }, 'sshClientCidr: "0.0.0.0/0" opens SSH to the whole internet'],
+      // SSH without a keypair: nothing could log in, so nothing is opened.
+      [{ sshClientCidr: "198.51.100.0/28" }, 'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set, so no key could log in; set keyPairName to a Nova keypair or leave sshClientCidr unset'],
+      // Too small for the layout: a clear refusal naming the field, not a raw "host number 10 is outside".
+      [{ frontendCidr: "10.0.0.0/29" }, 'frontendCidr: "10.0.0.0/29" is too small (/29): the calculator needs /28 or larger'],
+      [{ serviceCidr: "10.1.0.0/29" }, 'serviceCidr: "10.1.0.0/29" is too small (/29): the calculator needs /28 or larger'],
+      [{ serviceEgressRouter: "rt3" }, 'serviceEgressRouter: "rt3" is not one of "outer", "inner"'],
+      [{ serviceEgressRouter: "inner", serviceInternetEgress: false, nodejsSource: "image" }, 'serviceEgressRouter: "inner" gives RT2 an external gateway, yet serviceInternetEgress is false'],
       [{ clientCidr: "10.0.0.1/8" }, 'clientCidr: "10.0.0.1/8"'],
     ];
     for (const [spec, message] of cases) {

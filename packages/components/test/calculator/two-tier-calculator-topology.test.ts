@@ -164,17 +164,41 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     expect(await outputValue(run.value!.publicUrl)).to.match(/^http:\/\/172\.24\.4\.\d+:8080$/);
   });
 
+  it("boots the services only after the RT2/RT1 routes exist (apt needs Net2's way out); servers on pre-made ports are deleted before replaced", async () => {
+    harness.reset();
+    const run = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", BASE));
+    expect(run.errors).to.deep.equal([]);
+    const routes = run.byType("openstack:networking/routerRoute:RouterRoute");
+    expect(routes.map((r) => r.name).sort()).to.deep.equal(["calc-rt1-route-net2", "calc-rt2-route-default"]);
+    for (const role of ["frontend", "sum", "sub", "mul", "div"]) {
+      const server = run.byName(`calc-${role}`);
+      const deps = run.dependsOnTransitively(server.urn);
+      for (const route of routes) expect(deps.has(route.urn), `calc-${role} waits for ${route.name}`).to.equal(true);
+      expect(server.deleteBeforeReplace, `calc-${role} deleteBeforeReplace`).to.equal(true);
+    }
+  });
+
+  it("serviceEgressRouter inner: RT2 gets its own external gateway and no router routes (ML2/OVN without indirect SNAT)", async () => {
+    harness.reset();
+    const run = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", { ...BASE, serviceEgressRouter: "inner" }));
+    expect(run.errors).to.deep.equal([]);
+    expect(run.byName("calc-rt2").inputs.externalNetworkId).to.equal("net-public");
+    expect(run.byType("openstack:networking/routerRoute:RouterRoute")).to.have.length(0);
+  });
+
   for (const [what, args, message] of [
     ["overlapping CIDRs", { serviceCidr: "192.168.0.0/16" }, 'serviceCidr: "192.168.0.0/16" overlaps frontendCidr 192.168.1.0/24'],
     ["a fixed IP outside its subnet", { serviceIps: { div: "192.168.1.4" } }, 'serviceIps.div: "192.168.1.4" is outside 192.168.2.0/24'],
     ["a port clash", { frontendPort: 50003 }, "servicePorts.mul: 50003 clashes with frontendPort"],
     ["no client CIDR", { clientCidr: undefined }, "clientCidr: undefined is required"],
+    ["a /29", { frontendCidr: "10.0.0.0/29" }, 'frontendCidr: "10.0.0.0/29" is too small (/29): the calculator needs /28 or larger'],
+    ["SSH without a keypair", { sshClientCidr: "198.51.100.0/28" }, 'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set'],
   ] as [string, Partial<TwoTierCalculatorTopologyArgs>, string][]) {
     it(`refuses ${what} before creating any resource, naming the field`, async () => {
       harness.reset();
       const run = await harness.runProgram(() => new TwoTierCalculatorTopology("bad", { ...BASE, ...args } as TwoTierCalculatorTopologyArgs));
       expect(run.thrown?.message).to.contain(`TwoTierCalculatorTopology bad: ${message}`);
-      expect(run.resources.filter((r) => r.custom)).to.have.length(0);
+      expect(run.resources).to.have.length(0); // not even the component
     });
   }
 });

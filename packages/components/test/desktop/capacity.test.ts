@@ -9,13 +9,13 @@ describe("desktop capacity planner", () => {
   it("reproduces the seed's 48 desktops with its numbers (16 cores, 128 GB, 16:1, 1.5:1, 4 vCPU/4 GB)", () => {
     const plan = planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], ratios: RATIO_PRESETS["seed-2017"] });
     expect(plan.hosts).to.deep.equal([{ name: "seed-server", vcpuCapacity: 256, ramCapacityMiB: 192 * GiB }]);
-    expect(plan.fitByFlavor).to.deep.equal([{ flavor: "desktop-4c4g", desktops: 48, limitedBy: "ram" }]);
+    expect(plan.fitByFlavor).to.deep.equal([{ flavor: "desktop-4c4g", desktops: 48, limitedBy: "ram", employeesIfIdleShelved: 48 }]);
   });
 
   it("gives 16 with today's Nova defaults (4.0/1.0): CPU runs out first", () => {
     const plan = planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR] });
-    expect(plan.ratios).to.deep.equal({ cpu: 4, ram: 1 });
-    expect(plan.fitByFlavor[0]).to.deep.equal({ flavor: "desktop-4c4g", desktops: 16, limitedBy: "vcpu" });
+    expect(plan.ratios).to.deep.equal({ cpu: 4, ram: 1, disk: 1 });
+    expect(plan.fitByFlavor[0]).to.deep.equal({ flavor: "desktop-4c4g", desktops: 16, limitedBy: "vcpu", employeesIfIdleShelved: 16 });
   });
 
   it("subtracts reserved host memory (Nova's 512 MiB by default) before the ratio", () => {
@@ -40,8 +40,8 @@ describe("desktop capacity planner", () => {
     expect(plan.placement?.fits).to.equal(true);
     expect(plan.placement?.perHost.map((h) => h.desktops)).to.deep.equal([{ large: 2 }, { large: 1, small: 4 }]);
     expect(plan.fitByFlavor).to.deep.equal([
-      { flavor: "small", desktops: 32, limitedBy: "ram" },
-      { flavor: "large", desktops: 4, limitedBy: "ram" },
+      { flavor: "small", desktops: 32, limitedBy: "ram", employeesIfIdleShelved: 32 },
+      { flavor: "large", desktops: 4, limitedBy: "ram", employeesIfIdleShelved: 4 },
     ]);
     const tooMany = planCapacity({ hosts, flavors, demand: [{ flavor: "large", count: 5 }, { flavor: "small", count: 1 }] });
     expect(tooMany.placement?.fits).to.equal(false);
@@ -60,6 +60,49 @@ describe("desktop capacity planner", () => {
     expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], demand: [{ flavor: "nope", count: 1 }] })).to.throw('flavor "nope" is not among');
     expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR, SEED_FLAVOR] })).to.throw("listed twice");
     expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], ratios: { cpu: 0, ram: 1 } })).to.throw("ratios.cpu is 0");
+  });
+
+  it("counts disk: 200 desktops with 20 GiB root disks do not fit a 2 TB host, and the message says disk is the limit", () => {
+    const host = { name: "office-host", vcpus: 64, ramMiB: 512 * GiB, diskGiB: 2000 };
+    const flavor = { name: "m1.desktop", vcpus: 2, ramMiB: 2 * GiB, diskGiB: 20 };
+    const plan = planCapacity({ hosts: [host], flavors: [flavor], ratios: RATIO_PRESETS["seed-2017"], demand: [{ flavor: "m1.desktop", count: 200 }] });
+    expect(plan.hosts[0].diskCapacityGiB).to.equal(2000);
+    expect(plan.fitByFlavor[0]).to.include({ desktops: 100, limitedBy: "disk" });
+    expect(plan.placement).to.include({ fits: false, limitedBy: "disk" });
+    expect(plan.placement!.unplaced).to.deep.equal({ "m1.desktop": 100 });
+    const message = describeShortfall(plan);
+    expect(message).to.contain("200 desktops need 400 vCPUs and 409600 MiB RAM and 4000 GiB disk");
+    expect(message).to.contain("Limited by disk: add host disk, use smaller root disks, or boot the desktops from Cinder volumes");
+    // Reserved disk and the disk ratio count like Nova's reserved_host_disk_mb and disk_allocation_ratio.
+    expect(hostCapacities([{ ...host, reservedDiskGiB: 100 }], { cpu: 4, ram: 1, disk: 1.5 })[0].diskCapacityGiB).to.equal(2850);
+    // Booting from volumes (flavor disk 0) takes nothing from the host's disk; a host without diskGiB is not checked.
+    expect(planCapacity({ hosts: [host], flavors: [{ ...flavor, diskGiB: 0 }], ratios: RATIO_PRESETS["seed-2017"] }).fitByFlavor[0]).to.include({ desktops: 383, limitedBy: "ram" });
+    expect(planCapacity({ hosts: [{ ...host, diskGiB: undefined }], flavors: [flavor], ratios: RATIO_PRESETS["seed-2017"] }).fitByFlavor[0].limitedBy).not.to.equal("disk");
+    expect(() => hostCapacities([{ vcpus: 4, ramMiB: 8 * GiB, reservedDiskGiB: 10 }], RATIO_PRESETS.nova)).to.throw("reservedDiskGiB is given without diskGiB");
+  });
+
+  it("a concurrency factor serves more employees only if idle desktops are shelved; Placement still counts every unshelved desktop", () => {
+    const plan = planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], ratios: RATIO_PRESETS["seed-2017"], concurrency: 0.6, demand: [{ flavor: "desktop-4c4g", count: 60 }] });
+    expect(plan.concurrency).to.equal(0.6);
+    expect(plan.fitByFlavor[0]).to.deep.equal({ flavor: "desktop-4c4g", desktops: 48, limitedBy: "ram", employeesIfIdleShelved: 80 });
+    // 60 unshelved desktops are 60 desktops to Placement, whoever is logged in.
+    expect(plan.placement!.fits).to.equal(false);
+    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], concurrency: 1.5 })).to.throw("concurrency is 1.5");
+    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], concurrency: 0 })).to.throw("above 0 and at most 1");
+  });
+
+  it("tells Nova's history right: 16.0 / 1.5 until Zed (initial_* from Stein), 4.0 / 1.0 since 2023.1", () => {
+    expect(RATIO_PRESETS.nova).to.deep.equal({ cpu: 4, ram: 1, disk: 1 });
+    expect(RATIO_PRESETS["seed-2017"]).to.deep.equal({ cpu: 16, ram: 1.5, disk: 1 });
+    const fs = require("node:fs") as typeof import("node:fs");
+    const path = require("node:path") as typeof import("node:path");
+    const source = fs.readFileSync(path.join(__dirname, "../../src/desktop/capacity.ts"), "utf8");
+    const docs = fs.readFileSync(path.join(__dirname, "../../../../docs/desktop.md"), "utf8");
+    for (const text of [source, docs]) {
+      expect(text).to.match(/Stein/).and.match(/Zed/).and.match(/2023\.1/);
+      // The old, wrong story: 4.0/1.0 "since Stein", 16/1.5 "until/before Stein".
+      expect(text).not.to.match(/since Stein|until Stein|pre-Stein|before Stein/i);
+    }
   });
 
   it("compares costs like the seed: 48 desktops on one server vs 48 PCs", () => {

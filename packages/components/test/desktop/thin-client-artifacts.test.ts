@@ -25,6 +25,8 @@ describe("thin-client artifacts", () => {
       "| zoe | Alice / A. | office-zoe | 203.0.113.10 | zoe | shelved_offloaded |",
     ]);
     expect(sheet).to.contain("--show-secrets passwords");
+    // No trust on first use in the dark: the sheet says how to read each desktop's fingerprint.
+    expect(sheet).to.contain("openssl x509 -in /etc/ssl/certs/ssl-cert-snakeoil.pem -noout -fingerprint -sha256");
   });
 
   it("refuses values that would inject lines", () => {

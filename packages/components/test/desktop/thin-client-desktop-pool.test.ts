@@ -273,12 +273,58 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     const shelved = many.map((e, i) => ({ ...e, powerState: i < 4 ? "shelved_offloaded" : i < 8 ? "shutoff" : "active" }));
     const ok = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, employees: shelved })));
     expect(ok.thrown).to.equal(undefined);
-    expect(await outputValue(ok.value!.capacitySummary)).to.equal("16 desktops (4 shelved, not counted) use 64/64 vCPUs and 65536/131072 MiB (ratios cpu 4, ram 1)");
+    expect(await outputValue(ok.value!.capacitySummary)).to.equal("16 desktops (4 shelved, not counted) use 64/64 vCPUs and 65536/131072 MiB (ratios cpu 4, ram 1); limited by vCPUs");
     // The seed's ratios fit 48 of them.
     const seed = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, allocationRatios: "seed-2017", employees: Array.from({ length: 48 }, (_, i) => ({ name: `u${i}` })) })));
     expect(seed.thrown).to.equal(undefined);
     const tooMany = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, allocationRatios: "seed-2017", employees: Array.from({ length: 49 }, (_, i) => ({ name: `u${i}` })) })));
     expect(tooMany.thrown?.message).to.contain("49 desktops need 196 vCPUs and 200704 MiB RAM");
+  });
+
+  it("counts the desktops' root disks against the host's disk, unless they boot from volumes", async () => {
+    const disk = {
+      computeHosts: [{ name: "server", vcpus: 64, ramMiB: 524288, diskGiB: 100 }],
+      flavorSizes: [{ name: "m1.desktop", vcpus: 2, ramMiB: 2048, diskGiB: 20 }, { name: "m1.large", vcpus: 2, ramMiB: 4096, diskGiB: 40 }],
+      employees: Array.from({ length: 6 }, (_, i) => ({ name: `user${i}` })),
+    };
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs(disk)));
+    expect(run.thrown?.message).to.contain("6 desktops need 12 vCPUs and 12288 MiB RAM and 120 GiB disk; 1 host(s) offer 256 vCPUs and 523776 MiB and 100 GiB disk");
+    expect(run.thrown?.message).to.contain("Limited by disk");
+    expect(run.resources.filter((r) => r.custom)).to.have.length(0);
+    const volumes = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...disk, bootVolumeSizeGiB: 20 })));
+    expect(volumes.thrown).to.equal(undefined);
+    expect(await outputValue(volumes.value!.capacitySummary)).to.contain("0/100 GiB disk");
+  });
+
+  it("checks the project's quota before creating anything and names each shortfall (a fresh DevStack project: 10 instances, 20 cores, 50 GiB)", async () => {
+    const devstackDefaults = { instances: 10, cores: 20, ramMiB: 51200, floatingIps: 50, ports: 500, securityGroups: 10, securityGroupRules: 100 };
+    const many = Array.from({ length: 12 }, (_, i) => ({ name: `user${i}` }));
+    const sizes = [{ name: "m1.desktop", vcpus: 2, ramMiB: 4096 }];
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees: many, flavorSizes: sizes, projectLimits: devstackDefaults, projectUsage: { instances: 1 } })));
+    expect(run.thrown?.message).to.contain("ThinClientDesktopPool office: the project's quota does not hold the pool (nothing was created): " +
+      "instances: the pool declares 12, the project allows 10 (1 already in use), short by 3; cores: the pool declares 24, the project allows 20, short by 4");
+    expect(run.thrown?.message).to.contain("raise the quota (openstack quota set");
+    expect(run.resources.filter((r) => r.custom)).to.have.length(0);
+    const enough = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees: many, flavorSizes: sizes, projectLimits: { ...devstackDefaults, instances: -1, cores: 24 } })));
+    expect(enough.thrown).to.equal(undefined);
+  });
+
+  it("passes session limits and clipboard/drive redirection to the desktops' xrdp settings", async () => {
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({
+      disconnectedTimeLimitSeconds: 3600, idleTimeLimitSeconds: 900, clipboard: false, driveRedirection: false,
+    })));
+    expect(run.thrown).to.equal(undefined);
+    const userData = run.byName("office-alice-desktop").inputs.userData as string;
+    assertValidCloudConfig(userData, "pool with session settings");
+    for (const line of [
+      "set_ini /etc/xrdp/sesman.ini Sessions KillDisconnected true", "set_ini /etc/xrdp/sesman.ini Sessions DisconnectedTimeLimit 3600",
+      "set_ini /etc/xrdp/sesman.ini Sessions IdleTimeLimit 900", "set_ini /etc/xrdp/xrdp.ini Channels cliprdr false", "set_ini /etc/xrdp/xrdp.ini Channels rdpdr false",
+    ]) expect(userData).to.contain(line);
+    // Unset, nothing is written: existing pools' user data stays as it was.
+    const plain = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    expect(plain.byName("office-alice-desktop").inputs.userData as string).not.to.contain("Channels").and.not.to.contain("IdleTimeLimit");
+    const jupyter = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ workspace: "jupyter", clipboard: false })));
+    expect(jupyter.thrown?.message).to.contain('clipboard belong to workspace "desktop"');
   });
 
   it("refuses bad input before any resource, naming the field and the fix", async () => {

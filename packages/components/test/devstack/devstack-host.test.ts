@@ -179,6 +179,17 @@ describe("DevstackHost (under the mock harness)", function () {
     }
   });
 
+  it("sets the project's quotas after stack.sh when asked, and the provider (so every cloud object) waits for it", async () => {
+    const run = await build({ quotas: { instances: 210, cores: 420, floatingIps: 210 } });
+    const quotas = run.byName("lab-quotas");
+    expect(quotas.inputs.create as string).to.contain("openstack quota set --instances 210 --cores 420 --floating-ips 210 admin");
+    expect(run.dependsOnTransitively(quotas.urn).has(run.byName("lab-stack").urn)).to.equal(true);
+    expect(run.dependsOnTransitively(run.byName("lab-provider").urn).has(quotas.urn)).to.equal(true);
+    expect((await build()).resources.map((r) => r.name)).not.to.include("lab-quotas");
+    const bad = await harness.runProgram(() => new DevstackHost("lab", baseArgs({ quotas: { instances: -5 } })));
+    expect(bad.thrown?.message).to.contain("DevstackHost lab: quotas.instances = -5 is not a quota");
+  });
+
   it("skips NAT in the flat-LAN layout and adds the extra-volume step when asked", async () => {
     const run = await build({
       hostIp: "10.42.0.52", floatingRange: "10.42.0.0/24", publicInterface: "eth0",

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { installMocks, outputValue, RecordedResource, ProgramRun } from "../../../../test/harness/pulumi-mocks";
 import { GanetiDrbdCluster } from "../../src/ganeti/ganeti-drbd-cluster";
 import type { GanetiDrbdClusterArgs } from "../../src/ganeti/ganeti-args";
-import { CLUSTER_KEY, CONNECTION_KEY, sandboxArgs, seedArgs } from "./fixtures";
+import { CLUSTER_KEY, CONNECTION_KEY, HOST_KEYS, sandboxArgs, seedArgs } from "./fixtures";
 
 const REMOTE = "command:remote:Command";
 const harness = installMocks();
@@ -125,7 +125,7 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
 
     const relinked = await variant({ nicLink: "br-man" });
     expect(changedInputs(base, relinked)).to.deep.equal({ [inst]: ["create"], [`${inst}-nic`]: ["create"], "lab-report": ["triggers"] });
-    expect(relinked.byName(`${inst}-nic`).inputs.create).to.contain(`gnt-instance modify -f --net '0:modify,link=br-man' "$hotplug"`);
+    expect(relinked.byName(`${inst}-nic`).inputs.create).to.contain(`gnt-instance modify -f --net '0:modify,link=br-man' \${hotplug[@]+"\${hotplug[@]}"}`);
 
     const stopped = await variant({ running: false });
     expect(changedInputs(base, stopped)).to.deep.equal({ [`${inst}-run`]: ["create"], "lab-report": ["triggers"] });
@@ -158,6 +158,56 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     expect(Buffer.from(prepare.inputs.stdin.trim(), "base64").toString()).to.equal(CLUSTER_KEY);
     expect(prepare.inputs.connection.privateKey).to.equal(CONNECTION_KEY);
     for (const r of run.byType(REMOTE)) if (!r.name.startsWith("lab-prepare-")) expect(r.inputs.stdin, r.name).to.equal(undefined);
+  });
+
+  it("pins every connection's host key in the provider, so no script or secret reaches an unpinned host", async () => {
+    const run = await build(seedArgs());
+    const keyOf = new Map(seedArgs().nodes.map((n, i) => [n.connection.host, HOST_KEYS[i]]));
+    for (const r of run.byType(REMOTE)) {
+      const { host, hostKey } = r.inputs.connection;
+      expect(hostKey, `${r.name} connection.hostKey`).to.equal(keyOf.get(host));
+    }
+    // The steps that carry the cluster's root private key on stdin connect to the node whose key is pinned.
+    for (const [i, short] of ["node1", "node2", "node3"].entries()) {
+      const prepare = run.byName(`lab-prepare-${short}`);
+      expect(prepare.inputs.stdin).to.be.a("string");
+      expect(prepare.inputs.connection).to.include({ host: `192.168.20.${222 + i}`, hostKey: HOST_KEYS[i] });
+    }
+  });
+
+  it("a non-root connection user runs every step through sudo -n; root runs the script as is", async () => {
+    const root = await build(seedArgs());
+    const args = seedArgs();
+    for (const n of args.nodes) n.connection.user = "ganeti-admin";
+    const sudo = await build(args);
+    for (const r of sudo.byType(REMOTE)) {
+      expect(r.inputs.connection.user, r.name).to.equal("ganeti-admin");
+      for (const k of ["create", "update", "delete"]) {
+        const text = r.inputs[k];
+        if (text === undefined) continue;
+        expect(text, `${r.name}.${k}`).to.match(/^s='#!\/usr\/bin\/env bash\n/);
+        expect(text, `${r.name}.${k}`).to.contain(`exec sudo -n bash -c "$s"`);
+        // The wrapped script is the root one, byte for byte.
+        const script = /^s='([\s\S]*)'; if \[/.exec(text)![1].replace(/'\\''/g, "'");
+        expect(script, `${r.name}.${k}`).to.equal(root.byName(r.name).inputs[k]);
+      }
+    }
+    for (const r of root.byType(REMOTE)) expect(String(r.inputs.create), r.name).to.match(/^#!\/usr\/bin\/env bash\n/);
+  });
+
+  it("a dead node: marked offline on the master before its instance fails over, and nothing connects to it", async () => {
+    const args = seedArgs();
+    args.nodes[1].offline = true; // node2, testvm's primary, died
+    args.instances![0] = { ...args.instances![0], primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu", failover: true, ignoreConsistency: true };
+    const run = await build(args);
+    expect(run.resources.find((r) => r.name === "lab-prepare-node2")).to.equal(undefined);
+    expect(run.resources.find((r) => r.name === "lab-os-node2")).to.equal(undefined);
+    for (const r of run.byType(REMOTE)) expect(r.inputs.connection.host, r.name).not.to.equal("192.168.20.223");
+    const mark = run.byName("lab-node-node2");
+    expect(mark.inputs.create).to.contain("gnt-node modify -f --offline=yes 'node2.project.edu'");
+    const placement = run.byName("lab-instance-testvm-project-edu-placement");
+    expect(run.dependsOnTransitively(placement.urn).has(mark.urn)).to.equal(true);
+    expect(placement.inputs.create).to.contain("gnt-instance failover -f --ignore-consistency 'testvm.project.edu'");
   });
 
   it("refuses bad input before registering anything", async () => {

@@ -113,6 +113,37 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
     expectProblem({ ...sandboxArgs(), hypervisor: "xen-pvm" }, "hypervisor", '"xen-pvm"', '"kvm", "fake"');
   });
 
+  it("node life: refuses offline/drained on the master, both at once, and an instance whose primary is offline", () => {
+    const master = seedArgs();
+    master.nodes[0].offline = true;
+    expectProblem(master, "nodes[0].offline", "node1.project.edu", "set masterNode to another node first");
+    const both = seedArgs();
+    both.nodes[2].offline = true;
+    both.nodes[2].drained = true;
+    expectProblem(both, "nodes[2].offline", "drained: true", "set only offline");
+    const deadPrimary = seedArgs();
+    deadPrimary.nodes[1].offline = true; // node2 is testvm's primary
+    expectProblem(deadPrimary, "instances[0].primaryNode", '"node2.project.edu" is declared offline', "failover: true and ignoreConsistency: true");
+    // The dead-primary failover itself: primary moved to the secondary, the dead node offline.
+    deadPrimary.instances![0] = { ...deadPrimary.instances![0], primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu", failover: true, ignoreConsistency: true };
+    const plan = planGanetiCluster("lab", deadPrimary);
+    expect(plan.nodes[1]).to.include({ offline: true, drained: false });
+  });
+
+  it("knows Ganeti 3.0 (default) and 3.1 only", () => {
+    expect(planGanetiCluster("lab", seedArgs()).ganetiVersion).to.equal("3.0");
+    expect(planGanetiCluster("lab", { ...seedArgs(), ganetiVersion: "3.1" }).ganetiVersion).to.equal("3.1");
+    expectProblem({ ...seedArgs(), ganetiVersion: "2.16" as any }, "ganetiVersion", '"2.16"', '"3.0", "3.1"');
+  });
+
+  it("VNC consoles: loopback by default; an open bind address needs a password file", () => {
+    expect(planGanetiCluster("lab", seedArgs()).kvmParameters.vnc_bind_address).to.equal("127.0.0.1");
+    expectProblem({ ...seedArgs(), kvmParameters: { vnc_bind_address: "0.0.0.0" } }, "kvmParameters.vnc_bind_address", '"0.0.0.0"', "without a password", "127.0.0.1", "vnc_password_file");
+    expect(() => planGanetiCluster("lab", { ...seedArgs(), kvmParameters: { vnc_bind_address: "0.0.0.0", vnc_password_file: "/etc/ganeti/vnc-cluster-password" } })).not.to.throw();
+    // The fake hypervisor has no consoles.
+    expect(() => planGanetiCluster("lab", { ...sandboxArgs(), kvmParameters: { vnc_bind_address: "0.0.0.0" } })).not.to.throw();
+  });
+
   it("accepts only real verify error codes to ignore (no blanket ignore)", () => {
     expectProblem({ ...sandboxArgs(), verifyIgnoreErrors: ["ALL"] }, "verifyIgnoreErrors[0]", '"ALL"', "ENODESETUP");
   });

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { assertValidShellScript } from "../../../../test/harness/artifacts";
 import { planGanetiCluster, GanetiClusterPlan } from "../../src/ganeti/ganeti-plan";
-import { LVM_DRBD_FILTER, bridgeInterfaces, hostsBlock, knownHostsBlock, nodePackages, renderNodePrepareScript } from "../../src/ganeti/node-prepare-script";
+import { LVM_DRBD_FILTER, bridgeInterfaces, hostsBlock, knownHostsBlock, nodePackages, parentStanzaToManualAwk, renderNodePrepareScript } from "../../src/ganeti/node-prepare-script";
 import * as cluster from "../../src/ganeti/cluster-scripts";
 import * as instance from "../../src/ganeti/instance-scripts";
 import { parseClusterReport, renderReportScript } from "../../src/ganeti/cluster-report";
@@ -41,19 +41,59 @@ function allScripts(plan: GanetiClusterPlan): Record<string, string> {
   return out;
 }
 
+/** The seed cluster in a node's later life: Ganeti 3.1, node3 dead (offline), node2 drained, a sudo user. */
+function lifecycleArgs() {
+  const args = seedArgs();
+  args.ganetiVersion = "3.1";
+  args.nodes[2].offline = true;
+  args.nodes[1].drained = true;
+  args.nodes[0].connection.user = "ganeti-admin";
+  args.instances![0] = { ...args.instances![0], primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu" };
+  return args;
+}
+
+/**
+ * Runs a rendered master-side script with stub `gnt-*` commands (each logs its argv to calls.log
+ * and answers from the table), the host-key check skipped (no sshd here). Returns the exit code,
+ * stderr and the logged calls, in order.
+ */
+function runWithStubs(script: string, answers: Record<string, { stdout?: string; exit?: number }>): { status: number; stderr: string; calls: string[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gn-stub-"));
+  try {
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    const log = path.join(dir, "calls.log");
+    for (const tool of ["gnt-cluster", "gnt-node", "gnt-instance", "timeout"]) {
+      const cases = Object.entries(answers).filter(([k]) => k.startsWith(`${tool} `)).map(([k, v]) =>
+        `  ${JSON.stringify(k)}) printf '%b' ${JSON.stringify(v.stdout ?? "")}; exit ${v.exit ?? 0};;`).join("\n");
+      fs.writeFileSync(path.join(bin, tool), tool === "timeout"
+        ? `#!/bin/bash\nshift; exec "$@"\n`
+        : `#!/bin/bash\necho "${tool} $*" >>${JSON.stringify(log)}\ncase "${tool} $*" in\n${cases}\n  *) exit 0;;\nesac\n`, { mode: 0o755 });
+    }
+    const stubbed = script.replace(/^assert_host_key '.*'$/m, ":").replace(/\/var\/lib\/ganeti\//g, `${dir}/`);
+    fs.writeFileSync(path.join(dir, "config.data"), "{}");
+    const r = spawnSync("bash", ["-c", stubbed], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean) : [];
+    return { status: r.status ?? -1, stderr: r.stderr, calls };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only — no kernel modules here)", function () {
   this.timeout(120_000);
   const seed = planGanetiCluster("lab", seedArgs());
   const sandbox = planGanetiCluster("lab", sandboxArgs());
+  const lifecycle = planGanetiCluster("lab", lifecycleArgs());
 
-  it("every script of the seed cluster and of the sandbox cluster passes bash -n and shellcheck", () => {
-    for (const [label, plan] of [["seed", seed], ["sandbox", sandbox]] as const) {
+  it("every script of the seed, sandbox and later-life (3.1, offline, drained) clusters passes bash -n and shellcheck", () => {
+    for (const [label, plan] of [["seed", seed], ["sandbox", sandbox], ["lifecycle", lifecycle]] as const) {
       for (const [name, script] of Object.entries(allScripts(plan))) assertValidShellScript(script, `${label} ${name}`);
     }
   });
 
   it("every script is strict, checks the pinned host key first and never contains a private key", () => {
-    for (const plan of [seed, sandbox]) {
+    for (const plan of [seed, sandbox, lifecycle]) {
       for (const [name, script] of Object.entries(allScripts(plan))) {
         expect(script, name).to.contain("set -euo pipefail");
         expect(script, name).to.match(/\nassert_host_key 'ssh-ed25519 [^']+'/);
@@ -128,15 +168,16 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     expect(init).to.match(/if \[ -s \/var\/lib\/ganeti\/config.data \]; then\n.*already belongs to cluster/);
     expect(init).to.contain("timeout 900 gnt-cluster init");
     expect(cluster.renderClusterDestroyScript(seed)).to.contain("gnt-cluster destroy --yes-do-it");
-    expect(cluster.renderKvmParametersScript(seed)).to.contain("gnt-cluster modify -H 'kvm:initrd_path=,kernel_path=,vnc_bind_address=0.0.0.0'");
+    // VNC consoles on loopback by default (reach them with ssh -L), not the seed's open 0.0.0.0.
+    expect(cluster.renderKvmParametersScript(seed)).to.contain("gnt-cluster modify -H 'kvm:initrd_path=,kernel_path=,vnc_bind_address=127.0.0.1'");
   });
 
   it("node add: shares the cluster RSA host key, checks Ganeti's SSH view, skips nodes already in the cluster", () => {
     const script = cluster.renderNodeAddScript(seed, seed.nodes[2]);
     expect(script).to.contain("push_host_key_file /etc/ssh/ssh_host_rsa_key 600");
     expect(script).to.contain("-oHostKeyAlias=cluster.project.edu -oGlobalKnownHostsFile=/var/lib/ganeti/known_hosts");
-    expect(script).to.contain("if grep -qxF 'node3.project.edu' <<<\"$(gnt-node list --no-headers -o name)\"; then");
-    expect(script).to.contain("gnt-node add --no-ssh-key-check 'node3.project.edu'");
+    expect(script).to.contain("is_member() { grep -qxF 'node3.project.edu' <<<\"$(gnt-node list --no-headers -o name)\"; }");
+    expect(script).to.contain("if ! is_member; then\n  timeout 900 gnt-node add --no-ssh-key-check 'node3.project.edu'");
     expect(cluster.renderNodeRemoveScript(seed, seed.nodes[2])).to.contain("gnt-node remove 'node3.project.edu'");
   });
 
@@ -182,9 +223,150 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     const plan = planGanetiCluster("lab", moved);
     const nic = instance.renderInstanceNicScript(plan, plan.instances[0]);
     expect(nic).to.contain(`if [ "$(field nic.link/0)" != 'br-man' ]; then`);
-    expect(nic).to.contain(`hotplug="--hotplug"`);
-    expect(nic).to.contain(`gnt-instance modify -f --net '0:modify,link=br-man' "$hotplug" 'testvm.project.edu'`);
-    expect(instance.renderInstanceNicScript(sandbox, sandbox.instances[0])).not.to.contain(`hotplug="--hotplug"`);
+    expect(nic).to.contain(`hotplug=(--hotplug)`);
+    expect(nic).to.contain(`gnt-instance modify -f --net '0:modify,link=br-man' \${hotplug[@]+"\${hotplug[@]}"} 'testvm.project.edu'`);
+    expect(instance.renderInstanceNicScript(sandbox, sandbox.instances[0])).not.to.contain(`hotplug=(--hotplug)`);
+    expect(instance.renderInstanceNicScript(sandbox, sandbox.instances[0])).to.contain(`hotplug=(--hotplug-if-possible)`);
+  });
+
+  it("Ganeti 3.0 vs 3.1: --hotplug flags and --no-name-check/--no-ip-check only on 3.0", () => {
+    const moved = seedArgs();
+    moved.instances![0].nicLink = "br-man";
+    const v30 = planGanetiCluster("lab", moved);
+    const v31 = planGanetiCluster("lab", { ...moved, ganetiVersion: "3.1" });
+    expect(v30.ganetiVersion).to.equal("3.0");
+    const nic30 = instance.renderInstanceNicScript(v30, v30.instances[0]);
+    const nic31 = instance.renderInstanceNicScript(v31, v31.instances[0]);
+    expect(nic30).to.match(/--hotplug\b/);
+    expect(nic31).not.to.match(/--hotplug/);
+    expect(nic31).to.contain("hotplug=() # Ganeti 3.1 hotplugs by default");
+    expect(instance.instanceAddFlags(v30.instances[0], "3.0")).to.include.members(["--no-name-check", "--no-ip-check"]);
+    expect(instance.instanceAddFlags(v31.instances[0], "3.1").join(" ")).not.to.match(/--no-(name|ip)-check/);
+    expect(instance.renderInstanceAddScript(v31, v31.instances[0])).not.to.match(/--no-(name|ip)-check/);
+    // Run the NIC step against stub gnt-* tools: 3.1 passes no hotplug flag at all (3.1 refuses them).
+    const answers = { "gnt-instance list --no-headers -o name": { stdout: "testvm.project.edu\n" }, "gnt-instance list --no-headers --separator=| -o nic.link/0 testvm.project.edu": { stdout: "br-public\n" }, "gnt-instance list --no-headers --separator=| -o status testvm.project.edu": { stdout: "running\n" } };
+    const stubMaster = (script: string) => script.replace(/^\[ "\$\(cat \/var\/lib\/ganeti\/ssconf_master_node.*$/m, ":");
+    const run31 = runWithStubs(stubMaster(nic31), answers);
+    expect(run31.status, run31.stderr).to.equal(0);
+    expect(run31.calls).to.include("gnt-instance modify -f --net 0:modify,link=br-man testvm.project.edu");
+    const run30 = runWithStubs(stubMaster(nic30), answers);
+    expect(run30.status, run30.stderr).to.equal(0);
+    expect(run30.calls).to.include("gnt-instance modify -f --net 0:modify,link=br-man --hotplug testvm.project.edu");
+  });
+
+  it("cluster settings changed after init are applied with gnt-cluster modify; masterNode moves the master role", () => {
+    expect(cluster.clusterModifyFlags(seed)).to.deep.equal([
+      "--enabled-hypervisors=kvm", "--enabled-disk-templates=drbd,plain", "--vg-name=ganeti", "--drbd-usermode-helper=/bin/true",
+      "--master-netdev=br-man", "--nic-parameters=mode=bridged,link=br-public",
+    ]);
+    const init = cluster.renderClusterInitScript(seed);
+    // An initialised cluster whose last applied settings differ from the declared ones is modified.
+    const master = { "gnt-cluster modify --enabled-hypervisors=kvm --enabled-disk-templates=drbd,plain --vg-name=ganeti --drbd-usermode-helper=/bin/true --master-netdev=br-man --nic-parameters=mode=bridged,link=br-public": {} };
+    const prepared = (extra: string) => init
+      .replace(/^settings=/m, `printf 'cluster.project.edu' >/var/lib/ganeti/ssconf_cluster_name; printf '%s' "\${CURRENT_MASTER}" >/var/lib/ganeti/ssconf_master_node; ${extra}\nsettings=`)
+      .replace(/^# The master daemon activates[\s\S]*$/m, "");
+    const run = runWithStubs(prepared("printf '%s\\n' '--enabled-hypervisors=kvm --enabled-disk-templates=plain' >/var/lib/ganeti/blueprints-cluster-settings").replace("${CURRENT_MASTER}", "node1.project.edu"), master);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.calls).to.deep.equal([Object.keys(master)[0]]);
+    expect(init).not.to.contain(`log "cluster cluster.project.edu is already initialised"`);
+    // masterNode names node1 while node2 is master: node1 takes the role over first.
+    const failover = runWithStubs(prepared("").replace("${CURRENT_MASTER}", "node2.project.edu"), master);
+    expect(failover.status, failover.stderr).to.equal(0);
+    expect(failover.calls[0]).to.equal("gnt-cluster master-failover");
+  });
+
+  it("node life: a reinstalled member is re-added with --readd; drained and offline are applied as state", () => {
+    const add = cluster.renderNodeAddScript(seed, seed.nodes[2]);
+    expect(add).to.contain(`node_cluster=$(ssh -n -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes root@node3.project.edu "cat /var/lib/ganeti/ssconf_cluster_name 2>/dev/null" || true)`);
+    expect(add).to.contain(`if [ "$node_cluster" != 'cluster.project.edu' ]; then\n    timeout 900 gnt-node add --readd --no-ssh-key-check 'node3.project.edu'`);
+    expect(add).to.contain(`if [ "$(gnt-node list --no-headers -o drained 'node3.project.edu')" != N ]; then\n  timeout 600 gnt-node modify -f --drained=no 'node3.project.edu'`);
+    expect(cluster.renderNodeAddScript(lifecycle, lifecycle.nodes[1])).to.contain("gnt-node modify -f --drained=yes 'node2.project.edu'");
+    // A dead node is only marked offline: nothing connects to it.
+    const offline = cluster.renderNodeAddScript(lifecycle, lifecycle.nodes[2]);
+    expect(offline).to.contain("gnt-node modify -f --offline=yes 'node3.project.edu'");
+    expect(offline).not.to.match(/ssh .*root@node3/);
+    const marked = runWithStubs(offline.replace(/^\[ "\$\(cat \/var\/lib\/ganeti\/ssconf_master_node.*$/m, ":"), {
+      "gnt-node list --no-headers -o name": { stdout: "node1.project.edu\nnode2.project.edu\nnode3.project.edu\n" },
+      "gnt-node list --no-headers -o offline node3.project.edu": { stdout: "N\n" },
+    });
+    expect(marked.status, marked.stderr).to.equal(0);
+    expect(marked.calls).to.include("gnt-node modify -f --offline=yes node3.project.edu");
+    // The pinned key is in the script: a reinstalled node's new key re-runs the step.
+    expect(add).to.contain(`# node3.project.edu is pinned to ${seed.nodes[2].hostKey.split(" ").slice(0, 2).join(" ")}`);
+  });
+
+  it("node removal evacuates first: migrate primaries, evacuate secondaries, then gnt-node remove", () => {
+    const remove = cluster.renderNodeRemoveScript(seed, seed.nodes[2]).replace(`[ "$master" = "$(hostname)" ]`, "true");
+    const members = { "gnt-node list --no-headers -o name": { stdout: "node1.project.edu\nnode2.project.edu\nnode3.project.edu\n" } };
+    const holding = runWithStubs(remove.replace(/^master=.*$/m, "master=node1.project.edu"), {
+      ...members,
+      "gnt-node list --no-headers -o pinst_cnt node3.project.edu": { stdout: "1\n" },
+      "gnt-node list --no-headers -o sinst_cnt node3.project.edu": { stdout: "1\n" },
+      "gnt-node list --no-headers -o offline node3.project.edu": { stdout: "N\n" },
+    });
+    // The stub keeps answering "1": the script migrates, evacuates, then refuses to remove a node that still holds instances.
+    expect(holding.calls.filter((c) => !c.includes(" list "))).to.deep.equal([
+      "gnt-node migrate -f node3.project.edu",
+      "gnt-node evacuate -f --secondary-only node3.project.edu",
+    ]);
+    expect(holding.status).to.equal(1);
+    expect(holding.stderr).to.contain("still holds instances after the evacuation; refusing to remove it");
+    const empty = runWithStubs(remove.replace(/^master=.*$/m, "master=node1.project.edu"), {
+      ...members,
+      "gnt-node list --no-headers -o pinst_cnt node3.project.edu": { stdout: "0\n" },
+      "gnt-node list --no-headers -o sinst_cnt node3.project.edu": { stdout: "0\n" },
+    });
+    expect(empty.status, empty.stderr).to.equal(0);
+    expect(empty.calls.filter((c) => !c.includes(" list "))).to.deep.equal(["gnt-node remove node3.project.edu"]);
+    // An offline node's primaries fail over (they cannot migrate from a dead node).
+    const dead = runWithStubs(remove.replace(/^master=.*$/m, "master=node1.project.edu"), {
+      ...members,
+      "gnt-node list --no-headers -o pinst_cnt node3.project.edu": { stdout: "1\n" },
+      "gnt-node list --no-headers -o offline node3.project.edu": { stdout: "Y\n" },
+    });
+    expect(dead.calls).to.include("gnt-node failover -f --ignore-consistency node3.project.edu");
+    // The node that became master is never removed.
+    const nowMaster = runWithStubs(remove.replace(/^master=.*$/m, "master=node3.project.edu"), members);
+    expect(nowMaster.status, nowMaster.stderr).to.equal(0);
+    expect(nowMaster.calls.filter((c) => !c.includes(" list "))).to.deep.equal([]);
+  });
+
+  it("report: verify errors about a node declared offline are tolerated, any other error fails the step", () => {
+    const stubs = (verify: string) => ({ "gnt-cluster verify --error-codes": { stdout: verify, exit: 1 } });
+    const offlineError = "Tue Nov 17 17:20:52 2015   - ERROR:ENODERPC:node:node3.project.edu:while contacting node: Node is marked offline\n";
+    const otherError = "Tue Nov 17 17:20:52 2015   - ERROR:ENODELVM:node:node2.project.edu:volume group ganeti missing\n";
+    const tolerated = runWithStubs(renderReportScript(lifecycle), stubs(offlineError));
+    expect(tolerated.status, tolerated.stderr).to.equal(0);
+    expect(tolerated.stderr).to.contain("errors only about nodes declared offline (node3.project.edu); tolerated");
+    const failed = runWithStubs(renderReportScript(lifecycle), stubs(offlineError + otherError));
+    expect(failed.status).to.equal(1);
+    expect(failed.stderr).to.contain("ENODELVM:node:node2.project.edu");
+    // Without offline nodes every verify error still fails the step.
+    expect(runWithStubs(renderReportScript(seed), stubs(offlineError)).status).to.equal(1);
+    expect(runWithStubs(renderReportScript(seed), { "gnt-cluster verify --error-codes": { stdout: "", exit: 0 } }).status).to.equal(0);
+  });
+
+  it("prepare: refreshes the package lists before installing a missing package, never on a second run", () => {
+    const script = renderNodePrepareScript(seed, seed.nodes[0]);
+    const update = script.indexOf("apt-get -o DPkg::Lock::Timeout=600 update");
+    expect(update).to.be.greaterThan(0);
+    expect(update).to.be.below(script.indexOf(`ensure_packages "\${node_packages[@]}"`));
+    expect(script).to.match(/if \[ "\$\(dpkg-query[^\n]*!= 'install ok installed' \]; then\n\s+DEBIAN_FRONTEND=noninteractive timeout 600 apt-get[^\n]*update/);
+  });
+
+  it("network.manage moves the node address off the NIC: the NIC's static stanza becomes manual, the address goes to the bridge", () => {
+    const script = renderNodePrepareScript(seed, seed.nodes[1]);
+    expect(script).to.contain("ip address del '192.168.20.223/24' dev 'eth0'");
+    expect(script.indexOf("ip address del '192.168.20.223/24'")).to.be.below(script.indexOf(`for iface in br-man br-public; do`));
+    // The awk program on a typical Debian interfaces file.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gn-ifaces-"));
+    const file = path.join(dir, "interfaces");
+    fs.writeFileSync(file, "source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n    address 192.168.20.223/24\n    gateway 192.168.20.1\n    dns-nameservers 9.9.9.9\n\nauto eth1\niface eth1 inet static\n    address 10.0.0.5/24\n");
+    const r = spawnSync("awk", [parentStanzaToManualAwk("eth0"), file], { encoding: "utf8" });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal("source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet manual\n    dns-nameservers 9.9.9.9\n\nauto eth1\niface eth1 inet static\n    address 10.0.0.5/24\n");
+    expect(renderNodePrepareScript(sandbox, sandbox.nodes[0])).not.to.contain("ip address del");
   });
 
   it("report: verify with the listed error codes only, and its output parses into the outputs", () => {

@@ -45,13 +45,14 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "dnsNameservers", "floatingIpPool", "allowRdpFromAnywhere", "adminCidr", "adminPublicKey", "adminUser", "extraPackages",
       "imageHasDesktopPackages", "bakedDesktopImage", "installRecommends", "rdpGroup", "hostnamePrefix", "passwordLength", "computeHosts", "flavorSizes",
       "allocationRatios", "cpuAllocationRatio", "ramAllocationRatio", "workspace", "jupyterServer", "jupyterPort",
+      "diskAllocationRatio", "projectLimits", "projectUsage", "disconnectedTimeLimitSeconds", "idleTimeLimitSeconds", "clipboard", "driveRedirection",
     ],
     outputs: ["desktops", "passwords", "rdpFiles", "remminaProfiles", "jupyterUrls", "connectionSheet", "securityGroupId", "networkId", "capacitySummary"],
   },
   {
     name: "DevstackHost",
     requiredInputs: ["connection","hostIp"],
-    optionalInputs: ["branch","devstackRepoUrl","gitBase","floatingRange","publicNetworkGateway","floatingAllocationStart","floatingAllocationEnd","fixedRange","publicInterface","enabledServices","disabledServices","volumeBackingFileSize","cpuAllocationRatio","ramAllocationRatio","diskAllocationRatio","region","extraLocalrcLines","minRamMiB","minFreeDiskGiB","manageEtcHosts","extraPackages","rebuild","stackTimeoutMinutes","extraVolumeDevice","cinderVolumeGroup","persistentNat","natInterface","proxyArp","unstackOnDelete","cleanOnDelete","cloudName","images","flavors"],
+    optionalInputs: ["branch","devstackRepoUrl","gitBase","floatingRange","publicNetworkGateway","floatingAllocationStart","floatingAllocationEnd","fixedRange","publicInterface","enabledServices","disabledServices","volumeBackingFileSize","cpuAllocationRatio","ramAllocationRatio","diskAllocationRatio","region","extraLocalrcLines","minRamMiB","minFreeDiskGiB","manageEtcHosts","extraPackages","rebuild","stackTimeoutMinutes","extraVolumeDevice","cinderVolumeGroup","persistentNat","natInterface","proxyArp","unstackOnDelete","cleanOnDelete","cloudName","quotas","images","flavors"],
     outputs: ["dashboardUrl","identityUrl","authUrl","region","adminUserName","adminProjectName","userDomainName","projectDomainName","adminPassword","cloudsYaml","providerUrn","branch","imageIds","flavorIds"],
   },
   {

@@ -18,9 +18,14 @@ export const calculatorSpec = z.object({
   serviceIps: perService(ipv4Address).optional(),
   frontendPort: portNumber.optional(),
   servicePorts: perService(portNumber).optional(),
+  frontendGatewayIp: ipv4Address.optional(),
+  innerRouterFrontendIp: ipv4Address.optional(),
+  serviceGatewayIp: ipv4Address.optional(),
   serviceInternetEgress: z.boolean().optional(),
+  serviceEgressRouter: z.enum(["outer", "inner"]).optional(),
   nodejsSource: z.string().optional(),
   dnsNameservers: z.array(ipv4Address).optional(),
+  serviceTimeoutMs: z.number().int().optional(),
 }).strict();
 
 export const calculatorBlock = defineBlock({

@@ -45,14 +45,28 @@ export const desktopsSpec = z.object({
   adminPublicKey: z.string().optional(),
   adminUser: z.string().optional(),
   floatingIpPool: z.string().optional(),
+  /**
+   * The thin clients' router forwards thinClientCidr to the desktops' addresses (a route you
+   * manage, e.g. on the office router to the tenant subnet via the Neutron router's external
+   * address): the stack's reachability check then trusts it. Not passed to the pool.
+   */
+  thinClientsRouted: z.boolean().optional(),
+  disconnectedTimeLimitSeconds: z.number().int().min(0).optional(),
+  idleTimeLimitSeconds: z.number().int().min(0).optional(),
+  clipboard: z.boolean().optional(),
+  driveRedirection: z.boolean().optional(),
   extraPackages: z.array(z.string()).optional(),
   imageHasDesktopPackages: z.boolean().optional(),
   /** "desktop" (xrdp + xfce, default) or "jupyter" (a Jupyter server per employee over HTTPS). */
   workspace: z.enum(["desktop", "jupyter"]).optional(),
   jupyterServer: z.enum(["notebook", "lab"]).optional(),
   jupyterPort: z.number().int().min(1024).max(65535).optional(),
-  computeHosts: z.array(z.object({ name: z.string().optional(), vcpus: z.number(), ramMiB: z.number(), reservedRamMiB: z.number().optional(), reservedVcpus: z.number().optional(), count: z.number().optional() }).strict()).optional(),
-  flavorSizes: z.array(z.object({ name: z.string(), vcpus: z.number(), ramMiB: z.number() }).strict()).optional(),
+  computeHosts: z.array(z.object({
+    name: z.string().optional(), vcpus: z.number(), ramMiB: z.number(), reservedRamMiB: z.number().optional(), reservedVcpus: z.number().optional(),
+    diskGiB: z.number().optional(), reservedDiskGiB: z.number().optional(), count: z.number().optional(),
+  }).strict()).optional(),
+  flavorSizes: z.array(z.object({ name: z.string(), vcpus: z.number(), ramMiB: z.number(), diskGiB: z.number().optional() }).strict()).optional(),
+  diskAllocationRatio: z.number().optional(),
   allocationRatios: z.string().optional(),
   bake: bakeSpec.optional(),
 }).strict().superRefine((spec, ctx) => {
@@ -90,7 +104,7 @@ export const desktopsBlock = defineBlock({
   deploy: (spec, ctx) => {
     const net = ctx.networks.get(spec.network);
     if (!net) throw new Error(`openstack-blueprints:desktops.network: ${JSON.stringify(spec.network)} is not a network of this stack; known: ${[...ctx.networks.keys()].join(", ") || "none (add a networks block)"}`);
-    const { network, employees: _e, employeePrefix: _p, employeeCount: _c, bake, ...args } = spec;
+    const { network, employees: _e, employeePrefix: _p, employeeCount: _c, bake, thinClientsRouted: _r, ...args } = spec;
     let image: XrdpDesktopImage | undefined;
     if (bake) {
       // Names → IDs: an image or flavor the stack's DevStack makes is taken from it (a lookup could
@@ -119,6 +133,8 @@ export const desktopsBlock = defineBlock({
       // Baked: the packages are in the image (the pool refuses them); the pool boots from it.
       ...(image ? { imageId: image.imageId, bakedDesktopImage: true } : { extraPackages }),
       employees: employeesOf(spec),
+      // Where the stack owns the cloud it also set the quotas: the pool checks itself against them.
+      ...(ctx.cloud?.quotas ? { projectLimits: ctx.cloud.quotas } : {}),
       networkId: net.networkId,
       subnetId: net.subnetId,
     }, providerOptions(ctx, net, ...(image ? [image] : [])));

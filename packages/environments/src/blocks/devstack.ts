@@ -1,7 +1,7 @@
 // `openstack-blueprints:devstack`: DevStack on a host over SSH; every later block uses the
 // OpenStack provider it creates (devstackProvider).
 import * as pulumi from "@pulumi/pulumi";
-import { DevstackHost, devstackProvider, ipv4Address, ipv4Cidr } from "@openstack-blueprints/components";
+import { DevstackHost, devstackProvider, ipv4Address, ipv4Cidr, type ProjectLimits } from "@openstack-blueprints/components";
 import { z } from "zod";
 import { defineBlock } from "../block";
 
@@ -33,9 +33,10 @@ export const devstackBlock = defineBlock({
     });
     ctx.provider = devstackProvider(host);
     const byName = (names: string[], ids: pulumi.Output<string[]>) => new Map(names.map((n, i) => [n, ids.apply((all) => all[i])]));
-    const spec_ = spec as { images?: { name: string }[]; flavors?: { name: string }[] };
+    const spec_ = spec as { images?: { name: string }[]; flavors?: { name: string }[]; quotas?: ProjectLimits };
     ctx.cloud = {
       ready: host,
+      quotas: spec_.quotas,
       imageIds: byName((spec_.images ?? []).map((i) => i.name), host.imageIds),
       flavorIds: byName((spec_.flavors ?? []).map((f) => f.name), host.flavorIds),
     };

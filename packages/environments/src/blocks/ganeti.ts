@@ -26,7 +26,11 @@ export const ganetiSpec = z.object({
     connection,
     volumeGroupDevices: z.array(z.string()).optional(),
     parentInterface: z.string().optional(),
+    // A node's life as state: drained (no new instances), offline (dead: mark it before failing over).
+    drained: z.boolean().optional(),
+    offline: z.boolean().optional(),
   }).strict()).min(1),
+  ganetiVersion: z.enum(["3.0", "3.1"]).optional(),
   volumeGroup: z.string().optional(),
   instances: z.array(z.record(z.string(), z.unknown())).optional(),
 }).passthrough();

@@ -1,0 +1,79 @@
+// Does the project's quota hold what a desktop pool declares? A fresh DevStack project allows 10
+// instances, 20 cores and 50 GiB of RAM; a small firm's office of 200 desktops would otherwise
+// stop at the eleventh server with half its resources made. Pure: the pool calls it before it
+// declares anything.
+
+/** A project's limits (-1: unlimited; undefined: not known, not checked). */
+export interface ProjectLimits {
+  instances?: number;
+  cores?: number;
+  ramMiB?: number;
+  floatingIps?: number;
+  ports?: number;
+  securityGroups?: number;
+  securityGroupRules?: number;
+}
+
+/** What the pool adds to the project. */
+export interface QuotaDemand {
+  instances: number;
+  /** Undefined when the flavors' sizes are not known. */
+  cores?: number;
+  ramMiB?: number;
+  floatingIps: number;
+  ports: number;
+  securityGroups: number;
+  securityGroupRules: number;
+}
+
+export interface PoolQuotaInput {
+  /** Flavor of every desktop (Nova's quota counts shutoff and shelved servers too). */
+  flavors: string[];
+  flavorSizes?: { name: string; vcpus: number; ramMiB: number }[];
+  floatingIps: boolean;
+  /** Rules of the pool's security group, not counting Neutron's two default egress rules. */
+  securityRules: number;
+}
+
+/** Neutron adds an IPv4 and an IPv6 egress rule to every new security group. */
+const DEFAULT_EGRESS_RULES = 2;
+
+export function poolQuotaDemand(input: PoolQuotaInput): QuotaDemand {
+  const sizes = new Map((input.flavorSizes ?? []).map((f) => [f.name, f]));
+  const known = input.flavors.every((f) => sizes.has(f));
+  const n = input.flavors.length;
+  return {
+    instances: n,
+    ...(known ? {
+      cores: input.flavors.reduce((s, f) => s + sizes.get(f)!.vcpus, 0),
+      ramMiB: input.flavors.reduce((s, f) => s + sizes.get(f)!.ramMiB, 0),
+    } : {}),
+    floatingIps: input.floatingIps ? n : 0,
+    ports: n,
+    securityGroups: 1,
+    securityGroupRules: input.securityRules + DEFAULT_EGRESS_RULES,
+  };
+}
+
+const LABEL: Record<keyof ProjectLimits, string> = {
+  instances: "instances", cores: "cores", ramMiB: "RAM (MiB)", floatingIps: "floating IPs", ports: "ports",
+  securityGroups: "security groups", securityGroupRules: "security group rules",
+};
+
+/**
+ * One line per quota the demand exceeds: "instances: the pool declares 200, the project allows 10
+ * (3 already in use)". `used` is what the project already holds (known from a limits lookup).
+ */
+export function quotaShortfalls(limits: ProjectLimits, demand: QuotaDemand, used: Partial<ProjectLimits> = {}): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(LABEL) as (keyof ProjectLimits)[]) {
+    const limit = limits[key];
+    const need = demand[key];
+    if (limit === undefined || limit < 0 || need === undefined) continue;
+    const inUse = used[key] ?? 0;
+    if (need + inUse > limit) {
+      out.push(`${LABEL[key]}: the pool declares ${need}, the project allows ${limit}${inUse ? ` (${inUse} already in use)` : ""}, short by ${need + inUse - limit}`);
+    }
+  }
+  return out;
+}

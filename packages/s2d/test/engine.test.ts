@@ -1,0 +1,176 @@
+import { expect } from "chai";
+import { Nova } from "@openstack-blueprints/openstack-rest";
+import type { Session } from "@openstack-blueprints/openstack-rest";
+import { ChecksumMismatchError, EngineEvent, Journal, MigrationEngine, PreflightError, SpecChangedError, checkTargetHash, planRuleCopy, ruleKey, scaledTimeouts, specFingerprint, validateSpec } from "../src";
+import type { RuleShape, ServerSpec } from "../src";
+import { FakeCloud, twoClouds } from "./fake-clouds";
+
+const serverSpec = (s: Record<string, unknown>): ServerSpec => validateSpec({ source: { cloud: "a" }, target: { cloud: "b" }, servers: [s] }).servers[0];
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  return p.then(
+    () => {
+      throw new Error("expected the promise to reject");
+    },
+    (e: Error) => e,
+  );
+}
+
+function engineFor(a: FakeCloud, b: FakeCloud, events: EngineEvent[] = [], extra: Record<string, unknown> = {}) {
+  const journal = new Journal(null);
+  return { journal, engine: new MigrationEngine(a.client, b.client, { journal, onEvent: (e) => events.push(e), ...extra }) };
+}
+
+describe("s2d engine against in-memory clouds", () => {
+  it("checks cloud B before any image bytes move and reports every problem at once, creating nothing", async () => {
+    const { a, b, serverId } = twoClouds();
+    b.groups = []; // no default group in B
+    b.limits = { ...b.limits, maxTotalInstances: 10, totalInstancesUsed: 10 };
+    const { engine, journal } = engineFor(a, b);
+    const spec = serverSpec({ source: serverId, keypair: { mode: "existing", name: "nokey" }, flavor: { name: "m9.huge" }, network: "privat", floatingIp: "new", floatingNetwork: "publik" });
+    const err = await rejection(engine.migrate(spec));
+    expect(err).to.be.instanceOf(PreflightError);
+    const byField = Object.fromEntries((err as PreflightError).problems.map((p) => [p.field, p]));
+    expect(Object.keys(byField)).to.include.members(["keypair.name", "flavor.name", "network", "floatingNetwork", "securityGroup", "quota.instances"]);
+    expect(byField["keypair.name"]).to.deep.include({ value: "nokey" });
+    expect(byField["network"].message).to.match(/not found in cloud B \(have: private, public\); set network/);
+    expect(byField["network"].value).to.equal("privat");
+    expect(byField["floatingNetwork"].message).to.match(/external networks: public/);
+    expect(byField["quota.instances"]).to.deep.include({ value: "10/10" });
+    expect(err.message).to.match(/6 problems found before any image data moved/);
+    expect(b.calls, "nothing created in B").to.deep.equal([]);
+    expect(a.calls, "no snapshot taken in A").to.deep.equal([]);
+    expect(journal.records, "no journal records for a refused migration").to.deep.equal([]);
+  });
+
+  it("runAll checks every server of a batch first: one bad server stops the whole batch before any copy", async () => {
+    const { a, b, serverId } = twoClouds();
+    a.servers.push({ ...a.servers[0], id: "srv-db", name: "db" });
+    const { engine } = engineFor(a, b);
+    const spec = validateSpec({ source: { cloud: "a" }, target: { cloud: "b" }, servers: [{ source: serverId, network: "private" }, { source: "srv-db", network: "nowhere" }] });
+    const err = await rejection(engine.runAll(spec));
+    expect(err).to.be.instanceOf(PreflightError);
+    expect((err as PreflightError).problems.map((p) => `${p.server}:${p.field}`)).to.deep.equal(["srv-db:network"]);
+    expect(b.calls).to.deep.equal([]);
+    expect(a.calls).to.deep.equal([]);
+  });
+
+  it("migrates when B passes the checks, then deletes A's snapshot (kept when asked)", async () => {
+    for (const keep of [false, true]) {
+      const { a, b, serverId } = twoClouds();
+      const { engine } = engineFor(a, b);
+      const r = await engine.migrate(serverSpec({ source: serverId, keepSourceSnapshot: keep }));
+      expect(r.targetServerStatus).to.equal("ACTIVE");
+      const snapshotDeleted = a.calls.includes(`deleteImage ${r.sourceImageId}`);
+      expect(snapshotDeleted, `keepSourceSnapshot ${keep}`).to.equal(!keep);
+      expect(r.sourceSnapshotRemoved).to.equal(!keep);
+      expect(b.calls.some((c) => c.startsWith("deleteImage")), "B's image stays").to.equal(false);
+    }
+  });
+
+  it("never recreates an address-group rule without its remote: mapped to a copy in B, or refused before copying", async () => {
+    const withAgRule = () => {
+      const t = twoClouds();
+      t.a.addressGroups = [{ id: "agA", name: "office", addresses: ["192.0.2.0/24"], project_id: "projA" }];
+      t.a.rules.push({ id: "r2", security_group_id: "sgA-web", direction: "ingress", ethertype: "IPv4", protocol: "tcp", port_range_min: 443, port_range_max: 443, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: "agA" });
+      return t;
+    };
+    // B supports address groups: the group is copied and the rule points at the copy.
+    const ok = withAgRule();
+    await engineFor(ok.a, ok.b).engine.migrate(serverSpec({ source: ok.serverId, securityGroup: "web" }));
+    const agB = ok.b.addressGroups!.find((g) => g.name === "office")!;
+    expect(agB.addresses).to.deep.equal(["192.0.2.0/24"]);
+    const https = ok.b.rules.find((r) => r.port_range_min === 443)!;
+    expect(https.remote_address_group_id).to.equal(agB.id);
+    expect(https.remote_ip_prefix).to.equal(null);
+
+    // B without the address-group extension: refused before the copy, nothing created.
+    const noExt = withAgRule();
+    noExt.b.addressGroups = null;
+    const err = await rejection(engineFor(noExt.a, noExt.b).engine.migrate(serverSpec({ source: noExt.serverId, securityGroup: "web" })));
+    expect(err).to.be.instanceOf(PreflightError);
+    expect(err.message).to.match(/securityGroup: rule ingress IPv4 tcp 443-443 allows only address group "office" .*no address-group extension.*allow every source/);
+    expect(noExt.b.calls).to.deep.equal([]);
+
+    // A does not show the address group: refused as well.
+    const hidden = withAgRule();
+    hidden.a.addressGroups = [];
+    const err2 = await rejection(engineFor(hidden.a, hidden.b).engine.migrate(serverSpec({ source: hidden.serverId })));
+    expect(err2.message).to.match(/address group agA, which cloud A does not show/);
+    expect(hidden.b.calls).to.deep.equal([]);
+  });
+
+  it("plans address-group rules as refused without a mapping, and never as duplicates of open rules", () => {
+    const ag: RuleShape = { direction: "ingress", ethertype: "IPv4", protocol: "tcp", port_range_min: 443, port_range_max: 443, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: "agA" };
+    const open: RuleShape = { ...ag, remote_address_group_id: null };
+    const refused = planRuleCopy([ag], [], "sgB", []);
+    expect(refused.create).to.deep.equal([]);
+    expect(refused.refused).to.have.length(1);
+    expect(refused.refused[0].reason).to.match(/would allow every source/);
+    const mapped = planRuleCopy([ag], [], "sgB", [open], { agA: "agB" });
+    expect(mapped.create).to.deep.equal([{ ...open, remote_address_group_id: "agB" }]);
+    expect(ruleKey(ag)).to.not.equal(ruleKey(open));
+  });
+
+  it("compares B's os_hash_value like with like when the two Glances hash with different algorithms", async () => {
+    // A sha256, B sha512 (Glance's default): B's value is checked against our own sha512 of the stream.
+    const t1 = twoClouds({ aAlgo: "sha256", bAlgo: "sha512" });
+    const r1 = await engineFor(t1.a, t1.b).engine.migrate(serverSpec({ source: t1.serverId }));
+    expect(r1.checksums).to.deep.include({ hashAlgo: "sha512", hashCheck: "own-hash" });
+    // A sha512, B sha384 (not computed during the stream): MD5 and size decide, with a warning.
+    const t2 = twoClouds({ aAlgo: "sha512", bAlgo: "sha384" });
+    const events: EngineEvent[] = [];
+    const r2 = await engineFor(t2.a, t2.b, events).engine.migrate(serverSpec({ source: t2.serverId }));
+    expect(r2.checksums).to.deep.include({ hashAlgo: "sha384", hashCheck: "md5-only" });
+    expect(events.some((e) => e.type === "warning" && /hashes images with sha384.*verified by MD5 and size/.test(e.message))).to.equal(true);
+    expect(t2.b.calls.some((c) => c.startsWith("deleteImage")), "B's good image is kept").to.equal(false);
+    // Same algorithm: B's value must equal A's; a different one is corruption.
+    expect(checkTargetHash({ os_hash_algo: "sha512", os_hash_value: "aa" }, "sha512", new Map([["sha512", "aa"]]))).to.equal("same-algorithm");
+    expect(() => checkTargetHash({ os_hash_algo: "sha512", os_hash_value: "bb" }, "sha512", new Map([["sha512", "aa"]]))).to.throw(ChecksumMismatchError);
+    expect(() => checkTargetHash({ os_hash_algo: "sha256", os_hash_value: "bb" }, "sha512", new Map([["sha512", "aa"], ["sha256", "cc"]]))).to.throw(/sha256\) vs the bytes sent/);
+  });
+
+  it("refuses to resume after the spec changed, naming the changed fields", async () => {
+    const { a, b, serverId } = twoClouds();
+    const { engine, journal } = engineFor(a, b);
+    const before = serverSpec({ source: serverId, network: "private" });
+    journal.append({ server: serverId, kind: "start", data: { fingerprint: specFingerprint(before), spec: { ...before } } });
+    journal.append({ server: serverId, kind: "created", resource: { type: "image", id: "img-b", cloud: "B" } });
+    const err = await rejection(engine.migrate(serverSpec({ source: serverId, network: "netB", floatingIp: "new" })));
+    expect(err).to.be.instanceOf(SpecChangedError);
+    expect(err.message).to.match(/changed: floatingIp, network\)/);
+    expect(b.calls).to.deep.equal([]);
+    expect(a.calls).to.deep.equal([]);
+  });
+
+  it("scales timeouts with the image size, takes explicit ones, and waits with them", async () => {
+    const small = scaledTimeouts(1e9);
+    expect(small).to.deep.equal({ snapshotMs: 30 * 60_000, stopMs: 5 * 60_000, imageActiveMs: 5 * 60_000, bootMs: 10 * 60_000 });
+    const big = scaledTimeouts(200e9);
+    expect(big.snapshotMs).to.equal(10_000_000); // 200 GB at 20 MB/s
+    expect(big.imageActiveMs).to.equal(4_000_000);
+    expect(scaledTimeouts(200e9, { bootMs: 1234 }).bootMs).to.equal(1234);
+    const { a, b, serverId } = twoClouds();
+    await engineFor(a, b, [], { timeouts: { bootMs: 4321 } }).engine.migrate(serverSpec({ source: serverId }));
+    expect(b.waits).to.include("server 4321");
+  });
+
+  it("negotiates the compute microversion from the version document: min(ours, the cloud's)", async () => {
+    const sent: string[] = [];
+    const session = (max: string) =>
+      ({
+        json: async (_svc: string, r: { path: string; headers?: Record<string, string> }) => {
+          if (r.path === "") return { body: { version: { id: "v2.1", status: "CURRENT", version: max, min_version: "2.1" } } };
+          sent.push(r.headers?.["OpenStack-API-Version"] ?? "");
+          return { body: { flavors: [] } };
+        },
+      }) as unknown as Session;
+    const older = new Nova(session("2.60"));
+    expect(await older.negotiateMicroversion("2.79", "2.47")).to.equal("2.60");
+    await older.listFlavors();
+    expect(sent).to.deep.equal(["compute 2.60"]);
+    expect(await new Nova(session("2.95")).negotiateMicroversion("2.79")).to.equal("2.79");
+    const tooOld = await rejection(new Nova(session("2.25")).negotiateMicroversion("2.79", "2.47"));
+    expect(tooOld.message).to.match(/offers microversions up to 2.25, but 2.47 or later is needed/);
+  });
+});

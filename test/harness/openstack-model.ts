@@ -43,13 +43,16 @@ export class OpenStackApiError extends Error {
 const neutron = (status: number, message: string) => new OpenStackApiError("Neutron", status, message);
 const nova = (status: number, message: string) => new OpenStackApiError("Nova", status, message);
 
-interface NetworkObj { id: string; name: string; external: boolean; }
+interface NetworkObj { id: string; name: string; external: boolean; portSecurity: boolean; }
 interface SubnetObj {
   id: string; name: string; networkId: string; cidr: string; gatewayIp?: string;
   pools: { start: number; end: number }[]; allocated: Set<string>;
 }
-/** subnetIds maps each attached subnet to the router interface that attached it. */
-interface RouterObj { id: string; name: string; externalNetworkId?: string; subnetIds: Map<string, string>; }
+/**
+ * subnetIds maps each attached subnet to the router interface that attached it; gatewaySubnetIds
+ * are the external subnets the router's gateway port has an address on.
+ */
+interface RouterObj { id: string; name: string; externalNetworkId?: string; gatewaySubnetIds: string[]; subnetIds: Map<string, string>; }
 interface PortObj { id: string; name: string; networkId: string; fixedIps: { subnetId: string; ipAddress: string }[]; }
 interface SecGroupObj { id: string; name: string; ruleKeys: Map<string, string>; }
 interface FloatingIpObj { id: string; address: string; networkId: string; portId?: string; }
@@ -134,7 +137,7 @@ export class OpenStackModel {
 
   constructor(public readonly existing: ExistingCloud = defaultExistingCloud()) {
     for (const n of existing.networks) {
-      this.networks.set(n.id, { id: n.id, name: n.name, external: n.external ?? false });
+      this.networks.set(n.id, { id: n.id, name: n.name, external: n.external ?? false, portSecurity: true });
       for (const s of n.subnets ?? []) this.addSubnet(s.id, s.name ?? s.id, n.id, s.cidr, s.gatewayIp, s.pool ? [s.pool] : undefined);
     }
     for (const f of existing.flavors) this.flavors.set(f.id, f);
@@ -154,8 +157,9 @@ export class OpenStackModel {
     const parsedPools = (pools && pools.length > 0)
       ? pools.map((p) => ({ start: parseIpv4(p.start), end: parseIpv4(p.end) }))
       : defaultPools(cidr, gatewayIp);
+    // The gateway address is not taken until a router interface takes it: Neutron lets a port
+    // ask for it (the interface then fails), and never hands it out from the pools.
     const subnet: SubnetObj = { id, name, networkId, cidr: parseCidr(cidr).text, gatewayIp, pools: parsedPools, allocated: new Set() };
-    if (gatewayIp) subnet.allocated.add(gatewayIp);
     void range;
     this.subnets.set(id, subnet);
     return subnet;
@@ -168,27 +172,27 @@ export class OpenStackModel {
       (args.name === undefined || n.name === args.name) &&
       (args.networkId === undefined || n.id === args.networkId) &&
       (args.external === undefined || n.external === args.external));
-    if (match.length === 0) throw neutron(404, `No networks found matching ${JSON.stringify(args)}`);
-    if (match.length > 1) throw neutron(409, `More than one network found matching ${JSON.stringify(args)}`);
+    if (match.length === 0) throw neutron(404, `No networks found matching ${JSON.stringify(args)}: your query returned no results.`);
+    if (match.length > 1) throw neutron(409, `More than one network found matching ${JSON.stringify(args)}: your query returned more than one result.`);
     const n = match[0];
     return { ...n, subnetIds: [...this.subnets.values()].filter((s) => s.networkId === n.id).map((s) => s.id) };
   }
 
   findFlavor(args: { name?: string; flavorId?: string }): ExistingFlavor {
     const f = [...this.flavors.values()].find((x) => x.name === args.name || x.id === args.flavorId);
-    if (!f) throw nova(404, `Flavor ${args.name ?? args.flavorId} could not be found.`);
+    if (!f) throw nova(404, `Flavor ${args.name ?? args.flavorId} could not be found: your query returned no results.`);
     return f;
   }
 
   findImage(args: { name?: string }): ExistingImage {
     const i = [...this.images.values()].find((x) => x.name === args.name);
-    if (!i) throw new OpenStackApiError("Glance", 404, `No image found with name ${args.name}`);
+    if (!i) throw new OpenStackApiError("Glance", 404, `No image found with name ${args.name}: your query returned no results.`);
     return i;
   }
 
   findSubnet(args: { subnetId?: string; name?: string }): SubnetObj {
     const s = [...this.subnets.values()].find((x) => x.id === args.subnetId || x.name === args.name);
-    if (!s) throw neutron(404, `Subnet ${args.subnetId ?? args.name} could not be found.`);
+    if (!s) throw neutron(404, `Subnet ${args.subnetId ?? args.name} could not be found: your query returned no openstack_networking_subnet_v2.`);
     return s;
   }
 
@@ -223,7 +227,7 @@ export class OpenStackModel {
 
   private createNetwork(name: string, inputs: Inputs) {
     const id = this.newId("net", name);
-    this.networks.set(id, { id, name: str(inputs.name) ?? name, external: inputs.external === true });
+    this.networks.set(id, { id, name: str(inputs.name) ?? name, external: inputs.external === true, portSecurity: inputs.portSecurityEnabled !== false });
     return { id, state: { ...inputs, adminStateUp: inputs.adminStateUp ?? true, mtu: inputs.mtu ?? 1450 } };
   }
 
@@ -231,17 +235,22 @@ export class OpenStackModel {
     const networkId = str(inputs.networkId);
     if (!networkId || !this.networks.has(networkId)) throw neutron(404, `Network ${networkId} could not be found.`);
     const cidrText = str(inputs.cidr);
-    if (!cidrText) throw neutron(400, "Invalid input for cidr: a subnet needs a CIDR.");
+    if (!cidrText) throw neutron(400, "Bad subnets request: a subnetpool must be specified in the absence of a cidr.");
+    // The provider checks the CIDR itself before it asks Neutron (these two are its messages).
     let cidr;
-    try { cidr = parseCidr(cidrText, { strict: false }); } catch (e) { throw neutron(400, `Invalid input for cidr. Reason: '${cidrText}' is not a valid IP subnet.`); }
-    if (cidr.text !== cidrText) throw neutron(400, `Invalid input for cidr. Reason: '${cidrText}' isn't a recommended CIDR, use '${cidr.text}'.`);
+    try { cidr = parseCidr(cidrText, { strict: false }); } catch (e) { throw new Error(`Invalid CIDR ${cidrText}: invalid CIDR address: ${cidrText}`); }
+    if (cidr.text !== cidrText) throw new Error(`cidr ${cidrText} doesn't match subnet address ${cidr.text} for openstack_networking_subnet_v2`);
     for (const other of this.subnets.values()) {
       if (other.networkId === networkId && cidrsOverlap(other.cidr, cidr.text)) {
         throw neutron(400, `Invalid input for operation: Requested subnet with cidr: ${cidr.text} for network: ${networkId} overlaps with another subnet.`);
       }
     }
     const gatewayIp = inputs.noGateway === true ? undefined : (str(inputs.gatewayIp) ?? defaultGateway(cidr));
-    if (gatewayIp && !cidrContains(cidr, gatewayIp)) throw neutron(400, `Invalid input for operation: Gateway IP ${gatewayIp} is not in subnet ${cidr.text}.`);
+    // A gateway outside the subnet is allowed (an on-link route); its network or broadcast address is not.
+    if (gatewayIp && isIpv4(gatewayIp) && cidrContains(cidr, gatewayIp) && cidr.prefix <= 30 &&
+        (parseIpv4(gatewayIp) === cidr.network || parseIpv4(gatewayIp) === cidr.last)) {
+      throw neutron(400, "Invalid input for operation: Gateway is not valid on subnet.");
+    }
     const pools = arr(inputs.allocationPools).map((p) => ({ start: String(p.start), end: String(p.end) }));
     for (const p of pools) {
       if (!isIpv4(p.start) || !isIpv4(p.end) || !cidrContains(cidr, p.start) || !cidrContains(cidr, p.end) || parseIpv4(p.start) > parseIpv4(p.end)) {
@@ -253,7 +262,7 @@ export class OpenStackModel {
     }
     if (inputs.hostRoutes !== undefined) {
       // The Terraform OpenStack provider (2.0 and later) has no host_routes on a subnet: routes are SubnetRoute resources.
-      throw new Error(`subnet ${name}: hostRoutes is not an input of openstack.networking.Subnet in the provider; declare openstack.networking.SubnetRoute resources`);
+      throw new Error(`openstack:networking/subnet:Subnet resource '${name}' has a problem: Invalid or unknown key. Examine values at '${name}.hostRoutes'. (hostRoutes is not an input of the provider's Subnet; declare openstack.networking.SubnetRoute resources)`);
     }
     const id = this.newId("subnet", name);
     const subnet = this.addSubnet(id, str(inputs.name) ?? name, networkId, cidr.text, gatewayIp, pools.length ? pools : undefined);
@@ -275,8 +284,10 @@ export class OpenStackModel {
     const cidr = parseCidr(subnet.cidr);
     const dest = String(inputs.destinationCidr);
     const nextHop = String(inputs.nextHop);
-    try { parseCidr(dest); } catch { throw neutron(400, `Invalid input for host_routes: '${dest}' is not a valid IP subnet.`); }
-    if (!cidrContains(cidr, nextHop)) throw neutron(400, `Invalid input for host_routes: nexthop ${nextHop} is not on subnet ${cidr.text}.`);
+    try { parseCidr(dest); } catch { throw neutron(400, `Invalid input for host_routes. Reason: '${dest}' is not a valid CIDR.`); }
+    // Neutron does not check that the next hop is on the subnet (it accepts 10.99.0.254 on 10.61.0.0/24).
+    void cidr;
+    void nextHop;
     return { id: `${subnet.id}-route-${dest}-${nextHop}`, state: { ...inputs } };
   }
 
@@ -290,8 +301,9 @@ export class OpenStackModel {
       const extSubnet = [...this.subnets.values()].find((s) => s.networkId === externalNetworkId);
       if (extSubnet) state.externalFixedIps = [{ subnetId: extSubnet.id, ipAddress: this.allocate(extSubnet) }];
     }
+    const gatewaySubnetIds = ((state.externalFixedIps ?? []) as { subnetId: string }[]).map((f) => f.subnetId);
     const id = this.newId("router", name);
-    this.routers.set(id, { id, name: str(inputs.name) ?? name, externalNetworkId, subnetIds: new Map() });
+    this.routers.set(id, { id, name: str(inputs.name) ?? name, externalNetworkId, gatewaySubnetIds, subnetIds: new Map() });
     return { id, state };
   }
 
@@ -306,37 +318,42 @@ export class OpenStackModel {
       const port = this.ports.get(portId);
       if (!port) throw neutron(404, `Port ${portId} could not be found.`);
       subnet = this.subnets.get(port.fixedIps[0]?.subnetId ?? "");
-      if (!subnet) throw neutron(400, `Bad router request: Port ${portId} has no fixed IP.`);
+      if (!subnet) throw neutron(400, "Bad router request: Router port must have at least one fixed IP.");
     } else {
       subnet = subnetId ? this.subnets.get(subnetId) : undefined;
       if (!subnet) throw neutron(404, `Subnet ${subnetId} could not be found.`);
-      if (!subnet.gatewayIp) throw neutron(400, `Bad router request: Subnet ${subnet.id} does not have a gateway IP.`);
+      if (!subnet.gatewayIp) throw neutron(400, "Bad router request: Subnet for router interface must have a gateway IP.");
     }
     if (router.subnetIds.has(subnet.id)) {
       throw neutron(400, `Bad router request: Router already has a port on subnet ${subnet.id}.`);
     }
-    for (const otherId of router.subnetIds.keys()) {
+    // The router's gateway subnet counts too: a tenant subnet inside 172.24.4.0/24 cannot join a router with a gateway there.
+    for (const otherId of [...router.gatewaySubnetIds, ...router.subnetIds.keys()]) {
       const other = this.subnets.get(otherId)!;
       if (cidrsOverlap(other.cidr, subnet.cidr)) {
         throw neutron(400, `Bad router request: Cidr ${subnet.cidr} of subnet ${subnet.id} overlaps with cidr ${other.cidr} of subnet ${other.id}.`);
       }
     }
+    // By subnet, the interface takes the subnet's gateway address: a port may have taken it first.
+    if (!portId && subnet.gatewayIp) this.allocate(subnet, subnet.gatewayIp, { gateway: true });
     const id = this.newId("ri", name);
     router.subnetIds.set(subnet.id, id);
     return { id, state: { ...inputs, subnetId: subnet.id, portId: portId ?? this.newId("port-ri", name) } };
   }
 
-  private allocate(subnet: SubnetObj, wanted?: string): string {
+  /**
+   * Takes an address of the subnet: the one asked for, or the first free one of its pools. A
+   * port may ask for the gateway address (Neutron allows it; the router interface then fails).
+   */
+  private allocate(subnet: SubnetObj, wanted?: string, opts: { gateway?: boolean } = {}): string {
     if (wanted) {
-      if (!isIpv4(wanted) || !cidrContains(subnet.cidr, wanted)) {
+      const range = hostRange(subnet.cidr);
+      const network = formatIpv4(parseCidr(subnet.cidr).network);
+      if (!isIpv4(wanted) || !cidrContains(subnet.cidr, wanted) || (range.count > 2 && wanted === network)) {
         throw neutron(400, `IP address ${wanted} is not a valid IP for the specified subnet ${subnet.id} (${subnet.cidr}).`);
       }
-      if (wanted === subnet.gatewayIp) {
-        throw neutron(409, `IP address ${wanted} already allocated in subnet ${subnet.id}: it is the subnet's gateway.`);
-      }
-      const range = hostRange(subnet.cidr);
-      if (wanted === formatIpv4(parseCidr(subnet.cidr).network) && range.count > 2) {
-        throw neutron(400, `IP address ${wanted} is the network address of subnet ${subnet.cidr}.`);
+      if (subnet.allocated.has(wanted) && opts.gateway) {
+        throw neutron(409, `IP address ${wanted} already allocated in subnet ${subnet.id}: a port holds the subnet's gateway address, which the router interface needs.`);
       }
       if (subnet.allocated.has(wanted)) throw neutron(409, `IP address ${wanted} already allocated in subnet ${subnet.id}.`);
       subnet.allocated.add(wanted);
@@ -369,8 +386,14 @@ export class OpenStackModel {
       }
       fixedIps.push({ subnetId: subnet.id, ipAddress: this.allocate(subnet, str(f.ipAddress)) });
     }
-    for (const sg of (Array.isArray(inputs.securityGroupIds) ? inputs.securityGroupIds : []) as string[]) {
+    const groups = (Array.isArray(inputs.securityGroupIds) ? inputs.securityGroupIds : []) as string[];
+    for (const sg of groups) {
       if (!this.secGroups.has(sg)) throw neutron(404, `Security group ${sg} does not exist.`);
+    }
+    // A port inherits port security from its network unless it sets its own.
+    const portSecurity = typeof inputs.portSecurityEnabled === "boolean" ? inputs.portSecurityEnabled : this.networks.get(networkId)!.portSecurity;
+    if (groups.length > 0 && (!portSecurity || fixedIps.length === 0)) {
+      throw neutron(400, "Port security must be enabled and port must have an IP address in order to use security groups.");
     }
     const id = this.newId("port", name);
     this.ports.set(id, { id, name: str(inputs.name) ?? name, networkId, fixedIps });
@@ -389,7 +412,7 @@ export class OpenStackModel {
   private externalNetworkFor(inputs: Inputs): NetworkObj {
     const pool = str(inputs.pool);
     const net = [...this.networks.values()].find((n) => n.id === pool || n.name === pool);
-    if (!net) throw neutron(404, `Network ${pool} could not be found.`);
+    if (!net) throw new Error(`No network found with name: ${pool}`); // the provider's lookup of the pool by name
     if (!net.external) throw neutron(400, `Bad floatingip request: Network ${net.id} is not a valid external network.`);
     return net;
   }
@@ -410,7 +433,7 @@ export class OpenStackModel {
   private createFloatingIpAssociate(ctx: CreateContext) {
     const address = str(ctx.inputs.floatingIp);
     const fip = [...this.floatingIps.values()].find((f) => f.address === address);
-    if (!fip) throw neutron(404, `Floating IP ${address} could not be found.`);
+    if (!fip) throw new Error(`Unable to get ID of openstack_networking_floatingip_associate_v2 floating_ip ${address}: there are no openstack_networking_floatingip_v2 with ${address} IP`);
     const portId = str(ctx.inputs.portId);
     if (!portId) throw neutron(400, "A floating IP association needs a port.");
     this.associate(fip, portId, str(ctx.inputs.fixedIp), ctx);
@@ -425,9 +448,9 @@ export class OpenStackModel {
   private associate(fip: FloatingIpObj, portId: string, fixedIp: string | undefined, ctx: CreateContext): void {
     const port = this.ports.get(portId);
     if (!port) throw neutron(404, `Port ${portId} could not be found.`);
-    if (fip.portId && fip.portId !== portId) throw neutron(409, `Floating IP ${fip.address} is already associated with port ${fip.portId}.`);
+    // A floating IP associated with another port moves to this one (Neutron allows it).
     const fixed = fixedIp ? port.fixedIps.find((f) => f.ipAddress === fixedIp) : port.fixedIps[0];
-    if (!fixed) throw neutron(400, `Bad floatingip request: Port ${portId} does not have fixed IP ${fixedIp ?? "(any)"}.`);
+    if (!fixed) throw neutron(400, `Bad floatingip request: Port ${portId} does not have fixed ip ${fixedIp ?? "(any)"}.`);
     const router = [...this.routers.values()].find((r) => r.subnetIds.has(fixed.subnetId) && r.externalNetworkId === fip.networkId);
     if (!router) {
       throw neutron(404, `External network ${fip.networkId} is not reachable from subnet ${fixed.subnetId}. ` +
@@ -444,7 +467,12 @@ export class OpenStackModel {
 
   private createSecGroup(name: string, inputs: Inputs) {
     const id = this.newId("secgroup", name);
-    this.secGroups.set(id, { id, name: str(inputs.name) ?? name, ruleKeys: new Map() });
+    const group: SecGroupObj = { id, name: str(inputs.name) ?? name, ruleKeys: new Map() };
+    // Neutron gives every new group an egress-any rule for IPv4 and one for IPv6, unless the provider deletes them.
+    if (inputs.deleteDefaultRules !== true) {
+      for (const ethertype of ["IPv4", "IPv6"]) group.ruleKeys.set(ruleKey("egress", ethertype), `${id}-default-egress-${ethertype}`);
+    }
+    this.secGroups.set(id, group);
     return { id, state: { ...inputs, deleteDefaultRules: inputs.deleteDefaultRules ?? false } };
   }
 
@@ -453,7 +481,7 @@ export class OpenStackModel {
     const group = groupId ? this.secGroups.get(groupId) : undefined;
     if (!group) throw neutron(404, `Security group ${groupId} does not exist.`);
     const direction = str(inputs.direction);
-    if (direction !== "ingress" && direction !== "egress") throw neutron(400, `Invalid input for direction. Reason: ${direction} is not in [ingress, egress].`);
+    if (direction !== "ingress" && direction !== "egress") throw new Error(`unknown "${direction}" direction for openstack_networking_secgroup_rule_v2`); // the provider's check
     const ethertype = str(inputs.ethertype) ?? "IPv4";
     const protocol = str(inputs.protocol);
     const min = typeof inputs.portRangeMin === "number" ? inputs.portRangeMin : undefined;
@@ -467,12 +495,12 @@ export class OpenStackModel {
     }
     const remoteIp = str(inputs.remoteIpPrefix);
     const remoteGroup = str(inputs.remoteGroupId);
-    if (remoteIp && remoteGroup) throw neutron(400, "Only remote_ip_prefix or remote_group_id may be provided.");
+    if (remoteIp && remoteGroup) throw new Error('Conflicting configuration arguments. "remote_group_id": conflicts with remote_ip_prefix'); // the provider's check
     if (remoteGroup && !this.secGroups.has(remoteGroup)) throw neutron(404, `Security group ${remoteGroup} does not exist.`);
     if (remoteIp) {
-      try { parseCidr(remoteIp, { strict: false }); } catch { throw neutron(400, `Invalid input for remote_ip_prefix: '${remoteIp}' is not a valid IP prefix.`); }
+      try { parseCidr(remoteIp, { strict: false }); } catch { throw neutron(400, `Invalid CIDR ${remoteIp} given as IP prefix.`); }
     }
-    const key = JSON.stringify([direction, ethertype, protocol ?? null, min ?? null, max ?? null, remoteIp ?? null, remoteGroup ?? null]);
+    const key = ruleKey(direction, ethertype, protocol, min, max, remoteIp, remoteGroup);
     const existing = group.ruleKeys.get(key);
     if (existing) throw neutron(409, `Security group rule already exists. Rule id is ${existing}.`);
     const id = this.newId("rule", name);
@@ -483,15 +511,17 @@ export class OpenStackModel {
   private createInstance(name: string, inputs: Inputs) {
     const flavorName = str(inputs.flavorName);
     const flavorId = str(inputs.flavorId);
-    if (!flavorName && !flavorId) throw nova(400, "A server needs a flavor (flavorName or flavorId).");
-    const flavor = this.findFlavor({ name: flavorName, flavorId });
+    // The provider resolves names and checks for a flavor and an image before it asks Nova.
+    if (!flavorName && !flavorId) throw new Error("Neither a flavor_id or flavor_name could be determined");
+    const flavor = [...this.flavors.values()].find((x) => (flavorName ? x.name === flavorName : x.id === flavorId));
+    if (!flavor) throw new Error(flavorName ? `Unable to find flavor with name ${flavorName}` : `Flavor ${flavorId} could not be found.`);
     const imageName = str(inputs.imageName);
     const imageId = str(inputs.imageId);
     const bootsFromVolume = arr(inputs.blockDevices).some((b) => b.bootIndex === 0);
     if (!bootsFromVolume) {
-      if (imageName) this.findImage({ name: imageName });
-      else if (imageId && !this.images.has(imageId)) throw nova(400, `Image ${imageId} could not be found.`);
-      else if (!imageId) throw nova(400, "A server needs an image or a boot volume.");
+      if (imageName && ![...this.images.values()].some((x) => x.name === imageName)) throw new Error(`Unable to find image with name ${imageName}`);
+      else if (!imageName && imageId && !this.images.has(imageId)) throw nova(400, `Can not find requested image (${imageId}).`);
+      else if (!imageName && !imageId) throw new Error("Neither a boot device, image ID, or image name were able to be determined");
     }
     const keyPair = str(inputs.keyPair);
     if (keyPair && !this.keypairs.has(keyPair)) throw nova(400, `Invalid key_name provided: keypair ${keyPair} not found.`);
@@ -501,7 +531,12 @@ export class OpenStackModel {
     }
     const powerState = str(inputs.powerState);
     if (powerState && !["active", "shutoff", "paused", "shelved_offloaded"].includes(powerState)) {
-      throw nova(400, `Invalid power state ${powerState}.`);
+      throw new Error(`expected power_state to be one of ["active" "shutoff" "shelved_offloaded" "paused"], got ${powerState}`); // the provider's check
+    }
+    for (const group of (Array.isArray(inputs.securityGroups) ? inputs.securityGroups : []) as string[]) {
+      if (![...this.secGroups.values()].some((g) => g.name === group || g.id === group)) {
+        throw nova(400, `Unable to find security_group with name or id '${group}'`);
+      }
     }
     const nets = arr(inputs.networks);
     const addresses: string[] = [];
@@ -509,11 +544,11 @@ export class OpenStackModel {
       const portId = str(n.port);
       if (portId) {
         const port = this.ports.get(portId);
-        if (!port) throw nova(400, `Port ${portId} could not be found.`);
+        if (!port) throw new Error(`Error trying to get network information from the Network API: Could not find any matching port for port ${portId}`);
         addresses.push(...port.fixedIps.map((f) => f.ipAddress));
       } else {
         const uuid = str(n.uuid) ?? (str(n.name) ? [...this.networks.values()].find((x) => x.name === n.name)?.id : undefined);
-        if (!uuid || !this.networks.has(uuid)) throw nova(400, `Network ${n.uuid ?? n.name} could not be found.`);
+        if (!uuid || !this.networks.has(uuid)) throw new Error(`Error trying to get network information from the Network API: Could not find any matching network for ${n.uuid ? "id" : "name"} ${n.uuid ?? n.name}`);
         const subnet = [...this.subnets.values()].find((s) => s.networkId === uuid);
         if (subnet) addresses.push(this.allocate(subnet, str(n.fixedIpV4)));
       }
@@ -570,11 +605,16 @@ export class OpenStackModel {
   }
 }
 
+/** The key of a security group rule, for Neutron's duplicate check. */
+function ruleKey(direction: string, ethertype: string, protocol?: string, min?: number, max?: number, remoteIp?: string, remoteGroup?: string): string {
+  return JSON.stringify([direction, ethertype, protocol ?? null, min ?? null, max ?? null, remoteIp ?? null, remoteGroup ?? null]);
+}
+
 function defaultPools(cidr: string, gatewayIp: string | undefined): { start: number; end: number }[] {
   const range = hostRange(cidr);
   const first = parseIpv4(range.first);
   const last = parseIpv4(range.last);
-  if (!gatewayIp) return [{ start: first, end: last }];
+  if (!gatewayIp || !cidrContains(cidr, gatewayIp)) return [{ start: first, end: last }];
   const gw = parseIpv4(gatewayIp);
   const pools: { start: number; end: number }[] = [];
   if (gw > first) pools.push({ start: first, end: gw - 1 });

@@ -45,13 +45,21 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
     expect(run.errors.map((e) => e.message).join("\n")).to.match(/IP address 192\.168\.2\.10 is not a valid IP for the specified subnet/);
   });
 
-  it("rejects a fixed IP equal to the subnet's gateway", async () => {
-    const run = await harness.runProgram(() => {
+  it("lets a port take the subnet's gateway address (Neutron does), so the router interface then fails", async () => {
+    const alone = await harness.runProgram(() => {
       const net = new openstack.networking.Network("gw-net", {});
       const subnet = new openstack.networking.Subnet("gw-subnet", { networkId: net.id, cidr: "192.168.2.0/24" });
       new openstack.networking.Port("gw-port", { networkId: net.id, fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.2.1" }] });
     });
-    expect(run.errors.map((e) => e.message).join("\n")).to.match(/192\.168\.2\.1 already allocated .*gateway/);
+    expect(alone.errors).to.deep.equal([]);
+    const routed = await harness.runProgram(() => {
+      const net = new openstack.networking.Network("gw-net", {});
+      const subnet = new openstack.networking.Subnet("gw-subnet", { networkId: net.id, cidr: "192.168.2.0/24" });
+      const port = new openstack.networking.Port("gw-port", { networkId: net.id, fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.2.1" }] });
+      const router = new openstack.networking.Router("gw-router", {});
+      new openstack.networking.RouterInterface("gw-ri", { routerId: router.id, subnetId: subnet.id }, { dependsOn: [port] });
+    });
+    expect(routed.errors.map((e) => e.message).join("\n")).to.match(/192\.168\.2\.1 already allocated .*gateway/);
   });
 
   it("rejects the same fixed IP twice", async () => {
@@ -164,7 +172,7 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
     });
     const text = run.errors.map((e) => e.message).join("\n");
     expect(text).to.match(/longer than 65535 bytes/);
-    expect(text).to.match(/Flavor m9\.huge could not be found/);
+    expect(text).to.match(/Unable to find flavor with name m9\.huge/);
   });
 
   it("records which inputs are secret and unwraps them for assertions", async () => {

@@ -121,8 +121,10 @@ export interface GanetiDrbdClusterArgs {
    * Ganeti release on the nodes: "3.0" (default; Debian bookworm's 3.0.2) or "3.1" (trixie,
    * bookworm-backports). 3.1 hotplugs by default and dropped `--hotplug`/`--hotplug-if-possible`
    * and `--no-name-check`/`--no-ip-check`, so the scripts leave those flags out there.
+   * A `GanetiVersion`, typed `string` because Pulumi's schema inference (other languages'
+   * SDKs) refuses union types; the plan checks the value.
    */
-  ganetiVersion?: GanetiVersion;
+  ganetiVersion?: string;
   /**
    * The nodes; the first is the master unless `masterNode` names another. Removing a node from
    * the list evacuates it (`gnt-node migrate`, `gnt-node evacuate`) before `gnt-node remove`.

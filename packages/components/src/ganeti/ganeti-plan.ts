@@ -390,7 +390,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
 
   return {
     componentName,
-    ganetiVersion: args.ganetiVersion ?? "3.0",
+    ganetiVersion: (args.ganetiVersion ?? "3.0") as GanetiVersion, // checked by the schema above
     clusterName: args.clusterName,
     clusterAddress: args.clusterAddress,
     nodes,

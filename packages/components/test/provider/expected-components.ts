@@ -31,6 +31,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
     optionalInputs: [
       "keyPairName", "sshClientCidr", "frontendCidr", "serviceCidr", "frontendGatewayIp", "innerRouterFrontendIp", "serviceGatewayIp",
       "frontendIp", "serviceIps", "frontendPort", "servicePorts", "serviceInternetEgress", "nodejsSource", "dnsNameservers", "serviceTimeoutMs",
+      "serviceEgressRouter",
     ],
     outputs: [
       "publicUrl", "floatingIp", "frontendIp", "serviceIps", "serviceUrls", "outerRouterId", "innerRouterId",
@@ -58,13 +59,13 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
   {
     name: "GanetiDrbdCluster",
     requiredInputs: ["clusterAddress","clusterName","clusterSshPrivateKey","clusterSshPublicKey","nodes"],
-    optionalInputs: ["masterNode","hypervisor","diskTemplates","volumeGroup","fileStorageDir","sharedFileStorageDir","network","masterNetdev","drbdUsermodeHelper","drbdMinorCount","kvmParameters","timeSync","isoImages","instances","minDiskSizeMiB","verifyIgnoreErrors"],
+    optionalInputs: ["ganetiVersion","masterNode","hypervisor","diskTemplates","volumeGroup","fileStorageDir","sharedFileStorageDir","network","masterNetdev","drbdUsermodeHelper","drbdMinorCount","kvmParameters","timeSync","isoImages","instances","minDiskSizeMiB","verifyIgnoreErrors"],
     outputs: ["clusterName","clusterAddress","masterNode","nodeNames","verifyPassed","verifyOutput","nodes","instances","consolePorts"],
   },
   {
     name: "S2DMigration",
     requiredInputs: ["source","sourceServer","target"],
-    optionalInputs: ["targetName","securityGroup","network","floatingIp","floatingNetwork","keypairMode","keypairName","publicKey","flavorName","stopSource","imageVisibility","retainInTarget","journalDir"],
+    optionalInputs: ["targetName","securityGroup","network","floatingIp","floatingNetwork","keypairMode","keypairName","publicKey","flavorName","stopSource","imageVisibility","retainInTarget","journalDir","keepSourceSnapshot"],
     outputs: ["targetServerId","targetServerStatus","floatingIp","targetImageId","checksums"],
   },
   {

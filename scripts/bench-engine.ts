@@ -1,0 +1,140 @@
+/**
+ * npm run bench:engine [-- --sizes 48,200] [-- --skip-local]
+ *
+ * The real Pulumi engine on minicloud (root, minicloud up, engine built), figures as JSON lines:
+ *  - the `local` stack: preview, up, an up that changes nothing, destroy (wall ms each);
+ *  - per size N: a ThinClientDesktopPool of N desktops, preview and up, next to its floor in the
+ *    same run: the same OpenStack resources declared bare (network, subnet, router, interface,
+ *    security group and rules, N ports, N servers) without the component or the credential
+ *    provider. The last line compares pool/floor with the target (within 1.5×).
+ * Pools run in project minicloud-b, whose compute and network quotas are raised for N (as
+ * admin) and put back afterwards. Each program is destroyed after it is measured.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { authenticate, catalogUrl, request } from "../packages/minicloud/src/rest";
+import { cloudAuth } from "../packages/minicloud/test/cloud-access";
+import { EngineStack, REPO_ROOT, RUNS_DIR, engineBinDir } from "../test/engine/pulumi-engine";
+
+const TARGET_RATIO = 1.5;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function emit(figure: Record<string, unknown>): void {
+  console.log(JSON.stringify(figure));
+}
+
+/** A Pulumi project folder under .engine-runs with this index.ts. */
+function program(name: string, index: string): string {
+  const dir = path.join(RUNS_DIR, `${name}-src`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`);
+  fs.writeFileSync(path.join(dir, "index.ts"), index);
+  return dir;
+}
+
+function poolProgram(n: number): string {
+  return `import { ThinClientDesktopPool } from "@openstack-blueprints/components";
+const employees = Array.from({ length: ${n} }, (_, i) => ({ name: "e" + String(i + 1).padStart(4, "0") }));
+const pool = new ThinClientDesktopPool("bench", {
+  employees, flavor: "m1.tiny", imageName: "minicloud-tiny", networkCidr: "10.77.0.0/20",
+  externalNetworkName: "public", dnsNameservers: ["172.24.4.1"], thinClientCidr: "172.24.4.0/24",
+});
+export const count = pool.desktops.apply((d) => Object.keys(d).length);
+`;
+}
+
+function floorProgram(n: number): string {
+  return `import * as openstack from "@pulumi/openstack";
+const ext = openstack.networking.getNetworkOutput({ name: "public", external: true });
+const net = new openstack.networking.Network("floor-net", { name: "floor" });
+const subnet = new openstack.networking.Subnet("floor-subnet", { networkId: net.id, cidr: "10.78.0.0/20", dnsNameservers: ["172.24.4.1"] });
+const router = new openstack.networking.Router("floor-router", { externalNetworkId: ext.id });
+new openstack.networking.RouterInterface("floor-if", { routerId: router.id, subnetId: subnet.id });
+const group = new openstack.networking.SecGroup("floor-sg", { name: "floor" });
+for (const [p, proto] of [[3389, "tcp"], [0, "icmp"]] as const) {
+  new openstack.networking.SecGroupRule("floor-rule-" + proto, { securityGroupId: group.id, direction: "ingress", ethertype: "IPv4", protocol: proto,
+    ...(p ? { portRangeMin: p, portRangeMax: p } : {}), remoteIpPrefix: "172.24.4.0/24" });
+}
+for (let i = 1; i <= ${n}; i++) {
+  const port = new openstack.networking.Port("floor-port-" + i, { networkId: net.id, fixedIps: [{ subnetId: subnet.id }], securityGroupIds: [group.id] });
+  new openstack.compute.Instance("floor-server-" + i, { flavorName: "m1.tiny", imageName: "minicloud-tiny", networks: [{ port: port.id }] }, { deleteBeforeReplace: true });
+}
+`;
+}
+
+async function setQuotas(cloud: string, n: number | "restore"): Promise<void> {
+  const admin = await authenticate(cloudAuth("minicloud-admin"));
+  const project = (await authenticate(cloudAuth(cloud))).projectId;
+  const nova = catalogUrl(admin, "compute");
+  const neutron = catalogUrl(admin, "network");
+  const { TEST_QUOTAS } = await import("../packages/minicloud/src/cloud-resources");
+  const compute = n === "restore" ? TEST_QUOTAS.compute : { instances: 2 * n + 10, cores: 2 * n + 20, ram: (2 * n + 10) * 512, key_pairs: 50 };
+  const network = n === "restore" ? TEST_QUOTAS.network : { ...TEST_QUOTAS.network, port: 2 * n + 50 };
+  await request(admin, "PUT", `${nova}/os-quota-sets/${project}`, { headers: { "OpenStack-API-Version": "compute 2.57" }, body: { quota_set: compute } });
+  await request(admin, "PUT", `${neutron}/v2.0/quotas/${project}`, { body: { quota: network } });
+}
+
+async function measure(stack: EngineStack, what: Record<string, unknown>): Promise<{ previewMs: number; upMs: number; resources: number }> {
+  await stack.init();
+  try {
+    const preview = await stack.preview();
+    const up = await stack.up();
+    const resources = up.summary.create ?? 0;
+    emit({ ...what, previewMs: preview.ms, upMs: up.ms, resources });
+    return { previewMs: preview.ms, upMs: up.ms, resources };
+  } finally {
+    await stack.run(["destroy", "--yes", "--skip-preview"]);
+    await stack.remove();
+  }
+}
+
+async function main(): Promise<void> {
+  const bin = engineBinDir();
+  if (!bin) throw new Error("the engine is not built: npm run engine:build");
+  const sizes = (arg("--sizes") ?? "48,200").split(",").map(Number);
+  emit({ bench: "engine", sizes, targetRatio: TARGET_RATIO, machine: { cpus: (await import("node:os")).cpus().length } });
+
+  if (!process.argv.includes("--skip-local")) {
+    const file = parse(fs.readFileSync(path.join(REPO_ROOT, "stacks/Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const stack = new EngineStack(bin, { programDir: REPO_ROOT, inPlace: true, runName: "bench-local", cloud: "minicloud-a", stackFileConfig: file.config });
+    await stack.init();
+    try {
+      const preview = await stack.preview();
+      const up = await stack.up();
+      const again = await stack.up();
+      const destroy = await stack.destroy();
+      emit({ program: "local stack", resources: up.summary.create, previewMs: preview.ms, upMs: up.ms, noChangeUpMs: again.ms, destroyMs: destroy.ms });
+    } finally {
+      await stack.remove();
+    }
+  }
+
+  for (const n of sizes) {
+    await setQuotas("minicloud-b", n);
+    try {
+      const pool = await measure(new EngineStack(bin, { programDir: program(`bench-pool-${n}`, poolProgram(n)), runName: `bench-pool-${n}`, cloud: "minicloud-b" }), { program: "pool", desktops: n });
+      const floor = await measure(new EngineStack(bin, { programDir: program(`bench-floor-${n}`, floorProgram(n)), runName: `bench-floor-${n}`, cloud: "minicloud-b" }), { program: "floor (bare resources)", desktops: n });
+      const ratio = (pool.previewMs + pool.upMs) / (floor.previewMs + floor.upMs);
+      emit({
+        desktops: n,
+        poolOverFloor: { preview: +(pool.previewMs / floor.previewMs).toFixed(2), up: +(pool.upMs / floor.upMs).toFixed(2), total: +ratio.toFixed(2) },
+        target: `<= ${TARGET_RATIO}`,
+        met: ratio <= TARGET_RATIO,
+      });
+    } finally {
+      await setQuotas("minicloud-b", "restore");
+      for (const name of [`bench-pool-${n}-src`, `bench-floor-${n}-src`]) fs.rmSync(path.join(RUNS_DIR, name), { recursive: true, force: true });
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -85,7 +85,8 @@ describe("real engine: S2DMigration (examples/s2d-migration) from minicloud-a to
     } finally {
       expect(await filler.stop(), "the snapshot the migration asked Nova for").to.have.length.greaterThan(0);
     }
-    expect(changes(up.summary)).to.deep.equal({ create: 2 }); // the stack's S2DMigration component and its migration
+    // The stack, the S2DMigration component and its migration resource.
+    expect(changes(up.summary)).to.deep.equal({ create: 3 });
     const outputs = await stack.outputs();
     targetServerId = String(outputs.targetServerId);
     const server = await clouds!.b.nova.getServer(targetServerId);
@@ -99,6 +100,7 @@ describe("real engine: S2DMigration (examples/s2d-migration) from minicloud-a to
   });
 
   it("destroy removes the server from B", async () => {
+    expect(targetServerId, "the up test recorded the server").to.match(/^[0-9a-f-]{36}$/);
     expect(changes((await stack.destroy()).summary)).to.have.keys("delete");
     expect(await clouds!.b.nova.findServer(targetServerId)).to.equal(undefined);
   });

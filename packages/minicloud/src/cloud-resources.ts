@@ -97,7 +97,8 @@ export async function ensureFlavors(s: Session): Promise<void> {
 export const PLACEHOLDER_IMAGE_NAMES = ["debian-12", "ubuntu-24.04"];
 
 export async function ensureImage(s: Session, name = IMAGE_NAME): Promise<string> {
-  const images = (await request(s, "GET", `${GLANCE}/images?name=${encodeURIComponent(name)}`)).body.images as any[];
+  // Public ones only: as admin, Glance also lists the projects' private images of that name.
+  const images = (await request(s, "GET", `${GLANCE}/images?name=${encodeURIComponent(name)}&visibility=public`)).body.images as any[];
   const active = images.find((i) => i.status === "active");
   if (active) return active.id as string;
   for (const broken of images) await request(s, "DELETE", `${GLANCE}/images/${broken.id}`, { expect: [204, 404] });

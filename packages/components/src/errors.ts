@@ -1,0 +1,93 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * One problem with a component's input: which field (a path such as `employees[2].name`),
+ * the value given, and how to fix it.
+ */
+export interface ArgsProblem {
+  field: string;
+  value?: unknown;
+  /** What is wrong and, where there is one, the fix ("is not a CIDR; use e.g. 10.0.0.0/24"). */
+  problem: string;
+}
+
+function showValue(value: unknown): string {
+  if (value === undefined) return "(not set)";
+  if (pulumi.Output.isInstance(value)) return "(an Output)";
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * The one error type for bad component input. It is Pulumi's `InputPropertiesError`, so the
+ * engine shows one line per property; its message also lists every problem, so it reads well
+ * outside the engine (unit tests, the `blueprints check` CLI). Plans collect every problem
+ * and throw once, before any resource is registered.
+ */
+export class ComponentArgsError extends pulumi.InputPropertiesError {
+  readonly component: string;
+  readonly problems: ArgsProblem[];
+
+  constructor(component: string, problems: ArgsProblem[]) {
+    const lines = problems.map((p) => `${p.field}: ${showValue(p.value)} ${p.problem}`);
+    super({
+      message: `${component}: invalid arguments:\n  - ${lines.join("\n  - ")}`,
+      errors: problems.map((p, i) => ({ propertyPath: p.field, reason: lines[i].slice(p.field.length + 2) })),
+    });
+    this.name = "ComponentArgsError";
+    this.component = component;
+    this.problems = problems;
+  }
+}
+
+/**
+ * Collects problems while a plan checks its input; `throwIfAny` throws one ComponentArgsError
+ * with all of them.
+ */
+export class ArgsProblems {
+  readonly list: ArgsProblem[] = [];
+  constructor(readonly component: string) {}
+
+  add(field: string, value: unknown, problem: string): void {
+    this.list.push({ field, value, problem });
+  }
+
+  /** Adds every issue of a failed zod parse, with `prefix` before each path. */
+  addZodIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, input: unknown, prefix = ""): void {
+    for (const issue of issues) {
+      const field = prefix + formatPath(issue.path);
+      this.add(field || "(args)", valueAt(input, issue.path), issue.message);
+    }
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ComponentArgsError(this.component, this.list);
+  }
+}
+
+/** `["employees", 2, "name"]` → `employees[2].name`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v: any = input;
+  for (const part of path) {
+    if (v === null || v === undefined || typeof v !== "object") return undefined;
+    v = v[part as any];
+  }
+  return v;
+}

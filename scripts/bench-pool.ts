@@ -1,6 +1,6 @@
 /**
  * npm run bench:pool — builds ThinClientDesktopPool programs of 48, 200 and 1000 desktops under
- * the mock harness (test/harness/pulumi-mocks.ts) and prints one JSON line per size:
+ * the mock harness (packages/test-harness/src/pulumi-mocks.ts) and prints one JSON line per size:
  *   resources   registered by the program;
  *   ms          wall time from construction until every registration settled;
  *   engineMs    of that, time spent answering the SDK: the mock cloud and the real credential
@@ -16,7 +16,7 @@
  * trace source mapping (field "sourceMaps"), BENCH_SIZES=48,200 picks sizes.
  */
 import * as openstack from "@pulumi/openstack";
-import { defaultExistingCloud, ExistingCloud, installMocks, MockHarness } from "../test/harness/pulumi-mocks";
+import { defaultExistingCloud, ExistingCloud, installMocks, MockHarness } from "@openstack-blueprints/test-harness";
 import { ThinClientDesktopPool } from "../packages/components/src/desktop/thin-client-desktop-pool";
 import { declareWithoutPromiseStackTraces } from "../packages/components/src/pulumi/lean-registration";
 

@@ -5,8 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildTopology, renderMermaid, renderSvg } from "@openstack-blueprints/diagram";
 import { listStacks } from "@openstack-blueprints/environments";
-import { defaultExistingCloud, installMocks } from "../test/harness/pulumi-mocks";
-import { STACKS_DIR, runStack, type StackRun } from "../test/harness/stack-runner";
+import { defaultExistingCloud, installMocks } from "@openstack-blueprints/test-harness";
+import { STACKS_DIR, runStack, type StackRun } from "@openstack-blueprints/test-harness/src/stack-runner";
 
 function argument(name: string, args: string[]): string | undefined {
   const i = args.indexOf(`--${name}`);

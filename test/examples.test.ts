@@ -8,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
 import { PROVIDER_NAME, exposedComponents } from "../packages/components/src/provider-components";
-import { installMocks } from "./harness/pulumi-mocks";
-import { EXAMPLES_DIR as EXAMPLES, listTsExamples, runExample } from "./harness/example-runner";
+import { installMocks } from "@openstack-blueprints/test-harness";
+import { EXAMPLES_DIR as EXAMPLES, listTsExamples, runExample } from "@openstack-blueprints/test-harness/src/example-runner";
 
 const harness = installMocks();
 

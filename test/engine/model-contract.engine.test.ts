@@ -1,5 +1,5 @@
 /**
- * The contract between the harness's model of OpenStack (test/harness/openstack-model.ts) and
+ * The contract between the harness's model of OpenStack (packages/test-harness/src/openstack-model/) and
  * the real thing: every refusal the model makes is a program in
  * programs/contract/scenarios.ts, run twice — under the Pulumi mocks against the model, and
  * through the real engine (`pulumi up`) against minicloud's real Neutron and Nova — and both
@@ -18,7 +18,7 @@ import { expect } from "chai";
 import * as path from "node:path";
 import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest";
 import { requireMinicloud } from "../../packages/minicloud/test/cloud-access";
-import { defaultExistingCloud, ExistingCloud, installMocks } from "../harness/pulumi-mocks";
+import { defaultExistingCloud, ExistingCloud, installMocks } from "@openstack-blueprints/test-harness";
 import { EngineStack, engineErrors, requireEngine, urnName } from "./pulumi-engine";
 import { leftovers } from "./cloud-checks";
 import { IMAGE, MISSING_ID, SCENARIOS } from "./programs/contract/scenarios";

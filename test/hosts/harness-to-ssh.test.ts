@@ -8,8 +8,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { assertValidShellScript } from "../harness/artifacts";
-import { installMocks } from "../harness/pulumi-mocks";
+import { assertValidShellScript, installMocks } from "@openstack-blueprints/test-harness";
 import { renderRemoteScript } from "../../packages/components/src/scripts/remote-script";
 import { secretStdin } from "../../packages/components/src/scripts/secret-stdin";
 import { Guest, pinnedHostKeys } from "./guest";

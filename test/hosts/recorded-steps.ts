@@ -8,7 +8,7 @@
  *  - a dependency on any other resource (a Port, a random password…) is followed through that
  *    resource's own dependencies, transitively.
  * The record type is the minimal subset of the harness's records we need, so this works with
- * test/harness/pulumi-mocks.ts and with any recorder that provides these fields.
+ * packages/test-harness/src/pulumi-mocks.ts and with any recorder that provides these fields.
  */
 import { RemoteConnection, RemoteStep } from "./remote-runner";
 

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { assertValidCloudConfig, assertValidShellScript } from "../harness/artifacts";
+import { assertValidCloudConfig, assertValidShellScript } from "@openstack-blueprints/test-harness";
 import { renderRemoteScript } from "../../packages/components/src/scripts/remote-script";
 import { Guest, pinnedHostKeys } from "./guest";
 import { TestLab, TestNetwork, nocloudMetaData } from "./lab";

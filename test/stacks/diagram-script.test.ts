@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderStackDiagram } from "../../scripts/diagram";
-import { installMocks } from "../harness/pulumi-mocks";
-import { runStackOnce } from "../harness/stack-runner";
+import { installMocks } from "@openstack-blueprints/test-harness";
+import { runStackOnce } from "@openstack-blueprints/test-harness/src/stack-runner";
 
 describe("npm run diagram -- --stack NAME", function () {
   this.timeout(300_000);

@@ -5,10 +5,9 @@ import { expect } from "chai";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { listStacks } from "@openstack-blueprints/environments";
 import { policies } from "../../packages/policy/src/policies";
-import { installMocks, type RecordedResource } from "../harness/pulumi-mocks";
-import { validateResources, validateStackOf, type Violation } from "../harness/policy-resources";
-import { STACKS_DIR, runStackOnce } from "../harness/stack-runner";
-import { listTsExamples, runExample } from "../harness/example-runner";
+import { installMocks, type RecordedResource, validateResources, validateStackOf, type Violation } from "@openstack-blueprints/test-harness";
+import { STACKS_DIR, runStackOnce } from "@openstack-blueprints/test-harness/src/stack-runner";
+import { listTsExamples, runExample } from "@openstack-blueprints/test-harness/src/example-runner";
 
 const harness = installMocks();
 

@@ -7,7 +7,7 @@ import { StackConfigError, desktopReachabilityProblems, loadStackConfig } from "
 import {
   composeEnvironment, listStacks, readStackFile, rootConfigSchema, secretConfigKeys, stackFilePath, stackReachabilityProblems,
 } from "@openstack-blueprints/environments";
-import { STACKS_DIR } from "../harness/stack-runner";
+import { STACKS_DIR } from "@openstack-blueprints/test-harness/src/stack-runner";
 
 const NS = "openstack-blueprints";
 

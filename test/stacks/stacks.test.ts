@@ -7,8 +7,8 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { BLOCKS, ENVIRONMENTS, networksBlock, securityProfilesBlock, type CompositionContext, listStacks, readStackFile, stackFilePath, composeEnvironment } from "@openstack-blueprints/environments";
 import { StackConfigError } from "@openstack-blueprints/components";
-import { installMocks, T } from "../harness/pulumi-mocks";
-import { STACKS_DIR, runRootProgram, runStack, runStackOnce } from "../harness/stack-runner";
+import { installMocks, T } from "@openstack-blueprints/test-harness";
+import { STACKS_DIR, runRootProgram, runStack, runStackOnce } from "@openstack-blueprints/test-harness/src/stack-runner";
 
 const harness = installMocks();
 

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as openstack from "@pulumi/openstack";
 import { PrivateNetwork, SecurityProfile } from "@openstack-blueprints/components";
-import { installMocks, type RecordedResource } from "../../../test/harness/pulumi-mocks";
+import { installMocks, type RecordedResource } from "@openstack-blueprints/test-harness";
 import { buildTopology, renderMermaid, renderSvg, type Topology } from "../src";
 
 const harness = installMocks();

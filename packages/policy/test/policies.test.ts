@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import * as openstack from "@pulumi/openstack";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { installMocks, T, type RecordedResource } from "../../../test/harness/pulumi-mocks";
-import { stackResourcesOf, validateResources, validateStackOf } from "../../../test/harness/policy-resources";
+import { installMocks, T, type RecordedResource, stackResourcesOf, validateResources, validateStackOf } from "@openstack-blueprints/test-harness";
 import {
   WORLD_OPEN_MARKER, floatingIpsOnRoutedSubnets, noPlainPasswordsInUserData, noWorldOpenAdminIngress, policies,
   securityGroupsOnPorts, userDataWithinNovaLimit, worldOpenExposure,

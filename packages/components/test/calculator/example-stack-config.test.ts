@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { calculatorStackSchema } from "../../../../examples/two-tier-calculator/config";
-import { installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
+import { installMocks, outputValue } from "@openstack-blueprints/test-harness";
 import { loadStackConfig, StackConfigError } from "../../src/config/stack-config";
 import { TwoTierCalculatorTopology } from "../../src/calculator/two-tier-calculator-topology";
 

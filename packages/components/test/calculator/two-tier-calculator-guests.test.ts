@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
-import { installMocks } from "../../../../test/harness/pulumi-mocks";
+import { installMocks } from "@openstack-blueprints/test-harness";
 import { ensureGuestRootfs, guestsUnavailable } from "./support/guest-rootfs";
 import { netnsLabUnavailable, NetnsLab } from "./support/netns-lab";
 import { bootGuest, BootedGuest } from "./support/nspawn-guest";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { installMocks } from "../../../../test/harness/pulumi-mocks";
+import { installMocks } from "@openstack-blueprints/test-harness";
 import { CLIENT_NAMESPACE, netnsLabUnavailable, NetnsLab } from "./support/netns-lab";
 import { LabTopology } from "./support/topology-from-resources";
 import { runCalculatorForLab, SEED_CALCULATOR } from "./support/seed-program";

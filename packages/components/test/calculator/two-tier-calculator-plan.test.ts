@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
+import { assertValidCloudConfig } from "@openstack-blueprints/test-harness";
 import { execStartOfUnit, renderCalculatorUnit, renderCalculatorUserData } from "../../src/calculator/calculator-user-data";
 import { planTwoTierCalculator, poolsExcluding } from "../../src/calculator/two-tier-calculator-plan";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";

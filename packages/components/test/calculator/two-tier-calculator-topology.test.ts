@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
-import { defaultExistingCloud, installMocks, outputValue, T } from "../../../../test/harness/pulumi-mocks";
+import { assertValidCloudConfig, defaultExistingCloud, installMocks, outputValue, T } from "@openstack-blueprints/test-harness";
 import { execStartOfUnit } from "../../src/calculator/calculator-user-data";
 import { TwoTierCalculatorTopology, TwoTierCalculatorTopologyArgs } from "../../src/calculator/two-tier-calculator-topology";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";

@@ -3,7 +3,7 @@ import {
   assertUserDataFits, base64Size, NOVA_USER_DATA_MAX_BASE64, parseCloudConfig, renderCloudConfig,
 } from "../../src/cloudinit/cloud-config";
 import { CLOUD_INIT_MODULE_KEYS } from "../../src/cloudinit/known-keys";
-import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
+import { assertValidCloudConfig } from "@openstack-blueprints/test-harness";
 import * as fs from "node:fs";
 
 describe("cloud-config builder", () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { z } from "zod";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, outputIsSecret, outputValue } from "../../../../test/harness/pulumi-mocks";
+import { installMocks, outputIsSecret, outputValue } from "@openstack-blueprints/test-harness";
 import { loadStackConfig, StackConfigError } from "../../src/config/stack-config";
 import { ipv4Cidr, linuxUserName, oneOf, portNumber } from "../../src/config/zod-types";
 

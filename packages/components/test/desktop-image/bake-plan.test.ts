@@ -5,7 +5,7 @@ import {
 } from "../../src/desktop-image/bake-plan";
 import { DESKTOP_SETUP_SCRIPT_PATH, desktopStackCloudConfig, renderDesktopUserData } from "../../src/desktop/desktop-user-data";
 import { sha512Crypt } from "../../src/desktop/sha512-crypt";
-import { assertValidCloudConfig, assertValidShellScript } from "../../../../test/harness/artifacts";
+import { assertValidCloudConfig, assertValidShellScript } from "@openstack-blueprints/test-harness";
 
 const BASE = "0b6c1d52-5a0e-4bd4-9a4c-3a6e4b7f7a11";
 

@@ -11,7 +11,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
+import { installMocks, outputValue } from "@openstack-blueprints/test-harness";
 import { Guest, nocloudMetaData, Rootfs, TestLab, TestNetwork } from "../../../../test/hosts";
 import { bakeConsoleState, BakePlan, planDesktopBake } from "../../src/desktop-image/bake-plan";
 import { ThinClientDesktopPool } from "../../src/desktop/thin-client-desktop-pool";

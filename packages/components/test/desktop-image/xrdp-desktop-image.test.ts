@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { defaultExistingCloud, installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
-import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
+import { defaultExistingCloud, installMocks, outputValue, assertValidCloudConfig } from "@openstack-blueprints/test-harness";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
 import { planDesktopBake } from "../../src/desktop-image/bake-plan";
 import { diffBakeInputs, XrdpDesktopImage, XrdpDesktopImageArgs } from "../../src/desktop-image/xrdp-desktop-image";

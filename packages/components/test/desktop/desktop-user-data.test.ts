@@ -9,7 +9,7 @@ import {
   mergeCloudConfigs, renderDesktopUserData,
 } from "../../src/desktop/desktop-user-data";
 import { sha512Crypt } from "../../src/desktop/sha512-crypt";
-import { assertValidCloudConfig, assertValidShellScript } from "../../../../test/harness/artifacts";
+import { assertValidCloudConfig, assertValidShellScript } from "@openstack-blueprints/test-harness";
 
 const HASH = sha512Crypt("not-a-real-password", { salt: "unitTestSalt0123" });
 const ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlueprintsTestKeyOnlyNotARealOneAAAAAAAAAAAAA admin@example";

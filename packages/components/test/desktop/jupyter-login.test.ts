@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
+import { installMocks, outputValue } from "@openstack-blueprints/test-harness";
 import { Guest, requireTestHosts, TestLab } from "../../../../test/hosts";
 import { bootSeededGuest } from "./support/seeded-guest";
 import { JUPYTER_CONFIG_PATH, JUPYTER_UNIT, jupyterPackages } from "../../src/desktop/jupyter-user-data";

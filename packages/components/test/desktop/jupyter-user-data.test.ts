@@ -5,7 +5,7 @@ import {
   JUPYTER_CONFIG_PATH, JUPYTER_SETUP_SCRIPT_PATH, JUPYTER_UNIT, jupyterConfig, jupyterPackages, jupyterPasswordHash,
   jupyterSetupScript, jupyterUnit, renderJupyterUserData,
 } from "../../src/desktop/jupyter-user-data";
-import { assertValidCloudConfig, assertValidShellScript } from "../../../../test/harness/artifacts";
+import { assertValidCloudConfig, assertValidShellScript } from "@openstack-blueprints/test-harness";
 
 const SECRET = "notARealSecret2026xyz";
 const HASH = jupyterPasswordHash(SECRET, "unitTestSalt0123");

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
-import { allStrings, installMocks, outputIsSecret, outputValue, T } from "../../../../test/harness/pulumi-mocks";
-import { assertValidCloudConfig } from "../../../../test/harness/artifacts";
+import { allStrings, installMocks, outputIsSecret, outputValue, T, assertValidCloudConfig } from "@openstack-blueprints/test-harness";
 import { parseCloudConfig, CloudConfigUser } from "../../src/cloudinit/cloud-config";
 import { ThinClientDesktopPool, ThinClientDesktopPoolArgs } from "../../src/desktop/thin-client-desktop-pool";
 import { PrivateNetwork } from "../../src/network/private-network";

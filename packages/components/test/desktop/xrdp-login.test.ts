@@ -13,7 +13,7 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { diagnostics, requireHostTools, sesmanLog, sleep, startRdpClient, stopProcess, waitUntil } from "./rdp-client";
-import { installMocks, outputValue } from "../../../../test/harness/pulumi-mocks";
+import { installMocks, outputValue } from "@openstack-blueprints/test-harness";
 import { Guest, requireTestHosts, TestLab } from "../../../../test/hosts";
 import { bootSeededGuest } from "./support/seeded-guest";
 import { desktopPackages } from "../../src/desktop/desktop-user-data";

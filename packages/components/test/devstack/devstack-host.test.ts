@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { parse } from "yaml";
-import { allStrings, installMocks, outputIsSecret, outputValue, ProgramRun, RecordedResource, T } from "../../../../test/harness/pulumi-mocks";
+import { allStrings, installMocks, outputIsSecret, outputValue, ProgramRun, RecordedResource, T } from "@openstack-blueprints/test-harness";
 import { DevstackHost, DevstackHostArgs, devstackProvider } from "../../src/devstack/devstack-host";
 import { renderLocalConfTemplate } from "../../src/devstack/local-conf";
 import { validateDevstackSettings } from "../../src/devstack/devstack-spec";

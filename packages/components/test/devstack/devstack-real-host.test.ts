@@ -16,7 +16,7 @@
  * Uses prefix "ds" and 10.202.0.0/16 (this area's share of the machine).
  */
 import { expect } from "chai";
-import { installMocks } from "../../../../test/harness/pulumi-mocks";
+import { installMocks } from "@openstack-blueprints/test-harness";
 import { Guest, RemoteStep, Rootfs, TestLab, buildRootfs, describeFailures, requireTestHosts, runRemoteSteps, runTwice, stepsFromRecordedResources } from "../../../../test/hosts";
 import { DevstackHost, DevstackHostArgs } from "../../src/devstack/devstack-host";
 import { validateDevstackSettings } from "../../src/devstack/devstack-spec";

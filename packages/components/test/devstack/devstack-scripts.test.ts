@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { assertValidShellScript } from "../../../../test/harness/artifacts";
+import { assertValidShellScript } from "@openstack-blueprints/test-harness";
 import { validateDevstackSettings } from "../../src/devstack/devstack-spec";
 import {
   NAT_HELPER, STACK_RUNNER, renderCloneScript, renderDeleteScript, renderExtraVolumeScript, renderNatScript, renderPrecheckScript,

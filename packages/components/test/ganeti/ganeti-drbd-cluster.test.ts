@@ -3,7 +3,7 @@
 // engine's decisions (update vs replace, delete order) are derived from the recorded inputs and
 // dependencies with the engine's documented rules, not observed.
 import { expect } from "chai";
-import { installMocks, outputValue, RecordedResource, ProgramRun } from "../../../../test/harness/pulumi-mocks";
+import { installMocks, outputValue, RecordedResource, ProgramRun } from "@openstack-blueprints/test-harness";
 import { GanetiDrbdCluster } from "../../src/ganeti/ganeti-drbd-cluster";
 import type { GanetiDrbdClusterArgs } from "../../src/ganeti/ganeti-args";
 import { CLUSTER_KEY, CONNECTION_KEY, HOST_KEYS, sandboxArgs, seedArgs } from "./fixtures";

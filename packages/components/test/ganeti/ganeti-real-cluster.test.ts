@@ -21,7 +21,7 @@ import { nthHost } from "../../src/network/cidr";
 import { GanetiDrbdCluster } from "../../src/ganeti/ganeti-drbd-cluster";
 import type { GanetiDrbdClusterArgs } from "../../src/ganeti/ganeti-args";
 import { parseClusterReport } from "../../src/ganeti/cluster-report";
-import { installMocks } from "../../../../test/harness/pulumi-mocks";
+import { installMocks } from "@openstack-blueprints/test-harness";
 import {
   Guest, RemoteStep, RunReport, TestLab, buildRootfs, describeFailures, requireTestHosts, runRemoteSteps, stepsFromRecordedResources,
 } from "../../../../test/hosts";

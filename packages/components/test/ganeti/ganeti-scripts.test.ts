@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assertValidShellScript } from "../../../../test/harness/artifacts";
+import { assertValidShellScript } from "@openstack-blueprints/test-harness";
 import { planGanetiCluster, GanetiClusterPlan } from "../../src/ganeti/ganeti-plan";
 import { LVM_DRBD_FILTER, bridgeInterfaces, hostsBlock, knownHostsBlock, nodePackages, parentStanzaToManualAwk, renderNodePrepareScript } from "../../src/ganeti/node-prepare-script";
 import * as cluster from "../../src/ganeti/cluster-scripts";

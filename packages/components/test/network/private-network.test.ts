@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as openstack from "@pulumi/openstack";
-import { installMocks, outputValue, T } from "../../../../test/harness/pulumi-mocks";
+import { installMocks, outputValue, T } from "@openstack-blueprints/test-harness";
 import { PrivateNetwork } from "../../src/network/private-network";
 
 const harness = installMocks();

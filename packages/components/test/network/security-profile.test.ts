@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { installMocks, outputValue, T } from "../../../../test/harness/pulumi-mocks";
+import { installMocks, outputValue, T } from "@openstack-blueprints/test-harness";
 import { SecurityProfile } from "../../src/network/security-profile";
 
 const harness = installMocks();

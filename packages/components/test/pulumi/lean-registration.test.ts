@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as openstack from "@pulumi/openstack";
-import { installMocks } from "../../../../test/harness/pulumi-mocks";
+import { installMocks } from "@openstack-blueprints/test-harness";
 import { declareWithoutPromiseStackTraces } from "../../src/pulumi/lean-registration";
 
 const harness = installMocks();

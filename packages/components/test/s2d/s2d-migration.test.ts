@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { allStrings, installMocks } from "../../../../test/harness/pulumi-mocks";
+import { allStrings, installMocks } from "@openstack-blueprints/test-harness";
 import { S2DMigration } from "../../src/s2d/s2d-migration";
 
 const harness = installMocks();

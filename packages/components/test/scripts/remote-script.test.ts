@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { asRootCommand, renderRemoteScript, shellQuote } from "../../src/scripts/remote-script";
-import { assertValidShellScript } from "../../../../test/harness/artifacts";
+import { assertValidShellScript } from "@openstack-blueprints/test-harness";
 
 function run(script: string, stdin = ""): { status: number | null; stdout: string; stderr: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "remote-script-"));

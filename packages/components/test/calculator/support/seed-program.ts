@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { defaultExistingCloud, MockHarness, outputValue } from "../../../../../test/harness/pulumi-mocks";
+import { defaultExistingCloud, MockHarness, outputValue } from "@openstack-blueprints/test-harness";
 import { TwoTierCalculatorTopology, TwoTierCalculatorTopologyArgs } from "../../../src/calculator/two-tier-calculator-topology";
 import { LabTopology, topologyFromResources } from "./topology-from-resources";
 

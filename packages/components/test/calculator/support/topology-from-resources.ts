@@ -1,8 +1,7 @@
 // Reads the network a Pulumi program would build out of the resources the mock harness
 // recorded (subnets, routers, router interfaces, router routes, ports, instances, floating IP
 // associations) — the netns test builds exactly this, never a hand-written copy.
-import type { ExistingCloud, RecordedResource } from "../../../../../test/harness/pulumi-mocks";
-import { T } from "../../../../../test/harness/pulumi-mocks";
+import { type ExistingCloud, type RecordedResource, T } from "@openstack-blueprints/test-harness";
 import { parseCloudConfig } from "../../../src/cloudinit/cloud-config";
 import { execStartOfUnit } from "../../../src/calculator/calculator-user-data";
 

@@ -7,7 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { composeEnvironment, readStackFile, stackFilePath, type ComposedEnvironment } from "@openstack-blueprints/environments";
 import { defaultExistingCloud, freshDevstackCloud, type ExistingCloud, type MockHarness, type ProgramRun } from "./pulumi-mocks";
 
-export const STACKS_DIR = path.resolve(__dirname, "../../stacks");
+/** The repository root (this file is packages/test-harness/src/stack-runner.ts). */
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+
+export const STACKS_DIR = path.join(REPO_ROOT, "stacks");
 
 export interface StackRun extends ProgramRun<ComposedEnvironment> {
   stack: string;
@@ -15,7 +18,7 @@ export interface StackRun extends ProgramRun<ComposedEnvironment> {
   plainSecrets: string[];
 }
 
-export const ROOT_PROGRAM = path.resolve(__dirname, "../../index.ts");
+export const ROOT_PROGRAM = path.join(REPO_ROOT, "index.ts");
 
 const runs = new Map<string, Promise<StackRun>>();
 

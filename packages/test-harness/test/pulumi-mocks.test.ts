@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, outputValue, outputIsSecret, T } from "./pulumi-mocks";
+import { installMocks, outputValue, outputIsSecret, T } from "../src";
 
 const harness = installMocks();
 
@@ -211,7 +211,7 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
   });
 
   it("runs real dynamic providers and keeps what they made across runs until forgetState, asking their diff", async () => {
-    const { DesktopCredential } = await import("../../packages/components/src/desktop/desktop-credential");
+    const { DesktopCredential } = await import("@openstack-blueprints/components/src/desktop/desktop-credential");
     harness.forgetState();
     const program = (rotation: string) => () => new DesktopCredential("harness-cred", { user: "alice", length: 16, rotation });
     const first = await harness.runProgram(program(""));

@@ -1,9 +1,7 @@
-// An in-memory model of the OpenStack objects a Pulumi program creates, with the checks
-// Neutron and Nova make. The Pulumi mock (pulumi-mocks.ts) feeds every registered resource
-// through `create`, so a program that Neutron would refuse fails here too, with a
-// Neutron-like message, instead of passing a test that only records calls.
+// Neutron: networks, subnets (fixed IPs from allocation pools), routers and their interfaces,
+// ports, floating IPs and security groups, with the refusals Neutron (or the OpenStack
+// provider's own checks, where it checks first) makes, in their words.
 import { createHash } from "node:crypto";
-import { TYPES } from "@openstack-blueprints/diagram";
 import {
   cidrContains,
   cidrsOverlap,
@@ -13,38 +11,12 @@ import {
   isIpv4,
   parseCidr,
   parseIpv4,
-} from "../../packages/components/src/network/cidr";
+} from "@openstack-blueprints/components/src/network/cidr";
+import type { ExistingCloud } from "./cloud";
+import { arr, CreateContext, IdSource, Inputs, neutron, str } from "./common";
 
-/** Type tokens the model knows: the diagram's (one list of OpenStack tokens) plus the harness's own. */
-export const T = {
-  ...TYPES,
-  keypair: "openstack:compute/keypair:Keypair",
-  flavor: "openstack:compute/flavor:Flavor",
-  volume: "openstack:blockstorage/volume:Volume",
-  localCommand: "command:local:Command",
-  randomPassword: "random:index/randomPassword:RandomPassword",
-  randomString: "random:index/randomString:RandomString",
-  randomId: "random:index/randomId:RandomId",
-  desktopCredential: "pulumi-nodejs:dynamic/desktop-credential:DesktopCredential",
-} as const;
-
-/** Thrown for anything the real API would refuse; the message imitates the API's. */
-export class OpenStackApiError extends Error {
-  constructor(
-    public readonly service: string,
-    public readonly status: number,
-    message: string,
-  ) {
-    super(`${service} ${status}: ${message}`);
-    this.name = "OpenStackApiError";
-  }
-}
-
-const neutron = (status: number, message: string) => new OpenStackApiError("Neutron", status, message);
-const nova = (status: number, message: string) => new OpenStackApiError("Nova", status, message);
-
-interface NetworkObj { id: string; name: string; external: boolean; portSecurity: boolean; }
-interface SubnetObj {
+export interface NetworkObj { id: string; name: string; external: boolean; portSecurity: boolean; }
+export interface SubnetObj {
   id: string; name: string; networkId: string; cidr: string; gatewayIp?: string;
   pools: { start: number; end: number }[]; allocated: Set<string>;
 }
@@ -52,104 +24,25 @@ interface SubnetObj {
  * subnetIds maps each attached subnet to the router interface that attached it; gatewaySubnetIds
  * are the external subnets the router's gateway port has an address on.
  */
-interface RouterObj { id: string; name: string; externalNetworkId?: string; gatewaySubnetIds: string[]; subnetIds: Map<string, string>; }
-interface PortObj { id: string; name: string; networkId: string; fixedIps: { subnetId: string; ipAddress: string }[]; }
-interface SecGroupObj { id: string; name: string; ruleKeys: Map<string, string>; }
-interface FloatingIpObj { id: string; address: string; networkId: string; portId?: string; }
+export interface RouterObj { id: string; name: string; externalNetworkId?: string; gatewaySubnetIds: string[]; subnetIds: Map<string, string>; }
+export interface PortObj { id: string; name: string; networkId: string; fixedIps: { subnetId: string; ipAddress: string }[]; }
+export interface SecGroupObj { id: string; name: string; ruleKeys: Map<string, string>; }
+export interface FloatingIpObj { id: string; address: string; networkId: string; portId?: string; }
 
-export interface ExistingNetwork { id: string; name: string; external?: boolean; subnets?: { id: string; name?: string; cidr: string; gatewayIp?: string; pool?: { start: string; end: string } }[] }
-export interface ExistingFlavor { id: string; name: string; vcpus: number; ram: number; disk: number }
-export interface ExistingImage { id: string; name: string }
-export interface ExistingCloud {
-  networks: ExistingNetwork[];
-  flavors: ExistingFlavor[];
-  images: ExistingImage[];
-  keypairs: string[];
-  secGroups: { id: string; name: string }[];
-}
+export class Neutron {
+  readonly networks = new Map<string, NetworkObj>();
+  readonly subnets = new Map<string, SubnetObj>();
+  readonly routers = new Map<string, RouterObj>();
+  readonly ports = new Map<string, PortObj>();
+  readonly secGroups = new Map<string, SecGroupObj>();
+  readonly floatingIps = new Map<string, FloatingIpObj>();
 
-/** What an existing cloud offers before the program runs: a public network, images, flavors. */
-export function defaultExistingCloud(): ExistingCloud {
-  return {
-    networks: [{
-      id: "net-public", name: "public", external: true,
-      subnets: [{ id: "subnet-public", name: "public-subnet", cidr: "172.24.4.0/24", gatewayIp: "172.24.4.1", pool: { start: "172.24.4.10", end: "172.24.4.250" } }],
-    }],
-    flavors: [
-      { id: "flavor-tiny", name: "m1.tiny", vcpus: 1, ram: 512, disk: 1 },
-      { id: "flavor-small", name: "m1.small", vcpus: 1, ram: 2048, disk: 20 },
-      { id: "flavor-medium", name: "m1.medium", vcpus: 2, ram: 4096, disk: 40 },
-      { id: "flavor-desktop", name: "m1.desktop", vcpus: 4, ram: 4096, disk: 40 },
-      { id: "flavor-large", name: "m1.large", vcpus: 4, ram: 8192, disk: 80 },
-    ],
-    images: [
-      { id: "image-debian-12", name: "debian-12" },
-      { id: "image-ubuntu-2404", name: "ubuntu-24.04" },
-    ],
-    keypairs: [],
-    secGroups: [{ id: "secgroup-default", name: "default" }],
-  };
-}
-
-/**
- * What a fresh DevStack offers before a stack builds on it: the `public` network and DevStack's
- * defaults (CirrOS and the m1.* flavors) — no Ubuntu image, no desktop flavor. Stacks that build
- * their cloud with DevstackHost run against this, so they must create what they use.
- */
-export function freshDevstackCloud(): ExistingCloud {
-  const cloud = defaultExistingCloud();
-  return {
-    ...cloud,
-    flavors: [
-      ...cloud.flavors.filter((f) => f.name !== "m1.desktop"),
-      { id: "flavor-xlarge", name: "m1.xlarge", vcpus: 8, ram: 16384, disk: 160 },
-    ],
-    images: [{ id: "image-cirros", name: "cirros-0.6.2-x86_64-disk" }],
-  };
-}
-
-/** Inputs arrive as plain JSON-ish values; these read them defensively. */
-type Inputs = Record<string, unknown>;
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-const arr = (v: unknown): Inputs[] => (Array.isArray(v) ? (v as Inputs[]) : []);
-
-export interface CreateContext {
-  type: string;
-  name: string;
-  inputs: Inputs;
-  /** Whether this resource depends on the URN, transitively (explicit dependsOn and inputs). */
-  dependsOn: (urn: string) => boolean;
-  /** URN of each object ID created so far, to check dependencies by ID. */
-  urnOfId: (id: string) => string | undefined;
-}
-
-export class OpenStackModel {
-  private networks = new Map<string, NetworkObj>();
-  private subnets = new Map<string, SubnetObj>();
-  private routers = new Map<string, RouterObj>();
-  private ports = new Map<string, PortObj>();
-  private secGroups = new Map<string, SecGroupObj>();
-  private floatingIps = new Map<string, FloatingIpObj>();
-  private flavors = new Map<string, ExistingFlavor>();
-  private images = new Map<string, ExistingImage>();
-  private keypairs = new Set<string>();
-  private counter = 0;
-
-  constructor(public readonly existing: ExistingCloud = defaultExistingCloud()) {
+  constructor(existing: ExistingCloud, private readonly ids: IdSource) {
     for (const n of existing.networks) {
       this.networks.set(n.id, { id: n.id, name: n.name, external: n.external ?? false, portSecurity: true });
       for (const s of n.subnets ?? []) this.addSubnet(s.id, s.name ?? s.id, n.id, s.cidr, s.gatewayIp, s.pool ? [s.pool] : undefined);
     }
-    for (const f of existing.flavors) this.flavors.set(f.id, f);
-    for (const i of existing.images) this.images.set(i.id, i);
-    for (const k of existing.keypairs) this.keypairs.add(k);
     for (const g of existing.secGroups) this.secGroups.set(g.id, { id: g.id, name: g.name, ruleKeys: new Map() });
-  }
-
-  /** A readable, unique ID: `<kind>-<resource name>-<n>`, like a UUID but greppable in tests. */
-  private newId(kind: string, name: string): string {
-    this.counter += 1;
-    return `${kind}-${name}-${this.counter}`;
   }
 
   private addSubnet(id: string, name: string, networkId: string, cidr: string, gatewayIp: string | undefined, pools?: { start: string; end: string }[]): SubnetObj {
@@ -165,8 +58,6 @@ export class OpenStackModel {
     return subnet;
   }
 
-  // ---- lookups used by data-source calls -------------------------------------------------
-
   findNetwork(args: { name?: string; networkId?: string; external?: boolean }): NetworkObj & { subnetIds: string[] } {
     const match = [...this.networks.values()].filter((n) =>
       (args.name === undefined || n.name === args.name) &&
@@ -178,60 +69,19 @@ export class OpenStackModel {
     return { ...n, subnetIds: [...this.subnets.values()].filter((s) => s.networkId === n.id).map((s) => s.id) };
   }
 
-  findFlavor(args: { name?: string; flavorId?: string }): ExistingFlavor {
-    const f = [...this.flavors.values()].find((x) => x.name === args.name || x.id === args.flavorId);
-    if (!f) throw nova(404, `Flavor ${args.name ?? args.flavorId} could not be found: your query returned no results.`);
-    return f;
-  }
-
-  findImage(args: { name?: string }): ExistingImage {
-    const i = [...this.images.values()].find((x) => x.name === args.name);
-    if (!i) throw new OpenStackApiError("Glance", 404, `No image found with name ${args.name}: your query returned no results.`);
-    return i;
-  }
-
   findSubnet(args: { subnetId?: string; name?: string }): SubnetObj {
     const s = [...this.subnets.values()].find((x) => x.id === args.subnetId || x.name === args.name);
     if (!s) throw neutron(404, `Subnet ${args.subnetId ?? args.name} could not be found: your query returned no openstack_networking_subnet_v2.`);
     return s;
   }
 
-  // ---- resource creation -----------------------------------------------------------------
-
-  /** Creates the object a resource stands for and returns its ID and computed state. */
-  create(ctx: CreateContext): { id: string; state: Inputs } {
-    const { type, name, inputs } = ctx;
-    switch (type) {
-      case T.network: return this.createNetwork(name, inputs);
-      case T.subnet: return this.createSubnet(name, inputs);
-      case T.subnetRoute: return this.createSubnetRoute(name, inputs);
-      case T.router: return this.createRouter(name, inputs);
-      case T.routerInterface: return this.createRouterInterface(name, inputs);
-      case T.port: return this.createPort(name, inputs);
-      case T.floatingIp: return this.createFloatingIp(ctx);
-      case T.floatingIpAssociate: return this.createFloatingIpAssociate(ctx);
-      case T.secGroup: return this.createSecGroup(name, inputs);
-      case T.secGroupRule: return this.createSecGroupRule(name, inputs);
-      case T.instance: return this.createInstance(name, inputs);
-      case T.keypair: return this.createKeypair(name, inputs);
-      case T.flavor: return this.createFlavor(name, inputs);
-      case T.image: return this.createImage(name, inputs);
-      case T.bakedImage: return this.createBakedImage(name, inputs);
-      case T.randomPassword:
-      case T.randomString: return { id: this.newId("random", name), state: { ...inputs, result: stableRandom(name, inputs) } };
-      case T.remoteCommand:
-      case T.localCommand: return { id: this.newId("command", name), state: { ...inputs, stdout: "", stderr: "" } };
-      default: return { id: this.newId(shortKind(type), name), state: { ...inputs } };
-    }
-  }
-
-  private createNetwork(name: string, inputs: Inputs) {
-    const id = this.newId("net", name);
+  createNetwork(name: string, inputs: Inputs) {
+    const id = this.ids.next("net", name);
     this.networks.set(id, { id, name: str(inputs.name) ?? name, external: inputs.external === true, portSecurity: inputs.portSecurityEnabled !== false });
     return { id, state: { ...inputs, adminStateUp: inputs.adminStateUp ?? true, mtu: inputs.mtu ?? 1450 } };
   }
 
-  private createSubnet(name: string, inputs: Inputs) {
+  createSubnet(name: string, inputs: Inputs) {
     const networkId = str(inputs.networkId);
     if (!networkId || !this.networks.has(networkId)) throw neutron(404, `Network ${networkId} could not be found.`);
     const cidrText = str(inputs.cidr);
@@ -264,7 +114,7 @@ export class OpenStackModel {
       // The Terraform OpenStack provider (2.0 and later) has no host_routes on a subnet: routes are SubnetRoute resources.
       throw new Error(`openstack:networking/subnet:Subnet resource '${name}' has a problem: Invalid or unknown key. Examine values at '${name}.hostRoutes'. (hostRoutes is not an input of the provider's Subnet; declare openstack.networking.SubnetRoute resources)`);
     }
-    const id = this.newId("subnet", name);
+    const id = this.ids.next("subnet", name);
     const subnet = this.addSubnet(id, str(inputs.name) ?? name, networkId, cidr.text, gatewayIp, pools.length ? pools : undefined);
     return {
       id,
@@ -279,7 +129,7 @@ export class OpenStackModel {
   }
 
   /** A host route on a subnet (PUT of the subnet's host_routes): Neutron checks the destination and the next hop. */
-  private createSubnetRoute(name: string, inputs: Inputs) {
+  createSubnetRoute(name: string, inputs: Inputs) {
     const subnet = this.findSubnet({ subnetId: str(inputs.subnetId) });
     const cidr = parseCidr(subnet.cidr);
     const dest = String(inputs.destinationCidr);
@@ -291,7 +141,7 @@ export class OpenStackModel {
     return { id: `${subnet.id}-route-${dest}-${nextHop}`, state: { ...inputs } };
   }
 
-  private createRouter(name: string, inputs: Inputs) {
+  createRouter(name: string, inputs: Inputs) {
     const externalNetworkId = str(inputs.externalNetworkId);
     const state: Inputs = { ...inputs, adminStateUp: inputs.adminStateUp ?? true };
     if (externalNetworkId) {
@@ -302,12 +152,12 @@ export class OpenStackModel {
       if (extSubnet) state.externalFixedIps = [{ subnetId: extSubnet.id, ipAddress: this.allocate(extSubnet) }];
     }
     const gatewaySubnetIds = ((state.externalFixedIps ?? []) as { subnetId: string }[]).map((f) => f.subnetId);
-    const id = this.newId("router", name);
+    const id = this.ids.next("router", name);
     this.routers.set(id, { id, name: str(inputs.name) ?? name, externalNetworkId, gatewaySubnetIds, subnetIds: new Map() });
     return { id, state };
   }
 
-  private createRouterInterface(name: string, inputs: Inputs) {
+  createRouterInterface(name: string, inputs: Inputs) {
     const routerId = str(inputs.routerId);
     const router = routerId ? this.routers.get(routerId) : undefined;
     if (!router) throw neutron(404, `Router ${routerId} could not be found.`);
@@ -336,16 +186,16 @@ export class OpenStackModel {
     }
     // By subnet, the interface takes the subnet's gateway address: a port may have taken it first.
     if (!portId && subnet.gatewayIp) this.allocate(subnet, subnet.gatewayIp, { gateway: true });
-    const id = this.newId("ri", name);
+    const id = this.ids.next("ri", name);
     router.subnetIds.set(subnet.id, id);
-    return { id, state: { ...inputs, subnetId: subnet.id, portId: portId ?? this.newId("port-ri", name) } };
+    return { id, state: { ...inputs, subnetId: subnet.id, portId: portId ?? this.ids.next("port-ri", name) } };
   }
 
   /**
    * Takes an address of the subnet: the one asked for, or the first free one of its pools. A
    * port may ask for the gateway address (Neutron allows it; the router interface then fails).
    */
-  private allocate(subnet: SubnetObj, wanted?: string, opts: { gateway?: boolean } = {}): string {
+  allocate(subnet: SubnetObj, wanted?: string, opts: { gateway?: boolean } = {}): string {
     if (wanted) {
       const range = hostRange(subnet.cidr);
       const network = formatIpv4(parseCidr(subnet.cidr).network);
@@ -368,7 +218,7 @@ export class OpenStackModel {
     throw neutron(409, `No more IP addresses available on network ${subnet.networkId} (subnet ${subnet.id}).`);
   }
 
-  private createPort(name: string, inputs: Inputs) {
+  createPort(name: string, inputs: Inputs) {
     const networkId = str(inputs.networkId);
     if (!networkId || !this.networks.has(networkId)) throw neutron(404, `Network ${networkId} could not be found.`);
     const requested = arr(inputs.fixedIps);
@@ -395,7 +245,7 @@ export class OpenStackModel {
     if (groups.length > 0 && (!portSecurity || fixedIps.length === 0)) {
       throw neutron(400, "Port security must be enabled and port must have an IP address in order to use security groups.");
     }
-    const id = this.newId("port", name);
+    const id = this.ids.next("port", name);
     this.ports.set(id, { id, name: str(inputs.name) ?? name, networkId, fixedIps });
     return {
       id,
@@ -417,12 +267,12 @@ export class OpenStackModel {
     return net;
   }
 
-  private createFloatingIp(ctx: CreateContext) {
+  createFloatingIp(ctx: CreateContext) {
     const net = this.externalNetworkFor(ctx.inputs);
     const subnet = [...this.subnets.values()].find((s) => s.networkId === net.id);
     if (!subnet) throw neutron(400, `External network ${net.id} has no subnet to allocate floating IPs from.`);
     const address = this.allocate(subnet, str(ctx.inputs.address));
-    const id = this.newId("fip", ctx.name);
+    const id = this.ids.next("fip", ctx.name);
     const fip: FloatingIpObj = { id, address, networkId: net.id };
     this.floatingIps.set(id, fip);
     const portId = str(ctx.inputs.portId);
@@ -430,7 +280,7 @@ export class OpenStackModel {
     return { id, state: { ...ctx.inputs, address, fixedIp: portId ? this.ports.get(portId)!.fixedIps[0].ipAddress : "" } };
   }
 
-  private createFloatingIpAssociate(ctx: CreateContext) {
+  createFloatingIpAssociate(ctx: CreateContext) {
     const address = str(ctx.inputs.floatingIp);
     const fip = [...this.floatingIps.values()].find((f) => f.address === address);
     if (!fip) throw new Error(`Unable to get ID of openstack_networking_floatingip_associate_v2 floating_ip ${address}: there are no openstack_networking_floatingip_v2 with ${address} IP`);
@@ -465,8 +315,8 @@ export class OpenStackModel {
     fip.portId = portId;
   }
 
-  private createSecGroup(name: string, inputs: Inputs) {
-    const id = this.newId("secgroup", name);
+  createSecGroup(name: string, inputs: Inputs) {
+    const id = this.ids.next("secgroup", name);
     const group: SecGroupObj = { id, name: str(inputs.name) ?? name, ruleKeys: new Map() };
     // Neutron gives every new group an egress-any rule for IPv4 and one for IPv6, unless the provider deletes them.
     if (inputs.deleteDefaultRules !== true) {
@@ -476,7 +326,7 @@ export class OpenStackModel {
     return { id, state: { ...inputs, deleteDefaultRules: inputs.deleteDefaultRules ?? false } };
   }
 
-  private createSecGroupRule(name: string, inputs: Inputs) {
+  createSecGroupRule(name: string, inputs: Inputs) {
     const groupId = str(inputs.securityGroupId);
     const group = groupId ? this.secGroups.get(groupId) : undefined;
     if (!group) throw neutron(404, `Security group ${groupId} does not exist.`);
@@ -503,105 +353,9 @@ export class OpenStackModel {
     const key = ruleKey(direction, ethertype, protocol, min, max, remoteIp, remoteGroup);
     const existing = group.ruleKeys.get(key);
     if (existing) throw neutron(409, `Security group rule already exists. Rule id is ${existing}.`);
-    const id = this.newId("rule", name);
+    const id = this.ids.next("rule", name);
     group.ruleKeys.set(key, id);
     return { id, state: { ...inputs, ethertype } };
-  }
-
-  private createInstance(name: string, inputs: Inputs) {
-    const flavorName = str(inputs.flavorName);
-    const flavorId = str(inputs.flavorId);
-    // The provider resolves names and checks for a flavor and an image before it asks Nova.
-    if (!flavorName && !flavorId) throw new Error("Neither a flavor_id or flavor_name could be determined");
-    const flavor = [...this.flavors.values()].find((x) => (flavorName ? x.name === flavorName : x.id === flavorId));
-    if (!flavor) throw new Error(flavorName ? `Unable to find flavor with name ${flavorName}` : `Flavor ${flavorId} could not be found.`);
-    const imageName = str(inputs.imageName);
-    const imageId = str(inputs.imageId);
-    const bootsFromVolume = arr(inputs.blockDevices).some((b) => b.bootIndex === 0);
-    if (!bootsFromVolume) {
-      if (imageName && ![...this.images.values()].some((x) => x.name === imageName)) throw new Error(`Unable to find image with name ${imageName}`);
-      else if (!imageName && imageId && !this.images.has(imageId)) throw nova(400, `Can not find requested image (${imageId}).`);
-      else if (!imageName && !imageId) throw new Error("Neither a boot device, image ID, or image name were able to be determined");
-    }
-    const keyPair = str(inputs.keyPair);
-    if (keyPair && !this.keypairs.has(keyPair)) throw nova(400, `Invalid key_name provided: keypair ${keyPair} not found.`);
-    const userData = str(inputs.userData);
-    if (userData && Buffer.byteLength(Buffer.from(userData, "utf8").toString("base64")) > 65535) {
-      throw nova(400, "Invalid input for field/attribute user_data. Value: user data is longer than 65535 bytes when base64 encoded.");
-    }
-    const powerState = str(inputs.powerState);
-    if (powerState && !["active", "shutoff", "paused", "shelved_offloaded"].includes(powerState)) {
-      throw new Error(`expected power_state to be one of ["active" "shutoff" "shelved_offloaded" "paused"], got ${powerState}`); // the provider's check
-    }
-    for (const group of (Array.isArray(inputs.securityGroups) ? inputs.securityGroups : []) as string[]) {
-      if (![...this.secGroups.values()].some((g) => g.name === group || g.id === group)) {
-        throw nova(400, `Unable to find security_group with name or id '${group}'`);
-      }
-    }
-    const nets = arr(inputs.networks);
-    const addresses: string[] = [];
-    for (const n of nets) {
-      const portId = str(n.port);
-      if (portId) {
-        const port = this.ports.get(portId);
-        if (!port) throw new Error(`Error trying to get network information from the Network API: Could not find any matching port for port ${portId}`);
-        addresses.push(...port.fixedIps.map((f) => f.ipAddress));
-      } else {
-        const uuid = str(n.uuid) ?? (str(n.name) ? [...this.networks.values()].find((x) => x.name === n.name)?.id : undefined);
-        if (!uuid || !this.networks.has(uuid)) throw new Error(`Error trying to get network information from the Network API: Could not find any matching network for ${n.uuid ? "id" : "name"} ${n.uuid ?? n.name}`);
-        const subnet = [...this.subnets.values()].find((s) => s.networkId === uuid);
-        if (subnet) addresses.push(this.allocate(subnet, str(n.fixedIpV4)));
-      }
-    }
-    const id = this.newId("server", name);
-    return {
-      id,
-      state: {
-        ...inputs,
-        accessIpV4: addresses[0] ?? "",
-        powerState: powerState ?? "active",
-        flavorId: flavor.id,
-        flavorName: flavor.name,
-        networks: nets.map((n, i) => ({ ...n, fixedIpV4: addresses[i] ?? "" })),
-      },
-    };
-  }
-
-  private createKeypair(name: string, inputs: Inputs) {
-    const keyName = str(inputs.name) ?? name;
-    if (this.keypairs.has(keyName)) throw nova(409, `Key pair '${keyName}' already exists.`);
-    this.keypairs.add(keyName);
-    return { id: keyName, state: { ...inputs, name: keyName, fingerprint: fingerprintOf(String(inputs.publicKey ?? keyName)) } };
-  }
-
-  private createFlavor(name: string, inputs: Inputs) {
-    const id = this.newId("flavor", name);
-    this.flavors.set(id, { id, name: str(inputs.name) ?? name, vcpus: Number(inputs.vcpus), ram: Number(inputs.ram), disk: Number(inputs.disk ?? 0) });
-    return { id, state: { ...inputs } };
-  }
-
-  /**
-   * What the baker does through the APIs, as far as the model goes: the builder needs the base
-   * image, flavor and network to exist (Nova's checks); the result is an image named
-   * <prefix>-<hash[0..12]>. The builder itself is deleted by the bake, so it is not kept.
-   */
-  private createBakedImage(name: string, inputs: Inputs) {
-    const baseImageId = str(inputs.baseImageId);
-    if (!baseImageId || !this.images.has(baseImageId)) throw nova(400, `Image ${baseImageId} could not be found.`);
-    this.findFlavor({ flavorId: str(inputs.flavorId) });
-    const networkId = str(inputs.networkId);
-    if (!networkId || !this.networks.has(networkId)) throw nova(400, `Network ${networkId} could not be found.`);
-    const hash = str(inputs.packageHash) ?? "";
-    const imageName = `${str(inputs.namePrefix) ?? name}-${hash.slice(0, 12)}`;
-    const id = this.newId("image", name);
-    this.images.set(id, { id, name: imageName });
-    return { id, state: { ...inputs, imageName, builderId: "", consoleWait: 0 } };
-  }
-
-  private createImage(name: string, inputs: Inputs) {
-    const id = this.newId("image", name);
-    this.images.set(id, { id, name: str(inputs.name) ?? name });
-    return { id, state: { ...inputs, status: "active" } };
   }
 }
 
@@ -622,41 +376,7 @@ function defaultPools(cidr: string, gatewayIp: string | undefined): { start: num
   return pools;
 }
 
-function shortKind(type: string): string {
-  const last = type.split(":").pop() ?? type;
-  return last.toLowerCase();
-}
-
 function macFor(id: string): string {
   const h = createHash("sha256").update(id).digest();
   return ["fa", "16", "3e", ...[0, 1, 2].map((i) => h[i].toString(16).padStart(2, "0"))].join(":");
-}
-
-function fingerprintOf(text: string): string {
-  return createHash("md5").update(text).digest("hex").match(/../g)!.join(":");
-}
-
-/**
- * A deterministic stand-in for random.RandomPassword's result: stable for the same resource
- * name and options (as the real provider is stable across runs), honouring length and the
- * character classes the program asked for.
- */
-export function stableRandom(name: string, inputs: Inputs): string {
-  const length = typeof inputs.length === "number" ? inputs.length : 16;
-  let alphabet = "";
-  if (inputs.lower !== false) alphabet += "abcdefghijklmnopqrstuvwxyz";
-  if (inputs.upper !== false) alphabet += "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  if (inputs.numeric !== false && inputs.number !== false) alphabet += "0123456789";
-  if (inputs.special !== false) alphabet += typeof inputs.overrideSpecial === "string" ? inputs.overrideSpecial : "!@#$%&*()-_=+[]{}<>:?";
-  if (alphabet === "") alphabet = "abcdefghijklmnopqrstuvwxyz";
-  let out = "";
-  let block = createHash("sha256").update(`${name}:${length}`).digest();
-  while (out.length < length) {
-    for (const byte of block) {
-      if (out.length >= length) break;
-      out += alphabet[byte % alphabet.length];
-    }
-    block = createHash("sha256").update(block).digest();
-  }
-  return out;
 }

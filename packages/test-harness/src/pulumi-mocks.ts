@@ -14,7 +14,7 @@
 //   run.errors / run.resources / run.byType(T.subnet) / await outputValue(run.value.subnetId)
 import * as pulumi from "@pulumi/pulumi";
 import { CreateContext, ExistingCloud, OpenStackModel, T, defaultExistingCloud } from "./openstack-model";
-import { desktopCredentialProvider } from "../../packages/components/src/desktop/desktop-credential";
+import { desktopCredentialProvider } from "@openstack-blueprints/components/src/desktop/desktop-credential";
 
 /**
  * Dynamic providers whose real code runs under the harness: they touch no cloud, so nothing
@@ -76,6 +76,8 @@ export interface ProgramRun<T> {
 
 export interface MockCall { token: string; inputs: Record<string, any>; }
 
+// The SDK's wire marker for a secret value (an SDK internal, like the register request's getters
+// used below: why package.json pins @pulumi/pulumi exactly).
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
@@ -229,7 +231,7 @@ export class MockHarness {
         return { id: img.id, name: img.name };
       }
       default:
-        throw new Error(`harness: no mock for data source ${args.token}; add it to test/harness/pulumi-mocks.ts`);
+        throw new Error(`harness: no mock for data source ${args.token}; add it to packages/test-harness/src/pulumi-mocks.ts`);
     }
   }
 

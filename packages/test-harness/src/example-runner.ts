@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { readStackFile } from "@openstack-blueprints/environments";
 import type { MockHarness, ProgramRun } from "./pulumi-mocks";
 
-export const EXAMPLES_DIR = path.resolve(__dirname, "../../examples");
+/** The repository's examples/ (this file is packages/test-harness/src/example-runner.ts). */
+export const EXAMPLES_DIR = path.resolve(__dirname, "../../../examples");
 
 /** TypeScript examples: directories with an index.ts. */
 export function listTsExamples(dir = EXAMPLES_DIR): string[] {

@@ -457,7 +457,7 @@ export class TestLab {
     const { key, dir } = capturedLayerDir(this.cacheRoot, options.name);
     fs.mkdirSync(dir, { recursive: true });
     let layers: string[] | undefined;
-    let root = path.join(dir, "root");
+    const root = path.join(dir, "root");
     let mountedView: string | undefined;
     if (record.upperDir && record.lowerDirs) {
       const layer = path.join(dir, "layer");

@@ -70,7 +70,7 @@ export function readRecords(stateRoot: string, prefix: string): { labs: LabRecor
   const dir = prefixDir(stateRoot, prefix);
   const labs: LabRecord[] = [];
   const guests: GuestRecord[] = [];
-  let names: string[] = [];
+  let names: string[];
   try {
     names = fs.readdirSync(dir);
   } catch {

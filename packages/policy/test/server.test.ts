@@ -8,9 +8,9 @@ import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- generated gRPC stubs without type declarations
 const analyzerGrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- generated protobuf messages without type declarations
 const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb");
 
 const packDir = path.resolve(__dirname, "..");

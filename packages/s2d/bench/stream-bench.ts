@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     // 3. the engine's one-pass stream, in a child process so its peak RSS is its own
     const streamTarget = await newImage(b, `${tag}-stream`);
     const bundle = path.join(os.tmpdir(), `s2d-stream-bench-${process.pid}.js`);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild is needed only for this step of the benchmark
     (require("esbuild") as typeof import("esbuild")).buildSync({ entryPoints: [__filename], bundle: true, platform: "node", target: "node20", outfile: bundle, logLevel: "error" });
     const res = spawnSync(process.execPath, [bundle, "--child", srcId, streamTarget], { encoding: "utf8", env: process.env, maxBuffer: 1 << 20 });
     fs.rmSync(bundle, { force: true });

@@ -22,7 +22,7 @@ export async function runExample(harness: MockHarness, example: string, dir = EX
   const entry = require.resolve(path.join(exampleDir, "index.ts"));
   delete require.cache[entry];
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example runs on each require, after its cache entry is deleted
     return await harness.runProgram(() => require(entry) as Record<string, unknown>);
   } finally {
     pulumi.runtime.setAllConfig({});

@@ -378,7 +378,7 @@ function unwrapSecrets(value: any): any {
 async function waitForRegistrations(): Promise<void> {
   // The SDK chains every RPC (registrations and their outputs) onto one promise; wait until
   // it stops growing. `waitForRPCs` is the SDK's own (internal) way of doing that at exit.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an SDK internal module, not in the package's typed exports
   const settings = require("@pulumi/pulumi/runtime/settings");
   for (let i = 0; i < 3; i++) {
     await settings.waitForRPCs();

@@ -56,7 +56,7 @@ export async function runRootProgram(harness: MockHarness, stack: string, stacks
   const entry = require.resolve(ROOT_PROGRAM);
   delete require.cache[entry];
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the root program runs on each require, after its cache entry is deleted
     return await harness.runProgram(() => require(entry) as Record<string, unknown>, startingCloud(file.config));
   } finally {
     pulumi.runtime.setAllConfig({});

@@ -168,7 +168,7 @@ export class XrdpDesktopImage extends pulumi.ComponentResource {
     const credentials = args.credentials;
     if (credentials && !pulumi.Output.isInstance(credentials) && typeof (credentials as Promise<unknown>).then !== "function"
       && !Object.values(credentials).some((v) => pulumi.Output.isInstance(v))) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when plain credentials are given, to check them
       const { CloudRefSchema } = require("@openstack-blueprints/s2d") as typeof import("@openstack-blueprints/s2d");
       const checked = CloudRefSchema.safeParse(credentials);
       if (!checked.success) throw new Error(`${where}: credentials: ${checked.error.issues.map((i) => `${i.path.join(".") || "credentials"}: ${i.message}`).join("; ")}`);

@@ -10,15 +10,14 @@
  * Called from inside provider functions, so Pulumi serialises this function by value with them.
  */
 export function requireInProviderProcess<T>(modulePath: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   if (!require.extensions[".ts"]) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: present in a source checkout, absent from a compiled package
       require("ts-node").register({ transpileOnly: true });
     } catch {
       // No ts-node: a compiled package, whose modules are JavaScript.
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is named at run time, in the provider process
   return require(modulePath) as T;
 }

@@ -20,7 +20,7 @@ describe("XrdpDesktopImage bake flow against minicloud (fake compute driver)", f
   this.timeout(600_000);
   let cloud: Minicloud | undefined;
   let a: OpenStackClient;
-  let cleanup: (() => Promise<void>)[] = [];
+  const cleanup: (() => Promise<void>)[] = [];
   let inputs: BakeInputs;
 
   before(async function () {

@@ -27,7 +27,7 @@ describe("multi-language provider schema (Pulumi's analyzer)", function () {
   it("exposes exactly the expected components, and every component the package exports", () => {
     const exposed = exposedComponents.map((c) => c.name).sort();
     expect(exposed, "src/provider-components.ts vs test/provider/expected-components.ts").to.deep.equal(EXPECTED_COMPONENTS.map((c) => c.name).sort());
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's runtime exports, as the provider host loads them
     const exported = getPulumiComponents(require("../../src/index")).map((c) => c.name).sort();
     for (const name of exported) {
       expect(exposed, `${name} is exported by src/index.ts but not listed in src/provider-components.ts (and test/provider/expected-components.ts)`).to.include(name);
@@ -61,7 +61,7 @@ describe("multi-language provider schema (Pulumi's analyzer)", function () {
   });
 
   it("fails loudly when a component breaks the inference rules (union type in Args)", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded inside the test, whose point is that inference fails on it
     const { Broken } = require("./fixtures/union-args/src/index");
     let error: Error | undefined;
     try {

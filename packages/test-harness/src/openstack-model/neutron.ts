@@ -88,7 +88,7 @@ export class Neutron {
     if (!cidrText) throw neutron(400, "Bad subnets request: a subnetpool must be specified in the absence of a cidr.");
     // The provider checks the CIDR itself before it asks Neutron (these two are its messages).
     let cidr;
-    try { cidr = parseCidr(cidrText, { strict: false }); } catch (e) { throw new Error(`Invalid CIDR ${cidrText}: invalid CIDR address: ${cidrText}`); }
+    try { cidr = parseCidr(cidrText, { strict: false }); } catch { throw new Error(`Invalid CIDR ${cidrText}: invalid CIDR address: ${cidrText}`); }
     if (cidr.text !== cidrText) throw new Error(`cidr ${cidrText} doesn't match subnet address ${cidr.text} for openstack_networking_subnet_v2`);
     for (const other of this.subnets.values()) {
       if (other.networkId === networkId && cidrsOverlap(other.cidr, cidr.text)) {

@@ -43,13 +43,17 @@ export function pulumiInput<T extends z.ZodType>(plain: T) {
   return z.custom<pulumi.Input<z.output<T>>>(() => true).superRefine((value, ctx) => {
     if (pulumi.Output.isInstance(value) || value instanceof Promise) return;
     const parsed = plain.safeParse(value);
-    if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+    // Passed on as they are (code included: a missing value stays "invalid_type", which the
+    // stack-config loader turns into "is required; set it with `pulumi config set …`").
+    if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...(issue as z.core.$ZodRawIssue) });
   });
 }
 
 /**
  * Compile-time check that a zod schema describes exactly an Args interface: `z.input` and the
- * interface must be assignable both ways, so a field added to one and not the other fails `tsc`.
- * Use as `const _same: SameShape<z.input<typeof schema>, Args> = true;`.
+ * interface must be assignable both ways and have the same keys (assignability alone lets an
+ * optional field on one side only through), so a field added to one and not the other fails
+ * `tsc`. Use as `const _same: SameShape<z.input<typeof schema>, Args> = true;`.
  */
-export type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type SameShape<A, B> =
+  [A] extends [B] ? [B] extends [A] ? [keyof A] extends [keyof B] ? [keyof B] extends [keyof A] ? true : false : false : false : false;

@@ -1,25 +1,8 @@
-// Stack settings of the example, validated with zod before anything is created.
+// Stack settings of the example, validated before anything is created: the stack's settings are
+// the component's args, so they are checked with the component's own schema (one declaration).
 import { z } from "zod";
-import { ipv4Address, ipv4Cidr, oneOf, portNumber } from "../../packages/components/src/config/zod-types";
+import { twoTierCalculatorArgsSchema } from "../../packages/components/src/calculator/two-tier-calculator-args";
 
-const perService = <T extends z.ZodType>(value: T) => z.object({ sum: value.optional(), sub: value.optional(), mul: value.optional(), div: value.optional() }).strict();
-
-export const calculatorStackSchema = z.object({
-  imageName: z.string().min(1),
-  flavorName: z.string().min(1),
-  externalNetworkName: z.string().min(1),
-  clientCidr: ipv4Cidr,
-  keyPairName: z.string().min(1).optional(),
-  sshClientCidr: ipv4Cidr.optional(),
-  frontendCidr: ipv4Cidr.optional(),
-  serviceCidr: ipv4Cidr.optional(),
-  frontendIp: ipv4Address.optional(),
-  serviceIps: perService(ipv4Address).optional(),
-  frontendPort: portNumber.optional(),
-  servicePorts: perService(portNumber).optional(),
-  serviceInternetEgress: z.boolean().optional(),
-  nodejsSource: oneOf(["package", "image"] as const).optional(),
-  dnsNameservers: z.array(ipv4Address).optional(),
-}).strict();
+export const calculatorStackSchema = twoTierCalculatorArgsSchema;
 
 export type CalculatorStackConfig = z.infer<typeof calculatorStackSchema>;

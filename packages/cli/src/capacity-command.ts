@@ -5,9 +5,10 @@
  */
 import { parseArgs } from "node:util";
 import {
-  AllocationRatios, compareCosts, CostComparison, desktopsThatFit, describeShortfall, FlavorSpec, HostSpec,
+  AllocationRatios, compareCosts, CostComparison, desktopsThatFit, describeShortfall,
   planCapacity, CapacityPlan, RATIO_PRESETS, RESOURCE_LABEL,
 } from "@openstack-blueprints/components/src/desktop/capacity";
+import type { DesktopComputeHostArgs, DesktopFlavorSizeArgs } from "@openstack-blueprints/components/src/desktop/thin-client-desktop-pool-args";
 import { parseKeyValues, parseNumber, parseSizeGiB, parseSizeMiB } from "./sizes";
 
 export const CAPACITY_USAGE = `Usage: blueprints capacity --host SPEC... --flavor SPEC... [options]
@@ -62,10 +63,10 @@ function size(option: string, text: string, key: string, value: string, parse: (
   return n;
 }
 
-function parseHost(text: string): HostSpec {
+function parseHost(text: string): DesktopComputeHostArgs {
   const kv = parseKeyValues("--host", text, ["vcpus", "ram", "reserved", "reserved-vcpus", "disk", "reserved-disk", "count", "name"]);
   if (!kv.vcpus || !kv.ram) throw new Error(`--host "${text}" needs vcpus=… and ram=…`);
-  const host: HostSpec = {
+  const host: DesktopComputeHostArgs = {
     name: kv.name,
     vcpus: whole("--host", text, "vcpus", kv.vcpus, 1),
     ramMiB: size("--host", text, "ram", kv.ram, parseSizeMiB, false),
@@ -86,7 +87,7 @@ function parseHost(text: string): HostSpec {
   return host;
 }
 
-function parseFlavor(text: string): FlavorSpec {
+function parseFlavor(text: string): DesktopFlavorSizeArgs {
   const kv = parseKeyValues("--flavor", text, ["name", "vcpus", "ram", "disk"]);
   if (!kv.name || !kv.vcpus || !kv.ram) throw new Error(`--flavor "${text}" needs name=…, vcpus=… and ram=…`);
   return {

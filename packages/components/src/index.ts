@@ -9,6 +9,7 @@ export * from "./scripts/remote-script";
 export * from "./scripts/secret-stdin";
 export * from "./config/stack-config";
 export * from "./config/zod-types";
+export * from "./calculator/two-tier-calculator-args";
 export * from "./calculator/two-tier-calculator-plan";
 export * from "./calculator/calculator-user-data";
 export * from "./calculator/two-tier-calculator-topology";

@@ -3,64 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "../network/private-network";
 import { SecurityProfile } from "../network/security-profile";
 import { renderCalculatorUserData } from "./calculator-user-data";
+import { TwoTierCalculatorTopologyArgs } from "./two-tier-calculator-args";
 import { planTwoTierCalculator } from "./two-tier-calculator-plan";
 
-/** Per-service values (fixed IPs, ports) keyed by operation. */
-export interface CalculatorServiceIpsArgs { sum?: string; sub?: string; mul?: string; div?: string; }
-export interface CalculatorServicePortsArgs { sum?: number; sub?: number; mul?: number; div?: number; }
-
-/**
- * Arguments of TwoTierCalculatorTopology. Addresses and ports are plain values, not Inputs:
- * they are validated (overlaps, subnets, clashes) before any resource is created.
- */
-export interface TwoTierCalculatorTopologyArgs {
-  /** Glance image of all five servers (Debian/Ubuntu with cloud-init and systemd). */
-  imageName: pulumi.Input<string>;
-  /** Nova flavor of all five servers. */
-  flavorName: pulumi.Input<string>;
-  /** External network: RT1's gateway and the floating IP pool, e.g. "public". */
-  externalNetworkName: string;
-  /** Block allowed to reach the front end's port, e.g. "203.0.113.0/24". Required: no world-open default. */
-  clientCidr: string;
-  /** Nova keypair for SSH (optional). */
-  keyPairName?: pulumi.Input<string>;
-  /** Opens SSH (22) on the front end from this block; default closed. */
-  sshClientCidr?: string;
-  /** Net1, the front end's network (default 192.168.1.0/24). */
-  frontendCidr?: string;
-  /** Net2, the services' network (default 192.168.2.0/24). */
-  serviceCidr?: string;
-  /** RT1's address on Net1, Net1's gateway (default the first host, .1). */
-  frontendGatewayIp?: string;
-  /** RT2's address on Net1, next hop of the host route to Net2 (default the last host, .254). */
-  innerRouterFrontendIp?: string;
-  /** RT2's address on Net2, Net2's gateway (default the last host, .254: .1 belongs to Sum). */
-  serviceGatewayIp?: string;
-  /** The front end's fixed IP (default the tenth host, .10). */
-  frontendIp?: string;
-  /** Fixed IPs of the services (default .1–.4 of Net2, the seed's). */
-  serviceIps?: CalculatorServiceIpsArgs;
-  /** Front end port (default 50000). */
-  frontendPort?: number;
-  /** Service ports (default 50001–50004). */
-  servicePorts?: CalculatorServicePortsArgs;
-  /** Internet for Net2 (default true: the services install Node.js from the mirror). */
-  serviceInternetEgress?: boolean;
-  /**
-   * Which router SNATs Net2's egress. "outer" (default, the seed's layout): RT2 routes to RT1,
-   * which must SNAT Net2 — true on ML2/OVS, but on ML2/OVN (DevStack's default) only when Neutron
-   * sets `ovn_router_indirect_snat = true`; otherwise the services never reach the mirror.
-   * "inner": RT2 gets its own external gateway and SNATs Net2 itself, on any backend (one more
-   * external address).
-   */
-  serviceEgressRouter?: string;
-  /** "package" (default: cloud-init installs the distribution's nodejs) or "image" (the image has /usr/bin/node). */
-  nodejsSource?: string;
-  /** Resolvers handed out by DHCP on both subnets (default: the cloud's). */
-  dnsNameservers?: string[];
-  /** Per-call deadline of the front end towards the services, ms (default 3000). */
-  serviceTimeoutMs?: number;
-}
+// The args are declared in their own module; importers of the component find them here too.
+export type { CalculatorServiceIpsArgs, CalculatorServicePortsArgs, TwoTierCalculatorTopologyArgs } from "./two-tier-calculator-args";
 
 /**
  * The seed's two-tier calculator, working the first time: a front end on Net1 behind a
@@ -89,26 +36,8 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
   constructor(name: string, args: TwoTierCalculatorTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate everything (and render the user data) before anything is registered, the component included.
     const component = `TwoTierCalculatorTopology ${name}`;
-    if (!args.externalNetworkName) throw new Error(`${component}: externalNetworkName is required (e.g. "public")`);
-
-    const plan = planTwoTierCalculator(component, {
-      frontendCidr: args.frontendCidr,
-      serviceCidr: args.serviceCidr,
-      frontendGatewayIp: args.frontendGatewayIp,
-      innerRouterFrontendIp: args.innerRouterFrontendIp,
-      serviceGatewayIp: args.serviceGatewayIp,
-      frontendIp: args.frontendIp,
-      serviceIps: args.serviceIps,
-      frontendPort: args.frontendPort,
-      servicePorts: args.servicePorts,
-      clientCidr: args.clientCidr,
-      sshClientCidr: args.sshClientCidr,
-      serviceInternetEgress: args.serviceInternetEgress,
-      serviceEgressRouter: args.serviceEgressRouter,
-      hasKeyPair: args.keyPairName !== undefined,
-      nodejsSource: args.nodejsSource,
-      serviceTimeoutMs: args.serviceTimeoutMs,
-    });
+    // Every problem with the args is reported at once, in one ComponentArgsError.
+    const plan = planTwoTierCalculator(component, args);
     // Rendered up front: a bundle missing or user data too large fails before any resource.
     const userData = new Map(plan.servers.map((s) => [s.role, renderCalculatorUserData(plan, s)]));
     super("openstack-blueprints:index:TwoTierCalculatorTopology", name, {}, opts);

@@ -1,5 +1,6 @@
 // zod schemas for the values stack configs and specs carry, with messages that read well
 // after "<key>: <value> " (see formatConfigIssues).
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isIpv4, parseCidr } from "../network/cidr";
 
@@ -33,3 +34,26 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
     message: `is not one of ${values.map((v) => JSON.stringify(v)).join(", ")}`,
   });
 }
+
+/**
+ * A `pulumi.Input<T>`: an Output or a Promise passes as it is (its value is known only once it
+ * resolves, so only the plain values are checked here); a plain value must satisfy `plain`.
+ */
+export function pulumiInput<T extends z.ZodType>(plain: T) {
+  return z.custom<pulumi.Input<z.output<T>>>(() => true).superRefine((value, ctx) => {
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) return;
+    const parsed = plain.safeParse(value);
+    // Passed on as they are (code included: a missing value stays "invalid_type", which the
+    // stack-config loader turns into "is required; set it with `pulumi config set …`").
+    if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...(issue as z.core.$ZodRawIssue) });
+  });
+}
+
+/**
+ * Compile-time check that a zod schema describes exactly an Args interface: `z.input` and the
+ * interface must be assignable both ways and have the same keys (assignability alone lets an
+ * optional field on one side only through), so a field added to one and not the other fails
+ * `tsc`. Use as `const _same: SameShape<z.input<typeof schema>, Args> = true;`.
+ */
+export type SameShape<A, B> =
+  [A] extends [B] ? [B] extends [A] ? [keyof A] extends [keyof B] ? [keyof B] extends [keyof A] ? true : false : false : false : false;

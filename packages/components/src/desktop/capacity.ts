@@ -17,32 +17,7 @@
  * desktops are shelved: the planner reports both numbers, and never lets the component assume it.
  */
 
-export interface HostSpec {
-  /** Label in reports; default "host-<n>". */
-  name?: string;
-  /** Physical cores/threads Nova reports as VCPU inventory. */
-  vcpus: number;
-  /** RAM in MiB. */
-  ramMiB: number;
-  /** RAM kept for the host (Nova reserved_host_memory_mb); default 512. */
-  reservedRamMiB?: number;
-  /** vCPUs kept for the host (Nova reserved_host_cpus); default 0. */
-  reservedVcpus?: number;
-  /** Local disk for instances in GiB (Nova's instances_path); omitted: disk is not checked. */
-  diskGiB?: number;
-  /** Disk kept for the host (Nova reserved_host_disk_mb, here in GiB); default 0. */
-  reservedDiskGiB?: number;
-  /** Identical hosts of this kind; default 1. */
-  count?: number;
-}
-
-export interface FlavorSpec {
-  name: string;
-  vcpus: number;
-  ramMiB: number;
-  /** Root disk on the host in GiB (0 or omitted when the desktops boot from volumes). */
-  diskGiB?: number;
-}
+import type { DesktopComputeHostArgs, DesktopFlavorSizeArgs } from "./thin-client-desktop-pool-args";
 
 export interface AllocationRatios {
   cpu: number;
@@ -72,8 +47,8 @@ export interface DesktopDemand {
 }
 
 export interface PlanInput {
-  hosts: HostSpec[];
-  flavors: FlavorSpec[];
+  hosts: DesktopComputeHostArgs[];
+  flavors: DesktopFlavorSizeArgs[];
   ratios?: AllocationRatios;
   /** Desktops that occupy capacity (active + shutoff; not shelved_offloaded), by flavor. */
   demand?: DesktopDemand[];
@@ -141,7 +116,7 @@ function withDiskRatio(ratios: AllocationRatios): Required<AllocationRatios> {
 }
 
 /** Expands host kinds into individual hosts with their Placement capacity. */
-export function hostCapacities(hosts: HostSpec[], ratios: AllocationRatios): HostCapacity[] {
+export function hostCapacities(hosts: DesktopComputeHostArgs[], ratios: AllocationRatios): HostCapacity[] {
   if (hosts.length === 0) throw new Error("hosts: give at least one compute host (vcpus, ramMiB)");
   const r = withDiskRatio(ratios);
   positive("ratios.cpu", r.cpu);
@@ -178,8 +153,8 @@ export function hostCapacities(hosts: HostSpec[], ratios: AllocationRatios): Hos
   return out;
 }
 
-function checkFlavors(flavors: FlavorSpec[]): Map<string, FlavorSpec> {
-  const map = new Map<string, FlavorSpec>();
+function checkFlavors(flavors: DesktopFlavorSizeArgs[]): Map<string, DesktopFlavorSizeArgs> {
+  const map = new Map<string, DesktopFlavorSizeArgs>();
   flavors.forEach((f, i) => {
     if (!f.name) throw new Error(`flavors[${i}].name is empty`);
     positive(`flavors[${i}] (${f.name}).vcpus`, f.vcpus, true);
@@ -200,7 +175,7 @@ function byResource(capacity: number | undefined, need: number | undefined): num
 }
 
 /** How many desktops of one flavor fit on the hosts (each host counted on its own). */
-export function desktopsThatFit(hosts: HostCapacity[], flavor: FlavorSpec, concurrency = 1): FlavorFit {
+export function desktopsThatFit(hosts: HostCapacity[], flavor: DesktopFlavorSizeArgs, concurrency = 1): FlavorFit {
   let total = 0;
   const bound: Record<CapacityResource, number> = { vcpu: 0, ram: 0, disk: 0 };
   for (const h of hosts) {
@@ -222,13 +197,13 @@ export function desktopsThatFit(hosts: HostCapacity[], flavor: FlavorSpec, concu
  * First-fit decreasing can miss a packing that exists, so "fits: false" is slightly conservative
  * for mixed flavors; for one flavor it is exact.
  */
-export function placeDesktops(hosts: HostCapacity[], flavors: Map<string, FlavorSpec>, demand: DesktopDemand[]): PlacementResult {
+export function placeDesktops(hosts: HostCapacity[], flavors: Map<string, DesktopFlavorSizeArgs>, demand: DesktopDemand[]): PlacementResult {
   const state = hosts.map((h) => ({
     name: h.name, desktops: {} as Record<string, number>, vcpusUsed: 0, ramMiBUsed: 0, diskGiBUsed: 0,
     vcpuCapacity: h.vcpuCapacity, ramCapacityMiB: h.ramCapacityMiB, ...(h.diskCapacityGiB !== undefined ? { diskCapacityGiB: h.diskCapacityGiB } : {}),
   }));
   const unplaced: Record<string, number> = {};
-  const items: FlavorSpec[] = [];
+  const items: DesktopFlavorSizeArgs[] = [];
   demand.forEach((d, i) => {
     const flavor = flavors.get(d.flavor);
     if (!flavor) throw new Error(`demand[${i}]: flavor "${d.flavor}" is not among the flavors (${[...flavors.keys()].join(", ") || "none given"})`);
@@ -236,7 +211,7 @@ export function placeDesktops(hosts: HostCapacity[], flavors: Map<string, Flavor
     for (let n = 0; n < d.count; n++) items.push(flavor);
   });
   items.sort((a, b) => b.ramMiB - a.ramMiB || b.vcpus - a.vcpus || (b.diskGiB ?? 0) - (a.diskGiB ?? 0));
-  const disk = (f: FlavorSpec) => f.diskGiB ?? 0;
+  const disk = (f: DesktopFlavorSizeArgs) => f.diskGiB ?? 0;
   for (const f of items) {
     const host = state.find((h) => h.vcpusUsed + f.vcpus <= h.vcpuCapacity && h.ramMiBUsed + f.ramMiB <= h.ramCapacityMiB &&
       (h.diskCapacityGiB === undefined || h.diskGiBUsed + disk(f) <= h.diskCapacityGiB));

@@ -23,8 +23,12 @@ export const DEFAULT_RDP_GROUP = "tsusers";
 /** The packages every desktop gets; `extraPackages` come on top (see desktopPackages). */
 export const DESKTOP_BASE_PACKAGES: readonly string[] = ["xrdp", "xorgxrdp", "xfce4", "dbus-x11", "ssl-cert"];
 
-const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
-const GROUP_NAME = /^[a-z][-a-z0-9_]*$/;
+/** A Debian package name (Debian policy 5.6.1). */
+export const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
+/** A group name as `addgroup` accepts by default. */
+export const GROUP_NAME = /^[a-z][-a-z0-9_]*$/;
+/** One OpenSSH public key line (key type, base64 key, optional comment). */
+export const OPENSSH_PUBLIC_KEY = /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 
 export interface DesktopStackOptions {
   /** Group whose members may open RDP sessions (sesman TerminalServerUsers). Default "tsusers". */
@@ -269,7 +273,7 @@ export function adminUserEntry(options: { user: string; adminUser?: string; admi
   const adminProblem = linuxUserNameProblem(options.adminUser);
   if (adminProblem && options.adminUser !== "admin") throw new Error(`adminUser "${options.adminUser}": ${adminProblem}`);
   if (options.adminUser === options.user) throw new Error(`adminUser "${options.adminUser}" must differ from the employee's user name`);
-  if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/.test(options.adminPublicKey.trim())) {
+  if (!OPENSSH_PUBLIC_KEY.test(options.adminPublicKey.trim())) {
     throw new Error("adminPublicKey is not an OpenSSH public key line (e.g. \"ssh-ed25519 AAAA… admin@host\")");
   }
   return {

@@ -6,6 +6,8 @@
  * stable: renaming an employee replaces their desktop.
  */
 import { z } from "zod";
+import { SameShape } from "../config/zod-types";
+import type { DesktopEmployeeArgs } from "./thin-client-desktop-pool-args";
 
 /** Power states a pool accepts for a desktop (Nova server states the provider can set). */
 export const DESKTOP_POWER_STATES = ["active", "shutoff", "shelved_offloaded"] as const;
@@ -31,19 +33,6 @@ export const RESERVED_USER_NAMES: ReadonlySet<string> = new Set([
   "backup", "list", "irc", "gnats", "nobody", "nogroup", "messagebus", "sshd", "xrdp", "polkitd", "colord",
   "avahi", "pulse", "rtkit", "lightdm", "debian", "ubuntu", "admin", "ssl-cert", "tss", "uuidd", "tcpdump",
 ]);
-
-export interface EmployeeSpec {
-  /** Linux user name of the employee; also names their desktop's resources. */
-  name: string;
-  /** Full name, shown in the connection sheet and the user's GECOS field. */
-  fullName?: string;
-  /** Flavor of this employee's desktop; defaults to the pool's flavor. */
-  flavor?: string;
-  /** "active" (default), "shutoff" or "shelved_offloaded". */
-  powerState?: string;
-  /** Change this (any text, e.g. "2026-11") to give the employee a new password. */
-  passwordRotation?: string;
-}
 
 export interface Employee {
   name: string;
@@ -74,13 +63,26 @@ export function assertLinuxUserName(name: string): string {
   return name;
 }
 
-const employeeSchema = z.strictObject({
-  name: z.string(),
+/**
+ * One employee as the pool's args give it (DesktopEmployeeArgs); names and power states are
+ * checked by checkEmployees, which explains each refusal.
+ */
+export const desktopEmployeeSchema = z.strictObject({
+  name: z.string({ message: "is required: the employee's Linux user name" }),
   fullName: z.string().optional(),
-  flavor: z.string().min(1).optional(),
+  flavor: z.string().min(1, { message: "is empty; give a flavor name or leave it out (the pool's flavor)" }).optional(),
   powerState: z.string().optional(),
-  passwordRotation: z.string().max(64).optional(),
+  passwordRotation: z.string().max(64, { message: "is longer than 64 characters" }).optional(),
 });
+const _employeeSchemaMatchesArgs: SameShape<z.input<typeof desktopEmployeeSchema>, DesktopEmployeeArgs> = true;
+void _employeeSchemaMatchesArgs;
+
+/** One problem with an employee list entry: field (e.g. "employees[2].name"), value, what is wrong. */
+export interface EmployeeProblem {
+  field: string;
+  value: unknown;
+  problem: string;
+}
 
 export interface EmployeeListOptions {
   /** The pool's flavor, used for employees without one. */
@@ -92,43 +94,48 @@ export interface EmployeeListOptions {
 }
 
 /**
- * Validates and normalises an employee list. Throws one error listing every problem, each naming
- * the entry, the value and the fix.
+ * Checks and normalises an employee list, collecting every problem (each naming the entry, the
+ * value and the fix) instead of stopping at the first; the employees returned are the valid ones.
  */
-export function validateEmployees(input: unknown, options: EmployeeListOptions): Employee[] {
+export function checkEmployees(input: unknown, options: EmployeeListOptions): { employees: Employee[]; problems: EmployeeProblem[] } {
   const field = options.field ?? "employees";
-  if (!Array.isArray(input)) throw new Error(`${field} must be a list of employees ({ name, flavor?, powerState? })`);
-  if (!options.defaultFlavor) throw new Error(`${field}: the pool needs a flavor (the default for employees without one)`);
-  const problems: string[] = [];
-  const seen = new Map<string, number>();
+  const problems: EmployeeProblem[] = [];
   const employees: Employee[] = [];
+  if (!Array.isArray(input)) {
+    problems.push({ field, value: input, problem: "must be a list of employees ({ name, flavor?, powerState? })" });
+    return { employees, problems };
+  }
+  if (!options.defaultFlavor) problems.push({ field: "flavor", value: options.defaultFlavor, problem: "is required: the pool needs a flavor (the default for employees without one)" });
+  const seen = new Map<string, number>();
   input.forEach((raw, index) => {
     const where = `${field}[${index}]`;
-    const parsed = employeeSchema.safeParse(raw);
+    const parsed = desktopEmployeeSchema.safeParse(raw);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.push(`${where}${issue.path.length ? `.${issue.path.join(".")}` : ""}: ${issue.message}`);
+        const path = issue.path.map(String);
+        const value = path.reduce<any>((v, k) => (v === null || typeof v !== "object" ? undefined : v[k]), raw);
+        problems.push({ field: `${where}${path.length ? `.${path.join(".")}` : ""}`, value, problem: issue.message });
       }
       return;
     }
     const spec = parsed.data;
     const nameProblem = linuxUserNameProblem(spec.name);
     if (nameProblem) {
-      problems.push(`${where}.name "${spec.name}" is not a usable Linux user name: ${nameProblem}`);
+      problems.push({ field: `${where}.name`, value: spec.name, problem: `is not a usable Linux user name: ${nameProblem}` });
     } else if (options.takenNames?.includes(spec.name)) {
-      problems.push(`${where}.name "${spec.name}" is used by the pool itself (admin user); choose another name`);
+      problems.push({ field: `${where}.name`, value: spec.name, problem: "is used by the pool itself (admin user); choose another name" });
     }
     const previous = seen.get(spec.name);
     if (previous !== undefined) {
-      problems.push(`${where}.name "${spec.name}" duplicates ${field}[${previous}]; each employee gets one desktop, so names must be unique`);
+      problems.push({ field: `${where}.name`, value: spec.name, problem: `duplicates ${field}[${previous}]; each employee gets one desktop, so names must be unique` });
     } else {
       seen.set(spec.name, index);
     }
     const state = spec.powerState ?? "active";
     if (state === "paused" || state === "suspended") {
-      problems.push(`${where}.powerState "${state}" is refused: ${PAUSE_FREES_NOTHING}`);
+      problems.push({ field: `${where}.powerState`, value: state, problem: `is refused: ${PAUSE_FREES_NOTHING}` });
     } else if (!(DESKTOP_POWER_STATES as readonly string[]).includes(state)) {
-      problems.push(`${where}.powerState "${state}" is not one of ${DESKTOP_POWER_STATES.join(", ")}`);
+      problems.push({ field: `${where}.powerState`, value: state, problem: `is not one of ${DESKTOP_POWER_STATES.join(", ")}` });
     }
     employees.push({
       name: spec.name,
@@ -138,8 +145,19 @@ export function validateEmployees(input: unknown, options: EmployeeListOptions):
       passwordRotation: spec.passwordRotation ?? "",
     });
   });
+  return { employees, problems };
+}
+
+/**
+ * Validates and normalises an employee list. Throws one error listing every problem, each naming
+ * the entry, the value and the fix.
+ */
+export function validateEmployees(input: unknown, options: EmployeeListOptions): Employee[] {
+  const field = options.field ?? "employees";
+  const { employees, problems } = checkEmployees(input, options);
   if (problems.length > 0) {
-    throw new Error(`${field} has ${problems.length} problem(s):\n  - ${problems.join("\n  - ")}`);
+    const lines = problems.map((p) => `${p.field} ${JSON.stringify(p.value)} ${p.problem}`);
+    throw new Error(`${field} has ${problems.length} problem(s):\n  - ${lines.join("\n  - ")}`);
   }
   return employees;
 }

@@ -6,6 +6,8 @@ export * from "./jupyter-user-data";
 export * from "./desktop-credential";
 export * from "./capacity";
 export * from "./thin-client-artifacts";
+export * from "./thin-client-desktop-pool-args";
+export * from "./thin-client-desktop-pool-plan";
 export * from "./thin-client-desktop-pool";
 export * from "./reachability";
 export * from "./quota";

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { assertValidCloudConfig } from "@openstack-blueprints/test-harness";
 import { execStartOfUnit, renderCalculatorUnit, renderCalculatorUserData } from "../../src/calculator/calculator-user-data";
 import { planTwoTierCalculator, poolsExcluding } from "../../src/calculator/two-tier-calculator-plan";
+import { ComponentArgsError } from "../../src/errors";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
 import { readBundle } from "@openstack-blueprints/calculator";
 import { spawnSync } from "node:child_process";
@@ -31,11 +32,13 @@ function assertValidSystemdUnit(name: string, unit: string): void {
 }
 
 const C = "TwoTierCalculatorTopology t";
+/** What every calculator names: its image, flavor and external network. */
+const ARGS = { imageName: "debian-12", flavorName: "m1.small", externalNetworkName: "public" };
 
 describe("two-tier calculator planner", function () {
   this.timeout(60000);
   it("plans the seed's topology by default, moving Net2's gateway off Sum's .1", () => {
-    const plan = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24" });
+    const plan = planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24" });
     expect(plan.frontendSubnet).to.deep.equal({
       cidr: "192.168.1.0/24",
       gatewayIp: "192.168.1.1",
@@ -80,31 +83,31 @@ describe("two-tier calculator planner", function () {
   });
 
   it("without egress there are no router routes; then Node.js must come with the image", () => {
-    const plan = planTwoTierCalculator(C, { clientCidr: "198.51.100.7/32", serviceInternetEgress: false, nodejsSource: "image" });
+    const plan = planTwoTierCalculator(C, { ...ARGS, clientCidr: "198.51.100.7/32", serviceInternetEgress: false, nodejsSource: "image" });
     expect(plan.routerRoutes).to.deep.equal([]);
-    expect(() => planTwoTierCalculator(C, { clientCidr: "198.51.100.7/32", serviceInternetEgress: false }))
-      .to.throw(`${C}: serviceInternetEgress: false leaves the services without a route to a package mirror`);
+    expect(() => planTwoTierCalculator(C, { ...ARGS, clientCidr: "198.51.100.7/32", serviceInternetEgress: false }))
+      .to.throw(`${C}: invalid arguments:\n  - serviceInternetEgress: false leaves the services without a route to a package mirror`);
   });
 
   it("a /28 fits the defaults; /29 is refused with the fix", () => {
-    const plan = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24", frontendCidr: "10.0.0.0/28", serviceCidr: "10.0.1.0/28" });
+    const plan = planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24", frontendCidr: "10.0.0.0/28", serviceCidr: "10.0.1.0/28" });
     expect(plan.servers.find((s) => s.role === "frontend")!.ip).to.equal("10.0.0.10");
     expect(plan.innerRouterFrontendIp).to.equal("10.0.0.14");
-    expect(() => planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24", frontendCidr: "10.0.0.0/29" })).to.throw("use e.g. 192.168.1.0/24");
+    expect(() => planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24", frontendCidr: "10.0.0.0/29" })).to.throw("use e.g. 192.168.1.0/24");
   });
 
   it("Net2's egress: through RT1 by default (routes on both routers), or RT2's own gateway (no routes) for ML2/OVN", () => {
-    const outer = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24" });
+    const outer = planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24" });
     expect(outer.innerRouterExternalGateway).to.equal(false);
     expect(outer.routerRoutes.map((r) => r.router)).to.deep.equal(["inner", "outer"]);
-    const inner = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24", serviceEgressRouter: "inner" });
+    const inner = planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24", serviceEgressRouter: "inner" });
     expect(inner.innerRouterExternalGateway).to.equal(true);
     expect(inner.routerRoutes).to.deep.equal([]);
   });
 
   it("refuses bad input naming the field, the value and the fix", () => {
     const cases: [object, string][] = [
-      [{}, "clientCidr: undefined is required"],
+      [{}, "clientCidr: (not set) is required"],
       [{ serviceCidr: "192.168.1.128/25" }, 'serviceCidr: "192.168.1.128/25" overlaps frontendCidr 192.168.1.0/24'],
       [{ frontendCidr: "192.168.1.0/33" }, 'frontendCidr: "192.168.1.0/33"'],
       [{ serviceIps: { mul: "192.168.3.3" } }, 'serviceIps.mul: "192.168.3.3" is outside 192.168.2.0/24'],
@@ -116,7 +119,7 @@ describe("two-tier calculator planner", function () {
       [{ servicePorts: { sub: 50001 } }, "servicePorts.sub: 50001 clashes with servicePorts.sum"],
       [{ frontendPort: 70000 }, "frontendPort: 70000 is not a TCP port"],
       [{ nodejsSource: "snap" }, 'nodejsSource: "snap" is not one of "package", "image"'],
-      [{ sshClientCidr: "0.0.0.0/0", hasKeyPair: true }, 'sshClientCidr: "0.0.0.0/0" opens SSH to the whole internet'],
+      [{ sshClientCidr: "0.0.0.0/0", keyPairName: "ops" }, 'sshClientCidr: "0.0.0.0/0" opens SSH to the whole internet'],
       // SSH without a keypair: nothing could log in, so nothing is opened.
       [{ sshClientCidr: "198.51.100.0/28" }, 'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set, so no key could log in; set keyPairName to a Nova keypair or leave sshClientCidr unset'],
       // Too small for the layout: a clear refusal naming the field, not a raw "host number 10 is outside".
@@ -127,14 +130,45 @@ describe("two-tier calculator planner", function () {
       [{ clientCidr: "10.0.0.1/8" }, 'clientCidr: "10.0.0.1/8"'],
     ];
     for (const [spec, message] of cases) {
-      const full = { clientCidr: "203.0.113.0/24", ...spec };
+      const full = { ...ARGS, clientCidr: "203.0.113.0/24", ...spec };
       if (!("clientCidr" in spec) && Object.keys(spec).length === 0) delete (full as { clientCidr?: string }).clientCidr;
-      expect(() => planTwoTierCalculator(C, full), JSON.stringify(spec)).to.throw(`${C}: ${message}`);
+      expect(() => planTwoTierCalculator(C, full), JSON.stringify(spec)).to.throw(ComponentArgsError, `${C}: invalid arguments:\n  - ${message}`);
     }
   });
 
+  it("reports every problem at once: bad fields, clashing addresses and ports, SSH without a key", () => {
+    // A lab's calculator typed in by hand, with one mistake in nearly every line.
+    let error: ComponentArgsError | undefined;
+    try {
+      planTwoTierCalculator(C, {
+        imageName: "debian-12",
+        flavorName: "",
+        externalNetworkName: "public",
+        clientCidr: "203.0.113.7/24",
+        serviceCidr: "192.168.1.128/25",
+        frontendIp: "192.168.1.1",
+        frontendPort: 50002,
+        sshClientCidr: "198.51.100.0/28",
+        nodejsSource: "snap",
+      });
+    } catch (e) {
+      error = e as ComponentArgsError;
+    }
+    expect(error).to.be.instanceOf(ComponentArgsError);
+    expect(error!.problems.map((p) => `${p.field}: ${p.problem.split(";")[0]}`)).to.have.members([
+      "flavorName: is empty",
+      "clientCidr: has host bits set",
+      "serviceCidr: overlaps frontendCidr 192.168.1.0/24",
+      "frontendIp: is already used by frontendGatewayIp on 192.168.1.0/24",
+      "servicePorts.sub: clashes with frontendPort",
+      "sshClientCidr: opens SSH, but keyPairName is not set, so no key could log in",
+      'nodejsSource: is not one of "package", "image"',
+    ]);
+    expect(error!.message).to.match(/^TwoTierCalculatorTopology t: invalid arguments:\n {2}- /);
+  });
+
   it("renders user data that real cloud-init accepts, with the bundle, a systemd unit and its start", () => {
-    const plan = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24" });
+    const plan = planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24" });
     for (const server of plan.servers) {
       const text = renderCalculatorUserData(plan, server);
       assertValidCloudConfig(text, `${server.role} user data`);
@@ -151,7 +185,7 @@ describe("two-tier calculator planner", function () {
       expect(doc.runcmd).to.deep.equal([["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", server.unitName]]);
       expect(4 * Math.ceil(Buffer.byteLength(text) / 3)).to.be.below(65535 / 2);
     }
-    const imagePlan = planTwoTierCalculator(C, { clientCidr: "203.0.113.0/24", nodejsSource: "image" });
+    const imagePlan = planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24", nodejsSource: "image" });
     const doc = parseCloudConfig(renderCalculatorUserData(imagePlan, imagePlan.servers[1]));
     expect(doc.packages).to.equal(undefined);
   });

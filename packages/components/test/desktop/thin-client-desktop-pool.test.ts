@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { ComponentArgsError } from "../../src/errors";
 import { createHash } from "node:crypto";
 import { allStrings, installMocks, outputIsSecret, outputValue, T, assertValidCloudConfig } from "@openstack-blueprints/test-harness";
 import { parseCloudConfig, CloudConfigUser } from "../../src/cloudinit/cloud-config";
@@ -300,7 +302,7 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     const many = Array.from({ length: 12 }, (_, i) => ({ name: `user${i}` }));
     const sizes = [{ name: "m1.desktop", vcpus: 2, ramMiB: 4096 }];
     const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees: many, flavorSizes: sizes, projectLimits: devstackDefaults, projectUsage: { instances: 1 } })));
-    expect(run.thrown?.message).to.contain("ThinClientDesktopPool office: the project's quota does not hold the pool (nothing was created): " +
+    expect(run.thrown?.message).to.contain("the project's quota does not hold the pool (nothing was created): " +
       "instances: the pool declares 12, the project allows 10 (1 already in use), short by 3; cores: the pool declares 24, the project allows 20, short by 4");
     expect(run.thrown?.message).to.contain("raise the quota (openstack quota set");
     expect(run.resources.filter((r) => r.custom)).to.have.length(0);
@@ -329,25 +331,25 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
   it("refuses bad input before any resource, naming the field and the fix", async () => {
     const cases: [Partial<ThinClientDesktopPoolArgs>, string][] = [
       [{ employees: [{ name: "alice", powerState: "paused" }] }, "only shelving frees capacity"],
-      [{ employees: [{ name: "alice" }, { name: "alice" }] }, 'duplicates ThinClientDesktopPool office: employees[0]'],
+      [{ employees: [{ name: "alice" }, { name: "alice" }] }, 'employees[1].name: "alice" duplicates employees[0]'],
       [{ employees: [{ name: "deskadmin" }] }, "used by the pool itself"],
-      [{ thinClientCidr: "" }, "thinClientCidr \"\" must be the thin clients' IPv4 block"],
+      [{ thinClientCidr: "" }, "thinClientCidr: \"\" must be the thin clients' IPv4 block"],
       [{ thinClientCidr: "0.0.0.0/0" }, "whole internet"],
       [{ adminPublicKey: undefined }, "SSH needs both adminCidr and adminPublicKey"],
       [{ imageId: "x" }, "exactly one of imageName, imageId or imageUrl (got 2)"],
       [{ networkId: "net-public" }, "not both"],
       [{ computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, "missing: m1.desktop, m1.large"],
-      [{ allocationRatios: "generous", computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, 'allocationRatios "generous"'],
-      [{ passwordLength: 8 }, "passwordLength 8"],
+      [{ allocationRatios: "generous", computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, 'allocationRatios: "generous" is not one of'],
+      [{ passwordLength: 8 }, "passwordLength: 8 must be a whole number from 12 to 128"],
       [{ employees: [{ name: "alice", passwordRotation: "x".repeat(65) }] }, "employees[0].passwordRotation"],
-      [{ workspace: "vdi" }, 'workspace "vdi" is not "desktop" or "jupyter"'],
+      [{ workspace: "vdi" }, 'workspace: "vdi" is not one of "desktop", "jupyter"'],
       [{ jupyterPort: 9999 }, 'jupyterServer and jupyterPort go with workspace "jupyter"'],
-      [{ workspace: "jupyter", jupyterPort: 80 }, "jupyterPort 80"],
-      [{ workspace: "jupyter", jupyterServer: "hub" }, 'jupyterServer "hub"'],
+      [{ workspace: "jupyter", jupyterPort: 80 }, "jupyterPort: 80 must be a whole number from 1024"],
+      [{ workspace: "jupyter", jupyterServer: "hub" }, 'jupyterServer: "hub" is not one of "notebook", "lab"'],
       [{ workspace: "jupyter", rdpGroup: "rdp" }, 'rdpGroup belongs to workspace "desktop"'],
-      [{ workspace: "jupyter", extraPackages: ["bad pkg"] }, 'extraPackages[0] "bad pkg"'],
-      [{ extraPackages: ["bad pkg"] }, 'extraPackages[0] "bad pkg"'],
-      [{ dnsNameservers: undefined }, "dnsNameservers is needed with networkCidr"],
+      [{ workspace: "jupyter", extraPackages: ["bad pkg"] }, 'extraPackages[0]: "bad pkg" is not a Debian package name'],
+      [{ extraPackages: ["bad pkg"] }, 'extraPackages[0]: "bad pkg" is not a Debian package name'],
+      [{ dnsNameservers: undefined }, "dnsNameservers: (not set) is needed with networkCidr"],
       [{ networkCidr: "10.201.10.5/24" }, "10.201.10.5/24"],
     ];
     for (const [overrides, message] of cases) {
@@ -357,5 +359,29 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     }
     const anywhere = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ thinClientCidr: "0.0.0.0/0", allowRdpFromAnywhere: true })));
     expect(anywhere.thrown).to.equal(undefined);
+  });
+
+  it("reports every problem of a badly filled-in office at once, as one ComponentArgsError", async () => {
+    // A small firm's office typed in by hand: a duplicated employee, a paused desktop, a thin-client
+    // block with host bits, two image sources, a bad package and a too-short password all at once.
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({
+      employees: [{ name: "alice" }, { name: "alice" }, { name: "bob", powerState: "paused" }],
+      thinClientCidr: "192.168.50.7",
+      imageId: "image-1",
+      extraPackages: ["libre office"],
+      passwordLength: 6,
+    })));
+    expect(run.resources, "nothing is registered, the pool included").to.have.length(0);
+    const error = run.thrown as ComponentArgsError;
+    expect(error).to.be.instanceOf(ComponentArgsError).and.instanceOf(pulumi.InputPropertiesError);
+    expect(error.problems.map((p) => p.field)).to.have.members([
+      "employees[1].name", "employees[2].powerState", "thinClientCidr", "imageName", "extraPackages[0]", "passwordLength",
+    ]);
+    expect(error.message).to.contain('employees[1].name: "alice" duplicates employees[0]')
+      .and.contain('employees[2].powerState: "paused" is refused')
+      .and.contain("thinClientCidr: \"192.168.50.7\" must be the thin clients' IPv4 block")
+      .and.contain("give exactly one of imageName, imageId or imageUrl (got 2)")
+      .and.contain('extraPackages[0]: "libre office" is not a Debian package name')
+      .and.contain("passwordLength: 6 must be a whole number from 12 to 128");
   });
 });

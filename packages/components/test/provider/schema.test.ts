@@ -72,4 +72,17 @@ describe("multi-language provider schema (Pulumi's analyzer)", function () {
     expect(error, "the analyzer accepted a union-typed Args").to.not.equal(undefined);
     expect(error!.message).to.match(/union/i);
   });
+
+  it("refuses string literal unions too (so enum-like Args fields stay `string`, checked by zod)", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { Literal } = require("./fixtures/literal-union-args/src/index");
+    let error: Error | undefined;
+    try {
+      await inferSchema(path.join(__dirname, "fixtures/literal-union-args"), "literal-union-args", [Literal]);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error, "the analyzer accepted a string-literal union in Args").to.not.equal(undefined);
+    expect(error!.message).to.contain("Union types are not supported").and.contain("LiteralArgs.workspace");
+  });
 });

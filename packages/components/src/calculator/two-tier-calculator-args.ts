@@ -1,0 +1,119 @@
+// Args of TwoTierCalculatorTopology: the one declaration of its inputs (the interface other
+// languages' SDKs are inferred from) and the zod schema that checks them — used by the plan, by
+// the example's stack config and by the environments' calculator block, so the three cannot
+// disagree. The schema is held to the interface at compile time (SameShape).
+//
+// nodejsSource and serviceEgressRouter are typed `string`: Pulumi's schema inference refuses
+// union types, string literal unions included (see test/provider); the schema checks the values.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ipv4Address, ipv4Cidr, oneOf, pulumiInput, SameShape } from "../config/zod-types";
+
+/** How the guests get Node.js. */
+export const NODEJS_SOURCES = ["package", "image"] as const;
+/**
+ * Which router takes Net2 to the internet. "outer": RT2 → RT1, RT1 SNATs Net2 (the seed's
+ * layout; on ML2/OVN only with Neutron's `ovn_router_indirect_snat = true`). "inner": RT2 has
+ * its own external gateway and SNATs Net2 itself (works on ML2/OVS and ML2/OVN; one more
+ * external address).
+ */
+export const SERVICE_EGRESS_ROUTERS = ["outer", "inner"] as const;
+/** Longest per-call deadline of the front end towards a service, in ms. */
+export const MAX_SERVICE_TIMEOUT_MS = 600000;
+
+/** Per-service values (fixed IPs, ports) keyed by operation. */
+export interface CalculatorServiceIpsArgs { sum?: string; sub?: string; mul?: string; div?: string; }
+export interface CalculatorServicePortsArgs { sum?: number; sub?: number; mul?: number; div?: number; }
+
+/**
+ * Arguments of TwoTierCalculatorTopology. Addresses and ports are plain values, not Inputs:
+ * they are validated (overlaps, subnets, clashes) before any resource is created.
+ */
+export interface TwoTierCalculatorTopologyArgs {
+  /** Glance image of all five servers (Debian/Ubuntu with cloud-init and systemd). */
+  imageName: pulumi.Input<string>;
+  /** Nova flavor of all five servers. */
+  flavorName: pulumi.Input<string>;
+  /** External network: RT1's gateway and the floating IP pool, e.g. "public". */
+  externalNetworkName: string;
+  /** Block allowed to reach the front end's port, e.g. "203.0.113.0/24". Required: no world-open default. */
+  clientCidr: string;
+  /** Nova keypair for SSH (optional). */
+  keyPairName?: pulumi.Input<string>;
+  /** Opens SSH (22) on the front end from this block; default closed. */
+  sshClientCidr?: string;
+  /** Net1, the front end's network (default 192.168.1.0/24). */
+  frontendCidr?: string;
+  /** Net2, the services' network (default 192.168.2.0/24). */
+  serviceCidr?: string;
+  /** RT1's address on Net1, Net1's gateway (default the first host, .1). */
+  frontendGatewayIp?: string;
+  /** RT2's address on Net1, next hop of the host route to Net2 (default the last host, .254). */
+  innerRouterFrontendIp?: string;
+  /** RT2's address on Net2, Net2's gateway (default the last host, .254: .1 belongs to Sum). */
+  serviceGatewayIp?: string;
+  /** The front end's fixed IP (default the tenth host, .10). */
+  frontendIp?: string;
+  /** Fixed IPs of the services (default .1–.4 of Net2, the seed's). */
+  serviceIps?: CalculatorServiceIpsArgs;
+  /** Front end port (default 50000). */
+  frontendPort?: number;
+  /** Service ports (default 50001–50004). */
+  servicePorts?: CalculatorServicePortsArgs;
+  /** Internet for Net2 (default true: the services install Node.js from the mirror). */
+  serviceInternetEgress?: boolean;
+  /**
+   * Which router SNATs Net2's egress (one of SERVICE_EGRESS_ROUTERS). "outer" (default, the
+   * seed's layout): RT2 routes to RT1, which must SNAT Net2 — true on ML2/OVS, but on ML2/OVN
+   * (DevStack's default) only when Neutron sets `ovn_router_indirect_snat = true`; otherwise the
+   * services never reach the mirror. "inner": RT2 gets its own external gateway and SNATs Net2
+   * itself, on any backend (one more external address).
+   */
+  serviceEgressRouter?: string;
+  /** "package" (default: cloud-init installs the distribution's nodejs) or "image" (the image has /usr/bin/node). */
+  nodejsSource?: string;
+  /** Resolvers handed out by DHCP on both subnets (default: the cloud's). */
+  dnsNameservers?: string[];
+  /** Per-call deadline of the front end towards the services, ms (default 3000). */
+  serviceTimeoutMs?: number;
+}
+
+const tcpPort = z.number({ message: "is not a number" }).int({ message: "is not a TCP port 1-65535" })
+  .min(1, { message: "is not a TCP port 1-65535" }).max(65535, { message: "is not a TCP port 1-65535" });
+const perService = <T extends z.ZodType>(value: T) =>
+  z.object({ sum: value.optional(), sub: value.optional(), mul: value.optional(), div: value.optional() }).strict();
+const serviceIpsSchema = perService(ipv4Address);
+const servicePortsSchema = perService(tcpPort);
+
+/** The calculator's args, field by field (relations between fields are the plan's). */
+export const twoTierCalculatorArgsSchema = z.object({
+  imageName: pulumiInput(z.string({ message: "is required: the Glance image of the five servers" }).min(1, { message: "is empty; give an image name" })),
+  flavorName: pulumiInput(z.string({ message: "is required: the Nova flavor of the five servers" }).min(1, { message: "is empty; give a flavor name" })),
+  externalNetworkName: z.string({ message: "is required: the external network (e.g. \"public\")" }).min(1, { message: "is empty; give the external network (e.g. \"public\")" }),
+  clientCidr: z.string({ message: "is required: the block allowed to reach the front end (e.g. your office's 203.0.113.0/24); 0.0.0.0/0 only if you mean the whole internet" })
+    .pipe(ipv4Cidr),
+  keyPairName: pulumiInput(z.string().min(1, { message: "is empty; give a Nova keypair name or leave it out" })).optional(),
+  sshClientCidr: ipv4Cidr.optional(),
+  frontendCidr: ipv4Cidr.optional(),
+  serviceCidr: ipv4Cidr.optional(),
+  frontendGatewayIp: ipv4Address.optional(),
+  innerRouterFrontendIp: ipv4Address.optional(),
+  serviceGatewayIp: ipv4Address.optional(),
+  frontendIp: ipv4Address.optional(),
+  serviceIps: serviceIpsSchema.optional(),
+  frontendPort: tcpPort.optional(),
+  servicePorts: servicePortsSchema.optional(),
+  serviceInternetEgress: z.boolean({ message: "is not true or false" }).optional(),
+  serviceEgressRouter: oneOf(SERVICE_EGRESS_ROUTERS).optional(),
+  nodejsSource: oneOf(NODEJS_SOURCES).optional(),
+  dnsNameservers: z.array(ipv4Address).optional(),
+  serviceTimeoutMs: z.number({ message: "is not a number" }).int({ message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
+    .min(1, { message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
+    .max(MAX_SERVICE_TIMEOUT_MS, { message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` }).optional(),
+}).strict();
+
+// The schema and the interface describe the same fields: adding one to either alone fails tsc.
+const _calculatorSchemaMatchesArgs: SameShape<z.input<typeof twoTierCalculatorArgsSchema>, TwoTierCalculatorTopologyArgs> = true;
+const _serviceIpsMatch: SameShape<z.input<typeof serviceIpsSchema>, CalculatorServiceIpsArgs> = true;
+const _servicePortsMatch: SameShape<z.input<typeof servicePortsSchema>, CalculatorServicePortsArgs> = true;
+void [_calculatorSchemaMatchesArgs, _serviceIpsMatch, _servicePortsMatch];

@@ -1,0 +1,348 @@
+/**
+ * Validates ThinClientDesktopPool args and decides everything the component then only declares:
+ * the workspace, the network, the image, the security rules, and per employee the names and
+ * settings of their desktop's resources. Pure (no Pulumi resources), and run before the first
+ * resource, so a bad pool fails with every problem at once — never with half an office built.
+ */
+import { ArgsProblems } from "../errors";
+import type { PrivateNetworkArgs } from "../network/private-network";
+import { planPrivateNetwork } from "../network/private-network-plan";
+import type { SecurityRuleArgs } from "../network/security-profile";
+import { normalizeRules } from "../network/security-rules";
+import { describeShortfall, planCapacity, RATIO_PRESETS, RESOURCE_LABEL } from "./capacity";
+import { DEFAULT_RDP_GROUP, DesktopStackOptions, EmployeeDesktopOptions, renderBakedDesktopUserData, renderDesktopUserData } from "./desktop-user-data";
+import { checkEmployees, desktopHostname, DesktopPowerState, Employee, linuxUserNameProblem, occupiesCapacity } from "./employees";
+import { JUPYTER_PORT, JupyterServer, JupyterWorkspaceOptions, renderJupyterUserData } from "./jupyter-user-data";
+import { poolQuotaDemand, quotaShortfalls } from "./quota";
+import { DesktopWorkspace, ThinClientDesktopPoolArgs, thinClientDesktopPoolArgsSchema } from "./thin-client-desktop-pool-args";
+
+export const DEFAULT_ADMIN_USER = "deskadmin";
+export const DEFAULT_PASSWORD_LENGTH = 20;
+
+/** One employee's desktop: the employee and the names of its resources. */
+export interface PlannedDesktop {
+  employee: Employee;
+  /** Guest host name, `<prefix>-<employee>`. */
+  hostname: string;
+  /**
+   * Resource names, `<pool>-<employee>-…`: a compatibility contract (a changed name replaces the
+   * employee's desktop), and independent per employee, so adding one touches nobody else.
+   */
+  names: { credential: string; port: string; server: string; floatingIp: string };
+}
+
+/** Where the desktops' image comes from. */
+export type PlannedImage =
+  | { kind: "upload"; resourceName: string; glanceName: string; url: string; diskFormat: string }
+  | { kind: "name"; name: string; /** A boot volume is made from an image ID: look the name up once. */ lookUpId: boolean }
+  | { kind: "id" };
+
+/** How each employee's user data is made once their password hash exists. */
+export type PlannedUserData =
+  | { kind: "desktop"; stack: DesktopStackOptions }
+  | { kind: "baked" }
+  | { kind: "jupyter"; workspace: JupyterWorkspaceOptions };
+
+export interface DesktopPoolPlan {
+  /** "ThinClientDesktopPool <name>", for messages. */
+  component: string;
+  workspace: DesktopWorkspace;
+  jupyterPort: number;
+  passwordLength: number;
+  /** How the credential hashes the password: SHA-512 crypt for xrdp logins, Jupyter's own for notebooks. */
+  hashScheme: "sha512-crypt" | "jupyter-sha512";
+  userData: PlannedUserData;
+  rdpGroup: string;
+  /** Set when SSH is opened (adminCidr and adminPublicKey): the guests' admin user. */
+  admin?: { user: string; publicKey: string };
+  /** A PrivateNetwork to create, or undefined on an existing network (networkId). */
+  network?: { resourceName: string; args: PrivateNetworkArgs };
+  image: PlannedImage;
+  bootVolumeSizeGiB?: number;
+  floatingIpPool?: string;
+  securityProfileName: string;
+  securityRules: SecurityRuleArgs[];
+  securityDescription: string;
+  desktops: PlannedDesktop[];
+  /** The capacity check's summary, or "" when no compute hosts were declared. */
+  capacitySummary: string;
+}
+
+/** The user data of one desktop, from the plan and the employee's password hash. */
+export function renderPlannedUserData(plan: DesktopPoolPlan, desktop: PlannedDesktop, hashedPassword: string): string {
+  const employee: EmployeeDesktopOptions = {
+    user: desktop.employee.name,
+    fullName: desktop.employee.fullName,
+    hashedPassword,
+    hostname: desktop.hostname,
+    rdpGroup: plan.rdpGroup,
+    adminUser: plan.admin?.user,
+    adminPublicKey: plan.admin?.publicKey,
+  };
+  switch (plan.userData.kind) {
+    // hashedPassword is Jupyter's sha512:salt:hex here.
+    case "jupyter": return renderJupyterUserData(plan.userData.workspace, { ...employee, passwordHash: hashedPassword });
+    case "baked": return renderBakedDesktopUserData(employee);
+    case "desktop": return renderDesktopUserData(plan.userData.stack, employee);
+  }
+}
+
+/**
+ * A helper's error message without the ": <field>: <value> " prefix InvalidArgumentError gives it
+ * (helpers are called with an empty component name: the problem names the pool's own field).
+ */
+function helperMessage(e: unknown): string {
+  return (e as Error).message.replace(/^: [\w.[\]]+: ("(?:[^"\\]|\\.)*"|\S+) /, "");
+}
+
+/** Validates the args and decides the pool; throws one ComponentArgsError listing every problem. */
+export function planThinClientDesktopPool(name: string, args: ThinClientDesktopPoolArgs): DesktopPoolPlan {
+  const component = `ThinClientDesktopPool ${name}`;
+  const problems = new ArgsProblems(component);
+  const parsed = thinClientDesktopPoolArgsSchema.safeParse(args);
+  // Field-by-field problems first; the relations below are checked on the fields that passed.
+  const fieldOk = (field: keyof ThinClientDesktopPoolArgs) => parsed.success || !parsed.error.issues.some((i) => i.path[0] === field);
+  if (!parsed.success) {
+    // checkEmployees below reports the employee list (with the reasons behind its rules).
+    problems.addZodIssues(parsed.error.issues.filter((i) => i.path[0] !== "employees"), args);
+  }
+
+  // ---- employees and their host names ----
+  const adminUser = args.adminUser ?? DEFAULT_ADMIN_USER;
+  const checked = checkEmployees(args.employees, { defaultFlavor: args.flavor, takenNames: [adminUser], field: "employees" });
+  for (const p of checked.problems) if (p.field !== "flavor" || fieldOk("flavor")) problems.add(p.field, p.value, p.problem);
+  const employees = checked.employees;
+  const prefix = args.hostnamePrefix ?? name;
+  const hostnameOwners = new Map<string, string>();
+  const desktops: PlannedDesktop[] = [];
+  employees.forEach((employee) => {
+    // A name that is not a Linux user name was reported above; its host name would only repeat it.
+    if (linuxUserNameProblem(employee.name) !== undefined) return;
+    let hostname: string;
+    try {
+      hostname = desktopHostname(prefix, employee.name);
+    } catch (e) {
+      const fix = args.hostnamePrefix ? "" : " (set hostnamePrefix if the pool's name is not a valid host name)";
+      problems.add(args.hostnamePrefix ? "hostnamePrefix" : "employees", args.hostnamePrefix ?? employee.name, `${(e as Error).message}${fix}`);
+      return;
+    }
+    const other = hostnameOwners.get(hostname);
+    // The same name twice is reported as a duplicate already; "a_b" and "a-b" are not.
+    if (other !== undefined && other !== employee.name) {
+      problems.add("employees", employee.name, `and "${other}" would both get the host name "${hostname}"; rename one of them`);
+    }
+    hostnameOwners.set(hostname, employee.name);
+    const base = `${name}-${employee.name}`;
+    desktops.push({
+      employee,
+      hostname,
+      names: { credential: `${base}-credential`, port: `${base}-port`, server: `${base}-desktop`, floatingIp: `${base}-fip` },
+    });
+  });
+
+  // ---- image ----
+  const imageChoices = [args.imageName, args.imageId, args.imageUrl].filter((x) => x !== undefined).length;
+  if (imageChoices !== 1) {
+    problems.add("imageName", args.imageName, `give exactly one of imageName, imageId or imageUrl (got ${imageChoices})`);
+  }
+  let image: PlannedImage;
+  if (args.imageUrl !== undefined) {
+    image = { kind: "upload", resourceName: `${name}-image`, glanceName: `${name}-desktop-base`, url: args.imageUrl, diskFormat: args.imageDiskFormat ?? "qcow2" };
+  } else if (args.imageName !== undefined) {
+    image = { kind: "name", name: args.imageName, lookUpId: args.bootVolumeSizeGiB !== undefined };
+  } else {
+    image = { kind: "id" };
+  }
+  if (args.imageDiskFormat !== undefined && args.imageUrl === undefined) {
+    problems.add("imageDiskFormat", args.imageDiskFormat, "goes with imageUrl (the format of the uploaded file); remove it");
+  }
+
+  // ---- network ----
+  if ((args.networkId === undefined) === (args.networkCidr === undefined)) {
+    problems.add("networkCidr", args.networkCidr,
+      `give either networkId (an existing network) or networkCidr (a new PrivateNetwork), not ${args.networkId === undefined ? "neither" : "both"}`);
+  }
+  if (args.subnetId !== undefined && args.networkId === undefined) problems.add("subnetId", args.subnetId, "goes with networkId (a subnet of that existing network)");
+  let network: DesktopPoolPlan["network"];
+  if (args.networkCidr !== undefined) {
+    network = {
+      resourceName: `${name}-network`,
+      args: {
+        cidr: args.networkCidr,
+        externalNetworkName: args.externalNetworkName ?? "public",
+        // The desktops install their packages at first boot: they need the internet and DNS.
+        internetAccess: true,
+        dnsNameservers: args.dnsNameservers,
+      },
+    };
+    if (!args.dnsNameservers || args.dnsNameservers.length === 0) {
+      problems.add("dnsNameservers", args.dnsNameservers,
+        "is needed with networkCidr: the desktops install packages at first boot and must resolve names (e.g. your site's resolvers, or 9.9.9.9)");
+    } else if (fieldOk("networkCidr") && fieldOk("dnsNameservers")) {
+      try {
+        planPrivateNetwork("", { ...network.args, cidr: args.networkCidr, hasExternalNetwork: true, hasExistingRouter: false });
+      } catch (e) {
+        problems.add("networkCidr", args.networkCidr, helperMessage(e));
+      }
+    }
+  }
+
+  // ---- who may connect ----
+  if ((args.adminCidr === undefined) !== (args.adminPublicKey === undefined)) {
+    problems.add(args.adminCidr === undefined ? "adminCidr" : "adminPublicKey", undefined,
+      "SSH needs both adminCidr and adminPublicKey (key-only SSH from the admin block); give both or neither");
+  }
+  const admin = args.adminPublicKey !== undefined ? { user: adminUser, publicKey: args.adminPublicKey } : undefined;
+  if (admin && fieldOk("adminUser")) {
+    const adminProblem = linuxUserNameProblem(admin.user);
+    // "admin" is a system account name on some images, yet the usual name of the admin's own user.
+    if (adminProblem && admin.user !== "admin") problems.add("adminUser", admin.user, `is not a usable Linux user name: ${adminProblem}`);
+  }
+  if (fieldOk("thinClientCidr") && args.thinClientCidr === "0.0.0.0/0" && !args.allowRdpFromAnywhere) {
+    problems.add("thinClientCidr", args.thinClientCidr,
+      "opens RDP to the whole internet; give the thin clients' block, or set allowRdpFromAnywhere: true if that is really intended");
+  }
+
+  // ---- workspace: an xrdp desktop or a Jupyter server ----
+  const workspace = (fieldOk("workspace") ? args.workspace ?? "desktop" : "desktop") as DesktopWorkspace;
+  const jupyter = workspace === "jupyter";
+  if (!jupyter && (args.jupyterServer !== undefined || args.jupyterPort !== undefined)) {
+    problems.add(args.jupyterServer !== undefined ? "jupyterServer" : "jupyterPort", args.jupyterServer ?? args.jupyterPort,
+      `jupyterServer and jupyterPort go with workspace "jupyter" (workspace is "${args.workspace ?? "desktop"}")`);
+  }
+  const jupyterPort = args.jupyterPort ?? JUPYTER_PORT;
+  if (jupyter && (args.bakedDesktopImage || args.rdpGroup !== undefined)) {
+    const field = args.bakedDesktopImage ? "bakedDesktopImage" : "rdpGroup";
+    problems.add(field, args[field], `${field} belongs to workspace "desktop" (xrdp); a Jupyter workspace has no RDP`);
+  }
+  const sessionFields = (["disconnectedTimeLimitSeconds", "idleTimeLimitSeconds", "clipboard", "driveRedirection"] as const).filter((f) => args[f] !== undefined);
+  for (const field of sessionFields) {
+    if (jupyter) {
+      problems.add(field, args[field], `${sessionFields.join(", ")} belong to workspace "desktop" (xrdp); a Jupyter workspace has no RDP sessions`);
+    } else if (args.bakedDesktopImage) {
+      problems.add(field, args[field], "is an xrdp setting written by the desktop setup script, which a baked image ran at bake time; set it on the image's user data or use an unbaked image");
+    }
+  }
+  if (args.bakedDesktopImage) {
+    if (args.imageUrl !== undefined) problems.add("imageUrl", args.imageUrl, "bakedDesktopImage needs imageId or imageName of an XrdpDesktopImage, not imageUrl (an uploaded image is not baked)");
+    if ((args.extraPackages ?? []).length > 0) problems.add("extraPackages", args.extraPackages, "with bakedDesktopImage, extraPackages belong to the XrdpDesktopImage (they are baked in); remove them from the pool");
+    if (args.installRecommends !== undefined) problems.add("installRecommends", args.installRecommends, "with bakedDesktopImage, installRecommends belongs to the XrdpDesktopImage (it is baked in); remove it from the pool");
+  }
+  const installPackages = args.imageHasDesktopPackages !== true;
+  const rdpGroup = args.rdpGroup ?? DEFAULT_RDP_GROUP;
+  const userData: PlannedUserData = jupyter
+    ? { kind: "jupyter", workspace: { server: (args.jupyterServer ?? "notebook") as JupyterServer, extraPackages: args.extraPackages, installRecommends: args.installRecommends, installPackages, port: jupyterPort } }
+    : args.bakedDesktopImage
+      ? { kind: "baked" }
+      : {
+          kind: "desktop",
+          stack: {
+            rdpGroup,
+            disconnectedTimeLimitSeconds: args.disconnectedTimeLimitSeconds,
+            idleTimeLimitSeconds: args.idleTimeLimitSeconds,
+            clipboard: args.clipboard,
+            driveRedirection: args.driveRedirection,
+            extraPackages: args.extraPackages,
+            installRecommends: args.installRecommends,
+            installPackages,
+          },
+        };
+
+  // ---- security group ----
+  const securityRules: SecurityRuleArgs[] = [
+    jupyter
+      ? { name: "jupyter", protocol: "tcp", port: jupyterPort, remoteCidr: args.thinClientCidr, allowFromAnywhere: args.allowRdpFromAnywhere, description: "Jupyter (HTTPS) from the thin clients" }
+      : { name: "rdp", protocol: "tcp", port: 3389, remoteCidr: args.thinClientCidr, allowFromAnywhere: args.allowRdpFromAnywhere, description: "RDP from the thin clients" },
+    { name: "icmp", protocol: "icmp", remoteCidr: args.thinClientCidr, description: "ping from the thin clients" },
+  ];
+  if (args.adminCidr !== undefined) {
+    securityRules.push({ name: "ssh", protocol: "tcp", port: 22, remoteCidr: args.adminCidr, description: "SSH (key only) from the admin block" });
+  }
+  // SecurityProfile checks the rules too, but only once earlier children exist: check them now,
+  // unless their fields were already refused above.
+  if (problems.list.every((p) => !["thinClientCidr", "adminCidr", "adminPublicKey", "jupyterPort", "workspace"].includes(p.field))) {
+    try {
+      normalizeRules("", securityRules);
+    } catch (e) {
+      problems.add("security", securityRules.map((r) => r.name), helperMessage(e));
+    }
+  }
+
+  // ---- capacity and quota ----
+  const capacitySummary = checkCapacity(problems, args, employees, fieldOk);
+  if (args.projectLimits !== undefined && fieldOk("projectLimits") && fieldOk("projectUsage") && fieldOk("flavorSizes")) {
+    const demand = poolQuotaDemand({ flavors: employees.map((e) => e.flavor), flavorSizes: args.flavorSizes, floatingIps: args.floatingIpPool !== undefined, securityRules: securityRules.length });
+    const short = quotaShortfalls(args.projectLimits, demand, args.projectUsage);
+    if (short.length > 0) {
+      problems.add("projectLimits", args.projectLimits, `the project's quota does not hold the pool (nothing was created): ${short.join("; ")}. ` +
+        "Fix: raise the quota (openstack quota set --instances/--cores/--ram/--floating-ips/--ports …, or the devstack block's quotas), or declare fewer desktops.");
+    }
+  }
+
+  problems.throwIfAny();
+  return {
+    component,
+    workspace,
+    jupyterPort,
+    passwordLength: args.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
+    hashScheme: jupyter ? "jupyter-sha512" : "sha512-crypt",
+    userData,
+    rdpGroup,
+    admin,
+    network,
+    image,
+    bootVolumeSizeGiB: args.bootVolumeSizeGiB,
+    floatingIpPool: args.floatingIpPool,
+    securityProfileName: `${name}-security`,
+    securityRules,
+    securityDescription: `Desktop pool ${name}: ${jupyter ? `Jupyter (${jupyterPort})` : "RDP"} and ICMP from ${args.thinClientCidr}${args.adminCidr ? `, SSH from ${args.adminCidr}` : ""}`,
+    desktops,
+    capacitySummary,
+  };
+}
+
+/**
+ * Adds a problem when the desktops that occupy capacity (active and shutoff; not
+ * shelved_offloaded) do not fit the declared hosts. Returns a one-line summary.
+ */
+function checkCapacity(problems: ArgsProblems, args: ThinClientDesktopPoolArgs, employees: Employee[], fieldOk: (f: keyof ThinClientDesktopPoolArgs) => boolean): string {
+  if (args.computeHosts === undefined) {
+    if (args.flavorSizes !== undefined && args.projectLimits === undefined) {
+      problems.add("flavorSizes", args.flavorSizes, "is only used with computeHosts or projectLimits; give one of them");
+    }
+    return "";
+  }
+  const fields = ["computeHosts", "flavorSizes", "allocationRatios", "cpuAllocationRatio", "ramAllocationRatio", "diskAllocationRatio"] as const;
+  if (!fields.every(fieldOk)) return "";
+  const preset = RATIO_PRESETS[args.allocationRatios ?? "nova"];
+  const ratios = {
+    cpu: args.cpuAllocationRatio ?? preset.cpu,
+    ram: args.ramAllocationRatio ?? preset.ram,
+    disk: args.diskAllocationRatio ?? preset.disk ?? 1.0,
+  };
+  // Booting from Cinder volumes puts the root disk on Cinder, not on the compute host.
+  const flavors = (args.flavorSizes ?? []).map((f) => args.bootVolumeSizeGiB !== undefined ? { ...f, diskGiB: 0 } : f);
+  const counts = new Map<string, number>();
+  for (const e of employees) if (occupiesCapacity(e.powerState as DesktopPowerState)) counts.set(e.flavor, (counts.get(e.flavor) ?? 0) + 1);
+  const missing = [...new Set(employees.map((e) => e.flavor))].filter((f) => !flavors.some((s) => s.name === f));
+  if (missing.length > 0) {
+    problems.add("flavorSizes", args.flavorSizes, `must give vcpus and ramMiB of every flavor the pool uses for the capacity check; missing: ${missing.join(", ")}`);
+    return "";
+  }
+  let plan;
+  try {
+    plan = planCapacity({ hosts: args.computeHosts, flavors, ratios, demand: [...counts].map(([flavor, count]) => ({ flavor, count })) });
+  } catch (e) {
+    problems.add("computeHosts", args.computeHosts, `capacity check: ${(e as Error).message}`);
+    return "";
+  }
+  if (!plan.placement!.fits) {
+    problems.add("computeHosts", args.computeHosts, `the desktops do not fit the compute hosts: ${describeShortfall(plan)}`);
+    return "";
+  }
+  const p = plan.placement!;
+  const shelved = employees.filter((e) => !occupiesCapacity(e.powerState)).length;
+  const disk = p.capacity.diskGiB !== undefined ? ` and ${p.requested.diskGiB}/${p.capacity.diskGiB} GiB disk` : "";
+  return `${p.requested.desktops} desktops (${shelved} shelved, not counted) use ${p.requested.vcpus}/${p.capacity.vcpus} vCPUs and ` +
+    `${p.requested.ramMiB}/${p.capacity.ramMiB} MiB${disk} (ratios cpu ${ratios.cpu}, ram ${ratios.ram}${disk ? `, disk ${ratios.disk}` : ""}); limited by ${RESOURCE_LABEL[p.limitedBy]}`;
+}

@@ -3,7 +3,8 @@
 // network test builds with Linux namespaces (via the resources the component records).
 import { bundleFileName, DEFAULT_SERVICE_TIMEOUT_MS, FRONTEND_DEFAULT_PORT, OPERATION_NAMES, OPERATIONS, OperationName } from "@openstack-blueprints/calculator";
 import { cidrContains, cidrsOverlap, formatIpv4, hostRange, isIpv4, nthHost, parseCidr, parseIpv4 } from "../network/cidr";
-import { AllocationPoolSpec, HostRouteSpec, InvalidArgumentError } from "../network/private-network-plan";
+import { ComponentArgsError } from "../errors";
+import { AllocationPoolSpec, HostRouteSpec } from "../network/private-network-plan";
 
 export type CalculatorServerRole = "frontend" | OperationName;
 export const CALCULATOR_SERVER_ROLES: readonly CalculatorServerRole[] = ["frontend", ...OPERATION_NAMES];
@@ -128,7 +129,7 @@ export function poolsExcluding(cidr: string, excluded: readonly string[]): Alloc
  * out of the DHCP allocation pools, so Neutron's DHCP port can never take one first.
  */
 export function planTwoTierCalculator(component: string, spec: TwoTierCalculatorSpec): TwoTierCalculatorPlan {
-  const bad = (field: string, value: unknown, problem: string) => new InvalidArgumentError(component, field, value, problem);
+  const bad = (field: string, value: unknown, problem: string) => new ComponentArgsError(component, [{ field, value, problem }]);
 
   const cidrField = (field: string, value: string) => {
     try {

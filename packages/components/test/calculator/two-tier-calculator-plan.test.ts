@@ -83,7 +83,7 @@ describe("two-tier calculator planner", function () {
     const plan = planTwoTierCalculator(C, { clientCidr: "198.51.100.7/32", serviceInternetEgress: false, nodejsSource: "image" });
     expect(plan.routerRoutes).to.deep.equal([]);
     expect(() => planTwoTierCalculator(C, { clientCidr: "198.51.100.7/32", serviceInternetEgress: false }))
-      .to.throw(`${C}: serviceInternetEgress: false leaves the services without a route to a package mirror`);
+      .to.throw(`${C}: invalid arguments:\n  - serviceInternetEgress: false leaves the services without a route to a package mirror`);
   });
 
   it("a /28 fits the defaults; /29 is refused with the fix", () => {
@@ -104,7 +104,7 @@ describe("two-tier calculator planner", function () {
 
   it("refuses bad input naming the field, the value and the fix", () => {
     const cases: [object, string][] = [
-      [{}, "clientCidr: undefined is required"],
+      [{}, "clientCidr: (not set) is required"],
       [{ serviceCidr: "192.168.1.128/25" }, 'serviceCidr: "192.168.1.128/25" overlaps frontendCidr 192.168.1.0/24'],
       [{ frontendCidr: "192.168.1.0/33" }, 'frontendCidr: "192.168.1.0/33"'],
       [{ serviceIps: { mul: "192.168.3.3" } }, 'serviceIps.mul: "192.168.3.3" is outside 192.168.2.0/24'],
@@ -129,7 +129,7 @@ describe("two-tier calculator planner", function () {
     for (const [spec, message] of cases) {
       const full = { clientCidr: "203.0.113.0/24", ...spec };
       if (!("clientCidr" in spec) && Object.keys(spec).length === 0) delete (full as { clientCidr?: string }).clientCidr;
-      expect(() => planTwoTierCalculator(C, full), JSON.stringify(spec)).to.throw(`${C}: ${message}`);
+      expect(() => planTwoTierCalculator(C, full), JSON.stringify(spec)).to.throw(`${C}: invalid arguments:\n  - ${message}`);
     }
   });
 

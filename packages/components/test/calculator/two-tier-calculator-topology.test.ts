@@ -190,14 +190,14 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     ["overlapping CIDRs", { serviceCidr: "192.168.0.0/16" }, 'serviceCidr: "192.168.0.0/16" overlaps frontendCidr 192.168.1.0/24'],
     ["a fixed IP outside its subnet", { serviceIps: { div: "192.168.1.4" } }, 'serviceIps.div: "192.168.1.4" is outside 192.168.2.0/24'],
     ["a port clash", { frontendPort: 50003 }, "servicePorts.mul: 50003 clashes with frontendPort"],
-    ["no client CIDR", { clientCidr: undefined }, "clientCidr: undefined is required"],
+    ["no client CIDR", { clientCidr: undefined }, "clientCidr: (not set) is required"],
     ["a /29", { frontendCidr: "10.0.0.0/29" }, 'frontendCidr: "10.0.0.0/29" is too small (/29): the calculator needs /28 or larger'],
     ["SSH without a keypair", { sshClientCidr: "198.51.100.0/28" }, 'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set'],
   ] as [string, Partial<TwoTierCalculatorTopologyArgs>, string][]) {
     it(`refuses ${what} before creating any resource, naming the field`, async () => {
       harness.reset();
       const run = await harness.runProgram(() => new TwoTierCalculatorTopology("bad", { ...BASE, ...args } as TwoTierCalculatorTopologyArgs));
-      expect(run.thrown?.message).to.contain(`TwoTierCalculatorTopology bad: ${message}`);
+      expect(run.thrown?.message).to.contain(`TwoTierCalculatorTopology bad: invalid arguments:\n  - ${message}`);
       expect(run.resources).to.have.length(0); // not even the component
     });
   }

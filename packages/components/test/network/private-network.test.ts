@@ -82,7 +82,7 @@ describe("PrivateNetwork (under the mock harness)", () => {
 
   it("refuses bad input before creating anything", async () => {
     const run = await harness.runProgram(() => new PrivateNetwork("bad", { cidr: "192.168.1.0/24", internetAccess: true, dnsNameservers: ["9.9.9.9"] }));
-    expect(run.thrown?.message).to.match(/PrivateNetwork bad: internetAccess: true needs a router with an external gateway/);
+    expect(run.thrown?.message).to.match(/PrivateNetwork bad: invalid arguments:\n  - internetAccess: true needs a router with an external gateway/);
     expect(run.resources.filter((r) => r.custom)).to.have.length(0);
   });
 

@@ -14,7 +14,7 @@ export * from "./calculator/two-tier-calculator-plan";
 export * from "./calculator/calculator-user-data";
 export * from "./calculator/two-tier-calculator-topology";
 export * from "./desktop";
-export * from "./devstack/devstack-spec";
+export * from "./devstack/devstack-args";
 export * from "./devstack/local-conf";
 export * from "./devstack/devstack-scripts";
 export * from "./devstack/clouds-yaml";

@@ -87,14 +87,6 @@ export function renderPlannedUserData(plan: DesktopPoolPlan, desktop: PlannedDes
   }
 }
 
-/**
- * A helper's error message without the ": <field>: <value> " prefix InvalidArgumentError gives it
- * (helpers are called with an empty component name: the problem names the pool's own field).
- */
-function helperMessage(e: unknown): string {
-  return (e as Error).message.replace(/^: [\w.[\]]+: ("(?:[^"\\]|\\.)*"|\S+) /, "");
-}
-
 /** Validates the args and decides the pool; throws one ComponentArgsError listing every problem. */
 export function planThinClientDesktopPool(name: string, args: ThinClientDesktopPoolArgs): DesktopPoolPlan {
   const component = `ThinClientDesktopPool ${name}`;
@@ -179,11 +171,10 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
       problems.add("dnsNameservers", args.dnsNameservers,
         "is needed with networkCidr: the desktops install packages at first boot and must resolve names (e.g. your site's resolvers, or 9.9.9.9)");
     } else if (fieldOk("networkCidr") && fieldOk("dnsNameservers")) {
-      try {
-        planPrivateNetwork("", { ...network.args, cidr: args.networkCidr, hasExternalNetwork: true, hasExistingRouter: false });
-      } catch (e) {
-        problems.add("networkCidr", args.networkCidr, helperMessage(e));
-      }
+      // The network's own checks, reported on the pool's fields (its `cidr` is our networkCidr).
+      const networkProblems = new ArgsProblems(component);
+      planPrivateNetwork(component, { ...network.args, cidr: args.networkCidr, hasExternalNetwork: true, hasExistingRouter: false }, networkProblems);
+      for (const p of networkProblems.list) problems.add(p.field === "cidr" ? "networkCidr" : p.field, p.value, p.problem);
     }
   }
 
@@ -261,11 +252,10 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
   // SecurityProfile checks the rules too, but only once earlier children exist: check them now,
   // unless their fields were already refused above.
   if (problems.list.every((p) => !["thinClientCidr", "adminCidr", "adminPublicKey", "jupyterPort", "workspace"].includes(p.field))) {
-    try {
-      normalizeRules("", securityRules);
-    } catch (e) {
-      problems.add("security", securityRules.map((r) => r.name), helperMessage(e));
-    }
+    // Rules are made from the pool's fields; a problem names the rule it is in.
+    const ruleProblems = new ArgsProblems(component);
+    normalizeRules(component, securityRules, ruleProblems);
+    for (const p of ruleProblems.list) problems.add("security", securityRules.map((r) => r.name), `${p.field}: ${JSON.stringify(p.value)} ${p.problem}`);
   }
 
   // ---- capacity and quota ----

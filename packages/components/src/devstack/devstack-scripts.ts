@@ -2,9 +2,9 @@
 // (strict mode, idempotent helpers that print `changed: …`, secrets only from stdin), so running
 // any of them twice changes nothing the second time.
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
-import { DevstackSettings, SUPPORTED_DISTROS_BY_BRANCH } from "./devstack-spec";
+import { type DevstackQuotas, SUPPORTED_DISTROS_BY_BRANCH } from "./devstack-args";
 import {
-  DEVSTACK_DIR, LOCAL_CONF_PATH, LOG_DIR, PASSWORD_VARIABLES, STACK_HOME, STACK_LOG, STACK_USER, STATE_DIR,
+  type DevstackSettings, DEVSTACK_DIR, LOCAL_CONF_PATH, LOG_DIR, PASSWORD_VARIABLES, STACK_HOME, STACK_LOG, STACK_USER, STATE_DIR,
   renderLocalConfTemplate,
 } from "./local-conf";
 
@@ -533,16 +533,6 @@ fi
 }
 
 /** Quotas of DevStack's admin project (the project the stack's provider works in). */
-export interface DevstackQuotas {
-  instances?: number;
-  cores?: number;
-  ramMiB?: number;
-  floatingIps?: number;
-  ports?: number;
-  securityGroups?: number;
-  securityGroupRules?: number;
-}
-
 const QUOTA_FLAGS: Record<keyof DevstackQuotas, string> = {
   instances: "--instances", cores: "--cores", ramMiB: "--ram", floatingIps: "--floating-ips", ports: "--ports",
   securityGroups: "--secgroups", securityGroupRules: "--secgroup-rules",

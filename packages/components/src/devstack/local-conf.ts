@@ -1,7 +1,27 @@
 // Renders DevStack's local.conf from validated settings. The passwords are NOT part of what
 // Pulumi sees: the component ships the secret-free template in the command text and the
 // passwords on stdin; the host joins them (see renderWriteLocalConfScript).
-import { DevstackSettings } from "./devstack-spec";
+
+/** DevstackHost's local.conf settings, validated and with every default applied (devstack-plan.ts). */
+export interface DevstackSettings {
+  hostIp: string;
+  branch: string;
+  devstackRepoUrl: string;
+  gitBase?: string;
+  floatingRange: string;
+  publicNetworkGateway: string;
+  floatingAllocationPool?: { start: string; end: string };
+  fixedRange: string;
+  publicInterface?: string;
+  enabledServices: string[];
+  disabledServices: string[];
+  volumeBackingFileSize?: string;
+  cpuAllocationRatio?: number;
+  ramAllocationRatio?: number;
+  diskAllocationRatio?: number;
+  region: string;
+  extraLocalrcLines: string[];
+}
 
 export const STACK_USER = "stack";
 export const STACK_HOME = "/opt/stack";

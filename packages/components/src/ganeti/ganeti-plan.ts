@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { cidrContains, formatIpv4, isIpv4, parseIpv4 } from "../network/cidr";
 import { oneOf } from "../config/zod-types";
+import { type ArgsProblem, ArgsProblems, ComponentArgsError } from "../errors";
 import type { GanetiDrbdClusterArgs, GanetiSshConnectionArgs, GanetiVersion } from "./ganeti-args";
 
 export const GANETI_HYPERVISORS = ["kvm", "fake"] as const;
@@ -100,9 +101,13 @@ export interface GanetiClusterPlan {
   verifyIgnoreErrors: string[];
 }
 
-export class GanetiArgsError extends Error {
-  constructor(public readonly problems: string[]) {
-    super(`GanetiDrbdCluster: invalid arguments:\n  - ${problems.join("\n  - ")}`);
+/**
+ * Bad GanetiDrbdCluster input: a ComponentArgsError (one line per problem, Pulumi's
+ * InputPropertiesError in the engine) under the name callers and tests already catch.
+ */
+export class GanetiArgsError extends ComponentArgsError {
+  constructor(problems: ArgsProblem[]) {
+    super("GanetiDrbdCluster", problems);
     this.name = "GanetiArgsError";
   }
 }
@@ -195,14 +200,18 @@ const argsSchema = z.object({
   verifyIgnoreErrors: z.array(oneOf(GANETI_VERIFY_ERROR_CODES)).optional(),
 });
 
-function formatPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-}
-
-function valueAt(raw: unknown, path: PropertyKey[]): unknown {
-  let v: any = raw;
-  for (const p of path) v = v?.[p as any];
-  return v;
+/** The args as problems may show them: private keys replaced, so no message carries one. */
+function redactSecrets(args: GanetiDrbdClusterArgs): unknown {
+  const hide = (v: unknown) => (v === undefined ? v : "[secret]");
+  return {
+    ...args,
+    clusterSshPrivateKey: hide(args.clusterSshPrivateKey),
+    nodes: Array.isArray(args.nodes)
+      ? args.nodes.map((n) => (n && typeof n === "object" && n.connection && typeof n.connection === "object"
+        ? { ...n, connection: { ...n.connection, privateKey: hide(n.connection.privateKey) } }
+        : n))
+      : args.nodes,
+  };
 }
 
 /** Resource-name-safe form of a name: lowercase letters, digits and dashes. */
@@ -210,18 +219,16 @@ export function resourceKey(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 }
 
-/** Validates args and resolves the plan; throws GanetiArgsError listing every problem. */
+/** Validates args and resolves the plan; throws GanetiArgsError (a ComponentArgsError) listing every problem. */
 export function planGanetiCluster(componentName: string, args: GanetiDrbdClusterArgs): GanetiClusterPlan {
   const parsed = argsSchema.safeParse(args);
   if (!parsed.success) {
-    throw new GanetiArgsError(parsed.error.issues.map((issue) => {
-      const value = valueAt(args, issue.path);
-      const secret = issue.path.includes("privateKey") || issue.path[0] === "clusterSshPrivateKey";
-      const shown = value === undefined ? "(missing)" : secret ? "[secret]" : JSON.stringify(value);
-      return `${formatPath(issue.path)}: ${shown} ${issue.message}`;
-    }));
+    // Field shapes first: the checks below rely on them.
+    const shapes = new ArgsProblems("GanetiDrbdCluster");
+    shapes.addZodIssues(parsed.error.issues, redactSecrets(args));
+    throw new GanetiArgsError(shapes.list);
   }
-  const problems: string[] = [];
+  const problems = new ArgsProblems("GanetiDrbdCluster");
   const net = args.network ?? {};
   const network = {
     manage: net.manage ?? true,
@@ -233,16 +240,16 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     publicBridge: net.publicBridge ?? "br-public",
   };
   if (network.managementVlan === network.publicVlan) {
-    problems.push(`network.publicVlan: ${network.publicVlan} equals network.managementVlan; give the public network its own VLAN ID`);
+    problems.add("network.publicVlan", network.publicVlan, "equals network.managementVlan; give the public network its own VLAN ID");
   }
   if (network.managementBridge === network.publicBridge) {
-    problems.push(`network.publicBridge: "${network.publicBridge}" equals network.managementBridge; use two bridge names (e.g. br-man and br-public)`);
+    problems.add("network.publicBridge", network.publicBridge, "equals network.managementBridge; use two bridge names (e.g. br-man and br-public)");
   }
   const parentDefault = net.parentInterface ?? "eth0";
   const hypervisor = args.hypervisor ?? "kvm";
   const diskTemplates = args.diskTemplates ?? ["drbd", "plain"];
   if (new Set(diskTemplates).size !== diskTemplates.length) {
-    problems.push(`diskTemplates: ${JSON.stringify(diskTemplates)} lists a template twice; list each once`);
+    problems.add("diskTemplates", diskTemplates, "lists a template twice; list each once");
   }
 
   // Nodes: unique names and addresses, the master.
@@ -250,21 +257,21 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const seenAddresses = new Map<string, string>();
   const claim = (address: string, what: string) => {
     const other = seenAddresses.get(address);
-    if (other) problems.push(`${what}: "${address}" is already used by ${other}; every node and the cluster need their own address`);
+    if (other) problems.add(what, address, `is already used by ${other}; every node and the cluster need their own address`);
     else seenAddresses.set(address, what);
   };
   claim(args.clusterAddress, "clusterAddress");
   const nodes: PlannedNode[] = args.nodes.map((node, index) => {
     const where = `nodes[${index}]`;
     const shortName = node.fqdn.split(".")[0];
-    if (seenNames.has(node.fqdn)) problems.push(`${where}.fqdn: "${node.fqdn}" is listed twice (also nodes[${seenNames.get(node.fqdn)}]); list each node once`);
+    if (seenNames.has(node.fqdn)) problems.add(`${where}.fqdn`, node.fqdn, `is listed twice (also nodes[${seenNames.get(node.fqdn)}]); list each node once`);
     seenNames.set(node.fqdn, index);
-    if (node.fqdn === args.clusterName) problems.push(`${where}.fqdn: "${node.fqdn}" equals clusterName; the cluster name must be its own name with its own address`);
+    if (node.fqdn === args.clusterName) problems.add(`${where}.fqdn`, node.fqdn, "equals clusterName; the cluster name must be its own name with its own address");
     if (node.connection.hostKey.startsWith("ssh-rsa ")) {
-      problems.push(`${where}.connection.hostKey: an ssh-rsa key cannot be pinned: the cluster shares the master's RSA host key with every node (Ganeti's SSH trust model); pin the node's ssh-ed25519 or ecdsa host key`);
+      problems.add(`${where}.connection.hostKey`, node.connection.hostKey, "is an ssh-rsa key, which cannot be pinned: the cluster shares the master's RSA host key with every node (Ganeti's SSH trust model); pin the node's ssh-ed25519 or ecdsa host key");
     }
     if (node.drained && node.offline) {
-      problems.push(`${where}.offline: true together with drained: true; Ganeti keeps a node in one state: set only offline (a dead node) or only drained (no new instances)`);
+      problems.add(`${where}.offline`, true, "together with drained: true; Ganeti keeps a node in one state: set only offline (a dead node) or only drained (no new instances)");
     }
     claim(node.address, `${where}.address`);
     if (node.replicationAddress !== undefined && node.replicationAddress !== node.address) claim(node.replicationAddress, `${where}.replicationAddress`);
@@ -287,27 +294,27 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const shortNames = new Map<string, string>();
   for (const node of nodes) {
     const other = shortNames.get(node.shortName);
-    if (other && other !== node.fqdn) problems.push(`nodes[${node.index}].fqdn: "${node.fqdn}" has the same short name as "${other}"; node short names must differ (they name resources)`);
+    if (other && other !== node.fqdn) problems.add(`nodes[${node.index}].fqdn`, node.fqdn, `has the same short name as "${other}"; node short names must differ (they name resources)`);
     shortNames.set(node.shortName, node.fqdn);
   }
   const separate = nodes.filter((n) => n.replicationAddress !== n.address).length;
   if (separate !== 0 && separate !== nodes.length) {
-    problems.push(`nodes[*].replicationAddress: set on ${separate} of ${nodes.length} nodes; Ganeti needs a separate replication address on every node or on none`);
+    problems.add("nodes[*].replicationAddress", nodes.map((n) => (n.replicationAddress !== n.address ? n.replicationAddress : null)), `is set on ${separate} of ${nodes.length} nodes; Ganeti needs a separate replication address on every node or on none`);
   }
   const masterFqdn = args.masterNode ?? args.nodes[0].fqdn;
   const master = nodes.find((n) => n.fqdn === masterFqdn);
   if (!master) {
-    problems.push(`masterNode: "${masterFqdn}" is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node or leave it unset for the first`);
+    problems.add("masterNode", masterFqdn, `is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node or leave it unset for the first`);
   } else {
     master.isMaster = true;
     for (const flag of ["offline", "drained"] as const) {
-      if (master[flag]) problems.push(`nodes[${master.index}].${flag}: true on the master ${master.fqdn}; Ganeti refuses to ${flag === "offline" ? "offline" : "drain"} its master: set masterNode to another node first (gnt-cluster master-failover)`);
+      if (master[flag]) problems.add(`nodes[${master.index}].${flag}`, true, `on the master ${master.fqdn}; Ganeti refuses to ${flag === "offline" ? "offline" : "drain"} its master: set masterNode to another node first (gnt-cluster master-failover)`);
     }
   }
   if (network.manage) {
     for (const node of nodes) {
       if (network.gateway && !cidrContains(`${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}`, network.gateway)) {
-        problems.push(`network.gateway: "${network.gateway}" is not in ${node.fqdn}'s management network ${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}; fix the gateway or prefixLength`);
+        problems.add("network.gateway", network.gateway, `is not in ${node.fqdn}'s management network ${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}; fix the gateway or prefixLength`);
         break;
       }
     }
@@ -319,38 +326,38 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const instanceNames = new Set<string>();
   const instances: PlannedInstance[] = (args.instances ?? []).map((inst, index) => {
     const where = `instances[${index}]`;
-    if (instanceNames.has(inst.name)) problems.push(`${where}.name: "${inst.name}" is listed twice; instance names must be unique`);
+    if (instanceNames.has(inst.name)) problems.add(`${where}.name`, inst.name, "is listed twice; instance names must be unique");
     instanceNames.add(inst.name);
-    if (seenNames.has(inst.name) || inst.name === args.clusterName) problems.push(`${where}.name: "${inst.name}" is a node or cluster name; give the instance its own name`);
+    if (seenNames.has(inst.name) || inst.name === args.clusterName) problems.add(`${where}.name`, inst.name, "is a node or cluster name; give the instance its own name");
     const diskTemplate = inst.diskTemplate ?? diskTemplates[0];
     if (!diskTemplates.includes(diskTemplate)) {
-      problems.push(`${where}.diskTemplate: "${diskTemplate}" is not enabled on the cluster (${diskTemplates.join(", ")}); add it to diskTemplates or pick an enabled one`);
+      problems.add(`${where}.diskTemplate`, diskTemplate, `is not enabled on the cluster (${diskTemplates.join(", ")}); add it to diskTemplates or pick an enabled one`);
     }
     const diskSizeMiB = Math.round(inst.diskSizeGiB * 1024);
     if (diskSizeMiB < minDiskSizeMiB) {
-      problems.push(`${where}.diskSizeGiB: ${inst.diskSizeGiB} is below the instance policy minimum of ${minDiskSizeMiB} MiB; use at least ${minDiskSizeMiB / 1024} GiB (or set minDiskSizeMiB after lowering the cluster's policy)`);
+      problems.add(`${where}.diskSizeGiB`, inst.diskSizeGiB, `is below the instance policy minimum of ${minDiskSizeMiB} MiB; use at least ${minDiskSizeMiB / 1024} GiB (or set minDiskSizeMiB after lowering the cluster's policy)`);
     }
     const minMemoryMiB = inst.minMemoryMiB ?? 256;
     const maxMemoryMiB = inst.maxMemoryMiB ?? Math.max(512, minMemoryMiB);
-    if (minMemoryMiB > maxMemoryMiB) problems.push(`${where}.minMemoryMiB: ${minMemoryMiB} is above maxMemoryMiB ${maxMemoryMiB}; minimum memory must not exceed maximum memory`);
+    if (minMemoryMiB > maxMemoryMiB) problems.add(`${where}.minMemoryMiB`, minMemoryMiB, `is above maxMemoryMiB ${maxMemoryMiB}; minimum memory must not exceed maximum memory`);
     for (const field of ["primaryNode", "secondaryNode"] as const) {
       const fq = inst[field];
-      if (fq !== undefined && !seenNames.has(fq)) problems.push(`${where}.${field}: "${fq}" is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node`);
+      if (fq !== undefined && !seenNames.has(fq)) problems.add(`${where}.${field}`, fq, `is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node`);
     }
     if (diskTemplate === "drbd") {
-      if (!inst.secondaryNode) problems.push(`${where}.secondaryNode: (missing) is required for the drbd template; name the node holding the replica`);
-      else if (inst.secondaryNode === inst.primaryNode) problems.push(`${where}.secondaryNode: "${inst.secondaryNode}" equals primaryNode; drbd replicates to a different node`);
+      if (!inst.secondaryNode) problems.add(`${where}.secondaryNode`, undefined, "is required for the drbd template; name the node holding the replica");
+      else if (inst.secondaryNode === inst.primaryNode) problems.add(`${where}.secondaryNode`, inst.secondaryNode, "equals primaryNode; drbd replicates to a different node");
     } else if (inst.secondaryNode !== undefined) {
-      problems.push(`${where}.secondaryNode: "${inst.secondaryNode}" is only used by the drbd template (this instance uses ${diskTemplate}); remove it`);
+      problems.add(`${where}.secondaryNode`, inst.secondaryNode, `is only used by the drbd template (this instance uses ${diskTemplate}); remove it`);
     }
-    if (inst.ignoreConsistency && !inst.failover) problems.push(`${where}.ignoreConsistency: true applies only to failover; also set failover: true`);
+    if (inst.ignoreConsistency && !inst.failover) problems.add(`${where}.ignoreConsistency`, true, "applies only to failover; also set failover: true");
     if (inst.startWithCdImage !== undefined) {
-      if (!isoImages.includes(inst.startWithCdImage)) problems.push(`${where}.startWithCdImage: "${inst.startWithCdImage}" is not among isoImages; add it there so it is copied to every node`);
-      if (hypervisor !== "kvm") problems.push(`${where}.startWithCdImage: booting from a CD needs the kvm hypervisor (this cluster uses ${hypervisor}); remove it`);
+      if (!isoImages.includes(inst.startWithCdImage)) problems.add(`${where}.startWithCdImage`, inst.startWithCdImage, "is not among isoImages; add it there so it is copied to every node");
+      if (hypervisor !== "kvm") problems.add(`${where}.startWithCdImage`, inst.startWithCdImage, `boots from a CD, which needs the kvm hypervisor (this cluster uses ${hypervisor}); remove it`);
     }
     const primary = nodes.find((n) => n.fqdn === inst.primaryNode);
     if (primary?.offline) {
-      problems.push(`${where}.primaryNode: "${inst.primaryNode}" is declared offline; an instance cannot run there: move it to its secondary with failover: true and ignoreConsistency: true (the dead-primary failover)`);
+      problems.add(`${where}.primaryNode`, inst.primaryNode, "is declared offline; an instance cannot run there: move it to its secondary with failover: true and ignoreConsistency: true (the dead-primary failover)");
     }
     const nicLink = inst.nicLink ?? network.publicBridge;
     return {
@@ -373,7 +380,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const keys = new Map<string, string>();
   for (const inst of instances) {
     const other = keys.get(inst.key);
-    if (other) problems.push(`instances: "${inst.name}" and "${other}" map to the same resource name "${inst.key}"; rename one`);
+    if (other) problems.add("instances", inst.name, `and "${other}" map to the same resource name "${inst.key}"; rename one`);
     keys.set(inst.key, inst.name);
   }
   const kvmParameters = args.kvmParameters ?? { ...DEFAULT_KVM_PARAMETERS };
@@ -383,10 +390,10 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     const bind = kvmParameters.vnc_bind_address ?? "";
     const loopback = bind === "" || bind.startsWith("127.") || bind === "::1";
     if (!loopback && !kvmParameters.vnc_password_file) {
-      problems.push(`kvmParameters.vnc_bind_address: ${JSON.stringify(bind)} opens the instances' VNC consoles without a password; bind them to 127.0.0.1 (reach them through ssh -L) or set kvmParameters.vnc_password_file to a password file present on every node`);
+      problems.add("kvmParameters.vnc_bind_address", bind, "opens the instances' VNC consoles without a password; bind them to 127.0.0.1 (reach them through ssh -L) or set kvmParameters.vnc_password_file to a password file present on every node");
     }
   }
-  if (problems.length > 0) throw new GanetiArgsError(problems);
+  if (!problems.empty) throw new GanetiArgsError(problems.list);
 
   return {
     componentName,

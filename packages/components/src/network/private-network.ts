@@ -1,5 +1,6 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
+import { ArgsProblems } from "../errors";
 import { planPrivateNetwork } from "./private-network-plan";
 
 export interface AllocationPoolArgs {
@@ -77,10 +78,10 @@ export class PrivateNetwork extends pulumi.ComponentResource {
   public readonly dnsNameservers: pulumi.Output<string[]>;
 
   constructor(name: string, args: PrivateNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("openstack-blueprints:index:PrivateNetwork", name, {}, opts);
-
+    // Every problem is collected and reported before anything (the component included) is registered.
+    const problems = new ArgsProblems(`PrivateNetwork ${name}`);
     if (args.externalNetworkName !== undefined && args.externalNetworkId !== undefined) {
-      throw new Error(`PrivateNetwork ${name}: externalNetworkName and externalNetworkId are both set; give one`);
+      problems.add("externalNetworkId", args.externalNetworkId, "is set together with externalNetworkName; give one of them");
     }
     const plan = planPrivateNetwork(`PrivateNetwork ${name}`, {
       cidr: args.cidr,
@@ -95,7 +96,9 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       hasExistingRouter: args.existingRouterId !== undefined,
       internetAccess: args.internetAccess,
       mtu: args.mtu,
-    });
+    }, problems);
+    problems.throwIfAny();
+    super("openstack-blueprints:index:PrivateNetwork", name, {}, opts);
 
     const network = new openstack.networking.Network(`${name}-network`, {
       name: args.networkName ?? name,

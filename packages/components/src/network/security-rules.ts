@@ -2,36 +2,17 @@
 // tested without Pulumi. A rule becomes exactly what Neutron stores (direction, ethertype,
 // protocol, port range, remote), plus a stable key that names its child resource.
 import { parseCidr } from "./cidr";
-import { InvalidArgumentError } from "./private-network-plan";
+import { ArgsProblems } from "../errors";
+import type { SecurityRuleArgs } from "./security-profile-args";
 
-/** A compact rule: `{ protocol: "tcp", port: 3389, remoteCidr: "10.0.0.0/24" }`. */
-export interface SecurityRuleSpec {
-  /** "ingress" (default) or "egress". */
-  direction?: string;
-  /** "tcp", "udp", "icmp" or "any". */
-  protocol: string;
-  /** One port (tcp/udp). */
-  port?: number;
-  /** First port of a range (tcp/udp); use with toPort. */
-  fromPort?: number;
-  /** Last port of a range (tcp/udp). */
-  toPort?: number;
-  /** ICMP type (e.g. 8 = echo request); default any. */
-  icmpType?: number;
-  /** ICMP code; needs icmpType. */
-  icmpCode?: number;
-  /** Source (ingress) or destination (egress) block. */
-  remoteCidr?: string;
+/**
+ * A compact rule as normalizeRules checks it: SecurityRuleArgs with the remote group's ID (an
+ * Input, passed to the rule resource as given) reduced to whether there is one.
+ */
+export type SecurityRuleSpec = Omit<SecurityRuleArgs, "remoteGroupId"> & {
   /** True when the remote is another security group (its ID is passed separately). */
   hasRemoteGroup?: boolean;
-  /** The remote is this profile's own group (members reach each other). */
-  remoteSelf?: boolean;
-  /** Needed for 0.0.0.0/0 on SSH, RDP or all ports: an explicit, reviewable opt-in. */
-  allowFromAnywhere?: boolean;
-  /** Stable name part for the rule's child resource; required with a remote group. */
-  name?: string;
-  description?: string;
-}
+};
 
 export interface NormalizedRule {
   /** Stable, unique within the profile; used in the child resource's name. */
@@ -66,20 +47,26 @@ export const WORLD_OPEN_MARKER = "[world-open:intended]";
 
 const isPort = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 65535;
 
-/** Validates and normalises rules, dropping exact duplicates (Neutron refuses them with 409). */
-export function normalizeRules(component: string, rules: SecurityRuleSpec[]): NormalizedRule[] {
+/**
+ * Validates and normalises rules, dropping exact duplicates (Neutron refuses them with 409).
+ * Every rule is checked (for each, its direction and the first other thing wrong with it); with
+ * `problems` given they are added there under `prefix` and the caller throws, otherwise one
+ * ComponentArgsError lists them all.
+ */
+export function normalizeRules(component: string, rules: SecurityRuleSpec[], problems?: ArgsProblems, prefix = "rules"): NormalizedRule[] {
+  const collected = problems ?? new ArgsProblems(component);
   const out: NormalizedRule[] = [];
   const seen = new Set<string>();
   rules.forEach((rule, i) => {
-    const field = (f: string) => `rules[${i}].${f}`;
-    const bad = (f: string, value: unknown, problem: string) => new InvalidArgumentError(component, field(f), value, problem);
+    const field = (f: string) => `${prefix}[${i}].${f}`;
+    const bad = (f: string, value: unknown, problem: string): void => collected.add(field(f), value, problem);
 
     const direction = rule.direction ?? "ingress";
-    if (direction !== "ingress" && direction !== "egress") throw bad("direction", rule.direction, 'is not "ingress" or "egress"');
+    if (direction !== "ingress" && direction !== "egress") bad("direction", rule.direction, 'is not "ingress" or "egress"');
 
     const protocolText = rule.protocol;
     if (!["tcp", "udp", "icmp", "any"].includes(protocolText)) {
-      throw bad("protocol", protocolText, 'is not one of "tcp", "udp", "icmp", "any"');
+      return bad("protocol", protocolText, 'is not one of "tcp", "udp", "icmp", "any"');
     }
     const protocol = protocolText === "any" ? undefined : (protocolText as "tcp" | "udp" | "icmp");
 
@@ -87,59 +74,59 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[]): No
     let max: number | undefined;
     if (protocol === "tcp" || protocol === "udp") {
       if (rule.port !== undefined && (rule.fromPort !== undefined || rule.toPort !== undefined)) {
-        throw bad("port", rule.port, "is set together with fromPort/toPort; use one form");
+        return bad("port", rule.port, "is set together with fromPort/toPort; use one form");
       }
       if (rule.port !== undefined) {
-        if (!isPort(rule.port)) throw bad("port", rule.port, "is not a port number 1-65535");
+        if (!isPort(rule.port)) return bad("port", rule.port, "is not a port number 1-65535");
         min = max = rule.port;
       } else if (rule.fromPort !== undefined || rule.toPort !== undefined) {
-        if (!isPort(rule.fromPort)) throw bad("fromPort", rule.fromPort, "is not a port number 1-65535");
-        if (!isPort(rule.toPort)) throw bad("toPort", rule.toPort, "is not a port number 1-65535");
-        if (rule.fromPort! > rule.toPort!) throw bad("fromPort", rule.fromPort, `is greater than toPort ${rule.toPort}`);
+        if (!isPort(rule.fromPort)) return bad("fromPort", rule.fromPort, "is not a port number 1-65535");
+        if (!isPort(rule.toPort)) return bad("toPort", rule.toPort, "is not a port number 1-65535");
+        if (rule.fromPort! > rule.toPort!) return bad("fromPort", rule.fromPort, `is greater than toPort ${rule.toPort}`);
         min = rule.fromPort;
         max = rule.toPort;
       }
-      if (rule.icmpType !== undefined || rule.icmpCode !== undefined) throw bad("icmpType", rule.icmpType, `applies to icmp, not ${protocol}`);
+      if (rule.icmpType !== undefined || rule.icmpCode !== undefined) return bad("icmpType", rule.icmpType, `applies to icmp, not ${protocol}`);
     } else if (protocol === "icmp") {
       if (rule.port !== undefined || rule.fromPort !== undefined || rule.toPort !== undefined) {
-        throw bad("port", rule.port ?? rule.fromPort, "applies to tcp/udp; for icmp use icmpType/icmpCode");
+        return bad("port", rule.port ?? rule.fromPort, "applies to tcp/udp; for icmp use icmpType/icmpCode");
       }
       if (rule.icmpType !== undefined && !(Number.isInteger(rule.icmpType) && rule.icmpType >= 0 && rule.icmpType <= 255)) {
-        throw bad("icmpType", rule.icmpType, "is not an ICMP type 0-255");
+        return bad("icmpType", rule.icmpType, "is not an ICMP type 0-255");
       }
       if (rule.icmpCode !== undefined) {
-        if (rule.icmpType === undefined) throw bad("icmpCode", rule.icmpCode, "needs icmpType");
-        if (!(Number.isInteger(rule.icmpCode) && rule.icmpCode >= 0 && rule.icmpCode <= 255)) throw bad("icmpCode", rule.icmpCode, "is not an ICMP code 0-255");
+        if (rule.icmpType === undefined) return bad("icmpCode", rule.icmpCode, "needs icmpType");
+        if (!(Number.isInteger(rule.icmpCode) && rule.icmpCode >= 0 && rule.icmpCode <= 255)) return bad("icmpCode", rule.icmpCode, "is not an ICMP code 0-255");
       }
       // The OpenStack provider leaves a 0 out of its request, so Neutron would get no type (all
       // ICMP) or no code (every code of the type): wider than asked. Refuse rather than widen.
-      if (rule.icmpType === 0) throw bad("icmpType", 0, "cannot be sent: the OpenStack provider drops a 0 and the rule would allow all ICMP; leave icmpType out for all ICMP, or allow echo requests (icmpType 8) instead");
-      if (rule.icmpCode === 0) throw bad("icmpCode", 0, "cannot be sent: the OpenStack provider drops a 0 and the rule would allow every code of the type; leave icmpCode out to allow every code");
+      if (rule.icmpType === 0) return bad("icmpType", 0, "cannot be sent: the OpenStack provider drops a 0 and the rule would allow all ICMP; leave icmpType out for all ICMP, or allow echo requests (icmpType 8) instead");
+      if (rule.icmpCode === 0) return bad("icmpCode", 0, "cannot be sent: the OpenStack provider drops a 0 and the rule would allow every code of the type; leave icmpCode out to allow every code");
       // Neutron stores ICMP type/code in the port range fields.
       min = rule.icmpType;
       max = rule.icmpCode;
     } else if (rule.port !== undefined || rule.fromPort !== undefined || rule.toPort !== undefined) {
-      throw bad("port", rule.port ?? rule.fromPort, 'needs protocol "tcp" or "udp"');
+      return bad("port", rule.port ?? rule.fromPort, 'needs protocol "tcp" or "udp"');
     }
 
     const remotes = [rule.remoteCidr !== undefined, rule.hasRemoteGroup === true, rule.remoteSelf === true].filter(Boolean).length;
-    if (remotes > 1) throw bad("remoteCidr", rule.remoteCidr, "is combined with a remote group; a rule has one remote");
+    if (remotes > 1) return bad("remoteCidr", rule.remoteCidr, "is combined with a remote group; a rule has one remote");
     let remoteIpPrefix: string | undefined;
     let remote: NormalizedRule["remote"] = "any";
     if (rule.remoteCidr !== undefined) {
       try {
         remoteIpPrefix = parseCidr(rule.remoteCidr).text;
       } catch (e) {
-        throw bad("remoteCidr", rule.remoteCidr, (e as Error).message.replace(/^"[^"]*" /, ""));
+        return bad("remoteCidr", rule.remoteCidr, (e as Error).message.replace(/^"[^"]*" /, ""));
       }
       remote = "cidr";
     } else if (rule.hasRemoteGroup) {
       remote = "group";
-      if (!rule.name) throw bad("name", rule.name, "is required with remoteGroupId, to give the rule a stable resource name");
+      if (!rule.name) return bad("name", rule.name, "is required with remoteGroupId, to give the rule a stable resource name");
     } else if (rule.remoteSelf) {
       remote = "self";
     } else if (direction === "ingress") {
-      throw bad("remoteCidr", rule.remoteCidr,
+      return bad("remoteCidr", rule.remoteCidr,
         "is missing: an ingress rule without remoteCidr or a remote group is open to the whole internet; give the clients' block (or remoteCidr: \"0.0.0.0/0\" with allowFromAnywhere: true)");
     }
 
@@ -150,11 +137,12 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[]): No
       if (sensitive) {
         const what = protocol === undefined ? "all protocols" : min === undefined ? "all TCP ports" :
           [...SENSITIVE_PORTS.entries()].filter(([p]) => covers(p)).map(([p, n]) => `${n} (${p})`).join(", ");
-        throw bad("remoteCidr", rule.remoteCidr,
+        return bad("remoteCidr", rule.remoteCidr,
           `opens ${what} to the whole internet; restrict it to your clients' block, or set allowFromAnywhere: true if that is really intended`);
       }
     }
 
+    if (direction !== "ingress" && direction !== "egress") return; // reported above
     const ports = protocol === "icmp"
       ? (min === undefined ? "" : `-type${min}${max === undefined ? "" : `-code${max}`}`)
       : (min === undefined ? "" : min === max ? `-${min}` : `-${min}-${max}`);
@@ -181,5 +169,6 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[]): No
       index: i,
     });
   });
+  if (!problems) collected.throwIfAny();
   return out;
 }

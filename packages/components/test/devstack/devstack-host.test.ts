@@ -1,9 +1,12 @@
 import { expect } from "chai";
 import { parse } from "yaml";
 import { allStrings, installMocks, outputIsSecret, outputValue, ProgramRun, RecordedResource, T } from "@openstack-blueprints/test-harness";
-import { DevstackHost, DevstackHostArgs, devstackProvider } from "../../src/devstack/devstack-host";
+import type { DevstackHostArgs } from "../../src/devstack/devstack-args";
+import { DevstackHost, devstackProvider } from "../../src/devstack/devstack-host";
 import { renderLocalConfTemplate } from "../../src/devstack/local-conf";
-import { validateDevstackSettings } from "../../src/devstack/devstack-spec";
+import * as pulumi from "@pulumi/pulumi";
+import { planDevstackHost, validateDevstackSettings } from "../../src/devstack/devstack-plan";
+import { ComponentArgsError } from "../../src/errors";
 
 const harness = installMocks();
 
@@ -163,20 +166,73 @@ describe("DevstackHost (under the mock harness)", function () {
 
   it("refuses bad input before registering anything", async () => {
     const cases: [Partial<DevstackHostArgs>, RegExp][] = [
-      [{ hostIp: "" }, /hostIp = "" is required/],
+      [{ hostIp: "" }, /hostIp: "" is required/],
       [{ extraLocalrcLines: ["FLAT_INTERFACE=eth0"] }, /FLAT_INTERFACE, which is refused: it belonged to nova-network/],
-      [{ rebuild: "two words" }, /rebuild = "two words" is not a usable rebuild key/],
-      [{ stackTimeoutMinutes: 5 }, /stackTimeoutMinutes = 5/],
-      [{ publicInterface: "eth1", persistentNat: true }, /persistentNat = true is set with publicInterface eth1/],
-      [{ flavors: [{ name: "a", vcpus: 0, ramMiB: 1, diskGiB: 1 }] }, /flavors\[0\]\.vcpus = 0/],
-      [{ images: [{ name: "x", sourceUrl: "ftp://a" }] }, /images\[0\]\.sourceUrl = "ftp:\/\/a" is not an http\(s\) URL/],
-      [{ extraVolumeDevice: "sdb" }, /extraVolumeDevice = "sdb" is not a \/dev path/],
+      [{ rebuild: "two words" }, /rebuild: "two words" is not a usable rebuild key/],
+      [{ stackTimeoutMinutes: 5 }, /stackTimeoutMinutes: 5/],
+      [{ publicInterface: "eth1", persistentNat: true }, /persistentNat: true is set with publicInterface eth1/],
+      [{ flavors: [{ name: "a", vcpus: 0, ramMiB: 1, diskGiB: 1 }] }, /flavors\[0\]\.vcpus: 0/],
+      [{ images: [{ name: "x", sourceUrl: "ftp://a" }] }, /images\[0\]\.sourceUrl: "ftp:\/\/a" is not an http\(s\) URL/],
+      [{ extraVolumeDevice: "sdb" }, /extraVolumeDevice: "sdb" is not a \/dev path/],
     ];
     for (const [extra, message] of cases) {
       const run = await harness.runProgram(() => new DevstackHost("lab", baseArgs(extra)));
       expect(run.thrown?.message, JSON.stringify(extra)).to.match(message);
       expect(run.resources.map((r: RecordedResource) => r.name), JSON.stringify(extra)).to.deep.equal([]);
     }
+  });
+
+  it("reports every problem of a badly copied stack file at once, as one ComponentArgsError naming field, value and fix", async () => {
+    // A lab admin copied an old guide: wrong address, a retired branch, a nova-network variable,
+    // a flavor without CPUs, a clashing pool and an empty quota block, all in one stack file.
+    const args = baseArgs({
+      hostIp: "192.168.50",
+      branch: "stable/zed",
+      extraLocalrcLines: ["FLAT_INTERFACE=eth0"],
+      flavors: [{ name: "m1.lab", vcpus: 0, ramMiB: 2048, diskGiB: 20 }],
+      floatingAllocationStart: "172.24.4.1",
+      quotas: {},
+      connection: { host: "", privateKey: PRIVATE_KEY, hostKey: HOST_KEY, port: 70000 },
+    });
+    let error: unknown;
+    try {
+      planDevstackHost("lab", args);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ComponentArgsError);
+    expect(error).to.be.instanceOf(pulumi.InputPropertiesError);
+    const problems = (error as ComponentArgsError).problems;
+    expect(problems.map((p) => p.field)).to.have.members([
+      "connection.host", "connection.port", "hostIp", "branch", "flavors[0].vcpus", "quotas",
+      "extraLocalrcLines[0]", "floatingAllocationStart",
+    ]);
+    for (const p of problems) expect(p.problem, p.field).to.contain(". Fix: ");
+    const message = (error as Error).message;
+    expect(message).to.contain('hostIp: "192.168.50" is not an IPv4 address. Fix: use a dotted quad');
+    expect(message).to.contain('branch: "stable/zed" is not a supported devstack branch');
+    expect(message).to.contain("flavors[0].vcpus: 0 is not a positive whole number");
+    expect(message).to.contain("floatingAllocationStart: \"172.24.4.1\" pool 172.24.4.1-172.24.4.200 contains publicNetworkGateway 172.24.4.1");
+    expect(message).not.to.contain("ZmFrZS1rZXktZm9yLXRlc3Rz");
+    // Through the engine: nothing is registered.
+    const run = await harness.runProgram(() => new DevstackHost("lab", args));
+    expect(run.thrown).to.be.instanceOf(ComponentArgsError);
+    expect(run.resources).to.deep.equal([]);
+  });
+
+  it("keeps the private key out of the message even when it is the bad value", () => {
+    const secretish = { toString: () => "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0\n" } as unknown as string;
+    const thrown = (() => {
+      try {
+        planDevstackHost("lab", baseArgs({ connection: { host: "h", privateKey: secretish, hostKey: HOST_KEY } }));
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(thrown).to.be.instanceOf(ComponentArgsError);
+    expect(thrown!.message).to.match(/connection\.privateKey: "\[secret\]" is required/);
+    expect(thrown!.message).not.to.contain("c2VjcmV0");
   });
 
   it("sets the project's quotas after stack.sh when asked, and the provider (so every cloud object) waits for it", async () => {
@@ -187,7 +243,7 @@ describe("DevstackHost (under the mock harness)", function () {
     expect(run.dependsOnTransitively(run.byName("lab-provider").urn).has(quotas.urn)).to.equal(true);
     expect((await build()).resources.map((r) => r.name)).not.to.include("lab-quotas");
     const bad = await harness.runProgram(() => new DevstackHost("lab", baseArgs({ quotas: { instances: -5 } })));
-    expect(bad.thrown?.message).to.contain("DevstackHost lab: quotas.instances = -5 is not a quota");
+    expect(bad.thrown?.message).to.contain("DevstackHost lab: invalid arguments").and.contain("quotas.instances: -5 is not a quota. Fix: use a whole number (-1 for unlimited)");
   });
 
   it("skips NAT in the flat-LAN layout and adds the extra-volume step when asked", async () => {

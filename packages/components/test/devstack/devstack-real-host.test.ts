@@ -18,8 +18,9 @@
 import { expect } from "chai";
 import { installMocks } from "@openstack-blueprints/test-harness";
 import { Guest, RemoteStep, Rootfs, TestLab, buildRootfs, describeFailures, requireTestHosts, runRemoteSteps, runTwice, stepsFromRecordedResources } from "../../../../test/hosts";
-import { DevstackHost, DevstackHostArgs } from "../../src/devstack/devstack-host";
-import { validateDevstackSettings } from "../../src/devstack/devstack-spec";
+import type { DevstackHostArgs } from "../../src/devstack/devstack-args";
+import { DevstackHost } from "../../src/devstack/devstack-host";
+import { validateDevstackSettings } from "../../src/devstack/devstack-plan";
 import { renderLocalConf } from "../../src/devstack/local-conf";
 import { FORWARDING_SYSCTL, NAT_HELPER, NAT_UNIT, NAT_UNIT_FILE, stackMarkerPath } from "../../src/devstack/devstack-scripts";
 import { spawnSync } from "node:child_process";

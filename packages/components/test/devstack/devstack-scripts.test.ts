@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { assertValidShellScript } from "@openstack-blueprints/test-harness";
-import { validateDevstackSettings } from "../../src/devstack/devstack-spec";
+import { validateDevstackSettings } from "../../src/devstack/devstack-plan";
 import {
   NAT_HELPER, STACK_RUNNER, renderCloneScript, renderDeleteScript, renderExtraVolumeScript, renderNatScript, renderPrecheckScript,
   renderPrepareScript, renderQuotaScript, renderStackScript, renderWriteLocalConfScript,
 } from "../../src/devstack/devstack-scripts";
-import { SUPPORTED_DISTROS_BY_BRANCH } from "../../src/devstack/devstack-spec";
+import { SUPPORTED_DISTROS_BY_BRANCH } from "../../src/devstack/devstack-args";
 
 const settings = validateDevstackSettings("t", { hostIp: "192.168.50.10", cpuAllocationRatio: 4 });
 

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { ComponentArgsError } from "../../src/errors";
 import { GanetiArgsError, planGanetiCluster } from "../../src/ganeti/ganeti-plan";
 import type { GanetiDrbdClusterArgs } from "../../src/ganeti/ganeti-args";
 import { CLUSTER_KEY, CONNECTION_KEY, sandboxArgs, seedArgs } from "./fixtures";
@@ -8,7 +9,11 @@ function problemsOf(args: GanetiDrbdClusterArgs): string[] {
     planGanetiCluster("lab", args);
   } catch (e) {
     expect(e).to.be.instanceOf(GanetiArgsError);
-    return (e as GanetiArgsError).problems;
+    expect(e).to.be.instanceOf(ComponentArgsError);
+    // One line per problem, "<field>: <value> <what is wrong; the fix>".
+    const lines = (e as GanetiArgsError).message.split("\n  - ").slice(1);
+    expect(lines).to.have.length((e as GanetiArgsError).problems.length);
+    return lines;
   }
   throw new Error("expected the args to be refused");
 }
@@ -82,7 +87,7 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
   it("requires a pinned, non-RSA host key (the cluster shares the master's RSA host key)", () => {
     const missing = seedArgs();
     (missing.nodes[0].connection as any).hostKey = undefined;
-    expectProblem(missing, "nodes[0].connection.hostKey", "(missing)", "pin the node's SSH host key");
+    expectProblem(missing, "nodes[0].connection.hostKey", "(not set)", "pin the node's SSH host key");
     const rsa = seedArgs();
     rsa.nodes[1].connection.hostKey = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 root@node2";
     expectProblem(rsa, "nodes[1].connection.hostKey", "ssh-rsa", "ed25519");
@@ -153,7 +158,7 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
     args.nodes[0].connection.privateKey = "";
     args.clusterSshPrivateKey = "";
     const problems = problemsOf(args);
-    expect(problems.join("\n")).to.contain("nodes[0].connection.privateKey: [secret]");
+    expect(problems.join("\n")).to.contain('nodes[0].connection.privateKey: "[secret]"');
     expect(problems.join("\n")).not.to.contain(CONNECTION_KEY.split("\n")[1]);
     expect(problems.join("\n")).not.to.contain(CLUSTER_KEY.split("\n")[1]);
   });

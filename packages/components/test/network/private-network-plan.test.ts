@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { ArgsProblems, ComponentArgsError } from "../../src/errors";
 import { planPrivateNetwork, PrivateNetworkSpec } from "../../src/network/private-network-plan";
 
 const base: PrivateNetworkSpec = { cidr: "192.168.1.0/24", hasExternalNetwork: false, hasExistingRouter: false };
@@ -16,7 +17,7 @@ describe("PrivateNetwork planning", () => {
   });
 
   it("names the field, the value and the fix for a bad CIDR", () => {
-    expect(() => plan({ cidr: "192.168.1.0/33" })).to.throw('PrivateNetwork t: cidr: "192.168.1.0/33" is not an IPv4 CIDR');
+    expect(() => plan({ cidr: "192.168.1.0/33" })).to.throw('PrivateNetwork t: invalid arguments:\n  - cidr: "192.168.1.0/33" is not an IPv4 CIDR');
     expect(() => plan({ cidr: "192.168.1.7/24" })).to.throw('cidr: "192.168.1.7/24" has host bits set; the network is 192.168.1.0/24');
     expect(() => plan({ cidr: "10.0.0.0/30" })).to.throw(/too small .* \/29 or larger/);
   });
@@ -55,5 +56,36 @@ describe("PrivateNetwork planning", () => {
     expect(() => plan({ createRouter: true, hasExistingRouter: true })).to.throw(/existingRouterId/);
     expect(() => plan({ dnsNameservers: ["dns.example"] })).to.throw(/dnsNameservers\[0\]: "dns.example" is not an IPv4 address/);
     expect(() => plan({ mtu: 20 })).to.throw(/mtu: 20/);
+  });
+
+  it("reports every problem of a network at once, each with field, value and fix", () => {
+    // An office network typed in a hurry: a gateway off the block, a resolver given by name, a
+    // next hop elsewhere, internet access without DHCP and a nonsense MTU.
+    let error: unknown;
+    try {
+      plan({
+        gatewayIp: "192.168.9.1",
+        dnsNameservers: ["dns.example"],
+        hostRoutes: [{ destinationCidr: "10.8.0.0/16", nextHop: "10.9.9.9" }],
+        internetAccess: true, hasExternalNetwork: true, enableDhcp: false,
+        mtu: 20,
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ComponentArgsError);
+    const problems = (error as ComponentArgsError).problems;
+    expect(problems.map((p) => p.field)).to.deep.equal([
+      "gatewayIp", "dnsNameservers[0]", "hostRoutes[0].nextHop", "enableDhcp", "mtu",
+    ]);
+    expect(problems[0]).to.include({ value: "192.168.9.1" });
+    expect(problems[0].problem).to.contain("is not a usable host address of 192.168.1.0/24");
+    expect((error as Error).message).to.contain('dnsNameservers[0]: "dns.example" is not an IPv4 address');
+  });
+
+  it("adds its problems to a caller's list instead of throwing, for components that embed a network", () => {
+    const problems = new ArgsProblems("ThinClientDesktopPool office");
+    planPrivateNetwork("ThinClientDesktopPool office", { ...base, cidr: "10.0.0.0/30", mtu: 1 }, problems);
+    expect(problems.list.map((p) => p.field)).to.deep.equal(["cidr", "mtu"]);
   });
 });

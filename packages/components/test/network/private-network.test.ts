@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as openstack from "@pulumi/openstack";
 import { installMocks, outputValue, T } from "@openstack-blueprints/test-harness";
 import { PrivateNetwork } from "../../src/network/private-network";
+import { ComponentArgsError } from "../../src/errors";
 
 const harness = installMocks();
 
@@ -82,8 +83,11 @@ describe("PrivateNetwork (under the mock harness)", () => {
 
   it("refuses bad input before creating anything", async () => {
     const run = await harness.runProgram(() => new PrivateNetwork("bad", { cidr: "192.168.1.0/24", internetAccess: true, dnsNameservers: ["9.9.9.9"] }));
-    expect(run.thrown?.message).to.match(/PrivateNetwork bad: internetAccess: true needs a router with an external gateway/);
-    expect(run.resources.filter((r) => r.custom)).to.have.length(0);
+    expect(run.thrown?.message).to.match(/PrivateNetwork bad: invalid arguments:\n  - internetAccess: true needs a router with an external gateway/);
+    expect(run.resources).to.have.length(0); // not even the component
+    const both = await harness.runProgram(() => new PrivateNetwork("both", { cidr: "10.1.0.0/33", externalNetworkName: "public", externalNetworkId: "ext-id" }));
+    expect(both.thrown).to.be.instanceOf(ComponentArgsError);
+    expect((both.thrown as ComponentArgsError).problems.map((p) => p.field)).to.deep.equal(["externalNetworkId", "cidr"]);
   });
 
   it("a name typo in the external network fails with Neutron's message", async () => {

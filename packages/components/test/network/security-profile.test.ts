@@ -44,7 +44,7 @@ describe("SecurityProfile (under the mock harness)", () => {
 
   it("refuses a world-open RDP rule before creating anything", async () => {
     const run = await harness.runProgram(() => new SecurityProfile("open", { rules: [{ protocol: "tcp", port: 3389, remoteCidr: "0.0.0.0/0" }] }));
-    expect(run.thrown?.message).to.match(/SecurityProfile open: rules\[0\].remoteCidr: "0.0.0.0\/0" opens RDP \(3389\)/);
+    expect(run.thrown?.message).to.match(/SecurityProfile open: invalid arguments:\n  - rules\[0\].remoteCidr: "0.0.0.0\/0" opens RDP \(3389\)/);
     expect(run.resources.filter((r) => r.custom)).to.have.length(0);
   });
 

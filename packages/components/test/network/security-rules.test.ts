@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { ComponentArgsError } from "../../src/errors";
 import { normalizeRules } from "../../src/network/security-rules";
 
 const norm = (rules: Parameters<typeof normalizeRules>[1]) => normalizeRules("SecurityProfile t", rules);
@@ -48,7 +49,7 @@ describe("security rule normalisation", () => {
   });
 
   it("refuses an ingress rule without a remote (Neutron would open it to everyone)", () => {
-    expect(() => norm([{ protocol: "tcp", port: 80 }])).to.throw(/rules\[0\].remoteCidr: undefined is missing/);
+    expect(() => norm([{ protocol: "tcp", port: 80 }])).to.throw(/rules\[0\].remoteCidr: \(not set\) is missing/);
   });
 
   it("names the field for malformed rules", () => {
@@ -57,7 +58,25 @@ describe("security rule normalisation", () => {
     expect(() => norm([{ protocol: "tcp", fromPort: 10, toPort: 5, remoteCidr: "10.0.0.0/8" }])).to.throw(/fromPort: 10 is greater than toPort 5/);
     expect(() => norm([{ protocol: "icmp", port: 8, remoteCidr: "10.0.0.0/8" }])).to.throw(/for icmp use icmpType/);
     expect(() => norm([{ protocol: "tcp", port: 22, remoteCidr: "10.0.0.1/8" }])).to.throw(/remoteCidr: "10.0.0.1\/8" has host bits set; the network is 10.0.0.0\/8/);
-    expect(() => norm([{ protocol: "tcp", port: 22, hasRemoteGroup: true }])).to.throw(/rules\[0\].name: undefined is required with remoteGroupId/);
+    expect(() => norm([{ protocol: "tcp", port: 22, hasRemoteGroup: true }])).to.throw(/rules\[0\].name: \(not set\) is required with remoteGroupId/);
     expect(() => norm([{ direction: "inbound", protocol: "tcp" }])).to.throw(/direction: "inbound"/);
+  });
+
+  it("checks every rule and reports all their problems at once", () => {
+    let error: unknown;
+    try {
+      norm([
+        { protocol: "tcp", port: 3389, remoteCidr: "10.0.0.0/24" },
+        { protocol: "tcp", port: 22, remoteCidr: "0.0.0.0/0" },
+        { direction: "inbound", protocol: "tcpp" },
+        { protocol: "udp", port: 70000, remoteCidr: "10.0.0.0/24" },
+      ]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ComponentArgsError);
+    expect((error as ComponentArgsError).problems.map((p) => p.field)).to.deep.equal([
+      "rules[1].remoteCidr", "rules[2].direction", "rules[2].protocol", "rules[3].port",
+    ]);
   });
 });

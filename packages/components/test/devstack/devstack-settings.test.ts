@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DevstackSettingsInput, validateDevstackSettings } from "../../src/devstack/devstack-spec";
+import { DevstackSettingsInput, validateDevstackSettings } from "../../src/devstack/devstack-plan";
 import { renderLocalConf, renderLocalConfTemplate } from "../../src/devstack/local-conf";
 
 const ok: DevstackSettingsInput = { hostIp: "192.168.50.10" };
@@ -15,45 +15,45 @@ describe("DevstackHost settings validation", () => {
   });
 
   it("requires HOST_IP and a valid address, naming field, value and fix", () => {
-    expect(() => validateDevstackSettings("DevstackHost lab", {})).to.throw(/hostIp = undefined is required\. Fix: set hostIp/);
-    expect(() => v({ hostIp: "192.168.50" })).to.throw(/hostIp = "192.168.50" is not an IPv4 address\. Fix:/);
+    expect(() => validateDevstackSettings("DevstackHost lab", {})).to.throw(/hostIp: \(not set\) is required\. Fix: set hostIp/);
+    expect(() => v({ hostIp: "192.168.50" })).to.throw(/hostIp: "192.168.50" is not an IPv4 address\. Fix:/);
   });
 
   it("checks FLOATING_RANGE, the pool, the gateway and HOST_IP against each other", () => {
-    expect(() => v({ floatingRange: "172.24.4.1/24" })).to.throw(/floatingRange = "172.24.4.1\/24" is not a canonical IPv4 CIDR/);
+    expect(() => v({ floatingRange: "172.24.4.1/24" })).to.throw(/floatingRange: "172.24.4.1\/24" is not a canonical IPv4 CIDR/);
     expect(() => v({ floatingAllocationStart: "172.24.5.10", floatingAllocationEnd: "172.24.5.20" }))
-      .to.throw(/floatingAllocationStart = "172.24.5.10" is not a host address inside floatingRange 172.24.4.0\/24/);
+      .to.throw(/floatingAllocationStart: "172.24.5.10" is not a host address inside floatingRange 172.24.4.0\/24/);
     expect(() => v({ floatingAllocationStart: "172.24.4.10" })).to.throw(/set without its partner/);
     expect(() => v({ floatingAllocationStart: "172.24.4.30", floatingAllocationEnd: "172.24.4.20" })).to.throw(/is after floatingAllocationEnd/);
     expect(() => v({ floatingAllocationStart: "172.24.4.1", floatingAllocationEnd: "172.24.4.20" })).to.throw(/contains publicNetworkGateway 172.24.4.1/);
-    expect(() => v({ publicNetworkGateway: "10.9.9.9" })).to.throw(/publicNetworkGateway = "10.9.9.9" is outside floatingRange/);
+    expect(() => v({ publicNetworkGateway: "10.9.9.9" })).to.throw(/publicNetworkGateway: "10.9.9.9" is outside floatingRange/);
     expect(() => v({ publicNetworkGateway: "172.24.4.255" })).to.throw(/network or broadcast address/);
-    expect(() => v({ hostIp: "172.24.4.20" })).to.throw(/hostIp = "172.24.4.20" is inside floatingRange 172.24.4.0\/24.*Fix: keep the floating range off/);
+    expect(() => v({ hostIp: "172.24.4.20" })).to.throw(/hostIp: "172.24.4.20" is inside floatingRange 172.24.4.0\/24.*Fix: keep the floating range off/);
     expect(() => v({ hostIp: "10.0.1.5" })).to.throw(/inside fixedRange 10.0.0.0\/22/);
     expect(() => v({ fixedRange: "172.24.0.0/16" })).to.throw(/overlaps floatingRange/);
   });
 
   it("accepts the flat-LAN layout only with publicInterface and a pool that excludes the host", () => {
     const lan = { hostIp: "10.42.0.52", floatingRange: "10.42.0.0/24", publicInterface: "eth0" };
-    expect(() => v(lan)).to.throw(/floatingAllocationStart = undefined is required when hostIp 10.42.0.52 is inside/);
+    expect(() => v(lan)).to.throw(/floatingAllocationStart: \(not set\) is required when hostIp 10.42.0.52 is inside/);
     expect(() => v({ ...lan, floatingAllocationStart: "10.42.0.50", floatingAllocationEnd: "10.42.0.60" })).to.throw(/contains hostIp 10.42.0.52/);
     const s = v({ ...lan, floatingAllocationStart: "10.42.0.250", floatingAllocationEnd: "10.42.0.254" });
     expect(s.floatingAllocationPool).to.deep.equal({ start: "10.42.0.250", end: "10.42.0.254" });
-    expect(() => v({ publicInterface: "eth0; rm -rf /" })).to.throw(/publicInterface = .* is not a network interface name/);
+    expect(() => v({ publicInterface: "eth0; rm -rf /" })).to.throw(/publicInterface: .* is not a network interface name/);
   });
 
   it("refuses unsupported branches and nova-network leftovers with an explanation", () => {
-    expect(() => v({ branch: "stable/zed" })).to.throw(/branch = "stable\/zed" is not a supported devstack branch\. Fix: use one of master, stable\/2026.1, stable\/2025.2/);
+    expect(() => v({ branch: "stable/zed" })).to.throw(/branch: "stable\/zed" is not a supported devstack branch\. Fix: use one of master, stable\/2026.1, stable\/2025.2/);
     expect(() => v({ extraLocalrcLines: ["FLAT_INTERFACE=eth0"] }))
-      .to.throw(/extraLocalrcLines\[0\] = "FLAT_INTERFACE=eth0" sets FLAT_INTERFACE, which is refused: it belonged to nova-network.*devstack ignores it.*Fix: remove the line/);
+      .to.throw(/extraLocalrcLines\[0\]: "FLAT_INTERFACE=eth0" sets FLAT_INTERFACE, which is refused: it belonged to nova-network.*devstack ignores it.*Fix: remove the line/);
     expect(() => v({ extraLocalrcLines: ["HOST_IP=1.2.3.4"] })).to.throw(/renders itself\. Fix: use hostIp instead/);
     expect(() => v({ extraLocalrcLines: ["MY_PASSWORD=x"] })).to.throw(/puts a secret in plain text/);
     expect(() => v({ extraLocalrcLines: ["X=$(curl evil)"] })).to.throw(/command substitution/);
     expect(() => v({ extraLocalrcLines: ["not a line"] })).to.throw(/is not a VARIABLE=value/);
     expect(() => v({ enabledServices: ["n-net"] })).to.throw(/nova-network, which was removed/);
     expect(() => v({ enabledServices: ["c-bak"], disabledServices: ["c-bak"] })).to.throw(/also in disabledServices/);
-    expect(() => v({ volumeBackingFileSize: "30" })).to.throw(/volumeBackingFileSize = "30"/);
-    expect(() => v({ cpuAllocationRatio: 0 })).to.throw(/cpuAllocationRatio = 0 is not a ratio/);
+    expect(() => v({ volumeBackingFileSize: "30" })).to.throw(/volumeBackingFileSize: "30"/);
+    expect(() => v({ cpuAllocationRatio: 0 })).to.throw(/cpuAllocationRatio: 0 is not a ratio/);
     expect(() => v({ devstackRepoUrl: "opendev devstack" })).to.throw(/devstackRepoUrl/);
   });
 });

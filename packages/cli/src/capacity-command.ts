@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import {
   AllocationRatios, compareCosts, CostComparison, desktopsThatFit, describeShortfall, FlavorSpec, HostSpec,
   planCapacity, CapacityPlan, RATIO_PRESETS, RESOURCE_LABEL,
-} from "@openstack-blueprints/components/src/desktop/capacity";
+} from "@openstack-blueprints/components/capacity";
 import { parseKeyValues, parseNumber, parseSizeGiB, parseSizeMiB } from "./sizes";
 
 export const CAPACITY_USAGE = `Usage: blueprints capacity --host SPEC... --flavor SPEC... [options]

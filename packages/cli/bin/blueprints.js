@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through ts-node (the project has no build step).
-require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
-const { main } = require("../src/main.ts");
+// Plain node: the installed package runs its compiled dist/, the repository its sources through
+// ts-node (load.js decides).
+"use strict";
+const { main } = require("../load")("main");
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error) => { process.stderr.write(`blueprints: ${error instanceof Error ? error.message : String(error)}\n`); process.exitCode = 1; },

@@ -7,8 +7,8 @@ import { parseArgs } from "node:util";
 import {
   AllocationRatios, compareCosts, CostComparison, desktopsThatFit, describeShortfall,
   planCapacity, CapacityPlan, RATIO_PRESETS, RESOURCE_LABEL,
-} from "@openstack-blueprints/components/src/desktop/capacity";
-import type { DesktopComputeHostArgs, DesktopFlavorSizeArgs } from "@openstack-blueprints/components/src/desktop/thin-client-desktop-pool-args";
+} from "@openstack-blueprints/components/capacity";
+import type { DesktopComputeHostArgs, DesktopFlavorSizeArgs } from "@openstack-blueprints/components";
 import { parseKeyValues, parseNumber, parseSizeGiB, parseSizeMiB } from "./sizes";
 
 export const CAPACITY_USAGE = `Usage: blueprints capacity --host SPEC... --flavor SPEC... [options]

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { S2DCloudArgs } from "../s2d/s2d-migration";
 import { planDesktopBake } from "./bake-plan";
 import type { BakeRequest, BakeResult } from "./image-baker";
-import { requireInProviderProcess } from "../pulumi/provider-process";
+import { COMPONENTS_MODULE_ROOT, requireInProviderProcess } from "../pulumi/provider-process";
 
 export interface XrdpDesktopImageArgs {
   /** clouds.yaml entry the baker talks to (or OS_CLOUD / OS_* of the machine running Pulumi when omitted). */
@@ -67,7 +67,7 @@ export function diffBakeInputs(olds: Partial<BakeInputs>, news: Partial<BakeInpu
  * The provider's functions are serialised by Pulumi and run in another process, where relative
  * paths mean nothing: they require this directory's modules by package path.
  */
-const MODULE_DIR = "@openstack-blueprints/components/src/desktop-image";
+const MODULE_DIR = `${COMPONENTS_MODULE_ROOT}/desktop-image`;
 
 function clientFor(inputs: Pick<BakeInputs, "cloud" | "credentials">) {
   // Required at run time so the dynamic provider's closure holds no client object.

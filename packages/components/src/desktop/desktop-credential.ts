@@ -17,7 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { randomInt } from "node:crypto";
 import { CRYPT_ALPHABET, sha512Crypt } from "./sha512-crypt";
 import { jupyterPasswordHash } from "./jupyter-user-data";
-import { requireInProviderProcess } from "../pulumi/provider-process";
+import { COMPONENTS_MODULE_ROOT, requireInProviderProcess } from "../pulumi/provider-process";
 
 /**
  * How the guest receives the password: "sha512-crypt" ($6$…, for the OS account: desktops log in
@@ -128,7 +128,7 @@ export function diffDesktopCredential(olds: Partial<DesktopCredentialInputs>, ne
  * Pulumi serialises the provider's functions into its provider process, where relative imports
  * mean nothing: they require this module by package path at run time (provider-process.ts).
  */
-const MODULE = "@openstack-blueprints/components/src/desktop/desktop-credential";
+const MODULE = `${COMPONENTS_MODULE_ROOT}/desktop/desktop-credential`;
 
 export const desktopCredentialProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: DesktopCredentialInputs) {

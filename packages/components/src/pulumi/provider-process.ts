@@ -1,4 +1,12 @@
 /**
+ * Where this package's modules are, by package path, for the provider process: `src` (TypeScript)
+ * in the repository, `dist` (compiled JavaScript) in the published package. Taken from how this
+ * very file was loaded, so the program and its providers use the same build; the repository's
+ * paths (and so its stacks' serialised providers) stay as they were.
+ */
+export const COMPONENTS_MODULE_ROOT = `@openstack-blueprints/components/${__filename.endsWith(".ts") ? "src" : "dist"}`;
+
+/**
  * Dynamic providers (DesktopCredential, XrdpDesktopImage, S2DMigration) run in the engine's
  * provider process, `pulumi-resource-pulumi-nodejs`: a plain `node` in which TypeScript is not
  * registered, unlike the program, which the engine runs under ts-node. Pulumi serialises each

@@ -1,0 +1,98 @@
+// A company imports our components into its own infrastructure code: this builds the packages,
+// packs them as npm would publish them, and installs the tarballs into a fresh project outside
+// the repository, made from examples/typescript-consumer/ (the files `pulumi new typescript`
+// writes, plus our packages). There the consumer's program must type-check under its own strict
+// tsconfig, its unit test must pass with our test kit, and the CLIs must run with plain node.
+// Nothing is deployed (no engine, no cloud). Takes one to three minutes (build, pack, install).
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../..");
+const TEMPLATE = path.join(ROOT, "examples/typescript-consumer");
+/** What a consumer needs, in dependency order (root `npm run build:packages` builds the same). */
+const PACKAGES = ["openstack-rest", "calculator", "s2d", "components", "cli", "minicloud"];
+
+interface PackResult { name: string; filename: string; files: { path: string }[] }
+
+function run(command: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_update_notifier: "false" } });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+  }
+}
+
+describe("packages as a consumer installs them (npm pack → npm install in a fresh project)", function () {
+  this.timeout(600_000);
+  let work: string;
+  let consumer: string;
+  let packs: PackResult[];
+
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "blueprints-consumer-"));
+    const tarballs = path.join(work, "tarballs");
+    fs.mkdirSync(tarballs);
+    run("npm", ["run", "build:packages"], ROOT);
+    packs = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", tarballs, ...PACKAGES.flatMap((p) => ["-w", `packages/${p}`])], ROOT));
+
+    consumer = path.join(work, "office-infra");
+    fs.cpSync(TEMPLATE, consumer, { recursive: true });
+    run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packs.map((p) => path.join(tarballs, p.filename))], consumer);
+  });
+
+  after(() => {
+    if (work && !process.env.KEEP_CONSUMER) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("packs every package with its compiled dist and neither tests nor TypeScript sources", () => {
+    expect(packs.map((p) => p.name).sort()).to.deep.equal(PACKAGES.map((p) => `@openstack-blueprints/${p}`).sort());
+    for (const pack of packs) {
+      const files = pack.files.map((f) => f.path);
+      expect(files, pack.name).to.include.members(["package.json", "index.js", "load.js", "dist/index.js", "dist/index.d.ts"]);
+      expect(files.filter((f) => /^(test|src|bench)\//.test(f) || f.startsWith("tsconfig")), `${pack.name}: files that must not ship`).to.deep.equal([]);
+    }
+    const components = packs.find((p) => p.name === "@openstack-blueprints/components")!.files.map((f) => f.path);
+    expect(components).to.include.members(["dist/testing/index.js", "dist/testing/index.d.ts", "testing.js", "testing.d.ts", "dist/desktop/desktop-credential.js"]);
+  });
+
+  it("installs with one @pulumi/pulumi: no package brings its own copy", () => {
+    const scope = path.join(consumer, "node_modules/@openstack-blueprints");
+    const nested = fs.readdirSync(scope).filter((p) => fs.existsSync(path.join(scope, p, "node_modules/@pulumi/pulumi")));
+    expect(nested, "packages with a nested @pulumi/pulumi").to.deep.equal([]);
+    expect(fs.existsSync(path.join(consumer, "node_modules/@pulumi/pulumi/package.json"))).to.equal(true);
+  });
+
+  it("type-checks the consumer's program and its test under the tsconfig `pulumi new typescript` writes (+ esModuleInterop, which zod 4's declarations need)", () => {
+    run(process.execPath, [path.join(consumer, "node_modules/typescript/bin/tsc"), "-p", consumer, "--noEmit"], consumer);
+  });
+
+  it("loads with plain node, and the dynamic providers find their modules in dist/", () => {
+    const script = [
+      `const c = require("@openstack-blueprints/components");`,
+      `if (typeof c.ThinClientDesktopPool !== "function") throw new Error("no ThinClientDesktopPool");`,
+      // What the provider process requires by package path (provider-process.ts).
+      `const { COMPONENTS_MODULE_ROOT } = require("@openstack-blueprints/components/dist/pulumi/provider-process");`,
+      `if (COMPONENTS_MODULE_ROOT !== "@openstack-blueprints/components/dist") throw new Error(COMPONENTS_MODULE_ROOT);`,
+      `if (typeof require(COMPONENTS_MODULE_ROOT + "/desktop/desktop-credential").createDesktopCredential !== "function") throw new Error("credential");`,
+      `require(COMPONENTS_MODULE_ROOT + "/desktop-image/image-baker"); require("@openstack-blueprints/s2d").createMigration;`,
+      `console.log(Object.keys(require.extensions).join(","));`,
+    ].join("\n");
+    // No TypeScript was registered: everything loaded is compiled JavaScript.
+    expect(run(process.execPath, ["-e", script], consumer).trim()).to.equal(".js,.json,.node");
+  });
+
+  it("runs the consumer's unit test with the shipped test kit (mocha in the consumer project)", () => {
+    const out = run("npm", ["test"], consumer);
+    expect(out).to.match(/2 passing/);
+  });
+
+  for (const [bin, expected] of [["s2d", /usage:\s+s2d migrate/], ["blueprints", /Usage: blueprints <command>/], ["minicloud", /usage: minicloud <command>/]] as const) {
+    it(`runs ${bin} --help with plain node from node_modules/.bin`, () => {
+      expect(run(process.execPath, [path.join(consumer, "node_modules/.bin", bin), "--help"], consumer)).to.match(expected);
+    });
+  }
+});

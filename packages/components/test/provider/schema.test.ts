@@ -74,7 +74,7 @@ describe("multi-language provider schema (Pulumi's analyzer)", function () {
   });
 
   it("refuses string literal unions too (so enum-like Args fields stay `string`, checked by zod)", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fixture is loaded only here, after the analyzer ran
     const { Literal } = require("./fixtures/literal-union-args/src/index");
     let error: Error | undefined;
     try {

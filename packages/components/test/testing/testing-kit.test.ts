@@ -2,6 +2,7 @@
 // need: a small firm's office network with two desktops gets addresses from its own subnet, and
 // the desktop credential is made by its real provider (a password and its crypt hash).
 import { expect } from "chai";
+import { installMocks } from "@openstack-blueprints/test-harness";
 import { OPENSTACK, outputOf, setBlueprintsMocks, BlueprintsMocks } from "../../src/testing";
 
 describe("consumer test kit (components/testing)", function () {
@@ -10,6 +11,12 @@ describe("consumer test kit (components/testing)", function () {
 
   before(async () => {
     cloud = await setBlueprintsMocks({ project: "office", stack: "test" });
+  });
+
+  // Pulumi's mocks are one per process and the whole suite runs in one mocha process: give the
+  // project's own harness back to the test files after this one.
+  after(() => {
+    installMocks();
   });
 
   it("gives ports and servers fixed IPs from the subnet's CIDR, and runs the credential's own provider", async () => {

@@ -16,7 +16,16 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildRootfs, CLOUD_GUEST_PACKAGES, removeRootfs, Rootfs, TestLab } from "../test/hosts";
-import { bakeInGuest, bootToRdpSession, desktopBakePlan, employeeDesktop, MINIMAL_STACK, SessionOutcome, StackChoice, stopProcess } from "../packages/components/test/desktop-image/desktop-ready";
+import {
+  bakeInGuest,
+  bootToRdpSession,
+  desktopBakePlan,
+  employeeDesktop,
+  MINIMAL_STACK,
+  SessionOutcome,
+  StackChoice,
+  stopProcess,
+} from "../packages/components/test/desktop-image/desktop-ready";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -29,7 +38,8 @@ const CONFIGS: { name: string; stack: StackChoice }[] = [
 
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? "1");
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`BENCH_ROUNDS "${process.env.BENCH_ROUNDS}" must be a whole number ≥ 1`);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`BENCH_ROUNDS "${process.env.BENCH_ROUNDS}" must be a whole number ≥ 1`);
   const artifactsDir = path.resolve(__dirname, "../artifacts/bench-desktop-ready");
   const lab = await TestLab.create({ prefix: "ibb", subnet: "10.204.0.0/16" });
   const images: Rootfs[] = [];
@@ -40,20 +50,37 @@ async function main(): Promise<void> {
     const isolated = await lab.network();
     let display = 210;
     for (const config of CONFIGS) {
-      const bake = await bakeInGuest(lab, base, mirrored, () => lab.aptProxyRequests(), desktopBakePlan(config.stack), `ibb${config.name}`);
-      if (bake.errors.length || bake.markerState.state !== "done") throw new Error(`the ${config.name} bake failed: ${bake.detail}\n${bake.consoleTail}`);
+      const bake = await bakeInGuest(
+        lab,
+        base,
+        mirrored,
+        () => lab.aptProxyRequests(),
+        desktopBakePlan(config.stack),
+        `ibb${config.name}`,
+      );
+      if (bake.errors.length || bake.markerState.state !== "done")
+        throw new Error(`the ${config.name} bake failed: ${bake.detail}\n${bake.consoleTail}`);
       images.push(bake.image);
-      const desktops = { baked: await employeeDesktop(true, config.stack), full: await employeeDesktop(false, config.stack) };
+      const desktops = {
+        baked: await employeeDesktop(true, config.stack),
+        full: await employeeDesktop(false, config.stack),
+      };
       const times = { baked: [] as number[], full: [] as number[] };
       const ready = { baked: [] as number[], full: [] as number[] };
       for (let round = 0; round < rounds; round++) {
         for (const kind of ["baked", "full"] as const) {
           const session = await bootToRdpSession(lab, {
-            name: `ibb${config.name}${kind}${round}`, hostname: `ibb-${config.name}-${kind}-${round}`, rootfs: kind === "baked" ? bake.image : base,
-            network: kind === "baked" ? isolated : mirrored, desktop: desktops[kind], display: `:${display++}`, artifactsDir,
+            name: `ibb${config.name}${kind}${round}`,
+            hostname: `ibb-${config.name}-${kind}-${round}`,
+            rootfs: kind === "baked" ? bake.image : base,
+            network: kind === "baked" ? isolated : mirrored,
+            desktop: desktops[kind],
+            display: `:${display++}`,
+            artifactsDir,
           });
           sessions.push(session);
-          if (session.cloudInitErrors.length) throw new Error(`${config.name} ${kind}: cloud-init errors: ${session.cloudInitDetail}`);
+          if (session.cloudInitErrors.length)
+            throw new Error(`${config.name} ${kind}: cloud-init errors: ${session.cloudInitDetail}`);
           times[kind].push(session.seconds);
           ready[kind].push(session.readySeconds);
           stopProcess(session.client);
@@ -63,24 +90,27 @@ async function main(): Promise<void> {
       }
       const bakedSeconds = median(times.baked);
       const fullSeconds = median(times.full);
-      console.log(JSON.stringify({
-        bench: "desktop-ready",
-        desktop: config.name,
-        installRecommends: config.stack.installRecommends ?? true,
-        machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
-        rounds,
-        bakeSeconds: round1(bake.seconds),
-        bakedSeconds: round1(bakedSeconds),
-        fullSeconds: round1(fullSeconds),
-        speedup: round1(fullSeconds / bakedSeconds),
-        target: 5,
-        met: fullSeconds / bakedSeconds >= 5,
-        samples: { baked: times.baked.map(round1), full: times.full.map(round1) },
-        // Of which: boot start → cloud-init finished, user present, xrdp listening (then the client connects).
-        readySamples: { baked: ready.baked.map(round1), full: ready.full.map(round1) },
-        measured: "guest boot start → xrdp-sesman 'Session started successfully' for the employee; the client connects once cloud-init has finished and xrdp listens (systemd-nspawn guests, real cloud-init, packages from Debian's mirror, real xfreerdp)",
-        notMeasured: "hypervisor boot (no KVM), Nova/Glance snapshot and image download",
-      }));
+      console.log(
+        JSON.stringify({
+          bench: "desktop-ready",
+          desktop: config.name,
+          installRecommends: config.stack.installRecommends ?? true,
+          machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
+          rounds,
+          bakeSeconds: round1(bake.seconds),
+          bakedSeconds: round1(bakedSeconds),
+          fullSeconds: round1(fullSeconds),
+          speedup: round1(fullSeconds / bakedSeconds),
+          target: 5,
+          met: fullSeconds / bakedSeconds >= 5,
+          samples: { baked: times.baked.map(round1), full: times.full.map(round1) },
+          // Of which: boot start → cloud-init finished, user present, xrdp listening (then the client connects).
+          readySamples: { baked: ready.baked.map(round1), full: ready.full.map(round1) },
+          measured:
+            "guest boot start → xrdp-sesman 'Session started successfully' for the employee; the client connects once cloud-init has finished and xrdp listens (systemd-nspawn guests, real cloud-init, packages from Debian's mirror, real xfreerdp)",
+          notMeasured: "hypervisor boot (no KVM), Nova/Glance snapshot and image download",
+        }),
+      );
     }
   } finally {
     for (const s of sessions) {

@@ -33,7 +33,10 @@ function program(name: string, index: string): string {
   const dir = path.join(RUNS_DIR, `${name}-src`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`);
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`,
+  );
   fs.writeFileSync(path.join(dir, "index.ts"), index);
   return dir;
 }
@@ -74,13 +77,22 @@ async function setQuotas(cloud: string, n: number | "restore"): Promise<void> {
   const nova = catalogUrl(admin, "compute");
   const neutron = catalogUrl(admin, "network");
   const { TEST_QUOTAS } = await import("../packages/minicloud/src/cloud-resources");
-  const compute = n === "restore" ? TEST_QUOTAS.compute : { instances: 2 * n + 10, cores: 2 * n + 20, ram: (2 * n + 10) * 512, key_pairs: 50 };
+  const compute =
+    n === "restore"
+      ? TEST_QUOTAS.compute
+      : { instances: 2 * n + 10, cores: 2 * n + 20, ram: (2 * n + 10) * 512, key_pairs: 50 };
   const network = n === "restore" ? TEST_QUOTAS.network : { ...TEST_QUOTAS.network, port: 2 * n + 50 };
-  await request(admin, "PUT", `${nova}/os-quota-sets/${project}`, { headers: { "OpenStack-API-Version": "compute 2.57" }, body: { quota_set: compute } });
+  await request(admin, "PUT", `${nova}/os-quota-sets/${project}`, {
+    headers: { "OpenStack-API-Version": "compute 2.57" },
+    body: { quota_set: compute },
+  });
   await request(admin, "PUT", `${neutron}/v2.0/quotas/${project}`, { body: { quota: network } });
 }
 
-async function measure(stack: EngineStack, what: Record<string, unknown>): Promise<{ previewMs: number; upMs: number; resources: number }> {
+async function measure(
+  stack: EngineStack,
+  what: Record<string, unknown>,
+): Promise<{ previewMs: number; upMs: number; resources: number }> {
   await stack.init();
   try {
     const preview = await stack.preview();
@@ -98,18 +110,38 @@ async function main(): Promise<void> {
   const bin = engineBinDir();
   if (!bin) throw new Error("the engine is not built: npm run engine:build");
   const sizes = (arg("--sizes") ?? "48,200").split(",").map(Number);
-  emit({ bench: "engine", sizes, targetRatio: TARGET_RATIO, machine: { cpus: (await import("node:os")).cpus().length } });
+  emit({
+    bench: "engine",
+    sizes,
+    targetRatio: TARGET_RATIO,
+    machine: { cpus: (await import("node:os")).cpus().length },
+  });
 
   if (!process.argv.includes("--skip-local")) {
-    const file = parse(fs.readFileSync(path.join(REPO_ROOT, "stacks/Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
-    const stack = new EngineStack(bin, { programDir: REPO_ROOT, inPlace: true, runName: "bench-local", cloud: "minicloud-a", stackFileConfig: file.config });
+    const file = parse(fs.readFileSync(path.join(REPO_ROOT, "stacks/Pulumi.local.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const stack = new EngineStack(bin, {
+      programDir: REPO_ROOT,
+      inPlace: true,
+      runName: "bench-local",
+      cloud: "minicloud-a",
+      stackFileConfig: file.config,
+    });
     await stack.init();
     try {
       const preview = await stack.preview();
       const up = await stack.up();
       const again = await stack.up();
       const destroy = await stack.destroy();
-      emit({ program: "local stack", resources: up.summary.create, previewMs: preview.ms, upMs: up.ms, noChangeUpMs: again.ms, destroyMs: destroy.ms });
+      emit({
+        program: "local stack",
+        resources: up.summary.create,
+        previewMs: preview.ms,
+        upMs: up.ms,
+        noChangeUpMs: again.ms,
+        destroyMs: destroy.ms,
+      });
     } finally {
       await stack.remove();
     }
@@ -118,18 +150,37 @@ async function main(): Promise<void> {
   for (const n of sizes) {
     await setQuotas("minicloud-b", n);
     try {
-      const pool = await measure(new EngineStack(bin, { programDir: program(`bench-pool-${n}`, poolProgram(n)), runName: `bench-pool-${n}`, cloud: "minicloud-b" }), { program: "pool", desktops: n });
-      const floor = await measure(new EngineStack(bin, { programDir: program(`bench-floor-${n}`, floorProgram(n)), runName: `bench-floor-${n}`, cloud: "minicloud-b" }), { program: "floor (bare resources)", desktops: n });
+      const pool = await measure(
+        new EngineStack(bin, {
+          programDir: program(`bench-pool-${n}`, poolProgram(n)),
+          runName: `bench-pool-${n}`,
+          cloud: "minicloud-b",
+        }),
+        { program: "pool", desktops: n },
+      );
+      const floor = await measure(
+        new EngineStack(bin, {
+          programDir: program(`bench-floor-${n}`, floorProgram(n)),
+          runName: `bench-floor-${n}`,
+          cloud: "minicloud-b",
+        }),
+        { program: "floor (bare resources)", desktops: n },
+      );
       const ratio = (pool.previewMs + pool.upMs) / (floor.previewMs + floor.upMs);
       emit({
         desktops: n,
-        poolOverFloor: { preview: +(pool.previewMs / floor.previewMs).toFixed(2), up: +(pool.upMs / floor.upMs).toFixed(2), total: +ratio.toFixed(2) },
+        poolOverFloor: {
+          preview: +(pool.previewMs / floor.previewMs).toFixed(2),
+          up: +(pool.upMs / floor.upMs).toFixed(2),
+          total: +ratio.toFixed(2),
+        },
         target: `<= ${TARGET_RATIO}`,
         met: ratio <= TARGET_RATIO,
       });
     } finally {
       await setQuotas("minicloud-b", "restore");
-      for (const name of [`bench-pool-${n}-src`, `bench-floor-${n}-src`]) fs.rmSync(path.join(RUNS_DIR, name), { recursive: true, force: true });
+      for (const name of [`bench-pool-${n}-src`, `bench-floor-${n}-src`])
+        fs.rmSync(path.join(RUNS_DIR, name), { recursive: true, force: true });
     }
   }
 }

@@ -24,10 +24,22 @@ import { declareWithoutPromiseStackTraces } from "../packages/components/src/pul
 // give the mock cloud a larger external block so 1000 desktops can each have a floating IP.
 function benchCloud(): ExistingCloud {
   const cloud = defaultExistingCloud();
-  cloud.networks = cloud.networks.map((n) => n.name !== "public" ? n : {
-    ...n,
-    subnets: [{ id: "subnet-public", name: "public-subnet", cidr: "10.201.128.0/20", gatewayIp: "10.201.128.1", pool: { start: "10.201.128.10", end: "10.201.143.250" } }],
-  });
+  cloud.networks = cloud.networks.map((n) =>
+    n.name !== "public"
+      ? n
+      : {
+          ...n,
+          subnets: [
+            {
+              id: "subnet-public",
+              name: "public-subnet",
+              cidr: "10.201.128.0/20",
+              gatewayIp: "10.201.128.1",
+              pool: { start: "10.201.128.10", end: "10.201.143.250" },
+            },
+          ],
+        },
+  );
   return cloud;
 }
 
@@ -39,25 +51,36 @@ async function timed(harness: MockHarness, program: () => unknown) {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (run.thrown || run.errors.length > 0) throw run.thrown ?? run.errors[0];
   const engineMs = Number(harness.engineNs - engineBefore) / 1e6;
-  return { resources: run.resources.length, ms: Math.round(ms), engineMs: Math.round(engineMs), programMs: Math.round(ms - engineMs) };
+  return {
+    resources: run.resources.length,
+    ms: Math.round(ms),
+    engineMs: Math.round(engineMs),
+    programMs: Math.round(ms - engineMs),
+  };
 }
 
 function pool(size: number) {
   const employees = Array.from({ length: size }, (_, i) => ({ name: `user${String(i).padStart(4, "0")}` }));
-  return () => new ThinClientDesktopPool("bench", {
-    employees,
-    flavor: "m1.desktop",
-    imageName: "debian-12",
-    networkCidr: "10.201.0.0/20",
-    dnsNameservers: ["10.201.0.2"],
-    floatingIpPool: "public",
-    thinClientCidr: "192.168.50.0/24",
-  });
+  return () =>
+    new ThinClientDesktopPool("bench", {
+      employees,
+      flavor: "m1.desktop",
+      imageName: "debian-12",
+      networkCidr: "10.201.0.0/20",
+      dnsNameservers: ["10.201.0.2"],
+      floatingIpPool: "public",
+      thinClientCidr: "192.168.50.0/24",
+    });
 }
 
 function bareInstances(size: number) {
   return () => {
-    for (let i = 0; i < size; i++) new openstack.compute.Instance(`bare-${i}`, { flavorName: "m1.desktop", imageName: "debian-12", networks: [{ uuid: "net-public" }] });
+    for (let i = 0; i < size; i++)
+      new openstack.compute.Instance(`bare-${i}`, {
+        flavorName: "m1.desktop",
+        imageName: "debian-12",
+        networks: [{ uuid: "net-public" }],
+      });
   };
 }
 
@@ -70,13 +93,38 @@ async function main(): Promise<void> {
   await timed(harness, pool(8));
   for (const size of sizes) {
     const r = await timed(harness, pool(size));
-    console.log(JSON.stringify({ bench: "pool", desktops: size, ...r, programMsPerDesktop: Number((r.programMs / size).toFixed(2)), sourceMaps, rssMiB: rss() }));
+    console.log(
+      JSON.stringify({
+        bench: "pool",
+        desktops: size,
+        ...r,
+        programMsPerDesktop: Number((r.programMs / size).toFixed(2)),
+        sourceMaps,
+        rssMiB: rss(),
+      }),
+    );
   }
   const floor = Math.max(...sizes);
   const withTraces = await timed(harness, bareInstances(floor));
-  console.log(JSON.stringify({ bench: "pool-floor", what: `${floor} bare openstack.compute.Instance, SDK stack traces on`, ...withTraces, sourceMaps, rssMiB: rss() }));
+  console.log(
+    JSON.stringify({
+      bench: "pool-floor",
+      what: `${floor} bare openstack.compute.Instance, SDK stack traces on`,
+      ...withTraces,
+      sourceMaps,
+      rssMiB: rss(),
+    }),
+  );
   const lean = await timed(harness, () => declareWithoutPromiseStackTraces(bareInstances(floor)));
-  console.log(JSON.stringify({ bench: "pool-floor", what: `${floor} bare openstack.compute.Instance, SDK stack traces off`, ...lean, sourceMaps, rssMiB: rss() }));
+  console.log(
+    JSON.stringify({
+      bench: "pool-floor",
+      what: `${floor} bare openstack.compute.Instance, SDK stack traces off`,
+      ...lean,
+      sourceMaps,
+      rssMiB: rss(),
+    }),
+  );
 }
 
 main().catch((e) => {

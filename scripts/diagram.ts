@@ -15,11 +15,18 @@ function argument(name: string, args: string[]): string | undefined {
   return eq?.slice(name.length + 3);
 }
 
-export async function renderStackDiagram(stack: string, outDir: string, precomputed?: StackRun): Promise<{ mermaidFile: string; svgFile: string }> {
-  const run = precomputed ?? await runStack(installMocks(), stack);
+export async function renderStackDiagram(
+  stack: string,
+  outDir: string,
+  precomputed?: StackRun,
+): Promise<{ mermaidFile: string; svgFile: string }> {
+  const run = precomputed ?? (await runStack(installMocks(), stack));
   if (run.thrown) throw run.thrown;
-  if (run.errors.length > 0) throw new Error(`stack ${stack} fails under the harness:\n  ${run.errors.map((e) => e.message).join("\n  ")}`);
-  const existingNetworks = Object.fromEntries(defaultExistingCloud().networks.map((n) => [n.id, { name: n.name, cidrs: (n.subnets ?? []).map((s) => s.cidr) }]));
+  if (run.errors.length > 0)
+    throw new Error(`stack ${stack} fails under the harness:\n  ${run.errors.map((e) => e.message).join("\n  ")}`);
+  const existingNetworks = Object.fromEntries(
+    defaultExistingCloud().networks.map((n) => [n.id, { name: n.name, cidrs: (n.subnets ?? []).map((s) => s.cidr) }]),
+  );
   const topology = buildTopology(run.resources, { existingNetworks });
   const title = `stack ${stack}`;
   fs.mkdirSync(outDir, { recursive: true });
@@ -35,13 +42,17 @@ async function main(): Promise<void> {
   const stack = argument("stack", args);
   const stacks = listStacks(STACKS_DIR);
   if (!stack || !stacks.includes(stack)) {
-    console.error(`usage: npm run diagram -- --stack NAME [--out DIR]\n  stacks: ${stacks.join(", ")}${stack ? `\n  no stack ${JSON.stringify(stack)}` : ""}`);
+    console.error(
+      `usage: npm run diagram -- --stack NAME [--out DIR]\n  stacks: ${stacks.join(", ")}${stack ? `\n  no stack ${JSON.stringify(stack)}` : ""}`,
+    );
     process.exit(2);
   }
   const outDir = path.resolve(argument("out", args) ?? path.resolve(__dirname, "../docs/diagrams"));
   const result = await renderStackDiagram(stack, outDir);
   console.log(fs.readFileSync(result.mermaidFile, "utf8"));
-  console.error(`wrote ${path.relative(process.cwd(), result.mermaidFile)} and ${path.relative(process.cwd(), result.svgFile)}`);
+  console.error(
+    `wrote ${path.relative(process.cwd(), result.mermaidFile)} and ${path.relative(process.cwd(), result.svgFile)}`,
+  );
 }
 
 if (require.main === module) {

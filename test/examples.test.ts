@@ -9,7 +9,11 @@ import * as YAML from "yaml";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
 import { PROVIDER_NAME, exposedComponents } from "../packages/components/src/provider-components";
 import { installMocks } from "@openstack-blueprints/test-harness";
-import { EXAMPLES_DIR as EXAMPLES, listTsExamples, runExample } from "@openstack-blueprints/test-harness/src/example-runner";
+import {
+  EXAMPLES_DIR as EXAMPLES,
+  listTsExamples,
+  runExample,
+} from "@openstack-blueprints/test-harness/src/example-runner";
 
 const harness = installMocks();
 
@@ -20,8 +24,15 @@ describe("examples/", function () {
 
   it("has the TypeScript examples of the landed components", () => {
     expect(tsExamples).to.include.members([
-      "private-network", "security-profile", "two-tier-calculator", "thin-client-desktop-pool", "jupyter-notebooks", "xrdp-desktop-image",
-      "s2d-migration", "devstack-host", "ganeti-drbd-cluster",
+      "private-network",
+      "security-profile",
+      "two-tier-calculator",
+      "thin-client-desktop-pool",
+      "jupyter-notebooks",
+      "xrdp-desktop-image",
+      "s2d-migration",
+      "devstack-host",
+      "ganeti-drbd-cluster",
     ]);
   });
 
@@ -39,19 +50,29 @@ describe("examples/", function () {
   }
 
   it("yaml-consumer uses only types and properties of the inferred schema, with every required input", async () => {
-    const schema = JSON.parse(await new ComponentProvider({ name: PROVIDER_NAME, components: exposedComponents, dirname: path.resolve(__dirname, "../packages/components") }).getSchema());
+    const schema = JSON.parse(
+      await new ComponentProvider({
+        name: PROVIDER_NAME,
+        components: exposedComponents,
+        dirname: path.resolve(__dirname, "../packages/components"),
+      }).getSchema(),
+    );
     const program = YAML.parse(fs.readFileSync(path.join(EXAMPLES, "yaml-consumer/Pulumi.yaml"), "utf8"));
     expect(program.packages[PROVIDER_NAME]).to.equal("../../packages/components");
     for (const [name, resource] of Object.entries<any>(program.resources)) {
       const spec = schema.resources[resource.type];
       expect(spec, `${name}: ${resource.type} is not in the schema`).to.not.equal(undefined);
-      for (const key of Object.keys(resource.properties)) expect(spec.inputProperties, `${name}.${key}`).to.have.property(key);
-      for (const key of spec.requiredInputs ?? []) expect(resource.properties, `${name} lacks required ${key}`).to.have.property(key);
+      for (const key of Object.keys(resource.properties))
+        expect(spec.inputProperties, `${name}.${key}`).to.have.property(key);
+      for (const key of spec.requiredInputs ?? [])
+        expect(resource.properties, `${name} lacks required ${key}`).to.have.property(key);
     }
     for (const [name, expr] of Object.entries<string>(program.outputs)) {
       const [, resourceName, property] = /^\$\{(\w[\w-]*)\.(\w+)\}$/.exec(expr) ?? [];
       expect(resourceName, `output ${name}`).to.not.equal(undefined);
-      expect(schema.resources[program.resources[resourceName].type].properties, `output ${name}`).to.have.property(property);
+      expect(schema.resources[program.resources[resourceName].type].properties, `output ${name}`).to.have.property(
+        property,
+      );
     }
   });
 
@@ -63,6 +84,10 @@ describe("examples/", function () {
       console.log("    python3 not installed: skipping the compile check");
       this.skip();
     }
-    execFileSync("python3", ["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", path.join(EXAMPLES, "python-consumer/__main__.py")]);
+    execFileSync("python3", [
+      "-c",
+      "import ast,sys; ast.parse(open(sys.argv[1]).read())",
+      path.join(EXAMPLES, "python-consumer/__main__.py"),
+    ]);
   });
 });

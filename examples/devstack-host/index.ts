@@ -13,17 +13,34 @@ const config = new pulumi.Config("devstack-host");
 const host = config.require("host");
 
 const devstack = new DevstackHost("lab", {
-  connection: { host, user: "stack", privateKey: config.requireSecret("privateKey"), hostKey: config.require("hostKey") },
+  connection: {
+    host,
+    user: "stack",
+    privateKey: config.requireSecret("privateKey"),
+    hostKey: config.require("hostKey"),
+  },
   hostIp: host,
   floatingRange: "172.24.4.0/24",
-  images: [{ name: "debian-12", sourceUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2" }],
+  images: [
+    {
+      name: "debian-12",
+      sourceUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2",
+    },
+  ],
   flavors: [{ name: "m1.desktop", vcpus: 2, ramMiB: 2048, diskGiB: 20 }],
 });
 
 // Everything on the new cloud goes through its provider, after DevStack (images, flavors) is ready.
-const net = new PrivateNetwork("lab", {
-  cidr: "10.62.0.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true,
-}, { providers: [devstackProvider(devstack)], dependsOn: [devstack] });
+const net = new PrivateNetwork(
+  "lab",
+  {
+    cidr: "10.62.0.0/24",
+    externalNetworkName: "public",
+    dnsNameservers: ["9.9.9.9"],
+    internetAccess: true,
+  },
+  { providers: [devstackProvider(devstack)], dependsOn: [devstack] },
+);
 
 export const dashboardUrl = devstack.dashboardUrl;
 export const authUrl = devstack.authUrl;

@@ -26,7 +26,9 @@ const cluster = new GanetiDrbdCluster("cluster1", {
   clusterSshPublicKey: config.require("clusterPublicKey"),
   volumeGroup: "xenvg",
   nodes: [node(1), node(2)],
-  instances: [{ name: "web1.example.lan", diskSizeGiB: 10, primaryNode: "node1.example.lan", secondaryNode: "node2.example.lan" }],
+  instances: [
+    { name: "web1.example.lan", diskSizeGiB: 10, primaryNode: "node1.example.lan", secondaryNode: "node2.example.lan" },
+  ],
 });
 
 export const clusterName = cluster.clusterName;

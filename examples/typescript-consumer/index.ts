@@ -15,20 +15,25 @@ const admin = new SecurityProfile("admin", {
   rules: [{ protocol: "tcp", port: 22, remoteCidr: "192.168.60.0/28", description: "SSH from the admin block" }],
 });
 
-const pool = new ThinClientDesktopPool("desktops", {
-  employees: [
-    { name: "alice", fullName: "Alice Example" },
-    { name: "bob", fullName: "Bob Example" },
-  ],
-  flavor: "m1.desktop",
-  imageName: "debian-12",
-  networkId: office.networkId,
-  subnetId: office.subnetId,
-  thinClientCidr: "192.168.50.0/24",
-}, { dependsOn: [office] });
+const pool = new ThinClientDesktopPool(
+  "desktops",
+  {
+    employees: [
+      { name: "alice", fullName: "Alice Example" },
+      { name: "bob", fullName: "Bob Example" },
+    ],
+    flavor: "m1.desktop",
+    imageName: "debian-12",
+    networkId: office.networkId,
+    subnetId: office.subnetId,
+    thinClientCidr: "192.168.50.0/24",
+  },
+  { dependsOn: [office] },
+);
 
 export const networkId = office.networkId;
 export const adminSecurityGroupId = admin.securityGroupId;
 /** The address each employee's thin client dials. */
 export const desktopAddresses: pulumi.Output<Record<string, string>> = pool.desktops.apply((desktops) =>
-  Object.fromEntries(Object.entries(desktops).map(([employee, d]) => [employee, d.address])));
+  Object.fromEntries(Object.entries(desktops).map(([employee, d]) => [employee, d.address])),
+);

@@ -7,27 +7,38 @@ import * as openstack from "@pulumi/openstack";
 import { PrivateNetwork, ThinClientDesktopPool, XrdpDesktopImage } from "@openstack-blueprints/components";
 
 const net = new PrivateNetwork("desktops", {
-  cidr: "10.61.0.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true,
+  cidr: "10.61.0.0/24",
+  externalNetworkName: "public",
+  dnsNameservers: ["9.9.9.9"],
+  internetAccess: true,
 });
 
-const image = new XrdpDesktopImage("office-desktop", {
-  baseImageId: openstack.images.getImageOutput({ name: "debian-12", mostRecent: true }).id,
-  flavorId: openstack.compute.getFlavorOutput({ name: "m1.small" }).id,
-  networkId: net.networkId,
-  osDistro: "debian",
-  osVersion: "12",
-  extraPackages: ["libreoffice"],
-}, { dependsOn: [net] });
+const image = new XrdpDesktopImage(
+  "office-desktop",
+  {
+    baseImageId: openstack.images.getImageOutput({ name: "debian-12", mostRecent: true }).id,
+    flavorId: openstack.compute.getFlavorOutput({ name: "m1.small" }).id,
+    networkId: net.networkId,
+    osDistro: "debian",
+    osVersion: "12",
+    extraPackages: ["libreoffice"],
+  },
+  { dependsOn: [net] },
+);
 
-const pool = new ThinClientDesktopPool("office", {
-  employees: [{ name: "alice" }, { name: "bob" }],
-  flavor: "m1.desktop",
-  imageId: image.imageId,
-  bakedDesktopImage: true,
-  networkId: net.networkId,
-  subnetId: net.subnetId,
-  thinClientCidr: "192.168.50.0/24",
-}, { dependsOn: [net] });
+const pool = new ThinClientDesktopPool(
+  "office",
+  {
+    employees: [{ name: "alice" }, { name: "bob" }],
+    flavor: "m1.desktop",
+    imageId: image.imageId,
+    bakedDesktopImage: true,
+    networkId: net.networkId,
+    subnetId: net.subnetId,
+    thinClientCidr: "192.168.50.0/24",
+  },
+  { dependsOn: [net] },
+);
 
 export const imageName = image.imageName;
 export const packageHash = image.packageHash;

@@ -43,13 +43,16 @@ async function stillThere(client: OpenStackClient, type: string, id: string): Pr
     case "openstack:networking/subnetRoute:SubnetRoute": {
       // The route's ID is "<subnet ID>-route-<destination>-<next hop>"; gone with the subnet or from its host_routes.
       const [subnet] = await neutron.listSubnets({ id: id.slice(0, 36) });
-      const routes = (subnet as unknown as { host_routes?: Array<{ destination: string; nexthop: string }> } | undefined)?.host_routes ?? [];
+      const routes =
+        (subnet as unknown as { host_routes?: Array<{ destination: string; nexthop: string }> } | undefined)
+          ?.host_routes ?? [];
       return routes.some((r) => id === `${subnet!.id}-route-${r.destination}-${r.nexthop}`);
     }
     case "openstack:networking/routerRoute:RouterRoute": {
       // "<router ID>-route-<destination>-<next hop>", like SubnetRoute.
       const [router] = await neutron.listRouters({ id: id.slice(0, 36) });
-      const routes = (router as unknown as { routes?: Array<{ destination: string; nexthop: string }> } | undefined)?.routes ?? [];
+      const routes =
+        (router as unknown as { routes?: Array<{ destination: string; nexthop: string }> } | undefined)?.routes ?? [];
       return routes.some((r) => id === `${router!.id}-route-${r.destination}-${r.nexthop}`);
     }
     case "openstack:networking/floatingIp:FloatingIp":
@@ -71,7 +74,10 @@ async function stillThere(client: OpenStackClient, type: string, id: string): Pr
 }
 
 /** The resources of the list that the cloud still has, as "type name id". */
-export async function leftovers(client: OpenStackClient, resources: Array<{ type: string; id: string; name: string }>): Promise<string[]> {
+export async function leftovers(
+  client: OpenStackClient,
+  resources: Array<{ type: string; id: string; name: string }>,
+): Promise<string[]> {
   const left: string[] = [];
   for (const r of resources) if (await stillThere(client, r.type, r.id)) left.push(`${r.type} ${r.name} ${r.id}`);
   return left;

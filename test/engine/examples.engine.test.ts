@@ -37,27 +37,31 @@ interface Change {
 const SCENARIOS: Scenario[] = [
   {
     example: "private-network",
-    changes: [{
-      what: "narrow the office allocation pool",
-      file: "index.ts",
-      edit: (t) => t.replace('end: "192.168.10.250"', 'end: "192.168.10.240"'),
-      expectOps: { update: 1 },
-      touches: /^office-subnet$/,
-    }],
+    changes: [
+      {
+        what: "narrow the office allocation pool",
+        file: "index.ts",
+        edit: (t) => t.replace('end: "192.168.10.250"', 'end: "192.168.10.240"'),
+        expectOps: { update: 1 },
+        touches: /^office-subnet$/,
+      },
+    ],
   },
   {
     example: "security-profile",
-    changes: [{
-      what: "add a rule (HTTPS from the LAN)",
-      file: "index.ts",
-      edit: (t) =>
-        t.replace(
-          '{ protocol: "any", remoteSelf: true',
-          '{ protocol: "tcp", port: 443, remoteCidr: "192.168.10.0/24", description: "HTTPS from the LAN" },\n    { protocol: "any", remoteSelf: true',
-        ),
-      expectOps: { create: 1 },
-      touches: /^desktops-in-tcp-443-/,
-    }],
+    changes: [
+      {
+        what: "add a rule (HTTPS from the LAN)",
+        file: "index.ts",
+        edit: (t) =>
+          t.replace(
+            '{ protocol: "any", remoteSelf: true',
+            '{ protocol: "tcp", port: 443, remoteCidr: "192.168.10.0/24", description: "HTTPS from the LAN" },\n    { protocol: "any", remoteSelf: true',
+          ),
+        expectOps: { create: 1 },
+        touches: /^desktops-in-tcp-443-/,
+      },
+    ],
   },
   {
     example: "thin-client-desktop-pool",
@@ -75,7 +79,11 @@ const SCENARIOS: Scenario[] = [
         // beforehand, so it must be deleted before its replacement asks Nova for that port.
         what: "rotate one employee's password",
         file: "index.ts",
-        edit: (t) => t.replace('{ name: "bob", fullName: "Bob Example" }', '{ name: "bob", fullName: "Bob Example", passwordRotation: "2026-12" }'),
+        edit: (t) =>
+          t.replace(
+            '{ name: "bob", fullName: "Bob Example" }',
+            '{ name: "bob", fullName: "Bob Example", passwordRotation: "2026-12" }',
+          ),
         expectOps: { replace: 2 },
         touches: /^office-bob-(credential|desktop)$/,
       },
@@ -89,13 +97,19 @@ const SCENARIOS: Scenario[] = [
       "openstack-blueprints:externalNetworkName": "public",
       "openstack-blueprints:clientCidr": "172.24.4.0/24",
     },
-    changes: [{
-      what: "change the servers' flavor (resize in place)",
-      file: "index.ts",
-      edit: (t) => t.replace("const { values } = loadStackConfig(calculatorStackSchema);", "const { values } = loadStackConfig(calculatorStackSchema);\nvalues.flavorName = \"m1.medium\";"),
-      expectOps: { update: 5 },
-      touches: /^calculator-(frontend|sum|sub|mul|div)$/,
-    }],
+    changes: [
+      {
+        what: "change the servers' flavor (resize in place)",
+        file: "index.ts",
+        edit: (t) =>
+          t.replace(
+            "const { values } = loadStackConfig(calculatorStackSchema);",
+            'const { values } = loadStackConfig(calculatorStackSchema);\nvalues.flavorName = "m1.medium";',
+          ),
+        expectOps: { update: 5 },
+        touches: /^calculator-(frontend|sum|sub|mul|div)$/,
+      },
+    ],
   },
 ];
 
@@ -171,7 +185,10 @@ describe("real engine: examples on minicloud (preview, up, no-op up, refresh, ch
           const preview = await stack.preview();
           const touched = preview.steps.filter((s) => s.op !== "same" && urnType(s.urn) !== "pulumi:pulumi:Stack");
           const unexpected = touched.filter((s) => !change.touches.test(urnName(s.urn)));
-          expect(unexpected.map((s) => `${s.op} ${urnName(s.urn)}`), "resources the change must not touch").to.deep.equal([]);
+          expect(
+            unexpected.map((s) => `${s.op} ${urnName(s.urn)}`),
+            "resources the change must not touch",
+          ).to.deep.equal([]);
           expect(changes(preview.changeSummary)).to.deep.equal(change.expectOps);
           const up = await stack.up();
           expect(changes(up.summary)).to.deep.equal(change.expectOps);

@@ -23,9 +23,17 @@ describe("real engine: the local stack on minicloud", function () {
     await requireMinicloud(this);
     client = await new OpenStackClient(loadCloud("minicloud-a")).connect();
     await ensureNamedImage(client, "debian-12");
-    const file = parse(fs.readFileSync(path.join(REPO_ROOT, "stacks/Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const file = parse(fs.readFileSync(path.join(REPO_ROOT, "stacks/Pulumi.local.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
     const config = { ...file.config };
-    stack = new EngineStack(bin, { programDir: REPO_ROOT, inPlace: true, runName: "engine-local", cloud: "minicloud-a", stackFileConfig: config });
+    stack = new EngineStack(bin, {
+      programDir: REPO_ROOT,
+      inPlace: true,
+      runName: "engine-local",
+      cloud: "minicloud-a",
+      stackFileConfig: config,
+    });
     await stack.init();
   });
 
@@ -68,8 +76,13 @@ describe("real engine: the local stack on minicloud", function () {
     const { stringify } = await import("yaml");
     fs.writeFileSync(file, stringify(doc));
     const preview = await stack.preview();
-    const touched = preview.steps.filter((s) => s.op !== "same" && urnType(s.urn) !== "pulumi:pulumi:Stack").map((s) => `${s.op} ${urnName(s.urn)}`);
-    expect(touched.every((t) => /^create .*-trial11-/.test(t)), touched.join(", ")).to.equal(true);
+    const touched = preview.steps
+      .filter((s) => s.op !== "same" && urnType(s.urn) !== "pulumi:pulumi:Stack")
+      .map((s) => `${s.op} ${urnName(s.urn)}`);
+    expect(
+      touched.every((t) => /^create .*-trial11-/.test(t)),
+      touched.join(", "),
+    ).to.equal(true);
     expect(changes(preview.changeSummary)).to.deep.equal({ create: 4 });
     expect(changes((await stack.up()).summary)).to.deep.equal({ create: 4 });
     ids = await stateIds();

@@ -53,78 +53,198 @@ const CONTRACTS: Contract[] = [
   { scenario: "subnet-without-cidr", essence: /a subnetpool must be specified in the absence of a cidr/, status: 400 },
   { scenario: "subnet-cidr-invalid", essence: /Invalid CIDR 10\.61\.0\.0\/33/ },
   { scenario: "subnet-cidr-host-bits", essence: /cidr 10\.61\.0\.5\/24 doesn't match subnet address 10\.61\.0\.0\/24/ },
-  { scenario: "subnets-overlap-on-network", essence: /Requested subnet with cidr: \S+ for network: \S+ overlaps with another subnet/, status: 400 },
-  { scenario: "gateway-outside-subnet", accepted: "Neutron allows a gateway outside the subnet (an on-link route); the model refused it" },
+  {
+    scenario: "subnets-overlap-on-network",
+    essence: /Requested subnet with cidr: \S+ for network: \S+ overlaps with another subnet/,
+    status: 400,
+  },
+  {
+    scenario: "gateway-outside-subnet",
+    accepted: "Neutron allows a gateway outside the subnet (an on-link route); the model refused it",
+  },
   { scenario: "gateway-on-network-address", essence: /Gateway is not valid on subnet/, status: 400 },
-  { scenario: "allocation-pool-beyond-cidr", essence: /The allocation pool 10\.61\.0\.10-10\.61\.1\.10 spans beyond the subnet cidr 10\.61\.0\.0\/24/, status: 400 },
-  { scenario: "gateway-in-allocation-pool", essence: /Gateway ip 10\.61\.0\.1 conflicts with allocation pool 10\.61\.0\.1-10\.61\.0\.100/, status: 409 },
-  { scenario: "subnet-host-routes-input", essence: /Invalid or unknown key\. Examine values at 'hostroutes-subnet\.hostRoutes'/ },
-  { scenario: "subnet-route-invalid-destination", essence: /Invalid input for host_routes\. Reason: '10\.62\.0\.0\/33' is not a valid CIDR/, status: 400 },
+  {
+    scenario: "allocation-pool-beyond-cidr",
+    essence: /The allocation pool 10\.61\.0\.10-10\.61\.1\.10 spans beyond the subnet cidr 10\.61\.0\.0\/24/,
+    status: 400,
+  },
+  {
+    scenario: "gateway-in-allocation-pool",
+    essence: /Gateway ip 10\.61\.0\.1 conflicts with allocation pool 10\.61\.0\.1-10\.61\.0\.100/,
+    status: 409,
+  },
+  {
+    scenario: "subnet-host-routes-input",
+    essence: /Invalid or unknown key\. Examine values at 'hostroutes-subnet\.hostRoutes'/,
+  },
+  {
+    scenario: "subnet-route-invalid-destination",
+    essence: /Invalid input for host_routes\. Reason: '10\.62\.0\.0\/33' is not a valid CIDR/,
+    status: 400,
+  },
   // The provider's SubnetRoute swallows Neutron's 404 (it reads the subnet, finds nothing and
   // returns no state), so the engine reports its own error, not Neutron's.
-  { scenario: "subnet-route-subnet-not-found", essence: new RegExp(`Subnet ${M} could not be found`), real: /expected non-nil error with nil state during Create of \S+subnetRoute:SubnetRoute::nosubnet-route/ },
-  { scenario: "subnet-route-nexthop-off-subnet", accepted: "Neutron does not check that a host route's next hop is on the subnet; the model refused it" },
+  {
+    scenario: "subnet-route-subnet-not-found",
+    essence: new RegExp(`Subnet ${M} could not be found`),
+    real: /expected non-nil error with nil state during Create of \S+subnetRoute:SubnetRoute::nosubnet-route/,
+  },
+  {
+    scenario: "subnet-route-nexthop-off-subnet",
+    accepted: "Neutron does not check that a host route's next hop is on the subnet; the model refused it",
+  },
 
   // Routers and their interfaces.
-  { scenario: "router-external-network-not-found", essence: new RegExp(`Network ${M} could not be found`), status: 404 },
-  { scenario: "router-gateway-not-external", essence: /Bad router request: Network \S+ is not an external network/, status: 400 },
+  {
+    scenario: "router-external-network-not-found",
+    essence: new RegExp(`Network ${M} could not be found`),
+    status: 404,
+  },
+  {
+    scenario: "router-gateway-not-external",
+    essence: /Bad router request: Network \S+ is not an external network/,
+    status: 400,
+  },
   { scenario: "router-interface-router-not-found", essence: new RegExp(`Router ${M} could not be found`), status: 404 },
   { scenario: "router-interface-port-not-found", essence: new RegExp(`Port ${M} could not be found`), status: 404 },
-  { scenario: "router-interface-port-without-ip", essence: /Bad router request: Router port must have at least one fixed IP/, status: 400 },
+  {
+    scenario: "router-interface-port-without-ip",
+    essence: /Bad router request: Router port must have at least one fixed IP/,
+    status: 400,
+  },
   { scenario: "router-interface-subnet-not-found", essence: new RegExp(`Subnet ${M} could not be found`), status: 404 },
-  { scenario: "router-interface-subnet-without-gateway", essence: /Bad router request: Subnet for router interface must have a gateway IP/, status: 400 },
-  { scenario: "router-interface-twice", essence: /Bad router request: Router already has a port on subnet/, status: 400 },
-  { scenario: "router-interface-gateway-ip-taken", essence: /IP address 10\.61\.0\.1 already allocated in subnet/, status: 409 },
-  { scenario: "router-subnets-overlap", essence: /Bad router request: Cidr 10\.61\.0\.0\/25 of subnet \S+ overlaps with cidr 10\.61\.0\.0\/24 of subnet/, status: 400 },
-  { scenario: "router-subnet-overlaps-gateway-subnet", essence: /Bad router request: Cidr 172\.24\.4\.0\/25 of subnet \S+ overlaps with cidr 172\.24\.4\.0\/24 of subnet/, status: 400 },
+  {
+    scenario: "router-interface-subnet-without-gateway",
+    essence: /Bad router request: Subnet for router interface must have a gateway IP/,
+    status: 400,
+  },
+  {
+    scenario: "router-interface-twice",
+    essence: /Bad router request: Router already has a port on subnet/,
+    status: 400,
+  },
+  {
+    scenario: "router-interface-gateway-ip-taken",
+    essence: /IP address 10\.61\.0\.1 already allocated in subnet/,
+    status: 409,
+  },
+  {
+    scenario: "router-subnets-overlap",
+    essence: /Bad router request: Cidr 10\.61\.0\.0\/25 of subnet \S+ overlaps with cidr 10\.61\.0\.0\/24 of subnet/,
+    status: 400,
+  },
+  {
+    scenario: "router-subnet-overlaps-gateway-subnet",
+    essence: /Bad router request: Cidr 172\.24\.4\.0\/25 of subnet \S+ overlaps with cidr 172\.24\.4\.0\/24 of subnet/,
+    status: 400,
+  },
 
   // Fixed IPs.
-  { scenario: "fixed-ip-outside-subnet", essence: /IP address 10\.61\.1\.20 is not a valid IP for the specified subnet/, status: 400 },
-  { scenario: "fixed-ip-on-gateway", accepted: "Neutron lets a port take the gateway address (a router interface on that subnet then fails: router-interface-gateway-ip-taken); the model refused it with 409" },
-  { scenario: "fixed-ip-network-address", essence: /IP address 10\.61\.0\.0 is not a valid IP for the specified subnet/, status: 400 },
+  {
+    scenario: "fixed-ip-outside-subnet",
+    essence: /IP address 10\.61\.1\.20 is not a valid IP for the specified subnet/,
+    status: 400,
+  },
+  {
+    scenario: "fixed-ip-on-gateway",
+    accepted:
+      "Neutron lets a port take the gateway address (a router interface on that subnet then fails: router-interface-gateway-ip-taken); the model refused it with 409",
+  },
+  {
+    scenario: "fixed-ip-network-address",
+    essence: /IP address 10\.61\.0\.0 is not a valid IP for the specified subnet/,
+    status: 400,
+  },
   { scenario: "fixed-ip-taken", essence: /IP address 10\.61\.0\.20 already allocated in subnet/, status: 409 },
   { scenario: "subnet-exhausted", essence: /No more IP addresses available on network/, status: 409 },
 
   // Ports.
   { scenario: "port-network-not-found", essence: new RegExp(`Network ${M} could not be found`), status: 404 },
   { scenario: "port-subnet-not-found", essence: new RegExp(`Subnet ${M} could not be found`), status: 404 },
-  { scenario: "port-subnet-of-other-network", essence: /Failed to create port on network \S+, because fixed_ips included invalid subnet/, status: 400 },
+  {
+    scenario: "port-subnet-of-other-network",
+    essence: /Failed to create port on network \S+, because fixed_ips included invalid subnet/,
+    status: 400,
+  },
   { scenario: "port-security-group-not-found", essence: new RegExp(`Security group ${M} does not exist`), status: 404 },
-  { scenario: "port-security-group-without-port-security", essence: /Port security must be enabled and port must have an IP address in order to use security groups/, status: 400 },
+  {
+    scenario: "port-security-group-without-port-security",
+    essence: /Port security must be enabled and port must have an IP address in order to use security groups/,
+    status: 400,
+  },
 
   // Floating IPs.
   { scenario: "floating-ip-pool-not-found", essence: /No network found with name: contract-no-such-network/ },
-  { scenario: "floating-ip-pool-not-external", essence: /Bad floatingip request: Network \S+ is not a valid external network/, status: 400 },
-  { scenario: "floating-ip-not-found", essence: /there are no openstack_networking_floatingip_v2 with 203\.0\.113\.77 IP/ },
+  {
+    scenario: "floating-ip-pool-not-external",
+    essence: /Bad floatingip request: Network \S+ is not a valid external network/,
+    status: 400,
+  },
+  {
+    scenario: "floating-ip-not-found",
+    essence: /there are no openstack_networking_floatingip_v2 with 203\.0\.113\.77 IP/,
+  },
   { scenario: "floating-ip-port-not-found", essence: new RegExp(`Port ${M} could not be found`), status: 404 },
-  { scenario: "floating-ip-fixed-ip-not-on-port", essence: /Bad floatingip request: Port \S+ does not have fixed ip 10\.61\.0\.21/, status: 400 },
-  { scenario: "floating-ip-without-router-interface", essence: /External network \S+ is not reachable from subnet \S+\s+Therefore, cannot associate Port/, status: 404 },
-  { scenario: "floating-ip-moved-to-another-port", accepted: "Neutron moves a floating IP to another port when asked; the model refused it with 409" },
+  {
+    scenario: "floating-ip-fixed-ip-not-on-port",
+    essence: /Bad floatingip request: Port \S+ does not have fixed ip 10\.61\.0\.21/,
+    status: 400,
+  },
+  {
+    scenario: "floating-ip-without-router-interface",
+    essence: /External network \S+ is not reachable from subnet \S+\s+Therefore, cannot associate Port/,
+    status: 404,
+  },
+  {
+    scenario: "floating-ip-moved-to-another-port",
+    accepted: "Neutron moves a floating IP to another port when asked; the model refused it with 409",
+  },
 
   // Security groups.
   { scenario: "rule-group-not-found", essence: new RegExp(`Security group ${M} does not exist`), status: 404 },
-  { scenario: "rule-direction-invalid", essence: /unknown "inbound" direction for openstack_networking_secgroup_rule_v2/ },
+  {
+    scenario: "rule-direction-invalid",
+    essence: /unknown "inbound" direction for openstack_networking_secgroup_rule_v2/,
+  },
   { scenario: "rule-port-range-half", essence: /all of `port_range_max,port_range_min,protocol` must be specified/ },
-  { scenario: "rule-port-range-reversed", essence: /For TCP\/UDP protocols, port_range_min must be <= port_range_max/, status: 400 },
+  {
+    scenario: "rule-port-range-reversed",
+    essence: /For TCP\/UDP protocols, port_range_min must be <= port_range_max/,
+    status: 400,
+  },
   { scenario: "rule-remote-ip-and-group", essence: /"remote_group_id": conflicts with remote_ip_prefix/ },
   { scenario: "rule-remote-group-not-found", essence: new RegExp(`Security group ${M} does not exist`), status: 404 },
   { scenario: "rule-remote-prefix-invalid", essence: /Invalid CIDR 10\.0\.0\.0\/33 given as IP prefix/, status: 400 },
   { scenario: "rule-duplicate", essence: /Security group rule already exists\. Rule id is/, status: 409 },
   { scenario: "rule-egress-any-on-new-group", essence: /Security group rule already exists\. Rule id is/, status: 409 },
-  { scenario: "rule-egress-any-after-deleting-defaults", accepted: "with deleteDefaultRules the provider removes Neutron's egress rules, so the program's own is the only one" },
+  {
+    scenario: "rule-egress-any-after-deleting-defaults",
+    accepted:
+      "with deleteDefaultRules the provider removes Neutron's egress rules, so the program's own is the only one",
+  },
 
   // Servers and key pairs.
   { scenario: "server-without-flavor", essence: /Neither a flavor_id or flavor_name could be determined/ },
   { scenario: "server-flavor-not-found", essence: /Unable to find flavor with name contract-no-such-flavor/ },
   { scenario: "server-image-name-not-found", essence: /Unable to find image with name contract-no-such-image/ },
   { scenario: "server-image-id-not-found", essence: /Can not find requested image/, status: 400 },
-  { scenario: "server-without-image", essence: /Neither a boot device, image ID, or image name were able to be determined/ },
+  {
+    scenario: "server-without-image",
+    essence: /Neither a boot device, image ID, or image name were able to be determined/,
+  },
   { scenario: "server-keypair-not-found", essence: /Invalid key_name provided/, status: 400 },
   { scenario: "server-user-data-too-long", essence: /Invalid input for field\/attribute user_data/, status: 400 },
-  { scenario: "server-power-state-invalid", essence: /expected power_state to be one of \["active" "shutoff" "shelved_offloaded" "paused"\], got sleeping/ },
+  {
+    scenario: "server-power-state-invalid",
+    essence: /expected power_state to be one of \["active" "shutoff" "shelved_offloaded" "paused"\], got sleeping/,
+  },
   { scenario: "server-port-not-found", essence: new RegExp(`Could not find any matching port for port ${M}`) },
   { scenario: "server-network-not-found", essence: new RegExp(`Could not find any matching network for id ${M}`) },
-  { scenario: "server-security-group-name-not-found", essence: /Unable to find security_group with name or id 'contract-no-such-group'/, status: 400 },
+  {
+    scenario: "server-security-group-name-not-found",
+    essence: /Unable to find security_group with name or id 'contract-no-such-group'/,
+    status: 400,
+  },
   { scenario: "keypair-name-taken", essence: /Key pair 'contract-dup-key' already exists/, status: 409 },
 ];
 
@@ -205,14 +325,20 @@ describe("model contract, real side: the same scenarios through the real engine 
     client = await new OpenStackClient(loadCloud(CLOUD)).connect();
     const slots: Array<() => void> = [];
     let running = 0;
-    const acquire = () => new Promise<void>((resolve) => (running < JOBS ? (running++, resolve()) : slots.push(resolve)));
+    const acquire = () =>
+      new Promise<void>((resolve) => (running < JOBS ? (running++, resolve()) : slots.push(resolve)));
     const release = () => {
       const next = slots.shift();
       if (next) next();
       else running--;
     };
     for (const c of contracts) {
-      runs.set(c.scenario, acquire().then(() => runReal(bin!, client!, c.scenario)).finally(release));
+      runs.set(
+        c.scenario,
+        acquire()
+          .then(() => runReal(bin!, client!, c.scenario))
+          .finally(release),
+      );
     }
   });
 
@@ -279,7 +405,8 @@ async function runReal(bin: string, client: OpenStackClient, scenario: string): 
         .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
       if (made.length > 0) {
         const destroy = await stack.run(["destroy", "--yes", "--skip-preview"]);
-        if (destroy.code !== 0) result.broken = `destroy exited ${destroy.code}: ${engineErrors(destroy.stdout) || destroy.stdout.slice(-2000)}`;
+        if (destroy.code !== 0)
+          result.broken = `destroy exited ${destroy.code}: ${engineErrors(destroy.stdout) || destroy.stdout.slice(-2000)}`;
         result.left = await leftovers(client, made);
       }
     } catch (e) {

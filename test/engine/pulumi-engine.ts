@@ -106,7 +106,10 @@ export class EngineStack {
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
 
-  constructor(readonly binDir: string, readonly opts: StackOptions) {
+  constructor(
+    readonly binDir: string,
+    readonly opts: StackOptions,
+  ) {
     this.runDir = path.join(RUNS_DIR, opts.runName);
     this.workDir = opts.inPlace ? opts.programDir : this.runDir;
     this.stack = opts.runName;
@@ -136,7 +139,10 @@ export class EngineStack {
     fs.rmSync(this.runDir, { recursive: true, force: true });
     fs.mkdirSync(this.runDir, { recursive: true });
     if (!this.opts.inPlace) {
-      fs.cpSync(this.opts.programDir, this.workDir, { recursive: true, filter: (src) => !src.split(path.sep).includes("node_modules") });
+      fs.cpSync(this.opts.programDir, this.workDir, {
+        recursive: true,
+        filter: (src) => !src.split(path.sep).includes("node_modules"),
+      });
     }
     fs.mkdirSync(path.join(this.runDir, ".state"), { recursive: true });
     fs.mkdirSync(path.join(this.runDir, ".pulumi-home"), { recursive: true });
@@ -155,7 +161,9 @@ export class EngineStack {
 
   /** The stack's settings file (Pulumi.<stack>.yaml in the project's stack config folder). */
   stackFile(): string {
-    const project = parse(fs.readFileSync(path.join(this.workDir, "Pulumi.yaml"), "utf8")) as { stackConfigDir?: string };
+    const project = parse(fs.readFileSync(path.join(this.workDir, "Pulumi.yaml"), "utf8")) as {
+      stackConfigDir?: string;
+    };
     return path.join(this.workDir, project.stackConfigDir ?? ".", `Pulumi.${this.stack}.yaml`);
   }
 
@@ -189,7 +197,10 @@ export class EngineStack {
   /** Runs and fails with the command's output when it exits non-zero. */
   async ok(args: string[], stdin?: string): Promise<CommandResult> {
     const r = await this.run(args, stdin);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${engineErrors(r.stdout) || tail(r.stdout)}\n${tail(r.stderr)}`);
+    if (r.code !== 0)
+      throw new Error(
+        `pulumi ${args.join(" ")} exited ${r.code}\n${engineErrors(r.stdout) || tail(r.stdout)}\n${tail(r.stderr)}`,
+      );
     return r;
   }
 
@@ -225,7 +236,9 @@ export class EngineStack {
   }
 
   /** The stack's state as the CLI exports it. */
-  async exportState(): Promise<{ deployment: { resources?: Array<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown> }> } }> {
+  async exportState(): Promise<{
+    deployment: { resources?: Array<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown> }> };
+  }> {
     return JSON.parse((await this.ok(["stack", "export"])).stdout);
   }
 
@@ -266,7 +279,8 @@ function parseSummary(stdout: string): Record<string, number> {
 export function engineErrors(stdout: string): string {
   const messages: string[] = [];
   const collect = (d: { severity?: string; message?: string; urn?: string }) => {
-    if (d.severity === "error" || d.severity === "warning") messages.push(`${d.severity}: ${d.urn ? `${urnName(d.urn)}: ` : ""}${(d.message ?? "").trim()}`);
+    if (d.severity === "error" || d.severity === "warning")
+      messages.push(`${d.severity}: ${d.urn ? `${urnName(d.urn)}: ` : ""}${(d.message ?? "").trim()}`);
   };
   try {
     const doc = JSON.parse(stdout) as { diagnostics?: Array<{ severity?: string; message?: string; urn?: string }> };
@@ -275,7 +289,10 @@ export function engineErrors(stdout: string): string {
     for (const line of stdout.split("\n")) {
       if (!line.includes('"diagnosticEvent"')) continue;
       try {
-        collect((JSON.parse(line) as { diagnosticEvent: { severity?: string; message?: string; urn?: string } }).diagnosticEvent);
+        collect(
+          (JSON.parse(line) as { diagnosticEvent: { severity?: string; message?: string; urn?: string } })
+            .diagnosticEvent,
+        );
       } catch {
         /* a partial line */
       }

@@ -13,7 +13,13 @@ import { expect } from "chai";
 import * as path from "node:path";
 import { OpenStackClient } from "@openstack-blueprints/openstack-rest";
 import { requireMinicloud } from "../../packages/minicloud/test/cloud-access";
-import { closeAll, connectMinicloud, fillSnapshot, Minicloud, projectNetwork } from "../../packages/s2d/test/integration/minicloud-env";
+import {
+  closeAll,
+  connectMinicloud,
+  fillSnapshot,
+  Minicloud,
+  projectNetwork,
+} from "../../packages/s2d/test/integration/minicloud-env";
 import { buildSource, SourceFixture } from "../../packages/s2d/test/integration/source-fixture";
 import { changes, EngineStack, REPO_ROOT, requireEngine } from "./pulumi-engine";
 
@@ -35,7 +41,13 @@ function fillSnapshotsOf(a: OpenStackClient, serverId: string): { stop: () => Pr
       await new Promise((r) => setTimeout(r, 1000));
     }
   })();
-  return { stop: async () => { running = false; await loop; return filled; } };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return filled;
+    },
+  };
 }
 
 describe("real engine: S2DMigration (examples/s2d-migration) from minicloud-a to minicloud-b", function () {
@@ -55,13 +67,18 @@ describe("real engine: S2DMigration (examples/s2d-migration) from minicloud-a to
     const net = await projectNetwork(clouds.b, "s2d-engine-net", "10.77.9.0/24", true);
     targetNet = net;
     targetNetName = net.network.name;
-    stack = new EngineStack(bin, { programDir: path.join(REPO_ROOT, "examples/s2d-migration"), runName: "example-s2d-migration" });
+    stack = new EngineStack(bin, {
+      programDir: path.join(REPO_ROOT, "examples/s2d-migration"),
+      runName: "example-s2d-migration",
+    });
     await stack.init();
     stack.editProgram("index.ts", (t) =>
-      t.replace('{ cloud: "cloud-a" }', '{ cloud: "minicloud-a" }')
+      t
+        .replace('{ cloud: "cloud-a" }', '{ cloud: "minicloud-a" }')
         .replace('{ cloud: "cloud-b" }', '{ cloud: "minicloud-b" }')
         .replace('sourceServer: "analytics-01"', `sourceServer: "${source!.serverIds[0]}"`)
-        .replace('network: "data-net"', `network: "${targetNetName}"`));
+        .replace('network: "data-net"', `network: "${targetNetName}"`),
+    );
   });
 
   after(async function () {

@@ -37,7 +37,13 @@ export async function startAptProxy(listenAddress: string, port = 3142): Promise
     const headers: http.OutgoingHttpHeaders = { ...request.headers, host: target.host };
     delete headers["proxy-connection"];
     const upstream = http.request(
-      { host: target.hostname, port: target.port || 80, path: `${target.pathname}${target.search}`, method: request.method, headers },
+      {
+        host: target.hostname,
+        port: target.port || 80,
+        path: `${target.pathname}${target.search}`,
+        method: request.method,
+        headers,
+      },
       (upstreamResponse) => {
         response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
         upstreamResponse.pipe(response);

@@ -21,7 +21,12 @@ async function main(): Promise<void> {
   const copySeconds = seconds(t);
   await run(["rm", "-rf", "/var/tmp/th-bench-copy"]);
   const size = (await run(["du", "-sm", rootfs.dir])).stdout.split("\t")[0];
-  print({ figure: "guest-root-copy", megabytes: Number(size), seconds: copySeconds, note: "what a guest root costs without overlayfs" });
+  print({
+    figure: "guest-root-copy",
+    megabytes: Number(size),
+    seconds: copySeconds,
+    note: "what a guest root costs without overlayfs",
+  });
 
   const lab = await TestLab.create({ prefix: "th", subnet: "10.200.0.0/16" });
   try {
@@ -33,14 +38,21 @@ async function main(): Promise<void> {
     t = Date.now();
     const names = ["p1", "p2", "p3", "p4"];
     await Promise.all(names.map((name) => lab.startGuest({ name, rootfs, network: net })));
-    print({ figure: "guest-start-4-parallel", total: seconds(t), each: Object.fromEntries(names.map((n) => [n, lab.timings.get(n)])) });
+    print({
+      figure: "guest-start-4-parallel",
+      total: seconds(t),
+      each: Object.fromEntries(names.map((n) => [n, lab.timings.get(n)])),
+    });
 
     t = Date.now();
     const ci = await lab.startGuest({
       name: "ci",
       rootfs,
       network: net,
-      nocloud: { userData: "#cloud-config\nwrite_files:\n  - path: /etc/bench\n    content: x\n", metaData: nocloudMetaData("bench-ci", "ci") },
+      nocloud: {
+        userData: "#cloud-config\nwrite_files:\n  - path: /etc/bench\n    content: x\n",
+        metaData: nocloudMetaData("bench-ci", "ci"),
+      },
     });
     const startSeconds = seconds(t);
     const result = await ci.waitForCloudInit();

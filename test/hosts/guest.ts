@@ -73,7 +73,13 @@ export class Guest {
 
   /** SSH connection details for the runner / a remote.Command, with this guest's pinned host key. */
   get connection(): GuestConnection {
-    return { host: this.ip, port: 22, user: "root", privateKey: this.clientKey.privateKey, hostKey: keyWithoutComment(this.hostKey) };
+    return {
+      host: this.ip,
+      port: 22,
+      user: "root",
+      privateKey: this.clientKey.privateKey,
+      hostKey: keyWithoutComment(this.hostKey),
+    };
   }
 
   /**
@@ -81,11 +87,20 @@ export class Guest {
    * clean environment). Rejects on a non-zero exit unless options.allowFailure.
    */
   exec(command: string, options: RunOptions = {}): Promise<RunResult> {
-    const env = Object.entries({ PATH: GUEST_PATH, HOME: "/root", LANG: "C.UTF-8", TERM: "dumb", ...(options.env ?? {}) }).map(([k, v]) => `${k}=${v}`);
-    return run(["nsenter", "-t", String(this.leaderPid), "-a", "--", "/usr/bin/env", "-i", ...env, "/bin/bash", "-c", command], {
-      ...options,
-      env: undefined,
-    });
+    const env = Object.entries({
+      PATH: GUEST_PATH,
+      HOME: "/root",
+      LANG: "C.UTF-8",
+      TERM: "dumb",
+      ...(options.env ?? {}),
+    }).map(([k, v]) => `${k}=${v}`);
+    return run(
+      ["nsenter", "-t", String(this.leaderPid), "-a", "--", "/usr/bin/env", "-i", ...env, "/bin/bash", "-c", command],
+      {
+        ...options,
+        env: undefined,
+      },
+    );
   }
 
   /** Runs a command over real SSH (as root, host key pinned). */
@@ -114,7 +129,9 @@ export class Guest {
     if (this.boot !== "systemd") return "sshd-only";
     return waitFor(`guest ${this.name} to finish booting`, timeoutMs, async () => {
       this.assertAlive();
-      const state = (await this.exec("systemctl is-system-running", { allowFailure: true, timeoutMs: 10_000 })).stdout.trim();
+      const state = (
+        await this.exec("systemctl is-system-running", { allowFailure: true, timeoutMs: 10_000 })
+      ).stdout.trim();
       return state === "running" || state === "degraded" ? state : undefined;
     });
   }
@@ -131,12 +148,17 @@ export class Guest {
   /** Waits until sshd accepts our key with the pinned host key; returns the seconds it took. */
   async waitForSsh(timeoutMs = 60_000): Promise<number> {
     const started = Date.now();
-    await waitFor(`ssh to guest ${this.name} (${this.ip})`, timeoutMs, async () => {
-      this.assertAlive();
-      const result = await this.ssh("true", { allowFailure: true, timeoutMs: 15_000 });
-      if (result.exitCode !== 0) throw new Error(result.stderr.trim());
-      return true;
-    }, 200);
+    await waitFor(
+      `ssh to guest ${this.name} (${this.ip})`,
+      timeoutMs,
+      async () => {
+        this.assertAlive();
+        const result = await this.ssh("true", { allowFailure: true, timeoutMs: 15_000 });
+        if (result.exitCode !== 0) throw new Error(result.stderr.trim());
+        return true;
+      },
+      200,
+    );
     return (Date.now() - started) / 1000;
   }
 
@@ -146,7 +168,10 @@ export class Guest {
    */
   async waitForCloudInit(timeoutMs = 600_000): Promise<CloudInitResult> {
     const started = Date.now();
-    const wait = await this.exec("cloud-init status --wait >/dev/null; cloud-init status --long", { allowFailure: true, timeoutMs });
+    const wait = await this.exec("cloud-init status --wait >/dev/null; cloud-init status --long", {
+      allowFailure: true,
+      timeoutMs,
+    });
     const detail = wait.stdout.trim();
     const status = /^status:\s*(\S+)/m.exec(detail)?.[1] ?? "unknown";
     let errors: string[] = [];
@@ -177,7 +202,9 @@ export class Guest {
     const nspawnPid = this.record.nspawnPid;
     if (nspawnPid && processAlive(nspawnPid)) {
       if (this.boot === "systemd" && this.record.leaderPid && processAlive(this.record.leaderPid)) {
-        await this.exec("systemctl poweroff --no-block", { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined);
+        await this.exec("systemctl poweroff --no-block", { allowFailure: true, timeoutMs: 10_000 }).catch(
+          () => undefined,
+        );
         const deadline = Date.now() + timeoutMs;
         while (processAlive(nspawnPid) && Date.now() < deadline) await sleep(100);
       }

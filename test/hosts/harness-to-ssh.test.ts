@@ -33,17 +33,28 @@ class DemoHosts extends pulumi.ComponentResource {
     const prepare = renderRemoteScript({
       description: "prepare demo host",
       stdinSecrets: ["TOKEN"],
-      body: ["ensure_dir /etc/demo 0755 root:root", "write_secret_file /etc/demo/token \"$TOKEN\"", "ensure_line /etc/demo/hosts \"$(hostname)\""].join("\n"),
+      body: [
+        "ensure_dir /etc/demo 0755 root:root",
+        'write_secret_file /etc/demo/token "$TOKEN"',
+        'ensure_line /etc/demo/hosts "$(hostname)"',
+      ].join("\n"),
     });
     const prepared = args.hosts.map(
       (host, i) =>
         new command.remote.Command(
           `${name}-prepare-${i}`,
-          { connection: { host, user: "root", privateKey: args.privateKey }, create: prepare, stdin: secretStdin(args.token) },
+          {
+            connection: { host, user: "root", privateKey: args.privateKey },
+            create: prepare,
+            stdin: secretStdin(args.token),
+          },
           { parent: this, customTimeouts: { create: "5m" } },
         ),
     );
-    const join = renderRemoteScript({ description: "join demo hosts", body: `ensure_file /etc/demo/joined 0644 root:root <<'EOF'\n${args.hosts.join(" ")}\nEOF` });
+    const join = renderRemoteScript({
+      description: "join demo hosts",
+      body: `ensure_file /etc/demo/joined 0644 root:root <<'EOF'\n${args.hosts.join(" ")}\nEOF`,
+    });
     const joined = new command.remote.Command(
       `${name}-join`,
       { connection: { host: args.hosts[0], user: "root", privateKey: args.privateKey }, create: join },
@@ -67,7 +78,10 @@ describe("test hosts: a program's remote commands, recorded by the harness, run 
     const rootfs = await buildRootfs({ name: "th-base" });
     lab = await TestLab.create({ prefix: "th", subnet: "10.200.0.0/16" });
     const net = await lab.network();
-    [n1, n2] = await Promise.all([lab.startGuest({ name: "n1", rootfs, network: net }), lab.startGuest({ name: "n2", rootfs, network: net })]);
+    [n1, n2] = await Promise.all([
+      lab.startGuest({ name: "n1", rootfs, network: net }),
+      lab.startGuest({ name: "n2", rootfs, network: net }),
+    ]);
   });
 
   after(async () => {
@@ -78,9 +92,20 @@ describe("test hosts: a program's remote commands, recorded by the harness, run 
     harness.reset();
     const token = "demo-token-7f3a";
     const run = await harness.runProgram(() => {
-      const hosts = new DemoHosts("demo", { hosts: [n1.ip, n2.ip], privateKey: pulumi.secret(lab.clientKey.privateKey), token: pulumi.secret(token) });
+      const hosts = new DemoHosts("demo", {
+        hosts: [n1.ip, n2.ip],
+        privateKey: pulumi.secret(lab.clientKey.privateKey),
+        token: pulumi.secret(token),
+      });
       // Outside the component: waits for everything in it.
-      new command.remote.Command("after-demo", { connection: { host: n2.ip, user: "root", privateKey: pulumi.secret(lab.clientKey.privateKey) }, create: "cat /etc/demo/hosts" }, { dependsOn: [hosts] });
+      new command.remote.Command(
+        "after-demo",
+        {
+          connection: { host: n2.ip, user: "root", privateKey: pulumi.secret(lab.clientKey.privateKey) },
+          create: "cat /etc/demo/hosts",
+        },
+        { dependsOn: [hosts] },
+      );
       return hosts;
     });
     expect(run.errors).to.deep.equal([]);
@@ -100,9 +125,13 @@ describe("test hosts: a program's remote commands, recorded by the harness, run 
 
     const { first, second } = await runTwice(steps, { hostKeys: pinnedHostKeys([n1, n2]) });
     const order = first.startOrder;
-    expect(order.indexOf("demo-join")).to.be.greaterThan(Math.max(order.indexOf("demo-prepare-0"), order.indexOf("demo-prepare-1")));
+    expect(order.indexOf("demo-join")).to.be.greaterThan(
+      Math.max(order.indexOf("demo-prepare-0"), order.indexOf("demo-prepare-1")),
+    );
     expect(order[order.length - 1]).to.equal("after-demo");
-    expect(first.results.find((r) => r.name === "demo-prepare-0")!.changed).to.include("changed: wrote secret file /etc/demo/token");
+    expect(first.results.find((r) => r.name === "demo-prepare-0")!.changed).to.include(
+      "changed: wrote secret file /etc/demo/token",
+    );
     expect(second.results.every((r) => r.changed.length === 0)).to.equal(true);
     expect(second.results.find((r) => r.name === "after-demo")!.stdout.trim()).to.equal("n2");
     for (const guest of [n1, n2]) {

@@ -1,6 +1,14 @@
 /** The shared test-host library: see README.md in this folder. */
 export { TestLab, nocloudMetaData } from "./lab";
-export type { TestLabOptions, NetworkOptions, TestNetwork, StartGuestOptions, NoCloudSeed, BindMount, GuestTimings } from "./lab";
+export type {
+  TestLabOptions,
+  NetworkOptions,
+  TestNetwork,
+  StartGuestOptions,
+  NoCloudSeed,
+  BindMount,
+  GuestTimings,
+} from "./lab";
 export { Guest, pinnedHostKeys } from "./guest";
 export type { GuestConnection, CloudInitResult } from "./guest";
 export { buildRootfs, removeRootfs, BASE_PACKAGES, CLOUD_GUEST_PACKAGES, DEFAULT_CACHE_ROOT } from "./rootfs";

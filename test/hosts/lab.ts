@@ -12,11 +12,26 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Ipv4Cidr, cidrContains, cidrContainsCidr, formatIpv4, isIpv4, nthHost, parseCidr } from "../../packages/components/src/network/cidr";
+import {
+  Ipv4Cidr,
+  cidrContains,
+  cidrContainsCidr,
+  formatIpv4,
+  isIpv4,
+  nthHost,
+  parseCidr,
+} from "../../packages/components/src/network/cidr";
 import { AptProxy, aptProxyConfig, startAptProxy } from "./apt-proxy";
 import { Guest } from "./guest";
 import { processAlive, run, sleep, waitFor } from "./process";
-import { DEFAULT_STATE_ROOT, DEFAULT_WORK_ROOT, GuestRecord, LabRecord, processStartTime, writeRecord } from "./records";
+import {
+  DEFAULT_STATE_ROOT,
+  DEFAULT_WORK_ROOT,
+  GuestRecord,
+  LabRecord,
+  processStartTime,
+  writeRecord,
+} from "./records";
 import { Rootfs, capturedLayerDir, rootfsHas, writeCapturedManifest, DEFAULT_CACHE_ROOT } from "./rootfs";
 import { SshKeyPair, generateKeyPair } from "./ssh-keys";
 import { reapLeftovers, teardownGuest, teardownLab } from "./teardown";
@@ -143,7 +158,9 @@ export class TestLab {
 
   static async create(options: TestLabOptions): Promise<TestLab> {
     if (!PREFIX.test(options.prefix)) {
-      throw new Error(`TestLab prefix "${options.prefix}" is invalid: use 2-4 lowercase letters/digits starting with a letter (e.g. "dt")`);
+      throw new Error(
+        `TestLab prefix "${options.prefix}" is invalid: use 2-4 lowercase letters/digits starting with a letter (e.g. "dt")`,
+      );
     }
     let subnet: Ipv4Cidr;
     try {
@@ -151,7 +168,10 @@ export class TestLab {
     } catch (error) {
       throw new Error(`TestLab subnet: ${(error as Error).message}`);
     }
-    if (subnet.prefix > 24) throw new Error(`TestLab subnet ${options.subnet} is smaller than a /24; give the area's whole block (e.g. 10.201.0.0/16)`);
+    if (subnet.prefix > 24)
+      throw new Error(
+        `TestLab subnet ${options.subnet} is smaller than a /24; give the area's whole block (e.g. 10.201.0.0/16)`,
+      );
     const stateRoot = options.stateRoot ?? DEFAULT_STATE_ROOT;
     if (options.reap ?? true) await reapLeftovers(options.prefix, { stateRoot });
     const labId = claimLabId(stateRoot, options.prefix);
@@ -169,7 +189,15 @@ export class TestLab {
     };
     writeRecord(stateRoot, record);
     const clientKey = await generateKeyPair(path.join(workDir, "keys"), "client", `testlab-${options.prefix}-${labId}`);
-    return new TestLab(options.prefix, subnet, labId, clientKey, record, stateRoot, options.cacheRoot ?? DEFAULT_CACHE_ROOT);
+    return new TestLab(
+      options.prefix,
+      subnet,
+      labId,
+      clientKey,
+      record,
+      stateRoot,
+      options.cacheRoot ?? DEFAULT_CACHE_ROOT,
+    );
   }
 
   /**
@@ -206,7 +234,9 @@ export class TestLab {
     try {
       fs.writeFileSync(file, `${this.labId} ${process.pid}\n`, { flag: "wx" });
     } catch {
-      throw new Error(`network ${cidr.text} is in use by another lab (${file}); pick another cidr or let the lab choose`);
+      throw new Error(
+        `network ${cidr.text} is in use by another lab (${file}); pick another cidr or let the lab choose`,
+      );
     }
     this.record.claims.push(file);
     writeRecord(this.stateRoot, this.record);
@@ -223,7 +253,9 @@ export class TestLab {
         // taken; try the next one
       }
     }
-    throw new Error(`no free /24 left in ${this.subnet.text} for prefix ${this.prefix}; clean up other labs (reapLeftovers)`);
+    throw new Error(
+      `no free /24 left in ${this.subnet.text} for prefix ${this.prefix}; clean up other labs (reapLeftovers)`,
+    );
   }
 
   private allocateAddress(network: TestNetwork): string {
@@ -235,24 +267,44 @@ export class TestLab {
   /** Boots a guest; see StartGuestOptions. Waits for boot and SSH unless wait: false. */
   async startGuest(options: StartGuestOptions): Promise<Guest> {
     const boot = options.boot ?? "systemd";
-    if (boot !== "systemd" && boot !== "sshd-only") throw new Error(`startGuest ${options.name}: boot "${boot}" must be "systemd" or "sshd-only"`);
-    if (!GUEST_NAME.test(options.name)) throw new Error(`startGuest: name "${options.name}" must be lowercase letters, digits and dashes (max 31), starting with a letter`);
-    if (this.guests.has(options.name)) throw new Error(`startGuest: a guest named "${options.name}" already exists in this lab`);
+    if (boot !== "systemd" && boot !== "sshd-only")
+      throw new Error(`startGuest ${options.name}: boot "${boot}" must be "systemd" or "sshd-only"`);
+    if (!GUEST_NAME.test(options.name))
+      throw new Error(
+        `startGuest: name "${options.name}" must be lowercase letters, digits and dashes (max 31), starting with a letter`,
+      );
+    if (this.guests.has(options.name))
+      throw new Error(`startGuest: a guest named "${options.name}" already exists in this lab`);
     const hostname = options.hostname ?? options.name;
-    if (!HOSTNAME.test(hostname)) throw new Error(`startGuest ${options.name}: hostname "${hostname}" is not a valid host name`);
-    if (!this.networks.includes(options.network)) throw new Error(`startGuest ${options.name}: the network was not created by this lab`);
+    if (!HOSTNAME.test(hostname))
+      throw new Error(`startGuest ${options.name}: hostname "${hostname}" is not a valid host name`);
+    if (!this.networks.includes(options.network))
+      throw new Error(`startGuest ${options.name}: the network was not created by this lab`);
     const address = options.address ?? this.allocateAddress(options.network);
     const [ip, lengthText] = address.split("/");
-    if (!lengthText || Number(lengthText) !== options.network.prefixLength || !isIpv4(ip) || !cidrContains(options.network.cidr, ip) || ip === options.network.gateway) {
-      throw new Error(`startGuest ${options.name}: address "${address}" must be an address in ${options.network.cidr} with /${options.network.prefixLength}, other than the gateway ${options.network.gateway}`);
+    if (
+      !lengthText ||
+      Number(lengthText) !== options.network.prefixLength ||
+      !isIpv4(ip) ||
+      !cidrContains(options.network.cidr, ip) ||
+      ip === options.network.gateway
+    ) {
+      throw new Error(
+        `startGuest ${options.name}: address "${address}" must be an address in ${options.network.cidr} with /${options.network.prefixLength}, other than the gateway ${options.network.gateway}`,
+      );
     }
-    if (!rootfsHas(options.rootfs, "usr/lib/systemd/systemd")) throw new Error(`startGuest ${options.name}: ${options.rootfs.dir} is not a built rootfs`);
+    if (!rootfsHas(options.rootfs, "usr/lib/systemd/systemd"))
+      throw new Error(`startGuest ${options.name}: ${options.rootfs.dir} is not a built rootfs`);
     if (options.nocloud && !rootfsHas(options.rootfs, "usr/bin/cloud-init")) {
-      throw new Error(`startGuest ${options.name}: a NoCloud seed needs cloud-init in the rootfs; build it with packages: ["cloud-init"]`);
+      throw new Error(
+        `startGuest ${options.name}: a NoCloud seed needs cloud-init in the rootfs; build it with packages: ["cloud-init"]`,
+      );
     }
     for (const bind of options.binds ?? []) {
       if (!path.isAbsolute(bind.host) || !path.isAbsolute(bind.guest) || /[:,]/.test(bind.host + bind.guest)) {
-        throw new Error(`startGuest ${options.name}: bind ${bind.host} -> ${bind.guest} needs absolute paths without ':' or ','`);
+        throw new Error(
+          `startGuest ${options.name}: bind ${bind.host} -> ${bind.guest} needs absolute paths without ':' or ','`,
+        );
       }
     }
     const gateway = options.gateway ?? options.network.gateway;
@@ -274,10 +326,29 @@ export class TestLab {
     };
     writeRecord(this.stateRoot, record);
     try {
-      const hostKey = await this.prepareRoot(record, options.rootfs, { hostname, ip, nocloud: options.nocloud, maskUnits: options.maskUnits ?? [], aptProxy: options.network.aptProxy });
+      const hostKey = await this.prepareRoot(record, options.rootfs, {
+        hostname,
+        ip,
+        nocloud: options.nocloud,
+        maskUnits: options.maskUnits ?? [],
+        aptProxy: options.network.aptProxy,
+      });
       await this.plugNetwork(record, index, options.network, address, gateway);
       const consoleLog = path.join(guestDir, "console.log");
-      const guest = new Guest(options.name, hostname, ip, address, record.netns, boot, rootDir, hostKey, this.clientKey, record, this.stateRoot, consoleLog);
+      const guest = new Guest(
+        options.name,
+        hostname,
+        ip,
+        address,
+        record.netns,
+        boot,
+        rootDir,
+        hostKey,
+        this.clientKey,
+        record,
+        this.stateRoot,
+        consoleLog,
+      );
       this.guests.set(options.name, guest);
       const started = Date.now();
       await this.spawnNspawn(record, boot, options.binds ?? [], consoleLog, options.capabilities ?? []);
@@ -291,7 +362,9 @@ export class TestLab {
       return guest;
     } catch (error) {
       const guest = this.guests.get(options.name);
-      const consoleTail = guest ? `\n--- console of ${options.name} ---\n${guest.console().split("\n").slice(-40).join("\n")}` : "";
+      const consoleTail = guest
+        ? `\n--- console of ${options.name} ---\n${guest.console().split("\n").slice(-40).join("\n")}`
+        : "";
       await teardownGuest(record, this.stateRoot).catch(() => undefined);
       this.guests.delete(options.name);
       if (error instanceof Error) error.message += consoleTail;
@@ -319,7 +392,9 @@ export class TestLab {
       fs.rmdirSync(record.rootDir);
       await run(["cp", "-a", "--reflink=auto", rootfs.dir, record.rootDir]);
     } else {
-      throw new Error(`startGuest ${record.name}: overlayfs is unavailable, and ${rootfs.name} is a layered capture that needs it`);
+      throw new Error(
+        `startGuest ${record.name}: overlayfs is unavailable, and ${rootfs.name} is a layered capture that needs it`,
+      );
     }
     writeRecord(this.stateRoot, record);
     const root = (p: string) => path.join(record.rootDir, p);
@@ -327,12 +402,21 @@ export class TestLab {
     // Identity: hostname, /etc/hosts.
     const short = settings.hostname.split(".")[0];
     fs.writeFileSync(root("etc/hostname"), `${settings.hostname}\n`);
-    const hosts = [`127.0.0.1\tlocalhost`, `${settings.ip}\t${settings.hostname === short ? short : `${settings.hostname} ${short}`}`, `::1\tlocalhost ip6-localhost ip6-loopback`, ""];
+    const hosts = [
+      `127.0.0.1\tlocalhost`,
+      `${settings.ip}\t${settings.hostname === short ? short : `${settings.hostname} ${short}`}`,
+      `::1\tlocalhost ip6-localhost ip6-loopback`,
+      "",
+    ];
     fs.writeFileSync(root("etc/hosts"), hosts.join("\n"));
 
     // sshd: a host key of its own at a path cloud-init's ssh module does not regenerate, and the
     // lab's client key authorized for root (the user's own ~/.ssh files keep working too).
-    const hostKeyPair = await generateKeyPair(path.join(record.guestDir, "hostkey"), "ssh_host_ed25519_key", `${record.name}-host`);
+    const hostKeyPair = await generateKeyPair(
+      path.join(record.guestDir, "hostkey"),
+      "ssh_host_ed25519_key",
+      `${record.name}-host`,
+    );
     fs.mkdirSync(root("etc/ssh/testhost/authorized_keys"), { recursive: true, mode: 0o755 });
     fs.copyFileSync(hostKeyPair.privateKeyFile, root("etc/ssh/testhost/ssh_host_ed25519_key"));
     fs.chmodSync(root("etc/ssh/testhost/ssh_host_ed25519_key"), 0o600);
@@ -371,9 +455,13 @@ export class TestLab {
         fs.mkdirSync(seed, { recursive: true });
         fs.writeFileSync(path.join(seed, "user-data"), settings.nocloud.userData);
         fs.writeFileSync(path.join(seed, "meta-data"), settings.nocloud.metaData);
-        if (settings.nocloud.networkConfig) fs.writeFileSync(path.join(seed, "network-config"), settings.nocloud.networkConfig);
+        if (settings.nocloud.networkConfig)
+          fs.writeFileSync(path.join(seed, "network-config"), settings.nocloud.networkConfig);
         const network = settings.nocloud.networkConfig ? "" : "network: {config: disabled}\n";
-        fs.writeFileSync(root("etc/cloud/cloud.cfg.d/90-testhost.cfg"), `# test-host library: NoCloud seed only\ndatasource_list: [ NoCloud, None ]\n${network}`);
+        fs.writeFileSync(
+          root("etc/cloud/cloud.cfg.d/90-testhost.cfg"),
+          `# test-host library: NoCloud seed only\ndatasource_list: [ NoCloud, None ]\n${network}`,
+        );
         fs.rmSync(root("etc/cloud/cloud-init.disabled"), { force: true });
       } else {
         fs.writeFileSync(root("etc/cloud/cloud-init.disabled"), "test-host library: no NoCloud seed for this guest\n");
@@ -382,7 +470,13 @@ export class TestLab {
     return hostKeyPair.publicKey;
   }
 
-  private async plugNetwork(record: GuestRecord, index: number, network: TestNetwork, address: string, gateway: string): Promise<void> {
+  private async plugNetwork(
+    record: GuestRecord,
+    index: number,
+    network: TestNetwork,
+    address: string,
+    gateway: string,
+  ): Promise<void> {
     const guestSide = `${this.prefix}${this.labId}g${index}`;
     await run(["ip", "netns", "add", record.netns]);
     await run(["ip", "link", "add", record.hostInterface, "type", "veth", "peer", "name", guestSide]);
@@ -396,9 +490,16 @@ export class TestLab {
     await run(["ip", "link", "set", record.hostInterface, "up"]);
   }
 
-  private async spawnNspawn(record: GuestRecord, boot: string, binds: BindMount[], consoleLog: string, capabilities: string[]): Promise<void> {
+  private async spawnNspawn(
+    record: GuestRecord,
+    boot: string,
+    binds: BindMount[],
+    consoleLog: string,
+    capabilities: string[],
+  ): Promise<void> {
     for (const c of capabilities) {
-      if (!/^CAP_[A-Z_]+$/.test(c)) throw new Error(`startGuest ${record.name}: capability "${c}" must look like CAP_NET_ADMIN`);
+      if (!/^CAP_[A-Z_]+$/.test(c))
+        throw new Error(`startGuest ${record.name}: capability "${c}" must look like CAP_NET_ADMIN`);
     }
     const args = [
       "--quiet",
@@ -418,7 +519,15 @@ export class TestLab {
     // /dev/console and the whole guest hangs (seen during package installs: systemctl calls
     // from postinst scripts never returned, "Transport endpoint is not connected").
     if (boot === "systemd") args.push("-b", "--console=read-only");
-    else args.push("--as-pid2", "--console=pipe", "--", "/bin/sh", "-c", "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e");
+    else
+      args.push(
+        "--as-pid2",
+        "--console=pipe",
+        "--",
+        "/bin/sh",
+        "-c",
+        "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e",
+      );
     const log = fs.openSync(consoleLog, "a");
     const { spawn } = await import("node:child_process");
     // The guest owns its network namespace, so let it write /proc/sys/net (ip_forward for NAT
@@ -431,12 +540,18 @@ export class TestLab {
     record.nspawnPid = child.pid;
     writeRecord(this.stateRoot, record);
     const nspawnPid = child.pid;
-    record.leaderPid = await waitFor(`PID 1 of guest ${record.name}`, 20_000, async () => {
-      if (!processAlive(nspawnPid)) throw new Error(`systemd-nspawn exited:\n${fs.readFileSync(consoleLog, "utf8").slice(-3000)}`);
-      // nspawn forks helpers (an "outer child" in our PID namespace) before the container's
-      // PID 1; the leader is the child that is pid 1 in its own PID namespace.
-      return childrenOf(nspawnPid).find(isPidNamespaceInit);
-    }, 50);
+    record.leaderPid = await waitFor(
+      `PID 1 of guest ${record.name}`,
+      20_000,
+      async () => {
+        if (!processAlive(nspawnPid))
+          throw new Error(`systemd-nspawn exited:\n${fs.readFileSync(consoleLog, "utf8").slice(-3000)}`);
+        // nspawn forks helpers (an "outer child" in our PID namespace) before the container's
+        // PID 1; the leader is the child that is pid 1 in its own PID namespace.
+        return childrenOf(nspawnPid).find(isPidNamespaceInit);
+      },
+      50,
+    );
     writeRecord(this.stateRoot, record);
   }
 
@@ -450,7 +565,8 @@ export class TestLab {
    * The guest itself is not changed (edits replace files rather than writing into shared ones).
    */
   async captureRootfs(guest: Guest, options: { name: string; cloudInitClean?: boolean }): Promise<Rootfs> {
-    if (guest.isRunning) throw new Error(`captureRootfs: guest ${guest.name} is running; stop() it first so its root is consistent`);
+    if (guest.isRunning)
+      throw new Error(`captureRootfs: guest ${guest.name} is running; stop() it first so its root is consistent`);
     if (!guest.rootMounted()) throw new Error(`captureRootfs: the root of guest ${guest.name} is gone (cleaned up?)`);
     const started = Date.now();
     const record = guest.internalRecord;
@@ -470,7 +586,8 @@ export class TestLab {
       // Edit through an overlay so that deletions of lower files become whiteouts in the layer.
       fs.mkdirSync(path.join(dir, "work"));
       fs.mkdirSync(root);
-      if (!(await mountOverlay(record.lowerDirs, layer, path.join(dir, "work"), root))) throw new Error(`captureRootfs: cannot mount an overlay to edit the capture`);
+      if (!(await mountOverlay(record.lowerDirs, layer, path.join(dir, "work"), root)))
+        throw new Error(`captureRootfs: cannot mount an overlay to edit the capture`);
       mountedView = root;
     } else {
       await run(["cp", "-a", "--reflink=auto", guest.rootDir, root]);
@@ -479,11 +596,26 @@ export class TestLab {
       const at = (p: string) => path.join(root, p);
       fs.rmSync(at("etc/machine-id"), { force: true });
       fs.writeFileSync(at("etc/machine-id"), "");
-      for (const p of ["etc/ssh/testhost", "etc/ssh/sshd_config.d/00-testhost.conf", "var/lib/cloud/seed/nocloud", "etc/cloud/cloud.cfg.d/90-testhost.cfg", "etc/cloud/cloud-init.disabled", "etc/hostname", "etc/apt/apt.conf.d/00testhost-proxy"]) {
+      for (const p of [
+        "etc/ssh/testhost",
+        "etc/ssh/sshd_config.d/00-testhost.conf",
+        "var/lib/cloud/seed/nocloud",
+        "etc/cloud/cloud.cfg.d/90-testhost.cfg",
+        "etc/cloud/cloud-init.disabled",
+        "etc/hostname",
+        "etc/apt/apt.conf.d/00testhost-proxy",
+      ]) {
         fs.rmSync(at(p), { recursive: true, force: true });
       }
       if (options.cloudInitClean) {
-        for (const p of ["var/lib/cloud/instances", "var/lib/cloud/instance", "var/lib/cloud/data", "var/lib/cloud/sem", "var/log/cloud-init.log", "var/log/cloud-init-output.log"]) {
+        for (const p of [
+          "var/lib/cloud/instances",
+          "var/lib/cloud/instance",
+          "var/lib/cloud/data",
+          "var/lib/cloud/sem",
+          "var/log/cloud-init.log",
+          "var/log/cloud-init-output.log",
+        ]) {
           fs.rmSync(at(p), { recursive: true, force: true });
         }
       }
@@ -494,7 +626,16 @@ export class TestLab {
         fs.rmdirSync(mountedView);
       }
     }
-    const source: Rootfs = { name: guest.name, key: "", dir: guest.rootDir, layers: [guest.rootDir], suite: "bookworm", packages: [], buildSeconds: 0, captured: false };
+    const source: Rootfs = {
+      name: guest.name,
+      key: "",
+      dir: guest.rootDir,
+      layers: [guest.rootDir],
+      suite: "bookworm",
+      packages: [],
+      buildSeconds: 0,
+      captured: false,
+    };
     return writeCapturedManifest(dir, options.name, key, source, (Date.now() - started) / 1000, layers);
   }
 
@@ -514,14 +655,16 @@ export class TestLab {
   async leftovers(): Promise<string[]> {
     const found: string[] = [];
     const mark = `${this.prefix}${this.labId}`;
-    for (const ns of fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : []) if (ns.startsWith(mark)) found.push(`netns ${ns}`);
+    for (const ns of fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : [])
+      if (ns.startsWith(mark)) found.push(`netns ${ns}`);
     const links = await run(["ip", "-o", "link", "show"]);
     for (const line of links.stdout.split("\n")) {
       const name = line.split(":")[1]?.trim().split("@")[0];
       if (name?.startsWith(mark)) found.push(`link ${name}`);
     }
     const mounts = fs.readFileSync("/proc/self/mounts", "utf8");
-    for (const line of mounts.split("\n")) if (line.split(" ")[1]?.startsWith(this.workDir)) found.push(`mount ${line.split(" ")[1]}`);
+    for (const line of mounts.split("\n"))
+      if (line.split(" ")[1]?.startsWith(this.workDir)) found.push(`mount ${line.split(" ")[1]}`);
     if (fs.existsSync(this.workDir)) found.push(`dir ${this.workDir}`);
     return found;
   }
@@ -553,7 +696,18 @@ function claimLabId(stateRoot: string, prefix: string): string {
 
 /** Mounts an overlay (lower layers top first); false when overlayfs refuses (e.g. nested overlay). */
 async function mountOverlay(lowerDirs: string[], upper: string, work: string, target: string): Promise<boolean> {
-  const result = await run(["mount", "-t", "overlay", "overlay", "-o", `lowerdir=${lowerDirs.join(":")},upperdir=${upper},workdir=${work}`, target], { allowFailure: true });
+  const result = await run(
+    [
+      "mount",
+      "-t",
+      "overlay",
+      "overlay",
+      "-o",
+      `lowerdir=${lowerDirs.join(":")},upperdir=${upper},workdir=${work}`,
+      target,
+    ],
+    { allowFailure: true },
+  );
   return result.exitCode === 0;
 }
 

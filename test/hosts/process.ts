@@ -85,7 +85,10 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
 }
 
 /** Runs a bash script (passed on stdin of `bash -s`, so nothing of it lands in argv). */
-export function bash(script: string, options: Omit<RunOptions, "input"> & { args?: string[] } = {}): Promise<RunResult> {
+export function bash(
+  script: string,
+  options: Omit<RunOptions, "input"> & { args?: string[] } = {},
+): Promise<RunResult> {
   return run(["bash", "-s", "--", ...(options.args ?? [])], { ...options, input: script });
 }
 
@@ -97,7 +100,12 @@ export function sleep(ms: number): Promise<void> {
 export class StopWaiting extends Error {}
 
 /** Polls `probe` until it returns a value other than undefined, or throws after timeoutMs. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

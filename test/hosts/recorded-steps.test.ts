@@ -8,7 +8,12 @@ import { RemoteStep, changedLines, runRemoteSteps } from "./remote-runner";
 
 const connection = { host: "10.200.9.9", port: 22, user: "root", privateKey: "KEY" };
 
-function command(name: string, dependencies: string[] = [], parent?: string, extra: Record<string, unknown> = {}): RecordedResource {
+function command(
+  name: string,
+  dependencies: string[] = [],
+  parent?: string,
+  extra: Record<string, unknown> = {},
+): RecordedResource {
   return {
     type: "command:remote:Command",
     name,
@@ -20,7 +25,13 @@ function command(name: string, dependencies: string[] = [], parent?: string, ext
   };
 }
 
-function other(type: string, name: string, dependencies: string[] = [], parent?: string, custom = true): RecordedResource {
+function other(
+  type: string,
+  name: string,
+  dependencies: string[] = [],
+  parent?: string,
+  custom = true,
+): RecordedResource {
   return { type, name, urn: `urn:pulumi:test::p::${type}::${name}`, inputs: {}, parent, dependencies, custom };
 }
 
@@ -67,7 +78,10 @@ describe("test hosts: steps from recorded resources", () => {
   });
 
   it("unwraps secrets in inputs and maps stdin, update, delete and environment", () => {
-    const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+    const secret = (value: unknown) => ({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value,
+    });
     const c = command("s", [], undefined, {
       connection: { ...connection, privateKey: secret("PRIVATE") },
       stdin: secret("pw\n"),
@@ -126,10 +140,15 @@ describe("test hosts: remote runner input checks (before connecting)", () => {
 
   it("refuses a connection without a pinned host key, naming the fix", async () => {
     const error = await runRemoteSteps([step("a", [], "")]).catch((e: Error) => e);
-    expect((error as Error).message).to.contain("no pinned host key for 10.200.9.9").and.to.contain("hostKeys");
+    expect((error as Error).message)
+      .to.contain("no pinned host key for 10.200.9.9")
+      .and.to.contain("hostKeys");
   });
 
   it("parses changed: lines", () => {
-    expect(changedLines("x\nchanged: wrote /a\n  changed: created /b\nunchanged: no\n")).to.deep.equal(["changed: wrote /a", "changed: created /b"]);
+    expect(changedLines("x\nchanged: wrote /a\n  changed: created /b\nunchanged: no\n")).to.deep.equal([
+      "changed: wrote /a",
+      "changed: created /b",
+    ]);
   });
 });

@@ -32,7 +32,8 @@ export interface RecordedResource {
 /** Milliseconds of a Go duration string as Pulumi's customTimeouts take ("1h30m", "45s", "500ms"). */
 export function durationMs(text: string): number {
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) throw new Error(`"${text}" is not a duration like 30m or 1h30m`);
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text)
+    throw new Error(`"${text}" is not a duration like 30m or 1h30m`);
   const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
   return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2]], 0);
 }
@@ -51,7 +52,8 @@ function unwrap(value: unknown): unknown {
 function optionalString(record: RecordedResource, field: string): string | undefined {
   const value = unwrap(record.inputs[field]);
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new Error(`${record.name}: input ${field} is not a string (${typeof value}); was an output left unresolved?`);
+  if (typeof value !== "string")
+    throw new Error(`${record.name}: input ${field} is not a string (${typeof value}); was an output left unresolved?`);
   return value;
 }
 
@@ -88,7 +90,9 @@ export function stepsFromRecordedResources(records: RecordedResource[]): RemoteS
     if (r.parent) childrenOf.set(r.parent, [...(childrenOf.get(r.parent) ?? []), r]);
   }
   // Without a `custom` flag, a resource with children is taken for a component.
-  const isComponent = (r: RecordedResource) => r.custom === false || (r.custom === undefined && (childrenOf.has(r.urn) || r.type.startsWith("openstack-blueprints:")));
+  const isComponent = (r: RecordedResource) =>
+    r.custom === false ||
+    (r.custom === undefined && (childrenOf.has(r.urn) || r.type.startsWith("openstack-blueprints:")));
 
   const commandsBelow = (urn: string, seen: Set<string>): string[] => {
     const out: string[] = [];

@@ -110,7 +110,8 @@ function validateGraph(steps: RemoteStep[]): Map<string, RemoteStep> {
   const state = new Map<string, "visiting" | "done">();
   const visit = (urn: string, trail: string[]) => {
     if (state.get(urn) === "done") return;
-    if (state.get(urn) === "visiting") throw new Error(`remote steps form a cycle: ${[...trail, urn].map((u) => byUrn.get(u)?.name ?? u).join(" -> ")}`);
+    if (state.get(urn) === "visiting")
+      throw new Error(`remote steps form a cycle: ${[...trail, urn].map((u) => byUrn.get(u)?.name ?? u).join(" -> ")}`);
     state.set(urn, "visiting");
     for (const dep of byUrn.get(urn)!.dependsOn) visit(dep, [...trail, urn]);
     state.set(urn, "done");
@@ -123,8 +124,14 @@ function resolveConnection(step: RemoteStep, options: RunOptions): SshConnection
   const connection = options.rewriteConnection ? options.rewriteConnection(step.connection, step) : step.connection;
   const hostKey = connection.hostKey ?? options.hostKeys?.[connection.host];
   const privateKey = connection.privateKey ?? options.privateKey;
-  if (!hostKey) throw new Error(`remote step ${step.name}: no pinned host key for ${connection.host}; pass hostKeys: { "${connection.host}": guest.hostKey }`);
-  if (!privateKey) throw new Error(`remote step ${step.name}: the connection to ${connection.host} has no privateKey; pass privateKey`);
+  if (!hostKey)
+    throw new Error(
+      `remote step ${step.name}: no pinned host key for ${connection.host}; pass hostKeys: { "${connection.host}": guest.hostKey }`,
+    );
+  if (!privateKey)
+    throw new Error(
+      `remote step ${step.name}: the connection to ${connection.host} has no privateKey; pass privateKey`,
+    );
   return { host: connection.host, port: connection.port ?? 22, user: connection.user ?? "root", privateKey, hostKey };
 }
 
@@ -192,7 +199,16 @@ export async function runRemoteSteps(steps: RemoteStep[], options: RunOptions = 
         return r && (r.status === "failed" || r.status === "skipped");
       });
       if (failedDep) {
-        finish({ urn: step.urn, name: step.name, status: "skipped", stdout: "", stderr: "", durationMs: 0, changed: [], reason: `${byUrn.get(failedDep)!.name} did not succeed` });
+        finish({
+          urn: step.urn,
+          name: step.name,
+          status: "skipped",
+          stdout: "",
+          stderr: "",
+          durationMs: 0,
+          changed: [],
+          reason: `${byUrn.get(failedDep)!.name} did not succeed`,
+        });
         progressed = true;
         continue;
       }
@@ -207,7 +223,16 @@ export async function runRemoteSteps(steps: RemoteStep[], options: RunOptions = 
       }
       startOrder.push(step.name);
       const promise = executeStep(step, command, options)
-        .catch((error: Error): StepResult => ({ urn: step.urn, name: step.name, status: "failed", exitCode: -1, stdout: "", stderr: error.message, durationMs: 0, changed: [] }))
+        .catch((error: Error): StepResult => ({
+          urn: step.urn,
+          name: step.name,
+          status: "failed",
+          exitCode: -1,
+          stdout: "",
+          stderr: error.message,
+          durationMs: 0,
+          changed: [],
+        }))
         .then((result) => {
           finish(result);
           running.delete(step.urn);
@@ -225,14 +250,29 @@ export async function runRemoteSteps(steps: RemoteStep[], options: RunOptions = 
       // Nothing runs and nothing can start: the run was stopped after a failure.
       for (const step of steps) {
         if (!results.has(step.urn)) {
-          finish({ urn: step.urn, name: step.name, status: "skipped", stdout: "", stderr: "", durationMs: 0, changed: [], reason: "not started: an earlier step failed (the run stops like pulumi up without --continue-on-error)" });
+          finish({
+            urn: step.urn,
+            name: step.name,
+            status: "skipped",
+            stdout: "",
+            stderr: "",
+            durationMs: 0,
+            changed: [],
+            reason: "not started: an earlier step failed (the run stops like pulumi up without --continue-on-error)",
+          });
         }
       }
       break;
     }
   }
   const ordered = steps.map((s) => results.get(s.urn)!);
-  return { phase, ok: ordered.every((r) => r.status === "ok" || r.status === "noop"), results: ordered, startOrder, durationMs: Date.now() - started };
+  return {
+    phase,
+    ok: ordered.every((r) => r.status === "ok" || r.status === "noop"),
+    results: ordered,
+    startOrder,
+    durationMs: Date.now() - started,
+  };
 }
 
 /** A short text of a report's failures, for assertion messages. */
@@ -259,7 +299,10 @@ export interface TwiceReport {
  * With `allowChanges: false` (default) it also throws when the second run printed `changed:`
  * lines; set it to true to inspect `changedOnSecondRun` yourself.
  */
-export async function runTwice(steps: RemoteStep[], options: Omit<RunOptions, "phase"> & { allowChanges?: boolean } = {}): Promise<TwiceReport> {
+export async function runTwice(
+  steps: RemoteStep[],
+  options: Omit<RunOptions, "phase"> & { allowChanges?: boolean } = {},
+): Promise<TwiceReport> {
   const first = await runRemoteSteps(steps, { ...options, phase: "create" });
   if (!first.ok) throw new Error(`first run failed:\n${describeFailures(first)}`);
   const second = await runRemoteSteps(steps, { ...options, phase: "update" });

@@ -23,7 +23,15 @@ export const DEFAULT_CACHE_ROOT = process.env.BLUEPRINTS_TESTHOSTS_CACHE ?? "/va
 export const DEFAULT_MIRROR = "http://deb.debian.org/debian";
 
 /** What every guest needs: systemd as init, a system bus, sshd for the SSH tests, `ip`. */
-export const BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "openssh-server", "iproute2", "procps", "ca-certificates"];
+export const BASE_PACKAGES = [
+  "systemd",
+  "systemd-sysv",
+  "dbus",
+  "openssh-server",
+  "iproute2",
+  "procps",
+  "ca-certificates",
+];
 
 /**
  * Packages that make a guest behave like a Debian cloud image under cloud-init: cloud-init itself,
@@ -89,7 +97,9 @@ function validateSpec(spec: RootfsSpec): { suite: string; packages: string[] } {
   const packages = [...new Set(spec.packages ?? [])].sort();
   for (const pkg of packages) {
     if (!PACKAGE_NAME.test(pkg)) {
-      throw new Error(`buildRootfs(${spec.name}): "${pkg}" is not a Debian package name (lowercase letters, digits, + - .)`);
+      throw new Error(
+        `buildRootfs(${spec.name}): "${pkg}" is not a Debian package name (lowercase letters, digits, + - .)`,
+      );
     }
   }
   return { suite, packages };
@@ -179,9 +189,29 @@ async function buildLayer(
   const lock = `${layerDir}.lock`;
   const debs = path.join(cacheRoot, "debs");
   // flock -w: a waiting process gives up after an hour rather than hanging CI forever.
-  await run(["flock", "-w", "3600", lock, "bash", "-c", BUILD_ROOTFS_SCRIPT, "build-rootfs", mode, layerDir, debs, args.suite, args.mirror, args.baseRoot, JSON.stringify(manifest), ...args.packages], {
-    timeoutMs: 3_600_000,
-  });
+  await run(
+    [
+      "flock",
+      "-w",
+      "3600",
+      lock,
+      "bash",
+      "-c",
+      BUILD_ROOTFS_SCRIPT,
+      "build-rootfs",
+      mode,
+      layerDir,
+      debs,
+      args.suite,
+      args.mirror,
+      args.baseRoot,
+      JSON.stringify(manifest),
+      ...args.packages,
+    ],
+    {
+      timeoutMs: 3_600_000,
+    },
+  );
   const built = readManifest(layerDir);
   if (!built) throw new Error(`rootfs layer ${layerDir} has no manifest after its build`);
   const seconds = (Date.now() - started) / 1000;
@@ -201,7 +231,14 @@ export async function buildRootfs(spec: RootfsSpec): Promise<Rootfs> {
   const base = await buildLayer(
     cacheRoot,
     "base",
-    { name: `base-${suite}`, key: baseKey, suite, packages: BASE_PACKAGES, builtAt: new Date().toISOString(), buildSeconds: 0 },
+    {
+      name: `base-${suite}`,
+      key: baseKey,
+      suite,
+      packages: BASE_PACKAGES,
+      builtAt: new Date().toISOString(),
+      buildSeconds: 0,
+    },
     { suite, mirror, baseRoot: "", packages: BASE_PACKAGES },
   );
   const extra = packages.filter((p) => !BASE_PACKAGES.includes(p));
@@ -210,7 +247,14 @@ export async function buildRootfs(spec: RootfsSpec): Promise<Rootfs> {
   const derived = await buildLayer(
     cacheRoot,
     "derived",
-    { name: spec.name, key, suite, packages: [...BASE_PACKAGES, ...extra], builtAt: new Date().toISOString(), buildSeconds: 0 },
+    {
+      name: spec.name,
+      key,
+      suite,
+      packages: [...BASE_PACKAGES, ...extra],
+      builtAt: new Date().toISOString(),
+      buildSeconds: 0,
+    },
     { suite, mirror, baseRoot: base.dir, packages: extra },
   );
   const total = derived.buildSeconds > 0 || base.buildSeconds > 0 ? (Date.now() - baseStarted) / 1000 : 0;
@@ -218,7 +262,14 @@ export async function buildRootfs(spec: RootfsSpec): Promise<Rootfs> {
 }
 
 /** Writes the manifest of a freshly filled layer directory (used by captureRootfs). */
-export function writeCapturedManifest(layerDir: string, name: string, key: string, source: Rootfs, seconds: number, layers?: string[]): Rootfs {
+export function writeCapturedManifest(
+  layerDir: string,
+  name: string,
+  key: string,
+  source: Rootfs,
+  seconds: number,
+  layers?: string[],
+): Rootfs {
   const manifest: Manifest = {
     name,
     key,
@@ -251,6 +302,7 @@ export function rootfsHas(rootfs: Rootfs, relative: string): boolean {
  * captures in reverse order when one was taken from a guest booted from another.
  */
 export async function removeRootfs(rootfs: Rootfs): Promise<void> {
-  if (!rootfs.captured) throw new Error(`removeRootfs: ${rootfs.key} is a shared cached layer; only captured roots are removed`);
+  if (!rootfs.captured)
+    throw new Error(`removeRootfs: ${rootfs.key} is a shared cached layer; only captured roots are removed`);
   await bash(`rm -rf -- "$1"`, { args: [path.dirname(rootfs.layers[0])] });
 }

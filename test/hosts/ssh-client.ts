@@ -24,13 +24,20 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * `environment` is sent with SetEnv, like the command provider's session.Setenv: the server
  * only applies names its `AcceptEnv` allows (Debian's default: LANG LC_*), and ignores the rest.
  */
-export function sshArgs(connection: SshConnection, environment: Record<string, string> = {}): { args: string[]; dispose: () => void } {
+export function sshArgs(
+  connection: SshConnection,
+  environment: Record<string, string> = {},
+): { args: string[]; dispose: () => void } {
   if (!connection.hostKey) throw new Error(`ssh to ${connection.host}: no hostKey to pin; pass the guest's host key`);
   const port = connection.port ?? 22;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "testhost-ssh-"));
   fs.chmodSync(dir, 0o700);
   const keyFile = path.join(dir, "id");
-  fs.writeFileSync(keyFile, connection.privateKey.endsWith("\n") ? connection.privateKey : `${connection.privateKey}\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    keyFile,
+    connection.privateKey.endsWith("\n") ? connection.privateKey : `${connection.privateKey}\n`,
+    { mode: 0o600 },
+  );
   const knownHosts = path.join(dir, "known_hosts");
   fs.writeFileSync(knownHosts, `${knownHostsLine(connection.host, port, connection.hostKey)}\n`, { mode: 0o600 });
   const config = path.join(dir, "config");
@@ -51,7 +58,10 @@ export function sshArgs(connection: SshConnection, environment: Record<string, s
   ];
   for (const [name, value] of Object.entries(environment)) {
     if (!ENV_NAME.test(name)) throw new Error(`environment: "${name}" is not a variable name`);
-    if (/["\n\r\\]/.test(value)) throw new Error(`environment ${name}: values with quotes, backslashes or newlines cannot be sent over SSH SetEnv`);
+    if (/["\n\r\\]/.test(value))
+      throw new Error(
+        `environment ${name}: values with quotes, backslashes or newlines cannot be sent over SSH SetEnv`,
+      );
     lines.push(`  SetEnv ${name}="${value}"`);
   }
   fs.writeFileSync(config, `${lines.join("\n")}\n`, { mode: 0o600 });

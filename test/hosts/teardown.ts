@@ -78,7 +78,11 @@ export async function netnsExists(name: string): Promise<boolean> {
 }
 
 /** Removes a guest completely (processes, mount, netns + veth, files, record). */
-export async function teardownGuest(record: GuestRecord, stateRoot = DEFAULT_STATE_ROOT, keepFiles = false): Promise<void> {
+export async function teardownGuest(
+  record: GuestRecord,
+  stateRoot = DEFAULT_STATE_ROOT,
+  keepFiles = false,
+): Promise<void> {
   await killGuestProcesses(record);
   if (record.overlayMount && isMounted(record.overlayMount)) {
     await run(["umount", record.overlayMount], { allowFailure: true });
@@ -86,7 +90,8 @@ export async function teardownGuest(record: GuestRecord, stateRoot = DEFAULT_STA
   }
   // Deleting the namespace deletes the guest end of the veth and with it the host end.
   if (await netnsExists(record.netns)) await run(["ip", "netns", "del", record.netns], { allowFailure: true });
-  if (await linkExists(record.hostInterface)) await run(["ip", "link", "del", record.hostInterface], { allowFailure: true });
+  if (await linkExists(record.hostInterface))
+    await run(["ip", "link", "del", record.hostInterface], { allowFailure: true });
   if (!keepFiles) fs.rmSync(record.guestDir, { recursive: true, force: true });
   removeRecord(stateRoot, record);
 }
@@ -109,7 +114,10 @@ export interface ReapReport {
  * Removes leftovers of earlier runs with this prefix: every lab and guest whose owning test
  * process is gone (or all of them with `includeLiveOwners`). Safe to call at the start of a suite.
  */
-export async function reapLeftovers(prefix: string, options: { stateRoot?: string; includeLiveOwners?: boolean } = {}): Promise<ReapReport> {
+export async function reapLeftovers(
+  prefix: string,
+  options: { stateRoot?: string; includeLiveOwners?: boolean } = {},
+): Promise<ReapReport> {
   const stateRoot = options.stateRoot ?? DEFAULT_STATE_ROOT;
   const { labs, guests } = readRecords(stateRoot, prefix);
   const report: ReapReport = { guests: [], labs: [] };

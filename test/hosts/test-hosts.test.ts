@@ -29,7 +29,9 @@ describe("test hosts (real systemd-nspawn guests)", function () {
   before(async function () {
     requireTestHosts(this);
     rootfs = await buildRootfs({ name: "th-selftest", packages: CLOUD_GUEST_PACKAGES });
-    console.log(`    rootfs ${rootfs.key}: ${rootfs.buildSeconds > 0 ? `built in ${rootfs.buildSeconds.toFixed(1)} s` : "from cache"}`);
+    console.log(
+      `    rootfs ${rootfs.key}: ${rootfs.buildSeconds > 0 ? `built in ${rootfs.buildSeconds.toFixed(1)} s` : "from cache"}`,
+    );
     lab = await TestLab.create({ prefix: "th", subnet: "10.200.0.0/16" });
     net = await lab.network();
   });
@@ -53,7 +55,9 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     b = await lab.startGuest({ name: "b", rootfs, network: net });
     console.log(`    boot/ssh seconds: ${JSON.stringify(Object.fromEntries(lab.timings))}`);
     expect(a.netns).to.not.equal(b.netns);
-    expect((await a.exec("systemctl is-system-running", { allowFailure: true })).stdout.trim()).to.match(/^(running|degraded)$/);
+    expect((await a.exec("systemctl is-system-running", { allowFailure: true })).stdout.trim()).to.match(
+      /^(running|degraded)$/,
+    );
     expect((await a.exec("hostname -f")).stdout.trim()).to.equal("a.lab.test");
     expect((await b.exec("ip -4 -o addr show dev eth0")).stdout).to.contain(`${b.address}`);
     // Each guest sees only its own interfaces, not the host's bridge.
@@ -78,9 +82,14 @@ describe("test hosts (real systemd-nspawn guests)", function () {
   it("lets a guest manage its own network namespace and hostname (what DevStack/Ganeti steps do)", async () => {
     await b.exec("ip addr add 10.200.0.250/24 dev eth0 && ip link add br-th type bridge && ip link set br-th up");
     expect((await b.exec("sysctl -w net.ipv4.ip_forward=1")).stdout.trim()).to.equal("net.ipv4.ip_forward = 1");
-    expect(fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(), "the host's own setting is untouched").to.equal(hostForwarding);
+    expect(
+      fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(),
+      "the host's own setting is untouched",
+    ).to.equal(hostForwarding);
     await b.exec("hostname b2.lab.test");
-    expect((await b.ssh("hostname; ip -br addr show eth0")).stdout).to.contain("b2.lab.test").and.to.contain("10.200.0.250/24");
+    expect((await b.ssh("hostname; ip -br addr show eth0")).stdout)
+      .to.contain("b2.lab.test")
+      .and.to.contain("10.200.0.250/24");
     await b.exec("hostname b && ip addr del 10.200.0.250/24 dev eth0 && ip link del br-th");
   });
 
@@ -89,15 +98,31 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     expect(banner.stdout).to.equal("SSH-2.0-");
   });
 
-  function step(name: string, guest: Guest, create: string, dependsOn: string[] = [], extra: Partial<RemoteStep> = {}): RemoteStep {
-    return { urn: `urn:th::${name}`, name, create, connection: guest.connection, dependsOn: dependsOn.map((d) => `urn:th::${d}`), ...extra };
+  function step(
+    name: string,
+    guest: Guest,
+    create: string,
+    dependsOn: string[] = [],
+    extra: Partial<RemoteStep> = {},
+  ): RemoteStep {
+    return {
+      urn: `urn:th::${name}`,
+      name,
+      create,
+      connection: guest.connection,
+      dependsOn: dependsOn.map((d) => `urn:th::${d}`),
+      ...extra,
+    };
   }
 
   it("runs a DAG of remote steps over SSH: parallel where independent, dependents stop at a failure", async () => {
     const steps = [
       step("prep-a", a, "sleep 1; echo a > /root/prep; echo changed: prep-a"),
       step("prep-b", b, "sleep 1; echo b > /root/prep"),
-      step("join", a, `cat /root/prep; ssh-keyscan -t ed25519 ${b.ip} >/dev/null 2>&1 && echo scanned`, ["prep-a", "prep-b"]),
+      step("join", a, `cat /root/prep; ssh-keyscan -t ed25519 ${b.ip} >/dev/null 2>&1 && echo scanned`, [
+        "prep-a",
+        "prep-b",
+      ]),
       step("fails", b, "echo about to fail >&2; exit 3", ["prep-b"]),
       step("after-fail", b, "touch /root/must-not-exist", ["fails"]),
       step("after-after", a, "touch /root/must-not-exist", ["after-fail", "join"]),
@@ -115,7 +140,9 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     expect(byName["after-after"].status).to.equal("skipped");
     // prep-a and prep-b (1 s each) overlapped; join started after both finished.
     expect(byName["prep-b"].startedAt!).to.be.below(byName["prep-a"].finishedAt!);
-    expect(byName["join"].startedAt!).to.be.at.least(Math.max(byName["prep-a"].finishedAt!, byName["prep-b"].finishedAt!));
+    expect(byName["join"].startedAt!).to.be.at.least(
+      Math.max(byName["prep-a"].finishedAt!, byName["prep-b"].finishedAt!),
+    );
     expect((await b.exec("test -e /root/must-not-exist", { allowFailure: true })).exitCode).to.equal(1);
     expect((await a.exec("test -e /root/must-not-exist", { allowFailure: true })).exitCode).to.equal(1);
   });
@@ -134,8 +161,16 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     const secret = "s3cr3t-th-value";
     const report = await runRemoteSteps([
       // The command names only the secret's hash; 's3cr3[t]' matches the secret but not itself.
-      step("stdin", a, `IFS= read -r token; [ "$(printf %s "$token" | sha256sum | cut -c1-64)" = ${createHash("sha256").update(secret).digest("hex")} ] && echo match; ps -eo args | grep -c 's3cr3[t]' || true`, [], { stdin: `${secret}\n` }),
-      step("env", a, `echo "LANG=\${LANG:-unset} FOO=\${FOO:-unset}"`, [], { environment: { LANG: "C.UTF-8", FOO: "bar" } }),
+      step(
+        "stdin",
+        a,
+        `IFS= read -r token; [ "$(printf %s "$token" | sha256sum | cut -c1-64)" = ${createHash("sha256").update(secret).digest("hex")} ] && echo match; ps -eo args | grep -c 's3cr3[t]' || true`,
+        [],
+        { stdin: `${secret}\n` },
+      ),
+      step("env", a, `echo "LANG=\${LANG:-unset} FOO=\${FOO:-unset}"`, [], {
+        environment: { LANG: "C.UTF-8", FOO: "bar" },
+      }),
     ]);
     expect(report.ok).to.equal(true);
     // The secret arrived on stdin, and no process in the guest has it in its argv.
@@ -179,7 +214,12 @@ describe("test hosts (real systemd-nspawn guests)", function () {
       "",
     ].join("\n");
     assertValidCloudConfig(userData);
-    const c = await lab.startGuest({ name: "c", rootfs, network: net, nocloud: { userData, metaData: nocloudMetaData("th-c-1", "c-from-meta") } });
+    const c = await lab.startGuest({
+      name: "c",
+      rootfs,
+      network: net,
+      nocloud: { userData, metaData: nocloudMetaData("th-c-1", "c-from-meta") },
+    });
     const result = await c.waitForCloudInit(300_000);
     console.log(`    cloud-init finished ${result.waitedSeconds.toFixed(1)} s after boot+ssh; status ${result.status}`);
     expect(result.errors, result.detail).to.deep.equal([]);
@@ -194,9 +234,21 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     const image = await lab.captureRootfs(c, { name: "th-baked", cloudInitClean: true });
     captured.push(image);
     expect(image.layers.slice(1)).to.deep.equal(rootfs.layers);
-    const second = ["#cloud-config", "write_files:", "  - path: /etc/th-personal", "    content: |", "      stage two", ""].join("\n");
+    const second = [
+      "#cloud-config",
+      "write_files:",
+      "  - path: /etc/th-personal",
+      "    content: |",
+      "      stage two",
+      "",
+    ].join("\n");
     assertValidCloudConfig(second);
-    const d = await lab.startGuest({ name: "d", rootfs: image, network: net, nocloud: { userData: second, metaData: nocloudMetaData("th-d-1", "d") } });
+    const d = await lab.startGuest({
+      name: "d",
+      rootfs: image,
+      network: net,
+      nocloud: { userData: second, metaData: nocloudMetaData("th-d-1", "d") },
+    });
     const dResult = await d.waitForCloudInit(300_000);
     expect(dResult.errors, dResult.detail).to.deep.equal([]);
     expect((await d.ssh("cat /etc/th-baked /etc/th-personal")).stdout).to.equal("baked in stage one\nstage two\n");
@@ -215,12 +267,19 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     expect(proxied.aptProxy).to.equal(`http://${proxied.gateway}:3142`);
     const userData = ["#cloud-config", "packages:", "  - hello", ""].join("\n");
     assertValidCloudConfig(userData);
-    const f = await lab.startGuest({ name: "f", rootfs, network: proxied, nocloud: { userData, metaData: nocloudMetaData("th-f-1", "f") } });
+    const f = await lab.startGuest({
+      name: "f",
+      rootfs,
+      network: proxied,
+      nocloud: { userData, metaData: nocloudMetaData("th-f-1", "f") },
+    });
     const result = await f.waitForCloudInit(600_000);
     expect(result.errors, result.detail).to.deep.equal([]);
     expect((await f.exec("hello")).stdout).to.equal("Hello, world!\n");
     // Anything but Debian's mirrors is refused.
-    const refused = await f.exec(`exec 3<>/dev/tcp/${proxied.gateway}/3142; printf 'GET http://example.com/ HTTP/1.0\\r\\n\\r\\n' >&3; head -n 1 <&3`);
+    const refused = await f.exec(
+      `exec 3<>/dev/tcp/${proxied.gateway}/3142; printf 'GET http://example.com/ HTTP/1.0\\r\\n\\r\\n' >&3; head -n 1 <&3`,
+    );
     expect(refused.stdout).to.match(/^HTTP\/1.1 403/);
     // Guests of different networks do not reach each other (the host does not forward).
     const across = await f.exec(`timeout 3 bash -c 'exec 3<>/dev/tcp/${a.ip}/22' && echo reached || echo unreachable`);
@@ -230,7 +289,11 @@ describe("test hosts (real systemd-nspawn guests)", function () {
 
   it("reaps what a crashed test process left behind, by recorded pid", async () => {
     const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", `${__dirname}/fixtures/abandoned-lab.ts`, rootfs.dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", `${__dirname}/fixtures/abandoned-lab.ts`, rootfs.dir],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let output = "";
     let errors = "";
     child.stderr.on("data", (d: Buffer) => (errors += d.toString()));
@@ -241,7 +304,14 @@ describe("test hosts (real systemd-nspawn guests)", function () {
       });
       child.on("exit", (code) => reject(new Error(`fixture exited ${code}: ${errors}`)));
     });
-    const left = JSON.parse(line) as { labId: string; netns: string; nspawnPid: number; leaderPid: number; bridge: string; workDir: string };
+    const left = JSON.parse(line) as {
+      labId: string;
+      netns: string;
+      nspawnPid: number;
+      leaderPid: number;
+      bridge: string;
+      workDir: string;
+    };
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
     expect(processAlive(left.nspawnPid), "the orphan guest outlives its test process").to.equal(true);
@@ -250,7 +320,8 @@ describe("test hosts (real systemd-nspawn guests)", function () {
     const report = await reapLeftovers("th");
     // Other worktrees run this suite at the same time: their labs may reap a dead "th" lab too
     // (same code); either way it must be gone, and other dead runs may show up in the report.
-    if (!report.labs.includes(left.labId)) console.log(`    lab ${left.labId} was reaped by another test process first`);
+    if (!report.labs.includes(left.labId))
+      console.log(`    lab ${left.labId} was reaped by another test process first`);
     expect(fs.existsSync(`/run/openstack-blueprints/testhosts/th/lab-${left.labId}.json`)).to.equal(false);
     expect(fs.existsSync(`/run/openstack-blueprints/testhosts/th/guest-${left.labId}-orphan.json`)).to.equal(false);
     expect(processAlive(left.nspawnPid)).to.equal(false);

@@ -15,14 +15,25 @@ const TEMPLATE = path.join(ROOT, "examples/typescript-consumer");
 /** What a consumer needs, in dependency order (root `npm run build:packages` builds the same). */
 const PACKAGES = ["openstack-rest", "calculator", "s2d", "components", "cli", "minicloud"];
 
-interface PackResult { name: string; filename: string; files: { path: string }[] }
+interface PackResult {
+  name: string;
+  filename: string;
+  files: { path: string }[];
+}
 
 function run(command: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_update_notifier: "false" } });
+    return execFileSync(command, args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, npm_config_update_notifier: "false" },
+    });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+    throw new Error(
+      `${command} ${args.join(" ")} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`,
+    );
   }
 }
 
@@ -37,11 +48,21 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
     const tarballs = path.join(work, "tarballs");
     fs.mkdirSync(tarballs);
     run("npm", ["run", "build:packages"], ROOT);
-    packs = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", tarballs, ...PACKAGES.flatMap((p) => ["-w", `packages/${p}`])], ROOT));
+    packs = JSON.parse(
+      run(
+        "npm",
+        ["pack", "--json", "--pack-destination", tarballs, ...PACKAGES.flatMap((p) => ["-w", `packages/${p}`])],
+        ROOT,
+      ),
+    );
 
     consumer = path.join(work, "office-infra");
     fs.cpSync(TEMPLATE, consumer, { recursive: true });
-    run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packs.map((p) => path.join(tarballs, p.filename))], consumer);
+    run(
+      "npm",
+      ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packs.map((p) => path.join(tarballs, p.filename))],
+      consumer,
+    );
   });
 
   after(() => {
@@ -52,22 +73,43 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
     expect(packs.map((p) => p.name).sort()).to.deep.equal(PACKAGES.map((p) => `@openstack-blueprints/${p}`).sort());
     for (const pack of packs) {
       const files = pack.files.map((f) => f.path);
-      expect(files, pack.name).to.include.members(["package.json", "index.js", "load.js", "dist/index.js", "dist/index.d.ts"]);
-      expect(files.filter((f) => /^(test|src|bench)\//.test(f) || f.startsWith("tsconfig")), `${pack.name}: files that must not ship`).to.deep.equal([]);
+      expect(files, pack.name).to.include.members([
+        "package.json",
+        "index.js",
+        "load.js",
+        "dist/index.js",
+        "dist/index.d.ts",
+      ]);
+      expect(
+        files.filter((f) => /^(test|src|bench)\//.test(f) || f.startsWith("tsconfig")),
+        `${pack.name}: files that must not ship`,
+      ).to.deep.equal([]);
     }
     const components = packs.find((p) => p.name === "@openstack-blueprints/components")!.files.map((f) => f.path);
-    expect(components).to.include.members(["dist/testing/index.js", "dist/testing/index.d.ts", "testing.js", "testing.d.ts", "dist/desktop/desktop-credential.js"]);
+    expect(components).to.include.members([
+      "dist/testing/index.js",
+      "dist/testing/index.d.ts",
+      "testing.js",
+      "testing.d.ts",
+      "dist/desktop/desktop-credential.js",
+    ]);
   });
 
   it("installs with one @pulumi/pulumi: no package brings its own copy", () => {
     const scope = path.join(consumer, "node_modules/@openstack-blueprints");
-    const nested = fs.readdirSync(scope).filter((p) => fs.existsSync(path.join(scope, p, "node_modules/@pulumi/pulumi")));
+    const nested = fs
+      .readdirSync(scope)
+      .filter((p) => fs.existsSync(path.join(scope, p, "node_modules/@pulumi/pulumi")));
     expect(nested, "packages with a nested @pulumi/pulumi").to.deep.equal([]);
     expect(fs.existsSync(path.join(consumer, "node_modules/@pulumi/pulumi/package.json"))).to.equal(true);
   });
 
   it("type-checks the consumer's program and its test under the tsconfig `pulumi new typescript` writes (+ esModuleInterop, which zod 4's declarations need)", () => {
-    run(process.execPath, [path.join(consumer, "node_modules/typescript/bin/tsc"), "-p", consumer, "--noEmit"], consumer);
+    run(
+      process.execPath,
+      [path.join(consumer, "node_modules/typescript/bin/tsc"), "-p", consumer, "--noEmit"],
+      consumer,
+    );
   });
 
   it("loads with plain node, and the dynamic providers find their modules in dist/", () => {
@@ -90,9 +132,15 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
     expect(out).to.match(/2 passing/);
   });
 
-  for (const [bin, expected] of [["s2d", /usage:\s+s2d migrate/], ["blueprints", /Usage: blueprints <command>/], ["minicloud", /usage: minicloud <command>/]] as const) {
+  for (const [bin, expected] of [
+    ["s2d", /usage:\s+s2d migrate/],
+    ["blueprints", /Usage: blueprints <command>/],
+    ["minicloud", /usage: minicloud <command>/],
+  ] as const) {
     it(`runs ${bin} --help with plain node from node_modules/.bin`, () => {
-      expect(run(process.execPath, [path.join(consumer, "node_modules/.bin", bin), "--help"], consumer)).to.match(expected);
+      expect(run(process.execPath, [path.join(consumer, "node_modules/.bin", bin), "--help"], consumer)).to.match(
+        expected,
+      );
     });
   }
 });

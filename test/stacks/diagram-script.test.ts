@@ -18,9 +18,13 @@ describe("npm run diagram -- --stack NAME", function () {
       expect(mermaid).to.contain('[["public (external)<br/>172.24.4.0/24"]]:::external');
       expect(mermaid).to.match(/router1 ---\|"192\.168\.50\.1"\| net2/);
       // The pool is one box, booted from the image the stack bakes (named by its package hash).
-      expect(mermaid).to.match(/office-desktops-staff001 … office-desktops-staff200 \(×200\)<br\/>m1\.desktop · baked office-desktop-image-[0-9a-f]{12}/);
+      expect(mermaid).to.match(
+        /office-desktops-staff001 … office-desktops-staff200 \(×200\)<br\/>m1\.desktop · baked office-desktop-image-[0-9a-f]{12}/,
+      );
       const svg = fs.readFileSync(result.svgFile, "utf8");
-      expect(svg).to.match(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/).and.contain("router office-router");
+      expect(svg)
+        .to.match(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+        .and.contain("router office-router");
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -5,7 +5,13 @@ import { expect } from "chai";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { listStacks } from "@openstack-blueprints/environments";
 import { policies } from "../../packages/policy/src/policies";
-import { installMocks, type RecordedResource, validateResources, validateStackOf, type Violation } from "@openstack-blueprints/test-harness";
+import {
+  installMocks,
+  type RecordedResource,
+  validateResources,
+  validateStackOf,
+  type Violation,
+} from "@openstack-blueprints/test-harness";
 import { STACKS_DIR, runStackOnce } from "@openstack-blueprints/test-harness/src/stack-runner";
 import { listTsExamples, runExample } from "@openstack-blueprints/test-harness/src/example-runner";
 
@@ -14,8 +20,20 @@ const harness = installMocks();
 async function violationsOf(resources: RecordedResource[]): Promise<string[]> {
   const out: Violation[] = [];
   for (const policy of policies) {
-    if ("validateStack" in policy) out.push(...(await validateStackOf(policy as StackValidationPolicy, resources)).map((v) => ({ ...v, message: `${policy.name}: ${v.message}` })));
-    else out.push(...(await validateResources(policy as ResourceValidationPolicy, resources)).map((v) => ({ ...v, message: `${policy.name}: ${v.message}` })));
+    if ("validateStack" in policy)
+      out.push(
+        ...(await validateStackOf(policy as StackValidationPolicy, resources)).map((v) => ({
+          ...v,
+          message: `${policy.name}: ${v.message}`,
+        })),
+      );
+    else
+      out.push(
+        ...(await validateResources(policy as ResourceValidationPolicy, resources)).map((v) => ({
+          ...v,
+          message: `${policy.name}: ${v.message}`,
+        })),
+      );
   }
   return out.map((v) => v.message);
 }

@@ -5,7 +5,13 @@
 import { expect } from "chai";
 import { StackConfigError, desktopReachabilityProblems, loadStackConfig } from "@openstack-blueprints/components";
 import {
-  composeEnvironment, listStacks, readStackFile, rootConfigSchema, secretConfigKeys, stackFilePath, stackReachabilityProblems,
+  composeEnvironment,
+  listStacks,
+  readStackFile,
+  rootConfigSchema,
+  secretConfigKeys,
+  stackFilePath,
+  stackReachabilityProblems,
 } from "@openstack-blueprints/environments";
 import { STACKS_DIR } from "@openstack-blueprints/test-harness/src/stack-runner";
 
@@ -14,7 +20,11 @@ const NS = "openstack-blueprints";
 /** The stack file's values as the root program validates them (secrets as placeholders). */
 function stackRaw(stack: string): Record<string, string> {
   const { config } = readStackFile(stackFilePath(STACKS_DIR, stack));
-  return Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${NS}:`)).map(([k, v]) => [k.slice(NS.length + 1), v]));
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => k.startsWith(`${NS}:`))
+      .map(([k, v]) => [k.slice(NS.length + 1), v]),
+  );
 }
 function stackValues(raw: Record<string, string>): Record<string, unknown> {
   return loadStackConfig(rootConfigSchema(), { secretKeys: secretConfigKeys(), raw }).values;
@@ -45,7 +55,9 @@ describe("reachability of the desktops in every stack", () => {
       delete d.floatingIpPool;
     });
     const problems = stackReachabilityProblems(stackValues(raw));
-    expect(problems.join("\n")).to.contain(`${NS}:desktops.thinClientCidr = 192.168.50.0/24 (RDP (3389)) is inside the desktops' own subnet 192.168.50.0/24 (${NS}:networks.office.cidr)`);
+    expect(problems.join("\n")).to.contain(
+      `${NS}:desktops.thinClientCidr = 192.168.50.0/24 (RDP (3389)) is inside the desktops' own subnet 192.168.50.0/24 (${NS}:networks.office.cidr)`,
+    );
     // `pulumi up` refuses it before any block deploys.
     expect(() => composeEnvironment({ raw })).to.throw(StackConfigError, /inside the desktops' own subnet/);
   });
@@ -58,28 +70,47 @@ describe("reachability of the desktops in every stack", () => {
       delete d.floatingAllocationStart;
       delete d.floatingAllocationEnd;
     });
-    expect(stackReachabilityProblems(stackValues(raw)).join("\n"))
-      .to.contain(`${NS}:devstack.floatingRange = 172.24.4.0/24 exists only on the DevStack host`);
+    expect(stackReachabilityProblems(stackValues(raw)).join("\n")).to.contain(
+      `${NS}:devstack.floatingRange = 172.24.4.0/24 exists only on the DevStack host`,
+    );
   });
 
   it("notebooks: a campus block that is not on the floating LAN is refused unless declared routed", () => {
-    const raw = edited(stackRaw("notebooks"), "desktops", (d) => { d.thinClientCidr = "172.16.0.0/16"; });
-    expect(stackReachabilityProblems(stackValues(raw)).join("\n"))
-      .to.contain(`${NS}:desktops.thinClientCidr = 172.16.0.0/16 (Jupyter (8888)) is not on the LAN the floating IPs come from (${NS}:devstack.floatingRange = 10.40.0.0/16)`);
-    const routed = edited(raw, "desktops", (d) => { d.thinClientsRouted = true; });
+    const raw = edited(stackRaw("notebooks"), "desktops", (d) => {
+      d.thinClientCidr = "172.16.0.0/16";
+    });
+    expect(stackReachabilityProblems(stackValues(raw)).join("\n")).to.contain(
+      `${NS}:desktops.thinClientCidr = 172.16.0.0/16 (Jupyter (8888)) is not on the LAN the floating IPs come from (${NS}:devstack.floatingRange = 10.40.0.0/16)`,
+    );
+    const routed = edited(raw, "desktops", (d) => {
+      d.thinClientsRouted = true;
+    });
     expect(stackReachabilityProblems(stackValues(routed))).to.deep.equal([]);
   });
 
   it("local: without floating IPs the desktops are reached only through a declared route", () => {
-    const raw = edited(stackRaw("local"), "desktops", (d) => { delete d.floatingIpPool; });
-    expect(stackReachabilityProblems(stackValues(raw)).join("\n")).to.contain("they have no floating IPs, and nothing routes 172.24.4.0/24 to their subnet 10.30.0.0/24");
+    const raw = edited(stackRaw("local"), "desktops", (d) => {
+      delete d.floatingIpPool;
+    });
+    expect(stackReachabilityProblems(stackValues(raw)).join("\n")).to.contain(
+      "they have no floating IPs, and nothing routes 172.24.4.0/24 to their subnet 10.30.0.0/24",
+    );
   });
 
   it("checks the admin's SSH source as well", () => {
-    expect(desktopReachabilityProblems({
-      tenantCidr: "10.1.0.0/24", tenantField: "net", floatingIps: true,
-      floatingNetwork: { field: "fr", range: "192.168.8.0/22", onLan: true },
-      sources: [{ field: "thin", cidr: "192.168.8.0/22", service: "RDP (3389)" }, { field: "admin", cidr: "10.1.0.0/28", service: "SSH (22)" }],
-    })).to.have.length(1).and.satisfy((p: string[]) => p[0].startsWith("admin = 10.1.0.0/28 (SSH (22)) is inside"));
+    expect(
+      desktopReachabilityProblems({
+        tenantCidr: "10.1.0.0/24",
+        tenantField: "net",
+        floatingIps: true,
+        floatingNetwork: { field: "fr", range: "192.168.8.0/22", onLan: true },
+        sources: [
+          { field: "thin", cidr: "192.168.8.0/22", service: "RDP (3389)" },
+          { field: "admin", cidr: "10.1.0.0/28", service: "SSH (22)" },
+        ],
+      }),
+    )
+      .to.have.length(1)
+      .and.satisfy((p: string[]) => p[0].startsWith("admin = 10.1.0.0/28 (SSH (22)) is inside"));
   });
 });

@@ -5,10 +5,25 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { BLOCKS, ENVIRONMENTS, networksBlock, securityProfilesBlock, type CompositionContext, listStacks, readStackFile, stackFilePath, composeEnvironment } from "@openstack-blueprints/environments";
+import {
+  BLOCKS,
+  ENVIRONMENTS,
+  networksBlock,
+  securityProfilesBlock,
+  type CompositionContext,
+  listStacks,
+  readStackFile,
+  stackFilePath,
+  composeEnvironment,
+} from "@openstack-blueprints/environments";
 import { StackConfigError } from "@openstack-blueprints/components";
 import { installMocks, T } from "@openstack-blueprints/test-harness";
-import { STACKS_DIR, runRootProgram, runStack, runStackOnce } from "@openstack-blueprints/test-harness/src/stack-runner";
+import {
+  STACKS_DIR,
+  runRootProgram,
+  runStack,
+  runStackOnce,
+} from "@openstack-blueprints/test-harness/src/stack-runner";
 
 const harness = installMocks();
 
@@ -42,7 +57,11 @@ describe("stacks/ (root program under the harness)", function () {
         expect(run.errors.map((e) => e.message)).to.deep.equal([]);
         const env = run.value!;
         const kind = ENVIRONMENTS[stack];
-        const present = BLOCKS.filter((b) => run.value!.context !== undefined && readStackFile(stackFilePath(STACKS_DIR, stack)).config[`openstack-blueprints:${b.key}`] !== undefined);
+        const present = BLOCKS.filter(
+          (b) =>
+            run.value!.context !== undefined &&
+            readStackFile(stackFilePath(STACKS_DIR, stack)).config[`openstack-blueprints:${b.key}`] !== undefined,
+        );
         for (const key of kind.required) expect(present.map((b) => b.key)).to.include(key);
         const wired = present;
         if (wired.some((b) => b.key === "networks")) {
@@ -72,20 +91,47 @@ describe("stacks/ (root program under the harness)", function () {
       }
       throw new Error("expected a StackConfigError");
     };
-    expect(bad({ environment: "offfice" })).to.contain('openstack-blueprints:environment: "offfice" is not one of "office", "notebooks", "lab"');
-    expect(bad({ environment: "lab" })).to.contain("openstack-blueprints:calculator: is required by environment lab (TwoTierCalculatorTopology)");
-    expect(bad({ environment: "migrate", migration: "{}", networks: JSON.stringify({ a: { cidr: "10.0.0.0/24" } }) }))
-      .to.contain("openstack-blueprints:networks: has no place in environment migrate; it takes migration");
-    expect(bad({ environment: "lab", calculator: "{}", networks: JSON.stringify({ a: { cidr: "10.0.0.1/24" } }) }))
-      .to.contain('openstack-blueprints:networks.a.cidr: "10.0.0.1/24" has host bits set');
-    expect(bad({ environment: "lab", calculator: "{}", securityProfiles: JSON.stringify({ web: { rules: [{ protocol: "tcp", port: 80, remoteProfile: "lb" }] } }) }))
-      .to.contain("openstack-blueprints:securityProfiles.web.rules[0].remoteProfile: ");
-    const desktops = (extra: object) => JSON.stringify({ network: "a", thinClientCidr: "10.0.0.0/24", flavor: "f", employees: [{ name: "alice" }], ...extra });
+    expect(bad({ environment: "offfice" })).to.contain(
+      'openstack-blueprints:environment: "offfice" is not one of "office", "notebooks", "lab"',
+    );
+    expect(bad({ environment: "lab" })).to.contain(
+      "openstack-blueprints:calculator: is required by environment lab (TwoTierCalculatorTopology)",
+    );
+    expect(
+      bad({ environment: "migrate", migration: "{}", networks: JSON.stringify({ a: { cidr: "10.0.0.0/24" } }) }),
+    ).to.contain("openstack-blueprints:networks: has no place in environment migrate; it takes migration");
+    expect(
+      bad({ environment: "lab", calculator: "{}", networks: JSON.stringify({ a: { cidr: "10.0.0.1/24" } }) }),
+    ).to.contain('openstack-blueprints:networks.a.cidr: "10.0.0.1/24" has host bits set');
+    expect(
+      bad({
+        environment: "lab",
+        calculator: "{}",
+        securityProfiles: JSON.stringify({ web: { rules: [{ protocol: "tcp", port: 80, remoteProfile: "lb" }] } }),
+      }),
+    ).to.contain("openstack-blueprints:securityProfiles.web.rules[0].remoteProfile: ");
+    const desktops = (extra: object) =>
+      JSON.stringify({
+        network: "a",
+        thinClientCidr: "10.0.0.0/24",
+        flavor: "f",
+        employees: [{ name: "alice" }],
+        ...extra,
+      });
     const bakeSpec = { baseImage: "ubuntu-24.04", builderFlavor: "f", osDistro: "ubuntu" };
-    expect(bad({ environment: "local", calculator: "{}", migration: "{}", desktops: desktops({ workspace: "jupyter", bake: bakeSpec }) }))
-      .to.match(/openstack-blueprints:desktops\.bake: .* is invalid: bakes an xrdp desktop image; it cannot be used with workspace "jupyter"/);
-    expect(bad({ environment: "local", calculator: "{}", migration: "{}", desktops: desktops({ workspace: "vnc" }) }))
-      .to.contain("openstack-blueprints:desktops.workspace: ");
+    expect(
+      bad({
+        environment: "local",
+        calculator: "{}",
+        migration: "{}",
+        desktops: desktops({ workspace: "jupyter", bake: bakeSpec }),
+      }),
+    ).to.match(
+      /openstack-blueprints:desktops\.bake: .* is invalid: bakes an xrdp desktop image; it cannot be used with workspace "jupyter"/,
+    );
+    expect(
+      bad({ environment: "local", calculator: "{}", migration: "{}", desktops: desktops({ workspace: "vnc" }) }),
+    ).to.contain("openstack-blueprints:desktops.workspace: ");
   });
 
   it("office bakes the desktop image first, with DevStack's admin as a secret, and boots every desktop from it", async () => {
@@ -98,15 +144,21 @@ describe("stacks/ (root program under the harness)", function () {
     expect(bake.inputs).to.deep.include({
       baseImageId: run.byName("office-devstack-image-ubuntu-24-04").id,
       flavorId: run.byName("office-devstack-flavor-m1-desktop").id,
-      osDistro: "ubuntu", osVersion: "24.04",
+      osDistro: "ubuntu",
+      osVersion: "24.04",
     });
     // Everything after DevStack waits for all of it (stack.sh, images, flavors), not just its provider.
     expect([...run.dependsOnTransitively(bake.urn)]).to.include.members([
-      run.byName("office-devstack-image-ubuntu-24-04").urn, run.byName("office-devstack-flavor-m1-desktop").urn,
+      run.byName("office-devstack-image-ubuntu-24-04").urn,
+      run.byName("office-devstack-flavor-m1-desktop").urn,
     ]);
     expect(bake.inputs.networkId).to.equal(run.byName("office-office-network").id);
     // The baker talks to the DevStack this stack builds: its admin, as one secret.
-    expect(bake.inputs.credentials).to.include({ authUrl: "http://192.0.2.10/identity/v3", username: "admin", project: "admin" });
+    expect(bake.inputs.credentials).to.include({
+      authUrl: "http://192.0.2.10/identity/v3",
+      username: "admin",
+      project: "admin",
+    });
     expect(bake.secretPaths).to.include("credentials");
     const stackSh = run.byType(T.remoteCommand).find((c) => c.name === "office-devstack-stack");
     expect(stackSh, "the stack.sh step of DevstackHost").not.to.equal(undefined);
@@ -118,7 +170,11 @@ describe("stacks/ (root program under the harness)", function () {
       expect(d.inputs.userData as string).not.to.match(/^packages:/m);
     }
     expect([...run.dependsOnTransitively(desktops[0].urn)]).to.include(bake.urn);
-    expect(Object.keys(run.value!.outputs)).to.include.members(["desktops.imageId", "desktops.imageName", "desktops.packageHash"]);
+    expect(Object.keys(run.value!.outputs)).to.include.members([
+      "desktops.imageId",
+      "desktops.imageName",
+      "desktops.packageHash",
+    ]);
   });
 
   it("notebooks: a Jupyter server per student on the DevStack it builds, 8888 from the campus LAN only, URLs as outputs", async () => {
@@ -127,12 +183,20 @@ describe("stacks/ (root program under the harness)", function () {
     const servers = run.byType(T.instance);
     expect(servers).to.have.length(30);
     for (const s of servers) {
-      expect(s.inputs.userData as string).to.contain("jupyter-notebook").and.contain("python3-sklearn").and.not.contain("xrdp");
+      expect(s.inputs.userData as string)
+        .to.contain("jupyter-notebook")
+        .and.contain("python3-sklearn")
+        .and.not.contain("xrdp");
       expect(s.secretPaths).to.include("userData");
     }
-    const ingress = run.byType(T.secGroupRule).map((r) => r.inputs).filter((r) => r.direction === "ingress");
+    const ingress = run
+      .byType(T.secGroupRule)
+      .map((r) => r.inputs)
+      .filter((r) => r.direction === "ingress");
     expect(ingress.map((r) => [r.protocol, r.portRangeMin ?? null, r.remoteIpPrefix])).to.have.deep.members([
-      ["tcp", 8888, "10.40.0.0/16"], ["icmp", null, "10.40.0.0/16"], ["tcp", 22, "10.40.250.0/28"],
+      ["tcp", 8888, "10.40.0.0/16"],
+      ["icmp", null, "10.40.0.0/16"],
+      ["tcp", 22, "10.40.250.0/28"],
     ]);
     const urls = run.value!.outputs["desktops.jupyterUrls"] as unknown;
     expect(urls, "the stack exports the students' URLs").not.to.equal(undefined);
@@ -153,20 +217,35 @@ describe("stacks/ (root program under the harness)", function () {
   });
 
   it("builds networks and cross-referenced security profiles from config", async () => {
-    const networks = networksBlock.schema!.parse({ web: { cidr: "10.9.0.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true } });
+    const networks = networksBlock.schema!.parse({
+      web: { cidr: "10.9.0.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true },
+    });
     const profiles = securityProfilesBlock.schema!.parse({
-      app: { rules: [{ protocol: "tcp", port: 8080, remoteProfile: "lb" }, { protocol: "tcp", port: 7000, remoteProfile: "app" }] },
+      app: {
+        rules: [
+          { protocol: "tcp", port: 8080, remoteProfile: "lb" },
+          { protocol: "tcp", port: 7000, remoteProfile: "app" },
+        ],
+      },
       lb: { rules: [{ protocol: "tcp", port: 443, remoteCidr: "0.0.0.0/0" }] },
     });
     const run = await harness.runProgram(() => {
-      const ctx: CompositionContext = { environment: "t", networks: new Map(), securityProfiles: new Map(), outputs: {} };
+      const ctx: CompositionContext = {
+        environment: "t",
+        networks: new Map(),
+        securityProfiles: new Map(),
+        outputs: {},
+      };
       networksBlock.deploy!(networks, ctx);
       securityProfilesBlock.deploy!(profiles, ctx);
       return ctx;
     });
     expect(run.errors.map((e) => e.message)).to.deep.equal([]);
     expect(run.byName("t-web-router").inputs.externalNetworkId).to.equal("net-public");
-    expect(Object.keys(run.value!.outputs)).to.include.members(["networks.web.subnetId", "securityProfiles.app.securityGroupId"]);
+    expect(Object.keys(run.value!.outputs)).to.include.members([
+      "networks.web.subnetId",
+      "securityProfiles.app.securityGroupId",
+    ]);
     const fromLb = run.byType(T.secGroupRule).find((r) => r.inputs.portRangeMin === 8080)!;
     expect(fromLb.inputs.remoteGroupId).to.equal(run.byName("t-lb-group").id);
     const self = run.byType(T.secGroupRule).find((r) => r.inputs.portRangeMin === 7000)!;

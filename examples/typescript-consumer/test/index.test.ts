@@ -7,7 +7,7 @@ describe("the office program", function () {
   let program: typeof import("../index");
 
   before(async () => {
-    cloud = await setBlueprintsMocks();      // before the program is loaded
+    cloud = await setBlueprintsMocks(); // before the program is loaded
     program = await import("../index");
   });
 

@@ -26,10 +26,12 @@ function parseFlags(argv: readonly string[], allowed: readonly string[]): Map<st
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}; flags look like --port 50000`);
+    if (!arg.startsWith("--"))
+      throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}; flags look like --port 50000`);
     const eq = arg.indexOf("=");
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (!allowed.includes(name)) throw new ConfigError(`unknown flag --${name}; known flags: ${allowed.map((f) => `--${f}`).join(", ")}`);
+    if (!allowed.includes(name))
+      throw new ConfigError(`unknown flag --${name}; known flags: ${allowed.map((f) => `--${f}`).join(", ")}`);
     let value: string | undefined;
     if (eq >= 0) value = arg.slice(eq + 1);
     else {
@@ -48,21 +50,34 @@ function setting(flags: Map<string, string>, env: NodeJS.ProcessEnv, flag: strin
 
 function parsePort(text: string, source: string): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 0 || port > 65535) throw new ConfigError(`${source} must be a TCP port 0–65535 (0 lets the kernel pick), got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || port < 0 || port > 65535)
+    throw new ConfigError(`${source} must be a TCP port 0–65535 (0 lets the kernel pick), got ${JSON.stringify(text)}`);
   return port;
 }
 
 function parseListen(flags: Map<string, string>, env: NodeJS.ProcessEnv, defaultPort: number): ListenConfig {
   const port = setting(flags, env, "port");
-  return { host: setting(flags, env, "host") ?? "127.0.0.1", port: port === undefined ? defaultPort : parsePort(port, "--port") };
+  return {
+    host: setting(flags, env, "host") ?? "127.0.0.1",
+    port: port === undefined ? defaultPort : parsePort(port, "--port"),
+  };
 }
 
-export function parseOperationConfig(operation: OperationName, argv: readonly string[], env: NodeJS.ProcessEnv): ListenConfig {
+export function parseOperationConfig(
+  operation: OperationName,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): ListenConfig {
   return parseListen(parseFlags(argv, ["host", "port"]), env, OPERATIONS[operation].defaultPort);
 }
 
 export function parseFrontendConfig(argv: readonly string[], env: NodeJS.ProcessEnv): FrontendConfig {
-  const flags = parseFlags(argv, ["host", "port", "service-timeout-ms", ...OPERATION_NAMES.map((n) => SERVICE_FLAGS[n])]);
+  const flags = parseFlags(argv, [
+    "host",
+    "port",
+    "service-timeout-ms",
+    ...OPERATION_NAMES.map((n) => SERVICE_FLAGS[n]),
+  ]);
   const listen = parseListen(flags, env, FRONTEND_DEFAULT_PORT);
   const services = {} as Record<OperationName, string>;
   for (const name of OPERATION_NAMES) {
@@ -73,13 +88,16 @@ export function parseFrontendConfig(argv: readonly string[], env: NodeJS.Process
     } catch {
       throw new ConfigError(`--${SERVICE_FLAGS[name]} must be an http:// URL, got ${JSON.stringify(url)}`);
     }
-    if (parsed.protocol !== "http:") throw new ConfigError(`--${SERVICE_FLAGS[name]} must be an http:// URL, got ${JSON.stringify(url)}`);
+    if (parsed.protocol !== "http:")
+      throw new ConfigError(`--${SERVICE_FLAGS[name]} must be an http:// URL, got ${JSON.stringify(url)}`);
     services[name] = url;
   }
   const timeoutText = setting(flags, env, "service-timeout-ms");
   const serviceTimeoutMs = timeoutText === undefined ? DEFAULT_SERVICE_TIMEOUT_MS : Number(timeoutText);
   if (!Number.isInteger(serviceTimeoutMs) || serviceTimeoutMs < 1 || serviceTimeoutMs > 600000) {
-    throw new ConfigError(`--service-timeout-ms must be an integer number of milliseconds 1–600000, got ${JSON.stringify(timeoutText)}`);
+    throw new ConfigError(
+      `--service-timeout-ms must be an integer number of milliseconds 1–600000, got ${JSON.stringify(timeoutText)}`,
+    );
   }
   return { ...listen, services, serviceTimeoutMs };
 }

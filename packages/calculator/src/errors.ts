@@ -31,7 +31,10 @@ export const STATUS_BY_CODE: Record<CalculatorErrorCode, number> = {
 
 export class CalculatorError extends Error {
   readonly status: number;
-  constructor(readonly code: CalculatorErrorCode, message: string) {
+  constructor(
+    readonly code: CalculatorErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = "CalculatorError";
     this.status = STATUS_BY_CODE[code];

@@ -68,7 +68,10 @@ function tokenize(source: string): Token[] {
 class Parser {
   private index = 0;
   private operations = 0;
-  constructor(private readonly tokens: Token[], private readonly source: string) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly source: string,
+  ) {}
 
   parse(): Expression {
     if (this.tokens.length === 0) throw invalid("the expression is empty");

@@ -41,16 +41,26 @@ async function handle(options: FrontendOptions, req: http.IncomingMessage, res: 
     sendJson(res, allUp ? 200 : 503, { status: allUp ? "ok" : "degraded", services });
     return;
   }
-  if (path !== "/calculate") throw new CalculatorError("not_found", `no such path ${path}; use POST /calculate or GET /healthz`);
-  if (req.method !== "POST") throw new CalculatorError("method_not_allowed", `use POST /calculate with {"expression": "..."}`);
+  if (path !== "/calculate")
+    throw new CalculatorError("not_found", `no such path ${path}; use POST /calculate or GET /healthz`);
+  if (req.method !== "POST")
+    throw new CalculatorError("method_not_allowed", `use POST /calculate with {"expression": "..."}`);
   const body = await readJsonBody(req);
   if (!isPlainObject(body) || typeof body.expression !== "string") {
-    throw new CalculatorError("invalid_request", `the body must be a JSON object {"expression": "<arithmetic expression>"}`);
+    throw new CalculatorError(
+      "invalid_request",
+      `the body must be a JSON object {"expression": "<arithmetic expression>"}`,
+    );
   }
   const expression = parseExpression(body.expression);
   const result = await evaluateExpression(expression, (symbol, a, b) => {
     const operation = operationForSymbol(symbol);
-    return callOperation({ name: operation.name, url: options.services[operation.name] }, a, b, options.serviceTimeoutMs);
+    return callOperation(
+      { name: operation.name, url: options.services[operation.name] },
+      a,
+      b,
+      options.serviceTimeoutMs,
+    );
   });
   sendJson(res, 200, { result: assertInRange(result, "the result") });
 }

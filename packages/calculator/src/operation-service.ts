@@ -17,7 +17,10 @@ export function createOperationServer(operation: Operation): http.Server {
 function operand(body: Record<string, unknown>, key: "a" | "b"): number {
   const value = body[key];
   if (typeof value !== "number") {
-    throw new CalculatorError("invalid_request", `"${key}" must be a JSON number, got ${value === undefined ? "nothing" : JSON.stringify(value)}`);
+    throw new CalculatorError(
+      "invalid_request",
+      `"${key}" must be a JSON number, got ${value === undefined ? "nothing" : JSON.stringify(value)}`,
+    );
   }
   return assertInRange(value, `operand "${key}"`);
 }
@@ -30,9 +33,11 @@ async function handle(operation: Operation, req: http.IncomingMessage, res: http
     return;
   }
   if (path !== "/") throw new CalculatorError("not_found", `no such path ${path}; use POST / or GET /healthz`);
-  if (req.method !== "POST") throw new CalculatorError("method_not_allowed", `use POST / with {"a": number, "b": number}`);
+  if (req.method !== "POST")
+    throw new CalculatorError("method_not_allowed", `use POST / with {"a": number, "b": number}`);
   const body = await readJsonBody(req);
-  if (!isPlainObject(body)) throw new CalculatorError("invalid_request", `the body must be a JSON object {"a": number, "b": number}`);
+  if (!isPlainObject(body))
+    throw new CalculatorError("invalid_request", `the body must be a JSON object {"a": number, "b": number}`);
   const a = operand(body, "a");
   const b = operand(body, "b");
   const result = assertInRange(operation.apply(a, b), `the result of ${a} ${operation.symbol} ${b} =`);

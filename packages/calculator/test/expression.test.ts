@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { CalculatorError } from "../src/errors";
-import { countOperations, evaluateExpression, MAX_NESTING_DEPTH, MAX_OPERATIONS, parseExpression } from "../src/expression";
+import {
+  countOperations,
+  evaluateExpression,
+  MAX_NESTING_DEPTH,
+  MAX_OPERATIONS,
+  parseExpression,
+} from "../src/expression";
 import { MAX_MAGNITUDE } from "../src/numbers";
 import { operationForSymbol } from "../src/operations";
 
@@ -79,7 +85,9 @@ describe("calculator expression parser", () => {
     const deep = "(".repeat(MAX_NESTING_DEPTH + 1) + "1" + ")".repeat(MAX_NESTING_DEPTH + 1);
     expect(errorOf(() => parseExpression(deep)).message).to.contain(`nests deeper than ${MAX_NESTING_DEPTH}`);
     expect(errorOf(() => parseExpression("-".repeat(MAX_NESTING_DEPTH + 1) + "1")).message).to.contain("nests deeper");
-    expect(errorOf(() => parseExpression("1+".repeat(MAX_OPERATIONS + 1) + "1")).message).to.contain(`too many operations`);
+    expect(errorOf(() => parseExpression("1+".repeat(MAX_OPERATIONS + 1) + "1")).message).to.contain(
+      `too many operations`,
+    );
     expect(countOperations(parseExpression("1+".repeat(MAX_OPERATIONS) + "1"))).to.equal(MAX_OPERATIONS);
   });
 

@@ -34,7 +34,10 @@ describe("calculator: five real HTTP servers on loopback", function () {
   let frontend: RunningServer;
   const urls = {} as Record<OperationName, string>;
 
-  async function startFrontend(serviceUrls: Record<OperationName, string>, extra: string[] = []): Promise<RunningServer> {
+  async function startFrontend(
+    serviceUrls: Record<OperationName, string>,
+    extra: string[] = [],
+  ): Promise<RunningServer> {
     const server = await startRole("frontend", [...serviceFlags(serviceUrls), ...extra]);
     started.push(server);
     return server;
@@ -116,7 +119,10 @@ describe("calculator: five real HTTP servers on loopback", function () {
 
     const bad = await calculate("(1+2");
     expect(bad.status).to.equal(400);
-    expect(bad.json.error).to.deep.equal({ code: "invalid_expression", message: 'missing ")" for the "(" at position 1' });
+    expect(bad.json.error).to.deep.equal({
+      code: "invalid_expression",
+      message: 'missing ")" for the "(" at position 1',
+    });
   });
 
   it("front end: 422 for division by zero, reported by the div service", async () => {
@@ -135,11 +141,17 @@ describe("calculator: five real HTTP servers on loopback", function () {
     const product = await calculate(`${MAX_MAGNITUDE} * 2`);
     expect(product.status).to.equal(422);
     expect(product.json.error.code).to.equal("out_of_range");
-    expect(product.json.error.message).to.match(/^mul service: the result of 9007199254740991 \* 2 = 18014398509481982 is out of range/);
+    expect(product.json.error.message).to.match(
+      /^mul service: the result of 9007199254740991 \* 2 = 18014398509481982 is out of range/,
+    );
   });
 
   it("front end: 413 for a body over the limit, 404/405 for wrong paths and methods", async () => {
-    const huge = await httpRequest(`${frontend.url}/calculate`, "POST", JSON.stringify({ expression: "1+".repeat(10000) + "1" }));
+    const huge = await httpRequest(
+      `${frontend.url}/calculate`,
+      "POST",
+      JSON.stringify({ expression: "1+".repeat(10000) + "1" }),
+    );
     expect(huge.status).to.equal(413);
     expect(huge.json.error.code).to.equal("body_too_large");
     expect((await httpRequest(`${frontend.url}/calculate`, "GET")).status).to.equal(405);
@@ -166,7 +178,9 @@ describe("calculator: five real HTTP servers on loopback", function () {
         if (name === down) {
           expect(answer.status, answer.body).to.equal(502);
           expect(answer.json.error.code).to.equal("service_unavailable");
-          expect(answer.json.error.message).to.equal(`the ${down} service at http://127.0.0.1:${deadPort} is unreachable (ECONNREFUSED)`);
+          expect(answer.json.error.message).to.equal(
+            `the ${down} service at http://127.0.0.1:${deadPort} is unreachable (ECONNREFUSED)`,
+          );
         } else {
           expect(answer.status, `${probes[name]} with ${down} down: ${answer.body}`).to.equal(200);
         }

@@ -5,8 +5,15 @@
  */
 import { parseArgs } from "node:util";
 import {
-  AllocationRatios, compareCosts, CostComparison, desktopsThatFit, describeShortfall,
-  planCapacity, CapacityPlan, RATIO_PRESETS, RESOURCE_LABEL,
+  AllocationRatios,
+  compareCosts,
+  CostComparison,
+  desktopsThatFit,
+  describeShortfall,
+  planCapacity,
+  CapacityPlan,
+  RATIO_PRESETS,
+  RESOURCE_LABEL,
 } from "@openstack-blueprints/components/capacity";
 import type { DesktopComputeHostArgs, DesktopFlavorSizeArgs } from "@openstack-blueprints/components";
 import { parseKeyValues, parseNumber, parseSizeGiB, parseSizeMiB } from "./sizes";
@@ -57,30 +64,55 @@ function whole(option: string, text: string, key: string, value: string, min: nu
   return n;
 }
 
-function size(option: string, text: string, key: string, value: string, parse: (field: string, v: string) => number, allowZero: boolean): number {
+function size(
+  option: string,
+  text: string,
+  key: string,
+  value: string,
+  parse: (field: string, v: string) => number,
+  allowZero: boolean,
+): number {
   const n = parse(`${option} "${text}": ${key}`, value);
   if (!allowZero && n <= 0) throw new Error(`${option} "${text}": ${key}=${value} must be more than 0`);
   return n;
 }
 
 function parseHost(text: string): DesktopComputeHostArgs {
-  const kv = parseKeyValues("--host", text, ["vcpus", "ram", "reserved", "reserved-vcpus", "disk", "reserved-disk", "count", "name"]);
+  const kv = parseKeyValues("--host", text, [
+    "vcpus",
+    "ram",
+    "reserved",
+    "reserved-vcpus",
+    "disk",
+    "reserved-disk",
+    "count",
+    "name",
+  ]);
   if (!kv.vcpus || !kv.ram) throw new Error(`--host "${text}" needs vcpus=… and ram=…`);
   const host: DesktopComputeHostArgs = {
     name: kv.name,
     vcpus: whole("--host", text, "vcpus", kv.vcpus, 1),
     ramMiB: size("--host", text, "ram", kv.ram, parseSizeMiB, false),
-    reservedRamMiB: kv.reserved === undefined ? undefined : size("--host", text, "reserved", kv.reserved, parseSizeMiB, true),
-    reservedVcpus: kv["reserved-vcpus"] === undefined ? undefined : whole("--host", text, "reserved-vcpus", kv["reserved-vcpus"], 0),
+    reservedRamMiB:
+      kv.reserved === undefined ? undefined : size("--host", text, "reserved", kv.reserved, parseSizeMiB, true),
+    reservedVcpus:
+      kv["reserved-vcpus"] === undefined ? undefined : whole("--host", text, "reserved-vcpus", kv["reserved-vcpus"], 0),
     diskGiB: kv.disk === undefined ? undefined : size("--host", text, "disk", kv.disk, parseSizeGiB, false),
-    reservedDiskGiB: kv["reserved-disk"] === undefined ? undefined : size("--host", text, "reserved-disk", kv["reserved-disk"], parseSizeGiB, true),
+    reservedDiskGiB:
+      kv["reserved-disk"] === undefined
+        ? undefined
+        : size("--host", text, "reserved-disk", kv["reserved-disk"], parseSizeGiB, true),
     count: kv.count === undefined ? undefined : whole("--host", text, "count", kv.count, 1),
   };
   if ((host.reservedRamMiB ?? 512) >= host.ramMiB) {
-    throw new Error(`--host "${text}": reserved=${kv.reserved ?? "512M (Nova's default)"} must be less than ram=${kv.ram}`);
+    throw new Error(
+      `--host "${text}": reserved=${kv.reserved ?? "512M (Nova's default)"} must be less than ram=${kv.ram}`,
+    );
   }
-  if ((host.reservedVcpus ?? 0) >= host.vcpus) throw new Error(`--host "${text}": reserved-vcpus=${kv["reserved-vcpus"]} must be less than vcpus=${kv.vcpus}`);
-  if (host.reservedDiskGiB !== undefined && host.diskGiB === undefined) throw new Error(`--host "${text}": reserved-disk needs disk=… too`);
+  if ((host.reservedVcpus ?? 0) >= host.vcpus)
+    throw new Error(`--host "${text}": reserved-vcpus=${kv["reserved-vcpus"]} must be less than vcpus=${kv.vcpus}`);
+  if (host.reservedDiskGiB !== undefined && host.diskGiB === undefined)
+    throw new Error(`--host "${text}": reserved-disk needs disk=… too`);
   if (host.diskGiB !== undefined && (host.reservedDiskGiB ?? 0) >= host.diskGiB) {
     throw new Error(`--host "${text}": reserved-disk=${kv["reserved-disk"]} must be less than disk=${kv.disk}`);
   }
@@ -101,7 +133,8 @@ function parseFlavor(text: string): DesktopFlavorSizeArgs {
 /** A ratio or share option: a number above 0 (and at most `max`). */
 function positiveOption(option: string, text: string, max = Infinity): number {
   const n = parseNumber(option, text);
-  if (!(n > 0 && n <= max)) throw new Error(`${option} "${text}" must be above 0${max === Infinity ? "" : ` and at most ${max}`}`);
+  if (!(n > 0 && n <= max))
+    throw new Error(`${option} "${text}" must be above 0${max === Infinity ? "" : ` and at most ${max}`}`);
   return n;
 }
 
@@ -128,13 +161,24 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
     },
   });
   const preset = values.ratios ?? "nova";
-  if (!RATIO_PRESETS[preset]) throw new Error(`--ratios "${preset}" is not one of ${Object.keys(RATIO_PRESETS).join(", ")}`);
+  if (!RATIO_PRESETS[preset])
+    throw new Error(`--ratios "${preset}" is not one of ${Object.keys(RATIO_PRESETS).join(", ")}`);
   const ratios: AllocationRatios = {
-    cpu: values["cpu-ratio"] === undefined ? RATIO_PRESETS[preset].cpu : positiveOption("--cpu-ratio", values["cpu-ratio"]),
-    ram: values["ram-ratio"] === undefined ? RATIO_PRESETS[preset].ram : positiveOption("--ram-ratio", values["ram-ratio"]),
-    disk: values["disk-ratio"] === undefined ? RATIO_PRESETS[preset].disk : positiveOption("--disk-ratio", values["disk-ratio"]),
+    cpu:
+      values["cpu-ratio"] === undefined
+        ? RATIO_PRESETS[preset].cpu
+        : positiveOption("--cpu-ratio", values["cpu-ratio"]),
+    ram:
+      values["ram-ratio"] === undefined
+        ? RATIO_PRESETS[preset].ram
+        : positiveOption("--ram-ratio", values["ram-ratio"]),
+    disk:
+      values["disk-ratio"] === undefined
+        ? RATIO_PRESETS[preset].disk
+        : positiveOption("--disk-ratio", values["disk-ratio"]),
   };
-  const concurrency = values.concurrency === undefined ? undefined : positiveOption("--concurrency", values.concurrency, 1);
+  const concurrency =
+    values.concurrency === undefined ? undefined : positiveOption("--concurrency", values.concurrency, 1);
   const hosts = (values.host ?? []).map(parseHost);
   const flavors = (values.flavor ?? []).map(parseFlavor);
   if (hosts.length === 0) throw new Error("give at least one --host (e.g. --host vcpus=16,ram=128G)");
@@ -148,7 +192,10 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
     const eq = text.indexOf("=");
     if (eq <= 0) throw new Error(`--desktops "${text}" must be FLAVOR=COUNT`);
     const flavor = text.slice(0, eq);
-    if (!seen.has(flavor)) throw new Error(`--desktops "${text}": flavor "${flavor}" is not one of the --flavor names (${[...seen].join(", ")})`);
+    if (!seen.has(flavor))
+      throw new Error(
+        `--desktops "${text}": flavor "${flavor}" is not one of the --flavor names (${[...seen].join(", ")})`,
+      );
     return { flavor, count: whole("--desktops", text, "count", text.slice(eq + 1), 0) };
   });
   const plan = planCapacity({ hosts, flavors, ratios, demand, concurrency });
@@ -157,11 +204,15 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
   const given = priceKeys.filter((k) => values[k] !== undefined);
   if (given.length > 0) {
     const missing = priceKeys.filter((k) => values[k] === undefined);
-    if (missing.length > 0) throw new Error(`the cost comparison also needs ${missing.map((k) => `--${k}`).join(", ")}`);
+    if (missing.length > 0)
+      throw new Error(`the cost comparison also needs ${missing.map((k) => `--${k}`).join(", ")}`);
     // One server of the first host kind, filled with the first flavor.
     const firstHost = planCapacity({ hosts: [{ ...hosts[0], count: 1 }], flavors: [flavors[0]], ratios }).hosts;
     const desktopsPerServer = desktopsThatFit(firstHost, flavors[0]).desktops;
-    if (desktopsPerServer === 0) throw new Error(`--flavor name=${flavors[0].name} does not fit on one host of the first --host kind; no cost comparison`);
+    if (desktopsPerServer === 0)
+      throw new Error(
+        `--flavor name=${flavors[0].name} does not fit on one host of the first --host kind; no cost comparison`,
+      );
     const price = (option: "pc-price" | "server-price" | "thin-client-price") => {
       const n = parseNumber(`--${option}`, values[option]!);
       if (n < 0) throw new Error(`--${option} "${values[option]}" must be 0 or more`);
@@ -171,7 +222,8 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
       ...compareCosts({
         employees: (() => {
           const n = Number(values.employees);
-          if (!Number.isInteger(n) || n < 1) throw new Error(`--employees "${values.employees}" must be a whole number, 1 or more`);
+          if (!Number.isInteger(n) || n < 1)
+            throw new Error(`--employees "${values.employees}" must be a whole number, 1 or more`);
           return n;
         })(),
         desktopsPerServer,
@@ -189,22 +241,38 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
 
 function formatText(report: CapacityReport): string {
   const { plan, cost } = report;
-  const lines = [`Allocation ratios: CPU ${plan.ratios.cpu}, RAM ${plan.ratios.ram}, disk ${plan.ratios.disk} (capacity = (total − reserved) × ratio, per host)`];
+  const lines = [
+    `Allocation ratios: CPU ${plan.ratios.cpu}, RAM ${plan.ratios.ram}, disk ${plan.ratios.disk} (capacity = (total − reserved) × ratio, per host)`,
+  ];
   for (const h of plan.hosts) {
-    lines.push(`  ${h.name}: ${h.vcpuCapacity} vCPUs, ${h.ramCapacityMiB} MiB RAM${h.diskCapacityGiB !== undefined ? `, ${h.diskCapacityGiB} GiB disk` : " (disk not given: not checked)"} schedulable`);
+    lines.push(
+      `  ${h.name}: ${h.vcpuCapacity} vCPUs, ${h.ramCapacityMiB} MiB RAM${h.diskCapacityGiB !== undefined ? `, ${h.diskCapacityGiB} GiB disk` : " (disk not given: not checked)"} schedulable`,
+    );
   }
   lines.push("Desktops that fit, one flavor at a time:");
   for (const f of plan.fitByFlavor) {
-    const served = plan.concurrency < 1 ? `; ${f.employeesIfIdleShelved} employees at concurrency ${plan.concurrency} if idle desktops are shelved` : "";
+    const served =
+      plan.concurrency < 1
+        ? `; ${f.employeesIfIdleShelved} employees at concurrency ${plan.concurrency} if idle desktops are shelved`
+        : "";
     lines.push(`  ${f.flavor}: ${f.desktops} (limited by ${RESOURCE_LABEL[f.limitedBy]}${served})`);
   }
   if (plan.placement) {
     const p = plan.placement;
-    lines.push(p.fits ? `The requested ${p.requested.desktops} desktops fit (tightest: ${RESOURCE_LABEL[p.limitedBy]}):` : `Does NOT fit: ${describeShortfall(plan)}`);
+    lines.push(
+      p.fits
+        ? `The requested ${p.requested.desktops} desktops fit (tightest: ${RESOURCE_LABEL[p.limitedBy]}):`
+        : `Does NOT fit: ${describeShortfall(plan)}`,
+    );
     for (const h of p.perHost) {
-      const mix = Object.entries(h.desktops).map(([f, n]) => `${n} × ${f}`).join(", ") || "nothing";
+      const mix =
+        Object.entries(h.desktops)
+          .map(([f, n]) => `${n} × ${f}`)
+          .join(", ") || "nothing";
       const disk = h.diskCapacityGiB !== undefined ? `, ${h.diskGiBUsed}/${h.diskCapacityGiB} GiB` : "";
-      lines.push(`  ${h.name}: ${mix} (${h.vcpusUsed}/${h.vcpuCapacity} vCPUs, ${h.ramMiBUsed}/${h.ramCapacityMiB} MiB${disk})`);
+      lines.push(
+        `  ${h.name}: ${mix} (${h.vcpusUsed}/${h.vcpuCapacity} vCPUs, ${h.ramMiBUsed}/${h.ramCapacityMiB} MiB${disk})`,
+      );
     }
   }
   if (cost) {

@@ -1,7 +1,10 @@
 /** Entry point of the `blueprints` command: dispatches to subcommands. */
 import { CAPACITY_USAGE, runCapacity, CommandResult } from "./capacity-command";
 
-export const SUBCOMMANDS: Record<string, { summary: string; run: (argv: string[]) => CommandResult | Promise<CommandResult> }> = {
+export const SUBCOMMANDS: Record<
+  string,
+  { summary: string; run: (argv: string[]) => CommandResult | Promise<CommandResult> }
+> = {
   capacity: { summary: "how many desktops fit on compute hosts, and the cost against PCs", run: runCapacity },
 };
 

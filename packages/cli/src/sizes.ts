@@ -28,7 +28,8 @@ export function parseKeyValues(field: string, text: string, allowed: readonly st
     const eq = part.indexOf("=");
     if (eq <= 0) throw new Error(`${field} "${text}": "${part}" is not key=value (keys: ${allowed.join(", ")})`);
     const key = part.slice(0, eq).trim();
-    if (!allowed.includes(key)) throw new Error(`${field} "${text}": unknown key "${key}" (keys: ${allowed.join(", ")})`);
+    if (!allowed.includes(key))
+      throw new Error(`${field} "${text}": unknown key "${key}" (keys: ${allowed.join(", ")})`);
     out[key] = part.slice(eq + 1).trim();
   }
   return out;

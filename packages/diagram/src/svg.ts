@@ -30,7 +30,11 @@ function shortRange(range: string): string {
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-interface Row { kind: "host" | "migration" | "router" | "server" | "port"; lines: string[]; links: { networkId: string; ip: string; dashed?: boolean }[]; }
+interface Row {
+  kind: "host" | "migration" | "router" | "server" | "port";
+  lines: string[];
+  links: { networkId: string; ip: string; dashed?: boolean }[];
+}
 
 export function renderSvg(topology: Topology, title = "topology"): string {
   const barX = new Map<string, number>();
@@ -41,13 +45,22 @@ export function renderSvg(topology: Topology, title = "topology"): string {
 
   const rows: Row[] = [];
   for (const h of topology.hosts) {
-    rows.push({ kind: "host", lines: [`host ${h.address}`, `${h.steps} remote step${h.steps === 1 ? "" : "s"} over SSH`], links: [] });
+    rows.push({
+      kind: "host",
+      lines: [`host ${h.address}`, `${h.steps} remote step${h.steps === 1 ? "" : "s"} over SSH`],
+      links: [],
+    });
   }
   for (const m of topology.migrations) {
     rows.push({
       kind: "migration",
-      lines: [`migrate ${m.sourceServer} (${m.sourceCloud})`, `→ ${m.targetServer} (${m.targetCloud})`, "snapshot → image, MD5 + sha512 checked",
-        ...(m.network ? [`network ${m.network}`] : []), ...(m.floatingIp ? [m.floatingIp === "new" ? "new floating IP" : `floating IP ${m.floatingIp}`] : [])],
+      lines: [
+        `migrate ${m.sourceServer} (${m.sourceCloud})`,
+        `→ ${m.targetServer} (${m.targetCloud})`,
+        "snapshot → image, MD5 + sha512 checked",
+        ...(m.network ? [`network ${m.network}`] : []),
+        ...(m.floatingIp ? [m.floatingIp === "new" ? "new floating IP" : `floating IP ${m.floatingIp}`] : []),
+      ],
       links: [],
     });
   }
@@ -55,7 +68,10 @@ export function renderSvg(topology: Topology, title = "topology"): string {
     rows.push({
       kind: "router",
       lines: [`router ${r.name}`],
-      links: [...(r.externalNetworkId ? [{ networkId: r.externalNetworkId, ip: r.externalIp ?? "gateway" }] : []), ...r.interfaces],
+      links: [
+        ...(r.externalNetworkId ? [{ networkId: r.externalNetworkId, ip: r.externalIp ?? "gateway" }] : []),
+        ...r.interfaces,
+      ],
     });
   }
   for (const s of topology.servers) {
@@ -65,15 +81,28 @@ export function renderSvg(topology: Topology, title = "topology"): string {
     const title = s.count > 1 ? [s.name, `… ${s.lastName} (×${s.count})`] : [serverTitle(s)];
     rows.push({
       kind: "server",
-      lines: [...title, `${s.flavor} · ${s.image}`, ...ranges, ...s.floatingIps.map((f) => `floating ${f}`), ...openings],
+      lines: [
+        ...title,
+        `${s.flavor} · ${s.image}`,
+        ...ranges,
+        ...s.floatingIps.map((f) => `floating ${f}`),
+        ...openings,
+      ],
       links: [
-        ...s.attachments.map((a) => ({ networkId: a.networkId, ip: a.ip.includes(" … ") ? `${a.ip.split(" … ")[0]} …` : a.ip })),
+        ...s.attachments.map((a) => ({
+          networkId: a.networkId,
+          ip: a.ip.includes(" … ") ? `${a.ip.split(" … ")[0]} …` : a.ip,
+        })),
         ...(external ? s.floatingIps.map((f) => ({ networkId: external.id, ip: f, dashed: true })) : []),
       ],
     });
   }
   for (const p of topology.ports) {
-    rows.push({ kind: "port", lines: [`port ${p.name}`, ...p.floatingIps.map((f) => `floating ${f}`)], links: [p.attachment] });
+    rows.push({
+      kind: "port",
+      lines: [`port ${p.name}`, ...p.floatingIps.map((f) => `floating ${f}`)],
+      links: [p.attachment],
+    });
   }
 
   const parts: string[] = [];
@@ -89,7 +118,9 @@ export function renderSvg(topology: Topology, title = "topology"): string {
   // Network bars with their names and CIDRs on top.
   for (const n of topology.networks) {
     const x = barX.get(n.id)!;
-    parts.push(`<rect class="bar" x="${x}" y="${TOP}" width="${BAR_WIDTH}" height="${height - TOP - 10}" rx="4" fill="${color.get(n.id)}"/>`);
+    parts.push(
+      `<rect class="bar" x="${x}" y="${TOP}" width="${BAR_WIDTH}" height="${height - TOP - 10}" rx="4" fill="${color.get(n.id)}"/>`,
+    );
     parts.push(`<text class="net" x="${x}" y="${TOP - 26}">${esc(n.name)}${n.external ? " (external)" : ""}</text>`);
     parts.push(`<text class="cidr" x="${x}" y="${TOP - 10}">${esc(n.subnets.map((s) => s.cidr).join(", "))}</text>`);
   }
@@ -99,7 +130,10 @@ export function renderSvg(topology: Topology, title = "topology"): string {
     const boxHeight = Math.max(44, 16 + row.lines.length * LINE);
     // The box sits right of the leftmost network it has a fixed address on (floating IPs are
     // dashed lines from the external bar and do not move it).
-    const fixed = row.links.filter((l) => !l.dashed).map((l) => barX.get(l.networkId)).filter((x): x is number => x !== undefined);
+    const fixed = row.links
+      .filter((l) => !l.dashed)
+      .map((l) => barX.get(l.networkId))
+      .filter((x): x is number => x !== undefined);
     const any = row.links.map((l) => barX.get(l.networkId)).filter((x): x is number => x !== undefined);
     const leftmost = fixed.length ? Math.min(...fixed) : any.length ? Math.min(...any) : LEFT;
     const boxX = leftmost + BAR_WIDTH + LABEL_GAP;
@@ -111,16 +145,24 @@ export function renderSvg(topology: Topology, title = "topology"): string {
       const cx = x + BAR_WIDTH / 2;
       const toX = cx < boxX ? boxX : boxX + BOX_WIDTH;
       // A dashed floating-IP line from a bar left of the box passes behind the bars in between.
-      parts.push(`<line x1="${cx}" y1="${y}" x2="${toX}" y2="${y}" stroke="${color.get(link.networkId)}" stroke-width="2"${link.dashed ? ' stroke-dasharray="5 4"' : ""}/>`);
-      parts.push(`<circle cx="${cx}" cy="${y}" r="5" fill="#fff" stroke="${color.get(link.networkId)}" stroke-width="2"/>`);
+      parts.push(
+        `<line x1="${cx}" y1="${y}" x2="${toX}" y2="${y}" stroke="${color.get(link.networkId)}" stroke-width="2"${link.dashed ? ' stroke-dasharray="5 4"' : ""}/>`,
+      );
+      parts.push(
+        `<circle cx="${cx}" cy="${y}" r="5" fill="#fff" stroke="${color.get(link.networkId)}" stroke-width="2"/>`,
+      );
       const leftOfBox = cx < boxX;
-      parts.push(leftOfBox
-        ? `<text class="ip" x="${cx + 9}" y="${y - 5}">${esc(link.ip)}</text>`
-        : `<text class="ip" x="${cx - 9}" y="${y - 5}" text-anchor="end">${esc(link.ip)}</text>`);
+      parts.push(
+        leftOfBox
+          ? `<text class="ip" x="${cx + 9}" y="${y - 5}">${esc(link.ip)}</text>`
+          : `<text class="ip" x="${cx - 9}" y="${y - 5}" text-anchor="end">${esc(link.ip)}</text>`,
+      );
     }
     parts.push(`<rect class="${row.kind}" x="${boxX}" y="${top}" width="${BOX_WIDTH}" height="${boxHeight}" rx="6"/>`);
     row.lines.forEach((line, j) => {
-      parts.push(`<text class="${j === 0 ? "title" : "detail"}" x="${boxX + 8}" y="${top + 16 + j * LINE}">${esc(fit(line, j === 0 ? 27 : 36))}</text>`);
+      parts.push(
+        `<text class="${j === 0 ? "title" : "detail"}" x="${boxX + 8}" y="${top + 16 + j * LINE}">${esc(fit(line, j === 0 ? 27 : 36))}</text>`,
+      );
     });
   });
 

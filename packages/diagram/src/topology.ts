@@ -30,12 +30,35 @@ export const TYPES = {
   bakedImage: "pulumi-nodejs:dynamic/desktop-image:BakedImage",
 } as const;
 
-export interface TopoSubnet { id: string; name: string; cidr: string; gatewayIp: string; }
-export interface TopoNetwork { id: string; name: string; external: boolean; subnets: TopoSubnet[]; }
-export interface TopoAttachment { networkId: string; ip: string; }
-export interface TopoRouter { id: string; name: string; externalNetworkId?: string; externalIp?: string; interfaces: TopoAttachment[]; }
+export interface TopoSubnet {
+  id: string;
+  name: string;
+  cidr: string;
+  gatewayIp: string;
+}
+export interface TopoNetwork {
+  id: string;
+  name: string;
+  external: boolean;
+  subnets: TopoSubnet[];
+}
+export interface TopoAttachment {
+  networkId: string;
+  ip: string;
+}
+export interface TopoRouter {
+  id: string;
+  name: string;
+  externalNetworkId?: string;
+  externalIp?: string;
+  interfaces: TopoAttachment[];
+}
 /** One ingress opening of a security group, e.g. "tcp 3389 from 192.168.50.0/24". */
-export interface TopoGroup { id: string; name: string; openings: string[]; }
+export interface TopoGroup {
+  id: string;
+  name: string;
+  openings: string[];
+}
 export interface TopoServer {
   id: string;
   name: string;
@@ -49,16 +72,33 @@ export interface TopoServer {
   lastName?: string;
 }
 /** A port with no server (e.g. a VIP or a port kept for later). */
-export interface TopoPort { id: string; name: string; attachment: TopoAttachment; floatingIps: string[]; groupIds: string[]; }
+export interface TopoPort {
+  id: string;
+  name: string;
+  attachment: TopoAttachment;
+  floatingIps: string[];
+  groupIds: string[];
+}
 
 /** A machine the program configures over SSH (DevStack host, Ganeti node), with how many steps. */
-export interface TopoHost { address: string; steps: number; }
+export interface TopoHost {
+  address: string;
+  steps: number;
+}
 
 /**
  * A server moved from one cloud to another (S2DMigration). Clouds are named by their
  * clouds.yaml entry or by the Keystone host and project — never by anything secret.
  */
-export interface TopoMigration { name: string; sourceCloud: string; sourceServer: string; targetCloud: string; targetServer: string; network?: string; floatingIp?: string; }
+export interface TopoMigration {
+  name: string;
+  sourceCloud: string;
+  sourceServer: string;
+  targetCloud: string;
+  targetServer: string;
+  network?: string;
+  floatingIp?: string;
+}
 
 export interface Topology {
   hosts: TopoHost[];
@@ -77,7 +117,11 @@ export function describeCloud(ref: Record<string, any> | undefined): string {
   if (!ref) return "?";
   if (str(ref.cloud)) return str(ref.cloud);
   let host = str(ref.authUrl);
-  try { host = new URL(host).hostname; } catch { /* not a URL: shown as given */ }
+  try {
+    host = new URL(host).hostname;
+  } catch {
+    /* not a URL: shown as given */
+  }
   return [host, str(ref.project)].filter(Boolean).join(" / ") || "?";
 }
 
@@ -90,7 +134,9 @@ export function describeOpening(rule: Record<string, any>, groupNames: Map<strin
   let what = protocol;
   if (protocol === "icmp") what = min === undefined ? "icmp" : `icmp type ${min}`;
   else if (min !== undefined) what = `${protocol} ${min === max || max === undefined ? min : `${min}-${max}`}`;
-  const from = str(rule.remoteIpPrefix) || (rule.remoteGroupId ? `group ${groupNames.get(rule.remoteGroupId) ?? rule.remoteGroupId}` : "anywhere");
+  const from =
+    str(rule.remoteIpPrefix) ||
+    (rule.remoteGroupId ? `group ${groupNames.get(rule.remoteGroupId) ?? rule.remoteGroupId}` : "anywhere");
   return `${what} from ${from}`;
 }
 
@@ -105,25 +151,50 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
   const of = (type: string) => resources.filter((r) => r.type === type && r.id);
   const networks = new Map<string, TopoNetwork>();
   for (const n of of(TYPES.network)) {
-    networks.set(n.id, { id: n.id, name: str(n.inputs.name) || n.name, external: n.inputs.external === true, subnets: [] });
+    networks.set(n.id, {
+      id: n.id,
+      name: str(n.inputs.name) || n.name,
+      external: n.inputs.external === true,
+      subnets: [],
+    });
   }
   const existing = (id: string) => {
     if (!networks.has(id)) {
       const known = options.existingNetworks?.[id];
-      const subnets = (known?.cidrs ?? []).map((cidr, i) => ({ id: `${id}-subnet-${i}`, name: cidr, cidr, gatewayIp: "" }));
+      const subnets = (known?.cidrs ?? []).map((cidr, i) => ({
+        id: `${id}-subnet-${i}`,
+        name: cidr,
+        cidr,
+        gatewayIp: "",
+      }));
       networks.set(id, { id, name: known?.name ?? id, external: true, subnets });
     }
     return networks.get(id)!;
   };
   const subnets = new Map<string, TopoSubnet & { networkId: string }>();
   for (const s of of(TYPES.subnet)) {
-    const sub = { id: s.id, name: str(s.inputs.name) || s.name, cidr: str(s.inputs.cidr), gatewayIp: str(s.state.gatewayIp ?? s.inputs.gatewayIp), networkId: str(s.inputs.networkId) };
+    const sub = {
+      id: s.id,
+      name: str(s.inputs.name) || s.name,
+      cidr: str(s.inputs.cidr),
+      gatewayIp: str(s.state.gatewayIp ?? s.inputs.gatewayIp),
+      networkId: str(s.inputs.networkId),
+    };
     subnets.set(s.id, sub);
-    (networks.get(sub.networkId) ?? existing(sub.networkId)).subnets.push({ id: sub.id, name: sub.name, cidr: sub.cidr, gatewayIp: sub.gatewayIp });
+    (networks.get(sub.networkId) ?? existing(sub.networkId)).subnets.push({
+      id: sub.id,
+      name: sub.name,
+      cidr: sub.cidr,
+      gatewayIp: sub.gatewayIp,
+    });
   }
   const portsById = new Map(of(TYPES.port).map((p) => [p.id, p]));
   const attachmentOfPort = (p: RegisteredResource): TopoAttachment => {
-    const fixed = Array.isArray(p.state.fixedIps) ? p.state.fixedIps : Array.isArray(p.inputs.fixedIps) ? p.inputs.fixedIps : [];
+    const fixed = Array.isArray(p.state.fixedIps)
+      ? p.state.fixedIps
+      : Array.isArray(p.inputs.fixedIps)
+        ? p.inputs.fixedIps
+        : [];
     return { networkId: str(p.inputs.networkId), ip: str(fixed[0]?.ipAddress) };
   };
 
@@ -132,8 +203,11 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
     const externalNetworkId = str(r.inputs.externalNetworkId) || undefined;
     if (externalNetworkId) existing(externalNetworkId);
     routers.set(r.id, {
-      id: r.id, name: str(r.inputs.name) || r.name, externalNetworkId,
-      externalIp: str(r.state.externalFixedIps?.[0]?.ipAddress) || undefined, interfaces: [],
+      id: r.id,
+      name: str(r.inputs.name) || r.name,
+      externalNetworkId,
+      externalIp: str(r.state.externalFixedIps?.[0]?.ipAddress) || undefined,
+      interfaces: [],
     });
   }
   for (const ri of of(TYPES.routerInterface)) {
@@ -149,7 +223,9 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
   }
 
   const groupNames = new Map(of(TYPES.secGroup).map((g) => [g.id, str(g.inputs.name) || g.name]));
-  const groups = new Map<string, TopoGroup>(of(TYPES.secGroup).map((g) => [g.id, { id: g.id, name: groupNames.get(g.id)!, openings: [] }]));
+  const groups = new Map<string, TopoGroup>(
+    of(TYPES.secGroup).map((g) => [g.id, { id: g.id, name: groupNames.get(g.id)!, openings: [] }]),
+  );
   for (const rule of of(TYPES.secGroupRule)) {
     const opening = describeOpening(rule.inputs, groupNames);
     const group = groups.get(str(rule.inputs.securityGroupId));
@@ -163,7 +239,8 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
   };
   const fipAddress = new Map(of(TYPES.floatingIp).map((f) => [f.id, str(f.state.address)]));
   for (const f of of(TYPES.floatingIp)) addFloating(str(f.inputs.portId), str(f.state.address));
-  for (const a of of(TYPES.floatingIpAssociate)) addFloating(str(a.inputs.portId), str(a.inputs.floatingIp) || fipAddress.get(a.id) || "");
+  for (const a of of(TYPES.floatingIpAssociate))
+    addFloating(str(a.inputs.portId), str(a.inputs.floatingIp) || fipAddress.get(a.id) || "");
 
   // Images the program makes are drawn by name (a baked one says so), not by ID.
   const imageNames = new Map<string, string>([
@@ -172,7 +249,11 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
   ]);
   const usedPorts = new Set<string>();
   const servers: TopoServer[] = of(TYPES.instance).map((s) => {
-    const nets: any[] = Array.isArray(s.state.networks) ? s.state.networks : Array.isArray(s.inputs.networks) ? s.inputs.networks : [];
+    const nets: any[] = Array.isArray(s.state.networks)
+      ? s.state.networks
+      : Array.isArray(s.inputs.networks)
+        ? s.inputs.networks
+        : [];
     const attachments: TopoAttachment[] = [];
     const floatingIps: string[] = [];
     const groupIds = new Set<string>();
@@ -192,13 +273,25 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
       groupIds.add(byName?.id ?? g);
     }
     return {
-      id: s.id, name: str(s.inputs.name) || s.name, flavor: str(s.inputs.flavorName) || str(s.inputs.flavorId),
-      image: str(s.inputs.imageName) || imageNames.get(str(s.inputs.imageId)) || str(s.inputs.imageId) || "volume", attachments, floatingIps, groupIds: [...groupIds].sort(), count: 1,
+      id: s.id,
+      name: str(s.inputs.name) || s.name,
+      flavor: str(s.inputs.flavorName) || str(s.inputs.flavorId),
+      image: str(s.inputs.imageName) || imageNames.get(str(s.inputs.imageId)) || str(s.inputs.imageId) || "volume",
+      attachments,
+      floatingIps,
+      groupIds: [...groupIds].sort(),
+      count: 1,
     };
   });
   const ports: TopoPort[] = of(TYPES.port)
     .filter((p) => !usedPorts.has(p.id) && ![...of(TYPES.routerInterface)].some((ri) => str(ri.inputs.portId) === p.id))
-    .map((p) => ({ id: p.id, name: str(p.inputs.name) || p.name, attachment: attachmentOfPort(p), floatingIps: floatingByPort.get(p.id) ?? [], groupIds: ((p.inputs.securityGroupIds ?? []) as string[]).slice().sort() }));
+    .map((p) => ({
+      id: p.id,
+      name: str(p.inputs.name) || p.name,
+      attachment: attachmentOfPort(p),
+      floatingIps: floatingByPort.get(p.id) ?? [],
+      groupIds: ((p.inputs.securityGroupIds ?? []) as string[]).slice().sort(),
+    }));
 
   const steps = new Map<string, number>();
   for (const c of resources.filter((r) => r.type === TYPES.remoteCommand)) {
@@ -216,7 +309,9 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
       targetCloud: describeCloud(m.inputs.target),
       targetServer: str(server.name) || sourceServer,
       network: str(server.network) || undefined,
-      floatingIp: str(m.state.floatingIp) || (str(server.floatingIp) === "none" ? undefined : str(server.floatingIp) || undefined),
+      floatingIp:
+        str(m.state.floatingIp) ||
+        (str(server.floatingIp) === "none" ? undefined : str(server.floatingIp) || undefined),
     };
   });
 
@@ -233,7 +328,8 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
 
 /** Identical servers beyond `above` become one entry "first … last (×N)", as a pool is drawn. */
 function collapse(servers: TopoServer[], above: number): TopoServer[] {
-  const key = (s: TopoServer) => JSON.stringify([s.attachments.map((a) => a.networkId), s.groupIds, s.flavor, s.image, s.floatingIps.length > 0]);
+  const key = (s: TopoServer) =>
+    JSON.stringify([s.attachments.map((a) => a.networkId), s.groupIds, s.flavor, s.image, s.floatingIps.length > 0]);
   const buckets = new Map<string, TopoServer[]>();
   for (const s of servers) buckets.set(key(s), [...(buckets.get(key(s)) ?? []), s]);
   const out: TopoServer[] = [];
@@ -247,7 +343,10 @@ function collapse(servers: TopoServer[], above: number): TopoServer[] {
     const last = sorted[sorted.length - 1];
     out.push({
       ...first,
-      attachments: first.attachments.map((a) => ({ networkId: a.networkId, ip: `${a.ip} … ${last.attachments.find((x) => x.networkId === a.networkId)?.ip ?? ""}` })),
+      attachments: first.attachments.map((a) => ({
+        networkId: a.networkId,
+        ip: `${a.ip} … ${last.attachments.find((x) => x.networkId === a.networkId)?.ip ?? ""}`,
+      })),
       floatingIps: first.floatingIps.length ? [`${first.floatingIps[0]} …`] : [],
       count: bucket.length,
       lastName: last.name,

@@ -21,7 +21,9 @@ export interface CompositionContext {
    * images and flavors it made, by name.
    */
   cloud?: {
-    ready: pulumi.Resource; imageIds: Map<string, pulumi.Output<string>>; flavorIds: Map<string, pulumi.Output<string>>;
+    ready: pulumi.Resource;
+    imageIds: Map<string, pulumi.Output<string>>;
+    flavorIds: Map<string, pulumi.Output<string>>;
     /** The quotas that block set on the project (later blocks check what they declare against them). */
     quotas?: ProjectLimits;
   };
@@ -56,9 +58,11 @@ export function defineBlock<S extends z.ZodType>(block: {
   return block as EnvironmentBlock;
 }
 
-
 /** Resource options that put a block's components on the context's provider, after the cloud is ready. */
-export function providerOptions(ctx: CompositionContext, ...dependsOn: pulumi.Resource[]): pulumi.ComponentResourceOptions {
+export function providerOptions(
+  ctx: CompositionContext,
+  ...dependsOn: pulumi.Resource[]
+): pulumi.ComponentResourceOptions {
   const deps = [...(ctx.cloud ? [ctx.cloud.ready] : []), ...dependsOn];
   return { ...(ctx.provider ? { providers: [ctx.provider] } : {}), ...(deps.length ? { dependsOn: deps } : {}) };
 }

@@ -10,7 +10,9 @@ import { stackReachabilityProblems } from "./reachability";
 export function rootConfigSchema() {
   const kinds = Object.keys(ENVIRONMENTS);
   const shape: Record<string, z.ZodType> = {
-    environment: z.string().refine((v) => kinds.includes(v), { message: `is not one of ${kinds.map((k) => JSON.stringify(k)).join(", ")}` }),
+    environment: z
+      .string()
+      .refine((v) => kinds.includes(v), { message: `is not one of ${kinds.map((k) => JSON.stringify(k)).join(", ")}` }),
   };
   for (const block of BLOCKS) shape[block.key] = block.schema.optional();
   return z.object(shape).strict();
@@ -27,11 +29,14 @@ export function environmentProblems(raw: Record<string, string>, namespace = CON
   if (!kind) return [];
   const problems: string[] = [];
   for (const key of kind.required) {
-    if (raw[key] === undefined) problems.push(`${namespace}:${key}: is required by environment ${environment} (${blockByKey(key).component})`);
+    if (raw[key] === undefined)
+      problems.push(`${namespace}:${key}: is required by environment ${environment} (${blockByKey(key).component})`);
   }
   for (const block of BLOCKS) {
     if (raw[block.key] !== undefined && !kind.required.includes(block.key) && !kind.optional.includes(block.key)) {
-      problems.push(`${namespace}:${block.key}: has no place in environment ${environment}; it takes ${[...kind.required, ...kind.optional].join(", ")}`);
+      problems.push(
+        `${namespace}:${block.key}: has no place in environment ${environment}; it takes ${[...kind.required, ...kind.optional].join(", ")}`,
+      );
     }
   }
   return problems;
@@ -55,9 +60,13 @@ export interface ComposedEnvironment {
 
 /** Builds the environment of the running stack (or of `options.raw`). */
 export function composeEnvironment(options: ComposeOptions = {}): ComposedEnvironment {
-  const raw = options.raw ?? Object.fromEntries(Object.entries(pulumi.runtime.allConfig())
-    .filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`))
-    .map(([k, v]) => [k.slice(CONFIG_NAMESPACE.length + 1), v]));
+  const raw =
+    options.raw ??
+    Object.fromEntries(
+      Object.entries(pulumi.runtime.allConfig())
+        .filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`))
+        .map(([k, v]) => [k.slice(CONFIG_NAMESPACE.length + 1), v]),
+    );
   const kindProblems = environmentProblems(raw);
   let values: Record<string, unknown>;
   try {

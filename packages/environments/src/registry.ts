@@ -55,7 +55,8 @@ export const ENVIRONMENTS: Record<string, EnvironmentKind> = {
     optional: ["networks", "securityProfiles"],
   },
   local: {
-    description: "Desktops and the calculator on minicloud (OpenStack on this machine), and a migration between its projects when minicloud boots real guests.",
+    description:
+      "Desktops and the calculator on minicloud (OpenStack on this machine), and a migration between its projects when minicloud boots real guests.",
     required: ["desktops", "calculator"],
     optional: ["networks", "securityProfiles", "migration"],
   },

@@ -23,7 +23,8 @@ export function stackFilePath(stacksDir: string, stack: string): string {
 }
 
 export function listStacks(stacksDir: string): string[] {
-  return fs.readdirSync(stacksDir)
+  return fs
+    .readdirSync(stacksDir)
     .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => s !== undefined)
     .sort();
@@ -35,7 +36,13 @@ export function secretPlaceholder(keyPath: string): string {
 }
 
 function isSecure(v: unknown): v is { secure: string } {
-  return v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as any).secure === "string";
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    Object.keys(v).length === 1 &&
+    typeof (v as any).secure === "string"
+  );
 }
 
 function resolve(value: unknown, keyPath: string, found: { secret: boolean; plainSecrets: string[] }): unknown {
@@ -45,12 +52,18 @@ function resolve(value: unknown, keyPath: string, found: { secret: boolean; plai
   }
   if (Array.isArray(value)) return value.map((v, i) => resolve(v, `${keyPath}[${i}]`, found));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => {
-      if (SECRET_NAME.test(k) && (typeof v === "string" || typeof v === "number") && !/Hash$|Name$|Ref$|File$/.test(k)) {
-        found.plainSecrets.push(`${keyPath}.${k}`);
-      }
-      return [k, resolve(v, `${keyPath}.${k}`, found)];
-    }));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => {
+        if (
+          SECRET_NAME.test(k) &&
+          (typeof v === "string" || typeof v === "number") &&
+          !/Hash$|Name$|Ref$|File$/.test(k)
+        ) {
+          found.plainSecrets.push(`${keyPath}.${k}`);
+        }
+        return [k, resolve(v, `${keyPath}.${k}`, found)];
+      }),
+    );
   }
   return value;
 }
@@ -63,7 +76,8 @@ export function readStackFile(file: string): StackFileConfig {
   const plainSecrets: string[] = [];
   for (const [key, raw] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
     const found = { secret: false, plainSecrets: [] as string[] };
-    if (SECRET_NAME.test(key) && !isSecure(raw) && (typeof raw === "string" || typeof raw === "number")) found.plainSecrets.push(key);
+    if (SECRET_NAME.test(key) && !isSecure(raw) && (typeof raw === "string" || typeof raw === "number"))
+      found.plainSecrets.push(key);
     const value = resolve(raw, key, found);
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
     if (found.secret) secretKeys.push(key);

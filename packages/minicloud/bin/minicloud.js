@@ -3,10 +3,12 @@
 // through ts-node in transpile-only mode (load.js; type checking happens in `npm test`), so
 // start-up costs well under a second.
 "use strict";
-require("../load")("cli").main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`minicloud: ${err && err.message ? err.message : err}`);
-    process.exit(1);
-  },
-);
+require("../load")("cli")
+  .main(process.argv.slice(2))
+  .then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`minicloud: ${err && err.message ? err.message : err}`);
+      process.exit(1);
+    },
+  );

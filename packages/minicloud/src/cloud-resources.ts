@@ -79,7 +79,8 @@ export async function ensureExternalNetwork(s: Session): Promise<string> {
 }
 
 export async function ensureFlavors(s: Session): Promise<void> {
-  const existing = (await request(s, "GET", `${NOVA}/flavors/detail?is_public=None`, { headers: NOVA_MICROVERSION })).body.flavors as any[];
+  const existing = (await request(s, "GET", `${NOVA}/flavors/detail?is_public=None`, { headers: NOVA_MICROVERSION }))
+    .body.flavors as any[];
   for (const f of FLAVORS) {
     if (existing.some((x) => x.name === f.name)) continue;
     await request(s, "POST", `${NOVA}/flavors`, {
@@ -98,14 +99,20 @@ export const PLACEHOLDER_IMAGE_NAMES = ["debian-12", "ubuntu-24.04"];
 
 export async function ensureImage(s: Session, name = IMAGE_NAME): Promise<string> {
   // Public ones only: as admin, Glance also lists the projects' private images of that name.
-  const images = (await request(s, "GET", `${GLANCE}/images?name=${encodeURIComponent(name)}&visibility=public`)).body.images as any[];
+  const images = (await request(s, "GET", `${GLANCE}/images?name=${encodeURIComponent(name)}&visibility=public`)).body
+    .images as any[];
   const active = images.find((i) => i.status === "active");
   if (active) return active.id as string;
   for (const broken of images) await request(s, "DELETE", `${GLANCE}/images/${broken.id}`, { expect: [204, 404] });
   const img = (
     await request(s, "POST", `${GLANCE}/images`, {
       body: {
-        name, disk_format: "raw", container_format: "bare", visibility: "public", min_disk: 1, min_ram: 64,
+        name,
+        disk_format: "raw",
+        container_format: "bare",
+        visibility: "public",
+        min_disk: 1,
+        min_ram: 64,
         ...(name === IMAGE_NAME ? {} : { tags: ["minicloud-placeholder"] }),
       },
       expect: [201],
@@ -122,10 +129,21 @@ export async function ensureImage(s: Session, name = IMAGE_NAME): Promise<string
 
 export const TEST_QUOTAS = {
   compute: { instances: 20, cores: 40, ram: 81920, key_pairs: 50 },
-  network: { network: 20, subnet: 20, port: 100, router: 10, floatingip: 20, security_group: 30, security_group_rule: 300 },
+  network: {
+    network: 20,
+    subnet: 20,
+    port: 100,
+    router: 10,
+    floatingip: 20,
+    security_group: 30,
+    security_group_rule: 300,
+  },
 };
 
 export async function ensureQuotas(s: Session, projectId: string): Promise<void> {
-  await request(s, "PUT", `${NOVA}/os-quota-sets/${projectId}`, { headers: NOVA_MICROVERSION, body: { quota_set: TEST_QUOTAS.compute } });
+  await request(s, "PUT", `${NOVA}/os-quota-sets/${projectId}`, {
+    headers: NOVA_MICROVERSION,
+    body: { quota_set: TEST_QUOTAS.compute },
+  });
   await request(s, "PUT", `${NEUTRON}/quotas/${projectId}`, { body: { quota: TEST_QUOTAS.network } });
 }

@@ -50,7 +50,11 @@ export async function down(opts: { purge?: boolean; layout?: Layout; log?: (m: s
   const stop = async (name: string) => {
     if ((await stopProcess(layout.runDir, name)) === "stopped") log(`${name}: stopped`);
   };
-  await Promise.all(serviceSpecs(layout).filter((s) => !infra.includes(s.name)).map((s) => stop(s.name)));
+  await Promise.all(
+    serviceSpecs(layout)
+      .filter((s) => !infra.includes(s.name))
+      .map((s) => stop(s.name)),
+  );
   for (const name of infra) await stop(name);
   if (!opts.purge) {
     log("stopped; data kept (use 'down --purge' to remove it)");
@@ -60,13 +64,17 @@ export async function down(opts: { purge?: boolean; layout?: Layout; log?: (m: s
   if (fs.existsSync("/sys/class/net")) {
     for (const dev of fs.readdirSync("/sys/class/net")) {
       if (/^brq[0-9a-f-]{11}$/.test(dev) || /^vxlan-\d+$/.test(dev)) {
-        const owned = fs.existsSync(`/sys/class/net/${dev}/brif/${PROVIDER_INTERFACE}`) || dev.startsWith("vxlan-") || dev.startsWith("brq");
+        const owned =
+          fs.existsSync(`/sys/class/net/${dev}/brif/${PROVIDER_INTERFACE}`) ||
+          dev.startsWith("vxlan-") ||
+          dev.startsWith("brq");
         if (owned) commandSucceeds(["ip", "link", "del", dev]);
       }
     }
   }
   if (commandSucceeds(["ip", "link", "show", PROVIDER_INTERFACE])) run(["ip", "link", "del", PROVIDER_INTERFACE]);
-  for (const dir of [layout.stateDir, layout.configDir, layout.logDir]) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of [layout.stateDir, layout.configDir, layout.logDir])
+    fs.rmSync(dir, { recursive: true, force: true });
   const clouds = layout.cloudsYaml;
   if (fs.existsSync(clouds) && fs.readFileSync(clouds, "utf8").startsWith("# Written by minicloud")) fs.rmSync(clouds);
   log(`purged ${layout.stateDir}, ${layout.configDir}, ${layout.logDir} and ${clouds}`);

@@ -16,12 +16,19 @@ async function findOne(s: Session, collection: string, query: string): Promise<a
 export async function ensureProject(s: Session, name: string, description: string): Promise<string> {
   const found = await findOne(s, "projects", `name=${encodeURIComponent(name)}&domain_id=default`);
   if (found) return found.id as string;
-  const res = await request(s, "POST", `${KS}/projects`, { body: { project: { name, description, domain_id: "default", enabled: true } } });
+  const res = await request(s, "POST", `${KS}/projects`, {
+    body: { project: { name, description, domain_id: "default", enabled: true } },
+  });
   return res.body.project.id as string;
 }
 
 /** Creates the user or resets its password to the stored one (so a lost DB/secrets mismatch heals). */
-export async function ensureUser(s: Session, name: string, password: string, defaultProjectId: string): Promise<string> {
+export async function ensureUser(
+  s: Session,
+  name: string,
+  password: string,
+  defaultProjectId: string,
+): Promise<string> {
   const found = await findOne(s, "users", `name=${encodeURIComponent(name)}&domain_id=default`);
   if (found) {
     await request(s, "PATCH", `${KS}/users/${found.id}`, { body: { user: { password, enabled: true } } });
@@ -67,24 +74,30 @@ export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promis
   );
   const services = (await request(s, "GET", `${KS}/services`)).body.services as any[];
   const endpoints = (await request(s, "GET", `${KS}/endpoints`)).body.endpoints as any[];
-  await Promise.all(CATALOG.map(async (entry) => {
-    let svc = services.find((x) => x.type === entry.type);
-    if (!svc) {
-      svc = (await request(s, "POST", `${KS}/services`, { body: { service: { name: entry.name, type: entry.type, enabled: true } } })).body.service;
-    }
-    for (const iface of ["public", "internal", "admin"]) {
-      const url = endpoint(entry.service);
-      const existing = endpoints.find((e) => e.service_id === svc.id && e.interface === iface);
-      if (existing && existing.url === url) continue;
-      if (existing) {
-        await request(s, "PATCH", `${KS}/endpoints/${existing.id}`, { body: { endpoint: { url } } });
-      } else {
-        await request(s, "POST", `${KS}/endpoints`, {
-          body: { endpoint: { service_id: svc.id, interface: iface, url, region_id: REGION, enabled: true } },
-        });
+  await Promise.all(
+    CATALOG.map(async (entry) => {
+      let svc = services.find((x) => x.type === entry.type);
+      if (!svc) {
+        svc = (
+          await request(s, "POST", `${KS}/services`, {
+            body: { service: { name: entry.name, type: entry.type, enabled: true } },
+          })
+        ).body.service;
       }
-    }
-  }));
+      for (const iface of ["public", "internal", "admin"]) {
+        const url = endpoint(entry.service);
+        const existing = endpoints.find((e) => e.service_id === svc.id && e.interface === iface);
+        if (existing && existing.url === url) continue;
+        if (existing) {
+          await request(s, "PATCH", `${KS}/endpoints/${existing.id}`, { body: { endpoint: { url } } });
+        } else {
+          await request(s, "POST", `${KS}/endpoints`, {
+            body: { endpoint: { service_id: svc.id, interface: iface, url, region_id: REGION, enabled: true } },
+          });
+        }
+      }
+    }),
+  );
   await users;
 }
 

@@ -15,7 +15,10 @@ function renderValue(section: string, key: string, value: IniValue): string {
  * Sections in the order given, keys in insertion order; `undefined` values are left out so
  * callers can write optional settings inline.
  */
-export function renderIni(doc: IniDocument, repeatedKeys: Record<string, Record<string, readonly string[]>> = {}): string {
+export function renderIni(
+  doc: IniDocument,
+  repeatedKeys: Record<string, Record<string, readonly string[]>> = {},
+): string {
   const lines: string[] = [];
   for (const [section, entries] of Object.entries(doc)) {
     if (!/^[A-Za-z0-9_.:-]+$/.test(section)) throw new Error(`ini: invalid section name '${section}'`);

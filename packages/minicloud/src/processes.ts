@@ -81,8 +81,15 @@ export function startProcess(opts: StartOptions): number {
   if (pid === undefined) throw new Error(`${opts.name}: could not start ${cmd}`);
   child.unref();
   const startTime = processStartTime(pid);
-  if (!startTime) throw new Error(`${opts.name}: exited immediately; see ${path.join(opts.logDir, opts.name + ".log")}`);
-  const rec: PidRecord = { pid, startTime, argv: opts.argv, startedAt: new Date().toISOString(), configHash: opts.configHash };
+  if (!startTime)
+    throw new Error(`${opts.name}: exited immediately; see ${path.join(opts.logDir, opts.name + ".log")}`);
+  const rec: PidRecord = {
+    pid,
+    startTime,
+    argv: opts.argv,
+    startedAt: new Date().toISOString(),
+    configHash: opts.configHash,
+  };
   fs.writeFileSync(pidFile(opts.runDir, opts.name), JSON.stringify(rec) + "\n", { mode: 0o600 });
   return pid;
 }

@@ -96,8 +96,17 @@ export interface Response<T> {
   headers: Headers;
 }
 
-export async function request<T = any>(session: Session, method: string, url: string, opts: RequestOptions = {}): Promise<Response<T>> {
-  const headers: Record<string, string> = { "X-Auth-Token": session.token, Accept: "application/json", ...opts.headers };
+export async function request<T = any>(
+  session: Session,
+  method: string,
+  url: string,
+  opts: RequestOptions = {},
+): Promise<Response<T>> {
+  const headers: Record<string, string> = {
+    "X-Auth-Token": session.token,
+    Accept: "application/json",
+    ...opts.headers,
+  };
   let body: string | undefined;
   if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);

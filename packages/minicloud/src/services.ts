@@ -5,10 +5,7 @@
 import * as path from "path";
 import { HOST, Layout, PORTS } from "./layout";
 
-export type Readiness =
-  | { kind: "tcp"; port: number }
-  | { kind: "http"; url: string }
-  | { kind: "none" };
+export type Readiness = { kind: "tcp"; port: number } | { kind: "http"; url: string } | { kind: "none" };
 
 export interface ServiceSpec {
   name: string;
@@ -24,7 +21,12 @@ export interface ServiceSpec {
 function pythonMain(module: string, fn: string, prog: string, args: string[]): string[] {
   // The daemon packages that carry /usr/bin/<prog> are not installed (see install.ts); this is
   // what their console scripts do.
-  return ["/usr/bin/python3", "-c", `import sys; sys.argv[0] = ${JSON.stringify(prog)}; from ${module} import ${fn}; sys.exit(${fn}())`, ...args];
+  return [
+    "/usr/bin/python3",
+    "-c",
+    `import sys; sys.argv[0] = ${JSON.stringify(prog)}; from ${module} import ${fn}; sys.exit(${fn}())`,
+    ...args,
+  ];
 }
 
 export function mariadbArgs(layout: Layout): string[] {
@@ -144,8 +146,26 @@ export function serviceSpecs(layout: Layout): ServiceSpec[] {
       readyTimeout: 90,
       configFiles: [c("nova", "nova.conf")],
     },
-    { name: "nova-conductor", argv: pythonMain("nova.cmd.conductor", "main", "nova-conductor", novaArgs), ready: { kind: "none" }, readyTimeout: 0, configFiles: [c("nova", "nova.conf")] },
-    { name: "nova-scheduler", argv: pythonMain("nova.cmd.scheduler", "main", "nova-scheduler", novaArgs), ready: { kind: "none" }, readyTimeout: 0, configFiles: [c("nova", "nova.conf")] },
-    { name: "nova-compute", argv: pythonMain("nova.cmd.compute", "main", "nova-compute", novaArgs), ready: { kind: "none" }, readyTimeout: 0, configFiles: [c("nova", "nova.conf")] },
+    {
+      name: "nova-conductor",
+      argv: pythonMain("nova.cmd.conductor", "main", "nova-conductor", novaArgs),
+      ready: { kind: "none" },
+      readyTimeout: 0,
+      configFiles: [c("nova", "nova.conf")],
+    },
+    {
+      name: "nova-scheduler",
+      argv: pythonMain("nova.cmd.scheduler", "main", "nova-scheduler", novaArgs),
+      ready: { kind: "none" },
+      readyTimeout: 0,
+      configFiles: [c("nova", "nova.conf")],
+    },
+    {
+      name: "nova-compute",
+      argv: pythonMain("nova.cmd.compute", "main", "nova-compute", novaArgs),
+      ready: { kind: "none" },
+      readyTimeout: 0,
+      configFiles: [c("nova", "nova.conf")],
+    },
   ];
 }

@@ -8,7 +8,13 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { renderCloudsYaml, renderEnv } from "./clouds-yaml";
-import { ensureExternalNetwork, ensureFlavors, ensureImage, ensureQuotas, PLACEHOLDER_IMAGE_NAMES } from "./cloud-resources";
+import {
+  ensureExternalNetwork,
+  ensureFlavors,
+  ensureImage,
+  ensureQuotas,
+  PLACEHOLDER_IMAGE_NAMES,
+} from "./cloud-resources";
 import { commandSucceeds, run, runAsync } from "./exec";
 import { ensureServiceCatalog, ensureTestProjects } from "./identity";
 import { ensurePackages } from "./install";
@@ -168,7 +174,11 @@ function ensureProviderVeth(): boolean {
 export function configHash(files: string[], argv: string[] = [], env: Record<string, string> = {}): string {
   const h = crypto.createHash("sha256");
   h.update(JSON.stringify([argv, env]));
-  for (const f of files) h.update(f).update("\0").update(fs.existsSync(f) ? fs.readFileSync(f) : "").update("\0");
+  for (const f of files)
+    h.update(f)
+      .update("\0")
+      .update(fs.existsSync(f) ? fs.readFileSync(f) : "")
+      .update("\0");
   return h.digest("hex");
 }
 
@@ -183,9 +193,18 @@ async function ensureRunning(layout: Layout, spec: ServiceSpec, log: (m: string)
   if (pid === undefined) {
     // A foreign process on our port would answer half the requests; refuse instead.
     if (spec.ready.kind !== "none" && (await isReady(spec))) {
-      throw new Error(`${spec.name}: something minicloud did not start already listens on its port; stop it first (check 'ss -ltnp')`);
+      throw new Error(
+        `${spec.name}: something minicloud did not start already listens on its port; stop it first (check 'ss -ltnp')`,
+      );
     }
-    pid = startProcess({ name: spec.name, argv: spec.argv, env: spec.env, runDir: layout.runDir, logDir: layout.logDir, configHash: hash });
+    pid = startProcess({
+      name: spec.name,
+      argv: spec.argv,
+      env: spec.env,
+      runDir: layout.runDir,
+      logDir: layout.logDir,
+      configHash: hash,
+    });
     log(`${spec.name}: started (pid ${pid})`);
   }
   const deadline = Date.now() + spec.readyTimeout * 1000;
@@ -194,7 +213,9 @@ async function ensureRunning(layout: Layout, spec: ServiceSpec, log: (m: string)
       throw new Error(`${spec.name} exited during start-up; see ${path.join(layout.logDir, spec.name + ".log")}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`${spec.name} did not answer within ${spec.readyTimeout} s; see ${path.join(layout.logDir, spec.name + ".log")}`);
+      throw new Error(
+        `${spec.name} did not answer within ${spec.readyTimeout} s; see ${path.join(layout.logDir, spec.name + ".log")}`,
+      );
     }
     await sleep(250);
   }
@@ -225,7 +246,12 @@ export function databaseSql(secrets: Secrets): string {
 }
 
 function adminAuth(secrets: Secrets) {
-  return { authUrl: `http://${HOST}:${PORTS.keystone}/v3`, username: "admin", password: secrets.admin, projectName: "admin" };
+  return {
+    authUrl: `http://${HOST}:${PORTS.keystone}/v3`,
+    username: "admin",
+    password: secrets.admin,
+    projectName: "admin",
+  };
 }
 
 /** Thrown inside a waitFor probe to stop waiting at once (a process died). */
@@ -262,7 +288,8 @@ export interface UpResult {
 export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const layout = opts.layout ?? defaultLayout();
   const log = opts.log ?? ((m: string) => console.log(`[minicloud] ${m}`));
-  if (process.getuid && process.getuid() !== 0) throw new Error("minicloud up must run as root (it installs packages and starts services)");
+  if (process.getuid && process.getuid() !== 0)
+    throw new Error("minicloud up must run as root (it installs packages and starts services)");
   const timer = new Timer(log);
   const specs = new Map(serviceSpecs(layout).map((s) => [s.name, s]));
   const spec = (name: string): ServiceSpec => {
@@ -278,9 +305,20 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
 
   let secrets!: Secrets;
   await timer.phase("host and configuration", async () => {
-    for (const d of [layout.stateDir, layout.runDir, layout.configDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [layout.stateDir, layout.runDir, layout.configDir])
+      fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     fs.mkdirSync(layout.logDir, { recursive: true, mode: 0o750 });
-    for (const d of ["glance/images", "glance/staging", "glance/tasks", "glance/lock", "nova/instances", "nova/lock", "neutron/lock", "rabbitmq/mnesia", "keystone"]) {
+    for (const d of [
+      "glance/images",
+      "glance/staging",
+      "glance/tasks",
+      "glance/lock",
+      "nova/instances",
+      "nova/lock",
+      "neutron/lock",
+      "rabbitmq/mnesia",
+      "keystone",
+    ]) {
       fs.mkdirSync(path.join(layout.stateDir, d), { recursive: true, mode: 0o700 });
     }
     fs.mkdirSync(path.join(layout.logDir, "rabbitmq"), { recursive: true });
@@ -304,7 +342,14 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     if (!fs.existsSync(path.join(datadir, "mysql"))) {
       log("mariadb: initialising data directory");
       fs.rmSync(datadir, { recursive: true, force: true });
-      run(["mariadb-install-db", "--no-defaults", `--datadir=${datadir}`, "--user=root", "--auth-root-authentication-method=socket", "--skip-test-db"]);
+      run([
+        "mariadb-install-db",
+        "--no-defaults",
+        `--datadir=${datadir}`,
+        "--user=root",
+        "--auth-root-authentication-method=socket",
+        "--skip-test-db",
+      ]);
     }
     await ensureRunning(layout, spec("mariadb"), log);
     // The socket appears a moment after the TCP port.
@@ -318,14 +363,32 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   let admin!: Session;
   // Keystone only needs its own schema; it comes up while the slower migrations still run.
   const keystoneChain = async () => {
-    await once(layout, "keystone-db", () => manage(["keystone-manage", "--config-file", c("keystone", "keystone.conf"), "db_sync"]));
+    await once(layout, "keystone-db", () =>
+      manage(["keystone-manage", "--config-file", c("keystone", "keystone.conf"), "db_sync"]),
+    );
     const keys = path.join(layout.stateDir, "keystone");
     const ksConf = ["--config-file", c("keystone", "keystone.conf")];
     if (!fs.existsSync(path.join(keys, "fernet-keys", "0"))) {
-      await manage(["keystone-manage", ...ksConf, "fernet_setup", "--keystone-user", "root", "--keystone-group", "root"]);
+      await manage([
+        "keystone-manage",
+        ...ksConf,
+        "fernet_setup",
+        "--keystone-user",
+        "root",
+        "--keystone-group",
+        "root",
+      ]);
     }
     if (!fs.existsSync(path.join(keys, "credential-keys", "0"))) {
-      await manage(["keystone-manage", ...ksConf, "credential_setup", "--keystone-user", "root", "--keystone-group", "root"]);
+      await manage([
+        "keystone-manage",
+        ...ksConf,
+        "credential_setup",
+        "--keystone-user",
+        "root",
+        "--keystone-group",
+        "root",
+      ]);
     }
     await once(layout, "keystone-bootstrap", () =>
       // The admin password goes through the environment of this one short-lived child, never argv.
@@ -355,17 +418,38 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   await timer.phase("database schemas + keystone", async () => {
     await Promise.all([
       keystoneChain(),
-      once(layout, "glance-db", () => manage(["glance-manage", "--config-file", c("glance", "glance-api.conf"), "db_sync"])),
+      once(layout, "glance-db", () =>
+        manage(["glance-manage", "--config-file", c("glance", "glance-api.conf"), "db_sync"]),
+      ),
       once(layout, "placement-db", () => manage(["placement-manage", "--config-dir", c("placement"), "db", "sync"])),
       once(layout, "neutron-db", () =>
-        manage(["neutron-db-manage", "--config-file", c("neutron", "neutron.conf"), "--config-file", c("neutron", "ml2_conf.ini"), "upgrade", "heads"]),
+        manage([
+          "neutron-db-manage",
+          "--config-file",
+          c("neutron", "neutron.conf"),
+          "--config-file",
+          c("neutron", "ml2_conf.ini"),
+          "upgrade",
+          "heads",
+        ]),
       ),
       once(layout, "nova-db", async () => {
         await manage(["nova-manage", ...novaConf, "api_db", "sync"]);
         await manage(["nova-manage", ...novaConf, "cell_v2", "map_cell0", "--database_connection", CELL0_DB_TEMPLATE]);
         const cells = await manage(["nova-manage", ...novaConf, "cell_v2", "list_cells"]);
         if (!/\bcell1\b/.test(cells)) {
-          await manage(["nova-manage", ...novaConf, "cell_v2", "create_cell", "--name", "cell1", "--transport-url", MQ_TEMPLATE, "--database_connection", CELL_DB_TEMPLATE]);
+          await manage([
+            "nova-manage",
+            ...novaConf,
+            "cell_v2",
+            "create_cell",
+            "--name",
+            "cell1",
+            "--transport-url",
+            MQ_TEMPLATE,
+            "--database_connection",
+            CELL_DB_TEMPLATE,
+          ]);
         }
         await manage(["nova-manage", ...novaConf, "db", "sync"]);
         markDone(layout, "nova-cell-templates");
@@ -375,13 +459,34 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     await once(layout, "nova-cell-templates", async () => {
       const cells = await manage(["nova-manage", ...novaConf, "cell_v2", "list_cells"]);
       const cell1 = /\|\s*cell1\s*\|\s*([0-9a-f-]{36})\s*\|/.exec(cells)?.[1];
-      await manage(["nova-manage", ...novaConf, "cell_v2", "update_cell", "--cell_uuid", "00000000-0000-0000-0000-000000000000", "--database_connection", CELL0_DB_TEMPLATE, "--transport-url", "none:///"]);
+      await manage([
+        "nova-manage",
+        ...novaConf,
+        "cell_v2",
+        "update_cell",
+        "--cell_uuid",
+        "00000000-0000-0000-0000-000000000000",
+        "--database_connection",
+        CELL0_DB_TEMPLATE,
+        "--transport-url",
+        "none:///",
+      ]);
       if (cell1) {
-        await manage(["nova-manage", ...novaConf, "cell_v2", "update_cell", "--cell_uuid", cell1, "--transport-url", MQ_TEMPLATE, "--database_connection", CELL_DB_TEMPLATE]);
+        await manage([
+          "nova-manage",
+          ...novaConf,
+          "cell_v2",
+          "update_cell",
+          "--cell_uuid",
+          cell1,
+          "--transport-url",
+          MQ_TEMPLATE,
+          "--database_connection",
+          CELL_DB_TEMPLATE,
+        ]);
       }
     });
   });
-
 
   // Nothing below needs another service to be up before it starts (they retry their
   // connections), so start them all at once and wait for their APIs together.
@@ -396,7 +501,8 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
         await ensureRunning(layout, spec("neutron-linuxbridge-agent"), log);
       })(),
       (async () => {
-        for (const name of ["nova-conductor", "nova-scheduler", "nova-compute", "nova-api"]) await ensureRunning(layout, spec(name), log);
+        for (const name of ["nova-conductor", "nova-scheduler", "nova-compute", "nova-api"])
+          await ensureRunning(layout, spec(name), log);
       })(),
     ]);
   });
@@ -413,11 +519,16 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     };
     await waitFor("nova-compute to report as up", 120, async () => {
       assertNovaAlive();
-      const svcs = (await request(admin, "GET", `${nova}/os-services?binary=nova-compute`, { headers: NOVA_MICROVERSION })).body.services as any[];
+      const svcs = (
+        await request(admin, "GET", `${nova}/os-services?binary=nova-compute`, { headers: NOVA_MICROVERSION })
+      ).body.services as any[];
       return svcs.some((s) => s.host === COMPUTE_HOST && s.state === "up") ? true : undefined;
     });
     const hyps = async () =>
-      ((await request(admin, "GET", `${nova}/os-hypervisors`, { headers: NOVA_MICROVERSION })).body.hypervisors as any[]).length > 0;
+      (
+        (await request(admin, "GET", `${nova}/os-hypervisors`, { headers: NOVA_MICROVERSION })).body
+          .hypervisors as any[]
+      ).length > 0;
     if (!(await hyps())) {
       await manage(["nova-manage", ...novaConf, "cell_v2", "discover_hosts"]);
       await waitFor("the compute host in cell1", 60, async () => ((await hyps()) ? true : undefined));
@@ -425,24 +536,37 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     const neutron = `http://${HOST}:${PORTS.neutron}/v2.0`;
     await waitFor("the linuxbridge agent to be alive", 90, async () => {
       if (runningPid(layout.runDir, "neutron-linuxbridge-agent") === undefined) {
-        throw new FatalError(`neutron-linuxbridge-agent exited; see ${path.join(layout.logDir, "neutron-linuxbridge-agent.log")}`);
+        throw new FatalError(
+          `neutron-linuxbridge-agent exited; see ${path.join(layout.logDir, "neutron-linuxbridge-agent.log")}`,
+        );
       }
-      const agents = (await request(admin, "GET", `${neutron}/agents?binary=neutron-linuxbridge-agent`)).body.agents as any[];
+      const agents = (await request(admin, "GET", `${neutron}/agents?binary=neutron-linuxbridge-agent`)).body
+        .agents as any[];
       return agents.some((a) => a.host === COMPUTE_HOST && a.alive) ? true : undefined;
     });
   });
 
-  await timer.phase("bootstrap", () => once(layout, "cloud-resources", async () => {
-    const [projects] = await Promise.all([ensureTestProjects(admin, secrets), ensureExternalNetwork(admin), ensureFlavors(admin), ensureImage(admin), ...PLACEHOLDER_IMAGE_NAMES.map((n) => ensureImage(admin, n))]);
-    await Promise.all(Object.values(projects).map((id) => ensureQuotas(admin, id)));
-  }));
+  await timer.phase("bootstrap", () =>
+    once(layout, "cloud-resources", async () => {
+      const [projects] = await Promise.all([
+        ensureTestProjects(admin, secrets),
+        ensureExternalNetwork(admin),
+        ensureFlavors(admin),
+        ensureImage(admin),
+        ...PLACEHOLDER_IMAGE_NAMES.map((n) => ensureImage(admin, n)),
+      ]);
+      await Promise.all(Object.values(projects).map((id) => ensureQuotas(admin, id)));
+    }),
+  );
 
   const clouds = renderCloudsYaml(secrets);
   writeIfChanged(path.join(layout.stateDir, "clouds.yaml"), clouds);
   writeIfChanged(layout.cloudsYaml, clouds);
   const seconds = timer.total();
   log(`up: ${seconds.toFixed(1)} s total`);
-  log(`clouds.yaml: ${layout.cloudsYaml} (also ${path.join(layout.stateDir, "clouds.yaml")}); clouds: minicloud-admin, minicloud-a, minicloud-b`);
+  log(
+    `clouds.yaml: ${layout.cloudsYaml} (also ${path.join(layout.stateDir, "clouds.yaml")}); clouds: minicloud-admin, minicloud-a, minicloud-b`,
+  );
   process.stdout.write(renderEnv("minicloud-a", layout.cloudsYaml));
   return { seconds, phases: timer.phases, cloudsYaml: layout.cloudsYaml };
 }

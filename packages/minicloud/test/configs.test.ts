@@ -28,12 +28,20 @@ function readIni(text: string): Record<string, Record<string, string>> {
 }
 
 describe("minicloud configuration renderers", () => {
-  const layout = { ...defaultLayout({}), stateDir: "/srv/mc", runDir: "/srv/mc/run", configDir: "/etc/mc", logDir: "/var/log/mc" };
+  const layout = {
+    ...defaultLayout({}),
+    stateDir: "/srv/mc",
+    runDir: "/srv/mc/run",
+    configDir: "/etc/mc",
+    logDir: "/var/log/mc",
+  };
   const secrets = generateSecrets();
   const ctx = { layout, secrets };
 
   it("renders INI sections and keys, leaves out undefined values and refuses line breaks", () => {
-    expect(renderIni({ a: { x: 1, y: undefined, z: ["p", "q"] }, b: { t: true } })).to.equal("[a]\nx = 1\nz = p,q\n\n[b]\nt = true\n");
+    expect(renderIni({ a: { x: 1, y: undefined, z: ["p", "q"] }, b: { t: true } })).to.equal(
+      "[a]\nx = 1\nz = p,q\n\n[b]\nt = true\n",
+    );
     expect(() => renderIni({ a: { x: "1\n[evil]" } })).to.throw(/\[a\] x contains a line break/);
     expect(() => renderIni({ "a]": { x: 1 } })).to.throw(/invalid section/);
   });
@@ -45,13 +53,20 @@ describe("minicloud configuration renderers", () => {
     expect(nova.DEFAULT?.osapi_compute_listen).to.equal("127.0.0.1");
     expect(neutron.DEFAULT?.bind_host).to.equal("127.0.0.1");
     expect(glance.DEFAULT?.bind_host).to.equal("127.0.0.1");
-    for (const conn of [nova.database?.connection, nova.api_database?.connection, neutron.database?.connection, glance.database?.connection]) {
+    for (const conn of [
+      nova.database?.connection,
+      nova.api_database?.connection,
+      neutron.database?.connection,
+      glance.database?.connection,
+    ]) {
       expect(conn).to.match(/^mysql\+pymysql:\/\/\w+:[A-Za-z0-9]+@127\.0\.0\.1:13306\/\w+/);
     }
     expect(nova.DEFAULT?.transport_url).to.equal(`rabbit://minicloud:${secrets.rabbit}@127.0.0.1:15682/`);
     expect(neutron.DEFAULT?.transport_url).to.equal(nova.DEFAULT?.transport_url);
     expect(cfg.rabbitmqConf(secrets)).to.contain("listeners.tcp.default = 127.0.0.1:15682");
-    expect(cfg.uwsgiIni({ name: "k", port: 5000, wsgiFile: "/x", env: { A: "b" }, processes: 1 })).to.contain("http-socket = 127.0.0.1:5000").and.contain("env = A=b");
+    expect(cfg.uwsgiIni({ name: "k", port: 5000, wsgiFile: "/x", env: { A: "b" }, processes: 1 }))
+      .to.contain("http-socket = 127.0.0.1:5000")
+      .and.contain("env = A=b");
   });
 
   it("runs one worker per service and the fake compute driver", () => {
@@ -117,7 +132,9 @@ describe("minicloud configuration renderers", () => {
     expect(doc.clouds["minicloud-b"].auth.project_name).to.equal("minicloud-b");
     expect(doc.clouds["minicloud-admin"].auth.username).to.equal("admin");
     expect(renderEnv("minicloud-b", "/etc/openstack/clouds.yaml")).to.equal("export OS_CLOUD=minicloud-b\n");
-    expect(renderEnv("minicloud-a", "/var/lib/minicloud/clouds.yaml")).to.contain("export OS_CLIENT_CONFIG_FILE=/var/lib/minicloud/clouds.yaml");
+    expect(renderEnv("minicloud-a", "/var/lib/minicloud/clouds.yaml")).to.contain(
+      "export OS_CLIENT_CONFIG_FILE=/var/lib/minicloud/clouds.yaml",
+    );
     expect(() => renderEnv("other", "/x")).to.throw(/unknown cloud 'other'/);
   });
 

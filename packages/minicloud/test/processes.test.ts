@@ -20,7 +20,12 @@ describe("minicloud process supervision", function () {
     const runDir = path.join(dir, "run");
     const logDir = path.join(dir, "log");
     // A parent with a child: stopping must end both (the group), not only the leader.
-    const pid = startProcess({ name: "sleeper", argv: ["/bin/sh", "-c", "echo hello; sleep 300 & wait"], runDir, logDir });
+    const pid = startProcess({
+      name: "sleeper",
+      argv: ["/bin/sh", "-c", "echo hello; sleep 300 & wait"],
+      runDir,
+      logDir,
+    });
     expect(runningPid(runDir, "sleeper")).to.equal(pid);
     expect(readPidRecord(runDir, "sleeper")?.startTime).to.equal(processStartTime(pid));
     await new Promise((r) => setTimeout(r, 300));
@@ -35,7 +40,10 @@ describe("minicloud process supervision", function () {
     const runDir = path.join(dir, "run");
     fs.mkdirSync(runDir, { recursive: true });
     // Our own pid, with a start time that is not ours: must be treated as not running.
-    fs.writeFileSync(path.join(runDir, "sleeper.pid"), JSON.stringify({ pid: process.pid, startTime: "1", argv: [], startedAt: "" }));
+    fs.writeFileSync(
+      path.join(runDir, "sleeper.pid"),
+      JSON.stringify({ pid: process.pid, startTime: "1", argv: [], startedAt: "" }),
+    );
     expect(runningPid(runDir, "sleeper")).to.equal(undefined);
     expect(await stopProcess(runDir, "sleeper")).to.equal("not-running");
   });

@@ -15,7 +15,10 @@ export class OpenStackClient {
   readonly glance: Glance;
   readonly neutron: Neutron;
 
-  constructor(readonly cloud: CloudConfig, opts: ClientOptions = {}) {
+  constructor(
+    readonly cloud: CloudConfig,
+    opts: ClientOptions = {},
+  ) {
     this.session = new Session(cloud, opts);
     this.nova = new Nova(this.session, opts.computeMicroversion ?? DEFAULT_COMPUTE_MICROVERSION);
     this.glance = new Glance(this.session);

@@ -43,7 +43,11 @@ export function cloudsYamlSearchPath(env: NodeJS.ProcessEnv = process.env): stri
   const home = env.HOME ?? os.homedir();
   const list: string[] = [];
   if (env.OS_CLIENT_CONFIG_FILE) list.push(env.OS_CLIENT_CONFIG_FILE);
-  list.push(path.resolve("clouds.yaml"), path.join(home, ".config/openstack/clouds.yaml"), "/etc/openstack/clouds.yaml");
+  list.push(
+    path.resolve("clouds.yaml"),
+    path.join(home, ".config/openstack/clouds.yaml"),
+    "/etc/openstack/clouds.yaml",
+  );
   return list;
 }
 
@@ -58,9 +62,10 @@ function deepMerge(a: RawCloud, b: RawCloud): RawCloud {
   const out: RawCloud = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
-    out[k] = prev && typeof prev === "object" && v && typeof v === "object" && !Array.isArray(v)
-      ? deepMerge(prev as RawCloud, v as RawCloud)
-      : v;
+    out[k] =
+      prev && typeof prev === "object" && v && typeof v === "object" && !Array.isArray(v)
+        ? deepMerge(prev as RawCloud, v as RawCloud)
+        : v;
   }
   return out;
 }
@@ -70,7 +75,9 @@ const str = (v: unknown): string | undefined => (v === undefined || v === null |
 function normaliseAuthType(t: string | undefined, where: string): AuthConfig["authType"] {
   if (!t || t === "password" || t === "v3password") return "password";
   if (t === "v3applicationcredential" || t === "application_credential") return "v3applicationcredential";
-  throw new OpenStackConfigError(`${where}: auth_type "${t}" is not supported; use "password" or "v3applicationcredential"`);
+  throw new OpenStackConfigError(
+    `${where}: auth_type "${t}" is not supported; use "password" or "v3applicationcredential"`,
+  );
 }
 
 function fromRaw(name: string, raw: RawCloud, where: string, validate = true): CloudConfig {
@@ -108,14 +115,21 @@ export function validateCloudConfig(cfg: CloudConfig, where: string): void {
   const a = cfg.auth;
   const missing = (field: string, fix: string) => new OpenStackConfigError(`${where}: ${field} is missing; ${fix}`);
   if (!a.authUrl) throw missing("auth.auth_url", "set it to the Keystone URL, e.g. http://127.0.0.1:5000/v3");
-  if (!/^https?:\/\//.test(a.authUrl)) throw new OpenStackConfigError(`${where}: auth.auth_url "${a.authUrl}" is not an http(s) URL`);
+  if (!/^https?:\/\//.test(a.authUrl))
+    throw new OpenStackConfigError(`${where}: auth.auth_url "${a.authUrl}" is not an http(s) URL`);
   if (a.authType === "v3applicationcredential") {
-    if (!a.applicationCredentialSecret) throw missing("auth.application_credential_secret", "add the secret shown when the credential was created");
-    if (!a.applicationCredentialId && !a.applicationCredentialName) throw missing("auth.application_credential_id", "or give application_credential_name with username");
+    if (!a.applicationCredentialSecret)
+      throw missing("auth.application_credential_secret", "add the secret shown when the credential was created");
+    if (!a.applicationCredentialId && !a.applicationCredentialName)
+      throw missing("auth.application_credential_id", "or give application_credential_name with username");
   } else {
     if (!a.username && !a.userId) throw missing("auth.username", "add username (or user_id)");
     if (!a.password) throw missing("auth.password", "add password (clouds.yaml or secure.yaml) or OS_PASSWORD");
-    if (!a.projectName && !a.projectId) throw missing("auth.project_name", "add project_name or project_id: the client always asks for a project-scoped token");
+    if (!a.projectName && !a.projectId)
+      throw missing(
+        "auth.project_name",
+        "add project_name or project_id: the client always asks for a project-scoped token",
+      );
   }
 }
 
@@ -123,7 +137,11 @@ export function validateCloudConfig(cfg: CloudConfig, where: string): void {
  * Loads one cloud from clouds.yaml (merged with secure.yaml next to it). `validate: false`
  * leaves the completeness check to a caller that adds credentials of its own.
  */
-export function loadCloud(name?: string, env: NodeJS.ProcessEnv = process.env, opts: { validate?: boolean } = {}): CloudConfig {
+export function loadCloud(
+  name?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { validate?: boolean } = {},
+): CloudConfig {
   const wanted = name ?? env.OS_CLOUD;
   if (!wanted) return cloudFromEnv(env);
   for (const file of cloudsYamlSearchPath(env)) {
@@ -169,7 +187,9 @@ export function cloudFromEnv(env: NodeJS.ProcessEnv = process.env): CloudConfig 
     },
   };
   if (!env.OS_AUTH_URL) {
-    throw new OpenStackConfigError("no cloud selected: set OS_CLOUD (clouds.yaml) or OS_AUTH_URL and the other OS_* variables");
+    throw new OpenStackConfigError(
+      "no cloud selected: set OS_CLOUD (clouds.yaml) or OS_AUTH_URL and the other OS_* variables",
+    );
   }
   return fromRaw("env", raw, "OS_* environment");
 }

@@ -43,7 +43,11 @@ export class OpenStackError extends Error {
 
 /** Raised for transport failures (connection refused/reset, timeouts) after retries ran out. */
 export class OpenStackConnectionError extends Error {
-  constructor(readonly method: string, readonly url: string, readonly cause: Error) {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly cause: Error,
+  ) {
     super(`${method} ${url} failed: ${cause.message}`);
     this.name = "OpenStackConnectionError";
   }

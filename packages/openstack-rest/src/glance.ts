@@ -9,7 +9,17 @@ import { enc } from "./nova";
 export interface Image {
   id: string;
   name: string | null;
-  status: "queued" | "saving" | "active" | "killed" | "deleted" | "pending_delete" | "deactivated" | "uploading" | "importing" | string;
+  status:
+    | "queued"
+    | "saving"
+    | "active"
+    | "killed"
+    | "deleted"
+    | "pending_delete"
+    | "deactivated"
+    | "uploading"
+    | "importing"
+    | string;
   disk_format: string | null;
   container_format: string | null;
   size: number | null;
@@ -41,9 +51,7 @@ export interface CreateImageRequest {
   [property: string]: unknown;
 }
 
-export type JsonPatchOp =
-  | { op: "add" | "replace"; path: string; value: unknown }
-  | { op: "remove"; path: string };
+export type JsonPatchOp = { op: "add" | "replace"; path: string; value: unknown } | { op: "remove"; path: string };
 
 export interface ImageDownload {
   /** The data stream; consume it or call `stream.destroy()`. */
@@ -84,7 +92,11 @@ export class Glance {
     let path = "/images";
     let q: typeof query | undefined = { limit: 200, ...query };
     for (;;) {
-      const { body } = await this.session.json<{ images: Image[]; next?: string }>("image", { method: "GET", path, query: q });
+      const { body } = await this.session.json<{ images: Image[]; next?: string }>("image", {
+        method: "GET",
+        path,
+        query: q,
+      });
       out.push(...body.images);
       if (!body.next || body.images.length === 0) return out;
       // `next` is "/v2/images?marker=…": relative to the unversioned endpoint (which may carry a path prefix).
@@ -96,7 +108,14 @@ export class Glance {
 
   /** Creates an image record (status queued). With a chosen `id`, a resend answers 409 instead of duplicating. */
   async createImage(req: CreateImageRequest): Promise<Image> {
-    return (await this.session.json<Image>("image", { method: "POST", path: "/images", body: req, idempotent: req.id !== undefined })).body;
+    return (
+      await this.session.json<Image>("image", {
+        method: "POST",
+        path: "/images",
+        body: req,
+        idempotent: req.id !== undefined,
+      })
+    ).body;
   }
 
   /** Applies a JSON patch (application/openstack-images-v2.1-json-patch). */
@@ -115,7 +134,8 @@ export class Glance {
   async updateProperties(id: string, set: Record<string, unknown>, remove: string[] = []): Promise<Image> {
     const current = await this.getImage(id);
     const ops: JsonPatchOp[] = [];
-    for (const [k, v] of Object.entries(set)) ops.push({ op: k in current ? "replace" : "add", path: `/${escapePointer(k)}`, value: v });
+    for (const [k, v] of Object.entries(set))
+      ops.push({ op: k in current ? "replace" : "add", path: `/${escapePointer(k)}`, value: v });
     for (const k of remove) if (k in current) ops.push({ op: "remove", path: `/${escapePointer(k)}` });
     return ops.length ? this.patchImage(id, ops) : current;
   }
@@ -151,7 +171,13 @@ export class Glance {
   async upload(id: string, data: Readable, size?: number): Promise<void> {
     const headers: Record<string, string> = { "Content-Type": "application/octet-stream" };
     if (size !== undefined) headers["Content-Length"] = String(size);
-    const { res } = await this.session.send("image", { method: "PUT", path: `/images/${enc(id)}/file`, headers, body: data, idempotent: false });
+    const { res } = await this.session.send("image", {
+      method: "PUT",
+      path: `/images/${enc(id)}/file`,
+      headers,
+      body: data,
+      idempotent: false,
+    });
     res.resume();
     await new Promise<void>((resolve, reject) => {
       res.on("end", resolve);
@@ -165,7 +191,10 @@ export class Glance {
       `image ${id} → ${statuses.join("|")}`,
       () => this.getImage(id),
       (i) => statuses.includes(i.status),
-      (i) => (["killed", "deleted", "pending_delete"].includes(i.status) && !statuses.includes(i.status) ? `image is ${i.status}` : undefined),
+      (i) =>
+        ["killed", "deleted", "pending_delete"].includes(i.status) && !statuses.includes(i.status)
+          ? `image is ${i.status}`
+          : undefined,
       opts,
     );
   }
@@ -173,7 +202,12 @@ export class Glance {
   /** Glance's usage/quota view (GET /v2/info/usage, Yoga+); undefined when not offered. */
   async usage(): Promise<Record<string, { limit: number; usage: number }> | undefined> {
     try {
-      return (await this.session.json<{ usage: Record<string, { limit: number; usage: number }> }>("image", { method: "GET", path: "/info/usage" })).body.usage;
+      return (
+        await this.session.json<{ usage: Record<string, { limit: number; usage: number }> }>("image", {
+          method: "GET",
+          path: "/info/usage",
+        })
+      ).body.usage;
     } catch (e) {
       if (e instanceof OpenStackError && e.status === 404) return undefined;
       throw e;

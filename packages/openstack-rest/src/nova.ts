@@ -42,7 +42,10 @@ export interface Server {
   /** "" for boot-from-volume servers. */
   image: "" | { id: string };
   flavor: EmbeddedFlavor | { id: string };
-  addresses: Record<string, { addr: string; version: number; "OS-EXT-IPS:type"?: string; "OS-EXT-IPS-MAC:mac_addr"?: string }[]>;
+  addresses: Record<
+    string,
+    { addr: string; version: number; "OS-EXT-IPS:type"?: string; "OS-EXT-IPS-MAC:mac_addr"?: string }[]
+  >;
   security_groups?: { name: string }[];
   metadata?: Record<string, string>;
   "OS-EXT-STS:task_state"?: string | null;
@@ -116,23 +119,32 @@ type Link = { rel: string; href: string };
 
 /** Formats a Date the way os-simple-tenant-usage wants it: no timezone, UTC. */
 export function usageTimestamp(d: Date): string {
-  return d.toISOString().replace(/Z$/, "").replace(/\.000$/, "");
+  return d
+    .toISOString()
+    .replace(/Z$/, "")
+    .replace(/\.000$/, "");
 }
 
 export class Nova {
   private negotiated?: Promise<string>;
 
   /** The microversion sent with every call; `negotiateMicroversion` lowers it to what the cloud offers. */
-  constructor(private readonly session: Session, public microversion = DEFAULT_COMPUTE_MICROVERSION) {}
+  constructor(
+    private readonly session: Session,
+    public microversion = DEFAULT_COMPUTE_MICROVERSION,
+  ) {}
 
   /** Reads the compute version document (GET on the versioned endpoint, `{"version": …}`). */
   async versionDocument(): Promise<ComputeVersion> {
-    const { body } = await this.session.json<{ version?: ComputeVersion; versions?: ComputeVersion[] }>("compute", { method: "GET", path: "" });
+    const { body } = await this.session.json<{ version?: ComputeVersion; versions?: ComputeVersion[] }>("compute", {
+      method: "GET",
+      path: "",
+    });
     if (body?.version) return body.version;
     // An endpoint without a version in its path answers the list of versions.
     const current = body?.versions?.find((v) => v.id === "v2.1") ?? body?.versions?.find((v) => v.status === "CURRENT");
     if (current) return current;
-    throw new Error("the compute endpoint answered no version document (expected {\"version\": {…}})");
+    throw new Error('the compute endpoint answered no version document (expected {"version": {…}})');
   }
 
   /**
@@ -146,7 +158,9 @@ export class Nova {
         const doc = await this.versionDocument();
         const max = doc.version || "2.0";
         if (compareMicroversions(max, minimum) < 0) {
-          throw new Error(`the compute API offers microversions up to ${doc.version || "none (legacy v2)"}, but ${minimum} or later is needed; upgrade Nova or use a cloud that offers ${minimum}`);
+          throw new Error(
+            `the compute API offers microversions up to ${doc.version || "none (legacy v2)"}, but ${minimum} or later is needed; upgrade Nova or use a cloud that offers ${minimum}`,
+          );
         }
         this.microversion = compareMicroversions(max, wanted) < 0 ? max : wanted;
         return this.microversion;
@@ -157,10 +171,22 @@ export class Nova {
   }
 
   private headers(): Record<string, string> {
-    return { "OpenStack-API-Version": `compute ${this.microversion}`, "X-OpenStack-Nova-API-Version": this.microversion };
+    return {
+      "OpenStack-API-Version": `compute ${this.microversion}`,
+      "X-OpenStack-Nova-API-Version": this.microversion,
+    };
   }
 
-  private async call<T>(method: string, path: string, extra: { body?: unknown; query?: Record<string, string | number | boolean | undefined>; okStatuses?: number[]; retryConflict?: boolean } = {}): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    extra: {
+      body?: unknown;
+      query?: Record<string, string | number | boolean | undefined>;
+      okStatuses?: number[];
+      retryConflict?: boolean;
+    } = {},
+  ): Promise<T> {
     const { body } = await this.session.json<T>("compute", { method, path, headers: this.headers(), ...extra });
     return body;
   }
@@ -185,7 +211,9 @@ export class Nova {
   }
 
   async createServer(req: CreateServerRequest): Promise<{ id: string; adminPass?: string }> {
-    return (await this.call<{ server: { id: string; adminPass?: string } }>("POST", "/servers", { body: { server: req } })).server;
+    return (
+      await this.call<{ server: { id: string; adminPass?: string } }>("POST", "/servers", { body: { server: req } })
+    ).server;
   }
 
   async deleteServer(id: string): Promise<void> {
@@ -204,25 +232,43 @@ export class Nova {
   /** Snapshots a server; returns the new image id (microversion ≥ 2.45). */
   async createImage(id: string, name: string, metadata: Record<string, string> = {}): Promise<string> {
     const r = await this.action<{ image_id?: string }>(id, { createImage: { name, metadata } });
-    if (!r?.image_id) throw new Error(`createImage on server ${id} returned no image_id (microversion ${this.microversion} < 2.45?)`);
+    if (!r?.image_id)
+      throw new Error(`createImage on server ${id} returned no image_id (microversion ${this.microversion} < 2.45?)`);
     return r.image_id;
   }
 
-  stop(id: string): Promise<unknown> { return this.action(id, { "os-stop": null }); }
-  start(id: string): Promise<unknown> { return this.action(id, { "os-start": null }); }
-  shelve(id: string): Promise<unknown> { return this.action(id, { shelve: null }); }
-  unshelve(id: string): Promise<unknown> { return this.action(id, { unshelve: null }); }
-  reboot(id: string, type: "SOFT" | "HARD" = "SOFT"): Promise<unknown> { return this.action(id, { reboot: { type } }); }
+  stop(id: string): Promise<unknown> {
+    return this.action(id, { "os-stop": null });
+  }
+  start(id: string): Promise<unknown> {
+    return this.action(id, { "os-start": null });
+  }
+  shelve(id: string): Promise<unknown> {
+    return this.action(id, { shelve: null });
+  }
+  unshelve(id: string): Promise<unknown> {
+    return this.action(id, { unshelve: null });
+  }
+  reboot(id: string, type: "SOFT" | "HARD" = "SOFT"): Promise<unknown> {
+    return this.action(id, { reboot: { type } });
+  }
 
   /** Console log of the server (last `length` lines, or all). */
   async consoleOutput(id: string, length?: number): Promise<string> {
-    const r = await this.action<{ output: string }>(id, { "os-getConsoleOutput": length === undefined ? {} : { length } });
+    const r = await this.action<{ output: string }>(id, {
+      "os-getConsoleOutput": length === undefined ? {} : { length },
+    });
     return r.output;
   }
 
   /** Security groups of a server as Nova reports them (names + ids). */
   async serverSecurityGroups(id: string): Promise<{ id: string; name: string }[]> {
-    return (await this.call<{ security_groups: { id: string; name: string }[] }>("GET", `/servers/${enc(id)}/os-security-groups`)).security_groups;
+    return (
+      await this.call<{ security_groups: { id: string; name: string }[] }>(
+        "GET",
+        `/servers/${enc(id)}/os-security-groups`,
+      )
+    ).security_groups;
   }
 
   /** Waits for a server status; fails fast on ERROR with Nova's fault message. */
@@ -231,14 +277,23 @@ export class Nova {
       `server ${id} → ${statuses.join("|")}`,
       () => this.getServer(id),
       (s) => statuses.includes(s.status) && !s["OS-EXT-STS:task_state"],
-      (s) => (s.status === "ERROR" && !statuses.includes("ERROR") ? `server is ERROR: ${s.fault?.message ?? "no fault recorded"}` : undefined),
+      (s) =>
+        s.status === "ERROR" && !statuses.includes("ERROR")
+          ? `server is ERROR: ${s.fault?.message ?? "no fault recorded"}`
+          : undefined,
       opts,
     );
   }
 
   /** Waits until a server is gone (404). */
   async waitForServerDeleted(id: string, opts: WaitOptions = {}): Promise<void> {
-    await waitFor(`server ${id} deleted`, () => this.findServer(id), (s) => s === undefined, () => undefined, opts);
+    await waitFor(
+      `server ${id} deleted`,
+      () => this.findServer(id),
+      (s) => s === undefined,
+      () => undefined,
+      opts,
+    );
   }
 
   // ---- flavors ----
@@ -251,11 +306,21 @@ export class Nova {
   }
 
   async flavorExtraSpecs(id: string): Promise<Record<string, string>> {
-    return (await this.call<{ extra_specs: Record<string, string> }>("GET", `/flavors/${enc(id)}/os-extra_specs`)).extra_specs;
+    return (await this.call<{ extra_specs: Record<string, string> }>("GET", `/flavors/${enc(id)}/os-extra_specs`))
+      .extra_specs;
   }
 
   /** Creates a flavor (admin only by default policy). */
-  async createFlavor(f: { name: string; vcpus: number; ram: number; disk: number; id?: string; "OS-FLV-EXT-DATA:ephemeral"?: number; swap?: number; "os-flavor-access:is_public"?: boolean }): Promise<Flavor> {
+  async createFlavor(f: {
+    name: string;
+    vcpus: number;
+    ram: number;
+    disk: number;
+    id?: string;
+    "OS-FLV-EXT-DATA:ephemeral"?: number;
+    swap?: number;
+    "os-flavor-access:is_public"?: boolean;
+  }): Promise<Flavor> {
     return (await this.call<{ flavor: Flavor }>("POST", "/flavors", { body: { flavor: f } })).flavor;
   }
 
@@ -284,7 +349,11 @@ export class Nova {
 
   /** Imports a public key. 409 means the name exists (check the fingerprint yourself). */
   async importKeypair(name: string, publicKey: string, type = "ssh"): Promise<Keypair> {
-    return (await this.call<{ keypair: Keypair }>("POST", "/os-keypairs", { body: { keypair: { name, public_key: publicKey, type } } })).keypair;
+    return (
+      await this.call<{ keypair: Keypair }>("POST", "/os-keypairs", {
+        body: { keypair: { name, public_key: publicKey, type } },
+      })
+    ).keypair;
   }
 
   async deleteKeypair(name: string): Promise<void> {
@@ -294,12 +363,17 @@ export class Nova {
   // ---- quotas ----
   /** Compute quotas of a project (limits only). */
   async getQuotas(projectId: string): Promise<Record<string, number>> {
-    return (await this.call<{ quota_set: Record<string, number> }>("GET", `/os-quota-sets/${enc(projectId)}`)).quota_set;
+    return (await this.call<{ quota_set: Record<string, number> }>("GET", `/os-quota-sets/${enc(projectId)}`))
+      .quota_set;
   }
 
   /** Sets compute quotas of a project (admin by default policy). */
   async setQuotas(projectId: string, quotas: Record<string, number>): Promise<Record<string, number>> {
-    return (await this.call<{ quota_set: Record<string, number> }>("PUT", `/os-quota-sets/${enc(projectId)}`, { body: { quota_set: quotas } })).quota_set;
+    return (
+      await this.call<{ quota_set: Record<string, number> }>("PUT", `/os-quota-sets/${enc(projectId)}`, {
+        body: { quota_set: quotas },
+      })
+    ).quota_set;
   }
 
   /** Absolute compute limits and usage of the token's project (GET /limits; no admin needed). */
@@ -314,11 +388,17 @@ export class Nova {
    */
   async projectUsage(projectId: string, start: Date, end: Date, pageSize = 1000): Promise<TenantUsage> {
     let path = `/os-simple-tenant-usage/${enc(projectId)}`;
-    let query: Record<string, string | number> | undefined = { start: usageTimestamp(start), end: usageTimestamp(end), limit: pageSize };
+    let query: Record<string, string | number> | undefined = {
+      start: usageTimestamp(start),
+      end: usageTimestamp(end),
+      limit: pageSize,
+    };
     let merged: TenantUsage | undefined;
     const seen = new Set<string>();
     for (;;) {
-      const r: { tenant_usage: Partial<TenantUsage>; tenant_usage_links?: Link[] } = await this.call("GET", path, { query });
+      const r: { tenant_usage: Partial<TenantUsage>; tenant_usage_links?: Link[] } = await this.call("GET", path, {
+        query,
+      });
       const page = r.tenant_usage ?? {};
       if (!merged) {
         merged = {
@@ -347,7 +427,11 @@ export class Nova {
   }
 
   /** Lists a collection, following `<key>_links` rel=next until exhausted. */
-  private async paged<T>(path: string, key: string, query: Record<string, string | number | boolean | undefined>): Promise<T[]> {
+  private async paged<T>(
+    path: string,
+    key: string,
+    query: Record<string, string | number | boolean | undefined>,
+  ): Promise<T[]> {
     const out: T[] = [];
     let p = path;
     let q: typeof query | undefined = query;

@@ -68,9 +68,10 @@ export class Session {
 
   constructor(cloud: CloudConfig, opts: SessionOptions = {}) {
     this.cloud = cloud;
-    const tls = cloud.insecure || cloud.cacert
-      ? { rejectUnauthorized: !cloud.insecure, ca: cloud.cacert ? fs.readFileSync(cloud.cacert) : undefined }
-      : undefined;
+    const tls =
+      cloud.insecure || cloud.cacert
+        ? { rejectUnauthorized: !cloud.insecure, ca: cloud.cacert ? fs.readFileSync(cloud.cacert) : undefined }
+        : undefined;
     this.transport = new Transport({ ...opts, tls: opts.tls ?? tls });
     this.refreshMarginMs = opts.refreshMarginMs ?? 120_000;
     this.overrides = opts.endpointOverrides ?? {};
@@ -97,7 +98,8 @@ export class Session {
 
   /** Makes sure a token with at least `minRemainingMs` of life is held (re-authenticates otherwise). */
   async ensureToken(minRemainingMs?: number): Promise<string> {
-    if (!this.token || this.tokenRemainingMs() < (minRemainingMs ?? this.effectiveMarginMs())) await this.authenticate();
+    if (!this.token || this.tokenRemainingMs() < (minRemainingMs ?? this.effectiveMarginMs()))
+      await this.authenticate();
     return this.token as string;
   }
 
@@ -130,7 +132,9 @@ export class Session {
       if (a.applicationCredentialId) cred.id = a.applicationCredentialId;
       else {
         cred.name = a.applicationCredentialName;
-        cred.user = a.userId ? { id: a.userId } : { name: a.username, domain: domainRef(a.userDomainId, a.userDomainName) };
+        cred.user = a.userId
+          ? { id: a.userId }
+          : { name: a.username, domain: domainRef(a.userDomainId, a.userDomainName) };
       }
       // Application credentials are bound to their project: no scope may be sent.
       return { auth: { identity: { methods: ["application_credential"], application_credential: cred } } };
@@ -156,7 +160,13 @@ export class Session {
     });
     const token = info.headers["x-subject-token"];
     if (typeof token !== "string" || !body?.token) {
-      throw new OpenStackError({ method: "POST", url, status: info.status, requestId: info.requestId, serviceMessage: "Keystone answered without X-Subject-Token" });
+      throw new OpenStackError({
+        method: "POST",
+        url,
+        status: info.status,
+        requestId: info.requestId,
+        serviceMessage: "Keystone answered without X-Subject-Token",
+      });
     }
     const t = body.token;
     this.token = token;
@@ -177,11 +187,16 @@ export class Session {
   async endpoint(serviceType: string): Promise<string> {
     if (this.overrides[serviceType]) return withVersion(serviceType, this.overrides[serviceType]);
     await this.ensureToken();
-    return withVersion(serviceType, findEndpoint(this.info!.catalog, serviceType, this.cloud.interface, this.cloud.regionName));
+    return withVersion(
+      serviceType,
+      findEndpoint(this.info!.catalog, serviceType, this.cloud.interface, this.cloud.regionName),
+    );
   }
 
   private async buildUrl(serviceType: string, r: ServiceRequest): Promise<string> {
-    const base = /^https?:\/\//.test(r.path) ? r.path : `${(await this.endpoint(serviceType)).replace(/\/+$/, "")}/${r.path.replace(/^\/+/, "")}`;
+    const base = /^https?:\/\//.test(r.path)
+      ? r.path
+      : `${(await this.endpoint(serviceType)).replace(/\/+$/, "")}/${r.path.replace(/^\/+/, "")}`;
     if (!r.query) return base;
     const u = new URL(base);
     for (const [k, v] of Object.entries(r.query)) if (v !== undefined) u.searchParams.set(k, String(v));
@@ -254,13 +269,19 @@ export function findEndpoint(catalog: CatalogEntry[], serviceType: string, iface
   const types = aliases[serviceType] ?? [serviceType];
   const entry = catalog.find((c) => types.includes(c.type));
   if (!entry) {
-    throw new OpenStackConfigError(`service "${serviceType}" is not in the catalog (have: ${catalog.map((c) => c.type).join(", ") || "none"})`);
+    throw new OpenStackConfigError(
+      `service "${serviceType}" is not in the catalog (have: ${catalog.map((c) => c.type).join(", ") || "none"})`,
+    );
   }
   const wanted = iface.replace(/URL$/, "");
-  const candidates = entry.endpoints.filter((e) => e.interface === wanted && (!region || (e.region_id ?? e.region) === region));
+  const candidates = entry.endpoints.filter(
+    (e) => e.interface === wanted && (!region || (e.region_id ?? e.region) === region),
+  );
   if (candidates.length === 0) {
     const have = entry.endpoints.map((e) => `${e.interface}@${e.region_id ?? e.region ?? "?"}`).join(", ");
-    throw new OpenStackConfigError(`no ${wanted} endpoint for "${serviceType}"${region ? ` in region ${region}` : ""} (have: ${have})`);
+    throw new OpenStackConfigError(
+      `no ${wanted} endpoint for "${serviceType}"${region ? ` in region ${region}` : ""} (have: ${have})`,
+    );
   }
   return candidates[0].url;
 }

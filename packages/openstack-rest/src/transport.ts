@@ -63,7 +63,15 @@ export interface RawResponse {
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504, 429]);
-const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ECONNABORTED", "UND_ERR_SOCKET"]);
+const RETRYABLE_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
+]);
 
 export function requestIdOf(headers: http.IncomingHttpHeaders): string | undefined {
   const v = headers["x-openstack-request-id"] ?? headers["x-compute-request-id"] ?? headers["x-request-id"];
@@ -119,7 +127,14 @@ export class Transport {
         if (ok) return { res, info: { status, headers: res.headers, requestId } };
         const body = await readText(res);
         const { message, type } = extractServiceMessage(body);
-        const err = new OpenStackError({ method: req.method, url: req.url, status, requestId, serviceMessage: message, errorType: type });
+        const err = new OpenStackError({
+          method: req.method,
+          url: req.url,
+          status,
+          requestId,
+          serviceMessage: message,
+          errorType: type,
+        });
         const transient = (retryable && RETRYABLE_STATUS.has(status)) || (conflictRetry && status === 409);
         if (transient && attempt < attempts) {
           lastError = err;
@@ -130,7 +145,13 @@ export class Transport {
       } catch (e) {
         if (e instanceof OpenStackError) throw e;
         const err = e as NodeJS.ErrnoException & { reusedSocket?: boolean };
-        this.log?.({ method: req.method, url: req.url, ms: Date.now() - started, attempt, error: err.code ?? err.message });
+        this.log?.({
+          method: req.method,
+          url: req.url,
+          ms: Date.now() - started,
+          attempt,
+          error: err.code ?? err.message,
+        });
         lastError = err;
         // A kept-alive socket the server had already closed: the request never reached it, so
         // even a POST may be sent again (once, on a fresh socket).
@@ -193,7 +214,9 @@ export class Transport {
         { method: req.method, headers, agent: isHttps ? this.httpsAgent : this.httpAgent, timeout: this.timeoutMs },
         (res) => resolve(res),
       );
-      r.on("timeout", () => r.destroy(Object.assign(new Error(`no data for ${this.timeoutMs} ms`), { code: "ETIMEDOUT" })));
+      r.on("timeout", () =>
+        r.destroy(Object.assign(new Error(`no data for ${this.timeoutMs} ms`), { code: "ETIMEDOUT" })),
+      );
       r.on("error", (e) => reject(Object.assign(e, { reusedSocket: r.reusedSocket })));
       if (stream) {
         // pipeline propagates backpressure from the socket to the source and destroys both on error.

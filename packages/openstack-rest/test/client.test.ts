@@ -22,7 +22,15 @@ function cloudFor(url: string, extra: Partial<CloudConfig> = {}): CloudConfig {
     name: "test",
     interface: "public",
     regionName: "RegionOne",
-    auth: { authUrl: `${url}/v3`, authType: "password", username: "alice", password: SECRET, projectName: "demo", userDomainName: "Default", projectDomainName: "Default" },
+    auth: {
+      authUrl: `${url}/v3`,
+      authType: "password",
+      username: "alice",
+      password: SECRET,
+      projectName: "demo",
+      userDomainName: "Default",
+      projectDomainName: "Default",
+    },
     ...extra,
   };
 }
@@ -36,7 +44,10 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
     srv = await new ProtocolServer().start();
     srv.keystone();
     logs = [];
-    client = new OpenStackClient(cloudFor(srv.url), { log: (e) => logs.push(e), retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+    client = new OpenStackClient(cloudFor(srv.url), {
+      log: (e) => logs.push(e),
+      retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    });
   });
   afterEach(async () => {
     client.close();
@@ -47,7 +58,11 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
     await client.connect();
     const auth = JSON.parse(srv.requests[0].body.toString());
     expect(auth.auth.identity.methods).to.deep.equal(["password"]);
-    expect(auth.auth.identity.password.user).to.deep.include({ name: "alice", password: SECRET, domain: { name: "Default" } });
+    expect(auth.auth.identity.password.user).to.deep.include({
+      name: "alice",
+      password: SECRET,
+      domain: { name: "Default" },
+    });
     expect(auth.auth.scope.project).to.deep.equal({ name: "demo", domain: { name: "Default" } });
     expect(await client.session.endpoint("image")).to.equal(`${srv.url}/image/v2`);
     expect(await client.session.endpoint("network")).to.equal(`${srv.url}/network/v2.0`);
@@ -62,19 +77,37 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
     const c3 = new OpenStackClient(cloudFor(srv.url, { regionName: "RegionTwo" }));
     expect(await c3.session.endpoint("compute")).to.equal(`${srv.url}/r2/compute/v2.1`);
     c3.close();
-    expect(() => findEndpoint([{ type: "compute", endpoints: [] }], "image")).to.throw(/"image" is not in the catalog \(have: compute\)/);
+    expect(() => findEndpoint([{ type: "compute", endpoints: [] }], "image")).to.throw(
+      /"image" is not in the catalog \(have: compute\)/,
+    );
   });
 
   it("sends an application-credential auth without scope", async () => {
-    const c = new OpenStackClient({ name: "ac", interface: "public", auth: { authUrl: srv.url, authType: "v3applicationcredential", applicationCredentialId: "ac1", applicationCredentialSecret: SECRET } });
+    const c = new OpenStackClient({
+      name: "ac",
+      interface: "public",
+      auth: {
+        authUrl: srv.url,
+        authType: "v3applicationcredential",
+        applicationCredentialId: "ac1",
+        applicationCredentialSecret: SECRET,
+      },
+    });
     await c.connect();
     const auth = JSON.parse(srv.requests.at(-1)!.body.toString());
-    expect(auth).to.deep.equal({ auth: { identity: { methods: ["application_credential"], application_credential: { id: "ac1", secret: SECRET } } } });
+    expect(auth).to.deep.equal({
+      auth: {
+        identity: { methods: ["application_credential"], application_credential: { id: "ac1", secret: SECRET } },
+      },
+    });
     c.close();
   });
 
   it("sends the compute microversion header and the token", async () => {
-    srv.on("GET", /^\/compute\/v2.1\/servers\/abc$/, (_q, res) => { res.writeHead(200, { "Content-Type": "application/json" }); res.end(JSON.stringify({ server: { id: "abc", name: "x", status: "ACTIVE" } })); });
+    srv.on("GET", /^\/compute\/v2.1\/servers\/abc$/, (_q, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ server: { id: "abc", name: "x", status: "ACTIVE" } }));
+    });
     const s = await client.nova.getServer("abc");
     expect(s.id).to.equal("abc");
     const req = srv.requests.at(-1)!;
@@ -89,20 +122,45 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
       if (!u.searchParams.get("marker")) {
         expect(u.searchParams.get("start")).to.equal("2026-01-01T00:00:00");
         expect(u.searchParams.get("end")).to.equal("2026-01-02T00:00:00");
-        res.end(JSON.stringify({
-          tenant_usage: { tenant_id: "p1", total_hours: 2, total_vcpus_usage: 4, total_memory_mb_usage: 100, total_local_gb_usage: 10, server_usages: [{ instance_id: "a", hours: 2 }] },
-          tenant_usage_links: [{ rel: "next", href: `${srv.url}/compute/v2.1/os-simple-tenant-usage/p1?end=x&limit=1&marker=a&start=y` }],
-        }));
+        res.end(
+          JSON.stringify({
+            tenant_usage: {
+              tenant_id: "p1",
+              total_hours: 2,
+              total_vcpus_usage: 4,
+              total_memory_mb_usage: 100,
+              total_local_gb_usage: 10,
+              server_usages: [{ instance_id: "a", hours: 2 }],
+            },
+            tenant_usage_links: [
+              { rel: "next", href: `${srv.url}/compute/v2.1/os-simple-tenant-usage/p1?end=x&limit=1&marker=a&start=y` },
+            ],
+          }),
+        );
       } else if (u.searchParams.get("marker") === "a") {
-        res.end(JSON.stringify({
-          tenant_usage: { tenant_id: "p1", total_hours: 1, total_vcpus_usage: 1, total_memory_mb_usage: 50, total_local_gb_usage: 5, server_usages: [{ instance_id: "b", hours: 1 }] },
-          tenant_usage_links: [{ rel: "next", href: `${srv.url}/compute/v2.1/os-simple-tenant-usage/p1?marker=b` }],
-        }));
+        res.end(
+          JSON.stringify({
+            tenant_usage: {
+              tenant_id: "p1",
+              total_hours: 1,
+              total_vcpus_usage: 1,
+              total_memory_mb_usage: 50,
+              total_local_gb_usage: 5,
+              server_usages: [{ instance_id: "b", hours: 1 }],
+            },
+            tenant_usage_links: [{ rel: "next", href: `${srv.url}/compute/v2.1/os-simple-tenant-usage/p1?marker=b` }],
+          }),
+        );
       } else {
         res.end(JSON.stringify({ tenant_usage: {} }));
       }
     });
-    const u = await client.nova.projectUsage("p1", new Date("2026-01-01T00:00:00Z"), new Date("2026-01-02T00:00:00Z"), 1);
+    const u = await client.nova.projectUsage(
+      "p1",
+      new Date("2026-01-01T00:00:00Z"),
+      new Date("2026-01-02T00:00:00Z"),
+      1,
+    );
     expect(u.server_usages.map((s) => s.instance_id)).to.deep.equal(["a", "b"]);
     expect(u.total_hours).to.equal(3);
     expect(u.total_vcpus_usage).to.equal(5);
@@ -123,8 +181,15 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
     let n = 0;
     srv.on("GET", /^\/network\/v2.0\/networks$/, (req, res) => {
       n++;
-      if (n === 1) { res.writeHead(503); res.end("busy"); return; }
-      if (n === 2) { req.socket.destroy(); return; }
+      if (n === 1) {
+        res.writeHead(503);
+        res.end("busy");
+        return;
+      }
+      if (n === 2) {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(200, { "Content-Type": "application/json" });
       res.end(JSON.stringify({ networks: [{ id: "n1" }] }));
     });
@@ -135,7 +200,11 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
 
   it("does not retry a POST after 503 (not safe to repeat)", async () => {
     let n = 0;
-    srv.on("POST", /^\/network\/v2.0\/floatingips$/, (_q, res) => { n++; res.writeHead(503, { "X-Openstack-Request-Id": "req-503" }); res.end("down"); });
+    srv.on("POST", /^\/network\/v2.0\/floatingips$/, (_q, res) => {
+      n++;
+      res.writeHead(503, { "X-Openstack-Request-Id": "req-503" });
+      res.end("down");
+    });
     const err = await client.neutron.createFloatingIp({ floating_network_id: "ext" }).catch((e) => e);
     expect(err).to.be.instanceOf(OpenStackError);
     expect(n).to.equal(1);
@@ -144,15 +213,25 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
 
   it("resends a POST once when a kept-alive socket was closed by the server before the request", async () => {
     let posts = 0;
-    srv.on("GET", /^\/network\/v2.0\/ports$/, (_q, res) => { res.writeHead(200, { "Content-Type": "application/json" }); res.end('{"ports": []}'); });
+    srv.on("GET", /^\/network\/v2.0\/ports$/, (_q, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end('{"ports": []}');
+    });
     const used = new WeakSet<object>();
     srv.on("POST", /^\/network\/v2.0\/ports$/, (req, res) => {
-      if (used.has(req.socket)) { req.socket.destroy(); return; } // the server had closed this idle socket: request never processed
+      if (used.has(req.socket)) {
+        req.socket.destroy();
+        return;
+      } // the server had closed this idle socket: request never processed
       posts++;
       res.writeHead(201, { "Content-Type": "application/json" });
       res.end('{"port": {"id": "p1"}}');
     });
-    srv.on("GET", /^\/network\/v2.0\/ports$/, (req, res) => { used.add(req.socket); res.writeHead(200, { "Content-Type": "application/json" }); res.end('{"ports": []}'); });
+    srv.on("GET", /^\/network\/v2.0\/ports$/, (req, res) => {
+      used.add(req.socket);
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end('{"ports": []}');
+    });
     await client.neutron.listPorts(); // leaves an idle kept-alive socket in the agent
     const port = await client.neutron.createPort({ network_id: "n" });
     expect(port.id).to.equal("p1");
@@ -163,7 +242,18 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
     let n = 0;
     srv.on("POST", /^\/compute\/v2.1\/servers\/s1\/action$/, (_q, res) => {
       n++;
-      if (n < 3) { res.writeHead(409, { "Content-Type": "application/json" }); res.end(JSON.stringify({ conflictingRequest: { code: 409, message: "Cannot 'createImage' instance s1 while it is in task_state image_snapshot" } })); return; }
+      if (n < 3) {
+        res.writeHead(409, { "Content-Type": "application/json" });
+        res.end(
+          JSON.stringify({
+            conflictingRequest: {
+              code: 409,
+              message: "Cannot 'createImage' instance s1 while it is in task_state image_snapshot",
+            },
+          }),
+        );
+        return;
+      }
       res.writeHead(202, { "Content-Type": "application/json" });
       res.end(JSON.stringify({ image_id: "img-1" }));
     });
@@ -173,7 +263,13 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
 
   it("re-authenticates once on 401 and resends", async () => {
     srv.on("GET", /^\/image\/v2\/images\/i1$/, (req, res) => {
-      if (req.headers["x-auth-token"] === "tok-1") { res.writeHead(401); res.end(JSON.stringify({ error: { code: 401, message: "The request you have made requires authentication." } })); return; }
+      if (req.headers["x-auth-token"] === "tok-1") {
+        res.writeHead(401);
+        res.end(
+          JSON.stringify({ error: { code: 401, message: "The request you have made requires authentication." } }),
+        );
+        return;
+      }
       res.writeHead(200, { "Content-Type": "application/json" });
       res.end(JSON.stringify({ id: "i1", status: "active" }));
     });
@@ -183,7 +279,10 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
   });
 
   it("gives up after one re-authentication when 401 persists", async () => {
-    srv.on("GET", /^\/image\/v2\/images\/i1$/, (_q, res) => { res.writeHead(401); res.end("{}"); });
+    srv.on("GET", /^\/image\/v2\/images\/i1$/, (_q, res) => {
+      res.writeHead(401);
+      res.end("{}");
+    });
     const err = await client.glance.getImage("i1").catch((e) => e);
     expect(err).to.be.instanceOf(OpenStackError);
     expect(err.status).to.equal(401);
@@ -194,7 +293,10 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
     await srv.stop();
     srv = await new ProtocolServer().start();
     srv.keystone(1500); // tokens live 1.5 s
-    srv.on("GET", /^\/network\/v2.0\/ports$/, (_q, res) => { res.writeHead(200, { "Content-Type": "application/json" }); res.end('{"ports": []}'); });
+    srv.on("GET", /^\/network\/v2.0\/ports$/, (_q, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end('{"ports": []}');
+    });
     // default margin (120 s) is longer than the token's life: capped at a quarter of it (375 ms)
     const c = new OpenStackClient(cloudFor(srv.url));
     await c.neutron.listPorts();
@@ -209,26 +311,54 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
   it("reports method, URL, status, request id and OpenStack's message (Nova/Neutron/Glance shapes) and flags quota", async () => {
     srv.on("POST", /^\/compute\/v2.1\/servers$/, (_q, res) => {
       res.writeHead(403, { "Content-Type": "application/json", "X-Compute-Request-Id": "req-nova-1" });
-      res.end(JSON.stringify({ forbidden: { code: 403, message: "Quota exceeded for instances: Requested 1, but already used 2 of 2 instances" } }));
+      res.end(
+        JSON.stringify({
+          forbidden: {
+            code: 403,
+            message: "Quota exceeded for instances: Requested 1, but already used 2 of 2 instances",
+          },
+        }),
+      );
     });
-    const e1: OpenStackError = await client.nova.createServer({ name: "x", flavorRef: "f", networks: "none" }).catch((e) => e);
-    expect(e1.message).to.match(/^POST http:\/\/127\.0\.0\.1:\d+\/compute\/v2\.1\/servers → 403 \[request req-nova-1\]: quota or limit exceeded: Quota exceeded for instances/);
+    const e1: OpenStackError = await client.nova
+      .createServer({ name: "x", flavorRef: "f", networks: "none" })
+      .catch((e) => e);
+    expect(e1.message).to.match(
+      /^POST http:\/\/127\.0\.0\.1:\d+\/compute\/v2\.1\/servers → 403 \[request req-nova-1\]: quota or limit exceeded: Quota exceeded for instances/,
+    );
     expect(e1.isQuota).to.equal(true);
     srv.on("POST", /^\/network\/v2.0\/security-group-rules$/, (_q, res) => {
       res.writeHead(409, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ NeutronError: { type: "SecurityGroupRuleExists", message: "Security group rule already exists. Rule id is r1.", detail: "" } }));
+      res.end(
+        JSON.stringify({
+          NeutronError: {
+            type: "SecurityGroupRuleExists",
+            message: "Security group rule already exists. Rule id is r1.",
+            detail: "",
+          },
+        }),
+      );
     });
-    const e2: OpenStackError = await client.neutron.createSecurityGroupRule({ security_group_id: "g", direction: "ingress" }).catch((e) => e);
+    const e2: OpenStackError = await client.neutron
+      .createSecurityGroupRule({ security_group_id: "g", direction: "ingress" })
+      .catch((e) => e);
     expect(e2.errorType).to.equal("SecurityGroupRuleExists");
     expect(e2.isQuota).to.equal(false);
-    expect(extractServiceMessage("<html><head><title>413 Request Entity Too Large</title></head><body><h1>413 Request Entity Too Large</h1>Image exceeds the storage quota</body></html>").message)
-      .to.equal("413 Request Entity Too Large Image exceeds the storage quota");
+    expect(
+      extractServiceMessage(
+        "<html><head><title>413 Request Entity Too Large</title></head><body><h1>413 Request Entity Too Large</h1>Image exceeds the storage quota</body></html>",
+      ).message,
+    ).to.equal("413 Request Entity Too Large Image exceeds the storage quota");
   });
 
   it("never puts the password or token into errors or log events", async () => {
     srv.on("POST", /^\/v3\/auth\/tokens$/, (_q, res) => {
       res.writeHead(401, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ error: { code: 401, message: "The request you have made requires authentication.", title: "Unauthorized" } }));
+      res.end(
+        JSON.stringify({
+          error: { code: 401, message: "The request you have made requires authentication.", title: "Unauthorized" },
+        }),
+      );
     });
     const err = await client.connect().catch((e) => e);
     expect(err).to.be.instanceOf(OpenStackError);
@@ -238,7 +368,10 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
     // and a successful session: the token never reaches logs or errors either
     const srv2 = await new ProtocolServer().start();
     srv2.keystone();
-    srv2.on("GET", /^\/compute\/v2.1\/servers\/zz$/, (_q, res) => { res.writeHead(404, { "Content-Type": "application/json" }); res.end('{"itemNotFound":{"code":404,"message":"Instance zz could not be found."}}'); });
+    srv2.on("GET", /^\/compute\/v2.1\/servers\/zz$/, (_q, res) => {
+      res.writeHead(404, { "Content-Type": "application/json" });
+      res.end('{"itemNotFound":{"code":404,"message":"Instance zz could not be found."}}');
+    });
     const logs2: TransportLogEvent[] = [];
     const c2 = new OpenStackClient(cloudFor(srv2.url), { log: (e) => logs2.push(e) });
     const e404 = await c2.nova.getServer("zz").catch((e) => e);
@@ -270,7 +403,10 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
       highWaterMark: 64 * 1024,
       read() {
         maxAhead = Math.max(maxAhead, produced - received);
-        if (produced >= total) { this.push(null); return; }
+        if (produced >= total) {
+          this.push(null);
+          return;
+        }
         produced += chunk.length;
         this.push(chunk);
       },
@@ -283,8 +419,14 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
   });
 
   it("streams a download and reports 204 (no data) clearly", async () => {
-    srv.on("GET", /^\/image\/v2\/images\/i1\/file$/, (_q, res) => { res.writeHead(200, { "Content-MD5": "abc", "Content-Length": "5" }); res.end("hello"); });
-    srv.on("GET", /^\/image\/v2\/images\/empty\/file$/, (_q, res) => { res.writeHead(204); res.end(); });
+    srv.on("GET", /^\/image\/v2\/images\/i1\/file$/, (_q, res) => {
+      res.writeHead(200, { "Content-MD5": "abc", "Content-Length": "5" });
+      res.end("hello");
+    });
+    srv.on("GET", /^\/image\/v2\/images\/empty\/file$/, (_q, res) => {
+      res.writeHead(204);
+      res.end();
+    });
     const d = await client.glance.download("i1");
     expect(d.contentMd5).to.equal("abc");
     const chunks: Buffer[] = [];
@@ -295,8 +437,14 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
   });
 
   it("builds JSON-patch updates with add vs replace and escaped pointers", async () => {
-    srv.on("GET", /^\/image\/v2\/images\/i1$/, (_q, res) => { res.writeHead(200, { "Content-Type": "application/json" }); res.end(JSON.stringify({ id: "i1", hw_firmware_type: "bios", old: "x" })); });
-    srv.on("PATCH", /^\/image\/v2\/images\/i1$/, (_q, res) => { res.writeHead(200, { "Content-Type": "application/json" }); res.end('{"id":"i1"}'); });
+    srv.on("GET", /^\/image\/v2\/images\/i1$/, (_q, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ id: "i1", hw_firmware_type: "bios", old: "x" }));
+    });
+    srv.on("PATCH", /^\/image\/v2\/images\/i1$/, (_q, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end('{"id":"i1"}');
+    });
     await client.glance.updateProperties("i1", { hw_firmware_type: "uefi", "a/b": "1" }, ["old", "absent"]);
     const req = srv.requests.at(-1)!;
     expect(req.headers["content-type"]).to.equal("application/openstack-images-v2.1-json-patch");
@@ -310,11 +458,16 @@ describe("openstack-rest client (protocol edge cases against a local scripted se
 
 describe("openstack-rest configuration (clouds.yaml, OS_CLOUD, OS_*)", () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "osrest-")); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "osrest-"));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("reads a cloud from OS_CLIENT_CONFIG_FILE merged with secure.yaml, selected by OS_CLOUD", () => {
-    fs.writeFileSync(path.join(dir, "clouds.yaml"), "clouds:\n  a:\n    region_name: R1\n    auth:\n      auth_url: http://k:5000/v3\n      username: u\n      project_name: p\n      user_domain_name: Default\n");
+    fs.writeFileSync(
+      path.join(dir, "clouds.yaml"),
+      "clouds:\n  a:\n    region_name: R1\n    auth:\n      auth_url: http://k:5000/v3\n      username: u\n      project_name: p\n      user_domain_name: Default\n",
+    );
     fs.writeFileSync(path.join(dir, "secure.yaml"), "clouds:\n  a:\n    auth:\n      password: pw\n");
     const c = loadCloud(undefined, { OS_CLIENT_CONFIG_FILE: path.join(dir, "clouds.yaml"), OS_CLOUD: "a", HOME: dir });
     expect(c.auth).to.include({ authUrl: "http://k:5000/v3", username: "u", password: "pw", projectName: "p" });
@@ -322,14 +475,27 @@ describe("openstack-rest configuration (clouds.yaml, OS_CLOUD, OS_*)", () => {
   });
 
   it("names the missing field and the fix", () => {
-    fs.writeFileSync(path.join(dir, "clouds.yaml"), "clouds:\n  a:\n    auth:\n      auth_url: http://k:5000/v3\n      username: u\n      password: pw\n");
-    expect(() => loadCloud("a", { OS_CLIENT_CONFIG_FILE: path.join(dir, "clouds.yaml"), HOME: dir }))
-      .to.throw(OpenStackConfigError, /auth\.project_name is missing; add project_name or project_id/);
-    expect(() => loadCloud("nope", { OS_CLIENT_CONFIG_FILE: path.join(dir, "clouds.yaml"), HOME: dir })).to.throw(/cloud "nope" not found/);
+    fs.writeFileSync(
+      path.join(dir, "clouds.yaml"),
+      "clouds:\n  a:\n    auth:\n      auth_url: http://k:5000/v3\n      username: u\n      password: pw\n",
+    );
+    expect(() => loadCloud("a", { OS_CLIENT_CONFIG_FILE: path.join(dir, "clouds.yaml"), HOME: dir })).to.throw(
+      OpenStackConfigError,
+      /auth\.project_name is missing; add project_name or project_id/,
+    );
+    expect(() => loadCloud("nope", { OS_CLIENT_CONFIG_FILE: path.join(dir, "clouds.yaml"), HOME: dir })).to.throw(
+      /cloud "nope" not found/,
+    );
   });
 
   it("builds a cloud from OS_* variables, including application credentials", () => {
-    const c = loadCloud(undefined, { OS_AUTH_URL: "http://k:5000", OS_AUTH_TYPE: "v3applicationcredential", OS_APPLICATION_CREDENTIAL_ID: "id", OS_APPLICATION_CREDENTIAL_SECRET: "sec", HOME: dir });
+    const c = loadCloud(undefined, {
+      OS_AUTH_URL: "http://k:5000",
+      OS_AUTH_TYPE: "v3applicationcredential",
+      OS_APPLICATION_CREDENTIAL_ID: "id",
+      OS_APPLICATION_CREDENTIAL_SECRET: "sec",
+      HOME: dir,
+    });
     expect(c.auth.authType).to.equal("v3applicationcredential");
     expect(() => loadCloud(undefined, { HOME: dir })).to.throw(/set OS_CLOUD/);
   });

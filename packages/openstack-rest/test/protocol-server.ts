@@ -8,7 +8,12 @@ import { AddressInfo } from "node:net";
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void | Promise<void>;
 
-export interface RecordedRequest { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
 
 export class ProtocolServer {
   readonly requests: RecordedRequest[] = [];
@@ -39,7 +44,11 @@ export class ProtocolServer {
     let n = 0;
     return this.on("POST", /^\/v3\/auth\/tokens$/, (_req, res) => {
       n++;
-      res.writeHead(201, { "Content-Type": "application/json", "X-Subject-Token": `tok-${n}`, "X-Openstack-Request-Id": `req-auth-${n}` });
+      res.writeHead(201, {
+        "Content-Type": "application/json",
+        "X-Subject-Token": `tok-${n}`,
+        "X-Openstack-Request-Id": `req-auth-${n}`,
+      });
       const ep = (type: string, path: string) => ({
         type,
         endpoints: [
@@ -48,16 +57,18 @@ export class ProtocolServer {
           { interface: "public", region_id: "RegionTwo", url: `${this.url}/r2${path}` },
         ],
       });
-      res.end(JSON.stringify({
-        token: {
-          expires_at: new Date(Date.now() + lifetimeMs).toISOString(),
-          issued_at: new Date().toISOString(),
-          project: { id: "p1", name: "demo" },
-          user: { id: "u1", name: "alice" },
-          roles: [{ name: "member" }],
-          catalog: [ep("compute", "/compute/v2.1"), ep("image", "/image"), ep("network", "/network")],
-        },
-      }));
+      res.end(
+        JSON.stringify({
+          token: {
+            expires_at: new Date(Date.now() + lifetimeMs).toISOString(),
+            issued_at: new Date().toISOString(),
+            project: { id: "p1", name: "demo" },
+            user: { id: "u1", name: "alice" },
+            roles: [{ name: "member" }],
+            catalog: [ep("compute", "/compute/v2.1"), ep("image", "/image"), ep("network", "/network")],
+          },
+        }),
+      );
     });
   }
 

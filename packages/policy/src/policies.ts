@@ -2,7 +2,12 @@
 // constructs the PolicyPack (constructing one starts a policy server, so tests import
 // this module, never index.ts).
 import type {
-  PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import { UnknownValueError } from "@pulumi/policy";
 import { NOVA_USER_DATA_MAX_BASE64, cloudConfigOf, plainPasswordProblems, userDataBase64Length } from "./user-data";
@@ -54,7 +59,9 @@ export function worldOpenExposure(rule: Record<string, any>): string | undefined
   const min = Number(rule.portRangeMin ?? 0);
   const max = Number(rule.portRangeMax ?? 0);
   if (!min && !max) return `all ${protocol.toUpperCase()} ports from ${where}`;
-  const hit = ADMIN_PORTS.filter((a) => a.protocols.includes(protocol) && (min || 1) <= a.port && a.port <= (max || 65535));
+  const hit = ADMIN_PORTS.filter(
+    (a) => a.protocols.includes(protocol) && (min || 1) <= a.port && a.port <= (max || 65535),
+  );
   return hit.length > 0 ? `${hit.map((a) => a.what).join(", ")} from ${where}` : undefined;
 }
 
@@ -68,14 +75,17 @@ export const noWorldOpenAdminIngress: ResourceValidationPolicy = {
     if (!exposure) return;
     const description = typeof args.props.description === "string" ? args.props.description : "";
     if (description.includes(WORLD_OPEN_MARKER)) return;
-    report(`security group rule ${args.name} opens ${exposure}. Restrict remoteIpPrefix to your clients' block; ` +
-      `if the world really must reach it, add "${WORLD_OPEN_MARKER}" to the rule's description (SecurityProfile: allowFromAnywhere: true).`);
+    report(
+      `security group rule ${args.name} opens ${exposure}. Restrict remoteIpPrefix to your clients' block; ` +
+        `if the world really must reach it, add "${WORLD_OPEN_MARKER}" to the rule's description (SecurityProfile: allowFromAnywhere: true).`,
+    );
   },
 };
 
 export const noPlainPasswordsInUserData: ResourceValidationPolicy = {
   name: "no-plain-passwords-in-user-data",
-  description: "Instance user data must not enable SSH password logins (ssh_pwauth) or carry plain passwords (password, plain_text_passwd, non-hashed passwd, chpasswd.list/users).",
+  description:
+    "Instance user data must not enable SSH password logins (ssh_pwauth) or carry plain passwords (password, plain_text_passwd, non-hashed passwd, chpasswd.list/users).",
   enforcementLevel: "mandatory",
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
     if (args.type !== TYPES.instance) return;
@@ -103,22 +113,27 @@ export const userDataWithinNovaLimit: ResourceValidationPolicy = {
     if (typeof userData !== "string") return;
     const size = userDataBase64Length(userData);
     if (size > NOVA_USER_DATA_MAX_BASE64) {
-      report(`instance ${args.name}: user data is ${size} base64 characters; Nova refuses more than ${NOVA_USER_DATA_MAX_BASE64}. ` +
-        "Move large files to an image, a volume or a remote step, or compress with gzip and a MIME part.");
+      report(
+        `instance ${args.name}: user data is ${size} base64 characters; Nova refuses more than ${NOVA_USER_DATA_MAX_BASE64}. ` +
+          "Move large files to an image, a volume or a remote step, or compress with gzip and a MIME part.",
+      );
     }
   },
 };
 
 export const securityGroupsOnPorts: ResourceValidationPolicy = {
   name: "security-groups-on-ports",
-  description: "Security groups belong on networking.Port (securityGroupIds), not on compute.Instance, where they override the port's groups.",
+  description:
+    "Security groups belong on networking.Port (securityGroupIds), not on compute.Instance, where they override the port's groups.",
   enforcementLevel: "mandatory",
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
     if (args.type !== TYPES.instance) return;
     const groups = args.props.securityGroups;
     if (Array.isArray(groups) && groups.length > 0) {
-      report(`instance ${args.name} sets securityGroups ${JSON.stringify(groups)}: groups on the instance override its ports' groups. ` +
-        "Create a networking.Port with securityGroupIds and pass networks: [{ port }] instead.");
+      report(
+        `instance ${args.name} sets securityGroups ${JSON.stringify(groups)}: groups on the instance override its ports' groups. ` +
+          "Create a networking.Port with securityGroupIds and pass networks: [{ port }] instead.",
+      );
     }
   },
 };
@@ -140,9 +155,10 @@ const UNKNOWN = Symbol("unknown");
  * stack (an existing port, subnet or router cannot be checked here).
  */
 export function floatingIpRouteProblem(association: PolicyResource, all: PolicyResource[]): string | undefined {
-  const byId = (type: string, id: unknown) => typeof id === "string" && id !== ""
-    ? all.filter((r) => r.type === type && known(r, "id") === id) : [];
-  const dependents = (type: string, of: PolicyResource) => all.filter((r) => r.type === type && r.dependencies.some((d) => d.urn === of.urn));
+  const byId = (type: string, id: unknown) =>
+    typeof id === "string" && id !== "" ? all.filter((r) => r.type === type && known(r, "id") === id) : [];
+  const dependents = (type: string, of: PolicyResource) =>
+    all.filter((r) => r.type === type && r.dependencies.some((d) => d.urn === of.urn));
   const depsOfType = (r: PolicyResource, type: string) => r.dependencies.filter((d) => d.type === type);
   const unique = (rs: PolicyResource[]) => [...new Map(rs.map((r) => [r.urn, r])).values()];
 
@@ -151,7 +167,10 @@ export function floatingIpRouteProblem(association: PolicyResource, all: PolicyR
   for (const port of ports) {
     const fixedIps = known(port, "fixedIps");
     const subnetIdsOfPort = Array.isArray(fixedIps) ? fixedIps.map((f: any) => f?.subnetId) : [];
-    let subnets = unique([...depsOfType(port, TYPES.subnet), ...subnetIdsOfPort.flatMap((id) => byId(TYPES.subnet, id))]);
+    let subnets = unique([
+      ...depsOfType(port, TYPES.subnet),
+      ...subnetIdsOfPort.flatMap((id) => byId(TYPES.subnet, id)),
+    ]);
     if (subnets.length === 0) {
       // A port given only its network gets an address from any subnet of that network.
       const networks = port.dependencies.filter((d) => d.type === "openstack:networking/network:Network");
@@ -159,11 +178,20 @@ export function floatingIpRouteProblem(association: PolicyResource, all: PolicyR
     }
     if (subnets.length === 0) continue;
     for (const subnet of subnets) {
-      const interfaces = unique([...dependents(TYPES.routerInterface, subnet),
-        ...all.filter((r) => r.type === TYPES.routerInterface && known(r, "subnetId") === known(subnet, "id") && known(subnet, "id") !== undefined)]);
+      const interfaces = unique([
+        ...dependents(TYPES.routerInterface, subnet),
+        ...all.filter(
+          (r) =>
+            r.type === TYPES.routerInterface &&
+            known(r, "subnetId") === known(subnet, "id") &&
+            known(subnet, "id") !== undefined,
+        ),
+      ]);
       if (interfaces.length === 0) {
-        return `port ${port.name} is on subnet ${subnet.name}, which is attached to no router, so its floating IP is unreachable. ` +
-          "Attach the subnet to a router with an external gateway (PrivateNetwork with externalNetworkName), and make the association depend on the router interface.";
+        return (
+          `port ${port.name} is on subnet ${subnet.name}, which is attached to no router, so its floating IP is unreachable. ` +
+          "Attach the subnet to a router with an external gateway (PrivateNetwork with externalNetworkName), and make the association depend on the router interface."
+        );
       }
       for (const ri of interfaces) {
         const routers = unique([...depsOfType(ri, TYPES.router), ...byId(TYPES.router, known(ri, "routerId"))]);
@@ -171,8 +199,10 @@ export function floatingIpRouteProblem(association: PolicyResource, all: PolicyR
         for (const router of routers) {
           const external = known(router, "externalNetworkId");
           if (external === UNKNOWN || (typeof external === "string" && external !== "")) return undefined;
-          return `port ${port.name} is on subnet ${subnet.name}, whose router ${router.name} has no external gateway (externalNetworkId), ` +
-            "so Neutron refuses the floating IP. Give the router an external network.";
+          return (
+            `port ${port.name} is on subnet ${subnet.name}, whose router ${router.name} has no external gateway (externalNetworkId), ` +
+            "so Neutron refuses the floating IP. Give the router an external network."
+          );
         }
       }
     }
@@ -182,12 +212,17 @@ export function floatingIpRouteProblem(association: PolicyResource, all: PolicyR
 
 export const floatingIpsOnRoutedSubnets: StackValidationPolicy = {
   name: "floating-ips-on-routed-subnets",
-  description: "A floating IP may only be associated with a port whose subnet is attached to a router with an external gateway.",
+  description:
+    "A floating IP may only be associated with a port whose subnet is attached to a router with an external gateway.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-    const associations = args.resources.filter((r) =>
-      r.type === TYPES.floatingIpAssociate ||
-      (r.type === TYPES.floatingIp && (r.dependencies.some((d) => d.type === TYPES.port) || (typeof known(r, "portId") === "string" && known(r, "portId") !== ""))));
+    const associations = args.resources.filter(
+      (r) =>
+        r.type === TYPES.floatingIpAssociate ||
+        (r.type === TYPES.floatingIp &&
+          (r.dependencies.some((d) => d.type === TYPES.port) ||
+            (typeof known(r, "portId") === "string" && known(r, "portId") !== ""))),
+    );
     for (const association of associations) {
       const problem = floatingIpRouteProblem(association, args.resources);
       if (problem) report(`floating IP ${association.name}: ${problem}`, association.urn);

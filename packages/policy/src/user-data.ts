@@ -40,7 +40,8 @@ export function cloudConfigOf(userData: string): Record<string, unknown> | undef
   return doc !== null && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
 }
 
-const isTrue = (v: unknown) => v === true || (typeof v === "string" && ["true", "yes", "on", "1"].includes(v.toLowerCase()));
+const isTrue = (v: unknown) =>
+  v === true || (typeof v === "string" && ["true", "yes", "on", "1"].includes(v.toLowerCase()));
 
 /**
  * Every way this cloud-config enables password SSH or carries a plain password, one line each,
@@ -52,7 +53,9 @@ export function plainPasswordProblems(doc: Record<string, unknown>): string[] {
     problems.push("ssh_pwauth: true enables password logins over SSH; use ssh_authorized_keys (key-only SSH)");
   }
   if (typeof doc.password === "string" && !looksLikeCryptHash(doc.password)) {
-    problems.push("password: sets the default user's password in plain text; use a hashed password (users[].hashed_passwd) or SSH keys");
+    problems.push(
+      "password: sets the default user's password in plain text; use a hashed password (users[].hashed_passwd) or SSH keys",
+    );
   }
   const users = Array.isArray(doc.users) ? doc.users : [];
   users.forEach((user, i) => {
@@ -63,20 +66,28 @@ export function plainPasswordProblems(doc: Record<string, unknown>): string[] {
       problems.push(`${who}.plain_text_passwd: is a plain password; use hashed_passwd with a SHA-512 crypt hash`);
     }
     if (typeof u.passwd === "string" && !looksLikeCryptHash(u.passwd)) {
-      problems.push(`${who}.passwd: is not a crypt hash ("$6$..."), so it is a plain password; use hashed_passwd with a hash`);
+      problems.push(
+        `${who}.passwd: is not a crypt hash ("$6$..."), so it is a plain password; use hashed_passwd with a hash`,
+      );
     }
   });
   const chpasswd = doc.chpasswd;
   if (chpasswd !== null && typeof chpasswd === "object") {
     const c = chpasswd as Record<string, unknown>;
-    const listEntries: string[] = typeof c.list === "string" ? c.list.split("\n") : Array.isArray(c.list) ? c.list.map(String) : [];
-    listEntries.map((l) => l.trim()).filter((l) => l.length > 0).forEach((entry, i) => {
-      const sep = entry.indexOf(":");
-      const password = sep < 0 ? "" : entry.slice(sep + 1);
-      if (!looksLikeCryptHash(password) && !RANDOM_MARKERS.has(password)) {
-        problems.push(`chpasswd.list[${i}] (${entry.slice(0, Math.max(sep, 0))}): is a plain password; use chpasswd.users with type: hash, or SSH keys`);
-      }
-    });
+    const listEntries: string[] =
+      typeof c.list === "string" ? c.list.split("\n") : Array.isArray(c.list) ? c.list.map(String) : [];
+    listEntries
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0)
+      .forEach((entry, i) => {
+        const sep = entry.indexOf(":");
+        const password = sep < 0 ? "" : entry.slice(sep + 1);
+        if (!looksLikeCryptHash(password) && !RANDOM_MARKERS.has(password)) {
+          problems.push(
+            `chpasswd.list[${i}] (${entry.slice(0, Math.max(sep, 0))}): is a plain password; use chpasswd.users with type: hash, or SSH keys`,
+          );
+        }
+      });
     const chUsers = Array.isArray(c.users) ? c.users : [];
     chUsers.forEach((entry, i) => {
       if (entry === null || typeof entry !== "object") return;
@@ -85,7 +96,9 @@ export function plainPasswordProblems(doc: Record<string, unknown>): string[] {
       const type = typeof e.type === "string" ? e.type : "hash";
       if (type === "RANDOM" || RANDOM_MARKERS.has(password)) return;
       if (type === "text" || !looksLikeCryptHash(password)) {
-        problems.push(`chpasswd.users[${i}]${typeof e.name === "string" ? ` (${e.name})` : ""}: is a plain password; give a crypt hash with type: hash`);
+        problems.push(
+          `chpasswd.users[${i}]${typeof e.name === "string" ? ` (${e.name})` : ""}: is a plain password; give a crypt hash with type: hash`,
+        );
       }
     });
   }

@@ -13,7 +13,12 @@ export interface BastionOptions {
 
 /** A routed network, SSH open to the world by explicit opt-in, a bastion with a floating IP. */
 export function publicBastion(options: BastionOptions = {}) {
-  const net = new PrivateNetwork("edge", { cidr: "10.60.0.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true });
+  const net = new PrivateNetwork("edge", {
+    cidr: "10.60.0.0/24",
+    externalNetworkName: "public",
+    dnsNameservers: ["9.9.9.9"],
+    internetAccess: true,
+  });
   const ssh = new SecurityProfile("bastion-ssh", {
     rules: [
       { protocol: "tcp", port: 22, remoteCidr: "0.0.0.0/0", allowFromAnywhere: true, description: "public bastion" },
@@ -26,12 +31,20 @@ export function publicBastion(options: BastionOptions = {}) {
     fixedIps: [{ subnetId: net.subnetId }],
     securityGroupIds: [ssh.securityGroupId],
   });
-  const userData = pulumi.output(renderCloudConfig({
-    hostname: "bastion",
-    ssh_pwauth: false,
-    users: [{ name: "ops", ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlueprintsTestKey ops@example"], hashed_passwd: "$6$salt$abcdefghijklmnop" }],
-    ...(options.userData ?? {}),
-  }));
+  const userData = pulumi.output(
+    renderCloudConfig({
+      hostname: "bastion",
+      ssh_pwauth: false,
+      users: [
+        {
+          name: "ops",
+          ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlueprintsTestKey ops@example"],
+          hashed_passwd: "$6$salt$abcdefghijklmnop",
+        },
+      ],
+      ...(options.userData ?? {}),
+    }),
+  );
   const server = new openstack.compute.Instance("bastion", {
     flavorName: "m1.small",
     imageName: "debian-12",
@@ -40,9 +53,13 @@ export function publicBastion(options: BastionOptions = {}) {
     securityGroups: options.groupsOnInstance ? [ssh.securityGroupName] : undefined,
   });
   const fip = new openstack.networking.FloatingIp("bastion-fip", { pool: "public" });
-  const assoc = new openstack.networking.FloatingIpAssociate("bastion-fip-assoc", {
-    floatingIp: fip.address,
-    portId: port.id,
-  }, { dependsOn: [net] });
+  const assoc = new openstack.networking.FloatingIpAssociate(
+    "bastion-fip-assoc",
+    {
+      floatingIp: fip.address,
+      portId: port.id,
+    },
+    { dependsOn: [net] },
+  );
   return { net, ssh, port, server, fip, assoc };
 }

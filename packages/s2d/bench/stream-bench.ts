@@ -51,7 +51,9 @@ async function child(sourceImageId: string, targetImageId: string): Promise<void
   const started = Date.now();
   const r = await streamImage(a.glance, src, b.glance, targetImageId);
   const ms = Date.now() - started;
-  process.stdout.write(JSON.stringify({ ms, bytes: r.bytes, md5: r.md5, maxRssKB: process.resourceUsage().maxRSS, rssBeforeKB }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ ms, bytes: r.bytes, md5: r.md5, maxRssKB: process.resourceUsage().maxRSS, rssBeforeKB }) + "\n",
+  );
   a.close();
   b.close();
 }
@@ -76,17 +78,40 @@ async function main(): Promise<void> {
     let t = Date.now();
     // 1. plain download from A
     const dl = await a.glance.download(srcId);
-    await pipeline(dl.stream, new Writable({ write(_c, _e, cb) { cb(); } }));
+    await pipeline(
+      dl.stream,
+      new Writable({
+        write(_c, _e, cb) {
+          cb();
+        },
+      }),
+    );
     const downloadMs = Date.now() - t;
     // 3. the engine's one-pass stream, in a child process so its peak RSS is its own
     const streamTarget = await newImage(b, `${tag}-stream`);
     const bundle = path.join(os.tmpdir(), `s2d-stream-bench-${process.pid}.js`);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild is needed only for this step of the benchmark
-    (require("esbuild") as typeof import("esbuild")).buildSync({ entryPoints: [__filename], bundle: true, platform: "node", target: "node20", outfile: bundle, logLevel: "error" });
-    const res = spawnSync(process.execPath, [bundle, "--child", srcId, streamTarget], { encoding: "utf8", env: process.env, maxBuffer: 1 << 20 });
+    (require("esbuild") as typeof import("esbuild")).buildSync({
+      entryPoints: [__filename],
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      outfile: bundle,
+      logLevel: "error",
+    });
+    const res = spawnSync(process.execPath, [bundle, "--child", srcId, streamTarget], {
+      encoding: "utf8",
+      env: process.env,
+      maxBuffer: 1 << 20,
+    });
     fs.rmSync(bundle, { force: true });
     if (res.status !== 0) throw new Error(`streaming child failed: ${res.stderr}`);
-    const streamed = JSON.parse(res.stdout.trim().split("\n").pop()!) as { ms: number; bytes: number; maxRssKB: number; rssBeforeKB: number };
+    const streamed = JSON.parse(res.stdout.trim().split("\n").pop()!) as {
+      ms: number;
+      bytes: number;
+      maxRssKB: number;
+      rssBeforeKB: number;
+    };
     // 4. the seed's way: download to a file, then upload the file
     const seedTarget = await newImage(b, `${tag}-seed`);
     t = Date.now();

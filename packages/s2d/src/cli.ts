@@ -27,7 +27,11 @@ Ctrl-C, 's2d resume SPEC' finishes without repeating steps (a changed spec is re
 On failure, what was created in the target cloud is removed unless --keep. A's snapshot
 is deleted after a verified migration unless --keep-source-snapshot.`;
 
-export async function main(argv: string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
+export async function main(
+  argv: string[],
+  out: NodeJS.WriteStream = process.stdout,
+  err: NodeJS.WriteStream = process.stderr,
+): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "--help" || command === "-h" || command === "help") {
     out.write(HELP + "\n");
@@ -73,16 +77,24 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
         const spec = loadSpec(file);
         if (o.concurrency !== undefined) {
           const n = positiveInt(o.concurrency, "--concurrency");
-          if (n > MAX_CONCURRENCY) throw new UsageError(`--concurrency must be at most ${MAX_CONCURRENCY} (more only adds contention on the clouds), got "${o.concurrency}"`);
+          if (n > MAX_CONCURRENCY)
+            throw new UsageError(
+              `--concurrency must be at most ${MAX_CONCURRENCY} (more only adds contention on the clouds), got "${o.concurrency}"`,
+            );
           spec.concurrency = n;
         }
         const timeouts: Partial<EngineTimeouts> = {};
-        if (o["snapshot-timeout"] !== undefined) timeouts.snapshotMs = positiveNumber(o["snapshot-timeout"], "--snapshot-timeout") * 60_000;
-        if (o["image-timeout"] !== undefined) timeouts.imageActiveMs = positiveNumber(o["image-timeout"], "--image-timeout") * 60_000;
-        if (o["boot-timeout"] !== undefined) timeouts.bootMs = positiveNumber(o["boot-timeout"], "--boot-timeout") * 60_000;
+        if (o["snapshot-timeout"] !== undefined)
+          timeouts.snapshotMs = positiveNumber(o["snapshot-timeout"], "--snapshot-timeout") * 60_000;
+        if (o["image-timeout"] !== undefined)
+          timeouts.imageActiveMs = positiveNumber(o["image-timeout"], "--image-timeout") * 60_000;
+        if (o["boot-timeout"] !== undefined)
+          timeouts.bootMs = positiveNumber(o["boot-timeout"], "--boot-timeout") * 60_000;
         const journalFile = o.journal ?? `${file}.journal`;
         if (command === "migrate" && fs.existsSync(journalFile) && Journal.read(journalFile).length) {
-          err.write(`s2d: journal ${journalFile} already exists: run 's2d resume ${file}' to finish that migration, or remove the journal to start over\n`);
+          err.write(
+            `s2d: journal ${journalFile} already exists: run 's2d resume ${file}' to finish that migration, or remove the journal to start over\n`,
+          );
           return 2;
         }
         if (command === "resume" && !fs.existsSync(journalFile)) {
@@ -90,7 +102,19 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
           return 2;
         }
         const maxRate = o["max-rate"] !== undefined ? positiveNumber(o["max-rate"], "--max-rate") * 1e6 : undefined;
-        return await runMigration(spec, journalFile, { keep: o.keep ?? false, json: o.json ?? false, maxBytesPerSecond: maxRate, timeouts, keepSourceSnapshot: o["keep-source-snapshot"] ?? false }, out, err);
+        return await runMigration(
+          spec,
+          journalFile,
+          {
+            keep: o.keep ?? false,
+            json: o.json ?? false,
+            maxBytesPerSecond: maxRate,
+            timeouts,
+            keepSourceSnapshot: o["keep-source-snapshot"] ?? false,
+          },
+          out,
+          err,
+        );
       }
       case "plan": {
         const file = requireArg(positionals[0], "SPEC");
@@ -133,7 +157,13 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
         return 2;
     }
   } catch (e) {
-    if (e instanceof SpecError || e instanceof UsageError || e instanceof PreflightError || e instanceof SpecChangedError || (e as Error).name === "OpenStackConfigError") {
+    if (
+      e instanceof SpecError ||
+      e instanceof UsageError ||
+      e instanceof PreflightError ||
+      e instanceof SpecChangedError ||
+      (e as Error).name === "OpenStackConfigError"
+    ) {
       err.write(`s2d: ${(e as Error).message}\n`);
       return 2;
     }
@@ -143,13 +173,32 @@ export async function main(argv: string[], out: NodeJS.WriteStream = process.std
 }
 
 function planText(r: PreflightReport): string {
-  const lines = r.servers.map((s) => `${s.server}: flavor ${s.flavor ?? "?"}, network ${s.networkId ?? "?"}, keypair ${s.keypair ?? "none"}, security group ${s.securityGroup}${s.floatingNetworkId ? `, floating IP from ${s.floatingNetworkId}` : ""}`);
+  const lines = r.servers.map(
+    (s) =>
+      `${s.server}: flavor ${s.flavor ?? "?"}, network ${s.networkId ?? "?"}, keypair ${s.keypair ?? "none"}, security group ${s.securityGroup}${s.floatingNetworkId ? `, floating IP from ${s.floatingNetworkId}` : ""}`,
+  );
   for (const w of r.warnings) lines.push(`warning: ${w.server}: ${w.message}`);
-  lines.push(r.problems.length ? `${r.problems.length} problem(s): the migration would not start` : "cloud B can take this migration");
+  lines.push(
+    r.problems.length
+      ? `${r.problems.length} problem(s): the migration would not start`
+      : "cloud B can take this migration",
+  );
   return lines.join("\n") + "\n";
 }
 
-async function runMigration(spec: MigrationSpec, journalFile: string, o: { keep: boolean; json: boolean; maxBytesPerSecond?: number; timeouts?: Partial<EngineTimeouts>; keepSourceSnapshot?: boolean }, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<number> {
+async function runMigration(
+  spec: MigrationSpec,
+  journalFile: string,
+  o: {
+    keep: boolean;
+    json: boolean;
+    maxBytesPerSecond?: number;
+    timeouts?: Partial<EngineTimeouts>;
+    keepSourceSnapshot?: boolean;
+  },
+  out: NodeJS.WriteStream,
+  err: NodeJS.WriteStream,
+): Promise<number> {
   const journal = new Journal(journalFile);
   const a = clientOf(spec.source, "source");
   const b = clientOf(spec.target, "target");
@@ -161,11 +210,28 @@ async function runMigration(spec: MigrationSpec, journalFile: string, o: { keep:
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const engine = new MigrationEngine(a, b, { journal, keep: o.keep, onEvent: reporter.handle, maxBytesPerSecond: o.maxBytesPerSecond, timeouts: o.timeouts, keepSourceSnapshot: o.keepSourceSnapshot });
+    const engine = new MigrationEngine(a, b, {
+      journal,
+      keep: o.keep,
+      onEvent: reporter.handle,
+      maxBytesPerSecond: o.maxBytesPerSecond,
+      timeouts: o.timeouts,
+      keepSourceSnapshot: o.keepSourceSnapshot,
+    });
     const { results, errors } = await engine.runAll(spec);
-    if (o.json) out.write(JSON.stringify({ type: "summary", results, errors: errors.map((e) => ({ server: e.server, step: e.step, error: e.message, cleanedUp: e.cleanedUp })) }) + "\n");
+    if (o.json)
+      out.write(
+        JSON.stringify({
+          type: "summary",
+          results,
+          errors: errors.map((e) => ({ server: e.server, step: e.step, error: e.message, cleanedUp: e.cleanedUp })),
+        }) + "\n",
+      );
     else {
-      for (const r of results) out.write(`${r.source} → ${r.targetServerName} ${r.targetServerId} ${r.targetServerStatus}${r.floatingIp ? ` ${r.floatingIp}` : ""} image ${r.targetImageId} md5 ${r.checksums.md5} ${r.checksums.hashAlgo} ${r.checksums.hashValue.slice(0, 16)}…\n`);
+      for (const r of results)
+        out.write(
+          `${r.source} → ${r.targetServerName} ${r.targetServerId} ${r.targetServerStatus}${r.floatingIp ? ` ${r.floatingIp}` : ""} image ${r.targetImageId} md5 ${r.checksums.md5} ${r.checksums.hashAlgo} ${r.checksums.hashValue.slice(0, 16)}…\n`,
+        );
       for (const e of errors) err.write(`s2d: ${e.message}\n`);
     }
     return errors.length ? 1 : 0;
@@ -199,6 +265,7 @@ function positiveNumber(v: string, name: string): number {
 
 function isoDate(v: string, name: string): Date {
   const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`${name} must be an ISO date/time such as 2026-11-01T00:00:00, got "${v}"`);
+  if (Number.isNaN(d.getTime()))
+    throw new UsageError(`${name} must be an ISO date/time such as 2026-11-01T00:00:00, got "${v}"`);
   return d;
 }

@@ -1,5 +1,11 @@
 /** Turns a spec's cloud reference (clouds.yaml name or inline credentials) into a client. */
-import { ClientOptions, CloudConfig, OpenStackClient, loadCloud, validateCloudConfig } from "@openstack-blueprints/openstack-rest";
+import {
+  ClientOptions,
+  CloudConfig,
+  OpenStackClient,
+  loadCloud,
+  validateCloudConfig,
+} from "@openstack-blueprints/openstack-rest";
 import type { CloudRef } from "./spec";
 
 export function cloudConfigOf(ref: CloudRef, label: string, env: NodeJS.ProcessEnv = process.env): CloudConfig {
@@ -39,12 +45,19 @@ export function clientOf(ref: CloudRef, label: string, opts: ClientOptions = {})
  * the spec who logs in. Ignoring them would log in as someone else than the spec says.
  */
 function overlayCredentials(cfg: CloudConfig, ref: CloudRef, label: string): CloudConfig {
-  const given = ref.username !== undefined || ref.password !== undefined || ref.project !== undefined || ref.userDomain !== undefined || ref.projectDomain !== undefined;
+  const given =
+    ref.username !== undefined ||
+    ref.password !== undefined ||
+    ref.project !== undefined ||
+    ref.userDomain !== undefined ||
+    ref.projectDomain !== undefined;
   if (!given) return cfg;
   const auth = { ...cfg.auth };
   if (ref.username !== undefined || ref.password !== undefined) {
     if (auth.authType === "v3applicationcredential" && (ref.username === undefined || ref.password === undefined)) {
-      throw new SpecCloudError(`${label}: clouds.yaml entry "${ref.cloud}" uses an application credential; give both username and password in the spec to log in with a password instead, or remove them to use the application credential`);
+      throw new SpecCloudError(
+        `${label}: clouds.yaml entry "${ref.cloud}" uses an application credential; give both username and password in the spec to log in with a password instead, or remove them to use the application credential`,
+      );
     }
     auth.authType = "password";
     delete auth.applicationCredentialId;

@@ -45,13 +45,27 @@ function parseInputs(inputs: MigrationInputs): { source: CloudRef; target: Cloud
 
 /** A journal per (target, source server): a failed or interrupted create resumes on the next `up`. */
 export function journalFileFor(inputs: MigrationInputs): string {
-  const key = crypto.createHash("sha256").update(JSON.stringify([inputs.target.cloud ?? inputs.target.authUrl, inputs.target.project, inputs.source.cloud ?? inputs.source.authUrl, inputs.server.source])).digest("hex").slice(0, 16);
+  const key = crypto
+    .createHash("sha256")
+    .update(
+      JSON.stringify([
+        inputs.target.cloud ?? inputs.target.authUrl,
+        inputs.target.project,
+        inputs.source.cloud ?? inputs.source.authUrl,
+        inputs.server.source,
+      ]),
+    )
+    .digest("hex")
+    .slice(0, 16);
   const dir = inputs.journalDir ?? path.join(os.tmpdir(), "s2d-journals");
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return path.join(dir, `${key}.journal`);
 }
 
-export async function createMigration(inputs: MigrationInputs, onEvent?: (e: EngineEvent) => void): Promise<{ id: string; outs: MigrationOutputs }> {
+export async function createMigration(
+  inputs: MigrationInputs,
+  onEvent?: (e: EngineEvent) => void,
+): Promise<{ id: string; outs: MigrationOutputs }> {
   const p = parseInputs(inputs);
   const journalFile = journalFileFor(inputs);
   const journal = new Journal(journalFile);
@@ -82,7 +96,10 @@ export async function createMigration(inputs: MigrationInputs, onEvent?: (e: Eng
 }
 
 /** Refreshes from cloud B; a server that is gone reports status "DELETED". */
-export async function readMigration(id: string, props: MigrationOutputs): Promise<{ id: string; props: MigrationOutputs }> {
+export async function readMigration(
+  id: string,
+  props: MigrationOutputs,
+): Promise<{ id: string; props: MigrationOutputs }> {
   const b = clientOf(CloudRefSchema.parse(props.target), "target");
   try {
     const s = await b.nova.findServer(id);
@@ -107,16 +124,33 @@ export async function deleteMigration(id: string, props: MigrationOutputs): Prom
   try {
     for (const r of [...props.createdInTarget].reverse()) {
       switch (r.type) {
-        case "floating_ip": await b.neutron.deleteFloatingIp(r.id); break;
-        case "floating_ip_association":
-          await b.neutron.associateFloatingIp(r.id, null).catch((e) => { if (!(e instanceof OpenStackError && e.status === 404)) throw e; });
+        case "floating_ip":
+          await b.neutron.deleteFloatingIp(r.id);
           break;
-        case "server": await b.nova.deleteServer(r.id); await b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 }); break;
-        case "security_group_rule": await b.neutron.deleteSecurityGroupRule(r.id); break;
-        case "security_group": await b.neutron.deleteSecurityGroup(r.id); break;
-        case "address_group": await b.neutron.deleteAddressGroup(r.id); break;
-        case "keypair": await b.nova.deleteKeypair(r.id); break;
-        case "image": await b.glance.deleteImage(r.id); break;
+        case "floating_ip_association":
+          await b.neutron.associateFloatingIp(r.id, null).catch((e) => {
+            if (!(e instanceof OpenStackError && e.status === 404)) throw e;
+          });
+          break;
+        case "server":
+          await b.nova.deleteServer(r.id);
+          await b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 });
+          break;
+        case "security_group_rule":
+          await b.neutron.deleteSecurityGroupRule(r.id);
+          break;
+        case "security_group":
+          await b.neutron.deleteSecurityGroup(r.id);
+          break;
+        case "address_group":
+          await b.neutron.deleteAddressGroup(r.id);
+          break;
+        case "keypair":
+          await b.nova.deleteKeypair(r.id);
+          break;
+        case "image":
+          await b.glance.deleteImage(r.id);
+          break;
       }
     }
     if (id && !props.createdInTarget.some((r) => r.type === "server" && r.id === id)) await b.nova.deleteServer(id);

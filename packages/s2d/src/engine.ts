@@ -88,7 +88,8 @@ const MB = 1e6;
  * would not. Explicit values win.
  */
 export function scaledTimeouts(bytes: number, overrides: Partial<EngineTimeouts> = {}): EngineTimeouts {
-  const atRate = (floorMs: number, bytesPerSecond: number) => Math.max(floorMs, Math.ceil((bytes / bytesPerSecond) * 1000));
+  const atRate = (floorMs: number, bytesPerSecond: number) =>
+    Math.max(floorMs, Math.ceil((bytes / bytesPerSecond) * 1000));
   return {
     snapshotMs: overrides.snapshotMs ?? atRate(30 * 60_000, 20 * MB),
     stopMs: overrides.stopMs ?? 5 * 60_000,
@@ -111,7 +112,12 @@ export class PreflightError extends Error {
   constructor(readonly problems: PreflightProblem[]) {
     super(
       `cloud B cannot take this migration (${problems.length} problem${problems.length === 1 ? "" : "s"} found before any image data moved; nothing was started):\n` +
-        problems.map((p) => `  - ${p.server}: ${p.field}: ${p.message}${p.value !== undefined ? ` (got ${JSON.stringify(p.value)})` : ""}`).join("\n"),
+        problems
+          .map(
+            (p) =>
+              `  - ${p.server}: ${p.field}: ${p.message}${p.value !== undefined ? ` (got ${JSON.stringify(p.value)})` : ""}`,
+          )
+          .join("\n"),
     );
     this.name = "PreflightError";
   }
@@ -121,12 +127,22 @@ export class PreflightError extends Error {
 export interface PreflightReport {
   problems: PreflightProblem[];
   warnings: { server: string; message: string }[];
-  servers: { server: string; flavor?: string; networkId?: string; keypair?: string | null; securityGroup: string; floatingNetworkId?: string }[];
+  servers: {
+    server: string;
+    flavor?: string;
+    networkId?: string;
+    keypair?: string | null;
+    securityGroup: string;
+    floatingNetworkId?: string;
+  }[];
 }
 
 /** The spec changed since the journal of an unfinished migration was written. */
 export class SpecChangedError extends Error {
-  constructor(readonly server: string, readonly changed: string[]) {
+  constructor(
+    readonly server: string,
+    readonly changed: string[],
+  ) {
     super(
       `server ${server}: the spec changed since its migration was started (changed: ${changed.join(", ") || "the clouds"}); ` +
         "resume with the spec it was started with, or remove what it created in cloud B and the journal to start over with the new spec",
@@ -138,20 +154,38 @@ export class SpecChangedError extends Error {
 /** A fingerprint of what a server's migration was asked to do (no passwords). */
 export function specFingerprint(spec: ServerSpec, clouds?: { source: CloudRef; target: CloudRef }): string {
   const redact = (c: CloudRef) => ({ ...c, password: undefined });
-  return createHash("sha256").update(canonicalJson({ spec, clouds: clouds ? { source: redact(clouds.source), target: redact(clouds.target) } : undefined })).digest("hex");
+  return createHash("sha256")
+    .update(
+      canonicalJson({
+        spec,
+        clouds: clouds ? { source: redact(clouds.source), target: redact(clouds.target) } : undefined,
+      }),
+    )
+    .digest("hex");
 }
 
 function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
   if (v && typeof v === "object") {
-    return `{${Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(v);
 }
 
 export class MigrationError extends Error {
-  constructor(readonly server: string, readonly step: string, readonly cause: Error, readonly cleanedUp: boolean) {
-    super(`server ${server}: ${step} failed: ${cause.message}${cleanedUp ? " (what was created in the target cloud was removed)" : ""}`);
+  constructor(
+    readonly server: string,
+    readonly step: string,
+    readonly cause: Error,
+    readonly cleanedUp: boolean,
+  ) {
+    super(
+      `server ${server}: ${step} failed: ${cause.message}${cleanedUp ? " (what was created in the target cloud was removed)" : ""}`,
+    );
     this.name = "MigrationError";
   }
 }
@@ -198,7 +232,11 @@ export class MigrationEngine {
   /** The clouds of the spec being run (part of the journal fingerprint). */
   private clouds?: { source: CloudRef; target: CloudRef };
 
-  constructor(private readonly a: OpenStackClient, private readonly b: OpenStackClient, private readonly opts: EngineOptions) {}
+  constructor(
+    private readonly a: OpenStackClient,
+    private readonly b: OpenStackClient,
+    private readonly opts: EngineOptions,
+  ) {}
 
   /**
    * Refuses to continue a journalled migration whose spec changed (a different network or
@@ -210,7 +248,10 @@ export class MigrationEngine {
     const started = this.opts.journal.startOf(spec.source);
     const inB = state.created.some((c) => c.cloud === "B");
     if (!state.done && started?.fingerprint && started.fingerprint !== fingerprint && (state.steps.size || inB)) {
-      throw new SpecChangedError(spec.source, changedFields(started.spec ?? {}, spec as unknown as Record<string, unknown>));
+      throw new SpecChangedError(
+        spec.source,
+        changedFields(started.spec ?? {}, spec as unknown as Record<string, unknown>),
+      );
     }
     return fingerprint;
   }
@@ -292,9 +333,14 @@ export class MigrationEngine {
     const createdOf = (type: CreatedResource["type"]) => j.stateOf(key).created.filter((c) => c.type === type);
 
     try {
-      const cap = (await step("capture", async () => ({ ...(this.captured.get(key) ?? (await this.capture(spec))) }))) as unknown as Captured;
+      const cap = (await step("capture", async () => ({
+        ...(this.captured.get(key) ?? (await this.capture(spec))),
+      }))) as unknown as Captured;
       // The snapshot's size is not known before it exists: the flavor's disk bounds it.
-      let timeouts = scaledTimeouts(cap.flavor.disk * 2 ** 30, { snapshotMs: this.opts.snapshotTimeoutMs, ...this.opts.timeouts });
+      let timeouts = scaledTimeouts(cap.flavor.disk * 2 ** 30, {
+        snapshotMs: this.opts.snapshotTimeoutMs,
+        ...this.opts.timeouts,
+      });
 
       // Optional stop for a consistent disk; started again right after the snapshot.
       if (spec.stopSource) {
@@ -314,7 +360,9 @@ export class MigrationEngine {
         let imageId: string | undefined = createdOf("source_snapshot")[0]?.id;
         if (imageId && !(await this.a.glance.findImage(imageId))) imageId = undefined;
         if (!imageId) {
-          imageId = await this.a.nova.createImage(cap.serverId, spec.snapshotName ?? `${cap.name}-s2d-${Date.now()}`, { s2d_source: cap.serverId });
+          imageId = await this.a.nova.createImage(cap.serverId, spec.snapshotName ?? `${cap.name}-s2d-${Date.now()}`, {
+            s2d_source: cap.serverId,
+          });
           created({ type: "source_snapshot", id: imageId, cloud: "A" });
         }
         this.emit({ type: "snapshot-created", server: key, imageId });
@@ -326,18 +374,30 @@ export class MigrationEngine {
       if (spec.stopSource && createdOf("source_stopped").length) {
         await step("start-source", async () => {
           await this.a.nova.start(cap.serverId);
-          j.append({ server: key, kind: "deleted", resource: { type: "source_stopped", id: cap.serverId, cloud: "A" } });
+          j.append({
+            server: key,
+            kind: "deleted",
+            resource: { type: "source_stopped", id: cap.serverId, cloud: "A" },
+          });
           return { started: true };
         });
       }
 
       const source = await this.a.glance.getImage(snap.sourceImageId);
       if (source.status !== "active") throw new Error(`source snapshot ${source.id} is ${source.status}, not active`);
-      timeouts = scaledTimeouts(Math.max(Number(source.size ?? 0), Number(source.virtual_size ?? 0)), { snapshotMs: this.opts.snapshotTimeoutMs, ...this.opts.timeouts });
+      timeouts = scaledTimeouts(Math.max(Number(source.size ?? 0), Number(source.virtual_size ?? 0)), {
+        snapshotMs: this.opts.snapshotTimeoutMs,
+        ...this.opts.timeouts,
+      });
 
       const img = await step("image-create", async () => {
         const props = planImageProperties(source, { s2d_source_image: source.id });
-        if (props.dropped.length) this.emit({ type: "warning", server: key, message: `image properties not copied (read-only or cloud-A specific): ${props.dropped.join(", ")}` });
+        if (props.dropped.length)
+          this.emit({
+            type: "warning",
+            server: key,
+            message: `image properties not copied (read-only or cloud-A specific): ${props.dropped.join(", ")}`,
+          });
         let id = createdOf("image")[0]?.id;
         if (!id) {
           id = randomUUID();
@@ -360,17 +420,29 @@ export class MigrationEngine {
         return { targetImageId: id };
       });
 
-      const data = await step("image-data", async () => ({ ...(await this.copyData(key, source, img.targetImageId, timeouts.imageActiveMs)) }));
+      const data = await step("image-data", async () => ({
+        ...(await this.copyData(key, source, img.targetImageId, timeouts.imageActiveMs)),
+      }));
 
-      const kp = await step("keypair", () => this.withLock(`keypair:${spec.keypair.name ?? cap.keyName}`, async () => ({ keyName: (await this.keypair(spec, cap, created)) ?? null })));
-      const sg = await step("security-group", () => this.withLock(`sg:${spec.securityGroup}`, async () => ({ ...(await this.securityGroup(key, spec, cap, created)) })));
+      const kp = await step("keypair", () =>
+        this.withLock(`keypair:${spec.keypair.name ?? cap.keyName}`, async () => ({
+          keyName: (await this.keypair(spec, cap, created)) ?? null,
+        })),
+      );
+      const sg = await step("security-group", () =>
+        this.withLock(`sg:${spec.securityGroup}`, async () => ({
+          ...(await this.securityGroup(key, spec, cap, created)),
+        })),
+      );
       const fl = await step("flavor", async () => {
         const flavors = await this.b.nova.listFlavors();
         const choice = chooseFlavor(cap.flavor, flavors, spec.flavor.name, spec.flavor.matchSpecs);
         for (const w of choice.warnings) this.emit({ type: "warning", server: key, message: w });
         return { flavorId: choice.flavor.id, flavorName: choice.flavor.name, how: choice.how };
       });
-      const net = await step("network", async () => ({ networkId: resolveNetwork(await this.b.neutron.listNetworks({}), spec) }));
+      const net = await step("network", async () => ({
+        networkId: resolveNetwork(await this.b.neutron.listNetworks({}), spec),
+      }));
 
       const srv = await step("boot", async () => {
         const tag = `${key}@${img.targetImageId}`;
@@ -379,7 +451,9 @@ export class MigrationEngine {
         if (!id) {
           // A crash between Nova's answer and the journal write: find the server by its tag.
           const name = spec.name ?? cap.name;
-          const existing = (await this.b.nova.listServers({ name: `^${escapeRegex(name)}$` })).find((s) => s.metadata?.[META_KEY] === tag);
+          const existing = (await this.b.nova.listServers({ name: `^${escapeRegex(name)}$` })).find(
+            (s) => s.metadata?.[META_KEY] === tag,
+          );
           id = existing?.id;
           if (id) created({ type: "server", id, cloud: "B" });
         }
@@ -400,7 +474,9 @@ export class MigrationEngine {
         return { serverId: id as string };
       });
 
-      const fip = await step("floating-ip", async () => ({ address: (await this.floatingIp(spec, srv.serverId, created)) ?? null }));
+      const fip = await step("floating-ip", async () => ({
+        address: (await this.floatingIp(spec, srv.serverId, created)) ?? null,
+      }));
 
       const result = await step("overview", async () => {
         // Read back from cloud B, not from saved data (the seed's step 9).
@@ -408,7 +484,13 @@ export class MigrationEngine {
         const image = await this.b.glance.getImage(img.targetImageId);
         const addresses: Record<string, string[]> = {};
         for (const [netName, list] of Object.entries(s.addresses ?? {})) addresses[netName] = list.map((x) => x.addr);
-        const fips = (await this.b.neutron.listFloatingIps({})).filter((f) => f.port_id && Object.values(addresses).flat().includes(f.fixed_ip_address ?? ""));
+        const fips = (await this.b.neutron.listFloatingIps({})).filter(
+          (f) =>
+            f.port_id &&
+            Object.values(addresses)
+              .flat()
+              .includes(f.fixed_ip_address ?? ""),
+        );
         const r: MigrationResult = {
           source: key,
           targetServerId: s.id,
@@ -421,14 +503,30 @@ export class MigrationEngine {
           keypair: s.key_name ?? undefined,
           securityGroup: String(sg.groupName),
           addresses,
-          checksums: { md5: String(image.checksum), hashAlgo: String(image.os_hash_algo), hashValue: String(image.os_hash_value), ...(data.targetHashCheck ? { hashCheck: data.targetHashCheck as CopyResult["targetHashCheck"] } : {}) },
+          checksums: {
+            md5: String(image.checksum),
+            hashAlgo: String(image.os_hash_algo),
+            hashValue: String(image.os_hash_value),
+            ...(data.targetHashCheck ? { hashCheck: data.targetHashCheck as CopyResult["targetHashCheck"] } : {}),
+          },
           bytes: Number(data.bytes),
           streamSeconds: Number(data.elapsedMs) / 1000,
         };
         // Like with like: B's value against the value of B's algorithm verified during the copy.
-        const verifiedValue = data.targetHashValue ?? (image.os_hash_algo === data.hashAlgo ? data.hashValue : undefined);
-        if (r.checksums.md5 !== data.md5) throw new ChecksumMismatchError("B's image MD5 at overview vs the verified stream", String(data.md5), r.checksums.md5);
-        if (verifiedValue !== undefined && r.checksums.hashValue !== verifiedValue) throw new ChecksumMismatchError(`B's image ${r.checksums.hashAlgo} at overview vs the verified stream`, String(verifiedValue), r.checksums.hashValue);
+        const verifiedValue =
+          data.targetHashValue ?? (image.os_hash_algo === data.hashAlgo ? data.hashValue : undefined);
+        if (r.checksums.md5 !== data.md5)
+          throw new ChecksumMismatchError(
+            "B's image MD5 at overview vs the verified stream",
+            String(data.md5),
+            r.checksums.md5,
+          );
+        if (verifiedValue !== undefined && r.checksums.hashValue !== verifiedValue)
+          throw new ChecksumMismatchError(
+            `B's image ${r.checksums.hashAlgo} at overview vs the verified stream`,
+            String(verifiedValue),
+            r.checksums.hashValue,
+          );
         return { ...r };
       });
       // A's snapshot has served its purpose once B's copy is verified; keeping it costs A's storage forever.
@@ -436,10 +534,18 @@ export class MigrationEngine {
         const removed = await step("remove-source-snapshot", async () => {
           try {
             await this.a.glance.deleteImage(snap.sourceImageId);
-            j.append({ server: key, kind: "deleted", resource: { type: "source_snapshot", id: snap.sourceImageId, cloud: "A" } });
+            j.append({
+              server: key,
+              kind: "deleted",
+              resource: { type: "source_snapshot", id: snap.sourceImageId, cloud: "A" },
+            });
             return { removed: true };
           } catch (e) {
-            this.emit({ type: "warning", server: key, message: `the migration succeeded but A's snapshot ${snap.sourceImageId} could not be deleted (${(e as Error).message}); delete it in cloud A` });
+            this.emit({
+              type: "warning",
+              server: key,
+              message: `the migration succeeded but A's snapshot ${snap.sourceImageId} could not be deleted (${(e as Error).message}); delete it in cloud A`,
+            });
             return { removed: false };
           }
         });
@@ -469,15 +575,36 @@ export class MigrationEngine {
       if (r.type === "source_snapshot") continue; // kept in A: resume reuses it; the user may delete it
       try {
         switch (r.type) {
-          case "floating_ip": await this.b.neutron.deleteFloatingIp(r.id); break;
-          case "floating_ip_association": await this.b.neutron.associateFloatingIp(r.id, null).catch((e) => { if (!(e instanceof OpenStackError && e.status === 404)) throw e; }); break;
-          case "server": await this.b.nova.deleteServer(r.id); await this.b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 }); break;
-          case "security_group_rule": await this.b.neutron.deleteSecurityGroupRule(r.id); break;
-          case "security_group": await this.b.neutron.deleteSecurityGroup(r.id); break;
-          case "address_group": await this.b.neutron.deleteAddressGroup(r.id); break;
-          case "keypair": await this.b.nova.deleteKeypair(r.id); break;
-          case "image": await this.b.glance.deleteImage(r.id); break;
-          case "source_stopped": await this.a.nova.start(r.id); break;
+          case "floating_ip":
+            await this.b.neutron.deleteFloatingIp(r.id);
+            break;
+          case "floating_ip_association":
+            await this.b.neutron.associateFloatingIp(r.id, null).catch((e) => {
+              if (!(e instanceof OpenStackError && e.status === 404)) throw e;
+            });
+            break;
+          case "server":
+            await this.b.nova.deleteServer(r.id);
+            await this.b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 });
+            break;
+          case "security_group_rule":
+            await this.b.neutron.deleteSecurityGroupRule(r.id);
+            break;
+          case "security_group":
+            await this.b.neutron.deleteSecurityGroup(r.id);
+            break;
+          case "address_group":
+            await this.b.neutron.deleteAddressGroup(r.id);
+            break;
+          case "keypair":
+            await this.b.nova.deleteKeypair(r.id);
+            break;
+          case "image":
+            await this.b.glance.deleteImage(r.id);
+            break;
+          case "source_stopped":
+            await this.a.nova.start(r.id);
+            break;
         }
         j.append({ server: key, kind: "deleted", resource: r });
         this.emit({ type: "cleanup", server: key, resource: r, ok: true });
@@ -505,7 +632,8 @@ export class MigrationEngine {
           "Boot-from-volume migration is not supported: upload the volume to an image in A (cinder upload-to-image) and migrate a server booted from that image",
       );
     }
-    if (!("vcpus" in s.flavor)) throw new Error(`Nova returned no embedded flavor for ${s.id}; compute microversion 2.47+ is required`);
+    if (!("vcpus" in s.flavor))
+      throw new Error(`Nova returned no embedded flavor for ${s.id}; compute microversion 2.47+ is required`);
     const ports = await this.a.neutron.listPorts({ device_id: s.id });
     const groupIds = [...new Set(ports.flatMap((p) => p.security_groups))];
     const groups = await Promise.all(groupIds.map((g) => this.a.neutron.getSecurityGroup(g)));
@@ -528,7 +656,17 @@ export class MigrationEngine {
       publicKey,
       groupIds,
       groupNames: groups.map((g) => g?.name ?? "?"),
-      rules: rules.map((r) => ({ direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, port_range_min: r.port_range_min, port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix, remote_group_id: r.remote_group_id, remote_address_group_id: r.remote_address_group_id ?? null, description: r.description })),
+      rules: rules.map((r) => ({
+        direction: r.direction,
+        ethertype: r.ethertype,
+        protocol: r.protocol,
+        port_range_min: r.port_range_min,
+        port_range_max: r.port_range_max,
+        remote_ip_prefix: r.remote_ip_prefix,
+        remote_group_id: r.remote_group_id,
+        remote_address_group_id: r.remote_address_group_id ?? null,
+        description: r.description,
+      })),
       addressGroups,
       fixedIps: ports.flatMap((p) => p.fixed_ips.map((f) => f.ip_address)),
       floatingIps: floating.map((f) => f.floating_ip_address),
@@ -536,26 +674,51 @@ export class MigrationEngine {
   }
 
   /** Streams the data (or finds it already there after a resume) and verifies both hashes. */
-  private async copyData(key: string, source: Image, targetImageId: string, activeTimeoutMs: number): Promise<CopyResult & Record<string, unknown>> {
+  private async copyData(
+    key: string,
+    source: Image,
+    targetImageId: string,
+    activeTimeoutMs: number,
+  ): Promise<CopyResult & Record<string, unknown>> {
     for (let attempt = 1; ; attempt++) {
       let target = await this.b.glance.findImage(targetImageId);
       if (!target) throw new Error(`target image ${targetImageId} vanished from cloud B`);
       if (target.status === "saving" || target.status === "uploading") {
         // An interrupted upload: Glance returns the image to queued once it notices.
-        target = await this.b.glance.waitForImage(targetImageId, ["queued", "active"], { timeoutMs: 60_000 }).catch(() => target!);
+        target = await this.b.glance
+          .waitForImage(targetImageId, ["queued", "active"], { timeoutMs: 60_000 })
+          .catch(() => target!);
         if (target.status === "saving" || target.status === "uploading") {
-          throw new Error(`target image ${targetImageId} is stuck in ${target.status} after an interrupted upload; delete it in cloud B and run resume again`);
+          throw new Error(
+            `target image ${targetImageId} is stuck in ${target.status} after an interrupted upload; delete it in cloud B and run resume again`,
+          );
         }
       }
       if (target.status === "active") {
         // Uploaded before an interruption: B's MD5 and size against A's, B's os_hash_value only when both use one algorithm.
-        if (target.checksum !== source.checksum) throw new ChecksumMismatchError("B's existing image MD5 vs A's", String(source.checksum), String(target.checksum));
-        if (target.size !== source.size) throw new ChecksumMismatchError("B's existing image size vs A's", String(source.size), String(target.size));
+        if (target.checksum !== source.checksum)
+          throw new ChecksumMismatchError(
+            "B's existing image MD5 vs A's",
+            String(source.checksum),
+            String(target.checksum),
+          );
+        if (target.size !== source.size)
+          throw new ChecksumMismatchError("B's existing image size vs A's", String(source.size), String(target.size));
         const algo = source.os_hash_algo ?? "sha512";
         const check = checkTargetHash(target, algo, new Map([[algo, String(source.os_hash_value)]]));
-        return { bytes: Number(target.size), md5: String(target.checksum), hashAlgo: algo, hashValue: String(source.os_hash_value), targetHashAlgo: String(target.os_hash_algo), targetHashValue: String(target.os_hash_value), targetHashCheck: check, elapsedMs: 0 };
+        return {
+          bytes: Number(target.size),
+          md5: String(target.checksum),
+          hashAlgo: algo,
+          hashValue: String(source.os_hash_value),
+          targetHashAlgo: String(target.os_hash_algo),
+          targetHashValue: String(target.os_hash_value),
+          targetHashCheck: check,
+          elapsedMs: 0,
+        };
       }
-      if (target.status !== "queued") throw new Error(`target image ${targetImageId} is ${target.status}; expected queued`);
+      if (target.status !== "queued")
+        throw new Error(`target image ${targetImageId} is ${target.status}; expected queued`);
       // A long transfer must start with fresh tokens on both sides; later calls re-authenticate by themselves.
       await Promise.all([this.a.session.ensureToken(), this.b.session.ensureToken()]);
       try {
@@ -570,29 +733,47 @@ export class MigrationEngine {
         };
       } catch (e) {
         if (e instanceof ChecksumMismatchError) throw e;
-        const retryable = (e instanceof OpenStackError && (e.status === 401 || e.status >= 500)) || (e as Error).name === "OpenStackConnectionError";
+        const retryable =
+          (e instanceof OpenStackError && (e.status === 401 || e.status >= 500)) ||
+          (e as Error).name === "OpenStackConnectionError";
         if (!retryable || attempt >= 3) throw e;
-        this.emit({ type: "warning", server: key, message: `image stream attempt ${attempt} failed (${(e as Error).message}); retrying from the start` });
+        this.emit({
+          type: "warning",
+          server: key,
+          message: `image stream attempt ${attempt} failed (${(e as Error).message}); retrying from the start`,
+        });
         if (e instanceof OpenStackError && e.status === 401) await this.b.session.authenticate();
       }
     }
   }
 
-  private async keypair(spec: ServerSpec, cap: Captured, created: (r: CreatedResource) => void): Promise<string | undefined> {
+  private async keypair(
+    spec: ServerSpec,
+    cap: Captured,
+    created: (r: CreatedResource) => void,
+  ): Promise<string | undefined> {
     const mode = spec.keypair.mode;
     if (mode === "none") return undefined;
     const name = spec.keypair.name ?? cap.keyName ?? undefined;
     if (!name) return undefined; // source had no key and none was asked for
     const existing = await this.b.nova.findKeypair(name);
     if (mode === "existing") {
-      if (!existing) throw new Error(`keypair "${name}" does not exist in cloud B (keypair.mode is existing); create it there or use mode copy/import`);
+      if (!existing)
+        throw new Error(
+          `keypair "${name}" does not exist in cloud B (keypair.mode is existing); create it there or use mode copy/import`,
+        );
       return name;
     }
     const publicKey = mode === "import" ? spec.keypair.publicKey : cap.publicKey;
-    if (!publicKey) throw new Error(`keypair "${cap.keyName}" of the source server could not be read in cloud A (keypairs belong to users); give keypair.publicKey with mode import`);
+    if (!publicKey)
+      throw new Error(
+        `keypair "${cap.keyName}" of the source server could not be read in cloud A (keypairs belong to users); give keypair.publicKey with mode import`,
+      );
     if (existing) {
       if (sameKey(existing.public_key, publicKey)) return name;
-      throw new Error(`keypair "${name}" already exists in cloud B with a different public key; choose another keypair.name`);
+      throw new Error(
+        `keypair "${name}" already exists in cloud B with a different public key; choose another keypair.name`,
+      );
     }
     try {
       await this.b.nova.importKeypair(name, publicKey.trim());
@@ -603,7 +784,12 @@ export class MigrationEngine {
     return name;
   }
 
-  private async securityGroup(key: string, spec: ServerSpec, cap: Captured, created: (r: CreatedResource) => void): Promise<Record<string, unknown>> {
+  private async securityGroup(
+    key: string,
+    spec: ServerSpec,
+    cap: Captured,
+    created: (r: CreatedResource) => void,
+  ): Promise<Record<string, unknown>> {
     const projectId = (await this.b.session.ensureToken(), this.b.session.projectId);
     const wanted = spec.securityGroup;
     let group = (await this.b.neutron.listSecurityGroups({ name: wanted, project_id: projectId }))[0];
@@ -613,43 +799,68 @@ export class MigrationEngine {
     }
     if (!group) {
       if (wanted === "default") throw new Error("the default security group of project B was not found");
-      group = await this.b.neutron.createSecurityGroup({ name: wanted, description: `migrated from ${cap.groupNames.join(", ")} by s2d` });
+      group = await this.b.neutron.createSecurityGroup({
+        name: wanted,
+        description: `migrated from ${cap.groupNames.join(", ")} by s2d`,
+      });
       created({ type: "security_group", id: group.id, cloud: "B" });
     }
     const existing = await this.b.neutron.listSecurityGroupRules({ security_group_id: group.id });
     const addressGroupMap = await this.addressGroupsInB(cap, created);
     const plan = planRuleCopy(cap.rules, cap.groupIds, group.id, existing, addressGroupMap);
-    if (plan.refused.length) throw new Error(`security-group rules that would be opened to every source: ${plan.refused.map((r) => r.reason).join("; ")}`);
+    if (plan.refused.length)
+      throw new Error(
+        `security-group rules that would be opened to every source: ${plan.refused.map((r) => r.reason).join("; ")}`,
+      );
     for (const u of plan.unmapped) this.emit({ type: "warning", server: key, message: `rule not copied: ${u.reason}` });
     let added = 0;
     for (const r of plan.create) {
       try {
-        const rule = await this.b.neutron.createSecurityGroupRule({ ...r, security_group_id: group.id, description: r.description || undefined });
+        const rule = await this.b.neutron.createSecurityGroupRule({
+          ...r,
+          security_group_id: group.id,
+          description: r.description || undefined,
+        });
         created({ type: "security_group_rule", id: rule.id, cloud: "B" });
         added++;
       } catch (e) {
         if (!(e instanceof OpenStackError && e.status === 409)) throw e; // exists: a concurrent migration added it
       }
     }
-    return { groupId: group.id, groupName: group.name, rulesAdded: added, duplicatesSkipped: plan.skippedDuplicates, unmapped: plan.unmapped.length };
+    return {
+      groupId: group.id,
+      groupName: group.name,
+      rulesAdded: added,
+      duplicatesSkipped: plan.skippedDuplicates,
+      unmapped: plan.unmapped.length,
+    };
   }
 
   /**
    * The address groups the copied rules need, in B: one with the same name and addresses is
    * reused, otherwise one is created (and removed again by cleanup).
    */
-  private async addressGroupsInB(cap: Captured, created: (r: CreatedResource) => void): Promise<Record<string, string>> {
+  private async addressGroupsInB(
+    cap: Captured,
+    created: (r: CreatedResource) => void,
+  ): Promise<Record<string, string>> {
     const map: Record<string, string> = {};
     const used = new Set(cap.rules.map((r) => r.remote_address_group_id).filter((x): x is string => !!x));
     for (const id of used) {
       const src = cap.addressGroups?.[id];
       if (!src) continue; // refused by planRuleCopy
-      const same = (await this.b.neutron.listAddressGroups({ name: src.name })).find((g) => sameSet(g.addresses, src.addresses));
+      const same = (await this.b.neutron.listAddressGroups({ name: src.name })).find((g) =>
+        sameSet(g.addresses, src.addresses),
+      );
       if (same) {
         map[id] = same.id;
         continue;
       }
-      const g = await this.b.neutron.createAddressGroup({ name: src.name, addresses: src.addresses, description: `copied from cloud A's address group ${id} by s2d` });
+      const g = await this.b.neutron.createAddressGroup({
+        name: src.name,
+        addresses: src.addresses,
+        description: `copied from cloud A's address group ${id} by s2d`,
+      });
       created({ type: "address_group", id: g.id, cloud: "B" });
       map[id] = g.id;
     }
@@ -665,7 +876,12 @@ export class MigrationEngine {
   async plan(servers: ServerSpec[]): Promise<PreflightReport> {
     const report: PreflightReport = { problems: [], warnings: [], servers: [] };
     const problem = (server: string, field: string, message: string, value?: unknown) =>
-      report.problems.push({ server, field, message, ...(value !== undefined && value !== null ? { value: String(value) } : {}) });
+      report.problems.push({
+        server,
+        field,
+        message,
+        ...(value !== undefined && value !== null ? { value: String(value) } : {}),
+      });
     try {
       await this.negotiate();
     } catch (e) {
@@ -704,11 +920,27 @@ export class MigrationEngine {
           const existing = await this.b.nova.findKeypair(name);
           const publicKey = spec.keypair.mode === "import" ? spec.keypair.publicKey : cap.publicKey;
           if (spec.keypair.mode === "existing") {
-            if (!existing) problem(key, "keypair.name", `keypair does not exist in cloud B (keypair.mode is existing); create it there or use mode copy or import`, name);
+            if (!existing)
+              problem(
+                key,
+                "keypair.name",
+                `keypair does not exist in cloud B (keypair.mode is existing); create it there or use mode copy or import`,
+                name,
+              );
           } else if (!publicKey) {
-            problem(key, "keypair.mode", `the public key of the source server's keypair "${cap.keyName}" cannot be read in cloud A (keypairs belong to users); use mode import with keypair.publicKey, existing with keypair.name, or none`, spec.keypair.mode);
+            problem(
+              key,
+              "keypair.mode",
+              `the public key of the source server's keypair "${cap.keyName}" cannot be read in cloud A (keypairs belong to users); use mode import with keypair.publicKey, existing with keypair.name, or none`,
+              spec.keypair.mode,
+            );
           } else if (existing && !sameKey(existing.public_key, publicKey)) {
-            problem(key, "keypair.name", `a keypair of that name already exists in cloud B with a different public key; choose another keypair.name`, name);
+            problem(
+              key,
+              "keypair.name",
+              `a keypair of that name already exists in cloud B with a different public key; choose another keypair.name`,
+              name,
+            );
           }
         }
       }
@@ -734,38 +966,86 @@ export class MigrationEngine {
       // security group and rules that must not widen
       if (spec.securityGroup === "default" && !state.steps.has("security-group")) {
         const def = await this.b.neutron.listSecurityGroups({ name: "default", project_id: projectId });
-        if (!def.length) problem(key, "securityGroup", "the default security group of project B was not found; name a group to create instead", spec.securityGroup);
+        if (!def.length)
+          problem(
+            key,
+            "securityGroup",
+            "the default security group of project B was not found; name a group to create instead",
+            spec.securityGroup,
+          );
       }
       for (const r of cap.rules.filter((x) => x.remote_address_group_id)) {
         const id = String(r.remote_address_group_id);
         if (!cap.addressGroups?.[id]) {
-          problem(key, "securityGroup", `rule ${describeRule(r)} allows only address group ${id}, which cloud A does not show to this user; recreated without it the rule would allow every source. Give the user access to the address group in A, or replace the rule in A by remote_ip_prefix rules`);
+          problem(
+            key,
+            "securityGroup",
+            `rule ${describeRule(r)} allows only address group ${id}, which cloud A does not show to this user; recreated without it the rule would allow every source. Give the user access to the address group in A, or replace the rule in A by remote_ip_prefix rules`,
+          );
           continue;
         }
         if (addressGroupsInB === undefined) {
           addressGroupsInB = await this.b.neutron.listAddressGroups({ name: "s2d-probe-none" }).then(
             () => "yes" as const,
-            (e) => (e instanceof OpenStackError && (e.status === 404 || e.status === 400) ? ("no" as const) : Promise.reject(e)),
+            (e) =>
+              e instanceof OpenStackError && (e.status === 404 || e.status === 400)
+                ? ("no" as const)
+                : Promise.reject(e),
           );
         }
         if (addressGroupsInB === "no") {
-          problem(key, "securityGroup", `rule ${describeRule(r)} allows only address group "${cap.addressGroups[id].name}" (${cap.addressGroups[id].addresses.join(", ")}), but cloud B's Neutron has no address-group extension; recreated without it the rule would allow every source. Enable address groups in B, or replace the rule in A by remote_ip_prefix rules`);
+          problem(
+            key,
+            "securityGroup",
+            `rule ${describeRule(r)} allows only address group "${cap.addressGroups[id].name}" (${cap.addressGroups[id].addresses.join(", ")}), but cloud B's Neutron has no address-group extension; recreated without it the rule would allow every source. Enable address groups in B, or replace the rule in A by remote_ip_prefix rules`,
+          );
         }
       }
 
       // floating IP
       if (spec.floatingIp === "new" && !state.steps.has("floating-ip")) {
         const ext = nets.filter((n) => n["router:external"]);
-        const f = spec.floatingNetwork ? ext.find((n) => n.id === spec.floatingNetwork || n.name === spec.floatingNetwork) : ext.length === 1 ? ext[0] : undefined;
+        const f = spec.floatingNetwork
+          ? ext.find((n) => n.id === spec.floatingNetwork || n.name === spec.floatingNetwork)
+          : ext.length === 1
+            ? ext[0]
+            : undefined;
         if (!f) {
-          if (spec.floatingNetwork) problem(key, "floatingNetwork", `external network not found in cloud B (external networks: ${ext.map((n) => n.name).join(", ") || "none"}); set floatingNetwork to one of them`, spec.floatingNetwork);
-          else problem(key, "floatingNetwork", `cloud B has ${ext.length} external networks (${ext.map((n) => n.name).join(", ") || "none"}); set floatingNetwork to the one to allocate from, or floatingIp: none`);
+          if (spec.floatingNetwork)
+            problem(
+              key,
+              "floatingNetwork",
+              `external network not found in cloud B (external networks: ${ext.map((n) => n.name).join(", ") || "none"}); set floatingNetwork to one of them`,
+              spec.floatingNetwork,
+            );
+          else
+            problem(
+              key,
+              "floatingNetwork",
+              `cloud B has ${ext.length} external networks (${ext.map((n) => n.name).join(", ") || "none"}); set floatingNetwork to the one to allocate from, or floatingIp: none`,
+            );
         } else plan.floatingNetworkId = f.id;
         if (!createdB("floating_ip")) need.floatingIps++;
-      } else if (spec.floatingIp !== "none" && !state.steps.has("floating-ip") && !createdB("floating_ip_association")) {
+      } else if (
+        spec.floatingIp !== "none" &&
+        !state.steps.has("floating-ip") &&
+        !createdB("floating_ip_association")
+      ) {
         const f = (await this.b.neutron.listFloatingIps({ floating_ip_address: spec.floatingIp }))[0];
-        if (!f) problem(key, "floatingIp", `address is not allocated to project B; allocate it there or use "new"`, spec.floatingIp);
-        else if (f.port_id) problem(key, "floatingIp", `address is already associated with port ${f.port_id} in cloud B; release it there or use "new"`, spec.floatingIp);
+        if (!f)
+          problem(
+            key,
+            "floatingIp",
+            `address is not allocated to project B; allocate it there or use "new"`,
+            spec.floatingIp,
+          );
+        else if (f.port_id)
+          problem(
+            key,
+            "floatingIp",
+            `address is already associated with port ${f.port_id} in cloud B; release it there or use "new"`,
+            spec.floatingIp,
+          );
       }
 
       // what the quotas must still hold
@@ -781,10 +1061,19 @@ export class MigrationEngine {
   }
 
   /** Quotas of B against what the migration will add; a quota that cannot be read is a warning, not a stop. */
-  private async checkQuotas(projectId: string, need: { instances: number; cores: number; ram: number; floatingIps: number; images: number }, report: PreflightReport): Promise<void> {
+  private async checkQuotas(
+    projectId: string,
+    need: { instances: number; cores: number; ram: number; floatingIps: number; images: number },
+    report: PreflightReport,
+  ): Promise<void> {
     const over = (field: string, what: string, limit: number, used: number, wanted: number) => {
       if (limit >= 0 && wanted > 0 && used + wanted > limit) {
-        report.problems.push({ server: "(all)", field, value: `${used}/${limit}`, message: `project B uses ${used} of ${limit} ${what} and this migration needs ${wanted} more; raise the quota in B or migrate fewer servers at once` });
+        report.problems.push({
+          server: "(all)",
+          field,
+          value: `${used}/${limit}`,
+          message: `project B uses ${used} of ${limit} ${what} and this migration needs ${wanted} more; raise the quota in B or migrate fewer servers at once`,
+        });
       }
     };
     try {
@@ -816,7 +1105,11 @@ export class MigrationEngine {
     }
   }
 
-  private async floatingIp(spec: ServerSpec, serverId: string, created: (r: CreatedResource) => void): Promise<string | undefined> {
+  private async floatingIp(
+    spec: ServerSpec,
+    serverId: string,
+    created: (r: CreatedResource) => void,
+  ): Promise<string | undefined> {
     if (spec.floatingIp === "none") return undefined;
     const ports = await this.b.neutron.listPorts({ device_id: serverId });
     const port = ports[0];
@@ -825,15 +1118,29 @@ export class MigrationEngine {
     if (attached.length) return attached[0].floating_ip_address;
     if (spec.floatingIp === "new") {
       const nets = await this.b.neutron.listNetworks({ "router:external": true });
-      const ext = spec.floatingNetwork ? nets.find((n) => n.id === spec.floatingNetwork || n.name === spec.floatingNetwork) : nets.length === 1 ? nets[0] : undefined;
-      if (!ext) throw new Error(spec.floatingNetwork ? `external network "${spec.floatingNetwork}" not found in cloud B` : `cloud B has ${nets.length} external networks; set floatingNetwork`);
-      const f = await this.b.neutron.createFloatingIp({ floating_network_id: ext.id, port_id: port.id, description: "s2d migration" });
+      const ext = spec.floatingNetwork
+        ? nets.find((n) => n.id === spec.floatingNetwork || n.name === spec.floatingNetwork)
+        : nets.length === 1
+          ? nets[0]
+          : undefined;
+      if (!ext)
+        throw new Error(
+          spec.floatingNetwork
+            ? `external network "${spec.floatingNetwork}" not found in cloud B`
+            : `cloud B has ${nets.length} external networks; set floatingNetwork`,
+        );
+      const f = await this.b.neutron.createFloatingIp({
+        floating_network_id: ext.id,
+        port_id: port.id,
+        description: "s2d migration",
+      });
       created({ type: "floating_ip", id: f.id, cloud: "B" });
       return f.floating_ip_address;
     }
     const f = (await this.b.neutron.listFloatingIps({ floating_ip_address: spec.floatingIp }))[0];
     if (!f) throw new Error(`floating IP ${spec.floatingIp} is not allocated to project B; allocate it or use "new"`);
-    if (f.port_id && f.port_id !== port.id) throw new Error(`floating IP ${spec.floatingIp} is already associated with port ${f.port_id} in cloud B`);
+    if (f.port_id && f.port_id !== port.id)
+      throw new Error(`floating IP ${spec.floatingIp} is already associated with port ${f.port_id} in cloud B`);
     await this.b.neutron.associateFloatingIp(f.id, port.id);
     created({ type: "floating_ip_association", id: f.id, cloud: "B" });
     return f.floating_ip_address;
@@ -846,13 +1153,17 @@ export function resolveNetwork(nets: Network[], spec: Pick<ServerSpec, "network"
     const n = nets.find((x) => x.id === spec.network) ?? nets.filter((x) => x.name === spec.network);
     if (Array.isArray(n)) {
       if (n.length === 1) return n[0].id;
-      throw new Error(`network ${n.length ? "name is ambiguous" : "not found"} in cloud B (have: ${nets.map((x) => x.name).join(", ") || "none"}); set network to ${n.length ? "the id of one of them" : "one of these names or an id"}`);
+      throw new Error(
+        `network ${n.length ? "name is ambiguous" : "not found"} in cloud B (have: ${nets.map((x) => x.name).join(", ") || "none"}); set network to ${n.length ? "the id of one of them" : "one of these names or an id"}`,
+      );
     }
     return n.id;
   }
   const internal = nets.filter((x) => !x["router:external"]);
   if (internal.length === 1) return internal[0].id;
-  throw new Error(`cloud B has ${internal.length} non-external networks (${internal.map((x) => x.name).join(", ") || "none"}); set network in the spec`);
+  throw new Error(
+    `cloud B has ${internal.length} non-external networks (${internal.map((x) => x.name).join(", ") || "none"}); set network in the spec`,
+  );
 }
 
 /** Top-level spec fields whose values differ (for the "spec changed" message). */
@@ -862,7 +1173,8 @@ function changedFields(before: Record<string, unknown>, after: Record<string, un
 }
 
 function sameSet(a: string[], b: string[]): boolean {
-  const norm = (x: string[]) => [...new Set(x.map((v) => (v.includes("/") ? v : v.includes(":") ? `${v}/128` : `${v}/32`)))].sort().join(",");
+  const norm = (x: string[]) =>
+    [...new Set(x.map((v) => (v.includes("/") ? v : v.includes(":") ? `${v}/128` : `${v}/32`)))].sort().join(",");
   return norm(a) === norm(b);
 }
 

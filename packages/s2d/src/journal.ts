@@ -18,7 +18,17 @@ export interface JournalRecord {
 }
 
 export interface CreatedResource {
-  type: "image" | "server" | "keypair" | "security_group" | "security_group_rule" | "address_group" | "floating_ip" | "floating_ip_association" | "source_snapshot" | "source_stopped";
+  type:
+    | "image"
+    | "server"
+    | "keypair"
+    | "security_group"
+    | "security_group_rule"
+    | "address_group"
+    | "floating_ip"
+    | "floating_ip_association"
+    | "source_snapshot"
+    | "source_stopped";
   id: string;
   /** Cloud the resource lives in. */
   cloud: "A" | "B";
@@ -71,7 +81,8 @@ export class Journal {
       if (r.server !== server) continue;
       if (r.kind === "step" && r.step) st.steps.set(r.step, r.data ?? {});
       if (r.kind === "created" && r.resource) st.created.push(r.resource);
-      if (r.kind === "deleted" && r.resource) st.created = st.created.filter((c) => !(c.type === r.resource!.type && c.id === r.resource!.id));
+      if (r.kind === "deleted" && r.resource)
+        st.created = st.created.filter((c) => !(c.type === r.resource!.type && c.id === r.resource!.id));
       if (r.kind === "done") st.done = true;
       if (r.kind === "failed") st.failed = String(r.data?.error ?? "failed");
       if (r.kind === "cleaned") {
@@ -87,7 +98,11 @@ export class Journal {
   startOf(server: string): { fingerprint?: string; spec?: Record<string, unknown> } | undefined {
     for (let i = this.records.length - 1; i >= 0; i--) {
       const r = this.records[i];
-      if (r.server === server && r.kind === "start") return { fingerprint: r.data?.fingerprint as string | undefined, spec: r.data?.spec as Record<string, unknown> | undefined };
+      if (r.server === server && r.kind === "start")
+        return {
+          fingerprint: r.data?.fingerprint as string | undefined,
+          spec: r.data?.spec as Record<string, unknown> | undefined,
+        };
     }
     return undefined;
   }

@@ -23,7 +23,10 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
-export function progressLine(server: string, p: { bytes: number; total?: number; rate: number; etaMs?: number }): string {
+export function progressLine(
+  server: string,
+  p: { bytes: number; total?: number; rate: number; etaMs?: number },
+): string {
   const pct = p.total ? ` ${((100 * p.bytes) / p.total).toFixed(1).padStart(5)}%` : "";
   const of = p.total ? ` / ${formatBytes(p.total)}` : "";
   const eta = p.etaMs !== undefined ? ` ETA ${formatDuration(p.etaMs)}` : "";
@@ -34,7 +37,11 @@ export class Reporter {
   private lines = new Map<string, string>();
   private drawn = 0;
 
-  constructor(private readonly out: NodeJS.WriteStream, private readonly json: boolean, private readonly err: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly json: boolean,
+    private readonly err: NodeJS.WriteStream = process.stderr,
+  ) {}
 
   handle = (e: EngineEvent): void => {
     if (this.json) {
@@ -48,12 +55,21 @@ export class Reporter {
       return;
     }
     const text =
-      e.type === "step" ? (e.status === "start" ? `${e.server}: ${e.step}…` : e.status === "skipped" ? `${e.server}: ${e.step} skipped (${e.detail})` : `${e.server}: ${e.step} done`)
-      : e.type === "warning" ? `${e.server}: warning: ${e.message}`
-      : e.type === "snapshot-created" ? `${e.server}: snapshot ${e.imageId} requested`
-      : e.type === "cleanup" ? `${e.server}: cleanup ${e.resource.type} ${e.resource.id} ${e.ok ? "removed" : `FAILED: ${e.error}`}`
-      : e.type === "error" ? `${e.server}: ERROR ${e.error}`
-      : `${e.server}: migrated → server ${e.result.targetServerId}${e.result.floatingIp ? ` (${e.result.floatingIp})` : ""}, image ${e.result.targetImageId}, md5 ${e.result.checksums.md5}`;
+      e.type === "step"
+        ? e.status === "start"
+          ? `${e.server}: ${e.step}…`
+          : e.status === "skipped"
+            ? `${e.server}: ${e.step} skipped (${e.detail})`
+            : `${e.server}: ${e.step} done`
+        : e.type === "warning"
+          ? `${e.server}: warning: ${e.message}`
+          : e.type === "snapshot-created"
+            ? `${e.server}: snapshot ${e.imageId} requested`
+            : e.type === "cleanup"
+              ? `${e.server}: cleanup ${e.resource.type} ${e.resource.id} ${e.ok ? "removed" : `FAILED: ${e.error}`}`
+              : e.type === "error"
+                ? `${e.server}: ERROR ${e.error}`
+                : `${e.server}: migrated → server ${e.result.targetServerId}${e.result.floatingIp ? ` (${e.result.floatingIp})` : ""}, image ${e.result.targetImageId}, md5 ${e.result.checksums.md5}`;
     if (e.type === "step" && e.step === "image-data" && e.status === "done") {
       const last = this.lines.get(e.server);
       this.lines.delete(e.server);

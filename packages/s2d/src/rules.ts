@@ -11,7 +11,10 @@
  */
 import type { SecurityGroupRule } from "@openstack-blueprints/openstack-rest";
 
-export type RuleShape = Pick<SecurityGroupRule, "direction" | "ethertype" | "protocol" | "port_range_min" | "port_range_max" | "remote_ip_prefix" | "remote_group_id"> & {
+export type RuleShape = Pick<
+  SecurityGroupRule,
+  "direction" | "ethertype" | "protocol" | "port_range_min" | "port_range_max" | "remote_ip_prefix" | "remote_group_id"
+> & {
   remote_address_group_id?: string | null;
   description?: string;
 };
@@ -27,7 +30,10 @@ export interface RulePlan {
 
 /** Describes a rule for messages: "ingress IPv4 tcp 22-22". */
 export function describeRule(r: RuleShape): string {
-  const ports = r.port_range_min === null || r.port_range_min === undefined ? "" : ` ${r.port_range_min}-${r.port_range_max ?? r.port_range_min}`;
+  const ports =
+    r.port_range_min === null || r.port_range_min === undefined
+      ? ""
+      : ` ${r.port_range_min}-${r.port_range_max ?? r.port_range_min}`;
   return `${r.direction} ${r.ethertype} ${normaliseProtocol(r.protocol) ?? "any"}${ports}`;
 }
 
@@ -38,7 +44,11 @@ export function ruleKey(r: RuleShape): string {
   // Neutron treats "no remote" and 0.0.0.0/0 (::/0) alike for duplicate detection.
   const anyPrefix = r.ethertype === "IPv6" ? "::/0" : "0.0.0.0/0";
   // An address-group remote is its own kind of remote: never the same rule as "any source".
-  const remote = r.remote_group_id ? `g:${r.remote_group_id}` : r.remote_address_group_id ? `a:${r.remote_address_group_id}` : `p:${prefix ?? anyPrefix}`;
+  const remote = r.remote_group_id
+    ? `g:${r.remote_group_id}`
+    : r.remote_address_group_id
+      ? `a:${r.remote_address_group_id}`
+      : `p:${prefix ?? anyPrefix}`;
   return [r.direction, r.ethertype, proto ?? "any", r.port_range_min ?? "", r.port_range_max ?? "", remote].join("|");
 }
 
@@ -57,7 +67,13 @@ function canonicalPrefix(p: string): string {
  * @param addressGroupMap source address-group id → the address group in B holding the same
  *   addresses; a rule whose address group is missing here is refused, never copied without it.
  */
-export function planRuleCopy(sourceRules: RuleShape[], sourceGroupIds: string[], targetGroupId: string, existingTargetRules: RuleShape[], addressGroupMap: Record<string, string> = {}): RulePlan {
+export function planRuleCopy(
+  sourceRules: RuleShape[],
+  sourceGroupIds: string[],
+  targetGroupId: string,
+  existingTargetRules: RuleShape[],
+  addressGroupMap: Record<string, string> = {},
+): RulePlan {
   const seen = new Set(existingTargetRules.map(ruleKey));
   const create: RuleShape[] = [];
   const unmapped: RulePlan["unmapped"] = [];
@@ -77,13 +93,19 @@ export function planRuleCopy(sourceRules: RuleShape[], sourceGroupIds: string[],
     if (rule.remote_address_group_id) {
       const target = addressGroupMap[rule.remote_address_group_id];
       if (!target) {
-        refused.push({ rule, reason: `rule ${describeRule(rule)} allows only address group ${rule.remote_address_group_id}, which has no counterpart in B; recreated without it the rule would allow every source` });
+        refused.push({
+          rule,
+          reason: `rule ${describeRule(rule)} allows only address group ${rule.remote_address_group_id}, which has no counterpart in B; recreated without it the rule would allow every source`,
+        });
         continue;
       }
       mapped = { ...mapped, remote_address_group_id: target, remote_ip_prefix: null };
     } else if (rule.remote_group_id) {
       if (!sourceGroupIds.includes(rule.remote_group_id)) {
-        unmapped.push({ rule, reason: `remote group ${rule.remote_group_id} is not one of the server's groups in A, so it has no counterpart in B` });
+        unmapped.push({
+          rule,
+          reason: `remote group ${rule.remote_group_id} is not one of the server's groups in A, so it has no counterpart in B`,
+        });
         continue;
       }
       mapped = { ...mapped, remote_group_id: targetGroupId, remote_ip_prefix: null };

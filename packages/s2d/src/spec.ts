@@ -11,7 +11,11 @@ import { parseMigrationSpecsXml } from "./xml-spec";
 import { SpecError } from "./spec-error";
 export { SpecError } from "./spec-error";
 
-const nonEmpty = (what: string) => z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`);
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .trim()
+    .min(1, `${what} must not be empty`);
 
 /**
  * A cloud: a clouds.yaml entry name, or inline credentials (the XML carries these). With both,
@@ -21,7 +25,9 @@ const nonEmpty = (what: string) => z.string({ error: `${what} must be a string` 
 export const CloudRefSchema = z
   .object({
     cloud: nonEmpty("cloud").optional(),
-    authUrl: z.url({ protocol: /^https?$/, error: "authUrl must be an http(s) URL such as http://keystone:5000/v3" }).optional(),
+    authUrl: z
+      .url({ protocol: /^https?$/, error: "authUrl must be an http(s) URL such as http://keystone:5000/v3" })
+      .optional(),
     username: nonEmpty("username").optional(),
     password: nonEmpty("password").optional(),
     project: nonEmpty("project").optional(),
@@ -31,7 +37,11 @@ export const CloudRefSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (!c.cloud && !c.authUrl) ctx.addIssue({ code: "custom", message: "give either cloud (a clouds.yaml name) or authUrl + username + password + project" });
+    if (!c.cloud && !c.authUrl)
+      ctx.addIssue({
+        code: "custom",
+        message: "give either cloud (a clouds.yaml name) or authUrl + username + password + project",
+      });
     if (c.authUrl) {
       for (const k of ["username", "password", "project"] as const) {
         if (!c[k]) ctx.addIssue({ code: "custom", path: [k], message: `${k} is required with authUrl` });
@@ -57,21 +67,41 @@ export const ServerSpecSchema = z
     image: z
       .object({
         name: nonEmpty("image.name").optional(),
-        visibility: z.enum(["private", "shared", "community", "public"], { error: "visibility must be private, shared, community or public" }).default("private"),
-        diskFormat: z.enum(["raw", "qcow2", "vmdk", "vdi", "vhd", "vhdx", "iso", "ami", "ari", "aki", "ploop"]).optional(),
+        visibility: z
+          .enum(["private", "shared", "community", "public"], {
+            error: "visibility must be private, shared, community or public",
+          })
+          .default("private"),
+        diskFormat: z
+          .enum(["raw", "qcow2", "vmdk", "vdi", "vhd", "vhdx", "iso", "ami", "ari", "aki", "ploop"])
+          .optional(),
       })
       .strict()
       .default({ visibility: "private" }),
     keypair: z
       .object({
-        mode: z.enum(KEYPAIR_MODES, { error: `keypair.mode must be one of ${KEYPAIR_MODES.join(", ")}` }).default("copy"),
+        mode: z
+          .enum(KEYPAIR_MODES, { error: `keypair.mode must be one of ${KEYPAIR_MODES.join(", ")}` })
+          .default("copy"),
         name: nonEmpty("keypair.name").optional(),
-        publicKey: z.string().regex(/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/, "keypair.publicKey must be an OpenSSH public key line").optional(),
+        publicKey: z
+          .string()
+          .regex(
+            /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/,
+            "keypair.publicKey must be an OpenSSH public key line",
+          )
+          .optional(),
       })
       .strict()
       .superRefine((k, ctx) => {
-        if (k.mode === "import" && !k.publicKey) ctx.addIssue({ code: "custom", path: ["publicKey"], message: "keypair.publicKey is required when mode is import" });
-        if (k.mode === "existing" && !k.name) ctx.addIssue({ code: "custom", path: ["name"], message: "keypair.name is required when mode is existing" });
+        if (k.mode === "import" && !k.publicKey)
+          ctx.addIssue({
+            code: "custom",
+            path: ["publicKey"],
+            message: "keypair.publicKey is required when mode is import",
+          });
+        if (k.mode === "existing" && !k.name)
+          ctx.addIssue({ code: "custom", path: ["name"], message: "keypair.name is required when mode is existing" });
       })
       .default({ mode: "copy" }),
     flavor: z
@@ -83,7 +113,14 @@ export const ServerSpecSchema = z
     /** Target network name or id (default: the only non-external network in B). */
     network: nonEmpty("network").optional(),
     /** "new", "none" or an existing floating address in B. */
-    floatingIp: z.string().trim().refine(isFloatingIpChoice, 'floatingIp must be "new", "none" or an IPv4 address (four numbers 0–255) already allocated in B').default("none"),
+    floatingIp: z
+      .string()
+      .trim()
+      .refine(
+        isFloatingIpChoice,
+        'floatingIp must be "new", "none" or an IPv4 address (four numbers 0–255) already allocated in B',
+      )
+      .default("none"),
     /** External network for a new floating IP (default: the only external network in B). */
     floatingNetwork: nonEmpty("floatingNetwork").optional(),
     /** Stop the source before the snapshot for a consistent disk (started again afterwards). */
@@ -98,7 +135,12 @@ export const MigrationSpecSchema = z
   .object({
     source: CloudRefSchema,
     target: CloudRefSchema,
-    concurrency: z.number().int().min(1, "concurrency must be at least 1").max(MAX_CONCURRENCY, `concurrency above ${MAX_CONCURRENCY} only adds contention; use 1–${MAX_CONCURRENCY}`).default(2),
+    concurrency: z
+      .number()
+      .int()
+      .min(1, "concurrency must be at least 1")
+      .max(MAX_CONCURRENCY, `concurrency above ${MAX_CONCURRENCY} only adds contention; use 1–${MAX_CONCURRENCY}`)
+      .default(2),
     servers: z.array(ServerSpecSchema).min(1, "servers must list at least one server"),
   })
   .strict()
@@ -106,7 +148,12 @@ export const MigrationSpecSchema = z
     const names = new Map<string, number>();
     s.servers.forEach((srv, i) => {
       const key = srv.source;
-      if (names.has(key)) ctx.addIssue({ code: "custom", path: ["servers", i, "source"], message: `server "${key}" is listed twice (also servers.${names.get(key)})` });
+      if (names.has(key))
+        ctx.addIssue({
+          code: "custom",
+          path: ["servers", i, "source"],
+          message: `server "${key}" is listed twice (also servers.${names.get(key)})`,
+        });
       names.set(key, i);
     });
   });
@@ -130,7 +177,10 @@ export function validateSpec(doc: unknown, file = "spec"): MigrationSpec {
     r.error.issues.map((i) => {
       const path = i.path.map(String).join(".");
       const value = valueAt(doc, i.path as PropertyKey[]);
-      const message = i.code === "unrecognized_keys" ? `unknown field(s) ${(i as { keys: string[] }).keys.join(", ")}; remove or fix the spelling` : i.message;
+      const message =
+        i.code === "unrecognized_keys"
+          ? `unknown field(s) ${(i as { keys: string[] }).keys.join(", ")}; remove or fix the spelling`
+          : i.message;
       return { path, message, value: value !== undefined && typeof value !== "object" ? value : undefined };
     }),
   );

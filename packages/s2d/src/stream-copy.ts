@@ -38,12 +38,22 @@ export interface CopyResult {
 /** Glance names its algorithms as Python's hashlib does; Node's crypto names some differently. */
 export function nodeHashName(glanceAlgo: string): string | undefined {
   const a = glanceAlgo.toLowerCase();
-  const mapped = /^sha3_(224|256|384|512)$/.test(a) ? a.replace("_", "-") : a === "blake2b" ? "blake2b512" : a === "blake2s" ? "blake2s256" : a;
+  const mapped = /^sha3_(224|256|384|512)$/.test(a)
+    ? a.replace("_", "-")
+    : a === "blake2b"
+      ? "blake2b512"
+      : a === "blake2s"
+        ? "blake2s256"
+        : a;
   return getHashes().includes(mapped) ? mapped : undefined;
 }
 
 export class ChecksumMismatchError extends Error {
-  constructor(readonly what: string, readonly expected: string, readonly actual: string) {
+  constructor(
+    readonly what: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
     super(`${what} mismatch: expected ${expected}, got ${actual} — the stream was corrupted in transit`);
     this.name = "ChecksumMismatchError";
   }
@@ -59,7 +69,13 @@ export class HashingMeter extends Transform {
   private readonly started = Date.now();
   private lastReport = 0;
 
-  constructor(readonly hashAlgo: string, private readonly onProgress?: (p: CopyProgress) => void, private readonly total?: number, private readonly maxBytesPerSecond?: number, extraAlgos: string[] = []) {
+  constructor(
+    readonly hashAlgo: string,
+    private readonly onProgress?: (p: CopyProgress) => void,
+    private readonly total?: number,
+    private readonly maxBytesPerSecond?: number,
+    extraAlgos: string[] = [],
+  ) {
     super({ highWaterMark: 1 << 20 });
     const node = nodeHashName(hashAlgo);
     if (!node) throw new Error(`os_hash_algo "${hashAlgo}" is not supported by this Node.js`);
@@ -130,13 +146,27 @@ export interface StreamCopyOptions {
  * equal to ours in B's algorithm. Throws ChecksumMismatchError otherwise (the caller removes
  * B's image).
  */
-export async function streamImage(a: Glance, source: Image, b: Glance, targetImageId: string, opts: StreamCopyOptions = {}): Promise<CopyResult> {
+export async function streamImage(
+  a: Glance,
+  source: Image,
+  b: Glance,
+  targetImageId: string,
+  opts: StreamCopyOptions = {},
+): Promise<CopyResult> {
   if (!source.checksum || !source.os_hash_value) {
-    throw new Error(`source image ${source.id} has no checksum/os_hash_value (status ${source.status}); it must be active with data`);
+    throw new Error(
+      `source image ${source.id} has no checksum/os_hash_value (status ${source.status}); it must be active with data`,
+    );
   }
   const algo = source.os_hash_algo ?? "sha512";
   const dl = await a.download(source.id);
-  const meter = new HashingMeter(algo, opts.onProgress, source.size ?? dl.size, opts.maxBytesPerSecond, opts.extraHashAlgos ?? ["sha512"]);
+  const meter = new HashingMeter(
+    algo,
+    opts.onProgress,
+    source.size ?? dl.size,
+    opts.maxBytesPerSecond,
+    opts.extraHashAlgos ?? ["sha512"],
+  );
   let input: NodeJS.ReadableStream = dl.stream;
   if (opts.tap) input = dl.stream.pipe(opts.tap);
   // Without a tap, pipe is replaced by upload's pipeline over the meter (errors propagate both ways).
@@ -154,16 +184,35 @@ export async function streamImage(a: Glance, source: Image, b: Glance, targetIma
   const hashValue = meter.hash.digest("hex");
   const own = new Map<string, string>([[algo, hashValue]]);
   for (const [name, h] of meter.extra) own.set(name, h.digest("hex"));
-  if (md5 !== source.checksum) throw new ChecksumMismatchError("MD5 of the bytes sent to B vs A's checksum", source.checksum, md5);
-  if (hashValue !== source.os_hash_value) throw new ChecksumMismatchError(`${algo} of the bytes sent to B vs A's os_hash_value`, source.os_hash_value, hashValue);
+  if (md5 !== source.checksum)
+    throw new ChecksumMismatchError("MD5 of the bytes sent to B vs A's checksum", source.checksum, md5);
+  if (hashValue !== source.os_hash_value)
+    throw new ChecksumMismatchError(
+      `${algo} of the bytes sent to B vs A's os_hash_value`,
+      source.os_hash_value,
+      hashValue,
+    );
   const target = await b.waitForImage(targetImageId, ["active"], { timeoutMs: opts.activeTimeoutMs ?? 300_000 });
-  if (target.checksum !== md5) throw new ChecksumMismatchError("B's checksum (MD5) vs the MD5 of the bytes sent", md5, String(target.checksum));
-  if (target.size !== meter.bytes) throw new ChecksumMismatchError("B's size vs the bytes sent", String(meter.bytes), String(target.size));
+  if (target.checksum !== md5)
+    throw new ChecksumMismatchError("B's checksum (MD5) vs the MD5 of the bytes sent", md5, String(target.checksum));
+  if (target.size !== meter.bytes)
+    throw new ChecksumMismatchError("B's size vs the bytes sent", String(meter.bytes), String(target.size));
   const check = checkTargetHash(target, algo, own);
   if (check === "md5-only") {
-    opts.onWarning?.(`cloud B hashes images with ${target.os_hash_algo}, which was not computed during the stream (A uses ${algo}); B's image was verified by MD5 and size`);
+    opts.onWarning?.(
+      `cloud B hashes images with ${target.os_hash_algo}, which was not computed during the stream (A uses ${algo}); B's image was verified by MD5 and size`,
+    );
   }
-  return { bytes: meter.bytes, md5, hashAlgo: algo, hashValue, targetHashAlgo: String(target.os_hash_algo), targetHashValue: String(target.os_hash_value), targetHashCheck: check, elapsedMs: Date.now() - started };
+  return {
+    bytes: meter.bytes,
+    md5,
+    hashAlgo: algo,
+    hashValue,
+    targetHashAlgo: String(target.os_hash_algo),
+    targetHashValue: String(target.os_hash_value),
+    targetHashCheck: check,
+    elapsedMs: Date.now() - started,
+  };
 }
 
 /**
@@ -171,10 +220,19 @@ export async function streamImage(a: Glance, source: Image, b: Glance, targetIma
  * algorithm (`own` holds A's algorithm's value of the bytes sent), with our own hash in B's
  * algorithm when one was computed, and not at all otherwise ("md5-only").
  */
-export function checkTargetHash(target: Pick<Image, "os_hash_algo" | "os_hash_value">, sourceAlgo: string, own: Map<string, string>): CopyResult["targetHashCheck"] {
+export function checkTargetHash(
+  target: Pick<Image, "os_hash_algo" | "os_hash_value">,
+  sourceAlgo: string,
+  own: Map<string, string>,
+): CopyResult["targetHashCheck"] {
   const tAlgo = target.os_hash_algo ?? "";
   const ours = own.get(tAlgo);
   if (ours === undefined) return "md5-only";
-  if (target.os_hash_value !== ours) throw new ChecksumMismatchError(`B's os_hash_value (${tAlgo}) vs ${tAlgo === sourceAlgo ? "A's" : "the bytes sent"}`, ours, String(target.os_hash_value));
+  if (target.os_hash_value !== ours)
+    throw new ChecksumMismatchError(
+      `B's os_hash_value (${tAlgo}) vs ${tAlgo === sourceAlgo ? "A's" : "the bytes sent"}`,
+      ours,
+      String(target.os_hash_value),
+    );
   return tAlgo === sourceAlgo ? "same-algorithm" : "own-hash";
 }

@@ -48,7 +48,10 @@ export interface UsageReport {
 export function loadPriceTable(file: string): PriceTable {
   const doc = parseYaml(fs.readFileSync(file, "utf8"));
   const r = PriceTableSchema.safeParse(doc);
-  if (!r.success) throw new Error(`${file}: invalid price table: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+  if (!r.success)
+    throw new Error(
+      `${file}: invalid price table: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
   return r.data;
 }
 
@@ -70,24 +73,53 @@ export function buildUsageReport(u: TenantUsage, prices?: PriceTable): UsageRepo
       diskGbHours: round(s.hours * s.local_gb),
     };
     if (prices) {
-      row.cost = round(row.vcpuHours * prices.vcpuHour + row.ramGbHours * prices.ramGbHour + row.diskGbHours * prices.diskGbHour + row.hours * (prices.flavorHour[s.flavor] ?? 0), 6);
+      row.cost = round(
+        row.vcpuHours * prices.vcpuHour +
+          row.ramGbHours * prices.ramGbHour +
+          row.diskGbHours * prices.diskGbHour +
+          row.hours * (prices.flavorHour[s.flavor] ?? 0),
+        6,
+      );
     }
     return row;
   });
-  const sum = (f: (r: ServerUsageRow) => number) => round(servers.reduce((a, r) => a + f(r), 0), 6);
+  const sum = (f: (r: ServerUsageRow) => number) =>
+    round(
+      servers.reduce((a, r) => a + f(r), 0),
+      6,
+    );
   return {
     projectId: u.tenant_id,
     start: u.start,
     end: u.stop,
     currency: prices?.currency,
     servers,
-    totals: { hours: sum((r) => r.hours), vcpuHours: sum((r) => r.vcpuHours), ramGbHours: sum((r) => r.ramGbHours), diskGbHours: sum((r) => r.diskGbHours), ...(prices ? { cost: sum((r) => r.cost ?? 0) } : {}) },
+    totals: {
+      hours: sum((r) => r.hours),
+      vcpuHours: sum((r) => r.vcpuHours),
+      ramGbHours: sum((r) => r.ramGbHours),
+      diskGbHours: sum((r) => r.diskGbHours),
+      ...(prices ? { cost: sum((r) => r.cost ?? 0) } : {}),
+    },
     note: "Nova computes usage from each server's latest flavor and counts stopped and paused time.",
   };
 }
 
 export function usageCsv(r: UsageReport): string {
-  const cols: (keyof ServerUsageRow)[] = ["serverId", "name", "flavor", "state", "startedAt", "endedAt", "uptimeHours", "hours", "vcpuHours", "ramGbHours", "diskGbHours", "cost"];
+  const cols: (keyof ServerUsageRow)[] = [
+    "serverId",
+    "name",
+    "flavor",
+    "state",
+    "startedAt",
+    "endedAt",
+    "uptimeHours",
+    "hours",
+    "vcpuHours",
+    "ramGbHours",
+    "diskGbHours",
+    "cost",
+  ];
   const esc = (v: unknown) => {
     const s = v === undefined || v === null ? "" : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -96,10 +128,40 @@ export function usageCsv(r: UsageReport): string {
 }
 
 export function usageTable(r: UsageReport): string {
-  const head = ["server", "name", "flavor", "uptime h", "vCPU-h", "RAM-GB-h", "disk-GB-h", ...(r.currency ? [`cost ${r.currency}`] : [])];
-  const rows = r.servers.map((s) => [s.serverId, s.name, s.flavor, s.uptimeHours.toFixed(2), s.vcpuHours.toFixed(2), s.ramGbHours.toFixed(2), s.diskGbHours.toFixed(2), ...(r.currency ? [(s.cost ?? 0).toFixed(4)] : [])]);
-  rows.push(["total", "", "", "", r.totals.vcpuHours.toFixed(2), r.totals.ramGbHours.toFixed(2), r.totals.diskGbHours.toFixed(2), ...(r.currency ? [(r.totals.cost ?? 0).toFixed(4)] : [])]);
+  const head = [
+    "server",
+    "name",
+    "flavor",
+    "uptime h",
+    "vCPU-h",
+    "RAM-GB-h",
+    "disk-GB-h",
+    ...(r.currency ? [`cost ${r.currency}`] : []),
+  ];
+  const rows = r.servers.map((s) => [
+    s.serverId,
+    s.name,
+    s.flavor,
+    s.uptimeHours.toFixed(2),
+    s.vcpuHours.toFixed(2),
+    s.ramGbHours.toFixed(2),
+    s.diskGbHours.toFixed(2),
+    ...(r.currency ? [(s.cost ?? 0).toFixed(4)] : []),
+  ]);
+  rows.push([
+    "total",
+    "",
+    "",
+    "",
+    r.totals.vcpuHours.toFixed(2),
+    r.totals.ramGbHours.toFixed(2),
+    r.totals.diskGbHours.toFixed(2),
+    ...(r.currency ? [(r.totals.cost ?? 0).toFixed(4)] : []),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join("  ");
-  return [`usage of project ${r.projectId} from ${r.start} to ${r.end}`, fmt(head), ...rows.map(fmt), r.note].join("\n") + "\n";
+  return (
+    [`usage of project ${r.projectId} from ${r.start} to ${r.end}`, fmt(head), ...rows.map(fmt), r.note].join("\n") +
+    "\n"
+  );
 }

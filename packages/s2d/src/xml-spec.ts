@@ -15,7 +15,13 @@ import { SpecError } from "./spec-error";
 
 export function assertNoDtd(text: string, file: string): void {
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
-    throw new SpecError(file, [{ path: "", message: "XML with a DOCTYPE or ENTITY declaration is refused (DTDs and external entities are not allowed); remove the <!DOCTYPE …> part" }]);
+    throw new SpecError(file, [
+      {
+        path: "",
+        message:
+          "XML with a DOCTYPE or ENTITY declaration is refused (DTDs and external entities are not allowed); remove the <!DOCTYPE …> part",
+      },
+    ]);
   }
 }
 
@@ -64,12 +70,21 @@ export function decodeXmlText(raw: string, path: string, issues: Issue[]): strin
     const num = /^#x([0-9a-fA-F]+)$/.exec(name) ?? /^#([0-9]+)$/.exec(name);
     if (num) {
       const code = parseInt(num[1], name.startsWith("#x") ? 16 : 10);
-      const allowed = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+      const allowed =
+        code === 0x9 ||
+        code === 0xa ||
+        code === 0xd ||
+        (code >= 0x20 && code <= 0xd7ff) ||
+        (code >= 0xe000 && code <= 0xfffd) ||
+        (code >= 0x10000 && code <= 0x10ffff);
       if (allowed) return String.fromCodePoint(code);
       issues.push({ path, message: `character reference ${whole} is not a character XML allows; remove it` });
       return "";
     }
-    issues.push({ path, message: `entity ${whole} is not defined (XML defines only &amp; &lt; &gt; &quot; &apos; and &#…; references, and DTDs are refused); write the character itself` });
+    issues.push({
+      path,
+      message: `entity ${whole} is not defined (XML defines only &amp; &lt; &gt; &quot; &apos; and &#…; references, and DTDs are refused); write the character itself`,
+    });
     return "";
   });
 }
@@ -100,10 +115,18 @@ function toElems(nodes: RawNode[], parentPath: string, issues: Issue[]): Elem[] 
 /** Checks a container's children against the allowed names; returns the text of each text field. */
 function textFields(e: Elem, allowed: string[], issues: Issue[]): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  if (e.text.trim()) issues.push({ path: e.path, message: `<${e.name}> holds elements (${allowed.join(", ")}), not text; put the text inside one of them`, value: e.text.trim() });
+  if (e.text.trim())
+    issues.push({
+      path: e.path,
+      message: `<${e.name}> holds elements (${allowed.join(", ")}), not text; put the text inside one of them`,
+      value: e.text.trim(),
+    });
   for (const c of e.children) {
     if (!allowed.includes(c.name)) {
-      issues.push({ path: c.path, message: `unknown element <${c.name}> in <${e.name}>; expected one of ${allowed.join(", ")} (check the spelling and case)` });
+      issues.push({
+        path: c.path,
+        message: `unknown element <${c.name}> in <${e.name}>; expected one of ${allowed.join(", ")} (check the spelling and case)`,
+      });
       continue;
     }
     if (c.name in out) {
@@ -111,7 +134,10 @@ function textFields(e: Elem, allowed: string[], issues: Issue[]): Record<string,
       continue;
     }
     if (c.children.length) {
-      issues.push({ path: c.path, message: `<${c.name}> must hold text, not elements (found <${c.children.map((x) => x.name).join(">, <")}>)` });
+      issues.push({
+        path: c.path,
+        message: `<${c.name}> must hold text, not elements (found <${c.children.map((x) => x.name).join(">, <")}>)`,
+      });
       out[c.name] = undefined;
       continue;
     }
@@ -125,7 +151,11 @@ function textFields(e: Elem, allowed: string[], issues: Issue[]): Record<string,
 
 function checkAttrs(e: Elem, issues: Issue[], allowNamespaces = false): void {
   const bad = e.attrs.filter((a) => !(allowNamespaces && /^(xmlns(:.*)?|xsi:.*)$/.test(a)));
-  if (bad.length) issues.push({ path: e.path, message: `attribute(s) ${bad.join(", ")} on <${e.name}> are not part of MigrationSpecs; remove them` });
+  if (bad.length)
+    issues.push({
+      path: e.path,
+      message: `attribute(s) ${bad.join(", ")} on <${e.name}> are not part of MigrationSpecs; remove them`,
+    });
 }
 
 export function parseMigrationSpecsXml(xml: string, file = "spec.xml"): unknown {
@@ -154,7 +184,8 @@ export function parseMigrationSpecsXml(xml: string, file = "spec.xml"): unknown 
     throw new SpecError(file, [{ path: "MigrationSpecs", message: "the root element must be <MigrationSpecs>" }]);
   }
   checkAttrs(root, issues, true);
-  if (root.text.trim()) issues.push({ path: root.path, message: "<MigrationSpecs> holds elements, not text", value: root.text.trim() });
+  if (root.text.trim())
+    issues.push({ path: root.path, message: "<MigrationSpecs> holds elements, not text", value: root.text.trim() });
 
   const logins: Record<string, Record<string, string | undefined>> = {};
   const sections: Record<string, Elem> = {};
@@ -165,16 +196,23 @@ export function parseMigrationSpecsXml(xml: string, file = "spec.xml"): unknown 
       if (logins[c.name]) issues.push({ path: c.path, message: `<${c.name}> is given twice; keep one` });
       else logins[c.name] = textFields(c, LOGIN, issues);
     } else if (c.name in SERVER_SECTIONS) {
-      if (sections[c.name]) issues.push({ path: c.path, message: `<${c.name}> is given twice; use <Server> blocks for several servers` });
+      if (sections[c.name])
+        issues.push({ path: c.path, message: `<${c.name}> is given twice; use <Server> blocks for several servers` });
       else sections[c.name] = c;
     } else if (c.name === "Server") {
       serverBlocks.push(c);
     } else {
-      issues.push({ path: c.path, message: `unknown element <${c.name}> in <MigrationSpecs>; expected one of ${rootAllowed.join(", ")} (check the spelling and case)` });
+      issues.push({
+        path: c.path,
+        message: `unknown element <${c.name}> in <MigrationSpecs>; expected one of ${rootAllowed.join(", ")} (check the spelling and case)`,
+      });
     }
   }
   if (serverBlocks.length && Object.keys(sections).length) {
-    issues.push({ path: "MigrationSpecs", message: `<${Object.keys(sections).join(">, <")}> directly in <MigrationSpecs> and <Server> blocks cannot be mixed; move them into a <Server> block` });
+    issues.push({
+      path: "MigrationSpecs",
+      message: `<${Object.keys(sections).join(">, <")}> directly in <MigrationSpecs> and <Server> blocks cannot be mixed; move them into a <Server> block`,
+    });
   }
 
   const serverOf = (secs: Record<string, Elem>) => {
@@ -191,7 +229,12 @@ export function parseMigrationSpecsXml(xml: string, file = "spec.xml"): unknown 
       source: snap.InstanceID,
       snapshotName: snap.SnapshotName,
       name: inst.InstanceName,
-      image: strip({ name: img.ImageName, diskFormat: img.Format?.toLowerCase(), visibility: access === undefined ? undefined : access === "true" ? "public" : access === "false" ? "private" : access }),
+      image: strip({
+        name: img.ImageName,
+        diskFormat: img.Format?.toLowerCase(),
+        visibility:
+          access === undefined ? undefined : access === "true" ? "public" : access === "false" ? "private" : access,
+      }),
       keypair: strip({ name: kp.Name, publicKey, mode: publicKey ? "import" : kp.Name ? "existing" : undefined }),
       flavor: inst.Flavor ? { name: inst.Flavor } : undefined,
       securityGroup: inst.SecurityGroup,
@@ -202,11 +245,17 @@ export function parseMigrationSpecsXml(xml: string, file = "spec.xml"): unknown 
   };
   const blockSections = (b: Elem): Record<string, Elem> => {
     checkAttrs(b, issues);
-    if (b.text.trim()) issues.push({ path: b.path, message: "<Server> holds elements, not text", value: b.text.trim() });
+    if (b.text.trim())
+      issues.push({ path: b.path, message: "<Server> holds elements, not text", value: b.text.trim() });
     const secs: Record<string, Elem> = {};
     for (const c of b.children) {
-      if (!(c.name in SERVER_SECTIONS)) issues.push({ path: c.path, message: `unknown element <${c.name}> in <Server>; expected one of ${Object.keys(SERVER_SECTIONS).join(", ")} (check the spelling and case)` });
-      else if (secs[c.name]) issues.push({ path: c.path, message: `<${c.name}> is given twice in one <Server>; keep one` });
+      if (!(c.name in SERVER_SECTIONS))
+        issues.push({
+          path: c.path,
+          message: `unknown element <${c.name}> in <Server>; expected one of ${Object.keys(SERVER_SECTIONS).join(", ")} (check the spelling and case)`,
+        });
+      else if (secs[c.name])
+        issues.push({ path: c.path, message: `<${c.name}> is given twice in one <Server>; keep one` });
       else secs[c.name] = c;
     }
     return secs;

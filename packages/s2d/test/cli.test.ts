@@ -9,13 +9,22 @@ const BIN = path.resolve(__dirname, "../bin/s2d");
 describe("s2d CLI (no cloud needed)", function () {
   this.timeout(60000);
   let dir: string;
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "s2d-cli-")); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "s2d-cli-"));
+  });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const s2d = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, OS_CLIENT_CONFIG_FILE: path.join(dir, "none.yaml") } });
+  const s2d = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, OS_CLIENT_CONFIG_FILE: path.join(dir, "none.yaml") },
+    });
 
   it("validate accepts a good spec and exits 0 without touching a cloud", () => {
     const f = path.join(dir, "ok.yaml");
-    fs.writeFileSync(f, "source: { cloud: nowhere-a }\ntarget: { cloud: nowhere-b }\nservers: [{ source: web }, { source: db }]\n");
+    fs.writeFileSync(
+      f,
+      "source: { cloud: nowhere-a }\ntarget: { cloud: nowhere-b }\nservers: [{ source: web }, { source: db }]\n",
+    );
     const r = s2d("validate", f);
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.include("valid — 2 server(s), concurrency 2");
@@ -26,9 +35,14 @@ describe("s2d CLI (no cloud needed)", function () {
     fs.writeFileSync(f, "source: { cloud: a }\ntarget: { cloud: b }\nservers: [{ source: web, floatingIp: lots }]\n");
     const r = s2d("validate", f);
     expect(r.status).to.equal(2);
-    expect(r.stderr).to.match(/servers\.0\.floatingIp: floatingIp must be "new", "none" or an IPv4 address .* \(got "lots"\)/);
+    expect(r.stderr).to.match(
+      /servers\.0\.floatingIp: floatingIp must be "new", "none" or an IPv4 address .* \(got "lots"\)/,
+    );
     const x = path.join(dir, "evil.xml");
-    fs.writeFileSync(x, '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/shadow">]><MigrationSpecs>&e;</MigrationSpecs>');
+    fs.writeFileSync(
+      x,
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/shadow">]><MigrationSpecs>&e;</MigrationSpecs>',
+    );
     const rx = s2d("validate", x);
     expect(rx.status).to.equal(2);
     expect(rx.stderr).to.match(/DOCTYPE or ENTITY declaration is refused/);

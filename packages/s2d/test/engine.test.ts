@@ -1,11 +1,25 @@
 import { expect } from "chai";
 import { Nova } from "@openstack-blueprints/openstack-rest";
 import type { Session } from "@openstack-blueprints/openstack-rest";
-import { ChecksumMismatchError, EngineEvent, Journal, MigrationEngine, PreflightError, SpecChangedError, checkTargetHash, planRuleCopy, ruleKey, scaledTimeouts, specFingerprint, validateSpec } from "../src";
+import {
+  ChecksumMismatchError,
+  EngineEvent,
+  Journal,
+  MigrationEngine,
+  PreflightError,
+  SpecChangedError,
+  checkTargetHash,
+  planRuleCopy,
+  ruleKey,
+  scaledTimeouts,
+  specFingerprint,
+  validateSpec,
+} from "../src";
 import type { RuleShape, ServerSpec } from "../src";
 import { FakeCloud, twoClouds } from "./fake-clouds";
 
-const serverSpec = (s: Record<string, unknown>): ServerSpec => validateSpec({ source: { cloud: "a" }, target: { cloud: "b" }, servers: [s] }).servers[0];
+const serverSpec = (s: Record<string, unknown>): ServerSpec =>
+  validateSpec({ source: { cloud: "a" }, target: { cloud: "b" }, servers: [s] }).servers[0];
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   return p.then(
@@ -18,7 +32,10 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 
 function engineFor(a: FakeCloud, b: FakeCloud, events: EngineEvent[] = [], extra: Record<string, unknown> = {}) {
   const journal = new Journal(null);
-  return { journal, engine: new MigrationEngine(a.client, b.client, { journal, onEvent: (e) => events.push(e), ...extra }) };
+  return {
+    journal,
+    engine: new MigrationEngine(a.client, b.client, { journal, onEvent: (e) => events.push(e), ...extra }),
+  };
 }
 
 describe("s2d engine against in-memory clouds", () => {
@@ -27,11 +44,25 @@ describe("s2d engine against in-memory clouds", () => {
     b.groups = []; // no default group in B
     b.limits = { ...b.limits, maxTotalInstances: 10, totalInstancesUsed: 10 };
     const { engine, journal } = engineFor(a, b);
-    const spec = serverSpec({ source: serverId, keypair: { mode: "existing", name: "nokey" }, flavor: { name: "m9.huge" }, network: "privat", floatingIp: "new", floatingNetwork: "publik" });
+    const spec = serverSpec({
+      source: serverId,
+      keypair: { mode: "existing", name: "nokey" },
+      flavor: { name: "m9.huge" },
+      network: "privat",
+      floatingIp: "new",
+      floatingNetwork: "publik",
+    });
     const err = await rejection(engine.migrate(spec));
     expect(err).to.be.instanceOf(PreflightError);
     const byField = Object.fromEntries((err as PreflightError).problems.map((p) => [p.field, p]));
-    expect(Object.keys(byField)).to.include.members(["keypair.name", "flavor.name", "network", "floatingNetwork", "securityGroup", "quota.instances"]);
+    expect(Object.keys(byField)).to.include.members([
+      "keypair.name",
+      "flavor.name",
+      "network",
+      "floatingNetwork",
+      "securityGroup",
+      "quota.instances",
+    ]);
     expect(byField["keypair.name"]).to.deep.include({ value: "nokey" });
     expect(byField["network"].message).to.match(/not found in cloud B \(have: private, public\); set network/);
     expect(byField["network"].value).to.equal("privat");
@@ -47,7 +78,14 @@ describe("s2d engine against in-memory clouds", () => {
     const { a, b, serverId } = twoClouds();
     a.servers.push({ ...a.servers[0], id: "srv-db", name: "db" });
     const { engine } = engineFor(a, b);
-    const spec = validateSpec({ source: { cloud: "a" }, target: { cloud: "b" }, servers: [{ source: serverId, network: "private" }, { source: "srv-db", network: "nowhere" }] });
+    const spec = validateSpec({
+      source: { cloud: "a" },
+      target: { cloud: "b" },
+      servers: [
+        { source: serverId, network: "private" },
+        { source: "srv-db", network: "nowhere" },
+      ],
+    });
     const err = await rejection(engine.runAll(spec));
     expect(err).to.be.instanceOf(PreflightError);
     expect((err as PreflightError).problems.map((p) => `${p.server}:${p.field}`)).to.deep.equal(["srv-db:network"]);
@@ -64,7 +102,10 @@ describe("s2d engine against in-memory clouds", () => {
       const snapshotDeleted = a.calls.includes(`deleteImage ${r.sourceImageId}`);
       expect(snapshotDeleted, `keepSourceSnapshot ${keep}`).to.equal(!keep);
       expect(r.sourceSnapshotRemoved).to.equal(!keep);
-      expect(b.calls.some((c) => c.startsWith("deleteImage")), "B's image stays").to.equal(false);
+      expect(
+        b.calls.some((c) => c.startsWith("deleteImage")),
+        "B's image stays",
+      ).to.equal(false);
     }
   });
 
@@ -72,7 +113,18 @@ describe("s2d engine against in-memory clouds", () => {
     const withAgRule = () => {
       const t = twoClouds();
       t.a.addressGroups = [{ id: "agA", name: "office", addresses: ["192.0.2.0/24"], project_id: "projA" }];
-      t.a.rules.push({ id: "r2", security_group_id: "sgA-web", direction: "ingress", ethertype: "IPv4", protocol: "tcp", port_range_min: 443, port_range_max: 443, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: "agA" });
+      t.a.rules.push({
+        id: "r2",
+        security_group_id: "sgA-web",
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        port_range_min: 443,
+        port_range_max: 443,
+        remote_ip_prefix: null,
+        remote_group_id: null,
+        remote_address_group_id: "agA",
+      });
       return t;
     };
     // B supports address groups: the group is copied and the rule points at the copy.
@@ -87,9 +139,13 @@ describe("s2d engine against in-memory clouds", () => {
     // B without the address-group extension: refused before the copy, nothing created.
     const noExt = withAgRule();
     noExt.b.addressGroups = null;
-    const err = await rejection(engineFor(noExt.a, noExt.b).engine.migrate(serverSpec({ source: noExt.serverId, securityGroup: "web" })));
+    const err = await rejection(
+      engineFor(noExt.a, noExt.b).engine.migrate(serverSpec({ source: noExt.serverId, securityGroup: "web" })),
+    );
     expect(err).to.be.instanceOf(PreflightError);
-    expect(err.message).to.match(/securityGroup: rule ingress IPv4 tcp 443-443 allows only address group "office" .*no address-group extension.*allow every source/);
+    expect(err.message).to.match(
+      /securityGroup: rule ingress IPv4 tcp 443-443 allows only address group "office" .*no address-group extension.*allow every source/,
+    );
     expect(noExt.b.calls).to.deep.equal([]);
 
     // A does not show the address group: refused as well.
@@ -101,7 +157,16 @@ describe("s2d engine against in-memory clouds", () => {
   });
 
   it("plans address-group rules as refused without a mapping, and never as duplicates of open rules", () => {
-    const ag: RuleShape = { direction: "ingress", ethertype: "IPv4", protocol: "tcp", port_range_min: 443, port_range_max: 443, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: "agA" };
+    const ag: RuleShape = {
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      port_range_min: 443,
+      port_range_max: 443,
+      remote_ip_prefix: null,
+      remote_group_id: null,
+      remote_address_group_id: "agA",
+    };
     const open: RuleShape = { ...ag, remote_address_group_id: null };
     const refused = planRuleCopy([ag], [], "sgB", []);
     expect(refused.create).to.deep.equal([]);
@@ -122,19 +187,41 @@ describe("s2d engine against in-memory clouds", () => {
     const events: EngineEvent[] = [];
     const r2 = await engineFor(t2.a, t2.b, events).engine.migrate(serverSpec({ source: t2.serverId }));
     expect(r2.checksums).to.deep.include({ hashAlgo: "sha384", hashCheck: "md5-only" });
-    expect(events.some((e) => e.type === "warning" && /hashes images with sha384.*verified by MD5 and size/.test(e.message))).to.equal(true);
-    expect(t2.b.calls.some((c) => c.startsWith("deleteImage")), "B's good image is kept").to.equal(false);
+    expect(
+      events.some((e) => e.type === "warning" && /hashes images with sha384.*verified by MD5 and size/.test(e.message)),
+    ).to.equal(true);
+    expect(
+      t2.b.calls.some((c) => c.startsWith("deleteImage")),
+      "B's good image is kept",
+    ).to.equal(false);
     // Same algorithm: B's value must equal A's; a different one is corruption.
-    expect(checkTargetHash({ os_hash_algo: "sha512", os_hash_value: "aa" }, "sha512", new Map([["sha512", "aa"]]))).to.equal("same-algorithm");
-    expect(() => checkTargetHash({ os_hash_algo: "sha512", os_hash_value: "bb" }, "sha512", new Map([["sha512", "aa"]]))).to.throw(ChecksumMismatchError);
-    expect(() => checkTargetHash({ os_hash_algo: "sha256", os_hash_value: "bb" }, "sha512", new Map([["sha512", "aa"], ["sha256", "cc"]]))).to.throw(/sha256\) vs the bytes sent/);
+    expect(
+      checkTargetHash({ os_hash_algo: "sha512", os_hash_value: "aa" }, "sha512", new Map([["sha512", "aa"]])),
+    ).to.equal("same-algorithm");
+    expect(() =>
+      checkTargetHash({ os_hash_algo: "sha512", os_hash_value: "bb" }, "sha512", new Map([["sha512", "aa"]])),
+    ).to.throw(ChecksumMismatchError);
+    expect(() =>
+      checkTargetHash(
+        { os_hash_algo: "sha256", os_hash_value: "bb" },
+        "sha512",
+        new Map([
+          ["sha512", "aa"],
+          ["sha256", "cc"],
+        ]),
+      ),
+    ).to.throw(/sha256\) vs the bytes sent/);
   });
 
   it("refuses to resume after the spec changed, naming the changed fields", async () => {
     const { a, b, serverId } = twoClouds();
     const { engine, journal } = engineFor(a, b);
     const before = serverSpec({ source: serverId, network: "private" });
-    journal.append({ server: serverId, kind: "start", data: { fingerprint: specFingerprint(before), spec: { ...before } } });
+    journal.append({
+      server: serverId,
+      kind: "start",
+      data: { fingerprint: specFingerprint(before), spec: { ...before } },
+    });
     journal.append({ server: serverId, kind: "created", resource: { type: "image", id: "img-b", cloud: "B" } });
     const err = await rejection(engine.migrate(serverSpec({ source: serverId, network: "netB", floatingIp: "new" })));
     expect(err).to.be.instanceOf(SpecChangedError);
@@ -145,7 +232,12 @@ describe("s2d engine against in-memory clouds", () => {
 
   it("scales timeouts with the image size, takes explicit ones, and waits with them", async () => {
     const small = scaledTimeouts(1e9);
-    expect(small).to.deep.equal({ snapshotMs: 30 * 60_000, stopMs: 5 * 60_000, imageActiveMs: 5 * 60_000, bootMs: 10 * 60_000 });
+    expect(small).to.deep.equal({
+      snapshotMs: 30 * 60_000,
+      stopMs: 5 * 60_000,
+      imageActiveMs: 5 * 60_000,
+      bootMs: 10 * 60_000,
+    });
     const big = scaledTimeouts(200e9);
     expect(big.snapshotMs).to.equal(10_000_000); // 200 GB at 20 MB/s
     expect(big.imageActiveMs).to.equal(4_000_000);
@@ -160,7 +252,8 @@ describe("s2d engine against in-memory clouds", () => {
     const session = (max: string) =>
       ({
         json: async (_svc: string, r: { path: string; headers?: Record<string, string> }) => {
-          if (r.path === "") return { body: { version: { id: "v2.1", status: "CURRENT", version: max, min_version: "2.1" } } };
+          if (r.path === "")
+            return { body: { version: { id: "v2.1", status: "CURRENT", version: max, min_version: "2.1" } } };
           sent.push(r.headers?.["OpenStack-API-Version"] ?? "");
           return { body: { flavors: [] } };
         },

@@ -5,10 +5,22 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import type { AddressGroup, Flavor, FloatingIp, Image, Network, OpenStackClient, Port, SecurityGroup, SecurityGroupRule, Server } from "@openstack-blueprints/openstack-rest";
+import type {
+  AddressGroup,
+  Flavor,
+  FloatingIp,
+  Image,
+  Network,
+  OpenStackClient,
+  Port,
+  SecurityGroup,
+  SecurityGroupRule,
+  Server,
+} from "@openstack-blueprints/openstack-rest";
 import { OpenStackError } from "@openstack-blueprints/openstack-rest";
 
-const notFound = (what: string) => new OpenStackError({ method: "GET", url: what, status: 404, serviceMessage: `${what} not found` });
+const notFound = (what: string) =>
+  new OpenStackError({ method: "GET", url: what, status: 404, serviceMessage: `${what} not found` });
 
 export interface FakeCloud {
   client: OpenStackClient;
@@ -41,11 +53,20 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
     keypairs: [],
     networks: [],
     ports: [],
-    groups: [{ id: `${projectId}-default`, name: "default", description: "", project_id: projectId, security_group_rules: [] }],
+    groups: [
+      { id: `${projectId}-default`, name: "default", description: "", project_id: projectId, security_group_rules: [] },
+    ],
     rules: [],
     addressGroups: [],
     floatingIps: [],
-    limits: { maxTotalInstances: -1, totalInstancesUsed: 0, maxTotalCores: -1, totalCoresUsed: 0, maxTotalRAMSize: -1, totalRAMUsed: 0 },
+    limits: {
+      maxTotalInstances: -1,
+      totalInstancesUsed: 0,
+      maxTotalCores: -1,
+      totalCoresUsed: 0,
+      maxTotalRAMSize: -1,
+      totalRAMUsed: 0,
+    },
     hashAlgo,
     microversion: { max: "2.95" },
     waits: [],
@@ -59,7 +80,8 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
   const session = { projectId, ensureToken: async () => "token", authenticate: async () => undefined };
   const nova = {
     negotiateMicroversion: async (wanted: string) => {
-      c.microversion.sent = Number(wanted.split(".")[1]) <= Number(c.microversion.max.split(".")[1]) ? wanted : c.microversion.max;
+      c.microversion.sent =
+        Number(wanted.split(".")[1]) <= Number(c.microversion.max.split(".")[1]) ? wanted : c.microversion.max;
       return c.microversion.sent;
     },
     findServer: async (id: string) => c.servers.find((s) => s.id === id),
@@ -68,7 +90,8 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       if (!s) throw notFound(`server ${id}`);
       return s;
     },
-    listServers: async (q: { name?: string } = {}) => c.servers.filter((s) => !q.name || new RegExp(q.name).test(s.name)),
+    listServers: async (q: { name?: string } = {}) =>
+      c.servers.filter((s) => !q.name || new RegExp(q.name).test(s.name)),
     stop: async (id: string) => rec(`stop ${id}`),
     start: async (id: string) => rec(`start ${id}`),
     waitForServer: async (id: string, _statuses: string[], o: { timeoutMs?: number } = {}) => {
@@ -95,12 +118,38 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       rec(`deleteKeypair ${name}`);
       c.keypairs = c.keypairs.filter((k) => k.name !== name);
     },
-    createServer: async (req: { name: string; flavorRef: string; imageRef?: string; networks: { uuid: string }[]; metadata?: Record<string, string> }) => {
+    createServer: async (req: {
+      name: string;
+      flavorRef: string;
+      imageRef?: string;
+      networks: { uuid: string }[];
+      metadata?: Record<string, string>;
+    }) => {
       rec(`createServer ${req.name}`);
       const id = randomUUID();
       const net = c.networks.find((n) => n.id === req.networks[0].uuid)!;
-      c.servers.push({ id, name: req.name, status: "ACTIVE", tenant_id: projectId, image: { id: req.imageRef! }, flavor: { id: req.flavorRef }, addresses: { [net.name]: [{ addr: "10.0.0.5", version: 4 }] }, metadata: req.metadata });
-      c.ports.push({ id: `port-${id}`, name: "", network_id: net.id, device_id: id, device_owner: "compute:nova", mac_address: "", status: "ACTIVE", fixed_ips: [{ subnet_id: "s", ip_address: "10.0.0.5" }], security_groups: [], project_id: projectId });
+      c.servers.push({
+        id,
+        name: req.name,
+        status: "ACTIVE",
+        tenant_id: projectId,
+        image: { id: req.imageRef! },
+        flavor: { id: req.flavorRef },
+        addresses: { [net.name]: [{ addr: "10.0.0.5", version: 4 }] },
+        metadata: req.metadata,
+      });
+      c.ports.push({
+        id: `port-${id}`,
+        name: "",
+        network_id: net.id,
+        device_id: id,
+        device_owner: "compute:nova",
+        mac_address: "",
+        status: "ACTIVE",
+        fixed_ips: [{ subnet_id: "s", ip_address: "10.0.0.5" }],
+        security_groups: [],
+        project_id: projectId,
+      });
       return { id };
     },
     deleteServer: async (id: string) => {
@@ -121,7 +170,23 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
     },
     createImage: async (req: Record<string, unknown>) => {
       rec(`createImage ${req.id}`);
-      const i = { id: String(req.id ?? randomUUID()), name: String(req.name), status: "queued", disk_format: null, container_format: null, size: null, checksum: null, os_hash_algo: null, os_hash_value: null, min_disk: 0, min_ram: 0, visibility: "private", protected: false, owner: projectId, tags: [] } as Image;
+      const i = {
+        id: String(req.id ?? randomUUID()),
+        name: String(req.name),
+        status: "queued",
+        disk_format: null,
+        container_format: null,
+        size: null,
+        checksum: null,
+        os_hash_algo: null,
+        os_hash_value: null,
+        min_disk: 0,
+        min_ram: 0,
+        visibility: "private",
+        protected: false,
+        owner: projectId,
+        tags: [],
+      } as Image;
       c.images.push(i);
       return i;
     },
@@ -157,17 +222,35 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       return g;
     },
     deleteSecurityGroup: async (id: string) => rec(`deleteSecurityGroup ${id}`),
-    listSecurityGroupRules: async (q: { security_group_id?: string }) => c.rules.filter((r) => r.security_group_id === q.security_group_id),
-    createSecurityGroupRule: async (b: Partial<SecurityGroupRule> & { security_group_id: string; direction: string }) => {
+    listSecurityGroupRules: async (q: { security_group_id?: string }) =>
+      c.rules.filter((r) => r.security_group_id === q.security_group_id),
+    createSecurityGroupRule: async (
+      b: Partial<SecurityGroupRule> & { security_group_id: string; direction: string },
+    ) => {
       rec(`createSecurityGroupRule ${JSON.stringify(b)}`);
-      const r = { id: randomUUID(), ethertype: "IPv4", protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, ...b } as SecurityGroupRule;
+      const r = {
+        id: randomUUID(),
+        ethertype: "IPv4",
+        protocol: null,
+        port_range_min: null,
+        port_range_max: null,
+        remote_ip_prefix: null,
+        remote_group_id: null,
+        ...b,
+      } as SecurityGroupRule;
       c.rules.push(r);
       return r;
     },
     deleteSecurityGroupRule: async (id: string) => rec(`deleteSecurityGroupRule ${id}`),
     getAddressGroup: async (id: string) => c.addressGroups?.find((g) => g.id === id),
     listAddressGroups: async (q: { name?: string }) => {
-      if (!c.addressGroups) throw new OpenStackError({ method: "GET", url: "/address-groups", status: 404, serviceMessage: "The resource could not be found." });
+      if (!c.addressGroups)
+        throw new OpenStackError({
+          method: "GET",
+          url: "/address-groups",
+          status: 404,
+          serviceMessage: "The resource could not be found.",
+        });
       return c.addressGroups.filter((g) => !q.name || g.name === q.name);
     },
     createAddressGroup: async (b: { name: string; addresses: string[] }) => {
@@ -178,10 +261,23 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
     },
     deleteAddressGroup: async (id: string) => rec(`deleteAddressGroup ${id}`),
     listNetworks: async () => c.networks,
-    listFloatingIps: async (q: { port_id?: string; floating_ip_address?: string }) => c.floatingIps.filter((f) => (!q.port_id || f.port_id === q.port_id) && (!q.floating_ip_address || f.floating_ip_address === q.floating_ip_address)),
+    listFloatingIps: async (q: { port_id?: string; floating_ip_address?: string }) =>
+      c.floatingIps.filter(
+        (f) =>
+          (!q.port_id || f.port_id === q.port_id) &&
+          (!q.floating_ip_address || f.floating_ip_address === q.floating_ip_address),
+      ),
     createFloatingIp: async (b: { floating_network_id: string; port_id?: string }) => {
       rec("createFloatingIp");
-      const f = { id: randomUUID(), floating_ip_address: "203.0.113.9", floating_network_id: b.floating_network_id, port_id: b.port_id ?? null, fixed_ip_address: "10.0.0.5", status: "ACTIVE", project_id: projectId };
+      const f = {
+        id: randomUUID(),
+        floating_ip_address: "203.0.113.9",
+        floating_network_id: b.floating_network_id,
+        port_id: b.port_id ?? null,
+        fixed_ip_address: "10.0.0.5",
+        status: "ACTIVE",
+        project_id: projectId,
+      };
       c.floatingIps.push(f);
       return f;
     },
@@ -194,26 +290,94 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
 }
 
 /** The size and hashes a Glance using `algo` records for `data`. */
-export function hashedImage(data: Buffer, algo: string): Pick<Image, "size" | "checksum" | "os_hash_algo" | "os_hash_value"> {
-  return { size: data.length, checksum: createHash("md5").update(data).digest("hex"), os_hash_algo: algo, os_hash_value: createHash(algo).update(data).digest("hex") };
+export function hashedImage(
+  data: Buffer,
+  algo: string,
+): Pick<Image, "size" | "checksum" | "os_hash_algo" | "os_hash_value"> {
+  return {
+    size: data.length,
+    checksum: createHash("md5").update(data).digest("hex"),
+    os_hash_algo: algo,
+    os_hash_value: createHash(algo).update(data).digest("hex"),
+  };
 }
 
 /**
  * Cloud A with one server ("web") booted from an image, with a keypair and a security group,
  * and cloud B with a matching flavor, one private and one external network.
  */
-export function twoClouds(opts: { aAlgo?: string; bAlgo?: string; data?: Buffer } = {}): { a: FakeCloud; b: FakeCloud; serverId: string; data: Buffer } {
+export function twoClouds(opts: { aAlgo?: string; bAlgo?: string; data?: Buffer } = {}): {
+  a: FakeCloud;
+  b: FakeCloud;
+  serverId: string;
+  data: Buffer;
+} {
   const a = fakeCloud("projA", opts.aAlgo);
   const b = fakeCloud("projB", opts.bAlgo);
   const data = opts.data ?? Buffer.from("disk bytes of web ".repeat(1000));
   const serverId = "srv-web";
-  a.images.push({ id: "fixture", name: "fixture-disk", status: "active", disk_format: "qcow2", container_format: "bare", min_disk: 0, min_ram: 0, visibility: "private", protected: false, owner: "projA", tags: [], ...hashedImage(data, a.hashAlgo), data });
-  a.servers.push({ id: serverId, name: "web", status: "ACTIVE", tenant_id: "projA", key_name: "alice", image: { id: "base" }, flavor: { vcpus: 1, ram: 512, disk: 1, ephemeral: 0, swap: 0, original_name: "m1.tiny" }, addresses: {} });
+  a.images.push({
+    id: "fixture",
+    name: "fixture-disk",
+    status: "active",
+    disk_format: "qcow2",
+    container_format: "bare",
+    min_disk: 0,
+    min_ram: 0,
+    visibility: "private",
+    protected: false,
+    owner: "projA",
+    tags: [],
+    ...hashedImage(data, a.hashAlgo),
+    data,
+  });
+  a.servers.push({
+    id: serverId,
+    name: "web",
+    status: "ACTIVE",
+    tenant_id: "projA",
+    key_name: "alice",
+    image: { id: "base" },
+    flavor: { vcpus: 1, ram: 512, disk: 1, ephemeral: 0, swap: 0, original_name: "m1.tiny" },
+    addresses: {},
+  });
   a.keypairs.push({ name: "alice", public_key: "ssh-ed25519 AAAAC3Nza alice@a", fingerprint: "f" });
   a.groups.push({ id: "sgA-web", name: "web", description: "", project_id: "projA", security_group_rules: [] });
-  a.rules.push({ id: "r1", security_group_id: "sgA-web", direction: "ingress", ethertype: "IPv4", protocol: "tcp", port_range_min: 22, port_range_max: 22, remote_ip_prefix: "10.0.0.0/8", remote_group_id: null });
-  a.ports.push({ id: "pA", name: "", network_id: "netA", device_id: serverId, device_owner: "compute:nova", mac_address: "", status: "ACTIVE", fixed_ips: [{ subnet_id: "s", ip_address: "10.1.0.4" }], security_groups: ["sgA-web"], project_id: "projA" });
-  b.flavors.push({ id: "fl-tiny", name: "m1.tiny", vcpus: 1, ram: 512, disk: 1, swap: "", "OS-FLV-EXT-DATA:ephemeral": 0 });
-  b.networks.push({ id: "netB", name: "private", status: "ACTIVE", subnets: [], project_id: "projB" }, { id: "extB", name: "public", status: "ACTIVE", "router:external": true, subnets: [], project_id: "admin" });
+  a.rules.push({
+    id: "r1",
+    security_group_id: "sgA-web",
+    direction: "ingress",
+    ethertype: "IPv4",
+    protocol: "tcp",
+    port_range_min: 22,
+    port_range_max: 22,
+    remote_ip_prefix: "10.0.0.0/8",
+    remote_group_id: null,
+  });
+  a.ports.push({
+    id: "pA",
+    name: "",
+    network_id: "netA",
+    device_id: serverId,
+    device_owner: "compute:nova",
+    mac_address: "",
+    status: "ACTIVE",
+    fixed_ips: [{ subnet_id: "s", ip_address: "10.1.0.4" }],
+    security_groups: ["sgA-web"],
+    project_id: "projA",
+  });
+  b.flavors.push({
+    id: "fl-tiny",
+    name: "m1.tiny",
+    vcpus: 1,
+    ram: 512,
+    disk: 1,
+    swap: "",
+    "OS-FLV-EXT-DATA:ephemeral": 0,
+  });
+  b.networks.push(
+    { id: "netB", name: "private", status: "ACTIVE", subnets: [], project_id: "projB" },
+    { id: "extB", name: "public", status: "ACTIVE", "router:external": true, subnets: [], project_id: "admin" },
+  );
   return { a, b, serverId, data };
 }

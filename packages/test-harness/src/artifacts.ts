@@ -50,7 +50,9 @@ export function assertValidShellScript(script: string, label = "script"): void {
     if (syntax.status !== 0) {
       throw new Error(`${label} fails bash -n:\n${syntax.stderr}\n--- script ---\n${numbered(script)}`);
     }
-    const lint = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "--format=gcc", file], { encoding: "utf8" });
+    const lint = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "--format=gcc", file], {
+      encoding: "utf8",
+    });
     if (lint.status !== 0) {
       throw new Error(`${label} fails shellcheck:\n${lint.stdout}${lint.stderr}\n--- script ---\n${numbered(script)}`);
     }

@@ -11,10 +11,17 @@ export const EXAMPLES_DIR = path.resolve(__dirname, "../../../examples");
 
 /** TypeScript examples: directories with an index.ts. */
 export function listTsExamples(dir = EXAMPLES_DIR): string[] {
-  return fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, "index.ts"))).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((d) => fs.existsSync(path.join(dir, d, "index.ts")))
+    .sort();
 }
 
-export async function runExample(harness: MockHarness, example: string, dir = EXAMPLES_DIR): Promise<ProgramRun<Record<string, unknown>>> {
+export async function runExample(
+  harness: MockHarness,
+  example: string,
+  dir = EXAMPLES_DIR,
+): Promise<ProgramRun<Record<string, unknown>>> {
   const exampleDir = path.join(dir, example);
   const configFile = path.join(exampleDir, "Pulumi.example.yaml");
   const config = fs.existsSync(configFile) ? readStackFile(configFile) : { config: {}, secretKeys: [] };

@@ -8,11 +8,20 @@
 // UnknownValueError when read), and `propertyDependencies` (the harness records dependencies
 // per resource, not per property; they are left empty).
 import type {
-  PolicyResource, PolicyResourceOptions, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+  PolicyResource,
+  PolicyResourceOptions,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import type { RecordedResource } from "./pulumi-mocks";
 
-export interface Violation { message: string; urn?: string; }
+export interface Violation {
+  message: string;
+  urn?: string;
+}
 
 function optionsOf(r: RecordedResource): PolicyResourceOptions {
   return {
@@ -22,7 +31,9 @@ function optionsOf(r: RecordedResource): PolicyResourceOptions {
     aliases: [],
     additionalSecretOutputs: r.additionalSecretOutputs,
     customTimeouts: {
-      createSeconds: 0, updateSeconds: 0, deleteSeconds: 0,
+      createSeconds: 0,
+      updateSeconds: 0,
+      deleteSeconds: 0,
     },
   } as PolicyResourceOptions;
 }
@@ -62,7 +73,8 @@ export function stackResourcesOf(records: RecordedResource[]): PolicyResource[] 
       dependencies: [],
       propertyDependencies: {},
       isType: (cls) => typeOf(cls) === r.type,
-      asType: ((cls: unknown) => (typeOf(cls) === r.type ? byUrn.get(r.urn)!.props : undefined)) as PolicyResource["asType"],
+      asType: ((cls: unknown) =>
+        typeOf(cls) === r.type ? byUrn.get(r.urn)!.props : undefined) as PolicyResource["asType"],
     });
   }
   for (const r of records) {
@@ -79,9 +91,17 @@ function collector(): { report: ReportViolation; violations: Violation[] } {
 }
 
 /** Runs a resource policy over each resource; returns the violations with the resource's URN. */
-export async function validateResources(policy: ResourceValidationPolicy, records: RecordedResource[]): Promise<Violation[]> {
+export async function validateResources(
+  policy: ResourceValidationPolicy,
+  records: RecordedResource[],
+): Promise<Violation[]> {
   const all: Violation[] = [];
-  const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+  const validations =
+    policy.validateResource === undefined
+      ? []
+      : Array.isArray(policy.validateResource)
+        ? policy.validateResource
+        : [policy.validateResource];
   for (const r of records) {
     for (const validate of validations) {
       const { report, violations } = collector();
@@ -93,10 +113,21 @@ export async function validateResources(policy: ResourceValidationPolicy, record
 }
 
 /** Runs a stack policy over the recorded program. */
-export async function validateStackOf(policy: StackValidationPolicy, records: RecordedResource[] | PolicyResource[]): Promise<Violation[]> {
-  const resources = records.length > 0 && "inputs" in records[0] ? stackResourcesOf(records as RecordedResource[]) : (records as PolicyResource[]);
+export async function validateStackOf(
+  policy: StackValidationPolicy,
+  records: RecordedResource[] | PolicyResource[],
+): Promise<Violation[]> {
+  const resources =
+    records.length > 0 && "inputs" in records[0]
+      ? stackResourcesOf(records as RecordedResource[])
+      : (records as PolicyResource[]);
   const { report, violations } = collector();
-  const args: StackValidationArgs = { resources, stackTags: new Map(), getConfig: <T extends object>() => ({}) as T, notApplicable };
+  const args: StackValidationArgs = {
+    resources,
+    stackTags: new Map(),
+    getConfig: <T extends object>() => ({}) as T,
+    notApplicable,
+  };
   await policy.validateStack(args, report);
   return violations;
 }

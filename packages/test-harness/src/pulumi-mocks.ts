@@ -74,7 +74,10 @@ export interface ProgramRun<T> {
   dependsOnTransitively(urn: string): Set<string>;
 }
 
-export interface MockCall { token: string; inputs: Record<string, any>; }
+export interface MockCall {
+  token: string;
+  inputs: Record<string, any>;
+}
 
 // The SDK's wire marker for a secret value (an SDK internal, like the register request's getters
 // used below: why package.json pins @pulumi/pulumi exactly).
@@ -145,7 +148,9 @@ export class MockHarness {
   }
 
   /** Called by Pulumi's MockMonitor for each resource (see installMocks). */
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } | Promise<{ id: string; state: Record<string, any> }> {
+  newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ): { id: string; state: Record<string, any> } | Promise<{ id: string; state: Record<string, any> }> {
     const started = process.hrtime.bigint();
     try {
       const meta = this.pendingMeta.get(`${args.type}::${args.name}`);
@@ -182,7 +187,10 @@ export class MockHarness {
     return { id: created.id, state: outs };
   }
 
-  private createInModel(args: pulumi.runtime.MockResourceArgs, meta: { dependencies: string[] } | undefined): { id: string; state: Record<string, any> } {
+  private createInModel(
+    args: pulumi.runtime.MockResourceArgs,
+    meta: { dependencies: string[] } | undefined,
+  ): { id: string; state: Record<string, any> } {
     // The transitive closure is computed only when a check needs it (floating IPs): doing
     // it for every resource made large programs quadratic.
     let closure: Set<string> | undefined;
@@ -231,7 +239,9 @@ export class MockHarness {
         return { id: img.id, name: img.name };
       }
       default:
-        throw new Error(`harness: no mock for data source ${args.token}; add it to packages/test-harness/src/pulumi-mocks.ts`);
+        throw new Error(
+          `harness: no mock for data source ${args.token}; add it to packages/test-harness/src/pulumi-mocks.ts`,
+        );
     }
   }
 
@@ -285,7 +295,11 @@ export class MockHarness {
       deletedWith: req.getDeletedwith(),
       provider: req.getProvider(),
       customTimeouts: timeouts
-        ? { create: timeouts.getCreate() || undefined, update: timeouts.getUpdate() || undefined, delete: timeouts.getDelete() || undefined }
+        ? {
+            create: timeouts.getCreate() || undefined,
+            update: timeouts.getUpdate() || undefined,
+            delete: timeouts.getDelete() || undefined,
+          }
         : {},
       order: this.records.length,
       sourcePosition: sourcePositionOf(req),
@@ -355,11 +369,15 @@ function sourcePositionOf(req: any): { uri: string; line: number } | undefined {
 }
 
 /** What the engine does with additionalSecretOutputs: those output properties come back secret. */
-function markSecret(result: { id: string; state: Record<string, any> }, secretOutputs: string[]): { id: string; state: Record<string, any> } {
+function markSecret(
+  result: { id: string; state: Record<string, any> },
+  secretOutputs: string[],
+): { id: string; state: Record<string, any> } {
   if (secretOutputs.length === 0) return result;
   const state = { ...result.state };
   for (const key of secretOutputs) {
-    if (key in state && state[key] !== undefined && !(state[key]?.[SIG_KEY] === SECRET_SIG)) state[key] = { [SIG_KEY]: SECRET_SIG, value: state[key] };
+    if (key in state && state[key] !== undefined && !(state[key]?.[SIG_KEY] === SECRET_SIG))
+      state[key] = { [SIG_KEY]: SECRET_SIG, value: state[key] };
   }
   return { id: result.id, state };
 }
@@ -410,10 +428,12 @@ export function installMocks(): MockHarness {
 
 /** The value of an Output, once known. */
 export function outputValue<T>(output: pulumi.Input<T> | undefined): Promise<T> {
-  return new Promise((resolve) => pulumi.output(output as pulumi.Input<T>).apply((v) => {
-    resolve(v as T);
-    return v;
-  }));
+  return new Promise((resolve) =>
+    pulumi.output(output as pulumi.Input<T>).apply((v) => {
+      resolve(v as T);
+      return v;
+    }),
+  );
 }
 
 /** Whether an Output is marked secret. */

@@ -4,8 +4,19 @@
 // placeholders, as it cannot be decrypted here), then every registration awaited.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { composeEnvironment, readStackFile, stackFilePath, type ComposedEnvironment } from "@openstack-blueprints/environments";
-import { defaultExistingCloud, freshDevstackCloud, type ExistingCloud, type MockHarness, type ProgramRun } from "./pulumi-mocks";
+import {
+  composeEnvironment,
+  readStackFile,
+  stackFilePath,
+  type ComposedEnvironment,
+} from "@openstack-blueprints/environments";
+import {
+  defaultExistingCloud,
+  freshDevstackCloud,
+  type ExistingCloud,
+  type MockHarness,
+  type ProgramRun,
+} from "./pulumi-mocks";
 
 /** The repository root (this file is packages/test-harness/src/stack-runner.ts). */
 const REPO_ROOT = path.resolve(__dirname, "../../..");
@@ -50,7 +61,11 @@ export async function runStack(harness: MockHarness, stack: string, stacksDir = 
 }
 
 /** Runs the root index.ts itself, exactly what `pulumi up --stack NAME` runs (no skipping). */
-export async function runRootProgram(harness: MockHarness, stack: string, stacksDir = STACKS_DIR): Promise<ProgramRun<Record<string, unknown>>> {
+export async function runRootProgram(
+  harness: MockHarness,
+  stack: string,
+  stacksDir = STACKS_DIR,
+): Promise<ProgramRun<Record<string, unknown>>> {
   const file = readStackFile(stackFilePath(stacksDir, stack));
   pulumi.runtime.setAllConfig(file.config, file.secretKeys);
   const entry = require.resolve(ROOT_PROGRAM);

@@ -21,8 +21,14 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
   it("assigns IDs and fixed IPs from the subnet, and records parents and dependencies", async () => {
     const run = await harness.runProgram(() => {
       const { net, subnet } = routedNetwork("ok");
-      const auto = new openstack.networking.Port("ok-port-auto", { networkId: net.id, fixedIps: [{ subnetId: subnet.id }] });
-      const fixed = new openstack.networking.Port("ok-port-fixed", { networkId: net.id, fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.1.50" }] });
+      const auto = new openstack.networking.Port("ok-port-auto", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id }],
+      });
+      const fixed = new openstack.networking.Port("ok-port-fixed", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.1.50" }],
+      });
       return { subnet, auto, fixed };
     });
     expect(run.errors).to.deep.equal([]);
@@ -40,24 +46,39 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
   it("rejects a fixed IP outside its subnet", async () => {
     const run = await harness.runProgram(() => {
       const { net, subnet } = routedNetwork("out");
-      new openstack.networking.Port("out-port", { networkId: net.id, fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.2.10" }] });
+      new openstack.networking.Port("out-port", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.2.10" }],
+      });
     });
-    expect(run.errors.map((e) => e.message).join("\n")).to.match(/IP address 192\.168\.2\.10 is not a valid IP for the specified subnet/);
+    expect(run.errors.map((e) => e.message).join("\n")).to.match(
+      /IP address 192\.168\.2\.10 is not a valid IP for the specified subnet/,
+    );
   });
 
   it("lets a port take the subnet's gateway address (Neutron does), so the router interface then fails", async () => {
     const alone = await harness.runProgram(() => {
       const net = new openstack.networking.Network("gw-net", {});
       const subnet = new openstack.networking.Subnet("gw-subnet", { networkId: net.id, cidr: "192.168.2.0/24" });
-      new openstack.networking.Port("gw-port", { networkId: net.id, fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.2.1" }] });
+      new openstack.networking.Port("gw-port", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.2.1" }],
+      });
     });
     expect(alone.errors).to.deep.equal([]);
     const routed = await harness.runProgram(() => {
       const net = new openstack.networking.Network("gw-net", {});
       const subnet = new openstack.networking.Subnet("gw-subnet", { networkId: net.id, cidr: "192.168.2.0/24" });
-      const port = new openstack.networking.Port("gw-port", { networkId: net.id, fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.2.1" }] });
+      const port = new openstack.networking.Port("gw-port", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.2.1" }],
+      });
       const router = new openstack.networking.Router("gw-router", {});
-      new openstack.networking.RouterInterface("gw-ri", { routerId: router.id, subnetId: subnet.id }, { dependsOn: [port] });
+      new openstack.networking.RouterInterface(
+        "gw-ri",
+        { routerId: router.id, subnetId: subnet.id },
+        { dependsOn: [port] },
+      );
     });
     expect(routed.errors.map((e) => e.message).join("\n")).to.match(/192\.168\.2\.1 already allocated .*gateway/);
   });
@@ -66,8 +87,14 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
     const run = await harness.runProgram(() => {
       const net = new openstack.networking.Network("dup-net", {});
       const subnet = new openstack.networking.Subnet("dup-subnet", { networkId: net.id, cidr: "10.0.0.0/24" });
-      new openstack.networking.Port("dup-a", { networkId: net.id, fixedIps: [{ subnetId: subnet.id, ipAddress: "10.0.0.9" }] });
-      new openstack.networking.Port("dup-b", { networkId: net.id, fixedIps: [{ subnetId: subnet.id, ipAddress: "10.0.0.9" }] });
+      new openstack.networking.Port("dup-a", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id, ipAddress: "10.0.0.9" }],
+      });
+      new openstack.networking.Port("dup-b", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id, ipAddress: "10.0.0.9" }],
+      });
     });
     expect(run.errors.map((e) => e.message).join("\n")).to.match(/10\.0\.0\.9 already allocated/);
   });
@@ -84,7 +111,10 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
       const a = new openstack.networking.Network("a-net", {});
       const b = new openstack.networking.Network("b-net", {});
       const bSubnet = new openstack.networking.Subnet("b-subnet", { networkId: b.id, cidr: "10.9.0.0/24" });
-      new openstack.networking.Port("ghost-subnet-port", { networkId: a.id, fixedIps: [{ subnetId: "no-such-subnet" }] });
+      new openstack.networking.Port("ghost-subnet-port", {
+        networkId: a.id,
+        fixedIps: [{ subnetId: "no-such-subnet" }],
+      });
       new openstack.networking.Port("cross-port", { networkId: a.id, fixedIps: [{ subnetId: bSubnet.id }] });
     });
     const text = run.errors.map((e) => e.message).join("\n");
@@ -105,15 +135,25 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
       const { router } = routedNetwork("ov1", "10.1.0.0/16");
       const net2 = new openstack.networking.Network("ov2-net", {});
       const subnet2 = new openstack.networking.Subnet("ov2-subnet", { networkId: net2.id, cidr: "10.1.5.0/24" });
-      new openstack.networking.RouterInterface("ov2-ri", { routerId: router.id, subnetId: subnet2.id }, { dependsOn: [] });
+      new openstack.networking.RouterInterface(
+        "ov2-ri",
+        { routerId: router.id, subnetId: subnet2.id },
+        { dependsOn: [] },
+      );
     });
-    expect(run.errors.map((e) => e.message).join("\n")).to.match(/Cidr 10\.1\.5\.0\/24 of subnet .* overlaps with cidr 10\.1\.0\.0\/16/);
+    expect(run.errors.map((e) => e.message).join("\n")).to.match(
+      /Cidr 10\.1\.5\.0\/24 of subnet .* overlaps with cidr 10\.1\.0\.0\/16/,
+    );
   });
 
   it("rejects a router interface added twice", async () => {
     const run = await harness.runProgram(() => {
       const { router, subnet, iface } = routedNetwork("twice");
-      new openstack.networking.RouterInterface("twice-ri-again", { routerId: router.id, subnetId: subnet.id }, { dependsOn: [iface] });
+      new openstack.networking.RouterInterface(
+        "twice-ri-again",
+        { routerId: router.id, subnetId: subnet.id },
+        { dependsOn: [iface] },
+      );
     });
     expect(run.errors.map((e) => e.message).join("\n")).to.match(/Router already has a port on subnet/);
   });
@@ -125,17 +165,29 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
       // A router without an external gateway does not make the subnet reachable either.
       const router = new openstack.networking.Router("island-router", {});
       const iface = new openstack.networking.RouterInterface("island-ri", { routerId: router.id, subnetId: subnet.id });
-      const port = new openstack.networking.Port("island-port", { networkId: net.id, fixedIps: [{ subnetId: subnet.id }] });
+      const port = new openstack.networking.Port("island-port", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id }],
+      });
       const fip = new openstack.networking.FloatingIp("island-fip", { pool: "public" });
-      new openstack.networking.FloatingIpAssociate("island-assoc", { floatingIp: fip.address, portId: port.id }, { dependsOn: [iface] });
+      new openstack.networking.FloatingIpAssociate(
+        "island-assoc",
+        { floatingIp: fip.address, portId: port.id },
+        { dependsOn: [iface] },
+      );
     });
-    expect(run.errors.map((e) => e.message).join("\n")).to.match(/External network net-public is not reachable from subnet subnet-island-subnet/);
+    expect(run.errors.map((e) => e.message).join("\n")).to.match(
+      /External network net-public is not reachable from subnet subnet-island-subnet/,
+    );
   });
 
   it("rejects a floating IP association that does not wait for the router interface", async () => {
     const run = await harness.runProgram(() => {
       const { net, subnet } = routedNetwork("race");
-      const port = new openstack.networking.Port("race-port", { networkId: net.id, fixedIps: [{ subnetId: subnet.id }] });
+      const port = new openstack.networking.Port("race-port", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id }],
+      });
       const fip = new openstack.networking.FloatingIp("race-fip", { pool: "public" });
       new openstack.networking.FloatingIpAssociate("race-assoc", { floatingIp: fip.address, portId: port.id });
     });
@@ -145,9 +197,16 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
   it("accepts a floating IP on a routed port that depends on the interface", async () => {
     const run = await harness.runProgram(() => {
       const { net, subnet, iface } = routedNetwork("good");
-      const port = new openstack.networking.Port("good-port", { networkId: net.id, fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.1.10" }] });
+      const port = new openstack.networking.Port("good-port", {
+        networkId: net.id,
+        fixedIps: [{ subnetId: subnet.id, ipAddress: "192.168.1.10" }],
+      });
       const fip = new openstack.networking.FloatingIp("good-fip", { pool: "public" });
-      const assoc = new openstack.networking.FloatingIpAssociate("good-assoc", { floatingIp: fip.address, portId: port.id }, { dependsOn: [iface] });
+      const assoc = new openstack.networking.FloatingIpAssociate(
+        "good-assoc",
+        { floatingIp: fip.address, portId: port.id },
+        { dependsOn: [iface] },
+      );
       return { fip, assoc };
     });
     expect(run.errors).to.deep.equal([]);
@@ -158,7 +217,15 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
   it("rejects duplicate security group rules, as Neutron answers 409", async () => {
     const run = await harness.runProgram(() => {
       const sg = new openstack.networking.SecGroup("sg", {});
-      const rule = { securityGroupId: sg.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "10.0.0.0/8" };
+      const rule = {
+        securityGroupId: sg.id,
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        portRangeMin: 22,
+        portRangeMax: 22,
+        remoteIpPrefix: "10.0.0.0/8",
+      };
       new openstack.networking.SecGroupRule("sg-a", rule);
       new openstack.networking.SecGroupRule("sg-b", rule);
     });
@@ -167,7 +234,11 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
 
   it("rejects user data over Nova's limit and unknown flavors", async () => {
     const run = await harness.runProgram(() => {
-      new openstack.compute.Instance("big", { flavorName: "m1.small", imageName: "debian-12", userData: "x".repeat(50_000) });
+      new openstack.compute.Instance("big", {
+        flavorName: "m1.small",
+        imageName: "debian-12",
+        userData: "x".repeat(50_000),
+      });
       new openstack.compute.Instance("noflavor", { flavorName: "m9.huge", imageName: "debian-12" });
     });
     const text = run.errors.map((e) => e.message).join("\n");
@@ -177,7 +248,11 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
 
   it("records which inputs are secret and unwraps them for assertions", async () => {
     const run = await harness.runProgram(() => {
-      new openstack.compute.Instance("secret-vm", { flavorName: "m1.small", imageName: "debian-12", adminPass: pulumi.secret("hunter2") });
+      new openstack.compute.Instance("secret-vm", {
+        flavorName: "m1.small",
+        imageName: "debian-12",
+        adminPass: pulumi.secret("hunter2"),
+      });
     });
     const vm = run.byName("secret-vm");
     expect(vm.secretPaths).to.deep.equal(["adminPass"]);
@@ -200,7 +275,11 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
   it("returns additionalSecretOutputs as secrets, as the engine does, and records them unwrapped", async () => {
     const run = await harness.runProgram(() => ({
       open: new openstack.networking.Port("aso-open", { networkId: "net-public" }),
-      hidden: new openstack.networking.Port("aso-hidden", { networkId: "net-public" }, { additionalSecretOutputs: ["macAddress"] }),
+      hidden: new openstack.networking.Port(
+        "aso-hidden",
+        { networkId: "net-public" },
+        { additionalSecretOutputs: ["macAddress"] },
+      ),
     }));
     expect(run.errors).to.deep.equal([]);
     const { open, hidden } = run.value!;
@@ -213,7 +292,8 @@ describe("harness: Pulumi mocks with Neutron semantics", () => {
   it("runs real dynamic providers and keeps what they made across runs until forgetState, asking their diff", async () => {
     const { DesktopCredential } = await import("@openstack-blueprints/components/src/desktop/desktop-credential");
     harness.forgetState();
-    const program = (rotation: string) => () => new DesktopCredential("harness-cred", { user: "alice", length: 16, rotation });
+    const program = (rotation: string) => () =>
+      new DesktopCredential("harness-cred", { user: "alice", length: 16, rotation });
     const first = await harness.runProgram(program(""));
     expect(first.errors).to.deep.equal([]);
     const made = first.byName("harness-cred");

@@ -19,7 +19,8 @@ const walk = (dir) => {
     } else if (entry.endsWith(".js")) {
       const text = readFileSync(path, "utf8");
       for (const m of text.matchAll(/__pulumiType = ['"](openstack:[^'"]+)['"]/g)) resources.add(m[1]);
-      for (const m of text.matchAll(/invoke(?:Output|SingleOutput|Single)?\(["'](openstack:[^'"]+)["']/g)) functions.add(m[1]);
+      for (const m of text.matchAll(/invoke(?:Output|SingleOutput|Single)?\(["'](openstack:[^'"]+)["']/g))
+        functions.add(m[1]);
     }
   }
 };

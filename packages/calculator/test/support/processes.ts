@@ -71,23 +71,37 @@ export interface HttpAnswer {
 }
 
 /** One HTTP request (fresh connection); `body` is sent verbatim so tests can send broken JSON. */
-export function httpRequest(url: string, method: string, body?: string | Buffer, timeoutMs = 15000): Promise<HttpAnswer> {
+export function httpRequest(
+  url: string,
+  method: string,
+  body?: string | Buffer,
+  timeoutMs = 15000,
+): Promise<HttpAnswer> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent: false, timeout: timeoutMs, headers: body === undefined ? {} : { "content-type": "application/json" } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, body: text, json, elapsedMs: Date.now() - started });
-      });
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        agent: false,
+        timeout: timeoutMs,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: text, json, elapsedMs: Date.now() - started });
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end(body);

@@ -22,8 +22,18 @@ export const SERVICE_EGRESS_ROUTERS = ["outer", "inner"] as const;
 export const MAX_SERVICE_TIMEOUT_MS = 600000;
 
 /** Per-service values (fixed IPs, ports) keyed by operation. */
-export interface CalculatorServiceIpsArgs { sum?: string; sub?: string; mul?: string; div?: string; }
-export interface CalculatorServicePortsArgs { sum?: number; sub?: number; mul?: number; div?: number; }
+export interface CalculatorServiceIpsArgs {
+  sum?: string;
+  sub?: string;
+  mul?: string;
+  div?: string;
+}
+export interface CalculatorServicePortsArgs {
+  sum?: number;
+  sub?: number;
+  mul?: number;
+  div?: number;
+}
 
 /**
  * Arguments of TwoTierCalculatorTopology. Addresses and ports are plain values, not Inputs:
@@ -78,42 +88,69 @@ export interface TwoTierCalculatorTopologyArgs {
   serviceTimeoutMs?: number;
 }
 
-const tcpPort = z.number({ message: "is not a number" }).int({ message: "is not a TCP port 1-65535" })
-  .min(1, { message: "is not a TCP port 1-65535" }).max(65535, { message: "is not a TCP port 1-65535" });
+const tcpPort = z
+  .number({ message: "is not a number" })
+  .int({ message: "is not a TCP port 1-65535" })
+  .min(1, { message: "is not a TCP port 1-65535" })
+  .max(65535, { message: "is not a TCP port 1-65535" });
 const perService = <T extends z.ZodType>(value: T) =>
   z.object({ sum: value.optional(), sub: value.optional(), mul: value.optional(), div: value.optional() }).strict();
 const serviceIpsSchema = perService(ipv4Address);
 const servicePortsSchema = perService(tcpPort);
 
 /** The calculator's args, field by field (relations between fields are the plan's). */
-export const twoTierCalculatorArgsSchema = z.object({
-  imageName: pulumiInput(z.string({ message: "is required: the Glance image of the five servers" }).min(1, { message: "is empty; give an image name" })),
-  flavorName: pulumiInput(z.string({ message: "is required: the Nova flavor of the five servers" }).min(1, { message: "is empty; give a flavor name" })),
-  externalNetworkName: z.string({ message: "is required: the external network (e.g. \"public\")" }).min(1, { message: "is empty; give the external network (e.g. \"public\")" }),
-  clientCidr: z.string({ message: "is required: the block allowed to reach the front end (e.g. your office's 203.0.113.0/24); 0.0.0.0/0 only if you mean the whole internet" })
-    .pipe(ipv4Cidr),
-  keyPairName: pulumiInput(z.string().min(1, { message: "is empty; give a Nova keypair name or leave it out" })).optional(),
-  sshClientCidr: ipv4Cidr.optional(),
-  frontendCidr: ipv4Cidr.optional(),
-  serviceCidr: ipv4Cidr.optional(),
-  frontendGatewayIp: ipv4Address.optional(),
-  innerRouterFrontendIp: ipv4Address.optional(),
-  serviceGatewayIp: ipv4Address.optional(),
-  frontendIp: ipv4Address.optional(),
-  serviceIps: serviceIpsSchema.optional(),
-  frontendPort: tcpPort.optional(),
-  servicePorts: servicePortsSchema.optional(),
-  serviceInternetEgress: z.boolean({ message: "is not true or false" }).optional(),
-  serviceEgressRouter: oneOf(SERVICE_EGRESS_ROUTERS).optional(),
-  nodejsSource: oneOf(NODEJS_SOURCES).optional(),
-  dnsNameservers: z.array(ipv4Address).optional(),
-  serviceTimeoutMs: z.number({ message: "is not a number" }).int({ message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
-    .min(1, { message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
-    .max(MAX_SERVICE_TIMEOUT_MS, { message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` }).optional(),
-}).strict();
+export const twoTierCalculatorArgsSchema = z
+  .object({
+    imageName: pulumiInput(
+      z
+        .string({ message: "is required: the Glance image of the five servers" })
+        .min(1, { message: "is empty; give an image name" }),
+    ),
+    flavorName: pulumiInput(
+      z
+        .string({ message: "is required: the Nova flavor of the five servers" })
+        .min(1, { message: "is empty; give a flavor name" }),
+    ),
+    externalNetworkName: z
+      .string({ message: 'is required: the external network (e.g. "public")' })
+      .min(1, { message: 'is empty; give the external network (e.g. "public")' }),
+    clientCidr: z
+      .string({
+        message:
+          "is required: the block allowed to reach the front end (e.g. your office's 203.0.113.0/24); 0.0.0.0/0 only if you mean the whole internet",
+      })
+      .pipe(ipv4Cidr),
+    keyPairName: pulumiInput(
+      z.string().min(1, { message: "is empty; give a Nova keypair name or leave it out" }),
+    ).optional(),
+    sshClientCidr: ipv4Cidr.optional(),
+    frontendCidr: ipv4Cidr.optional(),
+    serviceCidr: ipv4Cidr.optional(),
+    frontendGatewayIp: ipv4Address.optional(),
+    innerRouterFrontendIp: ipv4Address.optional(),
+    serviceGatewayIp: ipv4Address.optional(),
+    frontendIp: ipv4Address.optional(),
+    serviceIps: serviceIpsSchema.optional(),
+    frontendPort: tcpPort.optional(),
+    servicePorts: servicePortsSchema.optional(),
+    serviceInternetEgress: z.boolean({ message: "is not true or false" }).optional(),
+    serviceEgressRouter: oneOf(SERVICE_EGRESS_ROUTERS).optional(),
+    nodejsSource: oneOf(NODEJS_SOURCES).optional(),
+    dnsNameservers: z.array(ipv4Address).optional(),
+    serviceTimeoutMs: z
+      .number({ message: "is not a number" })
+      .int({ message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
+      .min(1, { message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
+      .max(MAX_SERVICE_TIMEOUT_MS, { message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
+      .optional(),
+  })
+  .strict();
 
 // The schema and the interface describe the same fields: adding one to either alone fails tsc.
-const _calculatorSchemaMatchesArgs: SameShape<z.input<typeof twoTierCalculatorArgsSchema>, TwoTierCalculatorTopologyArgs> = true;
+const _calculatorSchemaMatchesArgs: SameShape<
+  z.input<typeof twoTierCalculatorArgsSchema>,
+  TwoTierCalculatorTopologyArgs
+> = true;
 const _serviceIpsMatch: SameShape<z.input<typeof serviceIpsSchema>, CalculatorServiceIpsArgs> = true;
 const _servicePortsMatch: SameShape<z.input<typeof servicePortsSchema>, CalculatorServicePortsArgs> = true;
 void [_calculatorSchemaMatchesArgs, _serviceIpsMatch, _servicePortsMatch];

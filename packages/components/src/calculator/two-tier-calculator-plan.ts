@@ -1,9 +1,25 @@
 // Planning for TwoTierCalculatorTopology: pure, so every refusal is tested without Pulumi and
 // the component refuses bad input before it creates anything. The plan is also what the real
 // network test builds with Linux namespaces (via the resources the component records).
-import { bundleFileName, DEFAULT_SERVICE_TIMEOUT_MS, FRONTEND_DEFAULT_PORT, OPERATION_NAMES, OPERATIONS, OperationName } from "@openstack-blueprints/calculator";
+import {
+  bundleFileName,
+  DEFAULT_SERVICE_TIMEOUT_MS,
+  FRONTEND_DEFAULT_PORT,
+  OPERATION_NAMES,
+  OPERATIONS,
+  OperationName,
+} from "@openstack-blueprints/calculator";
 import { ArgsProblems } from "../errors";
-import { cidrContains, cidrsOverlap, formatIpv4, hostRange, nthHost, Ipv4Cidr, parseCidr, parseIpv4 } from "../network/cidr";
+import {
+  cidrContains,
+  cidrsOverlap,
+  formatIpv4,
+  hostRange,
+  nthHost,
+  Ipv4Cidr,
+  parseCidr,
+  parseIpv4,
+} from "../network/cidr";
 import type { AllocationPoolSpec, HostRouteSpec } from "../network/private-network-plan";
 import { NODEJS_SOURCES, TwoTierCalculatorTopologyArgs, twoTierCalculatorArgsSchema } from "./two-tier-calculator-args";
 
@@ -105,14 +121,19 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
   if (!parsed.success) problems.addZodIssues(parsed.error.issues, args);
   // The relations below are checked on the fields that passed (a bad CIDR says so once).
   const failed = new Set(parsed.success ? [] : parsed.error.issues.map((i) => i.path.map(String).join(".")));
-  const ok = (field: string) => ![...failed].some((f) => f === field || f.startsWith(`${field}.`) || field.startsWith(`${f}.`));
+  const ok = (field: string) =>
+    ![...failed].some((f) => f === field || f.startsWith(`${field}.`) || field.startsWith(`${f}.`));
 
   const cidrField = (field: "frontendCidr" | "serviceCidr", fallback: string): Ipv4Cidr | undefined => {
     const value = args[field] ?? fallback;
     if (!ok(field)) return undefined;
     const c = parseCidr(value);
     if (c.prefix > MAX_PREFIX) {
-      problems.add(field, value, `is too small (/${c.prefix}): the calculator needs /${MAX_PREFIX} or larger (Net1 holds RT1 at .1, the front end at .10 and RT2 at the last host; Net2 the four services, RT2 and Neutron's DHCP port); use e.g. ${fallback}`);
+      problems.add(
+        field,
+        value,
+        `is too small (/${c.prefix}): the calculator needs /${MAX_PREFIX} or larger (Net1 holds RT1 at .1, the front end at .10 and RT2 at the last host; Net2 the four services, RT2 and Neutron's DHCP port); use e.g. ${fallback}`,
+      );
       return undefined;
     }
     return c;
@@ -120,11 +141,21 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
   const frontendCidr = cidrField("frontendCidr", DEFAULT_FRONTEND_CIDR);
   const serviceCidr = cidrField("serviceCidr", DEFAULT_SERVICE_CIDR);
   if (frontendCidr && serviceCidr && cidrsOverlap(frontendCidr, serviceCidr)) {
-    problems.add("serviceCidr", serviceCidr.text, `overlaps frontendCidr ${frontendCidr.text}; RT2 joins both, so they must be disjoint (e.g. 192.168.2.0/24)`);
+    problems.add(
+      "serviceCidr",
+      serviceCidr.text,
+      `overlaps frontendCidr ${frontendCidr.text}; RT2 joins both, so they must be disjoint (e.g. 192.168.2.0/24)`,
+    );
   }
 
   // Every address on one subnet must be a usable host and unique; `taken` names who holds it.
-  const hostOf = (field: string, given: string | undefined, defaultHost: number, cidr: Ipv4Cidr | undefined, taken: Map<string, string>): string => {
+  const hostOf = (
+    field: string,
+    given: string | undefined,
+    defaultHost: number,
+    cidr: Ipv4Cidr | undefined,
+    taken: Map<string, string>,
+  ): string => {
     if (!cidr) return given ?? "";
     const value = given ?? nthHost(cidr, defaultHost);
     if (!ok(field)) return value;
@@ -134,7 +165,8 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
       return value;
     }
     const holder = taken.get(value);
-    if (holder) problems.add(field, value, `is already used by ${holder} on ${cidr.text}; give each a distinct address`);
+    if (holder)
+      problems.add(field, value, `is already used by ${holder} on ${cidr.text}; give each a distinct address`);
     else taken.set(value, field);
     return value;
   };
@@ -155,32 +187,51 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
   const portOf = (field: string, value: number): number => {
     if (!ok(field)) return value;
     const holder = ports.get(value);
-    if (holder) problems.add(field, value, `clashes with ${holder}; give the front end and each service its own port (defaults 50000-50004)`);
-    else if (value === 22 && args.sshClientCidr !== undefined) problems.add(field, value, "clashes with SSH (sshClientCidr is set)");
+    if (holder)
+      problems.add(
+        field,
+        value,
+        `clashes with ${holder}; give the front end and each service its own port (defaults 50000-50004)`,
+      );
+    else if (value === 22 && args.sshClientCidr !== undefined)
+      problems.add(field, value, "clashes with SSH (sshClientCidr is set)");
     else ports.set(value, field);
     return value;
   };
   const frontendPort = portOf("frontendPort", args.frontendPort ?? FRONTEND_DEFAULT_PORT);
   const servicePorts = {} as Record<OperationName, number>;
-  for (const name of OPERATION_NAMES) servicePorts[name] = portOf(`servicePorts.${name}`, args.servicePorts?.[name] ?? OPERATIONS[name].defaultPort);
+  for (const name of OPERATION_NAMES)
+    servicePorts[name] = portOf(`servicePorts.${name}`, args.servicePorts?.[name] ?? OPERATIONS[name].defaultPort);
 
   const clientCidr = ok("clientCidr") ? parseCidr(args.clientCidr).text : args.clientCidr;
-  const sshClientCidr = args.sshClientCidr === undefined || !ok("sshClientCidr") ? args.sshClientCidr : parseCidr(args.sshClientCidr).text;
+  const sshClientCidr =
+    args.sshClientCidr === undefined || !ok("sshClientCidr") ? args.sshClientCidr : parseCidr(args.sshClientCidr).text;
   if (sshClientCidr === "0.0.0.0/0") {
     problems.add("sshClientCidr", sshClientCidr, "opens SSH to the whole internet; give your admin network's block");
   } else if (sshClientCidr !== undefined && args.keyPairName === undefined) {
-    problems.add("sshClientCidr", sshClientCidr, "opens SSH, but keyPairName is not set, so no key could log in; set keyPairName to a Nova keypair or leave sshClientCidr unset");
+    problems.add(
+      "sshClientCidr",
+      sshClientCidr,
+      "opens SSH, but keyPairName is not set, so no key could log in; set keyPairName to a Nova keypair or leave sshClientCidr unset",
+    );
   }
 
   const nodejsSource = args.nodejsSource ?? "package";
   const serviceInternetEgress = args.serviceInternetEgress ?? true;
   if (!serviceInternetEgress && nodejsSource === "package") {
-    problems.add("serviceInternetEgress", false,
-      'leaves the services without a route to a package mirror, yet nodejsSource is "package"; enable egress or use an image with /usr/bin/node and nodejsSource "image"');
+    problems.add(
+      "serviceInternetEgress",
+      false,
+      'leaves the services without a route to a package mirror, yet nodejsSource is "package"; enable egress or use an image with /usr/bin/node and nodejsSource "image"',
+    );
   }
   const serviceEgressRouter = args.serviceEgressRouter ?? "outer";
   if (serviceEgressRouter === "inner" && !serviceInternetEgress) {
-    problems.add("serviceEgressRouter", serviceEgressRouter, "gives RT2 an external gateway, yet serviceInternetEgress is false; drop serviceEgressRouter or enable egress");
+    problems.add(
+      "serviceEgressRouter",
+      serviceEgressRouter,
+      "gives RT2 an external gateway, yet serviceInternetEgress is false; drop serviceEgressRouter or enable egress",
+    );
   }
   problems.throwIfAny();
 
@@ -203,9 +254,15 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
       port: frontendPort,
       unitName: "calculator-frontend.service",
       execStart: [
-        NODE_BINARY, bundle("frontend"), "--host", frontendIp, "--port", String(frontendPort),
+        NODE_BINARY,
+        bundle("frontend"),
+        "--host",
+        frontendIp,
+        "--port",
+        String(frontendPort),
         ...OPERATION_NAMES.flatMap((name) => [`--${name}-url`, serviceUrls[name]]),
-        "--service-timeout-ms", String(serviceTimeoutMs),
+        "--service-timeout-ms",
+        String(serviceTimeoutMs),
       ],
     },
     ...OPERATION_NAMES.map((name): PlannedServer => ({
@@ -235,20 +292,26 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
     innerRouterFrontendIp,
     servers,
     // With its own gateway RT2 needs no route to RT1, nor RT1 a way back to Net2.
-    routerRoutes: serviceInternetEgress && !innerRouterExternalGateway
-      ? [
-          // RT2 sends everything that is not Net1/Net2 to RT1; RT1 needs the way back to Net2.
-          { router: "inner", destinationCidr: "0.0.0.0/0", nextHop: frontendGatewayIp },
-          { router: "outer", destinationCidr: serviceNet.text, nextHop: innerRouterFrontendIp },
-        ]
-      : [],
+    routerRoutes:
+      serviceInternetEgress && !innerRouterExternalGateway
+        ? [
+            // RT2 sends everything that is not Net1/Net2 to RT1; RT1 needs the way back to Net2.
+            { router: "inner", destinationCidr: "0.0.0.0/0", nextHop: frontendGatewayIp },
+            { router: "outer", destinationCidr: serviceNet.text, nextHop: innerRouterFrontendIp },
+          ]
+        : [],
     frontendRules: [
       { protocol: "tcp", port: frontendPort, remoteCidr: clientCidr, description: "calculator front end from clients" },
-      ...(sshClientCidr ? [{ protocol: "tcp" as const, port: 22, remoteCidr: sshClientCidr, description: "SSH from admins" }] : []),
+      ...(sshClientCidr
+        ? [{ protocol: "tcp" as const, port: 22, remoteCidr: sshClientCidr, description: "SSH from admins" }]
+        : []),
     ],
     // Only the front end calls the services: its address, not all of Net1.
     serviceRules: OPERATION_NAMES.map((name) => ({
-      protocol: "tcp" as const, port: servicePorts[name], remoteCidr: `${frontendIp}/32`, description: `${name} service from the front end`,
+      protocol: "tcp" as const,
+      port: servicePorts[name],
+      remoteCidr: `${frontendIp}/32`,
+      description: `${name} service from the front end`,
     })),
     serviceUrls,
     nodejsSource: nodejsSource as TwoTierCalculatorPlan["nodejsSource"],

@@ -7,7 +7,11 @@ import { TwoTierCalculatorTopologyArgs } from "./two-tier-calculator-args";
 import { planTwoTierCalculator } from "./two-tier-calculator-plan";
 
 // The args are declared in their own module; importers of the component find them here too.
-export type { CalculatorServiceIpsArgs, CalculatorServicePortsArgs, TwoTierCalculatorTopologyArgs } from "./two-tier-calculator-args";
+export type {
+  CalculatorServiceIpsArgs,
+  CalculatorServicePortsArgs,
+  TwoTierCalculatorTopologyArgs,
+} from "./two-tier-calculator-args";
 
 /**
  * The seed's two-tier calculator, working the first time: a front end on Net1 behind a
@@ -42,63 +46,112 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
     const userData = new Map(plan.servers.map((s) => [s.role, renderCalculatorUserData(plan, s)]));
     super("openstack-blueprints:index:TwoTierCalculatorTopology", name, {}, opts);
 
-    const frontendNet = new PrivateNetwork(`${name}-net1`, {
-      cidr: plan.frontendSubnet.cidr,
-      gatewayIp: plan.frontendSubnet.gatewayIp,
-      allocationPools: plan.frontendSubnet.allocationPools,
-      hostRoutes: plan.frontendSubnet.hostRoutes,
-      dnsNameservers: args.dnsNameservers,
-      externalNetworkName: args.externalNetworkName,
-      networkName: `${name}-net1`,
-    }, { parent: this });
+    const frontendNet = new PrivateNetwork(
+      `${name}-net1`,
+      {
+        cidr: plan.frontendSubnet.cidr,
+        gatewayIp: plan.frontendSubnet.gatewayIp,
+        allocationPools: plan.frontendSubnet.allocationPools,
+        hostRoutes: plan.frontendSubnet.hostRoutes,
+        dnsNameservers: args.dnsNameservers,
+        externalNetworkName: args.externalNetworkName,
+        networkName: `${name}-net1`,
+      },
+      { parent: this },
+    );
 
-    const innerRouter = new openstack.networking.Router(`${name}-rt2`, {
-      name: `${name}-rt2`,
-      adminStateUp: true,
-      // serviceEgressRouter "inner": RT2 SNATs Net2 itself (ML2/OVN does not SNAT it on RT1 by default).
-      ...(plan.innerRouterExternalGateway
-        ? { externalNetworkId: openstack.networking.getNetworkOutput({ name: args.externalNetworkName, external: true }, { parent: this }).id }
-        : {}),
-    }, { parent: this });
+    const innerRouter = new openstack.networking.Router(
+      `${name}-rt2`,
+      {
+        name: `${name}-rt2`,
+        adminStateUp: true,
+        // serviceEgressRouter "inner": RT2 SNATs Net2 itself (ML2/OVN does not SNAT it on RT1 by default).
+        ...(plan.innerRouterExternalGateway
+          ? {
+              externalNetworkId: openstack.networking.getNetworkOutput(
+                { name: args.externalNetworkName, external: true },
+                { parent: this },
+              ).id,
+            }
+          : {}),
+      },
+      { parent: this },
+    );
 
-    const serviceNet = new PrivateNetwork(`${name}-net2`, {
-      cidr: plan.serviceSubnet.cidr,
-      gatewayIp: plan.serviceSubnet.gatewayIp,
-      allocationPools: plan.serviceSubnet.allocationPools,
-      dnsNameservers: args.dnsNameservers,
-      existingRouterId: innerRouter.id,
-      networkName: `${name}-net2`,
-    }, { parent: this });
+    const serviceNet = new PrivateNetwork(
+      `${name}-net2`,
+      {
+        cidr: plan.serviceSubnet.cidr,
+        gatewayIp: plan.serviceSubnet.gatewayIp,
+        allocationPools: plan.serviceSubnet.allocationPools,
+        dnsNameservers: args.dnsNameservers,
+        existingRouterId: innerRouter.id,
+        networkName: `${name}-net2`,
+      },
+      { parent: this },
+    );
 
     // RT2 on Net1 at a chosen address: the host route's next hop must be known in advance.
-    const innerRouterFrontendPort = new openstack.networking.Port(`${name}-rt2-net1-port`, {
-      name: `${name}-rt2-net1`,
-      networkId: frontendNet.networkId,
-      fixedIps: [{ subnetId: frontendNet.subnetId, ipAddress: plan.innerRouterFrontendIp }],
-    }, { parent: this });
-    const innerRouterFrontendInterface = new openstack.networking.RouterInterface(`${name}-rt2-net1-interface`, {
-      routerId: innerRouter.id,
-      portId: innerRouterFrontendPort.id,
-    }, { parent: this });
+    const innerRouterFrontendPort = new openstack.networking.Port(
+      `${name}-rt2-net1-port`,
+      {
+        name: `${name}-rt2-net1`,
+        networkId: frontendNet.networkId,
+        fixedIps: [{ subnetId: frontendNet.subnetId, ipAddress: plan.innerRouterFrontendIp }],
+      },
+      { parent: this },
+    );
+    const innerRouterFrontendInterface = new openstack.networking.RouterInterface(
+      `${name}-rt2-net1-interface`,
+      {
+        routerId: innerRouter.id,
+        portId: innerRouterFrontendPort.id,
+      },
+      { parent: this },
+    );
 
     const routerRoutes: pulumi.Resource[] = [];
     for (const route of plan.routerRoutes) {
       const routeName = route.router === "inner" ? `${name}-rt2-route-default` : `${name}-rt1-route-net2`;
-      routerRoutes.push(new openstack.networking.RouterRoute(routeName, {
-        routerId: route.router === "inner" ? innerRouter.id : frontendNet.routerId,
-        destinationCidr: route.destinationCidr,
-        nextHop: route.nextHop,
-      }, { parent: this, dependsOn: [frontendNet, serviceNet, innerRouterFrontendInterface] }));
+      routerRoutes.push(
+        new openstack.networking.RouterRoute(
+          routeName,
+          {
+            routerId: route.router === "inner" ? innerRouter.id : frontendNet.routerId,
+            destinationCidr: route.destinationCidr,
+            nextHop: route.nextHop,
+          },
+          { parent: this, dependsOn: [frontendNet, serviceNet, innerRouterFrontendInterface] },
+        ),
+      );
     }
 
-    const frontendSecurity = new SecurityProfile(`${name}-frontend-sg`, {
-      groupName: `${name}-frontend`,
-      rules: plan.frontendRules.map((r) => ({ protocol: r.protocol, port: r.port, remoteCidr: r.remoteCidr, description: r.description })),
-    }, { parent: this });
-    const serviceSecurity = new SecurityProfile(`${name}-services-sg`, {
-      groupName: `${name}-services`,
-      rules: plan.serviceRules.map((r) => ({ protocol: r.protocol, port: r.port, remoteCidr: r.remoteCidr, description: r.description })),
-    }, { parent: this });
+    const frontendSecurity = new SecurityProfile(
+      `${name}-frontend-sg`,
+      {
+        groupName: `${name}-frontend`,
+        rules: plan.frontendRules.map((r) => ({
+          protocol: r.protocol,
+          port: r.port,
+          remoteCidr: r.remoteCidr,
+          description: r.description,
+        })),
+      },
+      { parent: this },
+    );
+    const serviceSecurity = new SecurityProfile(
+      `${name}-services-sg`,
+      {
+        groupName: `${name}-services`,
+        rules: plan.serviceRules.map((r) => ({
+          protocol: r.protocol,
+          port: r.port,
+          remoteCidr: r.remoteCidr,
+          description: r.description,
+        })),
+      },
+      { parent: this },
+    );
 
     // Servers boot after their networks, routes and router interfaces exist, so cloud-init
     // reaches the package mirror and the DHCP lease already carries the host route.
@@ -108,39 +161,57 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
     for (const server of plan.servers) {
       const onFrontend = server.network === "frontend";
       const net = onFrontend ? frontendNet : serviceNet;
-      const port = new openstack.networking.Port(`${name}-${server.role}-port`, {
-        name: `${name}-${server.role}`,
-        networkId: net.networkId,
-        fixedIps: [{ subnetId: net.subnetId, ipAddress: server.ip }],
-        securityGroupIds: [(onFrontend ? frontendSecurity : serviceSecurity).securityGroupId],
-      }, { parent: this });
+      const port = new openstack.networking.Port(
+        `${name}-${server.role}-port`,
+        {
+          name: `${name}-${server.role}`,
+          networkId: net.networkId,
+          fixedIps: [{ subnetId: net.subnetId, ipAddress: server.ip }],
+          securityGroupIds: [(onFrontend ? frontendSecurity : serviceSecurity).securityGroupId],
+        },
+        { parent: this },
+      );
       ports[server.role] = port;
-      instances[server.role] = new openstack.compute.Instance(`${name}-${server.role}`, {
-        name: `${name}-${server.role}`,
-        imageName: args.imageName,
-        flavorName: args.flavorName,
-        keyPair: args.keyPairName,
-        userData: userData.get(server.role)!,
-        networks: [{ port: port.id }],
-        // On a pre-made port: delete the old server first, or Nova refuses the new one (port in use).
-      }, { parent: this, dependsOn: networkReady, deleteBeforeReplace: true });
+      instances[server.role] = new openstack.compute.Instance(
+        `${name}-${server.role}`,
+        {
+          name: `${name}-${server.role}`,
+          imageName: args.imageName,
+          flavorName: args.flavorName,
+          keyPair: args.keyPairName,
+          userData: userData.get(server.role)!,
+          networks: [{ port: port.id }],
+          // On a pre-made port: delete the old server first, or Nova refuses the new one (port in use).
+        },
+        { parent: this, dependsOn: networkReady, deleteBeforeReplace: true },
+      );
     }
 
-    const floatingIp = new openstack.networking.FloatingIp(`${name}-frontend-fip`, {
-      pool: args.externalNetworkName,
-      description: `${name} calculator front end`,
-    }, { parent: this });
+    const floatingIp = new openstack.networking.FloatingIp(
+      `${name}-frontend-fip`,
+      {
+        pool: args.externalNetworkName,
+        description: `${name} calculator front end`,
+      },
+      { parent: this },
+    );
     // Depends on Net1's component: the association needs RT1's interface on Net1 to exist.
-    new openstack.networking.FloatingIpAssociate(`${name}-frontend-fip-assoc`, {
-      floatingIp: floatingIp.address,
-      portId: ports.frontend.id,
-    }, { parent: this, dependsOn: [frontendNet] });
+    new openstack.networking.FloatingIpAssociate(
+      `${name}-frontend-fip-assoc`,
+      {
+        floatingIp: floatingIp.address,
+        portId: ports.frontend.id,
+      },
+      { parent: this, dependsOn: [frontendNet] },
+    );
 
     const frontendServer = plan.servers.find((s) => s.role === "frontend")!;
     this.floatingIp = floatingIp.address;
     this.publicUrl = pulumi.interpolate`http://${floatingIp.address}:${frontendServer.port}`;
     this.frontendIp = pulumi.output(frontendServer.ip);
-    this.serviceIps = pulumi.output(Object.fromEntries(plan.servers.filter((s) => s.network === "service").map((s) => [s.role, s.ip])));
+    this.serviceIps = pulumi.output(
+      Object.fromEntries(plan.servers.filter((s) => s.network === "service").map((s) => [s.role, s.ip])),
+    );
     this.serviceUrls = pulumi.output<Record<string, string>>({ ...plan.serviceUrls });
     this.outerRouterId = frontendNet.routerId;
     this.innerRouterId = innerRouter.id;

@@ -43,7 +43,12 @@ function formatPath(path: PropertyKey[]): string {
 }
 
 /** Turns zod issues into one line each: `<ns>:<path>: <value> <problem>`. */
-export function formatConfigIssues(namespace: string, issues: z.core.$ZodIssue[], raw: unknown, secretKeys: string[] = []): string[] {
+export function formatConfigIssues(
+  namespace: string,
+  issues: z.core.$ZodIssue[],
+  raw: unknown,
+  secretKeys: string[] = [],
+): string[] {
   return issues.map((issue) => {
     const where = `${namespace}:${formatPath(issue.path)}`;
     const value = valueAt(raw, issue.path);
@@ -55,7 +60,9 @@ export function formatConfigIssues(namespace: string, issues: z.core.$ZodIssue[]
       return `${where}: has unknown setting(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; check the spelling`;
     }
     const shown = secret ? "[secret]" : JSON.stringify(value);
-    const message = /^(is|has|must|opens|needs|contains|overlaps) /.test(issue.message) ? issue.message : `is invalid: ${issue.message}`;
+    const message = /^(is|has|must|opens|needs|contains|overlaps) /.test(issue.message)
+      ? issue.message
+      : `is invalid: ${issue.message}`;
     // A missing key (e.g. one a cross-field rule requires) has no value to show.
     return value === undefined ? `${where}: ${message}` : `${where}: ${shown} ${message}`;
   });
@@ -71,18 +78,23 @@ function parseRawValue(text: string): unknown {
 }
 
 /** Reads every key of `schema` from the stack config, validates, and throws StackConfigError. */
-export function loadStackConfig<S extends z.ZodObject>(schema: S, options: LoadStackConfigOptions = {}): LoadedStackConfig<z.infer<S>> {
+export function loadStackConfig<S extends z.ZodObject>(
+  schema: S,
+  options: LoadStackConfigOptions = {},
+): LoadedStackConfig<z.infer<S>> {
   const namespace = options.namespace ?? CONFIG_NAMESPACE;
   const secretKeys = options.secretKeys ?? [];
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
   const known = new Set(Object.keys(schema.shape));
 
-  const source: Record<string, string> = options.raw ?? Object.fromEntries(
-    Object.entries(pulumi.runtime.allConfig())
-      .filter(([k]) => k.startsWith(`${namespace}:`))
-      .map(([k, v]) => [k.slice(namespace.length + 1), v]),
-  );
+  const source: Record<string, string> =
+    options.raw ??
+    Object.fromEntries(
+      Object.entries(pulumi.runtime.allConfig())
+        .filter(([k]) => k.startsWith(`${namespace}:`))
+        .map(([k, v]) => [k.slice(namespace.length + 1), v]),
+    );
   for (const [key, text] of Object.entries(source)) {
     if (!known.has(key)) {
       problems.push(`${namespace}:${key}: is not a known setting; known settings are ${[...known].join(", ")}`);
@@ -100,7 +112,9 @@ export function loadStackConfig<S extends z.ZodObject>(schema: S, options: LoadS
     values,
     secret: (key) => {
       if (!secretKeys.includes(String(key))) {
-        throw new Error(`${namespace}:${String(key)} is not declared in secretKeys; declare it so errors never print it`);
+        throw new Error(
+          `${namespace}:${String(key)} is not declared in secretKeys; declare it so errors never print it`,
+        );
       }
       return pulumi.secret(values[key]) as pulumi.Output<z.infer<S>[typeof key]>;
     },

@@ -12,7 +12,10 @@ export const ipv4Cidr = z.string().superRefine((value, ctx) => {
     parseCidr(value);
   } catch (e) {
     const text = reason(e);
-    ctx.addIssue({ code: "custom", message: text.startsWith("has host bits") ? text : "is not an IPv4 CIDR (e.g. 192.168.1.0/24)" });
+    ctx.addIssue({
+      code: "custom",
+      message: text.startsWith("has host bits") ? text : "is not an IPv4 CIDR (e.g. 192.168.1.0/24)",
+    });
   }
 });
 
@@ -20,12 +23,16 @@ export const ipv4Cidr = z.string().superRefine((value, ctx) => {
 export const ipv4Address = z.string().refine(isIpv4, { message: "is not an IPv4 address (e.g. 192.168.1.10)" });
 
 /** A TCP/UDP port. */
-export const portNumber = z.number({ message: "is not a number" }).int({ message: "is not a whole number" })
-  .min(1, { message: "is not a port number 1-65535" }).max(65535, { message: "is not a port number 1-65535" });
+export const portNumber = z
+  .number({ message: "is not a number" })
+  .int({ message: "is not a whole number" })
+  .min(1, { message: "is not a port number 1-65535" })
+  .max(65535, { message: "is not a port number 1-65535" });
 
 /** A Linux user name as `adduser` accepts by default (NAME_REGEX), at most 32 characters. */
 export const linuxUserName = z.string().regex(/^[a-z][-a-z0-9_]{0,31}$/, {
-  message: "is not a valid Linux user name (lowercase letter first, then lowercase letters, digits, - or _; at most 32)",
+  message:
+    "is not a valid Linux user name (lowercase letter first, then lowercase letters, digits, - or _; at most 32)",
 });
 
 /** One of a fixed set of strings (Args use strings, not unions, for schema inference). */
@@ -40,13 +47,15 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
  * resolves, so only the plain values are checked here); a plain value must satisfy `plain`.
  */
 export function pulumiInput<T extends z.ZodType>(plain: T) {
-  return z.custom<pulumi.Input<z.output<T>>>(() => true).superRefine((value, ctx) => {
-    if (pulumi.Output.isInstance(value) || value instanceof Promise) return;
-    const parsed = plain.safeParse(value);
-    // Passed on as they are (code included: a missing value stays "invalid_type", which the
-    // stack-config loader turns into "is required; set it with `pulumi config set …`").
-    if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...(issue as z.core.$ZodRawIssue) });
-  });
+  return z
+    .custom<pulumi.Input<z.output<T>>>(() => true)
+    .superRefine((value, ctx) => {
+      if (pulumi.Output.isInstance(value) || value instanceof Promise) return;
+      const parsed = plain.safeParse(value);
+      // Passed on as they are (code included: a missing value stays "invalid_type", which the
+      // stack-config loader turns into "is required; set it with `pulumi config set …`").
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...(issue as z.core.$ZodRawIssue) });
+    });
 }
 
 /**
@@ -55,5 +64,12 @@ export function pulumiInput<T extends z.ZodType>(plain: T) {
  * optional field on one side only through), so a field added to one and not the other fails
  * `tsc`. Use as `const _same: SameShape<z.input<typeof schema>, Args> = true;`.
  */
-export type SameShape<A, B> =
-  [A] extends [B] ? [B] extends [A] ? [keyof A] extends [keyof B] ? [keyof B] extends [keyof A] ? true : false : false : false : false;
+export type SameShape<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? [keyof A] extends [keyof B]
+      ? [keyof B] extends [keyof A]
+        ? true
+        : false
+      : false
+    : false
+  : false;

@@ -12,7 +12,13 @@
 import { createHash } from "node:crypto";
 import { CloudConfig, renderCloudConfig } from "../cloudinit/cloud-config";
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
-import { DESKTOP_BASE_PACKAGES, DESKTOP_SETUP_SCRIPT_PATH, DesktopStackOptions, desktopPackages, desktopStackCloudConfig } from "../desktop/desktop-user-data";
+import {
+  DESKTOP_BASE_PACKAGES,
+  DESKTOP_SETUP_SCRIPT_PATH,
+  DesktopStackOptions,
+  desktopPackages,
+  desktopStackCloudConfig,
+} from "../desktop/desktop-user-data";
 
 /** Where the bake user data installs its finishing script. */
 export const BAKE_FINISH_SCRIPT_PATH = "/usr/local/sbin/blueprints-bake-finish";
@@ -101,7 +107,8 @@ function stackOptionsForBake(stack: DesktopStackOptions | undefined): DesktopSta
  * does not depend on names, employees, flavors or networks: those never re-bake.
  */
 export function desktopPackageHash(baseImage: string, stack: DesktopStackOptions = {}): string {
-  if (!baseImage || !baseImage.trim()) throw new Error("baseImage must name the base image (its ID, or the URL it is uploaded from)");
+  if (!baseImage || !baseImage.trim())
+    throw new Error("baseImage must name the base image (its ID, or the URL it is uploaded from)");
   const options = stackOptionsForBake(stack);
   const packages = [...desktopPackages(options)].sort();
   const identity = {
@@ -118,10 +125,14 @@ export function desktopPackageHash(baseImage: string, stack: DesktopStackOptions
 /** The complete bake plan; validates every field before anything is created. */
 export function planDesktopBake(options: BakePlanOptions): BakePlan {
   if (!NAME_PREFIX.test(options.namePrefix ?? "")) {
-    throw new Error(`namePrefix "${options.namePrefix}" must be 1-101 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    throw new Error(
+      `namePrefix "${options.namePrefix}" must be 1-101 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
   }
   if (!OS_DISTRO.test(options.osDistro ?? "")) {
-    throw new Error(`osDistro "${options.osDistro}" must be a Glance os_distro value in lower case, e.g. "debian" or "ubuntu"`);
+    throw new Error(
+      `osDistro "${options.osDistro}" must be a Glance os_distro value in lower case, e.g. "debian" or "ubuntu"`,
+    );
   }
   if (options.osVersion !== undefined && !/^[A-Za-z0-9._-]{1,32}$/.test(options.osVersion)) {
     throw new Error(`osVersion "${options.osVersion}" must be a short version like "12" or "24.04"`);
@@ -134,7 +145,12 @@ export function planDesktopBake(options: BakePlanOptions): BakePlan {
     ...base,
     write_files: [
       ...(base.write_files ?? []),
-      { path: BAKE_FINISH_SCRIPT_PATH, content: bakeFinishScript(packageHash, [...packages].sort()), owner: "root:root", permissions: "0755" },
+      {
+        path: BAKE_FINISH_SCRIPT_PATH,
+        content: bakeFinishScript(packageHash, [...packages].sort()),
+        owner: "root:root",
+        permissions: "0755",
+      },
     ],
     // The finishing script runs the stack's setup script itself, so a failure there is reported.
     runcmd: [[BAKE_FINISH_SCRIPT_PATH]],
@@ -145,7 +161,8 @@ export function planDesktopBake(options: BakePlanOptions): BakePlan {
     ...(options.osVersion ? { os_version: options.osVersion } : {}),
     desktop: "xrdp",
     blueprints_package_hash: packageHash,
-    blueprints_packages: packageList.length <= GLANCE_PROPERTY_MAX ? packageList : `${packageList.slice(0, GLANCE_PROPERTY_MAX - 3)}...`,
+    blueprints_packages:
+      packageList.length <= GLANCE_PROPERTY_MAX ? packageList : `${packageList.slice(0, GLANCE_PROPERTY_MAX - 3)}...`,
     blueprints_base_image: options.baseImage.trim().slice(0, GLANCE_PROPERTY_MAX),
     blueprints_rdp_group: stack.rdpGroup ?? "tsusers",
   };
@@ -165,9 +182,11 @@ export type BakeConsoleState = { state: "done" } | { state: "failed"; reason: st
 export function bakeConsoleState(consoleLog: string, packageHash: string): BakeConsoleState {
   for (const line of consoleLog.split(/\r?\n/)) {
     const text = line.trim();
-    if (text === `${BAKE_OK_MARKER} ${packageHash}` || text.endsWith(` ${BAKE_OK_MARKER} ${packageHash}`)) return { state: "done" };
+    if (text === `${BAKE_OK_MARKER} ${packageHash}` || text.endsWith(` ${BAKE_OK_MARKER} ${packageHash}`))
+      return { state: "done" };
     const failed = text.indexOf(`${BAKE_FAILED_MARKER} ${packageHash}: `);
-    if (failed >= 0) return { state: "failed", reason: text.slice(failed + BAKE_FAILED_MARKER.length + packageHash.length + 3) };
+    if (failed >= 0)
+      return { state: "failed", reason: text.slice(failed + BAKE_FAILED_MARKER.length + packageHash.length + 3) };
   }
   return { state: "pending" };
 }

@@ -61,7 +61,10 @@ export async function bakeDesktopImage(client: OpenStackClient, req: BakeRequest
       imageRef: req.baseImageId,
       networks: [{ uuid: req.networkId }],
       user_data: Buffer.from(req.plan.userData, "utf8").toString("base64"),
-      metadata: { "blueprints-role": "desktop-image-builder", "blueprints-package-hash": req.plan.packageHash.slice(0, 64) },
+      metadata: {
+        "blueprints-role": "desktop-image-builder",
+        "blueprints-package-hash": req.plan.packageHash.slice(0, 64),
+      },
     });
     builderId = created.id;
     log(`builder ${name} (${builderId}) created`);
@@ -75,7 +78,9 @@ export async function bakeDesktopImage(client: OpenStackClient, req: BakeRequest
         if (state.state === "done") break;
         if (state.state === "failed") throw new Error(`the bake failed in builder ${name}: ${state.reason}`);
         if (Date.now() > deadline) {
-          throw new Error(`builder ${name} printed no bake marker within ${req.consoleTimeoutSeconds ?? 3600} s (read its console log: openstack console log show ${builderId})`);
+          throw new Error(
+            `builder ${name} printed no bake marker within ${req.consoleTimeoutSeconds ?? 3600} s (read its console log: openstack console log show ${builderId})`,
+          );
         }
         await sleep((req.consolePollSeconds ?? 15) * 1000);
       }

@@ -59,7 +59,9 @@ export const REBAKE_INPUTS = ["packageHash", "baseImageId", "cloud"] as const;
 /** The dynamic provider's diff: replace exactly when the package hash (or the cloud) changes. */
 export function diffBakeInputs(olds: Partial<BakeInputs>, news: Partial<BakeInputs>): pulumi.dynamic.DiffResult {
   const replaces = REBAKE_INPUTS.filter((k) => olds[k] !== news[k]);
-  const changed = (Object.keys(news) as (keyof BakeInputs)[]).filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+  const changed = (Object.keys(news) as (keyof BakeInputs)[]).filter(
+    (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+  );
   return { changes: changed.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
 }
 
@@ -75,12 +77,17 @@ function clientFor(inputs: Pick<BakeInputs, "cloud" | "credentials">) {
     const s2d = requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>("@openstack-blueprints/s2d");
     return s2d.clientOf(s2d.CloudRefSchema.parse(inputs.credentials), "bake");
   }
-  const rest = requireInProviderProcess<typeof import("@openstack-blueprints/openstack-rest")>("@openstack-blueprints/openstack-rest");
+  const rest = requireInProviderProcess<typeof import("@openstack-blueprints/openstack-rest")>(
+    "@openstack-blueprints/openstack-rest",
+  );
   return rest.OpenStackClient.fromCloud(inputs.cloud === "" ? undefined : inputs.cloud);
 }
 
 /** Create: plan + bake; the outputs are the image and its hash. */
-export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeRequest, "skipConsoleWait" | "consolePollSeconds" | "onSnapshotRequested" | "log"> = {}): Promise<{ id: string; outs: BakeInputs & BakeResult }> {
+export async function createBakedImage(
+  inputs: BakeInputs,
+  opts: Pick<BakeRequest, "skipConsoleWait" | "consolePollSeconds" | "onSnapshotRequested" | "log"> = {},
+): Promise<{ id: string; outs: BakeInputs & BakeResult }> {
   const baker = requireInProviderProcess<typeof import("./image-baker")>(`${MODULE_DIR}/image-baker`);
   const { planDesktopBake: plan_ } = requireInProviderProcess<typeof import("./bake-plan")>(`${MODULE_DIR}/bake-plan`);
   const plan = plan_({
@@ -88,14 +95,23 @@ export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeReques
     osDistro: inputs.osDistro,
     osVersion: inputs.osVersion || undefined,
     namePrefix: inputs.namePrefix,
-    stack: { extraPackages: inputs.extraPackages, installRecommends: inputs.installRecommends, rdpGroup: inputs.rdpGroup },
+    stack: {
+      extraPackages: inputs.extraPackages,
+      installRecommends: inputs.installRecommends,
+      rdpGroup: inputs.rdpGroup,
+    },
   });
-  if (plan.packageHash !== inputs.packageHash) throw new Error(`package hash mismatch: planned ${plan.packageHash}, declared ${inputs.packageHash}`);
+  if (plan.packageHash !== inputs.packageHash)
+    throw new Error(`package hash mismatch: planned ${plan.packageHash}, declared ${inputs.packageHash}`);
   const client = clientFor(inputs);
   try {
     const result = await baker.bakeDesktopImage(client, {
-      plan, baseImageId: inputs.baseImageId, flavorId: inputs.flavorId, networkId: inputs.networkId,
-      consoleTimeoutSeconds: inputs.consoleTimeoutSeconds, ...opts,
+      plan,
+      baseImageId: inputs.baseImageId,
+      flavorId: inputs.flavorId,
+      networkId: inputs.networkId,
+      consoleTimeoutSeconds: inputs.consoleTimeoutSeconds,
+      ...opts,
     });
     return { id: result.imageId, outs: { ...inputs, ...result } };
   } finally {
@@ -104,7 +120,10 @@ export async function createBakedImage(inputs: BakeInputs, opts: Pick<BakeReques
 }
 
 /** Delete: removes the image unless retained. */
-export async function deleteBakedImageResource(id: string, outs: Pick<BakeInputs, "cloud" | "credentials" | "retainOnDelete">): Promise<void> {
+export async function deleteBakedImageResource(
+  id: string,
+  outs: Pick<BakeInputs, "cloud" | "credentials" | "retainOnDelete">,
+): Promise<void> {
   const baker = requireInProviderProcess<typeof import("./image-baker")>(`${MODULE_DIR}/image-baker`);
   const client = clientFor(outs);
   try {
@@ -141,7 +160,14 @@ class BakedImage extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
     // Typed as desktop-image:BakedImage (not the generic dynamic:Resource) so previews,
     // policies and diagrams can tell a bake from other dynamic resources.
-    super(bakedImageProvider, name, { ...props, imageName: undefined, builderId: undefined, consoleWait: undefined }, opts, "desktop-image", "BakedImage");
+    super(
+      bakedImageProvider,
+      name,
+      { ...props, imageName: undefined, builderId: undefined, consoleWait: undefined },
+      opts,
+      "desktop-image",
+      "BakedImage",
+    );
   }
 }
 
@@ -164,45 +190,75 @@ export class XrdpDesktopImage extends pulumi.ComponentResource {
     super("openstack-blueprints:index:XrdpDesktopImage", name, {}, opts);
     const where = `XrdpDesktopImage ${name}`;
     const timeout = args.consoleTimeoutSeconds ?? 3600;
-    if (!Number.isInteger(timeout) || timeout < 60) throw new Error(`${where}: consoleTimeoutSeconds ${timeout} must be a whole number of seconds, 60 or more`);
+    if (!Number.isInteger(timeout) || timeout < 60)
+      throw new Error(`${where}: consoleTimeoutSeconds ${timeout} must be a whole number of seconds, 60 or more`);
     const credentials = args.credentials;
-    if (credentials && !pulumi.Output.isInstance(credentials) && typeof (credentials as Promise<unknown>).then !== "function"
-      && !Object.values(credentials).some((v) => pulumi.Output.isInstance(v))) {
+    if (
+      credentials &&
+      !pulumi.Output.isInstance(credentials) &&
+      typeof (credentials as Promise<unknown>).then !== "function" &&
+      !Object.values(credentials).some((v) => pulumi.Output.isInstance(v))
+    ) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when plain credentials are given, to check them
       const { CloudRefSchema } = require("@openstack-blueprints/s2d") as typeof import("@openstack-blueprints/s2d");
       const checked = CloudRefSchema.safeParse(credentials);
-      if (!checked.success) throw new Error(`${where}: credentials: ${checked.error.issues.map((i) => `${i.path.join(".") || "credentials"}: ${i.message}`).join("; ")}`);
+      if (!checked.success)
+        throw new Error(
+          `${where}: credentials: ${checked.error.issues.map((i) => `${i.path.join(".") || "credentials"}: ${i.message}`).join("; ")}`,
+        );
     }
-    const stack = { extraPackages: args.extraPackages, installRecommends: args.installRecommends, rdpGroup: args.rdpGroup };
+    const stack = {
+      extraPackages: args.extraPackages,
+      installRecommends: args.installRecommends,
+      rdpGroup: args.rdpGroup,
+    };
     const namePrefix = args.namePrefix ?? name;
     // Validate everything (names, distro, packages) before any resource, with a placeholder base.
     try {
-      planDesktopBake({ baseImage: "validation", osDistro: args.osDistro, osVersion: args.osVersion, namePrefix, stack });
+      planDesktopBake({
+        baseImage: "validation",
+        osDistro: args.osDistro,
+        osVersion: args.osVersion,
+        namePrefix,
+        stack,
+      });
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
-    const plan = pulumi.output(args.baseImageId).apply((baseImage) =>
-      planDesktopBake({ baseImage, osDistro: args.osDistro, osVersion: args.osVersion, namePrefix, stack }));
-    const baked = new BakedImage(`${name}-bake`, {
-      cloud: args.cloud ?? "",
-      ...(args.credentials !== undefined ? { credentials: pulumi.secret(args.credentials) } : {}),
-      baseImageId: args.baseImageId,
-      flavorId: args.flavorId,
-      networkId: args.networkId,
-      osDistro: args.osDistro,
-      osVersion: args.osVersion ?? "",
-      namePrefix,
-      extraPackages: [...new Set(args.extraPackages ?? [])].sort(),
-      installRecommends: args.installRecommends ?? true,
-      rdpGroup: args.rdpGroup ?? "tsusers",
-      consoleTimeoutSeconds: timeout,
-      retainOnDelete: args.retainOnDelete ?? false,
-      packageHash: plan.packageHash,
-    }, { parent: this, retainOnDelete: args.retainOnDelete ?? false, additionalSecretOutputs: ["credentials"] });
+    const plan = pulumi
+      .output(args.baseImageId)
+      .apply((baseImage) =>
+        planDesktopBake({ baseImage, osDistro: args.osDistro, osVersion: args.osVersion, namePrefix, stack }),
+      );
+    const baked = new BakedImage(
+      `${name}-bake`,
+      {
+        cloud: args.cloud ?? "",
+        ...(args.credentials !== undefined ? { credentials: pulumi.secret(args.credentials) } : {}),
+        baseImageId: args.baseImageId,
+        flavorId: args.flavorId,
+        networkId: args.networkId,
+        osDistro: args.osDistro,
+        osVersion: args.osVersion ?? "",
+        namePrefix,
+        extraPackages: [...new Set(args.extraPackages ?? [])].sort(),
+        installRecommends: args.installRecommends ?? true,
+        rdpGroup: args.rdpGroup ?? "tsusers",
+        consoleTimeoutSeconds: timeout,
+        retainOnDelete: args.retainOnDelete ?? false,
+        packageHash: plan.packageHash,
+      },
+      { parent: this, retainOnDelete: args.retainOnDelete ?? false, additionalSecretOutputs: ["credentials"] },
+    );
     this.imageId = baked.id;
     this.imageName = baked.imageName;
     this.packageHash = baked.packageHash;
     this.bakeUserData = plan.userData;
-    this.registerOutputs({ imageId: this.imageId, imageName: this.imageName, packageHash: this.packageHash, bakeUserData: this.bakeUserData });
+    this.registerOutputs({
+      imageId: this.imageId,
+      imageName: this.imageName,
+      packageHash: this.packageHash,
+      bakeUserData: this.bakeUserData,
+    });
   }
 }

@@ -85,8 +85,14 @@ export interface PlacementResult {
   fits: boolean;
   /** Desktops per host by flavor (first-fit decreasing, one server on one host). */
   perHost: {
-    name: string; desktops: Record<string, number>; vcpusUsed: number; ramMiBUsed: number; diskGiBUsed: number;
-    vcpuCapacity: number; ramCapacityMiB: number; diskCapacityGiB?: number;
+    name: string;
+    desktops: Record<string, number>;
+    vcpusUsed: number;
+    ramMiBUsed: number;
+    diskGiBUsed: number;
+    vcpuCapacity: number;
+    ramCapacityMiB: number;
+    diskCapacityGiB?: number;
   }[];
   requested: { vcpus: number; ramMiB: number; diskGiB: number; desktops: number };
   capacity: { vcpus: number; ramMiB: number; diskGiB?: number };
@@ -128,13 +134,20 @@ export function hostCapacities(hosts: DesktopComputeHostArgs[], ratios: Allocati
     positive(`hosts[${i}].ramMiB`, host.ramMiB);
     const reservedRam = host.reservedRamMiB ?? DEFAULT_RESERVED_RAM_MIB;
     const reservedCpu = host.reservedVcpus ?? 0;
-    if (reservedRam < 0 || reservedRam >= host.ramMiB) throw new Error(`hosts[${i}].reservedRamMiB ${reservedRam} must be at least 0 and less than ramMiB ${host.ramMiB}`);
-    if (reservedCpu < 0 || reservedCpu >= host.vcpus) throw new Error(`hosts[${i}].reservedVcpus ${reservedCpu} must be at least 0 and less than vcpus ${host.vcpus}`);
+    if (reservedRam < 0 || reservedRam >= host.ramMiB)
+      throw new Error(
+        `hosts[${i}].reservedRamMiB ${reservedRam} must be at least 0 and less than ramMiB ${host.ramMiB}`,
+      );
+    if (reservedCpu < 0 || reservedCpu >= host.vcpus)
+      throw new Error(`hosts[${i}].reservedVcpus ${reservedCpu} must be at least 0 and less than vcpus ${host.vcpus}`);
     let diskCapacityGiB: number | undefined;
     if (host.diskGiB !== undefined) {
       positive(`hosts[${i}].diskGiB`, host.diskGiB);
       const reservedDisk = host.reservedDiskGiB ?? 0;
-      if (reservedDisk < 0 || reservedDisk >= host.diskGiB) throw new Error(`hosts[${i}].reservedDiskGiB ${reservedDisk} must be at least 0 and less than diskGiB ${host.diskGiB}`);
+      if (reservedDisk < 0 || reservedDisk >= host.diskGiB)
+        throw new Error(
+          `hosts[${i}].reservedDiskGiB ${reservedDisk} must be at least 0 and less than diskGiB ${host.diskGiB}`,
+        );
       diskCapacityGiB = Math.floor((host.diskGiB - reservedDisk) * r.disk);
     } else if (host.reservedDiskGiB !== undefined) {
       throw new Error(`hosts[${i}].reservedDiskGiB is given without diskGiB; give the host's disk too`);
@@ -143,7 +156,7 @@ export function hostCapacities(hosts: DesktopComputeHostArgs[], ratios: Allocati
     positive(`hosts[${i}].count`, count, true);
     for (let n = 0; n < count; n++) {
       out.push({
-        name: count === 1 ? host.name ?? `host-${i + 1}` : `${host.name ?? `host-${i + 1}`}-${n + 1}`,
+        name: count === 1 ? (host.name ?? `host-${i + 1}`) : `${host.name ?? `host-${i + 1}`}-${n + 1}`,
         vcpuCapacity: Math.floor((host.vcpus - reservedCpu) * r.cpu),
         ramCapacityMiB: Math.floor((host.ramMiB - reservedRam) * r.ram),
         ...(diskCapacityGiB !== undefined ? { diskCapacityGiB } : {}),
@@ -160,7 +173,9 @@ function checkFlavors(flavors: DesktopFlavorSizeArgs[]): Map<string, DesktopFlav
     positive(`flavors[${i}] (${f.name}).vcpus`, f.vcpus, true);
     positive(`flavors[${i}] (${f.name}).ramMiB`, f.ramMiB);
     if (f.diskGiB !== undefined && !(Number.isFinite(f.diskGiB) && f.diskGiB >= 0)) {
-      throw new Error(`flavors[${i}] (${f.name}).diskGiB is ${f.diskGiB}; it must be 0 or more (0: boots from a volume)`);
+      throw new Error(
+        `flavors[${i}] (${f.name}).diskGiB is ${f.diskGiB}; it must be 0 or more (0: boots from a volume)`,
+      );
     }
     if (map.has(f.name)) throw new Error(`flavors[${i}]: flavor "${f.name}" is listed twice`);
     map.set(f.name, f);
@@ -189,7 +204,12 @@ export function desktopsThatFit(hosts: HostCapacity[], flavor: DesktopFlavorSize
   }
   // Ties go to RAM, then vCPU, then disk (RAM is what overcommit hurts first).
   const limitedBy = (["ram", "vcpu", "disk"] as CapacityResource[]).reduce((a, b) => (bound[b] < bound[a] ? b : a));
-  return { flavor: flavor.name, desktops: total, limitedBy, employeesIfIdleShelved: Math.floor(total / concurrency + 1e-9) };
+  return {
+    flavor: flavor.name,
+    desktops: total,
+    limitedBy,
+    employeesIfIdleShelved: Math.floor(total / concurrency + 1e-9),
+  };
 }
 
 /**
@@ -197,24 +217,42 @@ export function desktopsThatFit(hosts: HostCapacity[], flavor: DesktopFlavorSize
  * First-fit decreasing can miss a packing that exists, so "fits: false" is slightly conservative
  * for mixed flavors; for one flavor it is exact.
  */
-export function placeDesktops(hosts: HostCapacity[], flavors: Map<string, DesktopFlavorSizeArgs>, demand: DesktopDemand[]): PlacementResult {
+export function placeDesktops(
+  hosts: HostCapacity[],
+  flavors: Map<string, DesktopFlavorSizeArgs>,
+  demand: DesktopDemand[],
+): PlacementResult {
   const state = hosts.map((h) => ({
-    name: h.name, desktops: {} as Record<string, number>, vcpusUsed: 0, ramMiBUsed: 0, diskGiBUsed: 0,
-    vcpuCapacity: h.vcpuCapacity, ramCapacityMiB: h.ramCapacityMiB, ...(h.diskCapacityGiB !== undefined ? { diskCapacityGiB: h.diskCapacityGiB } : {}),
+    name: h.name,
+    desktops: {} as Record<string, number>,
+    vcpusUsed: 0,
+    ramMiBUsed: 0,
+    diskGiBUsed: 0,
+    vcpuCapacity: h.vcpuCapacity,
+    ramCapacityMiB: h.ramCapacityMiB,
+    ...(h.diskCapacityGiB !== undefined ? { diskCapacityGiB: h.diskCapacityGiB } : {}),
   }));
   const unplaced: Record<string, number> = {};
   const items: DesktopFlavorSizeArgs[] = [];
   demand.forEach((d, i) => {
     const flavor = flavors.get(d.flavor);
-    if (!flavor) throw new Error(`demand[${i}]: flavor "${d.flavor}" is not among the flavors (${[...flavors.keys()].join(", ") || "none given"})`);
-    if (!Number.isInteger(d.count) || d.count < 0) throw new Error(`demand[${i}] (${d.flavor}).count ${d.count} must be a whole number, 0 or more`);
+    if (!flavor)
+      throw new Error(
+        `demand[${i}]: flavor "${d.flavor}" is not among the flavors (${[...flavors.keys()].join(", ") || "none given"})`,
+      );
+    if (!Number.isInteger(d.count) || d.count < 0)
+      throw new Error(`demand[${i}] (${d.flavor}).count ${d.count} must be a whole number, 0 or more`);
     for (let n = 0; n < d.count; n++) items.push(flavor);
   });
   items.sort((a, b) => b.ramMiB - a.ramMiB || b.vcpus - a.vcpus || (b.diskGiB ?? 0) - (a.diskGiB ?? 0));
   const disk = (f: DesktopFlavorSizeArgs) => f.diskGiB ?? 0;
   for (const f of items) {
-    const host = state.find((h) => h.vcpusUsed + f.vcpus <= h.vcpuCapacity && h.ramMiBUsed + f.ramMiB <= h.ramCapacityMiB &&
-      (h.diskCapacityGiB === undefined || h.diskGiBUsed + disk(f) <= h.diskCapacityGiB));
+    const host = state.find(
+      (h) =>
+        h.vcpusUsed + f.vcpus <= h.vcpuCapacity &&
+        h.ramMiBUsed + f.ramMiB <= h.ramCapacityMiB &&
+        (h.diskCapacityGiB === undefined || h.diskGiBUsed + disk(f) <= h.diskCapacityGiB),
+    );
     if (!host) {
       unplaced[f.name] = (unplaced[f.name] ?? 0) + 1;
       continue;
@@ -225,12 +263,15 @@ export function placeDesktops(hosts: HostCapacity[], flavors: Map<string, Deskto
     host.desktops[f.name] = (host.desktops[f.name] ?? 0) + 1;
   }
   const requested = {
-    vcpus: items.reduce((s, f) => s + f.vcpus, 0), ramMiB: items.reduce((s, f) => s + f.ramMiB, 0),
-    diskGiB: items.reduce((s, f) => s + disk(f), 0), desktops: items.length,
+    vcpus: items.reduce((s, f) => s + f.vcpus, 0),
+    ramMiB: items.reduce((s, f) => s + f.ramMiB, 0),
+    diskGiB: items.reduce((s, f) => s + disk(f), 0),
+    desktops: items.length,
   };
   const diskKnown = hosts.every((h) => h.diskCapacityGiB !== undefined);
   const capacity = {
-    vcpus: hosts.reduce((s, h) => s + h.vcpuCapacity, 0), ramMiB: hosts.reduce((s, h) => s + h.ramCapacityMiB, 0),
+    vcpus: hosts.reduce((s, h) => s + h.vcpuCapacity, 0),
+    ramMiB: hosts.reduce((s, h) => s + h.ramCapacityMiB, 0),
     ...(diskKnown ? { diskGiB: hosts.reduce((s, h) => s + h.diskCapacityGiB!, 0) } : {}),
   };
   const share: Record<CapacityResource, number> = {
@@ -246,7 +287,9 @@ export function planCapacity(input: PlanInput): CapacityPlan {
   const ratios = withDiskRatio(input.ratios ?? RATIO_PRESETS.nova);
   const concurrency = input.concurrency ?? 1;
   if (!(Number.isFinite(concurrency) && concurrency > 0 && concurrency <= 1)) {
-    throw new Error(`concurrency is ${concurrency}; it must be a share of the employees logged in at once, above 0 and at most 1 (e.g. 0.7)`);
+    throw new Error(
+      `concurrency is ${concurrency}; it must be a share of the employees logged in at once, above 0 and at most 1 (e.g. 0.7)`,
+    );
   }
   const hosts = hostCapacities(input.hosts, ratios);
   const flavors = checkFlavors(input.flavors);
@@ -264,7 +307,9 @@ export function planCapacity(input: PlanInput): CapacityPlan {
 export function describeShortfall(plan: CapacityPlan): string {
   const p = plan.placement;
   if (!p || p.fits) return "the desktops fit";
-  const unplaced = Object.entries(p.unplaced).map(([f, n]) => `${n} × ${f}`).join(", ");
+  const unplaced = Object.entries(p.unplaced)
+    .map(([f, n]) => `${n} × ${f}`)
+    .join(", ");
   const disk = p.capacity.diskGiB !== undefined;
   const fix: Record<CapacityResource, string> = {
     vcpu: "add hosts or cores, use flavors with fewer vCPUs, or a higher CPU ratio",
@@ -308,5 +353,12 @@ export function compareCosts(input: CostInput): CostComparison {
   const servers = Math.ceil(input.employees / input.desktopsPerServer);
   const pcs = input.employees * input.pcPrice;
   const serversAndThinClients = servers * input.serverPrice + input.employees * input.thinClientPrice;
-  return { employees: input.employees, servers, pcs, serversAndThinClients, savings: pcs - serversAndThinClients, currency: input.currency ?? "" };
+  return {
+    employees: input.employees,
+    servers,
+    pcs,
+    serversAndThinClients,
+    savings: pcs - serversAndThinClients,
+    currency: input.currency ?? "",
+  };
 }

@@ -96,27 +96,41 @@ export function randomCryptSalt(random: RandomIntFn = (max) => randomInt(max)): 
 
 /** Checks the inputs the provider receives (the component checks them earlier, with its own names). */
 export function checkDesktopCredentialInputs(inputs: Partial<DesktopCredentialInputs>): DesktopCredentialInputs {
-  if (typeof inputs.user !== "string" || inputs.user === "") throw new Error(`DesktopCredential: user "${String(inputs.user)}" must be a Linux user name`);
+  if (typeof inputs.user !== "string" || inputs.user === "")
+    throw new Error(`DesktopCredential: user "${String(inputs.user)}" must be a Linux user name`);
   checkPasswordLength(inputs.length as number, "DesktopCredential: length");
   const hashScheme = inputs.hashScheme ?? "sha512-crypt";
-  if (!(HASH_SCHEMES as readonly string[]).includes(hashScheme)) throw new Error(`DesktopCredential: hashScheme "${hashScheme}" is not one of ${HASH_SCHEMES.join(", ")}`);
-  return { user: inputs.user, length: inputs.length as number, rotation: typeof inputs.rotation === "string" ? inputs.rotation : "", hashScheme };
+  if (!(HASH_SCHEMES as readonly string[]).includes(hashScheme))
+    throw new Error(`DesktopCredential: hashScheme "${hashScheme}" is not one of ${HASH_SCHEMES.join(", ")}`);
+  return {
+    user: inputs.user,
+    length: inputs.length as number,
+    rotation: typeof inputs.rotation === "string" ? inputs.rotation : "",
+    hashScheme,
+  };
 }
 
 /** The provider's create: a new password, hashed once with a fresh salt. */
-export function createDesktopCredential(inputs: Partial<DesktopCredentialInputs>): { id: string; outs: DesktopCredentialOutputs } {
+export function createDesktopCredential(inputs: Partial<DesktopCredentialInputs>): {
+  id: string;
+  outs: DesktopCredentialOutputs;
+} {
   const checked = checkDesktopCredentialInputs(inputs);
   const password = generateDesktopPassword(checked.length);
-  const passwordHash = checked.hashScheme === "jupyter-sha512"
-    ? jupyterPasswordHash(password, randomCryptSalt())
-    : sha512Crypt(password, { salt: randomCryptSalt() });
+  const passwordHash =
+    checked.hashScheme === "jupyter-sha512"
+      ? jupyterPasswordHash(password, randomCryptSalt())
+      : sha512Crypt(password, { salt: randomCryptSalt() });
   // The ID names the user and a random tag; it reveals nothing about the password.
   const id = `${checked.user}-${randomCryptSalt().replace(/[./]/g, "x").slice(0, 8)}`;
   return { id, outs: { ...checked, password, passwordHash } };
 }
 
 /** The provider's diff: any input change means a new password (replacement); nothing updates in place. */
-export function diffDesktopCredential(olds: Partial<DesktopCredentialInputs>, news: Partial<DesktopCredentialInputs>): pulumi.dynamic.DiffResult {
+export function diffDesktopCredential(
+  olds: Partial<DesktopCredentialInputs>,
+  news: Partial<DesktopCredentialInputs>,
+): pulumi.dynamic.DiffResult {
   // Absent in older state or omitted: the defaults.
   const defaults: Partial<DesktopCredentialInputs> = { rotation: "", hashScheme: "sha512-crypt" };
   const keys: (keyof DesktopCredentialInputs)[] = ["user", "length", "rotation", "hashScheme"];
@@ -155,8 +169,23 @@ export class DesktopCredential extends pulumi.dynamic.Resource {
   declare public readonly passwordHash: pulumi.Output<string>;
 
   constructor(name: string, args: DesktopCredentialArgs, opts?: pulumi.CustomResourceOptions) {
-    super(desktopCredentialProvider, name, { user: args.user, length: args.length, rotation: args.rotation ?? "", hashScheme: args.hashScheme ?? "sha512-crypt", password: undefined, passwordHash: undefined },
-      { ...opts, additionalSecretOutputs: [...DESKTOP_CREDENTIAL_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])] },
-      "desktop-credential", "DesktopCredential");
+    super(
+      desktopCredentialProvider,
+      name,
+      {
+        user: args.user,
+        length: args.length,
+        rotation: args.rotation ?? "",
+        hashScheme: args.hashScheme ?? "sha512-crypt",
+        password: undefined,
+        passwordHash: undefined,
+      },
+      {
+        ...opts,
+        additionalSecretOutputs: [...DESKTOP_CREDENTIAL_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])],
+      },
+      "desktop-credential",
+      "DesktopCredential",
+    );
   }
 }

@@ -28,7 +28,8 @@ export const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 /** A group name as `addgroup` accepts by default. */
 export const GROUP_NAME = /^[a-z][-a-z0-9_]*$/;
 /** One OpenSSH public key line (key type, base64 key, optional comment). */
-export const OPENSSH_PUBLIC_KEY = /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
+export const OPENSSH_PUBLIC_KEY =
+  /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 
 export interface DesktopStackOptions {
   /** Group whose members may open RDP sessions (sesman TerminalServerUsers). Default "tsusers". */
@@ -76,14 +77,17 @@ export interface EmployeeDesktopOptions {
 
 function checkRdpGroup(group: string): string {
   if (!GROUP_NAME.test(group) || group.length > 32) {
-    throw new Error(`rdpGroup "${group}" is not a valid group name: use lower-case letters, digits, '-' and '_', starting with a letter`);
+    throw new Error(
+      `rdpGroup "${group}" is not a valid group name: use lower-case letters, digits, '-' and '_', starting with a letter`,
+    );
   }
   return group;
 }
 
 function checkSeconds(field: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${field} ${value} must be a whole number of seconds (0 or more)`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${field} ${value} must be a whole number of seconds (0 or more)`);
   return value;
 }
 
@@ -132,13 +136,18 @@ export function desktopSetupScript(options: DesktopStackOptions = {}): string {
   const idle = checkSeconds("idleTimeLimitSeconds", options.idleTimeLimitSeconds);
   const sessionSettings: string[] = [];
   if (disconnected !== undefined) {
-    sessionSettings.push(`set_ini /etc/xrdp/sesman.ini Sessions KillDisconnected ${disconnected > 0 ? "true" : "false"}`);
+    sessionSettings.push(
+      `set_ini /etc/xrdp/sesman.ini Sessions KillDisconnected ${disconnected > 0 ? "true" : "false"}`,
+    );
     sessionSettings.push(`set_ini /etc/xrdp/sesman.ini Sessions DisconnectedTimeLimit ${disconnected}`);
   }
   if (idle !== undefined) sessionSettings.push(`set_ini /etc/xrdp/sesman.ini Sessions IdleTimeLimit ${idle}`);
   // Unset: the file keeps xrdp's default, so existing desktops' user data (and baked images'
   // package hash) do not change until a pool sets them.
-  for (const [field, channel] of [["clipboard", "cliprdr"], ["driveRedirection", "rdpdr"]] as const) {
+  for (const [field, channel] of [
+    ["clipboard", "cliprdr"],
+    ["driveRedirection", "rdpdr"],
+  ] as const) {
     const value = options[field];
     if (value === undefined) continue;
     if (typeof value !== "boolean") throw new Error(`${field} ${JSON.stringify(value)} must be true or false`);
@@ -233,7 +242,10 @@ export function desktopPackages(options: DesktopStackOptions = {}): string[] {
  * an apt update, optionally without recommends) unless `install` is false — an image that
  * already has them needs no mirror.
  */
-export function packagesCloudConfig(base: readonly string[], options: { extraPackages?: string[]; installPackages?: boolean; installRecommends?: boolean }): CloudConfig {
+export function packagesCloudConfig(
+  base: readonly string[],
+  options: { extraPackages?: string[]; installPackages?: boolean; installRecommends?: boolean },
+): CloudConfig {
   const extra = options.extraPackages ?? [];
   for (const [i, name] of extra.entries()) {
     if (!DEBIAN_PACKAGE.test(name)) throw new Error(`extraPackages[${i}] "${name}" is not a Debian package name`);
@@ -253,8 +265,18 @@ export function desktopStackCloudConfig(options: DesktopStackOptions = {}): Clou
     groups: [group],
     ...packagesCloudConfig(DESKTOP_BASE_PACKAGES, options),
     write_files: [
-      { path: DESKTOP_SETUP_SCRIPT_PATH, content: desktopSetupScript(options), owner: "root:root", permissions: "0755" },
-      { path: "/etc/polkit-1/rules.d/45-blueprints-colord.rules", content: colordPolkitRule(group), owner: "root:root", permissions: "0644" },
+      {
+        path: DESKTOP_SETUP_SCRIPT_PATH,
+        content: desktopSetupScript(options),
+        owner: "root:root",
+        permissions: "0755",
+      },
+      {
+        path: "/etc/polkit-1/rules.d/45-blueprints-colord.rules",
+        content: colordPolkitRule(group),
+        owner: "root:root",
+        permissions: "0644",
+      },
     ],
     // runcmd runs after packages are installed (cloud-init's final stage).
     runcmd: [[DESKTOP_SETUP_SCRIPT_PATH]],
@@ -265,16 +287,22 @@ export function desktopStackCloudConfig(options: DesktopStackOptions = {}): Clou
  * The optional admin user: sudo, reachable over SSH with a key only (never a password). Checks
  * that adminUser and adminPublicKey come together and differ from the employee.
  */
-export function adminUserEntry(options: { user: string; adminUser?: string; adminPublicKey?: string }): CloudConfigUser | undefined {
+export function adminUserEntry(options: {
+  user: string;
+  adminUser?: string;
+  adminPublicKey?: string;
+}): CloudConfigUser | undefined {
   if ((options.adminUser === undefined) !== (options.adminPublicKey === undefined)) {
     throw new Error("adminUser and adminPublicKey go together: give both for key-only SSH administration, or neither");
   }
   if (options.adminUser === undefined || options.adminPublicKey === undefined) return undefined;
   const adminProblem = linuxUserNameProblem(options.adminUser);
-  if (adminProblem && options.adminUser !== "admin") throw new Error(`adminUser "${options.adminUser}": ${adminProblem}`);
-  if (options.adminUser === options.user) throw new Error(`adminUser "${options.adminUser}" must differ from the employee's user name`);
+  if (adminProblem && options.adminUser !== "admin")
+    throw new Error(`adminUser "${options.adminUser}": ${adminProblem}`);
+  if (options.adminUser === options.user)
+    throw new Error(`adminUser "${options.adminUser}" must differ from the employee's user name`);
   if (!OPENSSH_PUBLIC_KEY.test(options.adminPublicKey.trim())) {
-    throw new Error("adminPublicKey is not an OpenSSH public key line (e.g. \"ssh-ed25519 AAAA… admin@host\")");
+    throw new Error('adminPublicKey is not an OpenSSH public key line (e.g. "ssh-ed25519 AAAA… admin@host")');
   }
   return {
     name: options.adminUser,
@@ -290,7 +318,9 @@ export function adminUserEntry(options: { user: string; adminUser?: string; admi
 export function employeeCloudConfig(options: EmployeeDesktopOptions): CloudConfig {
   assertLinuxUserName(options.user);
   if (!/^\$6\$(rounds=\d+\$)?[^$:\s]{1,16}\$[./0-9A-Za-z]{86}$/.test(options.hashedPassword)) {
-    throw new Error(`hashedPassword for "${options.user}" is not a SHA-512 crypt hash ("$6$salt$…"); hash the password first, never pass it in clear`);
+    throw new Error(
+      `hashedPassword for "${options.user}" is not a SHA-512 crypt hash ("$6$salt$…"); hash the password first, never pass it in clear`,
+    );
   }
   const group = checkRdpGroup(options.rdpGroup ?? DEFAULT_RDP_GROUP);
   const users: CloudConfigUser[] = [
@@ -345,14 +375,24 @@ export function mergeCloudConfigs(...parts: CloudConfig[]): CloudConfig {
         merged[key] = Array.isArray(value) ? [...value] : value;
       } else if (Array.isArray(existing) && Array.isArray(value)) {
         merged[key] = mergeList(existing, value);
-      } else if (existing && value && typeof existing === "object" && typeof value === "object" && !Array.isArray(existing) && !Array.isArray(value)) {
+      } else if (
+        existing &&
+        value &&
+        typeof existing === "object" &&
+        typeof value === "object" &&
+        !Array.isArray(existing) &&
+        !Array.isArray(value)
+      ) {
         for (const [k, v] of Object.entries(value)) {
           const prev = (existing as Record<string, unknown>)[k];
-          if (prev !== undefined && JSON.stringify(prev) !== JSON.stringify(v)) throw new Error(`cloud-config parts disagree on ${key}.${k}`);
+          if (prev !== undefined && JSON.stringify(prev) !== JSON.stringify(v))
+            throw new Error(`cloud-config parts disagree on ${key}.${k}`);
         }
         merged[key] = { ...(existing as object), ...(value as object) };
       } else if (JSON.stringify(existing) !== JSON.stringify(value)) {
-        throw new Error(`cloud-config parts disagree on "${key}": ${JSON.stringify(existing)} vs ${JSON.stringify(value)}`);
+        throw new Error(
+          `cloud-config parts disagree on "${key}": ${JSON.stringify(existing)} vs ${JSON.stringify(value)}`,
+        );
       }
     }
   }
@@ -362,7 +402,9 @@ export function mergeCloudConfigs(...parts: CloudConfig[]): CloudConfig {
 /** The complete user data of one employee's desktop: stack part + per-employee part. */
 export function renderDesktopUserData(stack: DesktopStackOptions, employee: EmployeeDesktopOptions): string {
   if ((stack.rdpGroup ?? DEFAULT_RDP_GROUP) !== (employee.rdpGroup ?? DEFAULT_RDP_GROUP)) {
-    throw new Error(`the stack's rdpGroup "${stack.rdpGroup}" and the employee's "${employee.rdpGroup}" must be the same group`);
+    throw new Error(
+      `the stack's rdpGroup "${stack.rdpGroup}" and the employee's "${employee.rdpGroup}" must be the same group`,
+    );
   }
   return renderCloudConfig(mergeCloudConfigs(desktopStackCloudConfig(stack), employeeCloudConfig(employee)));
 }

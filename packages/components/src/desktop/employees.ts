@@ -29,9 +29,41 @@ export const LINUX_USER_NAME_MAX = 32;
 
 /** Names that exist on Debian/Ubuntu guests or belong to the desktop stack itself. */
 export const RESERVED_USER_NAMES: ReadonlySet<string> = new Set([
-  "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data",
-  "backup", "list", "irc", "gnats", "nobody", "nogroup", "messagebus", "sshd", "xrdp", "polkitd", "colord",
-  "avahi", "pulse", "rtkit", "lightdm", "debian", "ubuntu", "admin", "ssl-cert", "tss", "uuidd", "tcpdump",
+  "root",
+  "daemon",
+  "bin",
+  "sys",
+  "sync",
+  "games",
+  "man",
+  "lp",
+  "mail",
+  "news",
+  "uucp",
+  "proxy",
+  "www-data",
+  "backup",
+  "list",
+  "irc",
+  "gnats",
+  "nobody",
+  "nogroup",
+  "messagebus",
+  "sshd",
+  "xrdp",
+  "polkitd",
+  "colord",
+  "avahi",
+  "pulse",
+  "rtkit",
+  "lightdm",
+  "debian",
+  "ubuntu",
+  "admin",
+  "ssl-cert",
+  "tss",
+  "uuidd",
+  "tcpdump",
 ]);
 
 export interface Employee {
@@ -97,7 +129,10 @@ export interface EmployeeListOptions {
  * Checks and normalises an employee list, collecting every problem (each naming the entry, the
  * value and the fix) instead of stopping at the first; the employees returned are the valid ones.
  */
-export function checkEmployees(input: unknown, options: EmployeeListOptions): { employees: Employee[]; problems: EmployeeProblem[] } {
+export function checkEmployees(
+  input: unknown,
+  options: EmployeeListOptions,
+): { employees: Employee[]; problems: EmployeeProblem[] } {
   const field = options.field ?? "employees";
   const problems: EmployeeProblem[] = [];
   const employees: Employee[] = [];
@@ -105,7 +140,12 @@ export function checkEmployees(input: unknown, options: EmployeeListOptions): { 
     problems.push({ field, value: input, problem: "must be a list of employees ({ name, flavor?, powerState? })" });
     return { employees, problems };
   }
-  if (!options.defaultFlavor) problems.push({ field: "flavor", value: options.defaultFlavor, problem: "is required: the pool needs a flavor (the default for employees without one)" });
+  if (!options.defaultFlavor)
+    problems.push({
+      field: "flavor",
+      value: options.defaultFlavor,
+      problem: "is required: the pool needs a flavor (the default for employees without one)",
+    });
   const seen = new Map<string, number>();
   input.forEach((raw, index) => {
     const where = `${field}[${index}]`;
@@ -121,13 +161,25 @@ export function checkEmployees(input: unknown, options: EmployeeListOptions): { 
     const spec = parsed.data;
     const nameProblem = linuxUserNameProblem(spec.name);
     if (nameProblem) {
-      problems.push({ field: `${where}.name`, value: spec.name, problem: `is not a usable Linux user name: ${nameProblem}` });
+      problems.push({
+        field: `${where}.name`,
+        value: spec.name,
+        problem: `is not a usable Linux user name: ${nameProblem}`,
+      });
     } else if (options.takenNames?.includes(spec.name)) {
-      problems.push({ field: `${where}.name`, value: spec.name, problem: "is used by the pool itself (admin user); choose another name" });
+      problems.push({
+        field: `${where}.name`,
+        value: spec.name,
+        problem: "is used by the pool itself (admin user); choose another name",
+      });
     }
     const previous = seen.get(spec.name);
     if (previous !== undefined) {
-      problems.push({ field: `${where}.name`, value: spec.name, problem: `duplicates ${field}[${previous}]; each employee gets one desktop, so names must be unique` });
+      problems.push({
+        field: `${where}.name`,
+        value: spec.name,
+        problem: `duplicates ${field}[${previous}]; each employee gets one desktop, so names must be unique`,
+      });
     } else {
       seen.set(spec.name, index);
     }
@@ -135,7 +187,11 @@ export function checkEmployees(input: unknown, options: EmployeeListOptions): { 
     if (state === "paused" || state === "suspended") {
       problems.push({ field: `${where}.powerState`, value: state, problem: `is refused: ${PAUSE_FREES_NOTHING}` });
     } else if (!(DESKTOP_POWER_STATES as readonly string[]).includes(state)) {
-      problems.push({ field: `${where}.powerState`, value: state, problem: `is not one of ${DESKTOP_POWER_STATES.join(", ")}` });
+      problems.push({
+        field: `${where}.powerState`,
+        value: state,
+        problem: `is not one of ${DESKTOP_POWER_STATES.join(", ")}`,
+      });
     }
     employees.push({
       name: spec.name,
@@ -173,7 +229,11 @@ export function occupiesCapacity(state: DesktopPowerState): boolean {
  */
 export function desktopHostname(prefix: string, employee: string): string {
   const host = `${prefix}-${employee.replace(/_/g, "-")}`;
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(prefix) || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(host) || host.length > 63) {
+  if (
+    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(prefix) ||
+    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(host) ||
+    host.length > 63
+  ) {
     throw new Error(
       `desktop host name "${host}" (from prefix "${prefix}" and employee "${employee}") is not a valid host name: ` +
         "use a prefix of lower-case letters, digits and '-', and keep prefix + name within 63 characters",
@@ -188,7 +248,10 @@ export function assertDistinctHostnames(prefix: string, employees: readonly Empl
   for (const e of employees) {
     const host = desktopHostname(prefix, e.name);
     const other = owners.get(host);
-    if (other) throw new Error(`employees "${other}" and "${e.name}" would both get the host name "${host}"; rename one of them`);
+    if (other)
+      throw new Error(
+        `employees "${other}" and "${e.name}" would both get the host name "${host}"; rename one of them`,
+      );
     owners.set(host, e.name);
   }
 }

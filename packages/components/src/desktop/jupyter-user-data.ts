@@ -49,8 +49,12 @@ export const JUPYTER_SHA512_HASH = /^sha512:[0-9A-Za-z./]{8,64}:[0-9a-f]{128}$/;
  * "sha512:<salt>:<hexdigest>" (notebook.auth.security and jupyter_server.auth.security).
  */
 export function jupyterPasswordHash(password: string, salt: string): string {
-  if (!/^[0-9A-Za-z./]{8,64}$/.test(salt)) throw new Error(`Jupyter password salt "${salt}" must be 8–64 characters of [0-9A-Za-z./]`);
-  const digest = createHash("sha512").update(Buffer.from(password, "utf8")).update(Buffer.from(salt, "ascii")).digest("hex");
+  if (!/^[0-9A-Za-z./]{8,64}$/.test(salt))
+    throw new Error(`Jupyter password salt "${salt}" must be 8–64 characters of [0-9A-Za-z./]`);
+  const digest = createHash("sha512")
+    .update(Buffer.from(password, "utf8"))
+    .update(Buffer.from(salt, "ascii"))
+    .digest("hex");
   return `sha512:${salt}:${digest}`;
 }
 
@@ -80,13 +84,17 @@ export interface JupyterEmployeeOptions {
 
 /** The server's TCP port: unprivileged, since it runs as the employee. */
 export function checkJupyterPort(port: number): number {
-  if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`jupyterPort ${port} must be a whole number from 1024 to 65535 (the server runs as the employee, not root)`);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535)
+    throw new Error(
+      `jupyterPort ${port} must be a whole number from 1024 to 65535 (the server runs as the employee, not root)`,
+    );
   return port;
 }
 
 /** The server kind, checked. */
 export function checkJupyterServer(server: string): JupyterServer {
-  if (!(JUPYTER_SERVERS as readonly string[]).includes(server)) throw new Error(`jupyterServer "${server}" is not one of ${JUPYTER_SERVERS.join(", ")}`);
+  if (!(JUPYTER_SERVERS as readonly string[]).includes(server))
+    throw new Error(`jupyterServer "${server}" is not one of ${JUPYTER_SERVERS.join(", ")}`);
   return server as JupyterServer;
 }
 
@@ -104,9 +112,14 @@ export function jupyterPackages(options: JupyterWorkspaceOptions = {}): string[]
  * ServerApp for jupyter_server (JupyterLab); each ignores the other's section. `token: ""` turns
  * token login off, so the hashed password is the only way in.
  */
-export function jupyterConfig(employee: Pick<JupyterEmployeeOptions, "user" | "passwordHash">, port = JUPYTER_PORT): Record<string, unknown> {
+export function jupyterConfig(
+  employee: Pick<JupyterEmployeeOptions, "user" | "passwordHash">,
+  port = JUPYTER_PORT,
+): Record<string, unknown> {
   if (!JUPYTER_SHA512_HASH.test(employee.passwordHash)) {
-    throw new Error(`passwordHash for "${employee.user}" is not a Jupyter SHA-512 hash ("sha512:salt:hex"); hash the secret first, never pass it in clear`);
+    throw new Error(
+      `passwordHash for "${employee.user}" is not a Jupyter SHA-512 hash ("sha512:salt:hex"); hash the secret first, never pass it in clear`,
+    );
   }
   const common = {
     ip: "0.0.0.0",
@@ -132,9 +145,10 @@ export function jupyterConfig(employee: Pick<JupyterEmployeeOptions, "user" | "p
  * whoever holds the employee's password already controls the server it protects.
  */
 export function jupyterUnit(user: string, server: JupyterServer = "notebook"): string {
-  const command = server === "lab"
-    ? `${JUPYTER_LAB_VENV}/bin/jupyter-lab --config=${JUPYTER_CONFIG_PATH}`
-    : `/usr/bin/jupyter-notebook --config=${JUPYTER_CONFIG_PATH}`;
+  const command =
+    server === "lab"
+      ? `${JUPYTER_LAB_VENV}/bin/jupyter-lab --config=${JUPYTER_CONFIG_PATH}`
+      : `/usr/bin/jupyter-notebook --config=${JUPYTER_CONFIG_PATH}`;
   return [
     "# openstack-blueprints: the employee's Jupyter server (HTTPS, password login only).",
     "[Unit]",
@@ -171,15 +185,16 @@ export function jupyterSetupScript(user: string, options: JupyterWorkspaceOption
   assertLinuxUserName(user);
   const server = checkJupyterServer(options.server ?? "notebook");
   const install = options.installPackages ?? true;
-  const venv = server !== "lab"
-    ? `
+  const venv =
+    server !== "lab"
+      ? `
 [ -x /usr/bin/jupyter-notebook ] || die "/usr/bin/jupyter-notebook is missing: the jupyter-notebook package is not installed"
 `
-    : !install
-      ? `
+      : !install
+        ? `
 [ -x ${JUPYTER_LAB_VENV}/bin/jupyter-lab ] || die "${JUPYTER_LAB_VENV} is missing from the image (installPackages is false)"
 `
-      : `
+        : `
 # JupyterLab is not packaged by Debian or Ubuntu: a venv from PyPI (the guest needs PyPI access).
 if [ ! -x ${JUPYTER_LAB_VENV}/bin/jupyter-lab ]; then
   python3 -m venv ${JUPYTER_LAB_VENV}
@@ -223,13 +238,15 @@ export function renderJupyterUserData(workspace: JupyterWorkspaceOptions, employ
   assertLinuxUserName(employee.user);
   const server = checkJupyterServer(workspace.server ?? "notebook");
   const config = jupyterConfig(employee, workspace.port ?? JUPYTER_PORT);
-  const users: CloudConfigUser[] = [{
-    name: employee.user,
-    ...(employee.fullName ? { gecos: employee.fullName } : {}),
-    shell: "/bin/bash",
-    // No OS password: the employee works through Jupyter (whose terminal runs as them).
-    lock_passwd: true,
-  }];
+  const users: CloudConfigUser[] = [
+    {
+      name: employee.user,
+      ...(employee.fullName ? { gecos: employee.fullName } : {}),
+      shell: "/bin/bash",
+      // No OS password: the employee works through Jupyter (whose terminal runs as them).
+      lock_passwd: true,
+    },
+  ];
   const admin = adminUserEntry(employee);
   if (admin) users.push(admin);
   const doc: CloudConfig = {
@@ -242,11 +259,27 @@ export function renderJupyterUserData(workspace: JupyterWorkspaceOptions, employ
     disable_root: true,
     ...packagesCloudConfig(basePackages(server), workspace),
     write_files: [
-      { path: `/etc/systemd/system/${JUPYTER_UNIT}`, content: jupyterUnit(employee.user, server), owner: "root:root", permissions: "0644" },
+      {
+        path: `/etc/systemd/system/${JUPYTER_UNIT}`,
+        content: jupyterUnit(employee.user, server),
+        owner: "root:root",
+        permissions: "0644",
+      },
       // It holds the password hash: readable by the employee's server only. Deferred to the final
       // stage, after the users module has made the employee's group.
-      { path: JUPYTER_CONFIG_PATH, content: `${JSON.stringify(config, null, 2)}\n`, owner: `root:${employee.user}`, permissions: "0640", defer: true },
-      { path: JUPYTER_SETUP_SCRIPT_PATH, content: jupyterSetupScript(employee.user, workspace), owner: "root:root", permissions: "0755" },
+      {
+        path: JUPYTER_CONFIG_PATH,
+        content: `${JSON.stringify(config, null, 2)}\n`,
+        owner: `root:${employee.user}`,
+        permissions: "0640",
+        defer: true,
+      },
+      {
+        path: JUPYTER_SETUP_SCRIPT_PATH,
+        content: jupyterSetupScript(employee.user, workspace),
+        owner: "root:root",
+        permissions: "0755",
+      },
     ],
     runcmd: [[JUPYTER_SETUP_SCRIPT_PATH]],
   };

@@ -44,10 +44,12 @@ export function poolQuotaDemand(input: PoolQuotaInput): QuotaDemand {
   const n = input.flavors.length;
   return {
     instances: n,
-    ...(known ? {
-      cores: input.flavors.reduce((s, f) => s + sizes.get(f)!.vcpus, 0),
-      ramMiB: input.flavors.reduce((s, f) => s + sizes.get(f)!.ramMiB, 0),
-    } : {}),
+    ...(known
+      ? {
+          cores: input.flavors.reduce((s, f) => s + sizes.get(f)!.vcpus, 0),
+          ramMiB: input.flavors.reduce((s, f) => s + sizes.get(f)!.ramMiB, 0),
+        }
+      : {}),
     floatingIps: input.floatingIps ? n : 0,
     ports: n,
     securityGroups: 1,
@@ -56,15 +58,24 @@ export function poolQuotaDemand(input: PoolQuotaInput): QuotaDemand {
 }
 
 const LABEL: Record<keyof ProjectLimits, string> = {
-  instances: "instances", cores: "cores", ramMiB: "RAM (MiB)", floatingIps: "floating IPs", ports: "ports",
-  securityGroups: "security groups", securityGroupRules: "security group rules",
+  instances: "instances",
+  cores: "cores",
+  ramMiB: "RAM (MiB)",
+  floatingIps: "floating IPs",
+  ports: "ports",
+  securityGroups: "security groups",
+  securityGroupRules: "security group rules",
 };
 
 /**
  * One line per quota the demand exceeds: "instances: the pool declares 200, the project allows 10
  * (3 already in use)". `used` is what the project already holds (known from a limits lookup).
  */
-export function quotaShortfalls(limits: ProjectLimits, demand: QuotaDemand, used: Partial<ProjectLimits> = {}): string[] {
+export function quotaShortfalls(
+  limits: ProjectLimits,
+  demand: QuotaDemand,
+  used: Partial<ProjectLimits> = {},
+): string[] {
   const out: string[] = [];
   for (const key of Object.keys(LABEL) as (keyof ProjectLimits)[]) {
     const limit = limits[key];
@@ -72,7 +83,9 @@ export function quotaShortfalls(limits: ProjectLimits, demand: QuotaDemand, used
     if (limit === undefined || limit < 0 || need === undefined) continue;
     const inUse = used[key] ?? 0;
     if (need + inUse > limit) {
-      out.push(`${LABEL[key]}: the pool declares ${need}, the project allows ${limit}${inUse ? ` (${inUse} already in use)` : ""}, short by ${need + inUse - limit}`);
+      out.push(
+        `${LABEL[key]}: the pool declares ${need}, the project allows ${limit}${inUse ? ` (${inUse} already in use)` : ""}, short by ${need + inUse - limit}`,
+      );
     }
   }
   return out;

@@ -57,8 +57,8 @@ export function desktopReachabilityProblems(input: ReachabilityInput): string[] 
     if (cidrContainsCidr(input.tenantCidr, s.cidr)) {
       problems.push(
         `${at} is inside the desktops' own subnet ${input.tenantCidr} (${input.tenantField}): only the desktops live there, ` +
-        `so nothing else can use the rule. Fix: set ${s.field} to the LAN the clients sit on and give the desktops floating IPs from it ` +
-        `(desktops.floatingIpPool, with the cloud's floating range on that LAN), or route that LAN to ${input.tenantCidr}.`,
+          `so nothing else can use the rule. Fix: set ${s.field} to the LAN the clients sit on and give the desktops floating IPs from it ` +
+          `(desktops.floatingIpPool, with the cloud's floating range on that LAN), or route that LAN to ${input.tenantCidr}.`,
       );
       continue;
     }
@@ -66,8 +66,8 @@ export function desktopReachabilityProblems(input: ReachabilityInput): string[] 
     if (!input.floatingIps) {
       problems.push(
         `${at} cannot reach the desktops: they have no floating IPs, and nothing routes ${s.cidr} to their subnet ${input.tenantCidr} ` +
-        `(a Neutron router's tenant subnet is not reachable from outside it). Fix: set desktops.floatingIpPool, or add a route on the ` +
-        `clients' router to ${input.tenantCidr} via the Neutron router's external address and declare it with desktops.thinClientsRouted: true.`,
+          `(a Neutron router's tenant subnet is not reachable from outside it). Fix: set desktops.floatingIpPool, or add a route on the ` +
+          `clients' router to ${input.tenantCidr} via the Neutron router's external address and declare it with desktops.thinClientsRouted: true.`,
       );
       continue;
     }
@@ -76,14 +76,14 @@ export function desktopReachabilityProblems(input: ReachabilityInput): string[] 
     if (!fip.onLan) {
       problems.push(
         `${at} cannot reach the desktops' floating IPs: ${fip.field} = ${fip.range} exists only on the DevStack host (no publicInterface: ` +
-        `it is NATed there), not on the clients' LAN. Fix: set devstack.publicInterface to the host's NIC on the clients' LAN and ` +
-        `${fip.field} to that LAN (with floatingAllocationStart/End on free addresses).`,
+          `it is NATed there), not on the clients' LAN. Fix: set devstack.publicInterface to the host's NIC on the clients' LAN and ` +
+          `${fip.field} to that LAN (with floatingAllocationStart/End on free addresses).`,
       );
     } else if (!cidrsOverlap(fip.range, s.cidr)) {
       problems.push(
         `${at} is not on the LAN the floating IPs come from (${fip.field} = ${fip.range}): the clients would need a router between them. ` +
-        `Fix: set ${s.field} to the clients' block on ${fip.range}, set ${fip.field} to the clients' LAN, or declare the route with ` +
-        `desktops.thinClientsRouted: true once the clients' router forwards ${s.cidr} to ${fip.range}.`,
+          `Fix: set ${s.field} to the clients' block on ${fip.range}, set ${fip.field} to the clients' LAN, or declare the route with ` +
+          `desktops.thinClientsRouted: true once the clients' router forwards ${s.cidr} to ${fip.range}.`,
       );
     }
   }

@@ -26,15 +26,34 @@ function sha512(...parts: Buffer[]): Buffer {
 /** `length` bytes made of `digest` repeated (the spec's P and S sequences). */
 function repeatTo(digest: Buffer, length: number): Buffer {
   const out = Buffer.alloc(length);
-  for (let offset = 0; offset < length; offset += digest.length) digest.copy(out, offset, 0, Math.min(digest.length, length - offset));
+  for (let offset = 0; offset < length; offset += digest.length)
+    digest.copy(out, offset, 0, Math.min(digest.length, length - offset));
   return out;
 }
 
 /** The byte order in which the final digest is encoded, three bytes (high first) per group. */
 const ENCODING_ORDER: readonly (readonly [number, number, number])[] = [
-  [0, 21, 42], [22, 43, 1], [44, 2, 23], [3, 24, 45], [25, 46, 4], [47, 5, 26], [6, 27, 48],
-  [28, 49, 7], [50, 8, 29], [9, 30, 51], [31, 52, 10], [53, 11, 32], [12, 33, 54], [34, 55, 13],
-  [56, 14, 35], [15, 36, 57], [37, 58, 16], [59, 17, 38], [18, 39, 60], [40, 61, 19], [62, 20, 41],
+  [0, 21, 42],
+  [22, 43, 1],
+  [44, 2, 23],
+  [3, 24, 45],
+  [25, 46, 4],
+  [47, 5, 26],
+  [6, 27, 48],
+  [28, 49, 7],
+  [50, 8, 29],
+  [9, 30, 51],
+  [31, 52, 10],
+  [53, 11, 32],
+  [12, 33, 54],
+  [34, 55, 13],
+  [56, 14, 35],
+  [15, 36, 57],
+  [37, 58, 16],
+  [59, 17, 38],
+  [18, 39, 60],
+  [40, 61, 19],
+  [62, 20, 41],
 ];
 
 function encode24(high: number, middle: number, low: number, chars: number): string {
@@ -64,7 +83,9 @@ export function sha512Crypt(password: string, options: Sha512CryptOptions): stri
     throw new Error(`sha512Crypt: rounds ${options.rounds} must be a positive integer`);
   }
   // The spec clamps rounds into [1000, 999999999] rather than refusing them.
-  const rounds = customRounds ? Math.min(ROUNDS_MAX, Math.max(ROUNDS_MIN, options.rounds as number)) : SHA512_CRYPT_DEFAULT_ROUNDS;
+  const rounds = customRounds
+    ? Math.min(ROUNDS_MAX, Math.max(ROUNDS_MIN, options.rounds as number))
+    : SHA512_CRYPT_DEFAULT_ROUNDS;
   const key = Buffer.from(password, "utf8");
   const saltText = options.salt.slice(0, SALT_MAX);
   const salt = Buffer.from(saltText, "utf8");

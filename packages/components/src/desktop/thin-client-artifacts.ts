@@ -18,7 +18,8 @@ export interface DesktopConnection {
 
 function checkField(field: string, value: string): string {
   // A newline or a NUL would let a value inject lines into these line-based formats.
-  if (/[\r\n\0]/.test(value) || value.length === 0) throw new Error(`${field} "${value}" must be a non-empty single line`);
+  if (/[\r\n\0]/.test(value) || value.length === 0)
+    throw new Error(`${field} "${value}" must be a non-empty single line`);
   return value;
 }
 
@@ -64,7 +65,13 @@ export function renderRemminaProfile(c: DesktopConnection): string {
   ].join("\n");
 }
 
-function sheet(title: string, intro: string[], addressHeader: string, address: (c: DesktopConnection) => string, connections: DesktopConnection[]): string {
+function sheet(
+  title: string,
+  intro: string[],
+  addressHeader: string,
+  address: (c: DesktopConnection) => string,
+  connections: DesktopConnection[],
+): string {
   const rows = [...connections].sort((a, b) => a.user.localeCompare(b.user));
   return [
     title,
@@ -75,22 +82,31 @@ function sheet(title: string, intro: string[], addressHeader: string, address: (
     "",
     `| Employee | Name | Desktop | ${addressHeader} | User | State |`,
     "|---|---|---|---|---|---|",
-    ...rows.map((c) => `| ${c.user} | ${(c.fullName ?? "").replace(/\|/g, "/")} | ${c.desktop} | ${address(c)} | ${c.user} | ${c.powerState ?? "active"} |`),
+    ...rows.map(
+      (c) =>
+        `| ${c.user} | ${(c.fullName ?? "").replace(/\|/g, "/")} | ${c.desktop} | ${address(c)} | ${c.user} | ${c.powerState ?? "active"} |`,
+    ),
     "",
   ].join("\n");
 }
 
 /** The admin's connection sheet: one row per employee, no passwords. */
 export function renderConnectionSheet(poolName: string, connections: DesktopConnection[]): string {
-  return sheet(`# Desktop pool ${poolName}: connection sheet`, [
-    "Thin clients connect with RDP (TLS) to the address below, as the employee's user name.",
-    "",
-    // Each desktop makes its certificate at first boot (the host name's snakeoil certificate), so
-    // no fingerprint exists when this sheet is written: tell the admin where to read it.
-    "The first connection asks to trust the desktop's certificate. Each desktop makes its own at first",
-    "boot, so its fingerprint is not known here; read it before handing the desktop out and compare:",
-    "`ssh <admin>@<address> openssl x509 -in /etc/ssl/certs/ssl-cert-snakeoil.pem -noout -fingerprint -sha256`",
-  ], "Address", hostPort, connections);
+  return sheet(
+    `# Desktop pool ${poolName}: connection sheet`,
+    [
+      "Thin clients connect with RDP (TLS) to the address below, as the employee's user name.",
+      "",
+      // Each desktop makes its certificate at first boot (the host name's snakeoil certificate), so
+      // no fingerprint exists when this sheet is written: tell the admin where to read it.
+      "The first connection asks to trust the desktop's certificate. Each desktop makes its own at first",
+      "boot, so its fingerprint is not known here; read it before handing the desktop out and compare:",
+      "`ssh <admin>@<address> openssl x509 -in /etc/ssl/certs/ssl-cert-snakeoil.pem -noout -fingerprint -sha256`",
+    ],
+    "Address",
+    hostPort,
+    connections,
+  );
 }
 
 /** The HTTPS address of an employee's Jupyter server. */
@@ -102,8 +118,14 @@ export function jupyterUrl(address: string, port: number): string {
 
 /** The admin's sheet for a Jupyter pool: the URL each employee opens, no passwords. */
 export function renderJupyterConnectionSheet(poolName: string, connections: DesktopConnection[], port: number): string {
-  return sheet(`# Jupyter pool ${poolName}: connection sheet`, [
-    "Each employee opens their URL in a browser (HTTPS with the server's own certificate: the browser",
-    "asks to accept it once) and logs in with their password; the server runs as their user.",
-  ], "URL", (c) => jupyterUrl(c.address, port), connections);
+  return sheet(
+    `# Jupyter pool ${poolName}: connection sheet`,
+    [
+      "Each employee opens their URL in a browser (HTTPS with the server's own certificate: the browser",
+      "asks to accept it once) and logs in with their password; the server runs as their user.",
+    ],
+    "URL",
+    (c) => jupyterUrl(c.address, port),
+    connections,
+  );
 }

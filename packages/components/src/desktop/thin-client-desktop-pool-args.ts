@@ -177,9 +177,13 @@ export interface ThinClientDesktopPoolArgs {
 
 const bool = z.boolean({ message: "is not true or false" });
 const wholeAtLeast = (min: number, what: string) =>
-  z.number({ message: "is not a number" }).int({ message: `must be a whole number of ${what}, ${min} or more` }).min(min, { message: `must be a whole number of ${what}, ${min} or more` });
+  z
+    .number({ message: "is not a number" })
+    .int({ message: `must be a whole number of ${what}, ${min} or more` })
+    .min(min, { message: `must be a whole number of ${what}, ${min} or more` });
 const positive = z.number({ message: "is not a number" }).positive({ message: "must be above 0" });
-const name = (what: string) => z.string({ message: `is required: ${what}` }).min(1, { message: `is empty; give ${what}` });
+const name = (what: string) =>
+  z.string({ message: `is required: ${what}` }).min(1, { message: `is empty; give ${what}` });
 
 const computeHostSchema = z.object({
   name: z.string().optional(),
@@ -196,10 +200,16 @@ const flavorSizeSchema = z.object({
   name: name("the flavor's name"),
   vcpus: wholeAtLeast(1, "vCPUs"),
   ramMiB: wholeAtLeast(1, "MiB"),
-  diskGiB: z.number({ message: "is not a number" }).min(0, { message: "must be 0 or more (0: boots from a volume)" }).optional(),
+  diskGiB: z
+    .number({ message: "is not a number" })
+    .min(0, { message: "must be 0 or more (0: boots from a volume)" })
+    .optional(),
 });
 
-const limit = z.number({ message: "is not a number" }).int({ message: "is not a whole number" }).min(-1, { message: "must be -1 (unlimited) or more" });
+const limit = z
+  .number({ message: "is not a number" })
+  .int({ message: "is not a whole number" })
+  .min(-1, { message: "must be -1 (unlimited) or more" });
 const projectLimitsSchema = z.object({
   instances: limit.optional(),
   cores: limit.optional(),
@@ -212,11 +222,16 @@ const projectLimitsSchema = z.object({
 
 /** The pool's args, field by field (relations between fields are the plan's). */
 export const thinClientDesktopPoolArgsSchema = z.object({
-  employees: z.array(desktopEmployeeSchema, { message: "is required: a list of employees ({ name, flavor?, powerState? })" }),
+  employees: z.array(desktopEmployeeSchema, {
+    message: "is required: a list of employees ({ name, flavor?, powerState? })",
+  }),
   flavor: name("the desktops' default flavor name (e.g. m1.desktop)"),
   imageName: name("an image name").optional(),
   imageId: pulumiInput(name("an image ID")).optional(),
-  imageUrl: z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s) URL Glance can download" }).optional(),
+  imageUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, { message: "must be an http(s) URL Glance can download" })
+    .optional(),
   imageDiskFormat: oneOf(GLANCE_DISK_FORMATS).optional(),
   bootVolumeSizeGiB: wholeAtLeast(1, "GiB").optional(),
   networkId: pulumiInput(name("a network ID")).optional(),
@@ -225,17 +240,30 @@ export const thinClientDesktopPoolArgsSchema = z.object({
   externalNetworkName: name("an external network name (e.g. public)").optional(),
   dnsNameservers: z.array(ipv4Address).optional(),
   floatingIpPool: name("an external network name (e.g. public)").optional(),
-  thinClientCidr: z.string({ message: "is required: the thin clients' IPv4 block, e.g. 192.168.10.0/24 (RDP is allowed only from there)" })
-    .refine(isIpv4Cidr, { message: "must be the thin clients' IPv4 block, e.g. 192.168.10.0/24 (RDP is allowed only from there)" }),
+  thinClientCidr: z
+    .string({
+      message: "is required: the thin clients' IPv4 block, e.g. 192.168.10.0/24 (RDP is allowed only from there)",
+    })
+    .refine(isIpv4Cidr, {
+      message: "must be the thin clients' IPv4 block, e.g. 192.168.10.0/24 (RDP is allowed only from there)",
+    }),
   allowRdpFromAnywhere: bool.optional(),
   adminCidr: z.string().refine(isIpv4Cidr, { message: "is not an IPv4 CIDR (e.g. 192.168.99.0/28)" }).optional(),
-  adminPublicKey: z.string().refine((k) => OPENSSH_PUBLIC_KEY.test(k.trim()), { message: "is not an OpenSSH public key line (e.g. \"ssh-ed25519 AAAA… admin@host\")" }).optional(),
+  adminPublicKey: z
+    .string()
+    .refine((k) => OPENSSH_PUBLIC_KEY.test(k.trim()), {
+      message: 'is not an OpenSSH public key line (e.g. "ssh-ed25519 AAAA… admin@host")',
+    })
+    .optional(),
   adminUser: name("the admin's user name").optional(),
   workspace: oneOf(DESKTOP_WORKSPACES).optional(),
   jupyterServer: oneOf(JUPYTER_SERVERS).optional(),
-  jupyterPort: z.number({ message: "is not a number" }).int({ message: "must be a whole number from 1024 to 65535 (the server runs as the employee, not root)" })
+  jupyterPort: z
+    .number({ message: "is not a number" })
+    .int({ message: "must be a whole number from 1024 to 65535 (the server runs as the employee, not root)" })
     .min(1024, { message: "must be a whole number from 1024 to 65535 (the server runs as the employee, not root)" })
-    .max(65535, { message: "must be a whole number from 1024 to 65535 (the server runs as the employee, not root)" }).optional(),
+    .max(65535, { message: "must be a whole number from 1024 to 65535 (the server runs as the employee, not root)" })
+    .optional(),
   extraPackages: z.array(z.string().regex(DEBIAN_PACKAGE, { message: "is not a Debian package name" })).optional(),
   imageHasDesktopPackages: bool.optional(),
   bakedDesktopImage: bool.optional(),
@@ -244,17 +272,37 @@ export const thinClientDesktopPoolArgsSchema = z.object({
   idleTimeLimitSeconds: wholeAtLeast(0, "seconds").optional(),
   clipboard: bool.optional(),
   driveRedirection: bool.optional(),
-  rdpGroup: z.string().max(32, { message: "is longer than 32 characters" })
-    .regex(GROUP_NAME, { message: "is not a valid group name: use lower-case letters, digits, '-' and '_', starting with a letter" }).optional(),
+  rdpGroup: z
+    .string()
+    .max(32, { message: "is longer than 32 characters" })
+    .regex(GROUP_NAME, {
+      message: "is not a valid group name: use lower-case letters, digits, '-' and '_', starting with a letter",
+    })
+    .optional(),
   hostnamePrefix: name("a host name prefix").optional(),
-  passwordLength: z.number({ message: "is not a number" }).int({ message: `must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}` })
-    .min(PASSWORD_LENGTH_MIN, { message: `must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}` })
-    .max(PASSWORD_LENGTH_MAX, { message: `must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}` }).optional(),
-  computeHosts: z.array(computeHostSchema).min(1, { message: "is empty; give at least one compute host (vcpus, ramMiB), or leave computeHosts out" }).optional(),
+  passwordLength: z
+    .number({ message: "is not a number" })
+    .int({ message: `must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}` })
+    .min(PASSWORD_LENGTH_MIN, {
+      message: `must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`,
+    })
+    .max(PASSWORD_LENGTH_MAX, {
+      message: `must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`,
+    })
+    .optional(),
+  computeHosts: z
+    .array(computeHostSchema)
+    .min(1, { message: "is empty; give at least one compute host (vcpus, ramMiB), or leave computeHosts out" })
+    .optional(),
   flavorSizes: z.array(flavorSizeSchema).optional(),
-  allocationRatios: z.string().refine((v) => Object.prototype.hasOwnProperty.call(RATIO_PRESETS, v), {
-    message: `is not one of ${Object.keys(RATIO_PRESETS).map((k) => JSON.stringify(k)).join(", ")}`,
-  }).optional(),
+  allocationRatios: z
+    .string()
+    .refine((v) => Object.prototype.hasOwnProperty.call(RATIO_PRESETS, v), {
+      message: `is not one of ${Object.keys(RATIO_PRESETS)
+        .map((k) => JSON.stringify(k))
+        .join(", ")}`,
+    })
+    .optional(),
   cpuAllocationRatio: positive.optional(),
   ramAllocationRatio: positive.optional(),
   diskAllocationRatio: positive.optional(),
@@ -263,7 +311,10 @@ export const thinClientDesktopPoolArgsSchema = z.object({
 });
 
 // The schema and the interface describe the same fields: adding one to either alone fails tsc.
-const _poolSchemaMatchesArgs: SameShape<z.input<typeof thinClientDesktopPoolArgsSchema>, ThinClientDesktopPoolArgs> = true;
+const _poolSchemaMatchesArgs: SameShape<
+  z.input<typeof thinClientDesktopPoolArgsSchema>,
+  ThinClientDesktopPoolArgs
+> = true;
 const _hostSchemaMatchesArgs: SameShape<z.input<typeof computeHostSchema>, DesktopComputeHostArgs> = true;
 const _flavorSchemaMatchesArgs: SameShape<z.input<typeof flavorSizeSchema>, DesktopFlavorSizeArgs> = true;
 const _limitsSchemaMatches: SameShape<z.input<typeof projectLimitsSchema>, ProjectLimits> = true;

@@ -10,11 +10,28 @@ import { planPrivateNetwork } from "../network/private-network-plan";
 import type { SecurityRuleArgs } from "../network/security-profile";
 import { normalizeRules } from "../network/security-rules";
 import { describeShortfall, planCapacity, RATIO_PRESETS, RESOURCE_LABEL } from "./capacity";
-import { DEFAULT_RDP_GROUP, DesktopStackOptions, EmployeeDesktopOptions, renderBakedDesktopUserData, renderDesktopUserData } from "./desktop-user-data";
-import { checkEmployees, desktopHostname, DesktopPowerState, Employee, linuxUserNameProblem, occupiesCapacity } from "./employees";
+import {
+  DEFAULT_RDP_GROUP,
+  DesktopStackOptions,
+  EmployeeDesktopOptions,
+  renderBakedDesktopUserData,
+  renderDesktopUserData,
+} from "./desktop-user-data";
+import {
+  checkEmployees,
+  desktopHostname,
+  DesktopPowerState,
+  Employee,
+  linuxUserNameProblem,
+  occupiesCapacity,
+} from "./employees";
 import { JUPYTER_PORT, JupyterServer, JupyterWorkspaceOptions, renderJupyterUserData } from "./jupyter-user-data";
 import { poolQuotaDemand, quotaShortfalls } from "./quota";
-import { DesktopWorkspace, ThinClientDesktopPoolArgs, thinClientDesktopPoolArgsSchema } from "./thin-client-desktop-pool-args";
+import {
+  DesktopWorkspace,
+  ThinClientDesktopPoolArgs,
+  thinClientDesktopPoolArgsSchema,
+} from "./thin-client-desktop-pool-args";
 
 export const DEFAULT_ADMIN_USER = "deskadmin";
 export const DEFAULT_PASSWORD_LENGTH = 20;
@@ -34,7 +51,11 @@ export interface PlannedDesktop {
 /** Where the desktops' image comes from. */
 export type PlannedImage =
   | { kind: "upload"; resourceName: string; glanceName: string; url: string; diskFormat: string }
-  | { kind: "name"; name: string; /** A boot volume is made from an image ID: look the name up once. */ lookUpId: boolean }
+  | {
+      kind: "name";
+      name: string;
+      /** A boot volume is made from an image ID: look the name up once. */ lookUpId: boolean;
+    }
   | { kind: "id" };
 
 /** How each employee's user data is made once their password hash exists. */
@@ -81,9 +102,12 @@ export function renderPlannedUserData(plan: DesktopPoolPlan, desktop: PlannedDes
   };
   switch (plan.userData.kind) {
     // hashedPassword is Jupyter's sha512:salt:hex here.
-    case "jupyter": return renderJupyterUserData(plan.userData.workspace, { ...employee, passwordHash: hashedPassword });
-    case "baked": return renderBakedDesktopUserData(employee);
-    case "desktop": return renderDesktopUserData(plan.userData.stack, employee);
+    case "jupyter":
+      return renderJupyterUserData(plan.userData.workspace, { ...employee, passwordHash: hashedPassword });
+    case "baked":
+      return renderBakedDesktopUserData(employee);
+    case "desktop":
+      return renderDesktopUserData(plan.userData.stack, employee);
   }
 }
 
@@ -93,16 +117,25 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
   const problems = new ArgsProblems(component);
   const parsed = thinClientDesktopPoolArgsSchema.safeParse(args);
   // Field-by-field problems first; the relations below are checked on the fields that passed.
-  const fieldOk = (field: keyof ThinClientDesktopPoolArgs) => parsed.success || !parsed.error.issues.some((i) => i.path[0] === field);
+  const fieldOk = (field: keyof ThinClientDesktopPoolArgs) =>
+    parsed.success || !parsed.error.issues.some((i) => i.path[0] === field);
   if (!parsed.success) {
     // checkEmployees below reports the employee list (with the reasons behind its rules).
-    problems.addZodIssues(parsed.error.issues.filter((i) => i.path[0] !== "employees"), args);
+    problems.addZodIssues(
+      parsed.error.issues.filter((i) => i.path[0] !== "employees"),
+      args,
+    );
   }
 
   // ---- employees and their host names ----
   const adminUser = args.adminUser ?? DEFAULT_ADMIN_USER;
-  const checked = checkEmployees(args.employees, { defaultFlavor: args.flavor, takenNames: [adminUser], field: "employees" });
-  for (const p of checked.problems) if (p.field !== "flavor" || fieldOk("flavor")) problems.add(p.field, p.value, p.problem);
+  const checked = checkEmployees(args.employees, {
+    defaultFlavor: args.flavor,
+    takenNames: [adminUser],
+    field: "employees",
+  });
+  for (const p of checked.problems)
+    if (p.field !== "flavor" || fieldOk("flavor")) problems.add(p.field, p.value, p.problem);
   const employees = checked.employees;
   const prefix = args.hostnamePrefix ?? name;
   const hostnameOwners = new Map<string, string>();
@@ -115,46 +148,77 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
       hostname = desktopHostname(prefix, employee.name);
     } catch (e) {
       const fix = args.hostnamePrefix ? "" : " (set hostnamePrefix if the pool's name is not a valid host name)";
-      problems.add(args.hostnamePrefix ? "hostnamePrefix" : "employees", args.hostnamePrefix ?? employee.name, `${(e as Error).message}${fix}`);
+      problems.add(
+        args.hostnamePrefix ? "hostnamePrefix" : "employees",
+        args.hostnamePrefix ?? employee.name,
+        `${(e as Error).message}${fix}`,
+      );
       return;
     }
     const other = hostnameOwners.get(hostname);
     // The same name twice is reported as a duplicate already; "a_b" and "a-b" are not.
     if (other !== undefined && other !== employee.name) {
-      problems.add("employees", employee.name, `and "${other}" would both get the host name "${hostname}"; rename one of them`);
+      problems.add(
+        "employees",
+        employee.name,
+        `and "${other}" would both get the host name "${hostname}"; rename one of them`,
+      );
     }
     hostnameOwners.set(hostname, employee.name);
     const base = `${name}-${employee.name}`;
     desktops.push({
       employee,
       hostname,
-      names: { credential: `${base}-credential`, port: `${base}-port`, server: `${base}-desktop`, floatingIp: `${base}-fip` },
+      names: {
+        credential: `${base}-credential`,
+        port: `${base}-port`,
+        server: `${base}-desktop`,
+        floatingIp: `${base}-fip`,
+      },
     });
   });
 
   // ---- image ----
   const imageChoices = [args.imageName, args.imageId, args.imageUrl].filter((x) => x !== undefined).length;
   if (imageChoices !== 1) {
-    problems.add("imageName", args.imageName, `give exactly one of imageName, imageId or imageUrl (got ${imageChoices})`);
+    problems.add(
+      "imageName",
+      args.imageName,
+      `give exactly one of imageName, imageId or imageUrl (got ${imageChoices})`,
+    );
   }
   let image: PlannedImage;
   if (args.imageUrl !== undefined) {
-    image = { kind: "upload", resourceName: `${name}-image`, glanceName: `${name}-desktop-base`, url: args.imageUrl, diskFormat: args.imageDiskFormat ?? "qcow2" };
+    image = {
+      kind: "upload",
+      resourceName: `${name}-image`,
+      glanceName: `${name}-desktop-base`,
+      url: args.imageUrl,
+      diskFormat: args.imageDiskFormat ?? "qcow2",
+    };
   } else if (args.imageName !== undefined) {
     image = { kind: "name", name: args.imageName, lookUpId: args.bootVolumeSizeGiB !== undefined };
   } else {
     image = { kind: "id" };
   }
   if (args.imageDiskFormat !== undefined && args.imageUrl === undefined) {
-    problems.add("imageDiskFormat", args.imageDiskFormat, "goes with imageUrl (the format of the uploaded file); remove it");
+    problems.add(
+      "imageDiskFormat",
+      args.imageDiskFormat,
+      "goes with imageUrl (the format of the uploaded file); remove it",
+    );
   }
 
   // ---- network ----
   if ((args.networkId === undefined) === (args.networkCidr === undefined)) {
-    problems.add("networkCidr", args.networkCidr,
-      `give either networkId (an existing network) or networkCidr (a new PrivateNetwork), not ${args.networkId === undefined ? "neither" : "both"}`);
+    problems.add(
+      "networkCidr",
+      args.networkCidr,
+      `give either networkId (an existing network) or networkCidr (a new PrivateNetwork), not ${args.networkId === undefined ? "neither" : "both"}`,
+    );
   }
-  if (args.subnetId !== undefined && args.networkId === undefined) problems.add("subnetId", args.subnetId, "goes with networkId (a subnet of that existing network)");
+  if (args.subnetId !== undefined && args.networkId === undefined)
+    problems.add("subnetId", args.subnetId, "goes with networkId (a subnet of that existing network)");
   let network: DesktopPoolPlan["network"];
   if (args.networkCidr !== undefined) {
     network = {
@@ -168,61 +232,113 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
       },
     };
     if (!args.dnsNameservers || args.dnsNameservers.length === 0) {
-      problems.add("dnsNameservers", args.dnsNameservers,
-        "is needed with networkCidr: the desktops install packages at first boot and must resolve names (e.g. your site's resolvers, or 9.9.9.9)");
+      problems.add(
+        "dnsNameservers",
+        args.dnsNameservers,
+        "is needed with networkCidr: the desktops install packages at first boot and must resolve names (e.g. your site's resolvers, or 9.9.9.9)",
+      );
     } else if (fieldOk("networkCidr") && fieldOk("dnsNameservers")) {
       // The network's own checks, reported on the pool's fields (its `cidr` is our networkCidr).
       const networkProblems = new ArgsProblems(component);
-      planPrivateNetwork(component, { ...network.args, cidr: args.networkCidr, hasExternalNetwork: true, hasExistingRouter: false }, networkProblems);
-      for (const p of networkProblems.list) problems.add(p.field === "cidr" ? "networkCidr" : p.field, p.value, p.problem);
+      planPrivateNetwork(
+        component,
+        { ...network.args, cidr: args.networkCidr, hasExternalNetwork: true, hasExistingRouter: false },
+        networkProblems,
+      );
+      for (const p of networkProblems.list)
+        problems.add(p.field === "cidr" ? "networkCidr" : p.field, p.value, p.problem);
     }
   }
 
   // ---- who may connect ----
   if ((args.adminCidr === undefined) !== (args.adminPublicKey === undefined)) {
-    problems.add(args.adminCidr === undefined ? "adminCidr" : "adminPublicKey", undefined,
-      "SSH needs both adminCidr and adminPublicKey (key-only SSH from the admin block); give both or neither");
+    problems.add(
+      args.adminCidr === undefined ? "adminCidr" : "adminPublicKey",
+      undefined,
+      "SSH needs both adminCidr and adminPublicKey (key-only SSH from the admin block); give both or neither",
+    );
   }
   const admin = args.adminPublicKey !== undefined ? { user: adminUser, publicKey: args.adminPublicKey } : undefined;
   if (admin && fieldOk("adminUser")) {
     const adminProblem = linuxUserNameProblem(admin.user);
     // "admin" is a system account name on some images, yet the usual name of the admin's own user.
-    if (adminProblem && admin.user !== "admin") problems.add("adminUser", admin.user, `is not a usable Linux user name: ${adminProblem}`);
+    if (adminProblem && admin.user !== "admin")
+      problems.add("adminUser", admin.user, `is not a usable Linux user name: ${adminProblem}`);
   }
   if (fieldOk("thinClientCidr") && args.thinClientCidr === "0.0.0.0/0" && !args.allowRdpFromAnywhere) {
-    problems.add("thinClientCidr", args.thinClientCidr,
-      "opens RDP to the whole internet; give the thin clients' block, or set allowRdpFromAnywhere: true if that is really intended");
+    problems.add(
+      "thinClientCidr",
+      args.thinClientCidr,
+      "opens RDP to the whole internet; give the thin clients' block, or set allowRdpFromAnywhere: true if that is really intended",
+    );
   }
 
   // ---- workspace: an xrdp desktop or a Jupyter server ----
-  const workspace = (fieldOk("workspace") ? args.workspace ?? "desktop" : "desktop") as DesktopWorkspace;
+  const workspace = (fieldOk("workspace") ? (args.workspace ?? "desktop") : "desktop") as DesktopWorkspace;
   const jupyter = workspace === "jupyter";
   if (!jupyter && (args.jupyterServer !== undefined || args.jupyterPort !== undefined)) {
-    problems.add(args.jupyterServer !== undefined ? "jupyterServer" : "jupyterPort", args.jupyterServer ?? args.jupyterPort,
-      `jupyterServer and jupyterPort go with workspace "jupyter" (workspace is "${args.workspace ?? "desktop"}")`);
+    problems.add(
+      args.jupyterServer !== undefined ? "jupyterServer" : "jupyterPort",
+      args.jupyterServer ?? args.jupyterPort,
+      `jupyterServer and jupyterPort go with workspace "jupyter" (workspace is "${args.workspace ?? "desktop"}")`,
+    );
   }
   const jupyterPort = args.jupyterPort ?? JUPYTER_PORT;
   if (jupyter && (args.bakedDesktopImage || args.rdpGroup !== undefined)) {
     const field = args.bakedDesktopImage ? "bakedDesktopImage" : "rdpGroup";
     problems.add(field, args[field], `${field} belongs to workspace "desktop" (xrdp); a Jupyter workspace has no RDP`);
   }
-  const sessionFields = (["disconnectedTimeLimitSeconds", "idleTimeLimitSeconds", "clipboard", "driveRedirection"] as const).filter((f) => args[f] !== undefined);
+  const sessionFields = (
+    ["disconnectedTimeLimitSeconds", "idleTimeLimitSeconds", "clipboard", "driveRedirection"] as const
+  ).filter((f) => args[f] !== undefined);
   for (const field of sessionFields) {
     if (jupyter) {
-      problems.add(field, args[field], `${sessionFields.join(", ")} belong to workspace "desktop" (xrdp); a Jupyter workspace has no RDP sessions`);
+      problems.add(
+        field,
+        args[field],
+        `${sessionFields.join(", ")} belong to workspace "desktop" (xrdp); a Jupyter workspace has no RDP sessions`,
+      );
     } else if (args.bakedDesktopImage) {
-      problems.add(field, args[field], "is an xrdp setting written by the desktop setup script, which a baked image ran at bake time; set it on the image's user data or use an unbaked image");
+      problems.add(
+        field,
+        args[field],
+        "is an xrdp setting written by the desktop setup script, which a baked image ran at bake time; set it on the image's user data or use an unbaked image",
+      );
     }
   }
   if (args.bakedDesktopImage) {
-    if (args.imageUrl !== undefined) problems.add("imageUrl", args.imageUrl, "bakedDesktopImage needs imageId or imageName of an XrdpDesktopImage, not imageUrl (an uploaded image is not baked)");
-    if ((args.extraPackages ?? []).length > 0) problems.add("extraPackages", args.extraPackages, "with bakedDesktopImage, extraPackages belong to the XrdpDesktopImage (they are baked in); remove them from the pool");
-    if (args.installRecommends !== undefined) problems.add("installRecommends", args.installRecommends, "with bakedDesktopImage, installRecommends belongs to the XrdpDesktopImage (it is baked in); remove it from the pool");
+    if (args.imageUrl !== undefined)
+      problems.add(
+        "imageUrl",
+        args.imageUrl,
+        "bakedDesktopImage needs imageId or imageName of an XrdpDesktopImage, not imageUrl (an uploaded image is not baked)",
+      );
+    if ((args.extraPackages ?? []).length > 0)
+      problems.add(
+        "extraPackages",
+        args.extraPackages,
+        "with bakedDesktopImage, extraPackages belong to the XrdpDesktopImage (they are baked in); remove them from the pool",
+      );
+    if (args.installRecommends !== undefined)
+      problems.add(
+        "installRecommends",
+        args.installRecommends,
+        "with bakedDesktopImage, installRecommends belongs to the XrdpDesktopImage (it is baked in); remove it from the pool",
+      );
   }
   const installPackages = args.imageHasDesktopPackages !== true;
   const rdpGroup = args.rdpGroup ?? DEFAULT_RDP_GROUP;
   const userData: PlannedUserData = jupyter
-    ? { kind: "jupyter", workspace: { server: (args.jupyterServer ?? "notebook") as JupyterServer, extraPackages: args.extraPackages, installRecommends: args.installRecommends, installPackages, port: jupyterPort } }
+    ? {
+        kind: "jupyter",
+        workspace: {
+          server: (args.jupyterServer ?? "notebook") as JupyterServer,
+          extraPackages: args.extraPackages,
+          installRecommends: args.installRecommends,
+          installPackages,
+          port: jupyterPort,
+        },
+      }
     : args.bakedDesktopImage
       ? { kind: "baked" }
       : {
@@ -242,30 +358,73 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
   // ---- security group ----
   const securityRules: SecurityRuleArgs[] = [
     jupyter
-      ? { name: "jupyter", protocol: "tcp", port: jupyterPort, remoteCidr: args.thinClientCidr, allowFromAnywhere: args.allowRdpFromAnywhere, description: "Jupyter (HTTPS) from the thin clients" }
-      : { name: "rdp", protocol: "tcp", port: 3389, remoteCidr: args.thinClientCidr, allowFromAnywhere: args.allowRdpFromAnywhere, description: "RDP from the thin clients" },
+      ? {
+          name: "jupyter",
+          protocol: "tcp",
+          port: jupyterPort,
+          remoteCidr: args.thinClientCidr,
+          allowFromAnywhere: args.allowRdpFromAnywhere,
+          description: "Jupyter (HTTPS) from the thin clients",
+        }
+      : {
+          name: "rdp",
+          protocol: "tcp",
+          port: 3389,
+          remoteCidr: args.thinClientCidr,
+          allowFromAnywhere: args.allowRdpFromAnywhere,
+          description: "RDP from the thin clients",
+        },
     { name: "icmp", protocol: "icmp", remoteCidr: args.thinClientCidr, description: "ping from the thin clients" },
   ];
   if (args.adminCidr !== undefined) {
-    securityRules.push({ name: "ssh", protocol: "tcp", port: 22, remoteCidr: args.adminCidr, description: "SSH (key only) from the admin block" });
+    securityRules.push({
+      name: "ssh",
+      protocol: "tcp",
+      port: 22,
+      remoteCidr: args.adminCidr,
+      description: "SSH (key only) from the admin block",
+    });
   }
   // SecurityProfile checks the rules too, but only once earlier children exist: check them now,
   // unless their fields were already refused above.
-  if (problems.list.every((p) => !["thinClientCidr", "adminCidr", "adminPublicKey", "jupyterPort", "workspace"].includes(p.field))) {
+  if (
+    problems.list.every(
+      (p) => !["thinClientCidr", "adminCidr", "adminPublicKey", "jupyterPort", "workspace"].includes(p.field),
+    )
+  ) {
     // Rules are made from the pool's fields; a problem names the rule it is in.
     const ruleProblems = new ArgsProblems(component);
     normalizeRules(component, securityRules, ruleProblems);
-    for (const p of ruleProblems.list) problems.add("security", securityRules.map((r) => r.name), `${p.field}: ${JSON.stringify(p.value)} ${p.problem}`);
+    for (const p of ruleProblems.list)
+      problems.add(
+        "security",
+        securityRules.map((r) => r.name),
+        `${p.field}: ${JSON.stringify(p.value)} ${p.problem}`,
+      );
   }
 
   // ---- capacity and quota ----
   const capacitySummary = checkCapacity(problems, args, employees, fieldOk);
-  if (args.projectLimits !== undefined && fieldOk("projectLimits") && fieldOk("projectUsage") && fieldOk("flavorSizes")) {
-    const demand = poolQuotaDemand({ flavors: employees.map((e) => e.flavor), flavorSizes: args.flavorSizes, floatingIps: args.floatingIpPool !== undefined, securityRules: securityRules.length });
+  if (
+    args.projectLimits !== undefined &&
+    fieldOk("projectLimits") &&
+    fieldOk("projectUsage") &&
+    fieldOk("flavorSizes")
+  ) {
+    const demand = poolQuotaDemand({
+      flavors: employees.map((e) => e.flavor),
+      flavorSizes: args.flavorSizes,
+      floatingIps: args.floatingIpPool !== undefined,
+      securityRules: securityRules.length,
+    });
     const short = quotaShortfalls(args.projectLimits, demand, args.projectUsage);
     if (short.length > 0) {
-      problems.add("projectLimits", args.projectLimits, `the project's quota does not hold the pool (nothing was created): ${short.join("; ")}. ` +
-        "Fix: raise the quota (openstack quota set --instances/--cores/--ram/--floating-ips/--ports …, or the devstack block's quotas), or declare fewer desktops.");
+      problems.add(
+        "projectLimits",
+        args.projectLimits,
+        `the project's quota does not hold the pool (nothing was created): ${short.join("; ")}. ` +
+          "Fix: raise the quota (openstack quota set --instances/--cores/--ram/--floating-ips/--ports …, or the devstack block's quotas), or declare fewer desktops.",
+      );
     }
   }
 
@@ -295,14 +454,30 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
  * Adds a problem when the desktops that occupy capacity (active and shutoff; not
  * shelved_offloaded) do not fit the declared hosts. Returns a one-line summary.
  */
-function checkCapacity(problems: ArgsProblems, args: ThinClientDesktopPoolArgs, employees: Employee[], fieldOk: (f: keyof ThinClientDesktopPoolArgs) => boolean): string {
+function checkCapacity(
+  problems: ArgsProblems,
+  args: ThinClientDesktopPoolArgs,
+  employees: Employee[],
+  fieldOk: (f: keyof ThinClientDesktopPoolArgs) => boolean,
+): string {
   if (args.computeHosts === undefined) {
     if (args.flavorSizes !== undefined && args.projectLimits === undefined) {
-      problems.add("flavorSizes", args.flavorSizes, "is only used with computeHosts or projectLimits; give one of them");
+      problems.add(
+        "flavorSizes",
+        args.flavorSizes,
+        "is only used with computeHosts or projectLimits; give one of them",
+      );
     }
     return "";
   }
-  const fields = ["computeHosts", "flavorSizes", "allocationRatios", "cpuAllocationRatio", "ramAllocationRatio", "diskAllocationRatio"] as const;
+  const fields = [
+    "computeHosts",
+    "flavorSizes",
+    "allocationRatios",
+    "cpuAllocationRatio",
+    "ramAllocationRatio",
+    "diskAllocationRatio",
+  ] as const;
   if (!fields.every(fieldOk)) return "";
   const preset = RATIO_PRESETS[args.allocationRatios ?? "nova"];
   const ratios = {
@@ -311,28 +486,46 @@ function checkCapacity(problems: ArgsProblems, args: ThinClientDesktopPoolArgs, 
     disk: args.diskAllocationRatio ?? preset.disk ?? 1.0,
   };
   // Booting from Cinder volumes puts the root disk on Cinder, not on the compute host.
-  const flavors = (args.flavorSizes ?? []).map((f) => args.bootVolumeSizeGiB !== undefined ? { ...f, diskGiB: 0 } : f);
+  const flavors = (args.flavorSizes ?? []).map((f) =>
+    args.bootVolumeSizeGiB !== undefined ? { ...f, diskGiB: 0 } : f,
+  );
   const counts = new Map<string, number>();
-  for (const e of employees) if (occupiesCapacity(e.powerState as DesktopPowerState)) counts.set(e.flavor, (counts.get(e.flavor) ?? 0) + 1);
+  for (const e of employees)
+    if (occupiesCapacity(e.powerState as DesktopPowerState)) counts.set(e.flavor, (counts.get(e.flavor) ?? 0) + 1);
   const missing = [...new Set(employees.map((e) => e.flavor))].filter((f) => !flavors.some((s) => s.name === f));
   if (missing.length > 0) {
-    problems.add("flavorSizes", args.flavorSizes, `must give vcpus and ramMiB of every flavor the pool uses for the capacity check; missing: ${missing.join(", ")}`);
+    problems.add(
+      "flavorSizes",
+      args.flavorSizes,
+      `must give vcpus and ramMiB of every flavor the pool uses for the capacity check; missing: ${missing.join(", ")}`,
+    );
     return "";
   }
   let plan;
   try {
-    plan = planCapacity({ hosts: args.computeHosts, flavors, ratios, demand: [...counts].map(([flavor, count]) => ({ flavor, count })) });
+    plan = planCapacity({
+      hosts: args.computeHosts,
+      flavors,
+      ratios,
+      demand: [...counts].map(([flavor, count]) => ({ flavor, count })),
+    });
   } catch (e) {
     problems.add("computeHosts", args.computeHosts, `capacity check: ${(e as Error).message}`);
     return "";
   }
   if (!plan.placement!.fits) {
-    problems.add("computeHosts", args.computeHosts, `the desktops do not fit the compute hosts: ${describeShortfall(plan)}`);
+    problems.add(
+      "computeHosts",
+      args.computeHosts,
+      `the desktops do not fit the compute hosts: ${describeShortfall(plan)}`,
+    );
     return "";
   }
   const p = plan.placement!;
   const shelved = employees.filter((e) => !occupiesCapacity(e.powerState)).length;
   const disk = p.capacity.diskGiB !== undefined ? ` and ${p.requested.diskGiB}/${p.capacity.diskGiB} GiB disk` : "";
-  return `${p.requested.desktops} desktops (${shelved} shelved, not counted) use ${p.requested.vcpus}/${p.capacity.vcpus} vCPUs and ` +
-    `${p.requested.ramMiB}/${p.capacity.ramMiB} MiB${disk} (ratios cpu ${ratios.cpu}, ram ${ratios.ram}${disk ? `, disk ${ratios.disk}` : ""}); limited by ${RESOURCE_LABEL[p.limitedBy]}`;
+  return (
+    `${p.requested.desktops} desktops (${shelved} shelved, not counted) use ${p.requested.vcpus}/${p.capacity.vcpus} vCPUs and ` +
+    `${p.requested.ramMiB}/${p.capacity.ramMiB} MiB${disk} (ratios cpu ${ratios.cpu}, ram ${ratios.ram}${disk ? `, disk ${ratios.disk}` : ""}); limited by ${RESOURCE_LABEL[p.limitedBy]}`
+  );
 }

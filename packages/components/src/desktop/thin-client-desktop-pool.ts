@@ -4,10 +4,22 @@ import { PrivateNetwork } from "../network/private-network";
 import { SecurityProfile } from "../network/security-profile";
 import { DesktopCredential } from "./desktop-credential";
 import { declareWithoutPromiseStackTraces } from "../pulumi/lean-registration";
-import { DesktopConnection, jupyterUrl, renderConnectionSheet, renderJupyterConnectionSheet, renderRdpFile, renderRemminaProfile } from "./thin-client-artifacts";
+import {
+  DesktopConnection,
+  jupyterUrl,
+  renderConnectionSheet,
+  renderJupyterConnectionSheet,
+  renderRdpFile,
+  renderRemminaProfile,
+} from "./thin-client-artifacts";
 import { ThinClientDesktopPoolArgs } from "./thin-client-desktop-pool-args";
 // The args are declared in their own module; importers of the component find them here too.
-export type { DesktopComputeHostArgs, DesktopEmployeeArgs, DesktopFlavorSizeArgs, ThinClientDesktopPoolArgs } from "./thin-client-desktop-pool-args";
+export type {
+  DesktopComputeHostArgs,
+  DesktopEmployeeArgs,
+  DesktopFlavorSizeArgs,
+  ThinClientDesktopPoolArgs,
+} from "./thin-client-desktop-pool-args";
 import { planThinClientDesktopPool, renderPlannedUserData } from "./thin-client-desktop-pool-plan";
 
 /** What the admin and the thin clients need for one desktop. */
@@ -67,18 +79,26 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       networkId = args.networkId!;
     }
 
-    const security = new SecurityProfile(plan.securityProfileName, { rules: plan.securityRules, description: plan.securityDescription }, { parent: this });
+    const security = new SecurityProfile(
+      plan.securityProfileName,
+      { rules: plan.securityRules, description: plan.securityDescription },
+      { parent: this },
+    );
 
     let imageId: pulumi.Input<string> | undefined = args.imageId;
     if (plan.image.kind === "upload") {
-      const image = new openstack.images.Image(plan.image.resourceName, {
-        name: plan.image.glanceName,
-        imageSourceUrl: plan.image.url,
-        webDownload: true,
-        containerFormat: "bare",
-        diskFormat: plan.image.diskFormat,
-        visibility: "private",
-      }, { parent: this });
+      const image = new openstack.images.Image(
+        plan.image.resourceName,
+        {
+          name: plan.image.glanceName,
+          imageSourceUrl: plan.image.url,
+          webDownload: true,
+          containerFormat: "bare",
+          diskFormat: plan.image.diskFormat,
+          visibility: "private",
+        },
+        { parent: this },
+      );
       imageId = image.id;
     } else if (plan.image.kind === "name" && plan.image.lookUpId) {
       // A boot volume is made from an image ID; look the name up once for the pool.
@@ -91,7 +111,9 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     // on an existing network, whatever the pool was told to depend on (e.g. the PrivateNetwork of
     // another block). Children do not inherit a component's dependsOn, and Neutron refuses a
     // floating IP on a port whose subnet has no router interface yet.
-    const routedBy: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> = network ? [network] : opts?.dependsOn ?? [];
+    const routedBy: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> = network
+      ? [network]
+      : (opts?.dependsOn ?? []);
 
     // ---- per-employee resources: named <pool>-<employee>-…, so each employee's set is independent ----
     const infos: Record<string, pulumi.Output<DesktopInfo>> = {};
@@ -101,79 +123,117 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       for (const desktop of plan.desktops) {
         const { employee, hostname, names } = desktop;
         // Password and its hash, made once by the provider and kept in state (secret).
-        const credential = new DesktopCredential(names.credential, {
-          user: employee.name,
-          length: plan.passwordLength,
-          rotation: employee.passwordRotation,
-          hashScheme: plan.hashScheme,
-        }, { parent: this });
+        const credential = new DesktopCredential(
+          names.credential,
+          {
+            user: employee.name,
+            length: plan.passwordLength,
+            rotation: employee.passwordRotation,
+            hashScheme: plan.hashScheme,
+          },
+          { parent: this },
+        );
         // Secret: it carries the hash, and Pulumi must never show it in plain state or previews.
-        const userData = pulumi.secret(credential.passwordHash.apply((hash) => renderPlannedUserData(plan, desktop, hash)));
-        const port = new openstack.networking.Port(names.port, {
-          name: `${hostname}-port`,
-          networkId,
-          fixedIps: subnetId !== undefined ? [{ subnetId }] : undefined,
-          securityGroupIds: [security.securityGroupId],
-          adminStateUp: true,
-        }, { parent: this, dependsOn: network ? [network] : [] });
-        const server = new openstack.compute.Instance(names.server, {
-          name: hostname,
-          flavorName: employee.flavor,
-          imageName,
-          imageId: bootVolumeSizeGiB === undefined ? imageId : undefined,
-          blockDevices: bootVolumeSizeGiB !== undefined
-            ? [{ uuid: imageId!, sourceType: "image", destinationType: "volume", volumeSize: bootVolumeSizeGiB, bootIndex: 0, deleteOnTermination: true }]
-            : undefined,
-          networks: [{ port: port.id }],
-          userData,
-          powerState: employee.powerState,
-          metadata: { "blueprints-pool": name, "blueprints-employee": employee.name },
-          // The server sits on a port made beforehand: a replacement made before the old server is
-          // deleted would ask Nova for a port that the old one still holds (409 port in use).
-        }, { parent: this, deleteBeforeReplace: true });
+        const userData = pulumi.secret(
+          credential.passwordHash.apply((hash) => renderPlannedUserData(plan, desktop, hash)),
+        );
+        const port = new openstack.networking.Port(
+          names.port,
+          {
+            name: `${hostname}-port`,
+            networkId,
+            fixedIps: subnetId !== undefined ? [{ subnetId }] : undefined,
+            securityGroupIds: [security.securityGroupId],
+            adminStateUp: true,
+          },
+          { parent: this, dependsOn: network ? [network] : [] },
+        );
+        const server = new openstack.compute.Instance(
+          names.server,
+          {
+            name: hostname,
+            flavorName: employee.flavor,
+            imageName,
+            imageId: bootVolumeSizeGiB === undefined ? imageId : undefined,
+            blockDevices:
+              bootVolumeSizeGiB !== undefined
+                ? [
+                    {
+                      uuid: imageId!,
+                      sourceType: "image",
+                      destinationType: "volume",
+                      volumeSize: bootVolumeSizeGiB,
+                      bootIndex: 0,
+                      deleteOnTermination: true,
+                    },
+                  ]
+                : undefined,
+            networks: [{ port: port.id }],
+            userData,
+            powerState: employee.powerState,
+            metadata: { "blueprints-pool": name, "blueprints-employee": employee.name },
+            // The server sits on a port made beforehand: a replacement made before the old server is
+            // deleted would ask Nova for a port that the old one still holds (409 port in use).
+          },
+          { parent: this, deleteBeforeReplace: true },
+        );
 
         let floatingIp: pulumi.Output<string> = pulumi.output("");
         if (plan.floatingIpPool !== undefined) {
           // Allocated and associated with the port in one resource (Neutron's POST /floatingips
           // takes port_id). Neutron refuses the association until the router interface of the
           // port's subnet exists: hence the dependency on the network.
-          const fip = new openstack.networking.FloatingIp(names.floatingIp, {
-            pool: plan.floatingIpPool,
-            portId: port.id,
-            description: `desktop of ${employee.name} (pool ${name})`,
-          }, { parent: this, dependsOn: routedBy });
+          const fip = new openstack.networking.FloatingIp(
+            names.floatingIp,
+            {
+              pool: plan.floatingIpPool,
+              portId: port.id,
+              description: `desktop of ${employee.name} (pool ${name})`,
+            },
+            { parent: this, dependsOn: routedBy },
+          );
           floatingIp = fip.address;
         }
         const fixedIp = port.allFixedIps.apply((ips) => ips[0] ?? "");
-        infos[employee.name] = pulumi.all([server.id, fixedIp, floatingIp, server.powerState]).apply(([serverId, fixed, floating, state]) => ({
-          employee: employee.name,
-          hostname,
-          serverId,
-          fixedIp: fixed,
-          floatingIp: floating,
-          address: floating || fixed,
-          powerState: state ?? employee.powerState,
-          flavor: employee.flavor,
-        }));
+        infos[employee.name] = pulumi
+          .all([server.id, fixedIp, floatingIp, server.powerState])
+          .apply(([serverId, fixed, floating, state]) => ({
+            employee: employee.name,
+            hostname,
+            serverId,
+            fixedIp: fixed,
+            floatingIp: floating,
+            address: floating || fixed,
+            powerState: state ?? employee.powerState,
+            flavor: employee.flavor,
+          }));
         passwords[employee.name] = credential.password;
       }
     });
 
     this.desktops = pulumi.all(infos);
     this.passwords = pulumi.secret(pulumi.all(passwords));
-    const connections = this.desktops.apply((all) => plan.desktops.map(({ employee: e }): DesktopConnection => ({
-      user: e.name,
-      fullName: e.fullName,
-      address: all[e.name].address || "(no address yet)",
-      desktop: all[e.name].hostname,
-      powerState: all[e.name].powerState,
-    })));
-    this.rdpFiles = connections.apply((list) => jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRdpFile(c)])));
-    this.remminaProfiles = connections.apply((list) => jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRemminaProfile(c)])));
-    this.jupyterUrls = connections.apply((list) => !jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, jupyterUrl(c.address, jupyterPort)])));
-    this.connectionSheet = connections.apply((list) => jupyter
-      ? renderJupyterConnectionSheet(name, list, jupyterPort)
-      : renderConnectionSheet(name, list));
+    const connections = this.desktops.apply((all) =>
+      plan.desktops.map(({ employee: e }): DesktopConnection => ({
+        user: e.name,
+        fullName: e.fullName,
+        address: all[e.name].address || "(no address yet)",
+        desktop: all[e.name].hostname,
+        powerState: all[e.name].powerState,
+      })),
+    );
+    this.rdpFiles = connections.apply((list) =>
+      jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRdpFile(c)])),
+    );
+    this.remminaProfiles = connections.apply((list) =>
+      jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRemminaProfile(c)])),
+    );
+    this.jupyterUrls = connections.apply((list) =>
+      !jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, jupyterUrl(c.address, jupyterPort)])),
+    );
+    this.connectionSheet = connections.apply((list) =>
+      jupyter ? renderJupyterConnectionSheet(name, list, jupyterPort) : renderConnectionSheet(name, list),
+    );
     this.securityGroupId = security.securityGroupId;
     this.networkId = pulumi.output(networkId);
     this.capacitySummary = pulumi.output(plan.capacitySummary);

@@ -166,47 +166,108 @@ const URL_LIKE = /^(https?|git|ssh|file):\/\/[^\s'"`$\\]+$/;
 export const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** A required Input: a plain value is checked, an Output is taken as given. */
-const requiredInput = (what: string) => z.custom<pulumi.Input<string>>(
-  (v) => pulumi.Output.isInstance(v) || (typeof v === "string" && v !== "") || (v !== undefined && v !== null && typeof (v as any).then === "function"),
-  fix("is required", what),
-);
+const requiredInput = (what: string) =>
+  z.custom<pulumi.Input<string>>(
+    (v) =>
+      pulumi.Output.isInstance(v) ||
+      (typeof v === "string" && v !== "") ||
+      (v !== undefined && v !== null && typeof (v as any).then === "function"),
+    fix("is required", what),
+  );
 const optionalInput = <T>(check: (v: unknown) => boolean, problem: string, remedy: string) =>
-  z.custom<pulumi.Input<T>>((v) => pulumi.Output.isInstance(v) || (v !== null && typeof (v as any)?.then === "function") || check(v), fix(problem, remedy)).optional();
+  z
+    .custom<pulumi.Input<T>>(
+      (v) => pulumi.Output.isInstance(v) || (v !== null && typeof (v as any)?.then === "function") || check(v),
+      fix(problem, remedy),
+    )
+    .optional();
 
-const canonicalCidr = (remedy: string) => z.string().superRefine((value, ctx) => {
-  try {
-    parseCidr(value);
-  } catch (e) {
-    ctx.addIssue({ code: "custom", message: `is not a canonical IPv4 CIDR (${(e as Error).message.replace(/^"[^"]*" /, "")}). Fix: ${remedy}` });
-  }
-});
+const canonicalCidr = (remedy: string) =>
+  z.string().superRefine((value, ctx) => {
+    try {
+      parseCidr(value);
+    } catch (e) {
+      ctx.addIssue({
+        code: "custom",
+        message: `is not a canonical IPv4 CIDR (${(e as Error).message.replace(/^"[^"]*" /, "")}). Fix: ${remedy}`,
+      });
+    }
+  });
 const ipv4 = (remedy: string) => z.string().refine(isIpv4, fix("is not an IPv4 address", remedy));
-const ratio = z.number().refine((v) => Number.isFinite(v) && v > 0 && v <= 64, fix("is not a ratio between 0 and 64", "use e.g. 16.0 for CPU, 1.5 for RAM, 1.0 for disk"));
+const ratio = z
+  .number()
+  .refine(
+    (v) => Number.isFinite(v) && v > 0 && v <= 64,
+    fix("is not a ratio between 0 and 64", "use e.g. 16.0 for CPU, 1.5 for RAM, 1.0 for disk"),
+  );
 const flag = z.boolean(fix("is not true or false", "use true or false"));
-const wholeAtLeast = (min: number, remedy: string) => z.number().int(fix("is not a whole number", remedy)).min(min, fix(`is below ${min}`, remedy));
-const serviceList = z.array(z.string()
-  .regex(SERVICE_NAME, fix("is not a devstack service name", "use names like c-bak, horizon, s-proxy (lowercase letters, digits, -)"))
-  .refine((s) => s !== "n-net", fix("is nova-network, which was removed", "drop it; networking is Neutron (q-svc / ovn services)")));
-const stackTimeout = fix("is not a whole number of minutes between 15 and 600", "stack.sh takes 15-30 minutes, more on slow mirrors; use e.g. 90");
-const quota = z.number().int(fix("is not a quota", "use a whole number (-1 for unlimited)")).min(-1, fix("is not a quota", "use a whole number (-1 for unlimited)"));
+const wholeAtLeast = (min: number, remedy: string) =>
+  z
+    .number()
+    .int(fix("is not a whole number", remedy))
+    .min(min, fix(`is below ${min}`, remedy));
+const serviceList = z.array(
+  z
+    .string()
+    .regex(
+      SERVICE_NAME,
+      fix("is not a devstack service name", "use names like c-bak, horizon, s-proxy (lowercase letters, digits, -)"),
+    )
+    .refine(
+      (s) => s !== "n-net",
+      fix("is nova-network, which was removed", "drop it; networking is Neutron (q-svc / ovn services)"),
+    ),
+);
+const stackTimeout = fix(
+  "is not a whole number of minutes between 15 and 600",
+  "stack.sh takes 15-30 minutes, more on slow mirrors; use e.g. 90",
+);
+const quota = z
+  .number()
+  .int(fix("is not a quota", "use a whole number (-1 for unlimited)"))
+  .min(-1, fix("is not a quota", "use a whole number (-1 for unlimited)"));
 
-const quotasSchema = z.object({
-  instances: quota.optional(), cores: quota.optional(), ramMiB: quota.optional(), floatingIps: quota.optional(),
-  ports: quota.optional(), securityGroups: quota.optional(), securityGroupRules: quota.optional(),
-}).refine((q) => Object.values(q).some((v) => v !== undefined),
-  fix("is empty", "give at least one of instances, cores, ramMiB, floatingIps, ports, securityGroups, securityGroupRules, or leave quotas out"));
+const quotasSchema = z
+  .object({
+    instances: quota.optional(),
+    cores: quota.optional(),
+    ramMiB: quota.optional(),
+    floatingIps: quota.optional(),
+    ports: quota.optional(),
+    securityGroups: quota.optional(),
+    securityGroupRules: quota.optional(),
+  })
+  .refine(
+    (q) => Object.values(q).some((v) => v !== undefined),
+    fix(
+      "is empty",
+      "give at least one of instances, cores, ramMiB, floatingIps, ports, securityGroups, securityGroupRules, or leave quotas out",
+    ),
+  );
 
 const GLANCE_DISK_FORMATS = ["qcow2", "raw", "vmdk", "vdi", "iso", "vhd", "vhdx", "ami"];
 const GLANCE_VISIBILITIES = ["public", "private", "shared", "community"];
 const imageSchema = z.object({
   name: z.string().regex(RESOURCE_NAME, fix("is not an image name", "use letters, digits, '.', '_' or '-'")),
   sourceUrl: z.string().regex(/^https?:\/\/\S+$/, fix("is not an http(s) URL", "give a URL Glance can download from")),
-  diskFormat: z.string().refine((f) => GLANCE_DISK_FORMATS.includes(f), fix("is not a Glance disk format", "use qcow2 or raw")).optional(),
-  visibility: z.string().refine((v) => GLANCE_VISIBILITIES.includes(v), fix("is not a Glance visibility", "use public, private, shared or community")).optional(),
+  diskFormat: z
+    .string()
+    .refine((f) => GLANCE_DISK_FORMATS.includes(f), fix("is not a Glance disk format", "use qcow2 or raw"))
+    .optional(),
+  visibility: z
+    .string()
+    .refine(
+      (v) => GLANCE_VISIBILITIES.includes(v),
+      fix("is not a Glance visibility", "use public, private, shared or community"),
+    )
+    .optional(),
 });
 
-const flavorSize = (min: number) => z.number().int(fix("is not a positive whole number", "use e.g. vcpus 2, ramMiB 4096, diskGiB 20"))
-  .min(min, fix("is not a positive whole number", "use e.g. vcpus 2, ramMiB 4096, diskGiB 20"));
+const flavorSize = (min: number) =>
+  z
+    .number()
+    .int(fix("is not a positive whole number", "use e.g. vcpus 2, ramMiB 4096, diskGiB 20"))
+    .min(min, fix("is not a positive whole number", "use e.g. vcpus 2, ramMiB 4096, diskGiB 20"));
 const flavorSchema = z.object({
   name: z.string().regex(RESOURCE_NAME, fix("is not a flavor name", "use letters, digits, '.', '_' or '-'")),
   vcpus: flavorSize(1),
@@ -217,51 +278,136 @@ const flavorSchema = z.object({
 
 /** Each field of DevstackHostArgs on its own; devstack-plan.ts checks how they fit together. */
 export const devstackHostArgsSchema = z.object({
-  connection: z.object({
-    host: requiredInput("set connection.host to the address or name the SSH client connects to"),
-    port: optionalInput<number>((v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535, "is not a port number", "use 1-65535 (default 22)"),
-    user: optionalInput<string>((v) => typeof v === "string" && /^[a-z_][-a-z0-9_]*$/.test(v), "is not a user name", "use e.g. root or debian"),
-    privateKey: requiredInput("give the SSH private key (a Pulumi secret)"),
-    hostKey: requiredInput("pin the server's host key (contents of /etc/ssh/ssh_host_ed25519_key.pub)"),
-  }, fix("is required", "give host, privateKey and hostKey of the SSH connection")),
-  hostIp: z.string(fix("is required", "set hostIp to the host's address on its main interface (devstack's detection dies with \"Could not determine host ip address\")"))
-    .min(1, fix("is required", "set hostIp to the host's address on its main interface (devstack's detection dies with \"Could not determine host ip address\")"))
+  connection: z.object(
+    {
+      host: requiredInput("set connection.host to the address or name the SSH client connects to"),
+      port: optionalInput<number>(
+        (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535,
+        "is not a port number",
+        "use 1-65535 (default 22)",
+      ),
+      user: optionalInput<string>(
+        (v) => typeof v === "string" && /^[a-z_][-a-z0-9_]*$/.test(v),
+        "is not a user name",
+        "use e.g. root or debian",
+      ),
+      privateKey: requiredInput("give the SSH private key (a Pulumi secret)"),
+      hostKey: requiredInput("pin the server's host key (contents of /etc/ssh/ssh_host_ed25519_key.pub)"),
+    },
+    fix("is required", "give host, privateKey and hostKey of the SSH connection"),
+  ),
+  hostIp: z
+    .string(
+      fix(
+        "is required",
+        "set hostIp to the host's address on its main interface (devstack's detection dies with \"Could not determine host ip address\")",
+      ),
+    )
+    .min(
+      1,
+      fix(
+        "is required",
+        "set hostIp to the host's address on its main interface (devstack's detection dies with \"Could not determine host ip address\")",
+      ),
+    )
     .refine(isIpv4, fix("is not an IPv4 address", "use a dotted quad such as 192.168.1.20")),
-  branch: z.string().refine((b) => SUPPORTED_DISTROS_BY_BRANCH[b] !== undefined, fix("is not a supported devstack branch",
-    `use one of ${Object.keys(SUPPORTED_DISTROS_BY_BRANCH).join(", ")} (pin a stable branch; master follows every project's master)`)).optional(),
-  devstackRepoUrl: z.string().regex(URL_LIKE, fix("is not a git URL", "use e.g. https://opendev.org/openstack/devstack or a mirror's https/git/ssh/file URL")).optional(),
-  gitBase: z.string().regex(URL_LIKE, fix("is not a URL", "use e.g. https://opendev.org or your mirror's base URL")).optional(),
+  branch: z
+    .string()
+    .refine(
+      (b) => SUPPORTED_DISTROS_BY_BRANCH[b] !== undefined,
+      fix(
+        "is not a supported devstack branch",
+        `use one of ${Object.keys(SUPPORTED_DISTROS_BY_BRANCH).join(", ")} (pin a stable branch; master follows every project's master)`,
+      ),
+    )
+    .optional(),
+  devstackRepoUrl: z
+    .string()
+    .regex(
+      URL_LIKE,
+      fix("is not a git URL", "use e.g. https://opendev.org/openstack/devstack or a mirror's https/git/ssh/file URL"),
+    )
+    .optional(),
+  gitBase: z
+    .string()
+    .regex(URL_LIKE, fix("is not a URL", "use e.g. https://opendev.org or your mirror's base URL"))
+    .optional(),
   floatingRange: canonicalCidr("use a network address with prefix, e.g. 172.24.4.0/24")
-    .refine((c) => !isIpv4Cidr(c) || parseCidr(c).prefix <= 29, fix("is too small for a router gateway and floating IPs", "use a /29 or larger block")).optional(),
+    .refine(
+      (c) => !isIpv4Cidr(c) || parseCidr(c).prefix <= 29,
+      fix("is too small for a router gateway and floating IPs", "use a /29 or larger block"),
+    )
+    .optional(),
   publicNetworkGateway: ipv4("use a host address inside floatingRange").optional(),
   floatingAllocationStart: ipv4("use an address inside floatingRange").optional(),
   floatingAllocationEnd: ipv4("use an address inside floatingRange").optional(),
   fixedRange: canonicalCidr("use e.g. 10.0.0.0/22").optional(),
-  publicInterface: z.string().refine((n) => n === "" || INTERFACE_NAME.test(n),
-    fix("is not a network interface name", "use the NIC's name as `ip link` shows it, e.g. eth0 or enp4s0")).optional(),
+  publicInterface: z
+    .string()
+    .refine(
+      (n) => n === "" || INTERFACE_NAME.test(n),
+      fix("is not a network interface name", "use the NIC's name as `ip link` shows it, e.g. eth0 or enp4s0"),
+    )
+    .optional(),
   enabledServices: serviceList.optional(),
   disabledServices: serviceList.optional(),
-  volumeBackingFileSize: z.string().regex(/^[1-9][0-9]*[MG]$/, fix("is not a size devstack understands", "use a number with M or G, e.g. 30G")).optional(),
+  volumeBackingFileSize: z
+    .string()
+    .regex(/^[1-9][0-9]*[MG]$/, fix("is not a size devstack understands", "use a number with M or G, e.g. 30G"))
+    .optional(),
   cpuAllocationRatio: ratio.optional(),
   ramAllocationRatio: ratio.optional(),
   diskAllocationRatio: ratio.optional(),
-  region: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, fix("is not a region name", "use letters, digits, - or _, e.g. RegionOne")).optional(),
+  region: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, fix("is not a region name", "use letters, digits, - or _, e.g. RegionOne"))
+    .optional(),
   // Each line's content is checked by the plan (obsolete and managed variables, secrets).
   extraLocalrcLines: z.array(z.string()).optional(),
   minRamMiB: wholeAtLeast(0, "use e.g. 7680").optional(),
   minFreeDiskGiB: wholeAtLeast(0, "use e.g. 40").optional(),
   manageEtcHosts: flag.optional(),
-  extraPackages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, fix("is not a Debian package name", "use the name apt knows, e.g. lvm2"))).optional(),
-  rebuild: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, fix("is not a usable rebuild key", "use 1-64 letters, digits, '.', '_' or '-' (e.g. \"1\", then \"2\" to rebuild)")).optional(),
-  stackTimeoutMinutes: z.number(stackTimeout).refine((v) => Number.isInteger(v) && v >= 15 && v <= 600, stackTimeout).optional(),
-  extraVolumeDevice: z.string().regex(/^\/dev\/[A-Za-z0-9/_.-]+$/, fix("is not a /dev path", "use e.g. /dev/sdb or /dev/disk/by-id/...")).optional(),
-  cinderVolumeGroup: z.string().regex(/^[A-Za-z0-9+_.-]+$/, fix("is not a volume group name", "use letters, digits, '+', '_', '.' or '-'")).optional(),
+  extraPackages: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9+.-]+$/, fix("is not a Debian package name", "use the name apt knows, e.g. lvm2")),
+    )
+    .optional(),
+  rebuild: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._-]{1,64}$/,
+      fix(
+        "is not a usable rebuild key",
+        "use 1-64 letters, digits, '.', '_' or '-' (e.g. \"1\", then \"2\" to rebuild)",
+      ),
+    )
+    .optional(),
+  stackTimeoutMinutes: z
+    .number(stackTimeout)
+    .refine((v) => Number.isInteger(v) && v >= 15 && v <= 600, stackTimeout)
+    .optional(),
+  extraVolumeDevice: z
+    .string()
+    .regex(/^\/dev\/[A-Za-z0-9/_.-]+$/, fix("is not a /dev path", "use e.g. /dev/sdb or /dev/disk/by-id/..."))
+    .optional(),
+  cinderVolumeGroup: z
+    .string()
+    .regex(/^[A-Za-z0-9+_.-]+$/, fix("is not a volume group name", "use letters, digits, '+', '_', '.' or '-'"))
+    .optional(),
   persistentNat: flag.optional(),
-  natInterface: z.string().regex(INTERFACE_NAME, fix("is not an interface name", "use the uplink's name as `ip link` shows it")).optional(),
+  natInterface: z
+    .string()
+    .regex(INTERFACE_NAME, fix("is not an interface name", "use the uplink's name as `ip link` shows it"))
+    .optional(),
   proxyArp: flag.optional(),
   unstackOnDelete: flag.optional(),
   cleanOnDelete: flag.optional(),
-  cloudName: z.string().regex(RESOURCE_NAME, fix("is not a clouds.yaml entry name", "use letters, digits, '.', '_' or '-'")).optional(),
+  cloudName: z
+    .string()
+    .regex(RESOURCE_NAME, fix("is not a clouds.yaml entry name", "use letters, digits, '.', '_' or '-'"))
+    .optional(),
   quotas: quotasSchema.optional(),
   images: z.array(imageSchema).optional(),
   flavors: z.array(flavorSchema).optional(),
@@ -271,9 +417,11 @@ export const devstackHostArgsSchema = z.object({
 // other fails type-checking here.
 type SchemaInput = z.input<typeof devstackHostArgsSchema>;
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
-const schemaCoversArgs: SameKeys<SchemaInput, DevstackHostArgs> & SameKeys<SchemaInput["connection"], DevstackConnectionArgs>
-  & SameKeys<NonNullable<SchemaInput["images"]>[number], DevstackImageArgs> & SameKeys<NonNullable<SchemaInput["flavors"]>[number], DevstackFlavorArgs>
-  & SameKeys<NonNullable<SchemaInput["quotas"]>, DevstackQuotas> = true;
+const schemaCoversArgs: SameKeys<SchemaInput, DevstackHostArgs> &
+  SameKeys<SchemaInput["connection"], DevstackConnectionArgs> &
+  SameKeys<NonNullable<SchemaInput["images"]>[number], DevstackImageArgs> &
+  SameKeys<NonNullable<SchemaInput["flavors"]>[number], DevstackFlavorArgs> &
+  SameKeys<NonNullable<SchemaInput["quotas"]>, DevstackQuotas> = true;
 const argsFitSchema = (args: DevstackHostArgs): SchemaInput => args;
 void schemaCoversArgs;
 void argsFitSchema;

@@ -19,7 +19,10 @@ export function devstackProvider(host: DevstackHost): openstack.Provider {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 }
 
 /**
@@ -66,10 +69,22 @@ export class DevstackHost extends pulumi.ComponentResource {
       perDialTimeout: 30,
     };
 
-    const password = (role: string) => new random.RandomPassword(`${name}-${role}-password`, {
-      // devstack breaks on special characters in its passwords.
-      length: 32, special: false, upper: true, lower: true, numeric: true, minUpper: 2, minLower: 2, minNumeric: 2,
-    }, { parent: this, additionalSecretOutputs: ["result"] });
+    const password = (role: string) =>
+      new random.RandomPassword(
+        `${name}-${role}-password`,
+        {
+          // devstack breaks on special characters in its passwords.
+          length: 32,
+          special: false,
+          upper: true,
+          lower: true,
+          numeric: true,
+          minUpper: 2,
+          minLower: 2,
+          minNumeric: 2,
+        },
+        { parent: this, additionalSecretOutputs: ["result"] },
+      );
     const adminPassword = pulumi.secret(password("admin").result);
     const databasePassword = pulumi.secret(password("database").result);
     const rabbitPassword = pulumi.secret(password("rabbit").result);
@@ -85,61 +100,98 @@ export class DevstackHost extends pulumi.ComponentResource {
       dependsOn: pulumi.Resource[],
       extra: Partial<command.remote.CommandArgs> = {},
       opts: pulumi.CustomResourceOptions = {},
-    ) => new command.remote.Command(`${name}-${stepName}`, {
-      connection,
-      create: asRootCommand(script),
-      // These steps print no secrets (secrets arrive on stdin and are never echoed).
-      logging: "stdoutAndStderr",
-      ...extra,
-    }, { parent: this, dependsOn, customTimeouts: { create: timeout, update: timeout, delete: "30m" }, ...opts });
+    ) =>
+      new command.remote.Command(
+        `${name}-${stepName}`,
+        {
+          connection,
+          create: asRootCommand(script),
+          // These steps print no secrets (secrets arrive on stdin and are never echoed).
+          logging: "stdoutAndStderr",
+          ...extra,
+        },
+        { parent: this, dependsOn, customTimeouts: { create: timeout, update: timeout, delete: "30m" }, ...opts },
+      );
 
     const precheck = step("precheck", scripts.precheck, "5m", []);
     const prepare = step("prepare", scripts.prepare, "20m", [precheck]);
     const clone = step("clone", scripts.clone, "20m", [prepare]);
-    const localConf = step("local-conf", scripts.localConf, "5m", [clone], {
-      stdin: secretStdin(adminPassword, databasePassword, rabbitPassword, servicePassword),
-      // The passwords are on stdin; output stays out of logs and is a secret in state, in case.
-      logging: "none",
-    }, { additionalSecretOutputs: ["stdout", "stderr", "stdin"] });
-    const stack = step("stack", scripts.stack, `${stackTimeoutMinutes}m`, [localConf], {
-      delete: asRootCommand(scripts.stackDelete),
-      triggers: [rebuild],
-      // stdout goes to the log file on the host; stderr carries progress and, on failure, the
-      // log's tail with passwords masked.
-      logging: "stderr",
-    }, { additionalSecretOutputs: ["stdout", "stderr"], deleteBeforeReplace: true });
+    const localConf = step(
+      "local-conf",
+      scripts.localConf,
+      "5m",
+      [clone],
+      {
+        stdin: secretStdin(adminPassword, databasePassword, rabbitPassword, servicePassword),
+        // The passwords are on stdin; output stays out of logs and is a secret in state, in case.
+        logging: "none",
+      },
+      { additionalSecretOutputs: ["stdout", "stderr", "stdin"] },
+    );
+    const stack = step(
+      "stack",
+      scripts.stack,
+      `${stackTimeoutMinutes}m`,
+      [localConf],
+      {
+        delete: asRootCommand(scripts.stackDelete),
+        triggers: [rebuild],
+        // stdout goes to the log file on the host; stderr carries progress and, on failure, the
+        // log's tail with passwords masked.
+        logging: "stderr",
+      },
+      { additionalSecretOutputs: ["stdout", "stderr"], deleteBeforeReplace: true },
+    );
     const afterStack: pulumi.Resource[] = [stack];
     if (scripts.nat) afterStack.push(step("nat", scripts.nat, "10m", [stack]));
     if (scripts.extraVolume) afterStack.push(step("extra-volume", scripts.extraVolume, "10m", [stack]));
     if (scripts.quotas) afterStack.push(step("quotas", scripts.quotas, "5m", [stack]));
 
     const endpoints = devstackEndpoints(settings.hostIp);
-    const provider = new openstack.Provider(`${name}-provider`, {
-      authUrl: endpoints.authUrl,
-      userName: "admin",
-      password: adminPassword,
-      tenantName: "admin",
-      userDomainName: "Default",
-      projectDomainName: "Default",
-      region: settings.region,
-    }, { parent: this, dependsOn: afterStack });
+    const provider = new openstack.Provider(
+      `${name}-provider`,
+      {
+        authUrl: endpoints.authUrl,
+        userName: "admin",
+        password: adminPassword,
+        tenantName: "admin",
+        userDomainName: "Default",
+        projectDomainName: "Default",
+        region: settings.region,
+      },
+      { parent: this, dependsOn: afterStack },
+    );
     providers.set(this, provider);
 
     const cloudOpts = { parent: this, provider, dependsOn: afterStack };
-    const imageResources = images.map((image) => new openstack.images.Image(`${name}-image-${slug(image.name)}`, {
-      name: image.name,
-      imageSourceUrl: image.sourceUrl,
-      containerFormat: "bare",
-      diskFormat: image.diskFormat ?? "qcow2",
-      visibility: image.visibility ?? "public",
-    }, cloudOpts));
-    const flavorResources = flavors.map((flavor) => new openstack.compute.Flavor(`${name}-flavor-${slug(flavor.name)}`, {
-      name: flavor.name,
-      vcpus: flavor.vcpus,
-      ram: flavor.ramMiB,
-      disk: flavor.diskGiB,
-      isPublic: flavor.isPublic ?? true,
-    }, cloudOpts));
+    const imageResources = images.map(
+      (image) =>
+        new openstack.images.Image(
+          `${name}-image-${slug(image.name)}`,
+          {
+            name: image.name,
+            imageSourceUrl: image.sourceUrl,
+            containerFormat: "bare",
+            diskFormat: image.diskFormat ?? "qcow2",
+            visibility: image.visibility ?? "public",
+          },
+          cloudOpts,
+        ),
+    );
+    const flavorResources = flavors.map(
+      (flavor) =>
+        new openstack.compute.Flavor(
+          `${name}-flavor-${slug(flavor.name)}`,
+          {
+            name: flavor.name,
+            vcpus: flavor.vcpus,
+            ram: flavor.ramMiB,
+            disk: flavor.diskGiB,
+            isPublic: flavor.isPublic ?? true,
+          },
+          cloudOpts,
+        ),
+    );
 
     // URLs become known once the stack step has succeeded, so consumers wait for a working cloud.
     const whenBuilt = <T>(value: T): pulumi.Output<T> => stack.id.apply(() => value);
@@ -152,17 +204,31 @@ export class DevstackHost extends pulumi.ComponentResource {
     this.userDomainName = pulumi.output("Default");
     this.projectDomainName = pulumi.output("Default");
     this.adminPassword = adminPassword;
-    this.cloudsYaml = pulumi.secret(adminPassword.apply((pw) => renderCloudsYaml({ cloudName, authUrl: endpoints.identityUrl, region: settings.region, password: pw })));
+    this.cloudsYaml = pulumi.secret(
+      adminPassword.apply((pw) =>
+        renderCloudsYaml({ cloudName, authUrl: endpoints.identityUrl, region: settings.region, password: pw }),
+      ),
+    );
     this.providerUrn = provider.urn;
     this.branch = pulumi.output(settings.branch);
     this.imageIds = pulumi.all(imageResources.map((r) => r.id));
     this.flavorIds = pulumi.all(flavorResources.map((r) => r.id));
 
     this.registerOutputs({
-      dashboardUrl: this.dashboardUrl, identityUrl: this.identityUrl, authUrl: this.authUrl, region: this.region,
-      adminUserName: this.adminUserName, adminProjectName: this.adminProjectName, userDomainName: this.userDomainName,
-      projectDomainName: this.projectDomainName, adminPassword: this.adminPassword, cloudsYaml: this.cloudsYaml,
-      providerUrn: this.providerUrn, branch: this.branch, imageIds: this.imageIds, flavorIds: this.flavorIds,
+      dashboardUrl: this.dashboardUrl,
+      identityUrl: this.identityUrl,
+      authUrl: this.authUrl,
+      region: this.region,
+      adminUserName: this.adminUserName,
+      adminProjectName: this.adminProjectName,
+      userDomainName: this.userDomainName,
+      projectDomainName: this.projectDomainName,
+      adminPassword: this.adminPassword,
+      cloudsYaml: this.cloudsYaml,
+      providerUrn: this.providerUrn,
+      branch: this.branch,
+      imageIds: this.imageIds,
+      flavorIds: this.flavorIds,
     });
   }
 }

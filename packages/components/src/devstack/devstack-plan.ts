@@ -4,12 +4,26 @@
 import { ArgsProblems } from "../errors";
 import { cidrContains, cidrsOverlap, hostRange, nthHost, parseIpv4 } from "../network/cidr";
 import {
-  DEFAULT_BRANCH, DEFAULT_DEVSTACK_REPO, DEFAULT_FIXED_RANGE, DEFAULT_FLOATING_RANGE, devstackHostArgsSchema,
-  type DevstackFlavorArgs, type DevstackHostArgs, type DevstackImageArgs,
+  DEFAULT_BRANCH,
+  DEFAULT_DEVSTACK_REPO,
+  DEFAULT_FIXED_RANGE,
+  DEFAULT_FLOATING_RANGE,
+  devstackHostArgsSchema,
+  type DevstackFlavorArgs,
+  type DevstackHostArgs,
+  type DevstackImageArgs,
 } from "./devstack-args";
 import {
-  DEFAULT_CINDER_VOLUME_GROUP, renderCloneScript, renderDeleteScript, renderExtraVolumeScript,
-  renderNatScript, renderPrecheckScript, renderPrepareScript, renderQuotaScript, renderStackScript, renderWriteLocalConfScript,
+  DEFAULT_CINDER_VOLUME_GROUP,
+  renderCloneScript,
+  renderDeleteScript,
+  renderExtraVolumeScript,
+  renderNatScript,
+  renderPrecheckScript,
+  renderPrepareScript,
+  renderQuotaScript,
+  renderStackScript,
+  renderWriteLocalConfScript,
 } from "./devstack-scripts";
 import type { DevstackSettings } from "./local-conf";
 
@@ -18,7 +32,8 @@ import type { DevstackSettings } from "./local-conf";
  * them are refused with the reason, so a copied old guide does not silently do nothing.
  */
 export const OBSOLETE_VARIABLES: Readonly<Record<string, string>> = {
-  FLAT_INTERFACE: "it belonged to nova-network, which was removed from OpenStack; devstack ignores it. With Neutron/OVN the external side is PUBLIC_INTERFACE (arg publicInterface) and FLOATING_RANGE (arg floatingRange)",
+  FLAT_INTERFACE:
+    "it belonged to nova-network, which was removed from OpenStack; devstack ignores it. With Neutron/OVN the external side is PUBLIC_INTERFACE (arg publicInterface) and FLOATING_RANGE (arg floatingRange)",
   FLAT_NETWORK_BRIDGE: "it belonged to nova-network (removed); Neutron's external bridge is br-ex",
   VLAN_INTERFACE: "it belonged to nova-network (removed)",
   NETWORK_MANAGER: "it selected a nova-network manager (removed); networking is Neutron",
@@ -29,18 +44,41 @@ export const OBSOLETE_VARIABLES: Readonly<Record<string, string>> = {
 
 /** Variables the component renders from typed args: set them there, not in extra lines. */
 export const MANAGED_VARIABLES: Readonly<Record<string, string>> = {
-  ADMIN_PASSWORD: "generated (secret)", DATABASE_PASSWORD: "generated (secret)", RABBIT_PASSWORD: "generated (secret)",
-  SERVICE_PASSWORD: "generated (secret)", HOST_IP: "hostIp", FLOATING_RANGE: "floatingRange",
-  PUBLIC_NETWORK_GATEWAY: "publicNetworkGateway", Q_FLOATING_ALLOCATION_POOL: "floatingAllocationStart/floatingAllocationEnd",
-  PUBLIC_INTERFACE: "publicInterface", VOLUME_BACKING_FILE_SIZE: "volumeBackingFileSize", REGION_NAME: "region",
-  IPV4_ADDRS_SAFE_TO_USE: "fixedRange", LOGFILE: "(fixed: /opt/stack/logs/stack.sh.log)", GIT_BASE: "gitBase",
+  ADMIN_PASSWORD: "generated (secret)",
+  DATABASE_PASSWORD: "generated (secret)",
+  RABBIT_PASSWORD: "generated (secret)",
+  SERVICE_PASSWORD: "generated (secret)",
+  HOST_IP: "hostIp",
+  FLOATING_RANGE: "floatingRange",
+  PUBLIC_NETWORK_GATEWAY: "publicNetworkGateway",
+  Q_FLOATING_ALLOCATION_POOL: "floatingAllocationStart/floatingAllocationEnd",
+  PUBLIC_INTERFACE: "publicInterface",
+  VOLUME_BACKING_FILE_SIZE: "volumeBackingFileSize",
+  REGION_NAME: "region",
+  IPV4_ADDRS_SAFE_TO_USE: "fixedRange",
+  LOGFILE: "(fixed: /opt/stack/logs/stack.sh.log)",
+  GIT_BASE: "gitBase",
 };
 
 const SETTINGS_FIELDS = {
-  hostIp: true, branch: true, devstackRepoUrl: true, gitBase: true, floatingRange: true, publicNetworkGateway: true,
-  floatingAllocationStart: true, floatingAllocationEnd: true, fixedRange: true, publicInterface: true,
-  enabledServices: true, disabledServices: true, volumeBackingFileSize: true, cpuAllocationRatio: true,
-  ramAllocationRatio: true, diskAllocationRatio: true, region: true, extraLocalrcLines: true,
+  hostIp: true,
+  branch: true,
+  devstackRepoUrl: true,
+  gitBase: true,
+  floatingRange: true,
+  publicNetworkGateway: true,
+  floatingAllocationStart: true,
+  floatingAllocationEnd: true,
+  fixedRange: true,
+  publicInterface: true,
+  enabledServices: true,
+  disabledServices: true,
+  volumeBackingFileSize: true,
+  cpuAllocationRatio: true,
+  ramAllocationRatio: true,
+  diskAllocationRatio: true,
+  region: true,
+  extraLocalrcLines: true,
 } as const;
 
 /** The local.conf inputs of DevstackHostArgs (what validateDevstackSettings reads). */
@@ -54,8 +92,15 @@ export interface DevstackHostPlan {
   images: DevstackImageArgs[];
   flavors: DevstackFlavorArgs[];
   scripts: {
-    precheck: string; prepare: string; clone: string; localConf: string; stack: string; stackDelete: string;
-    nat?: string; extraVolume?: string; quotas?: string;
+    precheck: string;
+    prepare: string;
+    clone: string;
+    localConf: string;
+    stack: string;
+    stackDelete: string;
+    nat?: string;
+    extraVolume?: string;
+    quotas?: string;
   };
 }
 
@@ -63,7 +108,8 @@ const LOCALRC_LINE = /^([A-Za-z_][A-Za-z0-9_]*)(\+?=)(.*)$/;
 
 /** Adds a problem in the component's "<what>. Fix: <how>" form. */
 function adder(problems: ArgsProblems) {
-  return (field: string, value: unknown, problem: string, remedy: string) => problems.add(field, value, `${problem}. Fix: ${remedy}`);
+  return (field: string, value: unknown, problem: string, remedy: string) =>
+    problems.add(field, value, `${problem}. Fix: ${remedy}`);
 }
 
 /** Runs the schema, adding its issues; returns the top-level fields that failed it. */
@@ -73,9 +119,10 @@ function checkFields(problems: ArgsProblems, schema: { safeParse(v: unknown): an
   if (parsed.success) return invalid;
   const connection = (input as Partial<DevstackHostArgs>).connection;
   // The private key never appears in a message, even when it is the value that is wrong.
-  const shown = connection && typeof connection === "object" && connection.privateKey
-    ? { ...input, connection: { ...connection, privateKey: "[secret]" } }
-    : input;
+  const shown =
+    connection && typeof connection === "object" && connection.privateKey
+      ? { ...input, connection: { ...connection, privateKey: "[secret]" } }
+      : input;
   problems.addZodIssues(parsed.error.issues, shown);
   for (const issue of parsed.error.issues) invalid.add(String(issue.path[0] ?? ""));
   return invalid;
@@ -98,71 +145,151 @@ function resolveSettings(problems: ArgsProblems, input: DevstackSettingsInput, i
   const hostOk = ok("hostIp") && hostIp !== "";
 
   if (ok("fixedRange", "floatingRange") && cidrsOverlap(fixedRange, floatingRange)) {
-    add("fixedRange", fixedRange, `overlaps floatingRange ${floatingRange}`, "pick tenant and floating blocks that do not overlap");
+    add(
+      "fixedRange",
+      fixedRange,
+      `overlaps floatingRange ${floatingRange}`,
+      "pick tenant and floating blocks that do not overlap",
+    );
   }
   if (hostOk && ok("fixedRange") && cidrContains(fixedRange, hostIp)) {
-    add("hostIp", hostIp, `is inside fixedRange ${fixedRange} (tenant subnets are carved from it)`, "move fixedRange (IPV4_ADDRS_SAFE_TO_USE) away from the host's network");
+    add(
+      "hostIp",
+      hostIp,
+      `is inside fixedRange ${fixedRange} (tenant subnets are carved from it)`,
+      "move fixedRange (IPV4_ADDRS_SAFE_TO_USE) away from the host's network",
+    );
   }
   // HOST_IP inside the floating range only makes sense in the "flat LAN" layout (publicInterface
   // set: devstack moves the NIC onto br-ex and the floating range is the LAN). Otherwise
   // floating IPs would shadow the host's own network.
   const hostInFloating = hostOk && ok("floatingRange") && cidrContains(floatingRange, hostIp);
   if (hostInFloating && publicInterface === undefined && ok("publicInterface")) {
-    add("hostIp", hostIp, `is inside floatingRange ${floatingRange}`, "keep the floating range off the host's network (default 172.24.4.0/24, NATed), or set publicInterface when the floating range is deliberately the host's LAN");
+    add(
+      "hostIp",
+      hostIp,
+      `is inside floatingRange ${floatingRange}`,
+      "keep the floating range off the host's network (default 172.24.4.0/24, NATed), or set publicInterface when the floating range is deliberately the host's LAN",
+    );
   }
 
   const rangeOk = ok("floatingRange");
   const range = rangeOk ? hostRange(floatingRange) : undefined;
-  const isHostOfRange = (ip: string) => range !== undefined && cidrContains(floatingRange, ip)
-    && parseIpv4(ip) >= parseIpv4(range.first) && parseIpv4(ip) <= parseIpv4(range.last);
+  const isHostOfRange = (ip: string) =>
+    range !== undefined &&
+    cidrContains(floatingRange, ip) &&
+    parseIpv4(ip) >= parseIpv4(range.first) &&
+    parseIpv4(ip) <= parseIpv4(range.last);
   const publicNetworkGateway = input.publicNetworkGateway ?? (rangeOk ? nthHost(floatingRange, 1) : "");
   const gatewayOk = rangeOk && ok("publicNetworkGateway");
   if (gatewayOk && range) {
     if (!cidrContains(floatingRange, publicNetworkGateway)) {
-      add("publicNetworkGateway", publicNetworkGateway, `is outside floatingRange ${floatingRange}`, `use an address inside ${floatingRange} (default its first host, ${nthHost(floatingRange, 1)})`);
+      add(
+        "publicNetworkGateway",
+        publicNetworkGateway,
+        `is outside floatingRange ${floatingRange}`,
+        `use an address inside ${floatingRange} (default its first host, ${nthHost(floatingRange, 1)})`,
+      );
     } else if (!isHostOfRange(publicNetworkGateway)) {
-      add("publicNetworkGateway", publicNetworkGateway, `is the network or broadcast address of ${floatingRange}`, `use a host address between ${range.first} and ${range.last}`);
+      add(
+        "publicNetworkGateway",
+        publicNetworkGateway,
+        `is the network or broadcast address of ${floatingRange}`,
+        `use a host address between ${range.first} and ${range.last}`,
+      );
     }
     if (publicInterface === undefined && hostOk && publicNetworkGateway === hostIp) {
-      add("publicNetworkGateway", publicNetworkGateway, "equals hostIp", "leave publicNetworkGateway unset (br-ex gets the first host of the floating range)");
+      add(
+        "publicNetworkGateway",
+        publicNetworkGateway,
+        "equals hostIp",
+        "leave publicNetworkGateway unset (br-ex gets the first host of the floating range)",
+      );
     }
   }
 
   let floatingAllocationPool: { start: string; end: string } | undefined;
   const { floatingAllocationStart: start, floatingAllocationEnd: end } = input;
   if ((start === undefined) !== (end === undefined)) {
-    add(start === undefined ? "floatingAllocationStart" : "floatingAllocationEnd", start ?? end, "is set without its partner", "set both floatingAllocationStart and floatingAllocationEnd, or neither");
+    add(
+      start === undefined ? "floatingAllocationStart" : "floatingAllocationEnd",
+      start ?? end,
+      "is set without its partner",
+      "set both floatingAllocationStart and floatingAllocationEnd, or neither",
+    );
   } else if (start !== undefined && end !== undefined) {
     floatingAllocationPool = { start, end };
     if (range && ok("floatingAllocationStart", "floatingAllocationEnd")) {
-      for (const [field, value] of [["floatingAllocationStart", start], ["floatingAllocationEnd", end]] as const) {
-        if (!isHostOfRange(value)) add(field, value, `is not a host address inside floatingRange ${floatingRange}`, `keep Q_FLOATING_ALLOCATION_POOL between ${range.first} and ${range.last}`);
+      for (const [field, value] of [
+        ["floatingAllocationStart", start],
+        ["floatingAllocationEnd", end],
+      ] as const) {
+        if (!isHostOfRange(value))
+          add(
+            field,
+            value,
+            `is not a host address inside floatingRange ${floatingRange}`,
+            `keep Q_FLOATING_ALLOCATION_POOL between ${range.first} and ${range.last}`,
+          );
       }
-      if (parseIpv4(start) > parseIpv4(end)) add("floatingAllocationStart", start, `is after floatingAllocationEnd ${end}`, "swap them");
+      if (parseIpv4(start) > parseIpv4(end))
+        add("floatingAllocationStart", start, `is after floatingAllocationEnd ${end}`, "swap them");
       const inPool = (ip: string) => parseIpv4(ip) >= parseIpv4(start) && parseIpv4(ip) <= parseIpv4(end);
-      if (gatewayOk && inPool(publicNetworkGateway)) add("floatingAllocationStart", start, `pool ${start}-${end} contains publicNetworkGateway ${publicNetworkGateway}`, "start the pool after the gateway");
-      if (hostOk && inPool(hostIp)) add("floatingAllocationStart", start, `pool ${start}-${end} contains hostIp ${hostIp}`, "keep the host's own address out of the floating pool");
+      if (gatewayOk && inPool(publicNetworkGateway))
+        add(
+          "floatingAllocationStart",
+          start,
+          `pool ${start}-${end} contains publicNetworkGateway ${publicNetworkGateway}`,
+          "start the pool after the gateway",
+        );
+      if (hostOk && inPool(hostIp))
+        add(
+          "floatingAllocationStart",
+          start,
+          `pool ${start}-${end} contains hostIp ${hostIp}`,
+          "keep the host's own address out of the floating pool",
+        );
     }
   } else if (hostInFloating) {
-    add("floatingAllocationStart", undefined, `is required when hostIp ${hostIp} is inside floatingRange ${floatingRange}`, "give a pool of free LAN addresses (e.g. .250-.254) so Neutron never hands out the host's or other machines' addresses");
+    add(
+      "floatingAllocationStart",
+      undefined,
+      `is required when hostIp ${hostIp} is inside floatingRange ${floatingRange}`,
+      "give a pool of free LAN addresses (e.g. .250-.254) so Neutron never hands out the host's or other machines' addresses",
+    );
   }
 
   const enabledServices = input.enabledServices ?? [];
   const disabledServices = input.disabledServices ?? [];
   if (ok("enabledServices", "disabledServices")) {
     enabledServices.forEach((s, i) => {
-      if (disabledServices.includes(s)) add(`enabledServices[${i}]`, s, "is also in disabledServices", "list it in one of them");
+      if (disabledServices.includes(s))
+        add(`enabledServices[${i}]`, s, "is also in disabledServices", "list it in one of them");
     });
   }
 
   const extraLocalrcLines = input.extraLocalrcLines ?? [];
-  if (ok("extraLocalrcLines")) extraLocalrcLines.forEach((line, i) => checkLocalrcLine(add, `extraLocalrcLines[${i}]`, line));
+  if (ok("extraLocalrcLines"))
+    extraLocalrcLines.forEach((line, i) => checkLocalrcLine(add, `extraLocalrcLines[${i}]`, line));
 
   return {
-    hostIp, branch, devstackRepoUrl, gitBase: input.gitBase, floatingRange, publicNetworkGateway, floatingAllocationPool,
-    fixedRange, publicInterface, enabledServices, disabledServices, volumeBackingFileSize: input.volumeBackingFileSize,
-    cpuAllocationRatio: input.cpuAllocationRatio, ramAllocationRatio: input.ramAllocationRatio,
-    diskAllocationRatio: input.diskAllocationRatio, region: input.region ?? "RegionOne", extraLocalrcLines,
+    hostIp,
+    branch,
+    devstackRepoUrl,
+    gitBase: input.gitBase,
+    floatingRange,
+    publicNetworkGateway,
+    floatingAllocationPool,
+    fixedRange,
+    publicInterface,
+    enabledServices,
+    disabledServices,
+    volumeBackingFileSize: input.volumeBackingFileSize,
+    cpuAllocationRatio: input.cpuAllocationRatio,
+    ramAllocationRatio: input.ramAllocationRatio,
+    diskAllocationRatio: input.diskAllocationRatio,
+    region: input.region ?? "RegionOne",
+    extraLocalrcLines,
   };
 }
 
@@ -173,11 +300,30 @@ function checkLocalrcLine(add: ReturnType<typeof adder>, field: string, line: st
   if (trimmed === "" || trimmed.startsWith("#")) return;
   if (/^(enable_service|disable_service|enable_plugin)\s+[A-Za-z0-9_. :/@-]+$/.test(trimmed)) return;
   const m = LOCALRC_LINE.exec(trimmed);
-  if (!m) return add(field, line, "is not a VARIABLE=value, enable_service, disable_service, enable_plugin or comment line", "write it as NAME=value");
+  if (!m)
+    return add(
+      field,
+      line,
+      "is not a VARIABLE=value, enable_service, disable_service, enable_plugin or comment line",
+      "write it as NAME=value",
+    );
   const name = m[1];
-  if (OBSOLETE_VARIABLES[name]) return add(field, line, `sets ${name}, which is refused: ${OBSOLETE_VARIABLES[name]}`, "remove the line");
-  if (MANAGED_VARIABLES[name]) return add(field, line, `sets ${name}, which the component renders itself`, `use ${MANAGED_VARIABLES[name]} instead`);
-  if (/PASSWORD|SECRET|TOKEN/i.test(name)) return add(field, line, "puts a secret in plain text", "secrets are generated and written only on the host; remove the line");
+  if (OBSOLETE_VARIABLES[name])
+    return add(field, line, `sets ${name}, which is refused: ${OBSOLETE_VARIABLES[name]}`, "remove the line");
+  if (MANAGED_VARIABLES[name])
+    return add(
+      field,
+      line,
+      `sets ${name}, which the component renders itself`,
+      `use ${MANAGED_VARIABLES[name]} instead`,
+    );
+  if (/PASSWORD|SECRET|TOKEN/i.test(name))
+    return add(
+      field,
+      line,
+      "puts a secret in plain text",
+      "secrets are generated and written only on the host; remove the line",
+    );
   if (/`|\$\(/.test(m[3])) return add(field, line, "runs a command substitution", "use a literal value");
 }
 
@@ -212,10 +358,20 @@ export function planDevstackHost(name: string, args: DevstackHostArgs): Devstack
   const manageEtcHosts = args.manageEtcHosts ?? true;
   const persistentNat = args.persistentNat ?? settings.publicInterface === undefined;
   if (persistentNat && settings.publicInterface !== undefined) {
-    add("persistentNat", true, `is set with publicInterface ${settings.publicInterface}: the floating range is then the LAN and needs no NAT`, "drop persistentNat or publicInterface");
+    add(
+      "persistentNat",
+      true,
+      `is set with publicInterface ${settings.publicInterface}: the floating range is then the LAN and needs no NAT`,
+      "drop persistentNat or publicInterface",
+    );
   }
   if (args.cleanOnDelete && args.unstackOnDelete === false) {
-    add("cleanOnDelete", true, "is set while unstackOnDelete is false (clean.sh expects stopped services)", "enable unstackOnDelete too");
+    add(
+      "cleanOnDelete",
+      true,
+      "is set while unstackOnDelete is false (clean.sh expects stopped services)",
+      "enable unstackOnDelete too",
+    );
   }
   const cloudName = args.cloudName ?? "devstack";
   const images = args.images ?? [];
@@ -223,7 +379,8 @@ export function planDevstackHost(name: string, args: DevstackHostArgs): Devstack
   const unique = (kind: string, list: { name: string }[]) => {
     const seen = new Set<string>();
     list.forEach((item, i) => {
-      if (seen.has(item?.name)) add(`${kind}s[${i}].name`, item.name, "appears twice", `give each ${kind} a unique name`);
+      if (seen.has(item?.name))
+        add(`${kind}s[${i}].name`, item.name, "appears twice", `give each ${kind} a unique name`);
       seen.add(item?.name);
     });
   };
@@ -233,17 +390,38 @@ export function planDevstackHost(name: string, args: DevstackHostArgs): Devstack
 
   // Scripts are rendered (and their own defensive checks run) only on valid input.
   const scripts = {
-    precheck: renderPrecheckScript({ branch: settings.branch, hostIp: settings.hostIp, minRamMiB, minFreeDiskGiB, manageEtcHosts, publicInterface: settings.publicInterface }),
+    precheck: renderPrecheckScript({
+      branch: settings.branch,
+      hostIp: settings.hostIp,
+      minRamMiB,
+      minFreeDiskGiB,
+      manageEtcHosts,
+      publicInterface: settings.publicInterface,
+    }),
     prepare: renderPrepareScript({ hostIp: settings.hostIp, manageEtcHosts, extraPackages: args.extraPackages ?? [] }),
     clone: renderCloneScript({ repoUrl: settings.devstackRepoUrl, branch: settings.branch }),
     localConf: renderWriteLocalConfScript(settings),
     // The script gives up two minutes before Pulumi's own timeout, so its message is the one seen.
     stack: renderStackScript(rebuild, stackTimeoutMinutes - 2),
-    stackDelete: renderDeleteScript({ unstack: args.unstackOnDelete ?? true, clean: args.cleanOnDelete ?? false, rebuildKey: rebuild }),
-    nat: persistentNat ? renderNatScript({ floatingRange: settings.floatingRange, natInterface: args.natInterface, proxyArp: args.proxyArp ?? false }) : undefined,
-    extraVolume: args.extraVolumeDevice !== undefined
-      ? renderExtraVolumeScript({ device: args.extraVolumeDevice, volumeGroup: args.cinderVolumeGroup ?? DEFAULT_CINDER_VOLUME_GROUP })
+    stackDelete: renderDeleteScript({
+      unstack: args.unstackOnDelete ?? true,
+      clean: args.cleanOnDelete ?? false,
+      rebuildKey: rebuild,
+    }),
+    nat: persistentNat
+      ? renderNatScript({
+          floatingRange: settings.floatingRange,
+          natInterface: args.natInterface,
+          proxyArp: args.proxyArp ?? false,
+        })
       : undefined,
+    extraVolume:
+      args.extraVolumeDevice !== undefined
+        ? renderExtraVolumeScript({
+            device: args.extraVolumeDevice,
+            volumeGroup: args.cinderVolumeGroup ?? DEFAULT_CINDER_VOLUME_GROUP,
+          })
+        : undefined,
     quotas: args.quotas !== undefined ? renderQuotaScript(args.quotas) : undefined,
   };
   return { settings, rebuild, stackTimeoutMinutes, cloudName, images, flavors, scripts };

@@ -4,7 +4,15 @@
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
 import { type DevstackQuotas, SUPPORTED_DISTROS_BY_BRANCH } from "./devstack-args";
 import {
-  type DevstackSettings, DEVSTACK_DIR, LOCAL_CONF_PATH, LOG_DIR, PASSWORD_VARIABLES, STACK_HOME, STACK_LOG, STACK_USER, STATE_DIR,
+  type DevstackSettings,
+  DEVSTACK_DIR,
+  LOCAL_CONF_PATH,
+  LOG_DIR,
+  PASSWORD_VARIABLES,
+  STACK_HOME,
+  STACK_LOG,
+  STACK_USER,
+  STATE_DIR,
   renderLocalConfTemplate,
 } from "./local-conf";
 
@@ -162,10 +170,14 @@ printf '%s\\n' '# Managed by openstack-blueprints: devstack runs sudo non-intera
 if ! visudo -cqf "$sudoers_tmp" >/dev/null; then rm -f "$sudoers_tmp"; die "the generated sudoers file does not validate with visudo -cf"; fi
 ensure_file ${SUDOERS_PATH} 0440 root:root <"$sudoers_tmp"
 rm -f "$sudoers_tmp"
-${o.manageEtcHosts ? `host_name=$(hostname)
+${
+  o.manageEtcHosts
+    ? `host_name=$(hostname)
 if ! getent hosts "$host_name" >/dev/null 2>&1; then
   ensure_line /etc/hosts "${o.hostIp} $host_name"
-fi` : "# manageEtcHosts is off: the precheck required the hostname to resolve."}
+fi`
+    : "# manageEtcHosts is off: the precheck required the hostname to resolve."
+}
 `,
   });
 }
@@ -215,7 +227,8 @@ const LOCAL_CONF_EOF = "OPENSTACK_BLUEPRINTS_LOCAL_CONF";
  */
 export function renderWriteLocalConfScript(settings: DevstackSettings): string {
   const t = renderLocalConfTemplate(settings);
-  if (t.rest.split("\n").includes(LOCAL_CONF_EOF)) throw new Error(`local.conf: a line equals the heredoc delimiter ${LOCAL_CONF_EOF}`);
+  if (t.rest.split("\n").includes(LOCAL_CONF_EOF))
+    throw new Error(`local.conf: a line equals the heredoc delimiter ${LOCAL_CONF_EOF}`);
   return renderRemoteScript({
     description: "devstack local.conf",
     stdinSecrets: [...PASSWORD_VARIABLES],
@@ -265,8 +278,10 @@ const STACK_RUNNER_EOF = "OPENSTACK_BLUEPRINTS_STACK_RUNNER";
  */
 export function renderStackScript(rebuildKey: string, timeoutMinutes = 88): string {
   assertRebuildKey(rebuildKey);
-  if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1) throw new Error(`stack.sh timeout ${timeoutMinutes} must be a whole number of minutes, 1 or more`);
-  if (STACK_RUNNER.split("\n").includes(STACK_RUNNER_EOF)) throw new Error(`the stack runner must not contain a line ${STACK_RUNNER_EOF}`);
+  if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1)
+    throw new Error(`stack.sh timeout ${timeoutMinutes} must be a whole number of minutes, 1 or more`);
+  if (STACK_RUNNER.split("\n").includes(STACK_RUNNER_EOF))
+    throw new Error(`the stack runner must not contain a line ${STACK_RUNNER_EOF}`);
   return renderRemoteScript({
     description: "devstack stack.sh",
     body: `
@@ -355,7 +370,9 @@ echo "changed: stack.sh completed (marker $MARKER)"
 
 export function assertRebuildKey(rebuildKey: string): void {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(rebuildKey)) {
-    throw new Error(`rebuild = ${JSON.stringify(rebuildKey)} is not a usable rebuild key. Fix: use 1-64 letters, digits, '.', '_' or '-' (e.g. "1", then "2" to rebuild)`);
+    throw new Error(
+      `rebuild = ${JSON.stringify(rebuildKey)} is not a usable rebuild key. Fix: use 1-64 letters, digits, '.', '_' or '-' (e.g. "1", then "2" to rebuild)`,
+    );
   }
 }
 
@@ -395,8 +412,12 @@ export interface ExtraVolumeOptions {
 
 /** Adds a block device to cinder's volume group (pvcreate + vgextend), once. */
 export function renderExtraVolumeScript(o: ExtraVolumeOptions): string {
-  if (!/^\/dev\/[A-Za-z0-9/_.-]+$/.test(o.device)) throw new Error(`extraVolumeDevice = ${JSON.stringify(o.device)} is not a /dev path. Fix: use e.g. /dev/sdb or /dev/disk/by-id/...`);
-  if (!/^[A-Za-z0-9+_.-]+$/.test(o.volumeGroup)) throw new Error(`cinderVolumeGroup = ${JSON.stringify(o.volumeGroup)} is not a volume group name`);
+  if (!/^\/dev\/[A-Za-z0-9/_.-]+$/.test(o.device))
+    throw new Error(
+      `extraVolumeDevice = ${JSON.stringify(o.device)} is not a /dev path. Fix: use e.g. /dev/sdb or /dev/disk/by-id/...`,
+    );
+  if (!/^[A-Za-z0-9+_.-]+$/.test(o.volumeGroup))
+    throw new Error(`cinderVolumeGroup = ${JSON.stringify(o.volumeGroup)} is not a volume group name`);
   return renderRemoteScript({
     description: "devstack extra cinder capacity",
     body: `
@@ -487,7 +508,9 @@ net.ipv4.ip_forward = 1
  */
 export function renderNatScript(o: NatOptions): string {
   if (o.natInterface !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(o.natInterface)) {
-    throw new Error(`natInterface = ${JSON.stringify(o.natInterface)} is not an interface name. Fix: use the uplink's name as \`ip link\` shows it`);
+    throw new Error(
+      `natInterface = ${JSON.stringify(o.natInterface)} is not an interface name. Fix: use the uplink's name as \`ip link\` shows it`,
+    );
   }
   for (const text of [NAT_HELPER, NAT_UNIT_FILE, FORWARDING_SYSCTL]) {
     if (text.split("\n").includes("EOF")) throw new Error("NAT files must not contain a line EOF");
@@ -534,8 +557,13 @@ fi
 
 /** Quotas of DevStack's admin project (the project the stack's provider works in). */
 const QUOTA_FLAGS: Record<keyof DevstackQuotas, string> = {
-  instances: "--instances", cores: "--cores", ramMiB: "--ram", floatingIps: "--floating-ips", ports: "--ports",
-  securityGroups: "--secgroups", securityGroupRules: "--secgroup-rules",
+  instances: "--instances",
+  cores: "--cores",
+  ramMiB: "--ram",
+  floatingIps: "--floating-ips",
+  ports: "--ports",
+  securityGroups: "--secgroups",
+  securityGroupRules: "--secgroup-rules",
 };
 
 /**
@@ -549,10 +577,16 @@ export function renderQuotaScript(q: DevstackQuotas): string {
   for (const key of Object.keys(QUOTA_FLAGS) as (keyof DevstackQuotas)[]) {
     const v = q[key];
     if (v === undefined) continue;
-    if (!Number.isInteger(v) || v < -1) throw new Error(`quotas.${key} = ${JSON.stringify(v)} is not a quota. Fix: use a whole number (-1 for unlimited)`);
+    if (!Number.isInteger(v) || v < -1)
+      throw new Error(
+        `quotas.${key} = ${JSON.stringify(v)} is not a quota. Fix: use a whole number (-1 for unlimited)`,
+      );
     flags.push(`${QUOTA_FLAGS[key]} ${v}`);
   }
-  if (flags.length === 0) throw new Error("quotas is empty. Fix: give at least one of instances, cores, ramMiB, floatingIps, ports, securityGroups, securityGroupRules, or leave quotas out");
+  if (flags.length === 0)
+    throw new Error(
+      "quotas is empty. Fix: give at least one of instances, cores, ramMiB, floatingIps, ports, securityGroups, securityGroupRules, or leave quotas out",
+    );
   return renderRemoteScript({
     description: "devstack project quotas",
     body: `

@@ -33,7 +33,12 @@ export const STACK_LOG = `${LOG_DIR}/stack.sh.log`;
 export const STATE_DIR = `${STACK_HOME}/.openstack-blueprints`;
 
 /** The password variables, in the order they are read from stdin and written to local.conf. */
-export const PASSWORD_VARIABLES = ["ADMIN_PASSWORD", "DATABASE_PASSWORD", "RABBIT_PASSWORD", "SERVICE_PASSWORD"] as const;
+export const PASSWORD_VARIABLES = [
+  "ADMIN_PASSWORD",
+  "DATABASE_PASSWORD",
+  "RABBIT_PASSWORD",
+  "SERVICE_PASSWORD",
+] as const;
 
 export interface DevstackPasswords {
   admin: string;
@@ -63,7 +68,9 @@ export function renderLocalConfTemplate(s: DevstackSettings): LocalConfTemplate 
     `PUBLIC_NETWORK_GATEWAY=${s.publicNetworkGateway}`,
   ];
   if (s.floatingAllocationPool) {
-    localrc.push(`Q_FLOATING_ALLOCATION_POOL=start=${s.floatingAllocationPool.start},end=${s.floatingAllocationPool.end}`);
+    localrc.push(
+      `Q_FLOATING_ALLOCATION_POOL=start=${s.floatingAllocationPool.start},end=${s.floatingAllocationPool.end}`,
+    );
   }
   localrc.push(`IPV4_ADDRS_SAFE_TO_USE=${s.fixedRange}`);
   if (s.publicInterface) localrc.push(`PUBLIC_INTERFACE=${s.publicInterface}`);

@@ -77,20 +77,29 @@ function section(stdout: string, name: string): string[] | undefined {
 export function parseClusterReport(stdout: string): GanetiClusterReport {
   const exit = /^=== verify-exit (\d+)$/m.exec(stdout);
   const verifyLines = section(stdout, "verify") ?? [];
-  const nodes = (section(stdout, "nodes") ?? []).filter((l) => l.trim() !== "").map((line) => {
-    const [name, role, pinst, sinst] = line.trim().split("|");
-    return { name, role: role ?? "", primaryInstances: Number(pinst) || 0, secondaryInstances: Number(sinst) || 0 };
-  });
-  const instances = (section(stdout, "instances") ?? []).filter((l) => l.trim() !== "").map((line) => {
-    const [name, pnode, snodes, status, port] = line.trim().split("|");
-    const consolePort = /^\d+$/.test(port ?? "") ? Number(port) : undefined;
-    return {
-      name,
-      primaryNode: pnode ?? "",
-      secondaryNodes: (snodes ?? "").split(",").filter((s) => s !== "" && s !== "-"),
-      status: status ?? "",
-      ...(consolePort !== undefined ? { consolePort } : {}),
-    };
-  });
-  return { verifyPassed: exit !== null && exit[1] === "0", verifyOutput: verifyLines.join("\n").trim(), nodes, instances };
+  const nodes = (section(stdout, "nodes") ?? [])
+    .filter((l) => l.trim() !== "")
+    .map((line) => {
+      const [name, role, pinst, sinst] = line.trim().split("|");
+      return { name, role: role ?? "", primaryInstances: Number(pinst) || 0, secondaryInstances: Number(sinst) || 0 };
+    });
+  const instances = (section(stdout, "instances") ?? [])
+    .filter((l) => l.trim() !== "")
+    .map((line) => {
+      const [name, pnode, snodes, status, port] = line.trim().split("|");
+      const consolePort = /^\d+$/.test(port ?? "") ? Number(port) : undefined;
+      return {
+        name,
+        primaryNode: pnode ?? "",
+        secondaryNodes: (snodes ?? "").split(",").filter((s) => s !== "" && s !== "-"),
+        status: status ?? "",
+        ...(consolePort !== undefined ? { consolePort } : {}),
+      };
+    });
+  return {
+    verifyPassed: exit !== null && exit[1] === "0",
+    verifyOutput: verifyLines.join("\n").trim(),
+    nodes,
+    instances,
+  };
 }

@@ -45,7 +45,9 @@ const MASTER_GUARD = (plan: GanetiClusterPlan) => [
 ];
 
 export function renderClusterInitScript(plan: GanetiClusterPlan): string {
-  const flags = clusterInitFlags(plan).map((f) => `  ${f} \\`).join("\n");
+  const flags = clusterInitFlags(plan)
+    .map((f) => `  ${f} \\`)
+    .join("\n");
   const settings = clusterModifyFlags(plan).join(" ");
   const m = q(plan.master.fqdn);
   const body = [
@@ -84,7 +86,10 @@ export function renderClusterInitScript(plan: GanetiClusterPlan): string {
     `  echo "changed: activated the master IP ${plan.clusterAddress} on ${plan.masterNetdev}"`,
     `fi`,
   ];
-  return renderRemoteScript({ description: `ganeti: initialise cluster ${plan.clusterName} on ${plan.master.fqdn}`, body: body.join("\n") });
+  return renderRemoteScript({
+    description: `ganeti: initialise cluster ${plan.clusterName} on ${plan.master.fqdn}`,
+    body: body.join("\n"),
+  });
 }
 
 /** Delete step of the init command: runs after every node and instance is gone (they depend on it). */
@@ -101,7 +106,10 @@ export function renderClusterDestroyScript(plan: GanetiClusterPlan): string {
 }
 
 export function kvmParameterString(plan: GanetiClusterPlan): string {
-  return Object.keys(plan.kvmParameters).sort().map((k) => `${k}=${plan.kvmParameters[k]}`).join(",");
+  return Object.keys(plan.kvmParameters)
+    .sort()
+    .map((k) => `${k}=${plan.kvmParameters[k]}`)
+    .join(",");
 }
 
 /** `gnt-cluster modify -H kvm:…`, re-applied only when the parameters differ from the last applied. */
@@ -154,7 +162,10 @@ export function renderNodeAddScript(plan: GanetiClusterPlan, node: PlannedNode):
       `  echo "changed: marked ${node.fqdn} offline"`,
       `fi`,
     );
-    return renderRemoteScript({ description: `ganeti: node ${node.fqdn} of ${plan.clusterName} (offline)`, body: body.join("\n") });
+    return renderRemoteScript({
+      description: `ganeti: node ${node.fqdn} of ${plan.clusterName} (offline)`,
+      body: body.join("\n"),
+    });
   }
   body.push(
     `# push_host_key_file PATH MODE: copies the master's file to the node unless it is identical there.`,
@@ -203,7 +214,10 @@ export function renderNodeAddScript(plan: GanetiClusterPlan, node: PlannedNode):
     `  echo "changed: ${node.drained ? "drained" : "undrained"} ${node.fqdn}"`,
     `fi`,
   );
-  return renderRemoteScript({ description: `ganeti: add node ${node.fqdn} to ${plan.clusterName}`, body: body.join("\n") });
+  return renderRemoteScript({
+    description: `ganeti: add node ${node.fqdn} to ${plan.clusterName}`,
+    body: body.join("\n"),
+  });
 }
 
 /**
@@ -241,7 +255,10 @@ export function renderNodeRemoveScript(plan: GanetiClusterPlan, node: PlannedNod
     `timeout 600 gnt-node remove ${n} >&2`,
     `echo "changed: removed node ${node.fqdn}"`,
   ];
-  return renderRemoteScript({ description: `ganeti: evacuate and remove node ${node.fqdn} from ${plan.clusterName}`, body: body.join("\n") });
+  return renderRemoteScript({
+    description: `ganeti: evacuate and remove node ${node.fqdn} from ${plan.clusterName}`,
+    body: body.join("\n"),
+  });
 }
 
 /** The seed's image+cd variant of ganeti-instance-image (section 2.12). */
@@ -269,7 +286,9 @@ export function renderOsDefinitionsScript(plan: GanetiClusterPlan, node: Planned
       `[ -n "$os_dir" ] || die "OS definition ${provider} is not installed on ${node.fqdn}${provider === "image" ? " (build ganeti-instance-image from osuosl/ganeti-instance-image)" : ` (install ganeti-instance-${provider} or ganeti-os-${provider})`}"`,
     );
     if (variant) {
-      body.push(`if [ -f "$os_dir/variants.list" ] && ! grep -qxF ${q(variant)} "$os_dir/variants.list"; then die "OS ${provider} on ${node.fqdn} has no variant ${variant} (see $os_dir/variants.list)"; fi`);
+      body.push(
+        `if [ -f "$os_dir/variants.list" ] && ! grep -qxF ${q(variant)} "$os_dir/variants.list"; then die "OS ${provider} on ${node.fqdn} has no variant ${variant} (see $os_dir/variants.list)"; fi`,
+      );
     }
   }
   body.push(`log "OS definitions on ${node.fqdn}: ${os.join(" ") || "none requested"}"`);
@@ -295,5 +314,8 @@ export function renderIsoDistributionScript(plan: GanetiClusterPlan): string {
     `  done`,
     `done`,
   ];
-  return renderRemoteScript({ description: `ganeti: distribute ISO images in ${plan.clusterName}`, body: body.join("\n") });
+  return renderRemoteScript({
+    description: `ganeti: distribute ISO images in ${plan.clusterName}`,
+    body: body.join("\n"),
+  });
 }

@@ -80,80 +80,147 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
     const asUser = (node: PlannedNode) => (script: string) => (node.user === "root" ? script : asRootCommand(script));
     const onMaster = asUser(plan.master);
     const master = connectionOf(plan.master);
-    const keyB64 = pulumi.output(args.clusterSshPrivateKey).apply((key) => Buffer.from(`${key.trimEnd()}\n`).toString("base64"));
+    const keyB64 = pulumi
+      .output(args.clusterSshPrivateKey)
+      .apply((key) => Buffer.from(`${key.trimEnd()}\n`).toString("base64"));
 
     // Per-node preparation: depends on nothing but its own node. A node declared offline is dead
     // or down: it has no such steps (their deletion runs nothing); declaring it online again
     // creates them, so a reinstalled node is prepared before its node step re-adds it.
     const online = plan.nodes.filter((node) => !node.offline);
-    const prepared = online.map((node) => new command.remote.Command(`${name}-prepare-${node.shortName}`, {
-      connection: connectionOf(node),
-      create: asUser(node)(renderNodePrepareScript(plan, node)),
-      stdin: secretStdin(keyB64),
-    }, { parent: this, customTimeouts: { create: "40m", update: "40m" } }));
-    const osReady = online.map((node, i) => new command.remote.Command(`${name}-os-${node.shortName}`, {
-      connection: connectionOf(node),
-      create: asUser(node)(renderOsDefinitionsScript(plan, node)),
-    }, { parent: this, dependsOn: [prepared[i]], customTimeouts: { create: "10m", update: "10m" } }));
+    const prepared = online.map(
+      (node) =>
+        new command.remote.Command(
+          `${name}-prepare-${node.shortName}`,
+          {
+            connection: connectionOf(node),
+            create: asUser(node)(renderNodePrepareScript(plan, node)),
+            stdin: secretStdin(keyB64),
+          },
+          { parent: this, customTimeouts: { create: "40m", update: "40m" } },
+        ),
+    );
+    const osReady = online.map(
+      (node, i) =>
+        new command.remote.Command(
+          `${name}-os-${node.shortName}`,
+          {
+            connection: connectionOf(node),
+            create: asUser(node)(renderOsDefinitionsScript(plan, node)),
+          },
+          { parent: this, dependsOn: [prepared[i]], customTimeouts: { create: "10m", update: "10m" } },
+        ),
+    );
 
     // Cluster steps on the master, after every node is ready.
-    const cluster = new command.remote.Command(`${name}-cluster`, {
-      connection: master,
-      create: onMaster(renderClusterInitScript(plan)),
-      delete: onMaster(renderClusterDestroyScript(plan)),
-    }, { parent: this, dependsOn: prepared, customTimeouts: { create: "20m", update: "20m", delete: "15m" } });
+    const cluster = new command.remote.Command(
+      `${name}-cluster`,
+      {
+        connection: master,
+        create: onMaster(renderClusterInitScript(plan)),
+        delete: onMaster(renderClusterDestroyScript(plan)),
+      },
+      { parent: this, dependsOn: prepared, customTimeouts: { create: "20m", update: "20m", delete: "15m" } },
+    );
     const clusterSteps: pulumi.Resource[] = [cluster];
     if (plan.hypervisor === "kvm") {
-      clusterSteps.push(new command.remote.Command(`${name}-kvm-parameters`, {
-        connection: master,
-        create: onMaster(renderKvmParametersScript(plan)),
-      }, { parent: this, dependsOn: [cluster], customTimeouts: { create: "10m", update: "10m" } }));
+      clusterSteps.push(
+        new command.remote.Command(
+          `${name}-kvm-parameters`,
+          {
+            connection: master,
+            create: onMaster(renderKvmParametersScript(plan)),
+          },
+          { parent: this, dependsOn: [cluster], customTimeouts: { create: "10m", update: "10m" } },
+        ),
+      );
     }
-    const nodeAdds = plan.nodes.filter((n) => !n.isMaster).map((node) => new command.remote.Command(`${name}-node-${node.shortName}`, {
-      connection: master,
-      create: onMaster(renderNodeAddScript(plan, node)),
-      delete: onMaster(renderNodeRemoveScript(plan, node)),
-    }, { parent: this, dependsOn: [cluster], customTimeouts: { create: "20m", update: "20m", delete: "15m" } }));
+    const nodeAdds = plan.nodes
+      .filter((n) => !n.isMaster)
+      .map(
+        (node) =>
+          new command.remote.Command(
+            `${name}-node-${node.shortName}`,
+            {
+              connection: master,
+              create: onMaster(renderNodeAddScript(plan, node)),
+              delete: onMaster(renderNodeRemoveScript(plan, node)),
+            },
+            { parent: this, dependsOn: [cluster], customTimeouts: { create: "20m", update: "20m", delete: "15m" } },
+          ),
+      );
     clusterSteps.push(...nodeAdds);
     if (plan.isoImages.length > 0) {
-      clusterSteps.push(new command.remote.Command(`${name}-iso`, {
-        connection: master,
-        create: onMaster(renderIsoDistributionScript(plan)),
-      }, { parent: this, dependsOn: [cluster, ...nodeAdds], customTimeouts: { create: "60m", update: "60m" } }));
+      clusterSteps.push(
+        new command.remote.Command(
+          `${name}-iso`,
+          {
+            connection: master,
+            create: onMaster(renderIsoDistributionScript(plan)),
+          },
+          { parent: this, dependsOn: [cluster, ...nodeAdds], customTimeouts: { create: "60m", update: "60m" } },
+        ),
+      );
     }
 
     // Instances: one chain per instance, after the whole cluster (all nodes, OS definitions, ISOs).
     const finalSteps: pulumi.Resource[] = [...clusterSteps, ...osReady];
     for (const inst of plan.instances) {
       const base = `${name}-instance-${inst.key}`;
-      const added = new command.remote.Command(base, {
-        connection: master,
-        create: onMaster(renderInstanceAddScript(plan, inst)),
-        update: onMaster(renderInstanceUpdateScript(plan, inst)),
-        delete: onMaster(renderInstanceRemoveScript(plan, inst)),
-      }, { parent: this, dependsOn: [...clusterSteps, ...osReady], customTimeouts: { create: "70m", update: "20m", delete: "35m" } });
-      const nic = new command.remote.Command(`${base}-nic`, {
-        connection: master,
-        create: onMaster(renderInstanceNicScript(plan, inst)),
-      }, { parent: this, dependsOn: [added], customTimeouts: { create: "15m", update: "15m" } });
-      const run = new command.remote.Command(`${base}-run`, {
-        connection: master,
-        create: onMaster(renderInstanceRunStateScript(plan, inst)),
-      }, { parent: this, dependsOn: [nic], customTimeouts: { create: "20m", update: "20m" } });
-      const placement = new command.remote.Command(`${base}-placement`, {
-        connection: master,
-        create: onMaster(renderInstancePlacementScript(plan, inst)),
-      }, { parent: this, dependsOn: [run], customTimeouts: { create: "40m", update: "40m" } });
+      const added = new command.remote.Command(
+        base,
+        {
+          connection: master,
+          create: onMaster(renderInstanceAddScript(plan, inst)),
+          update: onMaster(renderInstanceUpdateScript(plan, inst)),
+          delete: onMaster(renderInstanceRemoveScript(plan, inst)),
+        },
+        {
+          parent: this,
+          dependsOn: [...clusterSteps, ...osReady],
+          customTimeouts: { create: "70m", update: "20m", delete: "35m" },
+        },
+      );
+      const nic = new command.remote.Command(
+        `${base}-nic`,
+        {
+          connection: master,
+          create: onMaster(renderInstanceNicScript(plan, inst)),
+        },
+        { parent: this, dependsOn: [added], customTimeouts: { create: "15m", update: "15m" } },
+      );
+      const run = new command.remote.Command(
+        `${base}-run`,
+        {
+          connection: master,
+          create: onMaster(renderInstanceRunStateScript(plan, inst)),
+        },
+        { parent: this, dependsOn: [nic], customTimeouts: { create: "20m", update: "20m" } },
+      );
+      const placement = new command.remote.Command(
+        `${base}-placement`,
+        {
+          connection: master,
+          create: onMaster(renderInstancePlacementScript(plan, inst)),
+        },
+        { parent: this, dependsOn: [run], customTimeouts: { create: "40m", update: "40m" } },
+      );
       finalSteps.push(placement);
     }
 
     // The report re-runs (is replaced) whenever anything declared changes, so outputs stay current.
-    const digest = createHash("sha256").update(JSON.stringify({ ...plan, nodes: plan.nodes.map(({ connection, ...n }) => n), master: plan.master.fqdn })).digest("hex");
-    const report = new command.remote.Command(`${name}-report`, {
-      connection: master,
-      create: onMaster(renderReportScript(plan)),
-      triggers: [digest],
-    }, { parent: this, dependsOn: finalSteps, customTimeouts: { create: "20m", update: "20m" } });
+    const digest = createHash("sha256")
+      .update(JSON.stringify({ ...plan, nodes: plan.nodes.map(({ connection, ...n }) => n), master: plan.master.fqdn }))
+      .digest("hex");
+    const report = new command.remote.Command(
+      `${name}-report`,
+      {
+        connection: master,
+        create: onMaster(renderReportScript(plan)),
+        triggers: [digest],
+      },
+      { parent: this, dependsOn: finalSteps, customTimeouts: { create: "20m", update: "20m" } },
+    );
     const parsed = report.stdout.apply(parseClusterReport);
 
     this.clusterName = pulumi.output(plan.clusterName);
@@ -164,7 +231,9 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
     this.verifyOutput = parsed.apply((r) => r.verifyOutput);
     this.nodes = parsed.apply((r) => r.nodes);
     this.instances = parsed.apply((r) => r.instances);
-    this.consolePorts = parsed.apply((r) => Object.fromEntries(r.instances.filter((i) => i.consolePort !== undefined).map((i) => [i.name, i.consolePort!])));
+    this.consolePorts = parsed.apply((r) =>
+      Object.fromEntries(r.instances.filter((i) => i.consolePort !== undefined).map((i) => [i.name, i.consolePort!])),
+    );
     this.registerOutputs({
       clusterName: this.clusterName,
       clusterAddress: this.clusterAddress,

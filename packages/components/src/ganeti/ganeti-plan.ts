@@ -14,17 +14,53 @@ export const GANETI_DISK_TEMPLATES = ["drbd", "plain", "file", "sharedfile"] as 
 export const GANETI_TIME_SYNC = ["chrony", "ntp", "none"] as const;
 export const GANETI_VERSIONS = ["3.0", "3.1"] as const;
 /** KVM parameters by default: no kernel (the instance's own boot loader), VNC on loopback only. */
-export const DEFAULT_KVM_PARAMETERS: Readonly<Record<string, string>> = { kernel_path: "", initrd_path: "", vnc_bind_address: "127.0.0.1" };
+export const DEFAULT_KVM_PARAMETERS: Readonly<Record<string, string>> = {
+  kernel_path: "",
+  initrd_path: "",
+  vnc_bind_address: "127.0.0.1",
+};
 /** Ganeti 3.0's `gnt-cluster verify` error codes (constants CV_E*), for verifyIgnoreErrors. */
 export const GANETI_VERIFY_ERROR_CODES = [
-  "ECLUSTERCERT", "ECLUSTERCLIENTCERT", "ECLUSTERCFG", "ECLUSTERDANGLINGINST", "ECLUSTERDANGLINGNODES",
-  "ECLUSTERFILECHECK", "EGROUPDIFFERENTPVSIZE", "EINSTANCEBADNODE", "EINSTANCEDOWN", "EINSTANCEFAULTYDISK",
-  "EINSTANCELAYOUT", "EINSTANCEMISSINGCFGPARAMETER", "EINSTANCEMISSINGDISK", "EINSTANCEPOLICY",
-  "EINSTANCESPLITGROUPS", "EINSTANCEUNSUITABLENODE", "EINSTANCEWRONGNODE", "ENODEDRBD", "ENODEDRBDHELPER",
-  "ENODEDRBDVERSION", "ENODEFILECHECK", "ENODEFILESTORAGEPATHS", "ENODEFILESTORAGEPATHUNUSABLE", "ENODEHOOKS",
-  "ENODEHV", "ENODELVM", "EEXTAGS", "ENODENET", "ENODEOOBPATH", "ENODEORPHANINSTANCE", "ENODEORPHANLV",
-  "ENODEOS", "ENODERPC", "ENODESETUP", "ENODESHAREDFILESTORAGEPATHUNUSABLE", "ENODEGLUSTERSTORAGEPATHUNUSABLE",
-  "ENODESSH", "ENODETIME", "ENODEUSERSCRIPTS", "ENODEVERSION",
+  "ECLUSTERCERT",
+  "ECLUSTERCLIENTCERT",
+  "ECLUSTERCFG",
+  "ECLUSTERDANGLINGINST",
+  "ECLUSTERDANGLINGNODES",
+  "ECLUSTERFILECHECK",
+  "EGROUPDIFFERENTPVSIZE",
+  "EINSTANCEBADNODE",
+  "EINSTANCEDOWN",
+  "EINSTANCEFAULTYDISK",
+  "EINSTANCELAYOUT",
+  "EINSTANCEMISSINGCFGPARAMETER",
+  "EINSTANCEMISSINGDISK",
+  "EINSTANCEPOLICY",
+  "EINSTANCESPLITGROUPS",
+  "EINSTANCEUNSUITABLENODE",
+  "EINSTANCEWRONGNODE",
+  "ENODEDRBD",
+  "ENODEDRBDHELPER",
+  "ENODEDRBDVERSION",
+  "ENODEFILECHECK",
+  "ENODEFILESTORAGEPATHS",
+  "ENODEFILESTORAGEPATHUNUSABLE",
+  "ENODEHOOKS",
+  "ENODEHV",
+  "ENODELVM",
+  "EEXTAGS",
+  "ENODENET",
+  "ENODEOOBPATH",
+  "ENODEORPHANINSTANCE",
+  "ENODEORPHANLV",
+  "ENODEOS",
+  "ENODERPC",
+  "ENODESETUP",
+  "ENODESHAREDFILESTORAGEPATHUNUSABLE",
+  "ENODEGLUSTERSTORAGEPATHUNUSABLE",
+  "ENODESSH",
+  "ENODETIME",
+  "ENODEUSERSCRIPTS",
+  "ENODEVERSION",
 ] as const;
 
 export interface PlannedNode {
@@ -115,26 +151,45 @@ export class GanetiArgsError extends ComponentArgsError {
 const FQDN = /^(?=.{4,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$/;
 const BRIDGE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/; // Linux IFNAMSIZ: at most 15 characters
 const ABS_PATH = /^\/[A-Za-z0-9._\/+-]*$/;
-const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+\/]+={0,3}( .*)?$/;
+const HOST_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+\/]+={0,3}( .*)?$/;
 const PUBLIC_KEY = HOST_KEY;
 const DEVICE = /^\/dev\/[A-Za-z0-9._\/-]+$/;
 const OS_NAME = /^[a-z0-9][a-z0-9._-]*(\+[a-z0-9][a-z0-9._-]*)?$/;
 const PARAM_NAME = /^[a-z_][a-z0-9_]*$/;
 
-const fqdn = z.string().regex(FQDN, { message: "is not a fully qualified lowercase host name (e.g. node1.example.org)" });
+const fqdn = z
+  .string()
+  .regex(FQDN, { message: "is not a fully qualified lowercase host name (e.g. node1.example.org)" });
 const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address (e.g. 192.168.20.11)" });
-const bridgeName = z.string().regex(BRIDGE, { message: "is not a valid interface name (letters, digits, _ . -; at most 15 characters)" });
-const vlanId = z.number({ message: "is not a number" }).int({ message: "is not a whole number" })
-  .min(1, { message: "is not a VLAN ID 1-4094" }).max(4094, { message: "is not a VLAN ID 1-4094" });
+const bridgeName = z
+  .string()
+  .regex(BRIDGE, { message: "is not a valid interface name (letters, digits, _ . -; at most 15 characters)" });
+const vlanId = z
+  .number({ message: "is not a number" })
+  .int({ message: "is not a whole number" })
+  .min(1, { message: "is not a VLAN ID 1-4094" })
+  .max(4094, { message: "is not a VLAN ID 1-4094" });
 const absPath = z.string().regex(ABS_PATH, { message: "is not an absolute path without spaces or shell characters" });
 
 const connectionSchema = z.object({
-  host: z.any().refine((v) => v !== undefined && v !== null && v !== "", { message: "is required (the address Pulumi connects to)" }),
+  host: z.any().refine((v) => v !== undefined && v !== null && v !== "", {
+    message: "is required (the address Pulumi connects to)",
+  }),
   port: z.number().int().min(1).max(65535).optional(),
-  user: z.string().regex(/^[a-z_][-a-z0-9_]*$/, { message: "is not a user name" }).optional(),
-  privateKey: z.any().refine((v) => v !== undefined && v !== null && v !== "", { message: "is required (a Pulumi secret holding the SSH private key)" }),
-  hostKey: z.string({ message: "is required: pin the node's SSH host key (contents of /etc/ssh/ssh_host_ed25519_key.pub)" })
-    .regex(HOST_KEY, { message: "is not an SSH public host key (\"ssh-ed25519 AAAA…\"); copy /etc/ssh/ssh_host_ed25519_key.pub from the node" }),
+  user: z
+    .string()
+    .regex(/^[a-z_][-a-z0-9_]*$/, { message: "is not a user name" })
+    .optional(),
+  privateKey: z.any().refine((v) => v !== undefined && v !== null && v !== "", {
+    message: "is required (a Pulumi secret holding the SSH private key)",
+  }),
+  hostKey: z
+    .string({ message: "is required: pin the node's SSH host key (contents of /etc/ssh/ssh_host_ed25519_key.pub)" })
+    .regex(HOST_KEY, {
+      message:
+        'is not an SSH public host key ("ssh-ed25519 AAAA…"); copy /etc/ssh/ssh_host_ed25519_key.pub from the node',
+    }),
 });
 
 const nodeSchema = z.object({
@@ -142,7 +197,9 @@ const nodeSchema = z.object({
   address: ipv4,
   replicationAddress: ipv4.optional(),
   connection: connectionSchema,
-  volumeGroupDevices: z.array(z.string().regex(DEVICE, { message: "is not a block device path (e.g. /dev/sdb)" })).optional(),
+  volumeGroupDevices: z
+    .array(z.string().regex(DEVICE, { message: "is not a block device path (e.g. /dev/sdb)" }))
+    .optional(),
   parentInterface: bridgeName.optional(),
   drained: z.boolean({ message: "is not true or false" }).optional(),
   offline: z.boolean({ message: "is not true or false" }).optional(),
@@ -152,9 +209,20 @@ const instanceSchema = z.object({
   name: fqdn.or(z.string().regex(/^[a-z][-a-z0-9]{0,62}$/, { message: "is not a host name" })),
   diskTemplate: oneOf(GANETI_DISK_TEMPLATES).optional(),
   diskSizeGiB: z.number({ message: "is not a number" }).positive({ message: "must be a positive size in GiB" }),
-  minMemoryMiB: z.number().int({ message: "is not a whole number of MiB" }).min(32, { message: "is below 32 MiB" }).optional(),
-  maxMemoryMiB: z.number().int({ message: "is not a whole number of MiB" }).min(32, { message: "is below 32 MiB" }).optional(),
-  os: z.string().regex(OS_NAME, { message: "is not an OS definition name (e.g. debootstrap+default, image+cd, noop)" }).optional(),
+  minMemoryMiB: z
+    .number()
+    .int({ message: "is not a whole number of MiB" })
+    .min(32, { message: "is below 32 MiB" })
+    .optional(),
+  maxMemoryMiB: z
+    .number()
+    .int({ message: "is not a whole number of MiB" })
+    .min(32, { message: "is below 32 MiB" })
+    .optional(),
+  os: z
+    .string()
+    .regex(OS_NAME, { message: "is not an OS definition name (e.g. debootstrap+default, image+cd, noop)" })
+    .optional(),
   nicLink: bridgeName.optional(),
   primaryNode: fqdn,
   secondaryNode: fqdn.optional(),
@@ -166,34 +234,56 @@ const instanceSchema = z.object({
 
 const argsSchema = z.object({
   ganetiVersion: oneOf(GANETI_VERSIONS).optional(),
-  nodes: z.array(nodeSchema, { message: "is required: a list of nodes" }).min(1, { message: "must list at least one node" }),
+  nodes: z
+    .array(nodeSchema, { message: "is required: a list of nodes" })
+    .min(1, { message: "must list at least one node" }),
   masterNode: fqdn.optional(),
   clusterName: fqdn,
   clusterAddress: ipv4,
   hypervisor: oneOf(GANETI_HYPERVISORS).optional(),
-  diskTemplates: z.array(oneOf(GANETI_DISK_TEMPLATES)).min(1, { message: "must enable at least one disk template" }).optional(),
-  volumeGroup: z.string().regex(/^[A-Za-z0-9+_.-]{1,127}$/, { message: "is not an LVM volume group name" }).optional(),
+  diskTemplates: z
+    .array(oneOf(GANETI_DISK_TEMPLATES))
+    .min(1, { message: "must enable at least one disk template" })
+    .optional(),
+  volumeGroup: z
+    .string()
+    .regex(/^[A-Za-z0-9+_.-]{1,127}$/, { message: "is not an LVM volume group name" })
+    .optional(),
   fileStorageDir: absPath.optional(),
   sharedFileStorageDir: absPath.optional(),
-  network: z.object({
-    manage: z.boolean().optional(),
-    parentInterface: bridgeName.optional(),
-    prefixLength: z.number().int().min(8, { message: "is not a prefix length 8-30" }).max(30, { message: "is not a prefix length 8-30" }).optional(),
-    gateway: ipv4.optional(),
-    managementVlan: vlanId.optional(),
-    managementBridge: bridgeName.optional(),
-    publicVlan: vlanId.optional(),
-    publicBridge: bridgeName.optional(),
-  }).optional(),
+  network: z
+    .object({
+      manage: z.boolean().optional(),
+      parentInterface: bridgeName.optional(),
+      prefixLength: z
+        .number()
+        .int()
+        .min(8, { message: "is not a prefix length 8-30" })
+        .max(30, { message: "is not a prefix length 8-30" })
+        .optional(),
+      gateway: ipv4.optional(),
+      managementVlan: vlanId.optional(),
+      managementBridge: bridgeName.optional(),
+      publicVlan: vlanId.optional(),
+      publicBridge: bridgeName.optional(),
+    })
+    .optional(),
   masterNetdev: bridgeName.optional(),
   drbdUsermodeHelper: absPath.optional(),
   drbdMinorCount: z.number().int().min(1).max(255, { message: "is above DRBD 8.4's limit of 255" }).optional(),
-  kvmParameters: z.record(z.string().regex(PARAM_NAME, { message: "is not a hypervisor parameter name" }),
-    z.string().regex(/^[^,\s'"\\`$]*$/, { message: "contains a comma, space, quote or shell character" })).optional(),
+  kvmParameters: z
+    .record(
+      z.string().regex(PARAM_NAME, { message: "is not a hypervisor parameter name" }),
+      z.string().regex(/^[^,\s'"\\`$]*$/, { message: "contains a comma, space, quote or shell character" }),
+    )
+    .optional(),
   timeSync: oneOf(GANETI_TIME_SYNC).optional(),
-  clusterSshPublicKey: z.string({ message: "is required: the public half of the cluster's root SSH key" })
-    .regex(PUBLIC_KEY, { message: "is not an SSH public key (\"ssh-ed25519 AAAA… comment\")" }),
-  clusterSshPrivateKey: z.any().refine((v) => v !== undefined && v !== null && v !== "", { message: "is required (a Pulumi secret)" }),
+  clusterSshPublicKey: z
+    .string({ message: "is required: the public half of the cluster's root SSH key" })
+    .regex(PUBLIC_KEY, { message: 'is not an SSH public key ("ssh-ed25519 AAAA… comment")' }),
+  clusterSshPrivateKey: z
+    .any()
+    .refine((v) => v !== undefined && v !== null && v !== "", { message: "is required (a Pulumi secret)" }),
   isoImages: z.array(z.object({ path: absPath })).optional(),
   instances: z.array(instanceSchema).optional(),
   minDiskSizeMiB: z.number().int().min(1).optional(),
@@ -207,16 +297,21 @@ function redactSecrets(args: GanetiDrbdClusterArgs): unknown {
     ...args,
     clusterSshPrivateKey: hide(args.clusterSshPrivateKey),
     nodes: Array.isArray(args.nodes)
-      ? args.nodes.map((n) => (n && typeof n === "object" && n.connection && typeof n.connection === "object"
-        ? { ...n, connection: { ...n.connection, privateKey: hide(n.connection.privateKey) } }
-        : n))
+      ? args.nodes.map((n) =>
+          n && typeof n === "object" && n.connection && typeof n.connection === "object"
+            ? { ...n, connection: { ...n.connection, privateKey: hide(n.connection.privateKey) } }
+            : n,
+        )
       : args.nodes,
   };
 }
 
 /** Resource-name-safe form of a name: lowercase letters, digits and dashes. */
 export function resourceKey(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 }
 
 /** Validates args and resolves the plan; throws GanetiArgsError (a ComponentArgsError) listing every problem. */
@@ -240,10 +335,18 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     publicBridge: net.publicBridge ?? "br-public",
   };
   if (network.managementVlan === network.publicVlan) {
-    problems.add("network.publicVlan", network.publicVlan, "equals network.managementVlan; give the public network its own VLAN ID");
+    problems.add(
+      "network.publicVlan",
+      network.publicVlan,
+      "equals network.managementVlan; give the public network its own VLAN ID",
+    );
   }
   if (network.managementBridge === network.publicBridge) {
-    problems.add("network.publicBridge", network.publicBridge, "equals network.managementBridge; use two bridge names (e.g. br-man and br-public)");
+    problems.add(
+      "network.publicBridge",
+      network.publicBridge,
+      "equals network.managementBridge; use two bridge names (e.g. br-man and br-public)",
+    );
   }
   const parentDefault = net.parentInterface ?? "eth0";
   const hypervisor = args.hypervisor ?? "kvm";
@@ -257,24 +360,44 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const seenAddresses = new Map<string, string>();
   const claim = (address: string, what: string) => {
     const other = seenAddresses.get(address);
-    if (other) problems.add(what, address, `is already used by ${other}; every node and the cluster need their own address`);
+    if (other)
+      problems.add(what, address, `is already used by ${other}; every node and the cluster need their own address`);
     else seenAddresses.set(address, what);
   };
   claim(args.clusterAddress, "clusterAddress");
   const nodes: PlannedNode[] = args.nodes.map((node, index) => {
     const where = `nodes[${index}]`;
     const shortName = node.fqdn.split(".")[0];
-    if (seenNames.has(node.fqdn)) problems.add(`${where}.fqdn`, node.fqdn, `is listed twice (also nodes[${seenNames.get(node.fqdn)}]); list each node once`);
+    if (seenNames.has(node.fqdn))
+      problems.add(
+        `${where}.fqdn`,
+        node.fqdn,
+        `is listed twice (also nodes[${seenNames.get(node.fqdn)}]); list each node once`,
+      );
     seenNames.set(node.fqdn, index);
-    if (node.fqdn === args.clusterName) problems.add(`${where}.fqdn`, node.fqdn, "equals clusterName; the cluster name must be its own name with its own address");
+    if (node.fqdn === args.clusterName)
+      problems.add(
+        `${where}.fqdn`,
+        node.fqdn,
+        "equals clusterName; the cluster name must be its own name with its own address",
+      );
     if (node.connection.hostKey.startsWith("ssh-rsa ")) {
-      problems.add(`${where}.connection.hostKey`, node.connection.hostKey, "is an ssh-rsa key, which cannot be pinned: the cluster shares the master's RSA host key with every node (Ganeti's SSH trust model); pin the node's ssh-ed25519 or ecdsa host key");
+      problems.add(
+        `${where}.connection.hostKey`,
+        node.connection.hostKey,
+        "is an ssh-rsa key, which cannot be pinned: the cluster shares the master's RSA host key with every node (Ganeti's SSH trust model); pin the node's ssh-ed25519 or ecdsa host key",
+      );
     }
     if (node.drained && node.offline) {
-      problems.add(`${where}.offline`, true, "together with drained: true; Ganeti keeps a node in one state: set only offline (a dead node) or only drained (no new instances)");
+      problems.add(
+        `${where}.offline`,
+        true,
+        "together with drained: true; Ganeti keeps a node in one state: set only offline (a dead node) or only drained (no new instances)",
+      );
     }
     claim(node.address, `${where}.address`);
-    if (node.replicationAddress !== undefined && node.replicationAddress !== node.address) claim(node.replicationAddress, `${where}.replicationAddress`);
+    if (node.replicationAddress !== undefined && node.replicationAddress !== node.address)
+      claim(node.replicationAddress, `${where}.replicationAddress`);
     return {
       index,
       fqdn: node.fqdn,
@@ -294,27 +417,52 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const shortNames = new Map<string, string>();
   for (const node of nodes) {
     const other = shortNames.get(node.shortName);
-    if (other && other !== node.fqdn) problems.add(`nodes[${node.index}].fqdn`, node.fqdn, `has the same short name as "${other}"; node short names must differ (they name resources)`);
+    if (other && other !== node.fqdn)
+      problems.add(
+        `nodes[${node.index}].fqdn`,
+        node.fqdn,
+        `has the same short name as "${other}"; node short names must differ (they name resources)`,
+      );
     shortNames.set(node.shortName, node.fqdn);
   }
   const separate = nodes.filter((n) => n.replicationAddress !== n.address).length;
   if (separate !== 0 && separate !== nodes.length) {
-    problems.add("nodes[*].replicationAddress", nodes.map((n) => (n.replicationAddress !== n.address ? n.replicationAddress : null)), `is set on ${separate} of ${nodes.length} nodes; Ganeti needs a separate replication address on every node or on none`);
+    problems.add(
+      "nodes[*].replicationAddress",
+      nodes.map((n) => (n.replicationAddress !== n.address ? n.replicationAddress : null)),
+      `is set on ${separate} of ${nodes.length} nodes; Ganeti needs a separate replication address on every node or on none`,
+    );
   }
   const masterFqdn = args.masterNode ?? args.nodes[0].fqdn;
   const master = nodes.find((n) => n.fqdn === masterFqdn);
   if (!master) {
-    problems.add("masterNode", masterFqdn, `is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node or leave it unset for the first`);
+    problems.add(
+      "masterNode",
+      masterFqdn,
+      `is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node or leave it unset for the first`,
+    );
   } else {
     master.isMaster = true;
     for (const flag of ["offline", "drained"] as const) {
-      if (master[flag]) problems.add(`nodes[${master.index}].${flag}`, true, `on the master ${master.fqdn}; Ganeti refuses to ${flag === "offline" ? "offline" : "drain"} its master: set masterNode to another node first (gnt-cluster master-failover)`);
+      if (master[flag])
+        problems.add(
+          `nodes[${master.index}].${flag}`,
+          true,
+          `on the master ${master.fqdn}; Ganeti refuses to ${flag === "offline" ? "offline" : "drain"} its master: set masterNode to another node first (gnt-cluster master-failover)`,
+        );
     }
   }
   if (network.manage) {
     for (const node of nodes) {
-      if (network.gateway && !cidrContains(`${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}`, network.gateway)) {
-        problems.add("network.gateway", network.gateway, `is not in ${node.fqdn}'s management network ${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}; fix the gateway or prefixLength`);
+      if (
+        network.gateway &&
+        !cidrContains(`${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}`, network.gateway)
+      ) {
+        problems.add(
+          "network.gateway",
+          network.gateway,
+          `is not in ${node.fqdn}'s management network ${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}; fix the gateway or prefixLength`,
+        );
         break;
       }
     }
@@ -326,38 +474,87 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const instanceNames = new Set<string>();
   const instances: PlannedInstance[] = (args.instances ?? []).map((inst, index) => {
     const where = `instances[${index}]`;
-    if (instanceNames.has(inst.name)) problems.add(`${where}.name`, inst.name, "is listed twice; instance names must be unique");
+    if (instanceNames.has(inst.name))
+      problems.add(`${where}.name`, inst.name, "is listed twice; instance names must be unique");
     instanceNames.add(inst.name);
-    if (seenNames.has(inst.name) || inst.name === args.clusterName) problems.add(`${where}.name`, inst.name, "is a node or cluster name; give the instance its own name");
+    if (seenNames.has(inst.name) || inst.name === args.clusterName)
+      problems.add(`${where}.name`, inst.name, "is a node or cluster name; give the instance its own name");
     const diskTemplate = inst.diskTemplate ?? diskTemplates[0];
     if (!diskTemplates.includes(diskTemplate)) {
-      problems.add(`${where}.diskTemplate`, diskTemplate, `is not enabled on the cluster (${diskTemplates.join(", ")}); add it to diskTemplates or pick an enabled one`);
+      problems.add(
+        `${where}.diskTemplate`,
+        diskTemplate,
+        `is not enabled on the cluster (${diskTemplates.join(", ")}); add it to diskTemplates or pick an enabled one`,
+      );
     }
     const diskSizeMiB = Math.round(inst.diskSizeGiB * 1024);
     if (diskSizeMiB < minDiskSizeMiB) {
-      problems.add(`${where}.diskSizeGiB`, inst.diskSizeGiB, `is below the instance policy minimum of ${minDiskSizeMiB} MiB; use at least ${minDiskSizeMiB / 1024} GiB (or set minDiskSizeMiB after lowering the cluster's policy)`);
+      problems.add(
+        `${where}.diskSizeGiB`,
+        inst.diskSizeGiB,
+        `is below the instance policy minimum of ${minDiskSizeMiB} MiB; use at least ${minDiskSizeMiB / 1024} GiB (or set minDiskSizeMiB after lowering the cluster's policy)`,
+      );
     }
     const minMemoryMiB = inst.minMemoryMiB ?? 256;
     const maxMemoryMiB = inst.maxMemoryMiB ?? Math.max(512, minMemoryMiB);
-    if (minMemoryMiB > maxMemoryMiB) problems.add(`${where}.minMemoryMiB`, minMemoryMiB, `is above maxMemoryMiB ${maxMemoryMiB}; minimum memory must not exceed maximum memory`);
+    if (minMemoryMiB > maxMemoryMiB)
+      problems.add(
+        `${where}.minMemoryMiB`,
+        minMemoryMiB,
+        `is above maxMemoryMiB ${maxMemoryMiB}; minimum memory must not exceed maximum memory`,
+      );
     for (const field of ["primaryNode", "secondaryNode"] as const) {
       const fq = inst[field];
-      if (fq !== undefined && !seenNames.has(fq)) problems.add(`${where}.${field}`, fq, `is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node`);
+      if (fq !== undefined && !seenNames.has(fq))
+        problems.add(
+          `${where}.${field}`,
+          fq,
+          `is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node`,
+        );
     }
     if (diskTemplate === "drbd") {
-      if (!inst.secondaryNode) problems.add(`${where}.secondaryNode`, undefined, "is required for the drbd template; name the node holding the replica");
-      else if (inst.secondaryNode === inst.primaryNode) problems.add(`${where}.secondaryNode`, inst.secondaryNode, "equals primaryNode; drbd replicates to a different node");
+      if (!inst.secondaryNode)
+        problems.add(
+          `${where}.secondaryNode`,
+          undefined,
+          "is required for the drbd template; name the node holding the replica",
+        );
+      else if (inst.secondaryNode === inst.primaryNode)
+        problems.add(
+          `${where}.secondaryNode`,
+          inst.secondaryNode,
+          "equals primaryNode; drbd replicates to a different node",
+        );
     } else if (inst.secondaryNode !== undefined) {
-      problems.add(`${where}.secondaryNode`, inst.secondaryNode, `is only used by the drbd template (this instance uses ${diskTemplate}); remove it`);
+      problems.add(
+        `${where}.secondaryNode`,
+        inst.secondaryNode,
+        `is only used by the drbd template (this instance uses ${diskTemplate}); remove it`,
+      );
     }
-    if (inst.ignoreConsistency && !inst.failover) problems.add(`${where}.ignoreConsistency`, true, "applies only to failover; also set failover: true");
+    if (inst.ignoreConsistency && !inst.failover)
+      problems.add(`${where}.ignoreConsistency`, true, "applies only to failover; also set failover: true");
     if (inst.startWithCdImage !== undefined) {
-      if (!isoImages.includes(inst.startWithCdImage)) problems.add(`${where}.startWithCdImage`, inst.startWithCdImage, "is not among isoImages; add it there so it is copied to every node");
-      if (hypervisor !== "kvm") problems.add(`${where}.startWithCdImage`, inst.startWithCdImage, `boots from a CD, which needs the kvm hypervisor (this cluster uses ${hypervisor}); remove it`);
+      if (!isoImages.includes(inst.startWithCdImage))
+        problems.add(
+          `${where}.startWithCdImage`,
+          inst.startWithCdImage,
+          "is not among isoImages; add it there so it is copied to every node",
+        );
+      if (hypervisor !== "kvm")
+        problems.add(
+          `${where}.startWithCdImage`,
+          inst.startWithCdImage,
+          `boots from a CD, which needs the kvm hypervisor (this cluster uses ${hypervisor}); remove it`,
+        );
     }
     const primary = nodes.find((n) => n.fqdn === inst.primaryNode);
     if (primary?.offline) {
-      problems.add(`${where}.primaryNode`, inst.primaryNode, "is declared offline; an instance cannot run there: move it to its secondary with failover: true and ignoreConsistency: true (the dead-primary failover)");
+      problems.add(
+        `${where}.primaryNode`,
+        inst.primaryNode,
+        "is declared offline; an instance cannot run there: move it to its secondary with failover: true and ignoreConsistency: true (the dead-primary failover)",
+      );
     }
     const nicLink = inst.nicLink ?? network.publicBridge;
     return {
@@ -380,7 +577,8 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const keys = new Map<string, string>();
   for (const inst of instances) {
     const other = keys.get(inst.key);
-    if (other) problems.add("instances", inst.name, `and "${other}" map to the same resource name "${inst.key}"; rename one`);
+    if (other)
+      problems.add("instances", inst.name, `and "${other}" map to the same resource name "${inst.key}"; rename one`);
     keys.set(inst.key, inst.name);
   }
   const kvmParameters = args.kvmParameters ?? { ...DEFAULT_KVM_PARAMETERS };
@@ -390,7 +588,11 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     const bind = kvmParameters.vnc_bind_address ?? "";
     const loopback = bind === "" || bind.startsWith("127.") || bind === "::1";
     if (!loopback && !kvmParameters.vnc_password_file) {
-      problems.add("kvmParameters.vnc_bind_address", bind, "opens the instances' VNC consoles without a password; bind them to 127.0.0.1 (reach them through ssh -L) or set kvmParameters.vnc_password_file to a password file present on every node");
+      problems.add(
+        "kvmParameters.vnc_bind_address",
+        bind,
+        "opens the instances' VNC consoles without a password; bind them to 127.0.0.1 (reach them through ssh -L) or set kvmParameters.vnc_password_file to a password file present on every node",
+      );
     }
   }
   if (!problems.empty) throw new GanetiArgsError(problems.list);

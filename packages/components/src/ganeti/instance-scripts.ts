@@ -50,7 +50,8 @@ export function instanceAddFlags(inst: PlannedInstance, version: GanetiVersion =
  * 3.1 hotplugs whenever it can and refuses both flags, so none is passed.
  */
 export function nicHotplugLine(plan: GanetiClusterPlan): string {
-  if (plan.ganetiVersion !== "3.0") return `  hotplug=() # Ganeti ${plan.ganetiVersion} hotplugs by default and refuses the old hotplug flags`;
+  if (plan.ganetiVersion !== "3.0")
+    return `  hotplug=() # Ganeti ${plan.ganetiVersion} hotplugs by default and refuses the old hotplug flags`;
   return plan.hypervisor === "kvm"
     ? `  if [ "$(field status)" = running ]; then hotplug=(--hotplug); else hotplug=(--hotplug-if-possible); fi`
     : `  hotplug=(--hotplug-if-possible) # ${plan.hypervisor} cannot hotplug; the link applies at the next start`;
@@ -134,13 +135,11 @@ export function renderInstancePlacementScript(plan: GanetiClusterPlan, inst: Pla
   const shared = SHARED_TEMPLATES.includes(inst.diskTemplate);
   const targetFlag = shared ? ` -n ${target}` : "";
   const failoverFlags = `-f${inst.ignoreConsistency ? " --ignore-consistency" : ""}${targetFlag}`;
-  const body = [
-    ...guard(plan, inst),
-    `current=$(field pnode)`,
-    `if [ "$current" != ${target} ]; then`,
-  ];
+  const body = [...guard(plan, inst), `current=$(field pnode)`, `if [ "$current" != ${target} ]; then`];
   if (LOCAL_TEMPLATES.includes(inst.diskTemplate)) {
-    body.push(`  die "instance ${inst.name} uses the ${inst.diskTemplate} template, whose disks cannot move: it stays on $current (declared ${inst.primaryNode}); use gnt-instance move by hand or declare primaryNode $current"`);
+    body.push(
+      `  die "instance ${inst.name} uses the ${inst.diskTemplate} template, whose disks cannot move: it stays on $current (declared ${inst.primaryNode}); use gnt-instance move by hand or declare primaryNode $current"`,
+    );
   } else {
     if (inst.diskTemplate === "drbd") {
       body.push(
@@ -148,7 +147,10 @@ export function renderInstancePlacementScript(plan: GanetiClusterPlan, inst: Pla
       );
     }
     if (inst.failover) {
-      body.push(`  timeout 1800 gnt-instance failover ${failoverFlags} ${name} >&2`, `  echo "changed: failed ${inst.name} over from $current to ${inst.primaryNode}"`);
+      body.push(
+        `  timeout 1800 gnt-instance failover ${failoverFlags} ${name} >&2`,
+        `  echo "changed: failed ${inst.name} over from $current to ${inst.primaryNode}"`,
+      );
     } else {
       body.push(
         `  if [ "$(field status)" = running ]; then`,
@@ -164,9 +166,14 @@ export function renderInstancePlacementScript(plan: GanetiClusterPlan, inst: Pla
   }
   body.push(`fi`);
   if (inst.diskTemplate === "drbd") {
-    body.push(`[ "$(field snodes)" = ${q(inst.secondaryNode ?? "")} ] || die "the secondary of ${inst.name} is $(field snodes), declared ${inst.secondaryNode}; change it with gnt-instance replace-disks -n or declare it"`);
+    body.push(
+      `[ "$(field snodes)" = ${q(inst.secondaryNode ?? "")} ] || die "the secondary of ${inst.name} is $(field snodes), declared ${inst.secondaryNode}; change it with gnt-instance replace-disks -n or declare it"`,
+    );
   }
-  return renderRemoteScript({ description: `ganeti: placement of ${inst.name} (primary ${inst.primaryNode})`, body: body.join("\n") });
+  return renderRemoteScript({
+    description: `ganeti: placement of ${inst.name} (primary ${inst.primaryNode})`,
+    body: body.join("\n"),
+  });
 }
 
 /**

@@ -187,7 +187,9 @@ export function renderNodePrepareScript(plan: GanetiClusterPlan, node: PlannedNo
       `fi`,
     );
     for (const device of node.volumeGroupDevices) {
-      body.push(`if ! pvs ${q(device)} >/dev/null 2>&1; then pvcreate -y ${q(device)} >/dev/null; echo "changed: pvcreate ${device}"; fi`);
+      body.push(
+        `if ! pvs ${q(device)} >/dev/null 2>&1; then pvcreate -y ${q(device)} >/dev/null; echo "changed: pvcreate ${device}"; fi`,
+      );
     }
     const vg = q(plan.volumeGroup);
     if (node.volumeGroupDevices.length > 0) {
@@ -200,7 +202,9 @@ export function renderNodePrepareScript(plan: GanetiClusterPlan, node: PlannedNo
         `done`,
       );
     } else {
-      body.push(`vgs ${vg} >/dev/null 2>&1 || die "volume group ${plan.volumeGroup} does not exist on ${node.fqdn}; create it or list volumeGroupDevices for this node"`);
+      body.push(
+        `vgs ${vg} >/dev/null 2>&1 || die "volume group ${plan.volumeGroup} does not exist on ${node.fqdn}; create it or list volumeGroupDevices for this node"`,
+      );
     }
   }
   if (plan.network.manage) {

@@ -14,8 +14,14 @@ import {
   parseRange,
 } from "./cidr";
 
-export interface AllocationPoolSpec { start: string; end: string; }
-export interface HostRouteSpec { destinationCidr: string; nextHop: string; }
+export interface AllocationPoolSpec {
+  start: string;
+  end: string;
+}
+export interface HostRouteSpec {
+  destinationCidr: string;
+  nextHop: string;
+}
 
 /** The plain (already resolved) settings PrivateNetwork validates. */
 export interface PrivateNetworkSpec {
@@ -51,7 +57,11 @@ export interface PrivateNetworkPlan {
  * `problems` given (a component checking a network as part of its own input) they are added
  * there and the caller throws; otherwise one ComponentArgsError lists them all.
  */
-export function planPrivateNetwork(component: string, spec: PrivateNetworkSpec, problems?: ArgsProblems): PrivateNetworkPlan {
+export function planPrivateNetwork(
+  component: string,
+  spec: PrivateNetworkSpec,
+  problems?: ArgsProblems,
+): PrivateNetworkPlan {
   const collected = problems ?? new ArgsProblems(component);
   const bad = (field: string, value: unknown, problem: string) => collected.add(field, value, problem);
   const reason = (e: unknown) => (e as Error).message.replace(/^"[^"]*" /, "");
@@ -75,8 +85,17 @@ export function planPrivateNetwork(component: string, spec: PrivateNetworkSpec, 
     if (!isIpv4(spec.gatewayIp)) {
       bad("gatewayIp", spec.gatewayIp, "is not an IPv4 address");
       gatewayIp = undefined;
-    } else if (cidr && (!cidrContains(cidr, spec.gatewayIp) || spec.gatewayIp === formatIpv4(cidr.network) || spec.gatewayIp === formatIpv4(cidr.last))) {
-      bad("gatewayIp", spec.gatewayIp, `is not a usable host address of ${cidr.text} (hosts ${hostRange(cidr).first}-${hostRange(cidr).last})`);
+    } else if (
+      cidr &&
+      (!cidrContains(cidr, spec.gatewayIp) ||
+        spec.gatewayIp === formatIpv4(cidr.network) ||
+        spec.gatewayIp === formatIpv4(cidr.last))
+    ) {
+      bad(
+        "gatewayIp",
+        spec.gatewayIp,
+        `is not a usable host address of ${cidr.text} (hosts ${hostRange(cidr).first}-${hostRange(cidr).last})`,
+      );
     }
   }
 
@@ -100,7 +119,8 @@ export function planPrivateNetwork(component: string, spec: PrivateNetworkSpec, 
     pools.forEach((other, j) => {
       const o = ranges[j];
       if (j <= i || !o) return;
-      if (o.start <= range.end && range.start <= o.end) bad(field, pool, `overlaps allocationPools[${j}] ${other.start}-${other.end}`);
+      if (o.start <= range.end && range.start <= o.end)
+        bad(field, pool, `overlaps allocationPools[${j}] ${other.start}-${other.end}`);
     });
   });
 
@@ -119,7 +139,11 @@ export function planPrivateNetwork(component: string, spec: PrivateNetworkSpec, 
     }
     if (!isIpv4(route.nextHop)) bad(`${field}.nextHop`, route.nextHop, "is not an IPv4 address");
     else if (cidr && !cidrContains(cidr, route.nextHop)) {
-      bad(`${field}.nextHop`, route.nextHop, `is not on ${cidr.text}; DHCP can only hand out a next hop the instance can reach directly`);
+      bad(
+        `${field}.nextHop`,
+        route.nextHop,
+        `is not on ${cidr.text}; DHCP can only hand out a next hop the instance can reach directly`,
+      );
     }
     if (route.nextHop === gatewayIp && route.destinationCidr === "0.0.0.0/0") {
       bad(field, route, "duplicates the default route the gateway already provides; remove it");
@@ -131,22 +155,36 @@ export function planPrivateNetwork(component: string, spec: PrivateNetworkSpec, 
   }
   const createRouter = spec.createRouter ?? (spec.hasExternalNetwork && !spec.hasExistingRouter);
   if (createRouter && spec.noGateway) {
-    bad("noGateway", true, "leaves the subnet without a gateway IP, so no router can be attached; drop noGateway or createRouter");
+    bad(
+      "noGateway",
+      true,
+      "leaves the subnet without a gateway IP, so no router can be attached; drop noGateway or createRouter",
+    );
   }
 
   if (spec.internetAccess) {
     // A small firm's first network had instances without internet or DNS for weeks: refuse the
     // half-made network.
     if (!spec.hasExistingRouter && !(createRouter && spec.hasExternalNetwork)) {
-      bad("internetAccess", true,
-        "needs a router with an external gateway: set externalNetworkName (or externalNetworkId) so a router is created, or existingRouterId for a router that has one");
+      bad(
+        "internetAccess",
+        true,
+        "needs a router with an external gateway: set externalNetworkName (or externalNetworkId) so a router is created, or existingRouterId for a router that has one",
+      );
     }
     if (dns.length === 0) {
-      bad("dnsNameservers", dns,
-        "is empty but internetAccess is true: instances would reach the internet yet resolve no names; list resolvers (e.g. your site's, or 9.9.9.9)");
+      bad(
+        "dnsNameservers",
+        dns,
+        "is empty but internetAccess is true: instances would reach the internet yet resolve no names; list resolvers (e.g. your site's, or 9.9.9.9)",
+      );
     }
     if (spec.enableDhcp === false) {
-      bad("enableDhcp", false, "is false but internetAccess is true: without DHCP instances get no route or nameservers; enable DHCP");
+      bad(
+        "enableDhcp",
+        false,
+        "is false but internetAccess is true: without DHCP instances get no route or nameservers; enable DHCP",
+      );
     }
   }
   if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 68 || spec.mtu > 9000)) {

@@ -81,56 +81,76 @@ export class PrivateNetwork extends pulumi.ComponentResource {
     // Every problem is collected and reported before anything (the component included) is registered.
     const problems = new ArgsProblems(`PrivateNetwork ${name}`);
     if (args.externalNetworkName !== undefined && args.externalNetworkId !== undefined) {
-      problems.add("externalNetworkId", args.externalNetworkId, "is set together with externalNetworkName; give one of them");
+      problems.add(
+        "externalNetworkId",
+        args.externalNetworkId,
+        "is set together with externalNetworkName; give one of them",
+      );
     }
-    const plan = planPrivateNetwork(`PrivateNetwork ${name}`, {
-      cidr: args.cidr,
-      gatewayIp: args.gatewayIp,
-      noGateway: args.noGateway,
-      enableDhcp: args.enableDhcp,
-      allocationPools: args.allocationPools,
-      dnsNameservers: args.dnsNameservers,
-      hostRoutes: args.hostRoutes,
-      hasExternalNetwork: args.externalNetworkName !== undefined || args.externalNetworkId !== undefined,
-      createRouter: args.createRouter,
-      hasExistingRouter: args.existingRouterId !== undefined,
-      internetAccess: args.internetAccess,
-      mtu: args.mtu,
-    }, problems);
+    const plan = planPrivateNetwork(
+      `PrivateNetwork ${name}`,
+      {
+        cidr: args.cidr,
+        gatewayIp: args.gatewayIp,
+        noGateway: args.noGateway,
+        enableDhcp: args.enableDhcp,
+        allocationPools: args.allocationPools,
+        dnsNameservers: args.dnsNameservers,
+        hostRoutes: args.hostRoutes,
+        hasExternalNetwork: args.externalNetworkName !== undefined || args.externalNetworkId !== undefined,
+        createRouter: args.createRouter,
+        hasExistingRouter: args.existingRouterId !== undefined,
+        internetAccess: args.internetAccess,
+        mtu: args.mtu,
+      },
+      problems,
+    );
     problems.throwIfAny();
     super("openstack-blueprints:index:PrivateNetwork", name, {}, opts);
 
-    const network = new openstack.networking.Network(`${name}-network`, {
-      name: args.networkName ?? name,
-      adminStateUp: true,
-      mtu: plan.mtu,
-      portSecurityEnabled: args.portSecurityEnabled ?? true,
-      tags: args.tags,
-    }, { parent: this });
+    const network = new openstack.networking.Network(
+      `${name}-network`,
+      {
+        name: args.networkName ?? name,
+        adminStateUp: true,
+        mtu: plan.mtu,
+        portSecurityEnabled: args.portSecurityEnabled ?? true,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
 
-    const subnet = new openstack.networking.Subnet(`${name}-subnet`, {
-      name: `${args.networkName ?? name}-subnet`,
-      networkId: network.id,
-      cidr: plan.cidr,
-      ipVersion: 4,
-      gatewayIp: plan.gatewayIp,
-      noGateway: plan.gatewayIp === undefined ? true : undefined,
-      enableDhcp: plan.enableDhcp,
-      allocationPools: plan.allocationPools.length > 0 ? plan.allocationPools : undefined,
-      dnsNameservers: plan.dnsNameservers.length > 0 ? plan.dnsNameservers : undefined,
-      tags: args.tags,
-    }, { parent: this });
+    const subnet = new openstack.networking.Subnet(
+      `${name}-subnet`,
+      {
+        name: `${args.networkName ?? name}-subnet`,
+        networkId: network.id,
+        cidr: plan.cidr,
+        ipVersion: 4,
+        gatewayIp: plan.gatewayIp,
+        noGateway: plan.gatewayIp === undefined ? true : undefined,
+        enableDhcp: plan.enableDhcp,
+        allocationPools: plan.allocationPools.length > 0 ? plan.allocationPools : undefined,
+        dnsNameservers: plan.dnsNameservers.length > 0 ? plan.dnsNameservers : undefined,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
 
     // Host routes as their own resources (Neutron's subnet host_routes, which DHCP hands out):
     // the Terraform OpenStack provider 2.0 removed `host_routes` from the subnet resource, and
     // one resource per route lets a route be added or removed without touching the subnet.
     // Each name says which destination it routes, so removing one never renames another.
     for (const route of plan.hostRoutes) {
-      new openstack.networking.SubnetRoute(`${name}-route-${route.destinationCidr.replace("/", "_")}`, {
-        subnetId: subnet.id,
-        destinationCidr: route.destinationCidr,
-        nextHop: route.nextHop,
-      }, { parent: this });
+      new openstack.networking.SubnetRoute(
+        `${name}-route-${route.destinationCidr.replace("/", "_")}`,
+        {
+          subnetId: subnet.id,
+          destinationCidr: route.destinationCidr,
+          nextHop: route.nextHop,
+        },
+        { parent: this },
+      );
     }
 
     let routerId: pulumi.Output<string> = pulumi.output("");
@@ -138,15 +158,21 @@ export class PrivateNetwork extends pulumi.ComponentResource {
     let externalGatewayIp: pulumi.Output<string> = pulumi.output("");
 
     if (plan.createRouter) {
-      const externalNetworkId = args.externalNetworkName !== undefined
-        ? openstack.networking.getNetworkOutput({ name: args.externalNetworkName, external: true }, { parent: this }).id
-        : args.externalNetworkId;
-      const router = new openstack.networking.Router(`${name}-router`, {
-        name: `${args.networkName ?? name}-router`,
-        adminStateUp: true,
-        externalNetworkId,
-        tags: args.tags,
-      }, { parent: this });
+      const externalNetworkId =
+        args.externalNetworkName !== undefined
+          ? openstack.networking.getNetworkOutput({ name: args.externalNetworkName, external: true }, { parent: this })
+              .id
+          : args.externalNetworkId;
+      const router = new openstack.networking.Router(
+        `${name}-router`,
+        {
+          name: `${args.networkName ?? name}-router`,
+          adminStateUp: true,
+          externalNetworkId,
+          tags: args.tags,
+        },
+        { parent: this },
+      );
       routerId = router.id;
       externalGatewayIp = router.externalFixedIps.apply((ips) => ips?.[0]?.ipAddress ?? "");
     } else if (plan.attachToExistingRouter) {
@@ -154,10 +180,14 @@ export class PrivateNetwork extends pulumi.ComponentResource {
     }
 
     if (plan.createRouter || plan.attachToExistingRouter) {
-      const routerInterface = new openstack.networking.RouterInterface(`${name}-router-interface`, {
-        routerId,
-        subnetId: subnet.id,
-      }, { parent: this });
+      const routerInterface = new openstack.networking.RouterInterface(
+        `${name}-router-interface`,
+        {
+          routerId,
+          subnetId: subnet.id,
+        },
+        { parent: this },
+      );
       routerInterfaceId = routerInterface.id;
     }
 

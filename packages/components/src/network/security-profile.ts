@@ -21,31 +21,50 @@ export class SecurityProfile extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecurityProfileArgs, opts?: pulumi.ComponentResourceOptions) {
     // Every rule is checked before anything is registered.
-    const rules = normalizeRules(`SecurityProfile ${name}`, args.rules.map(({ remoteGroupId, ...rule }) => ({
-      ...rule,
-      hasRemoteGroup: remoteGroupId !== undefined,
-    })));
+    const rules = normalizeRules(
+      `SecurityProfile ${name}`,
+      args.rules.map(({ remoteGroupId, ...rule }) => ({
+        ...rule,
+        hasRemoteGroup: remoteGroupId !== undefined,
+      })),
+    );
     super("openstack-blueprints:index:SecurityProfile", name, {}, opts);
 
     const groupName = args.groupName ?? name;
-    const group = new openstack.networking.SecGroup(`${name}-group`, {
-      name: groupName,
-      description: args.description ?? `Managed by openstack-blueprints (${name})`,
-      deleteDefaultRules: args.deleteDefaultRules ?? false,
-      tags: args.tags,
-    }, { parent: this });
+    const group = new openstack.networking.SecGroup(
+      `${name}-group`,
+      {
+        name: groupName,
+        description: args.description ?? `Managed by openstack-blueprints (${name})`,
+        deleteDefaultRules: args.deleteDefaultRules ?? false,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
 
-    const created = rules.map((rule) => new openstack.networking.SecGroupRule(`${name}-${rule.key}`, {
-      securityGroupId: group.id,
-      direction: rule.direction,
-      ethertype: rule.ethertype,
-      protocol: rule.protocol,
-      portRangeMin: rule.portRangeMin,
-      portRangeMax: rule.portRangeMax,
-      remoteIpPrefix: rule.remoteIpPrefix,
-      remoteGroupId: rule.remote === "group" ? args.rules[rule.index].remoteGroupId : rule.remote === "self" ? group.id : undefined,
-      description: rule.description,
-    }, { parent: this }));
+    const created = rules.map(
+      (rule) =>
+        new openstack.networking.SecGroupRule(
+          `${name}-${rule.key}`,
+          {
+            securityGroupId: group.id,
+            direction: rule.direction,
+            ethertype: rule.ethertype,
+            protocol: rule.protocol,
+            portRangeMin: rule.portRangeMin,
+            portRangeMax: rule.portRangeMax,
+            remoteIpPrefix: rule.remoteIpPrefix,
+            remoteGroupId:
+              rule.remote === "group"
+                ? args.rules[rule.index].remoteGroupId
+                : rule.remote === "self"
+                  ? group.id
+                  : undefined,
+            description: rule.description,
+          },
+          { parent: this },
+        ),
+    );
 
     this.securityGroupId = group.id;
     this.securityGroupName = group.name;

@@ -53,7 +53,12 @@ const isPort = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n
  * `problems` given they are added there under `prefix` and the caller throws, otherwise one
  * ComponentArgsError lists them all.
  */
-export function normalizeRules(component: string, rules: SecurityRuleSpec[], problems?: ArgsProblems, prefix = "rules"): NormalizedRule[] {
+export function normalizeRules(
+  component: string,
+  rules: SecurityRuleSpec[],
+  problems?: ArgsProblems,
+  prefix = "rules",
+): NormalizedRule[] {
   const collected = problems ?? new ArgsProblems(component);
   const out: NormalizedRule[] = [];
   const seen = new Set<string>();
@@ -62,7 +67,8 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[], pro
     const bad = (f: string, value: unknown, problem: string): void => collected.add(field(f), value, problem);
 
     const direction = rule.direction ?? "ingress";
-    if (direction !== "ingress" && direction !== "egress") bad("direction", rule.direction, 'is not "ingress" or "egress"');
+    if (direction !== "ingress" && direction !== "egress")
+      bad("direction", rule.direction, 'is not "ingress" or "egress"');
 
     const protocolText = rule.protocol;
     if (!["tcp", "udp", "icmp", "any"].includes(protocolText)) {
@@ -82,26 +88,42 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[], pro
       } else if (rule.fromPort !== undefined || rule.toPort !== undefined) {
         if (!isPort(rule.fromPort)) return bad("fromPort", rule.fromPort, "is not a port number 1-65535");
         if (!isPort(rule.toPort)) return bad("toPort", rule.toPort, "is not a port number 1-65535");
-        if (rule.fromPort! > rule.toPort!) return bad("fromPort", rule.fromPort, `is greater than toPort ${rule.toPort}`);
+        if (rule.fromPort! > rule.toPort!)
+          return bad("fromPort", rule.fromPort, `is greater than toPort ${rule.toPort}`);
         min = rule.fromPort;
         max = rule.toPort;
       }
-      if (rule.icmpType !== undefined || rule.icmpCode !== undefined) return bad("icmpType", rule.icmpType, `applies to icmp, not ${protocol}`);
+      if (rule.icmpType !== undefined || rule.icmpCode !== undefined)
+        return bad("icmpType", rule.icmpType, `applies to icmp, not ${protocol}`);
     } else if (protocol === "icmp") {
       if (rule.port !== undefined || rule.fromPort !== undefined || rule.toPort !== undefined) {
         return bad("port", rule.port ?? rule.fromPort, "applies to tcp/udp; for icmp use icmpType/icmpCode");
       }
-      if (rule.icmpType !== undefined && !(Number.isInteger(rule.icmpType) && rule.icmpType >= 0 && rule.icmpType <= 255)) {
+      if (
+        rule.icmpType !== undefined &&
+        !(Number.isInteger(rule.icmpType) && rule.icmpType >= 0 && rule.icmpType <= 255)
+      ) {
         return bad("icmpType", rule.icmpType, "is not an ICMP type 0-255");
       }
       if (rule.icmpCode !== undefined) {
         if (rule.icmpType === undefined) return bad("icmpCode", rule.icmpCode, "needs icmpType");
-        if (!(Number.isInteger(rule.icmpCode) && rule.icmpCode >= 0 && rule.icmpCode <= 255)) return bad("icmpCode", rule.icmpCode, "is not an ICMP code 0-255");
+        if (!(Number.isInteger(rule.icmpCode) && rule.icmpCode >= 0 && rule.icmpCode <= 255))
+          return bad("icmpCode", rule.icmpCode, "is not an ICMP code 0-255");
       }
       // The OpenStack provider leaves a 0 out of its request, so Neutron would get no type (all
       // ICMP) or no code (every code of the type): wider than asked. Refuse rather than widen.
-      if (rule.icmpType === 0) return bad("icmpType", 0, "cannot be sent: the OpenStack provider drops a 0 and the rule would allow all ICMP; leave icmpType out for all ICMP, or allow echo requests (icmpType 8) instead");
-      if (rule.icmpCode === 0) return bad("icmpCode", 0, "cannot be sent: the OpenStack provider drops a 0 and the rule would allow every code of the type; leave icmpCode out to allow every code");
+      if (rule.icmpType === 0)
+        return bad(
+          "icmpType",
+          0,
+          "cannot be sent: the OpenStack provider drops a 0 and the rule would allow all ICMP; leave icmpType out for all ICMP, or allow echo requests (icmpType 8) instead",
+        );
+      if (rule.icmpCode === 0)
+        return bad(
+          "icmpCode",
+          0,
+          "cannot be sent: the OpenStack provider drops a 0 and the rule would allow every code of the type; leave icmpCode out to allow every code",
+        );
       // Neutron stores ICMP type/code in the port range fields.
       min = rule.icmpType;
       max = rule.icmpCode;
@@ -109,8 +131,11 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[], pro
       return bad("port", rule.port ?? rule.fromPort, 'needs protocol "tcp" or "udp"');
     }
 
-    const remotes = [rule.remoteCidr !== undefined, rule.hasRemoteGroup === true, rule.remoteSelf === true].filter(Boolean).length;
-    if (remotes > 1) return bad("remoteCidr", rule.remoteCidr, "is combined with a remote group; a rule has one remote");
+    const remotes = [rule.remoteCidr !== undefined, rule.hasRemoteGroup === true, rule.remoteSelf === true].filter(
+      Boolean,
+    ).length;
+    if (remotes > 1)
+      return bad("remoteCidr", rule.remoteCidr, "is combined with a remote group; a rule has one remote");
     let remoteIpPrefix: string | undefined;
     let remote: NormalizedRule["remote"] = "any";
     if (rule.remoteCidr !== undefined) {
@@ -122,31 +147,55 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[], pro
       remote = "cidr";
     } else if (rule.hasRemoteGroup) {
       remote = "group";
-      if (!rule.name) return bad("name", rule.name, "is required with remoteGroupId, to give the rule a stable resource name");
+      if (!rule.name)
+        return bad("name", rule.name, "is required with remoteGroupId, to give the rule a stable resource name");
     } else if (rule.remoteSelf) {
       remote = "self";
     } else if (direction === "ingress") {
-      return bad("remoteCidr", rule.remoteCidr,
-        "is missing: an ingress rule without remoteCidr or a remote group is open to the whole internet; give the clients' block (or remoteCidr: \"0.0.0.0/0\" with allowFromAnywhere: true)");
+      return bad(
+        "remoteCidr",
+        rule.remoteCidr,
+        'is missing: an ingress rule without remoteCidr or a remote group is open to the whole internet; give the clients\' block (or remoteCidr: "0.0.0.0/0" with allowFromAnywhere: true)',
+      );
     }
 
     const world = remoteIpPrefix !== undefined && parseCidr(remoteIpPrefix).prefix === 0;
     if (world && direction === "ingress" && !rule.allowFromAnywhere) {
       const covers = (p: number) => min !== undefined && max !== undefined && min <= p && p <= max;
-      const sensitive = protocol === undefined || (protocol === "tcp" && (min === undefined || [...SENSITIVE_PORTS.keys()].some(covers)));
+      const sensitive =
+        protocol === undefined ||
+        (protocol === "tcp" && (min === undefined || [...SENSITIVE_PORTS.keys()].some(covers)));
       if (sensitive) {
-        const what = protocol === undefined ? "all protocols" : min === undefined ? "all TCP ports" :
-          [...SENSITIVE_PORTS.entries()].filter(([p]) => covers(p)).map(([p, n]) => `${n} (${p})`).join(", ");
-        return bad("remoteCidr", rule.remoteCidr,
-          `opens ${what} to the whole internet; restrict it to your clients' block, or set allowFromAnywhere: true if that is really intended`);
+        const what =
+          protocol === undefined
+            ? "all protocols"
+            : min === undefined
+              ? "all TCP ports"
+              : [...SENSITIVE_PORTS.entries()]
+                  .filter(([p]) => covers(p))
+                  .map(([p, n]) => `${n} (${p})`)
+                  .join(", ");
+        return bad(
+          "remoteCidr",
+          rule.remoteCidr,
+          `opens ${what} to the whole internet; restrict it to your clients' block, or set allowFromAnywhere: true if that is really intended`,
+        );
       }
     }
 
     if (direction !== "ingress" && direction !== "egress") return; // reported above
-    const ports = protocol === "icmp"
-      ? (min === undefined ? "" : `-type${min}${max === undefined ? "" : `-code${max}`}`)
-      : (min === undefined ? "" : min === max ? `-${min}` : `-${min}-${max}`);
-    const remoteKey = remote === "cidr" ? remoteIpPrefix!.replace("/", "_") : remote === "group" ? `group-${rule.name}` : remote;
+    const ports =
+      protocol === "icmp"
+        ? min === undefined
+          ? ""
+          : `-type${min}${max === undefined ? "" : `-code${max}`}`
+        : min === undefined
+          ? ""
+          : min === max
+            ? `-${min}`
+            : `-${min}-${max}`;
+    const remoteKey =
+      remote === "cidr" ? remoteIpPrefix!.replace("/", "_") : remote === "group" ? `group-${rule.name}` : remote;
     const key = `${direction === "ingress" ? "in" : "out"}-${protocol ?? "any"}${ports}-${remoteKey}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -163,9 +212,10 @@ export function normalizeRules(component: string, rules: SecurityRuleSpec[], pro
       portRangeMax: protocol === "icmp" && min !== undefined && max === undefined ? 0 : max,
       remoteIpPrefix,
       remote,
-      description: world && direction === "ingress" && rule.allowFromAnywhere
-        ? [rule.description, WORLD_OPEN_MARKER].filter(Boolean).join(" ")
-        : rule.description,
+      description:
+        world && direction === "ingress" && rule.allowFromAnywhere
+          ? [rule.description, WORLD_OPEN_MARKER].filter(Boolean).join(" ")
+          : rule.description,
       index: i,
     });
   });

@@ -78,17 +78,23 @@ const migrationProvider: pulumi.dynamic.ResourceProvider = {
     return { changes, replaces, deleteBeforeReplace: true };
   },
   async create(inputs: any) {
-    return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>("@openstack-blueprints/s2d").createMigration(inputs);
+    return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(
+      "@openstack-blueprints/s2d",
+    ).createMigration(inputs);
   },
   async read(id: string, props: any) {
-    return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>("@openstack-blueprints/s2d").readMigration(id, props);
+    return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(
+      "@openstack-blueprints/s2d",
+    ).readMigration(id, props);
   },
   async update(_id: string, _olds: any, news: any) {
     // Only `retain` changes in place (everything else replaces).
     return { outs: news };
   },
   async delete(id: string, props: any) {
-    await requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>("@openstack-blueprints/s2d").deleteMigration(id, props);
+    await requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(
+      "@openstack-blueprints/s2d",
+    ).deleteMigration(id, props);
   },
 };
 
@@ -105,7 +111,16 @@ class MigrationResource extends pulumi.dynamic.Resource {
     super(
       migrationProvider,
       name,
-      { ...props, targetServerId: undefined, targetServerStatus: undefined, targetImageId: undefined, floatingIp: undefined, checksums: undefined, createdInTarget: undefined, journalFile: undefined },
+      {
+        ...props,
+        targetServerId: undefined,
+        targetServerStatus: undefined,
+        targetImageId: undefined,
+        floatingIp: undefined,
+        checksums: undefined,
+        createdInTarget: undefined,
+        journalFile: undefined,
+      },
       opts,
       "s2d",
       "S2DMigrationRun",
@@ -115,21 +130,43 @@ class MigrationResource extends pulumi.dynamic.Resource {
 
 function validateLiteral(args: S2DMigrationArgs, name: string): void {
   const problems: string[] = [];
-  const check = (field: string, value: unknown, schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }) => {
-    if (value === undefined || pulumi.Output.isInstance(value) || (value && typeof (value as Promise<unknown>).then === "function")) return;
+  const check = (
+    field: string,
+    value: unknown,
+    schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } },
+  ) => {
+    if (
+      value === undefined ||
+      pulumi.Output.isInstance(value) ||
+      (value && typeof (value as Promise<unknown>).then === "function")
+    )
+      return;
     const r = schema.safeParse(value);
-    if (!r.success) problems.push(`${field}: ${r.error!.issues.map((i) => i.message).join("; ")} (got ${JSON.stringify(value, (k, v) => (/password|secret/i.test(k) ? "***" : v))})`);
+    if (!r.success)
+      problems.push(
+        `${field}: ${r.error!.issues.map((i) => i.message).join("; ")} (got ${JSON.stringify(value, (k, v) => (/password|secret/i.test(k) ? "***" : v))})`,
+      );
   };
-  const plainCloud = (v: unknown) => (v && typeof v === "object" && !pulumi.Output.isInstance(v) && !Object.values(v).some((x) => pulumi.Output.isInstance(x)) ? v : undefined);
+  const plainCloud = (v: unknown) =>
+    v &&
+    typeof v === "object" &&
+    !pulumi.Output.isInstance(v) &&
+    !Object.values(v).some((x) => pulumi.Output.isInstance(x))
+      ? v
+      : undefined;
   check("source", plainCloud(args.source), CloudRefSchema);
   check("target", plainCloud(args.target), CloudRefSchema);
-  const literal = <T>(v: pulumi.Input<T> | undefined): T | undefined => (pulumi.Output.isInstance(v) || (v && typeof (v as Promise<T>).then === "function") ? undefined : (v as T | undefined));
+  const literal = <T>(v: pulumi.Input<T> | undefined): T | undefined =>
+    pulumi.Output.isInstance(v) || (v && typeof (v as Promise<T>).then === "function")
+      ? undefined
+      : (v as T | undefined);
   const sp = ServerSpecSchema.shape;
   check("floatingIp", literal(args.floatingIp), sp.floatingIp);
   check("keypairMode", literal(args.keypairMode), sp.keypair.unwrap().shape.mode);
   check("imageVisibility", literal(args.imageVisibility), sp.image.unwrap().shape.visibility);
   check("publicKey", literal(args.publicKey), sp.keypair.unwrap().shape.publicKey);
-  if (literal(args.keypairMode) === "import" && args.publicKey === undefined) problems.push('publicKey: required when keypairMode is "import"');
+  if (literal(args.keypairMode) === "import" && args.publicKey === undefined)
+    problems.push('publicKey: required when keypairMode is "import"');
   if (problems.length) throw new Error(`S2DMigration ${name}: invalid arguments:\n  - ${problems.join("\n  - ")}`);
 }
 
@@ -150,7 +187,21 @@ export class S2DMigration extends pulumi.ComponentResource {
     validateLiteral(args, name); // before anything is registered
     super("openstack-blueprints:index:S2DMigration", name, {}, opts);
     const server = pulumi
-      .all([args.sourceServer, args.targetName, args.securityGroup, args.network, args.floatingIp, args.floatingNetwork, args.keypairMode, args.keypairName, args.publicKey, args.flavorName, args.stopSource, args.imageVisibility, args.keepSourceSnapshot])
+      .all([
+        args.sourceServer,
+        args.targetName,
+        args.securityGroup,
+        args.network,
+        args.floatingIp,
+        args.floatingNetwork,
+        args.keypairMode,
+        args.keypairName,
+        args.publicKey,
+        args.flavorName,
+        args.stopSource,
+        args.imageVisibility,
+        args.keepSourceSnapshot,
+      ])
       .apply(([source, tname, sg, net, fip, fnet, kmode, kname, pub, flavor, stop, vis, keepSnap]) => {
         const s: Record<string, unknown> = {
           source,

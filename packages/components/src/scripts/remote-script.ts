@@ -161,16 +161,22 @@ export function renderRemoteScript(options: RemoteScriptOptions): string {
     `SCRIPT_NAME=${shellQuote(description)}`,
   ];
   const helpers = helpersUsedBy(options.body);
-  if (!helpers.includes("log") && !options.body.includes("SCRIPT_NAME") && !helpers.some((h) => HELPERS[h].includes("SCRIPT_NAME"))) {
+  if (
+    !helpers.includes("log") &&
+    !options.body.includes("SCRIPT_NAME") &&
+    !helpers.some((h) => HELPERS[h].includes("SCRIPT_NAME"))
+  ) {
     // Keep SCRIPT_NAME referenced so shellcheck does not flag it as unused.
-    lines.push(": \"${SCRIPT_NAME}\"");
+    lines.push(': "${SCRIPT_NAME}"');
   }
   lines.push(...helpers.map((name) => HELPERS[name]));
   if (secrets.length > 0) {
     lines.push("# Secrets arrive on standard input, one per line; they are never echoed or exported.");
     for (const name of secrets) {
       lines.push(`${name}=''`);
-      lines.push(`IFS= read -r ${name} || [ -n "$${name}" ] || { echo "expected ${name} on standard input" >&2; exit 2; }`);
+      lines.push(
+        `IFS= read -r ${name} || [ -n "$${name}" ] || { echo "expected ${name} on standard input" >&2; exit 2; }`,
+      );
     }
   }
   lines.push(options.body.trim(), "");
@@ -185,6 +191,7 @@ export function renderRemoteScript(options: RemoteScriptOptions): string {
  * stdin, which passes through unchanged).
  */
 export function asRootCommand(script: string): string {
-  if (script.length > 120_000) throw new Error(`asRootCommand: the script is ${script.length} bytes, over the 128 KiB argv limit of one argument`);
+  if (script.length > 120_000)
+    throw new Error(`asRootCommand: the script is ${script.length} bytes, over the 128 KiB argv limit of one argument`);
   return `s=${shellQuote(script)}; if [ "$(id -u)" -eq 0 ]; then exec bash -c "$s"; else exec sudo -n bash -c "$s"; fi`;
 }

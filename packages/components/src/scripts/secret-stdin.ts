@@ -9,7 +9,8 @@ export function secretStdin(...values: pulumi.Input<string>[]): pulumi.Output<st
   return pulumi.secret(
     pulumi.all(values).apply((resolved) => {
       resolved.forEach((value, index) => {
-        if (/[\r\n]/.test(value)) throw new Error(`secret #${index + 1} for a script's standard input contains a newline`);
+        if (/[\r\n]/.test(value))
+          throw new Error(`secret #${index + 1} for a script's standard input contains a newline`);
       });
       return resolved.map((value) => `${value}\n`).join("");
     }),

@@ -84,13 +84,20 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
   let counter = 0;
   const idFor = (kind: string, name: string) => `${kind}-${name}-${++counter}`;
 
-  const allocateOn = (networkId: string | undefined, subnetId: string | undefined): { subnetId: string; ipAddress: string } | undefined => {
-    const entry = subnetId ? [subnetId, subnets.get(subnetId)] as const : [...subnets.entries()].find(([, s]) => s.networkId === networkId);
+  const allocateOn = (
+    networkId: string | undefined,
+    subnetId: string | undefined,
+  ): { subnetId: string; ipAddress: string } | undefined => {
+    const entry = subnetId
+      ? ([subnetId, subnets.get(subnetId)] as const)
+      : [...subnets.entries()].find(([, s]) => s.networkId === networkId);
     if (!entry || !entry[1]) return undefined;
     return { subnetId: entry[0], ipAddress: entry[1].pool.allocate() };
   };
 
-  function answer(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } | Promise<{ id: string; state: Record<string, any> }> {
+  function answer(
+    args: pulumi.runtime.MockResourceArgs,
+  ): { id: string; state: Record<string, any> } | Promise<{ id: string; state: Record<string, any> }> {
     const inputs = args.inputs;
     switch (args.type) {
       case OPENSTACK.subnet: {
@@ -100,24 +107,43 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
       }
       case OPENSTACK.port: {
         const requested: any[] = Array.isArray(inputs.fixedIps) ? inputs.fixedIps : [];
-        const fixedIps = requested.length === 0
-          ? [allocateOn(inputs.networkId, undefined)].filter((f) => f !== undefined)
-          : requested.map((f) => (f.ipAddress ? { subnetId: f.subnetId, ipAddress: f.ipAddress } : allocateOn(inputs.networkId, f.subnetId))).filter((f) => f !== undefined);
-        return { id: idFor("port", args.name), state: { ...inputs, fixedIps, allFixedIps: fixedIps.map((f) => f!.ipAddress) } };
+        const fixedIps =
+          requested.length === 0
+            ? [allocateOn(inputs.networkId, undefined)].filter((f) => f !== undefined)
+            : requested
+                .map((f) =>
+                  f.ipAddress
+                    ? { subnetId: f.subnetId, ipAddress: f.ipAddress }
+                    : allocateOn(inputs.networkId, f.subnetId),
+                )
+                .filter((f) => f !== undefined);
+        return {
+          id: idFor("port", args.name),
+          state: { ...inputs, fixedIps, allFixedIps: fixedIps.map((f) => f!.ipAddress) },
+        };
       }
       case OPENSTACK.instance: {
         const networks: any[] = (Array.isArray(inputs.networks) ? inputs.networks : []).map((n: any) => {
           const ip = n.fixedIpV4 ?? (n.port ? portAddress(n.port) : allocateOn(n.uuid, undefined)?.ipAddress);
           return { ...n, fixedIpV4: ip ?? "" };
         });
-        return { id: idFor("server", args.name), state: { ...inputs, networks, accessIpV4: networks[0]?.fixedIpV4 ?? "" } };
+        return {
+          id: idFor("server", args.name),
+          state: { ...inputs, networks, accessIpV4: networks[0]?.fixedIpV4 ?? "" },
+        };
       }
       case OPENSTACK.floatingIp:
-        return { id: idFor("fip", args.name), state: { ...inputs, address: `${options.floatingIpPrefix ?? "203.0.113"}.${floating++}` } };
+        return {
+          id: idFor("fip", args.name),
+          state: { ...inputs, address: `${options.floatingIpPrefix ?? "203.0.113"}.${floating++}` },
+        };
       case OPENSTACK.desktopCredential: {
         // The provider's own code: it generates the password and its hashes, touching no cloud.
         const { __provider: _serialised, ...credentialInputs } = inputs;
-        return Promise.resolve(desktopCredentialProvider.create(credentialInputs)).then((made) => ({ id: made.id, state: { ...credentialInputs, ...(made.outs ?? {}) } }));
+        return Promise.resolve(desktopCredentialProvider.create(credentialInputs)).then((made) => ({
+          id: made.id,
+          state: { ...credentialInputs, ...(made.outs ?? {}) },
+        }));
       }
       case "random:index/randomPassword:RandomPassword":
       case "random:index/randomString:RandomString":
@@ -138,7 +164,8 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
   const mocks: pulumi.runtime.Mocks = {
     async newResource(args) {
       const made = await answer(args);
-      if (args.custom !== false) resources.push({ type: args.type, name: args.name, id: made.id, inputs: args.inputs, state: made.state });
+      if (args.custom !== false)
+        resources.push({ type: args.type, name: args.name, id: made.id, inputs: args.inputs, state: made.state });
       return made;
     },
     call(args) {
@@ -151,7 +178,14 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
         case "openstack:images/getImage:getImage":
           return { ...args.inputs, id: `image-${name}`, name, minDiskGb: 0, minRamMb: 0 };
         case "openstack:compute/getFlavor:getFlavor":
-          return { ...args.inputs, id: `flavor-${name}`, name, vcpus: args.inputs.vcpus ?? 2, ram: args.inputs.ram ?? 4096, disk: args.inputs.disk ?? 20 };
+          return {
+            ...args.inputs,
+            id: `flavor-${name}`,
+            name,
+            vcpus: args.inputs.vcpus ?? 2,
+            ram: args.inputs.ram ?? 4096,
+            disk: args.inputs.disk ?? 20,
+          };
         default:
           return { ...args.inputs };
       }
@@ -164,7 +198,10 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
     byType: (type) => resources.filter((r) => r.type === type),
     byName(name) {
       const found = resources.find((r) => r.name === name);
-      if (!found) throw new Error(`no resource named "${name}" was declared; declared: ${resources.map((r) => r.name).join(", ") || "none"}`);
+      if (!found)
+        throw new Error(
+          `no resource named "${name}" was declared; declared: ${resources.map((r) => r.name).join(", ") || "none"}`,
+        );
       return found;
     },
     reset() {
@@ -179,11 +216,21 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
 /** Installs the mocks (`pulumi.runtime.setMocks`); call it before the program's modules are loaded. */
 export async function setBlueprintsMocks(options: BlueprintsMocksOptions = {}): Promise<BlueprintsMocks> {
   const kit = blueprintsMocks(options);
-  await pulumi.runtime.setMocks(kit.mocks, options.project ?? "consumer", options.stack ?? "test", options.preview ?? false);
+  await pulumi.runtime.setMocks(
+    kit.mocks,
+    options.project ?? "consumer",
+    options.stack ?? "test",
+    options.preview ?? false,
+  );
   return kit;
 }
 
 /** The value of an Output once the mocks have answered (a test helper; never in programs). */
 export function outputOf<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<T> {
-  return new Promise((resolve) => pulumi.output(output).apply((value) => { resolve(value as T); return value; }));
+  return new Promise((resolve) =>
+    pulumi.output(output).apply((value) => {
+      resolve(value as T);
+      return value;
+    }),
+  );
 }

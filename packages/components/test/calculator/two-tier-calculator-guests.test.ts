@@ -10,7 +10,12 @@ import { runCalculatorForLab, SEED_CALCULATOR } from "./support/seed-program";
 
 const harness = installMocks();
 
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>, describeState: () => string): Promise<T> {
+async function until<T>(
+  what: string,
+  deadlineMs: number,
+  probe: () => Promise<T | undefined>,
+  describeState: () => string,
+): Promise<T> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     const value = await probe();
@@ -22,7 +27,10 @@ async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T
 
 /** Host PIDs of a guest's node process running `bundle` (found through its network namespace). */
 function nodePidsIn(namespace: string, bundle: string): number[] {
-  const pids = spawnSync("ip", ["netns", "pids", namespace], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean).map(Number);
+  const pids = spawnSync("ip", ["netns", "pids", namespace], { encoding: "utf8" })
+    .stdout.split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
   return pids.filter((pid) => {
     try {
       return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(bundle);
@@ -57,7 +65,8 @@ describe("TwoTierCalculatorTopology: user data booted by real cloud-init and sys
   before(async function () {
     const missing = netnsLabUnavailable() ?? guestsUnavailable();
     if (missing) {
-      if (process.env.BLUEPRINTS_CI === "1") throw new Error(`the calculator guests cannot run on this CI machine: ${missing}`);
+      if (process.env.BLUEPRINTS_CI === "1")
+        throw new Error(`the calculator guests cannot run on this CI machine: ${missing}`);
       console.log(`    skipping the calculator guests: ${missing}`);
       this.skip();
     }
@@ -80,12 +89,21 @@ describe("TwoTierCalculatorTopology: user data booted by real cloud-init and sys
   it("cloud-init installs and starts every service; the client computes through the floating IP", async () => {
     const started = Date.now();
     let last = "";
-    const health = await until("all five services answering through the front end", Number(process.env.CALC_GUEST_DEADLINE_MS ?? 300000), async () => {
-      const answer = await lab!.clientRequest("GET", `${publicUrl}/healthz`, undefined, 5000).catch((e: Error) => ({ status: 0, body: e.message, json: undefined }));
-      last = `HTTP ${answer.status} ${answer.body}`;
-      return answer.status === 200 ? answer : undefined;
-    }, () => `last /healthz: ${last}\n${guestReports()}`);
-    console.log(`      all services up ${Math.round((Date.now() - started) / 1000)} s after the guests started booting`);
+    const health = await until(
+      "all five services answering through the front end",
+      Number(process.env.CALC_GUEST_DEADLINE_MS ?? 300000),
+      async () => {
+        const answer = await lab!
+          .clientRequest("GET", `${publicUrl}/healthz`, undefined, 5000)
+          .catch((e: Error) => ({ status: 0, body: e.message, json: undefined }));
+        last = `HTTP ${answer.status} ${answer.body}`;
+        return answer.status === 200 ? answer : undefined;
+      },
+      () => `last /healthz: ${last}\n${guestReports()}`,
+    );
+    console.log(
+      `      all services up ${Math.round((Date.now() - started) / 1000)} s after the guests started booting`,
+    );
     expect(health.json.status).to.equal("ok");
     const answer = await lab!.clientRequest("POST", `${publicUrl}/calculate`, { expression: "(4+5)*3-10/2" });
     expect(answer.json, answer.body).to.deep.equal({ result: 22 });
@@ -99,15 +117,25 @@ describe("TwoTierCalculatorTopology: user data booted by real cloud-init and sys
     const uid = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1];
     expect(Number(uid), "DynamicUser uid").to.not.equal(0);
     process.kill(pid, "SIGKILL");
-    const restarted = await until("the sum service restarted by systemd", 60000, async () => {
-      const pids = nodePidsIn(ns, sum.execStart[1]).filter((p) => p !== pid);
-      return pids.length > 0 ? pids[0] : undefined;
-    }, consoles);
+    const restarted = await until(
+      "the sum service restarted by systemd",
+      60000,
+      async () => {
+        const pids = nodePidsIn(ns, sum.execStart[1]).filter((p) => p !== pid);
+        return pids.length > 0 ? pids[0] : undefined;
+      },
+      consoles,
+    );
     expect(restarted).to.not.equal(pid);
-    const answer = await until("a sum through the restarted service", 30000, async () => {
-      const a = await lab!.clientRequest("POST", `${publicUrl}/calculate`, { expression: "40+2" }, 5000);
-      return a.status === 200 ? a : undefined;
-    }, consoles);
+    const answer = await until(
+      "a sum through the restarted service",
+      30000,
+      async () => {
+        const a = await lab!.clientRequest("POST", `${publicUrl}/calculate`, { expression: "40+2" }, 5000);
+        return a.status === 200 ? a : undefined;
+      },
+      consoles,
+    );
     expect(answer.json).to.deep.equal({ result: 42 });
   });
 });

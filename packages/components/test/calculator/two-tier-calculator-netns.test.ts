@@ -41,12 +41,18 @@ describe("TwoTierCalculatorTopology in real network namespaces", function () {
   });
 
   it("the lab mirrors the recorded resources: 2 routers, 5 servers, Net1's host route, 1 floating IP", () => {
-    expect(topology.routers.map((r) => [r.name, r.interfaces.map((i) => i.ip).sort(), r.external !== undefined])).to.have.deep.members([
+    expect(
+      topology.routers.map((r) => [r.name, r.interfaces.map((i) => i.ip).sort(), r.external !== undefined]),
+    ).to.have.deep.members([
       ["calc-net1-router", ["192.168.1.1"], true],
       ["calc-rt2", ["192.168.1.254", "192.168.2.254"], false],
     ]);
     expect(topology.servers.map((s) => [s.name, s.ip])).to.have.deep.members([
-      ["calc-frontend", "192.168.1.10"], ["calc-sum", "192.168.2.1"], ["calc-sub", "192.168.2.2"], ["calc-mul", "192.168.2.3"], ["calc-div", "192.168.2.4"],
+      ["calc-frontend", "192.168.1.10"],
+      ["calc-sum", "192.168.2.1"],
+      ["calc-sub", "192.168.2.2"],
+      ["calc-mul", "192.168.2.3"],
+      ["calc-div", "192.168.2.4"],
     ]);
     const net1 = topology.networks.find((n) => n.cidr === "192.168.1.0/24")!;
     expect(net1.hostRoutes).to.deep.equal([{ destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" }]);
@@ -56,7 +62,9 @@ describe("TwoTierCalculatorTopology in real network namespaces", function () {
 
   it("starts the five services with their units' ExecStart and computes through the floating IP", async () => {
     // Services first: the front end only needs them at request time, but this order mirrors a boot.
-    for (const server of [...topology.servers].sort((a, b) => (a.name === "calc-frontend" ? 1 : 0) - (b.name === "calc-frontend" ? 1 : 0))) {
+    for (const server of [...topology.servers].sort(
+      (a, b) => (a.name === "calc-frontend" ? 1 : 0) - (b.name === "calc-frontend" ? 1 : 0),
+    )) {
       const running = await lab!.startServer(server);
       expect(running.url).to.equal(`http://${server.ip}:${server.execStart[server.execStart.indexOf("--port") + 1]}`);
     }
@@ -76,7 +84,9 @@ describe("TwoTierCalculatorTopology in real network namespaces", function () {
     const broken = await lab!.clientRequest("POST", `${publicUrl}/calculate`, { expression: "(4+5)*3-10/2" });
     expect([502, 504], JSON.stringify(broken)).to.include(broken.status);
     console.log(`      without the host route: HTTP ${broken.status} ${broken.json.error.message}`);
-    expect(broken.json.error.message).to.match(/^the sum service at http:\/\/192\.168\.2\.1:50001 (is unreachable|did not answer within 1500 ms)/);
+    expect(broken.json.error.message).to.match(
+      /^the sum service at http:\/\/192\.168\.2\.1:50001 (is unreachable|did not answer within 1500 ms)/,
+    );
 
     execFileSync("ip", ["-n", frontendNs, "route", "add", "192.168.2.0/24", "via", "192.168.1.254"]);
     const fixed = await lab!.clientRequest("POST", `${publicUrl}/calculate`, { expression: "(4+5)*3-10/2" });
@@ -111,12 +121,20 @@ describe("TwoTierCalculatorTopology in real network namespaces: Net2 egress thro
   });
 
   it("a service reaches a server on the external network, seen there as RT1's gateway address", async () => {
-    expect(topology.routers.find((r) => r.name === "calc-rt2")!.routes).to.deep.equal([{ destinationCidr: "0.0.0.0/0", nextHop: "192.168.1.1" }]);
-    expect(topology.routers.find((r) => r.name === "calc-net1-router")!.routes).to.deep.equal([{ destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" }]);
-    const internet = await lab!.startIn(CLIENT_NAMESPACE, "internet", [process.execPath, "-e", `
+    expect(topology.routers.find((r) => r.name === "calc-rt2")!.routes).to.deep.equal([
+      { destinationCidr: "0.0.0.0/0", nextHop: "192.168.1.1" },
+    ]);
+    expect(topology.routers.find((r) => r.name === "calc-net1-router")!.routes).to.deep.equal([
+      { destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" },
+    ]);
+    const internet = await lab!.startIn(CLIENT_NAMESPACE, "internet", [
+      process.execPath,
+      "-e",
+      `
       const http = require("node:http");
       const s = http.createServer((req, res) => res.end(JSON.stringify({ from: req.socket.remoteAddress })));
-      s.listen(8080, "${lab!.clientIp}", () => console.log("listening on http://${lab!.clientIp}:8080"));`]);
+      s.listen(8080, "${lab!.clientIp}", () => console.log("listening on http://${lab!.clientIp}:8080"));`,
+    ]);
     const sumNs = lab!.serverNamespace.get("calc-sum")!;
     const answer = await lab!.clientRequest("GET", `${internet.url}/`, undefined, 5000, sumNs);
     expect(answer.status, JSON.stringify(answer)).to.equal(200);

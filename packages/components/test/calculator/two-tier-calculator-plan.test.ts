@@ -1,6 +1,10 @@
 import { expect } from "chai";
 import { assertValidCloudConfig } from "@openstack-blueprints/test-harness";
-import { execStartOfUnit, renderCalculatorUnit, renderCalculatorUserData } from "../../src/calculator/calculator-user-data";
+import {
+  execStartOfUnit,
+  renderCalculatorUnit,
+  renderCalculatorUserData,
+} from "../../src/calculator/calculator-user-data";
 import { planTwoTierCalculator, poolsExcluding } from "../../src/calculator/two-tier-calculator-plan";
 import { ComponentArgsError } from "../../src/errors";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
@@ -18,14 +22,18 @@ import * as path from "node:path";
  */
 function assertValidSystemdUnit(name: string, unit: string): void {
   const found = spawnSync("sh", ["-c", "command -v systemd-analyze"]);
-  if (found.status !== 0) throw new Error("systemd-analyze is not installed; install it with: sudo apt-get install -y systemd");
+  if (found.status !== 0)
+    throw new Error("systemd-analyze is not installed; install it with: sudo apt-get install -y systemd");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "calc-unit-"));
   try {
-    const text = fs.existsSync("/usr/bin/node") ? unit : unit.replace("ExecStart=/usr/bin/node ", `ExecStart=${process.execPath} `);
+    const text = fs.existsSync("/usr/bin/node")
+      ? unit
+      : unit.replace("ExecStart=/usr/bin/node ", `ExecStart=${process.execPath} `);
     fs.writeFileSync(path.join(dir, name), text);
     const result = spawnSync("systemd-analyze", ["verify", "--man=no", path.join(dir, name)], { encoding: "utf8" });
     const report = `${result.stdout}${result.stderr}`.trim();
-    if (result.status !== 0 || report !== "") throw new Error(`${name} fails systemd-analyze verify:\n${report}\n--- unit ---\n${unit}`);
+    if (result.status !== 0 || report !== "")
+      throw new Error(`${name} fails systemd-analyze verify:\n${report}\n--- unit ---\n${unit}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -42,7 +50,10 @@ describe("two-tier calculator planner", function () {
     expect(plan.frontendSubnet).to.deep.equal({
       cidr: "192.168.1.0/24",
       gatewayIp: "192.168.1.1",
-      allocationPools: [{ start: "192.168.1.2", end: "192.168.1.9" }, { start: "192.168.1.11", end: "192.168.1.253" }],
+      allocationPools: [
+        { start: "192.168.1.2", end: "192.168.1.9" },
+        { start: "192.168.1.11", end: "192.168.1.253" },
+      ],
       hostRoutes: [{ destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" }],
     });
     expect(plan.serviceSubnet).to.deep.equal({
@@ -59,41 +70,81 @@ describe("two-tier calculator planner", function () {
       ["div", "192.168.2.4", 50004],
     ]);
     expect(plan.servers[0].execStart).to.deep.equal([
-      "/usr/bin/node", "/opt/openstack-blueprints/calculator/calculator-frontend.js", "--host", "192.168.1.10", "--port", "50000",
-      "--sum-url", "http://192.168.2.1:50001", "--sub-url", "http://192.168.2.2:50002",
-      "--mul-url", "http://192.168.2.3:50003", "--div-url", "http://192.168.2.4:50004", "--service-timeout-ms", "3000",
+      "/usr/bin/node",
+      "/opt/openstack-blueprints/calculator/calculator-frontend.js",
+      "--host",
+      "192.168.1.10",
+      "--port",
+      "50000",
+      "--sum-url",
+      "http://192.168.2.1:50001",
+      "--sub-url",
+      "http://192.168.2.2:50002",
+      "--mul-url",
+      "http://192.168.2.3:50003",
+      "--div-url",
+      "http://192.168.2.4:50004",
+      "--service-timeout-ms",
+      "3000",
     ]);
     expect(plan.routerRoutes).to.deep.equal([
       { router: "inner", destinationCidr: "0.0.0.0/0", nextHop: "192.168.1.1" },
       { router: "outer", destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" },
     ]);
-    expect(plan.frontendRules).to.deep.equal([{ protocol: "tcp", port: 50000, remoteCidr: "203.0.113.0/24", description: "calculator front end from clients" }]);
+    expect(plan.frontendRules).to.deep.equal([
+      { protocol: "tcp", port: 50000, remoteCidr: "203.0.113.0/24", description: "calculator front end from clients" },
+    ]);
     expect(plan.serviceRules.map((r) => [r.port, r.remoteCidr])).to.deep.equal([
-      [50001, "192.168.1.10/32"], [50002, "192.168.1.10/32"], [50003, "192.168.1.10/32"], [50004, "192.168.1.10/32"],
+      [50001, "192.168.1.10/32"],
+      [50002, "192.168.1.10/32"],
+      [50003, "192.168.1.10/32"],
+      [50004, "192.168.1.10/32"],
     ]);
   });
 
   it("systemd-analyze catches a broken unit (the check can fail)", () => {
-    expect(() => assertValidSystemdUnit("x.service", "[Service]\nExecStart=/bin/true\nRestart=sometimes\n")).to.throw("Failed to parse service restart specifier");
+    expect(() => assertValidSystemdUnit("x.service", "[Service]\nExecStart=/bin/true\nRestart=sometimes\n")).to.throw(
+      "Failed to parse service restart specifier",
+    );
   });
 
   it("computes allocation pools around fixed addresses", () => {
-    expect(poolsExcluding("10.0.0.0/29", ["10.0.0.1", "10.0.0.6"])).to.deep.equal([{ start: "10.0.0.2", end: "10.0.0.5" }]);
-    expect(poolsExcluding("10.0.0.0/29", ["10.0.0.3"])).to.deep.equal([{ start: "10.0.0.1", end: "10.0.0.2" }, { start: "10.0.0.4", end: "10.0.0.6" }]);
+    expect(poolsExcluding("10.0.0.0/29", ["10.0.0.1", "10.0.0.6"])).to.deep.equal([
+      { start: "10.0.0.2", end: "10.0.0.5" },
+    ]);
+    expect(poolsExcluding("10.0.0.0/29", ["10.0.0.3"])).to.deep.equal([
+      { start: "10.0.0.1", end: "10.0.0.2" },
+      { start: "10.0.0.4", end: "10.0.0.6" },
+    ]);
   });
 
   it("without egress there are no router routes; then Node.js must come with the image", () => {
-    const plan = planTwoTierCalculator(C, { ...ARGS, clientCidr: "198.51.100.7/32", serviceInternetEgress: false, nodejsSource: "image" });
+    const plan = planTwoTierCalculator(C, {
+      ...ARGS,
+      clientCidr: "198.51.100.7/32",
+      serviceInternetEgress: false,
+      nodejsSource: "image",
+    });
     expect(plan.routerRoutes).to.deep.equal([]);
-    expect(() => planTwoTierCalculator(C, { ...ARGS, clientCidr: "198.51.100.7/32", serviceInternetEgress: false }))
-      .to.throw(`${C}: invalid arguments:\n  - serviceInternetEgress: false leaves the services without a route to a package mirror`);
+    expect(() =>
+      planTwoTierCalculator(C, { ...ARGS, clientCidr: "198.51.100.7/32", serviceInternetEgress: false }),
+    ).to.throw(
+      `${C}: invalid arguments:\n  - serviceInternetEgress: false leaves the services without a route to a package mirror`,
+    );
   });
 
   it("a /28 fits the defaults; /29 is refused with the fix", () => {
-    const plan = planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24", frontendCidr: "10.0.0.0/28", serviceCidr: "10.0.1.0/28" });
+    const plan = planTwoTierCalculator(C, {
+      ...ARGS,
+      clientCidr: "203.0.113.0/24",
+      frontendCidr: "10.0.0.0/28",
+      serviceCidr: "10.0.1.0/28",
+    });
     expect(plan.servers.find((s) => s.role === "frontend")!.ip).to.equal("10.0.0.10");
     expect(plan.innerRouterFrontendIp).to.equal("10.0.0.14");
-    expect(() => planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24", frontendCidr: "10.0.0.0/29" })).to.throw("use e.g. 192.168.1.0/24");
+    expect(() =>
+      planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24", frontendCidr: "10.0.0.0/29" }),
+    ).to.throw("use e.g. 192.168.1.0/24");
   });
 
   it("Net2's egress: through RT1 by default (routes on both routers), or RT2's own gateway (no routes) for ML2/OVN", () => {
@@ -114,25 +165,47 @@ describe("two-tier calculator planner", function () {
       [{ serviceIps: { sub: "192.168.2.1" } }, 'serviceIps.sub: "192.168.2.1" is already used by serviceIps.sum'],
       [{ serviceIps: { div: "192.168.2.254" } }, 'serviceGatewayIp: "192.168.2.254" is already used by serviceIps.div'],
       [{ frontendIp: "192.168.1.1" }, 'frontendIp: "192.168.1.1" is already used by frontendGatewayIp'],
-      [{ frontendIp: "192.168.1.255" }, 'frontendIp: "192.168.1.255" is outside 192.168.1.0/24; use a host address 192.168.1.1-192.168.1.254'],
+      [
+        { frontendIp: "192.168.1.255" },
+        'frontendIp: "192.168.1.255" is outside 192.168.1.0/24; use a host address 192.168.1.1-192.168.1.254',
+      ],
       [{ servicePorts: { div: 50000 } }, "servicePorts.div: 50000 clashes with frontendPort"],
       [{ servicePorts: { sub: 50001 } }, "servicePorts.sub: 50001 clashes with servicePorts.sum"],
       [{ frontendPort: 70000 }, "frontendPort: 70000 is not a TCP port"],
       [{ nodejsSource: "snap" }, 'nodejsSource: "snap" is not one of "package", "image"'],
-      [{ sshClientCidr: "0.0.0.0/0", keyPairName: "ops" }, 'sshClientCidr: "0.0.0.0/0" opens SSH to the whole internet'],
+      [
+        { sshClientCidr: "0.0.0.0/0", keyPairName: "ops" },
+        'sshClientCidr: "0.0.0.0/0" opens SSH to the whole internet',
+      ],
       // SSH without a keypair: nothing could log in, so nothing is opened.
-      [{ sshClientCidr: "198.51.100.0/28" }, 'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set, so no key could log in; set keyPairName to a Nova keypair or leave sshClientCidr unset'],
+      [
+        { sshClientCidr: "198.51.100.0/28" },
+        'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set, so no key could log in; set keyPairName to a Nova keypair or leave sshClientCidr unset',
+      ],
       // Too small for the layout: a clear refusal naming the field, not a raw "host number 10 is outside".
-      [{ frontendCidr: "10.0.0.0/29" }, 'frontendCidr: "10.0.0.0/29" is too small (/29): the calculator needs /28 or larger'],
-      [{ serviceCidr: "10.1.0.0/29" }, 'serviceCidr: "10.1.0.0/29" is too small (/29): the calculator needs /28 or larger'],
+      [
+        { frontendCidr: "10.0.0.0/29" },
+        'frontendCidr: "10.0.0.0/29" is too small (/29): the calculator needs /28 or larger',
+      ],
+      [
+        { serviceCidr: "10.1.0.0/29" },
+        'serviceCidr: "10.1.0.0/29" is too small (/29): the calculator needs /28 or larger',
+      ],
       [{ serviceEgressRouter: "rt3" }, 'serviceEgressRouter: "rt3" is not one of "outer", "inner"'],
-      [{ serviceEgressRouter: "inner", serviceInternetEgress: false, nodejsSource: "image" }, 'serviceEgressRouter: "inner" gives RT2 an external gateway, yet serviceInternetEgress is false'],
+      [
+        { serviceEgressRouter: "inner", serviceInternetEgress: false, nodejsSource: "image" },
+        'serviceEgressRouter: "inner" gives RT2 an external gateway, yet serviceInternetEgress is false',
+      ],
       [{ clientCidr: "10.0.0.1/8" }, 'clientCidr: "10.0.0.1/8"'],
     ];
     for (const [spec, message] of cases) {
       const full = { ...ARGS, clientCidr: "203.0.113.0/24", ...spec };
-      if (!("clientCidr" in spec) && Object.keys(spec).length === 0) delete (full as { clientCidr?: string }).clientCidr;
-      expect(() => planTwoTierCalculator(C, full), JSON.stringify(spec)).to.throw(ComponentArgsError, `${C}: invalid arguments:\n  - ${message}`);
+      if (!("clientCidr" in spec) && Object.keys(spec).length === 0)
+        delete (full as { clientCidr?: string }).clientCidr;
+      expect(() => planTwoTierCalculator(C, full), JSON.stringify(spec)).to.throw(
+        ComponentArgsError,
+        `${C}: invalid arguments:\n  - ${message}`,
+      );
     }
   });
 
@@ -182,7 +255,10 @@ describe("two-tier calculator planner", function () {
       expect(unit.content).to.contain("Restart=on-failure\n").and.contain("WantedBy=multi-user.target\n");
       expect(execStartOfUnit(unit.content)).to.deep.equal(server.execStart);
       assertValidSystemdUnit(server.unitName, unit.content);
-      expect(doc.runcmd).to.deep.equal([["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", server.unitName]]);
+      expect(doc.runcmd).to.deep.equal([
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "enable", "--now", server.unitName],
+      ]);
       expect(4 * Math.ceil(Buffer.byteLength(text) / 3)).to.be.below(65535 / 2);
     }
     const imagePlan = planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24", nodejsSource: "image" });

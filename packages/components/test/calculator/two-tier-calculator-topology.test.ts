@@ -1,7 +1,16 @@
 import { expect } from "chai";
-import { assertValidCloudConfig, defaultExistingCloud, installMocks, outputValue, T } from "@openstack-blueprints/test-harness";
+import {
+  assertValidCloudConfig,
+  defaultExistingCloud,
+  installMocks,
+  outputValue,
+  T,
+} from "@openstack-blueprints/test-harness";
 import { execStartOfUnit } from "../../src/calculator/calculator-user-data";
-import { TwoTierCalculatorTopology, TwoTierCalculatorTopologyArgs } from "../../src/calculator/two-tier-calculator-topology";
+import {
+  TwoTierCalculatorTopology,
+  TwoTierCalculatorTopologyArgs,
+} from "../../src/calculator/two-tier-calculator-topology";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
 
 const harness = installMocks();
@@ -23,13 +32,18 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     expect(component.type).to.equal("openstack-blueprints:index:TwoTierCalculatorTopology");
 
     // Networks and subnets: Net1 hands out the route to Net2; Net2's gateway is RT2 at .254.
-    expect(run.byType(T.network).map((n) => n.inputs.name).sort()).to.deep.equal(["calc-net1", "calc-net2"]);
+    expect(
+      run
+        .byType(T.network)
+        .map((n) => n.inputs.name)
+        .sort(),
+    ).to.deep.equal(["calc-net1", "calc-net2"]);
     const subnet1 = run.byName("calc-net1-subnet");
     const subnet2 = run.byName("calc-net2-subnet");
     expect(subnet1.inputs).to.deep.include({ cidr: "192.168.1.0/24", gatewayIp: "192.168.1.1", enableDhcp: true });
-    expect(run.byType(T.subnetRoute).map((r) => [r.name, r.inputs.subnetId, r.inputs.destinationCidr, r.inputs.nextHop])).to.deep.equal([
-      ["calc-net1-route-192.168.2.0_24", subnet1.id, "192.168.2.0/24", "192.168.1.254"],
-    ]);
+    expect(
+      run.byType(T.subnetRoute).map((r) => [r.name, r.inputs.subnetId, r.inputs.destinationCidr, r.inputs.nextHop]),
+    ).to.deep.equal([["calc-net1-route-192.168.2.0_24", subnet1.id, "192.168.2.0/24", "192.168.1.254"]]);
     expect(subnet2.inputs).to.deep.include({ cidr: "192.168.2.0/24", gatewayIp: "192.168.2.254", enableDhcp: true });
     expect(subnet2.inputs.hostRoutes).to.equal(undefined);
 
@@ -39,18 +53,26 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     expect(run.byType(T.router)).to.have.length(2);
     expect(rt1.inputs.externalNetworkId).to.equal("net-public");
     expect(rt2.inputs.externalNetworkId).to.equal(undefined);
-    const interfaces = run.byType(T.routerInterface).map((i) => [i.name, i.inputs.routerId, i.inputs.subnetId ?? i.inputs.portId]);
+    const interfaces = run
+      .byType(T.routerInterface)
+      .map((i) => [i.name, i.inputs.routerId, i.inputs.subnetId ?? i.inputs.portId]);
     expect(interfaces).to.have.deep.members([
       ["calc-net1-router-interface", rt1.id, subnet1.id],
       ["calc-net2-router-interface", rt2.id, subnet2.id],
       ["calc-rt2-net1-interface", rt2.id, run.byName("calc-rt2-net1-port").id],
     ]);
-    expect(run.byName("calc-rt2-net1-port").state.fixedIps ?? run.byName("calc-rt2-net1-port").inputs.fixedIps)
-      .to.deep.equal([{ subnetId: subnet1.id, ipAddress: "192.168.1.254" }]);
+    expect(
+      run.byName("calc-rt2-net1-port").state.fixedIps ?? run.byName("calc-rt2-net1-port").inputs.fixedIps,
+    ).to.deep.equal([{ subnetId: subnet1.id, ipAddress: "192.168.1.254" }]);
 
     // Egress for Net2 through RT2 → RT1.
-    const routes = run.byType("openstack:networking/routerRoute:RouterRoute").map((r) => [r.inputs.routerId, r.inputs.destinationCidr, r.inputs.nextHop]);
-    expect(routes).to.have.deep.members([[rt2.id, "0.0.0.0/0", "192.168.1.1"], [rt1.id, "192.168.2.0/24", "192.168.1.254"]]);
+    const routes = run
+      .byType("openstack:networking/routerRoute:RouterRoute")
+      .map((r) => [r.inputs.routerId, r.inputs.destinationCidr, r.inputs.nextHop]);
+    expect(routes).to.have.deep.members([
+      [rt2.id, "0.0.0.0/0", "192.168.1.1"],
+      [rt1.id, "192.168.2.0/24", "192.168.1.254"],
+    ]);
 
     // Ports at the fixed IPs, with their security groups.
     const frontendGroup = run.byName("calc-frontend-sg-group");
@@ -77,7 +99,15 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     }
 
     // Security group rules: the front end from the client block only; services from the front end only.
-    const rules = run.byType(T.secGroupRule).map((r) => [r.inputs.securityGroupId, r.inputs.protocol, r.inputs.portRangeMin, r.inputs.portRangeMax, r.inputs.remoteIpPrefix]);
+    const rules = run
+      .byType(T.secGroupRule)
+      .map((r) => [
+        r.inputs.securityGroupId,
+        r.inputs.protocol,
+        r.inputs.portRangeMin,
+        r.inputs.portRangeMax,
+        r.inputs.remoteIpPrefix,
+      ]);
     expect(rules).to.have.deep.members([
       [frontendGroup.id, "tcp", 50000, 50000, "203.0.113.0/24"],
       [servicesGroup.id, "tcp", 50001, 50001, "192.168.1.10/32"],
@@ -90,7 +120,10 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     // Floating IP on the front end's port, after RT1's interface on Net1.
     const fip = run.byName("calc-frontend-fip");
     const assoc = run.byName("calc-frontend-fip-assoc");
-    expect(assoc.inputs).to.deep.include({ floatingIp: fip.state.address, portId: run.byName("calc-frontend-port").id });
+    expect(assoc.inputs).to.deep.include({
+      floatingIp: fip.state.address,
+      portId: run.byName("calc-frontend-port").id,
+    });
     expect(run.dependsOnTransitively(assoc.urn).has(run.byName("calc-net1-router-interface").urn)).to.equal(true);
 
     // Every child hangs under the component.
@@ -106,7 +139,12 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     // Outputs.
     const topo = run.value!;
     expect(await outputValue(topo.publicUrl)).to.equal(`http://${fip.state.address}:50000`);
-    expect(await outputValue(topo.serviceIps)).to.deep.equal({ sum: "192.168.2.1", sub: "192.168.2.2", mul: "192.168.2.3", div: "192.168.2.4" });
+    expect(await outputValue(topo.serviceIps)).to.deep.equal({
+      sum: "192.168.2.1",
+      sub: "192.168.2.2",
+      mul: "192.168.2.3",
+      div: "192.168.2.4",
+    });
     expect(await outputValue(topo.outerRouterId)).to.equal(rt1.id);
     expect(await outputValue(topo.innerRouterId)).to.equal(rt2.id);
     expect(await outputValue(topo.frontendNetworkId)).to.equal(run.byName("calc-net1-network").id);
@@ -131,35 +169,51 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
       expect(doc.packages).to.deep.equal(["nodejs"]);
       const unit = doc.write_files!.find((f) => f.path === `/etc/systemd/system/calculator-${role}.service`)!;
       const argv = execStartOfUnit(unit.content);
-      expect(argv.slice(0, 2)).to.deep.equal(["/usr/bin/node", `/opt/openstack-blueprints/calculator/calculator-${role}.js`]);
+      expect(argv.slice(0, 2)).to.deep.equal([
+        "/usr/bin/node",
+        `/opt/openstack-blueprints/calculator/calculator-${role}.js`,
+      ]);
       expect(argv.join(" ")).to.contain(flags.join(" "));
       expect(doc.write_files!.map((f) => f.path)).to.include(argv[1]);
     }
   });
 
   it("honours custom CIDRs, addresses, ports, keypair and no egress", async () => {
-    const run = await harness.runProgram(() => new TwoTierCalculatorTopology("shop", {
-      ...BASE,
-      frontendCidr: "10.10.0.0/24",
-      serviceCidr: "10.20.0.0/24",
-      frontendIp: "10.10.0.50",
-      serviceIps: { sum: "10.20.0.11", sub: "10.20.0.12", mul: "10.20.0.13", div: "10.20.0.14" },
-      frontendPort: 8080,
-      servicePorts: { sum: 9001, sub: 9002, mul: 9003, div: 9004 },
-      serviceInternetEgress: false,
-      nodejsSource: "image",
-      sshClientCidr: "198.51.100.0/24",
-      keyPairName: "ops",
-    }), { ...defaultExistingCloud(), keypairs: ["ops"] });
+    const run = await harness.runProgram(
+      () =>
+        new TwoTierCalculatorTopology("shop", {
+          ...BASE,
+          frontendCidr: "10.10.0.0/24",
+          serviceCidr: "10.20.0.0/24",
+          frontendIp: "10.10.0.50",
+          serviceIps: { sum: "10.20.0.11", sub: "10.20.0.12", mul: "10.20.0.13", div: "10.20.0.14" },
+          frontendPort: 8080,
+          servicePorts: { sum: 9001, sub: 9002, mul: 9003, div: 9004 },
+          serviceInternetEgress: false,
+          nodejsSource: "image",
+          sshClientCidr: "198.51.100.0/24",
+          keyPairName: "ops",
+        }),
+      { ...defaultExistingCloud(), keypairs: ["ops"] },
+    );
     expect(run.errors).to.deep.equal([]);
     expect(run.byType("openstack:networking/routerRoute:RouterRoute")).to.have.length(0);
-    expect(run.byName("shop-net1-route-10.20.0.0_24").inputs).to.deep.include({ destinationCidr: "10.20.0.0/24", nextHop: "10.10.0.254" });
+    expect(run.byName("shop-net1-route-10.20.0.0_24").inputs).to.deep.include({
+      destinationCidr: "10.20.0.0/24",
+      nextHop: "10.10.0.254",
+    });
     expect(run.byName("shop-net2-subnet").inputs.gatewayIp).to.equal("10.20.0.254");
     expect(run.byName("shop-mul-port").inputs.fixedIps[0].ipAddress).to.equal("10.20.0.13");
     expect(parseCloudConfig(run.byName("shop-sum").inputs.userData).packages).to.equal(undefined);
-    for (const role of ["frontend", "sum", "sub", "mul", "div"]) expect(run.byName(`shop-${role}`).inputs.keyPair).to.equal("ops");
-    const frontendRules = run.byType(T.secGroupRule).filter((r) => r.inputs.securityGroupId === run.byName("shop-frontend-sg-group").id);
-    expect(frontendRules.map((r) => [r.inputs.portRangeMin, r.inputs.remoteIpPrefix])).to.have.deep.members([[8080, "203.0.113.0/24"], [22, "198.51.100.0/24"]]);
+    for (const role of ["frontend", "sum", "sub", "mul", "div"])
+      expect(run.byName(`shop-${role}`).inputs.keyPair).to.equal("ops");
+    const frontendRules = run
+      .byType(T.secGroupRule)
+      .filter((r) => r.inputs.securityGroupId === run.byName("shop-frontend-sg-group").id);
+    expect(frontendRules.map((r) => [r.inputs.portRangeMin, r.inputs.remoteIpPrefix])).to.have.deep.members([
+      [8080, "203.0.113.0/24"],
+      [22, "198.51.100.0/24"],
+    ]);
     expect(await outputValue(run.value!.publicUrl)).to.match(/^http:\/\/172\.24\.4\.\d+:8080$/);
   });
 
@@ -179,23 +233,43 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
 
   it("serviceEgressRouter inner: RT2 gets its own external gateway and no router routes (ML2/OVN without indirect SNAT)", async () => {
     harness.reset();
-    const run = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", { ...BASE, serviceEgressRouter: "inner" }));
+    const run = await harness.runProgram(
+      () => new TwoTierCalculatorTopology("calc", { ...BASE, serviceEgressRouter: "inner" }),
+    );
     expect(run.errors).to.deep.equal([]);
     expect(run.byName("calc-rt2").inputs.externalNetworkId).to.equal("net-public");
     expect(run.byType("openstack:networking/routerRoute:RouterRoute")).to.have.length(0);
   });
 
   for (const [what, args, message] of [
-    ["overlapping CIDRs", { serviceCidr: "192.168.0.0/16" }, 'serviceCidr: "192.168.0.0/16" overlaps frontendCidr 192.168.1.0/24'],
-    ["a fixed IP outside its subnet", { serviceIps: { div: "192.168.1.4" } }, 'serviceIps.div: "192.168.1.4" is outside 192.168.2.0/24'],
+    [
+      "overlapping CIDRs",
+      { serviceCidr: "192.168.0.0/16" },
+      'serviceCidr: "192.168.0.0/16" overlaps frontendCidr 192.168.1.0/24',
+    ],
+    [
+      "a fixed IP outside its subnet",
+      { serviceIps: { div: "192.168.1.4" } },
+      'serviceIps.div: "192.168.1.4" is outside 192.168.2.0/24',
+    ],
     ["a port clash", { frontendPort: 50003 }, "servicePorts.mul: 50003 clashes with frontendPort"],
     ["no client CIDR", { clientCidr: undefined }, "clientCidr: (not set) is required"],
-    ["a /29", { frontendCidr: "10.0.0.0/29" }, 'frontendCidr: "10.0.0.0/29" is too small (/29): the calculator needs /28 or larger'],
-    ["SSH without a keypair", { sshClientCidr: "198.51.100.0/28" }, 'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set'],
+    [
+      "a /29",
+      { frontendCidr: "10.0.0.0/29" },
+      'frontendCidr: "10.0.0.0/29" is too small (/29): the calculator needs /28 or larger',
+    ],
+    [
+      "SSH without a keypair",
+      { sshClientCidr: "198.51.100.0/28" },
+      'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set',
+    ],
   ] as [string, Partial<TwoTierCalculatorTopologyArgs>, string][]) {
     it(`refuses ${what} before creating any resource, naming the field`, async () => {
       harness.reset();
-      const run = await harness.runProgram(() => new TwoTierCalculatorTopology("bad", { ...BASE, ...args } as TwoTierCalculatorTopologyArgs));
+      const run = await harness.runProgram(
+        () => new TwoTierCalculatorTopology("bad", { ...BASE, ...args } as TwoTierCalculatorTopologyArgs),
+      );
       expect(run.thrown?.message).to.contain(`TwoTierCalculatorTopology bad: invalid arguments:\n  - ${message}`);
       expect(run.resources).to.have.length(0); // not even the component
     });

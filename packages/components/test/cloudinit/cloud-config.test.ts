@@ -1,6 +1,10 @@
 import { expect } from "chai";
 import {
-  assertUserDataFits, base64Size, NOVA_USER_DATA_MAX_BASE64, parseCloudConfig, renderCloudConfig,
+  assertUserDataFits,
+  base64Size,
+  NOVA_USER_DATA_MAX_BASE64,
+  parseCloudConfig,
+  renderCloudConfig,
 } from "../../src/cloudinit/cloud-config";
 import { CLOUD_INIT_MODULE_KEYS } from "../../src/cloudinit/known-keys";
 import { assertValidCloudConfig } from "@openstack-blueprints/test-harness";
@@ -39,12 +43,15 @@ describe("cloud-config builder", () => {
     expect(() => assertUserDataFits("x".repeat(49149))).not.to.throw();
     expect(() => assertUserDataFits("x".repeat(49152))).to.throw("Nova accepts at most 65535");
     expect(limitRaw).to.be.greaterThan(49149);
-    expect(() => renderCloudConfig({ write_files: [{ path: "/big", content: "y".repeat(60000) }] })).to.throw("base64 characters");
+    expect(() => renderCloudConfig({ write_files: [{ path: "/big", content: "y".repeat(60000) }] })).to.throw(
+      "base64 characters",
+    );
   });
 
   it("knows exactly the module keys of the installed cloud-init schema", function () {
     const schemaFile = "/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json";
-    if (!fs.existsSync(schemaFile)) throw new Error("cloud-init is not installed; install it with: sudo apt-get install -y cloud-init");
+    if (!fs.existsSync(schemaFile))
+      throw new Error("cloud-init is not installed; install it with: sudo apt-get install -y cloud-init");
     const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8"));
     const keys = new Set<string>();
     for (const ref of schema.allOf) {

@@ -26,27 +26,47 @@ function errorOf(raw: Record<string, string>): string {
 }
 
 describe("stack configuration (zod)", () => {
-  const good = { network: JSON.stringify({ cidr: "192.168.1.0/24" }), admin: "alice", adminPassword: "correct-horse-battery" };
+  const good = {
+    network: JSON.stringify({ cidr: "192.168.1.0/24" }),
+    admin: "alice",
+    adminPassword: "correct-horse-battery",
+  };
 
   it("parses JSON values and plain strings and fills defaults", () => {
     const cfg = loadStackConfig(schema, { raw: good, secretKeys: ["adminPassword"] });
     expect(cfg.values).to.deep.equal({
-      network: { cidr: "192.168.1.0/24", dns: [] }, frontendPort: 50000, admin: "alice", powerState: "active", adminPassword: "correct-horse-battery",
+      network: { cidr: "192.168.1.0/24", dns: [] },
+      frontendPort: 50000,
+      admin: "alice",
+      powerState: "active",
+      adminPassword: "correct-horse-battery",
     });
   });
 
   it("names the key path, the bad value and what is allowed", () => {
-    expect(errorOf({ ...good, network: JSON.stringify({ cidr: "192.168.1.0/33" }) }))
-      .to.contain('openstack-blueprints:network.cidr: "192.168.1.0/33" is not an IPv4 CIDR');
-    expect(errorOf({ ...good, network: JSON.stringify({ cidr: "192.168.1.9/24" }) }))
-      .to.contain('openstack-blueprints:network.cidr: "192.168.1.9/24" has host bits set; the network is 192.168.1.0/24');
-    expect(errorOf({ ...good, frontendPort: "70000" })).to.contain("openstack-blueprints:frontendPort: 70000 is not a port number 1-65535");
-    expect(errorOf({ ...good, admin: "Alice" })).to.contain('openstack-blueprints:admin: "Alice" is not a valid Linux user name');
-    expect(errorOf({ ...good, powerState: "paused" })).to.contain('openstack-blueprints:powerState: "paused" is not one of "active", "shutoff", "shelved_offloaded"');
+    expect(errorOf({ ...good, network: JSON.stringify({ cidr: "192.168.1.0/33" }) })).to.contain(
+      'openstack-blueprints:network.cidr: "192.168.1.0/33" is not an IPv4 CIDR',
+    );
+    expect(errorOf({ ...good, network: JSON.stringify({ cidr: "192.168.1.9/24" }) })).to.contain(
+      'openstack-blueprints:network.cidr: "192.168.1.9/24" has host bits set; the network is 192.168.1.0/24',
+    );
+    expect(errorOf({ ...good, frontendPort: "70000" })).to.contain(
+      "openstack-blueprints:frontendPort: 70000 is not a port number 1-65535",
+    );
+    expect(errorOf({ ...good, admin: "Alice" })).to.contain(
+      'openstack-blueprints:admin: "Alice" is not a valid Linux user name',
+    );
+    expect(errorOf({ ...good, powerState: "paused" })).to.contain(
+      'openstack-blueprints:powerState: "paused" is not one of "active", "shutoff", "shelved_offloaded"',
+    );
     expect(errorOf({ ...good, netwrok: "x" })).to.contain("openstack-blueprints:netwrok: is not a known setting");
-    expect(errorOf({ ...good, network: JSON.stringify({ cidr: "10.0.0.0/8", dsn: [] }) })).to.contain('openstack-blueprints:network: has unknown setting(s) "dsn"');
+    expect(errorOf({ ...good, network: JSON.stringify({ cidr: "10.0.0.0/8", dsn: [] }) })).to.contain(
+      'openstack-blueprints:network: has unknown setting(s) "dsn"',
+    );
     const { admin: _a, ...noAdmin } = good;
-    expect(errorOf(noAdmin)).to.contain("openstack-blueprints:admin: is required; set it with `pulumi config set openstack-blueprints:admin <value>`");
+    expect(errorOf(noAdmin)).to.contain(
+      "openstack-blueprints:admin: is required; set it with `pulumi config set openstack-blueprints:admin <value>`",
+    );
   });
 
   it("never prints a secret value, and returns it as a Pulumi secret", async () => {
@@ -61,12 +81,15 @@ describe("stack configuration (zod)", () => {
   });
 
   it("reads the running stack's config through pulumi.Config", () => {
-    pulumi.runtime.setAllConfig({
-      "openstack-blueprints:network": JSON.stringify({ cidr: "10.1.0.0/16" }),
-      "openstack-blueprints:admin": "bob",
-      "openstack-blueprints:adminPassword": "a-long-enough-secret",
-      "other:key": "ignored",
-    }, ["openstack-blueprints:adminPassword"]);
+    pulumi.runtime.setAllConfig(
+      {
+        "openstack-blueprints:network": JSON.stringify({ cidr: "10.1.0.0/16" }),
+        "openstack-blueprints:admin": "bob",
+        "openstack-blueprints:adminPassword": "a-long-enough-secret",
+        "other:key": "ignored",
+      },
+      ["openstack-blueprints:adminPassword"],
+    );
     try {
       const cfg = loadStackConfig(schema, { secretKeys: ["adminPassword"] });
       expect(cfg.values.network.cidr).to.equal("10.1.0.0/16");

@@ -12,7 +12,14 @@
 import { expect } from "chai";
 import { Readable } from "node:stream";
 import type { OpenStackClient } from "@openstack-blueprints/openstack-rest";
-import { closeAll, connectMinicloud, fillSnapshot, Minicloud, projectNetwork, uniq } from "../../../s2d/test/integration/minicloud-env";
+import {
+  closeAll,
+  connectMinicloud,
+  fillSnapshot,
+  Minicloud,
+  projectNetwork,
+  uniq,
+} from "../../../s2d/test/integration/minicloud-env";
 import { planDesktopBake } from "../../src/desktop-image/bake-plan";
 import { BakeInputs, createBakedImage, deleteBakedImageResource } from "../../src/desktop-image/xrdp-desktop-image";
 
@@ -30,16 +37,38 @@ describe("XrdpDesktopImage bake flow against minicloud (fake compute driver)", f
     const tag = uniq("ib-bake");
     const net = await projectNetwork(a, `${tag}-net`, "10.204.1.0/24", false);
     cleanup.push(net.cleanup);
-    const base = await a.glance.createImage({ name: `${tag}-base`, disk_format: "raw", container_format: "bare", os_distro: "debian" });
+    const base = await a.glance.createImage({
+      name: `${tag}-base`,
+      disk_format: "raw",
+      container_format: "bare",
+      os_distro: "debian",
+    });
     cleanup.push(() => a.glance.deleteImage(base.id));
     await a.glance.upload(base.id, Readable.from([Buffer.alloc(1 << 20, 7)]), 1 << 20);
     await a.glance.waitForImage(base.id, ["active"], { timeoutMs: 60_000 });
-    const flavor = (await a.nova.listFlavors()).sort((x, y) => x.ram - y.ram || x.disk - y.disk).find((f) => f.disk >= 1)!;
+    const flavor = (await a.nova.listFlavors())
+      .sort((x, y) => x.ram - y.ram || x.disk - y.disk)
+      .find((f) => f.disk >= 1)!;
     const extraPackages = ["libreoffice"];
     inputs = {
-      cloud: "minicloud-a", baseImageId: base.id, flavorId: flavor.id, networkId: net.network.id, osDistro: "debian", osVersion: "12",
-      namePrefix: tag, extraPackages, installRecommends: true, rdpGroup: "tsusers", consoleTimeoutSeconds: 3600, retainOnDelete: false,
-      packageHash: planDesktopBake({ baseImage: base.id, osDistro: "debian", namePrefix: tag, stack: { extraPackages } }).packageHash,
+      cloud: "minicloud-a",
+      baseImageId: base.id,
+      flavorId: flavor.id,
+      networkId: net.network.id,
+      osDistro: "debian",
+      osVersion: "12",
+      namePrefix: tag,
+      extraPackages,
+      installRecommends: true,
+      rdpGroup: "tsusers",
+      consoleTimeoutSeconds: 3600,
+      retainOnDelete: false,
+      packageHash: planDesktopBake({
+        baseImage: base.id,
+        osDistro: "debian",
+        namePrefix: tag,
+        stack: { extraPackages },
+      }).packageHash,
     };
   });
 
@@ -50,7 +79,9 @@ describe("XrdpDesktopImage bake flow against minicloud (fake compute driver)", f
 
   async function buildersOf(hash: string): Promise<string[]> {
     const servers = await a.nova.listServers({});
-    return servers.filter((s) => (s.metadata as Record<string, string> | undefined)?.["blueprints-package-hash"] === hash).map((s) => s.id);
+    return servers
+      .filter((s) => (s.metadata as Record<string, string> | undefined)?.["blueprints-package-hash"] === hash)
+      .map((s) => s.id);
   }
 
   it("create: boots the builder, snapshots it with the plan's properties, deletes the builder; delete removes the image", async () => {
@@ -65,7 +96,13 @@ describe("XrdpDesktopImage bake flow against minicloud (fake compute driver)", f
     const image = await a.glance.getImage(id);
     expect(image.status).to.equal("active");
     expect(image.name).to.equal(`${inputs.namePrefix}-${inputs.packageHash.slice(0, 12)}`);
-    expect(image).to.deep.include({ os_distro: "debian", os_version: "12", desktop: "xrdp", blueprints_package_hash: inputs.packageHash, blueprints_base_image: inputs.baseImageId });
+    expect(image).to.deep.include({
+      os_distro: "debian",
+      os_version: "12",
+      desktop: "xrdp",
+      blueprints_package_hash: inputs.packageHash,
+      blueprints_base_image: inputs.baseImageId,
+    });
     expect(await a.nova.findServer(outs.builderId)).to.equal(undefined);
     expect(log.some((m) => /deleted/.test(m))).to.equal(true);
     await deleteBakedImageResource(id, { cloud: "minicloud-a", retainOnDelete: false });
@@ -87,7 +124,10 @@ describe("XrdpDesktopImage bake flow against minicloud (fake compute driver)", f
   });
 
   it("delete with retainOnDelete keeps the image", async () => {
-    const { id } = await createBakedImage(inputs, { skipConsoleWait: true, onSnapshotRequested: (imageId) => fillSnapshot(a, imageId, 1 << 20) });
+    const { id } = await createBakedImage(inputs, {
+      skipConsoleWait: true,
+      onSnapshotRequested: (imageId) => fillSnapshot(a, imageId, 1 << 20),
+    });
     cleanup.push(() => a.glance.deleteImage(id));
     await deleteBakedImageResource(id, { cloud: "minicloud-a", retainOnDelete: true });
     expect((await a.glance.getImage(id)).status).to.equal("active");

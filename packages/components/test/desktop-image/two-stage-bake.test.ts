@@ -12,9 +12,24 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { buildRootfs, CLOUD_GUEST_PACKAGES, removeRootfs, requireTestHosts, Rootfs, TestLab } from "../../../../test/hosts";
+import {
+  buildRootfs,
+  CLOUD_GUEST_PACKAGES,
+  removeRootfs,
+  requireTestHosts,
+  Rootfs,
+  TestLab,
+} from "../../../../test/hosts";
 import { requireHostTools } from "../desktop/rdp-client";
-import { bakeInGuest, bootToRdpSession, desktopBakePlan, employeeDesktop, SessionOutcome, sleep, stopProcess } from "./desktop-ready";
+import {
+  bakeInGuest,
+  bootToRdpSession,
+  desktopBakePlan,
+  employeeDesktop,
+  SessionOutcome,
+  sleep,
+  stopProcess,
+} from "./desktop-ready";
 
 const ARTIFACTS = path.resolve(__dirname, "../../../../artifacts");
 
@@ -51,14 +66,27 @@ describe("XrdpDesktopImage: real two-stage bake in cloud-init guests (systemd-ns
     expect(bake.markerState, bake.consoleTail).to.deep.equal({ state: "done" });
     expect(bake.proxyRequests, "the packages came through the apt proxy").to.be.greaterThan(10);
     expect(bake.machineIdEmpty, "the image carries no machine identity").to.equal(true);
-    console.log(`      bake: cloud-init in the builder ${bake.seconds.toFixed(1)} s, ${bake.proxyRequests} mirror requests`);
+    console.log(
+      `      bake: cloud-init in the builder ${bake.seconds.toFixed(1)} s, ${bake.proxyRequests} mirror requests`,
+    );
 
     // Stage 2: a desktop from the baked root, no mirror, per-employee part only.
     const desktop = await employeeDesktop(true);
     expect(desktop.userData).not.to.match(/^packages:/m);
-    session = await bootToRdpSession(lab, { name: "ibdesk", hostname: "ib-alice", rootfs: image, network: isolated, desktop, display: ":204", artifactsDir: ARTIFACTS });
+    session = await bootToRdpSession(lab, {
+      name: "ibdesk",
+      hostname: "ib-alice",
+      rootfs: image,
+      network: isolated,
+      desktop,
+      display: ":204",
+      artifactsDir: ARTIFACTS,
+    });
     expect(session.cloudInitErrors, session.cloudInitDetail).to.deep.equal([]);
-    const facts = await session.guest.exec("hostname; systemctl is-active xrdp; openssl x509 -noout -subject -in /etc/ssl/certs/ssl-cert-snakeoil.pem; cat /etc/machine-id; dpkg-query -W -f='${Status}\\n' xfce4", { allowFailure: true });
+    const facts = await session.guest.exec(
+      "hostname; systemctl is-active xrdp; openssl x509 -noout -subject -in /etc/ssl/certs/ssl-cert-snakeoil.pem; cat /etc/machine-id; dpkg-query -W -f='${Status}\\n' xfce4",
+      { allowFailure: true },
+    );
     const [host, xrdp, subject, machineId, xfce] = facts.stdout.trim().split("\n");
     expect(host).to.equal("ib-alice");
     expect(xrdp).to.equal("active");
@@ -69,7 +97,10 @@ describe("XrdpDesktopImage: real two-stage bake in cloud-init guests (systemd-ns
 
     await sleep(10_000);
     const shot = path.join(ARTIFACTS, "desktop-image-baked-alice.png");
-    const capture = spawnSync("import", ["-window", "root", shot], { env: { ...process.env, DISPLAY: session.display }, encoding: "utf8" });
+    const capture = spawnSync("import", ["-window", "root", shot], {
+      env: { ...process.env, DISPLAY: session.display },
+      encoding: "utf8",
+    });
     expect(capture.status, capture.stderr).to.equal(0);
   });
 });

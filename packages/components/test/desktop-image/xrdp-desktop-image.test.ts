@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { defaultExistingCloud, installMocks, outputValue, assertValidCloudConfig } from "@openstack-blueprints/test-harness";
+import {
+  defaultExistingCloud,
+  installMocks,
+  outputValue,
+  assertValidCloudConfig,
+} from "@openstack-blueprints/test-harness";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
 import { planDesktopBake } from "../../src/desktop-image/bake-plan";
 import { diffBakeInputs, XrdpDesktopImage, XrdpDesktopImageArgs } from "../../src/desktop-image/xrdp-desktop-image";
@@ -12,14 +17,23 @@ const DYNAMIC = "pulumi-nodejs:dynamic/desktop-image:BakedImage";
 /** The harness's cloud plus two builder networks (the bake checks base image, flavor and network exist). */
 function builderCloud() {
   const cloud = defaultExistingCloud();
-  cloud.networks.push({ id: "net-builders", name: "builders", external: false, subnets: [] }, { id: "net-builders-2", name: "builders-2", external: false, subnets: [] });
+  cloud.networks.push(
+    { id: "net-builders", name: "builders", external: false, subnets: [] },
+    { id: "net-builders-2", name: "builders-2", external: false, subnets: [] },
+  );
   return cloud;
 }
 
 function imageArgs(overrides: Partial<XrdpDesktopImageArgs> = {}): XrdpDesktopImageArgs {
   return {
-    cloud: "minicloud-a", baseImageId: "image-debian-12", flavorId: "flavor-desktop", networkId: "net-builders",
-    osDistro: "debian", osVersion: "12", extraPackages: ["libreoffice"], ...overrides,
+    cloud: "minicloud-a",
+    baseImageId: "image-debian-12",
+    flavorId: "flavor-desktop",
+    networkId: "net-builders",
+    osDistro: "debian",
+    osVersion: "12",
+    extraPackages: ["libreoffice"],
+    ...overrides,
   };
 }
 
@@ -42,10 +56,23 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     const bake = run.byName("office-image-bake");
     expect(bake.type).to.equal(DYNAMIC);
     expect(bake.parent).to.equal(component.urn);
-    const plan = planDesktopBake({ baseImage: "image-debian-12", osDistro: "debian", osVersion: "12", namePrefix: "office-image", stack: { extraPackages: ["libreoffice"] } });
+    const plan = planDesktopBake({
+      baseImage: "image-debian-12",
+      osDistro: "debian",
+      osVersion: "12",
+      namePrefix: "office-image",
+      stack: { extraPackages: ["libreoffice"] },
+    });
     expect(bake.inputs).to.deep.include({
-      cloud: "minicloud-a", baseImageId: "image-debian-12", flavorId: "flavor-desktop", networkId: "net-builders", osDistro: "debian",
-      namePrefix: "office-image", extraPackages: ["libreoffice"], packageHash: plan.packageHash, retainOnDelete: false,
+      cloud: "minicloud-a",
+      baseImageId: "image-debian-12",
+      flavorId: "flavor-desktop",
+      networkId: "net-builders",
+      osDistro: "debian",
+      namePrefix: "office-image",
+      extraPackages: ["libreoffice"],
+      packageHash: plan.packageHash,
+      retainOnDelete: false,
     });
     // Pulumi serialised the provider (its closure) into the inputs: the serialisation works.
     expect(bake.inputs.__provider).to.be.a("string").and.to.contain("createBakedImage");
@@ -86,20 +113,33 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
   });
 
   it("takes inline credentials (e.g. a DevstackHost's admin) as one secret, not re-baking when they change", async () => {
-    const credentials = { authUrl: "http://192.0.2.10/identity/v3", username: "admin", password: "devstack-admin-pw", project: "admin" };
-    const run = await harness.runProgram(() => new XrdpDesktopImage("office-image", imageArgs({ cloud: undefined, credentials })), builderCloud());
+    const credentials = {
+      authUrl: "http://192.0.2.10/identity/v3",
+      username: "admin",
+      password: "devstack-admin-pw",
+      project: "admin",
+    };
+    const run = await harness.runProgram(
+      () => new XrdpDesktopImage("office-image", imageArgs({ cloud: undefined, credentials })),
+      builderCloud(),
+    );
     expect(run.errors).to.deep.equal([]);
     const bake = run.byName("office-image-bake");
     expect(bake.inputs.credentials).to.deep.equal(credentials);
     expect(bake.secretPaths).to.include("credentials");
     expect(bake.additionalSecretOutputs).to.include("credentials");
-    const rotated = await bakeInputs(imageArgs({ cloud: undefined, credentials: { ...credentials, password: "rotated" } }));
+    const rotated = await bakeInputs(
+      imageArgs({ cloud: undefined, credentials: { ...credentials, password: "rotated" } }),
+    );
     expect(diffBakeInputs(bake.inputs, rotated).replaces).to.deep.equal([]);
   });
 
   it("refuses bad input before declaring anything", async () => {
     for (const [args, message] of [
-      [imageArgs({ credentials: { authUrl: "keystone:5000", username: "admin", password: "x", project: "admin" } }), /credentials: authUrl: authUrl must be an http\(s\) URL/],
+      [
+        imageArgs({ credentials: { authUrl: "keystone:5000", username: "admin", password: "x", project: "admin" } }),
+        /credentials: authUrl: authUrl must be an http\(s\) URL/,
+      ],
       [imageArgs({ osDistro: "Debian" }), /osDistro "Debian"/],
       [imageArgs({ extraPackages: ["not a package"] }), /extraPackages\[0\]/],
       [imageArgs({ consoleTimeoutSeconds: 5 }), /consoleTimeoutSeconds 5/],
@@ -114,8 +154,13 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     const program = (employees: string[]) => () => {
       const image = new XrdpDesktopImage("office-image", imageArgs());
       return new ThinClientDesktopPool("office", {
-        employees: employees.map((name) => ({ name })), flavor: "m1.desktop", imageId: image.imageId, bakedDesktopImage: true,
-        networkCidr: "10.204.10.0/24", dnsNameservers: ["9.9.9.9"], thinClientCidr: "192.168.50.0/24",
+        employees: employees.map((name) => ({ name })),
+        flavor: "m1.desktop",
+        imageId: image.imageId,
+        bakedDesktopImage: true,
+        networkCidr: "10.204.10.0/24",
+        dnsNameservers: ["9.9.9.9"],
+        thinClientCidr: "192.168.50.0/24",
       });
     };
     // The harness models the bake: an image exists at the bake resource's ID, and Nova's check
@@ -126,8 +171,12 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     expect(one.errors).to.deep.equal([]);
     const server = one.byName("office-alice-desktop");
     expect(server.inputs.imageId).to.equal(one.byName("office-image-bake").id);
-    expect(one.byName("office-image-bake").state.imageName).to.equal(`office-image-${one.byName("office-image-bake").inputs.packageHash.slice(0, 12)}`);
-    expect([...one.dependsOnTransitively(server.urn)], "a desktop waits for the bake").to.include(one.byName("office-image-bake").urn);
+    expect(one.byName("office-image-bake").state.imageName).to.equal(
+      `office-image-${one.byName("office-image-bake").inputs.packageHash.slice(0, 12)}`,
+    );
+    expect([...one.dependsOnTransitively(server.urn)], "a desktop waits for the bake").to.include(
+      one.byName("office-image-bake").urn,
+    );
     const userData = server.inputs.userData as string;
     assertValidCloudConfig(userData, "baked desktop user data");
     const doc = parseCloudConfig(userData);
@@ -137,12 +186,23 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     expect(doc.hostname).to.equal("office-alice");
     expect((doc.users as { name: string }[]).map((u) => u.name)).to.deep.equal(["alice"]);
     const two = await harness.runProgram(program(["alice", "bob"]), cloud);
-    expect(diffBakeInputs(one.byName("office-image-bake").inputs, two.byName("office-image-bake").inputs).replaces).to.deep.equal([]);
+    expect(
+      diffBakeInputs(one.byName("office-image-bake").inputs, two.byName("office-image-bake").inputs).replaces,
+    ).to.deep.equal([]);
     // Baked pools refuse package options that belong to the image.
-    const wrong = await harness.runProgram(() => new ThinClientDesktopPool("office", {
-      employees: [{ name: "alice" }], flavor: "m1.desktop", imageId: "x", bakedDesktopImage: true, extraPackages: ["gimp"],
-      networkCidr: "10.204.10.0/24", dnsNameservers: ["9.9.9.9"], thinClientCidr: "192.168.50.0/24",
-    }));
+    const wrong = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool("office", {
+          employees: [{ name: "alice" }],
+          flavor: "m1.desktop",
+          imageId: "x",
+          bakedDesktopImage: true,
+          extraPackages: ["gimp"],
+          networkCidr: "10.204.10.0/24",
+          dnsNameservers: ["9.9.9.9"],
+          thinClientCidr: "192.168.50.0/24",
+        }),
+    );
     expect(String(wrong.thrown)).to.match(/extraPackages and installRecommends belong to the XrdpDesktopImage/);
   });
 });

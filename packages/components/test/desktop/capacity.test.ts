@@ -1,5 +1,11 @@
 import { expect } from "chai";
-import { compareCosts, describeShortfall, hostCapacities, planCapacity, RATIO_PRESETS } from "../../src/desktop/capacity";
+import {
+  compareCosts,
+  describeShortfall,
+  hostCapacities,
+  planCapacity,
+  RATIO_PRESETS,
+} from "../../src/desktop/capacity";
 
 const GiB = 1024;
 const SEED_HOST = { name: "seed-server", vcpus: 16, ramMiB: 128 * GiB, reservedRamMiB: 0 };
@@ -9,18 +15,27 @@ describe("desktop capacity planner", () => {
   it("reproduces the seed's 48 desktops with its numbers (16 cores, 128 GB, 16:1, 1.5:1, 4 vCPU/4 GB)", () => {
     const plan = planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], ratios: RATIO_PRESETS["seed-2017"] });
     expect(plan.hosts).to.deep.equal([{ name: "seed-server", vcpuCapacity: 256, ramCapacityMiB: 192 * GiB }]);
-    expect(plan.fitByFlavor).to.deep.equal([{ flavor: "desktop-4c4g", desktops: 48, limitedBy: "ram", employeesIfIdleShelved: 48 }]);
+    expect(plan.fitByFlavor).to.deep.equal([
+      { flavor: "desktop-4c4g", desktops: 48, limitedBy: "ram", employeesIfIdleShelved: 48 },
+    ]);
   });
 
   it("gives 16 with today's Nova defaults (4.0/1.0): CPU runs out first", () => {
     const plan = planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR] });
     expect(plan.ratios).to.deep.equal({ cpu: 4, ram: 1, disk: 1 });
-    expect(plan.fitByFlavor[0]).to.deep.equal({ flavor: "desktop-4c4g", desktops: 16, limitedBy: "vcpu", employeesIfIdleShelved: 16 });
+    expect(plan.fitByFlavor[0]).to.deep.equal({
+      flavor: "desktop-4c4g",
+      desktops: 16,
+      limitedBy: "vcpu",
+      employeesIfIdleShelved: 16,
+    });
   });
 
   it("subtracts reserved host memory (Nova's 512 MiB by default) before the ratio", () => {
     const host = { vcpus: 16, ramMiB: 128 * GiB };
-    expect(hostCapacities([host], RATIO_PRESETS["seed-2017"])[0].ramCapacityMiB).to.equal(Math.floor((128 * GiB - 512) * 1.5));
+    expect(hostCapacities([host], RATIO_PRESETS["seed-2017"])[0].ramCapacityMiB).to.equal(
+      Math.floor((128 * GiB - 512) * 1.5),
+    );
     const plan = planCapacity({ hosts: [host], flavors: [SEED_FLAVOR], ratios: RATIO_PRESETS["seed-2017"] });
     expect(plan.fitByFlavor[0].desktops).to.equal(47);
     const reservedCpu = planCapacity({ hosts: [{ ...SEED_HOST, reservedVcpus: 2 }], flavors: [SEED_FLAVOR] });
@@ -33,7 +48,14 @@ describe("desktop capacity planner", () => {
       { name: "large", vcpus: 8, ramMiB: 16 * GiB },
     ];
     const hosts = [{ name: "node", vcpus: 8, ramMiB: 32 * GiB + 512, count: 2 }];
-    const plan = planCapacity({ hosts, flavors, demand: [{ flavor: "small", count: 4 }, { flavor: "large", count: 3 }] });
+    const plan = planCapacity({
+      hosts,
+      flavors,
+      demand: [
+        { flavor: "small", count: 4 },
+        { flavor: "large", count: 3 },
+      ],
+    });
     expect(plan.hosts.map((h) => h.name)).to.deep.equal(["node-1", "node-2"]);
     // Each node: 32 vCPUs, 32 GiB. Large ones first: two per node would need 32 GiB → node-1 gets 2, node-2 gets 1,
     // then 4 small (8 GiB) go to node-2 (16 GiB left).
@@ -43,7 +65,14 @@ describe("desktop capacity planner", () => {
       { flavor: "small", desktops: 32, limitedBy: "ram", employeesIfIdleShelved: 32 },
       { flavor: "large", desktops: 4, limitedBy: "ram", employeesIfIdleShelved: 4 },
     ]);
-    const tooMany = planCapacity({ hosts, flavors, demand: [{ flavor: "large", count: 5 }, { flavor: "small", count: 1 }] });
+    const tooMany = planCapacity({
+      hosts,
+      flavors,
+      demand: [
+        { flavor: "large", count: 5 },
+        { flavor: "small", count: 1 },
+      ],
+    });
     expect(tooMany.placement?.fits).to.equal(false);
     expect(tooMany.placement?.unplaced).to.deep.equal({ large: 1, small: 1 });
     const message = describeShortfall(tooMany);
@@ -55,40 +84,80 @@ describe("desktop capacity planner", () => {
 
   it("refuses bad input naming the field and value", () => {
     expect(() => planCapacity({ hosts: [], flavors: [SEED_FLAVOR] })).to.throw("at least one compute host");
-    expect(() => planCapacity({ hosts: [{ vcpus: 0, ramMiB: 1 }], flavors: [SEED_FLAVOR] })).to.throw("hosts[0].vcpus is 0");
-    expect(() => planCapacity({ hosts: [{ vcpus: 4, ramMiB: 512 }], flavors: [SEED_FLAVOR] })).to.throw("reservedRamMiB 512");
-    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], demand: [{ flavor: "nope", count: 1 }] })).to.throw('flavor "nope" is not among');
+    expect(() => planCapacity({ hosts: [{ vcpus: 0, ramMiB: 1 }], flavors: [SEED_FLAVOR] })).to.throw(
+      "hosts[0].vcpus is 0",
+    );
+    expect(() => planCapacity({ hosts: [{ vcpus: 4, ramMiB: 512 }], flavors: [SEED_FLAVOR] })).to.throw(
+      "reservedRamMiB 512",
+    );
+    expect(() =>
+      planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], demand: [{ flavor: "nope", count: 1 }] }),
+    ).to.throw('flavor "nope" is not among');
     expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR, SEED_FLAVOR] })).to.throw("listed twice");
-    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], ratios: { cpu: 0, ram: 1 } })).to.throw("ratios.cpu is 0");
+    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], ratios: { cpu: 0, ram: 1 } })).to.throw(
+      "ratios.cpu is 0",
+    );
   });
 
   it("counts disk: 200 desktops with 20 GiB root disks do not fit a 2 TB host, and the message says disk is the limit", () => {
     const host = { name: "office-host", vcpus: 64, ramMiB: 512 * GiB, diskGiB: 2000 };
     const flavor = { name: "m1.desktop", vcpus: 2, ramMiB: 2 * GiB, diskGiB: 20 };
-    const plan = planCapacity({ hosts: [host], flavors: [flavor], ratios: RATIO_PRESETS["seed-2017"], demand: [{ flavor: "m1.desktop", count: 200 }] });
+    const plan = planCapacity({
+      hosts: [host],
+      flavors: [flavor],
+      ratios: RATIO_PRESETS["seed-2017"],
+      demand: [{ flavor: "m1.desktop", count: 200 }],
+    });
     expect(plan.hosts[0].diskCapacityGiB).to.equal(2000);
     expect(plan.fitByFlavor[0]).to.include({ desktops: 100, limitedBy: "disk" });
     expect(plan.placement).to.include({ fits: false, limitedBy: "disk" });
     expect(plan.placement!.unplaced).to.deep.equal({ "m1.desktop": 100 });
     const message = describeShortfall(plan);
     expect(message).to.contain("200 desktops need 400 vCPUs and 409600 MiB RAM and 4000 GiB disk");
-    expect(message).to.contain("Limited by disk: add host disk, use smaller root disks, or boot the desktops from Cinder volumes");
+    expect(message).to.contain(
+      "Limited by disk: add host disk, use smaller root disks, or boot the desktops from Cinder volumes",
+    );
     // Reserved disk and the disk ratio count like Nova's reserved_host_disk_mb and disk_allocation_ratio.
-    expect(hostCapacities([{ ...host, reservedDiskGiB: 100 }], { cpu: 4, ram: 1, disk: 1.5 })[0].diskCapacityGiB).to.equal(2850);
+    expect(
+      hostCapacities([{ ...host, reservedDiskGiB: 100 }], { cpu: 4, ram: 1, disk: 1.5 })[0].diskCapacityGiB,
+    ).to.equal(2850);
     // Booting from volumes (flavor disk 0) takes nothing from the host's disk; a host without diskGiB is not checked.
-    expect(planCapacity({ hosts: [host], flavors: [{ ...flavor, diskGiB: 0 }], ratios: RATIO_PRESETS["seed-2017"] }).fitByFlavor[0]).to.include({ desktops: 383, limitedBy: "ram" });
-    expect(planCapacity({ hosts: [{ ...host, diskGiB: undefined }], flavors: [flavor], ratios: RATIO_PRESETS["seed-2017"] }).fitByFlavor[0].limitedBy).not.to.equal("disk");
-    expect(() => hostCapacities([{ vcpus: 4, ramMiB: 8 * GiB, reservedDiskGiB: 10 }], RATIO_PRESETS.nova)).to.throw("reservedDiskGiB is given without diskGiB");
+    expect(
+      planCapacity({ hosts: [host], flavors: [{ ...flavor, diskGiB: 0 }], ratios: RATIO_PRESETS["seed-2017"] })
+        .fitByFlavor[0],
+    ).to.include({ desktops: 383, limitedBy: "ram" });
+    expect(
+      planCapacity({ hosts: [{ ...host, diskGiB: undefined }], flavors: [flavor], ratios: RATIO_PRESETS["seed-2017"] })
+        .fitByFlavor[0].limitedBy,
+    ).not.to.equal("disk");
+    expect(() => hostCapacities([{ vcpus: 4, ramMiB: 8 * GiB, reservedDiskGiB: 10 }], RATIO_PRESETS.nova)).to.throw(
+      "reservedDiskGiB is given without diskGiB",
+    );
   });
 
   it("a concurrency factor serves more employees only if idle desktops are shelved; Placement still counts every unshelved desktop", () => {
-    const plan = planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], ratios: RATIO_PRESETS["seed-2017"], concurrency: 0.6, demand: [{ flavor: "desktop-4c4g", count: 60 }] });
+    const plan = planCapacity({
+      hosts: [SEED_HOST],
+      flavors: [SEED_FLAVOR],
+      ratios: RATIO_PRESETS["seed-2017"],
+      concurrency: 0.6,
+      demand: [{ flavor: "desktop-4c4g", count: 60 }],
+    });
     expect(plan.concurrency).to.equal(0.6);
-    expect(plan.fitByFlavor[0]).to.deep.equal({ flavor: "desktop-4c4g", desktops: 48, limitedBy: "ram", employeesIfIdleShelved: 80 });
+    expect(plan.fitByFlavor[0]).to.deep.equal({
+      flavor: "desktop-4c4g",
+      desktops: 48,
+      limitedBy: "ram",
+      employeesIfIdleShelved: 80,
+    });
     // 60 unshelved desktops are 60 desktops to Placement, whoever is logged in.
     expect(plan.placement!.fits).to.equal(false);
-    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], concurrency: 1.5 })).to.throw("concurrency is 1.5");
-    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], concurrency: 0 })).to.throw("above 0 and at most 1");
+    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], concurrency: 1.5 })).to.throw(
+      "concurrency is 1.5",
+    );
+    expect(() => planCapacity({ hosts: [SEED_HOST], flavors: [SEED_FLAVOR], concurrency: 0 })).to.throw(
+      "above 0 and at most 1",
+    );
   });
 
   it("tells Nova's history right: 16.0 / 1.5 until Zed (initial_* from Stein), 4.0 / 1.0 since 2023.1", () => {
@@ -99,18 +168,43 @@ describe("desktop capacity planner", () => {
     const source = fs.readFileSync(path.join(__dirname, "../../src/desktop/capacity.ts"), "utf8");
     const docs = fs.readFileSync(path.join(__dirname, "../../../../docs/desktop.md"), "utf8");
     for (const text of [source, docs]) {
-      expect(text).to.match(/Stein/).and.match(/Zed/).and.match(/2023\.1/);
+      expect(text)
+        .to.match(/Stein/)
+        .and.match(/Zed/)
+        .and.match(/2023\.1/);
       // The old, wrong story: 4.0/1.0 "since Stein", 16/1.5 "until/before Stein".
       expect(text).not.to.match(/since Stein|until Stein|pre-Stein|before Stein/i);
     }
   });
 
   it("compares costs like the seed: 48 desktops on one server vs 48 PCs", () => {
-    const seed = compareCosts({ employees: 48, desktopsPerServer: 48, pcPrice: 29790, serverPrice: 304300, thinClientPrice: 9812, currency: "INR" });
-    expect(seed).to.deep.equal({ employees: 48, servers: 1, pcs: 1429920, serversAndThinClients: 775276, savings: 654644, currency: "INR" });
+    const seed = compareCosts({
+      employees: 48,
+      desktopsPerServer: 48,
+      pcPrice: 29790,
+      serverPrice: 304300,
+      thinClientPrice: 9812,
+      currency: "INR",
+    });
+    expect(seed).to.deep.equal({
+      employees: 48,
+      servers: 1,
+      pcs: 1429920,
+      serversAndThinClients: 775276,
+      savings: 654644,
+      currency: "INR",
+    });
     // The seed's 200 employees need 5 such servers (it extrapolated instead).
-    const office = compareCosts({ employees: 200, desktopsPerServer: 48, pcPrice: 29790, serverPrice: 304300, thinClientPrice: 9812 });
+    const office = compareCosts({
+      employees: 200,
+      desktopsPerServer: 48,
+      pcPrice: 29790,
+      serverPrice: 304300,
+      thinClientPrice: 9812,
+    });
     expect(office).to.include({ servers: 5, pcs: 5958000, serversAndThinClients: 3483900, savings: 2474100 });
-    expect(() => compareCosts({ employees: 10, desktopsPerServer: 0, pcPrice: 1, serverPrice: 1, thinClientPrice: 1 })).to.throw("desktopsPerServer is 0");
+    expect(() =>
+      compareCosts({ employees: 10, desktopsPerServer: 0, pcPrice: 1, serverPrice: 1, thinClientPrice: 1 }),
+    ).to.throw("desktopsPerServer is 0");
   });
 });

@@ -1,8 +1,12 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
 import {
-  checkDesktopCredentialInputs, createDesktopCredential, desktopCredentialProvider, diffDesktopCredential,
-  generateDesktopPassword, randomCryptSalt,
+  checkDesktopCredentialInputs,
+  createDesktopCredential,
+  desktopCredentialProvider,
+  diffDesktopCredential,
+  generateDesktopPassword,
+  randomCryptSalt,
 } from "../../src/desktop/desktop-credential";
 import { CRYPT_ALPHABET, sha512Crypt } from "../../src/desktop/sha512-crypt";
 
@@ -11,7 +15,9 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
     for (const length of [12, 20, 64, 128]) {
       for (let i = 0; i < 50; i++) {
         const pw = generateDesktopPassword(length);
-        expect(pw).to.have.length(length).and.match(/^[A-Za-z0-9]+$/);
+        expect(pw)
+          .to.have.length(length)
+          .and.match(/^[A-Za-z0-9]+$/);
         expect(pw.match(/[a-z]/g)!.length, pw).to.be.at.least(2);
         expect(pw.match(/[A-Z]/g)!.length, pw).to.be.at.least(2);
         expect(pw.match(/[0-9]/g)!.length, pw).to.be.at.least(2);
@@ -40,8 +46,15 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
     expect(() => generateDesktopPassword(8)).to.throw("length 8 must be a whole number from 12 to 128");
     expect(() => generateDesktopPassword(12.5)).to.throw("12.5");
     expect(() => checkDesktopCredentialInputs({ user: "", length: 20 })).to.throw('user ""');
-    expect(checkDesktopCredentialInputs({ user: "alice", length: 20 })).to.deep.equal({ user: "alice", length: 20, rotation: "", hashScheme: "sha512-crypt" });
-    expect(() => checkDesktopCredentialInputs({ user: "alice", length: 20, hashScheme: "md5" as never })).to.throw('hashScheme "md5"');
+    expect(checkDesktopCredentialInputs({ user: "alice", length: 20 })).to.deep.equal({
+      user: "alice",
+      length: 20,
+      rotation: "",
+      hashScheme: "sha512-crypt",
+    });
+    expect(() => checkDesktopCredentialInputs({ user: "alice", length: 20, hashScheme: "md5" as never })).to.throw(
+      'hashScheme "md5"',
+    );
   });
 
   it("creates a password and a crypt hash of it with a fresh 16-character salt", () => {
@@ -54,7 +67,9 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
     expect(a.outs.passwordHash).not.to.contain(a.outs.password);
     expect(b.outs.password).not.to.equal(a.outs.password);
     expect(b.outs.passwordHash.split("$")[2]).not.to.equal(salt);
-    expect(a.id).to.match(/^alice-[0-9A-Za-z]{8}$/).and.not.equal(b.id);
+    expect(a.id)
+      .to.match(/^alice-[0-9A-Za-z]{8}$/)
+      .and.not.equal(b.id);
     expect([...randomCryptSalt()].every((ch) => CRYPT_ALPHABET.includes(ch))).to.equal(true);
   });
 
@@ -63,25 +78,43 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
     const [scheme, salt, digest] = outs.passwordHash.split(":");
     expect(scheme).to.equal("sha512");
     expect(salt).to.have.length(16);
-    expect(digest).to.equal(createHash("sha512").update(outs.password + salt).digest("hex"));
+    expect(digest).to.equal(
+      createHash("sha512")
+        .update(outs.password + salt)
+        .digest("hex"),
+    );
   });
 
   it("keeps the credential while the inputs stay, and replaces it (a new password) when any changes", () => {
     const olds = { user: "alice", length: 20, rotation: "" };
-    expect(diffDesktopCredential(olds, { ...olds })).to.deep.equal({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(diffDesktopCredential(olds, { ...olds })).to.deep.equal({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     // A missing rotation (older state) is the same as "".
     expect(diffDesktopCredential({ user: "alice", length: 20 }, olds).changes).to.equal(false);
-    expect(diffDesktopCredential(olds, { ...olds, rotation: "2026-11" })).to.deep.equal({ changes: true, replaces: ["rotation"], deleteBeforeReplace: false });
+    expect(diffDesktopCredential(olds, { ...olds, rotation: "2026-11" })).to.deep.equal({
+      changes: true,
+      replaces: ["rotation"],
+      deleteBeforeReplace: false,
+    });
     expect(diffDesktopCredential(olds, { ...olds, length: 24 }).replaces).to.deep.equal(["length"]);
     expect(diffDesktopCredential(olds, { ...olds, user: "alicia" }).replaces).to.deep.equal(["user"]);
     expect(diffDesktopCredential(olds, { ...olds, hashScheme: "sha512-crypt" }).changes).to.equal(false);
-    expect(diffDesktopCredential(olds, { ...olds, hashScheme: "jupyter-sha512" }).replaces).to.deep.equal(["hashScheme"]);
+    expect(diffDesktopCredential(olds, { ...olds, hashScheme: "jupyter-sha512" }).replaces).to.deep.equal([
+      "hashScheme",
+    ]);
   });
 
   it("runs as a dynamic provider: create and diff load the module by package path", async () => {
     const created = await desktopCredentialProvider.create({ user: "bob", length: 16, rotation: "x" });
     expect(created.outs.password).to.have.length(16);
-    const diff = await desktopCredentialProvider.diff!(created.id, created.outs, { user: "bob", length: 16, rotation: "x" });
+    const diff = await desktopCredentialProvider.diff!(created.id, created.outs, {
+      user: "bob",
+      length: 16,
+      rotation: "x",
+    });
     expect(diff.changes).to.equal(false);
     // Nothing lives outside the state: no update (every change replaces) and no delete to call.
     expect(desktopCredentialProvider.update).to.equal(undefined);

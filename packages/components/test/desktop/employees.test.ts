@@ -1,18 +1,32 @@
 import { expect } from "chai";
 import {
-  assertDistinctHostnames, desktopHostname, linuxUserNameProblem, occupiesCapacity, validateEmployees,
+  assertDistinctHostnames,
+  desktopHostname,
+  linuxUserNameProblem,
+  occupiesCapacity,
+  validateEmployees,
 } from "../../src/desktop/employees";
 
 describe("desktop pool employee list", () => {
   it("normalises a valid list with the pool's flavor and active desktops by default", () => {
     const list = validateEmployees(
-      [{ name: "alice" }, { name: "bob_k", flavor: "d2.large", powerState: "shutoff" }, { name: "c-3po", powerState: "shelved_offloaded", passwordRotation: "2026-11" }],
+      [
+        { name: "alice" },
+        { name: "bob_k", flavor: "d2.large", powerState: "shutoff" },
+        { name: "c-3po", powerState: "shelved_offloaded", passwordRotation: "2026-11" },
+      ],
       { defaultFlavor: "d1.medium" },
     );
     expect(list).to.deep.equal([
       { name: "alice", fullName: undefined, flavor: "d1.medium", powerState: "active", passwordRotation: "" },
       { name: "bob_k", fullName: undefined, flavor: "d2.large", powerState: "shutoff", passwordRotation: "" },
-      { name: "c-3po", fullName: undefined, flavor: "d1.medium", powerState: "shelved_offloaded", passwordRotation: "2026-11" },
+      {
+        name: "c-3po",
+        fullName: undefined,
+        flavor: "d1.medium",
+        powerState: "shelved_offloaded",
+        passwordRotation: "2026-11",
+      },
     ]);
   });
 
@@ -31,7 +45,15 @@ describe("desktop pool employee list", () => {
     let message = "";
     try {
       validateEmployees(
-        [{ name: "alice" }, { name: "Bob" }, { name: "alice" }, { name: "carol", powerState: "paused" }, { name: "dave", powerState: "off" }, { name: "deskadmin" }, { nmae: "x" }],
+        [
+          { name: "alice" },
+          { name: "Bob" },
+          { name: "alice" },
+          { name: "carol", powerState: "paused" },
+          { name: "dave", powerState: "off" },
+          { name: "deskadmin" },
+          { nmae: "x" },
+        ],
         { defaultFlavor: "d1", takenNames: ["deskadmin"], field: "pool office: employees" },
       );
     } catch (e) {
@@ -48,7 +70,9 @@ describe("desktop pool employee list", () => {
   });
 
   it("refuses suspended for the same reason as paused, and non-lists", () => {
-    expect(() => validateEmployees([{ name: "a", powerState: "suspended" }], { defaultFlavor: "f" })).to.throw("only shelving frees capacity");
+    expect(() => validateEmployees([{ name: "a", powerState: "suspended" }], { defaultFlavor: "f" })).to.throw(
+      "only shelving frees capacity",
+    );
     expect(() => validateEmployees("alice" as unknown, { defaultFlavor: "f" })).to.throw("must be a list");
     expect(() => validateEmployees([], { defaultFlavor: "" })).to.throw("needs a flavor");
   });

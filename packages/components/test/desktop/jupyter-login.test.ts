@@ -27,7 +27,11 @@ const HOSTNAME = "jp-alice";
 
 /** curl from this machine with a cookie jar; the server's certificate is its own snakeoil one. */
 function curl(jar: string, args: string[]): { status: number; body: string; location: string } {
-  const r = spawnSync("curl", ["-sk", "-c", jar, "-b", jar, "--max-time", "20", "-o", "-", "-w", "\n%{http_code} %{redirect_url}", ...args], { encoding: "utf8" });
+  const r = spawnSync(
+    "curl",
+    ["-sk", "-c", jar, "-b", jar, "--max-time", "20", "-o", "-", "-w", "\n%{http_code} %{redirect_url}", ...args],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(`curl ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   const cut = r.stdout.lastIndexOf("\n");
   const [status, location] = r.stdout.slice(cut + 1).split(" ");
@@ -35,7 +39,10 @@ function curl(jar: string, args: string[]): { status: number; body: string; loca
 }
 
 function xsrfOf(jar: string): string {
-  const line = fs.readFileSync(jar, "utf8").split("\n").find((l) => /\t_xsrf\t/.test(l));
+  const line = fs
+    .readFileSync(jar, "utf8")
+    .split("\n")
+    .find((l) => /\t_xsrf\t/.test(l));
   if (!line) throw new Error(`no _xsrf cookie in ${jar}`);
   return line.split("\t").pop()!.trim();
 }
@@ -47,14 +54,25 @@ function login(base: string, password: string): { jar: string; answer: ReturnTyp
   expect(page.status, page.body.slice(0, 400)).to.equal(200);
   // The password goes in the request body (from a file), never on curl's command line.
   const form = path.join(path.dirname(jar), "form");
-  fs.writeFileSync(form, `_xsrf=${encodeURIComponent(xsrfOf(jar))}&password=${encodeURIComponent(password)}`, { mode: 0o600 });
-  const answer = curl(jar, ["--data-binary", `@${form}`, "-H", "Content-Type: application/x-www-form-urlencoded", `${base}login?next=%2Ftree`]);
+  fs.writeFileSync(form, `_xsrf=${encodeURIComponent(xsrfOf(jar))}&password=${encodeURIComponent(password)}`, {
+    mode: 0o600,
+  });
+  const answer = curl(jar, [
+    "--data-binary",
+    `@${form}`,
+    "-H",
+    "Content-Type: application/x-www-form-urlencoded",
+    `${base}login?next=%2Ftree`,
+  ]);
   fs.rmSync(form);
   return { jar, answer };
 }
 
 async function serviceState(guest: Guest): Promise<string> {
-  const r = await guest.exec(`systemctl show ${JUPYTER_UNIT} -p ActiveState -p MainPID -p ExecMainStartTimestampMonotonic; stat -c '%U:%G %a' ${JUPYTER_CONFIG_PATH}; sha256sum ${JUPYTER_CONFIG_PATH} /etc/systemd/system/${JUPYTER_UNIT} /etc/passwd /etc/group /etc/hosts /etc/hostname /etc/ssl/certs/ssl-cert-snakeoil.pem`, { allowFailure: true });
+  const r = await guest.exec(
+    `systemctl show ${JUPYTER_UNIT} -p ActiveState -p MainPID -p ExecMainStartTimestampMonotonic; stat -c '%U:%G %a' ${JUPYTER_CONFIG_PATH}; sha256sum ${JUPYTER_CONFIG_PATH} /etc/systemd/system/${JUPYTER_UNIT} /etc/passwd /etc/group /etc/hosts /etc/hostname /etc/ssl/certs/ssl-cert-snakeoil.pem`,
+    { allowFailure: true },
+  );
   return r.stdout;
 }
 
@@ -72,15 +90,18 @@ describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (sys
 
   it("runs the employee's user data, logs in over HTTPS with the generated password, refuses a wrong one, and re-runs cleanly", async () => {
     // 1. The program, under the harness: one employee; user data, secret password and URL from it.
-    const run = await harness.runProgram(() => new ThinClientDesktopPool("jp", {
-      employees: [{ name: EMPLOYEE, fullName: "Alice Example" }],
-      workspace: "jupyter",
-      flavor: "m1.desktop",
-      imageName: "debian-12",
-      imageHasDesktopPackages: true,
-      networkId: "net-public",
-      thinClientCidr: "10.205.0.0/16",
-    }));
+    const run = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool("jp", {
+          employees: [{ name: EMPLOYEE, fullName: "Alice Example" }],
+          workspace: "jupyter",
+          flavor: "m1.desktop",
+          imageName: "debian-12",
+          imageHasDesktopPackages: true,
+          networkId: "net-public",
+          thinClientCidr: "10.205.0.0/16",
+        }),
+    );
     expect(run.errors).to.deep.equal([]);
     const pool = run.value!;
     const userData = run.byName(`jp-${EMPLOYEE}-desktop`).inputs.userData as string;
@@ -90,18 +111,31 @@ describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (sys
     // 2. A Debian guest with cloud-init and the Jupyter packages, seeded with that user data.
     lab = await TestLab.create({ prefix: "jp", subnet: "10.205.0.0/16" });
     const guest = await bootSeededGuest(lab, {
-      rootfsName: "jupyter", packages: jupyterPackages(), guestName: "jpnote", userData, instanceId: "jp-alice-0001", hostname: HOSTNAME,
+      rootfsName: "jupyter",
+      packages: jupyterPackages(),
+      guestName: "jpnote",
+      userData,
+      instanceId: "jp-alice-0001",
+      hostname: HOSTNAME,
       diagnostics: `journalctl -b --no-pager -n 80 -u ${JUPYTER_UNIT} -u cloud-config -u cloud-final`,
     });
 
     // 3. What cloud-init and the setup script did, seen inside the guest.
-    const facts = await guest.exec([
-      "hostname", `systemctl is-active ${JUPYTER_UNIT}`, `systemctl show ${JUPYTER_UNIT} -p User --value`,
-      `stat -c '%U:%G %a' ${JUPYTER_CONFIG_PATH}`, "passwd -S alice | cut -d' ' -f2",
-      "openssl x509 -noout -subject -in /etc/ssl/certs/ssl-cert-snakeoil.pem",
-      `ps -o user= -C jupyter-notebook | sort -u`,
-    ].join("; echo ---; "), { allowFailure: true });
-    const [host, active, unitUser, configMode, passwdState, subject, processUser] = facts.stdout.split("---\n").map((s) => s.trim());
+    const facts = await guest.exec(
+      [
+        "hostname",
+        `systemctl is-active ${JUPYTER_UNIT}`,
+        `systemctl show ${JUPYTER_UNIT} -p User --value`,
+        `stat -c '%U:%G %a' ${JUPYTER_CONFIG_PATH}`,
+        "passwd -S alice | cut -d' ' -f2",
+        "openssl x509 -noout -subject -in /etc/ssl/certs/ssl-cert-snakeoil.pem",
+        `ps -o user= -C jupyter-notebook | sort -u`,
+      ].join("; echo ---; "),
+      { allowFailure: true },
+    );
+    const [host, active, unitUser, configMode, passwdState, subject, processUser] = facts.stdout
+      .split("---\n")
+      .map((s) => s.trim());
     expect(host).to.equal(HOSTNAME);
     expect(active).to.equal("active");
     expect(unitUser).to.equal(EMPLOYEE);
@@ -117,7 +151,9 @@ describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (sys
     const base = `https://${guest.ip}:8888/`;
     const reachable = await (async () => {
       for (let i = 0; i < 30; i++) {
-        const r = spawnSync("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", `${base}login`], { encoding: "utf8" });
+        const r = spawnSync("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", `${base}login`], {
+          encoding: "utf8",
+        });
         if (r.stdout === "200") return true;
         await new Promise((resolve) => setTimeout(resolve, 2000));
       }
@@ -134,7 +170,10 @@ describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (sys
     const kernel = curl(good.jar, ["-X", "POST", "-H", `X-XSRFToken: ${xsrfOf(good.jar)}`, `${base}api/kernels`]);
     expect(kernel.status, kernel.body).to.equal(201);
     const kernelId = JSON.parse(kernel.body).id as string;
-    const kernelUser = await guest.exec(`sleep 3; ps -o user=,args= -C python3 | grep ipykernel_launcher | grep -c '^alice '`, { allowFailure: true });
+    const kernelUser = await guest.exec(
+      `sleep 3; ps -o user=,args= -C python3 | grep ipykernel_launcher | grep -c '^alice '`,
+      { allowFailure: true },
+    );
     expect(Number(kernelUser.stdout.trim()), "an ipykernel process runs as alice").to.be.greaterThan(0);
     curl(good.jar, ["-X", "DELETE", "-H", `X-XSRFToken: ${xsrfOf(good.jar)}`, `${base}api/kernels/${kernelId}`]);
 
@@ -147,11 +186,21 @@ describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (sys
 
     // 6. cloud-init's modules again (forced): no error, no change, the server not restarted.
     const stateBefore = await serviceState(guest);
-    const rerun = await guest.exec([
-      "set -e",
-      ...["write_files", "users_groups", "set_hostname", "update_etc_hosts", "write_files_deferred", "runcmd", "scripts_user"]
-        .map((m) => `echo "== ${m}"; cloud-init single --name ${m} --frequency always 2>&1`),
-    ].join("\n"), { allowFailure: true });
+    const rerun = await guest.exec(
+      [
+        "set -e",
+        ...[
+          "write_files",
+          "users_groups",
+          "set_hostname",
+          "update_etc_hosts",
+          "write_files_deferred",
+          "runcmd",
+          "scripts_user",
+        ].map((m) => `echo "== ${m}"; cloud-init single --name ${m} --frequency always 2>&1`),
+      ].join("\n"),
+      { allowFailure: true },
+    );
     expect(rerun.exitCode, rerun.stdout + rerun.stderr).to.equal(0);
     expect(rerun.stdout, "the setup script reports no change on the second run").not.to.match(/changed:/);
     expect(rerun.stdout).not.to.match(/Traceback|failed|ERROR/i);

@@ -3,17 +3,42 @@ import { poolQuotaDemand, quotaShortfalls } from "../../src/desktop/quota";
 
 describe("project quota check of a desktop pool", () => {
   const office = poolQuotaDemand({
-    flavors: Array.from({ length: 200 }, () => "m1.desktop"), flavorSizes: [{ name: "m1.desktop", vcpus: 2, ramMiB: 2048 }], floatingIps: true, securityRules: 3,
+    flavors: Array.from({ length: 200 }, () => "m1.desktop"),
+    flavorSizes: [{ name: "m1.desktop", vcpus: 2, ramMiB: 2048 }],
+    floatingIps: true,
+    securityRules: 3,
   });
 
   it("counts every desktop (Nova's quota counts shutoff and shelved servers), its port, floating IP and the group's rules", () => {
-    expect(office).to.deep.equal({ instances: 200, cores: 400, ramMiB: 409600, floatingIps: 200, ports: 200, securityGroups: 1, securityGroupRules: 5 });
+    expect(office).to.deep.equal({
+      instances: 200,
+      cores: 400,
+      ramMiB: 409600,
+      floatingIps: 200,
+      ports: 200,
+      securityGroups: 1,
+      securityGroupRules: 5,
+    });
     // Unknown flavor sizes: cores and RAM are left out rather than guessed.
-    expect(poolQuotaDemand({ flavors: ["x"], floatingIps: false, securityRules: 2 })).to.deep.equal({ instances: 1, floatingIps: 0, ports: 1, securityGroups: 1, securityGroupRules: 4 });
+    expect(poolQuotaDemand({ flavors: ["x"], floatingIps: false, securityRules: 2 })).to.deep.equal({
+      instances: 1,
+      floatingIps: 0,
+      ports: 1,
+      securityGroups: 1,
+      securityGroupRules: 4,
+    });
   });
 
   it("names every shortfall of a small firm's office on a fresh DevStack project, and none when it fits", () => {
-    const fresh = { instances: 10, cores: 20, ramMiB: 51200, floatingIps: 50, ports: 500, securityGroups: 10, securityGroupRules: 100 };
+    const fresh = {
+      instances: 10,
+      cores: 20,
+      ramMiB: 51200,
+      floatingIps: 50,
+      ports: 500,
+      securityGroups: 10,
+      securityGroupRules: 100,
+    };
     expect(quotaShortfalls(fresh, office)).to.deep.equal([
       "instances: the pool declares 200, the project allows 10, short by 190",
       "cores: the pool declares 400, the project allows 20, short by 380",
@@ -21,6 +46,8 @@ describe("project quota check of a desktop pool", () => {
       "floating IPs: the pool declares 200, the project allows 50, short by 150",
     ]);
     expect(quotaShortfalls({ instances: 210, cores: -1, ramMiB: 430080, floatingIps: 210 }, office)).to.deep.equal([]);
-    expect(quotaShortfalls({ instances: 200 }, office, { instances: 1 })).to.deep.equal(["instances: the pool declares 200, the project allows 200 (1 already in use), short by 1"]);
+    expect(quotaShortfalls({ instances: 200 }, office, { instances: 1 })).to.deep.equal([
+      "instances: the pool declares 200, the project allows 200 (1 already in use), short by 1",
+    ]);
   });
 });

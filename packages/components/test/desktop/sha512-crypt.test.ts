@@ -3,7 +3,12 @@ import { spawnSync } from "node:child_process";
 import { sha512Crypt } from "../../src/desktop/sha512-crypt";
 
 /** Runs a real crypt implementation of this system; returns undefined when the tool is absent. */
-function systemCrypt(tool: "mkpasswd" | "python3", password: string, salt: string, rounds?: number): string | undefined {
+function systemCrypt(
+  tool: "mkpasswd" | "python3",
+  password: string,
+  salt: string,
+  rounds?: number,
+): string | undefined {
   if (tool === "mkpasswd") {
     const args = ["-m", "sha-512", "--stdin", "-S", salt, ...(rounds ? ["-R", String(rounds)] : [])];
     const run = spawnSync("mkpasswd", args, { input: password, encoding: "utf8" });
@@ -13,9 +18,14 @@ function systemCrypt(tool: "mkpasswd" | "python3", password: string, salt: strin
   }
   // Python's crypt module wraps glibc/libxcrypt crypt(3); the password travels on stdin.
   const settings = rounds ? `$6$rounds=${rounds}$${salt}` : `$6$${salt}`;
-  const run = spawnSync("python3", ["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.stdin.read(), sys.argv[1]))", settings], {
-    input: password, encoding: "utf8",
-  });
+  const run = spawnSync(
+    "python3",
+    ["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.stdin.read(), sys.argv[1]))", settings],
+    {
+      input: password,
+      encoding: "utf8",
+    },
+  );
   if (run.error) return undefined;
   expect(run.status, run.stderr).to.equal(0);
   return run.stdout.trim();

@@ -6,7 +6,10 @@ const alice = { user: "alice", fullName: "Alice | A.", address: "203.0.113.10", 
 describe("thin-client artifacts", () => {
   it("writes an .rdp file with address and user, CRLF lines, no password", () => {
     const rdp = renderRdpFile(alice);
-    expect(rdp.split("\r\n")).to.include("full address:s:203.0.113.10").and.include("username:s:alice").and.include("prompt for credentials:i:1");
+    expect(rdp.split("\r\n"))
+      .to.include("full address:s:203.0.113.10")
+      .and.include("username:s:alice")
+      .and.include("prompt for credentials:i:1");
     expect(rdp).not.to.match(/password/i);
     expect(renderRdpFile({ ...alice, port: 13389 })).to.contain("full address:s:203.0.113.10:13389");
   });
@@ -14,11 +17,19 @@ describe("thin-client artifacts", () => {
   it("writes a Remmina profile using TLS with an empty password", () => {
     const profile = renderRemminaProfile(alice).split("\n");
     expect(profile[0]).to.equal("[remmina]");
-    expect(profile).to.include("protocol=RDP").and.include("server=203.0.113.10").and.include("username=alice").and.include("security=tls").and.include("password=");
+    expect(profile)
+      .to.include("protocol=RDP")
+      .and.include("server=203.0.113.10")
+      .and.include("username=alice")
+      .and.include("security=tls")
+      .and.include("password=");
   });
 
   it("lists every employee on the connection sheet, sorted, with no passwords", () => {
-    const sheet = renderConnectionSheet("office", [{ ...alice, user: "zoe", desktop: "office-zoe", powerState: "shelved_offloaded" }, alice]);
+    const sheet = renderConnectionSheet("office", [
+      { ...alice, user: "zoe", desktop: "office-zoe", powerState: "shelved_offloaded" },
+      alice,
+    ]);
     const rows = sheet.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Employee"));
     expect(rows).to.deep.equal([
       "| alice | Alice / A. | office-alice | 203.0.113.10 | alice | active |",

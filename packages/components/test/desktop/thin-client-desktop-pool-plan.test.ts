@@ -31,14 +31,37 @@ describe("ThinClientDesktopPool plan", () => {
     expect(plan.network).to.equal(undefined);
     expect(plan.image).to.deep.equal({ kind: "name", name: "ubuntu-24.04", lookUpId: false });
     expect(plan.desktops.map((d) => [d.hostname, d.names, d.employee.powerState])).to.deep.equal([
-      ["office-alice", { credential: "office-alice-credential", port: "office-alice-port", server: "office-alice-desktop", floatingIp: "office-alice-fip" }, "active"],
-      ["office-bob-k", { credential: "office-bob_k-credential", port: "office-bob_k-port", server: "office-bob_k-desktop", floatingIp: "office-bob_k-fip" }, "shelved_offloaded"],
+      [
+        "office-alice",
+        {
+          credential: "office-alice-credential",
+          port: "office-alice-port",
+          server: "office-alice-desktop",
+          floatingIp: "office-alice-fip",
+        },
+        "active",
+      ],
+      [
+        "office-bob-k",
+        {
+          credential: "office-bob_k-credential",
+          port: "office-bob_k-port",
+          server: "office-bob_k-desktop",
+          floatingIp: "office-bob_k-fip",
+        },
+        "shelved_offloaded",
+      ],
     ]);
     expect(plan.securityRules.map((r) => r.name)).to.deep.equal(["rdp", "icmp"]);
   });
 
   it("decides a Jupyter workspace: its port, Jupyter hashes, Jupyter user data", () => {
-    const plan = planThinClientDesktopPool("ml", { ...office, workspace: "jupyter", jupyterServer: "lab", jupyterPort: 9443 });
+    const plan = planThinClientDesktopPool("ml", {
+      ...office,
+      workspace: "jupyter",
+      jupyterServer: "lab",
+      jupyterPort: 9443,
+    });
     expect(plan.hashScheme).to.equal("jupyter-sha512");
     expect(plan.userData).to.deep.include({ kind: "jupyter" });
     expect(plan.securityRules[0]).to.deep.include({ name: "jupyter", port: 9443 });
@@ -60,11 +83,20 @@ describe("ThinClientDesktopPool plan", () => {
     expect(error).to.be.instanceOf(ComponentArgsError);
     expect(error.component).to.equal("ThinClientDesktopPool office");
     expect(error.problems.map((p) => p.field)).to.have.members([
-      "employees[0].name", "employees[1].powerState", "networkCidr", "dnsNameservers", "jupyterPort", "adminPublicKey",
-      "computeHosts[0].vcpus", "allocationRatios",
+      "employees[0].name",
+      "employees[1].powerState",
+      "networkCidr",
+      "dnsNameservers",
+      "jupyterPort",
+      "adminPublicKey",
+      "computeHosts[0].vcpus",
+      "allocationRatios",
     ]);
-    expect(error.message).to.contain('employees[0].name: "Alice" is not a usable Linux user name')
-      .and.contain("networkCidr: \"10.0.0.0/24\" give either networkId (an existing network) or networkCidr (a new PrivateNetwork), not both")
+    expect(error.message)
+      .to.contain('employees[0].name: "Alice" is not a usable Linux user name')
+      .and.contain(
+        'networkCidr: "10.0.0.0/24" give either networkId (an existing network) or networkCidr (a new PrivateNetwork), not both',
+      )
       .and.contain("SSH needs both adminCidr and adminPublicKey");
   });
 });

@@ -2,7 +2,14 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentArgsError } from "../../src/errors";
 import { createHash } from "node:crypto";
-import { allStrings, installMocks, outputIsSecret, outputValue, T, assertValidCloudConfig } from "@openstack-blueprints/test-harness";
+import {
+  allStrings,
+  installMocks,
+  outputIsSecret,
+  outputValue,
+  T,
+  assertValidCloudConfig,
+} from "@openstack-blueprints/test-harness";
 import { parseCloudConfig, CloudConfigUser } from "../../src/cloudinit/cloud-config";
 import { ThinClientDesktopPool, ThinClientDesktopPoolArgs } from "../../src/desktop/thin-client-desktop-pool";
 import { PrivateNetwork } from "../../src/network/private-network";
@@ -61,7 +68,12 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     ]);
     expect(children).to.have.length(3 * 4 + 2);
     const alice = run.byName("office-alice-desktop");
-    expect(alice.inputs).to.deep.include({ name: "office-alice", flavorName: "m1.desktop", imageName: "ubuntu-24.04", powerState: "active" });
+    expect(alice.inputs).to.deep.include({
+      name: "office-alice",
+      flavorName: "m1.desktop",
+      imageName: "ubuntu-24.04",
+      powerState: "active",
+    });
     expect(run.byName("office-bob-desktop").inputs).to.deep.include({ flavorName: "m1.large", powerState: "shutoff" });
     expect(run.byName("office-carol-desktop").inputs.powerState).to.equal("shelved_offloaded");
     // The server uses its port, the port carries the pool's security group.
@@ -89,7 +101,9 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     ]);
     expect(allStrings(rules)).not.to.include("0.0.0.0/0");
 
-    const noSsh = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ adminCidr: undefined, adminPublicKey: undefined })));
+    const noSsh = await harness.runProgram(
+      () => new ThinClientDesktopPool("office", officeArgs({ adminCidr: undefined, adminPublicKey: undefined })),
+    );
     expect(noSsh.byType(T.secGroupRule).map((r) => r.inputs.portRangeMin)).not.to.include(22);
     const doc = parseCloudConfig(noSsh.byName("office-alice-desktop").inputs.userData);
     expect((doc.users as CloudConfigUser[]).map((u) => u.name)).to.deep.equal(["alice"]);
@@ -106,7 +120,10 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     const everyInput = run.resources.flatMap((r) => allStrings(r.inputs));
     for (const pw of Object.values(passwords)) {
       expect(pw).to.have.length(20).and.match(/[a-z]/).and.match(/[A-Z]/).and.match(/[0-9]/);
-      expect(everyInput.some((s) => s.includes(pw)), "plain password in a resource input").to.equal(false);
+      expect(
+        everyInput.some((s) => s.includes(pw)),
+        "plain password in a resource input",
+      ).to.equal(false);
     }
     const hashes = new Set<string>();
     for (const [employee, pw] of Object.entries(passwords)) {
@@ -139,21 +156,38 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     // The mock cloud numbers its IDs in creation order ("port-office-alice-port-17"); a real cloud keeps
     // them in state. Compare inputs with that counter masked; everything else (user data included) must match.
     const masked = (inputs: unknown) => JSON.stringify(inputs).replace(/"([a-z]+-[a-z0-9-]+)-\d+"/g, '"$1-#"');
-    const snapshot = (run: typeof first) => Object.fromEntries(run.resources.filter((r) => r.name.startsWith("office-alice") || r.name.startsWith("office-bob"))
-      .map((r) => [r.name, masked(r.inputs)]));
+    const snapshot = (run: typeof first) =>
+      Object.fromEntries(
+        run.resources
+          .filter((r) => r.name.startsWith("office-alice") || r.name.startsWith("office-bob"))
+          .map((r) => [r.name, masked(r.inputs)]),
+      );
     const again = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
     expect(snapshot(again)).to.deep.equal(snapshot(first));
-    const grown = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({
-      employees: [...officeArgs().employees, { name: "dave" }],
-    })));
+    const grown = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({
+            employees: [...officeArgs().employees, { name: "dave" }],
+          }),
+        ),
+    );
     expect(grown.errors).to.deep.equal([]);
     expect(snapshot(grown)).to.deep.equal(snapshot(first));
     expect(grown.resources.filter((r) => r.name.startsWith("office-dave-")).map((r) => r.name)).to.have.members([
-      "office-dave-credential", "office-dave-port", "office-dave-desktop", "office-dave-fip",
+      "office-dave-credential",
+      "office-dave-port",
+      "office-dave-desktop",
+      "office-dave-fip",
     ]);
-    const shrunk = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees: [{ name: "alice", fullName: "Alice Example" }] })));
-    expect(shrunk.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)))
-      .to.deep.equal(first.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)));
+    const shrunk = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool("office", officeArgs({ employees: [{ name: "alice", fullName: "Alice Example" }] })),
+    );
+    expect(
+      shrunk.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)),
+    ).to.deep.equal(first.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)));
   });
 
   it("rotates one employee's password when their passwordRotation changes, and nobody else's", async () => {
@@ -163,7 +197,9 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     const again = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
     const passwordsBefore = await outputValue(before.value!.passwords);
     expect(await outputValue(again.value!.passwords)).to.deep.equal(passwordsBefore);
-    const employees = officeArgs().employees.map((e) => e.name === "alice" ? { ...e, passwordRotation: "2026-11" } : e);
+    const employees = officeArgs().employees.map((e) =>
+      e.name === "alice" ? { ...e, passwordRotation: "2026-11" } : e,
+    );
     const after = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees })));
     expect(after.errors).to.deep.equal([]);
     const passwordsAfter = await outputValue(after.value!.passwords);
@@ -182,7 +218,13 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     const desktops = await outputValue(pool.desktops);
     const aliceFip = run.byName("office-alice-fip").state.address;
     expect(aliceFip).to.match(/^172\.24\.4\./);
-    expect(desktops.alice).to.deep.include({ hostname: "office-alice", floatingIp: aliceFip, address: aliceFip, powerState: "active", flavor: "m1.desktop" });
+    expect(desktops.alice).to.deep.include({
+      hostname: "office-alice",
+      floatingIp: aliceFip,
+      address: aliceFip,
+      powerState: "active",
+      flavor: "m1.desktop",
+    });
     expect(desktops.alice.fixedIp).to.match(/^10\.201\.10\./);
     const rdp = await outputValue(pool.rdpFiles);
     expect(rdp.alice).to.contain(`full address:s:${aliceFip}`).and.contain("username:s:alice");
@@ -199,10 +241,15 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
   });
 
   it("offers a Jupyter workspace instead: its port from the thin clients only, HTTPS URLs, Jupyter hashes, no RDP", async () => {
-    const run = await harness.runProgram(() => new ThinClientDesktopPool("ml", officeArgs({ workspace: "jupyter", extraPackages: ["python3-pandas"] })));
+    const run = await harness.runProgram(
+      () => new ThinClientDesktopPool("ml", officeArgs({ workspace: "jupyter", extraPackages: ["python3-pandas"] })),
+    );
     expect(run.thrown).to.equal(undefined);
     expect(run.errors).to.deep.equal([]);
-    const ingress = run.byType(T.secGroupRule).map((r) => r.inputs).filter((r) => r.direction === "ingress");
+    const ingress = run
+      .byType(T.secGroupRule)
+      .map((r) => r.inputs)
+      .filter((r) => r.direction === "ingress");
     expect(ingress.map((r) => [r.protocol, r.portRangeMin ?? null, r.remoteIpPrefix])).to.have.deep.members([
       ["tcp", 8888, "192.168.50.0/24"],
       ["icmp", null, "192.168.50.0/24"],
@@ -224,7 +271,11 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(doc.packages).to.include.members(["jupyter-notebook", "python3-pandas"]).and.not.include("xrdp");
     const config = JSON.parse(doc.write_files!.find((f) => f.path.endsWith("jupyter_config.json"))!.content);
     const [, salt, digest] = (config.NotebookApp.password as string).split(":");
-    expect(createHash("sha512").update(passwords.alice + salt).digest("hex")).to.equal(digest);
+    expect(
+      createHash("sha512")
+        .update(passwords.alice + salt)
+        .digest("hex"),
+    ).to.equal(digest);
     const sheet = await outputValue(pool.connectionSheet);
     expect(sheet).to.contain(`| alice | Alice Example | ml-alice | https://${aliceFip}:8888/ | alice | active |`);
     expect(sheet).not.to.contain(passwords.alice);
@@ -232,9 +283,16 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
 
   it("on an existing routed network, its floating IPs wait for what the pool depends on (and Neutron refuses them otherwise)", async () => {
     const program = (withDependsOn: boolean) => () => {
-      const lan = new PrivateNetwork("lan", { cidr: "10.201.20.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"] });
-      return new ThinClientDesktopPool("office", officeArgs({ networkCidr: undefined, networkId: lan.networkId, subnetId: lan.subnetId }),
-        withDependsOn ? { dependsOn: [lan] } : {});
+      const lan = new PrivateNetwork("lan", {
+        cidr: "10.201.20.0/24",
+        externalNetworkName: "public",
+        dnsNameservers: ["9.9.9.9"],
+      });
+      return new ThinClientDesktopPool(
+        "office",
+        officeArgs({ networkCidr: undefined, networkId: lan.networkId, subnetId: lan.subnetId }),
+        withDependsOn ? { dependsOn: [lan] } : {},
+      );
     };
     const ok = await harness.runProgram(program(true));
     expect(ok.errors).to.deep.equal([]);
@@ -244,87 +302,214 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
   });
 
   it("works on an existing network without floating IPs, and boots from volumes or an uploaded image", async () => {
-    const lan = await harness.runProgram(() => new ThinClientDesktopPool("lab", officeArgs({
-      networkCidr: undefined, networkId: "net-public", floatingIpPool: undefined, bootVolumeSizeGiB: 30, adminCidr: undefined, adminPublicKey: undefined,
-    })));
+    const lan = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "lab",
+          officeArgs({
+            networkCidr: undefined,
+            networkId: "net-public",
+            floatingIpPool: undefined,
+            bootVolumeSizeGiB: 30,
+            adminCidr: undefined,
+            adminPublicKey: undefined,
+          }),
+        ),
+    );
     expect(lan.errors).to.deep.equal([]);
     expect(lan.byType(T.floatingIp)).to.have.length(0);
     expect(lan.byType("openstack-blueprints:index:PrivateNetwork")).to.have.length(0);
     const server = lan.byName("lab-alice-desktop");
     expect(server.inputs.imageName).to.equal(undefined);
-    expect(server.inputs.blockDevices).to.deep.equal([{ uuid: "image-ubuntu-2404", sourceType: "image", destinationType: "volume", volumeSize: 30, bootIndex: 0, deleteOnTermination: true }]);
+    expect(server.inputs.blockDevices).to.deep.equal([
+      {
+        uuid: "image-ubuntu-2404",
+        sourceType: "image",
+        destinationType: "volume",
+        volumeSize: 30,
+        bootIndex: 0,
+        deleteOnTermination: true,
+      },
+    ]);
     const desktops = await outputValue(lan.value!.desktops);
-    expect(desktops.alice.address).to.equal(desktops.alice.fixedIp).and.match(/^172\.24\.4\./);
+    expect(desktops.alice.address)
+      .to.equal(desktops.alice.fixedIp)
+      .and.match(/^172\.24\.4\./);
 
-    const uploaded = await harness.runProgram(() => new ThinClientDesktopPool("up", officeArgs({ imageName: undefined, imageUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2" })));
+    const uploaded = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "up",
+          officeArgs({
+            imageName: undefined,
+            imageUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2",
+          }),
+        ),
+    );
     expect(uploaded.errors).to.deep.equal([]);
     const image = uploaded.byName("up-image");
-    expect(image.inputs).to.deep.include({ imageSourceUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2", diskFormat: "qcow2", containerFormat: "bare" });
+    expect(image.inputs).to.deep.include({
+      imageSourceUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2",
+      diskFormat: "qcow2",
+      containerFormat: "bare",
+    });
     expect(uploaded.byName("up-alice-desktop").inputs.imageId).to.equal(image.id);
   });
 
   it("fails before creating anything when the active desktops do not fit the hosts, naming the numbers", async () => {
-    const hosts = { computeHosts: [{ name: "server", vcpus: 16, ramMiB: 131072, reservedRamMiB: 0 }], flavorSizes: [{ name: "m1.desktop", vcpus: 4, ramMiB: 4096 }, { name: "m1.large", vcpus: 4, ramMiB: 8192 }] };
+    const hosts = {
+      computeHosts: [{ name: "server", vcpus: 16, ramMiB: 131072, reservedRamMiB: 0 }],
+      flavorSizes: [
+        { name: "m1.desktop", vcpus: 4, ramMiB: 4096 },
+        { name: "m1.large", vcpus: 4, ramMiB: 8192 },
+      ],
+    };
     const many = Array.from({ length: 20 }, (_, i) => ({ name: `user${i}` }));
-    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, employees: many })));
-    expect(run.thrown?.message).to.contain("the desktops do not fit the compute hosts: 20 desktops need 80 vCPUs and 81920 MiB RAM; 1 host(s) offer 64 vCPUs");
+    const run = await harness.runProgram(
+      () => new ThinClientDesktopPool("office", officeArgs({ ...hosts, employees: many })),
+    );
+    expect(run.thrown?.message).to.contain(
+      "the desktops do not fit the compute hosts: 20 desktops need 80 vCPUs and 81920 MiB RAM; 1 host(s) offer 64 vCPUs",
+    );
     expect(run.thrown?.message).to.contain("4 × m1.desktop do not fit");
     expect(run.resources.filter((r) => r.custom)).to.have.length(0);
     // Shelving four of them frees exactly the capacity needed; shutoff ones still count.
-    const shelved = many.map((e, i) => ({ ...e, powerState: i < 4 ? "shelved_offloaded" : i < 8 ? "shutoff" : "active" }));
-    const ok = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, employees: shelved })));
+    const shelved = many.map((e, i) => ({
+      ...e,
+      powerState: i < 4 ? "shelved_offloaded" : i < 8 ? "shutoff" : "active",
+    }));
+    const ok = await harness.runProgram(
+      () => new ThinClientDesktopPool("office", officeArgs({ ...hosts, employees: shelved })),
+    );
     expect(ok.thrown).to.equal(undefined);
-    expect(await outputValue(ok.value!.capacitySummary)).to.equal("16 desktops (4 shelved, not counted) use 64/64 vCPUs and 65536/131072 MiB (ratios cpu 4, ram 1); limited by vCPUs");
+    expect(await outputValue(ok.value!.capacitySummary)).to.equal(
+      "16 desktops (4 shelved, not counted) use 64/64 vCPUs and 65536/131072 MiB (ratios cpu 4, ram 1); limited by vCPUs",
+    );
     // The seed's ratios fit 48 of them.
-    const seed = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, allocationRatios: "seed-2017", employees: Array.from({ length: 48 }, (_, i) => ({ name: `u${i}` })) })));
+    const seed = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({
+            ...hosts,
+            allocationRatios: "seed-2017",
+            employees: Array.from({ length: 48 }, (_, i) => ({ name: `u${i}` })),
+          }),
+        ),
+    );
     expect(seed.thrown).to.equal(undefined);
-    const tooMany = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...hosts, allocationRatios: "seed-2017", employees: Array.from({ length: 49 }, (_, i) => ({ name: `u${i}` })) })));
+    const tooMany = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({
+            ...hosts,
+            allocationRatios: "seed-2017",
+            employees: Array.from({ length: 49 }, (_, i) => ({ name: `u${i}` })),
+          }),
+        ),
+    );
     expect(tooMany.thrown?.message).to.contain("49 desktops need 196 vCPUs and 200704 MiB RAM");
   });
 
   it("counts the desktops' root disks against the host's disk, unless they boot from volumes", async () => {
     const disk = {
       computeHosts: [{ name: "server", vcpus: 64, ramMiB: 524288, diskGiB: 100 }],
-      flavorSizes: [{ name: "m1.desktop", vcpus: 2, ramMiB: 2048, diskGiB: 20 }, { name: "m1.large", vcpus: 2, ramMiB: 4096, diskGiB: 40 }],
+      flavorSizes: [
+        { name: "m1.desktop", vcpus: 2, ramMiB: 2048, diskGiB: 20 },
+        { name: "m1.large", vcpus: 2, ramMiB: 4096, diskGiB: 40 },
+      ],
       employees: Array.from({ length: 6 }, (_, i) => ({ name: `user${i}` })),
     };
     const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs(disk)));
-    expect(run.thrown?.message).to.contain("6 desktops need 12 vCPUs and 12288 MiB RAM and 120 GiB disk; 1 host(s) offer 256 vCPUs and 523776 MiB and 100 GiB disk");
+    expect(run.thrown?.message).to.contain(
+      "6 desktops need 12 vCPUs and 12288 MiB RAM and 120 GiB disk; 1 host(s) offer 256 vCPUs and 523776 MiB and 100 GiB disk",
+    );
     expect(run.thrown?.message).to.contain("Limited by disk");
     expect(run.resources.filter((r) => r.custom)).to.have.length(0);
-    const volumes = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ ...disk, bootVolumeSizeGiB: 20 })));
+    const volumes = await harness.runProgram(
+      () => new ThinClientDesktopPool("office", officeArgs({ ...disk, bootVolumeSizeGiB: 20 })),
+    );
     expect(volumes.thrown).to.equal(undefined);
     expect(await outputValue(volumes.value!.capacitySummary)).to.contain("0/100 GiB disk");
   });
 
   it("checks the project's quota before creating anything and names each shortfall (a fresh DevStack project: 10 instances, 20 cores, 50 GiB)", async () => {
-    const devstackDefaults = { instances: 10, cores: 20, ramMiB: 51200, floatingIps: 50, ports: 500, securityGroups: 10, securityGroupRules: 100 };
+    const devstackDefaults = {
+      instances: 10,
+      cores: 20,
+      ramMiB: 51200,
+      floatingIps: 50,
+      ports: 500,
+      securityGroups: 10,
+      securityGroupRules: 100,
+    };
     const many = Array.from({ length: 12 }, (_, i) => ({ name: `user${i}` }));
     const sizes = [{ name: "m1.desktop", vcpus: 2, ramMiB: 4096 }];
-    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees: many, flavorSizes: sizes, projectLimits: devstackDefaults, projectUsage: { instances: 1 } })));
-    expect(run.thrown?.message).to.contain("the project's quota does not hold the pool (nothing was created): " +
-      "instances: the pool declares 12, the project allows 10 (1 already in use), short by 3; cores: the pool declares 24, the project allows 20, short by 4");
+    const run = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({
+            employees: many,
+            flavorSizes: sizes,
+            projectLimits: devstackDefaults,
+            projectUsage: { instances: 1 },
+          }),
+        ),
+    );
+    expect(run.thrown?.message).to.contain(
+      "the project's quota does not hold the pool (nothing was created): " +
+        "instances: the pool declares 12, the project allows 10 (1 already in use), short by 3; cores: the pool declares 24, the project allows 20, short by 4",
+    );
     expect(run.thrown?.message).to.contain("raise the quota (openstack quota set");
     expect(run.resources.filter((r) => r.custom)).to.have.length(0);
-    const enough = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ employees: many, flavorSizes: sizes, projectLimits: { ...devstackDefaults, instances: -1, cores: 24 } })));
+    const enough = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({
+            employees: many,
+            flavorSizes: sizes,
+            projectLimits: { ...devstackDefaults, instances: -1, cores: 24 },
+          }),
+        ),
+    );
     expect(enough.thrown).to.equal(undefined);
   });
 
   it("passes session limits and clipboard/drive redirection to the desktops' xrdp settings", async () => {
-    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({
-      disconnectedTimeLimitSeconds: 3600, idleTimeLimitSeconds: 900, clipboard: false, driveRedirection: false,
-    })));
+    const run = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({
+            disconnectedTimeLimitSeconds: 3600,
+            idleTimeLimitSeconds: 900,
+            clipboard: false,
+            driveRedirection: false,
+          }),
+        ),
+    );
     expect(run.thrown).to.equal(undefined);
     const userData = run.byName("office-alice-desktop").inputs.userData as string;
     assertValidCloudConfig(userData, "pool with session settings");
     for (const line of [
-      "set_ini /etc/xrdp/sesman.ini Sessions KillDisconnected true", "set_ini /etc/xrdp/sesman.ini Sessions DisconnectedTimeLimit 3600",
-      "set_ini /etc/xrdp/sesman.ini Sessions IdleTimeLimit 900", "set_ini /etc/xrdp/xrdp.ini Channels cliprdr false", "set_ini /etc/xrdp/xrdp.ini Channels rdpdr false",
-    ]) expect(userData).to.contain(line);
+      "set_ini /etc/xrdp/sesman.ini Sessions KillDisconnected true",
+      "set_ini /etc/xrdp/sesman.ini Sessions DisconnectedTimeLimit 3600",
+      "set_ini /etc/xrdp/sesman.ini Sessions IdleTimeLimit 900",
+      "set_ini /etc/xrdp/xrdp.ini Channels cliprdr false",
+      "set_ini /etc/xrdp/xrdp.ini Channels rdpdr false",
+    ])
+      expect(userData).to.contain(line);
     // Unset, nothing is written: existing pools' user data stays as it was.
     const plain = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
-    expect(plain.byName("office-alice-desktop").inputs.userData as string).not.to.contain("Channels").and.not.to.contain("IdleTimeLimit");
-    const jupyter = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ workspace: "jupyter", clipboard: false })));
+    expect(plain.byName("office-alice-desktop").inputs.userData as string)
+      .not.to.contain("Channels")
+      .and.not.to.contain("IdleTimeLimit");
+    const jupyter = await harness.runProgram(
+      () => new ThinClientDesktopPool("office", officeArgs({ workspace: "jupyter", clipboard: false })),
+    );
     expect(jupyter.thrown?.message).to.contain('clipboard belong to workspace "desktop"');
   });
 
@@ -333,13 +518,16 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       [{ employees: [{ name: "alice", powerState: "paused" }] }, "only shelving frees capacity"],
       [{ employees: [{ name: "alice" }, { name: "alice" }] }, 'employees[1].name: "alice" duplicates employees[0]'],
       [{ employees: [{ name: "deskadmin" }] }, "used by the pool itself"],
-      [{ thinClientCidr: "" }, "thinClientCidr: \"\" must be the thin clients' IPv4 block"],
+      [{ thinClientCidr: "" }, 'thinClientCidr: "" must be the thin clients\' IPv4 block'],
       [{ thinClientCidr: "0.0.0.0/0" }, "whole internet"],
       [{ adminPublicKey: undefined }, "SSH needs both adminCidr and adminPublicKey"],
       [{ imageId: "x" }, "exactly one of imageName, imageId or imageUrl (got 2)"],
       [{ networkId: "net-public" }, "not both"],
       [{ computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, "missing: m1.desktop, m1.large"],
-      [{ allocationRatios: "generous", computeHosts: [{ vcpus: 16, ramMiB: 65536 }] }, 'allocationRatios: "generous" is not one of'],
+      [
+        { allocationRatios: "generous", computeHosts: [{ vcpus: 16, ramMiB: 65536 }] },
+        'allocationRatios: "generous" is not one of',
+      ],
       [{ passwordLength: 8 }, "passwordLength: 8 must be a whole number from 12 to 128"],
       [{ employees: [{ name: "alice", passwordRotation: "x".repeat(65) }] }, "employees[0].passwordRotation"],
       [{ workspace: "vdi" }, 'workspace: "vdi" is not one of "desktop", "jupyter"'],
@@ -347,39 +535,62 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       [{ workspace: "jupyter", jupyterPort: 80 }, "jupyterPort: 80 must be a whole number from 1024"],
       [{ workspace: "jupyter", jupyterServer: "hub" }, 'jupyterServer: "hub" is not one of "notebook", "lab"'],
       [{ workspace: "jupyter", rdpGroup: "rdp" }, 'rdpGroup belongs to workspace "desktop"'],
-      [{ workspace: "jupyter", extraPackages: ["bad pkg"] }, 'extraPackages[0]: "bad pkg" is not a Debian package name'],
+      [
+        { workspace: "jupyter", extraPackages: ["bad pkg"] },
+        'extraPackages[0]: "bad pkg" is not a Debian package name',
+      ],
       [{ extraPackages: ["bad pkg"] }, 'extraPackages[0]: "bad pkg" is not a Debian package name'],
       [{ dnsNameservers: undefined }, "dnsNameservers: (not set) is needed with networkCidr"],
       [{ networkCidr: "10.201.10.5/24" }, "10.201.10.5/24"],
     ];
     for (const [overrides, message] of cases) {
       const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs(overrides)));
-      expect(run.thrown?.message ?? run.errors.map((e) => e.message).join("; "), JSON.stringify(overrides)).to.contain(message);
-      expect(run.resources.filter((r) => r.custom), JSON.stringify(overrides)).to.have.length(0);
+      expect(run.thrown?.message ?? run.errors.map((e) => e.message).join("; "), JSON.stringify(overrides)).to.contain(
+        message,
+      );
+      expect(
+        run.resources.filter((r) => r.custom),
+        JSON.stringify(overrides),
+      ).to.have.length(0);
     }
-    const anywhere = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({ thinClientCidr: "0.0.0.0/0", allowRdpFromAnywhere: true })));
+    const anywhere = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool("office", officeArgs({ thinClientCidr: "0.0.0.0/0", allowRdpFromAnywhere: true })),
+    );
     expect(anywhere.thrown).to.equal(undefined);
   });
 
   it("reports every problem of a badly filled-in office at once, as one ComponentArgsError", async () => {
     // A small firm's office typed in by hand: a duplicated employee, a paused desktop, a thin-client
     // block with host bits, two image sources, a bad package and a too-short password all at once.
-    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs({
-      employees: [{ name: "alice" }, { name: "alice" }, { name: "bob", powerState: "paused" }],
-      thinClientCidr: "192.168.50.7",
-      imageId: "image-1",
-      extraPackages: ["libre office"],
-      passwordLength: 6,
-    })));
+    const run = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({
+            employees: [{ name: "alice" }, { name: "alice" }, { name: "bob", powerState: "paused" }],
+            thinClientCidr: "192.168.50.7",
+            imageId: "image-1",
+            extraPackages: ["libre office"],
+            passwordLength: 6,
+          }),
+        ),
+    );
     expect(run.resources, "nothing is registered, the pool included").to.have.length(0);
     const error = run.thrown as ComponentArgsError;
     expect(error).to.be.instanceOf(ComponentArgsError).and.instanceOf(pulumi.InputPropertiesError);
     expect(error.problems.map((p) => p.field)).to.have.members([
-      "employees[1].name", "employees[2].powerState", "thinClientCidr", "imageName", "extraPackages[0]", "passwordLength",
+      "employees[1].name",
+      "employees[2].powerState",
+      "thinClientCidr",
+      "imageName",
+      "extraPackages[0]",
+      "passwordLength",
     ]);
-    expect(error.message).to.contain('employees[1].name: "alice" duplicates employees[0]')
+    expect(error.message)
+      .to.contain('employees[1].name: "alice" duplicates employees[0]')
       .and.contain('employees[2].powerState: "paused" is refused')
-      .and.contain("thinClientCidr: \"192.168.50.7\" must be the thin clients' IPv4 block")
+      .and.contain('thinClientCidr: "192.168.50.7" must be the thin clients\' IPv4 block')
       .and.contain("give exactly one of imageName, imageId or imageUrl (got 2)")
       .and.contain('extraPackages[0]: "libre office" is not a Debian package name')
       .and.contain("passwordLength: 6 must be a whole number from 12 to 128");

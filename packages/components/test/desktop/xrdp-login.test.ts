@@ -28,12 +28,25 @@ const SESSION_STARTED = new RegExp(`Session started successfully for user ${EMPL
 /** Hashes of everything the user data manages, to prove a second run changes nothing. */
 async function managedState(guest: Guest): Promise<string> {
   const files = [
-    "/etc/xrdp/sesman.ini", "/etc/xrdp/xrdp.ini", "/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/hosts",
-    "/etc/hostname", "/etc/ssl/certs/ssl-cert-snakeoil.pem", "/etc/ssl/private/ssl-cert-snakeoil.key",
-    "/etc/polkit-1/rules.d/45-blueprints-colord.rules", "/usr/local/sbin/blueprints-desktop-setup",
-    "/etc/alternatives/x-session-manager", "/etc/ssh/sshd_config",
+    "/etc/xrdp/sesman.ini",
+    "/etc/xrdp/xrdp.ini",
+    "/etc/passwd",
+    "/etc/shadow",
+    "/etc/group",
+    "/etc/gshadow",
+    "/etc/hosts",
+    "/etc/hostname",
+    "/etc/ssl/certs/ssl-cert-snakeoil.pem",
+    "/etc/ssl/private/ssl-cert-snakeoil.key",
+    "/etc/polkit-1/rules.d/45-blueprints-colord.rules",
+    "/usr/local/sbin/blueprints-desktop-setup",
+    "/etc/alternatives/x-session-manager",
+    "/etc/ssh/sshd_config",
   ];
-  const r = await guest.exec(`sha256sum ${files.join(" ")} 2>&1; readlink /etc/alternatives/x-session-manager; ls -l --time-style=+ /etc/ssh/sshd_config.d 2>/dev/null || true`, { allowFailure: true });
+  const r = await guest.exec(
+    `sha256sum ${files.join(" ")} 2>&1; readlink /etc/alternatives/x-session-manager; ls -l --time-style=+ /etc/ssh/sshd_config.d 2>/dev/null || true`,
+    { allowFailure: true },
+  );
   return r.stdout;
 }
 
@@ -56,14 +69,17 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
 
   it("runs the employee's user data, logs in with the generated password, refuses a wrong one, and re-runs cleanly", async () => {
     // 1. The program, under the harness: one employee; user data and secret password from it.
-    const run = await harness.runProgram(() => new ThinClientDesktopPool("dt", {
-      employees: [{ name: EMPLOYEE, fullName: "Alice Example" }],
-      flavor: "m1.desktop",
-      imageName: "debian-12",
-      imageHasDesktopPackages: true,
-      networkId: "net-public",
-      thinClientCidr: "10.201.0.0/16",
-    }));
+    const run = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool("dt", {
+          employees: [{ name: EMPLOYEE, fullName: "Alice Example" }],
+          flavor: "m1.desktop",
+          imageName: "debian-12",
+          imageHasDesktopPackages: true,
+          networkId: "net-public",
+          thinClientCidr: "10.201.0.0/16",
+        }),
+    );
     expect(run.errors).to.deep.equal([]);
     const pool = run.value!;
     const userData = run.byName(`dt-${EMPLOYEE}-desktop`).inputs.userData as string;
@@ -75,27 +91,45 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
     // 2. A Debian guest with cloud-init and the desktop packages, seeded with that user data.
     lab = await TestLab.create({ prefix: "dt", subnet: "10.201.0.0/16" });
     const guest = await bootSeededGuest(lab, {
-      rootfsName: "desktop", packages: desktopPackages(), guestName: "dtdesk", userData, instanceId: "dt-alice-0001", hostname: HOSTNAME,
-      diagnostics: "journalctl -b --no-pager -n 80 -u ssh -u xrdp -u xrdp-sesman -u cloud-config -u cloud-final; systemctl status ssh xrdp --no-pager",
+      rootfsName: "desktop",
+      packages: desktopPackages(),
+      guestName: "dtdesk",
+      userData,
+      instanceId: "dt-alice-0001",
+      hostname: HOSTNAME,
+      diagnostics:
+        "journalctl -b --no-pager -n 80 -u ssh -u xrdp -u xrdp-sesman -u cloud-config -u cloud-final; systemctl status ssh xrdp --no-pager",
     });
 
     // 3. What cloud-init and the setup script did, seen inside the guest.
-    const facts = await guest.exec([
-      "hostname", "grep -c dt-alice /etc/hosts", "id -nG alice", "passwd -S alice | cut -d' ' -f2",
-      "systemctl is-active xrdp xrdp-sesman", "id -nG xrdp",
-      "grep -E '^(AllowRootLogin|TerminalServerUsers|AlwaysGroupCheck)=' /etc/xrdp/sesman.ini",
-      "grep -E '^(security_layer|ssl_protocols)=' /etc/xrdp/xrdp.ini",
-      "openssl x509 -noout -subject -in /etc/ssl/certs/ssl-cert-snakeoil.pem",
-      "sshd -T 2>/dev/null | grep -i '^passwordauthentication' || grep -ri '^PasswordAuthentication' /etc/ssh/sshd_config /etc/ssh/sshd_config.d",
-    ].join("; echo ---; "), { allowFailure: true });
-    const [host, hostsCount, groups, passwdState, xrdpActive, xrdpGroups, sesman, xrdpIni, subject, sshPw] = facts.stdout.split("---\n").map((s) => s.trim());
+    const facts = await guest.exec(
+      [
+        "hostname",
+        "grep -c dt-alice /etc/hosts",
+        "id -nG alice",
+        "passwd -S alice | cut -d' ' -f2",
+        "systemctl is-active xrdp xrdp-sesman",
+        "id -nG xrdp",
+        "grep -E '^(AllowRootLogin|TerminalServerUsers|AlwaysGroupCheck)=' /etc/xrdp/sesman.ini",
+        "grep -E '^(security_layer|ssl_protocols)=' /etc/xrdp/xrdp.ini",
+        "openssl x509 -noout -subject -in /etc/ssl/certs/ssl-cert-snakeoil.pem",
+        "sshd -T 2>/dev/null | grep -i '^passwordauthentication' || grep -ri '^PasswordAuthentication' /etc/ssh/sshd_config /etc/ssh/sshd_config.d",
+      ].join("; echo ---; "),
+      { allowFailure: true },
+    );
+    const [host, hostsCount, groups, passwdState, xrdpActive, xrdpGroups, sesman, xrdpIni, subject, sshPw] =
+      facts.stdout.split("---\n").map((s) => s.trim());
     expect(host).to.equal(HOSTNAME);
     expect(Number(hostsCount)).to.be.greaterThan(0);
     expect(groups.split(/\s+/)).to.include("tsusers");
     expect(passwdState, "alice has a usable password (P), not locked (L)").to.equal("P");
     expect(xrdpActive.split("\n")).to.deep.equal(["active", "active"]);
     expect(xrdpGroups.split(/\s+/)).to.include("ssl-cert");
-    expect(sesman.split("\n")).to.have.members(["AllowRootLogin=false", "TerminalServerUsers=tsusers", "AlwaysGroupCheck=true"]);
+    expect(sesman.split("\n")).to.have.members([
+      "AllowRootLogin=false",
+      "TerminalServerUsers=tsusers",
+      "AlwaysGroupCheck=true",
+    ]);
     expect(xrdpIni.split("\n")).to.have.members(["security_layer=tls", "ssl_protocols=TLSv1.2, TLSv1.3"]);
     expect(subject).to.contain(HOSTNAME);
     expect(sshPw.toLowerCase()).to.contain("passwordauthentication no");
@@ -112,21 +146,33 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
     const before = (await sesmanLog(guest)).split("\n").length;
     const good = startRdpClient(display, rdpFile, guest.ip, password);
     clients.push(good);
-    const started = await waitUntil("sesman to start alice's session", 45_000, async () => {
-      const lines = (await sesmanLog(guest)).split("\n").slice(before - 1);
-      return lines.find((l) => SESSION_STARTED.test(l));
-    }, () => diagnostics(guest, good));
+    const started = await waitUntil(
+      "sesman to start alice's session",
+      45_000,
+      async () => {
+        const lines = (await sesmanLog(guest)).split("\n").slice(before - 1);
+        return lines.find((l) => SESSION_STARTED.test(l));
+      },
+      () => diagnostics(guest, good),
+    );
     expect(started).to.match(SESSION_STARTED);
     // Give xfce time to draw, then keep the proof.
     await sleep(15_000);
     const shot = path.join(ARTIFACTS, "desktop-xrdp-alice.png");
-    const capture = spawnSync("import", ["-window", "root", shot], { env: { ...process.env, DISPLAY: display }, encoding: "utf8" });
+    const capture = spawnSync("import", ["-window", "root", shot], {
+      env: { ...process.env, DISPLAY: display },
+      encoding: "utf8",
+    });
     expect(capture.status, capture.stderr).to.equal(0);
     expect(fs.statSync(shot).size).to.be.greaterThan(10_000);
     // The session manager runs through the x-session-manager alternative: check what it really is.
-    const processes = await guest.exec("for p in $(pgrep -u alice); do readlink -f /proc/$p/exe; done | sort -u", { allowFailure: true });
-    expect(processes.stdout.split("\n"), `alice's programs:\n${processes.stdout}${processes.stderr}`)
-      .to.include.members(["/usr/bin/xfce4-session", "/usr/bin/xfce4-panel", "/usr/bin/xfwm4", "/usr/bin/xfdesktop"]);
+    const processes = await guest.exec("for p in $(pgrep -u alice); do readlink -f /proc/$p/exe; done | sort -u", {
+      allowFailure: true,
+    });
+    expect(
+      processes.stdout.split("\n"),
+      `alice's programs:\n${processes.stdout}${processes.stderr}`,
+    ).to.include.members(["/usr/bin/xfce4-session", "/usr/bin/xfce4-panel", "/usr/bin/xfwm4", "/usr/bin/xfdesktop"]);
     stopProcess(good);
     await sleep(2000);
 
@@ -134,23 +180,41 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
     const mark = (await sesmanLog(guest)).split("\n").length;
     const bad = startRdpClient(display, rdpFile, guest.ip, `${password}-wrong`);
     clients.push(bad);
-    const refused = await waitUntil("sesman to refuse the wrong password", 60_000, async () => {
-      const lines = (await sesmanLog(guest)).split("\n").slice(mark - 1);
-      return lines.find((l) => new RegExp(`AUTHFAIL: user=${EMPLOYEE} `).test(l));
-    }, () => diagnostics(guest, bad));
+    const refused = await waitUntil(
+      "sesman to refuse the wrong password",
+      60_000,
+      async () => {
+        const lines = (await sesmanLog(guest)).split("\n").slice(mark - 1);
+        return lines.find((l) => new RegExp(`AUTHFAIL: user=${EMPLOYEE} `).test(l));
+      },
+      () => diagnostics(guest, bad),
+    );
     expect(refused).to.contain(`AUTHFAIL: user=${EMPLOYEE}`);
     await sleep(5000);
     const after = (await sesmanLog(guest)).split("\n").slice(mark - 1);
-    expect(after.filter((l) => SESSION_STARTED.test(l)), "no session for a wrong password").to.deep.equal([]);
+    expect(
+      after.filter((l) => SESSION_STARTED.test(l)),
+      "no session for a wrong password",
+    ).to.deep.equal([]);
     stopProcess(bad);
 
     // 6. cloud-init's modules again (forced): no error, no change.
     const stateBefore = await managedState(guest);
-    const rerun = await guest.exec([
-      "set -e",
-      ...["write_files", "users_groups", "set_passwords", "set_hostname", "update_etc_hosts", "runcmd", "scripts_user"]
-        .map((m) => `echo "== ${m}"; cloud-init single --name ${m} --frequency always 2>&1`),
-    ].join("\n"), { allowFailure: true });
+    const rerun = await guest.exec(
+      [
+        "set -e",
+        ...[
+          "write_files",
+          "users_groups",
+          "set_passwords",
+          "set_hostname",
+          "update_etc_hosts",
+          "runcmd",
+          "scripts_user",
+        ].map((m) => `echo "== ${m}"; cloud-init single --name ${m} --frequency always 2>&1`),
+      ].join("\n"),
+      { allowFailure: true },
+    );
     expect(rerun.exitCode, rerun.stdout + rerun.stderr).to.equal(0);
     expect(rerun.stdout, "the setup script reports no change on the second run").not.to.match(/changed:/);
     expect(rerun.stdout).not.to.match(/Traceback|failed|ERROR/i);

@@ -1,6 +1,14 @@
 import { expect } from "chai";
 import { parse } from "yaml";
-import { allStrings, installMocks, outputIsSecret, outputValue, ProgramRun, RecordedResource, T } from "@openstack-blueprints/test-harness";
+import {
+  allStrings,
+  installMocks,
+  outputIsSecret,
+  outputValue,
+  ProgramRun,
+  RecordedResource,
+  T,
+} from "@openstack-blueprints/test-harness";
 import type { DevstackHostArgs } from "../../src/devstack/devstack-args";
 import { DevstackHost, devstackProvider } from "../../src/devstack/devstack-host";
 import { renderLocalConfTemplate } from "../../src/devstack/local-conf";
@@ -10,7 +18,8 @@ import { ComponentArgsError } from "../../src/errors";
 
 const harness = installMocks();
 
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nZmFrZS1rZXktZm9yLXRlc3Rz\n-----END OPENSSH PRIVATE KEY-----\n";
+const PRIVATE_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nZmFrZS1rZXktZm9yLXRlc3Rz\n-----END OPENSSH PRIVATE KEY-----\n";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlueprintsTestHostKey";
 
 function baseArgs(extra: Partial<DevstackHostArgs> = {}): DevstackHostArgs {
@@ -40,7 +49,15 @@ describe("DevstackHost (under the mock harness)", function () {
   this.timeout(60_000);
 
   it("declares the steps as children in a dependsOn chain, the provider and cloud objects after them", async () => {
-    const run = await build({ images: [{ name: "debian-12", sourceUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2" }], flavors: [{ name: "m1.lab", vcpus: 2, ramMiB: 4096, diskGiB: 20 }] });
+    const run = await build({
+      images: [
+        {
+          name: "debian-12",
+          sourceUrl: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2",
+        },
+      ],
+      flavors: [{ name: "m1.lab", vcpus: 2, ramMiB: 4096, diskGiB: 20 }],
+    });
     const component = run.byName("lab");
     expect(component.type).to.equal("openstack-blueprints:index:DevstackHost");
     expect(commandsOf(run).map((c) => c.name)).to.deep.equal(STEPS);
@@ -49,9 +66,11 @@ describe("DevstackHost (under the mock harness)", function () {
     STEPS.forEach((stepName, i) => {
       const deps = run.dependsOnTransitively(run.byName(stepName).urn);
       for (const earlier of STEPS.slice(0, i)) {
-        if (stepName === "lab-nat" || earlier !== "lab-nat") expect(deps.has(run.byName(earlier).urn), `${stepName} after ${earlier}`).to.equal(true);
+        if (stepName === "lab-nat" || earlier !== "lab-nat")
+          expect(deps.has(run.byName(earlier).urn), `${stepName} after ${earlier}`).to.equal(true);
       }
-      for (const later of STEPS.slice(i + 1)) expect(deps.has(run.byName(later).urn), `${stepName} not after ${later}`).to.equal(false);
+      for (const later of STEPS.slice(i + 1))
+        expect(deps.has(run.byName(later).urn), `${stepName} not after ${later}`).to.equal(false);
     });
     const provider = run.byName("lab-provider");
     expect(provider.type).to.equal("pulumi:providers:openstack");
@@ -62,7 +81,13 @@ describe("DevstackHost (under the mock harness)", function () {
       expect(r.provider.startsWith(provider.urn), `${n} uses the devstack provider`).to.equal(true);
       expect(run.dependsOnTransitively(r.urn).has(run.byName("lab-stack").urn)).to.equal(true);
     }
-    expect(run.byName("lab-flavor-m1-lab").inputs).to.include({ name: "m1.lab", vcpus: 2, ram: 4096, disk: 20, isPublic: true });
+    expect(run.byName("lab-flavor-m1-lab").inputs).to.include({
+      name: "m1.lab",
+      vcpus: 2,
+      ram: 4096,
+      disk: 20,
+      isPublic: true,
+    });
     expect(run.byName("lab-image-debian-12").inputs).to.include({ containerFormat: "bare", diskFormat: "qcow2" });
     expect(devstackProvider(run.value!)).to.be.an("object");
     expect(await outputValue(run.value!.imageIds)).to.have.length(1);
@@ -73,7 +98,10 @@ describe("DevstackHost (under the mock harness)", function () {
     for (const c of commandsOf(run)) {
       expect(c.inputs.connection).to.include({ host: "192.168.50.10", user: "root", hostKey: HOST_KEY });
       // The SDK marks the whole connection secret once one field is (it applies defaults to it).
-      expect(c.secretPaths.some((path) => path === "connection" || path === "connection.privateKey"), c.name).to.equal(true);
+      expect(
+        c.secretPaths.some((path) => path === "connection" || path === "connection.privateKey"),
+        c.name,
+      ).to.equal(true);
     }
   });
 
@@ -96,12 +124,28 @@ describe("DevstackHost (under the mock harness)", function () {
   });
 
   it("re-runs exactly the steps whose inputs change", async () => {
-    const texts = (run: ProgramRun<unknown>) => Object.fromEntries(commandsOf(run).map((c) => [c.name, JSON.stringify([c.inputs.create, c.inputs.delete, c.inputs.triggers])]));
-    const changed = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).filter((k) => a[k] !== b[k]).sort();
+    const texts = (run: ProgramRun<unknown>) =>
+      Object.fromEntries(
+        commandsOf(run).map((c) => [c.name, JSON.stringify([c.inputs.create, c.inputs.delete, c.inputs.triggers])]),
+      );
+    const changed = (a: Record<string, string>, b: Record<string, string>) =>
+      Object.keys(a)
+        .filter((k) => a[k] !== b[k])
+        .sort();
     const base = texts(await build());
     expect(changed(base, texts(await build()))).to.deep.equal([]); // deterministic
-    expect(changed(base, texts(await build({ floatingRange: "172.30.0.0/24", floatingAllocationStart: "172.30.0.100", floatingAllocationEnd: "172.30.0.200" }))))
-      .to.deep.equal(["lab-local-conf", "lab-nat"]);
+    expect(
+      changed(
+        base,
+        texts(
+          await build({
+            floatingRange: "172.30.0.0/24",
+            floatingAllocationStart: "172.30.0.100",
+            floatingAllocationEnd: "172.30.0.200",
+          }),
+        ),
+      ),
+    ).to.deep.equal(["lab-local-conf", "lab-nat"]);
     expect(changed(base, texts(await build({ cpuAllocationRatio: 8 })))).to.deep.equal(["lab-local-conf"]);
     expect(changed(base, texts(await build({ branch: "stable/2025.2" })))).to.deep.equal(["lab-clone", "lab-precheck"]);
     expect(changed(base, texts(await build({ rebuild: "2" })))).to.deep.equal(["lab-stack"]);
@@ -115,8 +159,15 @@ describe("DevstackHost (under the mock harness)", function () {
     for (const p of passwords) expect(p).to.match(/^[A-Za-z0-9]{32}$/);
     for (const p of run.byType(T.randomPassword)) expect(p.inputs).to.include({ special: false, length: 32 });
     for (const c of commandsOf(run)) {
-      const visible = allStrings([c.inputs.create, c.inputs.update, c.inputs.delete, c.inputs.environment, c.inputs.triggers]).join("\n");
-      for (const secret of [...passwords, PRIVATE_KEY]) expect(visible.includes(secret), `${c.name} text contains a secret`).to.equal(false);
+      const visible = allStrings([
+        c.inputs.create,
+        c.inputs.update,
+        c.inputs.delete,
+        c.inputs.environment,
+        c.inputs.triggers,
+      ]).join("\n");
+      for (const secret of [...passwords, PRIVATE_KEY])
+        expect(visible.includes(secret), `${c.name} text contains a secret`).to.equal(false);
       expect(c.inputs.environment, c.name).to.equal(undefined);
     }
     const localConf = run.byName("lab-local-conf");
@@ -125,16 +176,27 @@ describe("DevstackHost (under the mock harness)", function () {
     expect(localConf.inputs.logging).to.equal("none");
     expect(localConf.additionalSecretOutputs).to.include.members(["stdout", "stderr"]);
     expect(run.byName("lab-stack").inputs.logging).to.equal("stderr");
-    for (const c of commandsOf(run).filter((r) => r.name !== "lab-local-conf")) expect(c.inputs.stdin, c.name).to.equal(undefined);
+    for (const c of commandsOf(run).filter((r) => r.name !== "lab-local-conf"))
+      expect(c.inputs.stdin, c.name).to.equal(undefined);
     const provider = run.byName("lab-provider");
     expect(provider.secretPaths).to.include("password");
-    expect(provider.inputs).to.include({ authUrl: "http://192.168.50.10/identity/v3", userName: "admin", tenantName: "admin", region: "RegionOne" });
+    expect(provider.inputs).to.include({
+      authUrl: "http://192.168.50.10/identity/v3",
+      userName: "admin",
+      tenantName: "admin",
+      region: "RegionOne",
+    });
   });
 
   it("ships the rendered local.conf template and joins the passwords in only on the host", async () => {
-    const run = await build({ extraLocalrcLines: ["enable_plugin heat https://opendev.org/openstack/heat stable/2026.1"] });
+    const run = await build({
+      extraLocalrcLines: ["enable_plugin heat https://opendev.org/openstack/heat stable/2026.1"],
+    });
     const create = String(run.byName("lab-local-conf").inputs.create);
-    const settings = validateDevstackSettings("x", baseArgs({ extraLocalrcLines: ["enable_plugin heat https://opendev.org/openstack/heat stable/2026.1"] }));
+    const settings = validateDevstackSettings(
+      "x",
+      baseArgs({ extraLocalrcLines: ["enable_plugin heat https://opendev.org/openstack/heat stable/2026.1"] }),
+    );
     const template = renderLocalConfTemplate(settings);
     // the command is `s='<script>'; …`: unquote the script and find the template verbatim
     const script = create.slice(3, create.indexOf("'; if [")).replace(/'\\''/g, "'");
@@ -157,8 +219,12 @@ describe("DevstackHost (under the mock harness)", function () {
     const doc = parse(await outputValue(host.cloudsYaml));
     expect(doc.clouds.lab).to.deep.include({ region_name: "Lab1", identity_api_version: 3 });
     expect(doc.clouds.lab.auth).to.deep.equal({
-      auth_url: "http://192.168.50.10/identity", username: "admin", password: admin, project_name: "admin",
-      user_domain_name: "Default", project_domain_name: "Default",
+      auth_url: "http://192.168.50.10/identity",
+      username: "admin",
+      password: admin,
+      project_name: "admin",
+      user_domain_name: "Default",
+      project_domain_name: "Default",
     });
     expect(await outputValue(host.providerUrn)).to.equal(run.byName("lab-provider").urn);
     expect(String(run.byName("lab-local-conf").inputs.create)).to.contain("REGION_NAME=Lab1");
@@ -172,13 +238,19 @@ describe("DevstackHost (under the mock harness)", function () {
       [{ stackTimeoutMinutes: 5 }, /stackTimeoutMinutes: 5/],
       [{ publicInterface: "eth1", persistentNat: true }, /persistentNat: true is set with publicInterface eth1/],
       [{ flavors: [{ name: "a", vcpus: 0, ramMiB: 1, diskGiB: 1 }] }, /flavors\[0\]\.vcpus: 0/],
-      [{ images: [{ name: "x", sourceUrl: "ftp://a" }] }, /images\[0\]\.sourceUrl: "ftp:\/\/a" is not an http\(s\) URL/],
+      [
+        { images: [{ name: "x", sourceUrl: "ftp://a" }] },
+        /images\[0\]\.sourceUrl: "ftp:\/\/a" is not an http\(s\) URL/,
+      ],
       [{ extraVolumeDevice: "sdb" }, /extraVolumeDevice: "sdb" is not a \/dev path/],
     ];
     for (const [extra, message] of cases) {
       const run = await harness.runProgram(() => new DevstackHost("lab", baseArgs(extra)));
       expect(run.thrown?.message, JSON.stringify(extra)).to.match(message);
-      expect(run.resources.map((r: RecordedResource) => r.name), JSON.stringify(extra)).to.deep.equal([]);
+      expect(
+        run.resources.map((r: RecordedResource) => r.name),
+        JSON.stringify(extra),
+      ).to.deep.equal([]);
     }
   });
 
@@ -204,15 +276,23 @@ describe("DevstackHost (under the mock harness)", function () {
     expect(error).to.be.instanceOf(pulumi.InputPropertiesError);
     const problems = (error as ComponentArgsError).problems;
     expect(problems.map((p) => p.field)).to.have.members([
-      "connection.host", "connection.port", "hostIp", "branch", "flavors[0].vcpus", "quotas",
-      "extraLocalrcLines[0]", "floatingAllocationStart",
+      "connection.host",
+      "connection.port",
+      "hostIp",
+      "branch",
+      "flavors[0].vcpus",
+      "quotas",
+      "extraLocalrcLines[0]",
+      "floatingAllocationStart",
     ]);
     for (const p of problems) expect(p.problem, p.field).to.contain(". Fix: ");
     const message = (error as Error).message;
     expect(message).to.contain('hostIp: "192.168.50" is not an IPv4 address. Fix: use a dotted quad');
     expect(message).to.contain('branch: "stable/zed" is not a supported devstack branch');
     expect(message).to.contain("flavors[0].vcpus: 0 is not a positive whole number");
-    expect(message).to.contain("floatingAllocationStart: \"172.24.4.1\" pool 172.24.4.1-172.24.4.200 contains publicNetworkGateway 172.24.4.1");
+    expect(message).to.contain(
+      'floatingAllocationStart: "172.24.4.1" pool 172.24.4.1-172.24.4.200 contains publicNetworkGateway 172.24.4.1',
+    );
     expect(message).not.to.contain("ZmFrZS1rZXktZm9yLXRlc3Rz");
     // Through the engine: nothing is registered.
     const run = await harness.runProgram(() => new DevstackHost("lab", args));
@@ -238,21 +318,38 @@ describe("DevstackHost (under the mock harness)", function () {
   it("sets the project's quotas after stack.sh when asked, and the provider (so every cloud object) waits for it", async () => {
     const run = await build({ quotas: { instances: 210, cores: 420, floatingIps: 210 } });
     const quotas = run.byName("lab-quotas");
-    expect(quotas.inputs.create as string).to.contain("openstack quota set --instances 210 --cores 420 --floating-ips 210 admin");
+    expect(quotas.inputs.create as string).to.contain(
+      "openstack quota set --instances 210 --cores 420 --floating-ips 210 admin",
+    );
     expect(run.dependsOnTransitively(quotas.urn).has(run.byName("lab-stack").urn)).to.equal(true);
     expect(run.dependsOnTransitively(run.byName("lab-provider").urn).has(quotas.urn)).to.equal(true);
     expect((await build()).resources.map((r) => r.name)).not.to.include("lab-quotas");
     const bad = await harness.runProgram(() => new DevstackHost("lab", baseArgs({ quotas: { instances: -5 } })));
-    expect(bad.thrown?.message).to.contain("DevstackHost lab: invalid arguments").and.contain("quotas.instances: -5 is not a quota. Fix: use a whole number (-1 for unlimited)");
+    expect(bad.thrown?.message)
+      .to.contain("DevstackHost lab: invalid arguments")
+      .and.contain("quotas.instances: -5 is not a quota. Fix: use a whole number (-1 for unlimited)");
   });
 
   it("skips NAT in the flat-LAN layout and adds the extra-volume step when asked", async () => {
     const run = await build({
-      hostIp: "10.42.0.52", floatingRange: "10.42.0.0/24", publicInterface: "eth0",
-      floatingAllocationStart: "10.42.0.250", floatingAllocationEnd: "10.42.0.254", extraVolumeDevice: "/dev/vdb",
+      hostIp: "10.42.0.52",
+      floatingRange: "10.42.0.0/24",
+      publicInterface: "eth0",
+      floatingAllocationStart: "10.42.0.250",
+      floatingAllocationEnd: "10.42.0.254",
+      extraVolumeDevice: "/dev/vdb",
     });
-    expect(commandsOf(run).map((c) => c.name)).to.deep.equal(["lab-precheck", "lab-prepare", "lab-clone", "lab-local-conf", "lab-stack", "lab-extra-volume"]);
+    expect(commandsOf(run).map((c) => c.name)).to.deep.equal([
+      "lab-precheck",
+      "lab-prepare",
+      "lab-clone",
+      "lab-local-conf",
+      "lab-stack",
+      "lab-extra-volume",
+    ]);
     expect(String(run.byName("lab-local-conf").inputs.create)).to.contain("PUBLIC_INTERFACE=eth0");
-    expect(run.dependsOnTransitively(run.byName("lab-extra-volume").urn).has(run.byName("lab-stack").urn)).to.equal(true);
+    expect(run.dependsOnTransitively(run.byName("lab-extra-volume").urn).has(run.byName("lab-stack").urn)).to.equal(
+      true,
+    );
   });
 });

@@ -17,12 +17,29 @@
  */
 import { expect } from "chai";
 import { installMocks } from "@openstack-blueprints/test-harness";
-import { Guest, RemoteStep, Rootfs, TestLab, buildRootfs, describeFailures, requireTestHosts, runRemoteSteps, runTwice, stepsFromRecordedResources } from "../../../../test/hosts";
+import {
+  Guest,
+  RemoteStep,
+  Rootfs,
+  TestLab,
+  buildRootfs,
+  describeFailures,
+  requireTestHosts,
+  runRemoteSteps,
+  runTwice,
+  stepsFromRecordedResources,
+} from "../../../../test/hosts";
 import type { DevstackHostArgs } from "../../src/devstack/devstack-args";
 import { DevstackHost } from "../../src/devstack/devstack-host";
 import { validateDevstackSettings } from "../../src/devstack/devstack-plan";
 import { renderLocalConf } from "../../src/devstack/local-conf";
-import { FORWARDING_SYSCTL, NAT_HELPER, NAT_UNIT, NAT_UNIT_FILE, stackMarkerPath } from "../../src/devstack/devstack-scripts";
+import {
+  FORWARDING_SYSCTL,
+  NAT_HELPER,
+  NAT_UNIT,
+  NAT_UNIT_FILE,
+  stackMarkerPath,
+} from "../../src/devstack/devstack-scripts";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -35,7 +52,9 @@ function withoutSteps(steps: RemoteStep[], names: string[]): RemoteStep[] {
   const dropped = new Map(steps.filter((s) => names.includes(s.name)).map((s) => [s.urn, s]));
   expect([...dropped.values()].map((s) => s.name).sort()).to.deep.equal([...names].sort());
   const resolve = (urn: string): string[] => (dropped.has(urn) ? dropped.get(urn)!.dependsOn.flatMap(resolve) : [urn]);
-  return steps.filter((s) => !dropped.has(s.urn)).map((s) => ({ ...s, dependsOn: [...new Set(s.dependsOn.flatMap(resolve))] }));
+  return steps
+    .filter((s) => !dropped.has(s.urn))
+    .map((s) => ({ ...s, dependsOn: [...new Set(s.dependsOn.flatMap(resolve))] }));
 }
 
 describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function () {
@@ -50,7 +69,13 @@ describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function
     lab = await TestLab.create({ prefix: "ds", subnet: "10.202.0.0/16" });
     const net = await lab.network();
     // CAP_NET_ADMIN so the NAT step (iptables, ip_forward) runs for real, in the guest's own netns.
-    guest = await lab.startGuest({ name: "ds1", rootfs, network: net, hostname: "ds1", capabilities: ["CAP_NET_ADMIN"] });
+    guest = await lab.startGuest({
+      name: "ds1",
+      rootfs,
+      network: net,
+      hostname: "ds1",
+      capabilities: ["CAP_NET_ADMIN"],
+    });
   });
 
   after(async function () {
@@ -70,7 +95,9 @@ describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function
     if (guestHasNetAdmin) {
       // nspawn with --network-namespace-path leaves /proc/sys/net read-only (a real host, or nspawn
       // with SYSTEMD_NSPAWN_API_VFS_WRITABLE=network, has it writable); only the guest's netns.
-      await guest.exec("touch /proc/sys/net/ipv4/ip_forward 2>/dev/null || { mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net; }");
+      await guest.exec(
+        "touch /proc/sys/net/ipv4/ip_forward 2>/dev/null || { mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net; }",
+      );
     }
     // The library maps the hostname in /etc/hosts; remove it so prepare has to (RabbitMQ needs it).
     await guest.exec("sed -i '/\\sds1$/d' /etc/hosts");
@@ -90,23 +117,45 @@ describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function
     const program = await harness.runProgram(() => new DevstackHost("ds", args));
     expect(program.thrown?.message).to.equal(undefined);
     expect(program.errors.map((e) => e.message)).to.deep.equal([]);
-    const passwords = ["admin", "database", "rabbit", "service"].map((role) => String(program.byName(`ds-${role}-password`).state.result));
+    const passwords = ["admin", "database", "rabbit", "service"].map((role) =>
+      String(program.byName(`ds-${role}-password`).state.result),
+    );
 
     const declared = stepsFromRecordedResources(program.resources);
-    expect(declared.map((s) => s.name)).to.deep.equal(["ds-precheck", "ds-prepare", "ds-clone", "ds-local-conf", "ds-stack", "ds-nat"]);
+    expect(declared.map((s) => s.name)).to.deep.equal([
+      "ds-precheck",
+      "ds-prepare",
+      "ds-clone",
+      "ds-local-conf",
+      "ds-stack",
+      "ds-nat",
+    ]);
     const steps = withoutSteps(declared, ["ds-clone", "ds-stack", ...(guestHasNetAdmin ? [] : ["ds-nat"])]);
     console.log("    NOT executed (need the internet): ds-clone (git fetch from opendev.org), ds-stack (stack.sh)");
-    if (!guestHasNetAdmin) console.log("    NOT executed: ds-nat — the guest's systemd has no CAP_NET_ADMIN (test/hosts' nspawn); see the network-namespace test");
+    if (!guestHasNetAdmin)
+      console.log(
+        "    NOT executed: ds-nat — the guest's systemd has no CAP_NET_ADMIN (test/hosts' nspawn); see the network-namespace test",
+      );
 
     const twice = await runTwice(steps, { allowChanges: true }).catch(async (e: Error) => {
       const journal = await guest.exec(`journalctl --no-pager -n 30 -u ${NAT_UNIT}`, { allowFailure: true });
       throw new Error(`${e.message}\n--- journal of ${NAT_UNIT} ---\n${journal.stdout}`);
     });
-    expect(twice.first.startOrder).to.deep.equal(["ds-precheck", "ds-prepare", "ds-local-conf", ...(guestHasNetAdmin ? ["ds-nat"] : [])]);
+    expect(twice.first.startOrder).to.deep.equal([
+      "ds-precheck",
+      "ds-prepare",
+      "ds-local-conf",
+      ...(guestHasNetAdmin ? ["ds-nat"] : []),
+    ]);
     const firstChanged = Object.fromEntries(twice.first.results.map((r) => [r.name, r.changed]));
     console.log(`    first run: ${JSON.stringify(firstChanged)}`);
-    expect(twice.first.results.find((r) => r.name === "ds-precheck")!.stdout).to.contain("prechecks passed: debian bookworm");
-    expect(firstChanged["ds-prepare"].join("\n")).to.contain("changed: created user stack").and.to.contain("changed: wrote /etc/sudoers.d/stack").and.to.contain("/etc/hosts");
+    expect(twice.first.results.find((r) => r.name === "ds-precheck")!.stdout).to.contain(
+      "prechecks passed: debian bookworm",
+    );
+    expect(firstChanged["ds-prepare"].join("\n"))
+      .to.contain("changed: created user stack")
+      .and.to.contain("changed: wrote /etc/sudoers.d/stack")
+      .and.to.contain("/etc/hosts");
     expect(firstChanged["ds-local-conf"]).to.include("changed: wrote /opt/stack/devstack/local.conf");
     if (guestHasNetAdmin) expect(firstChanged["ds-nat"].join("\n")).to.contain("enabled devstack-nat.service");
     expect(twice.changedOnSecondRun, "the second run changed something").to.deep.equal({});
@@ -114,14 +163,17 @@ describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function
     // No secret in any command output of either run.
     for (const report of [twice.first, twice.second]) {
       for (const r of report.results) {
-        for (const p of passwords) expect(`${r.stdout}${r.stderr}`.includes(p), `${report.phase} ${r.name} printed a password`).to.equal(false);
+        for (const p of passwords)
+          expect(`${r.stdout}${r.stderr}`.includes(p), `${report.phase} ${r.name} printed a password`).to.equal(false);
       }
     }
 
     const sh = async (command: string) => (await guest.exec(command)).stdout.trim();
     // user and home
     expect(await sh("getent passwd stack | cut -d: -f6,7")).to.equal("/opt/stack:/bin/bash");
-    expect(await sh("stat -c '%a %U:%G' /opt/stack /opt/stack/logs /opt/stack/devstack")).to.equal("755 stack:stack\n755 stack:stack\n755 stack:stack");
+    expect(await sh("stat -c '%a %U:%G' /opt/stack /opt/stack/logs /opt/stack/devstack")).to.equal(
+      "755 stack:stack\n755 stack:stack\n755 stack:stack",
+    );
     // sudoers: valid, 0440, and it works non-interactively for the stack user
     expect(await sh("stat -c '%a %U:%G' /etc/sudoers.d/stack")).to.equal("440 root:root");
     expect(await sh("grep -v '^#' /etc/sudoers.d/stack")).to.equal("stack ALL=(ALL) NOPASSWD: ALL");
@@ -132,18 +184,27 @@ describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function
     // local.conf: 0600, owned by stack, exactly the rendered document with the generated passwords
     expect(await sh("stat -c '%a %U:%G' /opt/stack/devstack/local.conf")).to.equal("600 stack:stack");
     const settings = validateDevstackSettings("ds", args);
-    const expected = renderLocalConf(settings, { admin: passwords[0], database: passwords[1], rabbit: passwords[2], service: passwords[3] });
+    const expected = renderLocalConf(settings, {
+      admin: passwords[0],
+      database: passwords[1],
+      rabbit: passwords[2],
+      service: passwords[3],
+    });
     expect((await guest.exec("cat /opt/stack/devstack/local.conf")).stdout).to.equal(expected);
     // NAT: unit enabled and active, sysctl file, forwarding on, the MASQUERADE rule exactly once
     if (guestHasNetAdmin) {
-    expect(await sh(`cat /etc/systemd/system/${NAT_UNIT}`)).to.equal(NAT_UNIT_FILE.trim());
-    expect(await sh(`systemctl is-enabled ${NAT_UNIT}; systemctl is-active ${NAT_UNIT}`)).to.equal("enabled\nactive");
-    expect(await sh("cat /etc/sysctl.d/60-devstack-forwarding.conf")).to.equal(FORWARDING_SYSCTL.trim());
-    expect(await sh("cat /proc/sys/net/ipv4/ip_forward")).to.equal("1");
-    expect(await sh("iptables -w -t nat -S POSTROUTING | grep -c -- '-s 172.24.4.0/24 -o eth0 -j MASQUERADE'")).to.equal("1");
+      expect(await sh(`cat /etc/systemd/system/${NAT_UNIT}`)).to.equal(NAT_UNIT_FILE.trim());
+      expect(await sh(`systemctl is-enabled ${NAT_UNIT}; systemctl is-active ${NAT_UNIT}`)).to.equal("enabled\nactive");
+      expect(await sh("cat /etc/sysctl.d/60-devstack-forwarding.conf")).to.equal(FORWARDING_SYSCTL.trim());
+      expect(await sh("cat /proc/sys/net/ipv4/ip_forward")).to.equal("1");
+      expect(
+        await sh("iptables -w -t nat -S POSTROUTING | grep -c -- '-s 172.24.4.0/24 -o eth0 -j MASQUERADE'"),
+      ).to.equal("1");
     } else {
       // The unit file still gets checked by the guest's real systemd.
-      await guest.exec(`mkdir -p /tmp/natcheck && cat > /tmp/natcheck/${NAT_UNIT} <<'EOF'\n${NAT_UNIT_FILE.replace(/\/usr\/local\/sbin\/devstack-nat/g, "/bin/true").replace(/EnvironmentFile=.*\n/, "")}EOF`);
+      await guest.exec(
+        `mkdir -p /tmp/natcheck && cat > /tmp/natcheck/${NAT_UNIT} <<'EOF'\n${NAT_UNIT_FILE.replace(/\/usr\/local\/sbin\/devstack-nat/g, "/bin/true").replace(/EnvironmentFile=.*\n/, "")}EOF`,
+      );
       const verify = await guest.exec(`systemd-analyze verify /tmp/natcheck/${NAT_UNIT} 2>&1`, { allowFailure: true });
       expect(verify.exitCode, verify.stdout).to.equal(0);
     }
@@ -154,7 +215,9 @@ describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function
     const alone = { ...stackStep, dependsOn: [] };
     const unguarded = await runRemoteSteps([alone]);
     expect(unguarded.ok).to.equal(false);
-    expect(unguarded.results[0].stderr).to.contain("/opt/stack/devstack/stack.sh is missing; the clone step did not complete");
+    expect(unguarded.results[0].stderr).to.contain(
+      "/opt/stack/devstack/stack.sh is missing; the clone step did not complete",
+    );
     await guest.exec(`date -u > ${stackMarkerPath("1")}`);
     const guarded = await runRemoteSteps([alone]);
     expect(guarded.ok, describeFailures(guarded)).to.equal(true);
@@ -181,7 +244,9 @@ describe("DevstackHost NAT helper in a network namespace (real iptables and sysc
       this.skip();
     }
     sh(`ip netns del ${NETNS} 2>/dev/null`);
-    const made = sh(`ip netns add ${NETNS} && ip -n ${NETNS} link add dsup0 type veth peer name dsup1 && ip -n ${NETNS} link set lo up`);
+    const made = sh(
+      `ip netns add ${NETNS} && ip -n ${NETNS} link add dsup0 type veth peer name dsup1 && ip -n ${NETNS} link set lo up`,
+    );
     expect(made.status, made.stderr).to.equal(0);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "devstack-nat-"));
     fs.writeFileSync(path.join(dir, "devstack-nat"), NAT_HELPER, { mode: 0o755 });
@@ -197,17 +262,24 @@ describe("DevstackHost NAT helper in a network namespace (real iptables and sysc
     expect(inNs("cat /proc/sys/net/ipv4/ip_forward").stdout.trim()).to.equal("0");
     const first = inNs(`${helper} up`);
     expect(first.status, first.stderr).to.equal(0);
-    expect(first.stdout).to.contain("changed: enabled net.ipv4.ip_forward").and.to.contain("changed: MASQUERADE 172.24.4.0/24 out of dsup0").and.to.contain("changed: proxy_arp on dsup0");
+    expect(first.stdout)
+      .to.contain("changed: enabled net.ipv4.ip_forward")
+      .and.to.contain("changed: MASQUERADE 172.24.4.0/24 out of dsup0")
+      .and.to.contain("changed: proxy_arp on dsup0");
     const second = inNs(`${helper} up`);
     expect(second.status, second.stderr).to.equal(0);
     expect(second.stdout).to.equal("");
     expect(inNs("cat /proc/sys/net/ipv4/ip_forward").stdout.trim()).to.equal("1");
     expect(inNs("cat /proc/sys/net/ipv4/conf/dsup0/proxy_arp").stdout.trim()).to.equal("1");
-    const rules = inNs("iptables -w -t nat -S POSTROUTING").stdout.split("\n").filter((l) => l.includes("MASQUERADE"));
+    const rules = inNs("iptables -w -t nat -S POSTROUTING")
+      .stdout.split("\n")
+      .filter((l) => l.includes("MASQUERADE"));
     expect(rules).to.deep.equal(["-A POSTROUTING -s 172.24.4.0/24 -o dsup0 -j MASQUERADE"]);
     expect(inNs(`${helper} down`).status).to.equal(0);
     expect(inNs("iptables -w -t nat -S POSTROUTING").stdout).not.to.contain("MASQUERADE");
     // the machine's own forwarding setting was never touched
-    expect(sh("cat /proc/sys/net/ipv4/ip_forward").stdout.trim()).to.equal(fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim());
+    expect(sh("cat /proc/sys/net/ipv4/ip_forward").stdout.trim()).to.equal(
+      fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(),
+    );
   });
 });

@@ -28,7 +28,9 @@ describe("ComponentArgsError", () => {
 
   it("takes zod issues with their paths and the values found there", () => {
     const problems = new ArgsProblems("X");
-    problems.addZodIssues([{ path: ["employees", 2, "name"], message: "is required" }], { employees: [{}, {}, { name: undefined }] });
+    problems.addZodIssues([{ path: ["employees", 2, "name"], message: "is required" }], {
+      employees: [{}, {}, { name: undefined }],
+    });
     expect(problems.list).to.deep.equal([{ field: "employees[2].name", value: undefined, problem: "is required" }]);
     expect(formatPath(["a", 0, "b"])).to.equal("a[0].b");
   });

@@ -23,8 +23,13 @@ function changedInputs(a: ProgramRun<unknown>, b: ProgramRun<unknown>): Record<s
   const out: Record<string, string[]> = {};
   for (const r of b.byType(REMOTE)) {
     const before = a.resources.find((x) => x.name === r.name);
-    if (!before) { out[r.name] = ["(new)"]; continue; }
-    const keys = ["create", "update", "delete", "stdin", "triggers"].filter((k) => JSON.stringify(before.inputs[k]) !== JSON.stringify(r.inputs[k]));
+    if (!before) {
+      out[r.name] = ["(new)"];
+      continue;
+    }
+    const keys = ["create", "update", "delete", "stdin", "triggers"].filter(
+      (k) => JSON.stringify(before.inputs[k]) !== JSON.stringify(r.inputs[k]),
+    );
     if (keys.length) out[r.name] = keys;
   }
   return out;
@@ -37,12 +42,27 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     const run = await build(seedArgs());
     const component = run.byType("openstack-blueprints:index:GanetiDrbdCluster")[0];
     expect(component.name).to.equal("lab");
-    const names = run.byType(REMOTE).map((r) => r.name).sort();
+    const names = run
+      .byType(REMOTE)
+      .map((r) => r.name)
+      .sort();
     expect(names).to.deep.equal([
-      "lab-cluster", "lab-instance-testvm-project-edu", "lab-instance-testvm-project-edu-nic",
-      "lab-instance-testvm-project-edu-placement", "lab-instance-testvm-project-edu-run", "lab-iso", "lab-kvm-parameters",
-      "lab-node-node2", "lab-node-node3", "lab-os-node1", "lab-os-node2", "lab-os-node3",
-      "lab-prepare-node1", "lab-prepare-node2", "lab-prepare-node3", "lab-report",
+      "lab-cluster",
+      "lab-instance-testvm-project-edu",
+      "lab-instance-testvm-project-edu-nic",
+      "lab-instance-testvm-project-edu-placement",
+      "lab-instance-testvm-project-edu-run",
+      "lab-iso",
+      "lab-kvm-parameters",
+      "lab-node-node2",
+      "lab-node-node3",
+      "lab-os-node1",
+      "lab-os-node2",
+      "lab-os-node3",
+      "lab-prepare-node1",
+      "lab-prepare-node2",
+      "lab-prepare-node3",
+      "lab-report",
     ]);
     for (const r of run.byType(REMOTE)) {
       expect(r.parent, r.name).to.equal(component.urn);
@@ -56,13 +76,15 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
 
   it("prepares nodes in parallel: no node's steps depend, even transitively, on another node's", async () => {
     const run = await build(seedArgs());
-    const perNode = (short: string) => run.resources.filter((r) => r.name === `lab-prepare-${short}` || r.name === `lab-os-${short}`);
+    const perNode = (short: string) =>
+      run.resources.filter((r) => r.name === `lab-prepare-${short}` || r.name === `lab-os-${short}`);
     for (const a of ["node1", "node2", "node3"]) {
       for (const b of ["node1", "node2", "node3"]) {
         if (a === b) continue;
         for (const step of perNode(a)) {
           const deps = run.dependsOnTransitively(step.urn);
-          for (const other of perNode(b)) expect(deps.has(other.urn), `${step.name} waits for ${other.name}`).to.equal(false);
+          for (const other of perNode(b))
+            expect(deps.has(other.urn), `${step.name} waits for ${other.name}`).to.equal(false);
         }
       }
     }
@@ -73,28 +95,52 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     const run = await build(seedArgs());
     const urn = (n: string) => run.byName(n).urn;
     const deps = (n: string) => run.dependsOnTransitively(urn(n));
-    for (const node of ["node1", "node2", "node3"]) expect(deps("lab-cluster").has(urn(`lab-prepare-${node}`))).to.equal(true);
+    for (const node of ["node1", "node2", "node3"])
+      expect(deps("lab-cluster").has(urn(`lab-prepare-${node}`))).to.equal(true);
     for (const node of ["node2", "node3"]) expect(deps(`lab-node-${node}`).has(urn("lab-cluster"))).to.equal(true);
     expect(deps("lab-kvm-parameters").has(urn("lab-cluster"))).to.equal(true);
     const inst = deps("lab-instance-testvm-project-edu");
-    for (const n of ["lab-cluster", "lab-kvm-parameters", "lab-node-node2", "lab-node-node3", "lab-iso", "lab-os-node1", "lab-os-node2", "lab-os-node3"]) {
+    for (const n of [
+      "lab-cluster",
+      "lab-kvm-parameters",
+      "lab-node-node2",
+      "lab-node-node3",
+      "lab-iso",
+      "lab-os-node1",
+      "lab-os-node2",
+      "lab-os-node3",
+    ]) {
       expect(inst.has(urn(n)), `instance waits for ${n}`).to.equal(true);
     }
     expect(deps("lab-iso").has(urn("lab-node-node3"))).to.equal(true);
     // The instance chain: add → NIC → run state → placement → report.
-    expect(run.byName("lab-instance-testvm-project-edu-nic").dependencies).to.deep.equal([urn("lab-instance-testvm-project-edu")]);
-    expect(run.byName("lab-instance-testvm-project-edu-run").dependencies).to.deep.equal([urn("lab-instance-testvm-project-edu-nic")]);
-    expect(run.byName("lab-instance-testvm-project-edu-placement").dependencies).to.deep.equal([urn("lab-instance-testvm-project-edu-run")]);
+    expect(run.byName("lab-instance-testvm-project-edu-nic").dependencies).to.deep.equal([
+      urn("lab-instance-testvm-project-edu"),
+    ]);
+    expect(run.byName("lab-instance-testvm-project-edu-run").dependencies).to.deep.equal([
+      urn("lab-instance-testvm-project-edu-nic"),
+    ]);
+    expect(run.byName("lab-instance-testvm-project-edu-placement").dependencies).to.deep.equal([
+      urn("lab-instance-testvm-project-edu-run"),
+    ]);
     const report = deps("lab-report");
-    for (const r of run.byType(REMOTE)) if (r.name !== "lab-report") expect(report.has(r.urn), `report waits for ${r.name}`).to.equal(true);
+    for (const r of run.byType(REMOTE))
+      if (r.name !== "lab-report") expect(report.has(r.urn), `report waits for ${r.name}`).to.equal(true);
   });
 
   it("deletes in the right order: instances, then nodes, then the cluster (engine deletes dependents first)", async () => {
     const run = await build(seedArgs());
     const withDelete = run.byType(REMOTE).filter((r) => r.inputs.delete);
-    expect(withDelete.map((r) => r.name).sort()).to.deep.equal(["lab-cluster", "lab-instance-testvm-project-edu", "lab-node-node2", "lab-node-node3"]);
+    expect(withDelete.map((r) => r.name).sort()).to.deep.equal([
+      "lab-cluster",
+      "lab-instance-testvm-project-edu",
+      "lab-node-node2",
+      "lab-node-node3",
+    ]);
     // Reverse topological order = the order Pulumi deletes in.
-    const order = deletionOrder(run.byType(REMOTE), run).filter((r) => r.inputs.delete).map((r) => r.name);
+    const order = deletionOrder(run.byType(REMOTE), run)
+      .filter((r) => r.inputs.delete)
+      .map((r) => r.name);
     expect(order[0]).to.equal("lab-instance-testvm-project-edu");
     expect(order.slice(1, 3).sort()).to.deep.equal(["lab-node-node2", "lab-node-node3"]);
     expect(order[3]).to.equal("lab-cluster");
@@ -115,17 +161,36 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     // Primary ↔ secondary swap: placement re-runs and migrates live. The instance's create script
     // carries the initial nodes, so its diff runs its (unchanged) update script, which only checks.
     const swapped = await variant({ primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu" });
-    expect(changedInputs(base, swapped)).to.deep.equal({ [inst]: ["create"], [`${inst}-placement`]: ["create"], "lab-report": ["triggers"] });
+    expect(changedInputs(base, swapped)).to.deep.equal({
+      [inst]: ["create"],
+      [`${inst}-placement`]: ["create"],
+      "lab-report": ["triggers"],
+    });
     expect(swapped.byName(inst).inputs.update).to.equal(base.byName(inst).inputs.update);
-    expect(swapped.byName(`${inst}-placement`).inputs.create).to.contain("gnt-instance migrate -f 'testvm.project.edu'");
+    expect(swapped.byName(`${inst}-placement`).inputs.create).to.contain(
+      "gnt-instance migrate -f 'testvm.project.edu'",
+    );
 
-    const failedOver = await variant({ primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu", failover: true, ignoreConsistency: true });
+    const failedOver = await variant({
+      primaryNode: "node1.project.edu",
+      secondaryNode: "node2.project.edu",
+      failover: true,
+      ignoreConsistency: true,
+    });
     expect(Object.keys(changedInputs(base, failedOver))).to.deep.equal([inst, `${inst}-placement`, "lab-report"]);
-    expect(failedOver.byName(`${inst}-placement`).inputs.create).to.contain("gnt-instance failover -f --ignore-consistency 'testvm.project.edu'");
+    expect(failedOver.byName(`${inst}-placement`).inputs.create).to.contain(
+      "gnt-instance failover -f --ignore-consistency 'testvm.project.edu'",
+    );
 
     const relinked = await variant({ nicLink: "br-man" });
-    expect(changedInputs(base, relinked)).to.deep.equal({ [inst]: ["create"], [`${inst}-nic`]: ["create"], "lab-report": ["triggers"] });
-    expect(relinked.byName(`${inst}-nic`).inputs.create).to.contain(`gnt-instance modify -f --net '0:modify,link=br-man' \${hotplug[@]+"\${hotplug[@]}"}`);
+    expect(changedInputs(base, relinked)).to.deep.equal({
+      [inst]: ["create"],
+      [`${inst}-nic`]: ["create"],
+      "lab-report": ["triggers"],
+    });
+    expect(relinked.byName(`${inst}-nic`).inputs.create).to.contain(
+      `gnt-instance modify -f --net '0:modify,link=br-man' \${hotplug[@]+"\${hotplug[@]}"}`,
+    );
 
     const stopped = await variant({ running: false });
     expect(changedInputs(base, stopped)).to.deep.equal({ [`${inst}-run`]: ["create"], "lab-report": ["triggers"] });
@@ -138,14 +203,19 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     // Nothing changed → no command changes (the report is not replaced either).
     expect(changedInputs(base, await build(seedArgs()))).to.deep.equal({});
     // Node steps do not change when only instances change.
-    for (const v of [swapped, relinked, stopped]) for (const n of ["lab-prepare-node1", "lab-cluster", "lab-node-node2"]) expect(changedInputs(base, v)[n]).to.equal(undefined);
+    for (const v of [swapped, relinked, stopped])
+      for (const n of ["lab-prepare-node1", "lab-cluster", "lab-node-node2"])
+        expect(changedInputs(base, v)[n]).to.equal(undefined);
   });
 
   it("keeps secrets secret: connection keys and the cluster key are Pulumi secrets and never in a script", async () => {
     const run = await build(seedArgs());
     for (const r of run.byType(REMOTE)) {
       // The SDK marks the whole connection secret when one of its fields is (covers privateKey).
-      expect(r.secretPaths.some((p) => p === "connection" || p === "connection.privateKey"), `${r.name}: ${r.secretPaths}`).to.equal(true);
+      expect(
+        r.secretPaths.some((p) => p === "connection" || p === "connection.privateKey"),
+        `${r.name}: ${r.secretPaths}`,
+      ).to.equal(true);
       for (const k of ["create", "update", "delete"]) {
         const text = String(r.inputs[k] ?? "");
         expect(text, `${r.name}.${k}`).not.to.contain("KEYMATERIALDONOTLEAK");
@@ -157,7 +227,8 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     expect(prepare.secretPaths).to.include("stdin");
     expect(Buffer.from(prepare.inputs.stdin.trim(), "base64").toString()).to.equal(CLUSTER_KEY);
     expect(prepare.inputs.connection.privateKey).to.equal(CONNECTION_KEY);
-    for (const r of run.byType(REMOTE)) if (!r.name.startsWith("lab-prepare-")) expect(r.inputs.stdin, r.name).to.equal(undefined);
+    for (const r of run.byType(REMOTE))
+      if (!r.name.startsWith("lab-prepare-")) expect(r.inputs.stdin, r.name).to.equal(undefined);
   });
 
   it("pins every connection's host key in the provider, so no script or secret reaches an unpinned host", async () => {
@@ -198,7 +269,13 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
   it("a dead node: marked offline on the master before its instance fails over, and nothing connects to it", async () => {
     const args = seedArgs();
     args.nodes[1].offline = true; // node2, testvm's primary, died
-    args.instances![0] = { ...args.instances![0], primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu", failover: true, ignoreConsistency: true };
+    args.instances![0] = {
+      ...args.instances![0],
+      primaryNode: "node1.project.edu",
+      secondaryNode: "node2.project.edu",
+      failover: true,
+      ignoreConsistency: true,
+    };
     const run = await build(args);
     expect(run.resources.find((r) => r.name === "lab-prepare-node2")).to.equal(undefined);
     expect(run.resources.find((r) => r.name === "lab-os-node2")).to.equal(undefined);
@@ -214,7 +291,9 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     const args = seedArgs();
     args.instances![0].diskSizeGiB = 0.25;
     const run = await harness.runProgram(() => new GanetiDrbdCluster("lab", args));
-    expect(run.thrown?.message).to.contain("instances[0].diskSizeGiB: 0.25 is below the instance policy minimum of 1024 MiB");
+    expect(run.thrown?.message).to.contain(
+      "instances[0].diskSizeGiB: 0.25 is below the instance policy minimum of 1024 MiB",
+    );
     expect(run.resources).to.deep.equal([]);
   });
 
@@ -238,10 +317,15 @@ function deletionOrder(resources: RecordedResource[], run: ProgramRun<unknown>):
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const order: RecordedResource[] = [];
   while (remaining.size) {
-    const ready = [...remaining].filter((u) => ![...remaining].some((other) => other !== u && run.dependsOnTransitively(other).has(u)));
+    const ready = [...remaining].filter(
+      (u) => ![...remaining].some((other) => other !== u && run.dependsOnTransitively(other).has(u)),
+    );
     if (!ready.length) throw new Error("dependency cycle");
     ready.sort((a, b) => byUrn.get(a)!.name.localeCompare(byUrn.get(b)!.name));
-    for (const u of ready) { remaining.delete(u); order.push(byUrn.get(u)!); }
+    for (const u of ready) {
+      remaining.delete(u);
+      order.push(byUrn.get(u)!);
+    }
   }
   return order;
 }

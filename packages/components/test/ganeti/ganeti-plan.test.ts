@@ -32,9 +32,19 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
     expect(plan.nodes.map((n) => n.isMaster)).to.deep.equal([true, false, false]);
     expect(plan.hypervisor).to.equal("kvm");
     expect(plan.diskTemplates).to.deep.equal(["drbd", "plain"]);
-    expect(plan.network).to.include({ managementBridge: "br-man", publicBridge: "br-public", managementVlan: 100, publicVlan: 200 });
+    expect(plan.network).to.include({
+      managementBridge: "br-man",
+      publicBridge: "br-public",
+      managementVlan: 100,
+      publicVlan: 200,
+    });
     expect(plan.masterNetdev).to.equal("br-man");
-    expect(plan.instances[0]).to.include({ diskTemplate: "drbd", diskSizeMiB: 4096, nicLink: "br-public", key: "testvm-project-edu" });
+    expect(plan.instances[0]).to.include({
+      diskTemplate: "drbd",
+      diskSizeMiB: 4096,
+      nicLink: "br-public",
+      key: "testvm-project-edu",
+    });
     expect(plan.osProviders).to.deep.equal(["image"]);
     expect(plan.usesReplicationAddresses).to.equal(false);
   });
@@ -46,7 +56,12 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
   });
 
   it("refuses a master that is not a node, naming the nodes", () => {
-    expectProblem({ ...seedArgs(), masterNode: "node9.project.edu" }, "masterNode", "node9.project.edu", "node1.project.edu, node2.project.edu, node3.project.edu");
+    expectProblem(
+      { ...seedArgs(), masterNode: "node9.project.edu" },
+      "masterNode",
+      "node9.project.edu",
+      "node1.project.edu, node2.project.edu, node3.project.edu",
+    );
   });
 
   it("refuses a non-FQDN node name and a malformed address, with field, value and fix", () => {
@@ -78,10 +93,28 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
   it("checks VLAN IDs (1-4094), bridge names and that the two networks differ", () => {
     expectProblem({ ...seedArgs(), network: { managementVlan: 0 } }, "network.managementVlan", "0", "VLAN ID 1-4094");
     expectProblem({ ...seedArgs(), network: { publicVlan: 4095 } }, "network.publicVlan", "4095", "VLAN ID 1-4094");
-    expectProblem({ ...seedArgs(), network: { publicBridge: "br public" } }, "network.publicBridge", '"br public"', "interface name");
-    expectProblem({ ...seedArgs(), network: { managementBridge: "br-very-long-name-0" } }, "network.managementBridge", "15 characters");
-    expectProblem({ ...seedArgs(), network: { managementVlan: 200, publicVlan: 200 } }, "network.publicVlan", "own VLAN ID");
-    expectProblem({ ...seedArgs(), network: { gateway: "10.0.0.1" } }, "network.gateway", "10.0.0.1", "management network 192.168.20.0/24");
+    expectProblem(
+      { ...seedArgs(), network: { publicBridge: "br public" } },
+      "network.publicBridge",
+      '"br public"',
+      "interface name",
+    );
+    expectProblem(
+      { ...seedArgs(), network: { managementBridge: "br-very-long-name-0" } },
+      "network.managementBridge",
+      "15 characters",
+    );
+    expectProblem(
+      { ...seedArgs(), network: { managementVlan: 200, publicVlan: 200 } },
+      "network.publicVlan",
+      "own VLAN ID",
+    );
+    expectProblem(
+      { ...seedArgs(), network: { gateway: "10.0.0.1" } },
+      "network.gateway",
+      "10.0.0.1",
+      "management network 192.168.20.0/24",
+    );
   });
 
   it("requires a pinned, non-RSA host key (the cluster shares the master's RSA host key)", () => {
@@ -96,17 +129,61 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
   it("checks instances: template enabled, size ≥ policy minimum, memory, nodes, drbd secondary", () => {
     const base = seedArgs();
     const inst = base.instances![0];
-    expectProblem({ ...base, instances: [{ ...inst, diskTemplate: "sharedfile" }] }, "instances[0].diskTemplate", "sharedfile", "not enabled", "add it to diskTemplates");
-    expectProblem({ ...base, instances: [{ ...inst, diskTemplate: "rbd" }] }, "instances[0].diskTemplate", '"rbd"', "is not one of");
-    expectProblem({ ...base, instances: [{ ...inst, diskSizeGiB: 0.5 }] }, "instances[0].diskSizeGiB", "0.5", "1024 MiB");
-    expect(() => planGanetiCluster("lab", { ...base, minDiskSizeMiB: 512, instances: [{ ...inst, diskSizeGiB: 0.5 }] })).not.to.throw();
-    expectProblem({ ...base, instances: [{ ...inst, minMemoryMiB: 1024, maxMemoryMiB: 512 }] }, "instances[0].minMemoryMiB", "1024", "maxMemoryMiB 512");
-    expectProblem({ ...base, instances: [{ ...inst, secondaryNode: inst.primaryNode }] }, "instances[0].secondaryNode", "equals primaryNode");
-    expectProblem({ ...base, instances: [{ ...inst, secondaryNode: undefined }] }, "instances[0].secondaryNode", "required for the drbd template");
-    expectProblem({ ...base, instances: [{ ...inst, primaryNode: "node7.project.edu" }] }, "instances[0].primaryNode", "node7.project.edu", "not one of the nodes");
-    expectProblem({ ...base, instances: [{ ...inst, startWithCdImage: "/iso/other.iso" }] }, "instances[0].startWithCdImage", "not among isoImages");
+    expectProblem(
+      { ...base, instances: [{ ...inst, diskTemplate: "sharedfile" }] },
+      "instances[0].diskTemplate",
+      "sharedfile",
+      "not enabled",
+      "add it to diskTemplates",
+    );
+    expectProblem(
+      { ...base, instances: [{ ...inst, diskTemplate: "rbd" }] },
+      "instances[0].diskTemplate",
+      '"rbd"',
+      "is not one of",
+    );
+    expectProblem(
+      { ...base, instances: [{ ...inst, diskSizeGiB: 0.5 }] },
+      "instances[0].diskSizeGiB",
+      "0.5",
+      "1024 MiB",
+    );
+    expect(() =>
+      planGanetiCluster("lab", { ...base, minDiskSizeMiB: 512, instances: [{ ...inst, diskSizeGiB: 0.5 }] }),
+    ).not.to.throw();
+    expectProblem(
+      { ...base, instances: [{ ...inst, minMemoryMiB: 1024, maxMemoryMiB: 512 }] },
+      "instances[0].minMemoryMiB",
+      "1024",
+      "maxMemoryMiB 512",
+    );
+    expectProblem(
+      { ...base, instances: [{ ...inst, secondaryNode: inst.primaryNode }] },
+      "instances[0].secondaryNode",
+      "equals primaryNode",
+    );
+    expectProblem(
+      { ...base, instances: [{ ...inst, secondaryNode: undefined }] },
+      "instances[0].secondaryNode",
+      "required for the drbd template",
+    );
+    expectProblem(
+      { ...base, instances: [{ ...inst, primaryNode: "node7.project.edu" }] },
+      "instances[0].primaryNode",
+      "node7.project.edu",
+      "not one of the nodes",
+    );
+    expectProblem(
+      { ...base, instances: [{ ...inst, startWithCdImage: "/iso/other.iso" }] },
+      "instances[0].startWithCdImage",
+      "not among isoImages",
+    );
     expectProblem({ ...base, instances: [inst, { ...inst }] }, "instances[1].name", "listed twice");
-    expectProblem({ ...base, instances: [{ ...inst, ignoreConsistency: true }] }, "instances[0].ignoreConsistency", "failover: true");
+    expectProblem(
+      { ...base, instances: [{ ...inst, ignoreConsistency: true }] },
+      "instances[0].ignoreConsistency",
+      "failover: true",
+    );
   });
 
   it("accepts the sandbox cluster (fake hypervisor, sharedfile, no secondary) and refuses a secondary there", () => {
@@ -128,9 +205,20 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
     expectProblem(both, "nodes[2].offline", "drained: true", "set only offline");
     const deadPrimary = seedArgs();
     deadPrimary.nodes[1].offline = true; // node2 is testvm's primary
-    expectProblem(deadPrimary, "instances[0].primaryNode", '"node2.project.edu" is declared offline', "failover: true and ignoreConsistency: true");
+    expectProblem(
+      deadPrimary,
+      "instances[0].primaryNode",
+      '"node2.project.edu" is declared offline',
+      "failover: true and ignoreConsistency: true",
+    );
     // The dead-primary failover itself: primary moved to the secondary, the dead node offline.
-    deadPrimary.instances![0] = { ...deadPrimary.instances![0], primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu", failover: true, ignoreConsistency: true };
+    deadPrimary.instances![0] = {
+      ...deadPrimary.instances![0],
+      primaryNode: "node1.project.edu",
+      secondaryNode: "node2.project.edu",
+      failover: true,
+      ignoreConsistency: true,
+    };
     const plan = planGanetiCluster("lab", deadPrimary);
     expect(plan.nodes[1]).to.include({ offline: true, drained: false });
   });
@@ -143,10 +231,24 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
 
   it("VNC consoles: loopback by default; an open bind address needs a password file", () => {
     expect(planGanetiCluster("lab", seedArgs()).kvmParameters.vnc_bind_address).to.equal("127.0.0.1");
-    expectProblem({ ...seedArgs(), kvmParameters: { vnc_bind_address: "0.0.0.0" } }, "kvmParameters.vnc_bind_address", '"0.0.0.0"', "without a password", "127.0.0.1", "vnc_password_file");
-    expect(() => planGanetiCluster("lab", { ...seedArgs(), kvmParameters: { vnc_bind_address: "0.0.0.0", vnc_password_file: "/etc/ganeti/vnc-cluster-password" } })).not.to.throw();
+    expectProblem(
+      { ...seedArgs(), kvmParameters: { vnc_bind_address: "0.0.0.0" } },
+      "kvmParameters.vnc_bind_address",
+      '"0.0.0.0"',
+      "without a password",
+      "127.0.0.1",
+      "vnc_password_file",
+    );
+    expect(() =>
+      planGanetiCluster("lab", {
+        ...seedArgs(),
+        kvmParameters: { vnc_bind_address: "0.0.0.0", vnc_password_file: "/etc/ganeti/vnc-cluster-password" },
+      }),
+    ).not.to.throw();
     // The fake hypervisor has no consoles.
-    expect(() => planGanetiCluster("lab", { ...sandboxArgs(), kvmParameters: { vnc_bind_address: "0.0.0.0" } })).not.to.throw();
+    expect(() =>
+      planGanetiCluster("lab", { ...sandboxArgs(), kvmParameters: { vnc_bind_address: "0.0.0.0" } }),
+    ).not.to.throw();
   });
 
   it("accepts only real verify error codes to ignore (no blanket ignore)", () => {

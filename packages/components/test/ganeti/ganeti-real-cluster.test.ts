@@ -23,7 +23,15 @@ import type { GanetiDrbdClusterArgs } from "../../src/ganeti/ganeti-args";
 import { parseClusterReport } from "../../src/ganeti/cluster-report";
 import { installMocks } from "@openstack-blueprints/test-harness";
 import {
-  Guest, RemoteStep, RunReport, TestLab, buildRootfs, describeFailures, requireTestHosts, runRemoteSteps, stepsFromRecordedResources,
+  Guest,
+  RemoteStep,
+  RunReport,
+  TestLab,
+  buildRootfs,
+  describeFailures,
+  requireTestHosts,
+  runRemoteSteps,
+  stepsFromRecordedResources,
 } from "../../../../test/hosts";
 
 const GANETI_PACKAGES = ["ganeti", "ganeti-os-noop", "openssh-client"];
@@ -59,26 +67,34 @@ describe("GanetiDrbdCluster on a real two-node Ganeti 3.0 cluster (nspawn guests
       // outside the guest's netns), and Ganeti looks for bridges in /sys/class/net: remount sysfs
       // from inside the guest's network namespace and bind its net directories over /sys (not all
       // of /sys: that would hide /sys/fs/cgroup from the guest's systemd).
-      const bridge = await guest.exec([
-        "ip link add gnpub type bridge && ip link set gnpub up",
-        "mkdir -p /run/gn-sysfs && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /run/gn-sysfs",
-        "mount --bind /run/gn-sysfs/class/net /sys/class/net && mount --bind /run/gn-sysfs/devices/virtual/net /sys/devices/virtual/net",
-        "test -d /sys/class/net/gnpub/bridge",
-      ].join(" && "), { allowFailure: true });
+      const bridge = await guest.exec(
+        [
+          "ip link add gnpub type bridge && ip link set gnpub up",
+          "mkdir -p /run/gn-sysfs && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /run/gn-sysfs",
+          "mount --bind /run/gn-sysfs/class/net /sys/class/net && mount --bind /run/gn-sysfs/devices/virtual/net /sys/devices/virtual/net",
+          "test -d /sys/class/net/gnpub/bridge",
+        ].join(" && "),
+        { allowFailure: true },
+      );
       expect(bridge.exitCode, bridge.stderr).to.equal(0);
       guests.push(guest);
     }
     clusterAddress = nthHost(net.cidr, 10);
     const keyFile = path.join(lab.workDir, "cluster_key");
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "gn-cluster", "-f", keyFile]);
-    clusterKey = { privateKey: fs.readFileSync(keyFile, "utf8"), publicKey: fs.readFileSync(`${keyFile}.pub`, "utf8").trim() };
+    clusterKey = {
+      privateKey: fs.readFileSync(keyFile, "utf8"),
+      publicKey: fs.readFileSync(`${keyFile}.pub`, "utf8").trim(),
+    };
   });
 
   after(async () => {
     await lab?.cleanup();
   });
 
-  function clusterArgs(instance: Partial<NonNullable<GanetiDrbdClusterArgs["instances"]>[number]> = {}): GanetiDrbdClusterArgs {
+  function clusterArgs(
+    instance: Partial<NonNullable<GanetiDrbdClusterArgs["instances"]>[number]> = {},
+  ): GanetiDrbdClusterArgs {
     return {
       nodes: guests.map((g) => ({
         fqdn: g.hostname,
@@ -120,12 +136,18 @@ describe("GanetiDrbdCluster on a real two-node Ganeti 3.0 cluster (nspawn guests
     const loop = (async () => {
       while (!stopped) {
         if (fs.existsSync(guests[0].hostPath("/var/lib/ganeti/config.data"))) {
-          await guests[0].exec(`ip -o -4 address show dev eth0 | grep -qF ' ${clusterAddress}/' || ip address add ${clusterAddress}/32 dev eth0 label eth0:0`, { allowFailure: true });
+          await guests[0].exec(
+            `ip -o -4 address show dev eth0 | grep -qF ' ${clusterAddress}/' || ip address add ${clusterAddress}/32 dev eth0 label eth0:0`,
+            { allowFailure: true },
+          );
         }
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
-    return async () => { stopped = true; await loop; };
+    return async () => {
+      stopped = true;
+      await loop;
+    };
   }
 
   async function execute(steps: RemoteStep[], phase: "create" | "update" | "delete"): Promise<RunReport> {
@@ -134,32 +156,52 @@ describe("GanetiDrbdCluster on a real two-node Ganeti 3.0 cluster (nspawn guests
     const report = await runRemoteSteps(steps, { phase, hostKeys, parallel: 8 }).finally(stopStandIn);
     if (!report.ok) {
       // Diagnostics from the guests, so a failure here says what the nodes looked like.
-      const state = await Promise.all(guests.map(async (g) => {
-        const r = await g.exec("ip -br addr; grep -ihE 'master.ip|master_ip' /var/log/ganeti/*.log 2>/dev/null | tail -n 12 || true", { allowFailure: true });
-        return `--- ${g.hostname}\n${r.stdout}${r.stderr}`;
-      }));
+      const state = await Promise.all(
+        guests.map(async (g) => {
+          const r = await g.exec(
+            "ip -br addr; grep -ihE 'master.ip|master_ip' /var/log/ganeti/*.log 2>/dev/null | tail -n 12 || true",
+            { allowFailure: true },
+          );
+          return `--- ${g.hostname}\n${r.stdout}${r.stderr}`;
+        }),
+      );
       throw new Error(`${phase} failed:\n${describeFailures(report)}\n${state.join("\n")}`);
     }
     return report;
   }
 
-  const changed = (report: RunReport) => Object.fromEntries(report.results.filter((r) => r.changed.length).map((r) => [r.name, r.changed]));
-  const reportOf = (report: RunReport) => parseClusterReport(report.results.find((r) => r.name === "gn-report")!.stdout);
+  const changed = (report: RunReport) =>
+    Object.fromEntries(report.results.filter((r) => r.changed.length).map((r) => [r.name, r.changed]));
+  const reportOf = (report: RunReport) =>
+    parseClusterReport(report.results.find((r) => r.name === "gn-report")!.stdout);
   /** Whether the fake hypervisor runs the instance on this guest (its state file under /var/run, a tmpfs inside the guest). */
-  const runsInstance = async (guest: Guest) => (await guest.exec(`test -f /var/run/ganeti/fake-hypervisor/${INSTANCE}`, { allowFailure: true })).exitCode === 0;
+  const runsInstance = async (guest: Guest) =>
+    (await guest.exec(`test -f /var/run/ganeti/fake-hypervisor/${INSTANCE}`, { allowFailure: true })).exitCode === 0;
 
   it("brings the cluster up in the declared order, then a second run changes nothing", async () => {
     const steps = await stepsFor(clusterArgs());
     const first = await execute(steps, "create");
     // Per-node preparation ran in parallel; the cluster init only after both.
     const start = (n: string) => first.results.find((r) => r.name === n)!;
-    expect(start("gn-cluster").startedAt!).to.be.at.least(Math.max(start("gn-prepare-gn1").finishedAt!, start("gn-prepare-gn2").finishedAt!));
+    expect(start("gn-cluster").startedAt!).to.be.at.least(
+      Math.max(start("gn-prepare-gn1").finishedAt!, start("gn-prepare-gn2").finishedAt!),
+    );
     expect(start("gn-prepare-gn2").startedAt!).to.be.below(start("gn-prepare-gn1").finishedAt!);
-    expect(changed(first)).to.include.keys("gn-cluster", "gn-node-gn2", "gn-instance-gnvm1-ganeti-test", "gn-instance-gnvm1-ganeti-test-run");
+    expect(changed(first)).to.include.keys(
+      "gn-cluster",
+      "gn-node-gn2",
+      "gn-instance-gnvm1-ganeti-test",
+      "gn-instance-gnvm1-ganeti-test-run",
+    );
     const report = reportOf(first);
     expect(report.verifyPassed, report.verifyOutput).to.equal(true);
-    expect(report.nodes.map((n) => `${n.name}:${n.role}`).sort()).to.deep.equal(["gn1.ganeti.test:M", "gn2.ganeti.test:C"]);
-    expect(report.instances).to.deep.equal([{ name: INSTANCE, primaryNode: "gn1.ganeti.test", secondaryNodes: [], status: "running" }]);
+    expect(report.nodes.map((n) => `${n.name}:${n.role}`).sort()).to.deep.equal([
+      "gn1.ganeti.test:M",
+      "gn2.ganeti.test:C",
+    ]);
+    expect(report.instances).to.deep.equal([
+      { name: INSTANCE, primaryNode: "gn1.ganeti.test", secondaryNodes: [], status: "running" },
+    ]);
     expect(await runsInstance(guests[0])).to.equal(true);
 
     const second = await execute(steps, "update");
@@ -170,14 +212,18 @@ describe("GanetiDrbdCluster on a real two-node Ganeti 3.0 cluster (nspawn guests
   it("migrates the instance when its primary changes, and fails it over with the failover flag", async () => {
     const migrated = await execute(await stepsFor(clusterArgs({ primaryNode: "gn2.ganeti.test" })), "update");
     expect(Object.keys(changed(migrated))).to.deep.equal(["gn-instance-gnvm1-ganeti-test-placement"]);
-    expect(changed(migrated)["gn-instance-gnvm1-ganeti-test-placement"][0]).to.contain("migrated gnvm1.ganeti.test from gn1.ganeti.test to gn2.ganeti.test");
+    expect(changed(migrated)["gn-instance-gnvm1-ganeti-test-placement"][0]).to.contain(
+      "migrated gnvm1.ganeti.test from gn1.ganeti.test to gn2.ganeti.test",
+    );
     expect(reportOf(migrated).instances[0]).to.include({ primaryNode: "gn2.ganeti.test", status: "running" });
     expect(reportOf(migrated).verifyPassed).to.equal(true);
     expect([await runsInstance(guests[0]), await runsInstance(guests[1])]).to.deep.equal([false, true]);
 
     const failoverSteps = await stepsFor(clusterArgs({ primaryNode: "gn1.ganeti.test", failover: true }));
     const failedOver = await execute(failoverSteps, "update");
-    expect(changed(failedOver)["gn-instance-gnvm1-ganeti-test-placement"][0]).to.contain("failed gnvm1.ganeti.test over from gn2.ganeti.test to gn1.ganeti.test");
+    expect(changed(failedOver)["gn-instance-gnvm1-ganeti-test-placement"][0]).to.contain(
+      "failed gnvm1.ganeti.test over from gn2.ganeti.test to gn1.ganeti.test",
+    );
     expect(reportOf(failedOver).instances[0]).to.include({ primaryNode: "gn1.ganeti.test", status: "running" });
     expect([await runsInstance(guests[0]), await runsInstance(guests[1])]).to.deep.equal([true, false]);
 
@@ -190,7 +236,9 @@ describe("GanetiDrbdCluster on a real two-node Ganeti 3.0 cluster (nspawn guests
     // Sandbox-only (see standInForMasterIp): take back the cluster address, which Ganeti cannot remove.
     await guests[0].exec(`ip address del ${clusterAddress}/32 dev eth0`, { allowFailure: true });
     const deleted = await execute(steps, "delete");
-    const order = deleted.startOrder.filter((n) => ["gn-instance-gnvm1-ganeti-test", "gn-node-gn2", "gn-cluster"].includes(n));
+    const order = deleted.startOrder.filter((n) =>
+      ["gn-instance-gnvm1-ganeti-test", "gn-node-gn2", "gn-cluster"].includes(n),
+    );
     expect(order).to.deep.equal(["gn-instance-gnvm1-ganeti-test", "gn-node-gn2", "gn-cluster"]);
     expect(changed(deleted)).to.deep.equal({
       "gn-instance-gnvm1-ganeti-test": ["changed: removed instance gnvm1.ganeti.test"],

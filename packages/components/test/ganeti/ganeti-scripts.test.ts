@@ -8,7 +8,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { assertValidShellScript } from "@openstack-blueprints/test-harness";
 import { planGanetiCluster, GanetiClusterPlan } from "../../src/ganeti/ganeti-plan";
-import { LVM_DRBD_FILTER, bridgeInterfaces, hostsBlock, knownHostsBlock, nodePackages, parentStanzaToManualAwk, renderNodePrepareScript } from "../../src/ganeti/node-prepare-script";
+import {
+  LVM_DRBD_FILTER,
+  bridgeInterfaces,
+  hostsBlock,
+  knownHostsBlock,
+  nodePackages,
+  parentStanzaToManualAwk,
+  renderNodePrepareScript,
+} from "../../src/ganeti/node-prepare-script";
 import * as cluster from "../../src/ganeti/cluster-scripts";
 import * as instance from "../../src/ganeti/instance-scripts";
 import { parseClusterReport, renderReportScript } from "../../src/ganeti/cluster-report";
@@ -57,22 +65,34 @@ function lifecycleArgs() {
  * and answers from the table), the host-key check skipped (no sshd here). Returns the exit code,
  * stderr and the logged calls, in order.
  */
-function runWithStubs(script: string, answers: Record<string, { stdout?: string; exit?: number }>): { status: number; stderr: string; calls: string[] } {
+function runWithStubs(
+  script: string,
+  answers: Record<string, { stdout?: string; exit?: number }>,
+): { status: number; stderr: string; calls: string[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gn-stub-"));
   try {
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     const log = path.join(dir, "calls.log");
     for (const tool of ["gnt-cluster", "gnt-node", "gnt-instance", "timeout"]) {
-      const cases = Object.entries(answers).filter(([k]) => k.startsWith(`${tool} `)).map(([k, v]) =>
-        `  ${JSON.stringify(k)}) printf '%b' ${JSON.stringify(v.stdout ?? "")}; exit ${v.exit ?? 0};;`).join("\n");
-      fs.writeFileSync(path.join(bin, tool), tool === "timeout"
-        ? `#!/bin/bash\nshift; exec "$@"\n`
-        : `#!/bin/bash\necho "${tool} $*" >>${JSON.stringify(log)}\ncase "${tool} $*" in\n${cases}\n  *) exit 0;;\nesac\n`, { mode: 0o755 });
+      const cases = Object.entries(answers)
+        .filter(([k]) => k.startsWith(`${tool} `))
+        .map(([k, v]) => `  ${JSON.stringify(k)}) printf '%b' ${JSON.stringify(v.stdout ?? "")}; exit ${v.exit ?? 0};;`)
+        .join("\n");
+      fs.writeFileSync(
+        path.join(bin, tool),
+        tool === "timeout"
+          ? `#!/bin/bash\nshift; exec "$@"\n`
+          : `#!/bin/bash\necho "${tool} $*" >>${JSON.stringify(log)}\ncase "${tool} $*" in\n${cases}\n  *) exit 0;;\nesac\n`,
+        { mode: 0o755 },
+      );
     }
     const stubbed = script.replace(/^assert_host_key '.*'$/m, ":").replace(/\/var\/lib\/ganeti\//g, `${dir}/`);
     fs.writeFileSync(path.join(dir, "config.data"), "{}");
-    const r = spawnSync("bash", ["-c", stubbed], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const r = spawnSync("bash", ["-c", stubbed], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
     const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean) : [];
     return { status: r.status ?? -1, stderr: r.stderr, calls };
   } finally {
@@ -87,7 +107,11 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
   const lifecycle = planGanetiCluster("lab", lifecycleArgs());
 
   it("every script of the seed, sandbox and later-life (3.1, offline, drained) clusters passes bash -n and shellcheck", () => {
-    for (const [label, plan] of [["seed", seed], ["sandbox", sandbox], ["lifecycle", lifecycle]] as const) {
+    for (const [label, plan] of [
+      ["seed", seed],
+      ["sandbox", sandbox],
+      ["lifecycle", lifecycle],
+    ] as const) {
       for (const [name, script] of Object.entries(allScripts(plan))) assertValidShellScript(script, `${label} ${name}`);
     }
   });
@@ -107,23 +131,37 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     const node = seed.nodes[1];
     const script = renderNodePrepareScript(seed, node);
     expect(script).to.contain("hostname 'node2.project.edu'");
-    expect(hostsBlock(seed)).to.equal([
-      "192.168.20.222 node1.project.edu node1",
-      "192.168.20.223 node2.project.edu node2",
-      "192.168.20.224 node3.project.edu node3",
-      "192.168.20.220 cluster.project.edu cluster",
-    ].join("\n"));
+    expect(hostsBlock(seed)).to.equal(
+      [
+        "192.168.20.222 node1.project.edu node1",
+        "192.168.20.223 node2.project.edu node2",
+        "192.168.20.224 node3.project.edu node3",
+        "192.168.20.220 cluster.project.edu cluster",
+      ].join("\n"),
+    );
     expect(script).to.contain("sed -i '/^127\\.0\\.1\\.1[[:space:]]/d' /etc/hosts");
-    expect(nodePackages(seed)).to.include.members(["ganeti", "drbd-utils", "lvm2", "qemu-system-x86", "bridge-utils", "vlan", "chrony"]);
+    expect(nodePackages(seed)).to.include.members([
+      "ganeti",
+      "drbd-utils",
+      "lvm2",
+      "qemu-system-x86",
+      "bridge-utils",
+      "vlan",
+      "chrony",
+    ]);
     expect(script).to.contain("options drbd minor_count=128 usermode_helper=/bin/true");
     expect(script).to.contain("ensure_line /etc/modules drbd");
     expect(LVM_DRBD_FILTER).to.equal(`filter = [ "r|/dev/cdrom|", "r|/dev/drbd[0-9]+|" ]`);
     expect(script).to.contain(`vgcreate 'ganeti' '/dev/sda3'`);
     const ifaces = bridgeInterfaces(seed, node);
-    expect(ifaces).to.contain("iface br-man inet static\n    address 192.168.20.223/24\n    gateway 192.168.20.1\n    bridge_ports eth0.100\n    bridge_stp off\n    bridge_fd 0");
+    expect(ifaces).to.contain(
+      "iface br-man inet static\n    address 192.168.20.223/24\n    gateway 192.168.20.1\n    bridge_ports eth0.100\n    bridge_stp off\n    bridge_fd 0",
+    );
     expect(ifaces).to.contain("iface br-public inet manual\n    bridge_ports eth0.200");
     expect(ifaces).to.contain("vlan-raw-device eth0");
-    expect(knownHostsBlock(seed).split("\n")[1]).to.equal(`node2.project.edu,node2,192.168.20.223 ${seed.nodes[1].hostKey.split(" ").slice(0, 2).join(" ")}`);
+    expect(knownHostsBlock(seed).split("\n")[1]).to.equal(
+      `node2.project.edu,node2,192.168.20.223 ${seed.nodes[1].hostKey.split(" ").slice(0, 2).join(" ")}`,
+    );
     expect(script).to.contain("ensure_line /root/.ssh/authorized_keys 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC9999");
     // The cluster key is read from standard input (base64, one line), never from argv.
     expect(script).to.contain(`IFS= read -r CLUSTER_SSH_PRIVATE_KEY_B64`);
@@ -135,18 +173,24 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     // Only the sed part (lvmconfig/pvcreate need LVM and block devices, which this sandbox lacks).
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gn-lvm-"));
     const conf = path.join(dir, "lvm.conf");
-    fs.writeFileSync(conf, "config {\n}\ndevices {\n\tdir = \"/dev\"\n\t# filter = [ \"a|.*|\" ]\n}\n");
-    const line = renderNodePrepareScript(seed, seed.master).split("\n").find((l) => l.includes("sed -i '0,/^devices {/"))!;
+    fs.writeFileSync(conf, 'config {\n}\ndevices {\n\tdir = "/dev"\n\t# filter = [ "a|.*|" ]\n}\n');
+    const line = renderNodePrepareScript(seed, seed.master)
+      .split("\n")
+      .find((l) => l.includes("sed -i '0,/^devices {/"))!;
     const r = spawnSync("bash", ["-c", line.trim().replace("/etc/lvm/lvm.conf", conf)], { encoding: "utf8" });
     expect(r.status, r.stderr).to.equal(0);
-    expect(fs.readFileSync(conf, "utf8")).to.equal(`config {\n}\ndevices {\n\t${LVM_DRBD_FILTER}\n\tdir = "/dev"\n\t# filter = [ "a|.*|" ]\n}\n`);
+    expect(fs.readFileSync(conf, "utf8")).to.equal(
+      `config {\n}\ndevices {\n\t${LVM_DRBD_FILTER}\n\tdir = "/dev"\n\t# filter = [ "a|.*|" ]\n}\n`,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("sandbox prepare skips LVM, DRBD and VLANs, and lists the file storage paths", () => {
     const script = renderNodePrepareScript(sandbox, sandbox.nodes[0]);
     expect(script).not.to.match(/vgcreate|modprobe|interfaces\.d|lvm\.conf/);
-    expect(script).to.contain("ensure_file /etc/ganeti/file-storage-paths 0644 root:root <<'EOF'\n/srv/ganeti/file-storage\n/srv/ganeti/shared-file-storage\nEOF");
+    expect(script).to.contain(
+      "ensure_file /etc/ganeti/file-storage-paths 0644 root:root <<'EOF'\n/srv/ganeti/file-storage\n/srv/ganeti/shared-file-storage\nEOF",
+    );
     expect(nodePackages(sandbox)).to.deep.equal(["ganeti", "openssh-client", "openssh-server", "ganeti-os-noop"]);
   });
 
@@ -161,29 +205,42 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
       "--no-ssh-init",
       "--no-etc-hosts",
     ]);
-    const withSip = planGanetiCluster("lab", { ...seedArgs(), nodes: seedArgs().nodes.map((n, i) => ({ ...n, replicationAddress: `10.10.0.${i + 1}` })) });
+    const withSip = planGanetiCluster("lab", {
+      ...seedArgs(),
+      nodes: seedArgs().nodes.map((n, i) => ({ ...n, replicationAddress: `10.10.0.${i + 1}` })),
+    });
     expect(cluster.clusterInitFlags(withSip)).to.include("--secondary-ip=10.10.0.1");
-    expect(cluster.renderNodeAddScript(withSip, withSip.nodes[2])).to.contain("gnt-node add --no-ssh-key-check --secondary-ip=10.10.0.3 'node3.project.edu'");
+    expect(cluster.renderNodeAddScript(withSip, withSip.nodes[2])).to.contain(
+      "gnt-node add --no-ssh-key-check --secondary-ip=10.10.0.3 'node3.project.edu'",
+    );
     const init = cluster.renderClusterInitScript(seed);
     expect(init).to.match(/if \[ -s \/var\/lib\/ganeti\/config.data \]; then\n.*already belongs to cluster/);
     expect(init).to.contain("timeout 900 gnt-cluster init");
     expect(cluster.renderClusterDestroyScript(seed)).to.contain("gnt-cluster destroy --yes-do-it");
     // VNC consoles on loopback by default (reach them with ssh -L), not the seed's open 0.0.0.0.
-    expect(cluster.renderKvmParametersScript(seed)).to.contain("gnt-cluster modify -H 'kvm:initrd_path=,kernel_path=,vnc_bind_address=127.0.0.1'");
+    expect(cluster.renderKvmParametersScript(seed)).to.contain(
+      "gnt-cluster modify -H 'kvm:initrd_path=,kernel_path=,vnc_bind_address=127.0.0.1'",
+    );
   });
 
   it("node add: shares the cluster RSA host key, checks Ganeti's SSH view, skips nodes already in the cluster", () => {
     const script = cluster.renderNodeAddScript(seed, seed.nodes[2]);
     expect(script).to.contain("push_host_key_file /etc/ssh/ssh_host_rsa_key 600");
     expect(script).to.contain("-oHostKeyAlias=cluster.project.edu -oGlobalKnownHostsFile=/var/lib/ganeti/known_hosts");
-    expect(script).to.contain("is_member() { grep -qxF 'node3.project.edu' <<<\"$(gnt-node list --no-headers -o name)\"; }");
-    expect(script).to.contain("if ! is_member; then\n  timeout 900 gnt-node add --no-ssh-key-check 'node3.project.edu'");
+    expect(script).to.contain(
+      "is_member() { grep -qxF 'node3.project.edu' <<<\"$(gnt-node list --no-headers -o name)\"; }",
+    );
+    expect(script).to.contain(
+      "if ! is_member; then\n  timeout 900 gnt-node add --no-ssh-key-check 'node3.project.edu'",
+    );
     expect(cluster.renderNodeRemoveScript(seed, seed.nodes[2])).to.contain("gnt-node remove 'node3.project.edu'");
   });
 
   it("OS definitions: the seed's image+cd variant files; ISO copies only where the checksum differs", () => {
     const osScript = cluster.renderOsDefinitionsScript(seed, seed.nodes[0]);
-    expect(osScript).to.contain(`ensure_file /etc/ganeti/instance-image/variants/cd.conf 0644 root:root <<'EOF'\nCDINSTALL="yes"\nNOMOUNT="yes"\nEOF`);
+    expect(osScript).to.contain(
+      `ensure_file /etc/ganeti/instance-image/variants/cd.conf 0644 root:root <<'EOF'\nCDINSTALL="yes"\nNOMOUNT="yes"\nEOF`,
+    );
     expect(osScript).to.contain("ensure_line /etc/ganeti/instance-image/variants.list cd");
     expect(osScript).to.contain("build ganeti-instance-image from osuosl/ganeti-instance-image");
     const iso = cluster.renderIsoDistributionScript(seed);
@@ -196,17 +253,27 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     expect(instance.instanceAddFlags(inst).join(" ")).to.equal(
       "-t drbd -o image+cd --disk 0:size=4096M -B minmem=256M,maxmem=512M --net 0:link=br-public -n node2.project.edu:node1.project.edu --no-start --no-name-check --no-ip-check",
     );
-    expect(instance.renderInstanceRunStateScript(seed, inst)).to.contain("gnt-instance start -H 'boot_order=cdrom,cdrom_image_path=/iso/debian-7.9.0-amd64-netinst.iso' 'testvm.project.edu'");
-    expect(instance.renderInstanceRemoveScript(seed, inst)).to.contain("gnt-instance remove -f --shutdown-timeout=120 'testvm.project.edu'");
+    expect(instance.renderInstanceRunStateScript(seed, inst)).to.contain(
+      "gnt-instance start -H 'boot_order=cdrom,cdrom_image_path=/iso/debian-7.9.0-amd64-netinst.iso' 'testvm.project.edu'",
+    );
+    expect(instance.renderInstanceRemoveScript(seed, inst)).to.contain(
+      "gnt-instance remove -f --shutdown-timeout=120 'testvm.project.edu'",
+    );
   });
 
   it("placement: drbd migrates live to the secondary; failover (with --ignore-consistency) when asked", () => {
     const swapped = seedArgs();
-    swapped.instances![0] = { ...swapped.instances![0], primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu" };
+    swapped.instances![0] = {
+      ...swapped.instances![0],
+      primaryNode: "node1.project.edu",
+      secondaryNode: "node2.project.edu",
+    };
     const plan = planGanetiCluster("lab", swapped);
     const migrate = instance.renderInstancePlacementScript(plan, plan.instances[0]);
     expect(migrate).to.contain("gnt-instance migrate -f 'testvm.project.edu'");
-    expect(migrate).to.contain(`[ "$(field snodes)" = 'node1.project.edu' ] || die "node1.project.edu is not the secondary`);
+    expect(migrate).to.contain(
+      `[ "$(field snodes)" = 'node1.project.edu' ] || die "node1.project.edu is not the secondary`,
+    );
     swapped.instances![0] = { ...swapped.instances![0], failover: true, ignoreConsistency: true };
     const plan2 = planGanetiCluster("lab", swapped);
     const failover = instance.renderInstancePlacementScript(plan2, plan2.instances[0]);
@@ -224,9 +291,13 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     const nic = instance.renderInstanceNicScript(plan, plan.instances[0]);
     expect(nic).to.contain(`if [ "$(field nic.link/0)" != 'br-man' ]; then`);
     expect(nic).to.contain(`hotplug=(--hotplug)`);
-    expect(nic).to.contain(`gnt-instance modify -f --net '0:modify,link=br-man' \${hotplug[@]+"\${hotplug[@]}"} 'testvm.project.edu'`);
+    expect(nic).to.contain(
+      `gnt-instance modify -f --net '0:modify,link=br-man' \${hotplug[@]+"\${hotplug[@]}"} 'testvm.project.edu'`,
+    );
     expect(instance.renderInstanceNicScript(sandbox, sandbox.instances[0])).not.to.contain(`hotplug=(--hotplug)`);
-    expect(instance.renderInstanceNicScript(sandbox, sandbox.instances[0])).to.contain(`hotplug=(--hotplug-if-possible)`);
+    expect(instance.renderInstanceNicScript(sandbox, sandbox.instances[0])).to.contain(
+      `hotplug=(--hotplug-if-possible)`,
+    );
   });
 
   it("Ganeti 3.0 vs 3.1: --hotplug flags and --no-name-check/--no-ip-check only on 3.0", () => {
@@ -244,8 +315,13 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     expect(instance.instanceAddFlags(v31.instances[0], "3.1").join(" ")).not.to.match(/--no-(name|ip)-check/);
     expect(instance.renderInstanceAddScript(v31, v31.instances[0])).not.to.match(/--no-(name|ip)-check/);
     // Run the NIC step against stub gnt-* tools: 3.1 passes no hotplug flag at all (3.1 refuses them).
-    const answers = { "gnt-instance list --no-headers -o name": { stdout: "testvm.project.edu\n" }, "gnt-instance list --no-headers --separator=| -o nic.link/0 testvm.project.edu": { stdout: "br-public\n" }, "gnt-instance list --no-headers --separator=| -o status testvm.project.edu": { stdout: "running\n" } };
-    const stubMaster = (script: string) => script.replace(/^\[ "\$\(cat \/var\/lib\/ganeti\/ssconf_master_node.*$/m, ":");
+    const answers = {
+      "gnt-instance list --no-headers -o name": { stdout: "testvm.project.edu\n" },
+      "gnt-instance list --no-headers --separator=| -o nic.link/0 testvm.project.edu": { stdout: "br-public\n" },
+      "gnt-instance list --no-headers --separator=| -o status testvm.project.edu": { stdout: "running\n" },
+    };
+    const stubMaster = (script: string) =>
+      script.replace(/^\[ "\$\(cat \/var\/lib\/ganeti\/ssconf_master_node.*$/m, ":");
     const run31 = runWithStubs(stubMaster(nic31), answers);
     expect(run31.status, run31.stderr).to.equal(0);
     expect(run31.calls).to.include("gnt-instance modify -f --net 0:modify,link=br-man testvm.project.edu");
@@ -256,16 +332,32 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
 
   it("cluster settings changed after init are applied with gnt-cluster modify; masterNode moves the master role", () => {
     expect(cluster.clusterModifyFlags(seed)).to.deep.equal([
-      "--enabled-hypervisors=kvm", "--enabled-disk-templates=drbd,plain", "--vg-name=ganeti", "--drbd-usermode-helper=/bin/true",
-      "--master-netdev=br-man", "--nic-parameters=mode=bridged,link=br-public",
+      "--enabled-hypervisors=kvm",
+      "--enabled-disk-templates=drbd,plain",
+      "--vg-name=ganeti",
+      "--drbd-usermode-helper=/bin/true",
+      "--master-netdev=br-man",
+      "--nic-parameters=mode=bridged,link=br-public",
     ]);
     const init = cluster.renderClusterInitScript(seed);
     // An initialised cluster whose last applied settings differ from the declared ones is modified.
-    const master = { "gnt-cluster modify --enabled-hypervisors=kvm --enabled-disk-templates=drbd,plain --vg-name=ganeti --drbd-usermode-helper=/bin/true --master-netdev=br-man --nic-parameters=mode=bridged,link=br-public": {} };
-    const prepared = (extra: string) => init
-      .replace(/^settings=/m, `printf 'cluster.project.edu' >/var/lib/ganeti/ssconf_cluster_name; printf '%s' "\${CURRENT_MASTER}" >/var/lib/ganeti/ssconf_master_node; ${extra}\nsettings=`)
-      .replace(/^# The master daemon activates[\s\S]*$/m, "");
-    const run = runWithStubs(prepared("printf '%s\\n' '--enabled-hypervisors=kvm --enabled-disk-templates=plain' >/var/lib/ganeti/blueprints-cluster-settings").replace("${CURRENT_MASTER}", "node1.project.edu"), master);
+    const master = {
+      "gnt-cluster modify --enabled-hypervisors=kvm --enabled-disk-templates=drbd,plain --vg-name=ganeti --drbd-usermode-helper=/bin/true --master-netdev=br-man --nic-parameters=mode=bridged,link=br-public":
+        {},
+    };
+    const prepared = (extra: string) =>
+      init
+        .replace(
+          /^settings=/m,
+          `printf 'cluster.project.edu' >/var/lib/ganeti/ssconf_cluster_name; printf '%s' "\${CURRENT_MASTER}" >/var/lib/ganeti/ssconf_master_node; ${extra}\nsettings=`,
+        )
+        .replace(/^# The master daemon activates[\s\S]*$/m, "");
+    const run = runWithStubs(
+      prepared(
+        "printf '%s\\n' '--enabled-hypervisors=kvm --enabled-disk-templates=plain' >/var/lib/ganeti/blueprints-cluster-settings",
+      ).replace("${CURRENT_MASTER}", "node1.project.edu"),
+      master,
+    );
     expect(run.status, run.stderr).to.equal(0);
     expect(run.calls).to.deep.equal([Object.keys(master)[0]]);
     expect(init).not.to.contain(`log "cluster cluster.project.edu is already initialised"`);
@@ -277,10 +369,18 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
 
   it("node life: a reinstalled member is re-added with --readd; drained and offline are applied as state", () => {
     const add = cluster.renderNodeAddScript(seed, seed.nodes[2]);
-    expect(add).to.contain(`node_cluster=$(ssh -n -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes root@node3.project.edu "cat /var/lib/ganeti/ssconf_cluster_name 2>/dev/null" || true)`);
-    expect(add).to.contain(`if [ "$node_cluster" != 'cluster.project.edu' ]; then\n    timeout 900 gnt-node add --readd --no-ssh-key-check 'node3.project.edu'`);
-    expect(add).to.contain(`if [ "$(gnt-node list --no-headers -o drained 'node3.project.edu')" != N ]; then\n  timeout 600 gnt-node modify -f --drained=no 'node3.project.edu'`);
-    expect(cluster.renderNodeAddScript(lifecycle, lifecycle.nodes[1])).to.contain("gnt-node modify -f --drained=yes 'node2.project.edu'");
+    expect(add).to.contain(
+      `node_cluster=$(ssh -n -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes root@node3.project.edu "cat /var/lib/ganeti/ssconf_cluster_name 2>/dev/null" || true)`,
+    );
+    expect(add).to.contain(
+      `if [ "$node_cluster" != 'cluster.project.edu' ]; then\n    timeout 900 gnt-node add --readd --no-ssh-key-check 'node3.project.edu'`,
+    );
+    expect(add).to.contain(
+      `if [ "$(gnt-node list --no-headers -o drained 'node3.project.edu')" != N ]; then\n  timeout 600 gnt-node modify -f --drained=no 'node3.project.edu'`,
+    );
+    expect(cluster.renderNodeAddScript(lifecycle, lifecycle.nodes[1])).to.contain(
+      "gnt-node modify -f --drained=yes 'node2.project.edu'",
+    );
     // A dead node is only marked offline: nothing connects to it.
     const offline = cluster.renderNodeAddScript(lifecycle, lifecycle.nodes[2]);
     expect(offline).to.contain("gnt-node modify -f --offline=yes 'node3.project.edu'");
@@ -292,12 +392,16 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     expect(marked.status, marked.stderr).to.equal(0);
     expect(marked.calls).to.include("gnt-node modify -f --offline=yes node3.project.edu");
     // The pinned key is in the script: a reinstalled node's new key re-runs the step.
-    expect(add).to.contain(`# node3.project.edu is pinned to ${seed.nodes[2].hostKey.split(" ").slice(0, 2).join(" ")}`);
+    expect(add).to.contain(
+      `# node3.project.edu is pinned to ${seed.nodes[2].hostKey.split(" ").slice(0, 2).join(" ")}`,
+    );
   });
 
   it("node removal evacuates first: migrate primaries, evacuate secondaries, then gnt-node remove", () => {
     const remove = cluster.renderNodeRemoveScript(seed, seed.nodes[2]).replace(`[ "$master" = "$(hostname)" ]`, "true");
-    const members = { "gnt-node list --no-headers -o name": { stdout: "node1.project.edu\nnode2.project.edu\nnode3.project.edu\n" } };
+    const members = {
+      "gnt-node list --no-headers -o name": { stdout: "node1.project.edu\nnode2.project.edu\nnode3.project.edu\n" },
+    };
     const holding = runWithStubs(remove.replace(/^master=.*$/m, "master=node1.project.edu"), {
       ...members,
       "gnt-node list --no-headers -o pinst_cnt node3.project.edu": { stdout: "1\n" },
@@ -333,8 +437,10 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
 
   it("report: verify errors about a node declared offline are tolerated, any other error fails the step", () => {
     const stubs = (verify: string) => ({ "gnt-cluster verify --error-codes": { stdout: verify, exit: 1 } });
-    const offlineError = "Tue Nov 17 17:20:52 2015   - ERROR:ENODERPC:node:node3.project.edu:while contacting node: Node is marked offline\n";
-    const otherError = "Tue Nov 17 17:20:52 2015   - ERROR:ENODELVM:node:node2.project.edu:volume group ganeti missing\n";
+    const offlineError =
+      "Tue Nov 17 17:20:52 2015   - ERROR:ENODERPC:node:node3.project.edu:while contacting node: Node is marked offline\n";
+    const otherError =
+      "Tue Nov 17 17:20:52 2015   - ERROR:ENODELVM:node:node2.project.edu:volume group ganeti missing\n";
     const tolerated = runWithStubs(renderReportScript(lifecycle), stubs(offlineError));
     expect(tolerated.status, tolerated.stderr).to.equal(0);
     expect(tolerated.stderr).to.contain("errors only about nodes declared offline (node3.project.edu); tolerated");
@@ -343,7 +449,9 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     expect(failed.stderr).to.contain("ENODELVM:node:node2.project.edu");
     // Without offline nodes every verify error still fails the step.
     expect(runWithStubs(renderReportScript(seed), stubs(offlineError)).status).to.equal(1);
-    expect(runWithStubs(renderReportScript(seed), { "gnt-cluster verify --error-codes": { stdout: "", exit: 0 } }).status).to.equal(0);
+    expect(
+      runWithStubs(renderReportScript(seed), { "gnt-cluster verify --error-codes": { stdout: "", exit: 0 } }).status,
+    ).to.equal(0);
   });
 
   it("prepare: refreshes the package lists before installing a missing package, never on a second run", () => {
@@ -351,21 +459,30 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     const update = script.indexOf("apt-get -o DPkg::Lock::Timeout=600 update");
     expect(update).to.be.greaterThan(0);
     expect(update).to.be.below(script.indexOf(`ensure_packages "\${node_packages[@]}"`));
-    expect(script).to.match(/if \[ "\$\(dpkg-query[^\n]*!= 'install ok installed' \]; then\n\s+DEBIAN_FRONTEND=noninteractive timeout 600 apt-get[^\n]*update/);
+    expect(script).to.match(
+      /if \[ "\$\(dpkg-query[^\n]*!= 'install ok installed' \]; then\n\s+DEBIAN_FRONTEND=noninteractive timeout 600 apt-get[^\n]*update/,
+    );
   });
 
   it("network.manage moves the node address off the NIC: the NIC's static stanza becomes manual, the address goes to the bridge", () => {
     const script = renderNodePrepareScript(seed, seed.nodes[1]);
     expect(script).to.contain("ip address del '192.168.20.223/24' dev 'eth0'");
-    expect(script.indexOf("ip address del '192.168.20.223/24'")).to.be.below(script.indexOf(`for iface in br-man br-public; do`));
+    expect(script.indexOf("ip address del '192.168.20.223/24'")).to.be.below(
+      script.indexOf(`for iface in br-man br-public; do`),
+    );
     // The awk program on a typical Debian interfaces file.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gn-ifaces-"));
     const file = path.join(dir, "interfaces");
-    fs.writeFileSync(file, "source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n    address 192.168.20.223/24\n    gateway 192.168.20.1\n    dns-nameservers 9.9.9.9\n\nauto eth1\niface eth1 inet static\n    address 10.0.0.5/24\n");
+    fs.writeFileSync(
+      file,
+      "source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n    address 192.168.20.223/24\n    gateway 192.168.20.1\n    dns-nameservers 9.9.9.9\n\nauto eth1\niface eth1 inet static\n    address 10.0.0.5/24\n",
+    );
     const r = spawnSync("awk", [parentStanzaToManualAwk("eth0"), file], { encoding: "utf8" });
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.status, r.stderr).to.equal(0);
-    expect(r.stdout).to.equal("source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet manual\n    dns-nameservers 9.9.9.9\n\nauto eth1\niface eth1 inet static\n    address 10.0.0.5/24\n");
+    expect(r.stdout).to.equal(
+      "source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet manual\n    dns-nameservers 9.9.9.9\n\nauto eth1\niface eth1 inet static\n    address 10.0.0.5/24\n",
+    );
     expect(renderNodePrepareScript(sandbox, sandbox.nodes[0])).not.to.contain("ip address del");
   });
 
@@ -394,7 +511,13 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     ]);
     expect(report.instances).to.deep.equal([
       { name: "gnvm1.ganeti.test", primaryNode: "gn2.ganeti.test", secondaryNodes: [], status: "running" },
-      { name: "testvm.project.edu", primaryNode: "node2.project.edu", secondaryNodes: ["node1.project.edu"], status: "running", consolePort: 11003 },
+      {
+        name: "testvm.project.edu",
+        primaryNode: "node2.project.edu",
+        secondaryNodes: ["node1.project.edu"],
+        status: "running",
+        consolePort: 11003,
+      },
     ]);
     expect(parseClusterReport("").verifyPassed).to.equal(false);
   });

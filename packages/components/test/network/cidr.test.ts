@@ -1,7 +1,19 @@
 import { expect } from "chai";
 import {
-  canonicalCidr, cidrContains, cidrContainsCidr, cidrContainsRange, cidrsOverlap, defaultGateway, formatIpv4,
-  hostRange, isIpv4, isIpv4Cidr, isReservedAddress, nthHost, parseCidr, parseIpv4,
+  canonicalCidr,
+  cidrContains,
+  cidrContainsCidr,
+  cidrContainsRange,
+  cidrsOverlap,
+  defaultGateway,
+  formatIpv4,
+  hostRange,
+  isIpv4,
+  isIpv4Cidr,
+  isReservedAddress,
+  nthHost,
+  parseCidr,
+  parseIpv4,
 } from "../../src/network/cidr";
 
 describe("cidr helpers", () => {

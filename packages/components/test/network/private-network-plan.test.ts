@@ -17,44 +17,76 @@ describe("PrivateNetwork planning", () => {
   });
 
   it("names the field, the value and the fix for a bad CIDR", () => {
-    expect(() => plan({ cidr: "192.168.1.0/33" })).to.throw('PrivateNetwork t: invalid arguments:\n  - cidr: "192.168.1.0/33" is not an IPv4 CIDR');
-    expect(() => plan({ cidr: "192.168.1.7/24" })).to.throw('cidr: "192.168.1.7/24" has host bits set; the network is 192.168.1.0/24');
+    expect(() => plan({ cidr: "192.168.1.0/33" })).to.throw(
+      'PrivateNetwork t: invalid arguments:\n  - cidr: "192.168.1.0/33" is not an IPv4 CIDR',
+    );
+    expect(() => plan({ cidr: "192.168.1.7/24" })).to.throw(
+      'cidr: "192.168.1.7/24" has host bits set; the network is 192.168.1.0/24',
+    );
     expect(() => plan({ cidr: "10.0.0.0/30" })).to.throw(/too small .* \/29 or larger/);
   });
 
   it("refuses a gateway outside the block or on its network/broadcast address", () => {
-    expect(() => plan({ gatewayIp: "192.168.2.1" })).to.throw(/gatewayIp: "192.168.2.1" is not a usable host address of 192.168.1.0\/24/);
+    expect(() => plan({ gatewayIp: "192.168.2.1" })).to.throw(
+      /gatewayIp: "192.168.2.1" is not a usable host address of 192.168.1.0\/24/,
+    );
     expect(() => plan({ gatewayIp: "192.168.1.255" })).to.throw(/gatewayIp/);
     expect(() => plan({ gatewayIp: "192.168.1.254" }).gatewayIp).not.to.throw();
   });
 
   it("checks allocation pools: inside, not over the gateway, not overlapping", () => {
-    expect(() => plan({ allocationPools: [{ start: "192.168.1.100", end: "192.168.2.5" }] })).to.throw(/allocationPools\[0\].* is not inside 192.168.1.0\/24/);
-    expect(() => plan({ allocationPools: [{ start: "192.168.1.1", end: "192.168.1.50" }] })).to.throw(/contains the gateway 192.168.1.1/);
-    expect(() => plan({ allocationPools: [{ start: "192.168.1.10", end: "192.168.1.50" }, { start: "192.168.1.40", end: "192.168.1.60" }] }))
-      .to.throw(/allocationPools\[0\].*overlaps allocationPools\[1\]/);
+    expect(() => plan({ allocationPools: [{ start: "192.168.1.100", end: "192.168.2.5" }] })).to.throw(
+      /allocationPools\[0\].* is not inside 192.168.1.0\/24/,
+    );
+    expect(() => plan({ allocationPools: [{ start: "192.168.1.1", end: "192.168.1.50" }] })).to.throw(
+      /contains the gateway 192.168.1.1/,
+    );
+    expect(() =>
+      plan({
+        allocationPools: [
+          { start: "192.168.1.10", end: "192.168.1.50" },
+          { start: "192.168.1.40", end: "192.168.1.60" },
+        ],
+      }),
+    ).to.throw(/allocationPools\[0\].*overlaps allocationPools\[1\]/);
   });
 
   it("checks host routes: destination CIDR and a next hop on the subnet", () => {
     const ok = plan({ hostRoutes: [{ destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" }] });
     expect(ok.hostRoutes).to.have.length(1);
-    expect(() => plan({ hostRoutes: [{ destinationCidr: "192.168.2.0/24", nextHop: "192.168.2.1" }] })).to.throw(/hostRoutes\[0\].nextHop: "192.168.2.1" is not on 192.168.1.0\/24/);
-    expect(() => plan({ hostRoutes: [{ destinationCidr: "192.168.2.5/24", nextHop: "192.168.1.254" }] })).to.throw(/destinationCidr.*host bits/);
+    expect(() => plan({ hostRoutes: [{ destinationCidr: "192.168.2.0/24", nextHop: "192.168.2.1" }] })).to.throw(
+      /hostRoutes\[0\].nextHop: "192.168.2.1" is not on 192.168.1.0\/24/,
+    );
+    expect(() => plan({ hostRoutes: [{ destinationCidr: "192.168.2.5/24", nextHop: "192.168.1.254" }] })).to.throw(
+      /destinationCidr.*host bits/,
+    );
   });
 
   it("refuses internet access without a routed gateway or without DNS (seed 000's weeks of no internet)", () => {
-    expect(() => plan({ internetAccess: true, dnsNameservers: ["9.9.9.9"] })).to.throw(/internetAccess: true needs a router with an external gateway/);
-    expect(() => plan({ internetAccess: true, hasExternalNetwork: true })).to.throw(/dnsNameservers: \[\] is empty but internetAccess is true/);
-    expect(() => plan({ internetAccess: true, hasExternalNetwork: true, dnsNameservers: ["9.9.9.9"], enableDhcp: false })).to.throw(/enableDhcp/);
-    expect(plan({ internetAccess: true, hasExternalNetwork: true, dnsNameservers: ["9.9.9.9"] }).createRouter).to.equal(true);
-    expect(plan({ internetAccess: true, hasExistingRouter: true, dnsNameservers: ["9.9.9.9"] }).attachToExistingRouter).to.equal(true);
+    expect(() => plan({ internetAccess: true, dnsNameservers: ["9.9.9.9"] })).to.throw(
+      /internetAccess: true needs a router with an external gateway/,
+    );
+    expect(() => plan({ internetAccess: true, hasExternalNetwork: true })).to.throw(
+      /dnsNameservers: \[\] is empty but internetAccess is true/,
+    );
+    expect(() =>
+      plan({ internetAccess: true, hasExternalNetwork: true, dnsNameservers: ["9.9.9.9"], enableDhcp: false }),
+    ).to.throw(/enableDhcp/);
+    expect(plan({ internetAccess: true, hasExternalNetwork: true, dnsNameservers: ["9.9.9.9"] }).createRouter).to.equal(
+      true,
+    );
+    expect(
+      plan({ internetAccess: true, hasExistingRouter: true, dnsNameservers: ["9.9.9.9"] }).attachToExistingRouter,
+    ).to.equal(true);
   });
 
   it("refuses contradictions", () => {
     expect(() => plan({ noGateway: true, gatewayIp: "192.168.1.1" })).to.throw(/noGateway/);
     expect(() => plan({ noGateway: true, hasExternalNetwork: true })).to.throw(/no router can be attached/);
     expect(() => plan({ createRouter: true, hasExistingRouter: true })).to.throw(/existingRouterId/);
-    expect(() => plan({ dnsNameservers: ["dns.example"] })).to.throw(/dnsNameservers\[0\]: "dns.example" is not an IPv4 address/);
+    expect(() => plan({ dnsNameservers: ["dns.example"] })).to.throw(
+      /dnsNameservers\[0\]: "dns.example" is not an IPv4 address/,
+    );
     expect(() => plan({ mtu: 20 })).to.throw(/mtu: 20/);
   });
 
@@ -67,7 +99,9 @@ describe("PrivateNetwork planning", () => {
         gatewayIp: "192.168.9.1",
         dnsNameservers: ["dns.example"],
         hostRoutes: [{ destinationCidr: "10.8.0.0/16", nextHop: "10.9.9.9" }],
-        internetAccess: true, hasExternalNetwork: true, enableDhcp: false,
+        internetAccess: true,
+        hasExternalNetwork: true,
+        enableDhcp: false,
         mtu: 20,
       });
     } catch (e) {
@@ -76,7 +110,11 @@ describe("PrivateNetwork planning", () => {
     expect(error).to.be.instanceOf(ComponentArgsError);
     const problems = (error as ComponentArgsError).problems;
     expect(problems.map((p) => p.field)).to.deep.equal([
-      "gatewayIp", "dnsNameservers[0]", "hostRoutes[0].nextHop", "enableDhcp", "mtu",
+      "gatewayIp",
+      "dnsNameservers[0]",
+      "hostRoutes[0].nextHop",
+      "enableDhcp",
+      "mtu",
     ]);
     expect(problems[0]).to.include({ value: "192.168.9.1" });
     expect(problems[0].problem).to.contain("is not a usable host address of 192.168.1.0/24");

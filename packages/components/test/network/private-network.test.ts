@@ -8,14 +8,17 @@ const harness = installMocks();
 
 describe("PrivateNetwork (under the mock harness)", () => {
   it("builds network, subnet, router with external gateway and interface, all parented to the component", async () => {
-    const run = await harness.runProgram(() => new PrivateNetwork("office", {
-      cidr: "10.20.0.0/24",
-      dnsNameservers: ["9.9.9.9", "149.112.112.112"],
-      externalNetworkName: "public",
-      internetAccess: true,
-      allocationPools: [{ start: "10.20.0.10", end: "10.20.0.200" }],
-      hostRoutes: [{ destinationCidr: "10.30.0.0/24", nextHop: "10.20.0.254" }],
-    }));
+    const run = await harness.runProgram(
+      () =>
+        new PrivateNetwork("office", {
+          cidr: "10.20.0.0/24",
+          dnsNameservers: ["9.9.9.9", "149.112.112.112"],
+          externalNetworkName: "public",
+          internetAccess: true,
+          allocationPools: [{ start: "10.20.0.10", end: "10.20.0.200" }],
+          hostRoutes: [{ destinationCidr: "10.30.0.0/24", nextHop: "10.20.0.254" }],
+        }),
+    );
     expect(run.errors).to.deep.equal([]);
     const component = run.byName("office");
     expect(component.type).to.equal("openstack-blueprints:index:PrivateNetwork");
@@ -52,10 +55,22 @@ describe("PrivateNetwork (under the mock harness)", () => {
 
   it("makes floating IPs work for whoever depends on the component", async () => {
     const run = await harness.runProgram(() => {
-      const net = new PrivateNetwork("lab", { cidr: "192.168.1.0/24", externalNetworkName: "public", dnsNameservers: ["9.9.9.9"], internetAccess: true });
-      const port = new openstack.networking.Port("lab-vm-port", { networkId: net.networkId, fixedIps: [{ subnetId: net.subnetId, ipAddress: "192.168.1.20" }] });
+      const net = new PrivateNetwork("lab", {
+        cidr: "192.168.1.0/24",
+        externalNetworkName: "public",
+        dnsNameservers: ["9.9.9.9"],
+        internetAccess: true,
+      });
+      const port = new openstack.networking.Port("lab-vm-port", {
+        networkId: net.networkId,
+        fixedIps: [{ subnetId: net.subnetId, ipAddress: "192.168.1.20" }],
+      });
       const fip = new openstack.networking.FloatingIp("lab-vm-fip", { pool: "public" });
-      new openstack.networking.FloatingIpAssociate("lab-vm-fip-assoc", { floatingIp: fip.address, portId: port.id }, { dependsOn: [net] });
+      new openstack.networking.FloatingIpAssociate(
+        "lab-vm-fip-assoc",
+        { floatingIp: fip.address, portId: port.id },
+        { dependsOn: [net] },
+      );
     });
     expect(run.errors).to.deep.equal([]);
   });
@@ -63,9 +78,16 @@ describe("PrivateNetwork (under the mock harness)", () => {
   it("without a router a floating IP is refused, as Neutron would", async () => {
     const run = await harness.runProgram(() => {
       const net = new PrivateNetwork("backend", { cidr: "192.168.2.0/24" });
-      const port = new openstack.networking.Port("backend-vm-port", { networkId: net.networkId, fixedIps: [{ subnetId: net.subnetId }] });
+      const port = new openstack.networking.Port("backend-vm-port", {
+        networkId: net.networkId,
+        fixedIps: [{ subnetId: net.subnetId }],
+      });
       const fip = new openstack.networking.FloatingIp("backend-vm-fip", { pool: "public" });
-      new openstack.networking.FloatingIpAssociate("backend-vm-fip-assoc", { floatingIp: fip.address, portId: port.id }, { dependsOn: [net] });
+      new openstack.networking.FloatingIpAssociate(
+        "backend-vm-fip-assoc",
+        { floatingIp: fip.address, portId: port.id },
+        { dependsOn: [net] },
+      );
     });
     expect(run.resources.filter((r) => r.type === T.router)).to.have.length(0);
     expect(run.errors.map((e) => e.message).join("\n")).to.match(/not reachable from subnet/);
@@ -82,16 +104,28 @@ describe("PrivateNetwork (under the mock harness)", () => {
   });
 
   it("refuses bad input before creating anything", async () => {
-    const run = await harness.runProgram(() => new PrivateNetwork("bad", { cidr: "192.168.1.0/24", internetAccess: true, dnsNameservers: ["9.9.9.9"] }));
-    expect(run.thrown?.message).to.match(/PrivateNetwork bad: invalid arguments:\n  - internetAccess: true needs a router with an external gateway/);
+    const run = await harness.runProgram(
+      () => new PrivateNetwork("bad", { cidr: "192.168.1.0/24", internetAccess: true, dnsNameservers: ["9.9.9.9"] }),
+    );
+    expect(run.thrown?.message).to.match(
+      /PrivateNetwork bad: invalid arguments:\n  - internetAccess: true needs a router with an external gateway/,
+    );
     expect(run.resources).to.have.length(0); // not even the component
-    const both = await harness.runProgram(() => new PrivateNetwork("both", { cidr: "10.1.0.0/33", externalNetworkName: "public", externalNetworkId: "ext-id" }));
+    const both = await harness.runProgram(
+      () =>
+        new PrivateNetwork("both", { cidr: "10.1.0.0/33", externalNetworkName: "public", externalNetworkId: "ext-id" }),
+    );
     expect(both.thrown).to.be.instanceOf(ComponentArgsError);
-    expect((both.thrown as ComponentArgsError).problems.map((p) => p.field)).to.deep.equal(["externalNetworkId", "cidr"]);
+    expect((both.thrown as ComponentArgsError).problems.map((p) => p.field)).to.deep.equal([
+      "externalNetworkId",
+      "cidr",
+    ]);
   });
 
   it("a name typo in the external network fails with Neutron's message", async () => {
-    const run = await harness.runProgram(() => new PrivateNetwork("typo", { cidr: "192.168.1.0/24", externalNetworkName: "pubic" }));
+    const run = await harness.runProgram(
+      () => new PrivateNetwork("typo", { cidr: "192.168.1.0/24", externalNetworkName: "pubic" }),
+    );
     expect(run.errors.map((e) => e.message).join("\n")).to.match(/No networks found/);
   });
 });

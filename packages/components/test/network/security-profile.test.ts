@@ -7,7 +7,9 @@ const harness = installMocks();
 describe("SecurityProfile (under the mock harness)", () => {
   it("creates the group and one rule per distinct spec, parented and named by what they allow", async () => {
     const run = await harness.runProgram(() => {
-      const admins = new SecurityProfile("admins", { rules: [{ protocol: "tcp", port: 22, remoteCidr: "10.9.0.0/24" }] });
+      const admins = new SecurityProfile("admins", {
+        rules: [{ protocol: "tcp", port: 22, remoteCidr: "10.9.0.0/24" }],
+      });
       const desktops = new SecurityProfile("desktops", {
         description: "thin clients to desktops",
         rules: [
@@ -32,10 +34,22 @@ describe("SecurityProfile (under the mock harness)", () => {
       "desktops-in-tcp-6000-6010-self",
     ]);
     const group = run.byName("desktops-group");
-    expect(group.inputs).to.include({ name: "desktops", description: "thin clients to desktops", deleteDefaultRules: false });
+    expect(group.inputs).to.include({
+      name: "desktops",
+      description: "thin clients to desktops",
+      deleteDefaultRules: false,
+    });
     const rdp = run.byName("desktops-in-tcp-3389-10.50.0.0_24");
     expect(rdp.type).to.equal(T.secGroupRule);
-    expect(rdp.inputs).to.include({ securityGroupId: group.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 3389, portRangeMax: 3389, remoteIpPrefix: "10.50.0.0/24" });
+    expect(rdp.inputs).to.include({
+      securityGroupId: group.id,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 3389,
+      portRangeMax: 3389,
+      remoteIpPrefix: "10.50.0.0/24",
+    });
     expect(run.byName("desktops-in-tcp-22-group-admins").inputs.remoteGroupId).to.equal(run.byName("admins-group").id);
     expect(run.byName("desktops-in-tcp-6000-6010-self").inputs.remoteGroupId).to.equal(group.id);
     expect(await outputValue(run.value!.desktops.securityGroupId)).to.equal(group.id);
@@ -43,8 +57,12 @@ describe("SecurityProfile (under the mock harness)", () => {
   });
 
   it("refuses a world-open RDP rule before creating anything", async () => {
-    const run = await harness.runProgram(() => new SecurityProfile("open", { rules: [{ protocol: "tcp", port: 3389, remoteCidr: "0.0.0.0/0" }] }));
-    expect(run.thrown?.message).to.match(/SecurityProfile open: invalid arguments:\n  - rules\[0\].remoteCidr: "0.0.0.0\/0" opens RDP \(3389\)/);
+    const run = await harness.runProgram(
+      () => new SecurityProfile("open", { rules: [{ protocol: "tcp", port: 3389, remoteCidr: "0.0.0.0/0" }] }),
+    );
+    expect(run.thrown?.message).to.match(
+      /SecurityProfile open: invalid arguments:\n  - rules\[0\].remoteCidr: "0.0.0.0\/0" opens RDP \(3389\)/,
+    );
     expect(run.resources.filter((r) => r.custom)).to.have.length(0);
   });
 
@@ -53,7 +71,10 @@ describe("SecurityProfile (under the mock harness)", () => {
       const run = await harness.runProgram(() => new SecurityProfile("web", { rules }));
       return run.byType(T.secGroupRule).map((r) => r.name);
     };
-    const before = await names([{ protocol: "tcp", port: 80, remoteCidr: "10.0.0.0/8" }, { protocol: "tcp", port: 443, remoteCidr: "10.0.0.0/8" }]);
+    const before = await names([
+      { protocol: "tcp", port: 80, remoteCidr: "10.0.0.0/8" },
+      { protocol: "tcp", port: 443, remoteCidr: "10.0.0.0/8" },
+    ]);
     const after = await names([{ protocol: "tcp", port: 443, remoteCidr: "10.0.0.0/8" }]);
     expect(before).to.include(after[0]);
   });

@@ -11,7 +11,11 @@ import { EXPECTED_COMPONENTS } from "./expected-components";
 const packageDir = path.resolve(__dirname, "../..");
 const token = (name: string) => `${PROVIDER_NAME}:index:${name}`;
 
-async function inferSchema(dir: string, name: string, components: ComponentProvider["options"]["components"]): Promise<any> {
+async function inferSchema(
+  dir: string,
+  name: string,
+  components: ComponentProvider["options"]["components"],
+): Promise<any> {
   const provider = new ComponentProvider({ name, components, dirname: dir });
   return JSON.parse(await provider.getSchema());
 }
@@ -26,11 +30,18 @@ describe("multi-language provider schema (Pulumi's analyzer)", function () {
 
   it("exposes exactly the expected components, and every component the package exports", () => {
     const exposed = exposedComponents.map((c) => c.name).sort();
-    expect(exposed, "src/provider-components.ts vs test/provider/expected-components.ts").to.deep.equal(EXPECTED_COMPONENTS.map((c) => c.name).sort());
+    expect(exposed, "src/provider-components.ts vs test/provider/expected-components.ts").to.deep.equal(
+      EXPECTED_COMPONENTS.map((c) => c.name).sort(),
+    );
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's runtime exports, as the provider host loads them
-    const exported = getPulumiComponents(require("../../src/index")).map((c) => c.name).sort();
+    const exported = getPulumiComponents(require("../../src/index"))
+      .map((c) => c.name)
+      .sort();
     for (const name of exported) {
-      expect(exposed, `${name} is exported by src/index.ts but not listed in src/provider-components.ts (and test/provider/expected-components.ts)`).to.include(name);
+      expect(
+        exposed,
+        `${name} is exported by src/index.ts but not listed in src/provider-components.ts (and test/provider/expected-components.ts)`,
+      ).to.include(name);
     }
     expect(Object.keys(schema.resources).sort()).to.deep.equal(exposed.map(token));
   });
@@ -40,7 +51,9 @@ describe("multi-language provider schema (Pulumi's analyzer)", function () {
       const resource = schema.resources[token(expected.name)];
       expect(resource, `${token(expected.name)} missing from the inferred schema`).to.not.equal(undefined);
       expect(resource.isComponent).to.equal(true);
-      expect(Object.keys(resource.inputProperties).sort()).to.deep.equal([...expected.requiredInputs, ...expected.optionalInputs].sort());
+      expect(Object.keys(resource.inputProperties).sort()).to.deep.equal(
+        [...expected.requiredInputs, ...expected.optionalInputs].sort(),
+      );
       expect([...(resource.requiredInputs ?? [])].sort()).to.deep.equal([...expected.requiredInputs].sort());
       expect(Object.keys(resource.properties).sort()).to.deep.equal([...expected.outputs].sort());
       // Every $ref (nested Args types such as SecurityRuleArgs) resolves to a type in the schema.

@@ -8,7 +8,10 @@ const harness = installMocks();
 describe("declareWithoutPromiseStackTraces (scoped Error.stackTraceLimit for many children)", () => {
   const saved = { leaks: process.env.PULUMI_DEBUG_PROMISE_LEAKS, full: process.env.BLUEPRINTS_FULL_STACK_TRACES };
   afterEach(() => {
-    for (const [key, value] of [["PULUMI_DEBUG_PROMISE_LEAKS", saved.leaks], ["BLUEPRINTS_FULL_STACK_TRACES", saved.full]] as const) {
+    for (const [key, value] of [
+      ["PULUMI_DEBUG_PROMISE_LEAKS", saved.leaks],
+      ["BLUEPRINTS_FULL_STACK_TRACES", saved.full],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -18,13 +21,18 @@ describe("declareWithoutPromiseStackTraces (scoped Error.stackTraceLimit for man
     delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
     delete process.env.BLUEPRINTS_FULL_STACK_TRACES;
     const before = Error.stackTraceLimit;
-    const inside = declareWithoutPromiseStackTraces(() => ({ limit: Error.stackTraceLimit, stack: new Error("x").stack }));
+    const inside = declareWithoutPromiseStackTraces(() => ({
+      limit: Error.stackTraceLimit,
+      stack: new Error("x").stack,
+    }));
     expect(inside.limit).to.equal(0);
     expect(inside.stack).to.equal("Error: x");
     expect(Error.stackTraceLimit).to.equal(before);
-    expect(() => declareWithoutPromiseStackTraces(() => {
-      throw new Error("validation failed");
-    })).to.throw("validation failed");
+    expect(() =>
+      declareWithoutPromiseStackTraces(() => {
+        throw new Error("validation failed");
+      }),
+    ).to.throw("validation failed");
     expect(Error.stackTraceLimit).to.equal(before);
   });
 

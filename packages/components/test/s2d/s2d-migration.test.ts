@@ -11,15 +11,16 @@ const harness = installMocks();
 describe("S2DMigration (under the mock harness)", () => {
   it("registers one dynamic migration run, parented, with credentials as secrets", async function () {
     this.timeout(60000);
-    const run = await harness.runProgram(() =>
-      new S2DMigration("web", {
-        source: { authUrl: "http://a.example:5000/v3", username: "alice", password: "pw-A-secret", project: "demo" },
-        target: { cloud: "minicloud-b" },
-        sourceServer: "web-1",
-        securityGroup: "web",
-        floatingIp: "new",
-        keypairMode: "copy",
-      }),
+    const run = await harness.runProgram(
+      () =>
+        new S2DMigration("web", {
+          source: { authUrl: "http://a.example:5000/v3", username: "alice", password: "pw-A-secret", project: "demo" },
+          target: { cloud: "minicloud-b" },
+          sourceServer: "web-1",
+          securityGroup: "web",
+          floatingIp: "new",
+          keypairMode: "copy",
+        }),
     );
     expect(run.errors).to.deep.equal([]);
     const component = run.byName("web");
@@ -29,7 +30,12 @@ describe("S2DMigration (under the mock harness)", () => {
     expect(child.type).to.equal("pulumi-nodejs:dynamic/s2d:S2DMigrationRun");
     expect(child.secretPaths).to.include.members(["source", "target"]);
     expect(child.additionalSecretOutputs).to.include.members(["source", "target"]);
-    expect(child.inputs.server).to.deep.include({ source: "web-1", securityGroup: "web", floatingIp: "new", stopSource: false });
+    expect(child.inputs.server).to.deep.include({
+      source: "web-1",
+      securityGroup: "web",
+      floatingIp: "new",
+      stopSource: false,
+    });
     expect(child.inputs.server.keypair).to.deep.equal({ mode: "copy" });
     expect(child.inputs.retain).to.equal(false);
     expect(child.customTimeouts.create).to.equal("2h");
@@ -46,14 +52,15 @@ describe("S2DMigration (under the mock harness)", () => {
   });
 
   it("refuses bad arguments before registering anything, naming the field", async () => {
-    const run = await harness.runProgram(() =>
-      new S2DMigration("bad", {
-        source: { authUrl: "http://a:5000/v3", username: "u", password: "hunter2" },
-        target: { cloud: "b" },
-        sourceServer: "x",
-        floatingIp: "sometimes",
-        keypairMode: "import",
-      }),
+    const run = await harness.runProgram(
+      () =>
+        new S2DMigration("bad", {
+          source: { authUrl: "http://a:5000/v3", username: "u", password: "hunter2" },
+          target: { cloud: "b" },
+          sourceServer: "x",
+          floatingIp: "sometimes",
+          keypairMode: "import",
+        }),
     );
     expect(run.thrown?.message).to.match(/S2DMigration bad: invalid arguments/);
     expect(run.thrown?.message).to.match(/source: project is required with authUrl/);

@@ -71,12 +71,17 @@ describe("remote script builder", () => {
   it("ensure_block replaces only its own block and is idempotent", () => {
     const file = `${work}/hosts`;
     fs.writeFileSync(file, "127.0.0.1 localhost\n# BEGIN demo\nold line\n# END demo\n::1 localhost6\n");
-    const script = renderRemoteScript({ description: "block", body: `ensure_block ${file} demo <<'EOF'\n10.0.0.1 a.example a\n10.0.0.2 b.example b\nEOF` });
+    const script = renderRemoteScript({
+      description: "block",
+      body: `ensure_block ${file} demo <<'EOF'\n10.0.0.1 a.example a\n10.0.0.2 b.example b\nEOF`,
+    });
     assertValidShellScript(script);
     const first = run(script);
     expect(first.status, first.stderr).to.equal(0);
     expect(first.stdout).to.contain(`changed: block demo in ${file}`);
-    expect(fs.readFileSync(file, "utf8")).to.equal("127.0.0.1 localhost\n::1 localhost6\n# BEGIN demo\n10.0.0.1 a.example a\n10.0.0.2 b.example b\n# END demo\n");
+    expect(fs.readFileSync(file, "utf8")).to.equal(
+      "127.0.0.1 localhost\n::1 localhost6\n# BEGIN demo\n10.0.0.1 a.example a\n10.0.0.2 b.example b\n# END demo\n",
+    );
     const second = run(script);
     expect(second.status, second.stderr).to.equal(0);
     expect(second.stdout).to.equal("");
@@ -86,7 +91,8 @@ describe("remote script builder", () => {
     const dir = fs.mkdtempSync(path.join(work, "ssh-"));
     fs.writeFileSync(`${dir}/ssh_host_ed25519_key.pub`, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST root@here\n");
     fs.writeFileSync(`${dir}/ssh_host_rsa_key.pub`, "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABRSA root@here\n");
-    const check = (key: string) => run(renderRemoteScript({ description: "pin", body: `assert_host_key ${shellQuote(key)} ${dir}\necho reached` }));
+    const check = (key: string) =>
+      run(renderRemoteScript({ description: "pin", body: `assert_host_key ${shellQuote(key)} ${dir}\necho reached` }));
     const ok = check("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST pinned-comment");
     expect(ok.status, ok.stderr).to.equal(0);
     expect(ok.stdout).to.contain("reached");
@@ -104,14 +110,19 @@ describe("remote script builder", () => {
   });
 
   it("demands every secret on standard input", () => {
-    const r = run(renderRemoteScript({ description: "needs secrets", stdinSecrets: ["A", "B"], body: 'test -n "$A$B"' }), "");
+    const r = run(
+      renderRemoteScript({ description: "needs secrets", stdinSecrets: ["A", "B"], body: 'test -n "$A$B"' }),
+      "",
+    );
     expect(r.status).to.equal(2);
     expect(r.stderr).to.contain("expected A on standard input");
   });
 
   it("refuses set -x and bad secret names", () => {
     expect(() => renderRemoteScript({ description: "x", body: "set -x\ntrue" })).to.throw('enables "set -x"');
-    expect(() => renderRemoteScript({ description: "x", stdinSecrets: ["a-b"], body: "true" })).to.throw('"a-b" is not a shell variable name');
+    expect(() => renderRemoteScript({ description: "x", stdinSecrets: ["a-b"], body: "true" })).to.throw(
+      '"a-b" is not a shell variable name',
+    );
   });
 
   it("quotes values for bash", () => {
@@ -126,7 +137,11 @@ describe("remote script builder", () => {
       console.log("    skipped: asRootCommand is run for real only as root");
       this.skip();
     }
-    const script = renderRemoteScript({ description: "as root", stdinSecrets: ["TOKEN"], body: 'printf "%s %s %s\\n" "$(id -u)" "${BASH_VERSION:+bash}" "${#TOKEN}"' });
+    const script = renderRemoteScript({
+      description: "as root",
+      stdinSecrets: ["TOKEN"],
+      body: 'printf "%s %s %s\\n" "$(id -u)" "${BASH_VERSION:+bash}" "${#TOKEN}"',
+    });
     const r = spawnSync("sh", ["-c", asRootCommand(script)], { input: "abc\n", encoding: "utf8" });
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.equal("0 bash 3\n");

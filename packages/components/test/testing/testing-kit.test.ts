@@ -23,14 +23,21 @@ describe("consumer test kit (components/testing)", function () {
     // Loaded after setMocks, as a consumer's program is.
     const { PrivateNetwork, ThinClientDesktopPool } = await import("../../src");
     const office = new PrivateNetwork("office", { cidr: "10.20.0.0/24", externalNetworkName: "public" });
-    const pool = new ThinClientDesktopPool("desktops", {
-      employees: [{ name: "alice", fullName: "Alice Example" }, { name: "bob", fullName: "Bob Example" }],
-      flavor: "m1.desktop",
-      imageName: "debian-12",
-      networkId: office.networkId,
-      subnetId: office.subnetId,
-      thinClientCidr: "192.168.50.0/24",
-    }, { dependsOn: [office] });
+    const pool = new ThinClientDesktopPool(
+      "desktops",
+      {
+        employees: [
+          { name: "alice", fullName: "Alice Example" },
+          { name: "bob", fullName: "Bob Example" },
+        ],
+        flavor: "m1.desktop",
+        imageName: "debian-12",
+        networkId: office.networkId,
+        subnetId: office.subnetId,
+        thinClientCidr: "192.168.50.0/24",
+      },
+      { dependsOn: [office] },
+    );
 
     const desktops = await outputOf(pool.desktops);
     expect(Object.keys(desktops).sort()).to.deep.equal(["alice", "bob"]);

@@ -5,34 +5,41 @@ import { S2DMigration } from "@openstack-blueprints/components";
 import { z } from "zod";
 import { defineBlock, providerOptions } from "../block";
 
-const cloud = z.object({
-  cloud: z.string().min(1).optional(),
-  authUrl: z.string().url().optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  project: z.string().optional(),
-  userDomain: z.string().optional(),
-  projectDomain: z.string().optional(),
-  region: z.string().optional(),
-}).strict().refine((c) => c.cloud !== undefined || c.authUrl !== undefined, { message: "names no cloud: give cloud (a clouds.yaml entry) or authUrl with credentials" });
+const cloud = z
+  .object({
+    cloud: z.string().min(1).optional(),
+    authUrl: z.string().url().optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    project: z.string().optional(),
+    userDomain: z.string().optional(),
+    projectDomain: z.string().optional(),
+    region: z.string().optional(),
+  })
+  .strict()
+  .refine((c) => c.cloud !== undefined || c.authUrl !== undefined, {
+    message: "names no cloud: give cloud (a clouds.yaml entry) or authUrl with credentials",
+  });
 
-export const migrationSpec = z.object({
-  source: cloud,
-  target: cloud,
-  sourceServer: z.string().min(1),
-  targetName: z.string().optional(),
-  securityGroup: z.string().optional(),
-  network: z.string().optional(),
-  floatingIp: z.string().optional(),
-  floatingNetwork: z.string().optional(),
-  keypairMode: z.string().optional(),
-  keypairName: z.string().optional(),
-  publicKey: z.string().optional(),
-  flavorName: z.string().optional(),
-  stopSource: z.boolean().optional(),
-  imageVisibility: z.string().optional(),
-  retainInTarget: z.boolean().optional(),
-}).strict();
+export const migrationSpec = z
+  .object({
+    source: cloud,
+    target: cloud,
+    sourceServer: z.string().min(1),
+    targetName: z.string().optional(),
+    securityGroup: z.string().optional(),
+    network: z.string().optional(),
+    floatingIp: z.string().optional(),
+    floatingNetwork: z.string().optional(),
+    keypairMode: z.string().optional(),
+    keypairName: z.string().optional(),
+    publicKey: z.string().optional(),
+    flavorName: z.string().optional(),
+    stopSource: z.boolean().optional(),
+    imageVisibility: z.string().optional(),
+    retainInTarget: z.boolean().optional(),
+  })
+  .strict();
 
 export const migrationBlock = defineBlock({
   key: "migration",
@@ -41,11 +48,15 @@ export const migrationBlock = defineBlock({
   holdsSecrets: true,
   schema: migrationSpec,
   deploy: (spec, ctx) => {
-    const migration = new S2DMigration(`${ctx.environment}-migration`, {
-      ...spec,
-      source: pulumi.secret(spec.source),
-      target: pulumi.secret(spec.target),
-    }, providerOptions(ctx));
+    const migration = new S2DMigration(
+      `${ctx.environment}-migration`,
+      {
+        ...spec,
+        source: pulumi.secret(spec.source),
+        target: pulumi.secret(spec.target),
+      },
+      providerOptions(ctx),
+    );
     ctx.outputs["migration.urn"] = migration.urn;
   },
 });

@@ -9,21 +9,23 @@ export const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, {
   message: "is not a valid name (lowercase letter first, then lowercase letters, digits or -; at most 31)",
 });
 
-export const privateNetworkSpec = z.object({
-  cidr: ipv4Cidr,
-  gatewayIp: ipv4Address.optional(),
-  noGateway: z.boolean().optional(),
-  enableDhcp: z.boolean().optional(),
-  allocationPools: z.array(z.object({ start: ipv4Address, end: ipv4Address }).strict()).optional(),
-  dnsNameservers: z.array(ipv4Address).optional(),
-  hostRoutes: z.array(z.object({ destinationCidr: ipv4Cidr, nextHop: ipv4Address }).strict()).optional(),
-  externalNetworkName: z.string().min(1).optional(),
-  createRouter: z.boolean().optional(),
-  internetAccess: z.boolean().optional(),
-  mtu: z.number().int().min(68).max(9000).optional(),
-  tags: z.array(z.string()).optional(),
-  networkName: z.string().min(1).optional(),
-}).strict();
+export const privateNetworkSpec = z
+  .object({
+    cidr: ipv4Cidr,
+    gatewayIp: ipv4Address.optional(),
+    noGateway: z.boolean().optional(),
+    enableDhcp: z.boolean().optional(),
+    allocationPools: z.array(z.object({ start: ipv4Address, end: ipv4Address }).strict()).optional(),
+    dnsNameservers: z.array(ipv4Address).optional(),
+    hostRoutes: z.array(z.object({ destinationCidr: ipv4Cidr, nextHop: ipv4Address }).strict()).optional(),
+    externalNetworkName: z.string().min(1).optional(),
+    createRouter: z.boolean().optional(),
+    internetAccess: z.boolean().optional(),
+    mtu: z.number().int().min(68).max(9000).optional(),
+    tags: z.array(z.string()).optional(),
+    networkName: z.string().min(1).optional(),
+  })
+  .strict();
 
 export const networksBlock = defineBlock({
   key: "networks",
@@ -32,7 +34,11 @@ export const networksBlock = defineBlock({
   schema: z.record(resourceName, privateNetworkSpec),
   deploy: (networks, ctx) => {
     for (const [name, spec] of Object.entries(networks)) {
-      const net = new PrivateNetwork(`${ctx.environment}-${name}`, { networkName: name, ...spec }, providerOptions(ctx));
+      const net = new PrivateNetwork(
+        `${ctx.environment}-${name}`,
+        { networkName: name, ...spec },
+        providerOptions(ctx),
+      );
       ctx.networks.set(name, net);
       ctx.outputs[`networks.${name}.networkId`] = net.networkId;
       ctx.outputs[`networks.${name}.subnetId`] = net.subnetId;

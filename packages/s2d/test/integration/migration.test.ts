@@ -11,7 +11,18 @@ import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest";
-import { EngineEvent, Journal, MigrationEngine, MigrationError, PreflightError, createMigration, deleteMigration, readMigration, ruleKey, validateSpec } from "../../src";
+import {
+  EngineEvent,
+  Journal,
+  MigrationEngine,
+  MigrationError,
+  PreflightError,
+  createMigration,
+  deleteMigration,
+  readMigration,
+  ruleKey,
+  validateSpec,
+} from "../../src";
 import { Minicloud, closeAll, connectMinicloud, fillSnapshot, projectNetwork, uniq } from "./minicloud-env";
 import { buildSource } from "./source-fixture";
 import { startShortTokenKeystone } from "./short-token-keystone";
@@ -40,7 +51,10 @@ describe("s2d against minicloud (integration)", function () {
   /** Uploads the snapshot's bytes when the engine reports it (fake driver). */
   const filler = (a: OpenStackClient, size: number, seen: EngineEvent[]) => (e: EngineEvent) => {
     seen.push(e);
-    if (e.type === "snapshot-created") void fillSnapshot(a, e.imageId, size).catch((err) => seen.push({ type: "warning", server: e.server, message: `fill failed: ${err.message}` }));
+    if (e.type === "snapshot-created")
+      void fillSnapshot(a, e.imageId, size).catch((err) =>
+        seen.push({ type: "warning", server: e.server, message: `fill failed: ${err.message}` }),
+      );
   };
 
   it("migrates a server with keypair, security-group rules and a floating IP (dynamic provider create/read/delete)", async () => {
@@ -52,7 +66,13 @@ describe("s2d against minicloud (integration)", function () {
       const inputs = {
         source: { cloud: "minicloud-a" },
         target: { cloud: "minicloud-b" },
-        server: { source: src.serverIds[0], securityGroup: group, floatingIp: "new", network: bNet!.network.name, keypair: { mode: "copy" } },
+        server: {
+          source: src.serverIds[0],
+          securityGroup: group,
+          floatingIp: "new",
+          network: bNet!.network.name,
+          keypair: { mode: "copy" },
+        },
         journalDir: tmp,
       };
       const created = await createMigration(inputs, filler(a, 8 * MiB, events));
@@ -67,7 +87,9 @@ describe("s2d against minicloud (integration)", function () {
       expect(sg, "target security group").to.not.equal(undefined);
       const rules = await b.neutron.listSecurityGroupRules({ security_group_id: sg.id });
       const ingress = rules.filter((r) => r.direction === "ingress");
-      expect(ingress.map((r) => [r.protocol, r.port_range_min, r.remote_ip_prefix, r.remote_group_id])).to.have.deep.members([
+      expect(
+        ingress.map((r) => [r.protocol, r.port_range_min, r.remote_ip_prefix, r.remote_group_id]),
+      ).to.have.deep.members([
         ["tcp", 22, "10.0.0.0/8", null],
         ["tcp", 8080, null, sg.id], // remote group remapped to B's group
         ["icmp", null, "192.0.2.0/24", null],
@@ -79,10 +101,18 @@ describe("s2d against minicloud (integration)", function () {
       expect(fip?.floating_ip_address).to.equal(out.floatingIp);
       // A's snapshot was deleted after the verified copy; the bytes the test wrote into it are known.
       const dstImage = await b.glance.getImage(out.targetImageId);
-      expect(await a.glance.findImage(String(dstImage.s2d_source_image)), "A's snapshot removed after success").to.equal(undefined);
+      expect(
+        await a.glance.findImage(String(dstImage.s2d_source_image)),
+        "A's snapshot removed after success",
+      ).to.equal(undefined);
       expect(dstImage.status).to.equal("active");
       expect(dstImage.size).to.equal(8 * MiB);
-      expect(out.checksums).to.deep.equal({ md5: dstImage.checksum, hashAlgo: "sha512", hashValue: dstImage.os_hash_value, hashCheck: "same-algorithm" });
+      expect(out.checksums).to.deep.equal({
+        md5: dstImage.checksum,
+        hashAlgo: "sha512",
+        hashValue: dstImage.os_hash_value,
+        hashCheck: "same-algorithm",
+      });
       expect(dstImage.hw_firmware_type).to.equal("uefi"); // hw_* kept
       expect(dstImage).to.not.have.property("instance_uuid"); // cloud-A property dropped
       expect(events.some((e) => e.type === "progress")).to.equal(true);
@@ -92,7 +122,11 @@ describe("s2d against minicloud (integration)", function () {
       const end = new Date(Date.now() + 60_000).toISOString().slice(0, 19);
       const prices = path.join(tmp, "prices.yaml");
       fs.writeFileSync(prices, "currency: EUR\nvcpuHour: 0.5\nramGbHour: 0.1\ndiskGbHour: 0.01\n");
-      const usage = spawnSync(process.execPath, [BIN, "usage", "--cloud", "minicloud-b", "--start", start, "--end", end, "--prices", prices, "--json"], { encoding: "utf8", env: process.env });
+      const usage = spawnSync(
+        process.execPath,
+        [BIN, "usage", "--cloud", "minicloud-b", "--start", start, "--end", end, "--prices", prices, "--json"],
+        { encoding: "utf8", env: process.env },
+      );
       expect(usage.status, usage.stderr).to.equal(0);
       const report = JSON.parse(usage.stdout);
       const row = report.servers.find((x: { serverId: string }) => x.serverId === created.id);
@@ -126,7 +160,13 @@ describe("s2d against minicloud (integration)", function () {
         source: { cloud: "minicloud-a" },
         target: { cloud: "minicloud-b" },
         concurrency: 3,
-        servers: src.serverIds.map((id, i) => ({ source: id, name: `${group}-${i}`, securityGroup: group, network: bNet!.network.id, keypair: { mode: "none" } })),
+        servers: src.serverIds.map((id, i) => ({
+          source: id,
+          name: `${group}-${i}`,
+          securityGroup: group,
+          network: bNet!.network.id,
+          keypair: { mode: "none" },
+        })),
       });
       const started = Date.now();
       const { results, errors } = await engine.runAll(spec);
@@ -138,7 +178,9 @@ describe("s2d against minicloud (integration)", function () {
       const rules = await b.neutron.listSecurityGroupRules({ security_group_id: sg.id });
       expect(rules.filter((r) => r.direction === "ingress")).to.have.length(3);
       expect(new Set(rules.map(ruleKey)).size).to.equal(rules.length);
-      console.log(`      batch of 3: wall ${wall.toFixed(1)} s, streams ${results.map((r) => r.streamSeconds.toFixed(1)).join(" / ")} s`);
+      console.log(
+        `      batch of 3: wall ${wall.toFixed(1)} s, streams ${results.map((r) => r.streamSeconds.toFixed(1)).join(" / ")} s`,
+      );
     } finally {
       for (const id of src.serverIds) await engine.cleanup(id);
       const sg = (await b.neutron.listSecurityGroups({ name: group }))[0];
@@ -153,43 +195,53 @@ describe("s2d against minicloud (integration)", function () {
     const src = await buildSource(a, 1, false);
     const name = uniq("s2d-resume");
     const specFile = path.join(tmp, `${name}.yaml`);
-    fs.writeFileSync(specFile, [
-      "source: { cloud: minicloud-a }",
-      "target: { cloud: minicloud-b }",
-      "servers:",
-      `  - source: ${src.serverIds[0]}`,
-      `    name: ${name}`,
-      `    snapshotName: ${name}-snap`,
-      "    keepSourceSnapshot: true        # compared with B's image below",
-      `    image: { name: ${name}-image }`,
-      `    network: ${bNet!.network.id}`,
-      "    securityGroup: default",
-      "    keypair: { mode: copy }",
-      "",
-    ].join("\n"));
+    fs.writeFileSync(
+      specFile,
+      [
+        "source: { cloud: minicloud-a }",
+        "target: { cloud: minicloud-b }",
+        "servers:",
+        `  - source: ${src.serverIds[0]}`,
+        `    name: ${name}`,
+        `    snapshotName: ${name}-snap`,
+        "    keepSourceSnapshot: true        # compared with B's image below",
+        `    image: { name: ${name}-image }`,
+        `    network: ${bNet!.network.id}`,
+        "    securityGroup: default",
+        "    keypair: { mode: copy }",
+        "",
+      ].join("\n"),
+    );
     const size = 64 * MiB;
     const run = (cmd: string, onLine?: (ev: Record<string, unknown>, child: ChildProcess) => void) =>
-      new Promise<{ code: number | null; signal: string | null; lines: Record<string, unknown>[]; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, cmd, specFile, "--json", "--max-rate", "12"], { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
-        const lines: Record<string, unknown>[] = [];
-        let buf = "";
-        let stderr = "";
-        child.stdout!.on("data", (d: Buffer) => {
-          buf += d.toString();
-          let i: number;
-          while ((i = buf.indexOf("\n")) >= 0) {
-            const line = buf.slice(0, i);
-            buf = buf.slice(i + 1);
-            try {
-              const ev = JSON.parse(line);
-              lines.push(ev);
-              onLine?.(ev, child);
-            } catch { /* not JSON */ }
-          }
-        });
-        child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("exit", (code, signal) => resolve({ code, signal, lines, stderr }));
-      });
+      new Promise<{ code: number | null; signal: string | null; lines: Record<string, unknown>[]; stderr: string }>(
+        (resolve) => {
+          const child = spawn(process.execPath, [BIN, cmd, specFile, "--json", "--max-rate", "12"], {
+            env: process.env,
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          const lines: Record<string, unknown>[] = [];
+          let buf = "";
+          let stderr = "";
+          child.stdout!.on("data", (d: Buffer) => {
+            buf += d.toString();
+            let i: number;
+            while ((i = buf.indexOf("\n")) >= 0) {
+              const line = buf.slice(0, i);
+              buf = buf.slice(i + 1);
+              try {
+                const ev = JSON.parse(line);
+                lines.push(ev);
+                onLine?.(ev, child);
+              } catch {
+                /* not JSON */
+              }
+            }
+          });
+          child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+          child.on("exit", (code, signal) => resolve({ code, signal, lines, stderr }));
+        },
+      );
     try {
       let killedAt = 0;
       const first = await run("migrate", (ev, child) => {
@@ -211,13 +263,15 @@ describe("s2d against minicloud (integration)", function () {
       expect(second.code, second.stderr).to.equal(0);
       const skipped = second.lines.filter((l) => l.type === "step" && l.status === "skipped").map((l) => l.step);
       expect(skipped).to.include.members(["capture", "snapshot", "image-create"]);
-      const summary = second.lines.find((l) => l.type === "summary") as { results: { targetServerId: string; targetImageId: string; checksums: { md5: string; hashValue: string } }[] };
+      const summary = second.lines.find((l) => l.type === "summary") as {
+        results: { targetServerId: string; targetImageId: string; checksums: { md5: string; hashValue: string } }[];
+      };
       const r = summary.results[0];
-      const images = (await b.glance.listImages({ name: `${name}-image` }));
+      const images = await b.glance.listImages({ name: `${name}-image` });
       expect(images.map((i) => i.id)).to.deep.equal([r.targetImageId]);
       const servers = await b.nova.listServers({ name: `^${name}$` });
       expect(servers.map((s) => s.id)).to.deep.equal([r.targetServerId]);
-      const snap = (await a.glance.listImages({ name: `${name}-snap` }));
+      const snap = await a.glance.listImages({ name: `${name}-snap` });
       expect(snap).to.have.length(1);
       expect(r.checksums.md5).to.equal(snap[0].checksum);
       expect(r.checksums.hashValue).to.equal(snap[0].os_hash_value);
@@ -240,22 +294,35 @@ describe("s2d against minicloud (integration)", function () {
     const src = await buildSource(a, 1, false);
     const cfgB = loadCloud("minicloud-b");
     const bShort = new OpenStackClient({ ...cfgB, auth: { ...cfgB.auth, authUrl: keystone.authUrl } });
-    const aShort = new OpenStackClient({ ...loadCloud("minicloud-a"), auth: { ...loadCloud("minicloud-a").auth, authUrl: keystone.authUrl } });
+    const aShort = new OpenStackClient({
+      ...loadCloud("minicloud-a"),
+      auth: { ...loadCloud("minicloud-a").auth, authUrl: keystone.authUrl },
+    });
     const journal = new Journal(path.join(tmp, "token.journal"));
-    const engine = new MigrationEngine(aShort, bShort, { journal, maxBytesPerSecond: 4e6, onEvent: filler(a, 96 * MiB, []) });
+    const engine = new MigrationEngine(aShort, bShort, {
+      journal,
+      maxBytesPerSecond: 4e6,
+      onEvent: filler(a, 96 * MiB, []),
+    });
     try {
       await bShort.connect();
       const info = bShort.session.tokenInfo!;
       const life = (info.expiresAt.getTime() - (info.issuedAt ?? new Date()).getTime()) / 1000;
       expect(life).to.be.at.most(13);
-      const spec = validateSpec({ source: { cloud: "minicloud-a" }, target: { cloud: "minicloud-b" }, servers: [{ source: src.serverIds[0], network: bNet!.network.id, keypair: { mode: "none" } }] });
+      const spec = validateSpec({
+        source: { cloud: "minicloud-a" },
+        target: { cloud: "minicloud-b" },
+        servers: [{ source: src.serverIds[0], network: bNet!.network.id, keypair: { mode: "none" } }],
+      });
       const r = await engine.migrate(spec.servers[0]);
       expect(r.streamSeconds).to.be.greaterThan(life);
       expect(bShort.session.authCount).to.be.greaterThan(1);
       const img = await b.glance.getImage(r.targetImageId);
       expect(img.status).to.equal("active");
       expect(img.checksum).to.equal(r.checksums.md5);
-      console.log(`      token life ${life} s, stream ${r.streamSeconds.toFixed(1)} s, B re-authenticated ${bShort.session.authCount - 1} time(s)`);
+      console.log(
+        `      token life ${life} s, stream ${r.streamSeconds.toFixed(1)} s, B re-authenticated ${bShort.session.authCount - 1} time(s)`,
+      );
     } finally {
       await engine.cleanup(src.serverIds[0]);
       journal.close();
@@ -272,27 +339,40 @@ describe("s2d against minicloud (integration)", function () {
     // A proxy in front of Glance A that flips one byte of image data: a faulty link.
     const glanceA = (await a.session.endpoint("image")).replace(/\/v2$/, "");
     const proxy = http.createServer((req, res) => {
-      const up = http.request(new URL(req.url!, glanceA), { method: req.method, headers: { ...req.headers, host: new URL(glanceA).host } }, (ur) => {
-        res.writeHead(ur.statusCode ?? 502, ur.headers);
-        let offset = 0;
-        const corrupt = /\/file$/.test(req.url!) && req.method === "GET";
-        ur.on("data", (c: Buffer) => {
-          if (corrupt && offset <= MiB && offset + c.length > MiB) c[MiB - offset] ^= 0xff;
-          offset += c.length;
-          res.write(c);
-        });
-        ur.on("end", () => res.end());
-      });
+      const up = http.request(
+        new URL(req.url!, glanceA),
+        { method: req.method, headers: { ...req.headers, host: new URL(glanceA).host } },
+        (ur) => {
+          res.writeHead(ur.statusCode ?? 502, ur.headers);
+          let offset = 0;
+          const corrupt = /\/file$/.test(req.url!) && req.method === "GET";
+          ur.on("data", (c: Buffer) => {
+            if (corrupt && offset <= MiB && offset + c.length > MiB) c[MiB - offset] ^= 0xff;
+            offset += c.length;
+            res.write(c);
+          });
+          ur.on("end", () => res.end());
+        },
+      );
       req.pipe(up);
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const aViaProxy = new OpenStackClient(loadCloud("minicloud-a"), { endpointOverrides: { image: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` } });
+    const aViaProxy = new OpenStackClient(loadCloud("minicloud-a"), {
+      endpointOverrides: { image: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` },
+    });
     const journal = new Journal(path.join(tmp, "corrupt.journal"));
     const events: EngineEvent[] = [];
     try {
       const engine = new MigrationEngine(aViaProxy, b, { journal, onEvent: filler(a, 4 * MiB, events) });
-      const spec = validateSpec({ source: { cloud: "minicloud-a" }, target: { cloud: "minicloud-b" }, servers: [{ source: src.serverIds[0], network: bNet!.network.id, keypair: { mode: "none" } }] });
-      const err = await engine.migrate(spec.servers[0]).then(() => undefined, (e) => e);
+      const spec = validateSpec({
+        source: { cloud: "minicloud-a" },
+        target: { cloud: "minicloud-b" },
+        servers: [{ source: src.serverIds[0], network: bNet!.network.id, keypair: { mode: "none" } }],
+      });
+      const err = await engine.migrate(spec.servers[0]).then(
+        () => undefined,
+        (e) => e,
+      );
       expect(err).to.be.instanceOf(MigrationError);
       expect(err.step).to.equal("image-data");
       expect(err.message).to.match(/mismatch.*corrupted in transit/);
@@ -324,11 +404,25 @@ describe("s2d against minicloud (integration)", function () {
       // No instance left under B's quota, whatever B already runs.
       await admin!.nova.setQuotas(projectB, { instances: (await b.nova.absoluteLimits()).totalInstancesUsed ?? 0 });
       const engine = new MigrationEngine(a, b, { journal, onEvent: filler(a, 2 * MiB, []) });
-      const spec = validateSpec({ source: { cloud: "minicloud-a" }, target: { cloud: "minicloud-b" }, servers: [{ source: src.serverIds[0], securityGroup: group, network: bNet!.network.id, keypair: { mode: "copy" } }] });
-      const err = await engine.migrate(spec.servers[0]).then(() => undefined, (e) => e);
+      const spec = validateSpec({
+        source: { cloud: "minicloud-a" },
+        target: { cloud: "minicloud-b" },
+        servers: [
+          { source: src.serverIds[0], securityGroup: group, network: bNet!.network.id, keypair: { mode: "copy" } },
+        ],
+      });
+      const err = await engine.migrate(spec.servers[0]).then(
+        () => undefined,
+        (e) => e,
+      );
       expect(err).to.be.instanceOf(PreflightError);
-      expect(err.message).to.match(/quota\.instances: project B uses (\d+) of \1 instances and this migration needs 1 more; raise the quota/);
-      expect(journal.records.filter((r) => r.kind === "created"), "nothing created in either cloud").to.deep.equal([]);
+      expect(err.message).to.match(
+        /quota\.instances: project B uses (\d+) of \1 instances and this migration needs 1 more; raise the quota/,
+      );
+      expect(
+        journal.records.filter((r) => r.kind === "created"),
+        "nothing created in either cloud",
+      ).to.deep.equal([]);
       expect(await b.nova.findKeypair(src.keyName)).to.equal(undefined);
       expect(await b.neutron.listSecurityGroups({ name: group })).to.deep.equal([]);
     } finally {

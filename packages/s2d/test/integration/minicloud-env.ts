@@ -43,7 +43,12 @@ export function closeAll(m?: Minicloud): void {
 }
 
 /** A private network usable by the project: an existing non-external one, or a new one. */
-export async function projectNetwork(c: OpenStackClient, name: string, cidr: string, withRouter: boolean): Promise<{ network: Network; cleanup: () => Promise<void> }> {
+export async function projectNetwork(
+  c: OpenStackClient,
+  name: string,
+  cidr: string,
+  withRouter: boolean,
+): Promise<{ network: Network; cleanup: () => Promise<void> }> {
   const undo: (() => Promise<void>)[] = [];
   let network: Network | undefined;
   {
@@ -55,7 +60,10 @@ export async function projectNetwork(c: OpenStackClient, name: string, cidr: str
     if (withRouter) {
       const ext = (await c.neutron.listNetworks({ "router:external": true }))[0];
       if (!ext) throw new Error("minicloud has no external network for floating IPs");
-      const router = await c.neutron.createRouter({ name: `${name}-router`, external_gateway_info: { network_id: ext.id } });
+      const router = await c.neutron.createRouter({
+        name: `${name}-router`,
+        external_gateway_info: { network_id: ext.id },
+      });
       undo.push(() => c.neutron.deleteRouter(router.id));
       await c.neutron.addRouterInterface(router.id, { subnet_id: subnet.id });
       undo.push(() => c.neutron.removeRouterInterface(router.id, { subnet_id: subnet.id }));
@@ -94,7 +102,8 @@ export async function fillSnapshot(a: OpenStackClient, imageId: string, size: nu
   const img = await a.glance.waitForImage(imageId, ["queued", "active"], { timeoutMs: 60_000 });
   if (img.status === "active") return;
   // Nova sets the formats while a real driver uploads; the fake driver leaves them unset.
-  if (!img.disk_format || !img.container_format) await a.glance.updateProperties(imageId, { disk_format: "raw", container_format: "bare" });
+  if (!img.disk_format || !img.container_format)
+    await a.glance.updateProperties(imageId, { disk_format: "raw", container_format: "bare" });
   await a.glance.upload(imageId, randomStream(size), size);
 }
 

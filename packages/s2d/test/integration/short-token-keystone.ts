@@ -16,7 +16,10 @@ export function withTokenExpiration(conf: string, seconds: number): string {
   for (const line of conf.split("\n")) {
     const m = /^\s*\[([^\]]+)\]\s*$/.exec(line);
     if (m) {
-      if (section === "token" && !done) { out.push(`expiration = ${seconds}`); done = true; }
+      if (section === "token" && !done) {
+        out.push(`expiration = ${seconds}`);
+        done = true;
+      }
       section = m[1];
     } else if (section === "token" && /^\s*expiration\s*=/.test(line)) {
       out.push(`expiration = ${seconds}`);
@@ -41,20 +44,23 @@ export async function startShortTokenKeystone(dir: string, seconds: number): Pro
   const conf = path.join(dir, "keystone-short.conf");
   fs.writeFileSync(conf, withTokenExpiration(fs.readFileSync(original, "utf8"), seconds), { mode: 0o600 });
   const ini = path.join(dir, "keystone-short-uwsgi.ini");
-  fs.writeFileSync(ini, [
-    "[uwsgi]",
-    "plugins = python3",
-    "master = true",
-    `http-socket = 127.0.0.1:${SHORT_TOKEN_PORT}`,
-    "wsgi-file = /usr/bin/keystone-wsgi-public",
-    "processes = 1",
-    "threads = 1",
-    "lazy-apps = true",
-    "die-on-term = true",
-    "buffer-size = 65535",
-    `env = OS_KEYSTONE_CONFIG_FILES=${conf}`,
-    "",
-  ].join("\n"));
+  fs.writeFileSync(
+    ini,
+    [
+      "[uwsgi]",
+      "plugins = python3",
+      "master = true",
+      `http-socket = 127.0.0.1:${SHORT_TOKEN_PORT}`,
+      "wsgi-file = /usr/bin/keystone-wsgi-public",
+      "processes = 1",
+      "threads = 1",
+      "lazy-apps = true",
+      "die-on-term = true",
+      "buffer-size = 65535",
+      `env = OS_KEYSTONE_CONFIG_FILES=${conf}`,
+      "",
+    ].join("\n"),
+  );
   const log = fs.openSync(path.join(dir, "keystone-short.log"), "a");
   const child: ChildProcess = spawn("/usr/bin/uwsgi", ["--ini", ini], { stdio: ["ignore", log, log] });
   const authUrl = `http://127.0.0.1:${SHORT_TOKEN_PORT}/v3`;
@@ -67,11 +73,14 @@ export async function startShortTokenKeystone(dir: string, seconds: number): Pro
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`short-token keystone exited (${child.exitCode}); see ${dir}/keystone-short.log`);
+    if (child.exitCode !== null)
+      throw new Error(`short-token keystone exited (${child.exitCode}); see ${dir}/keystone-short.log`);
     try {
       const r = await fetch(authUrl);
       if (r.ok) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error("short-token keystone did not answer within 60 s");

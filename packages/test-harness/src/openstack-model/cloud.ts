@@ -1,8 +1,22 @@
 // The cloud a program starts from: what exists before it runs (networks, flavors, images).
 
-export interface ExistingNetwork { id: string; name: string; external?: boolean; subnets?: { id: string; name?: string; cidr: string; gatewayIp?: string; pool?: { start: string; end: string } }[] }
-export interface ExistingFlavor { id: string; name: string; vcpus: number; ram: number; disk: number }
-export interface ExistingImage { id: string; name: string }
+export interface ExistingNetwork {
+  id: string;
+  name: string;
+  external?: boolean;
+  subnets?: { id: string; name?: string; cidr: string; gatewayIp?: string; pool?: { start: string; end: string } }[];
+}
+export interface ExistingFlavor {
+  id: string;
+  name: string;
+  vcpus: number;
+  ram: number;
+  disk: number;
+}
+export interface ExistingImage {
+  id: string;
+  name: string;
+}
 export interface ExistingCloud {
   networks: ExistingNetwork[];
   flavors: ExistingFlavor[];
@@ -14,10 +28,22 @@ export interface ExistingCloud {
 /** What an existing cloud offers before the program runs: a public network, images, flavors. */
 export function defaultExistingCloud(): ExistingCloud {
   return {
-    networks: [{
-      id: "net-public", name: "public", external: true,
-      subnets: [{ id: "subnet-public", name: "public-subnet", cidr: "172.24.4.0/24", gatewayIp: "172.24.4.1", pool: { start: "172.24.4.10", end: "172.24.4.250" } }],
-    }],
+    networks: [
+      {
+        id: "net-public",
+        name: "public",
+        external: true,
+        subnets: [
+          {
+            id: "subnet-public",
+            name: "public-subnet",
+            cidr: "172.24.4.0/24",
+            gatewayIp: "172.24.4.1",
+            pool: { start: "172.24.4.10", end: "172.24.4.250" },
+          },
+        ],
+      },
+    ],
     flavors: [
       { id: "flavor-tiny", name: "m1.tiny", vcpus: 1, ram: 512, disk: 1 },
       { id: "flavor-small", name: "m1.small", vcpus: 1, ram: 2048, disk: 20 },

@@ -24,7 +24,10 @@ export const str = (v: unknown): string | undefined => (typeof v === "string" &&
 export const arr = (v: unknown): Inputs[] => (Array.isArray(v) ? (v as Inputs[]) : []);
 
 /** What a creation returns: the object's ID and the state the provider would report. */
-export interface Created { id: string; state: Inputs }
+export interface Created {
+  id: string;
+  state: Inputs;
+}
 
 export interface CreateContext {
   type: string;

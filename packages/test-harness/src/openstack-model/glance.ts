@@ -5,7 +5,10 @@ import { glance, IdSource, Inputs, str } from "./common";
 export class Glance {
   readonly images = new Map<string, ExistingImage>();
 
-  constructor(existing: ExistingCloud, private readonly ids: IdSource) {
+  constructor(
+    existing: ExistingCloud,
+    private readonly ids: IdSource,
+  ) {
     for (const i of existing.images) this.images.set(i.id, i);
   }
 

@@ -58,26 +58,44 @@ export class OpenStackModel {
     const { type, name, inputs } = ctx;
     const { neutron, nova, glance } = this;
     switch (type) {
-      case T.network: return neutron.createNetwork(name, inputs);
-      case T.subnet: return neutron.createSubnet(name, inputs);
-      case T.subnetRoute: return neutron.createSubnetRoute(name, inputs);
-      case T.router: return neutron.createRouter(name, inputs);
-      case T.routerInterface: return neutron.createRouterInterface(name, inputs);
-      case T.port: return neutron.createPort(name, inputs);
-      case T.floatingIp: return neutron.createFloatingIp(ctx);
-      case T.floatingIpAssociate: return neutron.createFloatingIpAssociate(ctx);
-      case T.secGroup: return neutron.createSecGroup(name, inputs);
-      case T.secGroupRule: return neutron.createSecGroupRule(name, inputs);
-      case T.instance: return nova.createInstance(name, inputs);
-      case T.keypair: return nova.createKeypair(name, inputs);
-      case T.flavor: return nova.createFlavor(name, inputs);
-      case T.image: return glance.createImage(name, inputs);
-      case T.bakedImage: return nova.createBakedImage(name, inputs);
+      case T.network:
+        return neutron.createNetwork(name, inputs);
+      case T.subnet:
+        return neutron.createSubnet(name, inputs);
+      case T.subnetRoute:
+        return neutron.createSubnetRoute(name, inputs);
+      case T.router:
+        return neutron.createRouter(name, inputs);
+      case T.routerInterface:
+        return neutron.createRouterInterface(name, inputs);
+      case T.port:
+        return neutron.createPort(name, inputs);
+      case T.floatingIp:
+        return neutron.createFloatingIp(ctx);
+      case T.floatingIpAssociate:
+        return neutron.createFloatingIpAssociate(ctx);
+      case T.secGroup:
+        return neutron.createSecGroup(name, inputs);
+      case T.secGroupRule:
+        return neutron.createSecGroupRule(name, inputs);
+      case T.instance:
+        return nova.createInstance(name, inputs);
+      case T.keypair:
+        return nova.createKeypair(name, inputs);
+      case T.flavor:
+        return nova.createFlavor(name, inputs);
+      case T.image:
+        return glance.createImage(name, inputs);
+      case T.bakedImage:
+        return nova.createBakedImage(name, inputs);
       case T.randomPassword:
-      case T.randomString: return { id: this.ids.next("random", name), state: { ...inputs, result: stableRandom(name, inputs) } };
+      case T.randomString:
+        return { id: this.ids.next("random", name), state: { ...inputs, result: stableRandom(name, inputs) } };
       case T.remoteCommand:
-      case T.localCommand: return { id: this.ids.next("command", name), state: { ...inputs, stdout: "", stderr: "" } };
-      default: return { id: this.ids.next(shortKind(type), name), state: { ...inputs } };
+      case T.localCommand:
+        return { id: this.ids.next("command", name), state: { ...inputs, stdout: "", stderr: "" } };
+      default:
+        return { id: this.ids.next(shortKind(type), name), state: { ...inputs } };
     }
   }
 }

@@ -32,24 +32,36 @@ export class Nova {
     // The provider resolves names and checks for a flavor and an image before it asks Nova.
     if (!flavorName && !flavorId) throw new Error("Neither a flavor_id or flavor_name could be determined");
     const flavor = [...this.flavors.values()].find((x) => (flavorName ? x.name === flavorName : x.id === flavorId));
-    if (!flavor) throw new Error(flavorName ? `Unable to find flavor with name ${flavorName}` : `Flavor ${flavorId} could not be found.`);
+    if (!flavor)
+      throw new Error(
+        flavorName ? `Unable to find flavor with name ${flavorName}` : `Flavor ${flavorId} could not be found.`,
+      );
     const imageName = str(inputs.imageName);
     const imageId = str(inputs.imageId);
     const bootsFromVolume = arr(inputs.blockDevices).some((b) => b.bootIndex === 0);
     if (!bootsFromVolume) {
-      if (imageName && ![...this.glance.images.values()].some((x) => x.name === imageName)) throw new Error(`Unable to find image with name ${imageName}`);
-      else if (!imageName && imageId && !this.glance.images.has(imageId)) throw nova(400, `Can not find requested image (${imageId}).`);
-      else if (!imageName && !imageId) throw new Error("Neither a boot device, image ID, or image name were able to be determined");
+      if (imageName && ![...this.glance.images.values()].some((x) => x.name === imageName))
+        throw new Error(`Unable to find image with name ${imageName}`);
+      else if (!imageName && imageId && !this.glance.images.has(imageId))
+        throw nova(400, `Can not find requested image (${imageId}).`);
+      else if (!imageName && !imageId)
+        throw new Error("Neither a boot device, image ID, or image name were able to be determined");
     }
     const keyPair = str(inputs.keyPair);
-    if (keyPair && !this.keypairs.has(keyPair)) throw nova(400, `Invalid key_name provided: keypair ${keyPair} not found.`);
+    if (keyPair && !this.keypairs.has(keyPair))
+      throw nova(400, `Invalid key_name provided: keypair ${keyPair} not found.`);
     const userData = str(inputs.userData);
     if (userData && Buffer.byteLength(Buffer.from(userData, "utf8").toString("base64")) > 65535) {
-      throw nova(400, "Invalid input for field/attribute user_data. Value: user data is longer than 65535 bytes when base64 encoded.");
+      throw nova(
+        400,
+        "Invalid input for field/attribute user_data. Value: user data is longer than 65535 bytes when base64 encoded.",
+      );
     }
     const powerState = str(inputs.powerState);
     if (powerState && !["active", "shutoff", "paused", "shelved_offloaded"].includes(powerState)) {
-      throw new Error(`expected power_state to be one of ["active" "shutoff" "shelved_offloaded" "paused"], got ${powerState}`); // the provider's check
+      throw new Error(
+        `expected power_state to be one of ["active" "shutoff" "shelved_offloaded" "paused"], got ${powerState}`,
+      ); // the provider's check
     }
     for (const group of (Array.isArray(inputs.securityGroups) ? inputs.securityGroups : []) as string[]) {
       if (![...this.neutron.secGroups.values()].some((g) => g.name === group || g.id === group)) {
@@ -62,11 +74,19 @@ export class Nova {
       const portId = str(n.port);
       if (portId) {
         const port = this.neutron.ports.get(portId);
-        if (!port) throw new Error(`Error trying to get network information from the Network API: Could not find any matching port for port ${portId}`);
+        if (!port)
+          throw new Error(
+            `Error trying to get network information from the Network API: Could not find any matching port for port ${portId}`,
+          );
         addresses.push(...port.fixedIps.map((f) => f.ipAddress));
       } else {
-        const uuid = str(n.uuid) ?? (str(n.name) ? [...this.neutron.networks.values()].find((x) => x.name === n.name)?.id : undefined);
-        if (!uuid || !this.neutron.networks.has(uuid)) throw new Error(`Error trying to get network information from the Network API: Could not find any matching network for ${n.uuid ? "id" : "name"} ${n.uuid ?? n.name}`);
+        const uuid =
+          str(n.uuid) ??
+          (str(n.name) ? [...this.neutron.networks.values()].find((x) => x.name === n.name)?.id : undefined);
+        if (!uuid || !this.neutron.networks.has(uuid))
+          throw new Error(
+            `Error trying to get network information from the Network API: Could not find any matching network for ${n.uuid ? "id" : "name"} ${n.uuid ?? n.name}`,
+          );
         const subnet = [...this.neutron.subnets.values()].find((s) => s.networkId === uuid);
         if (subnet) addresses.push(this.neutron.allocate(subnet, str(n.fixedIpV4)));
       }
@@ -89,12 +109,21 @@ export class Nova {
     const keyName = str(inputs.name) ?? name;
     if (this.keypairs.has(keyName)) throw nova(409, `Key pair '${keyName}' already exists.`);
     this.keypairs.add(keyName);
-    return { id: keyName, state: { ...inputs, name: keyName, fingerprint: fingerprintOf(String(inputs.publicKey ?? keyName)) } };
+    return {
+      id: keyName,
+      state: { ...inputs, name: keyName, fingerprint: fingerprintOf(String(inputs.publicKey ?? keyName)) },
+    };
   }
 
   createFlavor(name: string, inputs: Inputs) {
     const id = this.ids.next("flavor", name);
-    this.flavors.set(id, { id, name: str(inputs.name) ?? name, vcpus: Number(inputs.vcpus), ram: Number(inputs.ram), disk: Number(inputs.disk ?? 0) });
+    this.flavors.set(id, {
+      id,
+      name: str(inputs.name) ?? name,
+      vcpus: Number(inputs.vcpus),
+      ram: Number(inputs.ram),
+      disk: Number(inputs.disk ?? 0),
+    });
     return { id, state: { ...inputs } };
   }
 
@@ -105,10 +134,12 @@ export class Nova {
    */
   createBakedImage(name: string, inputs: Inputs) {
     const baseImageId = str(inputs.baseImageId);
-    if (!baseImageId || !this.glance.images.has(baseImageId)) throw nova(400, `Image ${baseImageId} could not be found.`);
+    if (!baseImageId || !this.glance.images.has(baseImageId))
+      throw nova(400, `Image ${baseImageId} could not be found.`);
     this.findFlavor({ flavorId: str(inputs.flavorId) });
     const networkId = str(inputs.networkId);
-    if (!networkId || !this.neutron.networks.has(networkId)) throw nova(400, `Network ${networkId} could not be found.`);
+    if (!networkId || !this.neutron.networks.has(networkId))
+      throw nova(400, `Network ${networkId} could not be found.`);
     const hash = str(inputs.packageHash) ?? "";
     const imageName = `${str(inputs.namePrefix) ?? name}-${hash.slice(0, 12)}`;
     const id = this.ids.next("image", name);

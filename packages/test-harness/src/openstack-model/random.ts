@@ -13,7 +13,8 @@ export function stableRandom(name: string, inputs: Inputs): string {
   if (inputs.lower !== false) alphabet += "abcdefghijklmnopqrstuvwxyz";
   if (inputs.upper !== false) alphabet += "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   if (inputs.numeric !== false && inputs.number !== false) alphabet += "0123456789";
-  if (inputs.special !== false) alphabet += typeof inputs.overrideSpecial === "string" ? inputs.overrideSpecial : "!@#$%&*()-_=+[]{}<>:?";
+  if (inputs.special !== false)
+    alphabet += typeof inputs.overrideSpecial === "string" ? inputs.overrideSpecial : "!@#$%&*()-_=+[]{}<>:?";
   if (alphabet === "") alphabet = "abcdefghijklmnopqrstuvwxyz";
   let out = "";
   let block = createHash("sha256").update(`${name}:${length}`).digest();

@@ -15,12 +15,28 @@ export const EXTERNAL = "public";
 export const IMAGE = "minicloud-tiny";
 export const FLAVOR = "m1.tiny";
 
-const { Network, Subnet, SubnetRoute, Router, RouterInterface, Port, FloatingIp, FloatingIpAssociate, SecGroup, SecGroupRule } = openstack.networking;
+const {
+  Network,
+  Subnet,
+  SubnetRoute,
+  Router,
+  RouterInterface,
+  Port,
+  FloatingIp,
+  FloatingIpAssociate,
+  SecGroup,
+  SecGroupRule,
+} = openstack.networking;
 
 type SubnetExtra = Omit<openstack.networking.SubnetArgs, "networkId" | "cidr">;
 
 /** A network with one subnet. */
-function lan(name: string, cidr: string | undefined, subnet: SubnetExtra = {}, network: openstack.networking.NetworkArgs = {}) {
+function lan(
+  name: string,
+  cidr: string | undefined,
+  subnet: SubnetExtra = {},
+  network: openstack.networking.NetworkArgs = {},
+) {
   const net = new Network(`${name}-net`, { name: `contract-${name}`, ...network });
   const sub = new Subnet(`${name}-subnet`, { networkId: net.id, cidr, ...subnet });
   return { net, sub };
@@ -44,13 +60,19 @@ function routedLan(name: string, cidr: string) {
 }
 
 function server(name: string, args: Partial<openstack.compute.InstanceArgs>, dependsOn: pulumi.Resource[] = []) {
-  return new openstack.compute.Instance(name, { name: `contract-${name}`, flavorName: FLAVOR, imageName: IMAGE, ...args }, { dependsOn });
+  return new openstack.compute.Instance(
+    name,
+    { name: `contract-${name}`, flavorName: FLAVOR, imageName: IMAGE, ...args },
+    { dependsOn },
+  );
 }
 
 export const SCENARIOS: Record<string, () => void> = {
   // ---- data sources -----------------------------------------------------------------------
   "network-not-found": () => {
-    new Network("after-lookup", { name: openstack.networking.getNetworkOutput({ name: "contract-no-such-network" }).id });
+    new Network("after-lookup", {
+      name: openstack.networking.getNetworkOutput({ name: "contract-no-such-network" }).id,
+    });
   },
   "network-name-ambiguous": () => {
     const a = new Network("twin-a", { name: "contract-twin" });
@@ -95,18 +117,27 @@ export const SCENARIOS: Record<string, () => void> = {
     lan("poolout", "10.61.0.0/24", { allocationPools: [{ start: "10.61.0.10", end: "10.61.1.10" }] });
   },
   "gateway-in-allocation-pool": () => {
-    lan("gwpool", "10.61.0.0/24", { gatewayIp: "10.61.0.1", allocationPools: [{ start: "10.61.0.1", end: "10.61.0.100" }] });
+    lan("gwpool", "10.61.0.0/24", {
+      gatewayIp: "10.61.0.1",
+      allocationPools: [{ start: "10.61.0.1", end: "10.61.0.100" }],
+    });
   },
   "subnet-host-routes-input": () => {
     // Not an input of the provider's Subnet (3.x): routes are SubnetRoute resources.
-    lan("hostroutes", "10.61.0.0/24", { hostRoutes: [{ destinationCidr: "10.62.0.0/24", nextHop: "10.61.0.254" }] } as SubnetExtra);
+    lan("hostroutes", "10.61.0.0/24", {
+      hostRoutes: [{ destinationCidr: "10.62.0.0/24", nextHop: "10.61.0.254" }],
+    } as SubnetExtra);
   },
   "subnet-route-invalid-destination": () => {
     const { sub } = lan("routedest", "10.61.0.0/24");
     new SubnetRoute("routedest-route", { subnetId: sub.id, destinationCidr: "10.62.0.0/33", nextHop: "10.61.0.254" });
   },
   "subnet-route-subnet-not-found": () => {
-    new SubnetRoute("nosubnet-route", { subnetId: MISSING_ID, destinationCidr: "10.62.0.0/24", nextHop: "10.61.0.254" });
+    new SubnetRoute("nosubnet-route", {
+      subnetId: MISSING_ID,
+      destinationCidr: "10.62.0.0/24",
+      nextHop: "10.61.0.254",
+    });
   },
   "subnet-route-nexthop-off-subnet": () => {
     const { sub } = lan("routehop", "10.61.0.0/24");
@@ -152,7 +183,10 @@ export const SCENARIOS: Record<string, () => void> = {
     // Neutron lets a port take the gateway address (see fixed-ip-on-gateway); the interface then cannot.
     const { net, sub } = lan("gwtaken", "10.61.0.0/24");
     const rt = router("gwtaken");
-    const port = new Port("gwtaken-port", { networkId: net.id, fixedIps: [{ subnetId: sub.id, ipAddress: "10.61.0.1" }] });
+    const port = new Port("gwtaken-port", {
+      networkId: net.id,
+      fixedIps: [{ subnetId: sub.id, ipAddress: "10.61.0.1" }],
+    });
     new RouterInterface("gwtaken-ri", { routerId: rt.id, subnetId: sub.id }, { dependsOn: [port] });
   },
   "router-subnets-overlap": () => {
@@ -182,8 +216,15 @@ export const SCENARIOS: Record<string, () => void> = {
   },
   "fixed-ip-taken": () => {
     const { net, sub } = lan("iptaken", "10.61.0.0/24");
-    const a = new Port("iptaken-port-a", { networkId: net.id, fixedIps: [{ subnetId: sub.id, ipAddress: "10.61.0.20" }] });
-    new Port("iptaken-port-b", { networkId: net.id, fixedIps: [{ subnetId: sub.id, ipAddress: "10.61.0.20" }] }, { dependsOn: [a] });
+    const a = new Port("iptaken-port-a", {
+      networkId: net.id,
+      fixedIps: [{ subnetId: sub.id, ipAddress: "10.61.0.20" }],
+    });
+    new Port(
+      "iptaken-port-b",
+      { networkId: net.id, fixedIps: [{ subnetId: sub.id, ipAddress: "10.61.0.20" }] },
+      { dependsOn: [a] },
+    );
   },
   "subnet-exhausted": () => {
     const { net, sub } = lan("full", "10.61.0.0/24", { allocationPools: [{ start: "10.61.0.10", end: "10.61.0.10" }] });
@@ -233,7 +274,10 @@ export const SCENARIOS: Record<string, () => void> = {
   },
   "floating-ip-fixed-ip-not-on-port": () => {
     const { net, sub, ri } = routedLan("fipfixed", "10.61.0.0/24");
-    const port = new Port("fipfixed-port", { networkId: net.id, fixedIps: [{ subnetId: sub.id, ipAddress: "10.61.0.20" }] });
+    const port = new Port("fipfixed-port", {
+      networkId: net.id,
+      fixedIps: [{ subnetId: sub.id, ipAddress: "10.61.0.20" }],
+    });
     new FloatingIp("fipfixed-fip", { pool: EXTERNAL, portId: port.id, fixedIp: "10.61.0.21" }, { dependsOn: [ri] });
   },
   "floating-ip-without-router-interface": () => {
@@ -253,35 +297,95 @@ export const SCENARIOS: Record<string, () => void> = {
 
   // ---- security groups -------------------------------------------------------------------------
   "rule-group-not-found": () => {
-    new SecGroupRule("nogroup-rule", { securityGroupId: MISSING_ID, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22 });
+    new SecGroupRule("nogroup-rule", {
+      securityGroupId: MISSING_ID,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 22,
+      portRangeMax: 22,
+    });
   },
   "rule-direction-invalid": () => {
     const group = new SecGroup("dir-group", { name: "contract-dir" });
-    new SecGroupRule("dir-rule", { securityGroupId: group.id, direction: "inbound", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22 });
+    new SecGroupRule("dir-rule", {
+      securityGroupId: group.id,
+      direction: "inbound",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 22,
+      portRangeMax: 22,
+    });
   },
   "rule-port-range-half": () => {
     const group = new SecGroup("half-group", { name: "contract-half" });
-    new SecGroupRule("half-rule", { securityGroupId: group.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22 });
+    new SecGroupRule("half-rule", {
+      securityGroupId: group.id,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 22,
+    });
   },
   "rule-port-range-reversed": () => {
     const group = new SecGroup("reversed-group", { name: "contract-reversed" });
-    new SecGroupRule("reversed-rule", { securityGroupId: group.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 30, portRangeMax: 20 });
+    new SecGroupRule("reversed-rule", {
+      securityGroupId: group.id,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 30,
+      portRangeMax: 20,
+    });
   },
   "rule-remote-ip-and-group": () => {
     const group = new SecGroup("both-group", { name: "contract-both" });
-    new SecGroupRule("both-rule", { securityGroupId: group.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "10.0.0.0/8", remoteGroupId: group.id });
+    new SecGroupRule("both-rule", {
+      securityGroupId: group.id,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 22,
+      portRangeMax: 22,
+      remoteIpPrefix: "10.0.0.0/8",
+      remoteGroupId: group.id,
+    });
   },
   "rule-remote-group-not-found": () => {
     const group = new SecGroup("remote-group", { name: "contract-remote" });
-    new SecGroupRule("remote-rule", { securityGroupId: group.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteGroupId: MISSING_ID });
+    new SecGroupRule("remote-rule", {
+      securityGroupId: group.id,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 22,
+      portRangeMax: 22,
+      remoteGroupId: MISSING_ID,
+    });
   },
   "rule-remote-prefix-invalid": () => {
     const group = new SecGroup("prefix-group", { name: "contract-prefix" });
-    new SecGroupRule("prefix-rule", { securityGroupId: group.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "10.0.0.0/33" });
+    new SecGroupRule("prefix-rule", {
+      securityGroupId: group.id,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 22,
+      portRangeMax: 22,
+      remoteIpPrefix: "10.0.0.0/33",
+    });
   },
   "rule-duplicate": () => {
     const group = new SecGroup("dup-group", { name: "contract-dup" });
-    const args = { securityGroupId: group.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "10.0.0.0/8" };
+    const args = {
+      securityGroupId: group.id,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 22,
+      portRangeMax: 22,
+      remoteIpPrefix: "10.0.0.0/8",
+    };
     const first = new SecGroupRule("dup-rule-a", args);
     new SecGroupRule("dup-rule-b", args, { dependsOn: [first] });
   },

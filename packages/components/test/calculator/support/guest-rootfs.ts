@@ -14,8 +14,12 @@ const MARKER = ".calculator-guest-complete-v2";
 
 /** Why guests cannot boot here, or undefined when they can. */
 export function guestsUnavailable(): string | undefined {
-  for (const [tool, pkg] of [["debootstrap", "debootstrap"], ["systemd-nspawn", "systemd-container"]]) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} is not installed (Debian package ${pkg})`;
+  for (const [tool, pkg] of [
+    ["debootstrap", "debootstrap"],
+    ["systemd-nspawn", "systemd-container"],
+  ]) {
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
+      return `${tool} is not installed (Debian package ${pkg})`;
   }
   return undefined;
 }
@@ -37,11 +41,16 @@ export function ensureGuestRootfs(root = GUEST_ROOTFS_CACHE): string {
   const staging = `${root}.partial`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(root), { recursive: true });
-  const result = spawnSync("debootstrap", ["--variant=minbase", `--include=${PACKAGES.join(",")}`, "bookworm", staging, "http://deb.debian.org/debian"], {
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`debootstrap failed (${result.status}):\n${(result.stdout + result.stderr).slice(-4000)}`);
+  const result = spawnSync(
+    "debootstrap",
+    ["--variant=minbase", `--include=${PACKAGES.join(",")}`, "bookworm", staging, "http://deb.debian.org/debian"],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`debootstrap failed (${result.status}):\n${(result.stdout + result.stderr).slice(-4000)}`);
   configureGuestRootfs(staging);
   fs.rmSync(root, { recursive: true, force: true });
   fs.renameSync(staging, root);
@@ -52,8 +61,17 @@ export function ensureGuestRootfs(root = GUEST_ROOTFS_CACHE): string {
 export function configureGuestRootfs(staging: string): void {
   // NoCloud only; the lab configures the interface (as Neutron's DHCP would), so cloud-init
   // must not write network config, and nothing should wait for "network online".
-  write(staging, "etc/cloud/cloud.cfg.d/99-calculator-lab.cfg", "datasource_list: [ NoCloud, None ]\nnetwork:\n  config: disabled\n");
-  for (const unit of ["systemd-networkd-wait-online.service", "systemd-networkd.service", "getty@tty1.service", "console-getty.service"]) {
+  write(
+    staging,
+    "etc/cloud/cloud.cfg.d/99-calculator-lab.cfg",
+    "datasource_list: [ NoCloud, None ]\nnetwork:\n  config: disabled\n",
+  );
+  for (const unit of [
+    "systemd-networkd-wait-online.service",
+    "systemd-networkd.service",
+    "getty@tty1.service",
+    "console-getty.service",
+  ]) {
     fs.rmSync(path.join(staging, "etc/systemd/system", unit), { force: true });
     fs.symlinkSync("/dev/null", path.join(staging, "etc/systemd/system", unit));
   }

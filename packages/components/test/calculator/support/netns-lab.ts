@@ -18,7 +18,8 @@ export const CLIENT_NAMESPACE = "calc-client";
 export function netnsLabUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return "needs root (ip netns, veth, nft)";
   for (const tool of ["ip", "nft", "unshare", "mount"]) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} is not installed (Debian: iproute2, nftables, util-linux, mount)`;
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
+      return `${tool} is not installed (Debian: iproute2, nftables, util-linux, mount)`;
   }
   const probe = spawnSync("ip", ["netns", "add", "calc-probe"], { encoding: "utf8" });
   if (probe.status !== 0) return `ip netns add failed: ${probe.stderr.trim()}`;
@@ -35,8 +36,12 @@ function sh(args: string[]): string {
   }
 }
 
-
-export interface ClientAnswer { status: number; body: string; json: any; error?: string; }
+export interface ClientAnswer {
+  status: number;
+  body: string;
+  json: any;
+  error?: string;
+}
 
 export class NetnsLab {
   readonly namespaces: string[] = [];
@@ -117,7 +122,8 @@ export class NetnsLab {
       // What the subnet's DHCP hands out: the default route and the host routes (option 121).
       const net = this.network(server.networkId);
       if (net.gatewayIp) this.run(["ip", "-n", ns, "route", "add", "default", "via", net.gatewayIp]);
-      for (const route of net.hostRoutes) this.run(["ip", "-n", ns, "route", "add", route.destinationCidr, "via", route.nextHop]);
+      for (const route of net.hostRoutes)
+        this.run(["ip", "-n", ns, "route", "add", route.destinationCidr, "via", route.nextHop]);
     });
 
     for (const fip of t.floatingIps) {
@@ -147,15 +153,18 @@ export class NetnsLab {
       if (!router.external) return;
       const ns = this.routerNamespace.get(router.name)!;
       const file = path.join(this.tempDir, `snat-${ns}.nft`);
-      fs.writeFileSync(file, [
-        "table ip calc_snat {",
-        "  chain postrouting {",
-        "    type nat hook postrouting priority srcnat + 10; policy accept;",
-        `    oifname "qg" snat to ${router.external.ip}`,
-        "  }",
-        "}",
-        "",
-      ].join("\n"));
+      fs.writeFileSync(
+        file,
+        [
+          "table ip calc_snat {",
+          "  chain postrouting {",
+          "    type nat hook postrouting priority srcnat + 10; policy accept;",
+          `    oifname "qg" snat to ${router.external.ip}`,
+          "  }",
+          "}",
+          "",
+        ].join("\n"),
+      );
       this.run(["ip", "netns", "exec", ns, "nft", "-f", file]);
     });
 
@@ -194,14 +203,24 @@ export class NetnsLab {
       'exec "$@"',
     ].join(" && ");
     this.log.push(`[${ns}] ${server.execStart.join(" ")}`);
-    return startServer(server.name, ["ip", "netns", "exec", ns, "sh", "-c", script, "sh", ...server.execStart], 15000).then((s) => {
+    return startServer(
+      server.name,
+      ["ip", "netns", "exec", ns, "sh", "-c", script, "sh", ...server.execStart],
+      15000,
+    ).then((s) => {
       this.running.push(s);
       return s;
     });
   }
 
   /** One HTTP request from the client namespace (a Node one-liner, so no curl is needed). */
-  clientRequest(method: string, url: string, body?: unknown, timeoutMs = 15000, namespace = CLIENT_NAMESPACE): Promise<ClientAnswer> {
+  clientRequest(
+    method: string,
+    url: string,
+    body?: unknown,
+    timeoutMs = 15000,
+    namespace = CLIENT_NAMESPACE,
+  ): Promise<ClientAnswer> {
     const script = `
       const http = require("node:http");
       const [method, url, body] = process.argv.slice(1);
@@ -212,12 +231,26 @@ export class NetnsLab {
       req.on("timeout", () => req.destroy(new Error("client timeout")));
       req.on("error", (e) => console.log(JSON.stringify({ status: 0, body: "", error: e.code || e.message })));
       req.end(body || undefined);`;
-    const args = ["netns", "exec", namespace, process.execPath, "-e", script, method, url, body === undefined ? "" : JSON.stringify(body)];
+    const args = [
+      "netns",
+      "exec",
+      namespace,
+      process.execPath,
+      "-e",
+      script,
+      method,
+      url,
+      body === undefined ? "" : JSON.stringify(body),
+    ];
     return new Promise((resolve, reject) => {
       execFile("ip", args, { encoding: "utf8", timeout: timeoutMs + 5000 }, (err, stdout, stderr) => {
         if (err) return reject(new Error(`client request failed: ${stderr || err.message}`));
         const answer = JSON.parse(stdout.trim()) as ClientAnswer;
-        try { answer.json = JSON.parse(answer.body); } catch { answer.json = undefined; }
+        try {
+          answer.json = JSON.parse(answer.body);
+        } catch {
+          answer.json = undefined;
+        }
         resolve(answer);
       });
     });

@@ -20,15 +20,26 @@ export function bootGuest(rootfs: string, namespace: string, name: string, userD
   const seed = fs.mkdtempSync(path.join(os.tmpdir(), `calc-seed-${name}-`));
   fs.writeFileSync(path.join(seed, "user-data"), userData);
   fs.writeFileSync(path.join(seed, "meta-data"), `instance-id: ${name}\nlocal-hostname: ${name}\n`);
-  const child: ChildProcess = spawn("systemd-nspawn", [
-    "--register=no", "--keep-unit", "--quiet",
-    "-D", rootfs, "--volatile=overlay",
-    `--network-namespace-path=/run/netns/${namespace}`,
-    `--bind-ro=${seed}:/var/lib/cloud/seed/nocloud`,
-    // read-only: nspawn drains the console pty into our pipe. With "passive" nobody reads it, and
-    // once its buffer is full PID 1 blocks writing to /dev/console: the guest hangs mid-boot.
-    "-M", name, "--console=read-only", "-b",
-  ], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(
+    "systemd-nspawn",
+    [
+      "--register=no",
+      "--keep-unit",
+      "--quiet",
+      "-D",
+      rootfs,
+      "--volatile=overlay",
+      `--network-namespace-path=/run/netns/${namespace}`,
+      `--bind-ro=${seed}:/var/lib/cloud/seed/nocloud`,
+      // read-only: nspawn drains the console pty into our pipe. With "passive" nobody reads it, and
+      // once its buffer is full PID 1 blocks writing to /dev/console: the guest hangs mid-boot.
+      "-M",
+      name,
+      "--console=read-only",
+      "-b",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
@@ -39,14 +50,18 @@ export function bootGuest(rootfs: string, namespace: string, name: string, userD
     console: () => output,
     report: () => {
       // The guest's PID 1 is nspawn's child; nsenter joins all its namespaces.
-      const init = spawnSync("sh", ["-c", `cat /proc/${child.pid}/task/${child.pid}/children`], { encoding: "utf8" }).stdout.trim().split(/\s+/)[0];
+      const init = spawnSync("sh", ["-c", `cat /proc/${child.pid}/task/${child.pid}/children`], { encoding: "utf8" })
+        .stdout.trim()
+        .split(/\s+/)[0];
       if (!init) return "(no guest init process)";
       const run = (cmd: string) => {
         const r = spawnSync("nsenter", ["-t", init, "-a", "sh", "-c", cmd], { encoding: "utf8", timeout: 20000 });
         return `$ ${cmd}\n${(r.stdout + r.stderr).trim().slice(-2500)}`;
       };
       return [
-        run("systemctl is-system-running; systemctl list-jobs --no-pager | head -20; cloud-init status --long; ps -eo pid,ppid,stat,etime,args | grep -v \"ps -eo\" | tail -25"),
+        run(
+          'systemctl is-system-running; systemctl list-jobs --no-pager | head -20; cloud-init status --long; ps -eo pid,ppid,stat,etime,args | grep -v "ps -eo" | tail -25',
+        ),
         run("systemctl --no-pager status 'calculator-*' 2>&1 | head -30"),
         run("tail -n 25 /var/log/cloud-init-output.log; ip -br addr; ip route"),
       ].join("\n");

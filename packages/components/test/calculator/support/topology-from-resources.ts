@@ -5,13 +5,47 @@ import { type ExistingCloud, type RecordedResource, T } from "@openstack-bluepri
 import { parseCloudConfig } from "../../../src/cloudinit/cloud-config";
 import { execStartOfUnit } from "../../../src/calculator/calculator-user-data";
 
-export interface LabNetwork { id: string; name: string; cidr: string; gatewayIp?: string; hostRoutes: { destinationCidr: string; nextHop: string }[]; }
-export interface LabInterface { networkId: string; ip: string; }
-export interface LabRouter { name: string; interfaces: LabInterface[]; external?: LabInterface; routes: { destinationCidr: string; nextHop: string }[]; }
-export interface LabFile { path: string; content: string; }
-export interface LabServer { name: string; networkId: string; ip: string; userData: string; files: LabFile[]; unitName: string; execStart: string[]; }
-export interface LabFloatingIp { address: string; fixedIp: string; routerName: string; }
-export interface LabTopology { networks: LabNetwork[]; routers: LabRouter[]; servers: LabServer[]; floatingIps: LabFloatingIp[]; }
+export interface LabNetwork {
+  id: string;
+  name: string;
+  cidr: string;
+  gatewayIp?: string;
+  hostRoutes: { destinationCidr: string; nextHop: string }[];
+}
+export interface LabInterface {
+  networkId: string;
+  ip: string;
+}
+export interface LabRouter {
+  name: string;
+  interfaces: LabInterface[];
+  external?: LabInterface;
+  routes: { destinationCidr: string; nextHop: string }[];
+}
+export interface LabFile {
+  path: string;
+  content: string;
+}
+export interface LabServer {
+  name: string;
+  networkId: string;
+  ip: string;
+  userData: string;
+  files: LabFile[];
+  unitName: string;
+  execStart: string[];
+}
+export interface LabFloatingIp {
+  address: string;
+  fixedIp: string;
+  routerName: string;
+}
+export interface LabTopology {
+  networks: LabNetwork[];
+  routers: LabRouter[];
+  servers: LabServer[];
+  floatingIps: LabFloatingIp[];
+}
 
 const ROUTER_ROUTE = "openstack:networking/routerRoute:RouterRoute";
 
@@ -34,32 +68,45 @@ export function topologyFromResources(resources: RecordedResource[], cloud: Exis
       .map((r) => ({ destinationCidr: r.inputs.destinationCidr, nextHop: r.inputs.nextHop })),
   }));
   for (const net of cloud.networks.filter((n) => n.external)) {
-    for (const subnet of net.subnets ?? []) networks.push({ id: net.id, name: net.name, cidr: subnet.cidr, gatewayIp: subnet.gatewayIp, hostRoutes: [] });
+    for (const subnet of net.subnets ?? [])
+      networks.push({ id: net.id, name: net.name, cidr: subnet.cidr, gatewayIp: subnet.gatewayIp, hostRoutes: [] });
   }
   const subnetById = new Map(of(T.subnet).map((s) => [s.id, s]));
   const portFixedIp = (portId: string) => {
     const port = get(portId, "port");
     const fixed = port.inputs.fixedIps?.[0];
     if (!fixed?.ipAddress) throw new Error(`port ${port.name} has no fixed IP in its inputs`);
-    return { networkId: port.inputs.networkId as string, ip: fixed.ipAddress as string, subnetId: fixed.subnetId as string };
+    return {
+      networkId: port.inputs.networkId as string,
+      ip: fixed.ipAddress as string,
+      subnetId: fixed.subnetId as string,
+    };
   };
 
   const routers: LabRouter[] = of(T.router).map((router) => {
-    const interfaces = of(T.routerInterface).filter((i) => i.inputs.routerId === router.id).map((i): LabInterface => {
-      if (i.inputs.portId) {
-        const { networkId, ip } = portFixedIp(i.inputs.portId);
-        return { networkId, ip };
-      }
-      const subnet = subnetById.get(i.inputs.subnetId);
-      if (!subnet?.inputs.gatewayIp) throw new Error(`router interface ${i.name} names subnet ${i.inputs.subnetId} without a gateway`);
-      return { networkId: subnet.inputs.networkId, ip: subnet.inputs.gatewayIp };
-    });
+    const interfaces = of(T.routerInterface)
+      .filter((i) => i.inputs.routerId === router.id)
+      .map((i): LabInterface => {
+        if (i.inputs.portId) {
+          const { networkId, ip } = portFixedIp(i.inputs.portId);
+          return { networkId, ip };
+        }
+        const subnet = subnetById.get(i.inputs.subnetId);
+        if (!subnet?.inputs.gatewayIp)
+          throw new Error(`router interface ${i.name} names subnet ${i.inputs.subnetId} without a gateway`);
+        return { networkId: subnet.inputs.networkId, ip: subnet.inputs.gatewayIp };
+      });
     const externalIp = router.state.externalFixedIps?.[0]?.ipAddress;
     return {
       name: router.name,
       interfaces,
-      external: router.inputs.externalNetworkId && externalIp ? { networkId: router.inputs.externalNetworkId, ip: externalIp } : undefined,
-      routes: of(ROUTER_ROUTE).filter((r) => r.inputs.routerId === router.id).map((r) => ({ destinationCidr: r.inputs.destinationCidr, nextHop: r.inputs.nextHop })),
+      external:
+        router.inputs.externalNetworkId && externalIp
+          ? { networkId: router.inputs.externalNetworkId, ip: externalIp }
+          : undefined,
+      routes: of(ROUTER_ROUTE)
+        .filter((r) => r.inputs.routerId === router.id)
+        .map((r) => ({ destinationCidr: r.inputs.destinationCidr, nextHop: r.inputs.nextHop })),
     };
   });
 
@@ -69,13 +116,26 @@ export function topologyFromResources(resources: RecordedResource[], cloud: Exis
     const files = (doc.write_files ?? []).map((f) => ({ path: f.path, content: f.content }));
     const unit = files.find((f) => f.path.startsWith("/etc/systemd/system/") && f.path.endsWith(".service"));
     if (!unit) throw new Error(`${instance.name}'s user data writes no systemd unit`);
-    return { name: instance.name, networkId, ip, userData: instance.inputs.userData, files, unitName: unit.path.split("/").pop()!, execStart: execStartOfUnit(unit.content) };
+    return {
+      name: instance.name,
+      networkId,
+      ip,
+      userData: instance.inputs.userData,
+      files,
+      unitName: unit.path.split("/").pop()!,
+      execStart: execStartOfUnit(unit.content),
+    };
   });
 
   const floatingIps: LabFloatingIp[] = of(T.floatingIpAssociate).map((assoc) => {
     const { ip, subnetId } = portFixedIp(assoc.inputs.portId);
-    const router = of(T.router).find((r) => r.inputs.externalNetworkId && of(T.routerInterface).some((i) => i.inputs.routerId === r.id && i.inputs.subnetId === subnetId));
-    if (!router) throw new Error(`floating IP ${assoc.inputs.floatingIp}: no router with a gateway serves subnet ${subnetId}`);
+    const router = of(T.router).find(
+      (r) =>
+        r.inputs.externalNetworkId &&
+        of(T.routerInterface).some((i) => i.inputs.routerId === r.id && i.inputs.subnetId === subnetId),
+    );
+    if (!router)
+      throw new Error(`floating IP ${assoc.inputs.floatingIp}: no router with a gateway serves subnet ${subnetId}`);
     return { address: assoc.inputs.floatingIp, fixedIp: ip, routerName: router.name };
   });
 

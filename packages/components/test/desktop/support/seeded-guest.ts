@@ -20,7 +20,10 @@ export interface SeededGuestOptions {
  * NoCloud seed; returns once cloud-init finished, failing with its errors and `diagnostics`.
  */
 export async function bootSeededGuest(lab: TestLab, options: SeededGuestOptions): Promise<Guest> {
-  const rootfs = await buildRootfs({ name: options.rootfsName, packages: [...CLOUD_GUEST_PACKAGES, ...options.packages] });
+  const rootfs = await buildRootfs({
+    name: options.rootfsName,
+    packages: [...CLOUD_GUEST_PACKAGES, ...options.packages],
+  });
   const network = await lab.network();
   const guest = await lab.startGuest({
     name: options.guestName,

@@ -115,15 +115,18 @@ AuthorizedKeysFile .ssh/authorized_keys
 UseDNS no
 EOF
 # Host keys are made per guest: removed here; cloud-init's ssh module generates them (and prints
-# their fingerprints on the console). sshd waits for it; ssh-keygen -A covers a boot without
-# cloud-init (it only creates the missing ones).
+# their fingerprints on the console). sshd waits for it; ssh-keygen -A covers a boot where
+# cloud-init found no datasource and did not run (it only creates the missing keys). It must
+# come before Debian's `sshd -t`, which fails without host keys: the list is reset and refilled.
 rm -f "$root"/etc/ssh/ssh_host_*
 mkdir -p "$root/etc/systemd/system/ssh.service.d"
 cat >"$root/etc/systemd/system/ssh.service.d/10-after-cloud-init.conf" <<'EOF'
 [Unit]
 After=cloud-init.service
 [Service]
+ExecStartPre=
 ExecStartPre=/usr/bin/ssh-keygen -A
+ExecStartPre=/usr/sbin/sshd -t
 EOF
 # cloud-init's locale module would otherwise run locale-gen at every first boot (slow under TCG).
 sed -i 's/^# *\(en_US.UTF-8 UTF-8\)/\1/' "$root/etc/locale.gen"

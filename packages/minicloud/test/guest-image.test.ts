@@ -61,6 +61,7 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
   let port: number;
   let keyFile: string;
   let bootStarted = 0;
+  let booted = false;
   let failed = false;
 
   before(async function () {
@@ -95,12 +96,11 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
 
   after(async function () {
     this.timeout(60_000);
+    if (!work) return; // skipped, or the build failed: no QEMU was started
     await stopProcess(runDir, QEMU, 5000);
-    if (!work) return;
-    const console_ = path.join(work, "log", `${QEMU}.log`);
-    if (failed && fs.existsSync(console_)) {
-      console.log(`    guest console (last lines; all of it in ${console_}):`);
-      console.log(fs.readFileSync(console_, "utf8").split("\n").slice(-40).map((l) => `      ${l}`).join("\n"));
+    if (failed && consoleText()) {
+      console.log(`    guest console (last lines; all of it in ${path.join(work, "log", `${QEMU}.log`)}):`);
+      console.log(consoleText().split("\n").slice(-40).map((l) => `      ${l}`).join("\n"));
     } else {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -173,6 +173,16 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
       if (spawnSync("sh", ["-c", `test -f ${runDir}/${QEMU}.pid && kill -0 $(sed 's/.*"pid":\\([0-9]*\\).*/\\1/' ${runDir}/${QEMU}.pid)`]).status !== 0) {
         throw new Error("QEMU exited before ssh answered (console below)");
       }
+      // cloud-init that found no seed falls back to DataSourceNone: no user, no key, so ssh
+      // would never let us in. Say so now instead of at the deadline.
+      const text = consoleText();
+      if (/ login: /.test(text) && !/Cloud-init v\. \S+ running 'init-local'/.test(text)) {
+        throw new Error("the guest reached its login prompt without running cloud-init (ds-identify found no datasource; console below)");
+      }
+      const finished = /Cloud-init v\. \S+ finished at .*Datasource (\S+)/.exec(text);
+      if (finished && !finished[1].startsWith("DataSourceNoCloud")) {
+        throw new Error(`cloud-init finished with ${finished[1]} instead of the NoCloud seed (console below)`);
+      }
       if (Date.now() > deadline) throw new Error(`no ssh login after 15 min; last error: ${last}`);
       await sleep(5000);
     }
@@ -182,10 +192,11 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
     console.log(`    boot to ssh login: ${toSsh.toFixed(1)} s; to cloud-init done: ${toDone.toFixed(1)} s (QEMU TCG)`);
     expect(status).to.match(/^status: done$/m);
     expect(status).to.not.match(/errors:\s*\n\s*-/);
+    booted = true;
   });
 
   it("has the hostname from meta-data, a DHCP lease on its NIC, sudo for the injected user, and no password login", async () => {
-    if (!bootStarted) throw new Error("the guest did not boot (previous test)");
+    if (!booted) throw new Error("the guest did not boot (previous test)");
     expect((await ssh("hostname")).trim()).to.equal(hostname);
     // QEMU's user-mode network hands out 10.0.2.15 from 10.0.2.2.
     const leases = await ssh("cat /var/lib/dhcp/dhclient.*.leases");
@@ -204,6 +215,11 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
     // (cloud-init's disable_root may add keys prefixed with a command that refuses the login.)
     expect(await ssh("sudo -n cat /root/.ssh/authorized_keys 2>/dev/null || true")).to.not.match(/^(ssh|ecdsa)-/m);
   });
+
+  function consoleText(): string {
+    const file = path.join(work, "log", `${QEMU}.log`);
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  }
 
   async function ssh(command: string, timeout = 60_000): Promise<string> {
     const { stdout } = await run(

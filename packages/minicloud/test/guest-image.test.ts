@@ -67,7 +67,9 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
   before(async function () {
     const missing = [
       process.getuid?.() === 0 ? undefined : "root (debootstrap and chroot build the image)",
-      ...["qemu-system-x86_64", "qemu-img", "genisoimage", "debootstrap", "ssh", "ssh-keygen"].filter((c) => !onPath(c)),
+      ...["qemu-system-x86_64", "qemu-img", "genisoimage", "debootstrap", "ssh", "ssh-keygen"].filter(
+        (c) => !onPath(c),
+      ),
     ].filter((m): m is string => m !== undefined);
     if (missing.length > 0) {
       const why =
@@ -83,9 +85,12 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
     const started = Date.now();
     const build = spawnSync("bash", [script], { encoding: "utf8", timeout: 25 * 60_000 });
     if (build.status !== 0) throw new Error(`build-guest-image.sh failed (${build.status}):\n${build.stderr}`);
-    for (const line of build.stderr.split("\n").filter((l) => l.includes("took") || l.includes("ready"))) console.log(`    ${line}`);
+    for (const line of build.stderr.split("\n").filter((l) => l.includes("took") || l.includes("ready")))
+      console.log(`    ${line}`);
     imageDir = build.stdout.trim().split("\n").pop() ?? "";
-    console.log(`    image: ${imageDir} (${((Date.now() - started) / 1000).toFixed(1)} s, ${build.stderr ? "built" : "cached"})`);
+    console.log(
+      `    image: ${imageDir} (${((Date.now() - started) / 1000).toFixed(1)} s, ${build.stderr ? "built" : "cached"})`,
+    );
     manifest = JSON.parse(fs.readFileSync(path.join(imageDir, "manifest.json"), "utf8")) as Manifest;
     work = fs.mkdtempSync(path.join(os.tmpdir(), "guest-image-test-"));
   });
@@ -100,7 +105,13 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
     await stopProcess(runDir, QEMU, 5000);
     if (failed && consoleText()) {
       console.log(`    guest console (last lines; all of it in ${path.join(work, "log", `${QEMU}.log`)}):`);
-      console.log(consoleText().split("\n").slice(-40).map((l) => `      ${l}`).join("\n"));
+      console.log(
+        consoleText()
+          .split("\n")
+          .slice(-40)
+          .map((l) => `      ${l}`)
+          .join("\n"),
+      );
     } else {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -112,10 +123,15 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
     for (const f of [manifest.root, manifest.kernel, manifest.ramdisk]) {
       expect(fs.statSync(path.join(imageDir, f.file)).size, f.file).to.equal(f.bytes);
     }
-    const kernelHash = crypto.createHash("sha256").update(fs.readFileSync(path.join(imageDir, "vmlinuz"))).digest("hex");
+    const kernelHash = crypto
+      .createHash("sha256")
+      .update(fs.readFileSync(path.join(imageDir, "vmlinuz")))
+      .digest("hex");
     expect(kernelHash).to.equal(manifest.kernel.sha256);
     expect(manifest.glance.root.properties).to.include({ os_command_line: manifest.cmdline, hw_disk_bus: "virtio" });
-    const info = spawnSync("qemu-img", ["info", "--output=json", path.join(imageDir, manifest.root.file)], { encoding: "utf8" });
+    const info = spawnSync("qemu-img", ["info", "--output=json", path.join(imageDir, manifest.root.file)], {
+      encoding: "utf8",
+    });
     const virtualSize = (JSON.parse(info.stdout) as { "virtual-size": number })["virtual-size"];
     expect(virtualSize, "raw size of the root disk").to.be.below(600 * 1024 * 1024);
   });
@@ -126,7 +142,15 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
     const publicKey = fs.readFileSync(`${keyFile}.pub`, "utf8").trim();
     // The same renderer the components use for Nova's user_data.
     const userData = renderCloudConfig({
-      users: [{ name: "colleague", shell: "/bin/bash", sudo: "ALL=(ALL) NOPASSWD:ALL", lock_passwd: true, ssh_authorized_keys: [publicKey] }],
+      users: [
+        {
+          name: "colleague",
+          shell: "/bin/bash",
+          sudo: "ALL=(ALL) NOPASSWD:ALL",
+          lock_passwd: true,
+          ssh_authorized_keys: [publicKey],
+        },
+      ],
       ssh_pwauth: false,
       final_message: "guest-image-test: cloud-init finished after $UPTIME s",
     });
@@ -139,11 +163,30 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
       const schema = spawnSync("cloud-init", ["schema", "-c", path.join(seed, "user-data")], { encoding: "utf8" });
       expect(schema.status, `cloud-init schema: ${schema.stdout}${schema.stderr}`).to.equal(0);
     }
-    await run("genisoimage", ["-quiet", "-output", path.join(work, "seed.iso"), "-volid", "cidata", "-joliet", "-rock",
-      path.join(seed, "user-data"), path.join(seed, "meta-data")]);
+    await run("genisoimage", [
+      "-quiet",
+      "-output",
+      path.join(work, "seed.iso"),
+      "-volid",
+      "cidata",
+      "-joliet",
+      "-rock",
+      path.join(seed, "user-data"),
+      path.join(seed, "meta-data"),
+    ]);
     // The cached image stays untouched: the guest writes into an overlay.
     const disk = path.join(work, "disk.qcow2");
-    await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", path.join(imageDir, manifest.root.file), "-F", "qcow2", disk]);
+    await run("qemu-img", [
+      "create",
+      "-q",
+      "-f",
+      "qcow2",
+      "-b",
+      path.join(imageDir, manifest.root.file),
+      "-F",
+      "qcow2",
+      disk,
+    ]);
 
     port = await freePort();
     bootStarted = Date.now();
@@ -153,16 +196,44 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
       name: QEMU,
       runDir,
       logDir: path.join(work, "log"),
-      argv: ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "1024",
-        "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "stdio",
-        "-kernel", path.join(imageDir, "vmlinuz"), "-initrd", path.join(imageDir, "initrd.img"), "-append", manifest.cmdline,
-        "-drive", `file=${disk},if=virtio,format=qcow2`,
-        "-drive", `file=${path.join(work, "seed.iso")},if=virtio,format=raw,readonly=on`,
-        "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, "-device", "virtio-net-pci,netdev=n0"],
+      argv: [
+        "qemu-system-x86_64",
+        "-machine",
+        "q35",
+        "-accel",
+        "tcg",
+        "-cpu",
+        "max",
+        "-smp",
+        "2",
+        "-m",
+        "1024",
+        "-no-reboot",
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+        "-serial",
+        "stdio",
+        "-kernel",
+        path.join(imageDir, "vmlinuz"),
+        "-initrd",
+        path.join(imageDir, "initrd.img"),
+        "-append",
+        manifest.cmdline,
+        "-drive",
+        `file=${disk},if=virtio,format=qcow2`,
+        "-drive",
+        `file=${path.join(work, "seed.iso")},if=virtio,format=raw,readonly=on`,
+        "-netdev",
+        `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`,
+        "-device",
+        "virtio-net-pci,netdev=n0",
+      ],
     });
 
     const deadline = Date.now() + 15 * 60_000;
-    let last = "";
+    let last: string | undefined;
     for (;;) {
       try {
         await ssh("true", 20_000);
@@ -170,14 +241,21 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
       } catch (e) {
         last = (e as Error).message;
       }
-      if (spawnSync("sh", ["-c", `test -f ${runDir}/${QEMU}.pid && kill -0 $(sed 's/.*"pid":\\([0-9]*\\).*/\\1/' ${runDir}/${QEMU}.pid)`]).status !== 0) {
+      if (
+        spawnSync("sh", [
+          "-c",
+          `test -f ${runDir}/${QEMU}.pid && kill -0 $(sed 's/.*"pid":\\([0-9]*\\).*/\\1/' ${runDir}/${QEMU}.pid)`,
+        ]).status !== 0
+      ) {
         throw new Error("QEMU exited before ssh answered (console below)");
       }
       // cloud-init that found no seed falls back to DataSourceNone: no user, no key, so ssh
       // would never let us in. Say so now instead of at the deadline.
       const text = consoleText();
       if (/ login: /.test(text) && !/Cloud-init v\. \S+ running 'init-local'/.test(text)) {
-        throw new Error("the guest reached its login prompt without running cloud-init (ds-identify found no datasource; console below)");
+        throw new Error(
+          "the guest reached its login prompt without running cloud-init (ds-identify found no datasource; console below)",
+        );
       }
       const finished = /Cloud-init v\. \S+ finished at .*Datasource (\S+)/.exec(text);
       if (finished && !finished[1].startsWith("DataSourceNoCloud")) {
@@ -208,8 +286,12 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
     expect(sshd).to.match(/^passwordauthentication no$/m);
     // Nothing that grants access came with the image: the host keys were made during this boot
     // (each guest has its own), root has no password and no key that logs in.
-    const [keyMade, bootedAt] = (await ssh("stat -c %Y /etc/ssh/ssh_host_ed25519_key; awk '/^btime/ {print $2}' /proc/stat"))
-      .trim().split("\n").map(Number);
+    const [keyMade, bootedAt] = (
+      await ssh("stat -c %Y /etc/ssh/ssh_host_ed25519_key; awk '/^btime/ {print $2}' /proc/stat")
+    )
+      .trim()
+      .split("\n")
+      .map(Number);
     expect(keyMade, "ssh host key made at first boot").to.be.at.least(bootedAt);
     expect((await ssh("sudo -n passwd -S root")).split(" ")[1]).to.equal("L");
     // (cloud-init's disable_root may add keys prefixed with a command that refuses the login.)
@@ -224,8 +306,23 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
   async function ssh(command: string, timeout = 60_000): Promise<string> {
     const { stdout } = await run(
       "ssh",
-      ["-q", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "ConnectTimeout=15", "-i", keyFile, "-p", String(port), "colleague@127.0.0.1", command],
+      [
+        "-q",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "ConnectTimeout=15",
+        "-i",
+        keyFile,
+        "-p",
+        String(port),
+        "colleague@127.0.0.1",
+        command,
+      ],
       { timeout, encoding: "utf8" },
     );
     return stdout;

@@ -64,7 +64,12 @@ describe("the package's exports", function () {
     const main = exportedNames(path.join(packageDir, "src/index.ts"));
     const internal = exportedNames(path.join(packageDir, "src/internal.ts"));
     expect(internal).to.include.members(main);
-    expect(internal).to.include.members(["renderCloudConfig", "planThinClientDesktopPool", "parseCidr", "ArgsProblems"]);
+    expect(internal).to.include.members([
+      "renderCloudConfig",
+      "planThinClientDesktopPool",
+      "parseCidr",
+      "ArgsProblems",
+    ]);
     expect(main).to.not.include.members(["renderCloudConfig"]);
   });
 });

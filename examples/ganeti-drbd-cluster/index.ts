@@ -1,4 +1,4 @@
-// GanetiDrbdCluster alone (seed 003): two Debian nodes prepared over SSH, a cluster with DRBD
+// GanetiDrbdCluster alone (a Ganeti cluster with DRBD): two Debian nodes prepared over SSH, a cluster with DRBD
 // replication on a separate network, and one instance mirrored between the nodes. Changing an
 // instance's primaryNode live-migrates it.
 //   cd examples/ganeti-drbd-cluster && pulumi stack init dev

@@ -1,4 +1,4 @@
-// ThinClientDesktopPool with `workspace: "jupyter"` (seed 004): each student gets a Jupyter
+// ThinClientDesktopPool with `workspace: "jupyter"` (a college's ML lab): each student gets a Jupyter
 // Notebook server running as them, over HTTPS on 8888, reachable only from the campus LAN, with
 // password login. Passwords are generated secrets; guests only see Jupyter's salted hash.
 //   cd examples/jupyter-notebooks && pulumi stack init dev && pulumi up

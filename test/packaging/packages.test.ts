@@ -91,6 +91,10 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
       "dist/testing/index.d.ts",
       "testing.js",
       "testing.d.ts",
+      "internal.js",
+      "internal.d.ts",
+      "dist/internal.js",
+      "dist/internal.d.ts",
       "dist/desktop/desktop-credential.js",
     ]);
   });
@@ -116,6 +120,9 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
     const script = [
       `const c = require("@openstack-blueprints/components");`,
       `if (typeof c.ThinClientDesktopPool !== "function") throw new Error("no ThinClientDesktopPool");`,
+      // Renderers and planners are not in the main entry, but under "/internal".
+      `if ("renderCloudConfig" in c) throw new Error("renderCloudConfig in the main entry");`,
+      `if (typeof require("@openstack-blueprints/components/internal").renderCloudConfig !== "function") throw new Error("internal");`,
       // What the provider process requires by package path (provider-process.ts).
       `const { COMPONENTS_MODULE_ROOT } = require("@openstack-blueprints/components/dist/pulumi/provider-process");`,
       `if (COMPONENTS_MODULE_ROOT !== "@openstack-blueprints/components/dist") throw new Error(COMPONENTS_MODULE_ROOT);`,

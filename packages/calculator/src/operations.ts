@@ -6,7 +6,7 @@ export type OperationName = "sum" | "sub" | "mul" | "div";
 export interface Operation {
   name: OperationName;
   symbol: "+" | "-" | "*" | "/";
-  /** Default TCP port (the seed's 50001–50004). */
+  /** Default TCP port (the lab's 50001–50004). */
   defaultPort: number;
   apply(a: number, b: number): number;
 }

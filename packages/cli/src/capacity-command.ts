@@ -30,7 +30,7 @@ export const CAPACITY_USAGE = `Usage: blueprints capacity --host SPEC... --flavo
   --concurrency C         share of employees logged in at once (0 < C <= 1, default 1); it serves more
                           employees only if idle desktops are shelved (Placement counts the others)
   --ratios nova|seed-2017 allocation ratios: nova = 4.0 CPU / 1.0 RAM (Nova's default since 2023.1, the
-                          default here), seed-2017 = 16 / 1.5 (Nova's default before 2023.1, the seed's)
+                          default here), seed-2017 = 16 / 1.5 (Nova's default before 2023.1, a 2017 office's)
   --cpu-ratio X --ram-ratio Y --disk-ratio Z   explicit ratios (override --ratios; disk default 1.0)
   --employees N --pc-price P --server-price P --thin-client-price P [--currency C]
                           cost of PCs vs servers (of the first host kind) + thin clients,
@@ -40,7 +40,7 @@ export const CAPACITY_USAGE = `Usage: blueprints capacity --host SPEC... --flavo
 Exit status: 0, or 2 when the --desktops mix does not fit. Every answer names the resource that
 runs out first (vCPUs, RAM or disk).
 
-Example (the seed's numbers; reproduces 48 desktops):
+Example (a 2017 study's numbers for a small firm's office; reproduces its 48 desktops):
   blueprints capacity --host vcpus=16,ram=128G,reserved=0 --flavor name=desktop,vcpus=4,ram=4G \\
     --ratios seed-2017 --employees 48 --pc-price 29790 --server-price 304300 --thin-client-price 9812 --currency INR
 `;

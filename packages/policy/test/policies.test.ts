@@ -19,7 +19,7 @@ import {
   userDataWithinNovaLimit,
   worldOpenExposure,
 } from "../src/policies";
-import { WORLD_OPEN_MARKER as COMPONENT_MARKER } from "@openstack-blueprints/components";
+import { WORLD_OPEN_MARKER as COMPONENT_MARKER } from "@openstack-blueprints/components/internal";
 import { publicBastion, type BastionOptions } from "./programs";
 
 const harness = installMocks();

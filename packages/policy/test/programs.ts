@@ -2,7 +2,8 @@
 // resources the policy tests feed to the policies.
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { PrivateNetwork, SecurityProfile, renderCloudConfig } from "@openstack-blueprints/components";
+import { PrivateNetwork, SecurityProfile } from "@openstack-blueprints/components";
+import { renderCloudConfig } from "@openstack-blueprints/components/internal";
 
 export interface BastionOptions {
   /** Extra cloud-config keys merged into the bastion's user data. */

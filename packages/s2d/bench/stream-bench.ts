@@ -4,7 +4,7 @@
  *   streamMBps        the engine's streaming copy (download → MD5+sha512 → upload, one pass)
  *   uploadMBps / downloadMBps   plain Glance upload and download of the same bytes
  *   singlePassLimitMBps         the slower of the two (what any one-pass copy can reach)
- *   seedMBps          the seed's way: download to a file, then upload it
+ *   seedMBps          the TU Crete S2D service's way: download to a file, then upload it
  *   streamVsLimit / streamVsSeed   ratios
  *   peakRssMB         peak RSS of the process that ran the engine's copy (child process). The child
  *                     runs this file bundled to plain JavaScript (esbuild), as a deployed engine
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       maxRssKB: number;
       rssBeforeKB: number;
     };
-    // 4. the seed's way: download to a file, then upload the file
+    // 4. the TU Crete S2D service's way: download to a file, then upload the file
     const seedTarget = await newImage(b, `${tag}-seed`);
     t = Date.now();
     const dl2 = await a.glance.download(srcId);

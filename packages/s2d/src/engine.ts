@@ -1,5 +1,5 @@
 /**
- * The migration engine: the seed's nine steps, each recorded in the journal so a crash or
+ * The migration engine: the TU Crete S2D service's nine steps, each recorded in the journal so a crash or
  * Ctrl-C can be resumed without repeating finished steps or duplicating anything in B, and
  * with B cleaned up on failure unless asked to keep it.
  */
@@ -479,7 +479,7 @@ export class MigrationEngine {
       }));
 
       const result = await step("overview", async () => {
-        // Read back from cloud B, not from saved data (the seed's step 9).
+        // Read back from cloud B, not from saved data (the TU Crete S2D service's step 9).
         const s = await this.b.nova.getServer(srv.serverId);
         const image = await this.b.glance.getImage(img.targetImageId);
         const addresses: Record<string, string[]> = {};

@@ -1,6 +1,6 @@
 /**
  * Security-group rule copying: the rules of every group the source server uses go into one
- * target group (the seed's behaviour). `remote_group_id` pointing at one of the source groups
+ * target group (the TU Crete S2D service's behaviour). `remote_group_id` pointing at one of the source groups
  * becomes the target group; any other remote group cannot be represented and is reported
  * (dropping such a rule narrows access, it never opens it). A rule whose remote is an address
  * group (`remote_address_group_id`) is mapped to the address group made for it in B; without

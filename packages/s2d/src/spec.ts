@@ -1,5 +1,5 @@
 /**
- * The migration spec: YAML (preferred) or the seed's MigrationSpecs XML, validated with zod
+ * The migration spec: YAML (preferred) or the TU Crete S2D service's MigrationSpecs XML, validated with zod
  * into one normalised shape. Errors name the field path, the value and the fix, before any
  * cloud is contacted.
  */

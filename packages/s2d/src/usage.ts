@@ -1,5 +1,5 @@
 /**
- * The seed's billing view: per-server uptime, vCPU-hours, RAM-GB-hours, disk-GB-hours from
+ * The TU Crete S2D service's billing view: per-server uptime, vCPU-hours, RAM-GB-hours, disk-GB-hours from
  * os-simple-tenant-usage, priced with a table. Nova derives usage from the server's latest
  * flavor and counts stopped time too; the report says so.
  */

@@ -1,5 +1,5 @@
 /**
- * The seed's MigrationSpecs XML, read safely and strictly:
+ * The TU Crete S2D service's MigrationSpecs XML, read safely and strictly:
  * - any DOCTYPE (and so any entity declaration, internal or external) is refused before
  *   parsing, and the parser runs with entity processing off; the five predefined entities and
  *   character references are then decoded here (`p&amp;ss` is the password `p&ss`), and any
@@ -38,7 +38,7 @@ const SERVER_SECTIONS: Record<string, string[]> = {
 };
 
 /**
- * The accepted document, element by element: the seed's elements plus, as extensions,
+ * The accepted document, element by element: the TU Crete S2D service's elements plus, as extensions,
  * several <Server> blocks, <Network>/<Flavor> in <InstanceToLaunch>, <Network> (the external
  * network) in <AllocateIP> and domains/region in the logins.
  */
@@ -260,7 +260,7 @@ export function parseMigrationSpecsXml(xml: string, file = "spec.xml"): unknown 
     }
     return secs;
   };
-  // The seed's document describes one server; <Server> blocks (an extension) allow several.
+  // The TU Crete S2D service's document describes one server; <Server> blocks (an extension) allow several.
   const servers = serverBlocks.length ? serverBlocks.map((b) => serverOf(blockSections(b))) : [serverOf(sections)];
   const doc = strip({ source: login(logins.CloudAlogIn), target: login(logins.CloudBlogIn), servers });
   if (issues.length) throw new SpecError(file, issues);

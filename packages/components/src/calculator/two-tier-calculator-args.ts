@@ -12,7 +12,7 @@ import { ipv4Address, ipv4Cidr, oneOf, pulumiInput, SameShape } from "../config/
 /** How the guests get Node.js. */
 export const NODEJS_SOURCES = ["package", "image"] as const;
 /**
- * Which router takes Net2 to the internet. "outer": RT2 → RT1, RT1 SNATs Net2 (the seed's
+ * Which router takes Net2 to the internet. "outer": RT2 → RT1, RT1 SNATs Net2 (the lab's
  * layout; on ML2/OVN only with Neutron's `ovn_router_indirect_snat = true`). "inner": RT2 has
  * its own external gateway and SNATs Net2 itself (works on ML2/OVS and ML2/OVN; one more
  * external address).
@@ -64,7 +64,7 @@ export interface TwoTierCalculatorTopologyArgs {
   serviceGatewayIp?: string;
   /** The front end's fixed IP (default the tenth host, .10). */
   frontendIp?: string;
-  /** Fixed IPs of the services (default .1–.4 of Net2, the seed's). */
+  /** Fixed IPs of the services (default .1–.4 of Net2, the lab's). */
   serviceIps?: CalculatorServiceIpsArgs;
   /** Front end port (default 50000). */
   frontendPort?: number;

@@ -108,8 +108,8 @@ export function poolsExcluding(cidr: string, excluded: readonly string[]): Alloc
 }
 
 /**
- * Validates the args and fills in the seed's defaults, collecting every problem into one
- * ComponentArgsError. Gateway choice: the seed puts Sum at 192.168.2.1, which is also Neutron's
+ * Validates the args and fills in the lab's defaults, collecting every problem into one
+ * ComponentArgsError. Gateway choice: the lab puts Sum at 192.168.2.1, which is also Neutron's
  * default gateway of 192.168.2.0/24 (Neutron would refuse the port: the address is taken). So
  * the service subnet's gateway, RT2's interface, defaults to the LAST host (.254), keeping the
  * seed's service addresses. Every fixed address is kept out of the DHCP allocation pools, so
@@ -280,7 +280,7 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
       cidr: frontendNet.text,
       gatewayIp: frontendGatewayIp,
       allocationPools: poolsExcluding(frontendNet.text, [...net1.keys()]),
-      // The seed's bug: the front end had no route to Net2. DHCP (option 121) now hands it out.
+      // The lab's bug: the front end had no route to Net2. DHCP (option 121) now hands it out.
       hostRoutes: [{ destinationCidr: serviceNet.text, nextHop: innerRouterFrontendIp }],
     },
     serviceSubnet: {

@@ -14,7 +14,7 @@ export type {
 } from "./two-tier-calculator-args";
 
 /**
- * The seed's two-tier calculator, working the first time: a front end on Net1 behind a
+ * A lab's two-tier calculator, working the first time: a front end on Net1 behind a
  * floating IP (RT1 joins Net1 to the external network) calling Sum/Sub/Mul/Div on Net2 at
  * fixed IPs (RT2 joins Net1 and Net2). Net1's subnet hands the route to Net2 out by DHCP, so no
  * one runs `ip route add` by hand; each server runs its service under systemd.

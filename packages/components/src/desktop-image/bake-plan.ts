@@ -1,5 +1,5 @@
 /**
- * The pure plan of an xrdp desktop image bake (issue 10): the builder's user data, the package-set
+ * The pure plan of an xrdp desktop image bake (XrdpDesktopImage): the builder's user data, the package-set
  * hash that names the image and decides re-bakes, and the image's Glance properties.
  *
  * The builder's user data is the desktop **stack** part of the desktop user data

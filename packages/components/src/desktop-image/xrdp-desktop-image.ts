@@ -172,7 +172,7 @@ class BakedImage extends pulumi.dynamic.Resource {
 }
 
 /**
- * An xrdp + xfce desktop image baked once from a base image (issue 10): the desktop stack part of
+ * An xrdp + xfce desktop image baked once from a base image, so desktops boot ready: the desktop stack part of
  * the desktop user data runs on a builder server, the builder is snapshotted into an image named
  * and tagged by the package-set hash, and the builder is deleted. Changing the package set or the
  * base image re-bakes (replacement: the new image is made before the old one is deleted, unless

@@ -7,7 +7,7 @@
  * Ratios, as Nova shipped them: until Rocky the defaults hid behind cpu/ram_allocation_ratio = 0.0,
  * which meant 16.0 and 1.5; Stein (2019) made them explicit as initial_cpu_allocation_ratio = 16.0
  * and initial_ram_allocation_ratio = 1.5 and kept them through Zed (2022.2); 2023.1 (Antelope)
- * lowered them to 4.0 and 1.0. The seed's 16:1 CPU and 1.5:1 RAM are therefore the defaults of
+ * lowered them to 4.0 and 1.0. The 2017 office study's 16:1 CPU and 1.5:1 RAM are therefore the defaults of
  * any Nova before 2023.1 ("seed-2017"); "nova" is today's. Disk (initial_disk_allocation_ratio)
  * has stayed 1.0. Reserved host memory defaults to Nova's reserved_host_memory_mb = 512; reserved
  * disk to reserved_host_disk_mb = 0.
@@ -35,7 +35,7 @@ export const RESOURCE_LABEL: Readonly<Record<CapacityResource, string>> = { vcpu
 export const RATIO_PRESETS: Readonly<Record<string, AllocationRatios>> = {
   /** Nova's initial_*_allocation_ratio defaults since 2023.1 (Antelope). */
   nova: { cpu: 4.0, ram: 1.0, disk: 1.0 },
-  /** The seed's numbers: Nova's defaults before 2023.1 (initial_* = 16.0 / 1.5 from Stein through Zed, implicit before). */
+  /** The 2017 office study's numbers: Nova's defaults before 2023.1 (initial_* = 16.0 / 1.5 from Stein through Zed, implicit before). */
   "seed-2017": { cpu: 16.0, ram: 1.5, disk: 1.0 },
 };
 

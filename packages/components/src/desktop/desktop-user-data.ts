@@ -4,7 +4,7 @@
  *    the polkit colord rule, the RDP users' group;
  *  - the **per-employee** part: host name, the employee's user with a SHA-512 crypt hash, the
  *    optional admin user, password/SSH policy.
- * Baked images (issue 10) apply the stack part at bake time and only the per-employee part at
+ * Baked images (XrdpDesktopImage) apply the stack part at bake time and only the per-employee part at
  * boot, from these same functions, so a baked desktop and a cloud-init-built one cannot drift.
  *
  * Facts this encodes (see docs/desktop.md): `chpasswd.expire` and `lock_passwd` default to true
@@ -34,12 +34,12 @@ export const OPENSSH_PUBLIC_KEY =
 export interface DesktopStackOptions {
   /** Group whose members may open RDP sessions (sesman TerminalServerUsers). Default "tsusers". */
   rdpGroup?: string;
-  /** Extra Debian/Ubuntu packages (e.g. libreoffice, gimp: the seed's benchmark applications). */
+  /** Extra Debian/Ubuntu packages (e.g. libreoffice, gimp: the 2017 office study's benchmark applications). */
   extraPackages?: string[];
   /** Install recommended packages too (default true: a fuller desktop; false: smaller, faster). */
   installRecommends?: boolean;
   /**
-   * false when the image already has the desktop packages (a baked image, issue 10, or a guest
+   * false when the image already has the desktop packages (an XrdpDesktopImage, or a guest
    * without internet access): the document then installs nothing and needs no package mirror.
    * Default true.
    */

@@ -14,7 +14,7 @@ export const DESKTOP_POWER_STATES = ["active", "shutoff", "shelved_offloaded"] a
 export type DesktopPowerState = (typeof DESKTOP_POWER_STATES)[number];
 
 /**
- * Why "paused" (and "suspended") is refused: the seed's portal paused desktops "to free RAM", but
+ * Why "paused" (and "suspended") is refused: the 2017 office study's portal paused desktops "to free RAM", but
  * a paused server keeps its memory on the host, and a suspended one is still counted by
  * Nova/Placement against the host's capacity. Only shelving (SHELVED_OFFLOADED) or deleting a
  * server gives its vCPUs and RAM back to the scheduler.

@@ -1,4 +1,4 @@
-// Desktop pools for thin clients (issue 5): pure helpers and the ThinClientDesktopPool component.
+// Desktops for a small firm's office with thin clients: pure helpers and the ThinClientDesktopPool component.
 export * from "./employees";
 export * from "./sha512-crypt";
 export * from "./desktop-user-data";

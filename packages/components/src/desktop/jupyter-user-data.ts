@@ -1,8 +1,8 @@
 /**
- * Cloud-init user data for a Jupyter workspace (seed 004: ML users reaching notebooks remotely),
+ * Cloud-init user data for a Jupyter workspace (a college's ML lab: students reaching notebooks remotely),
  * the `workspace: "jupyter"` choice of ThinClientDesktopPool.
  *
- * What the seed did by hand, and what this does instead:
+ * What the lab's by-hand setup did, and what this does instead:
  *  - `pip install jupyter` + `jupyter notebook --ip=0.0.0.0` run by hand over SSH, with the
  *    printed token passed around → a systemd service that starts at boot as the employee, with
  *    password login whose secret is a generated Pulumi secret; the guest only gets its salted

@@ -1,6 +1,6 @@
 /**
  * What a thin client needs to reach a desktop: a Microsoft/FreeRDP `.rdp` file, a Remmina
- * profile (the seed's Raspberry Pi client), and a connection sheet for the admin. None of them
+ * profile (the 2017 office study's Raspberry Pi client), and a connection sheet for the admin. None of them
  * carries a password: passwords are Pulumi secrets handed over separately.
  */
 

@@ -82,7 +82,7 @@ export interface ThinClientDesktopPoolArgs {
   imageUrl?: string;
   /** Disk format of imageUrl; default "qcow2". One of GLANCE_DISK_FORMATS. */
   imageDiskFormat?: string;
-  /** Boot from a Cinder volume of this size (GiB) made from the image, as the seed did. */
+  /** Boot from a Cinder volume of this size (GiB) made from the image, as the 2017 office study did. */
   bootVolumeSizeGiB?: number;
 
   /** Existing network to attach the desktops to (or give networkCidr to create one). */

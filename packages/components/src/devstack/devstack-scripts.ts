@@ -444,7 +444,7 @@ export interface NatOptions {
   floatingRange: string;
   /** Uplink for MASQUERADE; empty: the default-route interface, resolved when the step runs. */
   natInterface?: string;
-  /** Also answer ARP for floating IPs on br-ex and the uplink (seed 004's proxy_arp). */
+  /** Also answer ARP for floating IPs on br-ex and the uplink (the proxy_arp a college's ML lab set by hand). */
   proxyArp: boolean;
 }
 
@@ -503,7 +503,7 @@ net.ipv4.ip_forward = 1
 `;
 
 /**
- * Makes seed 004's by-hand commands (ip_forward, MASQUERADE, proxy_arp) survive reboots: a
+ * Makes the by-hand NAT of a DevStack host (ip_forward, MASQUERADE, proxy_arp) survive reboots: a
  * sysctl.d file plus a oneshot systemd unit, applied now and at every boot, each only once.
  */
 export function renderNatScript(o: NatOptions): string {

@@ -1,5 +1,5 @@
 /**
- * Master-side scripts of a Ganeti cluster (seed 003, 2.10–2.13): cluster init/destroy, KVM
+ * Master-side scripts of a Ganeti cluster with DRBD (what its by-hand setup ran on the master): cluster init/destroy, KVM
  * parameters, node add/remove, OS definitions and ISO distribution. Each one checks Ganeti's
  * state first and acts only when it differs, so a second run prints no `changed:` line.
  */
@@ -261,7 +261,7 @@ export function renderNodeRemoveScript(plan: GanetiClusterPlan, node: PlannedNod
   });
 }
 
-/** The seed's image+cd variant of ganeti-instance-image (section 2.12). */
+/** The image+cd variant of ganeti-instance-image: instances install from an ISO as from a CD. */
 export const IMAGE_CD_VARIANT = `CDINSTALL="yes"\nNOMOUNT="yes"`;
 
 /** Per-node OS definition check and variant files; runs on each node in parallel. */
@@ -295,7 +295,7 @@ export function renderOsDefinitionsScript(plan: GanetiClusterPlan, node: Planned
   return renderRemoteScript({ description: `ganeti: OS definitions on ${node.fqdn}`, body: body.join("\n") });
 }
 
-/** Copies ISO images from the master to every node whose copy differs (seed 2.13). */
+/** Copies ISO images from the master to every node whose copy differs (instances install from CD on any node). */
 export function renderIsoDistributionScript(plan: GanetiClusterPlan): string {
   const body = [
     ...MASTER_GUARD(plan),

@@ -57,7 +57,7 @@ export interface GanetiNodeArgs {
   offline?: boolean;
 }
 
-/** VLAN and bridge layout, as in the seed: management+replication on one VLAN, VMs on another. */
+/** VLAN and bridge layout, as in the by-hand cluster: management+replication on one VLAN, VMs on another. */
 export interface GanetiNetworkArgs {
   /** Write /etc/network/interfaces.d/ganeti and bring new bridges up; default true. */
   manage?: boolean;
@@ -103,7 +103,7 @@ export interface GanetiInstanceArgs {
   primaryNode: string;
   /** FQDN of the secondary node (required for drbd; must differ from the primary). */
   secondaryNode?: string;
-  /** ISO path (one of `isoImages`) to boot from when the instance is started (the seed's install from CD). */
+  /** ISO path (one of `isoImages`) to boot from when the instance is started (the by-hand cluster's install from CD). */
   startWithCdImage?: string;
   /** Keep the instance running; default true. */
   running?: boolean;

@@ -28,7 +28,7 @@ import { GanetiInstanceStatus, GanetiNodeStatus, parseClusterReport, renderRepor
 export type { GanetiNodeStatus, GanetiInstanceStatus } from "./cluster-report";
 
 /**
- * A Ganeti cluster (seed 003: DRBD-replicated KVM instances on commodity nodes), built from
+ * A Ganeti cluster with DRBD (DRBD-replicated KVM instances on commodity nodes), built from
  * `@pulumi/command` remote commands over SSH:
  *  - `<name>-prepare-<node>` and `<name>-os-<node>`: per node, in parallel — no node's steps wait
  *    for another node's;

@@ -583,7 +583,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   }
   const kvmParameters = args.kvmParameters ?? { ...DEFAULT_KVM_PARAMETERS };
   if (hypervisor === "kvm") {
-    // The seed bound VNC to 0.0.0.0 without a password: anyone reaching a node reached every console.
+    // The by-hand cluster bound VNC to 0.0.0.0 without a password: anyone reaching a node reached every console.
     // (Unset or empty: Ganeti starts no VNC server.)
     const bind = kvmParameters.vnc_bind_address ?? "";
     const loopback = bind === "" || bind.startsWith("127.") || bind === "::1";

@@ -1,5 +1,5 @@
 /**
- * The per-node preparation script of a Ganeti cluster (seed 003, sections 2.4–2.9): host
+ * The per-node preparation script of a Ganeti cluster with DRBD (what its by-hand setup ran on every node): host
  * identity, /etc/hosts, time sync, packages, LVM with the DRBD filter, VLAN bridges, DRBD module
  * options, the cluster's root SSH key and known_hosts, and the storage paths Ganeti allows.
  * It only reads the plan (never another node's state), so every node prepares in parallel.
@@ -43,7 +43,7 @@ export function knownHostsBlock(plan: GanetiClusterPlan): string {
     .join("\n");
 }
 
-/** /etc/network/interfaces.d stanza for the two VLAN bridges of one node (seed 2.6). */
+/** /etc/network/interfaces.d stanza for the two VLAN bridges of one node (the cluster's management and public VLANs). */
 export function bridgeInterfaces(plan: GanetiClusterPlan, node: PlannedNode): string {
   const n = plan.network;
   const man = `${node.parentInterface}.${n.managementVlan}`;

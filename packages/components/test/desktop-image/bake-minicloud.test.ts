@@ -7,7 +7,7 @@
  * the success path with `skipConsoleWait` (the image holds no desktop stack), and proves the
  * console wait separately: it times out and still deletes the builder. The fake driver also
  * uploads no snapshot data, so the test fills the snapshot with 1 MiB itself (as a hypervisor
- * would). The real bake (cloud-init in a guest) is issue 10's two-stage guest test.
+ * would). The real bake (cloud-init in a guest) is two-stage-bake.test.ts, in guests.
  */
 import { expect } from "chai";
 import { Readable } from "node:stream";

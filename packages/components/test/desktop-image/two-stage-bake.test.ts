@@ -1,5 +1,5 @@
 /**
- * The real two-stage bake (issue 10) in Debian bookworm guests booted with real systemd
+ * The real two-stage bake of an XrdpDesktopImage in Debian bookworm guests booted with real systemd
  * (systemd-nspawn, test/hosts):
  * 1. guest A boots from a plain cloud-guest root (no desktop packages) and runs XrdpDesktopImage's
  *    bake user data with real cloud-init; xrdp, xorgxrdp and xfce4 really come from Debian's

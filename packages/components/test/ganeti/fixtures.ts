@@ -14,7 +14,7 @@ export const CLUSTER_KEY =
 export const CLUSTER_PUB =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC9999999999999999999999999999999999999999999 ganeti-cluster";
 
-/** Seed 003: three nodes, VLAN 100/200 bridges, DRBD + plain, KVM, image+cd from an ISO. */
+/** The by-hand cluster: three nodes, VLAN 100/200 bridges, DRBD + plain, KVM, image+cd from an ISO. */
 export function seedArgs(): GanetiDrbdClusterArgs {
   return {
     nodes: [1, 2, 3].map((i) => ({

@@ -62,7 +62,7 @@ describe("PrivateNetwork planning", () => {
     );
   });
 
-  it("refuses internet access without a routed gateway or without DNS (seed 000's weeks of no internet)", () => {
+  it("refuses internet access without a routed gateway or without DNS (a small firm's office once went weeks without internet)", () => {
     expect(() => plan({ internetAccess: true, dnsNameservers: ["9.9.9.9"] })).to.throw(
       /internetAccess: true needs a router with an external gateway/,
     );

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, StackConfigError, loadStackConfig } from "@openstack-blueprints/components";
 import { z } from "zod";
-import { CompositionContext } from "./block";
+import { type EnvironmentBlock, type Provided, type ProvidedKey } from "./block";
 import { BLOCKS, ENVIRONMENTS, blockByKey } from "./registry";
 import { stackReachabilityProblems } from "./reachability";
 
@@ -47,15 +47,116 @@ export function secretConfigKeys(): string[] {
   return BLOCKS.filter((b) => b.holdsSecrets).map((b) => b.key);
 }
 
+/**
+ * The stack's blocks in the order their declarations impose: a block runs after every block that
+ * provides what it needs or uses; blocks that do not depend on each other keep the order given.
+ * Throws a StackConfigError naming the block and setting when a need has no provider in the
+ * stack, and the blocks involved when two provide the same value or they need each other.
+ */
+export function orderBlocks(
+  present: readonly EnvironmentBlock[],
+  known: readonly EnvironmentBlock[] = BLOCKS,
+  namespace = CONFIG_NAMESPACE,
+): EnvironmentBlock[] {
+  const providerOf = new Map<ProvidedKey, EnvironmentBlock>();
+  const problems: string[] = [];
+  for (const block of present) {
+    for (const value of block.provides) {
+      const other = providerOf.get(value);
+      if (other)
+        problems.push(
+          `${namespace}:${block.key}: provides ${value}, as ${namespace}:${other.key} does; a stack takes one of them`,
+        );
+      else providerOf.set(value, block);
+    }
+  }
+  for (const block of present) {
+    for (const value of block.needs) {
+      if (providerOf.has(value)) continue;
+      const from = known.filter((b) => b.provides.includes(value)).map((b) => `${namespace}:${b.key}`);
+      problems.push(
+        `${namespace}:${block.key}: needs ${value}, which no block of this stack provides; ${
+          from.length > 0 ? `add ${from.join(" or ")}` : "no known block provides it"
+        }`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new StackConfigError(problems);
+
+  const after = new Map(
+    present.map((block) => [
+      block,
+      new Set(
+        [...block.needs, ...block.uses]
+          .map((value) => providerOf.get(value))
+          .filter((p): p is EnvironmentBlock => p !== undefined && p !== block),
+      ),
+    ]),
+  );
+  const ordered: EnvironmentBlock[] = [];
+  const remaining = [...present];
+  while (remaining.length > 0) {
+    const next = remaining.findIndex((block) => [...after.get(block)!].every((dep) => ordered.includes(dep)));
+    if (next < 0) {
+      const waits = remaining.map(
+        (block) =>
+          `${block.key} waits for ${[...after.get(block)!]
+            .filter((d) => !ordered.includes(d))
+            .map((d) => d.key)
+            .join(", ")}`,
+      );
+      throw new StackConfigError([
+        `${namespace}: blocks ${remaining.map((b) => b.key).join(", ")} need each other (${waits.join("; ")}); no order can build them`,
+      ]);
+    }
+    ordered.push(...remaining.splice(next, 1));
+  }
+  return ordered;
+}
+
+/** Runs the blocks in order, each given only what it declared; checks each returns what it declared. */
+export function runBlocks(
+  ordered: readonly EnvironmentBlock[],
+  values: Record<string, unknown>,
+  environment: string,
+): { outputs: Record<string, pulumi.Output<unknown>>; provided: Partial<Provided> } {
+  const provided: Partial<Record<ProvidedKey, unknown>> = {};
+  const outputs: Record<string, pulumi.Output<unknown>> = {};
+  for (const block of ordered) {
+    const inputs = Object.fromEntries(
+      [...block.needs, ...block.uses].filter((k) => provided[k] !== undefined).map((k) => [k, provided[k]]),
+    );
+    const result = block.run(values[block.key], inputs, environment);
+    const given = Object.keys(result.provided ?? {}).filter(
+      (k) => (result.provided as Record<string, unknown>)[k] !== undefined,
+    );
+    const undeclared = given.filter((k) => !block.provides.includes(k as ProvidedKey));
+    const missing = block.provides.filter((k) => !given.includes(k));
+    if (undeclared.length > 0 || missing.length > 0) {
+      throw new Error(
+        `block ${block.key} declares it provides [${block.provides.join(", ")}] but returned [${given.join(", ")}]`,
+      );
+    }
+    Object.assign(provided, result.provided);
+    Object.assign(outputs, result.outputs);
+  }
+  return { outputs, provided: provided as Partial<Provided> };
+}
+
 export interface ComposeOptions {
   /** Raw config instead of the running stack's (tools). */
   raw?: Record<string, string>;
+  /** The blocks to compose from (tests); default BLOCKS. */
+  blocks?: readonly EnvironmentBlock[];
 }
 
 export interface ComposedEnvironment {
   environment: string;
   outputs: Record<string, pulumi.Output<unknown>>;
-  context: CompositionContext;
+  /** The keys of the blocks that ran, in the order they ran. */
+  order: string[];
+  /** What the blocks provided each other. */
+  provided: Partial<Provided>;
 }
 
 /** Builds the environment of the running stack (or of `options.raw`). */
@@ -76,12 +177,15 @@ export function composeEnvironment(options: ComposeOptions = {}): ComposedEnviro
     throw e;
   }
   if (kindProblems.length > 0) throw new StackConfigError(kindProblems);
-  // Before any block deploys: a desktop pool its thin clients cannot reach is refused, not built.
+  // Before any block runs: a desktop pool its thin clients cannot reach is refused, not built.
   const reachability = stackReachabilityProblems(values);
   if (reachability.length > 0) throw new StackConfigError(reachability);
   const environment = String(values.environment);
-  const context: CompositionContext = { environment, networks: new Map(), securityProfiles: new Map(), outputs: {} };
-  const present = BLOCKS.filter((b) => values[b.key] !== undefined);
-  for (const block of present) block.deploy(values[block.key], context);
-  return { environment, outputs: context.outputs, context };
+  const blocks = options.blocks ?? BLOCKS;
+  const ordered = orderBlocks(
+    blocks.filter((b) => values[b.key] !== undefined),
+    blocks,
+  );
+  const { outputs, provided } = runBlocks(ordered, values, environment);
+  return { environment, outputs, order: ordered.map((b) => b.key), provided };
 }

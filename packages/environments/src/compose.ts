@@ -168,24 +168,31 @@ export function composeEnvironment(options: ComposeOptions = {}): ComposedEnviro
         .filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`))
         .map(([k, v]) => [k.slice(CONFIG_NAMESPACE.length + 1), v]),
     );
-  const kindProblems = environmentProblems(raw);
+  const blocks = options.blocks ?? BLOCKS;
+  // What the kind requires and what the present blocks need, with the values' own problems: all at once.
+  const structureProblems = environmentProblems(raw);
+  let ordered: EnvironmentBlock[] = [];
+  try {
+    ordered = orderBlocks(
+      blocks.filter((b) => raw[b.key] !== undefined),
+      blocks,
+    );
+  } catch (e) {
+    if (!(e instanceof StackConfigError)) throw e;
+    structureProblems.push(...e.problems);
+  }
   let values: Record<string, unknown>;
   try {
     values = loadStackConfig(rootConfigSchema(), { secretKeys: secretConfigKeys(), raw }).values;
   } catch (e) {
-    if (e instanceof StackConfigError) throw new StackConfigError([...kindProblems, ...e.problems]);
+    if (e instanceof StackConfigError) throw new StackConfigError([...structureProblems, ...e.problems]);
     throw e;
   }
-  if (kindProblems.length > 0) throw new StackConfigError(kindProblems);
+  if (structureProblems.length > 0) throw new StackConfigError(structureProblems);
   // Before any block runs: a desktop pool its thin clients cannot reach is refused, not built.
   const reachability = stackReachabilityProblems(values);
   if (reachability.length > 0) throw new StackConfigError(reachability);
   const environment = String(values.environment);
-  const blocks = options.blocks ?? BLOCKS;
-  const ordered = orderBlocks(
-    blocks.filter((b) => values[b.key] !== undefined),
-    blocks,
-  );
   const { outputs, provided } = runBlocks(ordered, values, environment);
   return { environment, outputs, order: ordered.map((b) => b.key), provided };
 }

@@ -99,12 +99,20 @@ describe("composing an environment from blocks", function () {
     expect(orderBlocks([pool, nets]).map((b) => b.key)).to.deep.equal(["nets", "pool"]);
   });
 
-  it("names the block and the setting to add when nothing in the stack provides a need", () => {
+  it("names the block and the setting to add when nothing in the stack provides a need, with the values' problems", () => {
     const raw = stackRaw("local");
     delete raw.networks;
     expect(problemsOf(() => composeEnvironment({ raw }))).to.deep.equal([
       `${NS}:desktops: needs networks, which no block of this stack provides; add ${NS}:networks`,
     ]);
+    const desktops = JSON.parse(raw.desktops);
+    desktops.flavor = "";
+    expect(problemsOf(() => composeEnvironment({ raw: { ...raw, desktops: JSON.stringify(desktops) } }))).to.deep.equal(
+      [
+        `${NS}:desktops: needs networks, which no block of this stack provides; add ${NS}:networks`,
+        `${NS}:desktops.flavor: "" is empty; give the desktops' default flavor name (e.g. m1.desktop)`,
+      ],
+    );
   });
 
   it("names the blocks that need each other, and two blocks providing one value", () => {

@@ -98,15 +98,30 @@ export function orderBlocks(
   while (remaining.length > 0) {
     const next = remaining.findIndex((block) => [...after.get(block)!].every((dep) => ordered.includes(dep)));
     if (next < 0) {
-      const waits = remaining.map(
+      // Name the blocks on a cycle (each reaches itself through what it waits for), not those merely behind one.
+      const waitsFor = (block: EnvironmentBlock) => [...after.get(block)!].filter((d) => !ordered.includes(d));
+      const reachesItself = (start: EnvironmentBlock) => {
+        const seen = new Set<EnvironmentBlock>();
+        const stack = waitsFor(start);
+        while (stack.length > 0) {
+          const b = stack.pop()!;
+          if (b === start) return true;
+          if (!seen.has(b)) {
+            seen.add(b);
+            stack.push(...waitsFor(b));
+          }
+        }
+        return false;
+      };
+      const onCycle = remaining.filter(reachesItself);
+      const waits = onCycle.map(
         (block) =>
-          `${block.key} waits for ${[...after.get(block)!]
-            .filter((d) => !ordered.includes(d))
+          `${block.key} waits for ${waitsFor(block)
             .map((d) => d.key)
             .join(", ")}`,
       );
       throw new StackConfigError([
-        `${namespace}: blocks ${remaining.map((b) => b.key).join(", ")} need each other (${waits.join("; ")}); no order can build them`,
+        `${namespace}: blocks ${onCycle.map((b) => b.key).join(", ")} need each other (${waits.join("; ")}); no order can build them`,
       ]);
     }
     ordered.push(...remaining.splice(next, 1));

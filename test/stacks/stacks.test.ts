@@ -10,7 +10,6 @@ import {
   ENVIRONMENTS,
   networksBlock,
   securityProfilesBlock,
-  type CompositionContext,
   listStacks,
   readStackFile,
   stackFilePath,
@@ -58,11 +57,10 @@ describe("stacks/ (root program under the harness)", function () {
         const env = run.value!;
         const kind = ENVIRONMENTS[stack];
         const present = BLOCKS.filter(
-          (b) =>
-            run.value!.context !== undefined &&
-            readStackFile(stackFilePath(STACKS_DIR, stack)).config[`openstack-blueprints:${b.key}`] !== undefined,
+          (b) => readStackFile(stackFilePath(STACKS_DIR, stack)).config[`openstack-blueprints:${b.key}`] !== undefined,
         );
         for (const key of kind.required) expect(present.map((b) => b.key)).to.include(key);
+        expect([...env.order].sort(), "the blocks that ran").to.deep.equal(present.map((b) => b.key).sort());
         const wired = present;
         if (wired.some((b) => b.key === "networks")) {
           expect(run.byType(T.network).length).to.be.greaterThan(0);
@@ -229,17 +227,12 @@ describe("stacks/ (root program under the harness)", function () {
       },
       lb: { rules: [{ protocol: "tcp", port: 443, remoteCidr: "0.0.0.0/0" }] },
     });
-    const run = await harness.runProgram(() => {
-      const ctx: CompositionContext = {
-        environment: "t",
-        networks: new Map(),
-        securityProfiles: new Map(),
-        outputs: {},
-      };
-      networksBlock.deploy!(networks, ctx);
-      securityProfilesBlock.deploy!(profiles, ctx);
-      return ctx;
-    });
+    const run = await harness.runProgram(() => ({
+      outputs: {
+        ...networksBlock.run(networks, {}, "t").outputs,
+        ...securityProfilesBlock.run(profiles, {}, "t").outputs,
+      },
+    }));
     expect(run.errors.map((e) => e.message)).to.deep.equal([]);
     expect(run.byName("t-web-router").inputs.externalNetworkId).to.equal("net-public");
     expect(Object.keys(run.value!.outputs)).to.include.members([

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, StackConfigError, loadStackConfig } from "@openstack-blueprints/components";
 import { z } from "zod";
-import { CompositionContext } from "./block";
+import { type EnvironmentBlock, type Provided, type ProvidedKey } from "./block";
 import { BLOCKS, ENVIRONMENTS, blockByKey } from "./registry";
 import { stackReachabilityProblems } from "./reachability";
 
@@ -47,15 +47,131 @@ export function secretConfigKeys(): string[] {
   return BLOCKS.filter((b) => b.holdsSecrets).map((b) => b.key);
 }
 
+/**
+ * The stack's blocks in the order their declarations impose: a block runs after every block that
+ * provides what it needs or uses; blocks that do not depend on each other keep the order given.
+ * Throws a StackConfigError naming the block and setting when a need has no provider in the
+ * stack, and the blocks involved when two provide the same value or they need each other.
+ */
+export function orderBlocks(
+  present: readonly EnvironmentBlock[],
+  known: readonly EnvironmentBlock[] = BLOCKS,
+  namespace = CONFIG_NAMESPACE,
+): EnvironmentBlock[] {
+  const providerOf = new Map<ProvidedKey, EnvironmentBlock>();
+  const problems: string[] = [];
+  for (const block of present) {
+    for (const value of block.provides) {
+      const other = providerOf.get(value);
+      if (other)
+        problems.push(
+          `${namespace}:${block.key}: provides ${value}, as ${namespace}:${other.key} does; a stack takes one of them`,
+        );
+      else providerOf.set(value, block);
+    }
+  }
+  for (const block of present) {
+    for (const value of block.needs) {
+      if (providerOf.has(value)) continue;
+      const from = known.filter((b) => b.provides.includes(value)).map((b) => `${namespace}:${b.key}`);
+      problems.push(
+        `${namespace}:${block.key}: needs ${value}, which no block of this stack provides; ${
+          from.length > 0 ? `add ${from.join(" or ")}` : "no known block provides it"
+        }`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new StackConfigError(problems);
+
+  const after = new Map(
+    present.map((block) => [
+      block,
+      new Set(
+        [...block.needs, ...block.uses]
+          .map((value) => providerOf.get(value))
+          .filter((p): p is EnvironmentBlock => p !== undefined && p !== block),
+      ),
+    ]),
+  );
+  const ordered: EnvironmentBlock[] = [];
+  const remaining = [...present];
+  while (remaining.length > 0) {
+    const next = remaining.findIndex((block) => [...after.get(block)!].every((dep) => ordered.includes(dep)));
+    if (next < 0) {
+      // Name the blocks on a cycle (each reaches itself through what it waits for), not those merely behind one.
+      const waitsFor = (block: EnvironmentBlock) => [...after.get(block)!].filter((d) => !ordered.includes(d));
+      const reachesItself = (start: EnvironmentBlock) => {
+        const seen = new Set<EnvironmentBlock>();
+        const stack = waitsFor(start);
+        while (stack.length > 0) {
+          const b = stack.pop()!;
+          if (b === start) return true;
+          if (!seen.has(b)) {
+            seen.add(b);
+            stack.push(...waitsFor(b));
+          }
+        }
+        return false;
+      };
+      const onCycle = remaining.filter(reachesItself);
+      const waits = onCycle.map(
+        (block) =>
+          `${block.key} waits for ${waitsFor(block)
+            .map((d) => d.key)
+            .join(", ")}`,
+      );
+      throw new StackConfigError([
+        `${namespace}: blocks ${onCycle.map((b) => b.key).join(", ")} need each other (${waits.join("; ")}); no order can build them`,
+      ]);
+    }
+    ordered.push(...remaining.splice(next, 1));
+  }
+  return ordered;
+}
+
+/** Runs the blocks in order, each given only what it declared; checks each returns what it declared. */
+export function runBlocks(
+  ordered: readonly EnvironmentBlock[],
+  values: Record<string, unknown>,
+  environment: string,
+): { outputs: Record<string, pulumi.Output<unknown>>; provided: Partial<Provided> } {
+  const provided: Partial<Record<ProvidedKey, unknown>> = {};
+  const outputs: Record<string, pulumi.Output<unknown>> = {};
+  for (const block of ordered) {
+    const inputs = Object.fromEntries(
+      [...block.needs, ...block.uses].filter((k) => provided[k] !== undefined).map((k) => [k, provided[k]]),
+    );
+    const result = block.run(values[block.key], inputs, environment);
+    const given = Object.keys(result.provided ?? {}).filter(
+      (k) => (result.provided as Record<string, unknown>)[k] !== undefined,
+    );
+    const undeclared = given.filter((k) => !block.provides.includes(k as ProvidedKey));
+    const missing = block.provides.filter((k) => !given.includes(k));
+    if (undeclared.length > 0 || missing.length > 0) {
+      throw new Error(
+        `block ${block.key} declares it provides [${block.provides.join(", ")}] but returned [${given.join(", ")}]`,
+      );
+    }
+    Object.assign(provided, result.provided);
+    Object.assign(outputs, result.outputs);
+  }
+  return { outputs, provided: provided as Partial<Provided> };
+}
+
 export interface ComposeOptions {
   /** Raw config instead of the running stack's (tools). */
   raw?: Record<string, string>;
+  /** The blocks to compose from (tests); default BLOCKS. */
+  blocks?: readonly EnvironmentBlock[];
 }
 
 export interface ComposedEnvironment {
   environment: string;
   outputs: Record<string, pulumi.Output<unknown>>;
-  context: CompositionContext;
+  /** The keys of the blocks that ran, in the order they ran. */
+  order: string[];
+  /** What the blocks provided each other. */
+  provided: Partial<Provided>;
 }
 
 /** Builds the environment of the running stack (or of `options.raw`). */
@@ -67,21 +183,31 @@ export function composeEnvironment(options: ComposeOptions = {}): ComposedEnviro
         .filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`))
         .map(([k, v]) => [k.slice(CONFIG_NAMESPACE.length + 1), v]),
     );
-  const kindProblems = environmentProblems(raw);
+  const blocks = options.blocks ?? BLOCKS;
+  // What the kind requires and what the present blocks need, with the values' own problems: all at once.
+  const structureProblems = environmentProblems(raw);
+  let ordered: EnvironmentBlock[] = [];
+  try {
+    ordered = orderBlocks(
+      blocks.filter((b) => raw[b.key] !== undefined),
+      blocks,
+    );
+  } catch (e) {
+    if (!(e instanceof StackConfigError)) throw e;
+    structureProblems.push(...e.problems);
+  }
   let values: Record<string, unknown>;
   try {
     values = loadStackConfig(rootConfigSchema(), { secretKeys: secretConfigKeys(), raw }).values;
   } catch (e) {
-    if (e instanceof StackConfigError) throw new StackConfigError([...kindProblems, ...e.problems]);
+    if (e instanceof StackConfigError) throw new StackConfigError([...structureProblems, ...e.problems]);
     throw e;
   }
-  if (kindProblems.length > 0) throw new StackConfigError(kindProblems);
-  // Before any block deploys: a desktop pool its thin clients cannot reach is refused, not built.
+  if (structureProblems.length > 0) throw new StackConfigError(structureProblems);
+  // Before any block runs: a desktop pool its thin clients cannot reach is refused, not built.
   const reachability = stackReachabilityProblems(values);
   if (reachability.length > 0) throw new StackConfigError(reachability);
   const environment = String(values.environment);
-  const context: CompositionContext = { environment, networks: new Map(), securityProfiles: new Map(), outputs: {} };
-  const present = BLOCKS.filter((b) => values[b.key] !== undefined);
-  for (const block of present) block.deploy(values[block.key], context);
-  return { environment, outputs: context.outputs, context };
+  const { outputs, provided } = runBlocks(ordered, values, environment);
+  return { environment, outputs, order: ordered.map((b) => b.key), provided };
 }

@@ -1,6 +1,8 @@
-// Every block the root program knows, in deployment order, and every environment kind.
-// A new component gets a defineBlock in src/blocks/<key>.ts (zod schema of its config + deploy
-// creating the component), listed here and allowed by the environment kinds that use it.
+// Every block the root program knows, and every environment kind. A new component gets a
+// defineBlock in src/blocks/<key>.ts (its config's schema, derived from the component's args
+// schema; what it needs, uses and provides; run creating the component), listed here and allowed
+// by the environment kinds that use it. The order of the list does not matter: compose.ts orders
+// a stack's blocks by what they declare.
 import { EnvironmentBlock } from "./block";
 import { networksBlock } from "./blocks/networks";
 import { securityProfilesBlock } from "./blocks/security-profiles";

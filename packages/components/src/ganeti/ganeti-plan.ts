@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { cidrContains, formatIpv4, isIpv4, parseIpv4 } from "../network/cidr";
-import { oneOf } from "../config/zod-types";
+import { oneOf, type SameShape } from "../config/zod-types";
 import { type ArgsProblem, ArgsProblems, ComponentArgsError } from "../errors";
 import type { GanetiDrbdClusterArgs, GanetiSshConnectionArgs, GanetiVersion } from "./ganeti-args";
 
@@ -232,7 +232,8 @@ const instanceSchema = z.object({
   ignoreConsistency: z.boolean().optional(),
 });
 
-const argsSchema = z.object({
+/** GanetiDrbdClusterArgs field by field (how nodes, instances and addresses fit together: the plan). */
+export const ganetiDrbdClusterArgsSchema = z.object({
   ganetiVersion: oneOf(GANETI_VERSIONS).optional(),
   nodes: z
     .array(nodeSchema, { message: "is required: a list of nodes" })
@@ -316,7 +317,7 @@ export function resourceKey(name: string): string {
 
 /** Validates args and resolves the plan; throws GanetiArgsError (a ComponentArgsError) listing every problem. */
 export function planGanetiCluster(componentName: string, args: GanetiDrbdClusterArgs): GanetiClusterPlan {
-  const parsed = argsSchema.safeParse(args);
+  const parsed = ganetiDrbdClusterArgsSchema.safeParse(args);
   if (!parsed.success) {
     // Field shapes first: the checks below rely on them.
     const shapes = new ArgsProblems("GanetiDrbdCluster");
@@ -634,3 +635,7 @@ function cidrBase(address: string, prefix: number): string {
 export function usesLvm(plan: GanetiClusterPlan): boolean {
   return plan.diskTemplates.includes("drbd") || plan.diskTemplates.includes("plain");
 }
+
+// The schema and GanetiDrbdClusterArgs describe the same fields: adding one to either alone fails tsc.
+const _schemaMatchesArgs: SameShape<z.input<typeof ganetiDrbdClusterArgsSchema>, GanetiDrbdClusterArgs> = true;
+void _schemaMatchesArgs;

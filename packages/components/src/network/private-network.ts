@@ -2,60 +2,9 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgsProblems } from "../errors";
 import { planPrivateNetwork } from "./private-network-plan";
+import type { PrivateNetworkArgs } from "./private-network-args";
 
-export interface AllocationPoolArgs {
-  start: string;
-  end: string;
-}
-
-export interface HostRouteArgs {
-  /** Destination block, e.g. "192.168.2.0/24". */
-  destinationCidr: string;
-  /** Next hop on this subnet that DHCP hands to instances, e.g. the inner router's address. */
-  nextHop: string;
-}
-
-/**
- * Arguments of PrivateNetwork. Address fields are plain strings, not Inputs: they are
- * validated before anything is created, so a typo never leaves a half-made network.
- */
-export interface PrivateNetworkArgs {
-  /** The subnet's block, e.g. "192.168.1.0/24" (canonical, /29 or larger). */
-  cidr: string;
-  /** Gateway address; default the first host of the block. */
-  gatewayIp?: string;
-  /** A subnet without gateway (isolated back-end networks). */
-  noGateway?: boolean;
-  /** DHCP on the subnet (default true): it delivers routes and nameservers to instances. */
-  enableDhcp?: boolean;
-  /** Ranges Neutron allocates addresses from; default the whole block minus the gateway. */
-  allocationPools?: AllocationPoolArgs[];
-  /** Resolvers handed out by DHCP. Required when internetAccess is true. */
-  dnsNameservers?: string[];
-  /** Static routes handed out by DHCP (option 121), e.g. to a second network behind a router. */
-  hostRoutes?: HostRouteArgs[];
-  /** Name of the external network for a router gateway, e.g. "public" (looked up). */
-  externalNetworkName?: string;
-  /** ID of the external network for a router gateway (instead of the name). */
-  externalNetworkId?: pulumi.Input<string>;
-  /** Create a router for this subnet; default true when an external network is given. */
-  createRouter?: boolean;
-  /** Attach the subnet to this existing router instead of creating one. */
-  existingRouterId?: pulumi.Input<string>;
-  /**
-   * Instances on this subnet must reach the internet: the component then refuses a
-   * configuration without a router with an external gateway, DHCP and nameservers.
-   */
-  internetAccess?: boolean;
-  /** Network MTU; default Neutron's. */
-  mtu?: number;
-  /** Port security on the network (default true, so security groups apply). */
-  portSecurityEnabled?: boolean;
-  /** Tags on the network, subnet and router. */
-  tags?: string[];
-  /** OpenStack name of the network; default the component's name. */
-  networkName?: string;
-}
+export type { AllocationPoolArgs, HostRouteArgs, PrivateNetworkArgs } from "./private-network-args";
 
 /**
  * A tenant network ready for instances: network, subnet (gateway, DHCP, pools, DNS, host

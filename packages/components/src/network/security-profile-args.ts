@@ -1,7 +1,9 @@
+// SecurityProfile's inputs, declared once: the interfaces, and the zod schemas that check each
+// field on its own (held to the interfaces by SameShape). security-rules.ts derives the plain
+// rule it validates (SecurityRuleSpec) from SecurityRuleArgs.
 import * as pulumi from "@pulumi/pulumi";
-
-// SecurityProfile's inputs, declared once. security-rules.ts derives the plain rule it
-// validates (SecurityRuleSpec) from SecurityRuleArgs.
+import { z } from "zod";
+import { ipv4Cidr, oneOf, pulumiInput, SameShape } from "../config/zod-types";
 
 /** One rule of a SecurityProfile, in compact form. */
 export interface SecurityRuleArgs {
@@ -45,3 +47,45 @@ export interface SecurityProfileArgs {
   deleteDefaultRules?: boolean;
   tags?: string[];
 }
+
+const port = z
+  .number({ message: "is not a number" })
+  .int({ message: "is not a port number 1-65535" })
+  .min(1, { message: "is not a port number 1-65535" })
+  .max(65535, { message: "is not a port number 1-65535" });
+const icmpNumber = z
+  .number({ message: "is not a number" })
+  .int({ message: "is not an ICMP type/code 0-255" })
+  .min(0, { message: "is not an ICMP type/code 0-255" })
+  .max(255, { message: "is not an ICMP type/code 0-255" });
+
+/** SecurityRuleArgs field by field (what a rule means as a whole is normalizeRules's check). */
+export const securityRuleArgsSchema = z.object({
+  direction: oneOf(["ingress", "egress"]).optional(),
+  protocol: oneOf(["tcp", "udp", "icmp", "any"]),
+  port: port.optional(),
+  fromPort: port.optional(),
+  toPort: port.optional(),
+  icmpType: icmpNumber.optional(),
+  icmpCode: icmpNumber.optional(),
+  remoteCidr: ipv4Cidr.optional(),
+  remoteGroupId: pulumiInput(z.string().min(1, { message: "is empty; give the remote group's ID" })).optional(),
+  remoteSelf: z.boolean().optional(),
+  allowFromAnywhere: z.boolean().optional(),
+  name: z.string().optional(),
+  description: z.string().optional(),
+});
+
+/** SecurityProfileArgs field by field. */
+export const securityProfileArgsSchema = z.object({
+  rules: z.array(securityRuleArgsSchema, { message: "is required: a list of rules ({ protocol, port, remoteCidr })" }),
+  groupName: z.string().min(1, { message: "is empty; give the group's OpenStack name or leave it out" }).optional(),
+  description: z.string().optional(),
+  deleteDefaultRules: z.boolean().optional(),
+  tags: z.array(z.string()).optional(),
+});
+
+// The schema and the interfaces describe the same fields: adding one to either alone fails tsc.
+const _ruleSchemaMatchesArgs: SameShape<z.input<typeof securityRuleArgsSchema>, SecurityRuleArgs> = true;
+const _profileSchemaMatchesArgs: SameShape<z.input<typeof securityProfileArgsSchema>, SecurityProfileArgs> = true;
+void [_ruleSchemaMatchesArgs, _profileSchemaMatchesArgs];

@@ -1,21 +1,12 @@
 // `openstack-blueprints:desktops`: a ThinClientDesktopPool on a network of the `networks` block.
 // Employees are listed, or generated as <employeePrefix>-001 … for employeeCount.
 import * as openstack from "@pulumi/openstack";
-import { ThinClientDesktopPool, XrdpDesktopImage, ipv4Cidr } from "@openstack-blueprints/components";
+import * as pulumi from "@pulumi/pulumi";
+import { ThinClientDesktopPool, XrdpDesktopImage } from "@openstack-blueprints/components";
+import { thinClientDesktopPoolArgsSchema } from "@openstack-blueprints/components/src/desktop/thin-client-desktop-pool-args";
 import { z } from "zod";
-import { defineBlock, providerOptions } from "../block";
+import { defineBlock, providerOptions, strictConfig } from "../block";
 import { resourceName } from "./networks";
-
-const employee = z
-  .object({
-    name: z.string().min(1),
-    fullName: z.string().optional(),
-    flavor: z.string().optional(),
-    powerState: z.string().optional(),
-    /** Change it (any text) to give the employee a new password. */
-    passwordRotation: z.string().optional(),
-  })
-  .strict();
 
 /**
  * Bake the desktop stack into an image first (XrdpDesktopImage) and boot every desktop from it:
@@ -36,65 +27,40 @@ const bakeSpec = z
   })
   .strict();
 
-export const desktopsSpec = z
-  .object({
+/**
+ * The stack's desktops value: ThinClientDesktopPool's args, except what the stack supplies itself
+ * (the network and subnet of a `networks` entry, the baked image, the quotas DevStack set) or
+ * generates (employees from employeePrefix/employeeCount); plus the bake and routing settings.
+ */
+export const desktopsSpec = strictConfig(thinClientDesktopPoolArgsSchema)
+  .omit({
+    networkId: true,
+    subnetId: true,
+    // The pool makes its own network from these; a stack's network is a `networks` entry.
+    networkCidr: true,
+    externalNetworkName: true,
+    dnsNameservers: true,
+    imageId: true,
+    bakedDesktopImage: true,
+    projectLimits: true,
+  })
+  .extend({
     /** A network of the `networks` block. */
     network: resourceName,
-    employees: z.array(employee).optional(),
+    employees: strictConfig(thinClientDesktopPoolArgsSchema.shape.employees).optional(),
     employeePrefix: z
       .string()
       .regex(/^[a-z][a-z0-9]{0,20}$/, { message: "is not a user name prefix (lowercase letter, then letters/digits)" })
       .optional(),
     employeeCount: z.number().int().min(1).max(2000).optional(),
-    flavor: z.string().min(1),
-    imageName: z.string().min(1).optional(),
-    thinClientCidr: ipv4Cidr,
-    adminCidr: ipv4Cidr.optional(),
-    adminPublicKey: z.string().optional(),
-    adminUser: z.string().optional(),
-    floatingIpPool: z.string().optional(),
     /**
      * The thin clients' router forwards thinClientCidr to the desktops' addresses (a route you
      * manage, e.g. on the office router to the tenant subnet via the Neutron router's external
      * address): the stack's reachability check then trusts it. Not passed to the pool.
      */
     thinClientsRouted: z.boolean().optional(),
-    disconnectedTimeLimitSeconds: z.number().int().min(0).optional(),
-    idleTimeLimitSeconds: z.number().int().min(0).optional(),
-    clipboard: z.boolean().optional(),
-    driveRedirection: z.boolean().optional(),
-    extraPackages: z.array(z.string()).optional(),
-    imageHasDesktopPackages: z.boolean().optional(),
-    /** "desktop" (xrdp + xfce, default) or "jupyter" (a Jupyter server per employee over HTTPS). */
-    workspace: z.enum(["desktop", "jupyter"]).optional(),
-    jupyterServer: z.enum(["notebook", "lab"]).optional(),
-    jupyterPort: z.number().int().min(1024).max(65535).optional(),
-    computeHosts: z
-      .array(
-        z
-          .object({
-            name: z.string().optional(),
-            vcpus: z.number(),
-            ramMiB: z.number(),
-            reservedRamMiB: z.number().optional(),
-            reservedVcpus: z.number().optional(),
-            diskGiB: z.number().optional(),
-            reservedDiskGiB: z.number().optional(),
-            count: z.number().optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    flavorSizes: z
-      .array(
-        z.object({ name: z.string(), vcpus: z.number(), ramMiB: z.number(), diskGiB: z.number().optional() }).strict(),
-      )
-      .optional(),
-    diskAllocationRatio: z.number().optional(),
-    allocationRatios: z.string().optional(),
     bake: bakeSpec.optional(),
   })
-  .strict()
   .superRefine((spec, ctx) => {
     if (spec.bake && spec.imageName !== undefined) {
       ctx.addIssue({
@@ -149,68 +115,72 @@ export const desktopsBlock = defineBlock({
   component: "ThinClientDesktopPool",
   description: "One desktop per employee behind RDP, with hashed passwords and power states.",
   schema: desktopsSpec,
-  deploy: (spec, ctx) => {
-    const net = ctx.networks.get(spec.network);
+  needs: ["networks"],
+  uses: ["provider", "cloud", "credentials"],
+  run: (spec, inputs, environment) => {
+    const net = inputs.networks.get(spec.network);
     if (!net)
       throw new Error(
-        `openstack-blueprints:desktops.network: ${JSON.stringify(spec.network)} is not a network of this stack; known: ${[...ctx.networks.keys()].join(", ") || "none (add a networks block)"}`,
+        `openstack-blueprints:desktops.network: ${JSON.stringify(spec.network)} is not a network of this stack; known: ${[...inputs.networks.keys()].join(", ") || "none"}`,
       );
     const {
-      network,
+      network: _n,
       employees: _e,
       employeePrefix: _p,
       employeeCount: _c,
       bake,
       thinClientsRouted: _r,
-      ...args
+      extraPackages,
+      ...poolArgs
     } = spec;
+    const outputs: Record<string, pulumi.Output<unknown>> = {};
     let image: XrdpDesktopImage | undefined;
     if (bake) {
       // Names → IDs: an image or flavor the stack's DevStack makes is taken from it (a lookup could
       // run before the upload finished); anything else is looked up through the stack's provider.
-      const invokeOpts = ctx.provider ? { provider: ctx.provider } : {};
+      const invokeOpts = inputs.provider ? { provider: inputs.provider } : {};
       const baseImageId =
-        ctx.cloud?.imageIds.get(bake.baseImage) ??
+        inputs.cloud?.imageIds.get(bake.baseImage) ??
         openstack.images.getImageOutput({ name: bake.baseImage, mostRecent: true }, invokeOpts).id;
       const flavorId =
-        ctx.cloud?.flavorIds.get(bake.builderFlavor) ??
+        inputs.cloud?.flavorIds.get(bake.builderFlavor) ??
         openstack.compute.getFlavorOutput({ name: bake.builderFlavor }, invokeOpts).id;
       image = new XrdpDesktopImage(
-        `${ctx.environment}-desktop-image`,
+        `${environment}-desktop-image`,
         {
-          ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
+          ...(inputs.credentials ? { credentials: inputs.credentials } : {}),
           baseImageId,
           flavorId,
           networkId: net.networkId,
           osDistro: bake.osDistro,
           osVersion: bake.osVersion,
-          extraPackages: args.extraPackages,
+          extraPackages,
           retainOnDelete: bake.retainOnDelete,
           consoleTimeoutSeconds: bake.consoleTimeoutSeconds,
         },
-        providerOptions(ctx, net),
+        providerOptions(inputs, net),
       );
-      ctx.outputs["desktops.imageId"] = image.imageId;
-      ctx.outputs["desktops.imageName"] = image.imageName;
-      ctx.outputs["desktops.packageHash"] = image.packageHash;
+      outputs["desktops.imageId"] = image.imageId;
+      outputs["desktops.imageName"] = image.imageName;
+      outputs["desktops.packageHash"] = image.packageHash;
     }
-    const { extraPackages, ...poolArgs } = args;
     const pool = new ThinClientDesktopPool(
-      `${ctx.environment}-desktops`,
+      `${environment}-desktops`,
       {
         ...poolArgs,
         // Baked: the packages are in the image (the pool refuses them); the pool boots from it.
         ...(image ? { imageId: image.imageId, bakedDesktopImage: true } : { extraPackages }),
         employees: employeesOf(spec),
         // Where the stack owns the cloud it also set the quotas: the pool checks itself against them.
-        ...(ctx.cloud?.quotas ? { projectLimits: ctx.cloud.quotas } : {}),
+        ...(inputs.cloud?.quotas ? { projectLimits: inputs.cloud.quotas } : {}),
         networkId: net.networkId,
         subnetId: net.subnetId,
       },
-      providerOptions(ctx, net, ...(image ? [image] : [])),
+      providerOptions(inputs, net, ...(image ? [image] : [])),
     );
-    ctx.outputs["desktops.desktops"] = pool.desktops;
-    ctx.outputs["desktops.passwords"] = pool.passwords;
-    if (spec.workspace === "jupyter") ctx.outputs["desktops.jupyterUrls"] = pool.jupyterUrls;
+    outputs["desktops.desktops"] = pool.desktops;
+    outputs["desktops.passwords"] = pool.passwords;
+    if (spec.workspace === "jupyter") outputs["desktops.jupyterUrls"] = pool.jupyterUrls;
+    return { outputs };
   },
 });

@@ -1,34 +1,13 @@
-// `openstack-blueprints:devstack`: DevStack on a host over SSH; every later block uses the
-// OpenStack provider it creates (devstackProvider).
+// `openstack-blueprints:devstack`: DevStack on a host over SSH. It provides the OpenStack
+// provider it creates (devstackProvider), the cloud everything on it waits for, and its admin's
+// credentials; the blocks that use them run after it.
 import * as pulumi from "@pulumi/pulumi";
-import {
-  DevstackHost,
-  devstackProvider,
-  ipv4Address,
-  ipv4Cidr,
-  type ProjectLimits,
-} from "@openstack-blueprints/components";
-import { z } from "zod";
-import { defineBlock } from "../block";
+import { DevstackHost, devstackProvider } from "@openstack-blueprints/components";
+import { devstackHostArgsSchema } from "@openstack-blueprints/components/src/devstack/devstack-args";
+import { defineBlock, strictConfig } from "../block";
 
-export const devstackSpec = z
-  .object({
-    connection: z
-      .object({
-        host: z.string().min(1),
-        port: z.number().int().optional(),
-        user: z.string().optional(),
-        privateKey: z.string().min(1),
-        hostKey: z.string().min(1),
-      })
-      .strict(),
-    hostIp: ipv4Address,
-    floatingRange: ipv4Cidr.optional(),
-    publicInterface: z.string().optional(),
-    cpuAllocationRatio: z.number().optional(),
-    ramAllocationRatio: z.number().optional(),
-  })
-  .passthrough();
+/** The stack's devstack value is DevstackHost's args, checked with the component's own schema. */
+export const devstackSpec = strictConfig(devstackHostArgsSchema);
 
 export const devstackBlock = defineBlock({
   key: "devstack",
@@ -36,28 +15,15 @@ export const devstackBlock = defineBlock({
   description: "An all-in-one DevStack on a host over SSH; its OpenStack provider is used by every later block.",
   holdsSecrets: true,
   schema: devstackSpec,
-  deploy: (spec, ctx) => {
-    const host = new DevstackHost(`${ctx.environment}-devstack`, {
-      ...(spec as any),
+  provides: ["provider", "cloud", "credentials"],
+  run: (spec, _inputs, environment) => {
+    const host = new DevstackHost(`${environment}-devstack`, {
+      ...spec,
       connection: { ...spec.connection, privateKey: pulumi.secret(spec.connection.privateKey) },
     });
-    ctx.provider = devstackProvider(host);
     const byName = (names: string[], ids: pulumi.Output<string[]>) =>
       new Map(names.map((n, i) => [n, ids.apply((all) => all[i])]));
-    const spec_ = spec as { images?: { name: string }[]; flavors?: { name: string }[]; quotas?: ProjectLimits };
-    ctx.cloud = {
-      ready: host,
-      quotas: spec_.quotas,
-      imageIds: byName(
-        (spec_.images ?? []).map((i) => i.name),
-        host.imageIds,
-      ),
-      flavorIds: byName(
-        (spec_.flavors ?? []).map((f) => f.name),
-        host.flavorIds,
-      ),
-    };
-    ctx.credentials = pulumi.secret(
+    const credentials = pulumi.secret(
       pulumi
         .all([
           host.authUrl,
@@ -78,8 +44,28 @@ export const devstackBlock = defineBlock({
           region,
         })),
     );
-    ctx.outputs["devstack.dashboardUrl"] = host.dashboardUrl;
-    ctx.outputs["devstack.authUrl"] = host.authUrl;
-    ctx.outputs["devstack.adminPassword"] = host.adminPassword;
+    return {
+      provided: {
+        provider: devstackProvider(host),
+        cloud: {
+          ready: host,
+          quotas: spec.quotas,
+          imageIds: byName(
+            (spec.images ?? []).map((i) => i.name),
+            host.imageIds,
+          ),
+          flavorIds: byName(
+            (spec.flavors ?? []).map((f) => f.name),
+            host.flavorIds,
+          ),
+        },
+        credentials,
+      },
+      outputs: {
+        "devstack.dashboardUrl": host.dashboardUrl,
+        "devstack.authUrl": host.authUrl,
+        "devstack.adminPassword": host.adminPassword,
+      },
+    };
   },
 });

@@ -47,16 +47,17 @@ export const migrationBlock = defineBlock({
   description: "Software-to-data migration between two clouds.",
   holdsSecrets: true,
   schema: migrationSpec,
-  deploy: (spec, ctx) => {
+  uses: ["provider", "cloud"],
+  run: (spec, inputs, environment) => {
     const migration = new S2DMigration(
-      `${ctx.environment}-migration`,
+      `${environment}-migration`,
       {
         ...spec,
         source: pulumi.secret(spec.source),
         target: pulumi.secret(spec.target),
       },
-      providerOptions(ctx),
+      providerOptions(inputs),
     );
-    ctx.outputs["migration.urn"] = migration.urn;
+    return { outputs: { "migration.urn": migration.urn } };
   },
 });

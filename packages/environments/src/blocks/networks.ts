@@ -1,48 +1,35 @@
 // `openstack-blueprints:networks`: named PrivateNetworks, e.g.
 //   networks: { office: { cidr: 192.168.50.0/24, externalNetworkName: public, dnsNameservers: [9.9.9.9], internetAccess: true } }
+import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "@openstack-blueprints/components";
+import { privateNetworkArgsSchema } from "@openstack-blueprints/components/src/network/private-network-args";
 import { z } from "zod";
-import { ipv4Address, ipv4Cidr } from "@openstack-blueprints/components";
-import { defineBlock, providerOptions } from "../block";
+import { defineBlock, providerOptions, strictConfig } from "../block";
 
 export const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, {
   message: "is not a valid name (lowercase letter first, then lowercase letters, digits or -; at most 31)",
 });
 
-export const privateNetworkSpec = z
-  .object({
-    cidr: ipv4Cidr,
-    gatewayIp: ipv4Address.optional(),
-    noGateway: z.boolean().optional(),
-    enableDhcp: z.boolean().optional(),
-    allocationPools: z.array(z.object({ start: ipv4Address, end: ipv4Address }).strict()).optional(),
-    dnsNameservers: z.array(ipv4Address).optional(),
-    hostRoutes: z.array(z.object({ destinationCidr: ipv4Cidr, nextHop: ipv4Address }).strict()).optional(),
-    externalNetworkName: z.string().min(1).optional(),
-    createRouter: z.boolean().optional(),
-    internetAccess: z.boolean().optional(),
-    mtu: z.number().int().min(68).max(9000).optional(),
-    tags: z.array(z.string()).optional(),
-    networkName: z.string().min(1).optional(),
-  })
-  .strict();
+/** One network of the stack: PrivateNetwork's args (networkName defaults to its key). */
+export const privateNetworkSpec = strictConfig(privateNetworkArgsSchema);
 
 export const networksBlock = defineBlock({
   key: "networks",
   component: "PrivateNetwork",
   description: "Named tenant networks (network, subnet, optional router with external gateway).",
   schema: z.record(resourceName, privateNetworkSpec),
-  deploy: (networks, ctx) => {
+  uses: ["provider", "cloud"],
+  provides: ["networks"],
+  run: (networks, inputs, environment) => {
+    const built = new Map<string, PrivateNetwork>();
+    const outputs: Record<string, pulumi.Output<unknown>> = {};
     for (const [name, spec] of Object.entries(networks)) {
-      const net = new PrivateNetwork(
-        `${ctx.environment}-${name}`,
-        { networkName: name, ...spec },
-        providerOptions(ctx),
-      );
-      ctx.networks.set(name, net);
-      ctx.outputs[`networks.${name}.networkId`] = net.networkId;
-      ctx.outputs[`networks.${name}.subnetId`] = net.subnetId;
-      ctx.outputs[`networks.${name}.externalGatewayIp`] = net.externalGatewayIp;
+      const net = new PrivateNetwork(`${environment}-${name}`, { networkName: name, ...spec }, providerOptions(inputs));
+      built.set(name, net);
+      outputs[`networks.${name}.networkId`] = net.networkId;
+      outputs[`networks.${name}.subnetId`] = net.subnetId;
+      outputs[`networks.${name}.externalGatewayIp`] = net.externalGatewayIp;
     }
+    return { provided: { networks: built }, outputs };
   },
 });

@@ -1,38 +1,29 @@
 // `openstack-blueprints:securityProfiles`: named SecurityProfiles. A rule may name another
 // profile of the stack as its remote (`remoteProfile: bastion`), which becomes its group ID.
+import * as pulumi from "@pulumi/pulumi";
 import { SecurityProfile } from "@openstack-blueprints/components";
+import {
+  securityProfileArgsSchema,
+  securityRuleArgsSchema,
+} from "@openstack-blueprints/components/src/network/security-profile-args";
 import { z } from "zod";
-import { ipv4Cidr } from "@openstack-blueprints/components";
-import { defineBlock, providerOptions } from "../block";
+import { defineBlock, providerOptions, strictConfig } from "../block";
 import { resourceName } from "./networks";
 
-const securityRuleSpec = z
-  .object({
-    direction: z.string().optional(),
-    protocol: z.string(),
-    port: z.number().optional(),
-    fromPort: z.number().optional(),
-    toPort: z.number().optional(),
-    icmpType: z.number().optional(),
-    icmpCode: z.number().optional(),
-    remoteCidr: ipv4Cidr.optional(),
-    remoteProfile: resourceName.optional(),
-    remoteSelf: z.boolean().optional(),
-    allowFromAnywhere: z.boolean().optional(),
-    name: z.string().optional(),
-    description: z.string().optional(),
-  })
-  .strict();
+/**
+ * A rule as a stack writes it: SecurityRuleArgs, with another profile of the stack named as the
+ * remote (`remoteProfile`) instead of a group ID.
+ */
+const securityRuleSpec = securityRuleArgsSchema.omit({ remoteGroupId: true }).extend({
+  remoteProfile: resourceName.optional(),
+});
 
-export const securityProfileSpec = z
-  .object({
-    rules: z.array(securityRuleSpec).min(1),
-    groupName: z.string().min(1).optional(),
-    description: z.string().optional(),
-    deleteDefaultRules: z.boolean().optional(),
-    tags: z.array(z.string()).optional(),
-  })
-  .strict();
+/** One profile of the stack: SecurityProfileArgs with stack rules, at least one. */
+export const securityProfileSpec = strictConfig(
+  securityProfileArgsSchema.extend({
+    rules: z.array(securityRuleSpec).min(1, { message: "is empty; give at least one rule" }),
+  }),
+);
 
 export const securityProfilesBlock = defineBlock({
   key: "securityProfiles",
@@ -51,7 +42,11 @@ export const securityProfilesBlock = defineBlock({
       });
     }
   }),
-  deploy: (profiles, ctx) => {
+  uses: ["provider", "cloud"],
+  provides: ["securityProfiles"],
+  run: (profiles, inputs, environment) => {
+    const built = new Map<string, SecurityProfile>();
+    const outputs: Record<string, pulumi.Output<unknown>> = {};
     // Profiles referenced by others first, so their group IDs exist to point at.
     const order = Object.keys(profiles).sort((a, b) => {
       const refs = (n: string) => profiles[n].rules.some((r) => r.remoteProfile !== undefined && r.remoteProfile !== n);
@@ -60,7 +55,7 @@ export const securityProfilesBlock = defineBlock({
     for (const name of order) {
       const spec = profiles[name];
       const profile = new SecurityProfile(
-        `${ctx.environment}-${name}`,
+        `${environment}-${name}`,
         {
           groupName: spec.groupName ?? name,
           description: spec.description,
@@ -69,7 +64,7 @@ export const securityProfilesBlock = defineBlock({
           rules: spec.rules.map(({ remoteProfile, ...rule }) => {
             if (remoteProfile === undefined) return rule;
             if (remoteProfile === name) return { ...rule, remoteSelf: true };
-            const target = ctx.securityProfiles.get(remoteProfile);
+            const target = built.get(remoteProfile);
             if (!target)
               throw new Error(
                 `securityProfiles.${name}: remoteProfile ${remoteProfile} refers back to ${name}; break the cycle with remoteCidr`,
@@ -77,10 +72,11 @@ export const securityProfilesBlock = defineBlock({
             return { ...rule, remoteGroupId: target.securityGroupId, name: rule.name ?? `from-${remoteProfile}` };
           }),
         },
-        providerOptions(ctx),
+        providerOptions(inputs),
       );
-      ctx.securityProfiles.set(name, profile);
-      ctx.outputs[`securityProfiles.${name}.securityGroupId`] = profile.securityGroupId;
+      built.set(name, profile);
+      outputs[`securityProfiles.${name}.securityGroupId`] = profile.securityGroupId;
     }
+    return { provided: { securityProfiles: built }, outputs };
   },
 });

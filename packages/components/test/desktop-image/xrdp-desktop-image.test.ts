@@ -203,6 +203,8 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
           thinClientCidr: "192.168.50.0/24",
         }),
     );
-    expect(String(wrong.thrown)).to.match(/extraPackages: \["gimp"\] with bakedDesktopImage, extraPackages belong to the XrdpDesktopImage/);
+    expect(String(wrong.thrown)).to.match(
+      /extraPackages: \["gimp"\] with bakedDesktopImage, extraPackages belong to the XrdpDesktopImage/,
+    );
   });
 });

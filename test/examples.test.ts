@@ -58,7 +58,8 @@ describe("examples/", function () {
       }).getSchema(),
     );
     const program = YAML.parse(fs.readFileSync(path.join(EXAMPLES, "yaml-consumer/Pulumi.yaml"), "utf8"));
-    expect(program.packages[PROVIDER_NAME]).to.equal("../../packages/components");
+    // The plugin folder (package.json name = the package name; PulumiPlugin.yaml), not the library.
+    expect(program.packages[PROVIDER_NAME]).to.equal("../../packages/components/plugin");
     for (const [name, resource] of Object.entries<any>(program.resources)) {
       const spec = schema.resources[resource.type];
       expect(spec, `${name}: ${resource.type} is not in the schema`).to.not.equal(undefined);

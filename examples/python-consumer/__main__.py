@@ -2,7 +2,7 @@
 
 The `pulumi_openstack_blueprints` module does not exist until you run, in this directory:
 
-    pulumi package add ../../packages/components
+    pulumi package add ../../packages/components/plugin
 
 which infers the schema from the TypeScript source and generates a local Python SDK
 (under sdks/, added to requirements.txt).

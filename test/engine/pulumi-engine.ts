@@ -34,6 +34,25 @@ export function requireEngine(ctx: Mocha.Context): string {
   ctx.skip();
 }
 
+const YAML_HOST_SCRIPT = path.join(REPO_ROOT, "scripts/engine/build-yaml-host.sh");
+
+/** The YAML language host's bin folder if built (build-yaml-host.sh --print-bin), else undefined. */
+export function yamlHostBinDir(): string | undefined {
+  if (process.env.BLUEPRINTS_YAML_HOST_BIN) return process.env.BLUEPRINTS_YAML_HOST_BIN;
+  const r = spawnSync("bash", [YAML_HOST_SCRIPT, "--print-bin"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Call in before() of Pulumi YAML programs: fails under CI (BLUEPRINTS_CI=1), skips elsewhere, when the host is missing. */
+export function requireYamlHost(ctx: Mocha.Context): string {
+  const bin = yamlHostBinDir();
+  if (bin && fs.existsSync(path.join(bin, "pulumi-language-yaml"))) return bin;
+  const why = "the YAML language host is not built here (run scripts/engine/build-yaml-host.sh; .ci/run does)";
+  if (process.env.BLUEPRINTS_CI === "1") throw new Error(`BLUEPRINTS_CI=1 but ${why}`);
+  console.log(`    skipped: ${why}`);
+  ctx.skip();
+}
+
 export interface CommandResult {
   code: number;
   stdout: string;
@@ -79,6 +98,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Per-command time limit; the command is killed after it. */
   timeoutMs?: number;
+  /** More folders of plugins, on PATH after the engine's (the YAML language host's). */
+  extraBinDirs?: string[];
 }
 
 /** Resource name part of a URN (the last `::` segment). */
@@ -116,7 +137,7 @@ export class EngineStack {
     this.timeoutMs = opts.timeoutMs ?? 15 * 60_000;
     this.env = {
       ...process.env,
-      PATH: `${binDir}:${process.env.PATH}`,
+      PATH: [binDir, ...(opts.extraBinDirs ?? []), process.env.PATH].join(":"),
       PULUMI_HOME: path.join(this.runDir, ".pulumi-home"),
       PULUMI_BACKEND_URL: `file://${path.join(this.runDir, ".state")}`,
       // The local backend's secrets provider; a test-only passphrase (state lives in this folder).

@@ -1,4 +1,5 @@
-// Entry point of the source-based Pulumi package (PulumiPlugin.yaml `main`). Running it serves
+// Entry point of the source-based Pulumi package (started by plugin/index.js, the folder
+// `pulumi package add` names). Running it serves
 // the components over Pulumi's provider protocol; the schema is inferred from the TypeScript
 // source of the package (package.json `main`), so nothing is generated or checked in.
 import * as path from "node:path";

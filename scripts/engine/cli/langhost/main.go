@@ -84,10 +84,16 @@ func (p *proxy) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, s
 	}
 }
 
-// RunPlugin starts a Node.js policy pack (kind "analyzer"); other plugin kinds are not supported here.
+// RunPlugin starts a Node.js policy pack (kind "analyzer") or a source-based provider (kind
+// "resource": a folder with PulumiPlugin.yaml, such as packages/components, which a Pulumi YAML
+// program names under `packages:`); other plugin kinds are not supported here.
 func (p *proxy) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
-	if req.GetKind() != "analyzer" {
-		return status.Errorf(codes.Unimplemented, "RunPlugin: only policy packs are supported by this language host, not %q", req.GetKind())
+	switch req.GetKind() {
+	case "analyzer":
+	case "resource":
+		return runResourcePlugin(req, server)
+	default:
+		return status.Errorf(codes.Unimplemented, "RunPlugin: only policy packs and providers are supported by this language host, not %q", req.GetKind())
 	}
 	ctx := server.Context()
 	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
@@ -156,6 +162,50 @@ func (p *proxy) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Lang
 		return fmt.Errorf("could not attach the policy pack proxy: %w", err)
 	}
 	return nil
+}
+
+// runResourcePlugin starts a source-based provider as today's Node.js host does:
+// `node @pulumi/pulumi/cmd/run-plugin <plugin folder> <engine address>` in the engine's working
+// directory. run-plugin requires the folder (its package.json `main`); a module that exports
+// component classes is served under the package.json name, one that starts a provider itself
+// (componentProviderHost) runs as it is. TypeScript is on unless the plugin's runtime options
+// say `typescript: false`, as in the real host.
+func runResourcePlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	ctx := server.Context()
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	pluginDir := req.GetInfo().GetProgramDirectory()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return err
+	}
+	resolve := exec.CommandContext(ctx, node, "-e", "console.log(require.resolve('@pulumi/pulumi/cmd/run-plugin'))")
+	resolve.Dir = pluginDir
+	out, err := resolve.Output()
+	if err != nil {
+		return fmt.Errorf("the plugin in %s cannot find @pulumi/pulumi/cmd/run-plugin (run npm install there): %w", pluginDir, err)
+	}
+	env := append([]string{}, req.GetEnv()...)
+	if ts, ok := req.GetInfo().GetOptions().AsMap()["typescript"].(bool); !ok || ts {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	args := append([]string{strings.TrimSpace(string(out)), pluginDir}, req.GetArgs()...)
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Dir = req.GetPwd()
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return fmt.Errorf("the plugin in %s exited with code %d", pluginDir, exitErr.ExitCode())
+		}
+		return err
+	}
+	return closer.Close()
 }
 
 // startInner starts the old host with our arguments and dials the port it prints.

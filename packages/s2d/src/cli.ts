@@ -3,6 +3,7 @@
  * 1 a migration failed, 2 bad arguments or spec, 130 interrupted (resume later).
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { OpenStackClient } from "@openstack-blueprints/openstack-rest";
 import { clientOf } from "./clouds";
@@ -33,7 +34,8 @@ export async function main(
   err: NodeJS.WriteStream = process.stderr,
 ): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === "--help" || command === "-h" || command === "help") {
+  // `s2d validate --help` (or -h anywhere) prints the usage and does nothing else.
+  if (!command || command === "help" || argv.includes("--help") || argv.includes("-h")) {
     out.write(HELP + "\n");
     return command ? 0 : 2;
   }
@@ -67,14 +69,14 @@ export async function main(
   try {
     switch (command) {
       case "validate": {
-        const spec = loadSpec(requireArg(positionals[0], "SPEC"));
+        const spec = loadSpec(existingFile(requireArg(positionals[0], "SPEC"), "spec file"));
         out.write(`${positionals[0]}: valid — ${spec.servers.length} server(s), concurrency ${spec.concurrency}\n`);
         return 0;
       }
       case "migrate":
       case "resume": {
         const file = requireArg(positionals[0], "SPEC");
-        const spec = loadSpec(file);
+        const spec = loadSpec(existingFile(file, "spec file"));
         if (o.concurrency !== undefined) {
           const n = positiveInt(o.concurrency, "--concurrency");
           if (n > MAX_CONCURRENCY)
@@ -118,7 +120,7 @@ export async function main(
       }
       case "plan": {
         const file = requireArg(positionals[0], "SPEC");
-        const spec = loadSpec(file);
+        const spec = loadSpec(existingFile(file, "spec file"));
         const journalFile = o.journal ?? `${file}.journal`;
         // Read-only: an existing journal is read (a resume is planned as such), none is created.
         const journal = new Journal(null);
@@ -140,7 +142,7 @@ export async function main(
         const start = isoDate(requireArg(o.start, "--start"), "--start");
         const end = isoDate(requireArg(o.end, "--end"), "--end");
         if (end <= start) throw new UsageError("--end must be after --start");
-        const prices = o.prices ? loadPriceTable(o.prices) : undefined;
+        const prices = o.prices ? loadPriceTable(existingFile(o.prices, "--prices file")) : undefined;
         const client = OpenStackClient.fromCloud(cloud);
         try {
           await client.connect();
@@ -245,6 +247,16 @@ async function runMigration(
 }
 
 class UsageError extends Error {}
+
+/** A file argument that must exist: a missing one is named with the fix, not a raw ENOENT. */
+function existingFile(file: string, what: string): string {
+  if (!fs.existsSync(file))
+    throw new UsageError(
+      `${what} ${file} not found${path.isAbsolute(file) ? "" : ` (relative to ${process.cwd()})`}; give the path of an existing file`,
+    );
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`${what} ${file} is a folder; give the path of a file`);
+  return file;
+}
 
 function requireArg(v: string | undefined, name: string): string {
   if (!v) throw new UsageError(`${name} is required\n${HELP}`);

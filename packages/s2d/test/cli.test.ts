@@ -71,3 +71,53 @@ describe("s2d CLI (no cloud needed)", function () {
     expect(fs.existsSync(path.join(dir, "cap.journal")), "no journal for a refused run").to.equal(false);
   });
 });
+
+describe("s2d CLI: help and missing files", function () {
+  this.timeout(60000);
+  const s2d = (cwd: string, ...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], {
+      cwd,
+      encoding: "utf8",
+      env: { ...process.env, OS_CLIENT_CONFIG_FILE: path.join(cwd, "none.yaml") },
+    });
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "s2d-cli-help-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("every subcommand takes --help and -h: usage on stdout, exit 0, nothing read", () => {
+    for (const command of ["migrate", "resume", "plan", "validate", "usage", "help"]) {
+      for (const flag of command === "validate" ? ["--help", "-h"] : ["--help"]) {
+        const r = s2d(dir, command, flag);
+        expect(r.status, `${command} ${flag}: ${r.stderr}`).to.equal(0);
+        expect(r.stdout).to.contain("s2d validate SPEC").and.contain("s2d usage --cloud NAME");
+        expect(r.stderr).to.equal("");
+      }
+    }
+    // After other arguments too, and no journal appears for a migrate that was only asked for help.
+    const r = s2d(dir, "migrate", "spec.yaml", "--keep", "--help");
+    expect(r.status, r.stderr).to.equal(0);
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it("a missing spec or price file is named with the fix, exit 2, no raw ENOENT", () => {
+    for (const command of ["validate", "plan", "migrate", "resume"]) {
+      const r = s2d(dir, command, "missing.yaml");
+      expect(r.status, command).to.equal(2);
+      expect(r.stderr).to.equal(
+        `s2d: spec file missing.yaml not found (relative to ${fs.realpathSync(dir)}); give the path of an existing file\n`,
+      );
+    }
+    const abs = path.join(dir, "nope.yaml");
+    expect(s2d(dir, "validate", abs).stderr).to.equal(
+      `s2d: spec file ${abs} not found; give the path of an existing file\n`,
+    );
+    const p = s2d(dir, "usage", "--cloud", "x", "--start", "2026-11-01", "--end", "2026-11-02", "--prices", "p.yaml");
+    expect(p.status).to.equal(2);
+    expect(p.stderr).to.contain("s2d: --prices file p.yaml not found").and.not.contain("ENOENT");
+    const folder = s2d(dir, "validate", dir);
+    expect(folder.status).to.equal(2);
+    expect(folder.stderr).to.contain(`spec file ${dir} is a folder`);
+  });
+});

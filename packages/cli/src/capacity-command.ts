@@ -25,7 +25,8 @@ export const CAPACITY_USAGE = `Usage: blueprints capacity --host SPEC... --flavo
                           disk = local disk for instances (omit it and disk is not checked)
   --flavor name=NAME,vcpus=4,ram=4G[,disk=20G]
                           a desktop flavor (repeatable); disk = root disk (0G when booting from volumes)
-                          Sizes need a unit (M, G, T): a bare number is refused.
+                          Sizes need a unit: M or MiB, G or GiB, T or TiB (binary), e.g. ram=64G or
+                          ram=65536M; a bare number (ram=64) is refused, as it could mean MiB or GiB.
   --desktops FLAVOR=N     desktops that occupy capacity (active + shutoff; not shelved), repeatable
   --concurrency C         share of employees logged in at once (0 < C <= 1, default 1); it serves more
                           employees only if idle desktops are shelved (Placement counts the others)
@@ -130,6 +131,50 @@ function parseFlavor(text: string): DesktopFlavorSizeArgs {
   };
 }
 
+/** The planner's field names and the --host/--flavor keys a user types for them. */
+const PLANNER_KEYS: Record<string, string> = {
+  vcpus: "vcpus",
+  ramMiB: "ram",
+  reservedRamMiB: "reserved",
+  reservedVcpus: "reserved-vcpus",
+  diskGiB: "disk",
+  reservedDiskGiB: "reserved-disk",
+  count: "count",
+  name: "name",
+};
+
+/**
+ * Rewrites a planner error in the words the user typed: `hosts[0].reservedRamMiB 8192 must be …`
+ * becomes `--host "vcpus=4,ram=8G,reserved=8G": reserved (8192 MiB) must be …`. The options are
+ * checked before the planner runs, so this is the safety net for a check only the planner makes;
+ * its numbers stay in the planner's units (MiB, GiB), which the rewrite names.
+ */
+export function inUserWords(message: string, given: { host: string[]; flavor: string[]; desktops: string[] }): string {
+  const unit = (field: string) => (/MiB$/.test(field) ? " MiB" : /GiB$/.test(field) ? " GiB" : "");
+  return message
+    .replace(
+      /\b(hosts|flavors)\[(\d+)\](?: \([^)]*\))?(?:\.(\w+))?( is)?( -?[\d.]+)?/g,
+      (_all, list: string, index: string, field?: string, is?: string, value?: string) => {
+        const option = list === "hosts" ? "host" : "flavor";
+        const text = given[option][Number(index)];
+        const where = text === undefined ? `--${option} ${Number(index) + 1}` : `--${option} "${text}"`;
+        if (!field) return where;
+        const key = PLANNER_KEYS[field] ?? field;
+        return `${where}: ${key}${value ? `${is ? " is" : ""} ${value.trim()}${unit(field)}` : (is ?? "")}`;
+      },
+    )
+    .replace(/\bdemand\[(\d+)\](?: \([^)]*\))?(\.count)?/g, (_all, index: string, count?: string) => {
+      const text = given.desktops[Number(index)];
+      const where = text === undefined ? `--desktops ${Number(index) + 1}` : `--desktops "${text}"`;
+      return count ? `${where}: count` : where;
+    })
+    .replace(/\bratios\.(cpu|ram|disk)\b/g, "--$1-ratio")
+    .replace(/\bramMiB (-?[\d.]+)/g, "ram $1 MiB")
+    .replace(/\bdiskGiB (-?[\d.]+)/g, "disk $1 GiB")
+    .replace(/(?<![-\w])vcpus (\d+)/g, "vcpus=$1")
+    .replace(/^concurrency is/, "--concurrency is");
+}
+
 /** A ratio or share option: a number above 0 (and at most `max`). */
 function positiveOption(option: string, text: string, max = Infinity): number {
   const n = parseNumber(option, text);
@@ -198,16 +243,26 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
       );
     return { flavor, count: whole("--desktops", text, "count", text.slice(eq + 1), 0) };
   });
-  const plan = planCapacity({ hosts, flavors, ratios, demand, concurrency });
+  const given = { host: values.host ?? [], flavor: values.flavor ?? [], desktops: values.desktops ?? [] };
+  const planned = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      throw e instanceof Error ? new Error(inUserWords(e.message, given)) : e;
+    }
+  };
+  const plan = planned(() => planCapacity({ hosts, flavors, ratios, demand, concurrency }));
   const report: CapacityReport = { plan };
   const priceKeys = ["employees", "pc-price", "server-price", "thin-client-price"] as const;
-  const given = priceKeys.filter((k) => values[k] !== undefined);
-  if (given.length > 0) {
+  const prices = priceKeys.filter((k) => values[k] !== undefined);
+  if (prices.length > 0) {
     const missing = priceKeys.filter((k) => values[k] === undefined);
     if (missing.length > 0)
       throw new Error(`the cost comparison also needs ${missing.map((k) => `--${k}`).join(", ")}`);
     // One server of the first host kind, filled with the first flavor.
-    const firstHost = planCapacity({ hosts: [{ ...hosts[0], count: 1 }], flavors: [flavors[0]], ratios }).hosts;
+    const firstHost = planned(
+      () => planCapacity({ hosts: [{ ...hosts[0], count: 1 }], flavors: [flavors[0]], ratios }).hosts,
+    );
     const desktopsPerServer = desktopsThatFit(firstHost, flavors[0]).desktops;
     if (desktopsPerServer === 0)
       throw new Error(

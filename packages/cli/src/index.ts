@@ -1,3 +1,4 @@
 export * from "./main";
 export * from "./capacity-command";
+export * from "./check-command";
 export * from "./sizes";

@@ -1,11 +1,13 @@
 /** Entry point of the `blueprints` command: dispatches to subcommands. */
 import { CAPACITY_USAGE, runCapacity, CommandResult } from "./capacity-command";
+import { runCheck, UsageError } from "./check-command";
 
 export const SUBCOMMANDS: Record<
   string,
   { summary: string; run: (argv: string[]) => CommandResult | Promise<CommandResult> }
 > = {
   capacity: { summary: "how many desktops fit on compute hosts, and the cost against PCs", run: runCapacity },
+  check: { summary: "validate a Pulumi.<stack>.yaml offline: every problem with its config key", run: runCheck },
 };
 
 export function usage(): string {
@@ -39,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`blueprints ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
     if (command === "capacity") process.stderr.write(`\n${CAPACITY_USAGE}`);
-    return 1;
+    else process.stderr.write(`Run \`blueprints ${command} --help\` for its usage.\n`);
+    return error instanceof UsageError ? error.code : 1;
   }
 }

@@ -174,6 +174,52 @@ export interface ComposedEnvironment {
   provided: Partial<Provided>;
 }
 
+export interface CheckedStackConfig {
+  /** Every problem, each naming its config key; empty when the stack can be built. */
+  problems: string[];
+  /** The blocks in the order they run (when there are no problems). */
+  ordered?: EnvironmentBlock[];
+  /** The validated values (when there are no problems). */
+  values?: Record<string, unknown>;
+}
+
+/**
+ * Validates a stack's config (keys without the namespace, values as the engine passes them) and
+ * reports every problem at once: what the environment kind requires, what the blocks need from
+ * each other, each value against its schema, and whether the thin clients can reach the
+ * desktops. Pure and offline, so `blueprints check` runs it on a stack file without Pulumi;
+ * secret values are never printed.
+ */
+export function checkStackConfig(
+  raw: Record<string, string>,
+  blocks: readonly EnvironmentBlock[] = BLOCKS,
+): CheckedStackConfig {
+  // What the kind requires and what the present blocks need, with the values' own problems: all at once.
+  const problems = environmentProblems(raw);
+  let ordered: EnvironmentBlock[] = [];
+  try {
+    ordered = orderBlocks(
+      blocks.filter((b) => raw[b.key] !== undefined),
+      blocks,
+    );
+  } catch (e) {
+    if (!(e instanceof StackConfigError)) throw e;
+    problems.push(...e.problems);
+  }
+  let values: Record<string, unknown>;
+  try {
+    values = loadStackConfig(rootConfigSchema(), { secretKeys: secretConfigKeys(), raw }).values;
+  } catch (e) {
+    if (e instanceof StackConfigError) return { problems: [...problems, ...e.problems] };
+    throw e;
+  }
+  if (problems.length > 0) return { problems };
+  // Before any block runs: a desktop pool its thin clients cannot reach is refused, not built.
+  const reachability = stackReachabilityProblems(values);
+  if (reachability.length > 0) return { problems: reachability };
+  return { problems: [], ordered, values };
+}
+
 /** Builds the environment of the running stack (or of `options.raw`). */
 export function composeEnvironment(options: ComposeOptions = {}): ComposedEnvironment {
   const raw =
@@ -184,29 +230,9 @@ export function composeEnvironment(options: ComposeOptions = {}): ComposedEnviro
         .map(([k, v]) => [k.slice(CONFIG_NAMESPACE.length + 1), v]),
     );
   const blocks = options.blocks ?? BLOCKS;
-  // What the kind requires and what the present blocks need, with the values' own problems: all at once.
-  const structureProblems = environmentProblems(raw);
-  let ordered: EnvironmentBlock[] = [];
-  try {
-    ordered = orderBlocks(
-      blocks.filter((b) => raw[b.key] !== undefined),
-      blocks,
-    );
-  } catch (e) {
-    if (!(e instanceof StackConfigError)) throw e;
-    structureProblems.push(...e.problems);
-  }
-  let values: Record<string, unknown>;
-  try {
-    values = loadStackConfig(rootConfigSchema(), { secretKeys: secretConfigKeys(), raw }).values;
-  } catch (e) {
-    if (e instanceof StackConfigError) throw new StackConfigError([...structureProblems, ...e.problems]);
-    throw e;
-  }
-  if (structureProblems.length > 0) throw new StackConfigError(structureProblems);
-  // Before any block runs: a desktop pool its thin clients cannot reach is refused, not built.
-  const reachability = stackReachabilityProblems(values);
-  if (reachability.length > 0) throw new StackConfigError(reachability);
+  const checked = checkStackConfig(raw, blocks);
+  if (checked.problems.length > 0) throw new StackConfigError(checked.problems);
+  const { ordered, values } = checked as Required<CheckedStackConfig>;
   const environment = String(values.environment);
   const { outputs, provided } = runBlocks(ordered, values, environment);
   return { environment, outputs, order: ordered.map((b) => b.key), provided };

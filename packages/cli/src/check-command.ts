@@ -42,6 +42,7 @@ function environments(): EnvironmentsApi {
   } catch (e) {
     throw new Error(
       `check needs ${ENVIRONMENTS}, which comes with the repository: run it from a checkout (npx blueprints check …) (${(e as Error).message})`,
+      { cause: e },
     );
   }
 }
@@ -57,7 +58,7 @@ export function stackFileProblems(file: string): string[] {
   try {
     stackFile = env.readStackFile(file);
   } catch (e) {
-    throw new UsageError(`stack file ${file} is not readable YAML: ${(e as Error).message}`);
+    throw new UsageError(`stack file ${file} is not readable YAML: ${(e as Error).message}`, { cause: e });
   }
   const prefix = `${CONFIG_NAMESPACE}:`;
   const raw = Object.fromEntries(
@@ -79,7 +80,7 @@ export function runCheck(argv: string[]): CommandResult {
   try {
     parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { json: { type: "boolean" } } });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message, { cause: e });
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1)

@@ -64,4 +64,9 @@ export default defineConfig(
     files: ["**/*.mjs"],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The portal's page script runs in the browser (a classic script, no modules).
+    files: ["packages/portal/public/**/*.js"],
+    languageOptions: { sourceType: "script", globals: globals.browser },
+  },
 );

@@ -1,0 +1,51 @@
+/** What the portal asks of the cloud: one server's state and its four power actions (Nova REST). */
+import { OpenStackClient, OpenStackError, Server } from "@openstack-blueprints/openstack-rest";
+import { DesktopAction, DesktopState } from "./policy";
+
+export interface DesktopCloud {
+  state(serverId: string): Promise<DesktopState & { addresses: string[] }>;
+  act(serverId: string, action: DesktopAction): Promise<void>;
+  close(): void;
+}
+
+function addressesOf(server: Server): string[] {
+  const all = Object.values(server.addresses ?? {}).flat();
+  // Floating addresses first: that is what a thin client dials when the desktop has one.
+  return [
+    ...all.filter((a) => a["OS-EXT-IPS:type"] === "floating"),
+    ...all.filter((a) => a["OS-EXT-IPS:type"] !== "floating"),
+  ].map((a) => a.addr);
+}
+
+/** The portal's cloud through the project's REST client (Keystone token, re-authentication, retries). */
+export class NovaDesktopCloud implements DesktopCloud {
+  constructor(private readonly client: OpenStackClient) {}
+
+  async state(serverId: string): Promise<DesktopState & { addresses: string[] }> {
+    const server = await this.client.nova.findServer(serverId);
+    if (!server) return { status: "MISSING", taskState: null, addresses: [] };
+    return {
+      status: server.status,
+      taskState: server["OS-EXT-STS:task_state"] ?? null,
+      addresses: addressesOf(server),
+    };
+  }
+
+  async act(serverId: string, action: DesktopAction): Promise<void> {
+    const nova = this.client.nova;
+    try {
+      await { start: nova.start, stop: nova.stop, shelve: nova.shelve, unshelve: nova.unshelve }[action].call(
+        nova,
+        serverId,
+      );
+    } catch (e) {
+      // Nova's own words (e.g. 409 "in vm_state active") are safe to show: they carry no credential.
+      if (e instanceof OpenStackError) throw new Error(`Nova refused ${action}: ${e.serviceMessage}`, { cause: e });
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

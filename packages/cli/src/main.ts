@@ -1,6 +1,7 @@
 /** Entry point of the `blueprints` command: dispatches to subcommands. */
 import { CAPACITY_USAGE, runCapacity, CommandResult } from "./capacity-command";
 import { runCheck, UsageError } from "./check-command";
+import { runPortal } from "./portal-command";
 
 export const SUBCOMMANDS: Record<
   string,
@@ -8,6 +9,7 @@ export const SUBCOMMANDS: Record<
 > = {
   capacity: { summary: "how many desktops fit on compute hosts, and the cost against PCs", run: runCapacity },
   check: { summary: "validate a Pulumi.<stack>.yaml offline: every problem with its config key", run: runCheck },
+  portal: { summary: "run the self-service portal here, against a config or a stack's outputs", run: runPortal },
 };
 
 export function usage(): string {

@@ -50,6 +50,12 @@ export interface PortalOptions {
   now?: () => number;
 }
 
+function httpsOptions(config: PortalConfig): { https: { cert: Buffer; key: Buffer } } | Record<string, never> {
+  return config.tls
+    ? { https: { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) } }
+    : {};
+}
+
 const ROOT = path.join(__dirname, "..");
 const ASSETS: Record<string, { file: string; type: string }> = {
   "portal.js": { file: path.join(ROOT, "public", "portal.js"), type: "text/javascript; charset=utf-8" },
@@ -99,6 +105,7 @@ export async function buildPortal(
   });
 
   const app = Fastify({
+    ...httpsOptions(config),
     logger: options.logger ?? false,
     // Forms are tiny; anything bigger is not a sign-in or an action.
     bodyLimit: 16 * 1024,

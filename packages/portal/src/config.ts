@@ -46,6 +46,8 @@ export interface PortalConfig {
    * portal believes (Fastify's trustProxy); false (default) believes no header.
    */
   trustProxy: false | string[];
+  /** PEM files of the portal's own certificate: it then serves https itself. */
+  tls?: { certFile: string; keyFile: string };
   sessionMinutes: number;
   signIn: { maxFailures: number; lockoutMinutes: number; attemptsPerMinutePerAddress: number };
   /** 32+ characters signing the session cookie; a random one per start when absent (sign-ins end at restart). */
@@ -115,6 +117,7 @@ export const portalConfigSchema = z.strictObject({
     .optional(),
   insecureHttpCookies: z.boolean().optional(),
   trustProxy: z.array(z.string().min(1)).optional(),
+  tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
   sessionMinutes: z
     .number()
     .int()
@@ -269,12 +272,20 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
     lockoutMinutes: c.signIn?.lockoutMinutes ?? 15,
     attemptsPerMinutePerAddress: c.signIn?.attemptsPerMinutePerAddress ?? 10,
   };
+  for (const key of ["certFile", "keyFile"] as const)
+    if (c.tls && !fs.existsSync(c.tls[key]))
+      add(
+        `tls.${key}`,
+        c.tls[key],
+        "does not exist; give the path of a PEM file (e.g. from the office's CA or certbot)",
+      );
   if (problems.length) throw new PortalConfigError(where, problems);
   return {
     cloud,
     listen: { host: c.listen?.host ?? "127.0.0.1", port: c.listen?.port ?? 8443 },
     insecureHttpCookies: c.insecureHttpCookies ?? false,
     trustProxy: c.trustProxy ?? false,
+    ...(c.tls ? { tls: c.tls } : {}),
     sessionMinutes: c.sessionMinutes ?? 60,
     signIn,
     sessionSecret: c.sessionSecret,
@@ -283,8 +294,8 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
   };
 }
 
-/** Reads a YAML or JSON config file and checks it. */
-export function loadPortalConfigFile(file: string): PortalConfig {
+/** Reads a YAML or JSON config file without checking it (a caller may add to it first). */
+export function readPortalConfigFile(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -297,9 +308,8 @@ export function loadPortalConfigFile(file: string): PortalConfig {
       },
     ]);
   }
-  let raw: unknown;
   try {
-    raw = parseYaml(text);
+    return parseYaml(text);
   } catch (e) {
     throw new PortalConfigError(file, [
       {
@@ -309,7 +319,11 @@ export function loadPortalConfigFile(file: string): PortalConfig {
       },
     ]);
   }
-  return parsePortalConfig(raw, file);
+}
+
+/** Reads a YAML or JSON config file and checks it. */
+export function loadPortalConfigFile(file: string): PortalConfig {
+  return parsePortalConfig(readPortalConfigFile(file), file);
 }
 
 /** The cloud settings for the REST client (a clouds.yaml name is looked up now). */

@@ -5,3 +5,4 @@ export * from "./config";
 export * from "./cloud";
 export * from "./app";
 export * from "./server";
+export * from "./stack-outputs";

@@ -6,7 +6,7 @@ import { NovaDesktopCloud } from "./cloud";
 import { PortalConfig, resolveCloud } from "./config";
 
 export interface RunningPortal {
-  /** http://host:port/ the portal answers on. */
+  /** http(s)://host:port/ the portal answers on. */
   url: string;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -24,5 +24,5 @@ export async function startPortal(
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.listen.port;
   const host = config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host;
-  return { url: `http://${host}:${port}/`, app, close: () => app.close() };
+  return { url: `${config.tls ? "https" : "http"}://${host}:${port}/`, app, close: () => app.close() };
 }

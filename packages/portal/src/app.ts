@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from "fastify";
 import fastifyCookie from "@fastify/cookie";
 import fastifySession from "@fastify/session";
@@ -21,6 +21,7 @@ import { renderRdpFile, renderRemminaProfile } from "@openstack-blueprints/compo
 import { DesktopEntry, PortalConfig } from "./config";
 import { DesktopCloud } from "./cloud";
 import { DECOY_HASH, verifyPassword } from "./password";
+import { ActivityLedger, AutoStopDecision, planAutoStop, recordReport } from "./autostop";
 import {
   Actor,
   DesktopAction,
@@ -33,6 +34,10 @@ import {
 } from "./policy";
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /** One AutoStop round now: plans from the guests' reports and Nova's states, shelves/stops (tests, the timer). */
+    autoStopOnce(): Promise<AutoStopDecision[]>;
+  }
   interface Session {
     user?: string;
     role?: Role;
@@ -57,6 +62,17 @@ function httpsOptions(config: PortalConfig): { https: { cert: Buffer; key: Buffe
 }
 
 const ROOT = path.join(__dirname, "..");
+
+/** Report tokens are long random strings: one SHA-256 is the right hash (no password to stretch). */
+export function reportTokenHash(token: string): string {
+  return `sha256:${createHash("sha256").update(token, "utf8").digest("hex")}`;
+}
+
+function tokenMatches(token: string, stored: string | undefined): boolean {
+  const given = Buffer.from(reportTokenHash(token));
+  const want = Buffer.from(stored ?? "sha256:" + "0".repeat(64));
+  return given.length === want.length && timingSafeEqual(given, want) && stored !== undefined;
+}
 const ASSETS: Record<string, { file: string; type: string }> = {
   "portal.js": { file: path.join(ROOT, "public", "portal.js"), type: "text/javascript; charset=utf-8" },
   "portal.css": { file: path.join(ROOT, "public", "portal.css"), type: "text/css; charset=utf-8" },
@@ -90,6 +106,9 @@ export async function buildPortal(
   const byEmployee = new Map<string, DesktopEntry>(config.desktops.map((d) => [d.employee, d]));
   const admins = new Map(config.admins.map((a) => [a.user, a]));
   const activity = new Activity(config.sessionMinutes * 60_000, now);
+  /** What the guests reported (AutoStop), and when the portal last started or unshelved each desktop. */
+  let ledger: ActivityLedger = {};
+  const resumedAt = new Map<string, number>();
   const eta = new Eta({ views: path.join(ROOT, "views"), cache: true, autoEscape: true });
   const assets = Object.fromEntries(
     Object.entries(ASSETS).map(([name, a]) => [name, { body: fs.readFileSync(a.file), type: a.type }]),
@@ -337,6 +356,7 @@ export async function buildPortal(
       return refuse(request, reply, 502, (e as Error).message, actor);
     }
     request.log.info({ user: actor.user, action }, "action started");
+    if (action === "start" || action === "unshelve") resumedAt.set(actor.user, now());
     request.session.pending = { action: action as DesktopAction, startedAt: now() };
     return reply.redirect("/desktop", 303);
   });
@@ -362,6 +382,70 @@ export async function buildPortal(
   app.get("/desktop/connection.rdp", download("rdp"));
   app.get("/desktop/connection.remmina", download("remmina"));
 
+  // A desktop's guest reports whether a session is active (AutoStop). Authenticated by the
+  // desktop's own token (Authorization: Bearer …), not by a browser session: no cookie, no CSRF.
+  app.post("/api/desktops/:employee/session", async (request, reply) => {
+    const employee = (request.params as { employee: string }).employee;
+    const header = request.headers.authorization ?? "";
+    const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+    const entry = byEmployee.get(employee);
+    if (!tokenMatches(token, entry?.reportTokenHash)) {
+      request.log.warn({ employee }, "session report refused: wrong or missing token");
+      return reply.code(401).send({ error: "wrong or missing report token" });
+    }
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    if (typeof body.active !== "boolean")
+      return reply.code(400).send({ error: 'the body must be JSON {"active": true|false}' });
+    ledger = recordReport(ledger, { employee, at: now(), active: body.active });
+    return reply.code(204).send();
+  });
+
+  const autoStopOnce = async (): Promise<AutoStopDecision[]> => {
+    if (!config.autoStop) return [];
+    const settings = config.autoStop;
+    const desktops = await Promise.all(
+      config.desktops.map(async (entry) => {
+        const state = await stateOf(entry);
+        return {
+          employee: entry.employee,
+          status: state.status,
+          taskState: state.taskState,
+          kind: entry.jupyterUrl ? ("notebook" as const) : ("desktop" as const),
+          resumedAt: resumedAt.get(entry.employee),
+        };
+      }),
+    );
+    const plan = planAutoStop(desktops, ledger, settings, now());
+    for (const decision of plan) {
+      if (decision.action === "keep") continue;
+      try {
+        await cloud.act(byEmployee.get(decision.employee)!.serverId, decision.action);
+        app.log.info({ employee: decision.employee, action: decision.action, reason: decision.reason }, "autostop");
+      } catch (e) {
+        app.log.warn({ employee: decision.employee, err: (e as Error).message }, "autostop failed");
+      }
+    }
+    return plan;
+  };
+  app.decorate("autoStopOnce", autoStopOnce);
+  if (config.autoStop) {
+    const timer = setInterval(
+      () => void autoStopOnce().catch(() => undefined),
+      config.autoStop.checkEveryMinutes * 60_000,
+    );
+    timer.unref();
+    app.addHook("onClose", async () => clearInterval(timer));
+  }
+
+  const guestSession = (employee: string): string => {
+    const a = ledger[employee];
+    if (!a) return "no report";
+    const ago = Math.max(0, Math.round((now() - a.lastReportAt) / 60_000));
+    return a.idleSince === undefined
+      ? `active (reported ${ago} min ago)`
+      : `none since ${new Date(a.idleSince).toISOString().replace(/:\d\d\.\d+Z$/, "Z")}`;
+  };
+
   app.get("/admin", async (request, reply) => {
     const actor = actorOf(request);
     if (!actor) return reply.redirect("/signin", 303);
@@ -377,6 +461,7 @@ export async function buildPortal(
           statusText: describeStatus(state.status),
           active: seen !== undefined,
           lastSeen: seen === undefined ? "" : new Date(seen).toISOString().replace(/\.\d+Z$/, "Z"),
+          guestSession: guestSession(entry.employee),
         };
       }),
     );
@@ -387,6 +472,7 @@ export async function buildPortal(
       rows,
       activeCount: rows.filter((r) => r.active).length,
       sessionMinutes: config.sessionMinutes,
+      autoStop: config.autoStop,
     });
   });
 

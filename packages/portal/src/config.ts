@@ -25,6 +25,11 @@ export interface DesktopEntry {
   remminaProfile?: string;
   /** A notebook's URL (Jupyter pools): shown as a link instead of RDP files. */
   jupyterUrl?: string;
+  /**
+   * "sha256:<hex>" of the desktop's own report token (AutoStop): the guest's timer sends the token,
+   * the portal keeps only its hash. Without it the desktop's reports are refused.
+   */
+  reportTokenHash?: string;
 }
 
 export interface AdminEntry {
@@ -49,6 +54,8 @@ export interface PortalConfig {
   /** PEM files of the portal's own certificate: it then serves https itself. */
   tls?: { certFile: string; keyFile: string };
   sessionMinutes: number;
+  /** Shelve desktops (stop notebooks) whose guests report no session for idleMinutes; off when absent. */
+  autoStop?: { idleMinutes: number; reportTimeoutMinutes: number; checkEveryMinutes: number };
   signIn: { maxFailures: number; lockoutMinutes: number; attemptsPerMinutePerAddress: number };
   /** 32+ characters signing the session cookie; a random one per start when absent (sign-ins end at restart). */
   sessionSecret?: string;
@@ -76,7 +83,8 @@ export class PortalConfigError extends Error {
 }
 
 const LINUX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
-const SECRET_FIELDS = /passwordHash|password|secret|sessionSecret/i;
+const SECRET_FIELDS = /passwordHash|password|secret|sessionSecret|reportTokenHash/i;
+const TOKEN_HASH = /^sha256:[0-9a-f]{64}$/;
 
 const explicitCloud = z.strictObject({
   authUrl: z.string(),
@@ -108,6 +116,7 @@ const desktopSchema = z.strictObject({
   rdpFile: z.string().optional(),
   remminaProfile: z.string().optional(),
   jupyterUrl: z.string().optional(),
+  reportTokenHash: z.string().optional(),
 });
 
 export const portalConfigSchema = z.strictObject({
@@ -118,6 +127,22 @@ export const portalConfigSchema = z.strictObject({
   insecureHttpCookies: z.boolean().optional(),
   trustProxy: z.array(z.string().min(1)).optional(),
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  autoStop: z
+    .strictObject({
+      idleMinutes: z
+        .number()
+        .int()
+        .min(5)
+        .max(7 * 24 * 60),
+      reportTimeoutMinutes: z
+        .number()
+        .int()
+        .min(2)
+        .max(24 * 60)
+        .optional(),
+      checkEveryMinutes: z.number().int().min(1).max(60).optional(),
+    })
+    .optional(),
   sessionMinutes: z
     .number()
     .int()
@@ -233,6 +258,12 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
       if (d[key] !== undefined && /[\r\n\0]/.test(d[key]!)) add(`${field}.${key}`, d[key], "must be a single line");
     if (d.jupyterUrl !== undefined && !/^https?:\/\//.test(d.jupyterUrl))
       add(`${field}.jupyterUrl`, d.jupyterUrl, "is not an http(s) URL; give the pool's jupyterUrls entry");
+    if (d.reportTokenHash !== undefined && !TOKEN_HASH.test(d.reportTokenHash))
+      add(
+        `${field}.reportTokenHash`,
+        d.reportTokenHash,
+        'is not "sha256:" and 64 hex digits; give the hash of the desktop\'s report token (never the token)',
+      );
     desktops.push({
       employee,
       serverId: d.serverId,
@@ -243,6 +274,7 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
       rdpFile: d.rdpFile,
       remminaProfile: d.remminaProfile,
       jupyterUrl: d.jupyterUrl,
+      reportTokenHash: d.reportTokenHash,
     });
   }
   if (desktops.length === 0) add("desktops", c.desktops, `is empty; ${fixFor("desktops")}`);
@@ -287,6 +319,15 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
     trustProxy: c.trustProxy ?? false,
     ...(c.tls ? { tls: c.tls } : {}),
     sessionMinutes: c.sessionMinutes ?? 60,
+    ...(c.autoStop
+      ? {
+          autoStop: {
+            idleMinutes: c.autoStop.idleMinutes,
+            reportTimeoutMinutes: c.autoStop.reportTimeoutMinutes ?? 15,
+            checkEveryMinutes: c.autoStop.checkEveryMinutes ?? 1,
+          },
+        }
+      : {}),
     signIn,
     sessionSecret: c.sessionSecret,
     desktops,

@@ -6,3 +6,4 @@ export * from "./cloud";
 export * from "./app";
 export * from "./server";
 export * from "./stack-outputs";
+export * from "./autostop";

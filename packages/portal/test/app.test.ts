@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { sha512Crypt } from "@openstack-blueprints/components/thin-client";
-import { buildPortal, DesktopAction, DesktopCloud, parsePortalConfig } from "../src";
+import { buildPortal, DesktopAction, DesktopCloud, parsePortalConfig, reportTokenHash } from "../src";
 
 const PASSWORDS = { alice: "AlicePassw0rd12", bob: "BobPassw0rd1234", root: "RootPassw0rd123" };
 const HTTPS = { "x-forwarded-proto": "https" };
@@ -175,7 +175,7 @@ describe("portal web app (two employees and an admin of a small firm's office)",
     const page = await root.get("/admin");
     expect(page.body).to.include("office-alice").and.include("10.0.0.12");
     expect(page.body).to.match(/data-employee="alice"[\s\S]*?yes, last at/);
-    expect(page.body).to.match(/data-employee="bob"[\s\S]*?<td>no<\/td>/);
+    expect(page.body).to.match(/data-employee="bob"[\s\S]*?<td class="portal-active">no<\/td>/);
     // An admin acts on nobody's desktop through the employee form.
     const token = await root.csrf("/admin");
     expect((await root.post("/desktop/action", { _csrf: token, action: "stop", server: "srv-a" })).statusCode).to.equal(
@@ -191,5 +191,67 @@ describe("portal web app (two employees and an admin of a small firm's office)",
     const again = await app.inject({ method: "GET", url: "/desktop", headers: { ...HTTPS, cookie } });
     expect(again.statusCode).to.equal(303);
     expect(again.headers.location).to.equal("/signin");
+  });
+});
+
+describe("portal AutoStop: guests report their sessions with their own token", () => {
+  const MIN = 60_000;
+  let clock = Date.UTC(2026, 11, 7, 8, 0);
+  let app: FastifyInstance;
+  let nova: MemoryNova;
+  const tokens = { alice: "alice-report-token-0123456789abcdef", bob: "bob-report-token-0123456789abcdef" };
+  beforeEach(async () => {
+    nova = new MemoryNova();
+    app = await buildPortal(
+      parsePortalConfig({
+        cloud: "office",
+        autoStop: { idleMinutes: 60, reportTimeoutMinutes: 15 },
+        desktops: {
+          alice: {
+            serverId: "srv-a",
+            passwordHash: hash(PASSWORDS.alice),
+            reportTokenHash: reportTokenHash(tokens.alice),
+          },
+          bob: { serverId: "srv-b", passwordHash: hash(PASSWORDS.bob), reportTokenHash: reportTokenHash(tokens.bob) },
+        },
+        admins: { root: { passwordHash: hash(PASSWORDS.root) } },
+      }),
+      nova,
+      { now: () => clock },
+    );
+  });
+  afterEach(() => app.close());
+  const report = (employee: string, token: string, active: boolean) =>
+    app.inject({
+      method: "POST",
+      url: `/api/desktops/${employee}/session`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: { active },
+    });
+
+  it("refuses a report without the desktop's own token (another desktop's token included)", async () => {
+    expect((await report("alice", tokens.bob, false)).statusCode).to.equal(401);
+    expect((await report("alice", "", false)).statusCode).to.equal(401);
+    expect((await report("nobody", tokens.alice, false)).statusCode).to.equal(401);
+    expect((await report("alice", tokens.alice, false)).statusCode).to.equal(204);
+  });
+
+  it("shelves the desktop with no session past the limit and keeps the one with an active session", async () => {
+    for (let m = 0; m <= 70; m += 5) {
+      await report("alice", tokens.alice, true);
+      await report("bob", tokens.bob, false);
+      clock += 5 * MIN;
+    }
+    const plan = await app.autoStopOnce();
+    expect(plan.map((d) => [d.employee, d.action])).to.deep.equal([
+      ["alice", "keep"],
+      ["bob", "shelve"],
+    ]);
+    expect(nova.calls).to.deep.equal(["shelve srv-b"]);
+    expect(nova.servers.get("srv-a")).to.equal("ACTIVE");
+    // Shelved now: the next round leaves it alone.
+    expect((await app.autoStopOnce()).find((d) => d.employee === "bob")?.reason).to.equal(
+      "not running (SHELVED_OFFLOADED)",
+    );
   });
 });

@@ -13,7 +13,7 @@ import * as path from "node:path";
 const ROOT = path.resolve(__dirname, "../..");
 const TEMPLATE = path.join(ROOT, "examples/typescript-consumer");
 /** What a consumer needs, in dependency order (root `npm run build:packages` builds the same). */
-const PACKAGES = ["openstack-rest", "calculator", "s2d", "components", "cli", "minicloud"];
+const PACKAGES = ["openstack-rest", "calculator", "s2d", "components", "portal", "cli", "minicloud"];
 
 interface PackResult {
   name: string;

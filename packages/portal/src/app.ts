@@ -156,7 +156,8 @@ export async function buildPortal(
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
     secret: config.sessionSecret ?? randomBytes(48).toString("base64url"),
-    cookieName: "portal_session",
+    // __Host-: the browser keeps it only if Secure, for this host alone, on path / (no Domain).
+    cookieName: config.insecureHttpCookies ? "portal_session" : "__Host-portal_session",
     saveUninitialized: false,
     rolling: true,
     cookie: {
@@ -193,6 +194,10 @@ export async function buildPortal(
             : error.message;
     return page(reply, status, "error", { message, user: request.session?.user });
   });
+
+  app.setNotFoundHandler((request, reply) =>
+    page(reply, 404, "error", { message: "There is no such page.", user: request.session?.user }),
+  );
 
   const actorOf = (request: FastifyRequest): Actor | undefined => {
     const { user, role } = request.session;
@@ -242,7 +247,8 @@ export async function buildPortal(
       const again = (status: number, message: string) =>
         page(reply, status, "signin", { csrf: reply.generateCsrf(), error: message, username: user, title: "Sign in" });
 
-      const lock = await failures.get(user);
+      const lockKey = user || "(empty)";
+      const lock = await failures.get(lockKey);
       if (lock && lock.consumedPoints >= config.signIn.maxFailures) {
         const minutes = Math.max(1, Math.ceil(lock.msBeforeNext / 60_000));
         request.log.warn({ user }, "sign-in refused: locked out");
@@ -257,11 +263,11 @@ export async function buildPortal(
       // An unknown name costs one hash too: the answer's timing does not tell which names exist.
       const ok = verifyPassword(password, hash ?? DECOY_HASH) && hash !== undefined && password !== "";
       if (!ok) {
-        await failures.consume(user || "(empty)").catch(() => undefined);
+        await failures.consume(lockKey).catch(() => undefined);
         request.log.info({ user }, "sign-in failed");
         return again(401, "Wrong user name or password.");
       }
-      await failures.delete(user);
+      await failures.delete(lockKey);
       // A new session id at sign-in: a session id planted before cannot ride on this sign-in.
       await request.session.regenerate();
       request.session.user = user;

@@ -221,6 +221,7 @@ export async function buildPortal(
   });
 
   app.get("/healthz", async () => ({ ok: true }));
+  app.get("/favicon.ico", async (_request, reply) => reply.code(204).send());
 
   app.get("/", async (request, reply) => {
     const actor = actorOf(request);

@@ -131,7 +131,7 @@ describe("portal in headless Chromium against minicloud (a small firm's office)"
     await page.keyboard.type(user);
     await page.keyboard.press("Tab");
     await page.keyboard.type(pw);
-    await page.keyboard.press("Enter");
+    await Promise.all([page.waitForEvent("framenavigated"), page.keyboard.press("Enter")]);
     await page.waitForLoadState("load");
   }
 
@@ -170,15 +170,14 @@ describe("portal in headless Chromium against minicloud (a small firm's office)"
 
   /** Clicks an action and waits until the progress display reloads the page on Nova's end state. */
   async function act(page: Page, action: string, expectedText: string) {
-    await page.locator(`#action-${action}`).click();
+    await Promise.all([page.waitForEvent("framenavigated"), page.locator(`#action-${action}`).click()]);
     await page.waitForLoadState("load");
     await shot(page, `employee-${action}-progress`);
-    // Polled in the page (a string: this file is compiled without the DOM's types).
-    await page.waitForFunction(
-      `document.getElementById("status")?.textContent === ${JSON.stringify(expectedText)} && !document.getElementById("task")`,
-      undefined,
-      { timeout: NOVA_TIMEOUT, polling: 500 },
-    );
+    // The page's own script polls Nova's state and reloads when the action is done: the reloaded
+    // page no longer polls (no data-poll) and shows the end state.
+    await page.locator("#progress:not([data-poll])").waitFor({ state: "attached", timeout: NOVA_TIMEOUT });
+    expect(await page.locator("#status").textContent()).to.equal(expectedText);
+    expect(await page.locator("#task").count()).to.equal(0);
   }
 
   it("shelves alice's desktop: Nova says SHELVED_OFFLOADED, and the page offers unshelve", async () => {

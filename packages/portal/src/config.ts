@@ -119,6 +119,8 @@ const desktopSchema = z.strictObject({
   reportTokenHash: z.string().optional(),
 });
 
+const adminSchema = z.strictObject({ passwordHash: z.string().min(1) });
+
 export const portalConfigSchema = z.strictObject({
   cloud: z.union([z.string().min(1), explicitCloud]),
   listen: z
@@ -163,7 +165,7 @@ export const portalConfigSchema = z.strictObject({
     .optional(),
   sessionSecret: z.string().min(32).optional(),
   desktops: z.record(z.string(), desktopSchema),
-  admins: z.record(z.string(), z.strictObject({ passwordHash: z.string().min(1) })).optional(),
+  admins: z.record(z.string(), adminSchema).optional(),
 });
 
 export type RawPortalConfig = z.input<typeof portalConfigSchema>;
@@ -195,52 +197,19 @@ function fixFor(field: string): string {
   return "see the portal README for the field";
 }
 
-/** Checks a parsed config file (YAML or JSON object) and fills in the defaults. */
-export function parsePortalConfig(raw: unknown, where = "portal config"): PortalConfig {
-  const problems: ConfigProblem[] = [];
-  const add = (field: string, value: unknown, problem: string) =>
-    problems.push({ field, value: shown(field, value), problem });
-  const parsed = portalConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const field = issue.path.map(String).join(".") || "(top level)";
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys)
-          add(
-            field === "(top level)" ? key : `${field}.${key}`,
-            at(raw, [...issue.path, key]),
-            "is not a portal setting; remove it or fix its spelling",
-          );
-        continue;
-      }
-      add(field, at(raw, issue.path), `${issue.message}; ${fixFor(field)}`);
-    }
-    throw new PortalConfigError(where, problems);
-  }
-  const c = parsed.data;
+type RawDesktop = z.infer<typeof desktopSchema>;
+type RawAdmin = { passwordHash: string };
 
-  let cloud: string | CloudConfig = typeof c.cloud === "string" ? c.cloud : "";
-  if (typeof c.cloud !== "string") {
-    const { regionName, interface: iface, insecure, cacert, ...auth } = c.cloud;
-    const cfg: CloudConfig = {
-      name: "portal",
-      auth: { ...auth, authType: auth.authType ?? "password" } as AuthConfig,
-      regionName,
-      interface: iface ?? "public",
-      insecure,
-      cacert,
-    };
-    try {
-      validateCloudConfig(cfg, "cloud");
-    } catch (e) {
-      add("cloud", { authUrl: c.cloud.authUrl }, `${(e as Error).message.replace(/^cloud: /, "")}`);
-    }
-    cloud = cfg;
-  }
-
+/** Checks what a schema cannot: names, hash formats, shared servers, admins who are employees. */
+function checkEntries(
+  desktopsRaw: Record<string, RawDesktop>,
+  adminsRaw: Record<string, RawAdmin>,
+  allDesktops: Record<string, unknown>,
+  add: (field: string, value: unknown, problem: string) => void,
+): { desktops: DesktopEntry[]; admins: AdminEntry[] } {
   const desktops: DesktopEntry[] = [];
   const serverOwners = new Map<string, string>();
-  for (const [employee, d] of Object.entries(c.desktops)) {
+  for (const [employee, d] of Object.entries(desktopsRaw)) {
     const field = `desktops.${employee}`;
     if (!LINUX_USER.test(employee))
       add(
@@ -277,14 +246,13 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
       reportTokenHash: d.reportTokenHash,
     });
   }
-  if (desktops.length === 0) add("desktops", c.desktops, `is empty; ${fixFor("desktops")}`);
 
   const admins: AdminEntry[] = [];
-  for (const [user, a] of Object.entries(c.admins ?? {})) {
+  for (const [user, a] of Object.entries(adminsRaw)) {
     const field = `admins.${user}`;
     if (!LINUX_USER.test(user))
       add(field, user, "is not a user name (lower-case letters, digits, _ and -, at most 32)");
-    if (c.desktops[user])
+    if (Object.prototype.hasOwnProperty.call(allDesktops, user))
       add(
         field,
         user,
@@ -298,6 +266,69 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
       );
     admins.push({ user, passwordHash: a.passwordHash });
   }
+  return { desktops, admins };
+}
+
+/** Checks a parsed config file (YAML or JSON object) and fills in the defaults. */
+export function parsePortalConfig(raw: unknown, where = "portal config"): PortalConfig {
+  const problems: ConfigProblem[] = [];
+  const add = (field: string, value: unknown, problem: string) =>
+    problems.push({ field, value: shown(field, value), problem });
+  const parsed = portalConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path.map(String).join(".") || "(top level)";
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys)
+          add(
+            field === "(top level)" ? key : `${field}.${key}`,
+            at(raw, [...issue.path, key]),
+            "is not a portal setting; remove it or fix its spelling",
+          );
+        continue;
+      }
+      add(field, at(raw, issue.path), `${issue.message}; ${fixFor(field)}`);
+    }
+    // Every problem at once: the desktops and admins that do parse get their own checks too.
+    const pick = <T>(value: unknown, schema: z.ZodType<T>): Record<string, T> =>
+      Object.fromEntries(
+        Object.entries(value && typeof value === "object" ? value : {}).flatMap(([k, v]) => {
+          const one = schema.safeParse(v);
+          return one.success ? [[k, one.data]] : [];
+        }),
+      );
+    const allDesktops = at(raw, ["desktops"]);
+    checkEntries(
+      pick(allDesktops, desktopSchema),
+      pick(at(raw, ["admins"]), adminSchema),
+      allDesktops && typeof allDesktops === "object" ? (allDesktops as Record<string, unknown>) : {},
+      add,
+    );
+    throw new PortalConfigError(where, problems);
+  }
+  const c = parsed.data;
+
+  let cloud: string | CloudConfig = typeof c.cloud === "string" ? c.cloud : "";
+  if (typeof c.cloud !== "string") {
+    const { regionName, interface: iface, insecure, cacert, ...auth } = c.cloud;
+    const cfg: CloudConfig = {
+      name: "portal",
+      auth: { ...auth, authType: auth.authType ?? "password" } as AuthConfig,
+      regionName,
+      interface: iface ?? "public",
+      insecure,
+      cacert,
+    };
+    try {
+      validateCloudConfig(cfg, "cloud");
+    } catch (e) {
+      add("cloud", { authUrl: c.cloud.authUrl }, `${(e as Error).message.replace(/^cloud: /, "")}`);
+    }
+    cloud = cfg;
+  }
+
+  const { desktops, admins } = checkEntries(c.desktops, c.admins ?? {}, c.desktops, add);
+  if (desktops.length === 0) add("desktops", c.desktops, `is empty; ${fixFor("desktops")}`);
 
   const signIn = {
     maxFailures: c.signIn?.maxFailures ?? 5,

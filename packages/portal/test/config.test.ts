@@ -56,6 +56,9 @@ describe("portal config (a small firm's office: two employees and an admin)", ()
     expect(message).to.include("listen.port 70000:");
     expect(message).to.include("use a TCP port from 1 to 65535");
     expect(message).to.include('colour "blue": is not a portal setting; remove it or fix its spelling');
+    // The entries the schema accepts are checked in the same pass.
+    expect(message).to.include("desktops.alice.passwordHash (hidden, 20 characters): is not a password hash");
+    expect(message).to.include('desktops.Bob.serverId "srv-a": is also the server of alice');
     expect(message).not.to.include("alice-clear-password");
     expect(message).not.to.include(HASH_A);
   });

@@ -128,6 +128,15 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
       `if (COMPONENTS_MODULE_ROOT !== "@openstack-blueprints/components/dist") throw new Error(COMPONENTS_MODULE_ROOT);`,
       `if (typeof require(COMPONENTS_MODULE_ROOT + "/desktop/desktop-credential").createDesktopCredential !== "function") throw new Error("credential");`,
       `require(COMPONENTS_MODULE_ROOT + "/desktop-image/image-baker"); require("@openstack-blueprints/s2d").createMigration;`,
+      // The portal renders its sign-in page from the templates and assets it ships, with the
+      // pool's hashing from the components' Pulumi-free "/thin-client" entry (an in-memory cloud).
+      `const portal = require("@openstack-blueprints/portal");`,
+      `const hash = require("@openstack-blueprints/components/thin-client").sha512Crypt("pw", { salt: "saltsalt" });`,
+      `const config = portal.parsePortalConfig({ cloud: "office", desktops: { alice: { serverId: "s", passwordHash: hash } } });`,
+      `const nova = { state: async () => ({ status: "ACTIVE", taskState: null, addresses: [] }), act: async () => {}, close() {} };`,
+      `portal.buildPortal(config, nova).then((app) => app.inject({ url: "/signin" })).then((r) => {`,
+      `  if (r.statusCode !== 200 || !r.body.includes('name="password"')) throw new Error("sign-in page " + r.statusCode);`,
+      `}).catch((e) => { console.error(e); process.exit(1); });`,
       `console.log(Object.keys(require.extensions).join(","));`,
     ].join("\n");
     // No TypeScript was registered: everything loaded is compiled JavaScript.
@@ -141,7 +150,7 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
 
   for (const [bin, expected] of [
     ["s2d", /usage:\s+s2d migrate/],
-    ["blueprints", /Usage: blueprints <command>/],
+    ["blueprints", /Usage: blueprints <command>[\s\S]*portal/],
     ["minicloud", /usage: minicloud <command>/],
   ] as const) {
     it(`runs ${bin} --help with plain node from node_modules/.bin`, () => {

@@ -55,6 +55,17 @@ describe("blueprints portal (the self-service portal on the admin's machine)", f
     expect(JSON.stringify(config)).not.to.include("AlicePassw0rd12").and.not.to.include("BobPassw0rd1234");
   });
 
+  it("uses the pool's passwordHashes output when the stack has it (no password hashed here)", () => {
+    const hashes = { alice: sha512Crypt("AlicePassw0rd12", { salt: "alicesaltalicesa" }), bob: ROOT_HASH };
+    const file = write(
+      "hashes.json",
+      JSON.stringify({ ...outputs, "desktops.passwords": "[secret]", "desktops.passwordHashes": hashes }),
+    );
+    const config = portalConfigFromArgs([baseConfig(), "--outputs", file, "--insecure-http-cookies"]);
+    if (config === "help") throw new Error("help");
+    expect(config.desktops.map((d) => d.passwordHash)).to.deep.equal([hashes.alice, hashes.bob]);
+  });
+
   it("refuses outputs exported without --show-secrets, naming the output and the fix", () => {
     const file = write("hidden.json", JSON.stringify({ ...outputs, "desktops.passwords": "[secret]" }));
     expect(() => portalConfigFromArgs([baseConfig(), "--outputs", file, "--insecure-http-cookies"])).to.throw(

@@ -1,9 +1,10 @@
 /**
  * Desktops from a stack's outputs (`pulumi stack output --json --show-secrets`), for an admin who
  * runs the portal next to their stack (`blueprints portal … --outputs`). The environments export a
- * pool's `desktops.desktops` (employee → server id, address, host name) and `desktops.passwords`;
- * the passwords are hashed here, in memory, with a fresh salt each, and dropped: the portal keeps
- * only hashes, as it does from a config file.
+ * pool's `desktops.desktops` (employee → server id, address, host name), `desktops.passwordHashes`
+ * (the hashes the guests got: used as they are) and `desktops.passwords`; a stack made before the
+ * pool exported hashes gives passwords only, which are hashed here, in memory, with a fresh salt
+ * each, and dropped: the portal keeps only hashes, as it does from a config file.
  */
 import { randomInt } from "node:crypto";
 import { CRYPT_ALPHABET, sha512Crypt } from "@openstack-blueprints/components/thin-client";

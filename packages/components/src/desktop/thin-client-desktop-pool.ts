@@ -47,6 +47,12 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
   public readonly desktops: pulumi.Output<Record<string, DesktopInfo>>;
   /** Per employee: the generated password (secret). */
   public readonly passwords: pulumi.Output<Record<string, string>>;
+  /**
+   * Per employee: the password's hash as the guest got it (secret): SHA-512 crypt for desktops,
+   * Jupyter's sha512:salt:hex for notebooks. The self-service portal checks sign-ins with it, so it
+   * never needs the passwords themselves.
+   */
+  public readonly passwordHashes: pulumi.Output<Record<string, string>>;
   /** Per employee: a .rdp file (no password). */
   public readonly rdpFiles: pulumi.Output<Record<string, string>>;
   /** Per employee: a Remmina profile (no password). */
@@ -118,6 +124,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     // ---- per-employee resources: named <pool>-<employee>-…, so each employee's set is independent ----
     const infos: Record<string, pulumi.Output<DesktopInfo>> = {};
     const passwords: Record<string, pulumi.Output<string>> = {};
+    const passwordHashes: Record<string, pulumi.Output<string>> = {};
     // Many children with ~100 output properties between them per desktop: see lean-registration.ts.
     declareWithoutPromiseStackTraces(() => {
       for (const desktop of plan.desktops) {
@@ -208,11 +215,13 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
             flavor: employee.flavor,
           }));
         passwords[employee.name] = credential.password;
+        passwordHashes[employee.name] = credential.passwordHash;
       }
     });
 
     this.desktops = pulumi.all(infos);
     this.passwords = pulumi.secret(pulumi.all(passwords));
+    this.passwordHashes = pulumi.secret(pulumi.all(passwordHashes));
     const connections = this.desktops.apply((all) =>
       plan.desktops.map(({ employee: e }): DesktopConnection => ({
         user: e.name,
@@ -240,6 +249,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     this.registerOutputs({
       desktops: this.desktops,
       passwords: this.passwords,
+      passwordHashes: this.passwordHashes,
       rdpFiles: this.rdpFiles,
       remminaProfiles: this.remminaProfiles,
       jupyterUrls: this.jupyterUrls,

@@ -149,6 +149,13 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     }
     expect(hashes.size, "each hash has its own random salt").to.equal(3);
     expect(await outputIsSecret(pool.desktops)).to.equal(false);
+    // The hashes the guests got, for the self-service portal's sign-in: secret too.
+    expect(await outputIsSecret(pool.passwordHashes)).to.equal(true);
+    const exported = await outputValue(pool.passwordHashes);
+    for (const [employee, pw] of Object.entries(passwords)) {
+      expect(exported[employee]).to.equal(run.byName(`office-${employee}-credential`).state.passwordHash);
+      expect(sha512Crypt(pw, { salt: exported[employee].split("$")[2] })).to.equal(exported[employee]);
+    }
   });
 
   it("is stable: the same program gives the same user data, and adding an employee changes nothing of the others", async () => {

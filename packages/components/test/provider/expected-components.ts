@@ -128,6 +128,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
     outputs: [
       "desktops",
       "passwords",
+      "passwordHashes",
       "rdpFiles",
       "remminaProfiles",
       "jupyterUrls",

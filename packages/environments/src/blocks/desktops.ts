@@ -180,6 +180,8 @@ export const desktopsBlock = defineBlock({
     );
     outputs["desktops.desktops"] = pool.desktops;
     outputs["desktops.passwords"] = pool.passwords;
+    // For the self-service portal (`blueprints portal --outputs`): sign-ins checked without passwords.
+    outputs["desktops.passwordHashes"] = pool.passwordHashes;
     if (spec.workspace === "jupyter") outputs["desktops.jupyterUrls"] = pool.jupyterUrls;
     return { outputs };
   },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { S2DCloudArgs } from "../s2d/s2d-migration";
+import type { S2DCloudArgs } from "../s2d/s2d-migration-args";
 import { planDesktopBake } from "./bake-plan";
 import type { BakeRequest, BakeResult } from "./image-baker";
 import { COMPONENTS_MODULE_ROOT, requireInProviderProcess } from "../pulumi/provider-process";

@@ -1,22 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CloudRefSchema, ServerSpecSchema } from "@openstack-blueprints/s2d";
+import { ArgsProblems } from "../errors";
 import { requireInProviderProcess } from "../pulumi/provider-process";
-
-/**
- * A cloud for S2DMigration: a clouds.yaml entry (`cloud`) or inline credentials. The whole
- * object is made a Pulumi secret by the component.
- */
-export interface S2DCloudArgs {
-  /** Name in clouds.yaml on the machine running `pulumi up`. */
-  cloud?: string;
-  authUrl?: string;
-  username?: string;
-  password?: string;
-  project?: string;
-  userDomain?: string;
-  projectDomain?: string;
-  region?: string;
-}
+import { S2DMigrationArgs, s2dMigrationArgsSchema } from "./s2d-migration-args";
+// The args are declared in their own module; importers of the component find them here too.
+export type { S2DCloudArgs, S2DMigrationArgs } from "./s2d-migration-args";
 
 /** Checksums of the migrated image, verified against the source cloud's values. */
 export interface MigrationChecksums {
@@ -24,42 +11,6 @@ export interface MigrationChecksums {
   /** Glance's os_hash_algo, e.g. "sha512". */
   hashAlgo: string;
   hashValue: string;
-}
-
-export interface S2DMigrationArgs {
-  /** Cloud A (credentials become secrets). */
-  source: pulumi.Input<S2DCloudArgs>;
-  /** Cloud B (credentials become secrets). */
-  target: pulumi.Input<S2DCloudArgs>;
-  /** Source server id or unique name in cloud A. */
-  sourceServer: pulumi.Input<string>;
-  /** Name of the new server in B (default: the source's). */
-  targetName?: pulumi.Input<string>;
-  /** Target security group: "default" (rules copied into it) or a name created if missing. */
-  securityGroup?: pulumi.Input<string>;
-  /** Target network name or id (default: B's only non-external network). */
-  network?: pulumi.Input<string>;
-  /** "new", "none" or an allocated address in B. Default "new". */
-  floatingIp?: pulumi.Input<string>;
-  /** External network for a new floating IP. */
-  floatingNetwork?: pulumi.Input<string>;
-  /** "copy" (default, the source's key), "existing", "import" or "none". */
-  keypairMode?: pulumi.Input<string>;
-  keypairName?: pulumi.Input<string>;
-  /** OpenSSH public key for keypairMode "import". */
-  publicKey?: pulumi.Input<string>;
-  /** Flavor in B by name (default: matched on vCPUs/RAM/disk). */
-  flavorName?: pulumi.Input<string>;
-  /** Stop the source for a consistent disk while snapshotting (started again after). */
-  stopSource?: pulumi.Input<boolean>;
-  /** private (default), shared, community or public. */
-  imageVisibility?: pulumi.Input<string>;
-  /** Keep the snapshot in cloud A after a verified migration (default: deleted). */
-  keepSourceSnapshot?: pulumi.Input<boolean>;
-  /** Keep the server, image, keypair, group and floating IP in B when this resource is deleted. */
-  retainInTarget?: pulumi.Input<boolean>;
-  /** Folder for the resume journal on the machine running Pulumi (default: OS temp dir). */
-  journalDir?: pulumi.Input<string>;
 }
 
 /**
@@ -128,46 +79,21 @@ class MigrationResource extends pulumi.dynamic.Resource {
   }
 }
 
-function validateLiteral(args: S2DMigrationArgs, name: string): void {
-  const problems: string[] = [];
-  const check = (
-    field: string,
-    value: unknown,
-    schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } },
-  ) => {
-    if (
-      value === undefined ||
-      pulumi.Output.isInstance(value) ||
-      (value && typeof (value as Promise<unknown>).then === "function")
-    )
-      return;
-    const r = schema.safeParse(value);
-    if (!r.success)
-      problems.push(
-        `${field}: ${r.error!.issues.map((i) => i.message).join("; ")} (got ${JSON.stringify(value, (k, v) => (/password|secret/i.test(k) ? "***" : v))})`,
-      );
-  };
-  const plainCloud = (v: unknown) =>
-    v &&
-    typeof v === "object" &&
-    !pulumi.Output.isInstance(v) &&
-    !Object.values(v).some((x) => pulumi.Output.isInstance(x))
-      ? v
-      : undefined;
-  check("source", plainCloud(args.source), CloudRefSchema);
-  check("target", plainCloud(args.target), CloudRefSchema);
-  const literal = <T>(v: pulumi.Input<T> | undefined): T | undefined =>
-    pulumi.Output.isInstance(v) || (v && typeof (v as Promise<T>).then === "function")
-      ? undefined
-      : (v as T | undefined);
-  const sp = ServerSpecSchema.shape;
-  check("floatingIp", literal(args.floatingIp), sp.floatingIp);
-  check("keypairMode", literal(args.keypairMode), sp.keypair.unwrap().shape.mode);
-  check("imageVisibility", literal(args.imageVisibility), sp.image.unwrap().shape.visibility);
-  check("publicKey", literal(args.publicKey), sp.keypair.unwrap().shape.publicKey);
-  if (literal(args.keypairMode) === "import" && args.publicKey === undefined)
-    problems.push('publicKey: required when keypairMode is "import"');
-  if (problems.length) throw new Error(`S2DMigration ${name}: invalid arguments:\n  - ${problems.join("\n  - ")}`);
+/** The args as problems may show them: cloud passwords and secrets replaced. */
+function redactSecrets(args: S2DMigrationArgs): unknown {
+  const hide = (cloud: unknown) =>
+    cloud && typeof cloud === "object" && !pulumi.Output.isInstance(cloud)
+      ? Object.fromEntries(Object.entries(cloud).map(([k, v]) => [k, /password|secret/i.test(k) ? "[secret]" : v]))
+      : cloud;
+  return { ...args, source: hide(args.source), target: hide(args.target) };
+}
+
+/** Checks the plain values of the args; throws one ComponentArgsError listing every problem. */
+function validateArgs(args: S2DMigrationArgs, name: string): void {
+  const problems = new ArgsProblems(`S2DMigration ${name}`);
+  const parsed = s2dMigrationArgsSchema.safeParse(args);
+  if (!parsed.success) problems.addZodIssues(parsed.error.issues, redactSecrets(args));
+  problems.throwIfAny();
 }
 
 /**
@@ -184,7 +110,7 @@ export class S2DMigration extends pulumi.ComponentResource {
   public readonly checksums: pulumi.Output<MigrationChecksums>;
 
   constructor(name: string, args: S2DMigrationArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateLiteral(args, name); // before anything is registered
+    validateArgs(args, name); // before anything is registered
     super("openstack-blueprints:index:S2DMigration", name, {}, opts);
     const server = pulumi
       .all([

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { inspect } from "node:util";
 
 /**
  * One problem with a component's input: which field (a path such as `employees[2].name`),
@@ -42,6 +43,16 @@ export class ComponentArgsError extends pulumi.InputPropertiesError {
     this.component = component;
     this.problems = problems;
   }
+
+  /**
+   * How Node prints the error, and so how `pulumi preview`/`up` show it: the Node.js language
+   * host reports an uncaught error with `util.inspect`, which would add our stack frames and
+   * dump `errors` and `problems` after the message (every problem three times, in colour
+   * codes). The message already names the component and each field, value and fix.
+   */
+  [inspect.custom](): string {
+    return `${this.name}: ${this.message}`;
+  }
 }
 
 /**
@@ -83,11 +94,12 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let v: any = input;
+/** The value at `path` in `input` (as zod reports paths), or undefined where there is none. */
+export function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v: unknown = input;
   for (const part of path) {
     if (v === null || v === undefined || typeof v !== "object") return undefined;
-    v = v[part as any];
+    v = (v as Record<PropertyKey, unknown>)[part];
   }
   return v;
 }

@@ -33,6 +33,7 @@ function run(command: string, args: string[], cwd: string): string {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(
       `${command} ${args.join(" ")} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`,
+      { cause: e },
     );
   }
 }

@@ -223,7 +223,7 @@ export class XrdpDesktopImage extends pulumi.ComponentResource {
         stack,
       });
     } catch (e) {
-      throw new Error(`${where}: ${(e as Error).message}`);
+      throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
     }
     const plan = pulumi
       .output(args.baseImageId)

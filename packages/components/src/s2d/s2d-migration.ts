@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { MigrationInputs, MigrationOutputs } from "@openstack-blueprints/s2d";
 import { ArgsProblems } from "../errors";
 import { requireInProviderProcess } from "../pulumi/provider-process";
 import { S2DMigrationArgs, s2dMigrationArgsSchema } from "./s2d-migration-args";
@@ -18,31 +19,31 @@ export interface MigrationChecksums {
  * (registering ts-node when the workspace is used from TypeScript sources) so the serialised
  * closure stays a few lines.
  */
-const migrationProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: any, news: any) {
+const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs, MigrationOutputs> = {
+  async check(_olds: MigrationInputs, news: MigrationInputs) {
     return { inputs: news };
   },
-  async diff(_id: string, olds: any, news: any) {
-    const keys = ["source", "target", "server", "journalDir"];
+  async diff(_id: string, olds: MigrationOutputs, news: MigrationInputs) {
+    const keys = ["source", "target", "server", "journalDir"] as const;
     const replaces = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     const changes = replaces.length > 0 || olds.retain !== news.retain;
     return { changes, replaces, deleteBeforeReplace: true };
   },
-  async create(inputs: any) {
+  async create(inputs: MigrationInputs) {
     return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(
       "@openstack-blueprints/s2d",
     ).createMigration(inputs);
   },
-  async read(id: string, props: any) {
+  async read(id: string, props?: MigrationOutputs) {
     return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(
       "@openstack-blueprints/s2d",
-    ).readMigration(id, props);
+    ).readMigration(id, props!);
   },
-  async update(_id: string, _olds: any, news: any) {
+  async update(_id: string, _olds: MigrationOutputs, news: MigrationInputs) {
     // Only `retain` changes in place (everything else replaces).
-    return { outs: news };
+    return { outs: news as MigrationOutputs };
   },
-  async delete(id: string, props: any) {
+  async delete(id: string, props: MigrationOutputs) {
     await requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(
       "@openstack-blueprints/s2d",
     ).deleteMigration(id, props);
@@ -58,7 +59,7 @@ class MigrationResource extends pulumi.dynamic.Resource {
   declare public readonly floatingIp: pulumi.Output<string>;
   declare public readonly checksums: pulumi.Output<MigrationChecksums>;
 
-  constructor(name: string, props: Record<string, pulumi.Input<any>>, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
     super(
       migrationProvider,
       name,

@@ -1,14 +1,17 @@
 /**
- * Bad input as a user meets it: a TypeScript program whose components are given several
- * mistakes at once, through the real `pulumi preview` and `pulumi up` (CLI, Node.js language
- * host). The CLI's output must name every bad field with its value and fix, in one run, and
- * nothing may be registered: no provider is configured and no cloud is asked anything, because
- * the components check their input before their first resource. The program has no cloud
- * settings at all (no OS_CLOUD), so it needs no minicloud.
+ * Bad input as a user meets it: programs whose components are given several mistakes at once,
+ * through the real `pulumi preview` and `pulumi up`. The CLI's output must name every bad field
+ * with its value and fix, in one run, and nothing may be registered: no provider is configured
+ * and no cloud is asked anything, because the components check their input before their first
+ * resource. The programs have no cloud settings at all (no OS_CLOUD), so they need no minicloud.
+ *  - TypeScript (the Node.js language host runs the components in the program): the language
+ *    host prints the error's message, which lists every problem;
+ *  - Pulumi YAML (the components' provider runs them in `construct`): the error reaches the
+ *    engine as Pulumi's InputPropertiesError, which prints one line per property.
  */
 import { expect } from "chai";
 import * as path from "node:path";
-import { EngineStack, requireEngine, urnType } from "./pulumi-engine";
+import { EngineStack, requireEngine, requireYamlHost, urnType } from "./pulumi-engine";
 
 interface Case {
   component: string;
@@ -103,4 +106,53 @@ describe("real engine: bad component input reaches the user per property, before
       });
     });
   }
+});
+
+describe("real engine: bad component input from Pulumi YAML, per property through the components' provider", function () {
+  this.timeout(10 * 60_000);
+  let stack: EngineStack;
+
+  before(async function () {
+    const bin = requireEngine(this);
+    const yamlBin = requireYamlHost(this);
+    stack = new EngineStack(bin, {
+      programDir: path.join(__dirname, "programs/bad-input-yaml"),
+      runName: "bad-input-yaml",
+      extraBinDirs: [yamlBin],
+      env: { OS_CLOUD: "", OS_AUTH_URL: "" },
+    });
+    await stack.init();
+  });
+
+  after(async () => {
+    await stack?.remove();
+  });
+
+  it("pulumi preview fails with one line per bad property: path, value and the fix, once each", async () => {
+    const r = await stack.run(["preview"]);
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).to.not.equal(0);
+    expect(out).to.include(
+      "openstack-blueprints:index:ThinClientDesktopPool resource 'office' has a problem: ThinClientDesktopPool office: 6 invalid arguments",
+    );
+    const properties = [
+      'property networkCidr with value "10.20.0.0/33" has a problem: is not an IPv4 CIDR (e.g. 192.168.1.0/24)',
+      'property workspace with value "vnc" has a problem: is not one of "desktop", "jupyter"',
+      'property employees[1].name with value "Bob Smith" has a problem: is not a usable Linux user name',
+      'property employees[2].name with value "alice" has a problem: duplicates employees[0]',
+      "property adminCidr has a problem: SSH needs both adminCidr and adminPublicKey",
+      'property thinClientCidr with value "0.0.0.0/0" has a problem: opens RDP to the whole internet',
+    ];
+    for (const line of properties) expect(out).to.include(`- ${line}`);
+    // Each problem once: the message does not list them again before the engine's lines.
+    expect(out.match(/is not an IPv4 CIDR/g), out).to.have.length(1);
+  });
+
+  it("nothing is registered: the stack is the only resource in the state after a failed up", async () => {
+    const r = await stack.run(["up", "--yes", "--skip-preview"]);
+    expect(r.code, r.stdout + r.stderr).to.not.equal(0);
+    const state = await stack.exportState();
+    const types = (state.deployment.resources ?? []).map((res) => res.type);
+    expect(types.filter((t) => t !== "pulumi:pulumi:Stack")).to.deep.equal([]);
+  });
 });

@@ -19,7 +19,7 @@ export interface MigrationChecksums {
  * (registering ts-node when the workspace is used from TypeScript sources) so the serialised
  * closure stays a few lines.
  */
-const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs, MigrationOutputs> = {
+export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs, MigrationOutputs> = {
   async check(_olds: MigrationInputs, news: MigrationInputs) {
     return { inputs: news };
   },
@@ -39,9 +39,11 @@ const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs, Migrat
       "@openstack-blueprints/s2d",
     ).readMigration(id, props!);
   },
-  async update(_id: string, _olds: MigrationOutputs, news: MigrationInputs) {
-    // Only `retain` changes in place (everything else replaces).
-    return { outs: news as MigrationOutputs };
+  async update(_id: string, olds: MigrationOutputs, news: MigrationInputs) {
+    // Only `retain` changes in place (everything else replaces). The outputs are the resource's
+    // whole state: what the migration made in B (createdInTarget, the server, the journal) must
+    // stay, or a later destroy would not know what to delete.
+    return { outs: { ...olds, ...news } };
   },
   async delete(id: string, props: MigrationOutputs) {
     await requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(

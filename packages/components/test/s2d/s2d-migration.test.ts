@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { allStrings, installMocks } from "@openstack-blueprints/test-harness";
 import { ComponentArgsError } from "../../src/errors";
-import { S2DMigration } from "../../src/s2d/s2d-migration";
+import { migrationProvider, S2DMigration } from "../../src/s2d/s2d-migration";
 
 const harness = installMocks();
 
@@ -102,5 +102,25 @@ describe("S2DMigration (under the mock harness)", () => {
     );
     expect(run.thrown).to.equal(undefined);
     expect(run.byName("later-run").type).to.equal("pulumi-nodejs:dynamic/s2d:S2DMigrationRun");
+  });
+
+  it("keeps what the migration made when only retainInTarget changes (the update's outputs are the whole state)", async () => {
+    const olds = {
+      source: { cloud: "a" },
+      target: { cloud: "b" },
+      server: { source: "web-1" },
+      retain: false,
+      targetServerId: "srv-b",
+      targetServerStatus: "ACTIVE",
+      targetImageId: "img-b",
+      floatingIp: "203.0.113.9",
+      checksums: { md5: "m", hashAlgo: "sha512", hashValue: "h" },
+      createdInTarget: [{ kind: "server", id: "srv-b" }],
+      journalFile: "/tmp/j.json",
+    };
+    const news = { source: { cloud: "a" }, target: { cloud: "b" }, server: { source: "web-1" }, retain: true };
+    const result = await migrationProvider.update!("mig-1", olds as never, news as never);
+    expect(result.outs).to.deep.include({ retain: true, targetServerId: "srv-b", journalFile: "/tmp/j.json" });
+    expect(result.outs!.createdInTarget).to.deep.equal([{ kind: "server", id: "srv-b" }]);
   });
 });

@@ -1,1 +1,1 @@
-module.exports = require("./load")("index");
+module.exports = require("@openstack-blueprints/package-loader")(__dirname)("index");

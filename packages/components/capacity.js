@@ -1,1 +1,1 @@
-module.exports = require("./load")("desktop/capacity");
+module.exports = require("@openstack-blueprints/package-loader")(__dirname)("desktop/capacity");

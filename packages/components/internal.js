@@ -1,1 +1,1 @@
-module.exports = require("./load")("internal");
+module.exports = require("@openstack-blueprints/package-loader")(__dirname)("internal");

@@ -1,1 +1,1 @@
-module.exports = require("./load")("testing/index");
+module.exports = require("@openstack-blueprints/package-loader")(__dirname)("testing/index");

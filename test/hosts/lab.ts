@@ -166,7 +166,7 @@ export class TestLab {
     try {
       subnet = parseCidr(options.subnet);
     } catch (error) {
-      throw new Error(`TestLab subnet: ${(error as Error).message}`);
+      throw new Error(`TestLab subnet: ${(error as Error).message}`, { cause: error });
     }
     if (subnet.prefix > 24)
       throw new Error(

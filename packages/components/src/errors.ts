@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { inspect } from "node:util";
 
 /**
  * One problem with a component's input: which field (a path such as `employees[2].name`),
@@ -25,22 +26,43 @@ function showValue(value: unknown): string {
 /**
  * The one error type for bad component input. It is Pulumi's `InputPropertiesError`, so the
  * engine shows one line per property; its message also lists every problem, so it reads well
- * outside the engine (unit tests, the `blueprints check` CLI). Plans collect every problem
- * and throw once, before any resource is registered.
+ * outside the engine (unit tests, the `blueprints check` CLI, a TypeScript program, where the
+ * language host prints only the message). Plans collect every problem and throw once, before
+ * any resource is registered.
  */
 export class ComponentArgsError extends pulumi.InputPropertiesError {
+  /**
+   * Set by the components' provider process (src/provider.ts): there the engine prints each
+   * property error itself ("property <path> with value <value> has a problem: <reason>") after
+   * the message, so the message is only the component and the count, not the list a second time.
+   */
+  static engineListsProperties = false;
+
   readonly component: string;
   readonly problems: ArgsProblem[];
 
   constructor(component: string, problems: ArgsProblem[]) {
     const lines = problems.map((p) => `${p.field}: ${showValue(p.value)} ${p.problem}`);
     super({
-      message: `${component}: invalid arguments:\n  - ${lines.join("\n  - ")}`,
-      errors: problems.map((p, i) => ({ propertyPath: p.field, reason: lines[i].slice(p.field.length + 2) })),
+      message: ComponentArgsError.engineListsProperties
+        ? `${component}: ${problems.length} invalid argument${problems.length === 1 ? "" : "s"}`
+        : `${component}: invalid arguments:\n  - ${lines.join("\n  - ")}`,
+      // The engine shows the property's value before the reason; the reason is the problem alone.
+      errors: problems.map((p) => ({ propertyPath: p.field, reason: p.problem })),
     });
     this.name = "ComponentArgsError";
     this.component = component;
     this.problems = problems;
+  }
+
+  /**
+   * How Node prints the error, and so how `pulumi preview`/`up` show it: the Node.js language
+   * host reports an uncaught error with `util.inspect`, which would add our stack frames and
+   * dump `errors` and `problems` after the message (every problem three times, in colour
+   * codes). The message already names the component and each field, value and fix.
+   */
+  [inspect.custom](): string {
+    return `${this.name}: ${this.message}`;
   }
 }
 
@@ -83,11 +105,12 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let v: any = input;
+/** The value at `path` in `input` (as zod reports paths), or undefined where there is none. */
+export function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v: unknown = input;
   for (const part of path) {
     if (v === null || v === undefined || typeof v !== "object") return undefined;
-    v = v[part as any];
+    v = (v as Record<PropertyKey, unknown>)[part];
   }
   return v;
 }

@@ -28,5 +28,6 @@ export * from "./devstack/devstack-host";
 export * from "./ganeti/ganeti-args";
 export * from "./ganeti/ganeti-plan";
 export * from "./ganeti/ganeti-drbd-cluster";
+export * from "./s2d/s2d-migration-args";
 export * from "./s2d/s2d-migration";
 export * from "./desktop-image";

@@ -4,7 +4,12 @@
 // source of the package (package.json `main`), so nothing is generated or checked in.
 import * as path from "node:path";
 import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
+import { ComponentArgsError } from "./errors";
 import { PROVIDER_NAME, exposedComponents } from "./provider-components";
+
+// The engine lists each bad property of a refused component with its value; the error's message
+// then only names the component (see ComponentArgsError).
+ComponentArgsError.engineListsProperties = true;
 
 componentProviderHost({
   name: PROVIDER_NAME,

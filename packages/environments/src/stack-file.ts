@@ -41,7 +41,7 @@ function isSecure(v: unknown): v is { secure: string } {
     typeof v === "object" &&
     !Array.isArray(v) &&
     Object.keys(v).length === 1 &&
-    typeof (v as any).secure === "string"
+    typeof (v as { secure?: unknown }).secure === "string"
   );
 }
 

@@ -197,6 +197,33 @@ describe("stack config checked with the components' own schemas", () => {
     ]);
   });
 
+  it("checks a migration stack with S2DMigration's own schema: every problem at once, passwords never shown", () => {
+    const raw = stackRaw("migrate");
+    const migration = JSON.parse(raw.migration);
+    migration.source.projct = migration.source.project; // a misspelt cloud setting
+    delete migration.target.project; // inline credentials need a project
+    migration.floatingIp = "sometimes";
+    migration.keepSourceSnapshot = "yes"; // a setting the component has (the block's own list lacked it)
+    delete migration.publicKey; // keypairMode import needs the key
+    migration.sourceServr = "x";
+    const problems = problemsOf(() => composeEnvironment({ raw: { ...raw, migration: JSON.stringify(migration) } }));
+    expect(problems).to.have.members([
+      `${NS}:migration.source: has unknown setting(s) "projct"; check the spelling`,
+      `${NS}:migration.target.project: is invalid: project is required with authUrl`,
+      `${NS}:migration.floatingIp: [secret] is not "new", "none" or an IPv4 address (four numbers 0-255) already allocated in B`,
+      `${NS}:migration.keepSourceSnapshot: [secret] is not true or false`,
+      `${NS}:migration: has unknown setting(s) "sourceServr"; check the spelling`,
+      `${NS}:migration.publicKey: is required when keypairMode is "import": the OpenSSH public key to import into B`,
+    ]);
+    expect(problems.join("\n")).to.not.include("placeholder");
+  });
+
+  it("accepts the migrate stack as it is, with a journal folder the block did not know before", () => {
+    const raw = stackRaw("migrate");
+    const migration = { ...JSON.parse(raw.migration), journalDir: "/var/lib/s2d" };
+    expect(() => composeEnvironment({ raw: { ...raw, migration: JSON.stringify(migration) } })).to.not.throw();
+  });
+
   it("networks and security profiles take the components' args (networkName defaults to the key)", () => {
     const raw = {
       environment: "lab",

@@ -35,7 +35,9 @@ export function cloudConfigOf(userData: string): Record<string, unknown> | undef
   try {
     doc = YAML.parse(text);
   } catch (e) {
-    throw new Error(`user data starts with #cloud-config but is not valid YAML: ${(e as Error).message}`);
+    throw new Error(`user data starts with #cloud-config but is not valid YAML: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   return doc !== null && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
 }

@@ -3,6 +3,7 @@
 //   openstack-blueprints:network.cidr: "192.168.1.0/33" is not an IPv4 CIDR (e.g. 192.168.1.0/24)
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { formatPath, valueAt } from "../errors";
 
 export const CONFIG_NAMESPACE = "openstack-blueprints";
 
@@ -27,19 +28,6 @@ export interface LoadedStackConfig<T> {
   values: T;
   /** A validated secret value as a Pulumi secret Output. */
   secret<K extends keyof T>(key: K): pulumi.Output<T[K]>;
-}
-
-function valueAt(root: unknown, path: PropertyKey[]): unknown {
-  let v: any = root;
-  for (const p of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = v[p as any];
-  }
-  return v;
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
 /** Turns zod issues into one line each: `<ns>:<path>: <value> <problem>`. */

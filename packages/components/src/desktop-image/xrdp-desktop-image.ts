@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { S2DCloudArgs } from "../s2d/s2d-migration";
+import type { S2DCloudArgs } from "../s2d/s2d-migration-args";
 import { planDesktopBake } from "./bake-plan";
 import type { BakeRequest, BakeResult } from "./image-baker";
 import { COMPONENTS_MODULE_ROOT, requireInProviderProcess } from "../pulumi/provider-process";
@@ -223,7 +223,7 @@ export class XrdpDesktopImage extends pulumi.ComponentResource {
         stack,
       });
     } catch (e) {
-      throw new Error(`${where}: ${(e as Error).message}`);
+      throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
     }
     const plan = pulumi
       .output(args.baseImageId)

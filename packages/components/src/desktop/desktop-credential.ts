@@ -15,8 +15,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { randomInt } from "node:crypto";
-import { CRYPT_ALPHABET, sha512Crypt } from "./sha512-crypt";
-import { jupyterPasswordHash } from "./jupyter-user-data";
+import { CRYPT_ALPHABET, jupyterPasswordHash, sha512Crypt } from "./sha512-crypt";
 import { COMPONENTS_MODULE_ROOT, requireInProviderProcess } from "../pulumi/provider-process";
 
 /**

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { SameShape } from "../config/zod-types";
+import { valueAt } from "../errors";
 import type { DesktopEmployeeArgs } from "./thin-client-desktop-pool-args";
 
 /** Power states a pool accepts for a desktop (Nova server states the provider can set). */
@@ -153,7 +154,7 @@ export function checkEmployees(
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const path = issue.path.map(String);
-        const value = path.reduce<any>((v, k) => (v === null || typeof v !== "object" ? undefined : v[k]), raw);
+        const value = valueAt(raw, path);
         problems.push({ field: `${where}${path.length ? `.${path.join(".")}` : ""}`, value, problem: issue.message });
       }
       return;

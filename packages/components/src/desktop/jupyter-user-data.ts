@@ -22,7 +22,6 @@
  * is 12–128 random letters and digits (20 by default, ~119 bits), which no guessing reaches
  * however fast the hash; Jupyter's other scheme, argon2, has no implementation in Node.
  */
-import { createHash } from "node:crypto";
 import { CloudConfig, CloudConfigUser, renderCloudConfig } from "../cloudinit/cloud-config";
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
 import { adminUserEntry, packagesCloudConfig, SNAKEOIL_FOR_THIS_HOST } from "./desktop-user-data";
@@ -44,19 +43,9 @@ const SNAKEOIL_KEY = "/etc/ssl/private/ssl-cert-snakeoil.key";
 /** Jupyter's password format with SHA-512: "sha512:<salt>:<128 hex digits>". */
 export const JUPYTER_SHA512_HASH = /^sha512:[0-9A-Za-z./]{8,64}:[0-9a-f]{128}$/;
 
-/**
- * The hash Jupyter's `passwd_check` verifies: hexdigest(SHA-512(password + salt)), written
- * "sha512:<salt>:<hexdigest>" (notebook.auth.security and jupyter_server.auth.security).
- */
-export function jupyterPasswordHash(password: string, salt: string): string {
-  if (!/^[0-9A-Za-z./]{8,64}$/.test(salt))
-    throw new Error(`Jupyter password salt "${salt}" must be 8–64 characters of [0-9A-Za-z./]`);
-  const digest = createHash("sha512")
-    .update(Buffer.from(password, "utf8"))
-    .update(Buffer.from(salt, "ascii"))
-    .digest("hex");
-  return `sha512:${salt}:${digest}`;
-}
+// Jupyter's password hash lives beside SHA-512 crypt: the DesktopCredential provider needs it
+// without loading this renderer (and its cloud-config and script modules) in its process.
+export { jupyterPasswordHash } from "./sha512-crypt";
 
 export interface JupyterWorkspaceOptions {
   /** "notebook" (distribution package, default) or "lab" (JupyterLab from PyPI). */

@@ -126,3 +126,17 @@ export function sha512Crypt(password: string, options: Sha512CryptOptions): stri
   encoded += encode24(0, 0, c[63], 2);
   return `$6$${customRounds ? `rounds=${rounds}$` : ""}${saltText}$${encoded}`;
 }
+
+/**
+ * The hash Jupyter's `passwd_check` verifies: hexdigest(SHA-512(password + salt)), written
+ * "sha512:<salt>:<hexdigest>" (notebook.auth.security and jupyter_server.auth.security).
+ */
+export function jupyterPasswordHash(password: string, salt: string): string {
+  if (!/^[0-9A-Za-z./]{8,64}$/.test(salt))
+    throw new Error(`Jupyter password salt "${salt}" must be 8–64 characters of [0-9A-Za-z./]`);
+  const digest = createHash("sha512")
+    .update(Buffer.from(password, "utf8"))
+    .update(Buffer.from(salt, "ascii"))
+    .digest("hex");
+  return `sha512:${salt}:${digest}`;
+}

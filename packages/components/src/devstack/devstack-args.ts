@@ -171,13 +171,16 @@ const requiredInput = (what: string) =>
     (v) =>
       pulumi.Output.isInstance(v) ||
       (typeof v === "string" && v !== "") ||
-      (v !== undefined && v !== null && typeof (v as any).then === "function"),
+      (v !== undefined && v !== null && typeof (v as { then?: unknown }).then === "function"),
     fix("is required", what),
   );
 const optionalInput = <T>(check: (v: unknown) => boolean, problem: string, remedy: string) =>
   z
     .custom<pulumi.Input<T>>(
-      (v) => pulumi.Output.isInstance(v) || (v !== null && typeof (v as any)?.then === "function") || check(v),
+      (v) =>
+        pulumi.Output.isInstance(v) ||
+        (v !== null && typeof (v as { then?: unknown } | undefined)?.then === "function") ||
+        check(v),
       fix(problem, remedy),
     )
     .optional();

@@ -1,6 +1,7 @@
 // Validates DevstackHost's arguments and renders every script, before any resource exists. Pure:
 // no Pulumi resources, so every refusal is tested without an engine. Every problem is collected
 // and reported at once (one ComponentArgsError), so a lab admin fixes a stack file in one pass.
+import type { z } from "zod";
 import { ArgsProblems } from "../errors";
 import { cidrContains, cidrsOverlap, hostRange, nthHost, parseIpv4 } from "../network/cidr";
 import {
@@ -113,7 +114,7 @@ function adder(problems: ArgsProblems) {
 }
 
 /** Runs the schema, adding its issues; returns the top-level fields that failed it. */
-function checkFields(problems: ArgsProblems, schema: { safeParse(v: unknown): any }, input: object): Set<string> {
+function checkFields(problems: ArgsProblems, schema: z.ZodType, input: object): Set<string> {
   const parsed = schema.safeParse(input);
   const invalid = new Set<string>();
   if (parsed.success) return invalid;

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { cidrContains, formatIpv4, isIpv4, parseIpv4 } from "../network/cidr";
 import { oneOf, type SameShape } from "../config/zod-types";
-import { type ArgsProblem, ArgsProblems, ComponentArgsError } from "../errors";
+import { type ArgsProblem, ArgsProblems, ComponentArgsError, formatPath } from "../errors";
 import type { GanetiDrbdClusterArgs, GanetiSshConnectionArgs, GanetiVersion } from "./ganeti-args";
 
 export const GANETI_HYPERVISORS = ["kvm", "fake"] as const;
@@ -315,16 +315,80 @@ export function resourceKey(name: string): string {
     .replace(/^-|-$/g, "");
 }
 
-/** Validates args and resolves the plan; throws GanetiArgsError (a ComponentArgsError) listing every problem. */
+/** Whether the field at `path` (or one of its parents or children) is among `badPaths`. */
+function touches(badPaths: readonly string[], path: string): boolean {
+  return badPaths.some(
+    (bad) =>
+      bad === path ||
+      bad.startsWith(`${path}.`) ||
+      bad.startsWith(`${path}[`) ||
+      path.startsWith(`${bad}.`) ||
+      path.startsWith(`${bad}[`),
+  );
+}
+
+/**
+ * Whether the args have the structure the relations between fields are checked on (lists and
+ * objects where the schema wants them), even if some values in them are wrong.
+ */
+function wellFormed(args: GanetiDrbdClusterArgs): boolean {
+  const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  const listOf = (v: unknown, each: (x: unknown) => boolean) => Array.isArray(v) && v.every(each);
+  return (
+    isObject(args) &&
+    listOf(args.nodes, (n) => isObject(n) && isObject((n as { connection?: unknown }).connection)) &&
+    args.nodes.length > 0 &&
+    (args.instances === undefined || listOf(args.instances, isObject)) &&
+    (args.isoImages === undefined || listOf(args.isoImages, isObject)) &&
+    (args.diskTemplates === undefined || Array.isArray(args.diskTemplates)) &&
+    (args.network === undefined || isObject(args.network)) &&
+    (args.kvmParameters === undefined || isObject(args.kvmParameters))
+  );
+}
+
+/**
+ * Validates args and resolves the plan; throws GanetiArgsError (a ComponentArgsError) listing
+ * every problem: each field's own (the schema) and those between fields (two nodes with one
+ * address, an instance on a node that is not listed) in the same error, so a user fixes all of
+ * them in one round. The relations are checked only on fields whose own value passed.
+ */
 export function planGanetiCluster(componentName: string, args: GanetiDrbdClusterArgs): GanetiClusterPlan {
   const parsed = ganetiDrbdClusterArgsSchema.safeParse(args);
-  if (!parsed.success) {
-    // Field shapes first: the checks below rely on them.
-    const shapes = new ArgsProblems("GanetiDrbdCluster");
-    shapes.addZodIssues(parsed.error.issues, redactSecrets(args));
-    throw new GanetiArgsError(shapes.list);
-  }
   const problems = new ArgsProblems("GanetiDrbdCluster");
+  if (parsed.success) {
+    const plan = planRelations(componentName, args, problems, () => true);
+    if (!plan) throw new GanetiArgsError(problems.list);
+    return plan;
+  }
+  problems.addZodIssues(parsed.error.issues, redactSecrets(args));
+  const badPaths = parsed.error.issues.map((issue) => formatPath(issue.path));
+  const fieldOk = (...paths: string[]) => paths.every((path) => !touches(badPaths, path));
+  if (wellFormed(args)) {
+    const shapes = problems.list.length;
+    try {
+      planRelations(componentName, args, problems, fieldOk);
+    } catch {
+      // A relation read a value of the wrong type that the schema reported already: the
+      // problems found so far stand.
+    }
+    // A field whose own value is wrong is reported once, by the schema.
+    const relations = problems.list.splice(shapes).filter((p) => fieldOk(p.field));
+    problems.list.push(...relations);
+  }
+  throw new GanetiArgsError(problems.list);
+}
+
+/**
+ * Adds the problems between fields; returns the plan when there is no problem at all.
+ * `fieldOk(paths)` says whether those fields passed the schema: a relation on a field that did
+ * not is skipped.
+ */
+function planRelations(
+  componentName: string,
+  args: GanetiDrbdClusterArgs,
+  problems: ArgsProblems,
+  fieldOk: (...paths: string[]) => boolean,
+): GanetiClusterPlan | undefined {
   const net = args.network ?? {};
   const network = {
     manage: net.manage ?? true,
@@ -335,14 +399,17 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     publicVlan: net.publicVlan ?? 200,
     publicBridge: net.publicBridge ?? "br-public",
   };
-  if (network.managementVlan === network.publicVlan) {
+  if (fieldOk("network.managementVlan", "network.publicVlan") && network.managementVlan === network.publicVlan) {
     problems.add(
       "network.publicVlan",
       network.publicVlan,
       "equals network.managementVlan; give the public network its own VLAN ID",
     );
   }
-  if (network.managementBridge === network.publicBridge) {
+  if (
+    fieldOk("network.managementBridge", "network.publicBridge") &&
+    network.managementBridge === network.publicBridge
+  ) {
     problems.add(
       "network.publicBridge",
       network.publicBridge,
@@ -352,7 +419,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const parentDefault = net.parentInterface ?? "eth0";
   const hypervisor = args.hypervisor ?? "kvm";
   const diskTemplates = args.diskTemplates ?? ["drbd", "plain"];
-  if (new Set(diskTemplates).size !== diskTemplates.length) {
+  if (fieldOk("diskTemplates") && new Set(diskTemplates).size !== diskTemplates.length) {
     problems.add("diskTemplates", diskTemplates, "lists a template twice; list each once");
   }
 
@@ -365,24 +432,28 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
       problems.add(what, address, `is already used by ${other}; every node and the cluster need their own address`);
     else seenAddresses.set(address, what);
   };
-  claim(args.clusterAddress, "clusterAddress");
+  if (fieldOk("clusterAddress")) claim(args.clusterAddress, "clusterAddress");
+  // Whether every node's name passed: "is not one of the nodes" would mislead otherwise.
+  const fqdnsOk = args.nodes.every((_n, index) => fieldOk(`nodes[${index}].fqdn`));
   const nodes: PlannedNode[] = args.nodes.map((node, index) => {
     const where = `nodes[${index}]`;
-    const shortName = node.fqdn.split(".")[0];
-    if (seenNames.has(node.fqdn))
+    const fqdnOk = fieldOk(`${where}.fqdn`);
+    const shortName = fqdnOk ? node.fqdn.split(".")[0] : "";
+    if (fqdnOk && seenNames.has(node.fqdn))
       problems.add(
         `${where}.fqdn`,
         node.fqdn,
         `is listed twice (also nodes[${seenNames.get(node.fqdn)}]); list each node once`,
       );
-    seenNames.set(node.fqdn, index);
-    if (node.fqdn === args.clusterName)
+    if (fqdnOk) seenNames.set(node.fqdn, index);
+    if (fqdnOk && node.fqdn === args.clusterName)
       problems.add(
         `${where}.fqdn`,
         node.fqdn,
         "equals clusterName; the cluster name must be its own name with its own address",
       );
-    if (node.connection.hostKey.startsWith("ssh-rsa ")) {
+    const hostKeyOk = fieldOk(`${where}.connection.hostKey`);
+    if (hostKeyOk && node.connection.hostKey.startsWith("ssh-rsa ")) {
       problems.add(
         `${where}.connection.hostKey`,
         node.connection.hostKey,
@@ -396,8 +467,12 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
         "together with drained: true; Ganeti keeps a node in one state: set only offline (a dead node) or only drained (no new instances)",
       );
     }
-    claim(node.address, `${where}.address`);
-    if (node.replicationAddress !== undefined && node.replicationAddress !== node.address)
+    if (fieldOk(`${where}.address`)) claim(node.address, `${where}.address`);
+    if (
+      fieldOk(`${where}.replicationAddress`) &&
+      node.replicationAddress !== undefined &&
+      node.replicationAddress !== node.address
+    )
       claim(node.replicationAddress, `${where}.replicationAddress`);
     return {
       index,
@@ -406,7 +481,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
       address: node.address,
       replicationAddress: node.replicationAddress ?? node.address,
       isMaster: false,
-      hostKey: node.connection.hostKey.trim(),
+      hostKey: hostKeyOk ? node.connection.hostKey.trim() : "",
       connection: node.connection,
       user: node.connection.user ?? "root",
       drained: node.drained ?? false,
@@ -417,6 +492,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   });
   const shortNames = new Map<string, string>();
   for (const node of nodes) {
+    if (node.shortName === "") continue;
     const other = shortNames.get(node.shortName);
     if (other && other !== node.fqdn)
       problems.add(
@@ -427,7 +503,8 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     shortNames.set(node.shortName, node.fqdn);
   }
   const separate = nodes.filter((n) => n.replicationAddress !== n.address).length;
-  if (separate !== 0 && separate !== nodes.length) {
+  const replicationOk = nodes.every((n) => fieldOk(`nodes[${n.index}].replicationAddress`));
+  if (replicationOk && separate !== 0 && separate !== nodes.length) {
     problems.add(
       "nodes[*].replicationAddress",
       nodes.map((n) => (n.replicationAddress !== n.address ? n.replicationAddress : null)),
@@ -437,11 +514,12 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const masterFqdn = args.masterNode ?? args.nodes[0].fqdn;
   const master = nodes.find((n) => n.fqdn === masterFqdn);
   if (!master) {
-    problems.add(
-      "masterNode",
-      masterFqdn,
-      `is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node or leave it unset for the first`,
-    );
+    if (fqdnsOk && fieldOk("masterNode"))
+      problems.add(
+        "masterNode",
+        masterFqdn,
+        `is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node or leave it unset for the first`,
+      );
   } else {
     master.isMaster = true;
     for (const flag of ["offline", "drained"] as const) {
@@ -453,10 +531,11 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
         );
     }
   }
-  if (network.manage) {
+  if (network.manage && fieldOk("network.gateway", "network.prefixLength")) {
     for (const node of nodes) {
       if (
         network.gateway &&
+        fieldOk(`nodes[${node.index}].address`) &&
         !cidrContains(`${cidrBase(node.address, network.prefixLength)}/${network.prefixLength}`, network.gateway)
       ) {
         problems.add(
@@ -475,13 +554,14 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   const instanceNames = new Set<string>();
   const instances: PlannedInstance[] = (args.instances ?? []).map((inst, index) => {
     const where = `instances[${index}]`;
-    if (instanceNames.has(inst.name))
+    const nameOk = fieldOk(`${where}.name`);
+    if (nameOk && instanceNames.has(inst.name))
       problems.add(`${where}.name`, inst.name, "is listed twice; instance names must be unique");
     instanceNames.add(inst.name);
-    if (seenNames.has(inst.name) || inst.name === args.clusterName)
+    if (nameOk && (seenNames.has(inst.name) || inst.name === args.clusterName))
       problems.add(`${where}.name`, inst.name, "is a node or cluster name; give the instance its own name");
     const diskTemplate = inst.diskTemplate ?? diskTemplates[0];
-    if (!diskTemplates.includes(diskTemplate)) {
+    if (fieldOk(`${where}.diskTemplate`, "diskTemplates") && !diskTemplates.includes(diskTemplate)) {
       problems.add(
         `${where}.diskTemplate`,
         diskTemplate,
@@ -489,7 +569,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
       );
     }
     const diskSizeMiB = Math.round(inst.diskSizeGiB * 1024);
-    if (diskSizeMiB < minDiskSizeMiB) {
+    if (fieldOk(`${where}.diskSizeGiB`, "minDiskSizeMiB") && diskSizeMiB < minDiskSizeMiB) {
       problems.add(
         `${where}.diskSizeGiB`,
         inst.diskSizeGiB,
@@ -498,7 +578,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     }
     const minMemoryMiB = inst.minMemoryMiB ?? 256;
     const maxMemoryMiB = inst.maxMemoryMiB ?? Math.max(512, minMemoryMiB);
-    if (minMemoryMiB > maxMemoryMiB)
+    if (fieldOk(`${where}.minMemoryMiB`, `${where}.maxMemoryMiB`) && minMemoryMiB > maxMemoryMiB)
       problems.add(
         `${where}.minMemoryMiB`,
         minMemoryMiB,
@@ -506,14 +586,17 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
       );
     for (const field of ["primaryNode", "secondaryNode"] as const) {
       const fq = inst[field];
-      if (fq !== undefined && !seenNames.has(fq))
+      if (fqdnsOk && fq !== undefined && !seenNames.has(fq))
         problems.add(
           `${where}.${field}`,
           fq,
           `is not one of the nodes (${nodes.map((n) => n.fqdn).join(", ")}); name a listed node`,
         );
     }
-    if (diskTemplate === "drbd") {
+    const nodesOfInstanceOk = fieldOk(`${where}.primaryNode`, `${where}.secondaryNode`, `${where}.diskTemplate`);
+    if (!nodesOfInstanceOk) {
+      // Reported by the schema; which node holds the replica is checked once both are names.
+    } else if (diskTemplate === "drbd") {
       if (!inst.secondaryNode)
         problems.add(
           `${where}.secondaryNode`,
@@ -536,13 +619,13 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     if (inst.ignoreConsistency && !inst.failover)
       problems.add(`${where}.ignoreConsistency`, true, "applies only to failover; also set failover: true");
     if (inst.startWithCdImage !== undefined) {
-      if (!isoImages.includes(inst.startWithCdImage))
+      if (fieldOk("isoImages") && !isoImages.includes(inst.startWithCdImage))
         problems.add(
           `${where}.startWithCdImage`,
           inst.startWithCdImage,
           "is not among isoImages; add it there so it is copied to every node",
         );
-      if (hypervisor !== "kvm")
+      if (fieldOk("hypervisor") && hypervisor !== "kvm")
         problems.add(
           `${where}.startWithCdImage`,
           inst.startWithCdImage,
@@ -560,7 +643,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
     const nicLink = inst.nicLink ?? network.publicBridge;
     return {
       name: inst.name,
-      key: resourceKey(inst.name),
+      key: nameOk ? resourceKey(inst.name) : "",
       diskTemplate,
       diskSizeMiB,
       minMemoryMiB,
@@ -577,13 +660,14 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
   });
   const keys = new Map<string, string>();
   for (const inst of instances) {
+    if (inst.key === "") continue;
     const other = keys.get(inst.key);
     if (other)
       problems.add("instances", inst.name, `and "${other}" map to the same resource name "${inst.key}"; rename one`);
     keys.set(inst.key, inst.name);
   }
   const kvmParameters = args.kvmParameters ?? { ...DEFAULT_KVM_PARAMETERS };
-  if (hypervisor === "kvm") {
+  if (fieldOk("hypervisor", "kvmParameters") && hypervisor === "kvm") {
     // The by-hand cluster bound VNC to 0.0.0.0 without a password: anyone reaching a node reached every console.
     // (Unset or empty: Ganeti starts no VNC server.)
     const bind = kvmParameters.vnc_bind_address ?? "";
@@ -596,7 +680,7 @@ export function planGanetiCluster(componentName: string, args: GanetiDrbdCluster
       );
     }
   }
-  if (!problems.empty) throw new GanetiArgsError(problems.list);
+  if (!problems.empty) return undefined;
 
   return {
     componentName,

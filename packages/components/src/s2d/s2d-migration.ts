@@ -1,22 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CloudRefSchema, ServerSpecSchema } from "@openstack-blueprints/s2d";
+import type { MigrationInputs, MigrationOutputs } from "@openstack-blueprints/s2d";
+import { ArgsProblems } from "../errors";
 import { requireInProviderProcess } from "../pulumi/provider-process";
-
-/**
- * A cloud for S2DMigration: a clouds.yaml entry (`cloud`) or inline credentials. The whole
- * object is made a Pulumi secret by the component.
- */
-export interface S2DCloudArgs {
-  /** Name in clouds.yaml on the machine running `pulumi up`. */
-  cloud?: string;
-  authUrl?: string;
-  username?: string;
-  password?: string;
-  project?: string;
-  userDomain?: string;
-  projectDomain?: string;
-  region?: string;
-}
+import { S2DMigrationArgs, s2dMigrationArgsSchema } from "./s2d-migration-args";
+// The args are declared in their own module; importers of the component find them here too.
+export type { S2DCloudArgs, S2DMigrationArgs } from "./s2d-migration-args";
 
 /** Checksums of the migrated image, verified against the source cloud's values. */
 export interface MigrationChecksums {
@@ -26,72 +14,38 @@ export interface MigrationChecksums {
   hashValue: string;
 }
 
-export interface S2DMigrationArgs {
-  /** Cloud A (credentials become secrets). */
-  source: pulumi.Input<S2DCloudArgs>;
-  /** Cloud B (credentials become secrets). */
-  target: pulumi.Input<S2DCloudArgs>;
-  /** Source server id or unique name in cloud A. */
-  sourceServer: pulumi.Input<string>;
-  /** Name of the new server in B (default: the source's). */
-  targetName?: pulumi.Input<string>;
-  /** Target security group: "default" (rules copied into it) or a name created if missing. */
-  securityGroup?: pulumi.Input<string>;
-  /** Target network name or id (default: B's only non-external network). */
-  network?: pulumi.Input<string>;
-  /** "new", "none" or an allocated address in B. Default "new". */
-  floatingIp?: pulumi.Input<string>;
-  /** External network for a new floating IP. */
-  floatingNetwork?: pulumi.Input<string>;
-  /** "copy" (default, the source's key), "existing", "import" or "none". */
-  keypairMode?: pulumi.Input<string>;
-  keypairName?: pulumi.Input<string>;
-  /** OpenSSH public key for keypairMode "import". */
-  publicKey?: pulumi.Input<string>;
-  /** Flavor in B by name (default: matched on vCPUs/RAM/disk). */
-  flavorName?: pulumi.Input<string>;
-  /** Stop the source for a consistent disk while snapshotting (started again after). */
-  stopSource?: pulumi.Input<boolean>;
-  /** private (default), shared, community or public. */
-  imageVisibility?: pulumi.Input<string>;
-  /** Keep the snapshot in cloud A after a verified migration (default: deleted). */
-  keepSourceSnapshot?: pulumi.Input<boolean>;
-  /** Keep the server, image, keypair, group and floating IP in B when this resource is deleted. */
-  retainInTarget?: pulumi.Input<boolean>;
-  /** Folder for the resume journal on the machine running Pulumi (default: OS temp dir). */
-  journalDir?: pulumi.Input<string>;
-}
-
 /**
  * The dynamic provider runs inside Pulumi's provider host process. It loads the engine lazily
  * (registering ts-node when the workspace is used from TypeScript sources) so the serialised
  * closure stays a few lines.
  */
-const migrationProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: any, news: any) {
+export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs, MigrationOutputs> = {
+  async check(_olds: MigrationInputs, news: MigrationInputs) {
     return { inputs: news };
   },
-  async diff(_id: string, olds: any, news: any) {
-    const keys = ["source", "target", "server", "journalDir"];
+  async diff(_id: string, olds: MigrationOutputs, news: MigrationInputs) {
+    const keys = ["source", "target", "server", "journalDir"] as const;
     const replaces = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     const changes = replaces.length > 0 || olds.retain !== news.retain;
     return { changes, replaces, deleteBeforeReplace: true };
   },
-  async create(inputs: any) {
+  async create(inputs: MigrationInputs) {
     return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(
       "@openstack-blueprints/s2d",
     ).createMigration(inputs);
   },
-  async read(id: string, props: any) {
+  async read(id: string, props?: MigrationOutputs) {
     return requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(
       "@openstack-blueprints/s2d",
-    ).readMigration(id, props);
+    ).readMigration(id, props!);
   },
-  async update(_id: string, _olds: any, news: any) {
-    // Only `retain` changes in place (everything else replaces).
-    return { outs: news };
+  async update(_id: string, olds: MigrationOutputs, news: MigrationInputs) {
+    // Only `retain` changes in place (everything else replaces). The outputs are the resource's
+    // whole state: what the migration made in B (createdInTarget, the server, the journal) must
+    // stay, or a later destroy would not know what to delete.
+    return { outs: { ...olds, ...news } };
   },
-  async delete(id: string, props: any) {
+  async delete(id: string, props: MigrationOutputs) {
     await requireInProviderProcess<typeof import("@openstack-blueprints/s2d")>(
       "@openstack-blueprints/s2d",
     ).deleteMigration(id, props);
@@ -107,7 +61,7 @@ class MigrationResource extends pulumi.dynamic.Resource {
   declare public readonly floatingIp: pulumi.Output<string>;
   declare public readonly checksums: pulumi.Output<MigrationChecksums>;
 
-  constructor(name: string, props: Record<string, pulumi.Input<any>>, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
     super(
       migrationProvider,
       name,
@@ -128,46 +82,21 @@ class MigrationResource extends pulumi.dynamic.Resource {
   }
 }
 
-function validateLiteral(args: S2DMigrationArgs, name: string): void {
-  const problems: string[] = [];
-  const check = (
-    field: string,
-    value: unknown,
-    schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } },
-  ) => {
-    if (
-      value === undefined ||
-      pulumi.Output.isInstance(value) ||
-      (value && typeof (value as Promise<unknown>).then === "function")
-    )
-      return;
-    const r = schema.safeParse(value);
-    if (!r.success)
-      problems.push(
-        `${field}: ${r.error!.issues.map((i) => i.message).join("; ")} (got ${JSON.stringify(value, (k, v) => (/password|secret/i.test(k) ? "***" : v))})`,
-      );
-  };
-  const plainCloud = (v: unknown) =>
-    v &&
-    typeof v === "object" &&
-    !pulumi.Output.isInstance(v) &&
-    !Object.values(v).some((x) => pulumi.Output.isInstance(x))
-      ? v
-      : undefined;
-  check("source", plainCloud(args.source), CloudRefSchema);
-  check("target", plainCloud(args.target), CloudRefSchema);
-  const literal = <T>(v: pulumi.Input<T> | undefined): T | undefined =>
-    pulumi.Output.isInstance(v) || (v && typeof (v as Promise<T>).then === "function")
-      ? undefined
-      : (v as T | undefined);
-  const sp = ServerSpecSchema.shape;
-  check("floatingIp", literal(args.floatingIp), sp.floatingIp);
-  check("keypairMode", literal(args.keypairMode), sp.keypair.unwrap().shape.mode);
-  check("imageVisibility", literal(args.imageVisibility), sp.image.unwrap().shape.visibility);
-  check("publicKey", literal(args.publicKey), sp.keypair.unwrap().shape.publicKey);
-  if (literal(args.keypairMode) === "import" && args.publicKey === undefined)
-    problems.push('publicKey: required when keypairMode is "import"');
-  if (problems.length) throw new Error(`S2DMigration ${name}: invalid arguments:\n  - ${problems.join("\n  - ")}`);
+/** The args as problems may show them: cloud passwords and secrets replaced. */
+function redactSecrets(args: S2DMigrationArgs): unknown {
+  const hide = (cloud: unknown) =>
+    cloud && typeof cloud === "object" && !pulumi.Output.isInstance(cloud)
+      ? Object.fromEntries(Object.entries(cloud).map(([k, v]) => [k, /password|secret/i.test(k) ? "[secret]" : v]))
+      : cloud;
+  return { ...args, source: hide(args.source), target: hide(args.target) };
+}
+
+/** Checks the plain values of the args; throws one ComponentArgsError listing every problem. */
+function validateArgs(args: S2DMigrationArgs, name: string): void {
+  const problems = new ArgsProblems(`S2DMigration ${name}`);
+  const parsed = s2dMigrationArgsSchema.safeParse(args);
+  if (!parsed.success) problems.addZodIssues(parsed.error.issues, redactSecrets(args));
+  problems.throwIfAny();
 }
 
 /**
@@ -184,7 +113,7 @@ export class S2DMigration extends pulumi.ComponentResource {
   public readonly checksums: pulumi.Output<MigrationChecksums>;
 
   constructor(name: string, args: S2DMigrationArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateLiteral(args, name); // before anything is registered
+    validateArgs(args, name); // before anything is registered
     super("openstack-blueprints:index:S2DMigration", name, {}, opts);
     const server = pulumi
       .all([

@@ -255,6 +255,58 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
     expectProblem({ ...sandboxArgs(), verifyIgnoreErrors: ["ALL"] }, "verifyIgnoreErrors[0]", '"ALL"', "ENODESETUP");
   });
 
+  it("reports a field's own problems and the problems between fields in one error, so one round fixes all", () => {
+    const args = seedArgs();
+    args.clusterName = "Cluster!"; // not an FQDN (the field's own problem)
+    args.nodes[1].address = "192.168.20.224"; // node3's address (between nodes)
+    args.nodes[2].connection.hostKey = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 root@node3"; // unpinnable
+    args.network = { gateway: "192.168.20.1", publicVlan: 5000 }; // not a VLAN ID (its own)
+    args.instances![0].primaryNode = "node9.project.edu"; // not a node (between fields)
+    args.instances![0].diskSizeGiB = 0.5; // below the policy (between fields)
+    const problems = problemsOf(args);
+    for (const fragments of [
+      ["clusterName:", '"Cluster!"'],
+      ["network.publicVlan:", "5000"],
+      ["nodes[2].address:", '"192.168.20.224"', "already used by nodes[1].address"],
+      ["nodes[2].connection.hostKey:", "ssh-rsa"],
+      ["instances[0].primaryNode:", '"node9.project.edu"', "not one of the nodes"],
+      ["instances[0].diskSizeGiB:", "0.5", "at least 1 GiB"],
+    ])
+      expect(
+        problems.some((p) => fragments.every((f) => p.includes(f))),
+        `${fragments.join(" ")} in:\n${problems.join("\n")}`,
+      ).to.equal(true);
+    expect(problems).to.have.length(6);
+  });
+
+  it("checks relations only on fields whose own value passed: a bad value is reported once", () => {
+    // A malformed node name: "node2.project.edu" no longer names a node, but the instance that
+    // names it must not be told so (the schema's problem is the one to fix).
+    const renamed = seedArgs();
+    renamed.nodes[1].fqdn = "Node 2";
+    const nameProblems = problemsOf(renamed);
+    expect(nameProblems, nameProblems.join("\n")).to.have.length(1);
+    expect(nameProblems[0]).to.match(/^nodes\[1\]\.fqdn: "Node 2" /);
+    // A malformed address is not also a duplicate of another, nor outside the gateway's network;
+    // the instances' relations after it are still checked.
+    const readdressed = seedArgs();
+    readdressed.nodes[0].address = "192.168.20";
+    readdressed.nodes[2].address = "192.168.20";
+    readdressed.instances![0].diskSizeGiB = 0.5;
+    const addressProblems = problemsOf(readdressed);
+    expect(addressProblems, addressProblems.join("\n")).to.have.length(3);
+    expect(addressProblems[0]).to.match(/^nodes\[0\]\.address: "192\.168\.20" /);
+    expect(addressProblems[1]).to.match(/^nodes\[2\]\.address: "192\.168\.20" /);
+    expect(addressProblems[2]).to.match(/^instances\[0\]\.diskSizeGiB: 0\.5 /);
+  });
+
+  it("reports the schema's problems alone when the args lack the structure relations need", () => {
+    const args = { ...seedArgs(), nodes: "node1" } as unknown as GanetiDrbdClusterArgs;
+    const problems = problemsOf(args);
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^nodes: "node1" /);
+  });
+
   it("never prints a private key in an error", () => {
     const args = seedArgs();
     args.nodes[0].connection.privateKey = "";

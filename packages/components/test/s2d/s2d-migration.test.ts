@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { allStrings, installMocks } from "@openstack-blueprints/test-harness";
-import { S2DMigration } from "../../src/s2d/s2d-migration";
+import { ComponentArgsError } from "../../src/errors";
+import { migrationProvider, S2DMigration } from "../../src/s2d/s2d-migration";
 
 const harness = installMocks();
 
@@ -62,11 +63,64 @@ describe("S2DMigration (under the mock harness)", () => {
           keypairMode: "import",
         }),
     );
+    // One ComponentArgsError (Pulumi's InputPropertiesError) with every problem, per field.
+    expect(run.thrown).to.be.instanceOf(ComponentArgsError);
+    expect((run.thrown as ComponentArgsError).problems.map((p) => p.field)).to.deep.equal([
+      "source.project",
+      "floatingIp",
+      "publicKey",
+    ]);
     expect(run.thrown?.message).to.match(/S2DMigration bad: invalid arguments/);
-    expect(run.thrown?.message).to.match(/source: project is required with authUrl/);
-    expect(run.thrown?.message).to.match(/floatingIp: floatingIp must be "new", "none" or an IPv4 address/);
-    expect(run.thrown?.message).to.match(/publicKey: required when keypairMode is "import"/);
+    expect(run.thrown?.message).to.include("source.project: (not set) project is required with authUrl");
+    expect(run.thrown?.message).to.include('floatingIp: "sometimes" is not "new", "none" or an IPv4 address');
+    expect(run.thrown?.message).to.include('publicKey: (not set) is required when keypairMode is "import"');
     expect(run.thrown?.message).to.not.include("hunter2");
     expect(run.resources.filter((r) => r.name.startsWith("bad"))).to.deep.equal([]);
+  });
+
+  it("shows a cloud's password as [secret] when the cloud itself is refused", async () => {
+    const run = await harness.runProgram(
+      () =>
+        new S2DMigration("nocloud", {
+          source: { password: "hunter2", username: "u" },
+          target: { cloud: "b" },
+          sourceServer: "x",
+        }),
+    );
+    expect(run.thrown?.message).to.include('source: {"password":"[secret]","username":"u"} give either cloud');
+    expect(run.thrown?.message).to.not.include("hunter2");
+  });
+
+  it("leaves Outputs to run time: a cloud whose password is a secret Output passes the check", async () => {
+    const run = await harness.runProgram(
+      () =>
+        new S2DMigration("later", {
+          source: { authUrl: "http://a:5000/v3", username: "u", password: pulumi.secret("pw") as never, project: "p" },
+          target: pulumi.output({ cloud: "b" }),
+          sourceServer: pulumi.output("x"),
+        }),
+    );
+    expect(run.thrown).to.equal(undefined);
+    expect(run.byName("later-run").type).to.equal("pulumi-nodejs:dynamic/s2d:S2DMigrationRun");
+  });
+
+  it("keeps what the migration made when only retainInTarget changes (the update's outputs are the whole state)", async () => {
+    const olds = {
+      source: { cloud: "a" },
+      target: { cloud: "b" },
+      server: { source: "web-1" },
+      retain: false,
+      targetServerId: "srv-b",
+      targetServerStatus: "ACTIVE",
+      targetImageId: "img-b",
+      floatingIp: "203.0.113.9",
+      checksums: { md5: "m", hashAlgo: "sha512", hashValue: "h" },
+      createdInTarget: [{ kind: "server", id: "srv-b" }],
+      journalFile: "/tmp/j.json",
+    };
+    const news = { source: { cloud: "a" }, target: { cloud: "b" }, server: { source: "web-1" }, retain: true };
+    const result = await migrationProvider.update!("mig-1", olds as never, news as never);
+    expect(result.outs).to.deep.include({ retain: true, targetServerId: "srv-b", journalFile: "/tmp/j.json" });
+    expect(result.outs!.createdInTarget).to.deep.equal([{ kind: "server", id: "srv-b" }]);
   });
 });

@@ -1,45 +1,13 @@
-// `openstack-blueprints:migration`: an S2DMigration between two clouds. Cloud credentials are
-// handed to the component as one Pulumi secret per cloud.
+// `openstack-blueprints:migration`: an S2DMigration between two clouds. The stack's migration
+// value is the component's args, checked with the component's own schema (which takes the
+// migration engine's rules for a cloud). Cloud credentials are handed to the component as one
+// Pulumi secret per cloud.
 import * as pulumi from "@pulumi/pulumi";
 import { S2DMigration } from "@openstack-blueprints/components";
-import { z } from "zod";
-import { defineBlock, providerOptions } from "../block";
+import { s2dMigrationArgsSchema } from "@openstack-blueprints/components/src/s2d/s2d-migration-args";
+import { defineBlock, providerOptions, strictConfig } from "../block";
 
-const cloud = z
-  .object({
-    cloud: z.string().min(1).optional(),
-    authUrl: z.string().url().optional(),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    project: z.string().optional(),
-    userDomain: z.string().optional(),
-    projectDomain: z.string().optional(),
-    region: z.string().optional(),
-  })
-  .strict()
-  .refine((c) => c.cloud !== undefined || c.authUrl !== undefined, {
-    message: "names no cloud: give cloud (a clouds.yaml entry) or authUrl with credentials",
-  });
-
-export const migrationSpec = z
-  .object({
-    source: cloud,
-    target: cloud,
-    sourceServer: z.string().min(1),
-    targetName: z.string().optional(),
-    securityGroup: z.string().optional(),
-    network: z.string().optional(),
-    floatingIp: z.string().optional(),
-    floatingNetwork: z.string().optional(),
-    keypairMode: z.string().optional(),
-    keypairName: z.string().optional(),
-    publicKey: z.string().optional(),
-    flavorName: z.string().optional(),
-    stopSource: z.boolean().optional(),
-    imageVisibility: z.string().optional(),
-    retainInTarget: z.boolean().optional(),
-  })
-  .strict();
+export const migrationSpec = strictConfig(s2dMigrationArgsSchema);
 
 export const migrationBlock = defineBlock({
   key: "migration",

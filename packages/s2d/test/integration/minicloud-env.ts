@@ -29,7 +29,7 @@ export async function connectMinicloud(ctx: Mocha.Context, suite: string): Promi
     return { a, b, admin };
   } catch (e) {
     const why = `${suite}: minicloud is not reachable (${(e as Error).message}); start it with 'npx minicloud up' (clouds minicloud-a/minicloud-b in clouds.yaml)`;
-    if (process.env.BLUEPRINTS_CI === "1") throw new Error(why);
+    if (process.env.BLUEPRINTS_CI === "1") throw new Error(why, { cause: e });
     console.log(`      skipped — ${why}`);
     ctx.skip();
     return undefined;

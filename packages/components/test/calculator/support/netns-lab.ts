@@ -32,7 +32,7 @@ function sh(args: string[]): string {
     return execFileSync(args[0], args.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`${args.join(" ")} failed: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`${args.join(" ")} failed: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
 }
 

@@ -1,1 +1,1 @@
-module.exports = require("./load")("desktop/thin-client");
+module.exports = require("@openstack-blueprints/package-loader")(__dirname)("desktop/thin-client");

@@ -26,10 +26,14 @@ export interface MigrationInputs {
 
 export interface MigrationOutputs extends MigrationInputs {
   targetServerId: string;
+  targetServerName: string;
   targetServerStatus: string;
+  /** B's addresses of the new server by network name (fixed and floating), read back from Nova. */
+  addresses: Record<string, string[]>;
   targetImageId: string;
   floatingIp: string;
-  checksums: { md5: string; hashAlgo: string; hashValue: string };
+  /** B's image checksums, each verified against the streamed bytes (`hashCheck` says how). */
+  checksums: MigrationResult["checksums"];
   /** What create made in cloud B (deleted in reverse order by delete unless retained). */
   createdInTarget: CreatedResource[];
   journalFile: string;
@@ -80,7 +84,9 @@ export async function createMigration(
       outs: {
         ...inputs,
         targetServerId: r.targetServerId,
+        targetServerName: r.targetServerName,
         targetServerStatus: r.targetServerStatus,
+        addresses: r.addresses,
         targetImageId: r.targetImageId,
         floatingIp: r.floatingIp ?? "",
         checksums: r.checksums,
@@ -109,6 +115,9 @@ export async function readMigration(
       props: {
         ...props,
         targetServerStatus: s?.status ?? "DELETED",
+        addresses: s
+          ? Object.fromEntries(Object.entries(s.addresses ?? {}).map(([n, list]) => [n, list.map((x) => x.addr)]))
+          : {},
         floatingIp: props.floatingIp && fips.some((f) => f.port_id) ? props.floatingIp : "",
       },
     };

@@ -24,6 +24,8 @@ export interface MigrationChecksums {
   /** Glance's os_hash_algo, e.g. "sha512". */
   hashAlgo: string;
   hashValue: string;
+  /** How B's os_hash_value was verified: "same-algorithm" as A's, or recomputed in B's algorithm during the stream. */
+  hashCheck?: string;
 }
 
 export interface S2DMigrationArgs {
@@ -103,6 +105,7 @@ const migrationProvider: pulumi.dynamic.ResourceProvider = {
 class MigrationResource extends pulumi.dynamic.Resource {
   declare public readonly targetServerId: pulumi.Output<string>;
   declare public readonly targetServerStatus: pulumi.Output<string>;
+  declare public readonly addresses: pulumi.Output<Record<string, string[]>>;
   declare public readonly targetImageId: pulumi.Output<string>;
   declare public readonly floatingIp: pulumi.Output<string>;
   declare public readonly checksums: pulumi.Output<MigrationChecksums>;
@@ -115,6 +118,7 @@ class MigrationResource extends pulumi.dynamic.Resource {
         ...props,
         targetServerId: undefined,
         targetServerStatus: undefined,
+        addresses: undefined,
         targetImageId: undefined,
         floatingIp: undefined,
         checksums: undefined,
@@ -179,6 +183,8 @@ function validateLiteral(args: S2DMigrationArgs, name: string): void {
 export class S2DMigration extends pulumi.ComponentResource {
   public readonly targetServerId: pulumi.Output<string>;
   public readonly targetServerStatus: pulumi.Output<string>;
+  /** The new server's addresses in B by network name (fixed and floating), as Nova reports them. */
+  public readonly addresses: pulumi.Output<Record<string, string[]>>;
   public readonly floatingIp: pulumi.Output<string>;
   public readonly targetImageId: pulumi.Output<string>;
   public readonly checksums: pulumi.Output<MigrationChecksums>;
@@ -231,12 +237,14 @@ export class S2DMigration extends pulumi.ComponentResource {
     );
     this.targetServerId = run.targetServerId;
     this.targetServerStatus = run.targetServerStatus;
+    this.addresses = run.addresses;
     this.floatingIp = run.floatingIp;
     this.targetImageId = run.targetImageId;
     this.checksums = run.checksums;
     this.registerOutputs({
       targetServerId: this.targetServerId,
       targetServerStatus: this.targetServerStatus,
+      addresses: this.addresses,
       floatingIp: this.floatingIp,
       targetImageId: this.targetImageId,
       checksums: this.checksums,

@@ -46,7 +46,14 @@ describe("S2DMigration (under the mock harness)", () => {
     expect(child.inputs.__provider).to.not.include("pw-A-secret");
     // The component's outputs are the run's outputs (an ES2022 field on the dynamic resource
     // class once reset them to undefined after super()).
-    for (const key of ["targetServerId", "targetServerStatus", "targetImageId", "floatingIp", "checksums"] as const) {
+    for (const key of [
+      "targetServerId",
+      "targetServerStatus",
+      "addresses",
+      "targetImageId",
+      "floatingIp",
+      "checksums",
+    ] as const) {
       expect(pulumi.Output.isInstance(run.value![key]), key).to.equal(true);
     }
   });

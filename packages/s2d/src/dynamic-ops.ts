@@ -7,10 +7,10 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { OpenStackError } from "@openstack-blueprints/openstack-rest";
 import { clientOf } from "./clouds";
-import { EngineEvent, MigrationEngine, MigrationResult } from "./engine";
+import { EngineEvent, MigrationEngine, MigrationResult, SpecChangedError } from "./engine";
 import { CreatedResource, Journal } from "./journal";
+import { removeCreated } from "./removal";
 import { CloudRef, CloudRefSchema, ServerSpec, ServerSpecSchema } from "./spec";
 
 export interface MigrationInputs {
@@ -22,6 +22,11 @@ export interface MigrationInputs {
   retain?: boolean;
   /** Where the resume journal lives (default: the OS temp dir). */
   journalDir?: string;
+  /**
+   * Which resource this is (project/stack/name): its journal is its own, so two S2DMigration
+   * resources of one source server never read each other's steps.
+   */
+  journalKey?: string;
 }
 
 export interface MigrationOutputs extends MigrationInputs {
@@ -47,7 +52,11 @@ function parseInputs(inputs: MigrationInputs): { source: CloudRef; target: Cloud
   };
 }
 
-/** A journal per (target, source server): a failed or interrupted create resumes on the next `up`. */
+/**
+ * One journal per resource (per target and source server for callers that name no resource): a
+ * failed or interrupted create resumes on the next `up`; the journal's spec fingerprint refuses
+ * a resume after the spec changed (SpecChangedError names the fields and this file).
+ */
 export function journalFileFor(inputs: MigrationInputs): string {
   const key = crypto
     .createHash("sha256")
@@ -57,6 +66,7 @@ export function journalFileFor(inputs: MigrationInputs): string {
         inputs.target.project,
         inputs.source.cloud ?? inputs.source.authUrl,
         inputs.server.source,
+        ...(inputs.journalKey ? [inputs.journalKey] : []),
       ]),
     )
     .digest("hex")
@@ -77,7 +87,13 @@ export async function createMigration(
   const b = clientOf(p.target, "target");
   try {
     const engine = new MigrationEngine(a, b, { journal, onEvent });
-    const r: MigrationResult = await engine.migrate(p.server);
+    const r: MigrationResult = await engine.migrate(p.server).catch((e: Error) => {
+      if (e instanceof SpecChangedError)
+        throw new Error(
+          `${e.message}. Its journal is ${journalFile}: restore the previous arguments and run up again, or remove what it created in cloud B and that file`,
+        );
+      throw e;
+    });
     const createdInTarget = journal.stateOf(p.server.source).created.filter((c) => c.cloud === "B");
     return {
       id: r.targetServerId,
@@ -126,43 +142,23 @@ export async function readMigration(
   }
 }
 
-/** Removes what create made in B (newest first) unless retained; missing things count as removed. */
+/**
+ * Removes what create made in B (newest first) unless retained; missing things count as removed,
+ * and what another migrated server still uses (a shared group, its rules, a keypair, a reused
+ * image) is kept for it. Whatever could not be removed is named in one error.
+ */
 export async function deleteMigration(id: string, props: MigrationOutputs): Promise<void> {
   if (props.retain) return;
   const b = clientOf(CloudRefSchema.parse(props.target), "target");
   try {
-    for (const r of [...props.createdInTarget].reverse()) {
-      switch (r.type) {
-        case "floating_ip":
-          await b.neutron.deleteFloatingIp(r.id);
-          break;
-        case "floating_ip_association":
-          await b.neutron.associateFloatingIp(r.id, null).catch((e) => {
-            if (!(e instanceof OpenStackError && e.status === 404)) throw e;
-          });
-          break;
-        case "server":
-          await b.nova.deleteServer(r.id);
-          await b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 });
-          break;
-        case "security_group_rule":
-          await b.neutron.deleteSecurityGroupRule(r.id);
-          break;
-        case "security_group":
-          await b.neutron.deleteSecurityGroup(r.id);
-          break;
-        case "address_group":
-          await b.neutron.deleteAddressGroup(r.id);
-          break;
-        case "keypair":
-          await b.nova.deleteKeypair(r.id);
-          break;
-        case "image":
-          await b.glance.deleteImage(r.id);
-          break;
-      }
-    }
-    if (id && !props.createdInTarget.some((r) => r.type === "server" && r.id === id)) await b.nova.deleteServer(id);
+    const items = [...props.createdInTarget].reverse();
+    if (id && !props.createdInTarget.some((r) => r.type === "server" && r.id === id))
+      items.unshift({ type: "server", id, cloud: "B" });
+    const failed: string[] = [];
+    await removeCreated({ b }, items, (o) => {
+      if (o.error) failed.push(`${o.resource.type} ${o.resource.id}: ${o.error}`);
+    });
+    if (failed.length) throw new Error(`could not remove from cloud B: ${failed.join("; ")}`);
     if (props.journalFile) fs.rmSync(props.journalFile, { force: true });
   } finally {
     b.close();

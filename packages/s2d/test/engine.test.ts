@@ -213,6 +213,103 @@ describe("s2d engine against in-memory clouds", () => {
     ).to.throw(/sha256\) vs the bytes sent/);
   });
 
+  /** A second server in A ("db") snapshotting to the same bytes as "web" (one base image, nothing written since). */
+  const secondServer = (a: FakeCloud) => {
+    a.servers.push({ ...a.servers[0], id: "srv-db", name: "db" });
+    a.ports.push({ ...a.ports[0], id: "pA-db", device_id: "srv-db" });
+  };
+  const uploads = (c: FakeCloud) => c.calls.filter((x) => x.startsWith("upload")).length;
+
+  it("zero-copy: a second server of the same image moves no bytes and boots from B's image, reported as such", async () => {
+    const { a, b, serverId, data } = twoClouds();
+    secondServer(a);
+    const events: EngineEvent[] = [];
+    const { engine } = engineFor(a, b, events);
+    const first = await engine.migrate(serverSpec({ source: serverId, securityGroup: "web" }));
+    expect(first.zeroCopy).to.equal(false);
+    expect(first.bytes).to.equal(data.length);
+    expect(uploads(b)).to.equal(1);
+    const second = await engine.migrate(serverSpec({ source: "srv-db", securityGroup: "web" }));
+    expect(second.zeroCopy).to.equal(true);
+    expect(second.bytes).to.equal(0);
+    expect(second.targetImageId).to.equal(first.targetImageId);
+    expect(second.checksums).to.deep.include({ md5: first.checksums.md5, hashValue: first.checksums.hashValue });
+    expect(uploads(b), "no second upload").to.equal(1);
+    expect(
+      b.calls.filter((x) => x.startsWith("createImage")),
+      "no second image",
+    ).to.have.length(1);
+    expect(b.servers.find((s) => s.id === second.targetServerId)?.image).to.deep.equal({ id: first.targetImageId });
+    const told = events
+      .filter((e) => e.type === "info" && e.server === "srv-db")
+      .map((e) => (e as { message: string }).message);
+    expect(told.join("\n")).to.match(/zero-copy: cloud B already holds image .* with the same sha512 and MD5/);
+  });
+
+  it("zero-copy only like with like: a Glance hashing with another algorithm gets a copy", async () => {
+    const { a, b, serverId } = twoClouds({ bAlgo: "sha256" });
+    secondServer(a);
+    const { engine } = engineFor(a, b);
+    await engine.migrate(serverSpec({ source: serverId }));
+    const second = await engine.migrate(serverSpec({ source: "srv-db" }));
+    expect(second.zeroCopy).to.equal(false);
+    expect(uploads(b)).to.equal(2);
+  });
+
+  it("ref-counts what two migrated servers share: one's cleanup keeps group, rules, keypair and image for the other", async () => {
+    const { a, b, serverId } = twoClouds();
+    secondServer(a);
+    const events: EngineEvent[] = [];
+    const { engine, journal } = engineFor(a, b, events);
+    const first = await engine.migrate(serverSpec({ source: serverId, securityGroup: "web" }));
+    const second = await engine.migrate(serverSpec({ source: "srv-db", securityGroup: "web" }));
+    const group = b.groups.find((g) => g.name === "web")!;
+    const rulesOfWeb = () => b.rules.filter((r) => r.security_group_id === group.id).length;
+    const rulesBefore = rulesOfWeb();
+    expect(rulesBefore).to.be.greaterThan(0);
+    // The second migration adopted the group and the image the first made (both made by s2d).
+    expect(
+      journal
+        .stateOf("srv-db")
+        .created.filter((c) => c.shared)
+        .map((c) => c.type),
+    ).to.have.members(["security_group", "image"]);
+
+    await engine.cleanup(serverId); // e.g. `pulumi destroy` of the first migration only
+    expect(b.servers.map((s) => s.id)).to.deep.equal([second.targetServerId]);
+    expect(
+      b.groups.some((g) => g.id === group.id),
+      "group kept",
+    ).to.equal(true);
+    expect(rulesOfWeb(), "rules kept").to.equal(rulesBefore);
+    expect(
+      b.keypairs.map((k) => k.name),
+      "keypair kept",
+    ).to.include("alice");
+    expect(
+      b.images.some((i) => i.id === first.targetImageId),
+      "image kept",
+    ).to.equal(true);
+    const kept = events.filter((e) => e.type === "cleanup" && e.server === serverId && e.kept);
+    expect(kept.map((e) => (e as { resource: { type: string } }).resource.type)).to.include.members([
+      "keypair",
+      "security_group",
+      "security_group_rule",
+      "image",
+    ]);
+
+    await engine.cleanup("srv-db"); // the last user goes: the shared group (with its rules) and image go too
+    expect(b.servers).to.deep.equal([]);
+    expect(
+      b.groups.some((g) => g.id === group.id),
+      "group removed by the last user",
+    ).to.equal(false);
+    expect(
+      b.images.some((i) => i.id === first.targetImageId),
+      "image removed by the last user",
+    ).to.equal(false);
+  });
+
   it("refuses to resume after the spec changed, naming the changed fields", async () => {
     const { a, b, serverId } = twoClouds();
     const { engine, journal } = engineFor(a, b);

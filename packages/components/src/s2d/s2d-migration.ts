@@ -232,6 +232,8 @@ export class S2DMigration extends pulumi.ComponentResource {
         server,
         retain: pulumi.output(args.retainInTarget).apply((r) => r ?? false),
         journalDir: args.journalDir,
+        // One journal per resource: two migrations of one source server never share one.
+        journalKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       },
       { parent: this, additionalSecretOutputs: ["source", "target"], customTimeouts: { create: "2h", delete: "30m" } },
     );

@@ -243,6 +243,8 @@ export class MigrationEngine {
 
   /** Captures taken by the destination check, reused by the capture step (not journalled before the check passes). */
   private readonly captured = new Map<string, Captured>();
+  /** Servers being migrated right now by this engine (their shared things are not removed under them). */
+  private readonly inFlight = new Set<string>();
   /** Servers whose destination check passed in this run. */
   private readonly checked = new Set<string>();
   /** The clouds of the spec being run (part of the journal fingerprint). */
@@ -323,6 +325,18 @@ export class MigrationEngine {
       this.emit({ type: "step", server: key, step: "all", status: "skipped", detail: "already migrated (journal)" });
       return result;
     }
+    this.inFlight.add(key);
+    try {
+      return await this.migrateOne(spec);
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async migrateOne(spec: ServerSpec): Promise<MigrationResult> {
+    const j = this.opts.journal;
+    const key = spec.source;
+    const state = j.stateOf(key);
     const fingerprint = this.assertSameSpec(spec);
     if (!this.checked.has(key)) {
       const report = await this.plan([spec]);
@@ -603,17 +617,32 @@ export class MigrationEngine {
    */
   async cleanup(key: string): Promise<void> {
     const j = this.opts.journal;
-    await removeCreated({ a: this.a, b: this.b }, [...j.stateOf(key).created].reverse(), (o) => {
-      if (o.removed) j.append({ server: key, kind: "deleted", resource: o.resource });
-      this.emit({
-        type: "cleanup",
-        server: key,
-        resource: o.resource,
-        ok: !o.error,
-        ...(o.error ? { error: o.error } : {}),
-        ...(o.keptFor ? { kept: o.keptFor } : {}),
-      });
-    });
+    // Migrations of this run still going use what their finished steps chose, before B shows it.
+    const inUseElsewhere = (kind: "security_group" | "keypair" | "image", id: string) => {
+      const [stepName, field] = {
+        security_group: ["security-group", "groupId"],
+        keypair: ["keypair", "keyName"],
+        image: ["image-create", "targetImageId"],
+      }[kind];
+      const users = [...this.inFlight].filter((k) => k !== key && j.stateOf(k).steps.get(stepName)?.[field] === id);
+      return users.length ? `the running migration(s) of ${users.join(", ")}` : undefined;
+    };
+    await removeCreated(
+      { a: this.a, b: this.b },
+      [...j.stateOf(key).created].reverse(),
+      (o) => {
+        if (o.removed) j.append({ server: key, kind: "deleted", resource: o.resource });
+        this.emit({
+          type: "cleanup",
+          server: key,
+          resource: o.resource,
+          ok: !o.error,
+          ...(o.error ? { error: o.error } : {}),
+          ...(o.keptFor ? { kept: o.keptFor } : {}),
+        });
+      },
+      inUseElsewhere,
+    );
     j.append({ server: key, kind: "cleaned" });
   }
 

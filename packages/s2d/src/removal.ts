@@ -34,6 +34,8 @@ export async function removeCreated(
   clouds: { a?: OpenStackClient; b: OpenStackClient },
   items: CreatedResource[],
   onOutcome: (o: RemovalOutcome) => void,
+  /** Users B cannot show yet: migrations still running next to this one (who, or undefined). */
+  inUseElsewhere: (kind: "security_group" | "keypair" | "image", id: string) => string | undefined = () => undefined,
 ): Promise<void> {
   const { a, b } = clouds;
   // Users are read after this migration's own server is gone, once, then kept for the pass.
@@ -85,13 +87,17 @@ export async function removeCreated(
           const rule = (await b.neutron.listSecurityGroupRules({ id: r.id }))[0];
           if (!rule) break;
           const users = await migratedUsingGroup(rule.security_group_id);
+          const running = inUseElsewhere("security_group", rule.security_group_id);
           if (users.length) keptFor = `its group is used by migrated server(s) ${names(users)}`;
+          else if (running) keptFor = `its group is used by ${running}`;
           else await b.neutron.deleteSecurityGroupRule(r.id);
           break;
         }
         case "security_group": {
           const users = await migratedUsingGroup(r.id);
+          const running = inUseElsewhere("security_group", r.id);
           if (users.length) keptFor = `used by migrated server(s) ${names(users)}`;
+          else if (running) keptFor = `used by ${running}`;
           else
             await b.neutron.deleteSecurityGroup(r.id).catch((e) => {
               if (e instanceof OpenStackError && e.status === 409)
@@ -108,13 +114,17 @@ export async function removeCreated(
         }
         case "keypair": {
           const users = (await migrated()).filter((s) => s.key_name === r.id);
+          const running = inUseElsewhere("keypair", r.id);
           if (users.length) keptFor = `migrated server(s) ${names(users)} were booted with it`;
+          else if (running) keptFor = `used by ${running}`;
           else await b.nova.deleteKeypair(r.id);
           break;
         }
         case "image": {
           const users = (await otherServers()).filter((s) => s.image && s.image.id === r.id);
+          const running = inUseElsewhere("image", r.id);
           if (users.length) keptFor = `server(s) ${names(users)} run from it`;
+          else if (running) keptFor = `used by ${running}`;
           else await b.glance.deleteImage(r.id);
           break;
         }

@@ -310,6 +310,37 @@ describe("s2d engine against in-memory clouds", () => {
     ).to.equal(false);
   });
 
+  it("a failed server's cleanup keeps the group and rules a server of the same run is still being migrated into", async () => {
+    const { a, b, serverId } = twoClouds();
+    secondServer(a);
+    const createServer = b.client.nova.createServer.bind(b.client.nova);
+    (b.client.nova as { createServer: typeof createServer }).createServer = async (req) => {
+      if (req.name === "web") throw new Error("No valid host was found");
+      return createServer(req);
+    };
+    const events: EngineEvent[] = [];
+    const { engine } = engineFor(a, b, events);
+    const spec = validateSpec({
+      source: { cloud: "a" },
+      target: { cloud: "b" },
+      concurrency: 2,
+      servers: [
+        { source: serverId, securityGroup: "web" },
+        { source: "srv-db", securityGroup: "web" },
+      ],
+    });
+    const { results, errors } = await engine.runAll(spec);
+    expect(errors.map((e) => e.server)).to.deep.equal([serverId]);
+    expect(results.map((r) => r.source)).to.deep.equal(["srv-db"]);
+    const group = b.groups.find((g) => g.name === "web");
+    expect(group, "group kept").to.not.equal(undefined);
+    expect(b.rules.filter((r) => r.security_group_id === group!.id).length, "rules kept").to.be.greaterThan(0);
+    expect(
+      b.images.some((i) => i.id === results[0].targetImageId),
+      "image kept",
+    ).to.equal(true);
+  });
+
   it("refuses to resume after the spec changed, naming the changed fields", async () => {
     const { a, b, serverId } = twoClouds();
     const { engine, journal } = engineFor(a, b);

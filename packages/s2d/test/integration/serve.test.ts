@@ -196,7 +196,7 @@ describe("s2d serve: the MigrationSpecs API over HTTP against minicloud (integra
     expect(admin.status).to.equal(403);
     expect(admin.body.problems[0]).to.include({ path: "source.cloud", value: "minicloud-admin" });
     expect(admin.body.problems[0].message).to.match(
-      /does not lend the credentials .* offered: minicloud-a, minicloud-b/,
+      /does not lend the credentials .*offered: minicloud-a, minicloud-b/,
     );
     // A token of project minicloud-b cannot move minicloud-a's servers with the service's credentials.
     const bToken = await m!.b.session.ensureToken();

@@ -218,6 +218,10 @@ interface Captured {
   addressGroups: Record<string, { name: string; addresses: string[] }>;
   fixedIps: string[];
   floatingIps: string[];
+  /** Cinder volumes attached to the source (not its boot disk): their data is not in the snapshot. */
+  volumes?: string[];
+  /** Ports beyond the first (only the first NIC is recreated in B): network id and fixed IPs. */
+  extraPorts?: { networkId: string; ips: string[] }[];
 }
 
 const META_KEY = MIGRATED_SERVER_META;
@@ -701,6 +705,8 @@ export class MigrationEngine {
       addressGroups,
       fixedIps: ports.flatMap((p) => p.fixed_ips.map((f) => f.ip_address)),
       floatingIps: floating.map((f) => f.floating_ip_address),
+      volumes: (s["os-extended-volumes:volumes_attached"] ?? []).map((v) => v.id),
+      extraPorts: ports.slice(1).map((p) => ({ networkId: p.network_id, ips: p.fixed_ips.map((f) => f.ip_address) })),
     };
   }
 
@@ -1013,6 +1019,29 @@ export class MigrationEngine {
       }
       const plan: PreflightReport["servers"][number] = { server: key, securityGroup: spec.securityGroup };
       report.servers.push(plan);
+
+      // What the snapshot would not carry: refused with the list rather than dropped in silence.
+      if (cap.volumes?.length)
+        problem(
+          key,
+          "source",
+          `the server has ${cap.volumes.length} attached Cinder volume(s) that would be left behind in cloud A: ${cap.volumes.join(", ")} (a snapshot holds only the boot disk, and s2d does not move volumes). Detach them and move their data separately, or copy their data onto the boot disk first`,
+          spec.source,
+        );
+      if (cap.flavor.ephemeral > 0)
+        problem(
+          key,
+          "source",
+          `the server's flavor ${cap.flavor.original_name} has a ${cap.flavor.ephemeral} GB ephemeral disk whose data would be left behind (a snapshot holds only the root disk); move that data onto the root disk, or resize the server in A to a flavor without an ephemeral disk`,
+          spec.source,
+        );
+      if (cap.extraPorts?.length)
+        problem(
+          key,
+          "source",
+          `the server has ${cap.extraPorts.length + 1} network interfaces and only the first is recreated in cloud B; these would be left behind: ${cap.extraPorts.map((p) => `network ${p.networkId} (${p.ips.join(", ") || "no fixed IP"})`).join("; ")}. Detach the extra interfaces in A, or add them to the new server in B after the migration`,
+          spec.source,
+        );
 
       // keypair
       if (spec.keypair.mode !== "none") {

@@ -74,6 +74,29 @@ describe("s2d engine against in-memory clouds", () => {
     expect(journal.records, "no journal records for a refused migration").to.deep.equal([]);
   });
 
+  it("refuses, with the list, a server whose volumes, ephemeral disk or extra NICs would be left behind", async () => {
+    const { a, b, serverId } = twoClouds();
+    const srv = a.servers[0] as (typeof a.servers)[0] & Record<string, unknown>;
+    srv["os-extended-volumes:volumes_attached"] = [{ id: "vol-data" }, { id: "vol-logs" }];
+    srv.flavor = { vcpus: 1, ram: 512, disk: 1, ephemeral: 5, swap: 0, original_name: "m1.eph" };
+    a.ports.push({
+      ...a.ports[0],
+      id: "pA-2",
+      network_id: "netA-storage",
+      fixed_ips: [{ subnet_id: "s2", ip_address: "10.9.0.7" }],
+    });
+    const { engine, journal } = engineFor(a, b);
+    const err = await rejection(engine.migrate(serverSpec({ source: serverId })));
+    expect(err).to.be.instanceOf(PreflightError);
+    const messages = (err as PreflightError).problems.map((p) => p.message).join("\n");
+    expect(messages).to.match(/2 attached Cinder volume\(s\) that would be left behind in cloud A: vol-data, vol-logs/);
+    expect(messages).to.match(/m1\.eph has a 5 GB ephemeral disk whose data would be left behind/);
+    expect(messages).to.match(/2 network interfaces .* left behind: network netA-storage \(10\.9\.0\.7\)/);
+    expect(b.calls, "nothing created in B").to.deep.equal([]);
+    expect(a.calls, "no snapshot taken in A").to.deep.equal([]);
+    expect(journal.records).to.deep.equal([]);
+  });
+
   it("runAll checks every server of a batch first: one bad server stops the whole batch before any copy", async () => {
     const { a, b, serverId } = twoClouds();
     a.servers.push({ ...a.servers[0], id: "srv-db", name: "db" });

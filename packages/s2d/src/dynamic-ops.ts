@@ -7,6 +7,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { Server } from "@openstack-blueprints/openstack-rest";
 import { clientOf } from "./clouds";
 import { EngineEvent, MigrationEngine, MigrationResult, SpecChangedError } from "./engine";
 import { CreatedResource, Journal } from "./journal";
@@ -126,20 +127,29 @@ export async function readMigration(
   try {
     const s = await b.nova.findServer(id);
     const fips = s ? await b.neutron.listFloatingIps({ floating_ip_address: props.floatingIp || undefined }) : [];
+    const floatingIp = props.floatingIp && fips.some((f) => f.port_id) ? props.floatingIp : "";
     return {
       id,
       props: {
         ...props,
         targetServerStatus: s?.status ?? "DELETED",
-        addresses: s
-          ? Object.fromEntries(Object.entries(s.addresses ?? {}).map(([n, list]) => [n, list.map((x) => x.addr)]))
-          : {},
-        floatingIp: props.floatingIp && fips.some((f) => f.port_id) ? props.floatingIp : "",
+        addresses: s ? refreshedAddresses(s, props, floatingIp) : {},
+        floatingIp,
       },
     };
   } finally {
     b.close();
   }
+}
+
+/** Nova's addresses of the server, with the floating IP kept when Nova's lagging view lacks it. */
+function refreshedAddresses(s: Server, props: MigrationOutputs, fip: string): Record<string, string[]> {
+  const out = Object.fromEntries(Object.entries(s.addresses ?? {}).map(([n, list]) => [n, list.map((x) => x.addr)]));
+  if (fip && !Object.values(out).flat().includes(fip)) {
+    const net = Object.keys(props.addresses ?? {}).find((n) => props.addresses[n].includes(fip)) ?? Object.keys(out)[0];
+    if (net) out[net] = [...(out[net] ?? []), fip];
+  }
+  return out;
 }
 
 /**

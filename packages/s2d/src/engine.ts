@@ -531,13 +531,18 @@ export class MigrationEngine {
         const image = await this.b.glance.getImage(img.targetImageId);
         const addresses: Record<string, string[]> = {};
         for (const [netName, list] of Object.entries(s.addresses ?? {})) addresses[netName] = list.map((x) => x.addr);
-        const fips = (await this.b.neutron.listFloatingIps({})).filter(
-          (f) =>
-            f.port_id &&
-            Object.values(addresses)
-              .flat()
-              .includes(f.fixed_ip_address ?? ""),
-        );
+        // Nova's view of the addresses lags behind Neutron (its cache is refreshed by events):
+        // the server's ports and their floating IPs are read from Neutron and merged in.
+        const ports = await this.b.neutron.listPorts({ device_id: s.id });
+        const fips = (await Promise.all(ports.map((p) => this.b.neutron.listFloatingIps({ port_id: p.id })))).flat();
+        for (const p of ports) {
+          const ips = p.fixed_ips.map((f) => f.ip_address);
+          const known = Object.keys(addresses).find((n) => ips.some((ip) => addresses[n].includes(ip)));
+          const netKey = known ?? p.network_id;
+          addresses[netKey] = [...new Set([...(addresses[netKey] ?? []), ...ips])];
+          for (const f of fips.filter((x) => x.port_id === p.id))
+            if (!addresses[netKey].includes(f.floating_ip_address)) addresses[netKey].push(f.floating_ip_address);
+        }
         const r: MigrationResult = {
           source: key,
           targetServerId: s.id,

@@ -132,6 +132,18 @@ describe("s2d engine against in-memory clouds", () => {
     }
   });
 
+  it("reports the new server's addresses with its floating IP, which Nova's lagging view does not show yet", async () => {
+    const { a, b, serverId } = twoClouds();
+    const { engine } = engineFor(a, b);
+    const r = await engine.migrate(serverSpec({ source: serverId, floatingIp: "new", floatingNetwork: "public" }));
+    expect(
+      b.servers[0].addresses.private.map((x) => x.addr),
+      "Nova's view",
+    ).to.deep.equal(["10.0.0.5"]);
+    expect(r.floatingIp).to.equal("203.0.113.9");
+    expect(r.addresses).to.deep.equal({ private: ["10.0.0.5", "203.0.113.9"] });
+  });
+
   it("never recreates an address-group rule without its remote: mapped to a copy in B, or refused before copying", async () => {
     const withAgRule = () => {
       const t = twoClouds();

@@ -17,5 +17,6 @@ const migration = new S2DMigration("analytics", {
 });
 
 export const targetServerId = migration.targetServerId;
+export const addresses = migration.addresses;
 export const floatingIp = migration.floatingIp;
 export const checksums = migration.checksums;

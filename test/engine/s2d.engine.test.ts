@@ -108,8 +108,18 @@ describe("real engine: S2DMigration (examples/s2d-migration) from minicloud-a to
     targetServerId = String(outputs.targetServerId);
     const server = await clouds!.b.nova.getServer(targetServerId);
     expect(server.status).to.equal("ACTIVE");
-    expect(JSON.stringify(outputs.checksums)).to.match(/[0-9a-f]{32}/);
     expect(String(outputs.floatingIp)).to.match(/^172\.24\.4\./);
+    // The new server's addresses as Nova reports them, and the checksums B's image was verified with.
+    const addresses = outputs.addresses as Record<string, string[]>;
+    expect(Object.keys(addresses)).to.deep.equal([targetNetName]);
+    expect(addresses[targetNetName]).to.include(String(outputs.floatingIp));
+    const image = await clouds!.b.glance.getImage((server.image as { id: string }).id);
+    expect(outputs.checksums).to.deep.include({
+      md5: image.checksum,
+      hashAlgo: image.os_hash_algo,
+      hashValue: image.os_hash_value,
+      hashCheck: "same-algorithm",
+    });
   });
 
   it("a second up changes nothing (the migration is not run again)", async () => {

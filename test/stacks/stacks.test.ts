@@ -16,7 +16,8 @@ import {
   composeEnvironment,
 } from "@openstack-blueprints/environments";
 import { StackConfigError } from "@openstack-blueprints/components";
-import { installMocks, T } from "@openstack-blueprints/test-harness";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, outputValue, T } from "@openstack-blueprints/test-harness";
 import {
   STACKS_DIR,
   runRootProgram,
@@ -78,6 +79,28 @@ describe("stacks/ (root program under the harness)", function () {
       });
     });
   }
+
+  it("migrate exports the new server's id, its addresses and the checksums its image was verified with", async () => {
+    const run = await runRootProgram(harness, "migrate");
+    expect(run.thrown?.message).to.equal(undefined);
+    const outputs = run.value!.outputs as Record<string, pulumi.Output<unknown>>;
+    const value = async (key: string) => {
+      expect(outputs, "the stack's outputs").to.have.property(key);
+      return outputValue(outputs[key]);
+    };
+    const serverId = await value("migration.targetServerId");
+    const run2 = run.resources.find((r) => r.type === T.s2dMigrationRun)!;
+    expect(serverId).to.equal(run2.id);
+    // stacks/Pulumi.migrate.yaml asks for network data-net and a new floating IP.
+    const addresses = (await value("migration.addresses")) as Record<string, string[]>;
+    expect(Object.keys(addresses)).to.deep.equal(["data-net"]);
+    const floatingIp = await value("migration.floatingIp");
+    expect(addresses["data-net"]).to.include(floatingIp);
+    const checksums = (await value("migration.checksums")) as Record<string, string>;
+    expect(checksums).to.have.keys("md5", "hashAlgo", "hashValue", "hashCheck");
+    expect(checksums.md5).to.match(/^[0-9a-f]{32}$/);
+    expect(checksums.hashAlgo).to.equal("sha512");
+  });
 
   it("refuses a config that does not fit its environment, naming the key", () => {
     const bad = (raw: Record<string, string>) => {

@@ -292,3 +292,52 @@ function withVersion(serviceType: string, url: string): string {
   if (!v || v.match.test(trimmed)) return trimmed;
   return trimmed + v.suffix;
 }
+
+/** What Keystone says about a token a caller presented (see validateKeystoneToken). */
+export interface ValidatedToken {
+  userId: string;
+  userName?: string;
+  /** Empty for an unscoped or domain-scoped token. */
+  projectId: string;
+  projectName?: string;
+  roles: string[];
+  expiresAt: Date;
+}
+
+/**
+ * Asks Keystone whether `token` is valid (GET /v3/auth/tokens with it as both X-Auth-Token and
+ * X-Subject-Token: Keystone's policy lets any token validate itself, so a service needs no admin
+ * role to check its callers). Undefined when Keystone refuses it (expired, revoked, made up);
+ * connection or server failures are thrown, never taken as "valid".
+ */
+export async function validateKeystoneToken(
+  transport: Transport,
+  authUrl: string,
+  token: string,
+): Promise<ValidatedToken | undefined> {
+  const base = authUrl.replace(/\/+$/, "");
+  const url = `${/\/v3$/.test(base) ? base : `${base}/v3`}/auth/tokens?nocatalog=1`;
+  let body: { token?: RawToken } | undefined;
+  try {
+    ({ body } = await transport.json<{ token?: RawToken }>({
+      method: "GET",
+      url,
+      headers: { "X-Auth-Token": token, "X-Subject-Token": token },
+    }));
+  } catch (e) {
+    if (e instanceof OpenStackError && (e.status === 401 || e.status === 403 || e.status === 404)) return undefined;
+    throw e;
+  }
+  const t = body?.token;
+  if (!t?.expires_at || !t.user?.id) return undefined;
+  const expiresAt = new Date(t.expires_at);
+  if (!(expiresAt.getTime() > Date.now())) return undefined;
+  return {
+    userId: t.user.id,
+    userName: t.user.name,
+    projectId: t.project?.id ?? t.application_credential?.project_id ?? "",
+    projectName: t.project?.name,
+    roles: (t.roles ?? []).map((r) => r.name),
+    expiresAt,
+  };
+}

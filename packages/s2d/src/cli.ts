@@ -3,6 +3,7 @@
  * 1 a migration failed, 2 bad arguments or spec, 130 interrupted (resume later).
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { OpenStackClient } from "@openstack-blueprints/openstack-rest";
@@ -10,6 +11,7 @@ import { clientOf } from "./clouds";
 import { EngineTimeouts, MigrationEngine, PreflightError, PreflightReport, SpecChangedError } from "./engine";
 import { Journal } from "./journal";
 import { Reporter } from "./progress";
+import { MigrationService, parseListen } from "./serve";
 import { loadSpec, MAX_CONCURRENCY, MigrationSpec, SpecError } from "./spec";
 import { buildUsageReport, loadPriceTable, usageCsv, usageTable } from "./usage";
 
@@ -18,6 +20,10 @@ const HELP = `usage:
   s2d resume  SPEC [--journal FILE] [--keep] [--keep-source-snapshot] [--json] [--max-rate MBPS] [TIMEOUTS]
   s2d plan     SPEC [--json]     checks cloud B against the spec (reads only; nothing is created)
   s2d validate SPEC              checks the spec itself (no cloud)
+  s2d serve --auth-cloud NAME [--allow-cloud NAME]... [--listen HOST:PORT] [--state-dir DIR] [--keep] [--max-rate MBPS]
+               the MigrationSpecs API over HTTP (127.0.0.1:8787 unless --listen says otherwise);
+               callers send a Keystone token of cloud NAME (cloud A) in X-Auth-Token; specs may
+               name the --allow-cloud entries without credentials (a source only for its project)
   s2d usage --cloud NAME --start ISO --end ISO [--prices FILE] [--json | --csv]
   TIMEOUTS (minutes; default: scaled with the image size): --snapshot-timeout M --image-timeout M --boot-timeout M
 
@@ -59,6 +65,10 @@ export async function main(
         start: { type: "string" },
         end: { type: "string" },
         prices: { type: "string" },
+        "auth-cloud": { type: "string" },
+        "allow-cloud": { type: "string", multiple: true },
+        listen: { type: "string" },
+        "state-dir": { type: "string" },
       },
     });
   } catch (e) {
@@ -136,6 +146,34 @@ export async function main(
           a.close();
           b.close();
         }
+      }
+      case "serve": {
+        const authCloud = requireArg(o["auth-cloud"], "--auth-cloud");
+        let listen: { host: string; port: number };
+        try {
+          listen = parseListen(o.listen);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const maxRate = o["max-rate"] !== undefined ? positiveNumber(o["max-rate"], "--max-rate") * 1e6 : undefined;
+        const stateDir = o["state-dir"] ?? path.join(os.homedir(), ".s2d", "serve");
+        const service = new MigrationService({
+          authCloud,
+          stateDir,
+          allowedClouds: o["allow-cloud"] ?? [],
+          engine: { keep: o.keep ?? false, maxBytesPerSecond: maxRate },
+        });
+        const address = await service.listen(listen.host, listen.port);
+        err.write(`s2d: serving the MigrationSpecs API on ${address}/v1/migrations (journals in ${stateDir})\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            err.write("s2d: stopping; running migrations are interrupted, their journals kept\n");
+            void service.close().then(resolve);
+          };
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+        return 0;
       }
       case "usage": {
         const cloud = requireArg(o.cloud, "--cloud");
@@ -232,7 +270,7 @@ async function runMigration(
     else {
       for (const r of results)
         out.write(
-          `${r.source} → ${r.targetServerName} ${r.targetServerId} ${r.targetServerStatus}${r.floatingIp ? ` ${r.floatingIp}` : ""} image ${r.targetImageId} md5 ${r.checksums.md5} ${r.checksums.hashAlgo} ${r.checksums.hashValue.slice(0, 16)}…\n`,
+          `${r.source} → ${r.targetServerName} ${r.targetServerId} ${r.targetServerStatus}${r.floatingIp ? ` ${r.floatingIp}` : ""} image ${r.targetImageId}${r.zeroCopy ? " (zero-copy: already in B)" : ""} md5 ${r.checksums.md5} ${r.checksums.hashAlgo} ${r.checksums.hashValue.slice(0, 16)}…\n`,
         );
       for (const e of errors) err.write(`s2d: ${e.message}\n`);
     }

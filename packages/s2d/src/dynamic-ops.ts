@@ -7,10 +7,11 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { OpenStackError } from "@openstack-blueprints/openstack-rest";
+import type { Server } from "@openstack-blueprints/openstack-rest";
 import { clientOf } from "./clouds";
-import { EngineEvent, MigrationEngine, MigrationResult } from "./engine";
+import { EngineEvent, MigrationEngine, MigrationResult, SpecChangedError } from "./engine";
 import { CreatedResource, Journal } from "./journal";
+import { removeCreated } from "./removal";
 import { CloudRef, CloudRefSchema, ServerSpec, ServerSpecSchema } from "./spec";
 
 export interface MigrationInputs {
@@ -22,14 +23,23 @@ export interface MigrationInputs {
   retain?: boolean;
   /** Where the resume journal lives (default: the OS temp dir). */
   journalDir?: string;
+  /**
+   * Which resource this is (project/stack/name): its journal is its own, so two S2DMigration
+   * resources of one source server never read each other's steps.
+   */
+  journalKey?: string;
 }
 
 export interface MigrationOutputs extends MigrationInputs {
   targetServerId: string;
+  targetServerName: string;
   targetServerStatus: string;
+  /** B's addresses of the new server by network name (fixed and floating), read back from Nova. */
+  addresses: Record<string, string[]>;
   targetImageId: string;
   floatingIp: string;
-  checksums: { md5: string; hashAlgo: string; hashValue: string };
+  /** B's image checksums, each verified against the streamed bytes (`hashCheck` says how). */
+  checksums: MigrationResult["checksums"];
   /** What create made in cloud B (deleted in reverse order by delete unless retained). */
   createdInTarget: CreatedResource[];
   journalFile: string;
@@ -43,7 +53,11 @@ function parseInputs(inputs: MigrationInputs): { source: CloudRef; target: Cloud
   };
 }
 
-/** A journal per (target, source server): a failed or interrupted create resumes on the next `up`. */
+/**
+ * One journal per resource (per target and source server for callers that name no resource): a
+ * failed or interrupted create resumes on the next `up`; the journal's spec fingerprint refuses
+ * a resume after the spec changed (SpecChangedError names the fields and this file).
+ */
 export function journalFileFor(inputs: MigrationInputs): string {
   const key = crypto
     .createHash("sha256")
@@ -53,6 +67,7 @@ export function journalFileFor(inputs: MigrationInputs): string {
         inputs.target.project,
         inputs.source.cloud ?? inputs.source.authUrl,
         inputs.server.source,
+        ...(inputs.journalKey ? [inputs.journalKey] : []),
       ]),
     )
     .digest("hex")
@@ -73,14 +88,22 @@ export async function createMigration(
   const b = clientOf(p.target, "target");
   try {
     const engine = new MigrationEngine(a, b, { journal, onEvent });
-    const r: MigrationResult = await engine.migrate(p.server);
+    const r: MigrationResult = await engine.migrate(p.server).catch((e: Error) => {
+      if (e instanceof SpecChangedError)
+        throw new Error(
+          `${e.message}. Its journal is ${journalFile}: restore the previous arguments and run up again, or remove what it created in cloud B and that file`,
+        );
+      throw e;
+    });
     const createdInTarget = journal.stateOf(p.server.source).created.filter((c) => c.cloud === "B");
     return {
       id: r.targetServerId,
       outs: {
         ...inputs,
         targetServerId: r.targetServerId,
+        targetServerName: r.targetServerName,
         targetServerStatus: r.targetServerStatus,
+        addresses: r.addresses,
         targetImageId: r.targetImageId,
         floatingIp: r.floatingIp ?? "",
         checksums: r.checksums,
@@ -104,12 +127,14 @@ export async function readMigration(
   try {
     const s = await b.nova.findServer(id);
     const fips = s ? await b.neutron.listFloatingIps({ floating_ip_address: props.floatingIp || undefined }) : [];
+    const floatingIp = props.floatingIp && fips.some((f) => f.port_id) ? props.floatingIp : "";
     return {
       id,
       props: {
         ...props,
         targetServerStatus: s?.status ?? "DELETED",
-        floatingIp: props.floatingIp && fips.some((f) => f.port_id) ? props.floatingIp : "",
+        addresses: s ? refreshedAddresses(s, props, floatingIp) : {},
+        floatingIp,
       },
     };
   } finally {
@@ -117,43 +142,33 @@ export async function readMigration(
   }
 }
 
-/** Removes what create made in B (newest first) unless retained; missing things count as removed. */
+/** Nova's addresses of the server, with the floating IP kept when Nova's lagging view lacks it. */
+function refreshedAddresses(s: Server, props: MigrationOutputs, fip: string): Record<string, string[]> {
+  const out = Object.fromEntries(Object.entries(s.addresses ?? {}).map(([n, list]) => [n, list.map((x) => x.addr)]));
+  if (fip && !Object.values(out).flat().includes(fip)) {
+    const net = Object.keys(props.addresses ?? {}).find((n) => props.addresses[n].includes(fip)) ?? Object.keys(out)[0];
+    if (net) out[net] = [...(out[net] ?? []), fip];
+  }
+  return out;
+}
+
+/**
+ * Removes what create made in B (newest first) unless retained; missing things count as removed,
+ * and what another migrated server still uses (a shared group, its rules, a keypair, a reused
+ * image) is kept for it. Whatever could not be removed is named in one error.
+ */
 export async function deleteMigration(id: string, props: MigrationOutputs): Promise<void> {
   if (props.retain) return;
   const b = clientOf(CloudRefSchema.parse(props.target), "target");
   try {
-    for (const r of [...props.createdInTarget].reverse()) {
-      switch (r.type) {
-        case "floating_ip":
-          await b.neutron.deleteFloatingIp(r.id);
-          break;
-        case "floating_ip_association":
-          await b.neutron.associateFloatingIp(r.id, null).catch((e) => {
-            if (!(e instanceof OpenStackError && e.status === 404)) throw e;
-          });
-          break;
-        case "server":
-          await b.nova.deleteServer(r.id);
-          await b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 });
-          break;
-        case "security_group_rule":
-          await b.neutron.deleteSecurityGroupRule(r.id);
-          break;
-        case "security_group":
-          await b.neutron.deleteSecurityGroup(r.id);
-          break;
-        case "address_group":
-          await b.neutron.deleteAddressGroup(r.id);
-          break;
-        case "keypair":
-          await b.nova.deleteKeypair(r.id);
-          break;
-        case "image":
-          await b.glance.deleteImage(r.id);
-          break;
-      }
-    }
-    if (id && !props.createdInTarget.some((r) => r.type === "server" && r.id === id)) await b.nova.deleteServer(id);
+    const items = [...props.createdInTarget].reverse();
+    if (id && !props.createdInTarget.some((r) => r.type === "server" && r.id === id))
+      items.unshift({ type: "server", id, cloud: "B" });
+    const failed: string[] = [];
+    await removeCreated({ b }, items, (o) => {
+      if (o.error) failed.push(`${o.resource.type} ${o.resource.id}: ${o.error}`);
+    });
+    if (failed.length) throw new Error(`could not remove from cloud B: ${failed.join("; ")}`);
     if (props.journalFile) fs.rmSync(props.journalFile, { force: true });
   } finally {
     b.close();

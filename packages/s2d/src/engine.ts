@@ -19,6 +19,7 @@ import {
 import { chooseFlavor } from "./flavor";
 import { CreatedResource, Journal } from "./journal";
 import { planImageProperties } from "./properties";
+import { MIGRATED_SERVER_META, removeCreated } from "./removal";
 import { RuleShape, describeRule, planRuleCopy } from "./rules";
 import type { CloudRef, MigrationSpec, ServerSpec } from "./spec";
 import { ChecksumMismatchError, CopyProgress, CopyResult, checkTargetHash, streamImage } from "./stream-copy";
@@ -27,8 +28,18 @@ export type EngineEvent =
   | { type: "step"; server: string; step: string; status: "start" | "done" | "skipped"; detail?: string }
   | { type: "progress"; server: string; progress: CopyProgress }
   | { type: "warning"; server: string; message: string }
+  /** Worth telling, nothing wrong (zero-copy). */
+  | { type: "info"; server: string; message: string }
   | { type: "snapshot-created"; server: string; imageId: string }
-  | { type: "cleanup"; server: string; resource: CreatedResource; ok: boolean; error?: string }
+  | {
+      type: "cleanup";
+      server: string;
+      resource: CreatedResource;
+      ok: boolean;
+      error?: string;
+      /** Not removed: another migrated server still uses it (who). */
+      kept?: string;
+    }
   | { type: "result"; server: string; result: MigrationResult }
   | { type: "error"; server: string; error: string };
 
@@ -65,8 +76,11 @@ export interface MigrationResult {
   checksums: { md5: string; hashAlgo: string; hashValue: string; hashCheck?: CopyResult["targetHashCheck"] };
   /** Whether A's snapshot was deleted after the verified copy. */
   sourceSnapshotRemoved?: boolean;
+  /** Bytes streamed from A to B (0 with zero-copy). */
   bytes: number;
   streamSeconds: number;
+  /** B already held an image with the same content (size, MD5 and A's os_hash_value): nothing was copied. */
+  zeroCopy: boolean;
 }
 
 /** How long the engine waits for each slow thing; the defaults grow with the image size. */
@@ -204,9 +218,15 @@ interface Captured {
   addressGroups: Record<string, { name: string; addresses: string[] }>;
   fixedIps: string[];
   floatingIps: string[];
+  /** Cinder volumes attached to the source (not its boot disk): their data is not in the snapshot. */
+  volumes?: string[];
+  /** Ports beyond the first (only the first NIC is recreated in B): network id and fixed IPs. */
+  extraPorts?: { networkId: string; ips: string[] }[];
 }
 
-const META_KEY = "s2d_migration";
+const META_KEY = MIGRATED_SERVER_META;
+/** The description s2d gives the groups it makes in B (" by s2d" at the end). */
+const S2D_MADE = / by s2d$/;
 /** Microversions the engine needs: 2.47 embeds the flavor in A's server, 2.45 returns createImage's id. */
 const SOURCE_MIN_MICROVERSION = "2.47";
 
@@ -227,6 +247,8 @@ export class MigrationEngine {
 
   /** Captures taken by the destination check, reused by the capture step (not journalled before the check passes). */
   private readonly captured = new Map<string, Captured>();
+  /** Servers being migrated right now by this engine (their shared things are not removed under them). */
+  private readonly inFlight = new Set<string>();
   /** Servers whose destination check passed in this run. */
   private readonly checked = new Set<string>();
   /** The clouds of the spec being run (part of the journal fingerprint). */
@@ -307,6 +329,18 @@ export class MigrationEngine {
       this.emit({ type: "step", server: key, step: "all", status: "skipped", detail: "already migrated (journal)" });
       return result;
     }
+    this.inFlight.add(key);
+    try {
+      return await this.migrateOne(spec);
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async migrateOne(spec: ServerSpec): Promise<MigrationResult> {
+    const j = this.opts.journal;
+    const key = spec.source;
+    const state = j.stateOf(key);
     const fingerprint = this.assertSameSpec(spec);
     if (!this.checked.has(key)) {
       const report = await this.plan([spec]);
@@ -400,6 +434,17 @@ export class MigrationEngine {
           });
         let id = createdOf("image")[0]?.id;
         if (!id) {
+          // Zero-copy: B already holds these very bytes (a second server of the same base image).
+          const same = await this.sameContentInB(
+            source,
+            spec.image.diskFormat ?? source.disk_format ?? "raw",
+            props.copy,
+          );
+          if (same) {
+            // Made by s2d for another migration: whichever of the two goes last removes it.
+            if (same.s2d_source_image) created({ type: "image", id: same.id, cloud: "B", shared: true });
+            return { targetImageId: same.id, zeroCopy: true };
+          }
           id = randomUUID();
           created({ type: "image", id, cloud: "B" }); // recorded before the call: a resend hits 409, never a duplicate
         }
@@ -420,9 +465,11 @@ export class MigrationEngine {
         return { targetImageId: id };
       });
 
-      const data = await step("image-data", async () => ({
-        ...(await this.copyData(key, source, img.targetImageId, timeouts.imageActiveMs)),
-      }));
+      const data = await step("image-data", async () =>
+        img.zeroCopy
+          ? { ...(await this.reuseData(key, source, String(img.targetImageId))) }
+          : { ...(await this.copyData(key, source, img.targetImageId, timeouts.imageActiveMs)) },
+      );
 
       const kp = await step("keypair", () =>
         this.withLock(`keypair:${spec.keypair.name ?? cap.keyName}`, async () => ({
@@ -484,13 +531,18 @@ export class MigrationEngine {
         const image = await this.b.glance.getImage(img.targetImageId);
         const addresses: Record<string, string[]> = {};
         for (const [netName, list] of Object.entries(s.addresses ?? {})) addresses[netName] = list.map((x) => x.addr);
-        const fips = (await this.b.neutron.listFloatingIps({})).filter(
-          (f) =>
-            f.port_id &&
-            Object.values(addresses)
-              .flat()
-              .includes(f.fixed_ip_address ?? ""),
-        );
+        // Nova's view of the addresses lags behind Neutron (its cache is refreshed by events):
+        // the server's ports and their floating IPs are read from Neutron and merged in.
+        const ports = await this.b.neutron.listPorts({ device_id: s.id });
+        const fips = (await Promise.all(ports.map((p) => this.b.neutron.listFloatingIps({ port_id: p.id })))).flat();
+        for (const p of ports) {
+          const ips = p.fixed_ips.map((f) => f.ip_address);
+          const known = Object.keys(addresses).find((n) => ips.some((ip) => addresses[n].includes(ip)));
+          const netKey = known ?? p.network_id;
+          addresses[netKey] = [...new Set([...(addresses[netKey] ?? []), ...ips])];
+          for (const f of fips.filter((x) => x.port_id === p.id))
+            if (!addresses[netKey].includes(f.floating_ip_address)) addresses[netKey].push(f.floating_ip_address);
+        }
         const r: MigrationResult = {
           source: key,
           targetServerId: s.id,
@@ -511,6 +563,7 @@ export class MigrationEngine {
           },
           bytes: Number(data.bytes),
           streamSeconds: Number(data.elapsedMs) / 1000,
+          zeroCopy: data.zeroCopy === true,
         };
         // Like with like: B's value against the value of B's algorithm verified during the copy.
         const verifiedValue =
@@ -567,51 +620,38 @@ export class MigrationEngine {
     }
   }
 
-  /** Removes what this migration created in B (newest first) and restarts a source it stopped. */
+  /**
+   * Removes what this migration created in B (newest first) and restarts a source it stopped;
+   * what another migrated server still uses is kept (removal.ts) and reported.
+   */
   async cleanup(key: string): Promise<void> {
     const j = this.opts.journal;
-    const items = [...j.stateOf(key).created].reverse();
-    for (const r of items) {
-      if (r.type === "source_snapshot") continue; // kept in A: resume reuses it; the user may delete it
-      try {
-        switch (r.type) {
-          case "floating_ip":
-            await this.b.neutron.deleteFloatingIp(r.id);
-            break;
-          case "floating_ip_association":
-            await this.b.neutron.associateFloatingIp(r.id, null).catch((e) => {
-              if (!(e instanceof OpenStackError && e.status === 404)) throw e;
-            });
-            break;
-          case "server":
-            await this.b.nova.deleteServer(r.id);
-            await this.b.nova.waitForServerDeleted(r.id, { timeoutMs: 300_000 });
-            break;
-          case "security_group_rule":
-            await this.b.neutron.deleteSecurityGroupRule(r.id);
-            break;
-          case "security_group":
-            await this.b.neutron.deleteSecurityGroup(r.id);
-            break;
-          case "address_group":
-            await this.b.neutron.deleteAddressGroup(r.id);
-            break;
-          case "keypair":
-            await this.b.nova.deleteKeypair(r.id);
-            break;
-          case "image":
-            await this.b.glance.deleteImage(r.id);
-            break;
-          case "source_stopped":
-            await this.a.nova.start(r.id);
-            break;
-        }
-        j.append({ server: key, kind: "deleted", resource: r });
-        this.emit({ type: "cleanup", server: key, resource: r, ok: true });
-      } catch (e) {
-        this.emit({ type: "cleanup", server: key, resource: r, ok: false, error: (e as Error).message });
-      }
-    }
+    // Migrations of this run still going use what their finished steps chose, before B shows it.
+    const inUseElsewhere = (kind: "security_group" | "keypair" | "image", id: string) => {
+      const [stepName, field] = {
+        security_group: ["security-group", "groupId"],
+        keypair: ["keypair", "keyName"],
+        image: ["image-create", "targetImageId"],
+      }[kind];
+      const users = [...this.inFlight].filter((k) => k !== key && j.stateOf(k).steps.get(stepName)?.[field] === id);
+      return users.length ? `the running migration(s) of ${users.join(", ")}` : undefined;
+    };
+    await removeCreated(
+      { a: this.a, b: this.b },
+      [...j.stateOf(key).created].reverse(),
+      (o) => {
+        if (o.removed) j.append({ server: key, kind: "deleted", resource: o.resource });
+        this.emit({
+          type: "cleanup",
+          server: key,
+          resource: o.resource,
+          ok: !o.error,
+          ...(o.error ? { error: o.error } : {}),
+          ...(o.keptFor ? { kept: o.keptFor } : {}),
+        });
+      },
+      inUseElsewhere,
+    );
     j.append({ server: key, kind: "cleaned" });
   }
 
@@ -670,6 +710,71 @@ export class MigrationEngine {
       addressGroups,
       fixedIps: ports.flatMap((p) => p.fixed_ips.map((f) => f.ip_address)),
       floatingIps: floating.map((f) => f.floating_ip_address),
+      volumes: (s["os-extended-volumes:volumes_attached"] ?? []).map((v) => v.id),
+      extraPorts: ports.slice(1).map((p) => ({ networkId: p.network_id, ips: p.fixed_ips.map((f) => f.ip_address) })),
+    };
+  }
+
+  /**
+   * An active image in B with exactly the bytes of A's snapshot: same size, same MD5 and the same
+   * os_hash_value in the same algorithm (like with like; a Glance hashing with another algorithm
+   * cannot be matched without reading the bytes, so it gets a copy). Its disk format and hw_*
+   * properties must be those the copy would get, so the server boots the same. Undefined when
+   * there is none or B's Glance cannot filter by hash (before Rocky).
+   */
+  private async sameContentInB(
+    source: Image,
+    diskFormat: string,
+    props: Record<string, unknown>,
+  ): Promise<Image | undefined> {
+    if (!source.os_hash_value || !source.checksum || !source.size) return undefined;
+    const candidates = await this.b.glance
+      .listImages({ os_hash_value: String(source.os_hash_value), status: "active" })
+      .catch(() => [] as Image[]);
+    const hw = (o: Record<string, unknown>) =>
+      canonicalJson(Object.fromEntries(Object.entries(o).filter(([k]) => k.startsWith("hw_"))));
+    const projectId = this.b.session.projectId;
+    return candidates
+      .filter(
+        (i) =>
+          i.status === "active" &&
+          i.os_hash_algo === source.os_hash_algo &&
+          i.os_hash_value === source.os_hash_value &&
+          i.checksum === source.checksum &&
+          i.size === source.size &&
+          i.disk_format === diskFormat &&
+          hw(i as Record<string, unknown>) === hw(props),
+      )
+      .sort((x, y) => Number(y.owner === projectId) - Number(x.owner === projectId))[0];
+  }
+
+  /** The zero-copy "transfer": B's image is checked again (it may have changed since) and nothing moves. */
+  private async reuseData(key: string, source: Image, targetImageId: string): Promise<Record<string, unknown>> {
+    const t = await this.b.glance.getImage(targetImageId);
+    if (
+      t.status !== "active" ||
+      t.checksum !== source.checksum ||
+      t.size !== source.size ||
+      t.os_hash_value !== source.os_hash_value
+    )
+      throw new Error(
+        `B's image ${targetImageId}, chosen for zero-copy, changed (now ${t.status}, md5 ${t.checksum}); run resume to copy the image instead`,
+      );
+    this.emit({
+      type: "info",
+      server: key,
+      message: `zero-copy: cloud B already holds image ${t.id} (${t.name}) with the same ${t.os_hash_algo} and MD5 as A's snapshot; no bytes were copied`,
+    });
+    return {
+      bytes: 0,
+      md5: String(t.checksum),
+      hashAlgo: String(source.os_hash_algo),
+      hashValue: String(source.os_hash_value),
+      targetHashAlgo: String(t.os_hash_algo),
+      targetHashValue: String(t.os_hash_value),
+      targetHashCheck: "same-algorithm",
+      elapsedMs: 0,
+      zeroCopy: true,
     };
   }
 
@@ -796,6 +901,12 @@ export class MigrationEngine {
     if (!group) {
       const mine = j(this.opts.journal, key).find((c) => c.type === "security_group");
       group = mine ? (await this.b.neutron.getSecurityGroup(mine.id))! : undefined!;
+    } else if (
+      S2D_MADE.test(group.description ?? "") &&
+      !j(this.opts.journal, key).some((c) => c.type === "security_group" && c.id === group.id)
+    ) {
+      // Made by s2d for another migration: whichever of the two goes last removes it (with its rules).
+      created({ type: "security_group", id: group.id, cloud: "B", shared: true });
     }
     if (!group) {
       if (wanted === "default") throw new Error("the default security group of project B was not found");
@@ -854,6 +965,8 @@ export class MigrationEngine {
       );
       if (same) {
         map[id] = same.id;
+        if (S2D_MADE.test(same.description ?? ""))
+          created({ type: "address_group", id: same.id, cloud: "B", shared: true });
         continue;
       }
       const g = await this.b.neutron.createAddressGroup({
@@ -911,6 +1024,29 @@ export class MigrationEngine {
       }
       const plan: PreflightReport["servers"][number] = { server: key, securityGroup: spec.securityGroup };
       report.servers.push(plan);
+
+      // What the snapshot would not carry: refused with the list rather than dropped in silence.
+      if (cap.volumes?.length)
+        problem(
+          key,
+          "source",
+          `the server has ${cap.volumes.length} attached Cinder volume(s) that would be left behind in cloud A: ${cap.volumes.join(", ")} (a snapshot holds only the boot disk, and s2d does not move volumes). Detach them and move their data separately, or copy their data onto the boot disk first`,
+          spec.source,
+        );
+      if (cap.flavor.ephemeral > 0)
+        problem(
+          key,
+          "source",
+          `the server's flavor ${cap.flavor.original_name} has a ${cap.flavor.ephemeral} GB ephemeral disk whose data would be left behind (a snapshot holds only the root disk); move that data onto the root disk, or resize the server in A to a flavor without an ephemeral disk`,
+          spec.source,
+        );
+      if (cap.extraPorts?.length)
+        problem(
+          key,
+          "source",
+          `the server has ${cap.extraPorts.length + 1} network interfaces and only the first is recreated in cloud B; these would be left behind: ${cap.extraPorts.map((p) => `network ${p.networkId} (${p.ips.join(", ") || "no fixed IP"})`).join("; ")}. Detach the extra interfaces in A, or add them to the new server in B after the migration`,
+          spec.source,
+        );
 
       // keypair
       if (spec.keypair.mode !== "none") {

@@ -11,3 +11,5 @@ export * from "./clouds";
 export * from "./progress";
 export * from "./usage";
 export * from "./dynamic-ops";
+export * from "./serve";
+export * from "./removal";

@@ -32,6 +32,11 @@ export interface CreatedResource {
   id: string;
   /** Cloud the resource lives in. */
   cloud: "A" | "B";
+  /**
+   * Made by s2d for another migration and used by this one too (a security group, an address
+   * group, a zero-copy image): removed by whichever migration is removed last (removal.ts).
+   */
+  shared?: boolean;
 }
 
 export interface ServerState {

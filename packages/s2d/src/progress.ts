@@ -63,13 +63,15 @@ export class Reporter {
             : `${e.server}: ${e.step} done`
         : e.type === "warning"
           ? `${e.server}: warning: ${e.message}`
-          : e.type === "snapshot-created"
-            ? `${e.server}: snapshot ${e.imageId} requested`
-            : e.type === "cleanup"
-              ? `${e.server}: cleanup ${e.resource.type} ${e.resource.id} ${e.ok ? "removed" : `FAILED: ${e.error}`}`
-              : e.type === "error"
-                ? `${e.server}: ERROR ${e.error}`
-                : `${e.server}: migrated → server ${e.result.targetServerId}${e.result.floatingIp ? ` (${e.result.floatingIp})` : ""}, image ${e.result.targetImageId}, md5 ${e.result.checksums.md5}`;
+          : e.type === "info"
+            ? `${e.server}: ${e.message}`
+            : e.type === "snapshot-created"
+              ? `${e.server}: snapshot ${e.imageId} requested`
+              : e.type === "cleanup"
+                ? `${e.server}: cleanup ${e.resource.type} ${e.resource.id} ${e.kept ? `kept: ${e.kept}` : e.ok ? "removed" : `FAILED: ${e.error}`}`
+                : e.type === "error"
+                  ? `${e.server}: ERROR ${e.error}`
+                  : `${e.server}: migrated → server ${e.result.targetServerId}${e.result.floatingIp ? ` (${e.result.floatingIp})` : ""}, image ${e.result.targetImageId}, md5 ${e.result.checksums.md5}`;
     if (e.type === "step" && e.step === "image-data" && e.status === "done") {
       const last = this.lines.get(e.server);
       this.lines.delete(e.server);

@@ -8,6 +8,7 @@
  *   element, an element given twice, elements inside a text field or text inside a section is
  *   an error naming its path and what is allowed there — a typo is never silently ignored;
  * - the result is mapped onto the YAML spec's shape and validated by the same zod schema.
+ * The published form of these rules is schema/MigrationSpecs.xsd (test/xsd.test.ts keeps the two in step).
  * Every problem is collected, so one run lists them all.
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseListen } from "../src/serve";
 
 const BIN = path.resolve(__dirname, "../bin/s2d");
 
@@ -119,5 +120,19 @@ describe("s2d CLI: help and missing files", function () {
     const folder = s2d(dir, "validate", dir);
     expect(folder.status).to.equal(2);
     expect(folder.stderr).to.contain(`spec file ${dir} is a folder`);
+  });
+
+  it("serve needs --auth-cloud and a well-formed --listen; the address defaults to loopback", () => {
+    const none = s2d(dir, "serve");
+    expect(none.status).to.equal(2);
+    expect(none.stderr).to.match(/--auth-cloud is required/);
+    const bad = s2d(dir, "serve", "--auth-cloud", "a", "--listen", "everywhere");
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.match(/--listen must be PORT, HOST:PORT or \[IPv6\]:PORT/);
+    expect(parseListen(undefined)).to.deep.equal({ host: "127.0.0.1", port: 8787 });
+    expect(parseListen("9000")).to.deep.equal({ host: "127.0.0.1", port: 9000 });
+    expect(parseListen("0.0.0.0:9000")).to.deep.equal({ host: "0.0.0.0", port: 9000 });
+    expect(parseListen("[::1]:9000")).to.deep.equal({ host: "::1", port: 9000 });
+    expect(() => parseListen("127.0.0.1:70000")).to.throw(/--listen/);
   });
 });

@@ -74,6 +74,29 @@ describe("s2d engine against in-memory clouds", () => {
     expect(journal.records, "no journal records for a refused migration").to.deep.equal([]);
   });
 
+  it("refuses, with the list, a server whose volumes, ephemeral disk or extra NICs would be left behind", async () => {
+    const { a, b, serverId } = twoClouds();
+    const srv = a.servers[0] as (typeof a.servers)[0] & Record<string, unknown>;
+    srv["os-extended-volumes:volumes_attached"] = [{ id: "vol-data" }, { id: "vol-logs" }];
+    srv.flavor = { vcpus: 1, ram: 512, disk: 1, ephemeral: 5, swap: 0, original_name: "m1.eph" };
+    a.ports.push({
+      ...a.ports[0],
+      id: "pA-2",
+      network_id: "netA-storage",
+      fixed_ips: [{ subnet_id: "s2", ip_address: "10.9.0.7" }],
+    });
+    const { engine, journal } = engineFor(a, b);
+    const err = await rejection(engine.migrate(serverSpec({ source: serverId })));
+    expect(err).to.be.instanceOf(PreflightError);
+    const messages = (err as PreflightError).problems.map((p) => p.message).join("\n");
+    expect(messages).to.match(/2 attached Cinder volume\(s\) that would be left behind in cloud A: vol-data, vol-logs/);
+    expect(messages).to.match(/m1\.eph has a 5 GB ephemeral disk whose data would be left behind/);
+    expect(messages).to.match(/2 network interfaces .* left behind: network netA-storage \(10\.9\.0\.7\)/);
+    expect(b.calls, "nothing created in B").to.deep.equal([]);
+    expect(a.calls, "no snapshot taken in A").to.deep.equal([]);
+    expect(journal.records).to.deep.equal([]);
+  });
+
   it("runAll checks every server of a batch first: one bad server stops the whole batch before any copy", async () => {
     const { a, b, serverId } = twoClouds();
     a.servers.push({ ...a.servers[0], id: "srv-db", name: "db" });
@@ -107,6 +130,18 @@ describe("s2d engine against in-memory clouds", () => {
         "B's image stays",
       ).to.equal(false);
     }
+  });
+
+  it("reports the new server's addresses with its floating IP, which Nova's lagging view does not show yet", async () => {
+    const { a, b, serverId } = twoClouds();
+    const { engine } = engineFor(a, b);
+    const r = await engine.migrate(serverSpec({ source: serverId, floatingIp: "new", floatingNetwork: "public" }));
+    expect(
+      b.servers[0].addresses.private.map((x) => x.addr),
+      "Nova's view",
+    ).to.deep.equal(["10.0.0.5"]);
+    expect(r.floatingIp).to.equal("203.0.113.9");
+    expect(r.addresses).to.deep.equal({ private: ["10.0.0.5", "203.0.113.9"] });
   });
 
   it("never recreates an address-group rule without its remote: mapped to a copy in B, or refused before copying", async () => {
@@ -211,6 +246,134 @@ describe("s2d engine against in-memory clouds", () => {
         ]),
       ),
     ).to.throw(/sha256\) vs the bytes sent/);
+  });
+
+  /** A second server in A ("db") snapshotting to the same bytes as "web" (one base image, nothing written since). */
+  const secondServer = (a: FakeCloud) => {
+    a.servers.push({ ...a.servers[0], id: "srv-db", name: "db" });
+    a.ports.push({ ...a.ports[0], id: "pA-db", device_id: "srv-db" });
+  };
+  const uploads = (c: FakeCloud) => c.calls.filter((x) => x.startsWith("upload")).length;
+
+  it("zero-copy: a second server of the same image moves no bytes and boots from B's image, reported as such", async () => {
+    const { a, b, serverId, data } = twoClouds();
+    secondServer(a);
+    const events: EngineEvent[] = [];
+    const { engine } = engineFor(a, b, events);
+    const first = await engine.migrate(serverSpec({ source: serverId, securityGroup: "web" }));
+    expect(first.zeroCopy).to.equal(false);
+    expect(first.bytes).to.equal(data.length);
+    expect(uploads(b)).to.equal(1);
+    const second = await engine.migrate(serverSpec({ source: "srv-db", securityGroup: "web" }));
+    expect(second.zeroCopy).to.equal(true);
+    expect(second.bytes).to.equal(0);
+    expect(second.targetImageId).to.equal(first.targetImageId);
+    expect(second.checksums).to.deep.include({ md5: first.checksums.md5, hashValue: first.checksums.hashValue });
+    expect(uploads(b), "no second upload").to.equal(1);
+    expect(
+      b.calls.filter((x) => x.startsWith("createImage")),
+      "no second image",
+    ).to.have.length(1);
+    expect(b.servers.find((s) => s.id === second.targetServerId)?.image).to.deep.equal({ id: first.targetImageId });
+    const told = events
+      .filter((e) => e.type === "info" && e.server === "srv-db")
+      .map((e) => (e as { message: string }).message);
+    expect(told.join("\n")).to.match(/zero-copy: cloud B already holds image .* with the same sha512 and MD5/);
+  });
+
+  it("zero-copy only like with like: a Glance hashing with another algorithm gets a copy", async () => {
+    const { a, b, serverId } = twoClouds({ bAlgo: "sha256" });
+    secondServer(a);
+    const { engine } = engineFor(a, b);
+    await engine.migrate(serverSpec({ source: serverId }));
+    const second = await engine.migrate(serverSpec({ source: "srv-db" }));
+    expect(second.zeroCopy).to.equal(false);
+    expect(uploads(b)).to.equal(2);
+  });
+
+  it("ref-counts what two migrated servers share: one's cleanup keeps group, rules, keypair and image for the other", async () => {
+    const { a, b, serverId } = twoClouds();
+    secondServer(a);
+    const events: EngineEvent[] = [];
+    const { engine, journal } = engineFor(a, b, events);
+    const first = await engine.migrate(serverSpec({ source: serverId, securityGroup: "web" }));
+    const second = await engine.migrate(serverSpec({ source: "srv-db", securityGroup: "web" }));
+    const group = b.groups.find((g) => g.name === "web")!;
+    const rulesOfWeb = () => b.rules.filter((r) => r.security_group_id === group.id).length;
+    const rulesBefore = rulesOfWeb();
+    expect(rulesBefore).to.be.greaterThan(0);
+    // The second migration adopted the group and the image the first made (both made by s2d).
+    expect(
+      journal
+        .stateOf("srv-db")
+        .created.filter((c) => c.shared)
+        .map((c) => c.type),
+    ).to.have.members(["security_group", "image"]);
+
+    await engine.cleanup(serverId); // e.g. `pulumi destroy` of the first migration only
+    expect(b.servers.map((s) => s.id)).to.deep.equal([second.targetServerId]);
+    expect(
+      b.groups.some((g) => g.id === group.id),
+      "group kept",
+    ).to.equal(true);
+    expect(rulesOfWeb(), "rules kept").to.equal(rulesBefore);
+    expect(
+      b.keypairs.map((k) => k.name),
+      "keypair kept",
+    ).to.include("alice");
+    expect(
+      b.images.some((i) => i.id === first.targetImageId),
+      "image kept",
+    ).to.equal(true);
+    const kept = events.filter((e) => e.type === "cleanup" && e.server === serverId && e.kept);
+    expect(kept.map((e) => (e as { resource: { type: string } }).resource.type)).to.include.members([
+      "keypair",
+      "security_group",
+      "security_group_rule",
+      "image",
+    ]);
+
+    await engine.cleanup("srv-db"); // the last user goes: the shared group (with its rules) and image go too
+    expect(b.servers).to.deep.equal([]);
+    expect(
+      b.groups.some((g) => g.id === group.id),
+      "group removed by the last user",
+    ).to.equal(false);
+    expect(
+      b.images.some((i) => i.id === first.targetImageId),
+      "image removed by the last user",
+    ).to.equal(false);
+  });
+
+  it("a failed server's cleanup keeps the group and rules a server of the same run is still being migrated into", async () => {
+    const { a, b, serverId } = twoClouds();
+    secondServer(a);
+    const createServer = b.client.nova.createServer.bind(b.client.nova);
+    (b.client.nova as { createServer: typeof createServer }).createServer = async (req) => {
+      if (req.name === "web") throw new Error("No valid host was found");
+      return createServer(req);
+    };
+    const events: EngineEvent[] = [];
+    const { engine } = engineFor(a, b, events);
+    const spec = validateSpec({
+      source: { cloud: "a" },
+      target: { cloud: "b" },
+      concurrency: 2,
+      servers: [
+        { source: serverId, securityGroup: "web" },
+        { source: "srv-db", securityGroup: "web" },
+      ],
+    });
+    const { results, errors } = await engine.runAll(spec);
+    expect(errors.map((e) => e.server)).to.deep.equal([serverId]);
+    expect(results.map((r) => r.source)).to.deep.equal(["srv-db"]);
+    const group = b.groups.find((g) => g.name === "web");
+    expect(group, "group kept").to.not.equal(undefined);
+    expect(b.rules.filter((r) => r.security_group_id === group!.id).length, "rules kept").to.be.greaterThan(0);
+    expect(
+      b.images.some((i) => i.id === results[0].targetImageId),
+      "image kept",
+    ).to.equal(true);
   });
 
   it("refuses to resume after the spec changed, naming the changed fields", async () => {

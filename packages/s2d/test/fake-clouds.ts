@@ -124,6 +124,8 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       imageRef?: string;
       networks: { uuid: string }[];
       metadata?: Record<string, string>;
+      security_groups?: { name: string }[];
+      key_name?: string;
     }) => {
       rec(`createServer ${req.name}`);
       const id = randomUUID();
@@ -137,6 +139,7 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
         flavor: { id: req.flavorRef },
         addresses: { [net.name]: [{ addr: "10.0.0.5", version: 4 }] },
         metadata: req.metadata,
+        key_name: req.key_name ?? null,
       });
       c.ports.push({
         id: `port-${id}`,
@@ -147,7 +150,9 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
         mac_address: "",
         status: "ACTIVE",
         fixed_ips: [{ subnet_id: "s", ip_address: "10.0.0.5" }],
-        security_groups: [],
+        security_groups: (req.security_groups ?? []).map(
+          (g) => c.groups.find((x) => x.id === g.name || x.name === g.name)?.id ?? g.name,
+        ),
         project_id: projectId,
       });
       return { id };
@@ -155,6 +160,7 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
     deleteServer: async (id: string) => {
       rec(`deleteServer ${id}`);
       c.servers = c.servers.filter((s) => s.id !== id);
+      c.ports = c.ports.filter((p) => p.device_id !== id);
     },
     absoluteLimits: async () => c.limits,
   };
@@ -164,6 +170,12 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       return rest as Image;
     },
     findImage: async (id: string) => c.images.find((i) => i.id === id),
+    listImages: async (q: { os_hash_value?: string; status?: string } = {}) =>
+      c.images
+        .filter(
+          (i) => (!q.os_hash_value || i.os_hash_value === q.os_hash_value) && (!q.status || i.status === q.status),
+        )
+        .map(({ data: _bytes, ...rest }) => rest as Image),
     waitForImage: async (id: string, _statuses: string[], o: { timeoutMs?: number } = {}) => {
       c.waits.push(`image ${o.timeoutMs}`);
       return image(id);
@@ -171,11 +183,12 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
     createImage: async (req: Record<string, unknown>) => {
       rec(`createImage ${req.id}`);
       const i = {
+        ...req,
         id: String(req.id ?? randomUUID()),
         name: String(req.name),
         status: "queued",
-        disk_format: null,
-        container_format: null,
+        disk_format: req.disk_format ?? null,
+        container_format: req.container_format ?? null,
         size: null,
         checksum: null,
         os_hash_algo: null,
@@ -215,15 +228,30 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       return g && { ...g, security_group_rules: c.rules.filter((r) => r.security_group_id === id) };
     },
     listSecurityGroups: async (q: { name?: string }) => c.groups.filter((g) => !q.name || g.name === q.name),
-    createSecurityGroup: async (b: { name: string }) => {
+    createSecurityGroup: async (b: { name: string; description?: string }) => {
       rec(`createSecurityGroup ${b.name}`);
-      const g = { id: randomUUID(), name: b.name, description: "", project_id: projectId, security_group_rules: [] };
+      const g = {
+        id: randomUUID(),
+        name: b.name,
+        description: b.description ?? "",
+        project_id: projectId,
+        security_group_rules: [],
+      };
       c.groups.push(g);
       return g;
     },
-    deleteSecurityGroup: async (id: string) => rec(`deleteSecurityGroup ${id}`),
-    listSecurityGroupRules: async (q: { security_group_id?: string }) =>
-      c.rules.filter((r) => r.security_group_id === q.security_group_id),
+    deleteSecurityGroup: async (id: string) => {
+      rec(`deleteSecurityGroup ${id}`);
+      c.groups = c.groups.filter((g) => g.id !== id);
+    },
+    listSecurityGroupRules: async (q: { security_group_id?: string; id?: string; remote_address_group_id?: string }) =>
+      c.rules.filter(
+        (r) =>
+          (!q.security_group_id || r.security_group_id === q.security_group_id) &&
+          (!q.id || r.id === q.id) &&
+          (!q.remote_address_group_id || r.remote_address_group_id === q.remote_address_group_id) &&
+          (q.security_group_id || q.id || q.remote_address_group_id),
+      ),
     createSecurityGroupRule: async (
       b: Partial<SecurityGroupRule> & { security_group_id: string; direction: string },
     ) => {
@@ -241,7 +269,10 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       c.rules.push(r);
       return r;
     },
-    deleteSecurityGroupRule: async (id: string) => rec(`deleteSecurityGroupRule ${id}`),
+    deleteSecurityGroupRule: async (id: string) => {
+      rec(`deleteSecurityGroupRule ${id}`);
+      c.rules = c.rules.filter((r) => r.id !== id);
+    },
     getAddressGroup: async (id: string) => c.addressGroups?.find((g) => g.id === id),
     listAddressGroups: async (q: { name?: string }) => {
       if (!c.addressGroups)
@@ -259,7 +290,10 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       c.addressGroups!.push(g);
       return g;
     },
-    deleteAddressGroup: async (id: string) => rec(`deleteAddressGroup ${id}`),
+    deleteAddressGroup: async (id: string) => {
+      rec(`deleteAddressGroup ${id}`);
+      if (c.addressGroups) c.addressGroups = c.addressGroups.filter((g) => g.id !== id);
+    },
     listNetworks: async () => c.networks,
     listFloatingIps: async (q: { port_id?: string; floating_ip_address?: string }) =>
       c.floatingIps.filter(

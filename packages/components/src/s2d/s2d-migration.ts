@@ -12,6 +12,8 @@ export interface MigrationChecksums {
   /** Glance's os_hash_algo, e.g. "sha512". */
   hashAlgo: string;
   hashValue: string;
+  /** How B's os_hash_value was verified: "same-algorithm" as A's, or recomputed in B's algorithm during the stream. */
+  hashCheck?: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
 class MigrationResource extends pulumi.dynamic.Resource {
   declare public readonly targetServerId: pulumi.Output<string>;
   declare public readonly targetServerStatus: pulumi.Output<string>;
+  declare public readonly addresses: pulumi.Output<Record<string, string[]>>;
   declare public readonly targetImageId: pulumi.Output<string>;
   declare public readonly floatingIp: pulumi.Output<string>;
   declare public readonly checksums: pulumi.Output<MigrationChecksums>;
@@ -69,6 +72,7 @@ class MigrationResource extends pulumi.dynamic.Resource {
         ...props,
         targetServerId: undefined,
         targetServerStatus: undefined,
+        addresses: undefined,
         targetImageId: undefined,
         floatingIp: undefined,
         checksums: undefined,
@@ -108,6 +112,8 @@ function validateArgs(args: S2DMigrationArgs, name: string): void {
 export class S2DMigration extends pulumi.ComponentResource {
   public readonly targetServerId: pulumi.Output<string>;
   public readonly targetServerStatus: pulumi.Output<string>;
+  /** The new server's addresses in B by network name (fixed and floating), as Nova reports them. */
+  public readonly addresses: pulumi.Output<Record<string, string[]>>;
   public readonly floatingIp: pulumi.Output<string>;
   public readonly targetImageId: pulumi.Output<string>;
   public readonly checksums: pulumi.Output<MigrationChecksums>;
@@ -155,17 +161,21 @@ export class S2DMigration extends pulumi.ComponentResource {
         server,
         retain: pulumi.output(args.retainInTarget).apply((r) => r ?? false),
         journalDir: args.journalDir,
+        // One journal per resource: two migrations of one source server never share one.
+        journalKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       },
       { parent: this, additionalSecretOutputs: ["source", "target"], customTimeouts: { create: "2h", delete: "30m" } },
     );
     this.targetServerId = run.targetServerId;
     this.targetServerStatus = run.targetServerStatus;
+    this.addresses = run.addresses;
     this.floatingIp = run.floatingIp;
     this.targetImageId = run.targetImageId;
     this.checksums = run.checksums;
     this.registerOutputs({
       targetServerId: this.targetServerId,
       targetServerStatus: this.targetServerStatus,
+      addresses: this.addresses,
       floatingIp: this.floatingIp,
       targetImageId: this.targetImageId,
       checksums: this.checksums,

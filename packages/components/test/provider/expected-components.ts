@@ -247,7 +247,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "journalDir",
       "keepSourceSnapshot",
     ],
-    outputs: ["targetServerId", "targetServerStatus", "floatingIp", "targetImageId", "checksums"],
+    outputs: ["targetServerId", "targetServerStatus", "addresses", "floatingIp", "targetImageId", "checksums"],
   },
   {
     name: "XrdpDesktopImage",

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { allStrings, installMocks } from "@openstack-blueprints/test-harness";
+import * as os from "node:os";
+import { journalFileFor } from "@openstack-blueprints/s2d";
 import { ComponentArgsError } from "../../src/errors";
 import { migrationProvider, S2DMigration } from "../../src/s2d/s2d-migration";
 
@@ -47,9 +49,40 @@ describe("S2DMigration (under the mock harness)", () => {
     expect(child.inputs.__provider).to.not.include("pw-A-secret");
     // The component's outputs are the run's outputs (an ES2022 field on the dynamic resource
     // class once reset them to undefined after super()).
-    for (const key of ["targetServerId", "targetServerStatus", "targetImageId", "floatingIp", "checksums"] as const) {
+    for (const key of [
+      "targetServerId",
+      "targetServerStatus",
+      "addresses",
+      "targetImageId",
+      "floatingIp",
+      "checksums",
+    ] as const) {
       expect(pulumi.Output.isInstance(run.value![key]), key).to.equal(true);
     }
+  });
+
+  it("gives each migration resource its own journal, also two of one source server", async function () {
+    this.timeout(60000);
+    const args = { source: { cloud: "a" }, target: { cloud: "b" }, sourceServer: "web-1", journalDir: os.tmpdir() };
+    const run = await harness.runProgram(() => [
+      new S2DMigration("web-near-data", args),
+      new S2DMigration("web-test-copy", { ...args, targetName: "web-1-test" }),
+    ]);
+    expect(run.errors).to.deep.equal([]);
+    const one = run.byName("web-near-data-run").inputs;
+    const two = run.byName("web-test-copy-run").inputs;
+    expect(one.journalKey).to.match(/\/web-near-data$/);
+    expect(two.journalKey).to.match(/\/web-test-copy$/);
+    const file = (i: Record<string, any>) =>
+      journalFileFor({
+        source: i.source,
+        target: i.target,
+        server: i.server,
+        journalDir: i.journalDir,
+        journalKey: i.journalKey,
+      });
+    expect(file(one)).to.not.equal(file(two));
+    expect(file(one), "stable for one resource").to.equal(file({ ...one }));
   });
 
   it("refuses bad arguments before registering anything, naming the field", async () => {

@@ -26,6 +26,15 @@ export const migrationBlock = defineBlock({
       },
       providerOptions(inputs),
     );
-    return { outputs: { "migration.urn": migration.urn } };
+    // The new server, where to reach it, and the checksums its image was verified with.
+    return {
+      outputs: {
+        "migration.urn": migration.urn,
+        "migration.targetServerId": migration.targetServerId,
+        "migration.addresses": migration.addresses,
+        "migration.floatingIp": migration.floatingIp,
+        "migration.checksums": migration.checksums,
+      },
+    };
   },
 });

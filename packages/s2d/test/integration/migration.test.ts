@@ -387,6 +387,45 @@ describe("s2d against minicloud (integration)", function () {
     }
   });
 
+  it("plan refuses a server with a second network interface, naming what would be left behind", async () => {
+    const { a, b } = m!;
+    const src = await buildSource(a, 1, false);
+    const storage = await projectNetwork(a, "s2d-src-storage", "10.77.13.0/24", false);
+    let serverId = "";
+    try {
+      const first = (await a.neutron.listPorts({ device_id: src.serverIds[0] }))[0];
+      const created = await a.nova.createServer({
+        name: uniq("s2d-two-nics"),
+        flavorRef: src.flavor.id,
+        imageRef: src.imageId,
+        networks: [{ uuid: first.network_id }, { uuid: storage.network.id }],
+      });
+      serverId = created.id;
+      await a.nova.waitForServer(serverId, ["ACTIVE"], { timeoutMs: 180_000 });
+      // Which interface counts as the first is Neutron's order: the other one is named.
+      const ips = (await a.neutron.listPorts({ device_id: serverId })).map((p) => p.fixed_ips[0].ip_address);
+      const journal = new Journal(null);
+      const report = await new MigrationEngine(a, b, { journal }).plan(
+        validateSpec({
+          source: { cloud: "minicloud-a" },
+          target: { cloud: "minicloud-b" },
+          servers: [{ source: serverId, network: bNet!.network.id }],
+        }).servers,
+      );
+      const nics = report.problems.find((p) => /network interfaces/.test(p.message));
+      expect(nics?.message, JSON.stringify(report.problems)).to.match(/has 2 network interfaces and only the first/);
+      expect(ips.filter((ip) => nics!.message.includes(ip))).to.have.length(1);
+      expect(journal.records).to.deep.equal([]);
+    } finally {
+      if (serverId) {
+        await a.nova.deleteServer(serverId);
+        await a.nova.waitForServerDeleted(serverId, { timeoutMs: 120_000 }).catch(() => undefined);
+      }
+      await storage.cleanup();
+      await src.cleanup();
+    }
+  });
+
   it("refuses a migration that B's instance quota cannot hold before anything is copied or created", async function () {
     const { a, b, admin } = m!;
     if (!admin) {

@@ -98,13 +98,15 @@ export function randomStream(size: number, chunk = 1 << 20): Readable {
  * The fake compute driver uploads no data for a snapshot (its image stays queued), so the
  * tests put bytes into the snapshot image themselves, as a real hypervisor would.
  */
-export async function fillSnapshot(a: OpenStackClient, imageId: string, size: number): Promise<void> {
+export async function fillSnapshot(a: OpenStackClient, imageId: string, size: number | Buffer): Promise<void> {
   const img = await a.glance.waitForImage(imageId, ["queued", "active"], { timeoutMs: 60_000 });
   if (img.status === "active") return;
   // Nova sets the formats while a real driver uploads; the fake driver leaves them unset.
   if (!img.disk_format || !img.container_format)
     await a.glance.updateProperties(imageId, { disk_format: "raw", container_format: "bare" });
-  await a.glance.upload(imageId, randomStream(size), size);
+  // Given bytes: two servers of one base image, nothing written since, snapshot to the same disk.
+  if (Buffer.isBuffer(size)) await a.glance.upload(imageId, Readable.from([size]), size.length);
+  else await a.glance.upload(imageId, randomStream(size), size);
 }
 
 export function uniq(prefix: string): string {

@@ -5,6 +5,7 @@
 //
 // One module per service (neutron.ts, nova.ts, glance.ts); this one routes a resource type to
 // its service and re-exports what tests use.
+import { createHash } from "node:crypto";
 import { defaultExistingCloud, type ExistingCloud, type ExistingFlavor, type ExistingImage } from "./cloud";
 import { type CreateContext, type Created, IdSource } from "./common";
 import { Glance } from "./glance";
@@ -94,10 +95,40 @@ export class OpenStackModel {
       case T.remoteCommand:
       case T.localCommand:
         return { id: this.ids.next("command", name), state: { ...inputs, stdout: "", stderr: "" } };
+      case T.s2dMigrationRun:
+        return migratedServer(this.ids.next("server", name), inputs);
       default:
         return { id: this.ids.next(shortKind(type), name), state: { ...inputs } };
     }
   }
+}
+
+/**
+ * What a finished S2D migration reports (its engine runs against real clouds, tested in
+ * packages/s2d): the new server in cloud B with an address on the asked network, the floating
+ * IP when one was asked for, and the image's checksums as verified during the stream.
+ */
+function migratedServer(id: string, inputs: Record<string, any>): Created {
+  const server = (inputs.server ?? {}) as Record<string, any>;
+  const fixed = "10.0.0.10";
+  const floating = server.floatingIp === "none" ? "" : server.floatingIp === "new" ? "203.0.113.10" : server.floatingIp;
+  const network = String(server.network ?? "private");
+  const digest = (algo: string) => createHash(algo).update(`${server.source}`).digest("hex");
+  return {
+    id,
+    state: {
+      ...inputs,
+      targetServerId: id,
+      targetServerName: String(server.name ?? server.source),
+      targetServerStatus: "ACTIVE",
+      addresses: { [network]: floating ? [fixed, floating] : [fixed] },
+      targetImageId: `image-of-${id}`,
+      floatingIp: floating ?? "",
+      checksums: { md5: digest("md5"), hashAlgo: "sha512", hashValue: digest("sha512"), hashCheck: "same-algorithm" },
+      createdInTarget: [],
+      journalFile: "",
+    },
+  };
 }
 
 function shortKind(type: string): string {

@@ -11,4 +11,5 @@ export const T = {
   randomString: "random:index/randomString:RandomString",
   randomId: "random:index/randomId:RandomId",
   desktopCredential: "pulumi-nodejs:dynamic/desktop-credential:DesktopCredential",
+  s2dMigrationRun: "pulumi-nodejs:dynamic/s2d:S2DMigrationRun",
 } as const;

@@ -98,16 +98,16 @@ describe("SelfServicePortal plan", () => {
       "desktops.Bob.serverId",
       "admins.office-admin",
     ]);
-    const error = (() => {
-      try {
-        planSelfServicePortal("office-portal", args);
-      } catch (e) {
-        return e as Error;
-      }
-    })()!;
-    expect(error.message).to.contain('thinClientCidr: "192.168.50.1/24" has host bits');
-    expect(error.message).to.contain("tls: (not set) is required: give { certificate, privateKey }");
-    expect(error.message).to.contain("admin a name of their own");
+    let error: Error | undefined;
+    try {
+      planSelfServicePortal("office-portal", args);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error).to.be.instanceOf(ComponentArgsError);
+    expect(error!.message).to.contain('thinClientCidr: "192.168.50.1/24" has host bits');
+    expect(error!.message).to.contain("tls: (not set) is required: give { certificate, privateKey }");
+    expect(error!.message).to.contain("admin a name of their own");
   });
 
   it("does not accept an empty office", () => {

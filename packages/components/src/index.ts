@@ -42,6 +42,15 @@ export type { FloatingNetworkFacts, ReachabilityInput, ReachabilitySource } from
 export { XrdpDesktopImage } from "./desktop-image/xrdp-desktop-image";
 export type { XrdpDesktopImageArgs } from "./desktop-image/xrdp-desktop-image";
 
+// The self-service portal next to a desktop pool.
+export { SelfServicePortal, portalDesktopsFromPool } from "./portal/self-service-portal";
+export { selfServicePortalArgsSchema } from "./portal/self-service-portal-args";
+export type {
+  SelfServicePortalArgs,
+  SelfServicePortalDesktopArgs,
+  SelfServicePortalTlsArgs,
+} from "./portal/self-service-portal-args";
+
 // A DevStack host: an OpenStack to try the other components on.
 export { DevstackHost, devstackProvider } from "./devstack/devstack-host";
 export { DEFAULT_FLOATING_RANGE, devstackHostArgsSchema } from "./devstack/devstack-args";

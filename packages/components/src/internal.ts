@@ -31,3 +31,6 @@ export * from "./ganeti/ganeti-drbd-cluster";
 export * from "./s2d/s2d-migration-args";
 export * from "./s2d/s2d-migration";
 export * from "./desktop-image";
+export * from "./portal/self-service-portal-args";
+export * from "./portal/self-service-portal-plan";
+export * from "./portal/self-service-portal";

@@ -9,6 +9,7 @@ import { DevstackHost } from "./devstack/devstack-host";
 import { GanetiDrbdCluster } from "./ganeti/ganeti-drbd-cluster";
 import { S2DMigration } from "./s2d/s2d-migration";
 import { XrdpDesktopImage } from "./desktop-image/xrdp-desktop-image";
+import { SelfServicePortal } from "./portal/self-service-portal";
 
 export const PROVIDER_NAME = "openstack-blueprints";
 
@@ -21,4 +22,5 @@ export const exposedComponents = [
   GanetiDrbdCluster,
   S2DMigration,
   XrdpDesktopImage,
+  SelfServicePortal,
 ];

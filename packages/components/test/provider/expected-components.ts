@@ -265,4 +265,22 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
     ],
     outputs: ["imageId", "imageName", "packageHash", "bakeUserData"],
   },
+  {
+    name: "SelfServicePortal",
+    requiredInputs: ["networkId", "flavor", "imageName", "desktops", "thinClientCidr", "adminCidrs", "tls", "authUrl"],
+    optionalInputs: [
+      "subnetId",
+      "floatingIpPool",
+      "admins",
+      "allowFromAnywhere",
+      "sshCidrs",
+      "adminPublicKey",
+      "regionName",
+      "computeApiPrefix",
+      "portalPackage",
+      "autoStopIdleMinutes",
+      "sessionMinutes",
+    ],
+    outputs: ["url", "serverId", "securityGroupId", "applicationCredentialId"],
+  },
 ];

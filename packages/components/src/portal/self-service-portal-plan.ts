@@ -1,0 +1,359 @@
+/**
+ * Validates SelfServicePortal args and decides what the component then only declares: the child
+ * names, the security rules, the application credential's access rules, and the server's
+ * cloud-init (the portal's config, its certificate, its service). Pure (no Pulumi resources), run
+ * before the first resource, so a bad portal fails with every problem at once.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ArgsProblems } from "../errors";
+import type { CloudConfig } from "../cloudinit/cloud-config";
+import { renderCloudConfig } from "../cloudinit/cloud-config";
+import { linuxUserName } from "../config/zod-types";
+import { parseCidr } from "../network/cidr";
+import type { SecurityRuleArgs } from "../network/security-profile-args";
+import { normalizeRules } from "../network/security-rules";
+import {
+  SelfServicePortalArgs,
+  SelfServicePortalDesktopArgs,
+  selfServicePortalArgsSchema,
+} from "./self-service-portal-args";
+
+export const DEFAULT_PORTAL_PACKAGE = "@openstack-blueprints/portal@0.1.0";
+export const PORTAL_ADMIN_USER = "portaladmin";
+export const PORTAL_SERVICE_USER = "blueprints-portal";
+export const PORTAL_DIR = "/opt/blueprints-portal";
+export const PORTAL_CONFIG_PATH = "/etc/blueprints-portal/portal.json";
+export const PORTAL_CERT_PATH = "/etc/blueprints-portal/tls/portal.pem";
+export const PORTAL_KEY_PATH = "/etc/blueprints-portal/tls/portal.key";
+export const PORTAL_SETUP_SCRIPT_PATH = "/usr/local/sbin/blueprints-portal-setup";
+export const PORTAL_SERVICE_PATH = "/etc/systemd/system/blueprints-portal.service";
+
+export interface SelfServicePortalPlan {
+  names: {
+    security: string;
+    credentialSecret: string;
+    sessionSecret: string;
+    credential: string;
+    port: string;
+    server: string;
+    floatingIp: string;
+  };
+  /** The OpenStack names of the server and the application credential. */
+  serverName: string;
+  credentialName: string;
+  securityRules: SecurityRuleArgs[];
+  securityDescription: string;
+  computeApiPrefix: string;
+  portalPackage: string;
+  ssh: boolean;
+}
+
+const WORLD = (cidr: string): boolean => {
+  try {
+    return parseCidr(cidr).prefix === 0;
+  } catch {
+    return false;
+  }
+};
+
+const isPlain = (v: unknown): boolean => !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+
+/** Checks everything that can be checked before the cloud is asked, and names the children. */
+export function planSelfServicePortal(name: string, args: SelfServicePortalArgs): SelfServicePortalPlan {
+  const problems = new ArgsProblems(`SelfServicePortal ${name}`);
+  const parsed = selfServicePortalArgsSchema.safeParse(args);
+  if (!parsed.success) problems.addZodIssues(parsed.error.issues, args);
+
+  const allow = args.allowFromAnywhere === true;
+  const blocks: [string, string | undefined][] = [
+    ["thinClientCidr", args.thinClientCidr],
+    ...(args.adminCidrs ?? []).map((c, i): [string, string] => [`adminCidrs[${i}]`, c]),
+  ];
+  for (const [field, cidr] of blocks)
+    if (cidr !== undefined && WORLD(cidr) && !allow)
+      problems.add(
+        field,
+        cidr,
+        "opens the portal to the whole internet; give the office's block (e.g. 192.168.50.0/24), or set allowFromAnywhere: true if that is meant",
+      );
+  (args.sshCidrs ?? []).forEach((cidr, i) => {
+    if (WORLD(cidr))
+      problems.add(
+        `sshCidrs[${i}]`,
+        cidr,
+        "opens SSH to the whole internet; give the admins' block (e.g. 192.168.99.0/28)",
+      );
+  });
+  const ssh = (args.sshCidrs ?? []).length > 0;
+  if (ssh !== (args.adminPublicKey !== undefined))
+    problems.add(
+      ssh ? "adminPublicKey" : "sshCidrs",
+      ssh ? args.adminPublicKey : args.sshCidrs,
+      "SSH needs both sshCidrs and adminPublicKey (key-only SSH from the admins' block); give both or neither",
+    );
+  const desktops = args.desktops;
+  if (desktops && isPlain(desktops) && typeof desktops === "object") {
+    const entries = Object.entries(desktops as Record<string, SelfServicePortalDesktopArgs>);
+    if (entries.length === 0)
+      problems.add("desktops", desktops, "is empty; give each employee's desktop (e.g. portalDesktopsFromPool(pool))");
+    const owners = new Map<string, string>();
+    for (const [employee, d] of entries) {
+      const nameProblem = linuxUserName.safeParse(employee);
+      if (!nameProblem.success)
+        problems.add(
+          `desktops.${employee}`,
+          employee,
+          `${nameProblem.error.issues[0].message}; use the pool's employee name`,
+        );
+      if (!d || typeof d.serverId !== "string") continue;
+      const other = owners.get(d.serverId);
+      if (other)
+        problems.add(
+          `desktops.${employee}.serverId`,
+          d.serverId,
+          `is also ${other}'s server; each employee has a desktop of their own`,
+        );
+      owners.set(d.serverId, employee);
+    }
+  }
+  for (const admin of Object.keys(args.admins ?? {})) {
+    const nameProblem = linuxUserName.safeParse(admin);
+    if (!nameProblem.success) problems.add(`admins.${admin}`, admin, nameProblem.error.issues[0].message);
+    if (desktops && isPlain(desktops) && typeof desktops === "object")
+      if (Object.prototype.hasOwnProperty.call(desktops, admin))
+        problems.add(
+          `admins.${admin}`,
+          admin,
+          `is also an employee with a desktop; give the admin a name of their own (e.g. admin-${admin})`,
+        );
+  }
+
+  // The rules as SecurityProfile will validate them: checked here too, so its problems come now.
+  const https = [args.thinClientCidr, ...(args.adminCidrs ?? [])].filter((c): c is string => typeof c === "string");
+  const securityRules: SecurityRuleArgs[] = [
+    ...[...new Set(https)].map((remoteCidr): SecurityRuleArgs => ({
+      protocol: "tcp",
+      port: 443,
+      remoteCidr,
+      allowFromAnywhere: allow || undefined,
+      description: "the portal (HTTPS)",
+    })),
+    ...(ssh && args.adminPublicKey
+      ? (args.sshCidrs ?? []).map((remoteCidr): SecurityRuleArgs => ({
+          protocol: "tcp",
+          port: 22,
+          remoteCidr,
+          description: "admin SSH",
+        }))
+      : []),
+  ];
+  if (problems.empty)
+    normalizeRules(
+      `SelfServicePortal ${name}`,
+      securityRules.map((rule) => ({ ...rule, hasRemoteGroup: false })),
+      problems,
+      "securityRules",
+    );
+  problems.throwIfAny();
+
+  return {
+    names: {
+      security: `${name}-security`,
+      credentialSecret: `${name}-credential-secret`,
+      sessionSecret: `${name}-session-secret`,
+      credential: `${name}-credential`,
+      port: `${name}-port`,
+      server: `${name}-server`,
+      floatingIp: `${name}-fip`,
+    },
+    serverName: `${name}-portal`,
+    credentialName: `${name}-portal`,
+    securityRules,
+    securityDescription: `Self-service portal ${name}: HTTPS from ${[...new Set(https)].join(", ")}${
+      ssh ? `, SSH from ${(args.sshCidrs ?? []).join(", ")}` : ""
+    }`,
+    computeApiPrefix: args.computeApiPrefix ?? "/v2.1",
+    portalPackage: args.portalPackage ?? DEFAULT_PORTAL_PACKAGE,
+    ssh,
+  };
+}
+
+/** One Keystone access rule (the provider's `accessRules` item). */
+export interface PortalAccessRule {
+  service: string;
+  method: string;
+  path: string;
+}
+
+/**
+ * The only compute calls the portal makes, per desktop: its state (GET servers/<id>) and its
+ * start/stop/shelve/unshelve (POST servers/<id>/action). Keystone refuses every other call made
+ * with the credential, so a stolen portal server can act on these desktops and nothing else.
+ */
+export function portalAccessRules(serverIds: readonly string[], computeApiPrefix = "/v2.1"): PortalAccessRule[] {
+  return [...new Set(serverIds)].sort().flatMap((id) => [
+    { service: "compute", method: "GET", path: `${computeApiPrefix}/servers/${id}` },
+    { service: "compute", method: "POST", path: `${computeApiPrefix}/servers/${id}/action` },
+  ]);
+}
+
+/** Everything the server's user data holds, resolved (secrets included: the result is a secret). */
+export interface PortalUserDataInput {
+  hostname: string;
+  portalPackage: string;
+  authUrl: string;
+  regionName?: string;
+  applicationCredentialId: string;
+  applicationCredentialSecret: string;
+  sessionSecret: string;
+  certificate: string;
+  privateKey: string;
+  desktops: Record<string, SelfServicePortalDesktopArgs>;
+  admins: Record<string, string>;
+  autoStopIdleMinutes?: number;
+  sessionMinutes?: number;
+  adminPublicKey?: string;
+}
+
+/** The portal's config file (packages/portal's format), as the server gets it. */
+export function portalConfigDocument(input: PortalUserDataInput): Record<string, unknown> {
+  return {
+    cloud: {
+      authUrl: input.authUrl,
+      authType: "v3applicationcredential",
+      applicationCredentialId: input.applicationCredentialId,
+      applicationCredentialSecret: input.applicationCredentialSecret,
+      ...(input.regionName ? { regionName: input.regionName } : {}),
+    },
+    listen: { host: "0.0.0.0", port: 443 },
+    tls: { certFile: PORTAL_CERT_PATH, keyFile: PORTAL_KEY_PATH },
+    sessionSecret: input.sessionSecret,
+    ...(input.sessionMinutes ? { sessionMinutes: input.sessionMinutes } : {}),
+    ...(input.autoStopIdleMinutes ? { autoStop: { idleMinutes: input.autoStopIdleMinutes } } : {}),
+    desktops: Object.fromEntries(
+      Object.entries(input.desktops)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([employee, d]) => [
+          employee,
+          Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined && v !== "")),
+        ]),
+    ),
+    admins: Object.fromEntries(
+      Object.entries(input.admins)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([user, passwordHash]) => [user, { passwordHash }]),
+    ),
+  };
+}
+
+const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** Installs the portal's package (again only when the spec changed) and (re)starts its service. */
+export function portalSetupScript(portalPackage: string): string {
+  return `#!/bin/bash
+# Installs the self-service portal's npm package into ${PORTAL_DIR} and starts its service.
+# Idempotent: cloud-init may run it again (a re-run reinstalls only when the package changed).
+set -euo pipefail
+package=${shellQuote(portalPackage)}
+dir=${PORTAL_DIR}
+mkdir -p "$dir"
+if [ "$(cat "$dir/.installed" 2>/dev/null || true)" != "$package" ]; then
+  npm install --prefix "$dir" --omit=dev --no-audit --no-fund --no-update-notifier "$package"
+  printf '%s\\n' "$package" > "$dir/.installed"
+fi
+systemctl daemon-reload
+systemctl enable blueprints-portal.service
+systemctl restart blueprints-portal.service
+`;
+}
+
+/** Starts the installed portal with its config; errors name fields, never secrets (the portal's own rule). */
+export const PORTAL_LAUNCHER = `"use strict";
+// Started by blueprints-portal.service: the portal's package, with the config the stack wrote.
+const { loadPortalConfigFile, startPortal } = require("@openstack-blueprints/portal");
+startPortal(loadPortalConfigFile(process.argv[2]), { logger: true }).then(
+  (portal) => console.log(\`portal listening on \${portal.url}\`),
+  (error) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);
+`;
+
+export const PORTAL_SERVICE_UNIT = `[Unit]
+Description=Self-service portal of the desktop pool (openstack-blueprints)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+User=${PORTAL_SERVICE_USER}
+Group=${PORTAL_SERVICE_USER}
+Environment=NODE_ENV=production
+ExecStart=/usr/bin/node ${PORTAL_DIR}/run.js ${PORTAL_CONFIG_PATH}
+# Port 443 without root.
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+/**
+ * The server's #cloud-config: Node.js from Debian's packages, the portal's package, its config
+ * (0600, the service user's) and certificate, and its systemd service. The config holds the
+ * application credential's and the session's secrets and the password hashes: the component
+ * passes this document only as a Pulumi secret.
+ */
+export function renderPortalUserData(input: PortalUserDataInput): string {
+  const owner = `${PORTAL_SERVICE_USER}:${PORTAL_SERVICE_USER}`;
+  const doc: CloudConfig = {
+    hostname: input.hostname,
+    manage_etc_hosts: true,
+    ssh_pwauth: false,
+    disable_root: true,
+    package_update: true,
+    packages: ["nodejs", "npm", "ca-certificates"],
+    users: [
+      {
+        name: PORTAL_SERVICE_USER,
+        system: true,
+        shell: "/usr/sbin/nologin",
+        homedir: "/var/lib/blueprints-portal",
+        lock_passwd: true,
+      },
+      ...(input.adminPublicKey
+        ? [
+            {
+              name: PORTAL_ADMIN_USER,
+              shell: "/bin/bash",
+              sudo: "ALL=(ALL) NOPASSWD:ALL",
+              lock_passwd: true,
+              ssh_authorized_keys: [input.adminPublicKey],
+            },
+          ]
+        : []),
+    ],
+    write_files: [
+      {
+        path: PORTAL_CONFIG_PATH,
+        content: `${JSON.stringify(portalConfigDocument(input), null, 2)}\n`,
+        owner,
+        permissions: "0600",
+        defer: true,
+      },
+      { path: PORTAL_CERT_PATH, content: input.certificate, owner, permissions: "0644", defer: true },
+      { path: PORTAL_KEY_PATH, content: input.privateKey, owner, permissions: "0600", defer: true },
+      { path: `${PORTAL_DIR}/run.js`, content: PORTAL_LAUNCHER, permissions: "0644" },
+      { path: PORTAL_SERVICE_PATH, content: PORTAL_SERVICE_UNIT, permissions: "0644" },
+      { path: PORTAL_SETUP_SCRIPT_PATH, content: portalSetupScript(input.portalPackage), permissions: "0755" },
+    ],
+    runcmd: [[PORTAL_SETUP_SCRIPT_PATH]],
+  };
+  return renderCloudConfig(doc);
+}

@@ -44,10 +44,11 @@ export async function status(layout: Layout = defaultLayout()): Promise<ServiceS
 }
 
 export function formatStatus(rows: ServiceStatus[]): string {
-  const lines = [`${"service".padEnd(28)}${"pid".padEnd(9)}${"alive".padEnd(7)}api`];
+  const w = Math.max(28, ...rows.map((r) => r.name.length + 2));
+  const lines = [`${"service".padEnd(w)}${"pid".padEnd(9)}${"alive".padEnd(7)}api`];
   for (const r of rows) {
     const api = r.answering === undefined ? "-" : r.answering ? "answering" : "NOT answering";
-    lines.push(`${r.name.padEnd(28)}${String(r.pid ?? "-").padEnd(9)}${(r.alive ? "yes" : "no").padEnd(7)}${api}`);
+    lines.push(`${r.name.padEnd(w)}${String(r.pid ?? "-").padEnd(9)}${(r.alive ? "yes" : "no").padEnd(7)}${api}`);
   }
   return lines.join("\n") + "\n";
 }

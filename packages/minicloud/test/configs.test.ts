@@ -231,7 +231,8 @@ describe("minicloud configuration renderers", () => {
     it("gives only zone-hinted networks and routers an agent, through neutron-server's PYTHONPATH", () => {
       const neutron = readIni(cfg.neutronConf(g));
       expect(neutron.DEFAULT?.dhcp_agent_notification).to.equal("true");
-      expect(neutron.DEFAULT?.network_auto_schedule).to.equal("false");
+      // Neutron schedules a new network's DHCP only with auto-scheduling on (schedule_network).
+      expect(neutron.DEFAULT?.network_auto_schedule).to.equal(undefined);
       const py = cfg.neutronSchedulersPy();
       for (const driver of [neutron.DEFAULT?.network_scheduler_driver, neutron.DEFAULT?.router_scheduler_driver]) {
         const [mod, cls] = (driver ?? "").split(".");

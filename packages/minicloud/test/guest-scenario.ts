@@ -166,6 +166,24 @@ export class GuestLab {
     this.keypair = this.prefix;
   }
 
+  /**
+   * Which agents host the network's DHCP and the router (admin view), polled until both are on
+   * the guests host: a guest on a network nobody serves would only show up as an ssh timeout.
+   */
+  async waitAgents(timeoutS = 60): Promise<{ dhcp: string[]; l3: string[] }> {
+    const deadline = Date.now() + timeoutS * 1000;
+    for (;;) {
+      const dhcp = (
+        (await request(this.admin, "GET", `${NEUTRON}/networks/${this.networkId}/dhcp-agents`)).body.agents as any[]
+      ).map((a) => a.host as string);
+      const l3 = (
+        (await request(this.admin, "GET", `${NEUTRON}/routers/${this.routerId}/l3-agents`)).body.agents as any[]
+      ).map((a) => a.host as string);
+      if ((dhcp.includes(GUESTS_HOST) && l3.includes(GUESTS_HOST)) || Date.now() > deadline) return { dhcp, l3 };
+      await sleep(1000);
+    }
+  }
+
   /** An ingress rule for one TCP port from this host's address on `public` only. */
   async allowTcp(port: number): Promise<string> {
     return (

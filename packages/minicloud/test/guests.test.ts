@@ -54,6 +54,11 @@ describe("minicloud guests profile: a real guest through Nova and Neutron", func
     let start = Date.now();
     await lab!.network();
     phase("network, subnet, router, security group, key pair", start);
+    const agents = await lab!.waitAgents();
+    expect(agents, "DHCP and L3 agents of the guests host serve the zone-hinted network and router").to.deep.equal({
+      dhcp: ["minicloud-guests"],
+      l3: ["minicloud-guests"],
+    });
     start = Date.now();
     serverId = await lab!.boot("vm");
     phase("create call", start);

@@ -2,7 +2,11 @@
 import { parseArgs } from "node:util";
 
 export const USAGE = `usage: minicloud <command> [options]
-  up [--skip-install]   install (apt), configure, start and bootstrap; fast when already up
+  up [--skip-install] [--guests]
+                        install (apt), configure, start and bootstrap; fast when already up.
+                        --guests adds a compute host that boots real guests (libvirt, QEMU TCG)
+                        in availability zone 'guests', with Neutron's DHCP, L3 and metadata
+                        agents and enforced security groups; remembered until 'down --purge'
   status                each process: pid, alive, API answering (exit 1 if any is down)
   down [--purge]        stop what minicloud started (by pid); --purge also removes data and config
   env [CLOUD]           print 'export OS_CLOUD=...' (CLOUD: minicloud-admin | minicloud-a | minicloud-b)
@@ -13,13 +17,13 @@ export const USAGE = `usage: minicloud <command> [options]
 export type MinicloudCommand =
   | { kind: "help"; code: number }
   | { kind: "error"; message: string }
-  | { kind: "up"; skipInstall: boolean }
+  | { kind: "up"; skipInstall: boolean; guests: boolean }
   | { kind: "down"; purge: boolean }
   | { kind: "status" }
   | { kind: "env"; cloud: string };
 
 const OPTIONS: Record<string, { flags: Record<string, { type: "boolean" }>; positionals: number }> = {
-  up: { flags: { "skip-install": { type: "boolean" } }, positionals: 0 },
+  up: { flags: { "skip-install": { type: "boolean" }, guests: { type: "boolean" } }, positionals: 0 },
   down: { flags: { purge: { type: "boolean" } }, positionals: 0 },
   status: { flags: {}, positionals: 0 },
   env: { flags: {}, positionals: 1 },
@@ -50,7 +54,7 @@ export function parseCommand(argv: string[]): MinicloudCommand {
     };
   switch (cmd) {
     case "up":
-      return { kind: "up", skipInstall: values["skip-install"] === true };
+      return { kind: "up", skipInstall: values["skip-install"] === true, guests: values.guests === true };
     case "down":
       return { kind: "down", purge: values.purge === true };
     case "status":
@@ -77,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
   switch (command.kind) {
     case "up": {
       const { up } = await import("./up");
-      await up({ skipInstall: command.skipInstall });
+      await up({ skipInstall: command.skipInstall, guests: command.guests });
       return 0;
     }
     case "down":

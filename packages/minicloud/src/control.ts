@@ -4,8 +4,15 @@ import * as path from "path";
 import { renderEnv } from "./clouds-yaml";
 import { commandSucceeds, run } from "./exec";
 import { defaultLayout, Layout, PROVIDER_INTERFACE } from "./layout";
+import {
+  deleteAgentNamespaces,
+  readProfile,
+  removeNeutronIptables,
+  stopGuestDomains,
+  stopNeutronChildren,
+} from "./guests";
 import { readPidRecord, runningPid, stopProcess } from "./processes";
-import { serviceSpecs } from "./services";
+import { allServiceSpecs, serviceSpecs } from "./services";
 import { isReady } from "./up";
 
 export interface ServiceStatus {
@@ -18,7 +25,12 @@ export interface ServiceStatus {
 
 export async function status(layout: Layout = defaultLayout()): Promise<ServiceStatus[]> {
   const out: ServiceStatus[] = [];
-  for (const spec of serviceSpecs(layout)) {
+  // The profile's processes, plus any other one that still has a pid file (a profile switched off).
+  const guests = readProfile(layout).guests;
+  const specs = allServiceSpecs(layout).filter(
+    (s) => serviceSpecs(layout, { guests }).some((p) => p.name === s.name) || readPidRecord(layout.runDir, s.name),
+  );
+  for (const spec of specs) {
     const pid = runningPid(layout.runDir, spec.name);
     const rec = readPidRecord(layout.runDir, spec.name);
     out.push({
@@ -32,10 +44,11 @@ export async function status(layout: Layout = defaultLayout()): Promise<ServiceS
 }
 
 export function formatStatus(rows: ServiceStatus[]): string {
-  const lines = [`${"service".padEnd(28)}${"pid".padEnd(9)}${"alive".padEnd(7)}api`];
+  const w = Math.max(28, ...rows.map((r) => r.name.length + 2));
+  const lines = [`${"service".padEnd(w)}${"pid".padEnd(9)}${"alive".padEnd(7)}api`];
   for (const r of rows) {
     const api = r.answering === undefined ? "-" : r.answering ? "answering" : "NOT answering";
-    lines.push(`${r.name.padEnd(28)}${String(r.pid ?? "-").padEnd(9)}${(r.alive ? "yes" : "no").padEnd(7)}${api}`);
+    lines.push(`${r.name.padEnd(w)}${String(r.pid ?? "-").padEnd(9)}${(r.alive ? "yes" : "no").padEnd(7)}${api}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -46,15 +59,27 @@ export async function down(opts: { purge?: boolean; layout?: Layout; log?: (m: s
   const log = opts.log ?? ((m: string) => console.log(`[minicloud] ${m}`));
   // OpenStack services first (all at once: each may take its grace period), then RabbitMQ
   // and epmd, then MariaDB, so no service loses its database or broker while still running.
+  // Guests profile: the guests go first (libvirtd must still run to stop them), then, once the
+  // OpenStack services are stopped, what their agents left running outside their process
+  // groups, and libvirt last.
   const infra = ["rabbitmq", "epmd", "mariadb"];
+  const libvirt = ["libvirtd", "virtlogd"];
   const stop = async (name: string) => {
     if ((await stopProcess(layout.runDir, name)) === "stopped") log(`${name}: stopped`);
   };
+  const domains = stopGuestDomains(opts.purge === true, log);
+  if (domains.length > 0) {
+    // Give the L2 agent a few polling rounds to see the taps go and remove their filters.
+    await new Promise((r) => setTimeout(r, 6000));
+  }
   await Promise.all(
-    serviceSpecs(layout)
-      .filter((s) => !infra.includes(s.name))
+    allServiceSpecs(layout)
+      .filter((s) => !infra.includes(s.name) && !libvirt.includes(s.name))
       .map((s) => stop(s.name)),
   );
+  stopNeutronChildren(layout, log);
+  deleteAgentNamespaces(layout, log);
+  for (const name of libvirt) await stop(name);
   for (const name of infra) await stop(name);
   if (!opts.purge) {
     log("stopped; data kept (use 'down --purge' to remove it)");
@@ -73,6 +98,7 @@ export async function down(opts: { purge?: boolean; layout?: Layout; log?: (m: s
     }
   }
   if (commandSucceeds(["ip", "link", "show", PROVIDER_INTERFACE])) run(["ip", "link", "del", PROVIDER_INTERFACE]);
+  removeNeutronIptables(log);
   for (const dir of [layout.stateDir, layout.configDir, layout.logDir])
     fs.rmSync(dir, { recursive: true, force: true });
   const clouds = layout.cloudsYaml;

@@ -39,8 +39,8 @@ export function missingPackages(packages: readonly string[] = PACKAGES): string[
 }
 
 /** Installs what is missing; returns the names installed (empty when nothing was to do). */
-export function ensurePackages(log: (msg: string) => void): string[] {
-  const missing = missingPackages();
+export function ensurePackages(log: (msg: string) => void, extra: readonly string[] = []): string[] {
+  const missing = missingPackages([...PACKAGES, ...extra]);
   if (missing.length === 0) return [];
   log(`installing ${missing.length} Debian packages: ${missing.join(" ")}`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };

@@ -46,10 +46,24 @@ export const PORTS = {
   placement: 8778,
   nova: 8774,
   neutron: 9696,
+  /** nova-api-metadata (guests profile): Neutron's metadata agent forwards guests' requests here. */
+  novaMetadata: 8775,
 } as const;
 
 /** Nova compute and the Neutron agent must report the same host name, or port binding fails. */
 export const COMPUTE_HOST = "minicloud";
+
+/**
+ * The guests profile (`up --guests`) adds a second compute host that boots real guests (libvirt,
+ * QEMU TCG). It sits in a host aggregate with its own availability zone, so only servers that ask
+ * for `guests` land there; everything else keeps landing on the fake host in Nova's default zone.
+ * Its Neutron agents (L2 with enforced security groups, DHCP, L3, metadata) report the same host
+ * name, and the DHCP and L3 agents sit in a Neutron availability zone of the same name.
+ */
+export const GUESTS_HOST = "minicloud-guests";
+export const GUESTS_AZ = "guests";
+/** Nova's availability zone for hosts in no zone-aggregate: where servers without a zone go. */
+export const DEFAULT_AZ = "nova";
 
 export const REGION = "RegionOne";
 

@@ -19,6 +19,12 @@ export interface Secrets {
   service: Record<string, string>;
   /** Users of the test projects. */
   users: Record<string, string>;
+  /**
+   * Shared secret between Neutron's metadata agent and nova-api-metadata (guests profile): the
+   * agent signs each guest's instance id with it. Optional: secrets files from before the guests
+   * profile lack it and get one added on load.
+   */
+  metadata?: string;
 }
 
 /** Alphanumeric only: safe in URLs (transport_url, SQL connection strings) without escaping. */
@@ -45,7 +51,7 @@ export function generateSecrets(): Secrets {
   for (const name of SERVICE_USERS) service[name] = generatePassword();
   const users: Record<string, string> = {};
   for (const name of PROJECT_USERS) users[name] = generatePassword();
-  return { admin: generatePassword(), rabbit: generatePassword(), db, service, users };
+  return { admin: generatePassword(), rabbit: generatePassword(), db, service, users, metadata: generatePassword() };
 }
 
 export function databaseUser(db: string): string {
@@ -55,7 +61,16 @@ export function databaseUser(db: string): string {
 /** Loads the secrets file, creating it (0600) the first time. */
 export function loadOrCreateSecrets(stateDir: string): Secrets {
   const file = path.join(stateDir, "secrets.json");
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as Secrets;
+  if (fs.existsSync(file)) {
+    const secrets = JSON.parse(fs.readFileSync(file, "utf8")) as Secrets;
+    if (!secrets.metadata) {
+      secrets.metadata = generatePassword();
+      const tmp = `${file}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    }
+    return secrets;
+  }
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const secrets = generateSecrets();
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600, flag: "wx" });

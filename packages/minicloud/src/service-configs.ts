@@ -4,12 +4,30 @@
  */
 import * as path from "path";
 import { IniDocument, renderIni } from "./ini";
-import { COMPUTE_HOST, HOST, Layout, PORTS, PROVIDER_INTERFACE, PROVIDER_PHYSNET, REGION } from "./layout";
+import {
+  COMPUTE_HOST,
+  DEFAULT_AZ,
+  GUESTS_AZ,
+  GUESTS_HOST,
+  HOST,
+  Layout,
+  PORTS,
+  PROVIDER_INTERFACE,
+  PROVIDER_PHYSNET,
+  REGION,
+} from "./layout";
 import { Secrets } from "./secrets";
 
 export interface ConfigContext {
   layout: Layout;
   secrets: Secrets;
+  /** The guests profile (`up --guests`): a libvirt compute host and Neutron's DHCP/L3/metadata agents. */
+  guests?: boolean;
+}
+
+function metadataSecret(secrets: Secrets): string {
+  if (!secrets.metadata) throw new Error("no generated metadata proxy secret (secrets.json lacks 'metadata')");
+  return secrets.metadata;
 }
 
 const KEYSTONE_URL = `http://${HOST}:${PORTS.keystone}`;
@@ -118,6 +136,11 @@ export function novaConf(ctx: ConfigContext): string {
       // flavor (the OpenStack provider then times out waiting for VERIFY_RESIZE). DevStack sets it too.
       allow_resize_to_same_host: true,
       use_stderr: true,
+      // Guests profile: a server that names no zone goes to the fake host's zone, never to the
+      // guests host (booting a real guest takes a minute and a GiB; the API-only tests make many).
+      default_schedule_zone: ctx.guests ? DEFAULT_AZ : undefined,
+      metadata_listen: ctx.guests ? HOST : undefined,
+      metadata_listen_port: ctx.guests ? PORTS.novaMetadata : undefined,
     },
     api: { auth_strategy: "keystone" },
     wsgi: { api_paste_config: "/etc/nova/api-paste.ini" },
@@ -126,11 +149,33 @@ export function novaConf(ctx: ConfigContext): string {
     keystone_authtoken: authtoken(s, "nova"),
     service_user: { send_service_user_token: false },
     placement: serviceAuth(s, "placement"),
-    neutron: { ...serviceAuth(s, "neutron"), service_metadata_proxy: false },
+    neutron: ctx.guests
+      ? {
+          ...serviceAuth(s, "neutron"),
+          service_metadata_proxy: true,
+          metadata_proxy_shared_secret: metadataSecret(s),
+        }
+      : { ...serviceAuth(s, "neutron"), service_metadata_proxy: false },
     glance: { region_name: REGION },
     cinder: { os_region_name: REGION },
     conductor: { workers: 1 },
     scheduler: { workers: 1, discover_hosts_in_cells_interval: 30 },
+    // The zone filter enforces default_schedule_zone for the fake host's zone, which has no
+    // aggregate (placement's zone prefilter only narrows zones that have one).
+    ...(ctx.guests
+      ? {
+          filter_scheduler: {
+            enabled_filters: [
+              "AvailabilityZoneFilter",
+              "ComputeFilter",
+              "ComputeCapabilitiesFilter",
+              "ImagePropertiesFilter",
+              "ServerGroupAntiAffinityFilter",
+              "ServerGroupAffinityFilter",
+            ],
+          },
+        }
+      : {}),
     oslo_concurrency: { lock_path: state(ctx, "nova", "lock") },
     oslo_messaging_notifications: { driver: "noop" },
     vnc: { enabled: false },
@@ -157,8 +202,15 @@ export function neutronConf(ctx: ConfigContext): string {
       rpc_state_report_workers: 1,
       notify_nova_on_port_status_changes: true,
       notify_nova_on_port_data_changes: true,
-      // No DHCP or L3 agent runs: routers and floating IPs exist in the API only.
-      dhcp_agent_notification: false,
+      // Without the guests profile no DHCP or L3 agent runs: routers and floating IPs exist in the
+      // API only. With it, ports must reach dnsmasq (with false they never do, and deleted
+      // networks leave their namespaces behind).
+      dhcp_agent_notification: ctx.guests === true,
+      // Guests profile: only networks and routers that ask for the `guests` zone get dnsmasq or a
+      // router namespace (see neutronSchedulersPy); the API-only tests' networks stay as they were.
+      network_scheduler_driver: ctx.guests ? "minicloud_neutron_schedulers.OptInDhcpScheduler" : undefined,
+      router_scheduler_driver: ctx.guests ? "minicloud_neutron_schedulers.OptInL3Scheduler" : undefined,
+
       api_paste_config: "/etc/neutron/api-paste.ini",
       use_stderr: true,
     },
@@ -173,12 +225,17 @@ export function neutronConf(ctx: ConfigContext): string {
   return renderIni(doc);
 }
 
-export function ml2Conf(): string {
+export function ml2Conf(guests = false): string {
   const doc: IniDocument = {
     ml2: {
       type_drivers: "flat,vxlan",
       tenant_network_types: "vxlan",
-      mechanism_drivers: "linuxbridge",
+      // l2population: the agents' VXLAN devices get no multicast group. With a group on `lo`
+      // every flooded frame came back into the bridge through the VXLAN device, the bridge
+      // learnt the guest's MAC on it and dnsmasq's offers never reached the guest. Every agent
+      // here has the same tunnel address, so l2population installs no forwarding entries and
+      // each tenant network is exactly its local bridge.
+      mechanism_drivers: guests ? "linuxbridge,l2population" : "linuxbridge",
       extension_drivers: "port_security",
     },
     ml2_type_flat: { flat_networks: PROVIDER_PHYSNET },
@@ -188,16 +245,154 @@ export function ml2Conf(): string {
   return renderIni(doc);
 }
 
-export function linuxbridgeAgentConf(): string {
+export function linuxbridgeAgentConf(guests = false): string {
   const doc: IniDocument = {
     linux_bridge: { physical_interface_mappings: `${PROVIDER_PHYSNET}:${PROVIDER_INTERFACE}` },
     // Tenant networks are VXLAN over loopback: no VLAN module here, and one host needs no fabric.
-    vxlan: { enable_vxlan: true, local_ip: HOST, l2_population: false },
-    // noop: no iptables chains on the host; security groups still exist in the API.
+    vxlan: { enable_vxlan: true, local_ip: HOST, l2_population: guests },
+    // noop: no iptables chains on the host; security groups still exist in the API. The fake
+    // host's ports have no device, so there is nothing to filter anyway.
     securitygroup: { firewall_driver: "noop", enable_security_group: true, enable_ipset: false },
     agent: { polling_interval: 2 },
   };
   return renderIni(doc);
+}
+
+/**
+ * The guests host's L2 agent: the same bridges, but bound to `minicloud-guests` (the fake host's
+ * agent asks the server about the same tap devices, is told they belong to another host and
+ * leaves them alone) and with the iptables firewall, so security groups are enforced.
+ */
+export function linuxbridgeGuestsAgentConf(): string {
+  const doc: IniDocument = {
+    DEFAULT: { host: GUESTS_HOST },
+    linux_bridge: { physical_interface_mappings: `${PROVIDER_PHYSNET}:${PROVIDER_INTERFACE}` },
+    vxlan: { enable_vxlan: true, local_ip: HOST, l2_population: true },
+    securitygroup: { firewall_driver: "iptables", enable_security_group: true, enable_ipset: false },
+    agent: { polling_interval: 2 },
+  };
+  return renderIni(doc);
+}
+
+export function dhcpAgentConf(): string {
+  const doc: IniDocument = {
+    DEFAULT: {
+      host: GUESTS_HOST,
+      interface_driver: "linuxbridge",
+      dhcp_driver: "neutron.agent.linux.dhcp.Dnsmasq",
+      // Guests reach the metadata service through their router (the L3 agent's proxy).
+      enable_isolated_metadata: false,
+      num_sync_threads: 2,
+    },
+    agent: { availability_zone: GUESTS_AZ },
+  };
+  return renderIni(doc);
+}
+
+export function l3AgentConf(): string {
+  const doc: IniDocument = {
+    DEFAULT: { host: GUESTS_HOST, interface_driver: "linuxbridge", agent_mode: "legacy" },
+    agent: { availability_zone: GUESTS_AZ },
+  };
+  return renderIni(doc);
+}
+
+export function metadataAgentConf(ctx: ConfigContext): string {
+  const doc: IniDocument = {
+    DEFAULT: {
+      host: GUESTS_HOST,
+      nova_metadata_host: HOST,
+      nova_metadata_port: PORTS.novaMetadata,
+      nova_metadata_protocol: "http",
+      metadata_proxy_shared_secret: metadataSecret(ctx.secrets),
+      metadata_workers: 1,
+    },
+  };
+  return renderIni(doc);
+}
+
+/**
+ * Overrides for the guests compute host (read after nova.conf): its own host name, state and
+ * locks, and the libvirt driver with QEMU's software emulation. `/dev/kvm` exists on this kind
+ * of machine but cannot run a stock kernel (`-cpu host` fails on an MSR, `kvm64` hangs), so
+ * virt_type is qemu (TCG) and cpu_mode none (QEMU's default CPU model).
+ */
+export function novaGuestsComputeConf(ctx: ConfigContext): string {
+  const doc: IniDocument = {
+    DEFAULT: {
+      host: GUESTS_HOST,
+      compute_driver: "libvirt.LibvirtDriver",
+      state_path: state(ctx, "nova-guests"),
+      instances_path: state(ctx, "nova-guests", "instances"),
+      // Placement subtracts this from what libvirt reports; it must stay below that.
+      reserved_host_memory_mb: 512,
+      // Real guests are not overcommitted on memory: TCG's translation cache adds to each one.
+      ram_allocation_ratio: 1.0,
+      // Guests get their configuration from the metadata service through their router, never
+      // a config drive (the cloud kernel has no AHCI, so a q35 CD-ROM would be invisible).
+      force_config_drive: false,
+    },
+    libvirt: { virt_type: "qemu", cpu_mode: "none", connection_uri: "qemu:///system" },
+    oslo_concurrency: { lock_path: state(ctx, "nova-guests", "lock") },
+  };
+  return renderIni(doc);
+}
+
+/**
+ * A Python module neutron-server imports (PYTHONPATH) for the guests profile: the stock
+ * zone-aware schedulers, except that a network or router with no availability-zone hint gets
+ * no agent. Neutron's own `default_availability_zones` cannot express this: it is written into
+ * every new network's hints (visible in the API) and must name a zone that has an agent.
+ */
+export function neutronSchedulersPy(): string {
+  return [
+    '"""minicloud guests profile: only networks/routers hinted to an availability zone get agents."""',
+    "from neutron.scheduler import dhcp_agent_scheduler, l3_agent_scheduler",
+    "",
+    "",
+    "def _hinted(resource):",
+    '    return bool(resource.get("availability_zone_hints"))',
+    "",
+    "",
+    "class _HintedNetworksOnly:",
+    '    """The core plugin, except that get_subnets leaves out subnets of unhinted networks."""',
+    "",
+    "    def __init__(self, plugin):",
+    "        self._plugin = plugin",
+    "",
+    "    def __getattr__(self, name):",
+    "        return getattr(self._plugin, name)",
+    "",
+    "    def get_subnets(self, context, *args, **kwargs):",
+    "        hinted = {n['id'] for n in self._plugin.get_networks(context) if _hinted(n)}",
+    "        subnets = self._plugin.get_subnets(context, *args, **kwargs)",
+    "        return [s for s in subnets if s['network_id'] in hinted]",
+    "",
+    "",
+    "class OptInDhcpScheduler(dhcp_agent_scheduler.AZAwareWeightScheduler):",
+    "    def schedule(self, plugin, context, network):",
+    "        if not _hinted(network):",
+    "            return []",
+    "        return super().schedule(plugin, context, network)",
+    "",
+    "    # An agent's (re)start schedules every network without an agent; only hinted ones here.",
+    "    def auto_schedule_networks(self, plugin, context, host):",
+    "        return super().auto_schedule_networks(_HintedNetworksOnly(plugin), context, host)",
+    "",
+    "",
+    "class OptInL3Scheduler(l3_agent_scheduler.AZLeastRoutersScheduler):",
+    "    def _get_routers_can_schedule(self, plugin, context, routers, l3_agent):",
+    "        hinted = [r for r in routers if _hinted(r)]",
+    "        if not hinted:",
+    "            return []",
+    "        return super()._get_routers_can_schedule(plugin, context, hinted, l3_agent)",
+    "",
+    "    def _get_candidates(self, plugin, context, sync_router):",
+    "        if not _hinted(sync_router):",
+    "            return []",
+    "        return super()._get_candidates(plugin, context, sync_router)",
+    "",
+  ].join("\n");
 }
 
 export interface UwsgiApp {

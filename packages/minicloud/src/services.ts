@@ -5,7 +5,21 @@
 import * as path from "path";
 import { HOST, Layout, PORTS } from "./layout";
 
-export type Readiness = { kind: "tcp"; port: number } | { kind: "http"; url: string } | { kind: "none" };
+export type Readiness =
+  | { kind: "tcp"; port: number }
+  | { kind: "http"; url: string }
+  /** A unix socket accepts connections (libvirtd, virtlogd). */
+  | { kind: "unix"; path: string }
+  | { kind: "none" };
+
+/** libvirt's system sockets: fixed paths, shared by every libvirt client on the machine. */
+export const LIBVIRT_SOCKET = "/run/libvirt/libvirt-sock";
+export const VIRTLOGD_SOCKET = "/run/libvirt/virtlogd-sock";
+
+export interface ProfileOptions {
+  /** The guests profile: libvirt, the guests compute host and Neutron's DHCP/L3/metadata agents. */
+  guests?: boolean;
+}
 
 export interface ServiceSpec {
   name: string;
@@ -72,10 +86,96 @@ export function rabbitEnv(layout: Layout): Record<string, string> {
   };
 }
 
-export function serviceSpecs(layout: Layout): ServiceSpec[] {
+/** Where the guests profile's Python module for neutron-server lives (see neutronSchedulersPy). */
+export function neutronPythonDir(layout: Layout): string {
+  return path.join(layout.configDir, "neutron", "python");
+}
+
+export function serviceSpecs(layout: Layout, profile: ProfileOptions = {}): ServiceSpec[] {
   const c = (...p: string[]) => path.join(layout.configDir, ...p);
   const novaArgs = ["--config-file", c("nova", "nova.conf")];
   const neutronArgs = ["--config-file", c("neutron", "neutron.conf"), "--config-file", c("neutron", "ml2_conf.ini")];
+  const base = baseSpecs(layout, c, novaArgs, neutronArgs, profile);
+  return profile.guests ? [...base, ...guestSpecs(layout, c, novaArgs)] : base;
+}
+
+/** Every process either profile may run, in start order: what `down` and `status` look after. */
+export function allServiceSpecs(layout: Layout): ServiceSpec[] {
+  return serviceSpecs(layout, { guests: true });
+}
+
+function agent(name: string, module: string, files: string[]): ServiceSpec {
+  return {
+    name,
+    argv: pythonMain(
+      module,
+      "main",
+      name,
+      files.flatMap((f) => ["--config-file", f]),
+    ),
+    ready: { kind: "none" },
+    readyTimeout: 0,
+    configFiles: files,
+  };
+}
+
+function guestSpecs(layout: Layout, c: (...p: string[]) => string, novaArgs: string[]): ServiceSpec[] {
+  const neutronConf = c("neutron", "neutron.conf");
+  return [
+    {
+      name: "virtlogd",
+      argv: ["/usr/sbin/virtlogd", "--pid-file", path.join(layout.runDir, "virtlogd.pid-internal")],
+      ready: { kind: "unix", path: VIRTLOGD_SOCKET },
+      readyTimeout: 30,
+      configFiles: [],
+    },
+    {
+      // Monolithic libvirtd in the foreground (bookworm has no modular daemons), on its default
+      // system socket; no TCP listener.
+      name: "libvirtd",
+      argv: ["/usr/sbin/libvirtd", "--pid-file", path.join(layout.runDir, "libvirtd.pid-internal")],
+      ready: { kind: "unix", path: LIBVIRT_SOCKET },
+      readyTimeout: 60,
+      configFiles: [],
+    },
+    agent("neutron-linuxbridge-agent-guests", "neutron.cmd.eventlet.plugins.linuxbridge_neutron_agent", [
+      neutronConf,
+      c("neutron", "linuxbridge_agent_guests.ini"),
+    ]),
+    agent("neutron-dhcp-agent", "neutron.cmd.eventlet.agents.dhcp", [neutronConf, c("neutron", "dhcp_agent.ini")]),
+    agent("neutron-l3-agent", "neutron.cmd.eventlet.agents.l3", [neutronConf, c("neutron", "l3_agent.ini")]),
+    agent("neutron-metadata-agent", "neutron.cmd.eventlet.agents.metadata", [
+      neutronConf,
+      c("neutron", "metadata_agent.ini"),
+    ]),
+    {
+      name: "nova-api-metadata",
+      argv: pythonMain("nova.cmd.api_metadata", "main", "nova-api-metadata", novaArgs),
+      ready: { kind: "http", url: `http://${HOST}:${PORTS.novaMetadata}/` },
+      readyTimeout: 90,
+      configFiles: [c("nova", "nova.conf")],
+    },
+    {
+      name: "nova-compute-guests",
+      argv: pythonMain("nova.cmd.compute", "main", "nova-compute", [
+        ...novaArgs,
+        "--config-file",
+        c("nova", "nova-compute-guests.conf"),
+      ]),
+      ready: { kind: "none" },
+      readyTimeout: 0,
+      configFiles: [c("nova", "nova.conf"), c("nova", "nova-compute-guests.conf")],
+    },
+  ];
+}
+
+function baseSpecs(
+  layout: Layout,
+  c: (...p: string[]) => string,
+  novaArgs: string[],
+  neutronArgs: string[],
+  profile: ProfileOptions,
+): ServiceSpec[] {
   return [
     {
       name: "mariadb",
@@ -123,9 +223,15 @@ export function serviceSpecs(layout: Layout): ServiceSpec[] {
     {
       name: "neutron-server",
       argv: pythonMain("neutron.cmd.eventlet.server", "main", "neutron-server", neutronArgs),
+      // The guests profile's schedulers (network_scheduler_driver / router_scheduler_driver).
+      env: profile.guests ? { PYTHONPATH: neutronPythonDir(layout) } : undefined,
       ready: { kind: "http", url: `http://${HOST}:${PORTS.neutron}/` },
       readyTimeout: 90,
-      configFiles: [c("neutron", "neutron.conf"), c("neutron", "ml2_conf.ini")],
+      configFiles: [
+        c("neutron", "neutron.conf"),
+        c("neutron", "ml2_conf.ini"),
+        ...(profile.guests ? [path.join(neutronPythonDir(layout), "minicloud_neutron_schedulers.py")] : []),
+      ],
     },
     {
       name: "neutron-linuxbridge-agent",

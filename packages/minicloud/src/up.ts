@@ -18,18 +18,35 @@ import {
 import { commandSucceeds, run, runAsync } from "./exec";
 import { ensureServiceCatalog, ensureTestProjects } from "./identity";
 import { ensurePackages } from "./install";
-import { COMPUTE_HOST, defaultLayout, HOST, Layout, PORTS, PROVIDER_INTERFACE, PROVIDER_PEER, REGION } from "./layout";
+import { ensureGuests, GUEST_PACKAGES, prepareLibvirtRuntime, readProfile, writeProfile } from "./guests";
+import {
+  COMPUTE_HOST,
+  defaultLayout,
+  EXTERNAL_NETWORK,
+  HOST,
+  Layout,
+  PORTS,
+  PROVIDER_INTERFACE,
+  PROVIDER_PEER,
+  REGION,
+} from "./layout";
 import { readPidRecord, runningPid, startProcess, stopProcess } from "./processes";
 import { authenticate, NOVA_MICROVERSION, request, Session } from "./rest";
 import { databaseUser, DATABASES, loadOrCreateSecrets, Secrets } from "./secrets";
 import * as cfg from "./service-configs";
-import { mariadbSocket, serviceSpecs, ServiceSpec } from "./services";
+import { mariadbSocket, neutronPythonDir, serviceSpecs, ServiceSpec } from "./services";
 
 export interface UpOptions {
   layout?: Layout;
   log?: (msg: string) => void;
   /** Skip `apt-get install` (packages must already be there). */
   skipInstall?: boolean;
+  /**
+   * The guests profile: a second compute host that boots real guests (libvirt, QEMU TCG) in
+   * availability zone `guests`, and Neutron's DHCP, L3 and metadata agents with enforced
+   * security groups. Remembered: a later `up` keeps it until `down --purge`.
+   */
+  guests?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,10 +74,25 @@ export async function httpAnswers(url: string, timeoutMs = 3000): Promise<boolea
   }
 }
 
+export function unixSocketOpen(file: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ path: file });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.on("connect", () => done(true));
+    sock.on("error", () => done(false));
+  });
+}
+
 export async function isReady(spec: ServiceSpec): Promise<boolean> {
   switch (spec.ready.kind) {
     case "tcp":
       return tcpOpen(spec.ready.port);
+    case "unix":
+      return unixSocketOpen(spec.ready.path);
     case "http":
       return httpAnswers(spec.ready.url);
     case "none":
@@ -116,8 +148,8 @@ async function once(layout: Layout, step: string, fn: () => Promise<unknown>): P
 }
 
 /** Renders every config file; returns the names of services whose config changed. */
-export function writeConfigs(layout: Layout, secrets: Secrets): Set<string> {
-  const ctx = { layout, secrets };
+export function writeConfigs(layout: Layout, secrets: Secrets, guests = false): Set<string> {
+  const ctx = { layout, secrets, guests };
   const c = (...p: string[]) => path.join(layout.configDir, ...p);
   const changed = new Set<string>();
   const put = (services: string[], file: string, content: string) => {
@@ -153,9 +185,35 @@ export function writeConfigs(layout: Layout, secrets: Secrets): Set<string> {
   put(nova, c("nova", "nova.conf"), cfg.novaConf(ctx));
   const neutron = ["neutron-server", "neutron-linuxbridge-agent"];
   put(neutron, c("neutron", "neutron.conf"), cfg.neutronConf(ctx));
-  put(["neutron-server"], c("neutron", "ml2_conf.ini"), cfg.ml2Conf());
-  put(["neutron-linuxbridge-agent"], c("neutron", "linuxbridge_agent.ini"), cfg.linuxbridgeAgentConf());
+  put(["neutron-server"], c("neutron", "ml2_conf.ini"), cfg.ml2Conf(guests));
+  put(["neutron-linuxbridge-agent"], c("neutron", "linuxbridge_agent.ini"), cfg.linuxbridgeAgentConf(guests));
+  if (guests) {
+    put(["nova-compute-guests"], c("nova", "nova-compute-guests.conf"), cfg.novaGuestsComputeConf(ctx));
+    put(
+      ["neutron-linuxbridge-agent-guests"],
+      c("neutron", "linuxbridge_agent_guests.ini"),
+      cfg.linuxbridgeGuestsAgentConf(),
+    );
+    put(["neutron-dhcp-agent"], c("neutron", "dhcp_agent.ini"), cfg.dhcpAgentConf());
+    put(["neutron-l3-agent"], c("neutron", "l3_agent.ini"), cfg.l3AgentConf());
+    put(["neutron-metadata-agent"], c("neutron", "metadata_agent.ini"), cfg.metadataAgentConf(ctx));
+    put(
+      ["neutron-server"],
+      path.join(neutronPythonDir(layout), "minicloud_neutron_schedulers.py"),
+      cfg.neutronSchedulersPy(),
+    );
+  }
   return changed;
+}
+
+/**
+ * Guests profile: the public network's gateway address on the veth's free end, so this host
+ * is the routers' next hop and reaches floating IPs (172.24.4.0/24) directly.
+ */
+function ensureProviderGateway(): void {
+  const cidr = `${EXTERNAL_NETWORK.gateway}/${EXTERNAL_NETWORK.cidr.split("/")[1]}`;
+  const addrs = run(["ip", "-o", "-4", "addr", "show", "dev", PROVIDER_PEER]);
+  if (!addrs.includes(` ${cidr} `)) run(["ip", "addr", "add", cidr, "dev", PROVIDER_PEER]);
 }
 
 function ensureProviderVeth(): boolean {
@@ -182,7 +240,7 @@ export function configHash(files: string[], argv: string[] = [], env: Record<str
   return h.digest("hex");
 }
 
-async function ensureRunning(layout: Layout, spec: ServiceSpec, log: (m: string) => void): Promise<void> {
+export async function ensureRunning(layout: Layout, spec: ServiceSpec, log: (m: string) => void): Promise<void> {
   let pid = runningPid(layout.runDir, spec.name);
   const hash = configHash(spec.configFiles, spec.argv, spec.env);
   if (pid !== undefined && readPidRecord(layout.runDir, spec.name)?.configHash !== hash) {
@@ -255,9 +313,9 @@ function adminAuth(secrets: Secrets) {
 }
 
 /** Thrown inside a waitFor probe to stop waiting at once (a process died). */
-class FatalError extends Error {}
+export class FatalError extends Error {}
 
-async function waitFor<T>(what: string, timeoutS: number, fn: () => Promise<T | undefined>): Promise<T> {
+export async function waitFor<T>(what: string, timeoutS: number, fn: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutS * 1000;
   for (;;) {
     const v = await fn().catch((e) => {
@@ -291,7 +349,9 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   if (process.getuid && process.getuid() !== 0)
     throw new Error("minicloud up must run as root (it installs packages and starts services)");
   const timer = new Timer(log);
-  const specs = new Map(serviceSpecs(layout).map((s) => [s.name, s]));
+  const guests = opts.guests === true || readProfile(layout).guests;
+  if (guests) log("profile: guests (libvirt compute host 'minicloud-guests', zone 'guests', DHCP/L3/metadata agents)");
+  const specs = new Map(serviceSpecs(layout, { guests }).map((s) => [s.name, s]));
   const spec = (name: string): ServiceSpec => {
     const s = specs.get(name);
     if (!s) throw new Error(`unknown service ${name}`);
@@ -300,7 +360,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const c = (...p: string[]) => path.join(layout.configDir, ...p);
 
   await timer.phase("packages", async () => {
-    if (!opts.skipInstall) ensurePackages(log);
+    if (!opts.skipInstall) ensurePackages(log, guests ? GUEST_PACKAGES : []);
   });
 
   let secrets!: Secrets;
@@ -323,10 +383,24 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     }
     fs.mkdirSync(path.join(layout.logDir, "rabbitmq"), { recursive: true });
     secrets = loadOrCreateSecrets(layout.stateDir);
-    const changed = writeConfigs(layout, secrets);
+    if (guests) {
+      // QEMU runs as libvirt-qemu and opens the disks under nova-guests/instances itself: it
+      // must be able to pass through the state directory (search only; 0711 lists nothing,
+      // and every secret in it is a 0600 file).
+      fs.chmodSync(layout.stateDir, 0o711);
+      // dnsmasq drops to `nobody` and re-reads its hosts file under neutron/dhcp/ on every
+      // SIGHUP (each new port): the same search-only right on neutron/.
+      fs.chmodSync(path.join(layout.stateDir, "neutron"), 0o711);
+      fs.mkdirSync(path.join(layout.stateDir, "nova-guests", "lock"), { recursive: true, mode: 0o700 });
+      fs.chmodSync(path.join(layout.stateDir, "nova-guests"), 0o711);
+      fs.mkdirSync(path.join(layout.stateDir, "nova-guests", "instances"), { recursive: true, mode: 0o711 });
+      prepareLibvirtRuntime();
+    }
+    const changed = writeConfigs(layout, secrets, guests);
     if (changed.size > 0) log(`configuration written for: ${[...changed].join(", ")}`);
     writeIfChanged(path.join(layout.stateDir, "rabbitmq", "enabled_plugins"), "[].\n");
     ensureProviderVeth();
+    if (guests) ensureProviderGateway();
   });
 
   // RabbitMQ takes the longest to start and only the daemons need it: start it now, wait
@@ -558,6 +632,11 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       await Promise.all(Object.values(projects).map((id) => ensureQuotas(admin, id)));
     }),
   );
+
+  if (guests) {
+    await ensureGuests({ layout, admin, spec, log, phase: (n, f) => timer.phase(n, f), manage });
+    writeProfile(layout, { guests: true });
+  }
 
   const clouds = renderCloudsYaml(secrets);
   writeIfChanged(path.join(layout.stateDir, "clouds.yaml"), clouds);

@@ -10,7 +10,17 @@ import * as path from "node:path";
 import { parseCommand, USAGE } from "../src/cli";
 
 const BIN = path.resolve(__dirname, "../bin/minicloud.js");
-const ACTING_MODULES = ["up", "control", "install", "processes", "services", "exec", "cloud-resources", "secrets"];
+const ACTING_MODULES = [
+  "up",
+  "control",
+  "guests",
+  "install",
+  "processes",
+  "services",
+  "exec",
+  "cloud-resources",
+  "secrets",
+];
 
 describe("minicloud command line (parsing only, starts nothing)", function () {
   this.timeout(60000);
@@ -63,7 +73,8 @@ Module._load = function (request, parent, isMain) {
     for (const argv of [["--help"], ["-h"], ["help"], ["up", "--help"], ["up", "-h"], ["down", "--purge", "-h"]])
       expect(parseCommand(argv), argv.join(" ")).to.deep.equal({ kind: "help", code: 0 });
     expect(parseCommand([])).to.deep.equal({ kind: "help", code: 2 });
-    expect(parseCommand(["up", "--skip-install"])).to.deep.equal({ kind: "up", skipInstall: true });
+    expect(parseCommand(["up", "--skip-install"])).to.deep.equal({ kind: "up", skipInstall: true, guests: false });
+    expect(parseCommand(["up", "--guests"])).to.deep.equal({ kind: "up", skipInstall: false, guests: true });
     expect(parseCommand(["down"])).to.deep.equal({ kind: "down", purge: false });
     expect(parseCommand(["env"])).to.deep.equal({ kind: "env", cloud: "minicloud-a" });
     expect(parseCommand(["env", "minicloud-b"])).to.deep.equal({ kind: "env", cloud: "minicloud-b" });

@@ -7,7 +7,8 @@ import { renderIni } from "../src/ini";
 import { defaultLayout } from "../src/layout";
 import { generatePassword, generateSecrets } from "../src/secrets";
 import * as cfg from "../src/service-configs";
-import { serviceSpecs } from "../src/services";
+import { allServiceSpecs, serviceSpecs } from "../src/services";
+import { NEUTRON_CHAIN, splitIptablesRule } from "../src/guests";
 import { databaseSql } from "../src/up";
 
 /** Minimal INI reader for assertions (last value wins, like oslo.config). */
@@ -151,5 +152,128 @@ describe("minicloud configuration renderers", () => {
     const a = tinyImageBytes();
     expect(a.length).to.equal(IMAGE_SIZE);
     expect(a.equals(tinyImageBytes())).to.equal(true);
+  });
+
+  describe("guests profile (up --guests)", () => {
+    const g = { ...ctx, guests: true };
+
+    it("leaves the plain profile's configuration exactly as it was", () => {
+      // The API-only suite runs on the plain profile: nothing about zones, agents or metadata.
+      const nova = readIni(cfg.novaConf(ctx));
+      const neutron = readIni(cfg.neutronConf(ctx));
+      expect(nova.DEFAULT?.default_schedule_zone).to.equal(undefined);
+      expect(nova.filter_scheduler).to.equal(undefined);
+      expect(nova.neutron?.service_metadata_proxy).to.equal("false");
+      expect(neutron.DEFAULT?.dhcp_agent_notification).to.equal("false");
+      expect(neutron.DEFAULT?.network_scheduler_driver).to.equal(undefined);
+      expect(readIni(cfg.ml2Conf()).ml2?.mechanism_drivers).to.equal("linuxbridge");
+      expect(readIni(cfg.linuxbridgeAgentConf()).vxlan?.l2_population).to.equal("false");
+      const plain = serviceSpecs(layout).map((s) => s.name);
+      expect(plain).to.not.include("libvirtd");
+      expect(serviceSpecs(layout).find((s) => s.name === "neutron-server")?.env).to.equal(undefined);
+    });
+
+    it("keeps servers without a zone on the fake host and enforces the zone in the scheduler", () => {
+      const nova = readIni(cfg.novaConf(g));
+      expect(nova.DEFAULT?.compute_driver).to.equal("fake.FakeDriver");
+      expect(nova.DEFAULT?.host).to.equal("minicloud");
+      expect(nova.DEFAULT?.default_schedule_zone).to.equal("nova");
+      expect(nova.filter_scheduler?.enabled_filters?.split(",")).to.include("AvailabilityZoneFilter");
+    });
+
+    it("runs the guests host on libvirt with QEMU TCG, its own host name and state", () => {
+      const guests = readIni(cfg.novaGuestsComputeConf(g));
+      expect(guests.DEFAULT?.host).to.equal("minicloud-guests");
+      expect(guests.DEFAULT?.compute_driver).to.equal("libvirt.LibvirtDriver");
+      expect(guests.libvirt?.virt_type).to.equal("qemu");
+      expect(guests.libvirt?.cpu_mode).to.equal("none");
+      expect(guests.DEFAULT?.instances_path).to.equal("/srv/mc/nova-guests/instances");
+      expect(guests.oslo_concurrency?.lock_path).to.equal("/srv/mc/nova-guests/lock");
+      expect(guests.DEFAULT?.force_config_drive).to.equal("false");
+      const spec = serviceSpecs(layout, { guests: true }).find((s) => s.name === "nova-compute-guests");
+      // Read after nova.conf, so its keys win (oslo.config: the last file that sets a key).
+      const files = spec?.argv.filter((a) => a.startsWith("/etc/mc/"));
+      expect(files).to.deep.equal(["/etc/mc/nova/nova.conf", "/etc/mc/nova/nova-compute-guests.conf"]);
+    });
+
+    it("signs metadata with one shared secret on both sides and serves it on 127.0.0.1 only", () => {
+      const nova = readIni(cfg.novaConf(g));
+      const agent = readIni(cfg.metadataAgentConf(g));
+      expect(nova.neutron?.service_metadata_proxy).to.equal("true");
+      expect(nova.neutron?.metadata_proxy_shared_secret).to.match(/^[A-Za-z0-9]{24}$/);
+      expect(agent.DEFAULT?.metadata_proxy_shared_secret).to.equal(nova.neutron?.metadata_proxy_shared_secret);
+      expect(nova.DEFAULT?.metadata_listen).to.equal("127.0.0.1");
+      expect(agent.DEFAULT?.nova_metadata_port).to.equal(nova.DEFAULT?.metadata_listen_port);
+      const noSecret = { ...g, secrets: { ...secrets, metadata: undefined } };
+      expect(() => cfg.metadataAgentConf(noSecret)).to.throw(/metadata proxy secret/);
+    });
+
+    it("binds every real agent to the guests host, enforces security groups there only", () => {
+      const l2 = readIni(cfg.linuxbridgeGuestsAgentConf());
+      const dhcp = readIni(cfg.dhcpAgentConf());
+      const l3 = readIni(cfg.l3AgentConf());
+      for (const conf of [l2, dhcp, l3, readIni(cfg.metadataAgentConf(g))])
+        expect(conf.DEFAULT?.host).to.equal(readIni(cfg.novaGuestsComputeConf(g)).DEFAULT?.host);
+      expect(l2.securitygroup?.firewall_driver).to.equal("iptables");
+      expect(readIni(cfg.linuxbridgeAgentConf(true)).securitygroup?.firewall_driver).to.equal("noop");
+      expect(dhcp.DEFAULT?.interface_driver).to.equal("linuxbridge");
+      expect(l3.DEFAULT?.interface_driver).to.equal("linuxbridge");
+      expect(dhcp.agent?.availability_zone).to.equal("guests");
+      expect(l3.agent?.availability_zone).to.equal("guests");
+    });
+
+    it("keeps VXLAN frames from looping back over lo (l2population, no multicast group)", () => {
+      expect(readIni(cfg.ml2Conf(true)).ml2?.mechanism_drivers).to.equal("linuxbridge,l2population");
+      expect(readIni(cfg.linuxbridgeAgentConf(true)).vxlan?.l2_population).to.equal("true");
+      expect(readIni(cfg.linuxbridgeGuestsAgentConf()).vxlan?.l2_population).to.equal("true");
+    });
+
+    it("gives only zone-hinted networks and routers an agent, through neutron-server's PYTHONPATH", () => {
+      const neutron = readIni(cfg.neutronConf(g));
+      expect(neutron.DEFAULT?.dhcp_agent_notification).to.equal("true");
+      // Neutron schedules a new network's DHCP only with auto-scheduling on (schedule_network).
+      expect(neutron.DEFAULT?.network_auto_schedule).to.equal(undefined);
+      const py = cfg.neutronSchedulersPy();
+      for (const driver of [neutron.DEFAULT?.network_scheduler_driver, neutron.DEFAULT?.router_scheduler_driver]) {
+        const [mod, cls] = (driver ?? "").split(".");
+        expect(mod).to.equal("minicloud_neutron_schedulers");
+        expect(py).to.contain(`class ${cls}(`);
+      }
+      const server = serviceSpecs(layout, { guests: true }).find((s) => s.name === "neutron-server");
+      expect(server?.env?.PYTHONPATH).to.equal("/etc/mc/neutron/python");
+      expect(server?.configFiles).to.include("/etc/mc/neutron/python/minicloud_neutron_schedulers.py");
+    });
+
+    it("starts libvirt before the guests host, and down covers every process of both profiles", () => {
+      const names = serviceSpecs(layout, { guests: true }).map((s) => s.name);
+      expect(names.indexOf("virtlogd")).to.be.lessThan(names.indexOf("libvirtd"));
+      expect(names.indexOf("libvirtd")).to.be.lessThan(names.indexOf("nova-compute-guests"));
+      for (const n of ["neutron-dhcp-agent", "neutron-l3-agent", "neutron-metadata-agent", "nova-api-metadata"])
+        expect(names).to.include(n);
+      expect(allServiceSpecs(layout).map((s) => s.name)).to.deep.equal(names);
+      expect(new Set(names).size).to.equal(names.length);
+      const libvirtd = serviceSpecs(layout, { guests: true }).find((s) => s.name === "libvirtd");
+      expect(libvirtd?.argv).to.not.include("-d"); // foreground: its pid is the one we record
+      expect(libvirtd?.ready).to.deep.equal({ kind: "unix", path: "/run/libvirt/libvirt-sock" });
+    });
+
+    it("reads iptables-save rules with quoted comments and recognises only Neutron's chains", () => {
+      expect(
+        splitIptablesRule('-A FORWARD -m comment --comment "neutron-linuxbri: \\"x\\"" -j neutron-filter-top'),
+      ).to.deep.equal([
+        "-A",
+        "FORWARD",
+        "-m",
+        "comment",
+        "--comment",
+        'neutron-linuxbri: "x"',
+        "-j",
+        "neutron-filter-top",
+      ]);
+      expect(NEUTRON_CHAIN.test("neutron-linuxbri-sg-chain")).to.equal(true);
+      expect(NEUTRON_CHAIN.test("neutron-filter-top")).to.equal(true);
+      expect(NEUTRON_CHAIN.test("DOCKER-USER")).to.equal(false);
+      expect(NEUTRON_CHAIN.test("neutron-filter-topx")).to.equal(false);
+    });
   });
 });

@@ -40,7 +40,8 @@ export { JUPYTER_PORT } from "./desktop/jupyter-user-data";
 export { desktopReachabilityProblems } from "./desktop/reachability";
 export type { FloatingNetworkFacts, ReachabilityInput, ReachabilitySource } from "./desktop/reachability";
 export { XrdpDesktopImage } from "./desktop-image/xrdp-desktop-image";
-export type { XrdpDesktopImageArgs } from "./desktop-image/xrdp-desktop-image";
+export { xrdpDesktopImageArgsSchema } from "./desktop-image/xrdp-desktop-image-args";
+export type { XrdpDesktopImageArgs } from "./desktop-image/xrdp-desktop-image-args";
 
 // The self-service portal next to a desktop pool.
 export { SelfServicePortal, portalDesktopsFromPool } from "./portal/self-service-portal";

@@ -60,8 +60,12 @@ export interface BakePlan {
   properties: Record<string, string>;
 }
 
-const NAME_PREFIX = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
-const OS_DISTRO = /^[a-z][a-z0-9._-]{0,30}$/;
+/** An image name prefix: 1-101 letters, digits, '.', '_' or '-', starting with a letter or digit. */
+export const BAKE_NAME_PREFIX = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
+/** A Glance os_distro value in lower case, e.g. "debian". */
+export const BAKE_OS_DISTRO = /^[a-z][a-z0-9._-]{0,30}$/;
+/** A short Glance os_version such as "12" or "24.04". */
+export const BAKE_OS_VERSION = /^[A-Za-z0-9._-]{1,32}$/;
 
 /** The finishing script: verify, clear the machine id, print the marker (OK or FAILED) to the console. */
 export function bakeFinishScript(packageHash: string, packages: string[]): string {
@@ -124,17 +128,17 @@ export function desktopPackageHash(baseImage: string, stack: DesktopStackOptions
 
 /** The complete bake plan; validates every field before anything is created. */
 export function planDesktopBake(options: BakePlanOptions): BakePlan {
-  if (!NAME_PREFIX.test(options.namePrefix ?? "")) {
+  if (!BAKE_NAME_PREFIX.test(options.namePrefix ?? "")) {
     throw new Error(
       `namePrefix "${options.namePrefix}" must be 1-101 letters, digits, '.', '_' or '-', starting with a letter or digit`,
     );
   }
-  if (!OS_DISTRO.test(options.osDistro ?? "")) {
+  if (!BAKE_OS_DISTRO.test(options.osDistro ?? "")) {
     throw new Error(
       `osDistro "${options.osDistro}" must be a Glance os_distro value in lower case, e.g. "debian" or "ubuntu"`,
     );
   }
-  if (options.osVersion !== undefined && !/^[A-Za-z0-9._-]{1,32}$/.test(options.osVersion)) {
+  if (options.osVersion !== undefined && !BAKE_OS_VERSION.test(options.osVersion)) {
     throw new Error(`osVersion "${options.osVersion}" must be a short version like "12" or "24.04"`);
   }
   const stack = stackOptionsForBake(options.stack);

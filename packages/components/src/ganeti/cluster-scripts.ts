@@ -319,3 +319,73 @@ export function renderIsoDistributionScript(plan: GanetiClusterPlan): string {
     body: body.join("\n"),
   });
 }
+
+/**
+ * The readiness check on the master, between the cluster steps and the first instance step
+ * (a WaitCondition for the cluster): every node declared online is a member and online, and
+ * `gnt-cluster verify --error-codes` reports no error about the cluster or a node. Verify runs
+ * up to `verifyAttempts` times, as a node just added may still be settling. On failure it names
+ * each node or cluster that is not ready, the error code and Ganeti's message, and the fix.
+ * Read-only (no `changed:` line), so it can run any number of times.
+ */
+export function renderReadinessScript(plan: GanetiClusterPlan): string {
+  const r = plan.readiness;
+  const ignore = r.ignoreErrors.map((code) => ` --ignore-errors=${code}`).join("");
+  const fixes = Object.entries(r.fixes)
+    .map(([code, fix]) => `    ${code}) printf '%s' ${q(fix)} ;;`)
+    .join("\n");
+  const where = `cluster ${plan.clusterName}`;
+  const body = [
+    `assert_host_key ${q(plan.master.hostKey)}`,
+    `# Membership: every node declared online is in the cluster and not offline in Ganeti.`,
+    `node_list=$(timeout 300 gnt-node list --no-headers --separator='|' -o name,offline 2>&1) || die "gnt-node list failed on ${plan.master.fqdn}: $node_list; check that Ganeti runs there (systemctl status ganeti), then pulumi up again"`,
+    `not_ready=()`,
+    `for node in ${r.onlineNodes.map(q).join(" ")}; do`,
+    `  state=$(awk -F'|' -v n="$node" '$1 == n { print $2 }' <<<"$node_list")`,
+    `  case "$state" in`,
+    `    "") not_ready+=("$node is not a member of ${plan.clusterName}: its node step did not add it; read that step's output and run pulumi up again") ;;`,
+    `    Y | True | yes) not_ready+=("$node is offline in Ganeti but declared online: once it is back, run gnt-node modify --offline=no $node (or declare it offline: true)") ;;`,
+    `  esac`,
+    `done`,
+    `[ "\${#not_ready[@]}" -eq 0 ] || die "${where} is not ready for instances: $(printf '%s; ' "\${not_ready[@]}")"`,
+    `# The fix for each verify error code that can block instances here.`,
+    `fix_for() {`,
+    `  case "$1" in`,
+    fixes,
+    `    *) printf '%s' 'read the message (gnt-cluster verify --error-codes on the master lists every error), fix it, or list the code in verifyIgnoreErrors' ;;`,
+    `  esac`,
+    `}`,
+    `attempt=1`,
+    `while :; do`,
+    `  verify_rc=0`,
+    `  verify_out=$(timeout 900 gnt-cluster verify --error-codes${ignore} 2>&1) || verify_rc=$?`,
+    `  # Lines read "  - ERROR:ECODE:type:item:message". Errors about instances are for the instances'`,
+    `  # own steps and the report: an instance that is down must not block the step that starts it.`,
+    `  blocking=$(grep -oE 'ERROR:E[A-Z0-9]+:(cluster|group|node):.*' <<<"$verify_out" || true)`,
+    r.offlineNodes.length > 0
+      ? `  blocking=$(grep -vF ${r.offlineNodes.map((f) => `-e ${q(f)}`).join(" ")} <<<"$blocking" || true)`
+      : `  # No node is declared offline: every node error blocks.`,
+    `  error_lines=$(grep -cE 'ERROR:E[A-Z0-9]+:' <<<"$verify_out" || true)`,
+    `  if [ -z "$blocking" ] && { [ "$verify_rc" -eq 0 ] || [ "$error_lines" -gt 0 ]; }; then break; fi`,
+    `  [ "$attempt" -lt ${r.verifyAttempts} ] || break`,
+    `  log "${where} is not ready yet (gnt-cluster verify, attempt $attempt of ${r.verifyAttempts}); looking again in ${r.retryIntervalSeconds} s"`,
+    `  sleep ${r.retryIntervalSeconds}`,
+    `  attempt=$((attempt + 1))`,
+    `done`,
+    `if [ -n "$blocking" ]; then`,
+    `  problems=""`,
+    `  while IFS=: read -r _ code _ item message; do`,
+    `    problems+="  $item: $code ($message); fix: $(fix_for "$code")"$'\\n'`,
+    `  done <<<"$blocking"`,
+    `  die "${where} is not ready for instances; gnt-cluster verify reports:"$'\\n'"$problems"`,
+    `fi`,
+    `if [ "$verify_rc" -ne 0 ] && [ "$error_lines" -eq 0 ]; then`,
+    `  die "gnt-cluster verify failed on ${plan.master.fqdn} (exit $verify_rc) without an error line: $(tail -n 5 <<<"$verify_out"); check that the master daemon runs (systemctl status ganeti), then pulumi up again"`,
+    `fi`,
+    `log "${where} is ready for instances: ${r.onlineNodes.join(", ")} online; gnt-cluster verify reports no error about the cluster or a node"`,
+  ];
+  return renderRemoteScript({
+    description: `ganeti: is ${plan.clusterName} ready for instances`,
+    body: body.join("\n"),
+  });
+}

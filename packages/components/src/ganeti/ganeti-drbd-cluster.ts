@@ -14,6 +14,7 @@ import {
   renderNodeAddScript,
   renderNodeRemoveScript,
   renderOsDefinitionsScript,
+  renderReadinessScript,
 } from "./cluster-scripts";
 import {
   renderInstanceAddScript,
@@ -35,6 +36,8 @@ export type { GanetiNodeStatus, GanetiInstanceStatus } from "./cluster-report";
  *  - `<name>-cluster` (init, or master failover + `gnt-cluster modify` later; delete = destroy)
  *    after every node is prepared, then `<name>-kvm-parameters`, `<name>-node-<node>` (add or
  *    re-add, offline/drained flags; delete = evacuate, then remove) and `<name>-iso`;
+ *  - `<name>-ready`: is the cluster ready for instances (members online, `gnt-cluster verify`
+ *    clean for the cluster and its nodes), re-checked whenever anything declared changes;
  *  - per instance `<name>-instance-<i>` (add; delete = remove) → `-nic-<i>` → `-run-<i>` →
  *    `-placement-<i>`, each owning one aspect, so a change re-runs only the step that owns it;
  *  - `<name>-report`: `gnt-cluster verify` and the lists behind the outputs.
@@ -163,8 +166,35 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
       );
     }
 
-    // Instances: one chain per instance, after the whole cluster (all nodes, OS definitions, ISOs).
-    const finalSteps: pulumi.Resource[] = [...clusterSteps, ...osReady];
+    // The report re-runs (is replaced) whenever anything declared changes, so outputs stay current.
+    // The readiness check is in the plan but not in this digest: adding it left the report's inputs as they were.
+    const { readiness: _readiness, ...declared } = plan;
+    const digest = createHash("sha256")
+      .update(
+        JSON.stringify({
+          ...declared,
+          nodes: plan.nodes.map(({ connection, ...n }) => n),
+          master: plan.master.fqdn,
+        }),
+      )
+      .digest("hex");
+
+    // Is the cluster ready for instances? Checked on the master after every cluster step, before
+    // any instance step, and again whenever anything declared changes (same digest as the
+    // report), so a new instance never lands on a cluster with a broken node.
+    const ready = new command.remote.Command(
+      `${name}-ready`,
+      {
+        connection: master,
+        create: onMaster(renderReadinessScript(plan)),
+        triggers: [digest],
+      },
+      { parent: this, dependsOn: [...clusterSteps, ...osReady], customTimeouts: { create: "50m", update: "50m" } },
+    );
+
+    // Instances: one chain per instance, after the whole cluster (all nodes, OS definitions, ISOs)
+    // and its readiness check.
+    const finalSteps: pulumi.Resource[] = [...clusterSteps, ...osReady, ready];
     for (const inst of plan.instances) {
       const base = `${name}-instance-${inst.key}`;
       const added = new command.remote.Command(
@@ -177,7 +207,7 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: [...clusterSteps, ...osReady],
+          dependsOn: [...clusterSteps, ...osReady, ready],
           customTimeouts: { create: "70m", update: "20m", delete: "35m" },
         },
       );
@@ -208,10 +238,6 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
       finalSteps.push(placement);
     }
 
-    // The report re-runs (is replaced) whenever anything declared changes, so outputs stay current.
-    const digest = createHash("sha256")
-      .update(JSON.stringify({ ...plan, nodes: plan.nodes.map(({ connection, ...n }) => n), master: plan.master.fqdn }))
-      .digest("hex");
     const report = new command.remote.Command(
       `${name}-report`,
       {

@@ -135,6 +135,72 @@ export interface GanetiClusterPlan {
   instances: PlannedInstance[];
   minDiskSizeMiB: number;
   verifyIgnoreErrors: string[];
+  /** The readiness check of the cluster before any instance step (renderReadinessScript). */
+  readiness: GanetiReadinessPlan;
+}
+
+/**
+ * What "the cluster is ready for instances" means for this plan: every node declared online is a
+ * member and not offline in Ganeti, and `gnt-cluster verify` reports no error about the cluster or
+ * a node (DRBD, LVM, file storage, hypervisor, SSH, RPC, clocks, OS definitions). Errors about
+ * instances are left to the report step: an instance that is down is for its own steps to fix,
+ * and must not block them.
+ */
+export interface GanetiReadinessPlan {
+  /** FQDNs that must be cluster members and online: the declared nodes not declared offline, master first. */
+  onlineNodes: string[];
+  /** Nodes declared offline (dead or down): verify errors naming them are expected, as in the report. */
+  offlineNodes: string[];
+  /** Codes given to `--ignore-errors` (verifyIgnoreErrors): Ganeti demotes them to warnings. */
+  ignoreErrors: string[];
+  /**
+   * Runs of verify before the check fails, and the pause between them: right after a node is
+   * added its daemons and files may still be settling, which a second look clears.
+   */
+  verifyAttempts: number;
+  retryIntervalSeconds: number;
+  /** The fix to print per verify error code that can block instances on this cluster. */
+  fixes: Record<string, string>;
+}
+
+/** The fixes the readiness check names, by `gnt-cluster verify` error code (only the codes that apply). */
+function readinessFixes(plan: Omit<GanetiClusterPlan, "readiness">): Record<string, string> {
+  const fixes: Record<string, string> = {
+    ECLUSTERCFG: "the cluster configuration is inconsistent: read the message, fix it with gnt-cluster modify",
+    ECLUSTERCERT: "a cluster certificate is bad or expiring: run gnt-cluster renew-crypto on the master",
+    ECLUSTERFILECHECK: "cluster files differ between nodes: run gnt-cluster redist-conf on the master",
+    ENODEFILECHECK: "the node's copy of the cluster files differs: run gnt-cluster redist-conf on the master",
+    ENODERPC:
+      "the master cannot reach the node daemon: start Ganeti on the node (systemctl start ganeti) and open TCP 1811 between the nodes",
+    ENODESSH:
+      "the master cannot SSH to the node as root: check the cluster key in /root/.ssh/authorized_keys there (the node's prepare step writes it)",
+    ENODENET:
+      "the node cannot reach the others (or the cluster address is down): check the management network and bridges",
+    ENODEHV: `the ${plan.hypervisor} hypervisor is not usable on the node: check its packages and kernel modules there`,
+    ENODEVERSION: "the node runs another Ganeti version: install the same version on every node",
+    ENODETIME:
+      plan.timeSync === "none"
+        ? "the node's clock is off: keep the nodes' clocks in sync (timeSync is none, so nothing here runs a time daemon)"
+        : `the node's clock is off: check ${plan.timeSync} on every node`,
+    ENODESETUP: "the node is not set up as Ganeti expects: read the message, then run pulumi up again",
+    ENODEOS: `an OS definition (${plan.osProviders.join(", ") || "none used yet"}) is missing or differs on the node: its os step installs them; run pulumi up again`,
+  };
+  if (plan.diskTemplates.includes("drbd")) {
+    fixes.ENODEDRBD = `DRBD is not usable on the node: check that the drbd module is loaded (modprobe drbd minor_count=${plan.drbdMinorCount}) and drbd-utils is installed there`;
+    fixes.ENODEDRBDHELPER = `the node's DRBD usermode helper is not ${plan.drbdUsermodeHelper}: reload the drbd module with usermode_helper=${plan.drbdUsermodeHelper} (the prepare step configures it), or set drbdUsermodeHelper`;
+    fixes.ENODEDRBDVERSION =
+      "DRBD versions differ between nodes: install the same drbd module and drbd-utils on every node";
+  }
+  if (usesLvm(plan)) {
+    fixes.ENODELVM = `the volume group ${plan.volumeGroup} is missing or too small on the node: create it (vgcreate ${plan.volumeGroup} <disk>) or set volumeGroup`;
+  }
+  if (plan.diskTemplates.includes("file")) {
+    fixes.ENODEFILESTORAGEPATHUNUSABLE = `${plan.fileStorageDir} is not usable on the node: create it and allow it in /etc/ganeti/file-storage-paths`;
+  }
+  if (plan.diskTemplates.includes("sharedfile")) {
+    fixes.ENODESHAREDFILESTORAGEPATHUNUSABLE = `${plan.sharedFileStorageDir} is not usable on the node: mount the shared storage there and allow it in /etc/ganeti/file-storage-paths`;
+  }
+  return fixes;
 }
 
 /**
@@ -682,7 +748,7 @@ function planRelations(
   }
   if (!problems.empty) return undefined;
 
-  return {
+  const decided: Omit<GanetiClusterPlan, "readiness"> = {
     componentName,
     ganetiVersion: (args.ganetiVersion ?? "3.0") as GanetiVersion, // checked by the schema above
     clusterName: args.clusterName,
@@ -708,6 +774,18 @@ function planRelations(
     minDiskSizeMiB,
     verifyIgnoreErrors: args.verifyIgnoreErrors ?? [],
   };
+  const online = [master!, ...nodes.filter((n) => !n.isMaster)].filter((n) => !n.offline);
+  return {
+    ...decided,
+    readiness: {
+      onlineNodes: online.map((n) => n.fqdn),
+      offlineNodes: nodes.filter((n) => n.offline).map((n) => n.fqdn),
+      ignoreErrors: decided.verifyIgnoreErrors,
+      verifyAttempts: 3,
+      retryIntervalSeconds: 20,
+      fixes: readinessFixes(decided),
+    },
+  };
 }
 
 function cidrBase(address: string, prefix: number): string {
@@ -716,7 +794,7 @@ function cidrBase(address: string, prefix: number): string {
 }
 
 /** Whether the plan needs LVM (plain or drbd templates). */
-export function usesLvm(plan: GanetiClusterPlan): boolean {
+export function usesLvm(plan: Pick<GanetiClusterPlan, "diskTemplates">): boolean {
   return plan.diskTemplates.includes("drbd") || plan.diskTemplates.includes("plain");
 }
 

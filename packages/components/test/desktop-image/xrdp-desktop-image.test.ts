@@ -6,6 +6,7 @@ import {
   assertValidCloudConfig,
 } from "@openstack-blueprints/test-harness";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
+import { ComponentArgsError } from "../../src/errors";
 import { planDesktopBake } from "../../src/desktop-image/bake-plan";
 import { diffBakeInputs, XrdpDesktopImage, XrdpDesktopImageArgs } from "../../src/desktop-image/xrdp-desktop-image";
 import { DESKTOP_SETUP_SCRIPT_PATH } from "../../src/desktop/desktop-user-data";
@@ -134,20 +135,61 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     expect(diffBakeInputs(bake.inputs, rotated).replaces).to.deep.equal([]);
   });
 
-  it("refuses bad input before declaring anything", async () => {
+  it("refuses bad input before declaring anything, naming each field, its value and the fix", async () => {
     for (const [args, message] of [
       [
         imageArgs({ credentials: { authUrl: "keystone:5000", username: "admin", password: "x", project: "admin" } }),
-        /credentials: authUrl: authUrl must be an http\(s\) URL/,
+        /credentials\.authUrl: "keystone:5000" authUrl must be an http\(s\) URL/,
       ],
-      [imageArgs({ osDistro: "Debian" }), /osDistro "Debian"/],
-      [imageArgs({ extraPackages: ["not a package"] }), /extraPackages\[0\]/],
-      [imageArgs({ consoleTimeoutSeconds: 5 }), /consoleTimeoutSeconds 5/],
+      [imageArgs({ osDistro: "Debian" }), /osDistro: "Debian" must be a Glance os_distro value in lower case/],
+      [imageArgs({ extraPackages: ["not a package"] }), /extraPackages\[0\]: "not a package" is not a Debian package/],
+      [
+        imageArgs({ consoleTimeoutSeconds: 5 }),
+        /consoleTimeoutSeconds: 5 must be a whole number of seconds, 60 or more/,
+      ],
     ] as const) {
       const run = await harness.runProgram(() => new XrdpDesktopImage("bad", args));
       expect(String(run.thrown)).to.match(message);
       expect(run.resources.filter((r) => r.type === DYNAMIC)).to.deep.equal([]);
     }
+  });
+
+  it("reports every bad field at once, as one ComponentArgsError, and never shows a password", async () => {
+    const run = await harness.runProgram(
+      () =>
+        new XrdpDesktopImage("office image", {
+          credentials: { authUrl: "keystone:5000", username: "admin", password: "hunter2-secret", project: "admin" },
+          baseImageId: "",
+          flavorId: "flavor-desktop",
+          networkId: "net-builders",
+          osDistro: "Debian",
+          osVersion: "twelve point oh, the bookworm release",
+          extraPackages: ["libreoffice", "Not A Package"],
+          rdpGroup: "RDP Users",
+          consoleTimeoutSeconds: 30.5,
+        }),
+      builderCloud(),
+    );
+    expect(run.thrown).to.be.instanceOf(ComponentArgsError);
+    const error = run.thrown as ComponentArgsError;
+    expect(error.component).to.equal("XrdpDesktopImage office image");
+    expect(error.problems.map((p) => p.field).sort()).to.deep.equal(
+      [
+        "baseImageId",
+        "consoleTimeoutSeconds",
+        "credentials.authUrl",
+        "extraPackages[1]",
+        "namePrefix",
+        "osDistro",
+        "osVersion",
+        "rdpGroup",
+      ].sort(),
+    );
+    expect(error.message).to.match(/baseImageId: "" is empty; give the base image's ID/);
+    expect(error.message).to.match(/namePrefix: \(not set\) defaults to the component's name "office image"/);
+    expect(error.message).to.match(/rdpGroup: "RDP Users" is not a valid group name/);
+    expect(error.message).not.to.contain("hunter2-secret");
+    expect(run.resources.filter((r) => r.type === DYNAMIC)).to.deep.equal([]);
   });
 
   it("a pool on the baked image sends only the per-employee part; changing employees does not re-bake", async () => {

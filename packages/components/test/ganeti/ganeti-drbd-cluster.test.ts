@@ -62,6 +62,7 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
       "lab-prepare-node1",
       "lab-prepare-node2",
       "lab-prepare-node3",
+      "lab-ready",
       "lab-report",
     ]);
     for (const r of run.byType(REMOTE)) {
@@ -113,6 +114,19 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
       expect(inst.has(urn(n)), `instance waits for ${n}`).to.equal(true);
     }
     expect(deps("lab-iso").has(urn("lab-node-node3"))).to.equal(true);
+    // The readiness check waits for every cluster step; every instance step waits for it.
+    for (const n of [
+      "lab-cluster",
+      "lab-kvm-parameters",
+      "lab-node-node2",
+      "lab-node-node3",
+      "lab-iso",
+      "lab-os-node3",
+    ])
+      expect(deps("lab-ready").has(urn(n)), `readiness waits for ${n}`).to.equal(true);
+    expect(run.byName("lab-instance-testvm-project-edu").dependencies).to.include(urn("lab-ready"));
+    expect(run.byName("lab-ready").inputs.create).to.contain("gnt-cluster verify --error-codes");
+    expect(run.byName("lab-ready").inputs.triggers).to.deep.equal(run.byName("lab-report").inputs.triggers);
     // The instance chain: add → NIC → run state → placement → report.
     expect(run.byName("lab-instance-testvm-project-edu-nic").dependencies).to.deep.equal([
       urn("lab-instance-testvm-project-edu"),
@@ -164,6 +178,7 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     expect(changedInputs(base, swapped)).to.deep.equal({
       [inst]: ["create"],
       [`${inst}-placement`]: ["create"],
+      "lab-ready": ["triggers"],
       "lab-report": ["triggers"],
     });
     expect(swapped.byName(inst).inputs.update).to.equal(base.byName(inst).inputs.update);
@@ -177,7 +192,9 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
       failover: true,
       ignoreConsistency: true,
     });
-    expect(Object.keys(changedInputs(base, failedOver))).to.deep.equal([inst, `${inst}-placement`, "lab-report"]);
+    expect(Object.keys(changedInputs(base, failedOver)).sort()).to.deep.equal(
+      [inst, `${inst}-placement`, "lab-ready", "lab-report"].sort(),
+    );
     expect(failedOver.byName(`${inst}-placement`).inputs.create).to.contain(
       "gnt-instance failover -f --ignore-consistency 'testvm.project.edu'",
     );
@@ -186,6 +203,7 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     expect(changedInputs(base, relinked)).to.deep.equal({
       [inst]: ["create"],
       [`${inst}-nic`]: ["create"],
+      "lab-ready": ["triggers"],
       "lab-report": ["triggers"],
     });
     expect(relinked.byName(`${inst}-nic`).inputs.create).to.contain(
@@ -193,11 +211,19 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
     );
 
     const stopped = await variant({ running: false });
-    expect(changedInputs(base, stopped)).to.deep.equal({ [`${inst}-run`]: ["create"], "lab-report": ["triggers"] });
+    expect(changedInputs(base, stopped)).to.deep.equal({
+      [`${inst}-run`]: ["create"],
+      "lab-ready": ["triggers"],
+      "lab-report": ["triggers"],
+    });
 
     // Memory is applied by the instance's update script; template/OS changes are refused there.
     const bigger = await variant({ maxMemoryMiB: 1024 });
-    expect(changedInputs(base, bigger)).to.deep.equal({ [inst]: ["create", "update"], "lab-report": ["triggers"] });
+    expect(changedInputs(base, bigger)).to.deep.equal({
+      [inst]: ["create", "update"],
+      "lab-ready": ["triggers"],
+      "lab-report": ["triggers"],
+    });
     expect(bigger.byName(inst).inputs.update).to.contain("gnt-instance modify -B 'minmem=256M,maxmem=1024M'");
 
     // Nothing changed → no command changes (the report is not replaced either).

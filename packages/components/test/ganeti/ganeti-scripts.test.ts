@@ -28,6 +28,7 @@ function allScripts(plan: GanetiClusterPlan): Record<string, string> {
     destroy: cluster.renderClusterDestroyScript(plan),
     kvm: cluster.renderKvmParametersScript(plan),
     report: renderReportScript(plan),
+    ready: cluster.renderReadinessScript(plan),
   };
   if (plan.isoImages.length) out.iso = cluster.renderIsoDistributionScript(plan);
   for (const node of plan.nodes) {
@@ -298,6 +299,80 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     expect(instance.renderInstanceNicScript(sandbox, sandbox.instances[0])).to.contain(
       `hotplug=(--hotplug-if-possible)`,
     );
+  });
+
+  it("readiness before instances: members online and verify clean for the cluster and its nodes, else it names what and the fix", () => {
+    // The seed cluster (DRBD on LVM), looking again at once instead of after 20 s.
+    const plan: GanetiClusterPlan = { ...seed, readiness: { ...seed.readiness, retryIntervalSeconds: 0 } };
+    expect(plan.readiness.onlineNodes).to.deep.equal(["node1.project.edu", "node2.project.edu", "node3.project.edu"]);
+    const script = cluster.renderReadinessScript(plan);
+    expect(script).not.to.contain("changed:"); // read-only: it checks, never changes
+    const nodeList = "gnt-node list --no-headers --separator=| -o name,offline";
+    const verify = "gnt-cluster verify --error-codes";
+    const allOnline = "node1.project.edu|N\nnode2.project.edu|N\nnode3.project.edu|N\n";
+    const stamp = "Mon Dec  7 05:30:01 2026";
+
+    const ok = runWithStubs(script, {
+      [nodeList]: { stdout: allOnline },
+      [verify]: { stdout: `${stamp} * Verifying\n` },
+    });
+    expect(ok.status, ok.stderr).to.equal(0);
+    expect(ok.calls).to.deep.equal([nodeList, verify]);
+    expect(ok.stderr).to.contain("cluster cluster.project.edu is ready for instances");
+
+    // DRBD not usable on node2: verify is asked again (a node just added may be settling), then
+    // the step fails naming the node, the code, Ganeti's message and the fix.
+    const drbd = runWithStubs(script, {
+      [nodeList]: { stdout: allOnline },
+      [verify]: {
+        stdout: `${stamp}   - ERROR:ENODEDRBD:node:node2.project.edu:drbd module not loaded\n${stamp}   - WARNING:ENODEN1:node:node3.project.edu:not enough memory\n`,
+        exit: 1,
+      },
+    });
+    expect(drbd.status).to.equal(1);
+    expect(plan.readiness.verifyAttempts).to.be.greaterThan(1);
+    expect(drbd.calls.filter((c) => c === verify)).to.have.length(plan.readiness.verifyAttempts);
+    expect(drbd.stderr).to.contain("cluster cluster.project.edu is not ready for instances");
+    expect(drbd.stderr).to.contain("node2.project.edu: ENODEDRBD (drbd module not loaded); fix: DRBD is not usable");
+    expect(drbd.stderr).to.contain("modprobe drbd minor_count=");
+    expect(drbd.stderr).not.to.contain("ENODEN1"); // a warning does not block
+
+    // A declared node missing from the cluster: named, and verify is not even run.
+    const missing = runWithStubs(script, {
+      [nodeList]: { stdout: "node1.project.edu|N\nnode2.project.edu|N\n" },
+      [verify]: {},
+    });
+    expect(missing.status).to.equal(1);
+    expect(missing.stderr).to.match(/node3\.project\.edu is not a member of cluster\.project\.edu/);
+    expect(missing.calls).not.to.include(verify);
+    const offlineInGaneti = runWithStubs(script, {
+      [nodeList]: { stdout: "node1.project.edu|N\nnode2.project.edu|Y\nnode3.project.edu|N\n" },
+    });
+    expect(offlineInGaneti.status).to.equal(1);
+    expect(offlineInGaneti.stderr).to.contain("gnt-node modify --offline=no node2.project.edu");
+
+    // Verify failing without an error line (the master daemon down): say so, with the fix.
+    const down = runWithStubs(script, {
+      [nodeList]: { stdout: allOnline },
+      [verify]: { stdout: "Cannot communicate with the master daemon\n", exit: 1 },
+    });
+    expect(down.status).to.equal(1);
+    expect(down.stderr).to.contain("without an error line");
+    expect(down.stderr).to.contain("systemctl status ganeti");
+
+    // Errors about instances are not the cluster's readiness (an instance that is down must not
+    // block the step that starts it); with a node declared offline, errors naming it are expected.
+    const life: GanetiClusterPlan = { ...lifecycle, readiness: { ...lifecycle.readiness, retryIntervalSeconds: 0 } };
+    expect(life.readiness.onlineNodes).to.deep.equal(["node1.project.edu", "node2.project.edu"]);
+    const tolerated = runWithStubs(cluster.renderReadinessScript(life), {
+      [nodeList]: { stdout: "node1.project.edu|N\nnode2.project.edu|N\nnode3.project.edu|Y\n" },
+      [verify]: {
+        stdout: `${stamp}   - ERROR:ENODERPC:node:node3.project.edu:unreachable\n${stamp}   - ERROR:EINSTANCEDOWN:instance:testvm.project.edu:instance not running on its primary node\n`,
+        exit: 1,
+      },
+    });
+    expect(tolerated.status, tolerated.stderr).to.equal(0);
+    expect(tolerated.calls.filter((c) => c === verify)).to.have.length(1);
   });
 
   it("Ganeti 3.0 vs 3.1: --hotplug flags and --no-name-check/--no-ip-check only on 3.0", () => {

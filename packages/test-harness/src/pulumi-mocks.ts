@@ -97,6 +97,17 @@ function secretPathsOf(value: unknown, path: string, out: string[]): void {
   }
 }
 
+function defaultNovaLimits(): Record<string, number> {
+  return {
+    maxTotalInstances: 10,
+    maxTotalCores: 20,
+    maxTotalRamSize: 51200,
+    totalInstancesUsed: 0,
+    totalCoresUsed: 0,
+    totalRamUsed: 0,
+  };
+}
+
 export class MockHarness {
   model: OpenStackModel;
   records: RecordedResource[] = [];
@@ -112,6 +123,12 @@ export class MockHarness {
    * engine's and providers' side of a run, which a real deployment does in other processes.
    */
   engineNs = 0n;
+  /**
+   * The project's compute limits and use as Nova's GET /limits reports them (compute.getLimitsV2):
+   * a fresh DevStack project's (10 instances, 20 cores, 50 GiB), nothing used. Tests set it
+   * before runProgram (which keeps it) and put it back after.
+   */
+  novaLimits: Record<string, number> = defaultNovaLimits();
 
   constructor(existing: ExistingCloud) {
     this.model = new OpenStackModel(existing);
@@ -238,6 +255,10 @@ export class MockHarness {
         const img = this.model.findImage({ name: i.name });
         return { id: img.id, name: img.name };
       }
+      case "openstack:identity/getAuthScope:getAuthScope":
+        return { id: i.name, name: i.name, projectId: "mock-project", projectName: "demo", userId: "mock-user" };
+      case "openstack:compute/getLimitsV2:getLimitsV2":
+        return { id: i.projectId, projectId: i.projectId, region: "RegionOne", ...this.novaLimits };
       default:
         throw new Error(
           `harness: no mock for data source ${args.token}; add it to packages/test-harness/src/pulumi-mocks.ts`,

@@ -129,6 +129,8 @@ export class MockHarness {
    * before runProgram (which keeps it) and put it back after.
    */
   novaLimits: Record<string, number> = defaultNovaLimits();
+  /** Nova refuses GET /limits?tenant_id= (a member's credentials: policy limits:other_project). */
+  novaLimitsForbidden = false;
 
   constructor(existing: ExistingCloud) {
     this.model = new OpenStackModel(existing);
@@ -258,7 +260,19 @@ export class MockHarness {
       case "openstack:identity/getAuthScope:getAuthScope":
         return { id: i.name, name: i.name, projectId: "mock-project", projectName: "demo", userId: "mock-user" };
       case "openstack:compute/getLimitsV2:getLimitsV2":
+        if (this.novaLimitsForbidden)
+          throw new Error(
+            'Expected HTTP response code [200] when accessing [GET /v2.1/limits?tenant_id=mock-project], but got 403 instead: {"forbidden": {"code": 403, "message": "Policy doesn\'t allow os_compute_api:limits:other_project to be performed."}}',
+          );
         return { id: i.projectId, projectId: i.projectId, region: "RegionOne", ...this.novaLimits };
+      case "openstack:compute/getQuotaSetV2:getQuotaSetV2":
+        return {
+          id: i.projectId,
+          projectId: i.projectId,
+          instances: this.novaLimits.maxTotalInstances,
+          cores: this.novaLimits.maxTotalCores,
+          ram: this.novaLimits.maxTotalRamSize,
+        };
       default:
         throw new Error(
           `harness: no mock for data source ${args.token}; add it to packages/test-harness/src/pulumi-mocks.ts`,

@@ -103,9 +103,10 @@ export interface NovaAbsoluteLimits {
   maxTotalInstances: number;
   maxTotalCores: number;
   maxTotalRamSize: number;
-  totalInstancesUsed: number;
-  totalCoresUsed: number;
-  totalRamUsed: number;
+  /** Undefined (all three) when only the quota set could be read, not the use (see the pool). */
+  totalInstancesUsed?: number;
+  totalCoresUsed?: number;
+  totalRamUsed?: number;
 }
 
 /** Nova's limits as the pool's ProjectLimits (compute only) and the project's use. */

@@ -559,13 +559,17 @@ export function checkLiveQuota(
     floatingIps: plan.floatingIpPool !== undefined,
     securityRules: plan.securityRules.length,
   });
-  const short = quotaShortfalls(limits, demand, used, true);
+  const useKnown = nova.totalInstancesUsed !== undefined;
+  const short = quotaShortfalls(limits, demand, useKnown ? used : {}, useKnown);
   if (short.length === 0) return;
   const problems = new ArgsProblems(plan.component);
   problems.add(
     "checkQuota",
     "live",
-    `the project's quota (read from Nova) does not hold the pool; nothing was created: ${short.join("; ")}. ` +
+    `the project's quota (read from Nova) does not hold the pool; nothing was created: ${short.join("; ")}` +
+      (useKnown
+        ? ". "
+        : " (what the project already uses is not counted: these credentials may read its quota set but not its limits, Nova's policy os_compute_api:limits:other_project). ") +
       "Fix: raise the project's quota (openstack quota set --instances N --cores N --ram MiB <project>, or the devstack block's quotas), " +
       "delete servers the project no longer needs, or declare fewer or smaller desktops.",
   );

@@ -13,6 +13,7 @@ import {
   renderRemminaProfile,
 } from "./thin-client-artifacts";
 import { ThinClientDesktopPoolArgs } from "./thin-client-desktop-pool-args";
+import type { NovaAbsoluteLimits } from "./quota";
 // The args are declared in their own module; importers of the component find them here too.
 export type {
   DesktopComputeHostArgs,
@@ -46,14 +47,33 @@ async function liveQuotaCheck(plan: DesktopPoolPlan, parent: pulumi.Resource): P
   const opts = { parent };
   const scope = await openstack.identity.getAuthScope({ name: "current" }, opts);
   const [nova, ...flavors] = await Promise.all([
-    openstack.compute.getLimitsV2({ projectId: scope.projectId }, opts),
+    novaLimits(scope.projectId, opts),
     ...live.lookUpFlavors.map((flavor) => openstack.compute.getFlavor({ name: flavor }, opts)),
   ]);
   const looked = live.lookUpFlavors.map((flavor, i) => {
     const f = flavors[i] as openstack.compute.GetFlavorResult;
     return { name: flavor, vcpus: f.vcpus ?? 0, ramMiB: f.ram ?? 0 };
   });
-  checkLiveQuota(plan, nova as openstack.compute.GetLimitsV2Result, [...live.flavorSizes, ...looked]);
+  checkLiveQuota(plan, nova as NovaAbsoluteLimits, [...live.flavorSizes, ...looked]);
+}
+
+/**
+ * Nova's limits and use of the project (GET /limits). The provider's getLimitsV2 always names the
+ * project (?tenant_id=), which Nova's policy os_compute_api:limits:other_project keeps for admins,
+ * even for one's own project (minicloud's member gets 403). A member can still read the project's
+ * quota set (os-quota-sets:show), without the use: the check then counts only the pool.
+ */
+async function novaLimits(projectId: string, opts: pulumi.InvokeOptions): Promise<NovaAbsoluteLimits> {
+  try {
+    return await openstack.compute.getLimitsV2({ projectId }, opts);
+  } catch (refused) {
+    // The invoke's error does not always carry Nova's answer (403): try the quota set either
+    // way, and report the first error if that fails too.
+    const q = await openstack.compute.getQuotaSetV2({ projectId }, opts).catch(() => {
+      throw refused;
+    });
+    return { maxTotalInstances: q.instances, maxTotalCores: q.cores, maxTotalRamSize: q.ram };
+  }
 }
 
 /** What the admin and the thin clients need for one desktop. */

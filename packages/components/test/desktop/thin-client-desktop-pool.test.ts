@@ -519,6 +519,23 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(await outputIsSecret(pool.passwordHashes)).to.equal(true);
   });
 
+  it('checkQuota "live" as a project member (Nova refuses /limits?tenant_id=): the quota set, the use not counted', async () => {
+    const fresh = harness.novaLimits;
+    harness.novaLimits = { ...fresh, maxTotalCores: 10, totalCoresUsed: 9 };
+    harness.novaLimitsForbidden = true;
+    const short = await harness
+      .runProgram(() => new ThinClientDesktopPool("office", officeArgs({ checkQuota: "live" })))
+      .finally(() => {
+        harness.novaLimits = fresh;
+        harness.novaLimitsForbidden = false;
+      });
+    expect(harness.calls.map((c) => c.token)).to.include("openstack:compute/getQuotaSetV2:getQuotaSetV2");
+    const message = short.errors.map((e) => e.message).join("\n");
+    expect(message).to.contain("cores: the pool declares 12, the project allows 10, short by 2");
+    expect(message).to.contain("os_compute_api:limits:other_project");
+    expect(short.resources.map((r) => r.name)).to.deep.equal(["office"]);
+  });
+
   it("passes session limits and clipboard/drive redirection to the desktops' xrdp settings", async () => {
     const run = await harness.runProgram(
       () =>

@@ -120,6 +120,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "diskAllocationRatio",
       "projectLimits",
       "projectUsage",
+      "checkQuota",
       "disconnectedTimeLimitSeconds",
       "idleTimeLimitSeconds",
       "clipboard",

@@ -24,7 +24,7 @@ const REAL_DYNAMIC_PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = 
   [T.desktopCredential]: desktopCredentialProvider,
 };
 
-export { T, OpenStackApiError, defaultExistingCloud, freshDevstackCloud } from "./openstack-model";
+export { T, OpenStackApiError, commandStdout, defaultExistingCloud, freshDevstackCloud } from "./openstack-model";
 export type { ExistingCloud } from "./openstack-model";
 
 /** Everything the SDK told the (mock) engine about one resource. */

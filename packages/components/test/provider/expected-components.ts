@@ -153,6 +153,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "fixedRange",
       "publicInterface",
       "enabledServices",
+      "tlsProxy",
       "disabledServices",
       "volumeBackingFileSize",
       "cpuAllocationRatio",
@@ -193,6 +194,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "branch",
       "imageIds",
       "flavorIds",
+      "caCertificate",
     ],
   },
   {

@@ -24,7 +24,7 @@ const REAL_DYNAMIC_PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = 
   [T.desktopCredential]: desktopCredentialProvider,
 };
 
-export { T, OpenStackApiError, defaultExistingCloud, freshDevstackCloud } from "./openstack-model";
+export { T, OpenStackApiError, commandStdout, defaultExistingCloud, freshDevstackCloud } from "./openstack-model";
 export type { ExistingCloud } from "./openstack-model";
 
 /** Everything the SDK told the (mock) engine about one resource. */
@@ -97,6 +97,17 @@ function secretPathsOf(value: unknown, path: string, out: string[]): void {
   }
 }
 
+function defaultNovaLimits(): Record<string, number> {
+  return {
+    maxTotalInstances: 10,
+    maxTotalCores: 20,
+    maxTotalRamSize: 51200,
+    totalInstancesUsed: 0,
+    totalCoresUsed: 0,
+    totalRamUsed: 0,
+  };
+}
+
 export class MockHarness {
   model: OpenStackModel;
   records: RecordedResource[] = [];
@@ -112,6 +123,14 @@ export class MockHarness {
    * engine's and providers' side of a run, which a real deployment does in other processes.
    */
   engineNs = 0n;
+  /**
+   * The project's compute limits and use as Nova's GET /limits reports them (compute.getLimitsV2):
+   * a fresh DevStack project's (10 instances, 20 cores, 50 GiB), nothing used. Tests set it
+   * before runProgram (which keeps it) and put it back after.
+   */
+  novaLimits: Record<string, number> = defaultNovaLimits();
+  /** Nova refuses GET /limits?tenant_id= (a member's credentials: policy limits:other_project). */
+  novaLimitsForbidden = false;
 
   constructor(existing: ExistingCloud) {
     this.model = new OpenStackModel(existing);
@@ -238,6 +257,22 @@ export class MockHarness {
         const img = this.model.findImage({ name: i.name });
         return { id: img.id, name: img.name };
       }
+      case "openstack:identity/getAuthScope:getAuthScope":
+        return { id: i.name, name: i.name, projectId: "mock-project", projectName: "demo", userId: "mock-user" };
+      case "openstack:compute/getLimitsV2:getLimitsV2":
+        if (this.novaLimitsForbidden)
+          throw new Error(
+            'Expected HTTP response code [200] when accessing [GET /v2.1/limits?tenant_id=mock-project], but got 403 instead: {"forbidden": {"code": 403, "message": "Policy doesn\'t allow os_compute_api:limits:other_project to be performed."}}',
+          );
+        return { id: i.projectId, projectId: i.projectId, region: "RegionOne", ...this.novaLimits };
+      case "openstack:compute/getQuotaSetV2:getQuotaSetV2":
+        return {
+          id: i.projectId,
+          projectId: i.projectId,
+          instances: this.novaLimits.maxTotalInstances,
+          cores: this.novaLimits.maxTotalCores,
+          ram: this.novaLimits.maxTotalRamSize,
+        };
       default:
         throw new Error(
           `harness: no mock for data source ${args.token}; add it to packages/test-harness/src/pulumi-mocks.ts`,

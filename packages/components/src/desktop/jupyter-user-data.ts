@@ -129,9 +129,14 @@ export function jupyterConfig(
 
 /**
  * The systemd unit: the server as the employee, with group ssl-cert so it can read the TLS key.
- * Everything the server starts inherits that group: a notebook cell or a Jupyter terminal can read
- * the key too. That key is this host's own snakeoil key, used by nothing but this server, and
- * whoever holds the employee's password already controls the server it protects.
+ * The key is NOT readable by the service only: everything the server starts inherits that group,
+ * so a notebook cell or a Jupyter terminal reads the key too. Nor would systemd's LoadCredential
+ * or a service-only group change that: the server, its kernels and its terminals all run as the
+ * employee's uid, and a credential file (or the server's memory) readable by that uid is readable
+ * by the employee's code. Only TLS ended by another user (a proxy in front of a loopback-only
+ * server) would keep the key from them. It is accepted here because the key is this host's own
+ * snakeoil key (remade per host name), used by nothing but this server, and whoever can run code
+ * in it already holds the employee's password, which is what the key protects.
  */
 export function jupyterUnit(user: string, server: JupyterServer = "notebook"): string {
   const command =
@@ -148,8 +153,8 @@ export function jupyterUnit(user: string, server: JupyterServer = "notebook"): s
     "[Service]",
     `User=${user}`,
     `Group=${user}`,
-    // The server reads the TLS key through ssl-cert; its kernels and terminals inherit the group
-    // (an SSH login of the employee does not get it).
+    // The server reads the TLS key through ssl-cert; its kernels and terminals inherit the group,
+    // so the employee's own code can read the key (see above: same uid, by design accepted).
     "SupplementaryGroups=ssl-cert",
     `WorkingDirectory=/home/${user}`,
     `Environment=HOME=/home/${user}`,

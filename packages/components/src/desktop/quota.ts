@@ -75,6 +75,8 @@ export function quotaShortfalls(
   limits: ProjectLimits,
   demand: QuotaDemand,
   used: Partial<ProjectLimits> = {},
+  /** Say what is free (the live lookup knows the use exactly). */
+  showFree = false,
 ): string[] {
   const out: string[] = [];
   for (const key of Object.keys(LABEL) as (keyof ProjectLimits)[]) {
@@ -83,10 +85,34 @@ export function quotaShortfalls(
     if (limit === undefined || limit < 0 || need === undefined) continue;
     const inUse = used[key] ?? 0;
     if (need + inUse > limit) {
+      const free = Math.max(0, limit - inUse);
+      const use = showFree ? ` (${inUse} in use, ${free} free)` : inUse ? ` (${inUse} already in use)` : "";
       out.push(
-        `${LABEL[key]}: the pool declares ${need}, the project allows ${limit}${inUse ? ` (${inUse} already in use)` : ""}, short by ${need + inUse - limit}`,
+        `${LABEL[key]}: the pool declares ${need}, the project allows ${limit}${use}, short by ${need + inUse - limit}`,
       );
     }
   }
   return out;
+}
+
+/**
+ * Nova's absolute limits (GET /limits, as the provider's compute.getLimitsV2 returns them):
+ * the project's compute quota and what it already uses. RAM in MiB; -1 unlimited.
+ */
+export interface NovaAbsoluteLimits {
+  maxTotalInstances: number;
+  maxTotalCores: number;
+  maxTotalRamSize: number;
+  /** Undefined (all three) when only the quota set could be read, not the use (see the pool). */
+  totalInstancesUsed?: number;
+  totalCoresUsed?: number;
+  totalRamUsed?: number;
+}
+
+/** Nova's limits as the pool's ProjectLimits (compute only) and the project's use. */
+export function novaLimitsToProject(nova: NovaAbsoluteLimits): { limits: ProjectLimits; used: ProjectLimits } {
+  return {
+    limits: { instances: nova.maxTotalInstances, cores: nova.maxTotalCores, ramMiB: nova.maxTotalRamSize },
+    used: { instances: nova.totalInstancesUsed, cores: nova.totalCoresUsed, ramMiB: nova.totalRamUsed },
+  };
 }

@@ -173,7 +173,18 @@ export interface ThinClientDesktopPoolArgs {
   projectLimits?: ProjectLimits;
   /** What the project already uses (from a limits lookup), added to the pool's demand. */
   projectUsage?: ProjectLimits;
+  /**
+   * "live": before declaring any child, ask the cloud for the project's real compute limits and
+   * use (Nova's GET /limits through the provider: maxTotalInstances, maxTotalCores,
+   * maxTotalRAMSize and what is used) and the flavors' sizes, and refuse a pool that does not fit,
+   * naming instances, cores or RAM. Runs in preview too (a read-only lookup). "given" (the
+   * default): only projectLimits/projectUsage, as given, are checked.
+   */
+  checkQuota?: string;
 }
+
+/** How the pool checks the project's quota: against given limits, or the cloud's own. */
+export const QUOTA_CHECKS = ["given", "live"] as const;
 
 const bool = z.boolean({ message: "is not true or false" });
 const wholeAtLeast = (min: number, what: string) =>
@@ -308,6 +319,7 @@ export const thinClientDesktopPoolArgsSchema = z.object({
   diskAllocationRatio: positive.optional(),
   projectLimits: projectLimitsSchema.optional(),
   projectUsage: projectLimitsSchema.optional(),
+  checkQuota: oneOf(QUOTA_CHECKS).optional(),
 });
 
 // The schema and the interface describe the same fields: adding one to either alone fails tsc.

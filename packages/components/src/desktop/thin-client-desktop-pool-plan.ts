@@ -26,7 +26,7 @@ import {
   occupiesCapacity,
 } from "./employees";
 import { JUPYTER_PORT, JupyterServer, JupyterWorkspaceOptions, renderJupyterUserData } from "./jupyter-user-data";
-import { poolQuotaDemand, quotaShortfalls } from "./quota";
+import { NovaAbsoluteLimits, novaLimitsToProject, poolQuotaDemand, quotaShortfalls } from "./quota";
 import {
   DesktopWorkspace,
   ThinClientDesktopPoolArgs,
@@ -87,6 +87,11 @@ export interface DesktopPoolPlan {
   desktops: PlannedDesktop[];
   /** The capacity check's summary, or "" when no compute hosts were declared. */
   capacitySummary: string;
+  /**
+   * checkQuota "live": the flavors whose sizes the pool must look up (not in flavorSizes), and
+   * those it was given. Undefined: no live check.
+   */
+  liveQuota?: { lookUpFlavors: string[]; flavorSizes: { name: string; vcpus: number; ramMiB: number }[] };
 }
 
 /** The user data of one desktop, from the plan and the employee's password hash. */
@@ -429,7 +434,13 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
   }
 
   problems.throwIfAny();
+  const flavorSizes = (args.flavorSizes ?? []).map((f) => ({ name: f.name, vcpus: f.vcpus, ramMiB: f.ramMiB }));
+  const given = new Set(flavorSizes.map((f) => f.name));
   return {
+    liveQuota:
+      args.checkQuota === "live"
+        ? { lookUpFlavors: [...new Set(employees.map((e) => e.flavor))].filter((f) => !given.has(f)), flavorSizes }
+        : undefined,
     component,
     workspace,
     jupyterPort,
@@ -461,11 +472,11 @@ function checkCapacity(
   fieldOk: (f: keyof ThinClientDesktopPoolArgs) => boolean,
 ): string {
   if (args.computeHosts === undefined) {
-    if (args.flavorSizes !== undefined && args.projectLimits === undefined) {
+    if (args.flavorSizes !== undefined && args.projectLimits === undefined && args.checkQuota !== "live") {
       problems.add(
         "flavorSizes",
         args.flavorSizes,
-        "is only used with computeHosts or projectLimits; give one of them",
+        'is only used with computeHosts, projectLimits or checkQuota "live"; give one of them',
       );
     }
     return "";
@@ -528,4 +539,39 @@ function checkCapacity(
     `${p.requested.desktops} desktops (${shelved} shelved, not counted) use ${p.requested.vcpus}/${p.capacity.vcpus} vCPUs and ` +
     `${p.requested.ramMiB}/${p.capacity.ramMiB} MiB${disk} (ratios cpu ${ratios.cpu}, ram ${ratios.ram}${disk ? `, disk ${ratios.disk}` : ""}); limited by ${RESOURCE_LABEL[p.limitedBy]}`
   );
+}
+
+/**
+ * checkQuota "live": does the pool fit what the project has free right now? `nova` is Nova's
+ * GET /limits for the project, `flavorSizes` every flavor the pool uses (given, or looked up).
+ * Throws, naming instances, cores or RAM: what the pool needs, what is free, and the fix. Pure:
+ * the pool calls it with what the provider's lookups returned, before declaring any child.
+ */
+export function checkLiveQuota(
+  plan: DesktopPoolPlan,
+  nova: NovaAbsoluteLimits,
+  flavorSizes: { name: string; vcpus: number; ramMiB: number }[],
+): void {
+  const { limits, used } = novaLimitsToProject(nova);
+  const demand = poolQuotaDemand({
+    flavors: plan.desktops.map((d) => d.employee.flavor),
+    flavorSizes,
+    floatingIps: plan.floatingIpPool !== undefined,
+    securityRules: plan.securityRules.length,
+  });
+  const useKnown = nova.totalInstancesUsed !== undefined;
+  const short = quotaShortfalls(limits, demand, useKnown ? used : {}, useKnown);
+  if (short.length === 0) return;
+  const problems = new ArgsProblems(plan.component);
+  problems.add(
+    "checkQuota",
+    "live",
+    `the project's quota (read from Nova) does not hold the pool; nothing was created: ${short.join("; ")}` +
+      (useKnown
+        ? ". "
+        : " (what the project already uses is not counted: these credentials may read its quota set but not its limits, Nova's policy os_compute_api:limits:other_project). ") +
+      "Fix: raise the project's quota (openstack quota set --instances N --cores N --ram MiB <project>, or the devstack block's quotas), " +
+      "delete servers the project no longer needs, or declare fewer or smaller desktops.",
+  );
+  problems.throwIfAny();
 }

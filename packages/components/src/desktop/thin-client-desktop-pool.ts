@@ -13,6 +13,7 @@ import {
   renderRemminaProfile,
 } from "./thin-client-artifacts";
 import { ThinClientDesktopPoolArgs } from "./thin-client-desktop-pool-args";
+import type { NovaAbsoluteLimits } from "./quota";
 // The args are declared in their own module; importers of the component find them here too.
 export type {
   DesktopComputeHostArgs,
@@ -20,7 +21,60 @@ export type {
   DesktopFlavorSizeArgs,
   ThinClientDesktopPoolArgs,
 } from "./thin-client-desktop-pool-args";
-import { planThinClientDesktopPool, renderPlannedUserData } from "./thin-client-desktop-pool-plan";
+import {
+  checkLiveQuota,
+  DesktopPoolPlan,
+  planThinClientDesktopPool,
+  renderPlannedUserData,
+} from "./thin-client-desktop-pool-plan";
+
+/** What the pool's children give its outputs. */
+interface PoolChildren {
+  desktops: pulumi.Output<Record<string, DesktopInfo>>;
+  passwords: pulumi.Output<Record<string, string>>;
+  passwordHashes: pulumi.Output<Record<string, string>>;
+  securityGroupId: pulumi.Output<string>;
+  networkId: pulumi.Output<string>;
+}
+
+/**
+ * checkQuota "live": the project's compute limits and use (Nova's GET /limits) and the sizes of
+ * the flavors not given in flavorSizes, through the pool's OpenStack provider (read-only invokes,
+ * run in preview too); rejects with the shortfall before any child exists.
+ */
+async function liveQuotaCheck(plan: DesktopPoolPlan, parent: pulumi.Resource): Promise<void> {
+  const live = plan.liveQuota!;
+  const opts = { parent };
+  const scope = await openstack.identity.getAuthScope({ name: "current" }, opts);
+  const [nova, ...flavors] = await Promise.all([
+    novaLimits(scope.projectId, opts),
+    ...live.lookUpFlavors.map((flavor) => openstack.compute.getFlavor({ name: flavor }, opts)),
+  ]);
+  const looked = live.lookUpFlavors.map((flavor, i) => {
+    const f = flavors[i] as openstack.compute.GetFlavorResult;
+    return { name: flavor, vcpus: f.vcpus ?? 0, ramMiB: f.ram ?? 0 };
+  });
+  checkLiveQuota(plan, nova as NovaAbsoluteLimits, [...live.flavorSizes, ...looked]);
+}
+
+/**
+ * Nova's limits and use of the project (GET /limits). The provider's getLimitsV2 always names the
+ * project (?tenant_id=), which Nova's policy os_compute_api:limits:other_project keeps for admins,
+ * even for one's own project (minicloud's member gets 403). A member can still read the project's
+ * quota set (os-quota-sets:show), without the use: the check then counts only the pool.
+ */
+async function novaLimits(projectId: string, opts: pulumi.InvokeOptions): Promise<NovaAbsoluteLimits> {
+  try {
+    return await openstack.compute.getLimitsV2({ projectId }, opts);
+  } catch (refused) {
+    // The invoke's error does not always carry Nova's answer (403): try the quota set either
+    // way, and report the first error if that fails too.
+    const q = await openstack.compute.getQuotaSetV2({ projectId }, opts).catch(() => {
+      throw refused;
+    });
+    return { maxTotalInstances: q.instances, maxTotalCores: q.cores, maxTotalRamSize: q.ram };
+  }
+}
 
 /** What the admin and the thin clients need for one desktop. */
 export interface DesktopInfo {
@@ -73,6 +127,70 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     const jupyter = plan.workspace === "jupyter";
     const jupyterPort = plan.jupyterPort;
 
+    // checkQuota "live": the children are declared only once the project's real limits are read
+    // and hold the pool; a shortfall rejects here, before any child (no network, no server).
+    let children: PoolChildren;
+    if (plan.liveQuota) {
+      const ready = liveQuotaCheck(plan, this).then(() => this.declareChildren(name, plan, args, opts));
+      children = {
+        desktops: pulumi.output(ready.then((c) => c.desktops)) as pulumi.Output<Record<string, DesktopInfo>>,
+        passwords: pulumi.output(ready.then((c) => c.passwords)) as pulumi.Output<Record<string, string>>,
+        passwordHashes: pulumi.output(ready.then((c) => c.passwordHashes)) as pulumi.Output<Record<string, string>>,
+        securityGroupId: pulumi.output(ready.then((c) => c.securityGroupId)),
+        networkId: pulumi.output(ready.then((c) => c.networkId)),
+      };
+    } else {
+      children = this.declareChildren(name, plan, args, opts);
+    }
+
+    this.desktops = children.desktops;
+    this.passwords = pulumi.secret(children.passwords);
+    this.passwordHashes = pulumi.secret(children.passwordHashes);
+    const connections = this.desktops.apply((all) =>
+      plan.desktops.map(({ employee: e }): DesktopConnection => ({
+        user: e.name,
+        fullName: e.fullName,
+        address: all[e.name].address || "(no address yet)",
+        desktop: all[e.name].hostname,
+        powerState: all[e.name].powerState,
+      })),
+    );
+    this.rdpFiles = connections.apply((list) =>
+      jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRdpFile(c)])),
+    );
+    this.remminaProfiles = connections.apply((list) =>
+      jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRemminaProfile(c)])),
+    );
+    this.jupyterUrls = connections.apply((list) =>
+      !jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, jupyterUrl(c.address, jupyterPort)])),
+    );
+    this.connectionSheet = connections.apply((list) =>
+      jupyter ? renderJupyterConnectionSheet(name, list, jupyterPort) : renderConnectionSheet(name, list),
+    );
+    this.securityGroupId = children.securityGroupId;
+    this.networkId = children.networkId;
+    this.capacitySummary = pulumi.output(plan.capacitySummary);
+    this.registerOutputs({
+      desktops: this.desktops,
+      passwords: this.passwords,
+      passwordHashes: this.passwordHashes,
+      rdpFiles: this.rdpFiles,
+      remminaProfiles: this.remminaProfiles,
+      jupyterUrls: this.jupyterUrls,
+      connectionSheet: this.connectionSheet,
+      securityGroupId: this.securityGroupId,
+      networkId: this.networkId,
+      capacitySummary: this.capacitySummary,
+    });
+  }
+
+  /** Every child of the pool, as the plan decided them. */
+  private declareChildren(
+    name: string,
+    plan: DesktopPoolPlan,
+    args: ThinClientDesktopPoolArgs,
+    opts: pulumi.ComponentResourceOptions | undefined,
+  ): PoolChildren {
     // ---- pool-level resources ----
     let network: PrivateNetwork | undefined;
     let networkId: pulumi.Input<string>;
@@ -219,44 +337,12 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       }
     });
 
-    this.desktops = pulumi.all(infos);
-    this.passwords = pulumi.secret(pulumi.all(passwords));
-    this.passwordHashes = pulumi.secret(pulumi.all(passwordHashes));
-    const connections = this.desktops.apply((all) =>
-      plan.desktops.map(({ employee: e }): DesktopConnection => ({
-        user: e.name,
-        fullName: e.fullName,
-        address: all[e.name].address || "(no address yet)",
-        desktop: all[e.name].hostname,
-        powerState: all[e.name].powerState,
-      })),
-    );
-    this.rdpFiles = connections.apply((list) =>
-      jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRdpFile(c)])),
-    );
-    this.remminaProfiles = connections.apply((list) =>
-      jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, renderRemminaProfile(c)])),
-    );
-    this.jupyterUrls = connections.apply((list) =>
-      !jupyter ? {} : Object.fromEntries(list.map((c) => [c.user, jupyterUrl(c.address, jupyterPort)])),
-    );
-    this.connectionSheet = connections.apply((list) =>
-      jupyter ? renderJupyterConnectionSheet(name, list, jupyterPort) : renderConnectionSheet(name, list),
-    );
-    this.securityGroupId = security.securityGroupId;
-    this.networkId = pulumi.output(networkId);
-    this.capacitySummary = pulumi.output(plan.capacitySummary);
-    this.registerOutputs({
-      desktops: this.desktops,
-      passwords: this.passwords,
-      passwordHashes: this.passwordHashes,
-      rdpFiles: this.rdpFiles,
-      remminaProfiles: this.remminaProfiles,
-      jupyterUrls: this.jupyterUrls,
-      connectionSheet: this.connectionSheet,
-      securityGroupId: this.securityGroupId,
-      networkId: this.networkId,
-      capacitySummary: this.capacitySummary,
-    });
+    return {
+      desktops: pulumi.all(infos),
+      passwords: pulumi.secret(pulumi.all(passwords)),
+      passwordHashes: pulumi.secret(pulumi.all(passwordHashes)),
+      securityGroupId: security.securityGroupId,
+      networkId: pulumi.output(networkId),
+    };
   }
 }

@@ -9,12 +9,16 @@ export interface DevstackEndpoints {
   dashboardUrl: string;
 }
 
-/** devstack serves Keystone at /identity and Horizon at /dashboard on SERVICE_HOST (= HOST_IP). */
-export function devstackEndpoints(hostIp: string): DevstackEndpoints {
+/**
+ * devstack serves Keystone at /identity and Horizon at /dashboard on SERVICE_HOST (= HOST_IP);
+ * with tls-proxy, SERVICE_PROTOCOL is https and Apache terminates TLS on port 443.
+ */
+export function devstackEndpoints(hostIp: string, tls = false): DevstackEndpoints {
+  const base = `${tls ? "https" : "http"}://${hostIp}`;
   return {
-    identityUrl: `http://${hostIp}/identity`,
-    authUrl: `http://${hostIp}/identity/v3`,
-    dashboardUrl: `http://${hostIp}/dashboard`,
+    identityUrl: `${base}/identity`,
+    authUrl: `${base}/identity/v3`,
+    dashboardUrl: `${base}/dashboard`,
   };
 }
 

@@ -99,6 +99,14 @@ export interface DevstackHostArgs {
   publicInterface?: string;
   /** Services to enable (enable_service) and disable (disable_service). */
   enabledServices?: string[];
+  /**
+   * DevStack's TLS proxy (`enable_service tls-proxy`): Apache terminates HTTPS in front of the APIs
+   * with a certificate from a CA DevStack makes on the host (/opt/stack/data/CA/int-ca/ca-chain.pem),
+   * so the admin password no longer crosses the LAN in plain HTTP. The endpoints become https, the
+   * component reads the CA chain back (output caCertificate) and gives it to its openstack.Provider
+   * (cacertFile; never insecure). Default false: turning it on changes local.conf and re-runs stack.sh.
+   */
+  tlsProxy?: boolean;
   disabledServices?: string[];
   /** VOLUME_BACKING_FILE_SIZE, e.g. "30G". */
   volumeBackingFileSize?: string;
@@ -353,6 +361,7 @@ export const devstackHostArgsSchema = z.object({
     )
     .optional(),
   enabledServices: serviceList.optional(),
+  tlsProxy: flag.optional(),
   disabledServices: serviceList.optional(),
   volumeBackingFileSize: z
     .string()

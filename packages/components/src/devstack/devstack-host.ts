@@ -51,6 +51,8 @@ export class DevstackHost extends pulumi.ComponentResource {
   public readonly branch: pulumi.Output<string>;
   public readonly imageIds: pulumi.Output<string[]>;
   public readonly flavorIds: pulumi.Output<string[]>;
+  /** tlsProxy: the CA chain (PEM) the endpoints' certificates are signed by; "" without TLS. */
+  public readonly caCertificate: pulumi.Output<string>;
 
   constructor(name: string, args: DevstackHostArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is validated, and every script rendered, before any resource is registered.
@@ -147,7 +149,14 @@ export class DevstackHost extends pulumi.ComponentResource {
     if (scripts.extraVolume) afterStack.push(step("extra-volume", scripts.extraVolume, "10m", [stack]));
     if (scripts.quotas) afterStack.push(step("quotas", scripts.quotas, "5m", [stack]));
 
-    const endpoints = devstackEndpoints(settings.hostIp);
+    // tls-proxy: the CA chain DevStack made, read back after stack.sh; the provider verifies the
+    // endpoints' certificates against it (never insecure).
+    const caStep = scripts.caCertificate
+      ? step("ca-certificate", scripts.caCertificate, "5m", [...afterStack], { logging: "stderr" })
+      : undefined;
+    if (caStep) afterStack.push(caStep);
+    const caCertificate = caStep ? caStep.stdout : pulumi.output("");
+    const endpoints = devstackEndpoints(settings.hostIp, settings.tlsProxy);
     const provider = new openstack.Provider(
       `${name}-provider`,
       {
@@ -158,6 +167,8 @@ export class DevstackHost extends pulumi.ComponentResource {
         userDomainName: "Default",
         projectDomainName: "Default",
         region: settings.region,
+        // The provider takes the PEM itself as cacertFile (a path or the certificate's contents).
+        cacertFile: caStep ? caCertificate : undefined,
       },
       { parent: this, dependsOn: afterStack },
     );
@@ -213,6 +224,7 @@ export class DevstackHost extends pulumi.ComponentResource {
     this.branch = pulumi.output(settings.branch);
     this.imageIds = pulumi.all(imageResources.map((r) => r.id));
     this.flavorIds = pulumi.all(flavorResources.map((r) => r.id));
+    this.caCertificate = caCertificate;
 
     this.registerOutputs({
       dashboardUrl: this.dashboardUrl,
@@ -229,6 +241,7 @@ export class DevstackHost extends pulumi.ComponentResource {
       branch: this.branch,
       imageIds: this.imageIds,
       flavorIds: this.flavorIds,
+      caCertificate: this.caCertificate,
     });
   }
 }

@@ -23,6 +23,7 @@ import {
   renderPrecheckScript,
   renderPrepareScript,
   renderQuotaScript,
+  renderCaCertificateScript,
   renderStackScript,
   renderWriteLocalConfScript,
 } from "./devstack-scripts";
@@ -74,6 +75,7 @@ const SETTINGS_FIELDS = {
   publicInterface: true,
   enabledServices: true,
   disabledServices: true,
+  tlsProxy: true,
   volumeBackingFileSize: true,
   cpuAllocationRatio: true,
   ramAllocationRatio: true,
@@ -102,6 +104,7 @@ export interface DevstackHostPlan {
     nat?: string;
     extraVolume?: string;
     quotas?: string;
+    caCertificate?: string;
   };
 }
 
@@ -269,6 +272,19 @@ function resolveSettings(problems: ArgsProblems, input: DevstackSettingsInput, i
     });
   }
 
+  // tls-proxy through tlsProxy only: the endpoints, the provider's CA and the outputs follow it.
+  const tlsProxy = input.tlsProxy ?? false;
+  if (ok("enabledServices"))
+    enabledServices.forEach((s, i) => {
+      if (s === "tls-proxy")
+        add(`enabledServices[${i}]`, s, "is managed by the component", "set tlsProxy: true instead");
+    });
+  if (tlsProxy && ok("disabledServices", "tlsProxy"))
+    disabledServices.forEach((s, i) => {
+      if (s === "tls-proxy")
+        add(`disabledServices[${i}]`, s, "contradicts tlsProxy: true", "remove it, or leave tlsProxy out");
+    });
+
   const extraLocalrcLines = input.extraLocalrcLines ?? [];
   if (ok("extraLocalrcLines"))
     extraLocalrcLines.forEach((line, i) => checkLocalrcLine(add, `extraLocalrcLines[${i}]`, line));
@@ -285,6 +301,7 @@ function resolveSettings(problems: ArgsProblems, input: DevstackSettingsInput, i
     publicInterface,
     enabledServices,
     disabledServices,
+    tlsProxy,
     volumeBackingFileSize: input.volumeBackingFileSize,
     cpuAllocationRatio: input.cpuAllocationRatio,
     ramAllocationRatio: input.ramAllocationRatio,
@@ -424,6 +441,7 @@ export function planDevstackHost(name: string, args: DevstackHostArgs): Devstack
           })
         : undefined,
     quotas: args.quotas !== undefined ? renderQuotaScript(args.quotas) : undefined,
+    caCertificate: settings.tlsProxy ? renderCaCertificateScript() : undefined,
   };
   return { settings, rebuild, stackTimeoutMinutes, cloudName, images, flavors, scripts };
 }

@@ -13,6 +13,7 @@ import {
   STACK_LOG,
   STACK_USER,
   STATE_DIR,
+  TLS_CA_CHAIN,
   renderLocalConfTemplate,
 } from "./local-conf";
 
@@ -572,6 +573,22 @@ const QUOTA_FLAGS: Record<keyof DevstackQuotas, string> = {
  * stack declares what it needs instead. Re-run when the numbers change (they are in the command
  * text); setting the same numbers twice changes nothing.
  */
+/**
+ * tlsProxy: prints the CA chain DevStack's tls-proxy certificates are signed by (public
+ * certificates, no key) on stdout, the only thing on stdout: the component gives it to its
+ * openstack.Provider as cacertFile and exports it.
+ */
+export function renderCaCertificateScript(): string {
+  return renderRemoteScript({
+    description: "devstack TLS CA chain",
+    body: `
+[ -s ${TLS_CA_CHAIN} ] || die "${TLS_CA_CHAIN} is missing or empty; did stack.sh run with tls-proxy enabled?"
+grep -q 'BEGIN CERTIFICATE' ${TLS_CA_CHAIN} || die "${TLS_CA_CHAIN} holds no PEM certificate"
+cat ${TLS_CA_CHAIN}
+`,
+  });
+}
+
 export function renderQuotaScript(q: DevstackQuotas): string {
   const flags: string[] = [];
   for (const key of Object.keys(QUOTA_FLAGS) as (keyof DevstackQuotas)[]) {

@@ -15,6 +15,8 @@ export interface DevstackSettings {
   publicInterface?: string;
   enabledServices: string[];
   disabledServices: string[];
+  /** enable_service tls-proxy: HTTPS endpoints with DevStack's own CA. */
+  tlsProxy: boolean;
   volumeBackingFileSize?: string;
   cpuAllocationRatio?: number;
   ramAllocationRatio?: number;
@@ -29,6 +31,13 @@ export const DEVSTACK_DIR = `${STACK_HOME}/devstack`;
 export const LOCAL_CONF_PATH = `${DEVSTACK_DIR}/local.conf`;
 export const LOG_DIR = `${STACK_HOME}/logs`;
 export const STACK_LOG = `${LOG_DIR}/stack.sh.log`;
+/**
+ * The CA chain tls-proxy's certificates are signed by: DevStack's lib/tls makes a root and an
+ * intermediate CA under $DATA_DIR/CA and writes root + intermediate to int-ca/ca-chain.pem (it also
+ * appends them to $DATA_DIR/ca-bundle.pem and, on Ubuntu, to the host's own trust store).
+ */
+export const TLS_CA_CHAIN = `${STACK_HOME}/data/CA/int-ca/ca-chain.pem`;
+
 /** Where the component keeps its own state on the host (markers). */
 export const STATE_DIR = `${STACK_HOME}/.openstack-blueprints`;
 
@@ -78,7 +87,8 @@ export function renderLocalConfTemplate(s: DevstackSettings): LocalConfTemplate 
   if (s.gitBase) localrc.push(`GIT_BASE=${s.gitBase}`);
   if (s.volumeBackingFileSize) localrc.push(`VOLUME_BACKING_FILE_SIZE=${s.volumeBackingFileSize}`);
   localrc.push(`LOGFILE=${STACK_LOG}`, "LOG_COLOR=False");
-  if (s.enabledServices.length) localrc.push(`enable_service ${s.enabledServices.join(" ")}`);
+  const enabled = s.tlsProxy ? [...s.enabledServices, "tls-proxy"] : s.enabledServices;
+  if (enabled.length) localrc.push(`enable_service ${enabled.join(" ")}`);
   if (s.disabledServices.length) localrc.push(`disable_service ${s.disabledServices.join(" ")}`);
   if (s.extraLocalrcLines.length) localrc.push("# extra lines", ...s.extraLocalrcLines);
 

@@ -2,7 +2,11 @@
 // problem at once.
 import { expect } from "chai";
 import { ComponentArgsError } from "../../src/errors";
-import { planThinClientDesktopPool, renderPlannedUserData } from "../../src/desktop/thin-client-desktop-pool-plan";
+import {
+  checkLiveQuota,
+  planThinClientDesktopPool,
+  renderPlannedUserData,
+} from "../../src/desktop/thin-client-desktop-pool-plan";
 import { ThinClientDesktopPoolArgs } from "../../src/desktop/thin-client-desktop-pool-args";
 
 const office: ThinClientDesktopPoolArgs = {
@@ -98,5 +102,71 @@ describe("ThinClientDesktopPool plan", () => {
         'networkCidr: "10.0.0.0/24" give either networkId (an existing network) or networkCidr (a new PrivateNetwork), not both',
       )
       .and.contain("SSH needs both adminCidr and adminPublicKey");
+  });
+
+  describe('checkQuota "live": the decision on Nova\'s limits (GET /limits)', () => {
+    // A small firm's office of 21 desktops on m1.desktop (2 vCPUs, 4 GiB) in a project like
+    // minicloud-a's: 20 instances, 40 cores, 80 GiB.
+    const employees = Array.from({ length: 21 }, (_, i) => ({ name: `user${i}` }));
+    const sizes = [
+      { name: "m1.desktop", vcpus: 2, ramMiB: 4096 },
+      { name: "m1.large", vcpus: 4, ramMiB: 8192 },
+    ];
+    const project = {
+      maxTotalInstances: 20,
+      maxTotalCores: 40,
+      maxTotalRamSize: 81920,
+      totalInstancesUsed: 0,
+      totalCoresUsed: 0,
+      totalRamUsed: 0,
+    };
+    const refusal = (fn: () => void): string => {
+      try {
+        fn();
+      } catch (e) {
+        expect(e).to.be.instanceOf(ComponentArgsError);
+        return (e as Error).message;
+      }
+      throw new Error("the pool was accepted");
+    };
+
+    it("plans the lookups: only flavors whose sizes were not given", () => {
+      expect(planThinClientDesktopPool("office", office).liveQuota).to.equal(undefined);
+      const plan = planThinClientDesktopPool("office", { ...office, checkQuota: "live", flavorSizes: [sizes[1]] });
+      expect(plan.liveQuota).to.deep.equal({ lookUpFlavors: ["m1.desktop"], flavorSizes: [sizes[1]] });
+    });
+
+    it("refuses what does not fit, naming instances, cores and RAM with need, free and the fix", () => {
+      const plan = planThinClientDesktopPool("office", { ...office, employees, checkQuota: "live" });
+      const used = { ...project, totalInstancesUsed: 3, totalCoresUsed: 6, totalRamUsed: 40960 };
+      const message = refusal(() => checkLiveQuota(plan, used, sizes));
+      expect(message).to.contain('checkQuota: "live"');
+      expect(message).to.contain(
+        "instances: the pool declares 21, the project allows 20 (3 in use, 17 free), short by 4",
+      );
+      expect(message).to.contain("cores: the pool declares 42, the project allows 40 (6 in use, 34 free), short by 8");
+      expect(message).to.contain(
+        "RAM (MiB): the pool declares 86016, the project allows 81920 (40960 in use, 40960 free), short by 45056",
+      );
+      expect(message).to.contain("openstack quota set --instances N --cores N --ram MiB");
+    });
+
+    it("accepts a pool that fits exactly, and ignores unlimited (-1) quotas", () => {
+      const twenty = planThinClientDesktopPool("office", {
+        ...office,
+        employees: employees.slice(0, 20),
+        checkQuota: "live",
+      });
+      expect(() => checkLiveQuota(twenty, { ...project, maxTotalRamSize: 20 * 4096 }, sizes)).to.not.throw();
+      const plan = planThinClientDesktopPool("office", { ...office, employees, checkQuota: "live" });
+      const unlimited = { ...project, maxTotalInstances: -1, maxTotalCores: -1, maxTotalRamSize: -1 };
+      expect(() => checkLiveQuota(plan, unlimited, sizes)).to.not.throw();
+    });
+
+    it("refuses an unknown checkQuota with the values it takes", () => {
+      expect(problemsOf({ ...office, checkQuota: "nova" }).message).to.contain(
+        'checkQuota: "nova" is not one of "given", "live"',
+      );
+    });
   });
 });

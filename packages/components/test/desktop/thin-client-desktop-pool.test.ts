@@ -485,6 +485,57 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(enough.thrown).to.equal(undefined);
   });
 
+  it('checkQuota "live": reads Nova\'s limits and the flavors through the provider, and refuses a shortfall before any child', async () => {
+    // alice and carol on m1.desktop (4 vCPUs, 4 GiB), bob on m1.large (4 vCPUs, 8 GiB): 12 cores, 16 GiB.
+    const fresh = harness.novaLimits;
+    harness.novaLimits = { ...fresh, totalInstancesUsed: 2, totalCoresUsed: 10, totalRamUsed: 8192 };
+    const short = await harness
+      .runProgram(() => new ThinClientDesktopPool("office", officeArgs({ checkQuota: "live" })))
+      .finally(() => (harness.novaLimits = fresh));
+    expect(short.thrown).to.equal(undefined);
+    const message = short.errors.map((e) => e.message).join("\n");
+    expect(message).to.contain('checkQuota: "live"');
+    expect(message).to.contain("cores: the pool declares 12, the project allows 20 (10 in use, 10 free), short by 2");
+    expect(message).to.not.contain("instances:");
+    expect(message).to.contain("openstack quota set --instances N --cores N --ram MiB");
+    const tokens = harness.calls.map((c) => `${c.token} ${JSON.stringify(c.inputs.name ?? c.inputs.projectId)}`);
+    expect(tokens).to.include.members([
+      'openstack:compute/getLimitsV2:getLimitsV2 "mock-project"',
+      'openstack:compute/getFlavor:getFlavor "m1.desktop"',
+      'openstack:compute/getFlavor:getFlavor "m1.large"',
+    ]);
+    // Nothing but the pool itself was registered: no network, group, credential, port or server.
+    expect(short.resources.map((r) => r.name)).to.deep.equal(["office"]);
+
+    const fits = await harness.runProgram(
+      () => new ThinClientDesktopPool("office", officeArgs({ checkQuota: "live" })),
+    );
+    expect(fits.thrown).to.equal(undefined);
+    expect(fits.errors).to.deep.equal([]);
+    expect(fits.byType(T.instance)).to.have.length(3);
+    const pool = fits.value as ThinClientDesktopPool;
+    expect(Object.keys(await outputValue(pool.desktops))).to.deep.equal(["alice", "bob", "carol"]);
+    expect(await outputIsSecret(pool.passwords)).to.equal(true);
+    expect(await outputIsSecret(pool.passwordHashes)).to.equal(true);
+  });
+
+  it('checkQuota "live" as a project member (Nova refuses /limits?tenant_id=): the quota set, the use not counted', async () => {
+    const fresh = harness.novaLimits;
+    harness.novaLimits = { ...fresh, maxTotalCores: 10, totalCoresUsed: 9 };
+    harness.novaLimitsForbidden = true;
+    const short = await harness
+      .runProgram(() => new ThinClientDesktopPool("office", officeArgs({ checkQuota: "live" })))
+      .finally(() => {
+        harness.novaLimits = fresh;
+        harness.novaLimitsForbidden = false;
+      });
+    expect(harness.calls.map((c) => c.token)).to.include("openstack:compute/getQuotaSetV2:getQuotaSetV2");
+    const message = short.errors.map((e) => e.message).join("\n");
+    expect(message).to.contain("cores: the pool declares 12, the project allows 10, short by 2");
+    expect(message).to.contain("os_compute_api:limits:other_project");
+    expect(short.resources.map((r) => r.name)).to.deep.equal(["office"]);
+  });
+
   it("passes session limits and clipboard/drive redirection to the desktops' xrdp settings", async () => {
     const run = await harness.runProgram(
       () =>

@@ -8,6 +8,7 @@ import {
   ProgramRun,
   RecordedResource,
   T,
+  commandStdout,
 } from "@openstack-blueprints/test-harness";
 import type { DevstackHostArgs } from "../../src/devstack/devstack-args";
 import { DevstackHost, devstackProvider } from "../../src/devstack/devstack-host";
@@ -186,6 +187,29 @@ describe("DevstackHost (under the mock harness)", function () {
       tenantName: "admin",
       region: "RegionOne",
     });
+  });
+
+  it("tlsProxy: https endpoints, the CA chain read back after stack.sh and given to the provider (never insecure)", async () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBdevstackRootCA\n-----END CERTIFICATE-----\n";
+    commandStdout.set("lab-ca-certificate", pem);
+    const run = await build({ tlsProxy: true }).finally(() => commandStdout.clear());
+    const ca = run.byName("lab-ca-certificate");
+    expect(String(ca.inputs.create)).to.contain("/opt/stack/data/CA/int-ca/ca-chain.pem");
+    expect(run.dependsOnTransitively(ca.urn).has(run.byName("lab-stack").urn)).to.equal(true);
+    const provider = run.byName("lab-provider");
+    expect(run.dependsOnTransitively(provider.urn).has(ca.urn)).to.equal(true);
+    expect(provider.inputs).to.include({ authUrl: "https://192.168.50.10/identity/v3", cacertFile: pem });
+    expect(provider.inputs.insecure).to.equal(undefined);
+    const host = run.value!;
+    expect(await outputValue(host.caCertificate)).to.equal(pem);
+    expect(await outputValue(host.authUrl)).to.equal("https://192.168.50.10/identity/v3");
+    expect(await outputValue(host.dashboardUrl)).to.equal("https://192.168.50.10/dashboard");
+    expect(String(run.byName("lab-local-conf").inputs.create)).to.match(/enable_service [^\n]*tls-proxy/);
+
+    const plain = await build();
+    expect(() => plain.byName("lab-ca-certificate")).to.throw("no resource named lab-ca-certificate");
+    expect(plain.byName("lab-provider").inputs.cacertFile).to.equal(undefined);
+    expect(await outputValue(plain.value!.caCertificate)).to.equal("");
   });
 
   it("ships the rendered local.conf template and joins the passwords in only on the host", async () => {

@@ -12,6 +12,7 @@ import {
   renderPrecheckScript,
   renderPrepareScript,
   renderQuotaScript,
+  renderCaCertificateScript,
   renderStackScript,
   renderWriteLocalConfScript,
 } from "../../src/devstack/devstack-scripts";
@@ -56,6 +57,7 @@ describe("DevstackHost scripts", () => {
       securityGroups: 20,
       securityGroupRules: -1,
     }),
+    caCertificate: renderCaCertificateScript(),
   };
 
   for (const [name, script] of Object.entries(scripts)) {

@@ -90,6 +90,33 @@ describe("local.conf rendering", () => {
     extraLocalrcLines: ["SWIFT_HASH=66a3d6b56c1f479c8b4e70ab5c2000f5"],
   });
 
+  it("tlsProxy: enable_service tls-proxy in local.conf; tls-proxy itself only through tlsProxy", () => {
+    const tls = validateDevstackSettings("DevstackHost lab", { hostIp: "192.168.50.10", tlsProxy: true });
+    expect(renderLocalConfTemplate(tls).rest.split("\n")).to.include("enable_service tls-proxy");
+    const withOthers = validateDevstackSettings("DevstackHost lab", {
+      hostIp: "192.168.50.10",
+      tlsProxy: true,
+      enabledServices: ["s-proxy"],
+    });
+    expect(renderLocalConfTemplate(withOthers).rest.split("\n")).to.include("enable_service s-proxy tls-proxy");
+    const plain = validateDevstackSettings("DevstackHost lab", { hostIp: "192.168.50.10" });
+    expect(renderLocalConfTemplate(plain).rest).to.not.contain("tls-proxy");
+    expect(() =>
+      validateDevstackSettings("DevstackHost lab", {
+        hostIp: "192.168.50.10",
+        enabledServices: ["tls-proxy"],
+        disabledServices: [],
+      }),
+    ).to.throw('enabledServices[0]: "tls-proxy" is managed by the component');
+    expect(() =>
+      validateDevstackSettings("DevstackHost lab", {
+        hostIp: "192.168.50.10",
+        tlsProxy: true,
+        disabledServices: ["tls-proxy"],
+      }),
+    ).to.throw('disabledServices[0]: "tls-proxy" contradicts tlsProxy: true');
+  });
+
   it("renders the template without any password and the full file with them", () => {
     const t = renderLocalConfTemplate(settings);
     expect(t.rest).not.to.match(/PASSWORD/);

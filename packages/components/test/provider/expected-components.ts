@@ -120,6 +120,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "diskAllocationRatio",
       "projectLimits",
       "projectUsage",
+      "checkQuota",
       "disconnectedTimeLimitSeconds",
       "idleTimeLimitSeconds",
       "clipboard",
@@ -152,6 +153,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "fixedRange",
       "publicInterface",
       "enabledServices",
+      "tlsProxy",
       "disabledServices",
       "volumeBackingFileSize",
       "cpuAllocationRatio",
@@ -192,6 +194,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "branch",
       "imageIds",
       "flavorIds",
+      "caCertificate",
     ],
   },
   {

@@ -14,6 +14,9 @@ import { Nova } from "./nova";
 import { stableRandom } from "./random";
 import { T } from "./types";
 
+/** Standard output of commands by resource name (tests set it; default empty). */
+export const commandStdout = new Map<string, string>();
+
 export { defaultExistingCloud, freshDevstackCloud } from "./cloud";
 export type { ExistingCloud, ExistingFlavor, ExistingImage, ExistingNetwork } from "./cloud";
 export { OpenStackApiError } from "./common";
@@ -94,7 +97,11 @@ export class OpenStackModel {
         return { id: this.ids.next("random", name), state: { ...inputs, result: stableRandom(name, inputs) } };
       case T.remoteCommand:
       case T.localCommand:
-        return { id: this.ids.next("command", name), state: { ...inputs, stdout: "", stderr: "" } };
+        // What a command prints, when a test gave it (commandStdout), e.g. a CA chain read back.
+        return {
+          id: this.ids.next("command", name),
+          state: { ...inputs, stdout: commandStdout.get(name) ?? "", stderr: "" },
+        };
       case T.s2dMigrationRun:
         return migratedServer(this.ids.next("server", name), inputs);
       default:

@@ -35,9 +35,10 @@ export function cloudConfigOf(userData: string): Record<string, unknown> | undef
   try {
     doc = YAML.parse(text);
   } catch (e) {
-    throw new Error(`user data starts with #cloud-config but is not valid YAML: ${(e as Error).message}`, {
-      cause: e,
-    });
+    // No `{ cause }` here: the engine compiles a policy pack with ts-node's type check and its default library
+    // (ES2017: Error takes one argument), so ErrorOptions would stop the pack from loading; the message keeps the cause.
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(`user data starts with #cloud-config but is not valid YAML: ${(e as Error).message}`);
   }
   return doc !== null && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
 }

@@ -132,6 +132,7 @@ describe("real engine: examples on minicloud (preview, up, no-op up, refresh, ch
       let ids: Array<{ type: string; id: string; name: string }> = [];
 
       before(async function () {
+        // requireEngine (above) already printed why, or failed under CI, when the engine is missing.
         if (!bin) this.skip();
         stack = new EngineStack(bin, {
           programDir: path.join(REPO_ROOT, "examples", scenario.example),

@@ -8,6 +8,7 @@
 import { ArgsProblems } from "../errors";
 import { DEFAULT_RDP_GROUP, DesktopStackOptions } from "../desktop/desktop-user-data";
 import { BAKE_NAME_PREFIX, BakePlanOptions, planDesktopBake } from "./bake-plan";
+import type { BakeInputs } from "./baked-image";
 import { XrdpDesktopImageArgs, xrdpDesktopImageArgsSchema } from "./xrdp-desktop-image-args";
 
 export const DEFAULT_CONSOLE_TIMEOUT_SECONDS = 3600;
@@ -18,17 +19,18 @@ export interface XrdpDesktopImagePlan {
   /** The dynamic bake resource's name, `<name>-bake` (a changed name would re-bake the image). */
   bakeResourceName: string;
   /** The bake resource's inputs that are plain values (the Inputs, IDs and credentials, are added by the component). */
-  bakeInputs: {
-    cloud: string;
-    osDistro: string;
-    osVersion: string;
-    namePrefix: string;
-    extraPackages: string[];
-    installRecommends: boolean;
-    rdpGroup: string;
-    consoleTimeoutSeconds: number;
-    retainOnDelete: boolean;
-  };
+  bakeInputs: Pick<
+    BakeInputs,
+    | "cloud"
+    | "osDistro"
+    | "osVersion"
+    | "namePrefix"
+    | "extraPackages"
+    | "installRecommends"
+    | "rdpGroup"
+    | "consoleTimeoutSeconds"
+    | "retainOnDelete"
+  >;
   /** The desktop stack the image gets (the options the bake plan hashes). */
   stack: DesktopStackOptions;
 }

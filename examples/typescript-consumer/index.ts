@@ -1,6 +1,6 @@
 // A small firm's office, as its own Pulumi program: a private network, a security profile for
 // its admin hosts, and a desktop per employee on that network, reached from the thin clients'
-// LAN. This is the program the packaging test installs the packed packages into and type-checks.
+// LAN. Deploy it with `pulumi stack init dev && pulumi up` (OS_CLOUD names your cloud).
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork, SecurityProfile, ThinClientDesktopPool } from "@openstack-blueprints/components";
 

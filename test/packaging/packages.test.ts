@@ -3,71 +3,24 @@
 // the repository, made from examples/typescript-consumer/ (the files `pulumi new typescript`
 // writes, plus our packages). There the consumer's program must type-check under its own strict
 // tsconfig, its unit test must pass with our test kit, and the CLIs must run with plain node.
-// Nothing is deployed (no engine, no cloud). Takes one to three minutes (build, pack, install).
+// Nothing is deployed here: test/engine/typescript-consumer.engine.test.ts deploys the same
+// installed project with the real engine. Takes one to three minutes (build, pack, install;
+// done once per test process, see consumer-project.ts).
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-
-const ROOT = path.resolve(__dirname, "../..");
-const TEMPLATE = path.join(ROOT, "examples/typescript-consumer");
-/** What a consumer needs, in dependency order (root `npm run build:packages` builds the same). */
-const PACKAGES = ["package-loader", "openstack-rest", "calculator", "s2d", "components", "portal", "cli", "minicloud"];
-
-interface PackResult {
-  name: string;
-  filename: string;
-  files: { path: string }[];
-}
-
-function run(command: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(command, args, {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, npm_config_update_notifier: "false" },
-    });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(
-      `${command} ${args.join(" ")} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`,
-      { cause: e },
-    );
-  }
-}
+import { PACKAGES, PackResult, REPO_ROOT, installedConsumer, run } from "./consumer-project";
 
 describe("packages as a consumer installs them (npm pack → npm install in a fresh project)", function () {
   this.timeout(600_000);
-  let work: string;
   let consumer: string;
   let packs: PackResult[];
 
   before(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "blueprints-consumer-"));
-    const tarballs = path.join(work, "tarballs");
-    fs.mkdirSync(tarballs);
-    run("npm", ["run", "build:packages"], ROOT);
-    packs = JSON.parse(
-      run(
-        "npm",
-        ["pack", "--json", "--pack-destination", tarballs, ...PACKAGES.flatMap((p) => ["-w", `packages/${p}`])],
-        ROOT,
-      ),
-    );
-
-    consumer = path.join(work, "office-infra");
-    fs.cpSync(TEMPLATE, consumer, { recursive: true });
-    run(
-      "npm",
-      ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packs.map((p) => path.join(tarballs, p.filename))],
-      consumer,
-    );
-  });
-
-  after(() => {
-    if (work && !process.env.KEEP_CONSUMER) fs.rmSync(work, { recursive: true, force: true });
+    // Shared with the real-engine consumer test (test/engine/typescript-consumer.engine.test.ts).
+    ({ project: consumer, packs } = installedConsumer());
   });
 
   it("packs every package with its compiled dist and neither tests nor TypeScript sources", () => {
@@ -156,4 +109,40 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
       );
     });
   }
+
+  it("checks a stack file offline in a folder outside the repository (blueprints check, plain node)", () => {
+    // A company's own stack files, in a folder of their own: not stacks/, not the consumer project.
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "blueprints-check-"));
+    try {
+      fs.copyFileSync(path.join(REPO_ROOT, "stacks/Pulumi.office.yaml"), path.join(elsewhere, "Pulumi.acme.yaml"));
+      fs.writeFileSync(
+        path.join(elsewhere, "Pulumi.broken.yaml"),
+        [
+          "config:",
+          "  openstack-blueprints:environment: lab",
+          "  openstack-blueprints:networks:",
+          "    office: { cidr: 10.0.0.0/24, mtu: 10, colour: blue }",
+          "",
+        ].join("\n"),
+      );
+      const blueprints = path.join(consumer, "node_modules/.bin/blueprints");
+      const check = (file: string) =>
+        spawnSync(process.execPath, [blueprints, "check", file], { cwd: elsewhere, encoding: "utf8" });
+      const ok = check("Pulumi.acme.yaml");
+      expect(ok.stderr).to.equal("");
+      expect([ok.status, ok.stdout]).to.deep.equal([0, "Pulumi.acme.yaml: ok\n"]);
+      const broken = check("Pulumi.broken.yaml");
+      expect(broken.status, broken.stderr).to.equal(1);
+      expect(broken.stdout).to.include("openstack-blueprints:calculator: is required by environment lab");
+      expect(broken.stdout).to.match(/openstack-blueprints:networks\.office\.mtu: 10 /);
+      expect(broken.stdout).to.match(/openstack-blueprints:networks\.office.*colour/);
+      const missing = check("Pulumi.nothere.yaml");
+      expect([missing.status, missing.stderr]).to.deep.equal([
+        2,
+        `blueprints check: stack file Pulumi.nothere.yaml not found (relative to ${fs.realpathSync(elsewhere)}); give the path of an existing Pulumi.<stack>.yaml\nRun \`blueprints check --help\` for its usage.\n`,
+      ]);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
 });

@@ -21,30 +21,16 @@ desktops' reachability from the thin clients, and plain values under secret-look
 Prints "ok" or every problem with its config key. Exit status: 0 ok, 1 problems, 2 bad arguments.
 `;
 
-/** What check needs from @openstack-blueprints/environments. */
-interface EnvironmentsApi {
-  readStackFile(file: string): {
-    config: Record<string, string>;
-    secretKeys: string[];
-    plainSecrets: string[];
-  };
-  checkStackConfig(raw: Record<string, string>): { problems: string[] };
-}
+type EnvironmentsApi = typeof import("@openstack-blueprints/environments");
 
-// The environments package is the repository's root program (not built or published with this
-// one), so it is loaded when `check` runs, by a name the package build does not compile in.
+// The environments package (the root program's blocks and their schemas) is loaded when `check`
+// runs, not when the CLI starts: it loads the components and Pulumi, which `capacity` and
+// `--help` do not need. It is a dependency of this package, installed with it.
 const ENVIRONMENTS = "@openstack-blueprints/environments";
 
 function environments(): EnvironmentsApi {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use; see ENVIRONMENTS
-    return require(ENVIRONMENTS) as EnvironmentsApi;
-  } catch (e) {
-    throw new Error(
-      `check needs ${ENVIRONMENTS}, which comes with the repository: run it from a checkout (npx blueprints check …) (${(e as Error).message})`,
-      { cause: e },
-    );
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use; see ENVIRONMENTS
+  return require(ENVIRONMENTS) as EnvironmentsApi;
 }
 
 export class UsageError extends Error {

@@ -11,8 +11,10 @@ export type { ArgsProblem } from "./errors";
 
 // A tenant network and a security group.
 export { PrivateNetwork } from "./network/private-network";
+export { privateNetworkArgsSchema } from "./network/private-network-args";
 export type { AllocationPoolArgs, HostRouteArgs, PrivateNetworkArgs } from "./network/private-network";
 export { SecurityProfile } from "./network/security-profile";
+export { securityProfileArgsSchema, securityRuleArgsSchema } from "./network/security-profile-args";
 export type { SecurityProfileArgs, SecurityRuleArgs } from "./network/security-profile-args";
 
 // A lab's two-tier calculator.
@@ -66,7 +68,7 @@ export type {
 // A Ganeti cluster with DRBD.
 export { GanetiDrbdCluster } from "./ganeti/ganeti-drbd-cluster";
 export type { GanetiInstanceStatus, GanetiNodeStatus } from "./ganeti/ganeti-drbd-cluster";
-export { GanetiArgsError } from "./ganeti/ganeti-plan";
+export { GanetiArgsError, ganetiDrbdClusterArgsSchema } from "./ganeti/ganeti-plan";
 export type {
   GanetiDrbdClusterArgs,
   GanetiInstanceArgs,

@@ -4,6 +4,7 @@
 // the components and carry no compatibility promise. Programs use the main entry (index.ts).
 export * from "./errors";
 export * from "./network/cidr";
+export * from "./network/private-network-args";
 export * from "./network/private-network-plan";
 export * from "./network/private-network";
 export * from "./network/security-rules";

@@ -7,20 +7,26 @@ import { isIpv4, parseCidr } from "../network/cidr";
 const reason = (e: unknown) => (e as Error).message.replace(/^"[^"]*" /, "");
 
 /** A canonical IPv4 CIDR such as "192.168.1.0/24". */
-export const ipv4Cidr = z.string().superRefine((value, ctx) => {
-  try {
-    parseCidr(value);
-  } catch (e) {
-    const text = reason(e);
-    ctx.addIssue({
-      code: "custom",
-      message: text.startsWith("has host bits") ? text : "is not an IPv4 CIDR (e.g. 192.168.1.0/24)",
-    });
-  }
-});
+export const ipv4Cidr = z
+  .string()
+  .meta({ format: "ipv4-cidr" })
+  .superRefine((value, ctx) => {
+    try {
+      parseCidr(value);
+    } catch (e) {
+      const text = reason(e);
+      ctx.addIssue({
+        code: "custom",
+        message: text.startsWith("has host bits") ? text : "is not an IPv4 CIDR (e.g. 192.168.1.0/24)",
+      });
+    }
+  });
 
 /** A dotted-quad IPv4 address. */
-export const ipv4Address = z.string().refine(isIpv4, { message: "is not an IPv4 address (e.g. 192.168.1.10)" });
+export const ipv4Address = z
+  .string()
+  .meta({ format: "ipv4" })
+  .refine(isIpv4, { message: "is not an IPv4 address (e.g. 192.168.1.10)" });
 
 /** A TCP/UDP port. */
 export const portNumber = z
@@ -37,17 +43,28 @@ export const linuxUserName = z.string().regex(/^[a-z][-a-z0-9_]{0,31}$/, {
 
 /** One of a fixed set of strings (Args use strings, not unions, for schema inference). */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.string().refine((v): v is T[number] => (values as readonly string[]).includes(v), {
-    message: `is not one of ${values.map((v) => JSON.stringify(v)).join(", ")}`,
-  });
+  // The allowed values as JSON Schema's `enum` (z.toJSONSchema keeps metadata; a refinement alone
+  // would show as a plain string in the stack settings reference).
+  return z
+    .string()
+    .meta({ enum: [...values] })
+    .refine((v): v is T[number] => (values as readonly string[]).includes(v), {
+      message: `is not one of ${values.map((v) => JSON.stringify(v)).join(", ")}`,
+    });
 }
+
+/**
+ * The plain schema behind each pulumiInput schema: a stack file holds plain values, so the stack
+ * settings reference (z.toJSONSchema, which cannot see into a custom schema) shows this one.
+ */
+export const pulumiInputPlain = new WeakMap<z.ZodType, z.ZodType>();
 
 /**
  * A `pulumi.Input<T>`: an Output or a Promise passes as it is (its value is known only once it
  * resolves, so only the plain values are checked here); a plain value must satisfy `plain`.
  */
 export function pulumiInput<T extends z.ZodType>(plain: T) {
-  return z
+  const input = z
     .custom<pulumi.Input<z.output<T>>>(() => true)
     .superRefine((value, ctx) => {
       if (pulumi.Output.isInstance(value) || value instanceof Promise) return;
@@ -56,6 +73,8 @@ export function pulumiInput<T extends z.ZodType>(plain: T) {
       // stack-config loader turns into "is required; set it with `pulumi config set …`").
       if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...(issue as z.core.$ZodRawIssue) });
     });
+  pulumiInputPlain.set(input, plain);
+  return input;
 }
 
 /**

@@ -2,8 +2,11 @@
 // Employees are listed, or generated as <employeePrefix>-001 … for employeeCount.
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { ThinClientDesktopPool, XrdpDesktopImage } from "@openstack-blueprints/components";
-import { thinClientDesktopPoolArgsSchema } from "@openstack-blueprints/components/src/desktop/thin-client-desktop-pool-args";
+import {
+  ThinClientDesktopPool,
+  XrdpDesktopImage,
+  thinClientDesktopPoolArgsSchema,
+} from "@openstack-blueprints/components";
 import { z } from "zod";
 import { defineBlock, providerOptions, strictConfig } from "../block";
 import { resourceName } from "./networks";

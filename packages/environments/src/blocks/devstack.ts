@@ -2,8 +2,7 @@
 // provider it creates (devstackProvider), the cloud everything on it waits for, and its admin's
 // credentials; the blocks that use them run after it.
 import * as pulumi from "@pulumi/pulumi";
-import { DevstackHost, devstackProvider } from "@openstack-blueprints/components";
-import { devstackHostArgsSchema } from "@openstack-blueprints/components/src/devstack/devstack-args";
+import { DevstackHost, devstackProvider, devstackHostArgsSchema } from "@openstack-blueprints/components";
 import { defineBlock, strictConfig } from "../block";
 
 /** The stack's devstack value is DevstackHost's args, checked with the component's own schema. */

@@ -1,8 +1,7 @@
 // `openstack-blueprints:ganeti`: a GanetiDrbdCluster; the config is GanetiDrbdClusterArgs,
 // private keys arrive as `secure:` values and are passed on as Pulumi secrets.
 import * as pulumi from "@pulumi/pulumi";
-import { GanetiDrbdCluster } from "@openstack-blueprints/components";
-import { ganetiDrbdClusterArgsSchema } from "@openstack-blueprints/components/src/ganeti/ganeti-plan";
+import { GanetiDrbdCluster, ganetiDrbdClusterArgsSchema } from "@openstack-blueprints/components";
 import { defineBlock, strictConfig } from "../block";
 
 /** The stack's ganeti value is the component's args, checked with the component's own schema. */

@@ -3,8 +3,7 @@
 // migration engine's rules for a cloud). Cloud credentials are handed to the component as one
 // Pulumi secret per cloud.
 import * as pulumi from "@pulumi/pulumi";
-import { S2DMigration } from "@openstack-blueprints/components";
-import { s2dMigrationArgsSchema } from "@openstack-blueprints/components/src/s2d/s2d-migration-args";
+import { S2DMigration, s2dMigrationArgsSchema } from "@openstack-blueprints/components";
 import { defineBlock, providerOptions, strictConfig } from "../block";
 
 export const migrationSpec = strictConfig(s2dMigrationArgsSchema);

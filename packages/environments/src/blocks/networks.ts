@@ -1,8 +1,7 @@
 // `openstack-blueprints:networks`: named PrivateNetworks, e.g.
 //   networks: { office: { cidr: 192.168.50.0/24, externalNetworkName: public, dnsNameservers: [9.9.9.9], internetAccess: true } }
 import * as pulumi from "@pulumi/pulumi";
-import { PrivateNetwork } from "@openstack-blueprints/components";
-import { privateNetworkArgsSchema } from "@openstack-blueprints/components/src/network/private-network-args";
+import { PrivateNetwork, privateNetworkArgsSchema } from "@openstack-blueprints/components";
 import { z } from "zod";
 import { defineBlock, providerOptions, strictConfig } from "../block";
 

@@ -1,11 +1,7 @@
 // `openstack-blueprints:securityProfiles`: named SecurityProfiles. A rule may name another
 // profile of the stack as its remote (`remoteProfile: bastion`), which becomes its group ID.
 import * as pulumi from "@pulumi/pulumi";
-import { SecurityProfile } from "@openstack-blueprints/components";
-import {
-  securityProfileArgsSchema,
-  securityRuleArgsSchema,
-} from "@openstack-blueprints/components/src/network/security-profile-args";
+import { SecurityProfile, securityProfileArgsSchema, securityRuleArgsSchema } from "@openstack-blueprints/components";
 import { z } from "zod";
 import { defineBlock, providerOptions, strictConfig } from "../block";
 import { resourceName } from "./networks";

@@ -1,0 +1,1 @@
+module.exports = require("@openstack-blueprints/package-loader")(__dirname)("index");

@@ -145,4 +145,32 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }
   });
+
+  it("the installed CLIs: subcommand --help only prints usage, a missing file and a bare RAM size are named with the fix", () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "blueprints-cli-"));
+    try {
+      const bin = (name: string, ...args: string[]) =>
+        spawnSync(process.execPath, [path.join(consumer, "node_modules/.bin", name), ...args], {
+          cwd: elsewhere,
+          encoding: "utf8",
+          // `minicloud up` would install and start OpenStack: --help must win before anything runs.
+          env: { ...process.env, MINICLOUD_STATE_DIR: path.join(elsewhere, "state") },
+        });
+      const validateHelp = bin("s2d", "validate", "--help");
+      expect([validateHelp.status, validateHelp.stderr]).to.deep.equal([0, ""]);
+      expect(validateHelp.stdout).to.match(/s2d validate SPEC/);
+      const missing = bin("s2d", "validate", "missing.yaml");
+      expect(missing.status).to.equal(2);
+      expect(missing.stderr).to.include("s2d: spec file missing.yaml not found").and.not.include("ENOENT");
+      const upHelp = bin("minicloud", "up", "--help");
+      expect([upHelp.status, upHelp.stderr]).to.deep.equal([0, ""]);
+      expect(upHelp.stdout).to.match(/^usage: minicloud <command>/);
+      expect(fs.readdirSync(elsewhere), "minicloud up --help wrote nothing").to.deep.equal([]);
+      const bareRam = bin("blueprints", "capacity", "--host", "vcpus=16,ram=64", "--flavor", "name=d,vcpus=2,ram=4G");
+      expect(bareRam.status).to.equal(1);
+      expect(bareRam.stderr).to.include('ram "64" has no unit; write 64M for MiB or 64G for GiB');
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
 });

@@ -248,7 +248,9 @@ describe("real engine + real guests: the lab's calculator on minicloud (ready, c
     phase("pulumi preview --refresh", start);
     start = Date.now();
     const up = await stack.up(["--refresh"]);
-    expect(changes(up.summary)).to.deep.equal({ create: 1 });
+    // Refresh steps (if the engine counts them) are reads, not changes.
+    const { refresh: _refreshed, ...changed } = changes(up.summary);
+    expect(changed).to.deep.equal({ create: 1 });
     phase("pulumi up --refresh", start);
     await restartFrontend();
     start = Date.now();

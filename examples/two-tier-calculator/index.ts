@@ -1,6 +1,7 @@
 // `pulumi up` in this directory builds the two-tier calculator. Settings (namespace
 // openstack-blueprints): imageName, flavorName, externalNetworkName, clientCidr (required),
-// optional keyPairName, sshClientCidr, CIDRs, fixed IPs, ports, serviceInternetEgress, nodejsSource.
+// optional keyPairName, sshClientCidr, CIDRs, fixed IPs, ports, serviceInternetEgress, nodejsSource,
+// availabilityZone, networkAvailabilityZoneHints, frontendReadinessTimeoutSeconds.
 //   pulumi config set openstack-blueprints:imageName ubuntu-24.04
 //   pulumi config set openstack-blueprints:clientCidr 203.0.113.0/24
 //   curl -s -X POST "$(pulumi stack output publicUrl)/calculate" -d '{"expression":"(4+5)*3-10/2"}'
@@ -12,6 +13,9 @@ const { values } = loadStackConfig(calculatorStackSchema);
 const calculator = new TwoTierCalculatorTopology("calculator", values);
 
 export const publicUrl = calculator.publicUrl;
+// `up` succeeded only once the front end computed through every service (unless the check is off).
+export const frontendReady = calculator.frontendReady;
+export const frontendReadiness = calculator.frontendReadiness;
 export const serviceIps = calculator.serviceIps;
 export const outerRouterId = calculator.outerRouterId;
 export const innerRouterId = calculator.innerRouterId;

@@ -96,6 +96,8 @@ const SCENARIOS: Scenario[] = [
       "openstack-blueprints:flavorName": "m1.small",
       "openstack-blueprints:externalNetworkName": "public",
       "openstack-blueprints:clientCidr": "172.24.4.0/24",
+      // The fake driver boots nothing: no front end could answer the readiness check.
+      "openstack-blueprints:frontendReadinessTimeoutSeconds": "0",
     },
     changes: [
       {

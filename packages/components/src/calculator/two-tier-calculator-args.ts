@@ -18,6 +18,10 @@ export const NODEJS_SOURCES = ["package", "image"] as const;
  * external address).
  */
 export const SERVICE_EGRESS_ROUTERS = ["outer", "inner"] as const;
+/** Longest wait for the front end's first answer (frontendReadinessTimeoutSeconds), in s. */
+export const MAX_READINESS_TIMEOUT_S = 7200;
+/** Default wait for the front end's first answer: five boots, cloud-init and (by default) apt. */
+export const DEFAULT_READINESS_TIMEOUT_S = 1200;
 /** Longest per-call deadline of the front end towards a service, in ms. */
 export const MAX_SERVICE_TIMEOUT_MS = 600000;
 
@@ -86,6 +90,22 @@ export interface TwoTierCalculatorTopologyArgs {
   dnsNameservers?: string[];
   /** Per-call deadline of the front end towards the services, ms (default 3000). */
   serviceTimeoutMs?: number;
+  /** Nova availability zone of the five servers, e.g. "az1" (default: Nova's choice). */
+  availabilityZone?: string;
+  /**
+   * Neutron availability zones of Net1, Net2, RT1 and RT2 (`availability_zone_hints`: where
+   * their DHCP and L3 agents run), e.g. ["az1"]. Neutron's zones are not Nova's (a cloud may
+   * name them differently, and Neutron's default zone is "nova"), so they are set apart from
+   * availabilityZone. Default none: any agent.
+   */
+  networkAvailabilityZoneHints?: string[];
+  /**
+   * How long `pulumi up` waits for the front end to compute through all four services before it
+   * fails, in seconds (default 1200), like Heat's WaitCondition. The check runs where `pulumi up`
+   * runs: that machine must be inside clientCidr. 0 skips it (e.g. a cloud whose hypervisor
+   * boots nothing); the frontendReady output then says it was not checked.
+   */
+  frontendReadinessTimeoutSeconds?: number;
 }
 
 const tcpPort = z
@@ -142,6 +162,26 @@ export const twoTierCalculatorArgsSchema = z
       .int({ message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
       .min(1, { message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
       .max(MAX_SERVICE_TIMEOUT_MS, { message: `is not a whole number of milliseconds 1-${MAX_SERVICE_TIMEOUT_MS}` })
+      .optional(),
+    availabilityZone: z
+      .string({ message: 'is not text; give a Nova availability zone (e.g. "nova") or leave it out' })
+      .min(1, { message: 'is empty; give a Nova availability zone (e.g. "nova") or leave it out' })
+      .optional(),
+    networkAvailabilityZoneHints: z
+      .array(
+        z
+          .string({ message: 'is not text; give a Neutron availability zone (e.g. "nova")' })
+          .min(1, { message: 'is empty; give a Neutron availability zone (e.g. "nova")' }),
+        { message: 'is not a list of Neutron availability zones; give e.g. ["nova"]' },
+      )
+      .optional(),
+    frontendReadinessTimeoutSeconds: z
+      .number({ message: "is not a number" })
+      .int({ message: `is not a whole number of seconds 0-${MAX_READINESS_TIMEOUT_S} (0 skips the check)` })
+      .min(0, { message: `is not a whole number of seconds 0-${MAX_READINESS_TIMEOUT_S} (0 skips the check)` })
+      .max(MAX_READINESS_TIMEOUT_S, {
+        message: `is not a whole number of seconds 0-${MAX_READINESS_TIMEOUT_S} (0 skips the check)`,
+      })
       .optional(),
   })
   .strict();

@@ -21,7 +21,12 @@ import {
   parseIpv4,
 } from "../network/cidr";
 import type { AllocationPoolSpec, HostRouteSpec } from "../network/private-network-plan";
-import { NODEJS_SOURCES, TwoTierCalculatorTopologyArgs, twoTierCalculatorArgsSchema } from "./two-tier-calculator-args";
+import {
+  DEFAULT_READINESS_TIMEOUT_S,
+  NODEJS_SOURCES,
+  TwoTierCalculatorTopologyArgs,
+  twoTierCalculatorArgsSchema,
+} from "./two-tier-calculator-args";
 
 export type CalculatorServerRole = "frontend" | OperationName;
 export const CALCULATOR_SERVER_ROLES: readonly CalculatorServerRole[] = ["frontend", ...OPERATION_NAMES];
@@ -77,7 +82,25 @@ export interface TwoTierCalculatorPlan {
   serviceInternetEgress: boolean;
   /** RT2 gets its own external gateway (serviceEgressRouter "inner"). */
   innerRouterExternalGateway: boolean;
+  /** Nova zone of the five servers; undefined = Nova's choice. */
+  availabilityZone?: string;
+  /** Neutron zone hints of Net1, Net2, RT1 and RT2 (empty = any agent). */
+  networkAvailabilityZoneHints: string[];
+  /** What `up` waits for before it succeeds; undefined when the check is off (timeout 0). */
+  readiness?: PlannedReadiness;
 }
+
+/** The front end's readiness check: this expression through the floating IP, this result. */
+export interface PlannedReadiness {
+  timeoutSeconds: number;
+  /** Uses all four operations, so each service and the route to Net2 are on the path. */
+  expression: string;
+  expected: number;
+}
+
+/** The readiness check's expression: one call to each of sum, mul, sub and div. */
+export const READINESS_EXPRESSION = "(4+5)*3-10/2";
+export const READINESS_EXPECTED = 22;
 
 export const DEFAULT_FRONTEND_CIDR = "192.168.1.0/24";
 export const DEFAULT_SERVICE_CIDR = "192.168.2.0/24";
@@ -233,8 +256,16 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
       "gives RT2 an external gateway, yet serviceInternetEgress is false; drop serviceEgressRouter or enable egress",
     );
   }
+  const hints = args.networkAvailabilityZoneHints ?? [];
+  if (ok("networkAvailabilityZoneHints")) {
+    hints.forEach((zone, i) => {
+      if (hints.indexOf(zone) !== i)
+        problems.add(`networkAvailabilityZoneHints[${i}]`, zone, `repeats "${zone}"; list each zone once`);
+    });
+  }
   problems.throwIfAny();
 
+  const readinessTimeout = args.frontendReadinessTimeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_S;
   const innerRouterExternalGateway = serviceInternetEgress && serviceEgressRouter === "inner";
   const installDir = DEFAULT_INSTALL_DIR;
   const serviceTimeoutMs = args.serviceTimeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS;
@@ -318,5 +349,11 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
     installDir,
     serviceInternetEgress,
     innerRouterExternalGateway,
+    availabilityZone: args.availabilityZone,
+    networkAvailabilityZoneHints: [...hints],
+    readiness:
+      readinessTimeout > 0
+        ? { timeoutSeconds: readinessTimeout, expression: READINESS_EXPRESSION, expected: READINESS_EXPECTED }
+        : undefined,
   };
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "../network/private-network";
 import { SecurityProfile } from "../network/security-profile";
 import { renderCalculatorUserData } from "./calculator-user-data";
+import { FrontendReadiness } from "./frontend-readiness";
 import { TwoTierCalculatorTopologyArgs } from "./two-tier-calculator-args";
 import { planTwoTierCalculator } from "./two-tier-calculator-plan";
 
@@ -36,6 +37,10 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
   public readonly serviceSubnetId: pulumi.Output<string>;
   /** Instance IDs keyed frontend/sum/sub/mul/div. */
   public readonly instanceIds: pulumi.Output<Record<string, string>>;
+  /** True once `up` saw the front end compute through every service; false when not checked. */
+  public readonly frontendReady: pulumi.Output<boolean>;
+  /** What the readiness check saw, e.g. "answered: (4+5)*3-10/2 = 22 after 143 s". */
+  public readonly frontendReadiness: pulumi.Output<string>;
 
   constructor(name: string, args: TwoTierCalculatorTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate everything (and render the user data) before anything is registered, the component included.
@@ -44,6 +49,8 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
     const plan = planTwoTierCalculator(component, args);
     // Rendered up front: a bundle missing or user data too large fails before any resource.
     const userData = new Map(plan.servers.map((s) => [s.role, renderCalculatorUserData(plan, s)]));
+    // Neutron's zones for both networks and both routers (their DHCP and L3 agents).
+    const networkZones = plan.networkAvailabilityZoneHints.length > 0 ? plan.networkAvailabilityZoneHints : undefined;
     super("openstack-blueprints:index:TwoTierCalculatorTopology", name, {}, opts);
 
     const frontendNet = new PrivateNetwork(
@@ -56,6 +63,7 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
         dnsNameservers: args.dnsNameservers,
         externalNetworkName: args.externalNetworkName,
         networkName: `${name}-net1`,
+        availabilityZoneHints: networkZones,
       },
       { parent: this },
     );
@@ -65,6 +73,7 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
       {
         name: `${name}-rt2`,
         adminStateUp: true,
+        availabilityZoneHints: networkZones,
         // serviceEgressRouter "inner": RT2 SNATs Net2 itself (ML2/OVN does not SNAT it on RT1 by default).
         ...(plan.innerRouterExternalGateway
           ? {
@@ -87,6 +96,7 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
         dnsNameservers: args.dnsNameservers,
         existingRouterId: innerRouter.id,
         networkName: `${name}-net2`,
+        availabilityZoneHints: networkZones,
       },
       { parent: this },
     );
@@ -178,6 +188,7 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
           name: `${name}-${server.role}`,
           imageName: args.imageName,
           flavorName: args.flavorName,
+          availabilityZone: plan.availabilityZone,
           keyPair: args.keyPairName,
           userData: userData.get(server.role)!,
           networks: [{ port: port.id }],
@@ -196,7 +207,7 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
       { parent: this },
     );
     // Depends on Net1's component: the association needs RT1's interface on Net1 to exist.
-    new openstack.networking.FloatingIpAssociate(
+    const floatingIpAssociation = new openstack.networking.FloatingIpAssociate(
       `${name}-frontend-fip-assoc`,
       {
         floatingIp: floatingIp.address,
@@ -220,6 +231,37 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
     this.serviceNetworkId = serviceNet.networkId;
     this.serviceSubnetId = serviceNet.subnetId;
     this.instanceIds = pulumi.all(Object.fromEntries(Object.entries(instances).map(([role, i]) => [role, i.id])));
+
+    // Last: `up` succeeds only once the front end computes through every service (Heat's
+    // WaitCondition). Everything on the path is a dependency, so the check starts when it can pass.
+    if (plan.readiness) {
+      const readiness = new FrontendReadiness(
+        `${name}-frontend-ready`,
+        {
+          url: this.publicUrl,
+          expression: plan.readiness.expression,
+          expected: plan.readiness.expected,
+          timeoutSeconds: plan.readiness.timeoutSeconds,
+          servers: this.instanceIds,
+        },
+        {
+          parent: this,
+          dependsOn: [
+            ...Object.values(instances),
+            floatingIpAssociation,
+            ...networkReady,
+            serviceSecurity,
+            frontendSecurity,
+          ],
+          customTimeouts: { create: `${plan.readiness.timeoutSeconds + 120}s` },
+        },
+      );
+      this.frontendReady = readiness.report.apply((r) => typeof r === "string" && r.startsWith("answered"));
+      this.frontendReadiness = readiness.report;
+    } else {
+      this.frontendReady = pulumi.output(false);
+      this.frontendReadiness = pulumi.output("not checked (frontendReadinessTimeoutSeconds is 0)");
+    }
     this.registerOutputs({
       publicUrl: this.publicUrl,
       floatingIp: this.floatingIp,
@@ -233,6 +275,8 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
       serviceNetworkId: this.serviceNetworkId,
       serviceSubnetId: this.serviceSubnetId,
       instanceIds: this.instanceIds,
+      frontendReady: this.frontendReady,
+      frontendReadiness: this.frontendReadiness,
     });
   }
 }

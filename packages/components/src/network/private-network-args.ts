@@ -57,6 +57,12 @@ export interface PrivateNetworkArgs {
   tags?: string[];
   /** OpenStack name of the network; default the component's name. */
   networkName?: string;
+  /**
+   * Neutron availability zones of the network (its DHCP agents) and of the router this
+   * component creates (its L3 agent), e.g. ["az1"]: Neutron's `availability_zone_hints`.
+   * Default none: Neutron's scheduler picks any agent.
+   */
+  availabilityZoneHints?: pulumi.Input<string>[];
 }
 
 const name = (what: string) =>
@@ -88,6 +94,11 @@ export const privateNetworkArgsSchema = z.object({
   portSecurityEnabled: z.boolean().optional(),
   tags: z.array(z.string()).optional(),
   networkName: name("the network's OpenStack name").optional(),
+  availabilityZoneHints: z
+    .array(pulumiInput(name("a Neutron availability zone (e.g. nova)")), {
+      message: 'is not a list of availability zones; give e.g. ["nova"]',
+    })
+    .optional(),
 });
 
 // The schema and the interfaces describe the same fields: adding one to either alone fails tsc.

@@ -2,7 +2,7 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgsProblems } from "../errors";
 import { planPrivateNetwork } from "./private-network-plan";
-import type { PrivateNetworkArgs } from "./private-network-args";
+import { privateNetworkArgsSchema, type PrivateNetworkArgs } from "./private-network-args";
 
 export type { AllocationPoolArgs, HostRouteArgs, PrivateNetworkArgs } from "./private-network-args";
 
@@ -36,6 +36,12 @@ export class PrivateNetwork extends pulumi.ComponentResource {
         "is set together with externalNetworkName; give one of them",
       );
     }
+    // The zone hints may be Inputs, so the plan (plain values) does not see them: checked here.
+    const hints = privateNetworkArgsSchema
+      .pick({ availabilityZoneHints: true })
+      .safeParse({ availabilityZoneHints: args.availabilityZoneHints });
+    if (!hints.success)
+      problems.addZodIssues(hints.error.issues, { availabilityZoneHints: args.availabilityZoneHints });
     const plan = planPrivateNetwork(
       `PrivateNetwork ${name}`,
       {
@@ -64,6 +70,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
         adminStateUp: true,
         mtu: plan.mtu,
         portSecurityEnabled: args.portSecurityEnabled ?? true,
+        availabilityZoneHints: args.availabilityZoneHints,
         tags: args.tags,
       },
       { parent: this },
@@ -118,6 +125,8 @@ export class PrivateNetwork extends pulumi.ComponentResource {
           name: `${args.networkName ?? name}-router`,
           adminStateUp: true,
           externalNetworkId,
+          // The router's L3 agent in the same zones as the network's DHCP agents.
+          availabilityZoneHints: args.availabilityZoneHints,
           tags: args.tags,
         },
         { parent: this },

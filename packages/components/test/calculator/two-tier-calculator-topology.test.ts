@@ -241,6 +241,67 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     expect(run.byType("openstack:networking/routerRoute:RouterRoute")).to.have.length(0);
   });
 
+  it("places the servers in the Nova zone and both networks and both routers in the Neutron zones asked for", async () => {
+    harness.reset();
+    const run = await harness.runProgram(
+      () =>
+        new TwoTierCalculatorTopology("calc", {
+          ...BASE,
+          availabilityZone: "guests",
+          networkAvailabilityZoneHints: ["guests"],
+        }),
+    );
+    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+    for (const role of ["frontend", "sum", "sub", "mul", "div"])
+      expect(run.byName(`calc-${role}`).inputs.availabilityZone, role).to.equal("guests");
+    for (const name of ["calc-net1-network", "calc-net2-network", "calc-net1-router", "calc-rt2"])
+      expect(run.byName(name).inputs.availabilityZoneHints, name).to.deep.equal(["guests"]);
+
+    harness.reset();
+    const plain = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", BASE));
+    expect(plain.byName("calc-frontend").inputs.availabilityZone).to.equal(undefined);
+    for (const name of ["calc-net1-network", "calc-net2-network", "calc-net1-router", "calc-rt2"])
+      expect(plain.byName(name).inputs.availabilityZoneHints, name).to.equal(undefined);
+  });
+
+  it("declares the front end's readiness check last: after every server and the floating IP, checking an expression through all four services", async () => {
+    harness.reset();
+    const run = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", BASE));
+    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+    const [check] = run.byType(T.calculatorReadiness);
+    expect(check!.name).to.equal("calc-frontend-ready");
+    expect(check!.parent).to.equal(run.byName("calc").urn);
+    const url = await outputValue(run.value!.publicUrl);
+    expect(check!.inputs).to.deep.include({ url, expression: "(4+5)*3-10/2", expected: 22, timeoutSeconds: 1200 });
+    expect(check!.inputs.servers).to.deep.equal(await outputValue(run.value!.instanceIds));
+    const deps = run.dependsOnTransitively(check!.urn);
+    for (const needed of [
+      "calc-frontend",
+      "calc-sum",
+      "calc-sub",
+      "calc-mul",
+      "calc-div",
+      "calc-frontend-fip-assoc",
+      "calc-net1-route-192.168.2.0_24",
+      "calc-rt2-net1-interface",
+    ])
+      expect(deps.has(run.byName(needed).urn), `the check waits for ${needed}`).to.equal(true);
+    expect(check!.customTimeouts.create).to.equal("1320s");
+    // The harness boots nothing, so the outputs cannot claim an answer.
+    expect(await outputValue(run.value!.frontendReady)).to.equal(false);
+    expect(await outputValue(run.value!.frontendReadiness)).to.match(/^modelled: /);
+
+    harness.reset();
+    const off = await harness.runProgram(
+      () => new TwoTierCalculatorTopology("calc", { ...BASE, frontendReadinessTimeoutSeconds: 0 }),
+    );
+    expect(off.byType(T.calculatorReadiness)).to.deep.equal([]);
+    expect(await outputValue(off.value!.frontendReady)).to.equal(false);
+    expect(await outputValue(off.value!.frontendReadiness)).to.equal(
+      "not checked (frontendReadinessTimeoutSeconds is 0)",
+    );
+  });
+
   for (const [what, args, message] of [
     [
       "overlapping CIDRs",
@@ -258,6 +319,17 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
       "a /29",
       { frontendCidr: "10.0.0.0/29" },
       'frontendCidr: "10.0.0.0/29" is too small (/29): the calculator needs /28 or larger',
+    ],
+    ["an empty Nova zone", { availabilityZone: "" }, 'availabilityZone: "" is empty; give a Nova availability zone'],
+    [
+      "a repeated Neutron zone",
+      { networkAvailabilityZoneHints: ["az1", "az1"] },
+      'networkAvailabilityZoneHints[1]: "az1" repeats "az1"; list each zone once',
+    ],
+    [
+      "a negative readiness timeout",
+      { frontendReadinessTimeoutSeconds: -1 },
+      "frontendReadinessTimeoutSeconds: -1 is not a whole number of seconds 0-7200 (0 skips the check)",
     ],
     [
       "SSH without a keypair",

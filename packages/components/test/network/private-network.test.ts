@@ -122,6 +122,37 @@ describe("PrivateNetwork (under the mock harness)", () => {
     ]);
   });
 
+  it("puts the network and the router it creates in the Neutron zones asked for (where their DHCP and L3 agents run)", async () => {
+    const run = await harness.runProgram(
+      () =>
+        new PrivateNetwork("zoned", {
+          cidr: "192.168.1.0/24",
+          externalNetworkName: "public",
+          availabilityZoneHints: ["guests"],
+        }),
+    );
+    expect(run.errors).to.deep.equal([]);
+    expect(run.byName("zoned-network").inputs.availabilityZoneHints).to.deep.equal(["guests"]);
+    expect(run.byName("zoned-router").inputs.availabilityZoneHints).to.deep.equal(["guests"]);
+    const plain = await harness.runProgram(
+      () => new PrivateNetwork("plain", { cidr: "192.168.1.0/24", externalNetworkName: "public" }),
+    );
+    expect(plain.byName("plain-network").inputs.availabilityZoneHints).to.equal(undefined);
+    expect(plain.byName("plain-router").inputs.availabilityZoneHints).to.equal(undefined);
+  });
+
+  it("refuses an empty zone name together with the other problems", async () => {
+    const run = await harness.runProgram(
+      () => new PrivateNetwork("badzone", { cidr: "10.1.0.0/33", availabilityZoneHints: ["guests", ""] }),
+    );
+    expect(run.thrown).to.be.instanceOf(ComponentArgsError);
+    expect((run.thrown as ComponentArgsError).problems.map((p) => [p.field, p.problem])).to.deep.equal([
+      ["availabilityZoneHints[1]", "is empty; give a Neutron availability zone (e.g. nova)"],
+      ["cidr", (run.thrown as ComponentArgsError).problems[1]!.problem],
+    ]);
+    expect(run.resources).to.have.length(0);
+  });
+
   it("a name typo in the external network fails with Neutron's message", async () => {
     const run = await harness.runProgram(
       () => new PrivateNetwork("typo", { cidr: "192.168.1.0/24", externalNetworkName: "pubic" }),

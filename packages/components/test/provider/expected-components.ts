@@ -29,6 +29,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "portSecurityEnabled",
       "tags",
       "networkName",
+      "availabilityZoneHints",
     ],
     outputs: [
       "networkId",
@@ -67,6 +68,9 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "dnsNameservers",
       "serviceTimeoutMs",
       "serviceEgressRouter",
+      "availabilityZone",
+      "networkAvailabilityZoneHints",
+      "frontendReadinessTimeoutSeconds",
     ],
     outputs: [
       "publicUrl",
@@ -81,6 +85,8 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "serviceNetworkId",
       "serviceSubnetId",
       "instanceIds",
+      "frontendReady",
+      "frontendReadiness",
     ],
   },
   {

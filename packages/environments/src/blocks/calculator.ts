@@ -14,7 +14,12 @@ export const calculatorBlock = defineBlock({
   run: (spec, inputs, environment) => {
     const calculator = new TwoTierCalculatorTopology(`${environment}-calculator`, spec, providerOptions(inputs));
     return {
-      outputs: { "calculator.publicUrl": calculator.publicUrl, "calculator.serviceIps": calculator.serviceIps },
+      outputs: {
+        "calculator.publicUrl": calculator.publicUrl,
+        "calculator.serviceIps": calculator.serviceIps,
+        "calculator.frontendReady": calculator.frontendReady,
+        "calculator.frontendReadiness": calculator.frontendReadiness,
+      },
     };
   },
 });

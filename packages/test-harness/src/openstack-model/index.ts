@@ -104,6 +104,13 @@ export class OpenStackModel {
         };
       case T.s2dMigrationRun:
         return migratedServer(this.ids.next("server", name), inputs);
+      case T.calculatorReadiness:
+        // The model boots nothing, so nothing could answer: the state says it was modelled (the
+        // real check is proved on minicloud's guests, test/engine/calculator-guests.engine.test.ts).
+        return {
+          id: this.ids.next("readiness", name),
+          state: { ...inputs, waitedSeconds: 0, report: `modelled: the harness boots no server (${inputs.url})` },
+        };
       default:
         return { id: this.ids.next(shortKind(type), name), state: { ...inputs } };
     }

@@ -12,4 +12,5 @@ export const T = {
   randomId: "random:index/randomId:RandomId",
   desktopCredential: "pulumi-nodejs:dynamic/desktop-credential:DesktopCredential",
   s2dMigrationRun: "pulumi-nodejs:dynamic/s2d:S2DMigrationRun",
+  calculatorReadiness: "pulumi-nodejs:dynamic/calculator:FrontendReadiness",
 } as const;

@@ -238,6 +238,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "targetName",
       "securityGroup",
       "network",
+      "availabilityZone",
       "floatingIp",
       "floatingNetwork",
       "keypairMode",

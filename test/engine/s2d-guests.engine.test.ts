@@ -82,6 +82,8 @@ describe("real engine + real guests: S2DMigration moves a running server from mi
   let targetName = "";
   let targetServerId = "";
   let targetFip = "";
+  /** The migration test passed: the copy is where it should be (else the next test would only wait). */
+  let migrated = false;
   const phase = (name: string, since: number) =>
     console.log(`    ${name}: ${((Date.now() - since) / 1000).toFixed(1)} s`);
 
@@ -233,16 +235,17 @@ describe("real engine + real guests: S2DMigration moves a running server from mi
       (r) => r.direction === "ingress",
     );
     expect(ingress.map((r) => `${r.protocol}/${r.port_range_min}`).sort()).to.deep.equal([
-      `tcp/${SERVICE_PORT}`,
       "tcp/22",
+      `tcp/${SERVICE_PORT}`,
     ]);
     for (const r of ingress) expect(r.remote_ip_prefix, `rule ${r.id}`).to.equal(HOST_ON_PUBLIC);
+    migrated = true;
   });
 
   it("B: the migrated server boots and answers A's marker on its new floating IP, as a new instance", async () => {
-    expect(targetFip, "the migration gave a floating IP").to.match(/^172\./);
+    expect(migrated, "the migration test passed").to.equal(true);
     const start = Date.now();
-    const got = await waitMarker(targetFip, 900);
+    const got = await waitMarker(targetFip, 600);
     phase(`B: ACTIVE -> service answers on ${targetFip}`, start);
     if (got === undefined) console.log(await labB!.consoleTail(targetServerId));
     expect(got, "the marker written at A's first boot, from the copied disk").to.equal(sourceMarker);

@@ -20,7 +20,7 @@ import { BOOT_IMAGE_PROPERTIES, mapBootImages } from "./boot-images";
 import { chooseFlavor } from "./flavor";
 import { CreatedResource, Journal } from "./journal";
 import { planImageProperties } from "./properties";
-import { MIGRATED_SERVER_META, removeCreated } from "./removal";
+import { MIGRATED_KEYPAIR_META, MIGRATED_SERVER_META, removeCreated } from "./removal";
 import { RuleShape, describeRule, planRuleCopy } from "./rules";
 import type { CloudRef, MigrationSpec, ServerSpec } from "./spec";
 import { ChecksumMismatchError, CopyProgress, CopyResult, checkTargetHash, streamImage } from "./stream-copy";
@@ -487,7 +487,7 @@ export class MigrationEngine {
 
       const kp = await step("keypair", () =>
         this.withLock(`keypair:${spec.keypair.name ?? cap.keyName}`, async () => ({
-          keyName: (await this.keypair(spec, cap, created)) ?? null,
+          keyName: (await this.keypair(key, spec, cap, created)) ?? null,
         })),
       );
       const sg = await step("security-group", () =>
@@ -526,7 +526,13 @@ export class MigrationEngine {
             ...(kp.keyName ? { key_name: kp.keyName } : {}),
             networks: [{ uuid: net.networkId }],
             security_groups: [{ name: String(sg.groupId) }],
-            metadata: { [META_KEY]: tag },
+            metadata: {
+              [META_KEY]: tag,
+              // s2d's keypair (made by this migration or adopted from another): marked for the next one.
+              ...(kp.keyName && createdOf("keypair").some((c) => c.id === kp.keyName)
+                ? { [MIGRATED_KEYPAIR_META]: String(kp.keyName) }
+                : {}),
+            },
             ...(spec.availabilityZone ? { availability_zone: spec.availabilityZone } : {}),
           });
           id = r.id;
@@ -877,6 +883,7 @@ export class MigrationEngine {
   }
 
   private async keypair(
+    key: string,
     spec: ServerSpec,
     cap: Captured,
     created: (r: CreatedResource) => void,
@@ -899,7 +906,13 @@ export class MigrationEngine {
         `keypair "${cap.keyName}" of the source server could not be read in cloud A (keypairs belong to users); give keypair.publicKey with mode import`,
       );
     if (existing) {
-      if (sameKey(existing.public_key, publicKey)) return name;
+      if (sameKey(existing.public_key, publicKey)) {
+        // Made by s2d for another migration: whichever of the two goes last removes it.
+        const mine = j(this.opts.journal, key).some((c) => c.type === "keypair" && c.id === name);
+        if (!mine && (await this.keypairMadeByS2d(key, name)))
+          created({ type: "keypair", id: name, cloud: "B", shared: true });
+        return name;
+      }
       throw new Error(
         `keypair "${name}" already exists in cloud B with a different public key; choose another keypair.name`,
       );
@@ -911,6 +924,20 @@ export class MigrationEngine {
       if (!(e instanceof OpenStackError && e.status === 409)) throw e;
     }
     return name;
+  }
+
+  /**
+   * Whether B's keypair `name` is s2d's: recorded by a migration running next to this one, or
+   * marked on a migrated server in B (MIGRATED_KEYPAIR_META). A keypair the user made is not.
+   */
+  private async keypairMadeByS2d(key: string, name: string): Promise<boolean> {
+    const j = this.opts.journal;
+    const running = [...this.inFlight].some(
+      (k) => k !== key && j.stateOf(k).created.some((c) => c.type === "keypair" && c.id === name),
+    );
+    if (running) return true;
+    const servers = await this.b.nova.listServers({});
+    return servers.some((s) => s.metadata?.[MIGRATED_SERVER_META] && s.metadata?.[MIGRATED_KEYPAIR_META] === name);
   }
 
   private async securityGroup(

@@ -408,13 +408,14 @@ describe("s2d engine against in-memory clouds", () => {
     const rulesOfWeb = () => b.rules.filter((r) => r.security_group_id === group.id).length;
     const rulesBefore = rulesOfWeb();
     expect(rulesBefore).to.be.greaterThan(0);
-    // The second migration adopted the group and the image the first made (both made by s2d).
+    // The second migration adopted the group, the keypair and the image the first made (all made by s2d).
     expect(
       journal
         .stateOf("srv-db")
         .created.filter((c) => c.shared)
         .map((c) => c.type),
-    ).to.have.members(["security_group", "image"]);
+    ).to.have.members(["security_group", "keypair", "image"]);
+    expect(b.servers.map((s) => s.metadata?.s2d_keypair)).to.deep.equal(["alice", "alice"]);
 
     await engine.cleanup(serverId); // e.g. `pulumi destroy` of the first migration only
     expect(b.servers.map((s) => s.id)).to.deep.equal([second.targetServerId]);
@@ -449,6 +450,54 @@ describe("s2d engine against in-memory clouds", () => {
       b.images.some((i) => i.id === first.targetImageId),
       "image removed by the last user",
     ).to.equal(false);
+    expect(
+      b.keypairs.map((k) => k.name),
+      "keypair removed by the last user",
+    ).to.not.include("alice");
+  });
+
+  it("finds s2d's keypair by the mark on a migrated server in B (a later run), and never takes the user's own", async () => {
+    // A later run (another engine, another journal) reuses the keypair the first run imported.
+    const { a, b, serverId } = twoClouds();
+    secondServer(a);
+    const first = engineFor(a, b);
+    await first.engine.migrate(serverSpec({ source: serverId }));
+    const later = engineFor(a, b);
+    await later.engine.migrate(serverSpec({ source: "srv-db" }));
+    expect(later.journal.stateOf("srv-db").created.find((c) => c.type === "keypair")).to.deep.include({
+      id: "alice",
+      shared: true,
+    });
+    await first.engine.cleanup(serverId);
+    expect(
+      b.keypairs.map((k) => k.name),
+      "kept for srv-db's copy",
+    ).to.include("alice");
+    await later.engine.cleanup("srv-db");
+    expect(
+      b.keypairs.map((k) => k.name),
+      "the last one removes it",
+    ).to.not.include("alice");
+
+    // The user's own keypair in B (same key, made before any migration): used, never recorded nor removed.
+    const own = twoClouds();
+    secondServer(own.a);
+    own.b.keypairs.push({ name: "alice", public_key: "ssh-ed25519 AAAAC3Nza alice@b", fingerprint: "f" });
+    const run = engineFor(own.a, own.b);
+    await run.engine.migrate(serverSpec({ source: own.serverId }));
+    await run.engine.migrate(serverSpec({ source: "srv-db" }));
+    for (const k of [own.serverId, "srv-db"])
+      expect(
+        run.journal.stateOf(k).created.filter((c) => c.type === "keypair"),
+        k,
+      ).to.deep.equal([]);
+    expect(own.b.servers.map((s) => s.metadata?.s2d_keypair)).to.deep.equal([undefined, undefined]);
+    await run.engine.cleanup(own.serverId);
+    await run.engine.cleanup("srv-db");
+    expect(
+      own.b.keypairs.map((k) => k.name),
+      "the user's keypair stays",
+    ).to.deep.equal(["alice"]);
   });
 
   it("a failed server's cleanup keeps the group and rules a server of the same run is still being migrated into", async () => {

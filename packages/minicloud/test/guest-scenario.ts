@@ -78,6 +78,10 @@ export interface GuestOptions {
   flavor?: string;
   /** Subnet of the tenant network. */
   cidr?: string;
+  /** The project (clouds.yaml entry) the lab works in (default minicloud-a). */
+  project?: string;
+  /** User data for the server (a #cloud-config document), given to boot(). */
+  userData?: string;
 }
 
 export class GuestLab {
@@ -108,7 +112,7 @@ export class GuestLab {
   }
 
   static async create(opts: GuestOptions = {}): Promise<GuestLab> {
-    return new GuestLab(await session("minicloud-a"), await session("minicloud-admin"), opts);
+    return new GuestLab(await session(opts.project ?? "minicloud-a"), await session("minicloud-admin"), opts);
   }
 
   /** Network, subnet, router to `public`, security group (ssh from this host only), key pair. */
@@ -231,6 +235,7 @@ export class GuestLab {
             security_groups: [{ name: this.prefix }],
             key_name: this.keypair,
             availability_zone: GUESTS_AZ,
+            ...(opts.userData ? { user_data: Buffer.from(opts.userData).toString("base64") } : {}),
           },
         },
       })

@@ -296,6 +296,16 @@ export class Nova {
     );
   }
 
+  /** The availability zones a user may boot into, with whether each is available (os-availability-zone). */
+  async listAvailabilityZones(): Promise<{ zoneName: string; zoneState: { available: boolean } }[]> {
+    return (
+      await this.call<{ availabilityZoneInfo: { zoneName: string; zoneState: { available: boolean } }[] }>(
+        "GET",
+        "/os-availability-zone",
+      )
+    ).availabilityZoneInfo;
+  }
+
   // ---- flavors ----
   async listFlavors(): Promise<Flavor[]> {
     return this.paged<Flavor>("/flavors/detail", "flavors", { is_public: "None" });

@@ -16,10 +16,11 @@ import {
   Network,
   Server,
 } from "@openstack-blueprints/openstack-rest";
+import { BOOT_IMAGE_PROPERTIES, mapBootImages } from "./boot-images";
 import { chooseFlavor } from "./flavor";
 import { CreatedResource, Journal } from "./journal";
 import { planImageProperties } from "./properties";
-import { MIGRATED_SERVER_META, removeCreated } from "./removal";
+import { MIGRATED_KEYPAIR_META, MIGRATED_SERVER_META, removeCreated } from "./removal";
 import { RuleShape, describeRule, planRuleCopy } from "./rules";
 import type { CloudRef, MigrationSpec, ServerSpec } from "./spec";
 import { ChecksumMismatchError, CopyProgress, CopyResult, checkTargetHash, streamImage } from "./stream-copy";
@@ -222,6 +223,11 @@ interface Captured {
   volumes?: string[];
   /** Ports beyond the first (only the first NIC is recreated in B): network id and fixed IPs. */
   extraPorts?: { networkId: string; ips: string[] }[];
+  /**
+   * kernel_id/ramdisk_id of the image the server was booted from (A's ids): its snapshot boots
+   * with them, so B must hold the same kernel and initrd (see boot-images.ts).
+   */
+  bootImages?: Record<string, string>;
 }
 
 const META_KEY = MIGRATED_SERVER_META;
@@ -426,6 +432,14 @@ export class MigrationEngine {
 
       const img = await step("image-create", async () => {
         const props = planImageProperties(source, { s2d_source_image: source.id });
+        // A's kernel and initrd ids, replaced by B's images with the same bytes (or refused before any byte moves).
+        const boot = await mapBootImages(this.a, this.b, props.copy, this.b.session.projectId);
+        if (boot.problems.length)
+          throw new Error(
+            `the snapshot boots with images cloud B does not hold: ${boot.problems.map((p) => `${p.property}: ${p.message}`).join("; ")}`,
+          );
+        Object.assign(props.copy, boot.map);
+        for (const note of boot.notes) this.emit({ type: "info", server: key, message: note });
         if (props.dropped.length)
           this.emit({
             type: "warning",
@@ -473,7 +487,7 @@ export class MigrationEngine {
 
       const kp = await step("keypair", () =>
         this.withLock(`keypair:${spec.keypair.name ?? cap.keyName}`, async () => ({
-          keyName: (await this.keypair(spec, cap, created)) ?? null,
+          keyName: (await this.keypair(key, spec, cap, created)) ?? null,
         })),
       );
       const sg = await step("security-group", () =>
@@ -512,7 +526,14 @@ export class MigrationEngine {
             ...(kp.keyName ? { key_name: kp.keyName } : {}),
             networks: [{ uuid: net.networkId }],
             security_groups: [{ name: String(sg.groupId) }],
-            metadata: { [META_KEY]: tag },
+            metadata: {
+              [META_KEY]: tag,
+              // s2d's keypair (made by this migration or adopted from another): marked for the next one.
+              ...(kp.keyName && createdOf("keypair").some((c) => c.id === kp.keyName)
+                ? { [MIGRATED_KEYPAIR_META]: String(kp.keyName) }
+                : {}),
+            },
+            ...(spec.availabilityZone ? { availability_zone: spec.availabilityZone } : {}),
           });
           id = r.id;
           created({ type: "server", id, cloud: "B" });
@@ -681,6 +702,14 @@ export class MigrationEngine {
     const floating = (await Promise.all(ports.map((p) => this.a.neutron.listFloatingIps({ port_id: p.id })))).flat();
     let publicKey: string | undefined;
     if (s.key_name) publicKey = (await this.a.nova.findKeypair(s.key_name))?.public_key;
+    // The snapshot will name the same kernel and initrd as the image the server was booted from.
+    const baseImageId = typeof s.image === "object" ? s.image.id : undefined;
+    const baseImage = baseImageId ? await this.a.glance.findImage(baseImageId).catch(() => undefined) : undefined;
+    const bootImages: Record<string, string> = {};
+    for (const p of BOOT_IMAGE_PROPERTIES) {
+      const v = (baseImage as Record<string, unknown> | undefined)?.[p];
+      if (typeof v === "string" && v) bootImages[p] = v;
+    }
     const addressGroups: Captured["addressGroups"] = {};
     for (const id of new Set(rules.map((r) => r.remote_address_group_id).filter((x): x is string => !!x))) {
       // An address group A will not show (another project's, or no permission) stays missing: the check reports it.
@@ -712,6 +741,7 @@ export class MigrationEngine {
       floatingIps: floating.map((f) => f.floating_ip_address),
       volumes: (s["os-extended-volumes:volumes_attached"] ?? []).map((v) => v.id),
       extraPorts: ports.slice(1).map((p) => ({ networkId: p.network_id, ips: p.fixed_ips.map((f) => f.ip_address) })),
+      bootImages,
     };
   }
 
@@ -853,6 +883,7 @@ export class MigrationEngine {
   }
 
   private async keypair(
+    key: string,
     spec: ServerSpec,
     cap: Captured,
     created: (r: CreatedResource) => void,
@@ -875,7 +906,13 @@ export class MigrationEngine {
         `keypair "${cap.keyName}" of the source server could not be read in cloud A (keypairs belong to users); give keypair.publicKey with mode import`,
       );
     if (existing) {
-      if (sameKey(existing.public_key, publicKey)) return name;
+      if (sameKey(existing.public_key, publicKey)) {
+        // Made by s2d for another migration: whichever of the two goes last removes it.
+        const mine = j(this.opts.journal, key).some((c) => c.type === "keypair" && c.id === name);
+        if (!mine && (await this.keypairMadeByS2d(key, name)))
+          created({ type: "keypair", id: name, cloud: "B", shared: true });
+        return name;
+      }
       throw new Error(
         `keypair "${name}" already exists in cloud B with a different public key; choose another keypair.name`,
       );
@@ -887,6 +924,20 @@ export class MigrationEngine {
       if (!(e instanceof OpenStackError && e.status === 409)) throw e;
     }
     return name;
+  }
+
+  /**
+   * Whether B's keypair `name` is s2d's: recorded by a migration running next to this one, or
+   * marked on a migrated server in B (MIGRATED_KEYPAIR_META). A keypair the user made is not.
+   */
+  private async keypairMadeByS2d(key: string, name: string): Promise<boolean> {
+    const j = this.opts.journal;
+    const running = [...this.inFlight].some(
+      (k) => k !== key && j.stateOf(k).created.some((c) => c.type === "keypair" && c.id === name),
+    );
+    if (running) return true;
+    const servers = await this.b.nova.listServers({});
+    return servers.some((s) => s.metadata?.[MIGRATED_SERVER_META] && s.metadata?.[MIGRATED_KEYPAIR_META] === name);
   }
 
   private async securityGroup(
@@ -1004,6 +1055,8 @@ export class MigrationEngine {
     await this.b.session.ensureToken();
     const projectId = this.b.session.projectId;
     const [flavors, nets] = await Promise.all([this.b.nova.listFlavors(), this.b.neutron.listNetworks({})]);
+    // Zones are read only when a server asks for one (a user may not list them in every cloud).
+    const zones = servers.some((s) => s.availabilityZone) ? await this.b.nova.listAvailabilityZones() : [];
     let addressGroupsInB: "yes" | "no" | undefined;
     const need = { instances: 0, cores: 0, ram: 0, floatingIps: 0, images: 0 };
 
@@ -1090,6 +1143,32 @@ export class MigrationEngine {
         for (const w of choice.warnings) report.warnings.push({ server: key, message: w });
       } catch (e) {
         problem(key, spec.flavor.name ? "flavor.name" : "flavor", (e as Error).message, spec.flavor.name);
+      }
+
+      // availability zone
+      if (spec.availabilityZone && !createdB("server") && !state.steps.has("boot")) {
+        const zone = zones.find((z) => z.zoneName === spec.availabilityZone);
+        const names = zones.map((z) => z.zoneName).join(", ") || "none";
+        if (!zone)
+          problem(
+            key,
+            "availabilityZone",
+            `no such availability zone in cloud B (zones: ${names}); set availabilityZone to one of them, or leave it out to let B's scheduler choose`,
+            spec.availabilityZone,
+          );
+        else if (!zone.zoneState?.available)
+          problem(
+            key,
+            "availabilityZone",
+            `the availability zone is not available in cloud B (its compute hosts are down or disabled); choose another (zones: ${names}) or wait until it is back`,
+            spec.availabilityZone,
+          );
+      }
+
+      // kernel and initrd of a directly booted server
+      if (cap.bootImages && Object.keys(cap.bootImages).length && !state.steps.has("image-create")) {
+        const boot = await mapBootImages(this.a, this.b, cap.bootImages, projectId);
+        for (const p of boot.problems) problem(key, `image.${p.property}`, p.message, p.value);
       }
 
       // network

@@ -13,3 +13,4 @@ export * from "./usage";
 export * from "./dynamic-ops";
 export * from "./serve";
 export * from "./removal";
+export * from "./boot-images";

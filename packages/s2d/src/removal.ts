@@ -13,6 +13,12 @@ import type { CreatedResource } from "./journal";
 
 /** Metadata key every server s2d boots carries (`source@image`), which marks it as migrated. */
 export const MIGRATED_SERVER_META = "s2d_migration";
+/**
+ * Metadata key of a migrated server booted with a keypair s2d imported into B (its value is the
+ * keypair's name). Keypairs carry no description, so this is how a later migration finds that
+ * the keypair it reuses is s2d's, records it as shared, and the last of them removes it.
+ */
+export const MIGRATED_KEYPAIR_META = "s2d_keypair";
 
 export interface RemovalOutcome {
   resource: CreatedResource;

@@ -112,6 +112,11 @@ export const ServerSpecSchema = z
     securityGroup: nonEmpty("securityGroup").default("default"),
     /** Target network name or id (default: the only non-external network in B). */
     network: nonEmpty("network").optional(),
+    /**
+     * Availability zone of the new server in B (default: none asked, B's scheduler chooses). A
+     * zone is often what decides the hosts, and with them which networks are served there.
+     */
+    availabilityZone: nonEmpty("availabilityZone").optional(),
     /** "new", "none" or an existing floating address in B. */
     floatingIp: z
       .string()

@@ -34,13 +34,13 @@ const SERVER_SECTIONS: Record<string, string[]> = {
   SnapshotToCreate: ["InstanceID", "SnapshotName"],
   ImageToUpload: ["ImageName", "Format", "Access"],
   Keypair: ["Name", "PublicKey"],
-  InstanceToLaunch: ["InstanceName", "SecurityGroup", "Network", "Flavor"],
+  InstanceToLaunch: ["InstanceName", "SecurityGroup", "Network", "Flavor", "AvailabilityZone"],
   AllocateIP: ["IP", "Network"],
 };
 
 /**
  * The accepted document, element by element: the TU Crete S2D service's elements plus, as extensions,
- * several <Server> blocks, <Network>/<Flavor> in <InstanceToLaunch>, <Network> (the external
+ * several <Server> blocks, <Network>/<Flavor>/<AvailabilityZone> in <InstanceToLaunch>, <Network> (the external
  * network) in <AllocateIP> and domains/region in the logins.
  */
 export const MIGRATION_SPECS_ELEMENTS = {
@@ -240,6 +240,7 @@ export function parseMigrationSpecsXml(xml: string, file = "spec.xml"): unknown 
       flavor: inst.Flavor ? { name: inst.Flavor } : undefined,
       securityGroup: inst.SecurityGroup,
       network: inst.Network,
+      availabilityZone: inst.AvailabilityZone,
       floatingIp: floating === undefined ? undefined : floating.toLowerCase() === "new" ? "new" : floating,
       floatingNetwork: ip.Network,
     });

@@ -16,7 +16,7 @@ import {
   validateSpec,
 } from "../src";
 import type { RuleShape, ServerSpec } from "../src";
-import { FakeCloud, twoClouds } from "./fake-clouds";
+import { FakeCloud, hashedImage, twoClouds } from "./fake-clouds";
 
 const serverSpec = (s: Record<string, unknown>): ServerSpec =>
   validateSpec({ source: { cloud: "a" }, target: { cloud: "b" }, servers: [s] }).servers[0];
@@ -130,6 +130,112 @@ describe("s2d engine against in-memory clouds", () => {
         "B's image stays",
       ).to.equal(false);
     }
+  });
+
+  it("boots the new server in the availability zone asked for, and refuses a zone B does not have before anything moves", async () => {
+    const ok = twoClouds();
+    ok.b.zones.push({ zoneName: "guests", zoneState: { available: true } });
+    await engineFor(ok.a, ok.b).engine.migrate(serverSpec({ source: ok.serverId, availabilityZone: "guests" }));
+    expect(ok.b.calls).to.include("createServer web in guests");
+
+    const missing = twoClouds();
+    missing.b.zones.push({ zoneName: "guests", zoneState: { available: false } });
+    for (const [zone, why] of [
+      ["gusets", /no such availability zone in cloud B \(zones: nova, guests\); set availabilityZone/],
+      ["guests", /not available in cloud B/],
+    ] as const) {
+      const err = await rejection(
+        engineFor(missing.a, missing.b).engine.migrate(
+          serverSpec({ source: missing.serverId, availabilityZone: zone }),
+        ),
+      );
+      expect(err).to.be.instanceOf(PreflightError);
+      const p = (err as PreflightError).problems.find((x) => x.field === "availabilityZone");
+      expect(p, err.message).to.deep.include({ value: zone });
+      expect(p!.message).to.match(why);
+    }
+    expect(missing.b.calls, "nothing created in B").to.deep.equal([]);
+    expect(missing.a.calls, "no snapshot taken in A").to.deep.equal([]);
+  });
+
+  describe("a server booted directly with a kernel and initrd (kernel_id/ramdisk_id)", () => {
+    const kernel = Buffer.from("vmlinuz bytes ".repeat(300));
+    const initrd = Buffer.from("initrd bytes ".repeat(500));
+    /** A's public aki/ari, the base image and its snapshot naming them (as Nova's snapshot does). */
+    const directBoot = () => {
+      const t = twoClouds();
+      const boot = (id: string, name: string, fmt: "aki" | "ari", data: Buffer, algo: string, owner: string) => ({
+        id,
+        name,
+        status: "active",
+        disk_format: fmt,
+        container_format: fmt,
+        min_disk: 0,
+        min_ram: 0,
+        visibility: "public",
+        protected: false,
+        owner,
+        tags: [],
+        ...hashedImage(data, algo),
+      });
+      t.a.images.push(
+        boot("aki-A", "debian-kernel", "aki", kernel, t.a.hashAlgo, "admin"),
+        boot("ari-A", "debian-initrd", "ari", initrd, t.a.hashAlgo, "admin"),
+      );
+      const fixture = t.a.images.find((i) => i.name === "fixture-disk")! as Record<string, unknown>;
+      Object.assign(fixture, { kernel_id: "aki-A", ramdisk_id: "ari-A" });
+      t.a.images.push({ ...(fixture as unknown as (typeof t.a.images)[0]), id: "base", name: "debian-base" });
+      return { ...t, boot };
+    };
+
+    it("gives B's copy the ids of B's images with the same bytes (matched by hash, or by MD5 across algorithms)", async () => {
+      for (const bAlgo of ["sha512", "sha256"]) {
+        const t = directBoot();
+        t.b.hashAlgo = bAlgo;
+        t.b.images.push(
+          t.boot("aki-B", "debian-kernel", "aki", kernel, bAlgo, "admin"),
+          t.boot("ari-B", "debian-initrd", "ari", initrd, bAlgo, "admin"),
+          // Same name, other bytes: never chosen.
+          t.boot("ari-B-old", "debian-initrd", "ari", Buffer.from("older initrd"), bAlgo, "admin"),
+        );
+        const events: EngineEvent[] = [];
+        const r = await engineFor(t.a, t.b, events).engine.migrate(serverSpec({ source: t.serverId }));
+        const copy = t.b.images.find((i) => i.id === r.targetImageId)! as Record<string, unknown>;
+        expect(copy, bAlgo).to.deep.include({ kernel_id: "aki-B", ramdisk_id: "ari-B" });
+        const notes = events.filter((e) => e.type === "info").map((e) => (e as { message: string }).message);
+        expect(notes).to.include(
+          `kernel_id: A's image aki-A (debian-kernel) is B's image aki-B (debian-kernel, same ${bAlgo === "sha512" ? "sha512" : "MD5"})`,
+        );
+      }
+    });
+
+    it("keeps the ids when both clouds share one Glance (the same image is visible in B)", async () => {
+      const t = directBoot();
+      t.b.images.push(
+        t.boot("aki-A", "debian-kernel", "aki", kernel, "sha512", "admin"),
+        t.boot("ari-A", "debian-initrd", "ari", initrd, "sha512", "admin"),
+      );
+      const r = await engineFor(t.a, t.b).engine.migrate(serverSpec({ source: t.serverId }));
+      const copy = t.b.images.find((i) => i.id === r.targetImageId)! as Record<string, unknown>;
+      expect(copy).to.deep.include({ kernel_id: "aki-A", ramdisk_id: "ari-A" });
+    });
+
+    it("refuses, before the snapshot, when B holds no kernel or initrd with the same bytes, saying what to upload", async () => {
+      const t = directBoot();
+      t.b.images.push(t.boot("aki-B", "debian-kernel", "aki", kernel, "sha512", "admin"));
+      // A kernel of the same name with other bytes does not count.
+      t.b.images.push(t.boot("ari-B", "debian-initrd", "ari", Buffer.from("another initrd"), "sha512", "admin"));
+      const err = await rejection(engineFor(t.a, t.b).engine.migrate(serverSpec({ source: t.serverId })));
+      expect(err).to.be.instanceOf(PreflightError);
+      const problems = (err as PreflightError).problems;
+      expect(problems.map((p) => p.field)).to.deep.equal(["image.ramdisk_id"]);
+      expect(problems[0].value).to.equal("ari-A");
+      expect(problems[0].message).to.match(
+        /A's initrd image "debian-initrd" \(ari-A, ari, 6500 bytes, md5 [0-9a-f]{32}\), and cloud B holds no image with the same bytes; upload the same file to cloud B first \(openstack image create --disk-format ari --container-format ari/,
+      );
+      expect(t.a.calls, "no snapshot taken in A").to.deep.equal([]);
+      expect(t.b.calls, "nothing created in B").to.deep.equal([]);
+    });
   });
 
   it("reports the new server's addresses with its floating IP, which Nova's lagging view does not show yet", async () => {
@@ -302,13 +408,14 @@ describe("s2d engine against in-memory clouds", () => {
     const rulesOfWeb = () => b.rules.filter((r) => r.security_group_id === group.id).length;
     const rulesBefore = rulesOfWeb();
     expect(rulesBefore).to.be.greaterThan(0);
-    // The second migration adopted the group and the image the first made (both made by s2d).
+    // The second migration adopted the group, the keypair and the image the first made (all made by s2d).
     expect(
       journal
         .stateOf("srv-db")
         .created.filter((c) => c.shared)
         .map((c) => c.type),
-    ).to.have.members(["security_group", "image"]);
+    ).to.have.members(["security_group", "keypair", "image"]);
+    expect(b.servers.map((s) => s.metadata?.s2d_keypair)).to.deep.equal(["alice", "alice"]);
 
     await engine.cleanup(serverId); // e.g. `pulumi destroy` of the first migration only
     expect(b.servers.map((s) => s.id)).to.deep.equal([second.targetServerId]);
@@ -343,6 +450,54 @@ describe("s2d engine against in-memory clouds", () => {
       b.images.some((i) => i.id === first.targetImageId),
       "image removed by the last user",
     ).to.equal(false);
+    expect(
+      b.keypairs.map((k) => k.name),
+      "keypair removed by the last user",
+    ).to.not.include("alice");
+  });
+
+  it("finds s2d's keypair by the mark on a migrated server in B (a later run), and never takes the user's own", async () => {
+    // A later run (another engine, another journal) reuses the keypair the first run imported.
+    const { a, b, serverId } = twoClouds();
+    secondServer(a);
+    const first = engineFor(a, b);
+    await first.engine.migrate(serverSpec({ source: serverId }));
+    const later = engineFor(a, b);
+    await later.engine.migrate(serverSpec({ source: "srv-db" }));
+    expect(later.journal.stateOf("srv-db").created.find((c) => c.type === "keypair")).to.deep.include({
+      id: "alice",
+      shared: true,
+    });
+    await first.engine.cleanup(serverId);
+    expect(
+      b.keypairs.map((k) => k.name),
+      "kept for srv-db's copy",
+    ).to.include("alice");
+    await later.engine.cleanup("srv-db");
+    expect(
+      b.keypairs.map((k) => k.name),
+      "the last one removes it",
+    ).to.not.include("alice");
+
+    // The user's own keypair in B (same key, made before any migration): used, never recorded nor removed.
+    const own = twoClouds();
+    secondServer(own.a);
+    own.b.keypairs.push({ name: "alice", public_key: "ssh-ed25519 AAAAC3Nza alice@b", fingerprint: "f" });
+    const run = engineFor(own.a, own.b);
+    await run.engine.migrate(serverSpec({ source: own.serverId }));
+    await run.engine.migrate(serverSpec({ source: "srv-db" }));
+    for (const k of [own.serverId, "srv-db"])
+      expect(
+        run.journal.stateOf(k).created.filter((c) => c.type === "keypair"),
+        k,
+      ).to.deep.equal([]);
+    expect(own.b.servers.map((s) => s.metadata?.s2d_keypair)).to.deep.equal([undefined, undefined]);
+    await run.engine.cleanup(own.serverId);
+    await run.engine.cleanup("srv-db");
+    expect(
+      own.b.keypairs.map((k) => k.name),
+      "the user's keypair stays",
+    ).to.deep.equal(["alice"]);
   });
 
   it("a failed server's cleanup keeps the group and rules a server of the same run is still being migrated into", async () => {

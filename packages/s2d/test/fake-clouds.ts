@@ -41,6 +41,8 @@ export interface FakeCloud {
   microversion: { max: string; sent?: string };
   /** Timeouts the engine waited with ("server 600000", "image 300000"). */
   waits: string[];
+  /** Nova's availability zones. */
+  zones: { zoneName: string; zoneState: { available: boolean } }[];
 }
 
 export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
@@ -70,6 +72,7 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
     hashAlgo,
     microversion: { max: "2.95" },
     waits: [],
+    zones: [{ zoneName: "nova", zoneState: { available: true } }],
   };
   const rec = (s: string) => c.calls.push(s);
   const image = (id: string) => {
@@ -126,8 +129,9 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       metadata?: Record<string, string>;
       security_groups?: { name: string }[];
       key_name?: string;
+      availability_zone?: string;
     }) => {
-      rec(`createServer ${req.name}`);
+      rec(`createServer ${req.name}${req.availability_zone ? ` in ${req.availability_zone}` : ""}`);
       const id = randomUUID();
       const net = c.networks.find((n) => n.id === req.networks[0].uuid)!;
       c.servers.push({
@@ -163,6 +167,7 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       c.ports = c.ports.filter((p) => p.device_id !== id);
     },
     absoluteLimits: async () => c.limits,
+    listAvailabilityZones: async () => c.zones,
   };
   const glance = {
     getImage: async (id: string) => {
@@ -170,10 +175,13 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
       return rest as Image;
     },
     findImage: async (id: string) => c.images.find((i) => i.id === id),
-    listImages: async (q: { os_hash_value?: string; status?: string } = {}) =>
+    listImages: async (q: { os_hash_value?: string; status?: string; name?: string } = {}) =>
       c.images
         .filter(
-          (i) => (!q.os_hash_value || i.os_hash_value === q.os_hash_value) && (!q.status || i.status === q.status),
+          (i) =>
+            (!q.os_hash_value || i.os_hash_value === q.os_hash_value) &&
+            (!q.status || i.status === q.status) &&
+            (!q.name || i.name === q.name),
         )
         .map(({ data: _bytes, ...rest }) => rest as Image),
     waitForImage: async (id: string, _statuses: string[], o: { timeoutMs?: number } = {}) => {

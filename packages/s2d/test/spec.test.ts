@@ -119,6 +119,28 @@ servers:
     });
   });
 
+  it("carries the target availability zone from YAML and XML, and refuses an empty one", () => {
+    const yaml = parseSpecText(
+      "source: { cloud: a }\ntarget: { cloud: b }\nservers: [{ source: web, availabilityZone: guests }, { source: db }]",
+      "z.yaml",
+    );
+    expect(yaml.servers[0].availabilityZone).to.equal("guests");
+    expect(yaml.servers[1].availabilityZone, "no zone asked: B's scheduler chooses").to.equal(undefined);
+    const xml = parseSpecText(
+      XML_SEED.replace("</InstanceToLaunch>", "<AvailabilityZone> guests </AvailabilityZone></InstanceToLaunch>"),
+      "seed.xml",
+    );
+    expect(xml.servers[0].availabilityZone).to.equal("guests");
+    const issues = issuesOf(() =>
+      parseSpecText(`source: { cloud: a }\ntarget: { cloud: b }\nservers: [{ source: web, availabilityZone: "  " }]`),
+    );
+    expect(issues).to.deep.include({
+      path: "servers.0.availabilityZone",
+      message: "availabilityZone must not be empty",
+      value: "  ",
+    });
+  });
+
   it("validates XML fields with the same field-level errors", () => {
     const issues = issuesOf(() =>
       parseSpecText(

@@ -29,12 +29,12 @@ const ACCEPTED: Record<string, string> = {
   <Keypair><Name>alice-key</Name><PublicKey>ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB alice@x</PublicKey></Keypair>
   <InstanceToLaunch><InstanceName>web-b</InstanceName><SecurityGroup>default</SecurityGroup></InstanceToLaunch>
   <AllocateIP><IP>New</IP></AllocateIP>`),
-  "several <Server> blocks with the extensions (Network, Flavor, floating network, an address)": doc(`
+  "several <Server> blocks with the extensions (Network, Flavor, zone, floating network, an address)": doc(`
   ${LOGIN_A}
   ${LOGIN_B}
   <Server>
     <SnapshotToCreate><InstanceID>web-1</InstanceID></SnapshotToCreate>
-    <InstanceToLaunch><Network>data-net</Network><Flavor>m1.small</Flavor><SecurityGroup>web</SecurityGroup></InstanceToLaunch>
+    <InstanceToLaunch><Network>data-net</Network><Flavor>m1.small</Flavor><SecurityGroup>web</SecurityGroup><AvailabilityZone>guests</AvailabilityZone></InstanceToLaunch>
     <AllocateIP><IP>new</IP><Network>public</Network></AllocateIP>
   </Server>
   <Server>

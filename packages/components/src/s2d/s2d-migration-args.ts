@@ -40,6 +40,11 @@ export interface S2DMigrationArgs {
   securityGroup?: pulumi.Input<string>;
   /** Target network name or id (default: B's only non-external network). */
   network?: pulumi.Input<string>;
+  /**
+   * Availability zone of the new server in B (default: B's scheduler chooses). Checked in B
+   * before any image data moves.
+   */
+  availabilityZone?: pulumi.Input<string>;
   /** "new", "none" or an allocated address in B. Default "new". */
   floatingIp?: pulumi.Input<string>;
   /** External network for a new floating IP. */
@@ -107,6 +112,7 @@ export const s2dMigrationArgsSchema = z
     targetName: pulumiInput(name("a server name")).optional(),
     securityGroup: pulumiInput(name("a security group name")).optional(),
     network: pulumiInput(name("a network name or id")).optional(),
+    availabilityZone: pulumiInput(name("an availability zone of cloud B")).optional(),
     floatingIp: pulumiInput(
       z.string().refine(isFloatingIpChoice, {
         message: 'is not "new", "none" or an IPv4 address (four numbers 0-255) already allocated in B',

@@ -136,8 +136,9 @@ export class S2DMigration extends pulumi.ComponentResource {
         args.stopSource,
         args.imageVisibility,
         args.keepSourceSnapshot,
+        args.availabilityZone,
       ])
-      .apply(([source, tname, sg, net, fip, fnet, kmode, kname, pub, flavor, stop, vis, keepSnap]) => {
+      .apply(([source, tname, sg, net, fip, fnet, kmode, kname, pub, flavor, stop, vis, keepSnap, zone]) => {
         const s: Record<string, unknown> = {
           source,
           securityGroup: sg ?? "default",
@@ -151,6 +152,7 @@ export class S2DMigration extends pulumi.ComponentResource {
         if (tname) s.name = tname;
         if (net) s.network = net;
         if (fnet) s.floatingNetwork = fnet;
+        if (zone) s.availabilityZone = zone;
         return s;
       });
     const run = new MigrationResource(

@@ -244,6 +244,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "targetName",
       "securityGroup",
       "network",
+      "availabilityZone",
       "floatingIp",
       "floatingNetwork",
       "keypairMode",

@@ -23,6 +23,7 @@ describe("S2DMigration (under the mock harness)", () => {
           securityGroup: "web",
           floatingIp: "new",
           keypairMode: "copy",
+          availabilityZone: "guests",
         }),
     );
     expect(run.errors).to.deep.equal([]);
@@ -38,6 +39,7 @@ describe("S2DMigration (under the mock harness)", () => {
       securityGroup: "web",
       floatingIp: "new",
       stopSource: false,
+      availabilityZone: "guests",
     });
     expect(child.inputs.server.keypair).to.deep.equal({ mode: "copy" });
     expect(child.inputs.retain).to.equal(false);
@@ -94,12 +96,14 @@ describe("S2DMigration (under the mock harness)", () => {
           sourceServer: "x",
           floatingIp: "sometimes",
           keypairMode: "import",
+          availabilityZone: "",
         }),
     );
     // One ComponentArgsError (Pulumi's InputPropertiesError) with every problem, per field.
     expect(run.thrown).to.be.instanceOf(ComponentArgsError);
     expect((run.thrown as ComponentArgsError).problems.map((p) => p.field)).to.deep.equal([
       "source.project",
+      "availabilityZone",
       "floatingIp",
       "publicKey",
     ]);
@@ -107,6 +111,7 @@ describe("S2DMigration (under the mock harness)", () => {
     expect(run.thrown?.message).to.include("source.project: (not set) project is required with authUrl");
     expect(run.thrown?.message).to.include('floatingIp: "sometimes" is not "new", "none" or an IPv4 address');
     expect(run.thrown?.message).to.include('publicKey: (not set) is required when keypairMode is "import"');
+    expect(run.thrown?.message).to.include('availabilityZone: "" must not be empty');
     expect(run.thrown?.message).to.not.include("hunter2");
     expect(run.resources.filter((r) => r.name.startsWith("bad"))).to.deep.equal([]);
   });

@@ -1,5 +1,5 @@
 /**
- * npm run bench:engine [-- --sizes 48,200] [-- --skip-local]
+ * npm run bench:engine [-- --sizes 48,200] [-- --skip-local] [-- --profile]
  *
  * The real Pulumi engine on minicloud (root, minicloud up, engine built), figures as JSON lines:
  *  - the `local` stack: preview, up, an up that changes nothing, destroy (wall ms each);
@@ -9,6 +9,8 @@
  *    provider. The last line compares pool/floor with the target (within 1.5×).
  * Pools run in project minicloud-b, whose compute and network quotas are raised for N (as
  * admin) and put back afterwards. Each program is destroyed after it is measured.
+ * --profile adds, per program, where its up spent the time (engine-step-profile.ts: steps per
+ * resource type, how many ran at once) and the size of the checkpoint the engine rewrites per step.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,8 +18,10 @@ import { parse } from "yaml";
 import { authenticate, catalogUrl, request } from "../packages/minicloud/src/rest";
 import { cloudAuth } from "../packages/minicloud/test/cloud-access";
 import { EngineStack, REPO_ROOT, RUNS_DIR, engineBinDir } from "../test/engine/pulumi-engine";
+import { EventLogFollower, summarizeSteps } from "./engine-step-profile";
 
 const TARGET_RATIO = 1.5;
+const PROFILE = process.argv.includes("--profile");
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -89,6 +93,15 @@ async function setQuotas(cloud: string, n: number | "restore"): Promise<void> {
   await request(admin, "PUT", `${neutron}/v2.0/quotas/${project}`, { body: { quota: network } });
 }
 
+/** The size of the stack's checkpoint in the local backend (what the engine rewrites after each step). */
+function checkpointKiB(stack: EngineStack): number {
+  const dir = path.join(stack.runDir, ".state", ".pulumi", "stacks");
+  let bytes = 0;
+  for (const file of fs.readdirSync(dir, { recursive: true, encoding: "utf8" }))
+    if (file.endsWith(`${stack.stack}.json`)) bytes += fs.statSync(path.join(dir, file)).size;
+  return Math.round(bytes / 1024);
+}
+
 async function measure(
   stack: EngineStack,
   what: Record<string, unknown>,
@@ -96,12 +109,25 @@ async function measure(
   await stack.init();
   try {
     const preview = await stack.preview();
-    const up = await stack.up();
+    // --profile: the up's event log, followed while it runs, summarised per resource type.
+    const follower = PROFILE ? new EventLogFollower(path.join(stack.runDir, "events.jsonl")) : undefined;
+    // The CLI offers --event-log only with its debug commands on.
+    if (follower) stack.env.PULUMI_DEBUG_COMMANDS = "true";
+    follower?.start();
+    const up = await stack.up(follower ? ["--event-log", follower.file] : []);
+    const steps = follower?.stop();
     const resources = up.summary.create ?? 0;
-    emit({ ...what, previewMs: preview.ms, upMs: up.ms, resources });
+    emit({
+      ...what,
+      previewMs: preview.ms,
+      upMs: up.ms,
+      resources,
+      ...(steps ? { checkpointKiB: checkpointKiB(stack), upSteps: summarizeSteps(steps, up.ms) } : {}),
+    });
     return { previewMs: preview.ms, upMs: up.ms, resources };
   } finally {
-    await stack.run(["destroy", "--yes", "--skip-preview"]);
+    // Not measured: more steps at once than the default (4 per core) keep the bench's own time down.
+    await stack.run(["destroy", "--yes", "--skip-preview", "--parallel", "24"]);
     await stack.remove();
   }
 }

@@ -271,7 +271,10 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
             securityGroupIds: [security.securityGroupId],
             adminStateUp: true,
           },
-          { parent: this, dependsOn: network ? [network] : [] },
+          // Only the network and subnet (its inputs): a port needs no router, and waiting for the
+          // router and its interface too held every port back by their create time (the server
+          // below still waits for them).
+          { parent: this },
         );
         const server = new openstack.compute.Instance(
           names.server,
@@ -300,7 +303,9 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
             // The server sits on a port made beforehand: a replacement made before the old server is
             // deleted would ask Nova for a port that the old one still holds (409 port in use).
           },
-          { parent: this, deleteBeforeReplace: true },
+          // It waits for the whole network (router interface included), as it did through its port:
+          // the guest's first boot reaches the metadata service and the internet through the router.
+          { parent: this, deleteBeforeReplace: true, dependsOn: network ? [network] : [] },
         );
 
         let floatingIp: pulumi.Output<string> = pulumi.output("");

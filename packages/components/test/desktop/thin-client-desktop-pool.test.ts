@@ -86,6 +86,12 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(fip.inputs).to.deep.include({ pool: "public", portId: port.id });
     expect(fip.state.fixedIp).to.equal(port.state.allFixedIps[0]);
     expect(run.dependsOnTransitively(fip.urn)).to.include(run.byName("office-network-router-interface").urn);
+    // The desktop boots only once its network is routed (metadata, the internet); its port waits
+    // for the network and subnet alone, so the ports are made while the router is.
+    const routerInterface = run.byName("office-network-router-interface").urn;
+    expect(run.dependsOnTransitively(alice.urn)).to.include(routerInterface);
+    expect(run.dependsOnTransitively(port.urn)).to.include(run.byName("office-network-subnet").urn);
+    expect(run.dependsOnTransitively(port.urn)).not.to.include(routerInterface);
     // The credential is the user's, with the pool's password length and no rotation yet.
     expect(run.byName("office-alice-credential").inputs).to.deep.include({ user: "alice", length: 20, rotation: "" });
   });

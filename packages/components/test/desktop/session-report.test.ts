@@ -15,7 +15,10 @@ import {
   SESSION_REPORT_CONFIG_PATH,
   SESSION_REPORT_SCRIPT,
   SESSION_REPORT_SCRIPT_PATH,
+  SESSION_REPORT_SERVICE,
+  SESSION_REPORT_SERVICE_UNIT,
   SESSION_REPORT_TIMER,
+  SESSION_REPORT_TIMER_UNIT,
   SESSION_REPORT_TOKEN_PATH,
   sessionReportCloudConfig,
   sessionReportTokenHash,
@@ -90,6 +93,25 @@ describe("AutoStop session reporter in the guests' user data", () => {
     expect(sessionReportTokenHash("abc")).to.equal(
       "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     );
+  });
+
+  it("its systemd service and timer pass systemd-analyze verify", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "session-report-units-"));
+    try {
+      const units = [
+        [SESSION_REPORT_SERVICE, SESSION_REPORT_SERVICE_UNIT],
+        [SESSION_REPORT_TIMER, SESSION_REPORT_TIMER_UNIT],
+      ].map(([name, text]) => {
+        fs.writeFileSync(path.join(dir, name), text);
+        return path.join(dir, name);
+      });
+      const r = spawnSync("systemd-analyze", ["verify", "--man=no", ...units], { encoding: "utf8" });
+      expect(r.error, "systemd-analyze (package systemd) is needed").to.equal(undefined);
+      expect(`${r.stdout}${r.stderr}`.trim()).to.equal("");
+      expect(r.status).to.equal(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the reporter compiles with the real python3", () => {

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from "fastify";
 import fastifyCookie from "@fastify/cookie";
 import fastifySession from "@fastify/session";
@@ -17,7 +17,11 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyFormbody from "@fastify/formbody";
 import { Eta } from "eta";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { renderRdpFile, renderRemminaProfile } from "@openstack-blueprints/components/thin-client";
+import {
+  renderRdpFile,
+  renderRemminaProfile,
+  sessionReportTokenHash,
+} from "@openstack-blueprints/components/thin-client";
 import { DesktopEntry, PortalConfig } from "./config";
 import { DesktopCloud } from "./cloud";
 import { DECOY_HASH, verifyPassword } from "./password";
@@ -63,10 +67,8 @@ function httpsOptions(config: PortalConfig): { https: { cert: Buffer; key: Buffe
 
 const ROOT = path.join(__dirname, "..");
 
-/** Report tokens are long random strings: one SHA-256 is the right hash (no password to stretch). */
-export function reportTokenHash(token: string): string {
-  return `sha256:${createHash("sha256").update(token, "utf8").digest("hex")}`;
-}
+/** The hash the portal keeps of a desktop's report token: the pool's own (`sessionReportTokenHash`). */
+export const reportTokenHash = sessionReportTokenHash;
 
 function tokenMatches(token: string, stored: string | undefined): boolean {
   const given = Buffer.from(reportTokenHash(token));

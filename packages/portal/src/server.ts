@@ -14,12 +14,17 @@ export interface RunningPortal {
 
 export async function startPortal(
   config: PortalConfig,
-  options: { logger?: FastifyServerOptions["logger"]; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    logger?: FastifyServerOptions["logger"];
+    env?: NodeJS.ProcessEnv;
+    /** The portal's clock (AutoStop's idle limits, lockouts): tests move it forward instead of waiting. */
+    now?: () => number;
+  } = {},
 ): Promise<RunningPortal> {
   const client = new OpenStackClient(resolveCloud(config.cloud, options.env));
   // Authenticate now: a wrong cloud credential fails the start, not the first employee's page.
   await client.connect();
-  const app = await buildPortal(config, new NovaDesktopCloud(client), { logger: options.logger });
+  const app = await buildPortal(config, new NovaDesktopCloud(client), { logger: options.logger, now: options.now });
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.listen.port;

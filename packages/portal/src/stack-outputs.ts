@@ -2,12 +2,13 @@
  * Desktops from a stack's outputs (`pulumi stack output --json --show-secrets`), for an admin who
  * runs the portal next to their stack (`blueprints portal … --outputs`). The environments export a
  * pool's `desktops.desktops` (employee → server id, address, host name), `desktops.passwordHashes`
- * (the hashes the guests got: used as they are) and `desktops.passwords`; a stack made before the
+ * (the hashes the guests got: used as they are), `desktops.passwords` and, with AutoStop,
+ * `desktops.reportTokens` (each guest's report token: only its hash is kept); a stack made before the
  * pool exported hashes gives passwords only, which are hashed here, in memory, with a fresh salt
  * each, and dropped: the portal keeps only hashes, as it does from a config file.
  */
 import { randomInt } from "node:crypto";
-import { CRYPT_ALPHABET, sha512Crypt } from "@openstack-blueprints/components/thin-client";
+import { CRYPT_ALPHABET, sessionReportTokenHash, sha512Crypt } from "@openstack-blueprints/components/thin-client";
 import { ConfigProblem, PortalConfigError } from "./config";
 
 type RawDesktop = {
@@ -16,6 +17,7 @@ type RawDesktop = {
   address?: string;
   hostname?: string;
   jupyterUrl?: string;
+  reportTokenHash?: string;
 };
 
 function salt(): string {
@@ -40,6 +42,8 @@ export function desktopsFromStackOutputs(
   const desktops = o[`${prefix}desktops`];
   const passwords = o[`${prefix}passwords`];
   const hashes = o[`${prefix}passwordHashes`];
+  // AutoStop: a pool with sessionReports exports its guests' report tokens; the portal keeps their hashes.
+  const tokens = isRecord(o[`${prefix}reportTokens`]) ? (o[`${prefix}reportTokens`] as Record<string, unknown>) : {};
   const urls = isRecord(o[`${prefix}jupyterUrls`]) ? (o[`${prefix}jupyterUrls`] as Record<string, unknown>) : {};
   if (!isRecord(desktops))
     problems.push({
@@ -84,6 +88,9 @@ export function desktopsFromStackOutputs(
       ...(typeof d.address === "string" && d.address ? { address: d.address } : {}),
       ...(typeof d.hostname === "string" && d.hostname ? { hostname: d.hostname } : {}),
       ...(typeof urls[employee] === "string" && urls[employee] ? { jupyterUrl: urls[employee] as string } : {}),
+      ...(typeof tokens[employee] === "string" && tokens[employee]
+        ? { reportTokenHash: sessionReportTokenHash(tokens[employee] as string) }
+        : {}),
     };
   }
   if (problems.length) throw new PortalConfigError(where, problems);

@@ -2,8 +2,9 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { sha512Crypt } from "@openstack-blueprints/components/thin-client";
+import { sessionReportTokenHash, sha512Crypt } from "@openstack-blueprints/components/thin-client";
 import { loadPortalConfigFile, parsePortalConfig, PortalConfigError } from "../src/config";
+import { desktopsFromStackOutputs } from "../src/stack-outputs";
 
 const HASH_A = sha512Crypt("alice-password-1", { salt: "saltsaltsaltsalt" });
 const HASH_ROOT = sha512Crypt("root-password-12", { salt: "rootsaltrootsalt" });
@@ -109,5 +110,19 @@ describe("portal config (a small firm's office: two employees and an admin)", ()
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("takes the report tokens' hashes from a stack's outputs (AutoStop), never the tokens", () => {
+    const token = "ReportTokenOfAliceNotReal0123456789abcdefABCDEF01";
+    const desktops = desktopsFromStackOutputs({
+      "desktops.desktops": { alice: { serverId: "srv-a" }, bob: { serverId: "srv-b" } },
+      "desktops.passwordHashes": { alice: HASH_A, bob: HASH_A },
+      "desktops.reportTokens": { alice: token },
+    });
+    expect(desktops.alice.reportTokenHash).to.equal(sessionReportTokenHash(token));
+    expect(desktops.bob.reportTokenHash).to.equal(undefined);
+    expect(JSON.stringify(desktops)).not.to.contain(token);
+    const config = parsePortalConfig({ cloud: "office", desktops });
+    expect(config.desktops[0].reportTokenHash).to.match(/^sha256:[0-9a-f]{64}$/);
   });
 });

@@ -15,6 +15,7 @@
 import { CloudConfig, CloudConfigUser, renderCloudConfig } from "../cloudinit/cloud-config";
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
 import { assertLinuxUserName, linuxUserNameProblem } from "./employees";
+import { SessionReportOptions, sessionReportCloudConfig } from "./session-report";
 
 /** Where the stack part installs its setup script (a baked image carries it too). */
 export const DESKTOP_SETUP_SCRIPT_PATH = "/usr/local/sbin/blueprints-desktop-setup";
@@ -399,14 +400,30 @@ export function mergeCloudConfigs(...parts: CloudConfig[]): CloudConfig {
   return merged as CloudConfig;
 }
 
-/** The complete user data of one employee's desktop: stack part + per-employee part. */
-export function renderDesktopUserData(stack: DesktopStackOptions, employee: EmployeeDesktopOptions): string {
+/** The xrdp port a desktop's session report watches (a connected RDP client is a session). */
+export const XRDP_PORT = 3389;
+
+/**
+ * The complete user data of one employee's desktop: stack part + per-employee part (+ the AutoStop
+ * session reporter when the pool reports to a portal).
+ */
+export function renderDesktopUserData(
+  stack: DesktopStackOptions,
+  employee: EmployeeDesktopOptions,
+  report?: Omit<SessionReportOptions, "port" | "employee">,
+): string {
   if ((stack.rdpGroup ?? DEFAULT_RDP_GROUP) !== (employee.rdpGroup ?? DEFAULT_RDP_GROUP)) {
     throw new Error(
       `the stack's rdpGroup "${stack.rdpGroup}" and the employee's "${employee.rdpGroup}" must be the same group`,
     );
   }
-  return renderCloudConfig(mergeCloudConfigs(desktopStackCloudConfig(stack), employeeCloudConfig(employee)));
+  return renderCloudConfig(
+    mergeCloudConfigs(
+      desktopStackCloudConfig(stack),
+      employeeCloudConfig(employee),
+      report ? sessionReportCloudConfig({ ...report, employee: employee.user, port: XRDP_PORT }) : {},
+    ),
+  );
 }
 
 /**
@@ -414,6 +431,14 @@ export function renderDesktopUserData(stack: DesktopStackOptions, employee: Empl
  * only, plus a run of the setup script the image already carries (it remakes the TLS certificate
  * for this host name and applies nothing else when the image is current).
  */
-export function renderBakedDesktopUserData(employee: EmployeeDesktopOptions): string {
-  return renderCloudConfig({ ...employeeCloudConfig(employee), runcmd: [[DESKTOP_SETUP_SCRIPT_PATH]] });
+export function renderBakedDesktopUserData(
+  employee: EmployeeDesktopOptions,
+  report?: Omit<SessionReportOptions, "port" | "employee">,
+): string {
+  return renderCloudConfig(
+    mergeCloudConfigs(
+      { ...employeeCloudConfig(employee), runcmd: [[DESKTOP_SETUP_SCRIPT_PATH]] },
+      report ? sessionReportCloudConfig({ ...report, employee: employee.user, port: XRDP_PORT }) : {},
+    ),
+  );
 }

@@ -11,3 +11,4 @@ export * from "./thin-client-desktop-pool-plan";
 export * from "./thin-client-desktop-pool";
 export * from "./reachability";
 export * from "./quota";
+export * from "./session-report";

@@ -24,8 +24,9 @@
  */
 import { CloudConfig, CloudConfigUser, renderCloudConfig } from "../cloudinit/cloud-config";
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
-import { adminUserEntry, packagesCloudConfig, SNAKEOIL_FOR_THIS_HOST } from "./desktop-user-data";
+import { adminUserEntry, mergeCloudConfigs, packagesCloudConfig, SNAKEOIL_FOR_THIS_HOST } from "./desktop-user-data";
 import { assertLinuxUserName } from "./employees";
+import { SessionReportOptions, sessionReportCloudConfig } from "./session-report";
 
 export const JUPYTER_PORT = 8888;
 export const JUPYTER_SERVERS = ["notebook", "lab"] as const;
@@ -227,8 +228,15 @@ fi
   return renderRemoteScript({ description: `set up the Jupyter ${server} workspace of ${user}`, body });
 }
 
-/** The complete user data of one employee's Jupyter workspace. */
-export function renderJupyterUserData(workspace: JupyterWorkspaceOptions, employee: JupyterEmployeeOptions): string {
+/**
+ * The complete user data of one employee's Jupyter workspace (+ the AutoStop session reporter,
+ * watching the server's port, when the pool reports to a portal).
+ */
+export function renderJupyterUserData(
+  workspace: JupyterWorkspaceOptions,
+  employee: JupyterEmployeeOptions,
+  report?: Omit<SessionReportOptions, "port" | "employee">,
+): string {
   assertLinuxUserName(employee.user);
   const server = checkJupyterServer(workspace.server ?? "notebook");
   const config = jupyterConfig(employee, workspace.port ?? JUPYTER_PORT);
@@ -277,5 +285,12 @@ export function renderJupyterUserData(workspace: JupyterWorkspaceOptions, employ
     ],
     runcmd: [[JUPYTER_SETUP_SCRIPT_PATH]],
   };
-  return renderCloudConfig(doc);
+  return renderCloudConfig(
+    report
+      ? mergeCloudConfigs(
+          doc,
+          sessionReportCloudConfig({ ...report, employee: employee.user, port: workspace.port ?? JUPYTER_PORT }),
+        )
+      : doc,
+  );
 }

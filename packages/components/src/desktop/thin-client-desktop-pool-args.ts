@@ -15,6 +15,7 @@ import { DEBIAN_PACKAGE, GROUP_NAME, OPENSSH_PUBLIC_KEY } from "./desktop-user-d
 import { desktopEmployeeSchema } from "./employees";
 import { JUPYTER_SERVERS } from "./jupyter-user-data";
 import type { ProjectLimits } from "./quota";
+import { portalUrlProblem } from "./session-report";
 
 /** What each employee gets: an xrdp desktop over RDP, or a Jupyter server over HTTPS. */
 export const DESKTOP_WORKSPACES = ["desktop", "jupyter"] as const;
@@ -37,6 +38,17 @@ export interface DesktopEmployeeArgs {
   powerState?: string;
   /** Change this (any text, e.g. "2026-11") to give the employee a new password (the desktop is rebuilt with it). */
   passwordRotation?: string;
+}
+
+/** Where the desktops report whether a session is active (the self-service portal's AutoStop). */
+export interface DesktopSessionReportArgs {
+  /**
+   * The portal's base URL as the guests reach it, e.g. "https://portal.office.example/" (a name or
+   * an address fixed beforehand: the portal's own server is made from the pool's outputs).
+   */
+  portalUrl: string;
+  /** PEM of the CA that signed the portal's certificate, when the guests' trust store lacks it. */
+  caCertificate?: string;
 }
 
 /** A kind of compute host, for the capacity check (also the `blueprints capacity` command's host). */
@@ -181,6 +193,12 @@ export interface ThinClientDesktopPoolArgs {
    * default): only projectLimits/projectUsage, as given, are checked.
    */
   checkQuota?: string;
+  /**
+   * AutoStop: each guest reports every minute to the self-service portal whether an RDP (or
+   * Jupyter) session is active, with a token of its own (a Pulumi secret: the `reportTokens`
+   * output; the portal keeps only its hash). Omitted: no reporter.
+   */
+  sessionReports?: DesktopSessionReportArgs;
 }
 
 /** How the pool checks the project's quota: against given limits, or the cloud's own. */
@@ -320,6 +338,22 @@ export const thinClientDesktopPoolArgsSchema = z.object({
   projectLimits: projectLimitsSchema.optional(),
   projectUsage: projectLimitsSchema.optional(),
   checkQuota: oneOf(QUOTA_CHECKS).optional(),
+  sessionReports: z
+    .object({
+      portalUrl: z
+        .string({ message: "is required: the portal's URL as the guests reach it" })
+        .superRefine((url, ctx) => {
+          const problem = portalUrlProblem(url);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
+      caCertificate: z
+        .string()
+        .regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, {
+          message: "is not a PEM certificate (-----BEGIN CERTIFICATE----- …)",
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 // The schema and the interface describe the same fields: adding one to either alone fails tsc.
@@ -330,4 +364,14 @@ const _poolSchemaMatchesArgs: SameShape<
 const _hostSchemaMatchesArgs: SameShape<z.input<typeof computeHostSchema>, DesktopComputeHostArgs> = true;
 const _flavorSchemaMatchesArgs: SameShape<z.input<typeof flavorSizeSchema>, DesktopFlavorSizeArgs> = true;
 const _limitsSchemaMatches: SameShape<z.input<typeof projectLimitsSchema>, ProjectLimits> = true;
-void [_poolSchemaMatchesArgs, _hostSchemaMatchesArgs, _flavorSchemaMatchesArgs, _limitsSchemaMatches];
+const _reportsSchemaMatches: SameShape<
+  NonNullable<z.input<typeof thinClientDesktopPoolArgsSchema>["sessionReports"]>,
+  DesktopSessionReportArgs
+> = true;
+void [
+  _reportsSchemaMatches,
+  _poolSchemaMatchesArgs,
+  _hostSchemaMatchesArgs,
+  _flavorSchemaMatchesArgs,
+  _limitsSchemaMatches,
+];

@@ -45,7 +45,7 @@ export interface PlannedDesktop {
    * Resource names, `<pool>-<employee>-…`: a compatibility contract (a changed name replaces the
    * employee's desktop), and independent per employee, so adding one touches nobody else.
    */
-  names: { credential: string; port: string; server: string; floatingIp: string };
+  names: { credential: string; port: string; server: string; floatingIp: string; reportToken: string };
 }
 
 /** Where the desktops' image comes from. */
@@ -92,10 +92,20 @@ export interface DesktopPoolPlan {
    * those it was given. Undefined: no live check.
    */
   liveQuota?: { lookUpFlavors: string[]; flavorSizes: { name: string; vcpus: number; ramMiB: number }[] };
+  /** Set when the guests report their sessions to the portal (AutoStop): each desktop gets a token. */
+  sessionReports?: { portalUrl: string; caCertificate?: string };
 }
 
-/** The user data of one desktop, from the plan and the employee's password hash. */
-export function renderPlannedUserData(plan: DesktopPoolPlan, desktop: PlannedDesktop, hashedPassword: string): string {
+/**
+ * The user data of one desktop, from the plan, the employee's password hash and, with
+ * sessionReports, the desktop's report token.
+ */
+export function renderPlannedUserData(
+  plan: DesktopPoolPlan,
+  desktop: PlannedDesktop,
+  hashedPassword: string,
+  reportToken?: string,
+): string {
   const employee: EmployeeDesktopOptions = {
     user: desktop.employee.name,
     fullName: desktop.employee.fullName,
@@ -105,14 +115,17 @@ export function renderPlannedUserData(plan: DesktopPoolPlan, desktop: PlannedDes
     adminUser: plan.admin?.user,
     adminPublicKey: plan.admin?.publicKey,
   };
+  if (plan.sessionReports && reportToken === undefined)
+    throw new Error(`${plan.component}: ${desktop.employee.name}'s report token is missing (sessionReports is set)`);
+  const report = plan.sessionReports && reportToken ? { ...plan.sessionReports, token: reportToken } : undefined;
   switch (plan.userData.kind) {
     // hashedPassword is Jupyter's sha512:salt:hex here.
     case "jupyter":
-      return renderJupyterUserData(plan.userData.workspace, { ...employee, passwordHash: hashedPassword });
+      return renderJupyterUserData(plan.userData.workspace, { ...employee, passwordHash: hashedPassword }, report);
     case "baked":
-      return renderBakedDesktopUserData(employee);
+      return renderBakedDesktopUserData(employee, report);
     case "desktop":
-      return renderDesktopUserData(plan.userData.stack, employee);
+      return renderDesktopUserData(plan.userData.stack, employee, report);
   }
 }
 
@@ -179,6 +192,8 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
         port: `${base}-port`,
         server: `${base}-desktop`,
         floatingIp: `${base}-fip`,
+        // Only declared with sessionReports.
+        reportToken: `${base}-report-token`,
       },
     });
   });
@@ -458,6 +473,14 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
     securityDescription: `Desktop pool ${name}: ${jupyter ? `Jupyter (${jupyterPort})` : "RDP"} and ICMP from ${args.thinClientCidr}${args.adminCidr ? `, SSH from ${args.adminCidr}` : ""}`,
     desktops,
     capacitySummary,
+    ...(args.sessionReports
+      ? {
+          sessionReports: {
+            portalUrl: args.sessionReports.portalUrl,
+            ...(args.sessionReports.caCertificate ? { caCertificate: args.sessionReports.caCertificate } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
+import * as random from "@pulumi/random";
 import { PrivateNetwork } from "../network/private-network";
 import { SecurityProfile } from "../network/security-profile";
 import { DesktopCredential } from "./desktop-credential";
@@ -33,6 +34,7 @@ interface PoolChildren {
   desktops: pulumi.Output<Record<string, DesktopInfo>>;
   passwords: pulumi.Output<Record<string, string>>;
   passwordHashes: pulumi.Output<Record<string, string>>;
+  reportTokens: pulumi.Output<Record<string, string>>;
   securityGroupId: pulumi.Output<string>;
   networkId: pulumi.Output<string>;
 }
@@ -107,6 +109,11 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
    * never needs the passwords themselves.
    */
   public readonly passwordHashes: pulumi.Output<Record<string, string>>;
+  /**
+   * Per employee, with sessionReports: the token the guest reports its sessions with (secret; the
+   * portal's config takes its hash, `portalDesktopsFromPool` does that). Empty without.
+   */
+  public readonly reportTokens: pulumi.Output<Record<string, string>>;
   /** Per employee: a .rdp file (no password). */
   public readonly rdpFiles: pulumi.Output<Record<string, string>>;
   /** Per employee: a Remmina profile (no password). */
@@ -136,6 +143,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
         desktops: pulumi.output(ready.then((c) => c.desktops)) as pulumi.Output<Record<string, DesktopInfo>>,
         passwords: pulumi.output(ready.then((c) => c.passwords)) as pulumi.Output<Record<string, string>>,
         passwordHashes: pulumi.output(ready.then((c) => c.passwordHashes)) as pulumi.Output<Record<string, string>>,
+        reportTokens: pulumi.output(ready.then((c) => c.reportTokens)) as pulumi.Output<Record<string, string>>,
         securityGroupId: pulumi.output(ready.then((c) => c.securityGroupId)),
         networkId: pulumi.output(ready.then((c) => c.networkId)),
       };
@@ -146,6 +154,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     this.desktops = children.desktops;
     this.passwords = pulumi.secret(children.passwords);
     this.passwordHashes = pulumi.secret(children.passwordHashes);
+    this.reportTokens = pulumi.secret(children.reportTokens);
     const connections = this.desktops.apply((all) =>
       plan.desktops.map(({ employee: e }): DesktopConnection => ({
         user: e.name,
@@ -174,6 +183,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       desktops: this.desktops,
       passwords: this.passwords,
       passwordHashes: this.passwordHashes,
+      reportTokens: this.reportTokens,
       rdpFiles: this.rdpFiles,
       remminaProfiles: this.remminaProfiles,
       jupyterUrls: this.jupyterUrls,
@@ -243,6 +253,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     const infos: Record<string, pulumi.Output<DesktopInfo>> = {};
     const passwords: Record<string, pulumi.Output<string>> = {};
     const passwordHashes: Record<string, pulumi.Output<string>> = {};
+    const reportTokens: Record<string, pulumi.Output<string>> = {};
     // Many children with ~100 output properties between them per desktop: see lean-registration.ts.
     declareWithoutPromiseStackTraces(() => {
       for (const desktop of plan.desktops) {
@@ -258,9 +269,16 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           },
           { parent: this },
         );
-        // Secret: it carries the hash, and Pulumi must never show it in plain state or previews.
+        // AutoStop: the guest's own token for its session reports (URL-safe letters and digits).
+        const reportToken = plan.sessionReports
+          ? new random.RandomPassword(names.reportToken, { length: 48, special: false }, { parent: this }).result
+          : undefined;
+        // Secret: it carries the hash (and the report token), and Pulumi must never show it in plain
+        // state or previews.
         const userData = pulumi.secret(
-          credential.passwordHash.apply((hash) => renderPlannedUserData(plan, desktop, hash)),
+          pulumi
+            .all([credential.passwordHash, reportToken])
+            .apply(([hash, token]) => renderPlannedUserData(plan, desktop, hash, token)),
         );
         const port = new openstack.networking.Port(
           names.port,
@@ -339,6 +357,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           }));
         passwords[employee.name] = credential.password;
         passwordHashes[employee.name] = credential.passwordHash;
+        if (reportToken) reportTokens[employee.name] = reportToken;
       }
     });
 
@@ -346,6 +365,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       desktops: pulumi.all(infos),
       passwords: pulumi.secret(pulumi.all(passwords)),
       passwordHashes: pulumi.secret(pulumi.all(passwordHashes)),
+      reportTokens: pulumi.secret(pulumi.all(reportTokens)),
       securityGroupId: security.securityGroupId,
       networkId: pulumi.output(networkId),
     };

@@ -5,3 +5,5 @@
 // files are byte for byte the pool's.
 export * from "./sha512-crypt";
 export * from "./thin-client-artifacts";
+// AutoStop's report tokens: the portal checks a guest's token against this hash.
+export { sessionReportTokenHash, sessionReportUrl } from "./session-report";

@@ -19,6 +19,8 @@ export interface SelfServicePortalDesktopArgs {
   remminaProfile?: string;
   /** A notebook's URL (Jupyter pools). */
   jupyterUrl?: string;
+  /** "sha256:<hex>" of the desktop's session report token (AutoStop; the pool's reportTokens, hashed). */
+  reportTokenHash?: string;
 }
 
 /** The portal's own HTTPS certificate: PEM text, both kept as Pulumi secrets. */
@@ -83,6 +85,12 @@ export const selfServicePortalDesktopArgsSchema = z.strictObject({
   rdpFile: z.string().optional(),
   remminaProfile: z.string().optional(),
   jupyterUrl: z.string().optional(),
+  reportTokenHash: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/, {
+      message: 'is not "sha256:" and 64 hex digits; give sessionReportTokenHash(token), never the token',
+    })
+    .optional(),
 });
 
 export const selfServicePortalArgsSchema = z.strictObject({

@@ -2,6 +2,7 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SecurityProfile } from "../network/security-profile";
+import { sessionReportTokenHash } from "../desktop/session-report";
 import type { ThinClientDesktopPool } from "../desktop/thin-client-desktop-pool";
 import { SelfServicePortalArgs, SelfServicePortalDesktopArgs } from "./self-service-portal-args";
 import { planSelfServicePortal, portalAccessRules, renderPortalUserData } from "./self-service-portal-plan";
@@ -13,15 +14,23 @@ export type {
 } from "./self-service-portal-args";
 
 /**
- * A desktop pool's outputs as the portal's `desktops` (a secret: it carries the password hashes).
+ * A desktop pool's outputs as the portal's `desktops` (a secret: it carries the password hashes),
+ * with each report token's hash when the pool has sessionReports (AutoStop).
  */
 export function portalDesktopsFromPool(
   pool: ThinClientDesktopPool,
 ): pulumi.Output<Record<string, SelfServicePortalDesktopArgs>> {
   return pulumi.secret(
     pulumi
-      .all([pool.desktops, pool.passwordHashes, pool.rdpFiles, pool.remminaProfiles, pool.jupyterUrls])
-      .apply(([desktops, hashes, rdp, remmina, jupyter]) =>
+      .all([
+        pool.desktops,
+        pool.passwordHashes,
+        pool.rdpFiles,
+        pool.remminaProfiles,
+        pool.jupyterUrls,
+        pool.reportTokens,
+      ])
+      .apply(([desktops, hashes, rdp, remmina, jupyter, tokens]) =>
         Object.fromEntries(
           Object.entries(desktops).map(([employee, d]): [string, SelfServicePortalDesktopArgs] => [
             employee,
@@ -33,6 +42,7 @@ export function portalDesktopsFromPool(
               rdpFile: rdp[employee] || undefined,
               remminaProfile: remmina[employee] || undefined,
               jupyterUrl: jupyter[employee] || undefined,
+              reportTokenHash: tokens[employee] ? sessionReportTokenHash(tokens[employee]) : undefined,
             },
           ]),
         ),

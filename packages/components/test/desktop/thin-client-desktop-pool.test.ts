@@ -13,6 +13,7 @@ import {
 import { parseCloudConfig, CloudConfigUser } from "../../src/cloudinit/cloud-config";
 import { ThinClientDesktopPool, ThinClientDesktopPoolArgs } from "../../src/desktop/thin-client-desktop-pool";
 import { PrivateNetwork } from "../../src/network/private-network";
+import { portalDesktopsFromPool } from "../../src/portal/self-service-portal";
 import { sha512Crypt } from "../../src/desktop/sha512-crypt";
 
 const harness = installMocks();
@@ -223,6 +224,66 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(userData(after, "alice")).not.to.equal(userData(before, "alice"));
     expect(userData(after, "bob")).to.equal(userData(before, "bob"));
     expect(userData(after, "carol")).to.equal(userData(before, "carol"));
+  });
+
+  it("with sessionReports, gives each guest a report token of its own: secret output, root-only file, hash for the portal", async () => {
+    const run = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({ sessionReports: { portalUrl: "https://portal.office.example/" } }),
+        ),
+    );
+    expect(run.errors).to.deep.equal([]);
+    const pool = run.value!;
+    expect(await outputIsSecret(pool.reportTokens)).to.equal(true);
+    const tokens = await outputValue(pool.reportTokens);
+    expect(Object.keys(tokens)).to.deep.equal(["alice", "bob", "carol"]);
+    expect(new Set(Object.values(tokens)).size).to.equal(3);
+    for (const [employee, token] of Object.entries(tokens)) {
+      const made = run.byName(`office-${employee}-report-token`);
+      expect([made.type, made.parent]).to.deep.equal([T.randomPassword, run.byName("office").urn]);
+      expect(token).to.match(/^[A-Za-z0-9]{48}$/);
+      const server = run.byName(`office-${employee}-desktop`);
+      expect(server.secretPaths).to.include("userData");
+      const userData = server.inputs.userData as string;
+      assertValidCloudConfig(userData, `${employee} user data with the session reporter`);
+      const tokenFile = parseCloudConfig(userData).write_files!.find((f) => f.path.endsWith("/session-report/token"))!;
+      expect([tokenFile.content, tokenFile.permissions]).to.deep.equal([`${token}\n`, "0600"]);
+      // Only the desktop's own token: no other employee's.
+      for (const [other, otherToken] of Object.entries(tokens))
+        if (other !== employee) expect(userData).not.to.contain(otherToken);
+    }
+    // The portal's desktops carry each token's hash, never the token.
+    const forPortal = await outputValue(portalDesktopsFromPool(pool));
+    expect(await outputIsSecret(portalDesktopsFromPool(pool))).to.equal(true);
+    expect(forPortal.alice.reportTokenHash).to.equal(
+      `sha256:${createHash("sha256").update(tokens.alice).digest("hex")}`,
+    );
+    expect(JSON.stringify(forPortal)).not.to.contain(tokens.alice);
+
+    // Without sessionReports: no token, no reporter, the empty output.
+    const plain = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    expect(plain.resources.filter((r) => r.type === T.randomPassword)).to.deep.equal([]);
+    expect(await outputValue(plain.value!.reportTokens)).to.deep.equal({});
+    expect(plain.byName("office-alice-desktop").inputs.userData).not.to.contain("session-report");
+  });
+
+  it("refuses a sessionReports portal URL that is not a plain http(s) URL, naming the field", async () => {
+    const run = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({
+            sessionReports: { portalUrl: "https://admin:pw@portal.office.example/", caCertificate: "nope" },
+          }),
+        ),
+    );
+    expect(run.thrown).to.be.instanceOf(ComponentArgsError);
+    const message = (run.thrown as Error).message;
+    expect(message).to.contain("sessionReports.portalUrl").and.contain("must not carry a user name or password");
+    expect(message).to.contain("sessionReports.caCertificate").and.contain("is not a PEM certificate");
+    expect(run.resources.filter((r) => r.type !== POOL)).to.deep.equal([]);
   });
 
   it("gives thin-client artifacts and a connection sheet per employee, with addresses and no passwords", async () => {

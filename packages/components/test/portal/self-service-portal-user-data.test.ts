@@ -19,6 +19,9 @@ import {
 } from "../../src/portal/self-service-portal-plan";
 import { ADMIN_HASH, ADMIN_KEY, ALICE_HASH, BOB_HASH, CERT, KEY } from "./fixtures";
 
+/** AutoStop: the hash of alice's session report token (the pool's reportTokens, hashed). */
+const ALICE_REPORT_TOKEN_HASH = `sha256:${"ab".repeat(32)}`;
+
 function input(overrides: Partial<PortalUserDataInput> = {}): PortalUserDataInput {
   return {
     hostname: "office-portal",
@@ -32,7 +35,13 @@ function input(overrides: Partial<PortalUserDataInput> = {}): PortalUserDataInpu
     privateKey: KEY,
     desktops: {
       bob: { serverId: "srv-bob", passwordHash: BOB_HASH, address: "192.168.50.22" },
-      alice: { serverId: "srv-alice", passwordHash: ALICE_HASH, address: "192.168.50.21", hostname: "office-alice" },
+      alice: {
+        serverId: "srv-alice",
+        passwordHash: ALICE_HASH,
+        address: "192.168.50.21",
+        hostname: "office-alice",
+        reportTokenHash: ALICE_REPORT_TOKEN_HASH,
+      },
     },
     admins: { "office-admin": ADMIN_HASH },
     autoStopIdleMinutes: 60,
@@ -116,6 +125,7 @@ describe("SelfServicePortal user data", () => {
         ["alice", "srv-alice", ALICE_HASH, "192.168.50.21"],
         ["bob", "srv-bob", BOB_HASH, "192.168.50.22"],
       ]);
+      expect(config.desktops.map((d) => d.reportTokenHash)).to.deep.equal([ALICE_REPORT_TOKEN_HASH, undefined]);
       expect(config.admins).to.deep.equal([{ user: "office-admin", passwordHash: ADMIN_HASH }]);
       expect(config.autoStop?.idleMinutes).to.equal(60);
       expect(config.insecureHttpCookies).to.equal(false);

@@ -10,12 +10,42 @@
 #
 #   build-guest-image.sh              build if missing; prints the folder
 #   build-guest-image.sh --print-dir  prints the folder if built, else exits 1
+#   build-guest-image.sh --variant desktop [--print-dir]
+#       the same image plus the packages of packages-desktop.txt (what a thin-client desktop
+#       installs at first boot: guests have no internet), apt-installed into the root without
+#       recommends; cached apart, in guest-image-desktop/<key>, its key covering both lists.
 #
 # Runs as root (debootstrap, chroot); needs debootstrap, qemu-utils (qemu-img), e2fsprogs.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 suite=${GUEST_IMAGE_SUITE:-bookworm}
-cache_root=${BLUEPRINTS_CACHE_DIR:-/var/cache/openstack-blueprints}/guest-image
+variant=""
+print_dir=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --print-dir) print_dir=1 ;;
+    --variant)
+      variant=${2:-}
+      shift
+      ;;
+    *)
+      echo "build-guest-image: unknown argument '$1' (use --variant NAME, --print-dir)" >&2
+      exit 2
+      ;;
+  esac
+  shift
+done
+variant_packages=""
+if [ -n "$variant" ]; then
+  if [ ! -f "$here/packages-$variant.txt" ]; then
+    echo "build-guest-image: no variant '$variant' (no $here/packages-$variant.txt)" >&2
+    exit 2
+  fi
+  variant_packages=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$here/packages-$variant.txt" | paste -sd' ' -)
+fi
+# Each variant has its own folder: "only the current recipe is kept" (below) prunes one variant's
+# older builds, never another variant's.
+cache_root=${BLUEPRINTS_CACHE_DIR:-/var/cache/openstack-blueprints}/guest-image${variant:+-$variant}
 # Nova uses it as the guest's kernel command line (image property os_command_line): the root
 # file system is the whole first virtio disk; the serial console is what `nova console-log` shows.
 cmdline="root=/dev/vda console=ttyS0"
@@ -26,6 +56,7 @@ key=$(
     cat "${BASH_SOURCE[0]}"
     echo "$packages"
     echo "$suite"
+    [ -z "$variant" ] || echo "$variant: $variant_packages"
   } | sha256sum | cut -c1-16
 )
 dest=$cache_root/$key
@@ -33,7 +64,7 @@ if [ -f "$dest/manifest.json" ]; then
   echo "$dest"
   exit 0
 fi
-if [ "${1:-}" = "--print-dir" ]; then
+if [ "$print_dir" = 1 ]; then
   exit 1
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -88,6 +119,23 @@ debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" >
 phase "debootstrap"
 
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+
+# --- a variant's packages: apt in the root (debootstrap's --include resolves no virtual
+# packages, which a desktop's dependencies use), no recommends, no service started ---
+if [ -n "$variant_packages" ]; then
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+  chmod 0755 "$root/usr/sbin/policy-rc.d"
+  mount -t proc proc "$root/proc"
+  if ! in_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends $variant_packages" >"$work/apt.log" 2>&1; then
+    tail -n 40 "$work/apt.log" >&2
+    exit 1
+  fi
+  umount "$root/proc"
+  rm -f "$root/usr/sbin/policy-rc.d"
+  phase "$variant packages ($(grep -c '^Setting up ' "$work/apt.log" || true) set up)"
+fi
 
 # --- configuration: everything per-guest is left to cloud-init at first boot ---
 cat >"$root/etc/fstab" <<'EOF'
@@ -154,8 +202,11 @@ find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
 rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/*
 find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
 in_root apt-get clean
-rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/debconf/*-old "$root"/var/log/*.log \
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/debconf/*-old \
   "$root"/var/log/apt/* "$root/debootstrap" "$root"/tmp/* "$root"/var/tmp/*
+# Logs emptied, not removed: a package's log file keeps the owner its daemon writes as (xrdp runs
+# as user xrdp and cannot create /var/log/xrdp.log itself: it refuses to start without it).
+find "$root/var/log" -maxdepth 1 -name '*.log' -type f -exec truncate -s 0 {} +
 
 kernel=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sort -V | tail -n 1)
 kernel_version=${kernel#vmlinuz-}
@@ -180,9 +231,9 @@ qemu-img convert -f raw -O qcow2 "$work/root.raw" "$work/out/root.qcow2"
 rm -f "$work/root.raw"
 phase "qcow2"
 
-python3 - "$work/out" "$kernel_version" "$cmdline" "$suite" "$key" "$size_mib" "$packages" <<'EOF'
+python3 - "$work/out" "$kernel_version" "$cmdline" "$suite" "$key" "$size_mib" "$packages" "$variant" "$variant_packages" <<'EOF'
 import hashlib, json, os, sys
-out, kernel_version, cmdline, suite, key, size_mib, packages = sys.argv[1:]
+out, kernel_version, cmdline, suite, key, size_mib, packages, variant, variant_packages = sys.argv[1:]
 def describe(name):
     path = os.path.join(out, name)
     digest = hashlib.sha256()
@@ -194,6 +245,8 @@ manifest = {
     "key": key,
     "distribution": f"Debian {suite}",
     "packages": packages.split(","),
+    "variant": variant or None,
+    "variantPackages": variant_packages.split(),
     "kernelVersion": kernel_version,
     "cmdline": cmdline,
     "rootVirtualSizeBytes": int(size_mib) * 1024 * 1024,

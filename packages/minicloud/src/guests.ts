@@ -40,6 +40,27 @@ export const GUEST_IMAGE = {
   user: "debian",
 } as const;
 
+/**
+ * The desktop variant of the guest image (build-guest-image.sh --variant desktop: xrdp, xorgxrdp
+ * and xfce baked, as the guests cannot install them at first boot). Not uploaded by `up --guests`
+ * (a cold build takes minutes): the desktop tests ensure it with ensureGuestImage(…, DESKTOP_GUEST_IMAGE).
+ */
+export const DESKTOP_GUEST_IMAGE = {
+  name: "debian-12-desktop",
+  kernelName: "debian-12-desktop-kernel",
+  ramdiskName: "debian-12-desktop-ramdisk",
+  user: "debian",
+  variant: "desktop",
+} as const;
+
+/** One of the guest images: its Glance names and the build script's variant (none: the base image). */
+export interface GuestImageSpec {
+  name: string;
+  kernelName: string;
+  ramdiskName: string;
+  variant?: string;
+}
+
 /** Names Nova's libvirt driver gives its domains (`instance_name_template`). */
 export const NOVA_DOMAIN = /^instance-[0-9a-f]{8}$/;
 
@@ -198,11 +219,13 @@ interface Manifest {
 }
 
 /** The built image's folder: the cached one, or built now (cold: minutes; see the script). */
-export function guestImageDir(log: (m: string) => void): string {
+export function guestImageDir(log: (m: string) => void, variant?: string): string {
   const script = guestImageScript();
-  const cached = commandSucceeds(["bash", script, "--print-dir"]);
-  if (!cached) log("guest image not built yet: building it (debootstrap; several minutes)");
-  const out = run(["bash", script, ...(cached ? ["--print-dir"] : [])]);
+  const variantArgs = variant ? ["--variant", variant] : [];
+  const cached = commandSucceeds(["bash", script, ...variantArgs, "--print-dir"]);
+  if (!cached)
+    log(`guest image${variant ? ` (${variant})` : ""} not built yet: building it (debootstrap; several minutes)`);
+  const out = run(["bash", script, ...variantArgs, ...(cached ? ["--print-dir"] : [])]);
   const dir = out.trim().split("\n").pop() ?? "";
   if (!fs.existsSync(path.join(dir, "manifest.json")))
     throw new Error(`guest image: ${script} printed '${dir}', which has no manifest.json`);
@@ -241,30 +264,35 @@ async function uploadImage(
 }
 
 /**
- * Uploads the built guest image as `debian-12-guest` (+ its kernel as `aki` and initrd as
- * `ari`, which Nova's libvirt driver boots directly: the image has no bootloader), unless the
- * same build is already there. Public, with the properties a user's cloud image has.
+ * Uploads the built guest image as `debian-12-guest` (or `image`'s names, e.g. the desktop
+ * variant's) + its kernel as `aki` and initrd as `ari`, which Nova's libvirt driver boots
+ * directly (the image has no bootloader), unless the same build is already there. Public, with
+ * the properties a user's cloud image has.
  */
-export async function ensureGuestImage(admin: Session, log: (m: string) => void): Promise<string> {
-  const dir = guestImageDir(log);
+export async function ensureGuestImage(
+  admin: Session,
+  log: (m: string) => void,
+  image: GuestImageSpec = GUEST_IMAGE,
+): Promise<string> {
+  const dir = guestImageDir(log, image.variant);
   const m = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Manifest;
   const kernelId = await uploadImage(
     admin,
-    GUEST_IMAGE.kernelName,
+    image.kernelName,
     path.join(dir, m.kernel.file),
     { ...m.glance.kernel },
     m.key,
   );
   const ramdiskId = await uploadImage(
     admin,
-    GUEST_IMAGE.ramdiskName,
+    image.ramdiskName,
     path.join(dir, m.ramdisk.file),
     { ...m.glance.ramdisk },
     m.key,
   );
   const rootId = await uploadImage(
     admin,
-    GUEST_IMAGE.name,
+    image.name,
     path.join(dir, m.root.file),
     {
       disk_format: m.glance.root.disk_format,
@@ -277,7 +305,7 @@ export async function ensureGuestImage(admin: Session, log: (m: string) => void)
     },
     m.key,
   );
-  log(`guest image: ${GUEST_IMAGE.name} (${rootId}), build ${m.key}`);
+  log(`guest image: ${image.name} (${rootId}), build ${m.key}`);
   return rootId;
 }
 

@@ -85,6 +85,11 @@ export interface ThinClientDesktopPoolArgs {
   employees: DesktopEmployeeArgs[];
   /** Default flavor name of the desktops. */
   flavor: string;
+  /**
+   * Nova availability zone of the desktops (e.g. the zone of the compute hosts meant for them);
+   * default: Nova's default zone. Changing it moves (rebuilds) every desktop.
+   */
+  availabilityZone?: string;
 
   /** Existing image by name (give exactly one of imageName, imageId, imageUrl). */
   imageName?: string;
@@ -255,6 +260,7 @@ export const thinClientDesktopPoolArgsSchema = z.object({
     message: "is required: a list of employees ({ name, flavor?, powerState? })",
   }),
   flavor: name("the desktops' default flavor name (e.g. m1.desktop)"),
+  availabilityZone: name("a Nova availability zone (openstack availability zone list --compute)").optional(),
   imageName: name("an image name").optional(),
   imageId: pulumiInput(name("an image ID")).optional(),
   imageUrl: z

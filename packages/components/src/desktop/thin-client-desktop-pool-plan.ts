@@ -80,6 +80,8 @@ export interface DesktopPoolPlan {
   network?: { resourceName: string; args: PrivateNetworkArgs };
   image: PlannedImage;
   bootVolumeSizeGiB?: number;
+  /** Nova availability zone of every desktop; undefined: Nova's default. */
+  availabilityZone?: string;
   floatingIpPool?: string;
   securityProfileName: string;
   securityRules: SecurityRuleArgs[];
@@ -467,6 +469,7 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
     network,
     image,
     bootVolumeSizeGiB: args.bootVolumeSizeGiB,
+    availabilityZone: args.availabilityZone,
     floatingIpPool: args.floatingIpPool,
     securityProfileName: `${name}-security`,
     securityRules,

@@ -299,6 +299,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           {
             name: hostname,
             flavorName: employee.flavor,
+            availabilityZone: plan.availabilityZone,
             imageName,
             imageId: bootVolumeSizeGiB === undefined ? imageId : undefined,
             blockDevices:

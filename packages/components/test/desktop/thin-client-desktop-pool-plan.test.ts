@@ -61,6 +61,30 @@ describe("ThinClientDesktopPool plan", () => {
     expect(plan.securityRules.map((r) => r.name)).to.deep.equal(["rdp", "icmp"]);
   });
 
+  it("puts every desktop in the availability zone given (names unchanged), Nova's default without one", () => {
+    expect(planThinClientDesktopPool("office", office).availabilityZone).to.equal(undefined);
+    const zoned = planThinClientDesktopPool("office", { ...office, availabilityZone: "guests" });
+    expect(zoned.availabilityZone).to.equal("guests");
+    expect(zoned.desktops.map((d) => d.names)).to.deep.equal(
+      planThinClientDesktopPool("office", office).desktops.map((d) => d.names),
+    );
+    const error = problemsOf({ ...office, availabilityZone: "" });
+    expect(error.problems.map((p) => p.field)).to.deep.equal(["availabilityZone"]);
+    expect(error.message).to.contain("availabilityZone").and.contain("is empty; give a Nova availability zone");
+  });
+
+  it("with imageHasDesktopPackages, the desktops' user data installs nothing (guests without a mirror)", () => {
+    const plan = planThinClientDesktopPool("office", { ...office, imageHasDesktopPackages: true });
+    expect(plan.userData).to.deep.include({ kind: "desktop" });
+    const hash = `$6$saltsalt$${"a".repeat(86)}`;
+    const userData = renderPlannedUserData(plan, plan.desktops[0], hash);
+    expect(userData).to.not.match(/^(packages|package_update|package_upgrade|apt):/m);
+    // The setup script still runs: it configures the xrdp the image carries.
+    expect(userData).to.contain("/usr/local/sbin/blueprints-desktop-setup");
+    const installing = renderPlannedUserData(planThinClientDesktopPool("office", office), plan.desktops[0], hash);
+    expect(installing).to.match(/^packages:/m);
+  });
+
   it("decides a Jupyter workspace: its port, Jupyter hashes, Jupyter user data", () => {
     const plan = planThinClientDesktopPool("ml", {
       ...office,

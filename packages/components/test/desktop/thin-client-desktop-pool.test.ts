@@ -375,6 +375,20 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(racing.errors.map((e) => e.message).join("\n")).to.contain("does not depend on the router interface");
   });
 
+  it("declares every server in the pool's availability zone, with the same child names", async () => {
+    const plain = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    const zoned = await harness.runProgram(
+      () => new ThinClientDesktopPool("office", officeArgs({ availabilityZone: "guests" })),
+    );
+    expect(zoned.errors).to.deep.equal([]);
+    const names = (run: typeof plain) => run.resources.map((r) => `${r.type} ${r.name}`).sort();
+    expect(names(zoned)).to.deep.equal(names(plain));
+    for (const e of ["alice", "bob", "carol"]) {
+      expect(zoned.byName(`office-${e}-desktop`).inputs.availabilityZone).to.equal("guests");
+      expect(plain.byName(`office-${e}-desktop`).inputs.availabilityZone).to.equal(undefined);
+    }
+  });
+
   it("works on an existing network without floating IPs, and boots from volumes or an uploaded image", async () => {
     const lan = await harness.runProgram(
       () =>

@@ -113,6 +113,12 @@ export interface ThinClientDesktopPoolArgs {
   /** DNS servers of the created subnet. */
   dnsNameservers?: string[];
   /**
+   * Neutron availability zones of the created network and its router (`availability_zone_hints`:
+   * where their DHCP and L3 agents run), e.g. ["az1"]; with networkCidr only. Neutron's zones are
+   * not Nova's, so they are set apart from availabilityZone. Default none: any agent.
+   */
+  networkAvailabilityZoneHints?: string[];
+  /**
    * Give each desktop a floating IP from this external network (omit on a routed LAN). On an
    * existing network (networkId), put what routes it (its router interface, or the component
    * that made it) in the pool's dependsOn: the floating IPs wait for it.
@@ -274,6 +280,11 @@ export const thinClientDesktopPoolArgsSchema = z.object({
   networkCidr: ipv4Cidr.optional(),
   externalNetworkName: name("an external network name (e.g. public)").optional(),
   dnsNameservers: z.array(ipv4Address).optional(),
+  networkAvailabilityZoneHints: z
+    .array(name('a Neutron availability zone (e.g. "nova")'), {
+      message: 'is not a list of Neutron availability zones; give e.g. ["nova"]',
+    })
+    .optional(),
   floatingIpPool: name("an external network name (e.g. public)").optional(),
   thinClientCidr: z
     .string({

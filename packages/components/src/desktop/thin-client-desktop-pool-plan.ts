@@ -241,6 +241,18 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
   }
   if (args.subnetId !== undefined && args.networkId === undefined)
     problems.add("subnetId", args.subnetId, "goes with networkId (a subnet of that existing network)");
+  const hints = args.networkAvailabilityZoneHints;
+  if (hints !== undefined && args.networkCidr === undefined)
+    problems.add(
+      "networkAvailabilityZoneHints",
+      hints,
+      "goes with networkCidr (the network the pool creates); an existing network keeps its own zones",
+    );
+  if (hints !== undefined && fieldOk("networkAvailabilityZoneHints"))
+    hints.forEach((zone, i) => {
+      if (hints.indexOf(zone) !== i)
+        problems.add(`networkAvailabilityZoneHints[${i}]`, zone, `repeats "${zone}"; list each zone once`);
+    });
   let network: DesktopPoolPlan["network"];
   if (args.networkCidr !== undefined) {
     network = {
@@ -251,6 +263,7 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
         // The desktops install their packages at first boot: they need the internet and DNS.
         internetAccess: true,
         dnsNameservers: args.dnsNameservers,
+        availabilityZoneHints: args.networkAvailabilityZoneHints,
       },
     };
     if (!args.dnsNameservers || args.dnsNameservers.length === 0) {

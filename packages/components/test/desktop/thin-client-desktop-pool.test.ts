@@ -389,6 +389,20 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     }
   });
 
+  it("gives the network it creates and that network's router the pool's Neutron zone hints", async () => {
+    const zoned = await harness.runProgram(
+      () => new ThinClientDesktopPool("office", officeArgs({ networkAvailabilityZoneHints: ["guests"] })),
+    );
+    expect(zoned.errors).to.deep.equal([]);
+    const hinted = zoned.resources
+      .filter((r) => r.type.endsWith("/network:Network") || r.type.endsWith("/router:Router"))
+      .map((r) => [r.type.split(":").pop(), r.inputs.availabilityZoneHints]);
+    expect(hinted).to.deep.equal([
+      ["Network", ["guests"]],
+      ["Router", ["guests"]],
+    ]);
+  });
+
   it("works on an existing network without floating IPs, and boots from volumes or an uploaded image", async () => {
     const lan = await harness.runProgram(
       () =>
@@ -681,6 +695,11 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       [{ extraPackages: ["bad pkg"] }, 'extraPackages[0]: "bad pkg" is not a Debian package name'],
       [{ dnsNameservers: undefined }, "dnsNameservers: (not set) is needed with networkCidr"],
       [{ networkCidr: "10.201.10.5/24" }, "10.201.10.5/24"],
+      [{ networkAvailabilityZoneHints: ["guests", "guests"] }, 'networkAvailabilityZoneHints[1]: "guests" repeats'],
+      [
+        { networkCidr: undefined, networkId: "net-1", networkAvailabilityZoneHints: ["guests"] },
+        'networkAvailabilityZoneHints: ["guests"] goes with networkCidr',
+      ],
     ];
     for (const [overrides, message] of cases) {
       const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs(overrides)));

@@ -104,6 +104,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "networkCidr",
       "externalNetworkName",
       "dnsNameservers",
+      "networkAvailabilityZoneHints",
       "floatingIpPool",
       "allowRdpFromAnywhere",
       "adminCidr",

@@ -24,6 +24,7 @@ import type { AllocationPoolSpec, HostRouteSpec } from "../network/private-netwo
 import {
   DEFAULT_READINESS_TIMEOUT_S,
   NODEJS_SOURCES,
+  SERVICE_EGRESS_ROUTERS,
   TwoTierCalculatorTopologyArgs,
   twoTierCalculatorArgsSchema,
 } from "./two-tier-calculator-args";
@@ -80,7 +81,9 @@ export interface TwoTierCalculatorPlan {
   nodejsSource: (typeof NODEJS_SOURCES)[number];
   installDir: string;
   serviceInternetEgress: boolean;
-  /** RT2 gets its own external gateway (serviceEgressRouter "inner"). */
+  /** Which router SNATs Net2's egress (given, or "inner" by default on ML2/OVN). */
+  serviceEgressRouter: (typeof SERVICE_EGRESS_ROUTERS)[number];
+  /** RT2 gets its own external gateway (serviceEgressRouter "inner", with egress). */
   innerRouterExternalGateway: boolean;
   /** Nova zone of the five servers; undefined = Nova's choice. */
   availabilityZone?: string;
@@ -248,8 +251,25 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
       'leaves the services without a route to a package mirror, yet nodejsSource is "package"; enable egress or use an image with /usr/bin/node and nodejsSource "image"',
     );
   }
-  const serviceEgressRouter = args.serviceEgressRouter ?? "outer";
-  if (serviceEgressRouter === "inner" && !serviceInternetEgress) {
+  // ML2/OVN SNATs only a router's own subnets (Neutron's ovn_router_indirect_snat, default
+  // false): RT1 would route Net2's packets out un-NATed. So on OVN Net2 leaves through RT2.
+  const ovnWithoutIndirectSnat = args.networkBackend === "ovn" && args.ovnRouterIndirectSnat !== true;
+  if (args.ovnRouterIndirectSnat !== undefined && args.networkBackend !== "ovn" && ok("networkBackend")) {
+    problems.add(
+      "ovnRouterIndirectSnat",
+      args.ovnRouterIndirectSnat,
+      `is an ML2/OVN setting, yet networkBackend is ${args.networkBackend === undefined ? "not set" : `"${args.networkBackend}"`}; set networkBackend "ovn" or leave ovnRouterIndirectSnat out`,
+    );
+  }
+  const serviceEgressRouter = args.serviceEgressRouter ?? (ovnWithoutIndirectSnat ? "inner" : "outer");
+  if (serviceEgressRouter === "outer" && serviceInternetEgress && ovnWithoutIndirectSnat) {
+    problems.add(
+      "serviceEgressRouter",
+      serviceEgressRouter,
+      'routes Net2 out through RT1, but on ML2/OVN (networkBackend "ovn") RT1 SNATs only its own subnets unless Neutron sets [ovn] ovn_router_indirect_snat = true (default false), so the services would never reach a mirror; use serviceEgressRouter "inner" (RT2 gets its own external gateway; the default on "ovn"), or, if your cloud sets ovn_router_indirect_snat = true, set ovnRouterIndirectSnat: true',
+    );
+  }
+  if (args.serviceEgressRouter === "inner" && !serviceInternetEgress) {
     problems.add(
       "serviceEgressRouter",
       serviceEgressRouter,
@@ -348,6 +368,7 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
     nodejsSource: nodejsSource as TwoTierCalculatorPlan["nodejsSource"],
     installDir,
     serviceInternetEgress,
+    serviceEgressRouter: serviceEgressRouter as TwoTierCalculatorPlan["serviceEgressRouter"],
     innerRouterExternalGateway,
     availabilityZone: args.availabilityZone,
     networkAvailabilityZoneHints: [...hints],

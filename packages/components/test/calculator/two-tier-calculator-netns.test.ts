@@ -3,6 +3,7 @@ import { installMocks } from "@openstack-blueprints/test-harness";
 import { CLIENT_NAMESPACE, netnsLabUnavailable, NetnsLab, RouterSnat } from "./support/netns-lab";
 import { LabTopology } from "./support/topology-from-resources";
 import { runCalculatorForLab, SEED_CALCULATOR } from "./support/seed-program";
+import type { TwoTierCalculatorTopologyArgs } from "../../src/calculator/two-tier-calculator-args";
 
 const harness = installMocks();
 
@@ -94,22 +95,25 @@ describe("TwoTierCalculatorTopology in real network namespaces", function () {
   });
 });
 
-/** One lab per case: the component's layout for Net2's egress, and how the routers SNAT. */
+/** One lab per case: the component's inputs for Net2's egress, and how the routers SNAT. */
 interface EgressCase {
-  /** Component input (undefined = the component's default). */
-  serviceEgressRouter?: "outer" | "inner";
+  args: Partial<TwoTierCalculatorTopologyArgs>;
   routerSnat: RouterSnat;
+  /** Expected from the component: RT2 has its own gateway (serviceEgressRouter "inner"). */
+  inner: boolean;
   /** Expected: a service reaches the outside. */
   servicesOut: boolean;
 }
 const EGRESS_CASES: EgressCase[] = [
   // The seed's layout on ML2/OVS: RT1 SNATs whatever leaves its gateway, Net2 included.
-  { routerSnat: "ovs", servicesOut: true },
+  { args: {}, routerSnat: "ovs", inner: false, servicesOut: true },
   // The seed's layout on ML2/OVN (ovn_router_indirect_snat false): RT1 SNATs Net1 only.
-  { routerSnat: "ovn", servicesOut: false },
+  { args: {}, routerSnat: "ovn", inner: false, servicesOut: false },
   // RT2 with its own gateway: Net2 is attached to the router that SNATs it, on either backend.
-  { routerSnat: "ovn", serviceEgressRouter: "inner", servicesOut: true },
-  { routerSnat: "ovs", serviceEgressRouter: "inner", servicesOut: true },
+  { args: { serviceEgressRouter: "inner" }, routerSnat: "ovn", inner: true, servicesOut: true },
+  { args: { serviceEgressRouter: "inner" }, routerSnat: "ovs", inner: true, servicesOut: true },
+  // Told the cloud is ML2/OVN, the component chooses that layout itself.
+  { args: { networkBackend: "ovn" }, routerSnat: "ovn", inner: true, servicesOut: true },
 ];
 
 /**
@@ -120,8 +124,8 @@ const EGRESS_CASES: EgressCase[] = [
  * under which source address is read from the recorded topology, never typed in.
  */
 for (const c of EGRESS_CASES) {
-  const layout = c.serviceEgressRouter ?? "outer (default)";
-  describe(`TwoTierCalculatorTopology in real network namespaces: Net2 egress, serviceEgressRouter ${layout}, ${c.routerSnat.toUpperCase()} SNAT`, function () {
+  const given = Object.entries(c.args).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+  describe(`TwoTierCalculatorTopology in real network namespaces: Net2 egress with ${given.join(", ") || "the defaults"} under ${c.routerSnat.toUpperCase()} SNAT`, function () {
     this.timeout(120000);
     let lab: NetnsLab | undefined;
     let topology: LabTopology;
@@ -135,10 +139,7 @@ for (const c of EGRESS_CASES) {
         console.log(`    skipping the netns lab: ${missing}`);
         this.skip();
       }
-      ({ topology } = await runCalculatorForLab(
-        harness,
-        c.serviceEgressRouter ? { serviceEgressRouter: c.serviceEgressRouter } : {},
-      ));
+      ({ topology } = await runCalculatorForLab(harness, c.args));
       lab = new NetnsLab(topology, c.routerSnat);
       lab.up();
       const internet = await lab.startIn(CLIENT_NAMESPACE, "internet", [
@@ -164,8 +165,8 @@ for (const c of EGRESS_CASES) {
     const rt2 = () => topology.routers.find((r) => r.interfaces.some((i) => i.networkId === net2().id))!;
     const rt1 = () => topology.routers.find((r) => r.external && r.interfaces.some((i) => i.networkId === net1().id))!;
 
-    it("the recorded layout: who has a gateway and which router routes exist", () => {
-      if (c.serviceEgressRouter === "inner") {
+    it(`the recorded layout: ${c.inner ? "RT2 has its own gateway, no router routes" : "RT2 routes to RT1, RT1 back to Net2"}`, () => {
+      if (c.inner) {
         expect(rt2().external, "RT2's own gateway").to.not.equal(undefined);
         expect(rt2().routes).to.deep.equal([]);
         expect(rt1().routes).to.deep.equal([]);

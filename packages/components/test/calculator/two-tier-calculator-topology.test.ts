@@ -241,6 +241,25 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     expect(run.byType("openstack:networking/routerRoute:RouterRoute")).to.have.length(0);
   });
 
+  it("networkBackend ovn: the same children as the seed's layout, RT2 with its own gateway instead of the two routes", async () => {
+    harness.reset();
+    const seed = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", BASE));
+    harness.reset();
+    const run = await harness.runProgram(
+      () => new TwoTierCalculatorTopology("calc", { ...BASE, networkBackend: "ovn" }),
+    );
+    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+    expect(run.byName("calc-rt2").inputs.externalNetworkId).to.equal("net-public");
+    const routeNames = ["calc-rt1-route-net2", "calc-rt2-route-default"];
+    // Child names are a compatibility contract: only the two router routes differ.
+    expect(run.resources.map((r) => r.name).sort()).to.deep.equal(
+      seed.resources
+        .map((r) => r.name)
+        .filter((n) => !routeNames.includes(n))
+        .sort(),
+    );
+  });
+
   it("places the servers in the Nova zone and both networks and both routers in the Neutron zones asked for", async () => {
     harness.reset();
     const run = await harness.runProgram(
@@ -335,6 +354,11 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
       "SSH without a keypair",
       { sshClientCidr: "198.51.100.0/28" },
       'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set',
+    ],
+    [
+      "the seed's layout on ML2/OVN without indirect SNAT",
+      { networkBackend: "ovn", serviceEgressRouter: "outer" },
+      'serviceEgressRouter: "outer" routes Net2 out through RT1, but on ML2/OVN (networkBackend "ovn") RT1 SNATs only its own subnets',
     ],
   ] as [string, Partial<TwoTierCalculatorTopologyArgs>, string][]) {
     it(`refuses ${what} before creating any resource, naming the field`, async () => {

@@ -99,11 +99,16 @@ export interface PlannedReadiness {
   /** Uses all four operations, so each service and the route to Net2 are on the path. */
   expression: string;
   expected: number;
+  /** Added to the check's failure when the cloud may be the cause (ML2/OVN, backend not given). */
+  hint?: string;
 }
 
 /** The readiness check's expression: one call to each of sum, mul, sub and div. */
 export const READINESS_EXPRESSION = "(4+5)*3-10/2";
 export const READINESS_EXPECTED = 22;
+/** The readiness check's hint when Net2 leaves through RT1 and the backend was not given. */
+export const OVN_READINESS_HINT =
+  'Net2 reaches the internet through RT1 (serviceEgressRouter "outer"): if this cloud runs ML2/OVN (DevStack\'s default), RT1 does not SNAT Net2 unless Neutron sets [ovn] ovn_router_indirect_snat = true, so the services never install Node.js; set networkBackend "ovn" (RT2 gets its own gateway) or serviceEgressRouter "inner".';
 
 export const DEFAULT_FRONTEND_CIDR = "192.168.1.0/24";
 export const DEFAULT_SERVICE_CIDR = "192.168.2.0/24";
@@ -374,7 +379,16 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
     networkAvailabilityZoneHints: [...hints],
     readiness:
       readinessTimeout > 0
-        ? { timeoutSeconds: readinessTimeout, expression: READINESS_EXPRESSION, expected: READINESS_EXPECTED }
+        ? {
+            timeoutSeconds: readinessTimeout,
+            expression: READINESS_EXPRESSION,
+            expected: READINESS_EXPECTED,
+            // The seed's layout on a cloud whose backend was not given: on ML2/OVN the
+            // services never reach the mirror, and only this check can tell.
+            ...(serviceInternetEgress && serviceEgressRouter === "outer" && args.networkBackend === undefined
+              ? { hint: OVN_READINESS_HINT }
+              : {}),
+          }
         : undefined,
   };
 }

@@ -5,7 +5,11 @@ import {
   renderCalculatorUnit,
   renderCalculatorUserData,
 } from "../../src/calculator/calculator-user-data";
-import { planTwoTierCalculator, poolsExcluding } from "../../src/calculator/two-tier-calculator-plan";
+import {
+  OVN_READINESS_HINT,
+  planTwoTierCalculator,
+  poolsExcluding,
+} from "../../src/calculator/two-tier-calculator-plan";
 import { ComponentArgsError } from "../../src/errors";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
 import { readBundle } from "@openstack-blueprints/calculator";
@@ -163,6 +167,11 @@ describe("two-tier calculator planner", function () {
       expect(plan(extra).serviceEgressRouter, JSON.stringify(extra)).to.equal("outer");
       expect(plan(extra).innerRouterExternalGateway).to.equal(false);
     }
+    // Only the readiness check can tell the seed's layout failed on OVN: its failure says how.
+    expect(plan({}).readiness!.hint).to.equal(OVN_READINESS_HINT);
+    expect(plan({ networkBackend: "ovs" }).readiness!.hint).to.equal(undefined);
+    expect(plan({ serviceEgressRouter: "inner" }).readiness!.hint).to.equal(undefined);
+    expect(plan({ serviceInternetEgress: false, nodejsSource: "image" }).readiness!.hint).to.equal(undefined);
     const ovn = plan({ networkBackend: "ovn" });
     expect(ovn.serviceEgressRouter).to.equal("inner");
     expect(ovn.innerRouterExternalGateway).to.equal(true);

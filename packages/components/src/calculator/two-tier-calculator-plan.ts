@@ -106,7 +106,7 @@ export interface PlannedReadiness {
 /** The readiness check's expression: one call to each of sum, mul, sub and div. */
 export const READINESS_EXPRESSION = "(4+5)*3-10/2";
 export const READINESS_EXPECTED = 22;
-/** The readiness check's hint when Net2 leaves through RT1 and the backend was not given. */
+/** The readiness check's hint when the services install Node.js through RT1 and the backend was not given. */
 export const OVN_READINESS_HINT =
   'Net2 reaches the internet through RT1 (serviceEgressRouter "outer"): if this cloud runs ML2/OVN (DevStack\'s default), RT1 does not SNAT Net2 unless Neutron sets [ovn] ovn_router_indirect_snat = true, so the services never install Node.js; set networkBackend "ovn" (RT2 gets its own gateway) or serviceEgressRouter "inner".';
 
@@ -385,7 +385,10 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
             expected: READINESS_EXPECTED,
             // The seed's layout on a cloud whose backend was not given: on ML2/OVN the
             // services never reach the mirror, and only this check can tell.
-            ...(serviceInternetEgress && serviceEgressRouter === "outer" && args.networkBackend === undefined
+            ...(serviceInternetEgress &&
+            serviceEgressRouter === "outer" &&
+            nodejsSource === "package" &&
+            args.networkBackend === undefined
               ? { hint: OVN_READINESS_HINT }
               : {}),
           }

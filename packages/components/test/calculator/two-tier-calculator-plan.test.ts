@@ -172,6 +172,9 @@ describe("two-tier calculator planner", function () {
     expect(plan({ networkBackend: "ovs" }).readiness!.hint).to.equal(undefined);
     expect(plan({ serviceEgressRouter: "inner" }).readiness!.hint).to.equal(undefined);
     expect(plan({ serviceInternetEgress: false, nodejsSource: "image" }).readiness!.hint).to.equal(undefined);
+    expect(plan({ nodejsSource: "image" }).readiness!.hint, "Node.js in the image: no mirror needed").to.equal(
+      undefined,
+    );
     const ovn = plan({ networkBackend: "ovn" });
     expect(ovn.serviceEgressRouter).to.equal("inner");
     expect(ovn.innerRouterExternalGateway).to.equal(true);

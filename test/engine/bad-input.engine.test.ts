@@ -36,6 +36,7 @@ const CASES: Case[] = [
       'clientCidr: "203.0.113.7/24" has host bits set; the network is 203.0.113.0/24',
       'nodejsSource: "tarball" is not one of "package", "image"',
       'serviceCidr: "192.168.1.128/25" overlaps frontendCidr 192.168.1.0/24; RT2 joins both, so they must be disjoint (e.g. 192.168.2.0/24)',
+      'serviceEgressRouter: "outer" routes Net2 out through RT1, but on ML2/OVN (networkBackend "ovn") RT1 SNATs only its own subnets unless Neutron sets [ovn] ovn_router_indirect_snat = true (default false), so the services would never reach a mirror; use serviceEgressRouter "inner" (RT2 gets its own external gateway; the default on "ovn"), or, if your cloud sets ovn_router_indirect_snat = true, set ovnRouterIndirectSnat: true',
     ],
   },
 ];

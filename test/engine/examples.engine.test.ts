@@ -112,6 +112,19 @@ const SCENARIOS: Scenario[] = [
         expectOps: { update: 5 },
         touches: /^calculator-(frontend|sum|sub|mul|div)$/,
       },
+      {
+        // An existing stack told its cloud is ML2/OVN: RT2 gains its own gateway in place and
+        // the two router routes go; no server, network or other child is touched or renamed.
+        what: "say the cloud is ML2/OVN (networkBackend ovn: RT2's own gateway)",
+        file: "index.ts",
+        edit: (t) =>
+          t.replace(
+            'values.flavorName = "m1.medium";',
+            'values.flavorName = "m1.medium";\nvalues.networkBackend = "ovn";',
+          ),
+        expectOps: { update: 1, delete: 2 },
+        touches: /^calculator-(rt2|rt2-route-default|rt1-route-net2)$/,
+      },
     ],
   },
 ];

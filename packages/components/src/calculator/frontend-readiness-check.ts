@@ -14,6 +14,8 @@ export interface ReadinessInputs {
   timeoutSeconds: number;
   /** Instance IDs keyed by role: a replaced server is a new deployment to check. */
   servers: Record<string, string>;
+  /** Said after a failure: what this layout may need from the cloud (not a reason to re-check). */
+  hint?: string;
 }
 
 export interface ReadinessOutputs extends ReadinessInputs {
@@ -73,7 +75,8 @@ export async function waitForFrontend(inputs: ReadinessInputs, opts: ReadinessOp
         `the calculator's front end at ${inputs.url} did not compute ${inputs.expression} = ${inputs.expected} within ` +
           `${inputs.timeoutSeconds} s (${attempts} attempts; last: ${failure}). Look at the servers' console logs ` +
           `(cloud-init, calculator-*.service). The check runs where \`pulumi up\` runs, which must be inside ` +
-          `clientCidr; raise frontendReadinessTimeoutSeconds for slow boots, or set it to 0 to skip the check.`,
+          `clientCidr; raise frontendReadinessTimeoutSeconds for slow boots, or set it to 0 to skip the check.` +
+          (inputs.hint ? ` ${inputs.hint}` : ""),
       );
     }
     await new Promise((r) => setTimeout(r, pollMs));

@@ -3,7 +3,7 @@
 // the example's stack config and by the environments' calculator block, so the three cannot
 // disagree. The schema is held to the interface at compile time (SameShape).
 //
-// nodejsSource and serviceEgressRouter are typed `string`: Pulumi's schema inference refuses
+// nodejsSource, serviceEgressRouter and networkBackend are typed `string`: Pulumi's schema inference refuses
 // union types, string literal unions included (see test/provider); the schema checks the values.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -18,6 +18,13 @@ export const NODEJS_SOURCES = ["package", "image"] as const;
  * external address).
  */
 export const SERVICE_EGRESS_ROUTERS = ["outer", "inner"] as const;
+/**
+ * Neutron's backend as far as the calculator cares: who SNATs a subnet a router reaches through
+ * another router. "ovs": Neutron's L3 agent (ML2/OVS, linuxbridge) SNATs all that leaves the
+ * gateway. "ovn": ML2/OVN SNATs only the router's own subnets unless Neutron sets
+ * `[ovn] ovn_router_indirect_snat = true` (ovnRouterIndirectSnat).
+ */
+export const NETWORK_BACKENDS = ["ovs", "ovn"] as const;
 /** Longest wait for the front end's first answer (frontendReadinessTimeoutSeconds), in s. */
 export const MAX_READINESS_TIMEOUT_S = 7200;
 /** Default wait for the front end's first answer: five boots, cloud-init and (by default) apt. */
@@ -81,9 +88,23 @@ export interface TwoTierCalculatorTopologyArgs {
    * seed's layout): RT2 routes to RT1, which must SNAT Net2 — true on ML2/OVS, but on ML2/OVN
    * (DevStack's default) only when Neutron sets `ovn_router_indirect_snat = true`; otherwise the
    * services never reach the mirror. "inner": RT2 gets its own external gateway and SNATs Net2
-   * itself, on any backend (one more external address).
+   * itself, on any backend (one more external address). Default "outer", except "inner" when
+   * networkBackend is "ovn" without ovnRouterIndirectSnat; "outer" is refused there.
    */
   serviceEgressRouter?: string;
+  /**
+   * The cloud's Neutron backend (one of NETWORK_BACKENDS): "ovs" (ML2/OVS or linuxbridge, the L3
+   * agent) or "ovn" (ML2/OVN, DevStack's default). A project cannot read it from the API (the
+   * agent list and Neutron's configuration are the admin's), so it is said here. Unset: the
+   * seed's layout (serviceEgressRouter "outer"), right on ML2/OVS; on ML2/OVN the readiness
+   * check then fails. "ovn": Net2 leaves through RT2's own gateway ("inner") by default.
+   */
+  networkBackend?: string;
+  /**
+   * With networkBackend "ovn": the cloud's Neutron sets `[ovn] ovn_router_indirect_snat = true`
+   * (default false), so RT1 SNATs Net2 like ML2/OVS and the seed's layout works. Default false.
+   */
+  ovnRouterIndirectSnat?: boolean;
   /** "package" (default: cloud-init installs the distribution's nodejs) or "image" (the image has /usr/bin/node). */
   nodejsSource?: string;
   /** Resolvers handed out by DHCP on both subnets (default: the cloud's). */
@@ -155,6 +176,8 @@ export const twoTierCalculatorArgsSchema = z
     servicePorts: servicePortsSchema.optional(),
     serviceInternetEgress: z.boolean({ message: "is not true or false" }).optional(),
     serviceEgressRouter: oneOf(SERVICE_EGRESS_ROUTERS).optional(),
+    networkBackend: oneOf(NETWORK_BACKENDS).optional(),
+    ovnRouterIndirectSnat: z.boolean({ message: "is not true or false" }).optional(),
     nodejsSource: oneOf(NODEJS_SOURCES).optional(),
     dnsNameservers: z.array(ipv4Address).optional(),
     serviceTimeoutMs: z

@@ -24,6 +24,7 @@ import type { AllocationPoolSpec, HostRouteSpec } from "../network/private-netwo
 import {
   DEFAULT_READINESS_TIMEOUT_S,
   NODEJS_SOURCES,
+  SERVICE_EGRESS_ROUTERS,
   TwoTierCalculatorTopologyArgs,
   twoTierCalculatorArgsSchema,
 } from "./two-tier-calculator-args";
@@ -80,7 +81,9 @@ export interface TwoTierCalculatorPlan {
   nodejsSource: (typeof NODEJS_SOURCES)[number];
   installDir: string;
   serviceInternetEgress: boolean;
-  /** RT2 gets its own external gateway (serviceEgressRouter "inner"). */
+  /** Which router SNATs Net2's egress (given, or "inner" by default on ML2/OVN). */
+  serviceEgressRouter: (typeof SERVICE_EGRESS_ROUTERS)[number];
+  /** RT2 gets its own external gateway (serviceEgressRouter "inner", with egress). */
   innerRouterExternalGateway: boolean;
   /** Nova zone of the five servers; undefined = Nova's choice. */
   availabilityZone?: string;
@@ -96,11 +99,16 @@ export interface PlannedReadiness {
   /** Uses all four operations, so each service and the route to Net2 are on the path. */
   expression: string;
   expected: number;
+  /** Added to the check's failure when the cloud may be the cause (ML2/OVN, backend not given). */
+  hint?: string;
 }
 
 /** The readiness check's expression: one call to each of sum, mul, sub and div. */
 export const READINESS_EXPRESSION = "(4+5)*3-10/2";
 export const READINESS_EXPECTED = 22;
+/** The readiness check's hint when the services install Node.js through RT1 and the backend was not given. */
+export const OVN_READINESS_HINT =
+  'Net2 reaches the internet through RT1 (serviceEgressRouter "outer"): if this cloud runs ML2/OVN (DevStack\'s default), RT1 does not SNAT Net2 unless Neutron sets [ovn] ovn_router_indirect_snat = true, so the services never install Node.js; set networkBackend "ovn" (RT2 gets its own gateway) or serviceEgressRouter "inner".';
 
 export const DEFAULT_FRONTEND_CIDR = "192.168.1.0/24";
 export const DEFAULT_SERVICE_CIDR = "192.168.2.0/24";
@@ -248,8 +256,25 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
       'leaves the services without a route to a package mirror, yet nodejsSource is "package"; enable egress or use an image with /usr/bin/node and nodejsSource "image"',
     );
   }
-  const serviceEgressRouter = args.serviceEgressRouter ?? "outer";
-  if (serviceEgressRouter === "inner" && !serviceInternetEgress) {
+  // ML2/OVN SNATs only a router's own subnets (Neutron's ovn_router_indirect_snat, default
+  // false): RT1 would route Net2's packets out un-NATed. So on OVN Net2 leaves through RT2.
+  const ovnWithoutIndirectSnat = args.networkBackend === "ovn" && args.ovnRouterIndirectSnat !== true;
+  if (args.ovnRouterIndirectSnat !== undefined && args.networkBackend !== "ovn" && ok("networkBackend")) {
+    problems.add(
+      "ovnRouterIndirectSnat",
+      args.ovnRouterIndirectSnat,
+      `is an ML2/OVN setting, yet networkBackend is ${args.networkBackend === undefined ? "not set" : `"${args.networkBackend}"`}; set networkBackend "ovn" or leave ovnRouterIndirectSnat out`,
+    );
+  }
+  const serviceEgressRouter = args.serviceEgressRouter ?? (ovnWithoutIndirectSnat ? "inner" : "outer");
+  if (serviceEgressRouter === "outer" && serviceInternetEgress && ovnWithoutIndirectSnat) {
+    problems.add(
+      "serviceEgressRouter",
+      serviceEgressRouter,
+      'routes Net2 out through RT1, but on ML2/OVN (networkBackend "ovn") RT1 SNATs only its own subnets unless Neutron sets [ovn] ovn_router_indirect_snat = true (default false), so the services would never reach a mirror; use serviceEgressRouter "inner" (RT2 gets its own external gateway; the default on "ovn"), or, if your cloud sets ovn_router_indirect_snat = true, set ovnRouterIndirectSnat: true',
+    );
+  }
+  if (args.serviceEgressRouter === "inner" && !serviceInternetEgress) {
     problems.add(
       "serviceEgressRouter",
       serviceEgressRouter,
@@ -348,12 +373,25 @@ export function planTwoTierCalculator(component: string, args: TwoTierCalculator
     nodejsSource: nodejsSource as TwoTierCalculatorPlan["nodejsSource"],
     installDir,
     serviceInternetEgress,
+    serviceEgressRouter: serviceEgressRouter as TwoTierCalculatorPlan["serviceEgressRouter"],
     innerRouterExternalGateway,
     availabilityZone: args.availabilityZone,
     networkAvailabilityZoneHints: [...hints],
     readiness:
       readinessTimeout > 0
-        ? { timeoutSeconds: readinessTimeout, expression: READINESS_EXPRESSION, expected: READINESS_EXPECTED }
+        ? {
+            timeoutSeconds: readinessTimeout,
+            expression: READINESS_EXPRESSION,
+            expected: READINESS_EXPECTED,
+            // The seed's layout on a cloud whose backend was not given: on ML2/OVN the
+            // services never reach the mirror, and only this check can tell.
+            ...(serviceInternetEgress &&
+            serviceEgressRouter === "outer" &&
+            nodejsSource === "package" &&
+            args.networkBackend === undefined
+              ? { hint: OVN_READINESS_HINT }
+              : {}),
+          }
         : undefined,
   };
 }

@@ -243,6 +243,7 @@ export class TwoTierCalculatorTopology extends pulumi.ComponentResource {
           expected: plan.readiness.expected,
           timeoutSeconds: plan.readiness.timeoutSeconds,
           servers: this.instanceIds,
+          ...(plan.readiness.hint ? { hint: plan.readiness.hint } : {}),
         },
         {
           parent: this,

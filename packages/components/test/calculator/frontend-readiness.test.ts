@@ -77,6 +77,12 @@ describe("the calculator's readiness check (real front end and services on local
       (e: Error) => e,
     );
     expect(err!.message).to.match(/last: ECONNREFUSED/);
+    expect(err!.message).to.not.contain("ML2/OVN");
+    const hinted = await waitForFrontend({ ...inputs(url, 1), hint: "Look at ML2/OVN's SNAT." }, { pollMs: 200 }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(hinted!.message).to.match(/skip the check\. Look at ML2\/OVN's SNAT\.$/);
   });
 
   it("checks again when the servers or the address change, not when only the timeout does", () => {
@@ -85,5 +91,7 @@ describe("the calculator's readiness check (real front end and services on local
     expect(diffReadinessInputs(base, { ...base, servers: { frontend: "g" } }).replaces).to.deep.equal(["servers"]);
     expect(diffReadinessInputs(base, { ...base, url: "http://192.0.2.2:50000" }).replaces).to.deep.equal(["url"]);
     expect(diffReadinessInputs(base, { ...base }).changes).to.equal(false);
+    // A stack made before the hint existed gains it without a new check.
+    expect(diffReadinessInputs(base, { ...base, hint: "set networkBackend" }).changes).to.equal(false);
   });
 });

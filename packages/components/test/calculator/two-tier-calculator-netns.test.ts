@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { installMocks } from "@openstack-blueprints/test-harness";
-import { CLIENT_NAMESPACE, netnsLabUnavailable, NetnsLab } from "./support/netns-lab";
+import { CLIENT_NAMESPACE, netnsLabUnavailable, NetnsLab, RouterSnat } from "./support/netns-lab";
 import { LabTopology } from "./support/topology-from-resources";
 import { runCalculatorForLab, SEED_CALCULATOR } from "./support/seed-program";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
+import type { TwoTierCalculatorTopologyArgs } from "../../src/calculator/two-tier-calculator-args";
 
 const harness = installMocks();
 
@@ -91,47 +92,112 @@ describe("TwoTierCalculatorTopology in real network namespaces", function () {
   });
 });
 
+/** One lab per case: the component's inputs for Net2's egress, and how the routers SNAT. */
+interface EgressCase {
+  args: Partial<TwoTierCalculatorTopologyArgs>;
+  routerSnat: RouterSnat;
+  /** Expected from the component: RT2 has its own gateway (serviceEgressRouter "inner"). */
+  inner: boolean;
+  /** Expected: a service reaches the outside. */
+  servicesOut: boolean;
+}
+const EGRESS_CASES: EgressCase[] = [
+  // The seed's layout on ML2/OVS: RT1 SNATs whatever leaves its gateway, Net2 included.
+  { args: {}, routerSnat: "ovs", inner: false, servicesOut: true },
+  // The seed's layout on ML2/OVN (ovn_router_indirect_snat false): RT1 SNATs Net1 only.
+  { args: {}, routerSnat: "ovn", inner: false, servicesOut: false },
+  // RT2 with its own gateway: Net2 is attached to the router that SNATs it, on either backend.
+  { args: { serviceEgressRouter: "inner" }, routerSnat: "ovn", inner: true, servicesOut: true },
+  { args: { serviceEgressRouter: "inner" }, routerSnat: "ovs", inner: true, servicesOut: true },
+  // Told the cloud is ML2/OVN, the component chooses that layout itself.
+  { args: { networkBackend: "ovn" }, routerSnat: "ovn", inner: true, servicesOut: true },
+];
+
 /**
- * With serviceInternetEgress (the default), Net2 reaches the outside through RT2 → RT1: the
- * RouterRoute resources the component records become routes in the router namespaces, and
- * a service namespace fetches from an "internet" server on the external network.
+ * Net2's way out, for real, under each backend's SNAT (NetnsLab's RouterSnat). The component runs
+ * with serviceInternetEgress (the default); the routers, their gateways, router routes and the
+ * floating IP it records become the lab; an "internet" server listens in the client namespace
+ * on the external network. A service and the front end each fetch from it; who answers and
+ * under which source address is read from the recorded topology, never typed in.
  */
-describe("TwoTierCalculatorTopology in real network namespaces: Net2 egress through RT2 → RT1", function () {
-  this.timeout(120000);
-  let lab: NetnsLab | undefined;
-  let topology: LabTopology;
+for (const c of EGRESS_CASES) {
+  const given = Object.entries(c.args).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+  describe(`TwoTierCalculatorTopology in real network namespaces: Net2 egress with ${given.join(", ") || "the defaults"} under ${c.routerSnat.toUpperCase()} SNAT`, function () {
+    this.timeout(120000);
+    let lab: NetnsLab | undefined;
+    let topology: LabTopology;
+    let internetUrl = "";
 
-  before(async function () {
-    const missing = netnsLabUnavailable();
-    if (missing) unavailableHere(this, `the netns lab cannot run here: ${missing}`);
-    ({ topology } = await runCalculatorForLab(harness));
-    lab = new NetnsLab(topology);
-    lab.up();
-  });
+    before(async function () {
+      const missing = netnsLabUnavailable();
+      if (missing) unavailableHere(this, `the netns lab cannot run here: ${missing}`);
+      ({ topology } = await runCalculatorForLab(harness, c.args));
+      lab = new NetnsLab(topology, c.routerSnat);
+      lab.up();
+      const internet = await lab.startIn(CLIENT_NAMESPACE, "internet", [
+        process.execPath,
+        "-e",
+        `
+        const http = require("node:http");
+        const s = http.createServer((req, res) => res.end(JSON.stringify({ from: req.socket.remoteAddress })));
+        s.listen(8080, "${lab.clientIp}", () => console.log("listening on http://${lab.clientIp}:8080"));`,
+      ]);
+      internetUrl = internet.url;
+    });
 
-  after(async () => {
-    if (lab) await lab.down();
-  });
+    after(async () => {
+      if (lab) await lab.down();
+    });
 
-  it("a service reaches a server on the external network, seen there as RT1's gateway address", async () => {
-    expect(topology.routers.find((r) => r.name === "calc-rt2")!.routes).to.deep.equal([
-      { destinationCidr: "0.0.0.0/0", nextHop: "192.168.1.1" },
-    ]);
-    expect(topology.routers.find((r) => r.name === "calc-net1-router")!.routes).to.deep.equal([
-      { destinationCidr: "192.168.2.0/24", nextHop: "192.168.1.254" },
-    ]);
-    const internet = await lab!.startIn(CLIENT_NAMESPACE, "internet", [
-      process.execPath,
-      "-e",
-      `
-      const http = require("node:http");
-      const s = http.createServer((req, res) => res.end(JSON.stringify({ from: req.socket.remoteAddress })));
-      s.listen(8080, "${lab!.clientIp}", () => console.log("listening on http://${lab!.clientIp}:8080"));`,
-    ]);
-    const sumNs = lab!.serverNamespace.get("calc-sum")!;
-    const answer = await lab!.clientRequest("GET", `${internet.url}/`, undefined, 5000, sumNs);
-    expect(answer.status, JSON.stringify(answer)).to.equal(200);
-    const rt1 = topology.routers.find((r) => r.name === "calc-net1-router")!;
-    expect(answer.json).to.deep.equal({ from: rt1.external!.ip });
+    const networkOf = (server: string) =>
+      topology.networks.find((n) => n.id === topology.servers.find((s) => s.name === server)!.networkId)!;
+    const net2 = () => networkOf("calc-sum");
+    const net1 = () => networkOf("calc-frontend");
+    /** The router with Net2 attached (RT2) and the one with Net1 and a gateway (RT1). */
+    const rt2 = () => topology.routers.find((r) => r.interfaces.some((i) => i.networkId === net2().id))!;
+    const rt1 = () => topology.routers.find((r) => r.external && r.interfaces.some((i) => i.networkId === net1().id))!;
+
+    it(`the recorded layout: ${c.inner ? "RT2 has its own gateway, no router routes" : "RT2 routes to RT1, RT1 back to Net2"}`, () => {
+      if (c.inner) {
+        expect(rt2().external, "RT2's own gateway").to.not.equal(undefined);
+        expect(rt2().routes).to.deep.equal([]);
+        expect(rt1().routes).to.deep.equal([]);
+      } else {
+        expect(rt2().external, "RT2's gateway").to.equal(undefined);
+        expect(rt2().routes).to.deep.equal([{ destinationCidr: "0.0.0.0/0", nextHop: rt1().interfaces[0].ip }]);
+        expect(rt1().routes).to.deep.equal([
+          { destinationCidr: net2().cidr, nextHop: rt2().interfaces.find((i) => i.networkId === net1().id)!.ip },
+        ]);
+      }
+    });
+
+    it(
+      c.servicesOut
+        ? "a service reaches the outside, seen there as its gateway router's external address"
+        : "a service does NOT reach the outside: RT1 routes its packets out un-NATed and the answer has no way back",
+      async () => {
+        const arrivals = lab!.countArrivalsFrom(net2().cidr);
+        const sumNs = lab!.serverNamespace.get("calc-sum")!;
+        const answer = await lab!.clientRequest("GET", `${internetUrl}/`, undefined, 3000, sumNs);
+        if (c.servicesOut) {
+          expect(answer.status, JSON.stringify(answer)).to.equal(200);
+          // SNATed by the router Net2 leaves through: RT2 when it has a gateway, else RT1.
+          expect(answer.json).to.deep.equal({ from: (rt2().external ?? rt1().external)!.ip });
+          expect(arrivals(), "packets arriving outside with a Net2 source").to.equal(0);
+        } else {
+          expect(answer.status, JSON.stringify(answer)).to.equal(0);
+          console.log(`      service → outside: ${answer.error}; ${arrivals()} packet(s) arrived from ${net2().cidr}`);
+          // The SYN did leave RT1 (OVN forwards what no SNAT rule matches), with Net2's source.
+          expect(arrivals(), "packets arriving outside with a Net2 source").to.be.greaterThan(0);
+        }
+      },
+    );
+
+    it("the front end reaches the outside, seen there as its floating IP", async () => {
+      const frontendNs = lab!.serverNamespace.get("calc-frontend")!;
+      const answer = await lab!.clientRequest("GET", `${internetUrl}/`, undefined, 3000, frontendNs);
+      expect(answer.status, JSON.stringify(answer)).to.equal(200);
+      expect(answer.json).to.deep.equal({ from: topology.floatingIps[0].address });
+    });
   });
-});
+}

@@ -5,7 +5,11 @@ import {
   renderCalculatorUnit,
   renderCalculatorUserData,
 } from "../../src/calculator/calculator-user-data";
-import { planTwoTierCalculator, poolsExcluding } from "../../src/calculator/two-tier-calculator-plan";
+import {
+  OVN_READINESS_HINT,
+  planTwoTierCalculator,
+  poolsExcluding,
+} from "../../src/calculator/two-tier-calculator-plan";
 import { ComponentArgsError } from "../../src/errors";
 import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
 import { readBundle } from "@openstack-blueprints/calculator";
@@ -156,6 +160,39 @@ describe("two-tier calculator planner", function () {
     expect(inner.routerRoutes).to.deep.equal([]);
   });
 
+  it("networkBackend: on ML2/OVN Net2 leaves through RT2 by default; the seed's layout only with indirect SNAT", () => {
+    const plan = (extra: object) => planTwoTierCalculator(C, { ...ARGS, clientCidr: "203.0.113.0/24", ...extra });
+    // Unset or "ovs": the seed's layout, as before (existing stacks keep their resources).
+    for (const extra of [{}, { networkBackend: "ovs" }]) {
+      expect(plan(extra).serviceEgressRouter, JSON.stringify(extra)).to.equal("outer");
+      expect(plan(extra).innerRouterExternalGateway).to.equal(false);
+    }
+    // Only the readiness check can tell the seed's layout failed on OVN: its failure says how.
+    expect(plan({}).readiness!.hint).to.equal(OVN_READINESS_HINT);
+    expect(plan({ networkBackend: "ovs" }).readiness!.hint).to.equal(undefined);
+    expect(plan({ serviceEgressRouter: "inner" }).readiness!.hint).to.equal(undefined);
+    expect(plan({ serviceInternetEgress: false, nodejsSource: "image" }).readiness!.hint).to.equal(undefined);
+    expect(plan({ nodejsSource: "image" }).readiness!.hint, "Node.js in the image: no mirror needed").to.equal(
+      undefined,
+    );
+    const ovn = plan({ networkBackend: "ovn" });
+    expect(ovn.serviceEgressRouter).to.equal("inner");
+    expect(ovn.innerRouterExternalGateway).to.equal(true);
+    expect(ovn.routerRoutes).to.deep.equal([]);
+    // Neutron's ovn_router_indirect_snat = true: RT1 SNATs Net2, the seed's layout works again.
+    const indirect = plan({ networkBackend: "ovn", ovnRouterIndirectSnat: true });
+    expect(indirect.serviceEgressRouter).to.equal("outer");
+    expect(indirect.routerRoutes.map((r) => r.router)).to.deep.equal(["inner", "outer"]);
+    expect(
+      plan({ networkBackend: "ovn", ovnRouterIndirectSnat: true, serviceEgressRouter: "inner" })
+        .innerRouterExternalGateway,
+    ).to.equal(true);
+    // No egress: nothing to SNAT, no gateway for RT2 whatever the backend.
+    const closed = plan({ networkBackend: "ovn", serviceInternetEgress: false, nodejsSource: "image" });
+    expect(closed.innerRouterExternalGateway).to.equal(false);
+    expect(closed.routerRoutes).to.deep.equal([]);
+  });
+
   it("refuses bad input naming the field, the value and the fix", () => {
     const cases: [object, string][] = [
       [{}, "clientCidr: (not set) is required"],
@@ -196,6 +233,16 @@ describe("two-tier calculator planner", function () {
         { serviceEgressRouter: "inner", serviceInternetEgress: false, nodejsSource: "image" },
         'serviceEgressRouter: "inner" gives RT2 an external gateway, yet serviceInternetEgress is false',
       ],
+      [{ networkBackend: "linuxbridge" }, 'networkBackend: "linuxbridge" is not one of "ovs", "ovn"'],
+      [
+        { networkBackend: "ovn", serviceEgressRouter: "outer" },
+        'serviceEgressRouter: "outer" routes Net2 out through RT1, but on ML2/OVN (networkBackend "ovn") RT1 SNATs only its own subnets unless Neutron sets [ovn] ovn_router_indirect_snat = true (default false), so the services would never reach a mirror; use serviceEgressRouter "inner" (RT2 gets its own external gateway; the default on "ovn"), or, if your cloud sets ovn_router_indirect_snat = true, set ovnRouterIndirectSnat: true',
+      ],
+      [
+        { ovnRouterIndirectSnat: true },
+        'ovnRouterIndirectSnat: true is an ML2/OVN setting, yet networkBackend is not set; set networkBackend "ovn" or leave ovnRouterIndirectSnat out',
+      ],
+      [{ networkBackend: "ovn", ovnRouterIndirectSnat: "yes" }, 'ovnRouterIndirectSnat: "yes" is not true or false'],
       [{ clientCidr: "10.0.0.1/8" }, 'clientCidr: "10.0.0.1/8"'],
     ];
     for (const [spec, message] of cases) {

@@ -7,6 +7,7 @@ import {
   T,
 } from "@openstack-blueprints/test-harness";
 import { execStartOfUnit } from "../../src/calculator/calculator-user-data";
+import { OVN_READINESS_HINT } from "../../src/calculator/two-tier-calculator-plan";
 import {
   TwoTierCalculatorTopology,
   TwoTierCalculatorTopologyArgs,
@@ -241,6 +242,26 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     expect(run.byType("openstack:networking/routerRoute:RouterRoute")).to.have.length(0);
   });
 
+  it("networkBackend ovn: the same children as the seed's layout, RT2 with its own gateway instead of the two routes", async () => {
+    harness.reset();
+    const seed = await harness.runProgram(() => new TwoTierCalculatorTopology("calc", BASE));
+    harness.reset();
+    const run = await harness.runProgram(
+      () => new TwoTierCalculatorTopology("calc", { ...BASE, networkBackend: "ovn" }),
+    );
+    expect(run.errors.map((e) => e.message)).to.deep.equal([]);
+    expect(run.byName("calc-rt2").inputs.externalNetworkId).to.equal("net-public");
+    expect(run.byType(T.calculatorReadiness)[0].inputs.hint).to.equal(undefined);
+    const routeNames = ["calc-rt1-route-net2", "calc-rt2-route-default"];
+    // Child names are a compatibility contract: only the two router routes differ.
+    expect(run.resources.map((r) => r.name).sort()).to.deep.equal(
+      seed.resources
+        .map((r) => r.name)
+        .filter((n) => !routeNames.includes(n))
+        .sort(),
+    );
+  });
+
   it("places the servers in the Nova zone and both networks and both routers in the Neutron zones asked for", async () => {
     harness.reset();
     const run = await harness.runProgram(
@@ -274,6 +295,8 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
     const url = await outputValue(run.value!.publicUrl);
     expect(check!.inputs).to.deep.include({ url, expression: "(4+5)*3-10/2", expected: 22, timeoutSeconds: 1200 });
     expect(check!.inputs.servers).to.deep.equal(await outputValue(run.value!.instanceIds));
+    // The seed's layout with the backend not given: a failure names ML2/OVN's SNAT as a suspect.
+    expect(check!.inputs.hint).to.equal(OVN_READINESS_HINT);
     const deps = run.dependsOnTransitively(check!.urn);
     for (const needed of [
       "calc-frontend",
@@ -335,6 +358,11 @@ describe("TwoTierCalculatorTopology (under the mock harness)", function () {
       "SSH without a keypair",
       { sshClientCidr: "198.51.100.0/28" },
       'sshClientCidr: "198.51.100.0/28" opens SSH, but keyPairName is not set',
+    ],
+    [
+      "the seed's layout on ML2/OVN without indirect SNAT",
+      { networkBackend: "ovn", serviceEgressRouter: "outer" },
+      'serviceEgressRouter: "outer" routes Net2 out through RT1, but on ML2/OVN (networkBackend "ovn") RT1 SNATs only its own subnets',
     ],
   ] as [string, Partial<TwoTierCalculatorTopologyArgs>, string][]) {
     it(`refuses ${what} before creating any resource, naming the field`, async () => {

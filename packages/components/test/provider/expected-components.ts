@@ -68,6 +68,8 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "dnsNameservers",
       "serviceTimeoutMs",
       "serviceEgressRouter",
+      "networkBackend",
+      "ovnRouterIndirectSnat",
       "availabilityZone",
       "networkAvailabilityZoneHints",
       "frontendReadinessTimeoutSeconds",

@@ -27,6 +27,9 @@ if (component === "pool") {
     frontendCidr: "192.168.1.0/24",
     serviceCidr: "192.168.1.128/25",
     nodejsSource: "tarball",
+    // The seed's layout on DevStack's default ML2/OVN: RT1 would not SNAT Net2.
+    networkBackend: "ovn",
+    serviceEgressRouter: "outer",
   });
 } else {
   throw new Error(`no bad-input component '${component}'; have: pool, calculator`);

@@ -2,7 +2,8 @@
 // network holding a bridge (the "switch"), one per router with its interfaces and IP
 // forwarding, one per server at its fixed IP with the routes DHCP would hand it (default via
 // the subnet's gateway plus the subnet's host routes), a client on the external network, and
-// a DNAT/SNAT pair in the floating IP's router playing Neutron's floating IP. Every namespace
+// a DNAT/SNAT pair in the floating IP's router playing Neutron's floating IP, and each gateway
+// router's default SNAT as one of Neutron's two backends does it (RouterSnat). Every namespace
 // is named calc-* (the calculator's share of this machine's address plan).
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -13,6 +14,30 @@ import { formatIpv4, hostRange, parseCidr, parseIpv4 } from "../../../src/networ
 import { LabNetwork, LabServer, LabTopology } from "./topology-from-resources";
 
 export const CLIENT_NAMESPACE = "calc-client";
+
+/**
+ * Which source addresses a router with an external gateway SNATs to its gateway address (floating
+ * IPs aside), as Neutron's backends do it:
+ *
+ * - "ovs" (ML2/OVS, the L3 agent): everything that leaves the gateway device, whatever subnet it
+ *   comes from — the agent's `-o qg-… -j SNAT --to-source <gateway IP>` rule. A subnet reached
+ *   through another router (a static route on this one) is SNATed too.
+ * - "ovn" (ML2/OVN with Neutron's `[ovn] ovn_router_indirect_snat = false`, its default): one OVN
+ *   `snat` NAT rule per subnet attached to the router, `logical_ip` = that subnet's CIDR
+ *   (openstack/neutron, neutron/plugins/ml2/drivers/ovn/mech_driver/ovsdb/ovn_client.py,
+ *   `_get_snat_cidrs_for_external_router`: "nat rule per attached subnet per external ip"; only
+ *   with the option true does it add one rule for 0.0.0.0/0 — ovn_conf.py: "Whether to configure
+ *   SNAT for all nested subnets connected to the router through any other routers, similar to the
+ *   default ML2/OVS behavior. Defaults to False"). OVN turns each rule into an `lr_out_snat` flow
+ *   matching `ip4.src == <logical_ip> && outport == <gateway port>` → `ct_snat(<external IP>)`;
+ *   any other packet falls through to the priority-0 `next;` and is routed out with its own,
+ *   private source address (flows quoted in ovn-org/ovn issue #116; the nested-router case is
+ *   ovn-org/ovn issue #274). So the packet leaves, and the answer has no way back.
+ *
+ * The lab's rule is that flow: `ip saddr { <the router's interface subnets> } oifname "qg"
+ * snat`. The CIDRs are those of the networks the topology attaches to the router, nothing typed in.
+ */
+export type RouterSnat = "ovs" | "ovn";
 
 /** Why this machine cannot run the lab, or undefined when it can. */
 export function netnsLabUnavailable(): string | undefined {
@@ -55,7 +80,10 @@ export class NetnsLab {
   private peerCount = 0;
   private tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "calc-netns-"));
 
-  constructor(readonly topology: LabTopology) {}
+  constructor(
+    readonly topology: LabTopology,
+    readonly routerSnat: RouterSnat = "ovs",
+  ) {}
 
   private run(args: string[]): string {
     this.log.push(args.join(" "));
@@ -147,11 +175,14 @@ export class NetnsLab {
       this.run(["ip", "netns", "exec", ns, "nft", "-f", file]);
     }
 
-    // Neutron's default SNAT: whatever else leaves a router's gateway takes the router's
-    // external address (floating IPs above win: the first NAT rule that matches decides).
+    // The router's default SNAT (RouterSnat; floating IPs above win: the first NAT rule that
+    // matches decides).
     t.routers.forEach((router) => {
       if (!router.external) return;
       const ns = this.routerNamespace.get(router.name)!;
+      const attached = [...new Set(router.interfaces.map((i) => this.network(i.networkId).cidr))];
+      const match = this.routerSnat === "ovs" ? "" : `ip saddr { ${attached.join(", ")} } `;
+      if (this.routerSnat === "ovn" && attached.length === 0) return;
       const file = path.join(this.tempDir, `snat-${ns}.nft`);
       fs.writeFileSync(
         file,
@@ -159,7 +190,7 @@ export class NetnsLab {
           "table ip calc_snat {",
           "  chain postrouting {",
           "    type nat hook postrouting priority srcnat + 10; policy accept;",
-          `    oifname "qg" snat to ${router.external.ip}`,
+          `    ${match}oifname "qg" snat to ${router.external.ip}`,
           "  }",
           "}",
           "",
@@ -261,6 +292,35 @@ export class NetnsLab {
     const s = await startServer(label, ["ip", "netns", "exec", namespace, ...argv], 15000);
     this.running.push(s);
     return s;
+  }
+
+  /**
+   * Counts the packets from `cidr` that reach the client namespace (the lab's outside), with an
+   * nftables counter installed now; the returned function reads it. Shows a packet that left a
+   * router un-NATed (it arrives, its answer cannot go back) apart from one that never left.
+   */
+  countArrivalsFrom(cidr: string): () => number {
+    const table = `calc_seen_${this.peerCount++}`;
+    const file = path.join(this.tempDir, `${table}.nft`);
+    fs.writeFileSync(
+      file,
+      [
+        `table ip ${table} {`,
+        "  chain input {",
+        "    type filter hook input priority filter; policy accept;",
+        `    ip saddr ${parseCidr(cidr).text} counter`,
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    this.run(["ip", "netns", "exec", CLIENT_NAMESPACE, "nft", "-f", file]);
+    return () => {
+      const listing = sh(["ip", "netns", "exec", CLIENT_NAMESPACE, "nft", "list", "table", "ip", table]);
+      const packets = /counter packets (\d+)/.exec(listing);
+      if (!packets) throw new Error(`no counter in ${table}:\n${listing}`);
+      return Number(packets[1]);
+    };
   }
 
   /** Stops every process by pid, deletes every namespace (and with them all veths). */

@@ -224,6 +224,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "drbdMinorCount",
       "kvmParameters",
       "timeSync",
+      "nodeGroups",
       "isoImages",
       "instances",
       "minDiskSizeMiB",

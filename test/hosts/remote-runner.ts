@@ -50,7 +50,10 @@ export type Phase = "create" | "update" | "delete";
 export interface StepResult {
   urn: string;
   name: string;
-  /** "ok", "failed", "skipped" (a dependency failed or the run stopped), "noop" (no command for the phase). */
+  /**
+   * "ok", "failed", "skipped" (a dependency failed or the run stopped), "noop" (no command for the
+   * phase, or deleted with another step of the same delete run: see RemoteStep.deletedWith).
+   */
   status: "ok" | "failed" | "skipped" | "noop";
   exitCode?: number;
   stdout: string;

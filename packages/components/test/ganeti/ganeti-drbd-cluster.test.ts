@@ -384,11 +384,16 @@ describe("GanetiDrbdCluster node groups (Pulumi mocks)", function () {
     const args = rackArgs();
     args.nodes[2].group = "rack1";
     const after = await build(args);
+    // The node step re-runs too (its add carries --node-group for a new node); it finds the node a member and changes nothing.
     expect(changedInputs(before, after)).to.deep.equal({
+      "lab-node-node3": ["create"],
       "lab-node-groups": ["create"],
       "lab-ready": ["triggers"],
       "lab-report": ["triggers"],
     });
+    expect(after.byName("lab-node-node3").inputs.create).to.contain(
+      "gnt-node add --no-ssh-key-check --node-group='rack1' 'node3.project.edu'",
+    );
     const policy = rackArgs();
     policy.nodeGroups![0].allocPolicy = "unallocable";
     expect(changedInputs(before, await build(policy))).to.deep.equal({
@@ -402,11 +407,14 @@ describe("GanetiDrbdCluster node groups (Pulumi mocks)", function () {
     const plain = await build(seedArgs());
     expect(plain.byType(REMOTE).filter((r) => /group/.test(r.name))).to.deep.equal([]);
     for (const r of plain.byType(REMOTE)) expect(r.inputs.create, r.name).not.to.contain("gnt-group");
-    // Declaring only the initial group's membership (every node in "default") adds steps but leaves the others as they were.
+    // Declaring groups (here only the initial one) adds the membership step; the node steps'
+    // adds now name the group (re-run once, they find the nodes members); nothing else changes.
     const args = seedArgs();
     args.nodes[0].group = "default";
     const declared = await build(args);
     expect(changedInputs(plain, declared)).to.deep.equal({
+      "lab-node-node2": ["create"],
+      "lab-node-node3": ["create"],
       "lab-node-groups": ["(new)"],
       "lab-ready": ["triggers"],
       "lab-report": ["triggers"],

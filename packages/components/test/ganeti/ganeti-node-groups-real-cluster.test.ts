@@ -165,11 +165,21 @@ describe("GanetiDrbdCluster node groups on a real two-node Ganeti 3.0 cluster (n
     return report;
   }
 
+  /**
+   * The steps `pulumi up` deletes when `after` no longer declares them: their deletes run among
+   * themselves in reverse dependency order; what they depended on and is kept stays.
+   */
+  function removedSteps(before: RemoteStep[], after: RemoteStep[]): RemoteStep[] {
+    const kept = new Set(after.map((s) => s.urn));
+    const removed = before.filter((s) => !kept.has(s.urn));
+    const removedUrns = new Set(removed.map((s) => s.urn));
+    return removed.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => removedUrns.has(d)) }));
+  }
+
   /** What `pulumi up` does on a changed declaration: run the new one, then delete what it no longer declares. */
   async function up(before: RemoteStep[], after: RemoteStep[]): Promise<RunReport[]> {
     const updated = await execute(after, "update");
-    const kept = new Set(after.map((s) => s.urn));
-    const removed = before.filter((s) => !kept.has(s.urn));
+    const removed = removedSteps(before, after);
     return [updated, ...(removed.length > 0 ? [await execute(removed, "delete")] : [])];
   }
 
@@ -267,7 +277,8 @@ describe("GanetiDrbdCluster node groups on a real two-node Ganeti 3.0 cluster (n
     expect(assign.exitCode, assign.stderr).to.equal(0);
     // Dropping "spare" changes no other step's inputs, so the engine runs only its delete.
     const withoutSpare = await stepsFor(clusterArgs([rack1], ["rack1", "rack1"], "rack1"));
-    const removeSpare = withSpare.filter((s) => s.name === "gg-group-spare");
+    const removeSpare = removedSteps(withSpare, withoutSpare);
+    expect(removeSpare.map((s) => s.name)).to.deep.equal(["gg-group-spare"]);
     const refused = await run(removeSpare, "delete");
     expect(refused.ok).to.equal(false);
     expect(refused.results[0].stderr).to.contain(

@@ -102,6 +102,14 @@ describe("test hosts: steps from recorded resources", () => {
     expect(() => durationMs("soon")).to.throw(/not a duration/);
   });
 
+  it('keeps the deletedWith option (a URN; the harness records "" for none)', () => {
+    const cluster = command("cluster");
+    const group = { ...command("group", [cluster.urn]), deletedWith: cluster.urn };
+    const plain = { ...command("plain"), deletedWith: "" };
+    const steps = stepsFromRecordedResources([cluster, group, plain]);
+    expect(steps.map((s) => s.deletedWith)).to.deep.equal([undefined, cluster.urn, undefined]);
+  });
+
   it("names the resource when a connection or command input is unusable", () => {
     const noConnection = { ...command("x"), inputs: { create: "true" } };
     expect(() => stepsFromRecordedResources([noConnection])).to.throw(/x: remote.Command without a connection/);
@@ -143,6 +151,18 @@ describe("test hosts: remote runner input checks (before connecting)", () => {
     expect((error as Error).message)
       .to.contain("no pinned host key for 10.200.9.9")
       .and.to.contain("hostKeys");
+  });
+
+  it("delete: a step deleted with another step being deleted runs nothing (the engine skips it too)", async () => {
+    // No step here has a command that would connect: the cluster has no delete, the group's is skipped.
+    const cluster = step("cluster");
+    const group = { ...step("group", ["cluster"]), delete: "exit 1", deletedWith: "cluster" };
+    const report = await runRemoteSteps([cluster, group], { phase: "delete" });
+    expect(report.ok).to.equal(true);
+    expect(report.results.map((r) => [r.name, r.status, r.reason])).to.deep.equal([
+      ["cluster", "noop", undefined],
+      ["group", "noop", "deleted with cluster"],
+    ]);
   });
 
   it("parses changed: lines", () => {

@@ -27,6 +27,8 @@ export interface RecordedResource {
   custom?: boolean;
   /** The resource option customTimeouts, as Go durations ("30m", "1h30m"). */
   customTimeouts?: { create?: string; update?: string; delete?: string };
+  /** The resource option deletedWith: a URN, or "" / undefined for none. */
+  deletedWith?: string;
 }
 
 /** Milliseconds of a Go duration string as Pulumi's customTimeouts take ("1h30m", "45s", "500ms"). */
@@ -132,6 +134,7 @@ export function stepsFromRecordedResources(records: RecordedResource[]): RemoteS
       connection: connectionOf(record),
       dependsOn: [...deps],
       timeoutMs: record.customTimeouts?.create ? durationMs(record.customTimeouts.create) : undefined,
+      deletedWith: record.deletedWith || undefined,
     };
   });
 }

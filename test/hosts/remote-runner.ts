@@ -38,6 +38,11 @@ export interface RemoteStep {
   dependsOn: string[];
   /** Kill the step after this many ms (the resource's customTimeouts.create); default from the run options. */
   timeoutMs?: number;
+  /**
+   * URN of the resource option `deletedWith`: when that step is deleted in the same run, the
+   * engine does not call this one's delete (it goes with the other), and neither does the runner.
+   */
+  deletedWith?: string;
 }
 
 export type Phase = "create" | "update" | "delete";
@@ -45,7 +50,10 @@ export type Phase = "create" | "update" | "delete";
 export interface StepResult {
   urn: string;
   name: string;
-  /** "ok", "failed", "skipped" (a dependency failed or the run stopped), "noop" (no command for the phase). */
+  /**
+   * "ok", "failed", "skipped" (a dependency failed or the run stopped), "noop" (no command for the
+   * phase, or deleted with another step of the same delete run: see RemoteStep.deletedWith).
+   */
   status: "ok" | "failed" | "skipped" | "noop";
   exitCode?: number;
   stdout: string;
@@ -216,6 +224,20 @@ export async function runRemoteSteps(steps: RemoteStep[], options: RunOptions = 
       if (stopped) continue;
       if (running.size >= parallel) continue;
       const command = phase === "update" ? (step.update ?? step.create) : step[phase];
+      if (phase === "delete" && step.deletedWith && byUrn.has(step.deletedWith)) {
+        finish({
+          urn: step.urn,
+          name: step.name,
+          status: "noop",
+          stdout: "",
+          stderr: "",
+          durationMs: 0,
+          changed: [],
+          reason: `deleted with ${byUrn.get(step.deletedWith)!.name}`,
+        });
+        progressed = true;
+        continue;
+      }
       if (!command) {
         finish({ urn: step.urn, name: step.name, status: "noop", stdout: "", stderr: "", durationMs: 0, changed: [] });
         progressed = true;

@@ -75,6 +75,7 @@ export type {
   GanetiIsoImageArgs,
   GanetiNetworkArgs,
   GanetiNodeArgs,
+  GanetiNodeGroupArgs,
   GanetiSshConnectionArgs,
   GanetiVersion,
 } from "./ganeti/ganeti-args";

@@ -129,9 +129,15 @@ export function renderKvmParametersScript(plan: GanetiClusterPlan): string {
 
 const SSH = "ssh -n -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes";
 
-/** `gnt-node add` for a node, new (`readd` false) or reinstalled (`readd` true). */
+/**
+ * `gnt-node add` for a node, new (`readd` false) or reinstalled (`readd` true). With node groups
+ * declared a new node joins its group directly: Ganeti refuses an add without `--node-group` once
+ * the cluster has more than one group (seen on 3.0.2), and refuses the flag with `--readd` (the
+ * node keeps its group; the membership step moves it if it differs).
+ */
 export function nodeAddCommand(plan: GanetiClusterPlan, node: PlannedNode, readd: boolean): string {
-  return `gnt-node add${readd ? " --readd" : ""} --no-ssh-key-check${plan.usesReplicationAddresses ? ` --secondary-ip=${node.replicationAddress}` : ""} ${q(node.fqdn)}`;
+  const group = node.group !== undefined && !readd ? ` --node-group=${q(node.group)}` : "";
+  return `gnt-node add${readd ? " --readd" : ""} --no-ssh-key-check${plan.usesReplicationAddresses ? ` --secondary-ip=${node.replicationAddress}` : ""}${group} ${q(node.fqdn)}`;
 }
 
 /**

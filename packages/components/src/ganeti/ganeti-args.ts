@@ -55,6 +55,33 @@ export interface GanetiNodeArgs {
    * node (`gnt-node add --readd` when it was reinstalled, else `--offline=no`). Not for the master.
    */
   offline?: boolean;
+  /**
+   * Name of the node group (`nodeGroups`) the node belongs to; default "default", the group
+   * `gnt-cluster init` creates. Changing it moves the node with `gnt-group assign-nodes`. Unset
+   * on every node, with no `nodeGroups` and no instance `group`, leaves Ganeti's groups alone.
+   */
+  group?: string;
+}
+
+/**
+ * A Ganeti node group (`gnt-group`): nodes that share a rack, a switch or storage. DRBD keeps an
+ * instance's two nodes in one group, and Ganeti's allocator places new instances by group.
+ */
+export interface GanetiNodeGroupArgs {
+  /** Group name: lowercase letters, digits and dashes, starting with a letter, e.g. "rack1". */
+  name: string;
+  /**
+   * `--alloc-policy` for Ganeti's allocator: "preferred" (default), "last_resort" (only when no
+   * preferred group fits) or "unallocable" (never place new instances here).
+   */
+  allocPolicy?: string;
+  /**
+   * Instance policy: the disk templates instances on this group's nodes may use
+   * (`--ipolicy-disk-templates`); each must be enabled on the cluster (`diskTemplates`).
+   * Default: unset, the cluster's policy applies (unsetting it later hands the group back to
+   * the cluster's policy).
+   */
+  diskTemplates?: string[];
 }
 
 /** VLAN and bridge layout, as in the by-hand cluster: management+replication on one VLAN, VMs on another. */
@@ -111,6 +138,12 @@ export interface GanetiInstanceArgs {
   failover?: boolean;
   /** With `failover`: `--ignore-consistency`, needed when the primary is down. */
   ignoreConsistency?: boolean;
+  /**
+   * Node group the instance belongs in: its nodes must be in that group (checked in the plan, and
+   * on the cluster after placement). The component names the nodes (`-n`), so Ganeti's
+   * `gnt-instance add -g`, which only steers its allocator, is not used.
+   */
+  group?: string;
 }
 
 /** Ganeti releases whose command-line differences the scripts know. */
@@ -172,6 +205,13 @@ export interface GanetiDrbdClusterArgs {
    */
   clusterSshPublicKey: string;
   clusterSshPrivateKey: pulumi.Input<string>;
+  /**
+   * Node groups (`gnt-group`) to keep on the cluster: created with `gnt-group add`, their
+   * settings applied with `gnt-group modify`, removed with `gnt-group remove` once no longer
+   * listed — only when empty (the step stops naming the nodes still in it). Ganeti's initial
+   * group "default" need not be listed; list it to set its policy (it is never removed).
+   */
+  nodeGroups?: GanetiNodeGroupArgs[];
   /** ISO images copied from the master to every node. */
   isoImages?: GanetiIsoImageArgs[];
   /** Instances. */

@@ -25,6 +25,11 @@ import {
   renderInstanceUpdateScript,
 } from "./instance-scripts";
 import { GanetiInstanceStatus, GanetiNodeStatus, parseClusterReport, renderReportScript } from "./cluster-report";
+import {
+  renderNodeGroupMembershipScript,
+  renderNodeGroupRemoveScript,
+  renderNodeGroupScript,
+} from "./node-group-scripts";
 
 export type { GanetiNodeStatus, GanetiInstanceStatus } from "./cluster-report";
 
@@ -36,6 +41,8 @@ export type { GanetiNodeStatus, GanetiInstanceStatus } from "./cluster-report";
  *  - `<name>-cluster` (init, or master failover + `gnt-cluster modify` later; delete = destroy)
  *    after every node is prepared, then `<name>-kvm-parameters`, `<name>-node-<node>` (add or
  *    re-add, offline/drained flags; delete = evacuate, then remove) and `<name>-iso`;
+ *  - with node groups declared: `<name>-group-<group>` (add, modify; delete = remove when empty)
+ *    before the node steps, and `<name>-node-groups` (assign-nodes) after them;
  *  - `<name>-ready`: is the cluster ready for instances (members online, `gnt-cluster verify`
  *    clean for the cluster and its nodes), re-checked whenever anything declared changes;
  *  - per instance `<name>-instance-<i>` (add; delete = remove) → `-nic-<i>` → `-run-<i>` →
@@ -138,6 +145,27 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
         ),
       );
     }
+    // Node groups, only when declared. A group's delete (a group no longer listed) runs after the
+    // node steps' deletes — they depend on it — so a removed node has left it; on a whole-cluster
+    // delete it does not run at all (deletedWith: gnt-cluster destroy takes the groups along).
+    const groupSteps = (plan.nodeGroups ?? []).map(
+      (group) =>
+        new command.remote.Command(
+          `${name}-group-${group.key}`,
+          {
+            connection: master,
+            create: onMaster(renderNodeGroupScript(plan, group)),
+            delete: onMaster(renderNodeGroupRemoveScript(plan, group)),
+          },
+          {
+            parent: this,
+            dependsOn: [cluster],
+            deletedWith: cluster,
+            customTimeouts: { create: "10m", update: "10m", delete: "10m" },
+          },
+        ),
+    );
+    clusterSteps.push(...groupSteps);
     const nodeAdds = plan.nodes
       .filter((n) => !n.isMaster)
       .map(
@@ -149,10 +177,31 @@ export class GanetiDrbdCluster extends pulumi.ComponentResource {
               create: onMaster(renderNodeAddScript(plan, node)),
               delete: onMaster(renderNodeRemoveScript(plan, node)),
             },
-            { parent: this, dependsOn: [cluster], customTimeouts: { create: "20m", update: "20m", delete: "15m" } },
+            {
+              parent: this,
+              dependsOn: [cluster, ...groupSteps],
+              customTimeouts: { create: "20m", update: "20m", delete: "15m" },
+            },
           ),
       );
     clusterSteps.push(...nodeAdds);
+    if (plan.nodeGroups) {
+      // Every node in its declared group, once the groups exist and every node is a member.
+      clusterSteps.push(
+        new command.remote.Command(
+          `${name}-node-groups`,
+          {
+            connection: master,
+            create: onMaster(renderNodeGroupMembershipScript(plan)),
+          },
+          {
+            parent: this,
+            dependsOn: [cluster, ...groupSteps, ...nodeAdds],
+            customTimeouts: { create: "15m", update: "15m" },
+          },
+        ),
+      );
+    }
     if (plan.isoImages.length > 0) {
       clusterSteps.push(
         new command.remote.Command(

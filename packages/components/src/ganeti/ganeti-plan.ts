@@ -13,6 +13,10 @@ export const GANETI_HYPERVISORS = ["kvm", "fake"] as const;
 export const GANETI_DISK_TEMPLATES = ["drbd", "plain", "file", "sharedfile"] as const;
 export const GANETI_TIME_SYNC = ["chrony", "ntp", "none"] as const;
 export const GANETI_VERSIONS = ["3.0", "3.1"] as const;
+/** Ganeti's allocation policies of a node group (`gnt-group add --alloc-policy`). */
+export const GANETI_ALLOC_POLICIES = ["preferred", "last_resort", "unallocable"] as const;
+/** The node group `gnt-cluster init` creates; every node is in it unless assigned elsewhere. */
+export const GANETI_INITIAL_GROUP = "default";
 /** KVM parameters by default: no kernel (the instance's own boot loader), VNC on loopback only. */
 export const DEFAULT_KVM_PARAMETERS: Readonly<Record<string, string>> = {
   kernel_path: "",
@@ -80,6 +84,20 @@ export interface PlannedNode {
   offline: boolean;
   volumeGroupDevices: string[];
   parentInterface: string;
+  /** Its node group; undefined when the plan leaves Ganeti's groups alone (`nodeGroups` undefined). */
+  group?: string;
+}
+
+/** A node group the component keeps (`<name>-group-<key>`). */
+export interface PlannedNodeGroup {
+  name: string;
+  /** Resource-name-safe form of the name (the name itself: names are already lowercase, digits, dashes). */
+  key: string;
+  allocPolicy: string;
+  /** `--ipolicy-disk-templates`; undefined: the cluster's policy. */
+  diskTemplates?: string[];
+  /** Ganeti's initial group "default": settings applied, never removed. */
+  initial: boolean;
 }
 
 export interface PlannedInstance {
@@ -98,6 +116,8 @@ export interface PlannedInstance {
   running: boolean;
   failover: boolean;
   ignoreConsistency: boolean;
+  /** Declared node group of the instance's nodes (checked after placement). */
+  group?: string;
 }
 
 export interface GanetiClusterPlan {
@@ -135,6 +155,12 @@ export interface GanetiClusterPlan {
   instances: PlannedInstance[];
   minDiskSizeMiB: number;
   verifyIgnoreErrors: string[];
+  /**
+   * Node groups the component keeps, and through which every node's group is state
+   * (`gnt-group assign-nodes`). Undefined when nothing about groups is declared: Ganeti's groups
+   * are then left as they are (and the plan, with it the report's trigger, stays as before).
+   */
+  nodeGroups?: PlannedNodeGroup[];
   /** The readiness check of the cluster before any instance step (renderReadinessScript). */
   readiness: GanetiReadinessPlan;
 }
@@ -223,6 +249,8 @@ const PUBLIC_KEY = HOST_KEY;
 const DEVICE = /^\/dev\/[A-Za-z0-9._\/-]+$/;
 const OS_NAME = /^[a-z0-9][a-z0-9._-]*(\+[a-z0-9][a-z0-9._-]*)?$/;
 const PARAM_NAME = /^[a-z_][a-z0-9_]*$/;
+/** Node group names: also resource names and shell words, so kept to letters, digits and dashes. */
+const GROUP_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 const fqdn = z
   .string()
@@ -231,6 +259,10 @@ const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address (e.g. 
 const bridgeName = z
   .string()
   .regex(BRIDGE, { message: "is not a valid interface name (letters, digits, _ . -; at most 15 characters)" });
+const groupName = z.string().regex(GROUP_NAME, {
+  message:
+    "is not a node group name (lowercase letters, digits and dashes, starting with a letter, at most 63 characters; e.g. rack1)",
+});
 const vlanId = z
   .number({ message: "is not a number" })
   .int({ message: "is not a whole number" })
@@ -269,6 +301,16 @@ const nodeSchema = z.object({
   parentInterface: bridgeName.optional(),
   drained: z.boolean({ message: "is not true or false" }).optional(),
   offline: z.boolean({ message: "is not true or false" }).optional(),
+  group: groupName.optional(),
+});
+
+const nodeGroupSchema = z.object({
+  name: groupName,
+  allocPolicy: oneOf(GANETI_ALLOC_POLICIES).optional(),
+  diskTemplates: z
+    .array(oneOf(GANETI_DISK_TEMPLATES))
+    .min(1, { message: "must allow at least one disk template (leave it unset for the cluster's policy)" })
+    .optional(),
 });
 
 const instanceSchema = z.object({
@@ -296,6 +338,7 @@ const instanceSchema = z.object({
   running: z.boolean().optional(),
   failover: z.boolean().optional(),
   ignoreConsistency: z.boolean().optional(),
+  group: groupName.optional(),
 });
 
 /** GanetiDrbdClusterArgs field by field (how nodes, instances and addresses fit together: the plan). */
@@ -351,6 +394,7 @@ export const ganetiDrbdClusterArgsSchema = z.object({
   clusterSshPrivateKey: z
     .any()
     .refine((v) => v !== undefined && v !== null && v !== "", { message: "is required (a Pulumi secret)" }),
+  nodeGroups: z.array(nodeGroupSchema).optional(),
   isoImages: z.array(z.object({ path: absPath })).optional(),
   instances: z.array(instanceSchema).optional(),
   minDiskSizeMiB: z.number().int().min(1).optional(),
@@ -406,6 +450,7 @@ function wellFormed(args: GanetiDrbdClusterArgs): boolean {
     args.nodes.length > 0 &&
     (args.instances === undefined || listOf(args.instances, isObject)) &&
     (args.isoImages === undefined || listOf(args.isoImages, isObject)) &&
+    (args.nodeGroups === undefined || listOf(args.nodeGroups, isObject)) &&
     (args.diskTemplates === undefined || Array.isArray(args.diskTemplates)) &&
     (args.network === undefined || isObject(args.network)) &&
     (args.kvmParameters === undefined || isObject(args.kvmParameters))
@@ -568,6 +613,71 @@ function planRelations(
       );
     shortNames.set(node.shortName, node.fqdn);
   }
+  // Node groups: each declared once; every group a node or instance names is declared (or is
+  // Ganeti's initial "default"). Declaring any of it makes every node's group state.
+  const groupArgs = args.nodeGroups ?? [];
+  const manageGroups =
+    groupArgs.length > 0 ||
+    args.nodes.some((n) => n.group !== undefined) ||
+    (args.instances ?? []).some((i) => i.group !== undefined);
+  const groupIndex = new Map<string, number>();
+  const nodeGroups: PlannedNodeGroup[] = [];
+  groupArgs.forEach((group, index) => {
+    const where = `nodeGroups[${index}]`;
+    if (!fieldOk(`${where}.name`)) return;
+    const other = groupIndex.get(group.name);
+    if (other !== undefined) {
+      problems.add(`${where}.name`, group.name, `is listed twice (also nodeGroups[${other}]); list each group once`);
+      return;
+    }
+    groupIndex.set(group.name, index);
+    if (group.diskTemplates !== undefined && fieldOk(`${where}.diskTemplates`, "diskTemplates")) {
+      const notEnabled = group.diskTemplates.filter((t) => !diskTemplates.includes(t));
+      if (notEnabled.length > 0)
+        problems.add(
+          `${where}.diskTemplates`,
+          group.diskTemplates,
+          `allows ${notEnabled.join(", ")}, not enabled on the cluster (diskTemplates: ${diskTemplates.join(", ")}); Ganeti refuses such a policy: enable it in diskTemplates or leave it out here`,
+        );
+      else if (new Set(group.diskTemplates).size !== group.diskTemplates.length)
+        problems.add(`${where}.diskTemplates`, group.diskTemplates, "lists a template twice; list each once");
+    }
+    nodeGroups.push({
+      name: group.name,
+      key: group.name,
+      allocPolicy: group.allocPolicy ?? "preferred",
+      diskTemplates: group.diskTemplates,
+      initial: group.name === GANETI_INITIAL_GROUP,
+    });
+  });
+  const knownGroups = [
+    GANETI_INITIAL_GROUP,
+    ...nodeGroups.map((g) => g.name).filter((n) => n !== GANETI_INITIAL_GROUP),
+  ];
+  // A group whose own name is wrong is reported once, by the schema: naming it is not "undeclared" too.
+  const malformedGroups = groupArgs
+    .filter((_g, index) => !fieldOk(`nodeGroups[${index}].name`))
+    .map((g) => g.name as unknown);
+  /** Whether `group` (at `field`) is a usable group name; adds the problem when it names no declared group. */
+  const knownGroup = (field: string, group: string | undefined): group is string => {
+    if (group === undefined || !fieldOk(field)) return false;
+    if (knownGroups.includes(group)) return true;
+    if (!malformedGroups.includes(group))
+      problems.add(
+        field,
+        group,
+        `is not a declared node group (${knownGroups.join(", ")}); add { name: "${group}" } to nodeGroups or name one of those`,
+      );
+    return false;
+  };
+  if (manageGroups) {
+    args.nodes.forEach((node, index) => {
+      const declared = node.group ?? GANETI_INITIAL_GROUP;
+      // A group that is wrong or unknown is reported once; the node's relations skip it.
+      nodes[index].group =
+        node.group === undefined || knownGroup(`nodes[${index}].group`, node.group) ? declared : undefined;
+    });
+  }
   const separate = nodes.filter((n) => n.replicationAddress !== n.address).length;
   const replicationOk = nodes.every((n) => fieldOk(`nodes[${n.index}].replicationAddress`));
   if (replicationOk && separate !== 0 && separate !== nodes.length) {
@@ -698,6 +808,43 @@ function planRelations(
           `boots from a CD, which needs the kvm hypervisor (this cluster uses ${hypervisor}); remove it`,
         );
     }
+    if (manageGroups) {
+      const instanceGroupOk = inst.group === undefined || knownGroup(`${where}.group`, inst.group);
+      const groupOf = (fq: string | undefined) => nodes.find((n) => n.fqdn === fq)?.group;
+      const primaryGroup = groupOf(inst.primaryNode);
+      const secondaryGroup = diskTemplate === "drbd" ? groupOf(inst.secondaryNode) : undefined;
+      if (!nodesOfInstanceOk) {
+        // Which group holds the instance is checked once its nodes are names.
+      } else if (inst.group !== undefined) {
+        if (instanceGroupOk) {
+          const members = nodes.filter((n) => n.group === inst.group).map((n) => n.fqdn);
+          for (const [field, group] of [
+            ["primaryNode", primaryGroup],
+            ["secondaryNode", secondaryGroup],
+          ] as const) {
+            if (group !== undefined && group !== inst.group)
+              problems.add(
+                `${where}.${field}`,
+                inst[field],
+                `is in node group ${group}, not in the instance's group ${inst.group}; name a node of ${inst.group} (${members.join(", ") || "none yet"}) or move this node there (its group field)`,
+              );
+          }
+        }
+      } else if (primaryGroup !== undefined && secondaryGroup !== undefined && primaryGroup !== secondaryGroup) {
+        problems.add(
+          `${where}.secondaryNode`,
+          inst.secondaryNode,
+          `is in node group ${secondaryGroup} and the primary ${inst.primaryNode} in ${primaryGroup}; Ganeti keeps a drbd instance's nodes in one group (gnt-group assign-nodes refuses to split it): put both nodes in one group`,
+        );
+      }
+      const policy = nodeGroups.find((g) => g.name === primaryGroup)?.diskTemplates;
+      if (nodesOfInstanceOk && policy !== undefined && !policy.includes(diskTemplate))
+        problems.add(
+          `${where}.diskTemplate`,
+          diskTemplate,
+          `is not allowed in node group ${primaryGroup} of ${inst.primaryNode} (its diskTemplates: ${policy.join(", ")}); allow it there or place the instance on a node of another group`,
+        );
+    }
     const primary = nodes.find((n) => n.fqdn === inst.primaryNode);
     if (primary?.offline) {
       problems.add(
@@ -722,6 +869,7 @@ function planRelations(
       running: inst.running ?? true,
       failover: inst.failover ?? false,
       ignoreConsistency: inst.ignoreConsistency ?? false,
+      group: inst.group,
     };
   });
   const keys = new Map<string, string>();
@@ -773,6 +921,7 @@ function planRelations(
     instances,
     minDiskSizeMiB,
     verifyIgnoreErrors: args.verifyIgnoreErrors ?? [],
+    nodeGroups: manageGroups ? nodeGroups : undefined,
   };
   const online = [master!, ...nodes.filter((n) => !n.isMaster)].filter((n) => !n.offline);
   return {

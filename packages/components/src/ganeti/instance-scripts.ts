@@ -11,6 +11,7 @@
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
 import type { GanetiVersion } from "./ganeti-args";
 import { GanetiClusterPlan, PlannedInstance } from "./ganeti-plan";
+import { instanceGroupCheck } from "./node-group-scripts";
 
 const q = shellQuote;
 /** Templates whose disks every node sees (Ganeti: externally mirrored): moves need `-n target`. */
@@ -170,6 +171,8 @@ export function renderInstancePlacementScript(plan: GanetiClusterPlan, inst: Pla
       `[ "$(field snodes)" = ${q(inst.secondaryNode ?? "")} ] || die "the secondary of ${inst.name} is $(field snodes), declared ${inst.secondaryNode}; change it with gnt-instance replace-disks -n or declare it"`,
     );
   }
+  // Only with a declared group, so the script of an instance without one is as it was.
+  if (inst.group !== undefined) body.push(instanceGroupCheck(inst.name, inst.group));
   return renderRemoteScript({
     description: `ganeti: placement of ${inst.name} (primary ${inst.primaryNode})`,
     body: body.join("\n"),

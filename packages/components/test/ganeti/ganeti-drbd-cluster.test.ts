@@ -337,6 +337,91 @@ describe("GanetiDrbdCluster command graph (Pulumi mocks)", function () {
   });
 });
 
+/** The seed cluster in two racks: node1 and node2 in rack1 (they carry the drbd instance), node3 in rack2. */
+function rackArgs(): GanetiDrbdClusterArgs {
+  const args = seedArgs();
+  args.nodeGroups = [{ name: "rack1" }, { name: "rack2", allocPolicy: "last_resort" }];
+  args.nodes[0].group = "rack1";
+  args.nodes[1].group = "rack1";
+  args.nodes[2].group = "rack2";
+  args.instances![0].group = "rack1";
+  return args;
+}
+
+describe("GanetiDrbdCluster node groups (Pulumi mocks)", function () {
+  this.timeout(60_000);
+
+  it("a group step per declared group before the node steps; the membership step after them, before readiness", async () => {
+    const run = await build(rackArgs());
+    const urn = (n: string) => run.byName(n).urn;
+    const deps = (n: string) => run.dependsOnTransitively(urn(n));
+    for (const group of ["lab-group-rack1", "lab-group-rack2"]) {
+      expect(deps(group).has(urn("lab-cluster")), group).to.equal(true);
+      for (const node of ["lab-node-node2", "lab-node-node3"]) expect(deps(node).has(urn(group)), node).to.equal(true);
+      // Not deleted on a whole-cluster delete: gnt-cluster destroy takes the groups along.
+      expect(run.byName(group).deletedWith, group).to.equal(urn("lab-cluster"));
+      expect(run.byName(group).inputs.connection.host, group).to.equal("192.168.20.222");
+    }
+    for (const node of ["lab-node-node2", "lab-node-node3", "lab-group-rack1", "lab-group-rack2"])
+      expect(deps("lab-node-groups").has(urn(node)), node).to.equal(true);
+    expect(deps("lab-ready").has(urn("lab-node-groups"))).to.equal(true);
+    expect(run.byName("lab-instance-testvm-project-edu-placement").inputs.create).to.contain(
+      "= 'rack1' ] || die \"instance testvm.project.edu runs on $(field pnode) in node group",
+    );
+  });
+
+  it("a group dropped from the declaration is deleted after the nodes removed with it", async () => {
+    const run = await build(rackArgs());
+    const order = deletionOrder(
+      run.byType(REMOTE).filter((r) => ["lab-group-rack2", "lab-node-node3"].includes(r.name)),
+      run,
+    ).map((r) => r.name);
+    expect(order).to.deep.equal(["lab-node-node3", "lab-group-rack2"]);
+  });
+
+  it("moving a node re-runs only the membership step (and the report and readiness checks)", async () => {
+    const before = await build(rackArgs());
+    const args = rackArgs();
+    args.nodes[2].group = "rack1";
+    const after = await build(args);
+    // The node step re-runs too (its add carries --node-group for a new node); it finds the node a member and changes nothing.
+    expect(changedInputs(before, after)).to.deep.equal({
+      "lab-node-node3": ["create"],
+      "lab-node-groups": ["create"],
+      "lab-ready": ["triggers"],
+      "lab-report": ["triggers"],
+    });
+    expect(after.byName("lab-node-node3").inputs.create).to.contain(
+      "gnt-node add --no-ssh-key-check --node-group='rack1' 'node3.project.edu'",
+    );
+    const policy = rackArgs();
+    policy.nodeGroups![0].allocPolicy = "unallocable";
+    expect(changedInputs(before, await build(policy))).to.deep.equal({
+      "lab-group-rack1": ["create"],
+      "lab-ready": ["triggers"],
+      "lab-report": ["triggers"],
+    });
+  });
+
+  it("without groups declared, Ganeti's groups are left alone and no existing step changes", async () => {
+    const plain = await build(seedArgs());
+    expect(plain.byType(REMOTE).filter((r) => /group/.test(r.name))).to.deep.equal([]);
+    for (const r of plain.byType(REMOTE)) expect(r.inputs.create, r.name).not.to.contain("gnt-group");
+    // Declaring groups (here only the initial one) adds the membership step; the node steps'
+    // adds now name the group (re-run once, they find the nodes members); nothing else changes.
+    const args = seedArgs();
+    args.nodes[0].group = "default";
+    const declared = await build(args);
+    expect(changedInputs(plain, declared)).to.deep.equal({
+      "lab-node-node2": ["create"],
+      "lab-node-node3": ["create"],
+      "lab-node-groups": ["(new)"],
+      "lab-ready": ["triggers"],
+      "lab-report": ["triggers"],
+    });
+  });
+});
+
 /** Pulumi deletes a resource only after everything depending on it: reverse topological order. */
 function deletionOrder(resources: RecordedResource[], run: ProgramRun<unknown>): RecordedResource[] {
   const remaining = new Set(resources.map((r) => r.urn));

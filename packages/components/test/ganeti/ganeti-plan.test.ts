@@ -307,6 +307,86 @@ describe("Ganeti cluster plan (validation before any resource)", () => {
     expect(problems[0]).to.match(/^nodes: "node1" /);
   });
 
+  it("node groups: each node in its declared group (default: Ganeti's initial group); nothing declared leaves groups alone", () => {
+    const args = seedArgs();
+    args.nodeGroups = [{ name: "rack1" }, { name: "rack2", allocPolicy: "last_resort", diskTemplates: ["drbd"] }];
+    args.nodes[0].group = "rack1";
+    args.nodes[1].group = "rack1";
+    const plan = planGanetiCluster("lab", args);
+    expect(plan.nodes.map((n) => n.group)).to.deep.equal(["rack1", "rack1", "default"]);
+    expect(plan.nodeGroups).to.deep.equal([
+      { name: "rack1", key: "rack1", allocPolicy: "preferred", diskTemplates: undefined, initial: false },
+      { name: "rack2", key: "rack2", allocPolicy: "last_resort", diskTemplates: ["drbd"], initial: false },
+    ]);
+    const plain = planGanetiCluster("lab", seedArgs());
+    expect(plain.nodeGroups).to.equal(undefined);
+    expect(plain.nodes.map((n) => n.group)).to.deep.equal([undefined, undefined, undefined]);
+  });
+
+  it("node groups: every problem at once, each naming the field, the value and the fix", () => {
+    const args = seedArgs();
+    args.nodeGroups = [
+      { name: "rack1", diskTemplates: ["drbd", "sharedfile"] },
+      { name: "rack1" },
+      { name: "Rack 3" },
+      { name: "rack4", allocPolicy: "sometimes" },
+      { name: "rack5", diskTemplates: ["plain"] },
+    ];
+    args.nodes[0].group = "rack1";
+    args.nodes[1].group = "rack9";
+    args.nodes[2].group = "rack5";
+    args.instances![0].primaryNode = "node1.project.edu";
+    args.instances![0].secondaryNode = "node3.project.edu";
+    args.instances!.push({
+      name: "web.project.edu",
+      diskSizeGiB: 1,
+      diskTemplate: "plain",
+      primaryNode: "node1.project.edu",
+      group: "rack5",
+    });
+    args.instances!.push({
+      name: "db.project.edu",
+      diskSizeGiB: 1,
+      diskTemplate: "plain",
+      primaryNode: "node3.project.edu",
+      group: "rack7",
+    });
+    const problems = problemsOf(args);
+    expectProblem(
+      args,
+      "nodeGroups[0].diskTemplates",
+      "sharedfile",
+      "not enabled on the cluster (diskTemplates: drbd, plain)",
+    );
+    expectProblem(args, "nodeGroups[1].name", '"rack1"', "listed twice (also nodeGroups[0])");
+    expectProblem(args, "nodeGroups[2].name", '"Rack 3"', "lowercase letters, digits and dashes");
+    expectProblem(args, "nodeGroups[3].allocPolicy", '"sometimes"', '"preferred", "last_resort", "unallocable"');
+    expectProblem(
+      args,
+      "nodes[1].group",
+      '"rack9"',
+      "not a declared node group (default, rack1, rack4, rack5)",
+      'add { name: "rack9" } to nodeGroups',
+    );
+    expectProblem(
+      args,
+      "instances[0].secondaryNode",
+      '"node3.project.edu"',
+      "node group rack5 and the primary node1.project.edu in rack1",
+      "put both nodes in one group",
+    );
+    expectProblem(
+      args,
+      "instances[1].primaryNode",
+      '"node1.project.edu"',
+      "in node group rack1, not in the instance's group rack5",
+      "node3.project.edu",
+    );
+    expectProblem(args, "instances[2].group", '"rack7"', "not a declared node group");
+    expectProblem(args, "instances[1].diskTemplate", '"plain"', "not allowed in node group rack1", "drbd, sharedfile");
+    expect(problems, problems.join("\n")).to.have.length(9);
+  });
+
   it("never prints a private key in an error", () => {
     const args = seedArgs();
     args.nodes[0].connection.privateKey = "";

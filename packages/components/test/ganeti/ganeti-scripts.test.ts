@@ -20,6 +20,7 @@ import {
 import * as cluster from "../../src/ganeti/cluster-scripts";
 import * as instance from "../../src/ganeti/instance-scripts";
 import { parseClusterReport, renderReportScript } from "../../src/ganeti/cluster-report";
+import * as groups from "../../src/ganeti/node-group-scripts";
 import { CLUSTER_KEY, sandboxArgs, seedArgs } from "./fixtures";
 
 function allScripts(plan: GanetiClusterPlan): Record<string, string> {
@@ -39,6 +40,11 @@ function allScripts(plan: GanetiClusterPlan): Record<string, string> {
       out[`node-remove-${node.shortName}`] = cluster.renderNodeRemoveScript(plan, node);
     }
   }
+  for (const group of plan.nodeGroups ?? []) {
+    out[`group-${group.key}`] = groups.renderNodeGroupScript(plan, group);
+    out[`group-remove-${group.key}`] = groups.renderNodeGroupRemoveScript(plan, group);
+  }
+  if (plan.nodeGroups) out["node-groups"] = groups.renderNodeGroupMembershipScript(plan);
   for (const inst of plan.instances) {
     out[`add-${inst.key}`] = instance.renderInstanceAddScript(plan, inst);
     out[`update-${inst.key}`] = instance.renderInstanceUpdateScript(plan, inst);
@@ -50,7 +56,7 @@ function allScripts(plan: GanetiClusterPlan): Record<string, string> {
   return out;
 }
 
-/** The seed cluster in a node's later life: Ganeti 3.1, node3 dead (offline), node2 drained, a sudo user. */
+/** The seed cluster in a node's later life: Ganeti 3.1, node3 dead (offline), node2 drained, a sudo user, node groups. */
 function lifecycleArgs() {
   const args = seedArgs();
   args.ganetiVersion = "3.1";
@@ -58,6 +64,16 @@ function lifecycleArgs() {
   args.nodes[1].drained = true;
   args.nodes[0].connection.user = "ganeti-admin";
   args.instances![0] = { ...args.instances![0], primaryNode: "node1.project.edu", secondaryNode: "node2.project.edu" };
+  // In racks: node1 and node2 (the drbd pair) in rack1, node3 in rack2; "default" listed for its policy.
+  args.nodeGroups = [
+    { name: "rack1", diskTemplates: ["drbd", "plain"] },
+    { name: "rack2", allocPolicy: "last_resort" },
+    { name: "default", allocPolicy: "unallocable" },
+  ];
+  args.nodes[0].group = "rack1";
+  args.nodes[1].group = "rack1";
+  args.nodes[2].group = "rack2";
+  args.instances![0].group = "rack1";
   return args;
 }
 
@@ -75,7 +91,7 @@ function runWithStubs(
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     const log = path.join(dir, "calls.log");
-    for (const tool of ["gnt-cluster", "gnt-node", "gnt-instance", "timeout"]) {
+    for (const tool of ["gnt-cluster", "gnt-node", "gnt-instance", "gnt-group", "timeout"]) {
       const cases = Object.entries(answers)
         .filter(([k]) => k.startsWith(`${tool} `))
         .map(([k, v]) => `  ${JSON.stringify(k)}) printf '%b' ${JSON.stringify(v.stdout ?? "")}; exit ${v.exit ?? 0};;`)
@@ -559,6 +575,97 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
       "source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet manual\n    dns-nameservers 9.9.9.9\n\nauto eth1\niface eth1 inet static\n    address 10.0.0.5/24\n",
     );
     expect(renderNodePrepareScript(sandbox, sandbox.nodes[0])).not.to.contain("ip address del");
+  });
+
+  it("node groups: add when missing, modify only what differs, move only misplaced nodes, remove only an empty group", () => {
+    const [rack1, rack2, initial] = lifecycle.nodeGroups!;
+    // The master check reads ssconf_master_node from the stub directory.
+    const withMaster = (script: string, answers: Record<string, { stdout?: string; exit?: number }>) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gn-master-"));
+      fs.writeFileSync(path.join(dir, "m"), "node1.project.edu\n");
+      try {
+        return runWithStubs(script.replace("/var/lib/ganeti/ssconf_master_node", path.join(dir, "m")), answers);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const missing = withMaster(groups.renderNodeGroupScript(lifecycle, rack1), {
+      "gnt-group list --no-headers -o name": { stdout: "default\n" },
+    });
+    expect(missing.status, missing.stderr).to.equal(0);
+    expect(missing.calls.filter((c) => !c.includes(" list "))).to.deep.equal([
+      "gnt-group add --alloc-policy=preferred --ipolicy-disk-templates=drbd,plain rack1",
+    ]);
+    // Present with the declared settings: nothing to do. Other settings: one modify per setting that differs.
+    const same = withMaster(groups.renderNodeGroupScript(lifecycle, rack1), {
+      "gnt-group list --no-headers -o name": { stdout: "default\nrack1\n" },
+      "gnt-group list --no-headers -o alloc_policy rack1": { stdout: "preferred\n" },
+      "gnt-group list --no-headers -o custom_ipolicy rack1": { stdout: "{'disk-templates': ['drbd', 'plain']}\n" },
+    });
+    expect(same.status, same.stderr).to.equal(0);
+    expect(same.calls.filter((c) => !c.includes(" list "))).to.deep.equal([]);
+    const differs = withMaster(groups.renderNodeGroupScript(lifecycle, initial), {
+      "gnt-group list --no-headers -o name": { stdout: "default\n" },
+      "gnt-group list --no-headers -o alloc_policy default": { stdout: "preferred\n" },
+      "gnt-group list --no-headers -o custom_ipolicy default": { stdout: "{'disk-templates': ['plain']}\n" },
+    });
+    expect(differs.status, differs.stderr).to.equal(0);
+    expect(differs.calls.filter((c) => !c.includes(" list "))).to.deep.equal([
+      "gnt-group modify --alloc-policy=unallocable default",
+      "gnt-group modify --ipolicy-disk-templates=default default",
+    ]);
+
+    // Membership: node2 sits in default and node3 in rack1; one assign-nodes per target group.
+    const membership = groups.renderNodeGroupMembershipScript(lifecycle);
+    const names = { "gnt-group list --no-headers -o name": { stdout: "default\nrack1\nrack2\n" } };
+    const moved = withMaster(membership, {
+      ...names,
+      "gnt-node list --no-headers --separator=| -o name,group": {
+        stdout: "node1.project.edu|rack1\nnode2.project.edu|default\nnode3.project.edu|rack1\n",
+      },
+    });
+    expect(moved.status, moved.stderr).to.equal(0);
+    expect(moved.calls.filter((c) => c.startsWith("gnt-group assign-nodes"))).to.deep.equal([
+      "gnt-group assign-nodes rack1 node2.project.edu",
+      "gnt-group assign-nodes rack2 node3.project.edu",
+    ]);
+    const split = withMaster(membership, {
+      ...names,
+      "gnt-node list --no-headers --separator=| -o name,group": {
+        stdout: "node1.project.edu|rack1\nnode2.project.edu|default\nnode3.project.edu|rack2\n",
+      },
+      "gnt-group assign-nodes rack1 node2.project.edu": {
+        stdout: "Failure: The following instances get split by this change and --force was not given: vm9\n",
+        exit: 1,
+      },
+    });
+    expect(split.status).to.equal(1);
+    expect(split.stderr).to.contain(
+      "gnt-group assign-nodes rack1 node2.project.edu failed: Failure: The following instances get split",
+    );
+    expect(split.stderr).to.contain("gnt-instance change-group");
+
+    // Removal: refused while a node is in the group, naming it; the initial group is never removed.
+    const remove = groups.renderNodeGroupRemoveScript(lifecycle, rack2);
+    const listing = { "gnt-group list --no-headers -o name": { stdout: "default\nrack2\n" } };
+    const held = runWithStubs(remove, {
+      ...listing,
+      "gnt-node list --no-headers --separator=| -o name,group": {
+        stdout: "node1.project.edu|default\nnode3.project.edu|rack2\n",
+      },
+    });
+    expect(held.status).to.equal(1);
+    expect(held.stderr).to.contain("node group rack2 is no longer declared but still holds: node3.project.edu.");
+    expect(held.calls.filter((c) => c.includes("remove"))).to.deep.equal([]);
+    const empty = runWithStubs(remove, {
+      ...listing,
+      "gnt-node list --no-headers --separator=| -o name,group": { stdout: "node1.project.edu|default\n" },
+    });
+    expect(empty.status, empty.stderr).to.equal(0);
+    expect(empty.calls.filter((c) => c.includes("remove"))).to.deep.equal(["gnt-group remove rack2"]);
+    const kept = runWithStubs(groups.renderNodeGroupRemoveScript(lifecycle, initial), listing);
+    expect(kept.status, kept.stderr).to.equal(0);
+    expect(kept.calls).to.deep.equal([]);
   });
 
   it("report: verify with the listed error codes only, and its output parses into the outputs", () => {

@@ -226,6 +226,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "drbdMinorCount",
       "kvmParameters",
       "timeSync",
+      "nodeGroups",
       "isoImages",
       "instances",
       "minDiskSizeMiB",

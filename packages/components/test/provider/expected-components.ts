@@ -98,6 +98,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "imageUrl",
       "imageDiskFormat",
       "bootVolumeSizeGiB",
+      "homeVolumes",
       "availabilityZone",
       "networkId",
       "subnetId",

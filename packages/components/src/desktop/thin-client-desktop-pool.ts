@@ -135,6 +135,16 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     super("openstack-blueprints:index:ThinClientDesktopPool", name, {}, opts);
     const jupyter = plan.workspace === "jupyter";
     const jupyterPort = plan.jupyterPort;
+    if (!plan.homeVolumes && plan.desktops.length > 0) {
+      // Said at every preview: a rebuild is a `replace` of a -desktop server in the same preview,
+      // easy to take for a harmless change.
+      void pulumi.log.warn(
+        `the employees' homes are on their desktops' root disks: a desktop rebuilt (a password rotation, another image, ` +
+          `a changed extraPackages or session setting: 'replace' of its -desktop server in the preview) loses ` +
+          `everything its employee saved. Set homeVolumes (e.g. { sizeGiB: 20 }) to keep each /home on a Cinder volume; see docs/desktop.md.`,
+        this,
+      );
+    }
 
     // checkQuota "live": the children are declared only once the project's real limits are read
     // and hold the pool; a shortfall rejects here, before any child (no network, no server).

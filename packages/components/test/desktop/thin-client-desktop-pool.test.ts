@@ -534,7 +534,22 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       ["image", "volume", 0],
       ["volume", "volume", -1],
     ]);
-    const plain = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    // Without homeVolumes the pool warns (at every preview) that a rebuild loses the employees' files.
+    const warnedBy = async (args: ThinClientDesktopPoolArgs) => {
+      const warnings: string[] = [];
+      const consoleWarn = console.warn;
+      console.warn = (...parts: unknown[]) => void warnings.push(parts.join(" "));
+      try {
+        const r = await harness.runProgram(() => new ThinClientDesktopPool("office", args));
+        return { run: r, warnings: warnings.filter((w) => w.includes("homes are on their desktops' root disks")) };
+      } finally {
+        console.warn = consoleWarn;
+      }
+    };
+    const { run: plain, warnings } = await warnedBy(officeArgs());
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.contain("Set homeVolumes");
+    expect((await warnedBy(officeArgs(homes))).warnings).to.deep.equal([]);
     expect(plain.byType(T.volume)).to.have.length(0);
     expect(plain.byName("office-alice-desktop").inputs.blockDevices).to.equal(undefined);
     expect(plain.byName("office-alice-desktop").inputs.imageName).to.equal("ubuntu-24.04");

@@ -276,6 +276,12 @@ describe("real engine: ThinClientDesktopPool homeVolumes survive a rebuild on mi
     ]);
     const volume = await getVolume(client!, deployed.homeVolumeId);
     expect(volume?.status).to.equal("in-use");
+    // Nothing drifts: a second preview has nothing to do (the block device mapping reads back as declared).
+    const again = await stack!.preview();
+    expect(
+      again.steps.filter((st) => st.op !== "same").map((st) => `${st.op} ${urnName(st.urn)}`),
+      "a preview right after up",
+    ).to.deep.equal([]);
     const home = await booted(deployed, "first boot");
     expect(home.fstype).to.equal("ext4");
     expect(home.log, "the blank volume was formatted at first boot").to.contain(

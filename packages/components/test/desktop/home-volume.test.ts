@@ -5,7 +5,9 @@
  * mount point and fstab are scratch files): blank → formatted and mounted; a second run changes
  * nothing; a new server (fresh fstab, nothing mounted) mounts the existing file system without
  * formatting it; a disk holding anything but a file system is never formatted.
- * Needs root, losetup and mkfs.ext4; elsewhere the real runs skip with the reason (under CI
+ * Each run goes through cloud-init's own bootcmd path: the document's list, shellified by
+ * cloud-init's util.shellify, run by /bin/sh.
+ * Needs root, losetup, mkfs.ext4 and cloud-init; elsewhere the real runs skip with the reason (under CI
  * they fail). The guest's own discovery through udev's by-id links is proved on minicloud's real
  * guests (test/engine/home-volumes-guests.engine.test.ts).
  */
@@ -103,6 +105,8 @@ describe("home volume: the mount script, run for real on loop devices", function
     const missing = ["losetup", "mkfs.ext4", "blkid", "findmnt", "mount"].filter(
       (tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0,
     );
+    // cloud-init's own module (Debian's python3-cloud-init) turns bootcmd into the script it runs.
+    if (spawnSync("/usr/bin/python3", ["-c", "import cloudinit.util"]).status !== 0) missing.push("cloud-init");
     const why =
       process.getuid?.() !== 0
         ? "root is needed (loop devices, mkfs, mount)"
@@ -120,8 +124,7 @@ describe("home volume: the mount script, run for real on loop devices", function
     fstab = path.join(dir, "fstab");
     fs.mkdirSync(byId);
     fs.writeFileSync(fstab, "# a fresh server's fstab\nUUID=0000-root / ext4 defaults 0 1\n");
-    scriptFile = path.join(dir, "blueprints-home-volume");
-    fs.writeFileSync(scriptFile, homeVolumeMountScript(), { mode: 0o755 });
+    scriptFile = path.join(dir, "bootcmd.sh");
   });
 
   after(() => {
@@ -143,8 +146,20 @@ describe("home volume: the mount script, run for real on loop devices", function
     return { file, device };
   }
 
+  /**
+   * Runs the mount step as cloud-init's bootcmd module does: the document's bootcmd list turned
+   * into a shell script by cloud-init's own util.shellify, run by /bin/sh.
+   */
   function run(volumeId: string, waitSeconds = 3): ScriptRun {
-    const r = spawnSync("bash", [scriptFile, volumeId], {
+    const bootcmd = homeVolumeCloudConfig(volumeId, ["alice"]).bootcmd;
+    const shellified = spawnSync(
+      "/usr/bin/python3",
+      ["-c", "import json, sys\nfrom cloudinit import util\nsys.stdout.write(util.shellify(json.load(sys.stdin)))"],
+      { input: JSON.stringify(bootcmd), encoding: "utf8" },
+    );
+    if (shellified.status !== 0) throw new Error(`cloud-init's shellify failed: ${shellified.stderr}`);
+    fs.writeFileSync(scriptFile, shellified.stdout);
+    const r = spawnSync("/bin/sh", [scriptFile], {
       encoding: "utf8",
       env: {
         ...process.env,
@@ -265,5 +280,75 @@ describe("home volume: the mount script, run for real on loop devices", function
     expect(clash.status).to.equal(1);
     expect(clash.stderr).to.contain(`already mounts something at ${home}`);
     expect(mountedSource()).to.equal("");
+  });
+});
+
+describe("home volume: the ownership step, run for real (a user of the new server with another uid)", function () {
+  this.timeout(60_000);
+  let dir = "";
+
+  before(function () {
+    const unshare = spawnSync("unshare", ["-m", "true"]);
+    const why =
+      process.getuid?.() !== 0
+        ? "root is needed (a private mount namespace with its own /etc/passwd)"
+        : unshare.status !== 0
+          ? `unshare -m does not work here: ${unshare.stderr?.toString().trim() ?? unshare.error?.message}`
+          : "";
+    if (why) {
+      if (process.env.BLUEPRINTS_CI === "1") throw new Error(`CI, but ${why}`);
+      console.log(`    skipped: ${why}`);
+      this.skip();
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "home-owner-"));
+  });
+
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("hands the home back to the user's new uid and gid, leaving files of other owners alone; a second run changes nothing", () => {
+    const home = path.join(dir, "home", "hvuser");
+    fs.mkdirSync(home, { recursive: true });
+    fs.writeFileSync(path.join(home, "thesis.odt"), "chapter one");
+    fs.writeFileSync(path.join(home, "shared.txt"), "from a colleague");
+    fs.symlinkSync("thesis.odt", path.join(home, "latest"));
+    // The old server's uid 4242; a file someone else (uid 5000) left there.
+    spawnSync("chown", ["-R", "-h", "4242:4242", home]);
+    spawnSync("chown", ["5000:5000", path.join(home, "shared.txt")]);
+    // The new server's user database: hvuser is now uid 4343 (only inside the namespace below).
+    const passwd = path.join(dir, "passwd");
+    fs.writeFileSync(passwd, `${fs.readFileSync("/etc/passwd", "utf8")}hvuser:x:4343:4343::${home}:/bin/bash\n`);
+    const script = path.join(dir, "owner.sh");
+    fs.writeFileSync(script, homeOwnershipScript());
+    const run = () =>
+      spawnSync(
+        "unshare",
+        [
+          "-m",
+          "sh",
+          "-c",
+          'mount --make-rprivate / && mount --bind "$1" /etc/passwd && bash "$2" hvuser',
+          "x",
+          passwd,
+          script,
+        ],
+        { encoding: "utf8" },
+      );
+    const first = run();
+    expect(first.status, first.stderr).to.equal(0);
+    expect(first.stdout).to.contain(`changed: ${home} belonged to uid 4242; now to hvuser (4343)`);
+    expect(first.stdout).to.contain(`changed: ${home} had gid 4242; now hvuser's group (4343)`);
+    const owner = (p: string) => spawnSync("stat", ["-c", "%u:%g", p], { encoding: "utf8" }).stdout.trim();
+    expect(owner(home)).to.equal("4343:4343");
+    expect(owner(path.join(home, "thesis.odt"))).to.equal("4343:4343");
+    expect(
+      spawnSync("stat", ["-c", "%u:%g", "-L", path.join(home, "latest")], { encoding: "utf8" }).stdout.trim(),
+    ).to.equal("4343:4343");
+    expect(owner(path.join(home, "shared.txt")), "another owner's file keeps its owner").to.equal("5000:5000");
+    const second = run();
+    expect(second.status, second.stderr).to.equal(0);
+    expect(second.stdout).to.equal("");
+    expect(fs.readFileSync("/etc/passwd", "utf8"), "the host's user database is untouched").not.to.contain("hvuser");
   });
 });

@@ -156,7 +156,26 @@ describe("real engine: ThinClientDesktopPool homeVolumes survive a rebuild on mi
         }
         return;
       }
-      if (Date.now() > deadline) throw new Error(`volume ${id} stayed ${v.status}`);
+      if (Date.now() > deadline) {
+        // A volume left "in-use" by a server that is gone: Nova's detach was refused by Cinder
+        // (nova-compute's log: ConflictNovaUsingAttachment, when Nova sends no service token).
+        // Clean it up as admin, and fail: the cloud did not give the volume back.
+        const admin = await new OpenStackClient(loadCloud("minicloud-admin")).connect();
+        try {
+          await admin.session.json("block-storage", {
+            method: "POST",
+            path: `volumes/${id}/action`,
+            body: { "os-reset_status": { status: "available", attach_status: "detached" } },
+          });
+          await admin.session.json("block-storage", { method: "DELETE", path: `volumes/${id}` });
+        } finally {
+          admin.close();
+        }
+        throw new Error(
+          `volume ${id} stayed ${v.status} (attachments ${JSON.stringify(v.attachments)}) after its server was deleted; ` +
+            "reset and deleted as admin. Nova's detach was refused by Cinder? See nova-compute-guests.log",
+        );
+      }
       await sleep(3000);
     }
   }
@@ -265,6 +284,8 @@ describe("real engine: ThinClientDesktopPool homeVolumes survive a rebuild on mi
       .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
     expect(ids.filter((r) => r.type === VOLUME_TYPE).map((r) => r.name)).to.deep.equal(["homes-alice-home"]);
     deployed = ((await stack!.outputs()).desktops as Record<string, Desktop>).alice;
+    // Retained by design: after() deletes it whatever happens below.
+    volumeLeft = deployed.homeVolumeId;
     const admin = await session("minicloud-admin");
     const sv = (
       await request(admin, "GET", `${endpoint("nova")}/servers/${deployed.serverId}`, { headers: NOVA_MICROVERSION })
@@ -305,7 +326,8 @@ describe("real engine: ThinClientDesktopPool homeVolumes survive a rebuild on mi
     phase("pulumi preview", start);
     const ops = Object.fromEntries(preview.steps.map((s) => [urnName(s.urn), s.op]));
     expect(ops["homes-alice-desktop"], "the desktop is rebuilt").to.match(/replace/);
-    expect(ops["homes-alice-home"], "the home volume is not touched").to.equal("same");
+    // An unchanged resource has no step in `preview --json` (or a "same" one).
+    expect([undefined, "same"], "the home volume is not touched").to.include(ops["homes-alice-home"]);
     start = Date.now();
     const up = await stack!.up();
     phase("pulumi up (credential and server replaced, delete before create)", start);
@@ -343,7 +365,6 @@ describe("real engine: ThinClientDesktopPool homeVolumes survive a rebuild on mi
       return v && v.status === "available" ? v : undefined;
     });
     expect(volume.attachments).to.deep.equal([]);
-    volumeLeft = deployed!.homeVolumeId;
     await deleteVolume(volumeLeft);
     expect(await getVolume(client!, volumeLeft)).to.equal(undefined);
     volumeLeft = "";

@@ -57,11 +57,18 @@ export async function grant(s: Session, projectId: string, userId: string, role:
   await request(s, "PUT", `${KS}/projects/${projectId}/users/${userId}/roles/${role}`, { expect: [204] });
 }
 
-const CATALOG: { name: string; type: string; service: Parameters<typeof endpoint>[0] }[] = [
-  { name: "glance", type: "image", service: "glance" },
-  { name: "placement", type: "placement", service: "placement" },
-  { name: "nova", type: "compute", service: "nova" },
-  { name: "neutron", type: "network", service: "neutron" },
+/** Cinder's URL carries the project (Keystone fills it in), as every client version expects. */
+const CINDER_URL = `${endpoint("cinder")}/$(project_id)s`;
+
+const CATALOG: { name: string; type: string; url: string }[] = [
+  { name: "glance", type: "image", url: endpoint("glance") },
+  { name: "placement", type: "placement", url: endpoint("placement") },
+  { name: "nova", type: "compute", url: endpoint("nova") },
+  { name: "neutron", type: "network", url: endpoint("neutron") },
+  // Block storage under both types clients look for: `block-storage` (the official one) and
+  // `volumev3` (Nova's default catalog_info, gophercloud, hence the Pulumi provider).
+  { name: "cinder", type: "block-storage", url: CINDER_URL },
+  { name: "cinderv3", type: "volumev3", url: CINDER_URL },
 ];
 
 export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promise<void> {
@@ -94,7 +101,7 @@ export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promis
         ).body.service;
       }
       for (const iface of ["public", "internal", "admin"]) {
-        const url = endpoint(entry.service);
+        const url = entry.url;
         const existing = endpoints.find((e) => e.service_id === svc.id && e.interface === iface);
         if (existing && existing.url === url) continue;
         if (existing) {

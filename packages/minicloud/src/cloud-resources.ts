@@ -9,6 +9,7 @@ import { NOVA_MICROVERSION, request, Session } from "./rest";
 const NEUTRON = `http://${HOST}:${PORTS.neutron}/v2.0`;
 const NOVA = `http://${HOST}:${PORTS.nova}/v2.1`;
 const GLANCE = `http://${HOST}:${PORTS.glance}/v2`;
+const CINDER = `http://${HOST}:${PORTS.cinder}/v3`;
 
 export interface FlavorSpec {
   name: string;
@@ -138,6 +139,8 @@ export const TEST_QUOTAS = {
     security_group: 30,
     security_group_rule: 300,
   },
+  // Room for a home volume per desktop of a small office pool and the tests' own volumes.
+  volume: { volumes: 50, gigabytes: 500, snapshots: 20 },
 };
 
 export async function ensureQuotas(s: Session, projectId: string): Promise<void> {
@@ -146,4 +149,11 @@ export async function ensureQuotas(s: Session, projectId: string): Promise<void>
     body: { quota_set: TEST_QUOTAS.compute },
   });
   await request(s, "PUT", `${NEUTRON}/quotas/${projectId}`, { body: { quota: TEST_QUOTAS.network } });
+}
+
+/** Cinder's quotas for a test project (its own step in `up`: installs from before Cinder lack them). */
+export async function ensureVolumeQuotas(s: Session, projectId: string): Promise<void> {
+  await request(s, "PUT", `${CINDER}/${s.projectId}/os-quota-sets/${projectId}`, {
+    body: { quota_set: TEST_QUOTAS.volume },
+  });
 }

@@ -13,6 +13,7 @@ import {
 } from "./guests";
 import { readPidRecord, runningPid, stopProcess } from "./processes";
 import { allServiceSpecs, serviceSpecs } from "./services";
+import { unmountShares } from "./storage";
 import { isReady } from "./up";
 
 export interface ServiceStatus {
@@ -79,6 +80,9 @@ export async function down(opts: { purge?: boolean; layout?: Layout; log?: (m: s
   );
   stopNeutronChildren(layout, log);
   deleteAgentNamespaces(layout, log);
+  // The volume share's mounts (Cinder's, and Nova's for guests that used a volume): nothing
+  // uses them once the guests and the daemons are stopped, and none may outlive minicloud.
+  unmountShares(layout, log, true);
   for (const name of libvirt) await stop(name);
   for (const name of infra) await stop(name);
   if (!opts.purge) {

@@ -46,21 +46,37 @@ export async function roleId(s: Session, name: string): Promise<string> {
   return found.id as string;
 }
 
+/** The role's ID, creating the role when Keystone has none of that name. */
+export async function ensureRole(s: Session, name: string): Promise<string> {
+  const found = await findOne(s, "roles", `name=${encodeURIComponent(name)}`);
+  if (found) return found.id as string;
+  return (await request(s, "POST", `${KS}/roles`, { body: { role: { name } } })).body.role.id as string;
+}
+
 export async function grant(s: Session, projectId: string, userId: string, role: string): Promise<void> {
   await request(s, "PUT", `${KS}/projects/${projectId}/users/${userId}/roles/${role}`, { expect: [204] });
 }
 
-const CATALOG: { name: string; type: string; service: Parameters<typeof endpoint>[0] }[] = [
-  { name: "glance", type: "image", service: "glance" },
-  { name: "placement", type: "placement", service: "placement" },
-  { name: "nova", type: "compute", service: "nova" },
-  { name: "neutron", type: "network", service: "neutron" },
+/** Cinder's URL carries the project (Keystone fills it in), as every client version expects. */
+const CINDER_URL = `${endpoint("cinder")}/$(project_id)s`;
+
+const CATALOG: { name: string; type: string; url: string }[] = [
+  { name: "glance", type: "image", url: endpoint("glance") },
+  { name: "placement", type: "placement", url: endpoint("placement") },
+  { name: "nova", type: "compute", url: endpoint("nova") },
+  { name: "neutron", type: "network", url: endpoint("neutron") },
+  // Block storage under both types clients look for: `block-storage` (the official one) and
+  // `volumev3` (Nova's default catalog_info, gophercloud, hence the Pulumi provider).
+  { name: "cinder", type: "block-storage", url: CINDER_URL },
+  { name: "cinderv3", type: "volumev3", url: CINDER_URL },
 ];
 
 export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promise<void> {
   const serviceProject = await ensureProject(s, "service", "OpenStack service users");
   const admin = await roleId(s, "admin");
-  const service = await roleId(s, "service").catch(() => undefined);
+  // `service`: what a service token must carry for Cinder to accept a service's request (Nova
+  // deleting a volume attachment); Zed's keystone-manage bootstrap does not make it.
+  const service = await ensureRole(s, "service");
   // Independent objects are created side by side: Keystone runs two workers, and each call
   // costs a bcrypt or a token validation.
   const users = Promise.all(
@@ -69,7 +85,7 @@ export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promis
       if (!password) throw new Error(`no password for service user ${name}`);
       const uid = await ensureUser(s, name, password, serviceProject);
       await grant(s, serviceProject, uid, admin);
-      if (service) await grant(s, serviceProject, uid, service);
+      await grant(s, serviceProject, uid, service);
     }),
   );
   const services = (await request(s, "GET", `${KS}/services`)).body.services as any[];
@@ -85,7 +101,7 @@ export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promis
         ).body.service;
       }
       for (const iface of ["public", "internal", "admin"]) {
-        const url = endpoint(entry.service);
+        const url = entry.url;
         const existing = endpoints.find((e) => e.service_id === svc.id && e.interface === iface);
         if (existing && existing.url === url) continue;
         if (existing) {

@@ -21,6 +21,10 @@ export const PACKAGES = [
   "nova-common",
   "python3-neutron",
   "neutron-common",
+  // Cinder (API, scheduler, volume with the NFS driver); qemu-img inspects its volume files.
+  "python3-cinder",
+  "cinder-common",
+  "qemu-utils",
   "bridge-utils",
   "ebtables",
   "iproute2",

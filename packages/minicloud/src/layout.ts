@@ -48,6 +48,7 @@ export const PORTS = {
   neutron: 9696,
   /** nova-api-metadata (guests profile): Neutron's metadata agent forwards guests' requests here. */
   novaMetadata: 8775,
+  cinder: 8776,
 } as const;
 
 /** Nova compute and the Neutron agent must report the same host name, or port binding fails. */
@@ -81,7 +82,7 @@ export const EXTERNAL_NETWORK = {
   poolEnd: "172.24.4.250",
 } as const;
 
-export function endpoint(service: "keystone" | "glance" | "placement" | "nova" | "neutron"): string {
+export function endpoint(service: "keystone" | "glance" | "placement" | "nova" | "neutron" | "cinder"): string {
   switch (service) {
     case "keystone":
       return `http://${HOST}:${PORTS.keystone}/v3`;
@@ -93,5 +94,15 @@ export function endpoint(service: "keystone" | "glance" | "placement" | "nova" |
       return `http://${HOST}:${PORTS.nova}/v2.1`;
     case "neutron":
       return `http://${HOST}:${PORTS.neutron}`;
+    case "cinder":
+      return `http://${HOST}:${PORTS.cinder}/v3`;
   }
 }
+
+/**
+ * Cinder's one backend: the NFS volume driver (file-backed raw volumes) on a share that is a
+ * directory of this host; see storage.ts for how `mount -t nfs` of it becomes a bind mount.
+ */
+export const CINDER_BACKEND = "nfs";
+/** The "NFS server" address in the share's name: this host (the share is a local directory). */
+export const CINDER_SHARE_HOST = HOST;

@@ -6,8 +6,17 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
-export const SERVICE_USERS = ["glance", "placement", "nova", "neutron"] as const;
-export const DATABASES = ["keystone", "glance", "placement", "nova_api", "nova", "nova_cell0", "neutron"] as const;
+export const SERVICE_USERS = ["glance", "placement", "nova", "neutron", "cinder"] as const;
+export const DATABASES = [
+  "keystone",
+  "glance",
+  "placement",
+  "nova_api",
+  "nova",
+  "nova_cell0",
+  "neutron",
+  "cinder",
+] as const;
 export const PROJECT_USERS = ["minicloud-a", "minicloud-b"] as const;
 
 export interface Secrets {
@@ -63,8 +72,24 @@ export function loadOrCreateSecrets(stateDir: string): Secrets {
   const file = path.join(stateDir, "secrets.json");
   if (fs.existsSync(file)) {
     const secrets = JSON.parse(fs.readFileSync(file, "utf8")) as Secrets;
+    // Services added after the file was written (the metadata secret, Cinder's database and
+    // service user) get their passwords now; existing ones are never changed.
+    let added = false;
     if (!secrets.metadata) {
       secrets.metadata = generatePassword();
+      added = true;
+    }
+    for (const name of DATABASES)
+      if (!secrets.db[dbUser(name)]) {
+        secrets.db[dbUser(name)] = generatePassword();
+        added = true;
+      }
+    for (const name of SERVICE_USERS)
+      if (!secrets.service[name]) {
+        secrets.service[name] = generatePassword();
+        added = true;
+      }
+    if (added) {
       const tmp = `${file}.tmp-${process.pid}`;
       fs.writeFileSync(tmp, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
       fs.renameSync(tmp, file);

@@ -5,6 +5,7 @@
 import * as path from "path";
 import { IniDocument, renderIni } from "./ini";
 import {
+  CINDER_BACKEND,
   COMPUTE_HOST,
   DEFAULT_AZ,
   GUESTS_AZ,
@@ -17,6 +18,7 @@ import {
   REGION,
 } from "./layout";
 import { Secrets } from "./secrets";
+import { storagePath, storagePaths } from "./storage";
 
 export interface ConfigContext {
   layout: Layout;
@@ -147,7 +149,11 @@ export function novaConf(ctx: ConfigContext): string {
     api_database: { connection: sqlUrl(s, "nova", "nova_api"), max_pool_size: 5 },
     database: { connection: sqlUrl(s, "nova", "nova"), max_pool_size: 5 },
     keystone_authtoken: authtoken(s, "nova"),
-    service_user: { send_service_user_token: false },
+    // Nova sends its own token beside the user's (X-Service-Token) with the `service` role:
+    // Cinder (OSSA-2023-003) refuses to delete a volume attachment unless the request comes from
+    // a service, so without it a deleted server leaves its volumes "in-use" (a kept home volume
+    // could never be attached to the server that replaces it).
+    service_user: { send_service_user_token: true, ...serviceAuth(s, "nova") },
     placement: serviceAuth(s, "placement"),
     neutron: ctx.guests
       ? {
@@ -157,7 +163,9 @@ export function novaConf(ctx: ConfigContext): string {
         }
       : { ...serviceAuth(s, "neutron"), service_metadata_proxy: false },
     glance: { region_name: REGION },
-    cinder: { os_region_name: REGION },
+    // Volumes: Cinder from the catalog (volumev3); Nova's own calls (e.g. cleaning up an
+    // attachment of a deleted server) authenticate as its service user.
+    cinder: { ...serviceAuth(s, "nova"), os_region_name: REGION },
     conductor: { workers: 1 },
     scheduler: { workers: 1, discover_hosts_in_cells_interval: 30 },
     // The zone filter enforces default_schedule_zone for the fake host's zone, which has no
@@ -332,8 +340,78 @@ export function novaGuestsComputeConf(ctx: ConfigContext): string {
       // a config drive (the cloud kernel has no AHCI, so a q35 CD-ROM would be invisible).
       force_config_drive: false,
     },
-    libvirt: { virt_type: "qemu", cpu_mode: "none", connection_uri: "qemu:///system" },
+    libvirt: {
+      virt_type: "qemu",
+      cpu_mode: "none",
+      connection_uri: "qemu:///system",
+      // Cinder volumes (NFS driver): the share is mounted here while a guest uses a volume on it.
+      nfs_mount_point_base: storagePaths(ctx.layout).novaMountBase,
+    },
     oslo_concurrency: { lock_path: state(ctx, "nova-guests", "lock") },
+    // Nova mounts a volume's share from its privsep daemon. Started directly (nova-compute
+    // runs as root; the default is sudo + nova-rootwrap, whose sudo resets PATH), with
+    // minicloud's `mount` wrapper first on its PATH (see storage.ts).
+    nova_sys_admin: {
+      helper_command: [
+        "env",
+        `PATH=${storagePath(ctx.layout)}`,
+        "privsep-helper",
+        "--config-file",
+        path.join(ctx.layout.configDir, "nova", "nova.conf"),
+        "--config-file",
+        path.join(ctx.layout.configDir, "nova", "nova-compute-guests.conf"),
+      ].join(" "),
+    },
+  };
+  return renderIni(doc);
+}
+
+/**
+ * Cinder: API (eventlet, like nova-api), scheduler and one volume backend, the NFS driver on
+ * minicloud's share (see storage.ts). Volumes are sparse raw files; `nas_secure_*` true: the
+ * files are 0660 and Cinder works on them as its own user (root here); libvirt gives a file to
+ * QEMU's user while a guest uses it. cinder-volume runs as root, so oslo's execute runs even
+ * `run_as_root` commands directly, with the process's PATH (services.ts puts the wrapper first).
+ */
+export function cinderConf(ctx: ConfigContext): string {
+  const s = ctx.secrets;
+  const c = (...p: string[]) => path.join(ctx.layout.configDir, ...p);
+  const doc: IniDocument = {
+    DEFAULT: {
+      host: COMPUTE_HOST,
+      my_ip: HOST,
+      state_path: state(ctx, "cinder"),
+      transport_url: transportUrl(s),
+      auth_strategy: "keystone",
+      osapi_volume_listen: HOST,
+      osapi_volume_listen_port: PORTS.cinder,
+      osapi_volume_workers: 1,
+      api_paste_config: "/etc/cinder/api-paste.ini",
+      enabled_backends: CINDER_BACKEND,
+      // Cinder's one zone is Nova's default one; a volume asked for in another zone (e.g. next
+      // to a server in `guests`) lands there too instead of failing. Nova attaches across zones.
+      storage_availability_zone: DEFAULT_AZ,
+      default_availability_zone: DEFAULT_AZ,
+      allow_availability_zone_fallback: true,
+      glance_api_servers: `http://${HOST}:${PORTS.glance}`,
+      use_stderr: true,
+    },
+    database: { connection: sqlUrl(s, "cinder", "cinder"), max_pool_size: 5 },
+    keystone_authtoken: authtoken(s, "cinder"),
+    nova: { ...serviceAuth(s, "cinder"), interface: "public" },
+    oslo_concurrency: { lock_path: state(ctx, "cinder", "lock") },
+    oslo_messaging_notifications: { driver: "noop" },
+    coordination: { backend_url: `file://${state(ctx, "cinder", "coordination")}` },
+    [CINDER_BACKEND]: {
+      volume_driver: "cinder.volume.drivers.nfs.NfsDriver",
+      volume_backend_name: CINDER_BACKEND,
+      nfs_shares_config: c("cinder", "nfs_shares"),
+      nfs_mount_point_base: storagePaths(ctx.layout).cinderMountBase,
+      nfs_sparsed_volumes: true,
+      nfs_mount_attempts: 1,
+      nas_secure_file_permissions: true,
+      nas_secure_file_operations: true,
+    },
   };
   return renderIni(doc);
 }

@@ -4,6 +4,7 @@
  */
 import * as path from "path";
 import { HOST, Layout, PORTS } from "./layout";
+import { storagePath, storagePaths } from "./storage";
 
 export type Readiness =
   | { kind: "tcp"; port: number }
@@ -164,7 +165,11 @@ function guestSpecs(layout: Layout, c: (...p: string[]) => string, novaArgs: str
       ]),
       ready: { kind: "none" },
       readyTimeout: 0,
-      configFiles: [c("nova", "nova.conf"), c("nova", "nova-compute-guests.conf")],
+      configFiles: [
+        c("nova", "nova.conf"),
+        c("nova", "nova-compute-guests.conf"),
+        path.join(storagePaths(layout).binDir, "mount"),
+      ],
     },
   ];
 }
@@ -272,6 +277,43 @@ function baseSpecs(
       ready: { kind: "none" },
       readyTimeout: 0,
       configFiles: [c("nova", "nova.conf")],
+    },
+    ...cinderSpecs(layout, c),
+  ];
+}
+
+/** Cinder: API, scheduler, and the volume service with its NFS backend (see storage.ts). */
+function cinderSpecs(layout: Layout, c: (...p: string[]) => string): ServiceSpec[] {
+  const conf = c("cinder", "cinder.conf");
+  const args = ["--config-file", conf];
+  return [
+    {
+      name: "cinder-api",
+      argv: pythonMain("cinder.cmd.api", "main", "cinder-api", args),
+      ready: { kind: "http", url: `http://${HOST}:${PORTS.cinder}/` },
+      readyTimeout: 90,
+      configFiles: [conf],
+    },
+    {
+      name: "cinder-scheduler",
+      argv: pythonMain("cinder.cmd.scheduler", "main", "cinder-scheduler", args),
+      ready: { kind: "none" },
+      readyTimeout: 0,
+      configFiles: [conf],
+    },
+    {
+      name: "cinder-volume",
+      argv: pythonMain("cinder.cmd.volume", "main", "cinder-volume", args),
+      // As root, oslo's execute runs `mount` itself (no root helper): the wrapper comes first.
+      env: { PATH: storagePath(layout) },
+      ready: { kind: "none" },
+      readyTimeout: 0,
+      configFiles: [
+        conf,
+        c("cinder", "nfs_shares"),
+        path.join(storagePaths(layout).binDir, "mount"),
+        path.join(storagePaths(layout).binDir, "mount.nfs"),
+      ],
     },
   ];
 }

@@ -13,13 +13,15 @@ import {
   ensureFlavors,
   ensureImage,
   ensureQuotas,
+  ensureVolumeQuotas,
   PLACEHOLDER_IMAGE_NAMES,
 } from "./cloud-resources";
 import { commandSucceeds, run, runAsync } from "./exec";
-import { ensureServiceCatalog, ensureTestProjects } from "./identity";
+import { ensureProject, ensureServiceCatalog, ensureTestProjects } from "./identity";
 import { ensurePackages } from "./install";
 import { ensureGuests, GUEST_PACKAGES, prepareLibvirtRuntime, readProfile, writeProfile } from "./guests";
 import {
+  CINDER_BACKEND,
   COMPUTE_HOST,
   defaultLayout,
   EXTERNAL_NETWORK,
@@ -32,9 +34,10 @@ import {
 } from "./layout";
 import { readPidRecord, runningPid, startProcess, stopProcess } from "./processes";
 import { authenticate, NOVA_MICROVERSION, request, Session } from "./rest";
-import { databaseUser, DATABASES, loadOrCreateSecrets, Secrets } from "./secrets";
+import { databaseUser, DATABASES, loadOrCreateSecrets, PROJECT_USERS, Secrets } from "./secrets";
 import * as cfg from "./service-configs";
 import { mariadbSocket, neutronPythonDir, serviceSpecs, ServiceSpec } from "./services";
+import { mountNfsSh, mountWrapperSh, nfsSharesConf, storagePaths, unmountShares } from "./storage";
 
 export interface UpOptions {
   layout?: Layout;
@@ -152,8 +155,8 @@ export function writeConfigs(layout: Layout, secrets: Secrets, guests = false): 
   const ctx = { layout, secrets, guests };
   const c = (...p: string[]) => path.join(layout.configDir, ...p);
   const changed = new Set<string>();
-  const put = (services: string[], file: string, content: string) => {
-    if (writeIfChanged(file, content)) services.forEach((s) => changed.add(s));
+  const put = (services: string[], file: string, content: string, mode?: number) => {
+    if (writeIfChanged(file, content, mode)) services.forEach((s) => changed.add(s));
   };
   put(["rabbitmq"], c("rabbitmq", "rabbitmq.conf"), cfg.rabbitmqConf(secrets));
   put(["keystone"], c("keystone", "keystone.conf"), cfg.keystoneConf(ctx));
@@ -187,6 +190,16 @@ export function writeConfigs(layout: Layout, secrets: Secrets, guests = false): 
   put(neutron, c("neutron", "neutron.conf"), cfg.neutronConf(ctx));
   put(["neutron-server"], c("neutron", "ml2_conf.ini"), cfg.ml2Conf(guests));
   put(["neutron-linuxbridge-agent"], c("neutron", "linuxbridge_agent.ini"), cfg.linuxbridgeAgentConf(guests));
+  const cinder = ["cinder-api", "cinder-scheduler", "cinder-volume"];
+  put(cinder, c("cinder", "cinder.conf"), cfg.cinderConf(ctx));
+  put(["cinder-volume"], c("cinder", "nfs_shares"), nfsSharesConf(layout));
+  put(
+    ["cinder-volume", "nova-compute-guests"],
+    path.join(storagePaths(layout).binDir, "mount"),
+    mountWrapperSh(storagePaths(layout)),
+    0o700,
+  );
+  put(["cinder-volume"], path.join(storagePaths(layout).binDir, "mount.nfs"), mountNfsSh(storagePaths(layout)), 0o700);
   if (guests) {
     put(["nova-compute-guests"], c("nova", "nova-compute-guests.conf"), cfg.novaGuestsComputeConf(ctx));
     put(
@@ -378,9 +391,22 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       "neutron/lock",
       "rabbitmq/mnesia",
       "keystone",
+      "cinder/lock",
+      "cinder/mnt",
+      "cinder/coordination",
     ]) {
       fs.mkdirSync(path.join(layout.stateDir, d), { recursive: true, mode: 0o700 });
     }
+    // The volumes' directory (the share): QEMU, running as libvirt-qemu, opens a volume's file
+    // through Nova's mount of it, so it and its parent are search-only for others (0711; the
+    // files themselves are 0660, given to QEMU's user by libvirt while a guest uses them).
+    const volumes = storagePaths(layout).exportDir;
+    fs.mkdirSync(volumes, { recursive: true, mode: 0o711 });
+    fs.chmodSync(path.dirname(volumes), 0o711);
+    fs.chmodSync(volumes, 0o711);
+    // A mount of the share left from a killed run whose directory has since been made anew
+    // would show Cinder or Nova an unrelated, empty directory: remove such stale mounts.
+    unmountShares(layout, log, false);
     fs.mkdirSync(path.join(layout.logDir, "rabbitmq"), { recursive: true });
     secrets = loadOrCreateSecrets(layout.stateDir);
     if (guests) {
@@ -394,6 +420,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       fs.mkdirSync(path.join(layout.stateDir, "nova-guests", "lock"), { recursive: true, mode: 0o700 });
       fs.chmodSync(path.join(layout.stateDir, "nova-guests"), 0o711);
       fs.mkdirSync(path.join(layout.stateDir, "nova-guests", "instances"), { recursive: true, mode: 0o711 });
+      fs.mkdirSync(storagePaths(layout).novaMountBase, { recursive: true, mode: 0o711 });
       prepareLibvirtRuntime();
     }
     const changed = writeConfigs(layout, secrets, guests);
@@ -485,7 +512,10 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     );
     await ensureRunning(layout, spec("keystone"), log);
     admin = await waitFor("an admin token", 60, () => authenticate(adminAuth(secrets)));
-    await once(layout, "keystone-catalog", () => ensureServiceCatalog(admin, secrets));
+    // The step's name changes when the catalog gains something older installs must get once:
+    // "-cinder" Cinder's service user and entries, "-service-role" the `service` role of the
+    // service users (Nova's service token, which Cinder requires to let go of a volume).
+    await once(layout, "keystone-catalog-service-role", () => ensureServiceCatalog(admin, secrets));
   };
 
   // Schema migrations are slow Python start-ups; run the independent ones side by side.
@@ -496,6 +526,9 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
         manage(["glance-manage", "--config-file", c("glance", "glance-api.conf"), "db_sync"]),
       ),
       once(layout, "placement-db", () => manage(["placement-manage", "--config-dir", c("placement"), "db", "sync"])),
+      once(layout, "cinder-db", () =>
+        manage(["cinder-manage", "--config-file", c("cinder", "cinder.conf"), "db", "sync"]),
+      ),
       once(layout, "neutron-db", () =>
         manage([
           "neutron-db-manage",
@@ -566,8 +599,12 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   // connections), so start them all at once and wait for their APIs together.
   await timer.phase("rabbitmq", () => rabbitReady);
 
-  await timer.phase("glance + placement + neutron + nova", async () => {
+  await timer.phase("glance + placement + neutron + nova + cinder", async () => {
     await Promise.all([
+      (async () => {
+        for (const name of ["cinder-scheduler", "cinder-volume", "cinder-api"])
+          await ensureRunning(layout, spec(name), log);
+      })(),
       ensureRunning(layout, spec("glance-api"), log),
       ensureRunning(layout, spec("placement-api"), log),
       (async () => {
@@ -632,6 +669,23 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       await Promise.all(Object.values(projects).map((id) => ensureQuotas(admin, id)));
     }),
   );
+
+  await timer.phase("block storage", async () => {
+    const cinder = `http://${HOST}:${PORTS.cinder}/v3/${admin.projectId}`;
+    // The backend's pool reaches the scheduler only once its driver set up (mounted the share);
+    // the service row alone reads "up" for a minute even when the driver failed.
+    await waitFor("cinder-volume's NFS pool to reach the scheduler", 120, async () => {
+      for (const name of ["cinder-api", "cinder-scheduler", "cinder-volume"])
+        if (runningPid(layout.runDir, name) === undefined)
+          throw new FatalError(`${name} exited; see ${path.join(layout.logDir, name + ".log")}`);
+      const pools = (await request(admin, "GET", `${cinder}/scheduler-stats/get_pools`)).body.pools as any[];
+      return pools.some((p) => String(p.name).startsWith(`${COMPUTE_HOST}@${CINDER_BACKEND}#`)) ? true : undefined;
+    });
+    await once(layout, "cinder-quotas", async () => {
+      for (const name of PROJECT_USERS)
+        await ensureVolumeQuotas(admin, await ensureProject(admin, name, `minicloud test project ${name}`));
+    });
+  });
 
   if (guests) {
     await ensureGuests({ layout, admin, spec, log, phase: (n, f) => timer.phase(n, f), manage });

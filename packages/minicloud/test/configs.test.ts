@@ -10,6 +10,7 @@ import * as cfg from "../src/service-configs";
 import { allServiceSpecs, serviceSpecs } from "../src/services";
 import { NEUTRON_CHAIN, splitIptablesRule } from "../src/guests";
 import { databaseSql } from "../src/up";
+import { mountsUnder, nfsSharesConf, storagePath, storagePaths } from "../src/storage";
 
 /** Minimal INI reader for assertions (last value wins, like oslo.config). */
 function readIni(text: string): Record<string, Record<string, string>> {
@@ -68,6 +69,17 @@ describe("minicloud configuration renderers", () => {
     expect(cfg.uwsgiIni({ name: "k", port: 5000, wsgiFile: "/x", env: { A: "b" }, processes: 1 }))
       .to.contain("http-socket = 127.0.0.1:5000")
       .and.contain("env = A=b");
+  });
+
+  it("has Nova send a service token (Cinder lets only a service delete a volume attachment)", () => {
+    const nova = readIni(cfg.novaConf(ctx));
+    expect(nova.service_user).to.deep.include({
+      send_service_user_token: "true",
+      auth_type: "password",
+      username: "nova",
+      project_name: "service",
+      password: secrets.service.nova,
+    });
   });
 
   it("runs one worker per service and the fake compute driver", () => {
@@ -274,6 +286,70 @@ describe("minicloud configuration renderers", () => {
       expect(NEUTRON_CHAIN.test("neutron-filter-top")).to.equal(true);
       expect(NEUTRON_CHAIN.test("DOCKER-USER")).to.equal(false);
       expect(NEUTRON_CHAIN.test("neutron-filter-topx")).to.equal(false);
+    });
+  });
+
+  describe("block storage (Cinder, NFS driver on a local share)", () => {
+    const g = { ...ctx, guests: true };
+
+    it("runs Cinder's NFS driver on the one share, on 127.0.0.1 only, with secure NAS file settings", () => {
+      const cinder = readIni(cfg.cinderConf(ctx));
+      expect(cinder.DEFAULT?.osapi_volume_listen).to.equal("127.0.0.1");
+      expect(cinder.DEFAULT?.osapi_volume_listen_port).to.equal("8776");
+      expect(cinder.DEFAULT?.enabled_backends).to.equal("nfs");
+      expect(cinder.nfs?.volume_driver).to.equal("cinder.volume.drivers.nfs.NfsDriver");
+      expect(cinder.nfs?.nfs_shares_config).to.equal("/etc/mc/cinder/nfs_shares");
+      expect(cinder.nfs?.nfs_mount_point_base).to.equal("/srv/mc/cinder/mnt");
+      expect(cinder.nfs?.nas_secure_file_permissions).to.equal("true");
+      expect(cinder.nfs?.nas_secure_file_operations).to.equal("true");
+      expect(nfsSharesConf(layout)).to.equal("127.0.0.1:/srv/mc/cinder/volumes\n");
+      expect(cinder.database?.connection).to.contain("@127.0.0.1:13306/cinder?");
+    });
+
+    it("puts the mount wrapper first for exactly the two callers that mount the share", () => {
+      const bin = storagePaths(layout).binDir;
+      expect(bin).to.equal("/etc/mc/storage/bin");
+      const volumeService = serviceSpecs(layout).find((s) => s.name === "cinder-volume");
+      expect(volumeService?.env?.PATH).to.equal(storagePath(layout));
+      expect(storagePath(layout).split(":")[0]).to.equal(bin);
+      // Only cinder-volume: the API and the scheduler never mount.
+      expect(serviceSpecs(layout).find((s) => s.name === "cinder-api")?.env).to.equal(undefined);
+      const guests = readIni(cfg.novaGuestsComputeConf(g));
+      expect(guests.libvirt?.nfs_mount_point_base).to.equal("/srv/mc/nova-guests/mnt");
+      const helper = guests.nova_sys_admin?.helper_command?.split(" ") ?? [];
+      expect(helper.slice(0, 3)).to.deep.equal([
+        "env",
+        `PATH=${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+        "privsep-helper",
+      ]);
+      // The fake host never mounts anything: its config has no helper override.
+      expect(readIni(cfg.novaConf(g)).nova_sys_admin).to.equal(undefined);
+      const volume = serviceSpecs(layout).find((s) => s.name === "cinder-volume");
+      expect(volume?.configFiles).to.include(`${bin}/mount`);
+    });
+
+    it("registers Cinder's database and service user, and its processes in both profiles", () => {
+      expect(databaseSql(secrets)).to.contain("CREATE DATABASE IF NOT EXISTS `cinder`");
+      expect(secrets.service.cinder).to.match(/^[A-Za-z0-9]{24}$/);
+      for (const profile of [{}, { guests: true }]) {
+        const names = serviceSpecs(layout, profile).map((s) => s.name);
+        expect(names).to.include.members(["cinder-api", "cinder-scheduler", "cinder-volume"]);
+      }
+    });
+
+    it("finds the share's mounts under the mount bases only, deepest first", () => {
+      const all = [
+        "/",
+        "/srv/mc/cinder/mnt/abc",
+        "/srv/mc/cinder/mntx/abc",
+        "/srv/mc/nova-guests/mnt/abc",
+        "/srv/mc/nova-guests/mnt/abc/x",
+      ];
+      expect(mountsUnder(["/srv/mc/cinder/mnt", "/srv/mc/nova-guests/mnt"], all)).to.deep.equal([
+        "/srv/mc/nova-guests/mnt/abc/x",
+        "/srv/mc/nova-guests/mnt/abc",
+        "/srv/mc/cinder/mnt/abc",
+      ]);
     });
   });
 });

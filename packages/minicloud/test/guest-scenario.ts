@@ -24,6 +24,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NOVA = endpoint("nova");
 const NEUTRON = `${endpoint("neutron")}/v2.0`;
 const GLANCE = `${endpoint("glance")}/v2`;
+const CINDER = endpoint("cinder");
 const H = { headers: NOVA_MICROVERSION };
 
 /** The only address the scenario's security group lets ssh in from: this host on `public`. */
@@ -98,6 +99,8 @@ export class GuestLab {
   keypair?: string;
   readonly servers: string[] = [];
   readonly fips: string[] = [];
+  /** Cinder volumes made by createVolume(), deleted (after their servers) by cleanup(). */
+  readonly volumes: string[] = [];
 
   private constructor(
     readonly user: Session,
@@ -382,6 +385,61 @@ export class GuestLab {
     throw new Error(`server ${id} still there 180 s after its deletion`);
   }
 
+  /** Cinder volume URL of the lab's project. */
+  volumeUrl(id = ""): string {
+    return `${CINDER}/${this.user.projectId}/volumes${id ? `/${id}` : ""}`;
+  }
+
+  /** A new empty volume (GiB) in Cinder; returns its id at once (see waitVolume). */
+  async createVolume(name: string, sizeGiB = 1): Promise<string> {
+    const id = (
+      await request(this.user, "POST", this.volumeUrl(), {
+        body: { volume: { name: `${this.prefix}-${name}`, size: sizeGiB } },
+        expect: [202],
+      })
+    ).body.volume.id as string;
+    this.volumes.push(id);
+    return id;
+  }
+
+  async volume(id: string): Promise<any> {
+    return (await request(this.user, "GET", this.volumeUrl(id))).body.volume;
+  }
+
+  /** Waits for a volume status; `error*` fails at once. */
+  async waitVolume(id: string, status: string, timeoutS = 180): Promise<any> {
+    const deadline = Date.now() + timeoutS * 1000;
+    for (;;) {
+      const v = await this.volume(id);
+      if (v.status === status) return v;
+      if (String(v.status).startsWith("error"))
+        throw new Error(`volume ${id} went to ${v.status} while waiting for ${status} (see cinder-volume.log)`);
+      if (Date.now() > deadline) throw new Error(`volume ${id} not ${status} after ${timeoutS} s (status ${v.status})`);
+      await sleep(1000);
+    }
+  }
+
+  /** Attaches a volume to a server through Nova and waits until Cinder says in-use. */
+  async attachVolume(serverId: string, volumeId: string): Promise<any> {
+    const att = (
+      await request(this.user, "POST", `${NOVA}/servers/${serverId}/os-volume_attachments`, {
+        ...H,
+        body: { volumeAttachment: { volumeId } },
+      })
+    ).body.volumeAttachment;
+    await this.waitVolume(volumeId, "in-use");
+    return att;
+  }
+
+  /** Detaches through Nova and waits until Cinder says available. */
+  async detachVolume(serverId: string, volumeId: string): Promise<void> {
+    await request(this.user, "DELETE", `${NOVA}/servers/${serverId}/os-volume_attachments/${volumeId}`, {
+      ...H,
+      expect: [202],
+    });
+    await this.waitVolume(volumeId, "available");
+  }
+
   /** Removes everything this lab made, in dependency order; returns what could not be removed. */
   async cleanup(): Promise<string[]> {
     const problems: string[] = [];
@@ -411,6 +469,25 @@ export class GuestLab {
           }
           if (Date.now() > deadline) throw new Error("still there after 180 s");
           await sleep(1000);
+        }
+      });
+    // Volumes once their servers are gone (deleting a server detaches its volumes).
+    for (const id of this.volumes)
+      await attempt(`volume ${id}`, async () => {
+        const deadline = Date.now() + 180_000;
+        for (;;) {
+          let v: any;
+          try {
+            v = await this.volume(id);
+          } catch (e) {
+            if (e instanceof HttpError && e.status === 404) return;
+            throw e;
+          }
+          if (v.status !== "deleting" && !String(v.status).endsWith("ing")) {
+            await request(s, "DELETE", this.volumeUrl(id), { expect: [202, 404, 400] });
+          }
+          if (Date.now() > deadline) throw new Error(`still there after 180 s (status ${v.status})`);
+          await sleep(2000);
         }
       });
     if (this.routerId && this.routerInterface)

@@ -15,6 +15,7 @@
 import { CloudConfig, CloudConfigUser, renderCloudConfig } from "../cloudinit/cloud-config";
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
 import { assertLinuxUserName, linuxUserNameProblem } from "./employees";
+import { homeVolumeCloudConfig } from "./home-volume";
 import { SessionReportOptions, sessionReportCloudConfig } from "./session-report";
 
 /** Where the stack part installs its setup script (a baked image carries it too). */
@@ -74,6 +75,27 @@ export interface EmployeeDesktopOptions {
   /** Optional admin user reachable over SSH with a key only (never a password). */
   adminUser?: string;
   adminPublicKey?: string;
+  /**
+   * ID of the Cinder volume (attached at boot) that holds /home: mounted before the users are
+   * made, formatted only when blank (see home-volume.ts). Omitted: /home is on the root disk.
+   */
+  homeVolumeId?: string;
+}
+
+/**
+ * The home-volume part of an employee's user data ({} without one): the employee's and the
+ * admin's homes live on it. Merge it first, so its runcmd step runs before the workspace's.
+ */
+export function employeeHomeCloudConfig(employee: {
+  user: string;
+  adminUser?: string;
+  homeVolumeId?: string;
+}): CloudConfig {
+  if (employee.homeVolumeId === undefined) return {};
+  return homeVolumeCloudConfig(employee.homeVolumeId, [
+    employee.user,
+    ...(employee.adminUser !== undefined ? [employee.adminUser] : []),
+  ]);
 }
 
 function checkRdpGroup(group: string): string {
@@ -419,6 +441,7 @@ export function renderDesktopUserData(
   }
   return renderCloudConfig(
     mergeCloudConfigs(
+      employeeHomeCloudConfig(employee),
       desktopStackCloudConfig(stack),
       employeeCloudConfig(employee),
       report ? sessionReportCloudConfig({ ...report, employee: employee.user, port: XRDP_PORT }) : {},
@@ -437,6 +460,7 @@ export function renderBakedDesktopUserData(
 ): string {
   return renderCloudConfig(
     mergeCloudConfigs(
+      employeeHomeCloudConfig(employee),
       { ...employeeCloudConfig(employee), runcmd: [[DESKTOP_SETUP_SCRIPT_PATH]] },
       report ? sessionReportCloudConfig({ ...report, employee: employee.user, port: XRDP_PORT }) : {},
     ),

@@ -24,7 +24,13 @@
  */
 import { CloudConfig, CloudConfigUser, renderCloudConfig } from "../cloudinit/cloud-config";
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
-import { adminUserEntry, mergeCloudConfigs, packagesCloudConfig, SNAKEOIL_FOR_THIS_HOST } from "./desktop-user-data";
+import {
+  adminUserEntry,
+  employeeHomeCloudConfig,
+  mergeCloudConfigs,
+  packagesCloudConfig,
+  SNAKEOIL_FOR_THIS_HOST,
+} from "./desktop-user-data";
 import { assertLinuxUserName } from "./employees";
 import { SessionReportOptions, sessionReportCloudConfig } from "./session-report";
 
@@ -70,6 +76,8 @@ export interface JupyterEmployeeOptions {
   fqdn?: string;
   adminUser?: string;
   adminPublicKey?: string;
+  /** ID of the Cinder volume (attached at boot) that holds /home; see EmployeeDesktopOptions. */
+  homeVolumeId?: string;
 }
 
 /** The server's TCP port: unprivileged, since it runs as the employee. */
@@ -286,11 +294,13 @@ export function renderJupyterUserData(
     runcmd: [[JUPYTER_SETUP_SCRIPT_PATH]],
   };
   return renderCloudConfig(
-    report
-      ? mergeCloudConfigs(
-          doc,
-          sessionReportCloudConfig({ ...report, employee: employee.user, port: workspace.port ?? JUPYTER_PORT }),
-        )
-      : doc,
+    mergeCloudConfigs(
+      // The home volume is mounted (bootcmd) before the users module makes the employee's home.
+      employeeHomeCloudConfig(employee),
+      doc,
+      report
+        ? sessionReportCloudConfig({ ...report, employee: employee.user, port: workspace.port ?? JUPYTER_PORT })
+        : {},
+    ),
   );
 }

@@ -80,6 +80,26 @@ export interface DesktopFlavorSizeArgs {
   diskGiB?: number;
 }
 
+/**
+ * Each employee's /home on a Cinder volume of their own, which outlives their desktop's server.
+ * See docs/desktop.md ("What survives a rebuild").
+ */
+export interface DesktopHomeVolumesArgs {
+  /**
+   * Size of each home volume in GiB. Growing it extends the volumes in place (the guest grows the
+   * file system at its next boot). Never lower it: Cinder cannot shrink a volume, so the provider
+   * would replace each home with a blank one (the old volumes are retained in Cinder, not deleted).
+   */
+  sizeGiB: number;
+  /** Cinder volume type; default: Cinder's default type. Applies to volumes made afterwards. */
+  volumeType?: string;
+  /**
+   * Cinder availability zone of the volumes; default: Cinder's default zone. Applies to volumes
+   * made afterwards. Nova attaches across zones unless the cloud sets [cinder] cross_az_attach = false.
+   */
+  availabilityZone?: string;
+}
+
 export interface ThinClientDesktopPoolArgs {
   /** The employees; each gets a desktop. Adding or removing one touches only their resources. */
   employees: DesktopEmployeeArgs[];
@@ -101,6 +121,13 @@ export interface ThinClientDesktopPoolArgs {
   imageDiskFormat?: string;
   /** Boot from a Cinder volume of this size (GiB) made from the image, as the 2017 office study did. */
   bootVolumeSizeGiB?: number;
+  /**
+   * Each employee's /home on a persistent Cinder volume (`<pool>-<employee>-home`), attached at
+   * boot and kept when the desktop is rebuilt (password rotation, new image, changed packages).
+   * The volumes are retained when an employee is removed or the pool destroyed (delete them in
+   * Cinder when no longer needed). Omitted: /home is on the root disk and a rebuild loses it.
+   */
+  homeVolumes?: DesktopHomeVolumesArgs;
 
   /** Existing network to attach the desktops to (or give networkCidr to create one). */
   networkId?: pulumi.Input<string>;
@@ -260,6 +287,15 @@ const projectLimitsSchema = z.object({
   securityGroupRules: limit.optional(),
 });
 
+const homeVolumesSchema = z.object(
+  {
+    sizeGiB: wholeAtLeast(1, "GiB"),
+    volumeType: name('a Cinder volume type (openstack volume type list), e.g. "lvmdriver-1"').optional(),
+    availabilityZone: name("a Cinder availability zone (openstack availability zone list --volume)").optional(),
+  },
+  { message: "is not a home volume setting; give { sizeGiB, volumeType?, availabilityZone? }" },
+);
+
 /** The pool's args, field by field (relations between fields are the plan's). */
 export const thinClientDesktopPoolArgsSchema = z.object({
   employees: z.array(desktopEmployeeSchema, {
@@ -275,6 +311,7 @@ export const thinClientDesktopPoolArgsSchema = z.object({
     .optional(),
   imageDiskFormat: oneOf(GLANCE_DISK_FORMATS).optional(),
   bootVolumeSizeGiB: wholeAtLeast(1, "GiB").optional(),
+  homeVolumes: homeVolumesSchema.strict().optional(),
   networkId: pulumiInput(name("a network ID")).optional(),
   subnetId: pulumiInput(name("a subnet ID")).optional(),
   networkCidr: ipv4Cidr.optional(),
@@ -381,11 +418,13 @@ const _poolSchemaMatchesArgs: SameShape<
 const _hostSchemaMatchesArgs: SameShape<z.input<typeof computeHostSchema>, DesktopComputeHostArgs> = true;
 const _flavorSchemaMatchesArgs: SameShape<z.input<typeof flavorSizeSchema>, DesktopFlavorSizeArgs> = true;
 const _limitsSchemaMatches: SameShape<z.input<typeof projectLimitsSchema>, ProjectLimits> = true;
+const _homeSchemaMatches: SameShape<z.input<typeof homeVolumesSchema>, DesktopHomeVolumesArgs> = true;
 const _reportsSchemaMatches: SameShape<
   NonNullable<z.input<typeof thinClientDesktopPoolArgsSchema>["sessionReports"]>,
   DesktopSessionReportArgs
 > = true;
 void [
+  _homeSchemaMatches,
   _reportsSchemaMatches,
   _poolSchemaMatchesArgs,
   _hostSchemaMatchesArgs,

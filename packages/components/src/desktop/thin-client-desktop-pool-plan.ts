@@ -45,7 +45,24 @@ export interface PlannedDesktop {
    * Resource names, `<pool>-<employee>-…`: a compatibility contract (a changed name replaces the
    * employee's desktop), and independent per employee, so adding one touches nobody else.
    */
-  names: { credential: string; port: string; server: string; floatingIp: string; reportToken: string };
+  names: {
+    credential: string;
+    port: string;
+    server: string;
+    floatingIp: string;
+    reportToken: string;
+    /** With homeVolumes: the employee's home volume (a Pulumi name; Cinder's is homeVolumeName). */
+    homeVolume: string;
+  };
+  /** With homeVolumes: the volume's name in Cinder, `<host name>-home`. */
+  homeVolumeName: string;
+}
+
+/** Each employee's home volume, as the pool declares it. */
+export interface PlannedHomeVolumes {
+  sizeGiB: number;
+  volumeType?: string;
+  availabilityZone?: string;
 }
 
 /** Where the desktops' image comes from. */
@@ -80,6 +97,8 @@ export interface DesktopPoolPlan {
   network?: { resourceName: string; args: PrivateNetworkArgs };
   image: PlannedImage;
   bootVolumeSizeGiB?: number;
+  /** Set when each employee's /home is on a Cinder volume of their own. */
+  homeVolumes?: PlannedHomeVolumes;
   /** Nova availability zone of every desktop; undefined: Nova's default. */
   availabilityZone?: string;
   floatingIpPool?: string;
@@ -107,6 +126,7 @@ export function renderPlannedUserData(
   desktop: PlannedDesktop,
   hashedPassword: string,
   reportToken?: string,
+  homeVolumeId?: string,
 ): string {
   const employee: EmployeeDesktopOptions = {
     user: desktop.employee.name,
@@ -116,7 +136,10 @@ export function renderPlannedUserData(
     rdpGroup: plan.rdpGroup,
     adminUser: plan.admin?.user,
     adminPublicKey: plan.admin?.publicKey,
+    homeVolumeId,
   };
+  if (plan.homeVolumes && homeVolumeId === undefined)
+    throw new Error(`${plan.component}: ${desktop.employee.name}'s home volume ID is missing (homeVolumes is set)`);
   if (plan.sessionReports && reportToken === undefined)
     throw new Error(`${plan.component}: ${desktop.employee.name}'s report token is missing (sessionReports is set)`);
   const report = plan.sessionReports && reportToken ? { ...plan.sessionReports, token: reportToken } : undefined;
@@ -196,7 +219,10 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
         floatingIp: `${base}-fip`,
         // Only declared with sessionReports.
         reportToken: `${base}-report-token`,
+        // Only declared with homeVolumes.
+        homeVolume: `${base}-home`,
       },
+      homeVolumeName: `${hostname}-home`,
     });
   });
 
@@ -219,7 +245,13 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
       diskFormat: args.imageDiskFormat ?? "qcow2",
     };
   } else if (args.imageName !== undefined) {
-    image = { kind: "name", name: args.imageName, lookUpId: args.bootVolumeSizeGiB !== undefined };
+    // A boot volume, and the block device mapping that attaches a home volume at boot, name the
+    // image by ID.
+    image = {
+      kind: "name",
+      name: args.imageName,
+      lookUpId: args.bootVolumeSizeGiB !== undefined || args.homeVolumes !== undefined,
+    };
   } else {
     image = { kind: "id" };
   }
@@ -482,6 +514,17 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
     network,
     image,
     bootVolumeSizeGiB: args.bootVolumeSizeGiB,
+    ...(args.homeVolumes
+      ? {
+          homeVolumes: {
+            sizeGiB: args.homeVolumes.sizeGiB,
+            ...(args.homeVolumes.volumeType !== undefined ? { volumeType: args.homeVolumes.volumeType } : {}),
+            ...(args.homeVolumes.availabilityZone !== undefined
+              ? { availabilityZone: args.homeVolumes.availabilityZone }
+              : {}),
+          },
+        }
+      : {}),
     availabilityZone: args.availabilityZone,
     floatingIpPool: args.floatingIpPool,
     securityProfileName: `${name}-security`,

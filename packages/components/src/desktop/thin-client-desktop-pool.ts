@@ -89,6 +89,8 @@ export interface DesktopInfo {
   address: string;
   powerState: string;
   flavor: string;
+  /** With homeVolumes: the Cinder volume holding the employee's /home; "" without. */
+  homeVolumeId: string;
 }
 
 /**
@@ -133,6 +135,16 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     super("openstack-blueprints:index:ThinClientDesktopPool", name, {}, opts);
     const jupyter = plan.workspace === "jupyter";
     const jupyterPort = plan.jupyterPort;
+    if (!plan.homeVolumes && plan.desktops.length > 0) {
+      // Said at every preview: a rebuild is a `replace` of a -desktop server in the same preview,
+      // easy to take for a harmless change.
+      void pulumi.log.warn(
+        `the employees' homes are on their desktops' root disks: a desktop rebuilt (a password rotation, another image, ` +
+          `a changed extraPackages or session setting: 'replace' of its -desktop server in the preview) loses ` +
+          `everything its employee saved. Set homeVolumes (e.g. { sizeGiB: 20 }) to keep each /home on a Cinder volume; see docs/desktop.md.`,
+        this,
+      );
+    }
 
     // checkQuota "live": the children are declared only once the project's real limits are read
     // and hold the pool; a shortfall rejects here, before any child (no network, no server).
@@ -239,7 +251,11 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       imageId = openstack.images.getImageOutput({ name: plan.image.name, mostRecent: true }, { parent: this }).id;
     }
     const bootVolumeSizeGiB = plan.bootVolumeSizeGiB;
-    const imageName = plan.image.kind === "name" && bootVolumeSizeGiB === undefined ? plan.image.name : undefined;
+    // With a block device mapping (boot or home volume) the image is named by ID (looked up above).
+    const imageName =
+      plan.image.kind === "name" && bootVolumeSizeGiB === undefined && plan.homeVolumes === undefined
+        ? plan.image.name
+        : undefined;
 
     // What makes the desktops' subnet routed to the external network: our own PrivateNetwork, or,
     // on an existing network, whatever the pool was told to depend on (e.g. the PrivateNetwork of
@@ -273,12 +289,33 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
         const reportToken = plan.sessionReports
           ? new random.RandomPassword(names.reportToken, { length: 48, special: false }, { parent: this }).result
           : undefined;
+        // The employee's /home: a volume of its own, which the server below only attaches, so a
+        // replaced server boots with the same home. retainOnDelete: removing the employee (or
+        // destroying the pool) leaves the volume, and their files, in Cinder; the preview lists it
+        // as deleted, but Pulumi only forgets it. A later volumeType or zone applies to new
+        // volumes only: a change would otherwise replace every home with a blank one.
+        const homeVolume = plan.homeVolumes
+          ? new openstack.blockstorage.Volume(
+              names.homeVolume,
+              {
+                name: desktop.homeVolumeName,
+                description: `home of ${employee.name} (desktop pool ${name}); kept when the desktop is rebuilt`,
+                size: plan.homeVolumes.sizeGiB,
+                volumeType: plan.homeVolumes.volumeType,
+                availabilityZone: plan.homeVolumes.availabilityZone,
+                // Growing sizeGiB extends the volume while it is attached (Cinder 3.42+).
+                enableOnlineResize: true,
+                metadata: { "blueprints-pool": name, "blueprints-employee": employee.name },
+              },
+              { parent: this, retainOnDelete: true, ignoreChanges: ["availabilityZone", "volumeType"] },
+            )
+          : undefined;
         // Secret: it carries the hash (and the report token), and Pulumi must never show it in plain
         // state or previews.
         const userData = pulumi.secret(
           pulumi
-            .all([credential.passwordHash, reportToken])
-            .apply(([hash, token]) => renderPlannedUserData(plan, desktop, hash, token)),
+            .all([credential.passwordHash, reportToken, homeVolume?.id])
+            .apply(([hash, token, volumeId]) => renderPlannedUserData(plan, desktop, hash, token, volumeId)),
         );
         const port = new openstack.networking.Port(
           names.port,
@@ -294,6 +331,41 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           // below still waits for them).
           { parent: this },
         );
+        // The home volume is attached at boot (a block device mapping), not hot-plugged afterwards
+        // (a VolumeAttach): the guest mounts it at /home in cloud-init's bootcmd, before the users
+        // module makes the employee's home; a disk arriving after boot would race that. Nova
+        // detaches it when the server is deleted (deleteOnTermination false), before the
+        // replacement is made (deleteBeforeReplace below), so the new server can take it.
+        const blockDevices: openstack.types.input.compute.InstanceBlockDevice[] = [];
+        if (bootVolumeSizeGiB !== undefined) {
+          blockDevices.push({
+            uuid: imageId!,
+            sourceType: "image",
+            destinationType: "volume",
+            volumeSize: bootVolumeSizeGiB,
+            bootIndex: 0,
+            deleteOnTermination: true,
+          });
+        } else if (homeVolume) {
+          // With any mapping, Nova boots from the mapping: the image's local root disk is one too.
+          blockDevices.push({
+            uuid: imageId!,
+            sourceType: "image",
+            destinationType: "local",
+            bootIndex: 0,
+            deleteOnTermination: true,
+          });
+        }
+        if (homeVolume) {
+          blockDevices.push({
+            uuid: homeVolume.id,
+            sourceType: "volume",
+            destinationType: "volume",
+            // Not a boot disk (the provider's default boot index is 0).
+            bootIndex: -1,
+            deleteOnTermination: false,
+          });
+        }
         const server = new openstack.compute.Instance(
           names.server,
           {
@@ -302,19 +374,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
             availabilityZone: plan.availabilityZone,
             imageName,
             imageId: bootVolumeSizeGiB === undefined ? imageId : undefined,
-            blockDevices:
-              bootVolumeSizeGiB !== undefined
-                ? [
-                    {
-                      uuid: imageId!,
-                      sourceType: "image",
-                      destinationType: "volume",
-                      volumeSize: bootVolumeSizeGiB,
-                      bootIndex: 0,
-                      deleteOnTermination: true,
-                    },
-                  ]
-                : undefined,
+            blockDevices: blockDevices.length > 0 ? blockDevices : undefined,
             networks: [{ port: port.id }],
             userData,
             powerState: employee.powerState,
@@ -345,8 +405,8 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
         }
         const fixedIp = port.allFixedIps.apply((ips) => ips[0] ?? "");
         infos[employee.name] = pulumi
-          .all([server.id, fixedIp, floatingIp, server.powerState])
-          .apply(([serverId, fixed, floating, state]) => ({
+          .all([server.id, fixedIp, floatingIp, server.powerState, homeVolume?.id ?? ""])
+          .apply(([serverId, fixed, floating, state, homeVolumeId]) => ({
             employee: employee.name,
             hostname,
             serverId,
@@ -355,6 +415,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
             address: floating || fixed,
             powerState: state ?? employee.powerState,
             flavor: employee.flavor,
+            homeVolumeId,
           }));
         passwords[employee.name] = credential.password;
         passwordHashes[employee.name] = credential.passwordHash;

@@ -34,6 +34,12 @@ describe("ThinClientDesktopPool plan", () => {
     expect(plan.userData.kind).to.equal("desktop");
     expect(plan.network).to.equal(undefined);
     expect(plan.image).to.deep.equal({ kind: "name", name: "ubuntu-24.04", lookUpId: false });
+    expect(plan.homeVolumes).to.equal(undefined);
+    expect(plan.desktops.map((d) => d.homeVolumeName)).to.deep.equal(["office-alice-home", "office-bob-k-home"]);
+    // A home volume is attached by a block device mapping, which names the image by ID.
+    const homes = planThinClientDesktopPool("office", { ...office, homeVolumes: { sizeGiB: 10 } });
+    expect(homes.homeVolumes).to.deep.equal({ sizeGiB: 10 });
+    expect(homes.image).to.deep.equal({ kind: "name", name: "ubuntu-24.04", lookUpId: true });
     expect(plan.desktops.map((d) => [d.hostname, d.names, d.employee.powerState])).to.deep.equal([
       [
         "office-alice",
@@ -43,6 +49,7 @@ describe("ThinClientDesktopPool plan", () => {
           server: "office-alice-desktop",
           floatingIp: "office-alice-fip",
           reportToken: "office-alice-report-token",
+          homeVolume: "office-alice-home",
         },
         "active",
       ],
@@ -54,6 +61,7 @@ describe("ThinClientDesktopPool plan", () => {
           server: "office-bob_k-desktop",
           floatingIp: "office-bob_k-fip",
           reportToken: "office-bob_k-report-token",
+          homeVolume: "office-bob_k-home",
         },
         "shelved_offloaded",
       ],

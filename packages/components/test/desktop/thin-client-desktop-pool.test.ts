@@ -458,6 +458,106 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(uploaded.byName("up-alice-desktop").inputs.imageId).to.equal(image.id);
   });
 
+  it("with homeVolumes, gives each employee a Cinder volume that the server attaches at boot and outlives it", async () => {
+    harness.forgetState();
+    const homes = { homeVolumes: { sizeGiB: 20, volumeType: "ssd", availabilityZone: "nova" } };
+    const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs(homes)));
+    expect(run.thrown).to.equal(undefined);
+    expect(run.errors).to.deep.equal([]);
+    const pool = run.byName("office");
+    for (const e of ["alice", "bob", "carol"]) {
+      const volume = run.byName(`office-${e}-home`);
+      expect(volume.type).to.equal(T.volume);
+      expect(volume.parent).to.equal(pool.urn);
+      expect(volume.inputs).to.deep.include({
+        name: `office-${e}-home`,
+        size: 20,
+        volumeType: "ssd",
+        availabilityZone: "nova",
+        enableOnlineResize: true,
+      });
+      // Removing the employee or destroying the pool leaves the volume; a later type or zone
+      // setting never replaces an existing home with a blank one.
+      expect(volume.retainOnDelete, `${e}'s home is retained`).to.equal(true);
+      expect(volume.protect).to.equal(false);
+      expect(volume.ignoreChanges).to.have.members(["availabilityZone", "volumeType"]);
+      const server = run.byName(`office-${e}-desktop`);
+      // Deleted before its replacement is made: the volume (like the port) is free for the new server.
+      expect(server.deleteBeforeReplace).to.equal(true);
+      expect(server.inputs.imageName).to.equal(undefined);
+      expect(server.inputs.imageId).to.equal("image-ubuntu-2404");
+      expect(server.inputs.blockDevices).to.deep.equal([
+        {
+          uuid: "image-ubuntu-2404",
+          sourceType: "image",
+          destinationType: "local",
+          bootIndex: 0,
+          deleteOnTermination: true,
+        },
+        { uuid: volume.id, sourceType: "volume", destinationType: "volume", bootIndex: -1, deleteOnTermination: false },
+      ]);
+      // The guest finds the volume by its ID and mounts it before the users module makes the home.
+      const doc = parseCloudConfig(server.inputs.userData as string);
+      expect(doc.bootcmd).to.have.length(1);
+      expect((doc.bootcmd as string[][])[0].slice(3)).to.deep.equal(["blueprints-home-volume", volume.id]);
+      expect((doc.runcmd as string[][])[0].slice(3)).to.deep.equal(["blueprints-home-owner", e, "deskadmin"]);
+      assertValidCloudConfig(server.inputs.userData as string, `${e}'s user data with a home volume`);
+    }
+    const desktops = await outputValue(run.value!.desktops);
+    expect(desktops.alice.homeVolumeId).to.equal(run.byName("office-alice-home").id);
+
+    // A password rotation changes the user data (the server is rebuilt), never the home volume.
+    const rotated = await harness.runProgram(
+      () =>
+        new ThinClientDesktopPool(
+          "office",
+          officeArgs({
+            ...homes,
+            employees: officeArgs().employees.map((e) => (e.name === "alice" ? { ...e, passwordRotation: "r2" } : e)),
+          }),
+        ),
+    );
+    expect(rotated.errors).to.deep.equal([]);
+    const masked = (inputs: unknown) => JSON.stringify(inputs).replace(/"([a-z]+-[a-z0-9-]+)-\d+"/g, '"$1-#"');
+    expect(masked(rotated.byName("office-alice-home").inputs)).to.equal(masked(run.byName("office-alice-home").inputs));
+    expect(rotated.byName("office-alice-desktop").inputs.userData).not.to.equal(
+      run.byName("office-alice-desktop").inputs.userData,
+    );
+
+    // With a boot volume, the home volume is the second mapping; without homeVolumes there is none.
+    const booted = await harness.runProgram(
+      () => new ThinClientDesktopPool("lab", officeArgs({ ...homes, bootVolumeSizeGiB: 30 })),
+    );
+    expect(booted.errors).to.deep.equal([]);
+    const blockDevices = booted.byName("lab-alice-desktop").inputs.blockDevices as Record<string, unknown>[];
+    expect(blockDevices.map((b) => [b.sourceType, b.destinationType, b.bootIndex])).to.deep.equal([
+      ["image", "volume", 0],
+      ["volume", "volume", -1],
+    ]);
+    // Without homeVolumes the pool warns (at every preview) that a rebuild loses the employees' files.
+    const warnedBy = async (args: ThinClientDesktopPoolArgs) => {
+      const warnings: string[] = [];
+      const consoleWarn = console.warn;
+      console.warn = (...parts: unknown[]) => void warnings.push(parts.join(" "));
+      try {
+        const r = await harness.runProgram(() => new ThinClientDesktopPool("office", args));
+        return { run: r, warnings: warnings.filter((w) => w.includes("homes are on their desktops' root disks")) };
+      } finally {
+        console.warn = consoleWarn;
+      }
+    };
+    const { run: plain, warnings } = await warnedBy(officeArgs());
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.contain("Set homeVolumes");
+    expect((await warnedBy(officeArgs(homes))).warnings).to.deep.equal([]);
+    expect(plain.byType(T.volume)).to.have.length(0);
+    expect(plain.byName("office-alice-desktop").inputs.blockDevices).to.equal(undefined);
+    expect(plain.byName("office-alice-desktop").inputs.imageName).to.equal("ubuntu-24.04");
+    expect(parseCloudConfig(plain.byName("office-alice-desktop").inputs.userData as string).bootcmd).to.equal(
+      undefined,
+    );
+  });
+
   it("fails before creating anything when the active desktops do not fit the hosts, naming the numbers", async () => {
     const hosts = {
       computeHosts: [{ name: "server", vcpus: 16, ramMiB: 131072, reservedRamMiB: 0 }],
@@ -700,6 +800,11 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
         { networkCidr: undefined, networkId: "net-1", networkAvailabilityZoneHints: ["guests"] },
         'networkAvailabilityZoneHints: ["guests"] goes with networkCidr',
       ],
+      [{ homeVolumes: { sizeGiB: 0 } }, "homeVolumes.sizeGiB: 0 must be a whole number of GiB, 1 or more"],
+      [{ homeVolumes: { sizeGiB: 2.5 } }, "homeVolumes.sizeGiB: 2.5 must be a whole number of GiB, 1 or more"],
+      [{ homeVolumes: { sizeGiB: 10, volumeType: "" } }, "homeVolumes.volumeType"],
+      [{ homeVolumes: { sizeGiB: 10, availabilityZone: "" } }, "homeVolumes.availabilityZone"],
+      [{ homeVolumes: { sizeGB: 10 } as never }, "homeVolumes"],
     ];
     for (const [overrides, message] of cases) {
       const run = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs(overrides)));

@@ -100,6 +100,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "imageUrl",
       "imageDiskFormat",
       "bootVolumeSizeGiB",
+      "homeVolumes",
       "availabilityZone",
       "networkId",
       "subnetId",

@@ -31,6 +31,7 @@ import {
   REGION,
 } from "./layout";
 import { readPidRecord, runningPid, startProcess, stopProcess } from "./processes";
+import { NeutronAgent, NovaHypervisor, NovaService } from "./openstack-bodies";
 import { authenticate, NOVA_MICROVERSION, request, Session } from "./rest";
 import { databaseUser, DATABASES, loadOrCreateSecrets, Secrets } from "./secrets";
 import * as cfg from "./service-configs";
@@ -594,15 +595,18 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     await waitFor("nova-compute to report as up", 120, async () => {
       assertNovaAlive();
       const svcs = (
-        await request(admin, "GET", `${nova}/os-services?binary=nova-compute`, { headers: NOVA_MICROVERSION })
-      ).body.services as any[];
+        await request<{ services: NovaService[] }>(admin, "GET", `${nova}/os-services?binary=nova-compute`, {
+          headers: NOVA_MICROVERSION,
+        })
+      ).body.services;
       return svcs.some((s) => s.host === COMPUTE_HOST && s.state === "up") ? true : undefined;
     });
     const hyps = async () =>
       (
-        (await request(admin, "GET", `${nova}/os-hypervisors`, { headers: NOVA_MICROVERSION })).body
-          .hypervisors as any[]
-      ).length > 0;
+        await request<{ hypervisors: NovaHypervisor[] }>(admin, "GET", `${nova}/os-hypervisors`, {
+          headers: NOVA_MICROVERSION,
+        })
+      ).body.hypervisors.length > 0;
     if (!(await hyps())) {
       await manage(["nova-manage", ...novaConf, "cell_v2", "discover_hosts"]);
       await waitFor("the compute host in cell1", 60, async () => ((await hyps()) ? true : undefined));
@@ -614,8 +618,9 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
           `neutron-linuxbridge-agent exited; see ${path.join(layout.logDir, "neutron-linuxbridge-agent.log")}`,
         );
       }
-      const agents = (await request(admin, "GET", `${neutron}/agents?binary=neutron-linuxbridge-agent`)).body
-        .agents as any[];
+      const agents = (
+        await request<{ agents: NeutronAgent[] }>(admin, "GET", `${neutron}/agents?binary=neutron-linuxbridge-agent`)
+      ).body.agents;
       return agents.some((a) => a.host === COMPUTE_HOST && a.alive) ? true : undefined;
     });
   });

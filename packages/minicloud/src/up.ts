@@ -52,9 +52,10 @@ export interface UpOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function tcpOpen(port: number, host = HOST, timeoutMs = 1000): Promise<boolean> {
+/** Whether something accepts a connection there (a TCP port or a Unix socket) within the time. */
+function accepts(where: net.NetConnectOpts, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = net.connect({ port, host });
+    const sock = net.connect(where);
     const done = (ok: boolean) => {
       sock.destroy();
       resolve(ok);
@@ -63,6 +64,10 @@ export function tcpOpen(port: number, host = HOST, timeoutMs = 1000): Promise<bo
     sock.on("connect", () => done(true));
     sock.on("error", () => done(false));
   });
+}
+
+export function tcpOpen(port: number, host = HOST, timeoutMs = 1000): Promise<boolean> {
+  return accepts({ port, host }, timeoutMs);
 }
 
 export async function httpAnswers(url: string, timeoutMs = 3000): Promise<boolean> {
@@ -76,16 +81,7 @@ export async function httpAnswers(url: string, timeoutMs = 3000): Promise<boolea
 }
 
 export function unixSocketOpen(file: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ path: file });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.on("connect", () => done(true));
-    sock.on("error", () => done(false));
-  });
+  return accepts({ path: file }, timeoutMs);
 }
 
 export async function isReady(spec: ServiceSpec): Promise<boolean> {

@@ -10,11 +10,9 @@
  */
 import { expect } from "chai";
 import * as path from "node:path";
-import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest";
-import { requireMinicloud } from "../../packages/minicloud/test/cloud-access";
-import { changes, EngineStack, REPO_ROOT, requireEngine, urnName, urnType } from "./pulumi-engine";
-import { ensureNamedImage, leftovers } from "./cloud-checks";
-import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
+import { changes, CloudResource, REPO_ROOT, urnName, urnType } from "./pulumi-engine";
+import { leftovers } from "./cloud-checks";
+import { useMinicloudStack } from "./minicloud-stack";
 
 const CLOUD = "minicloud-a";
 
@@ -112,94 +110,58 @@ const SCENARIOS: Scenario[] = [
         expectOps: { update: 5 },
         touches: /^calculator-(frontend|sum|sub|mul|div)$/,
       },
-      {
-        // An existing stack told its cloud is ML2/OVN: RT2 gains its own gateway in place and
-        // the two router routes go; no server, network or other child is touched or renamed.
-        what: "say the cloud is ML2/OVN (networkBackend ovn: RT2's own gateway)",
-        file: "index.ts",
-        edit: (t) =>
-          t.replace(
-            'values.flavorName = "m1.medium";',
-            'values.flavorName = "m1.medium";\nvalues.networkBackend = "ovn";',
-          ),
-        expectOps: { update: 1, delete: 2 },
-        touches: /^calculator-(rt2|rt2-route-default|rt1-route-net2)$/,
-      },
     ],
   },
 ];
 
 describe("real engine: examples on minicloud (preview, up, no-op up, refresh, change, destroy)", function () {
   this.timeout(30 * 60_000);
-  let bin: string;
-  let client: OpenStackClient;
-
-  before(async function () {
-    bin = requireEngine(this);
-    await requireMinicloud(this);
-    client = await new OpenStackClient(loadCloud(CLOUD)).connect();
-    for (const name of ["debian-12", "ubuntu-24.04"]) await ensureNamedImage(client, name);
-  });
-  after(() => client?.close());
-
   for (const scenario of SCENARIOS) {
     describe(scenario.example, function () {
-      let stack: EngineStack;
-      let ids: Array<{ type: string; id: string; name: string }> = [];
-
-      before(async function () {
-        // requireEngine (above) already failed under CI when the engine is missing.
-        if (!bin) unavailableHere(this, "the Pulumi engine is not built here (see requireEngine above)");
-        stack = new EngineStack(bin, {
+      const t = useMinicloudStack({
+        cloud: CLOUD,
+        images: ["debian-12", "ubuntu-24.04"],
+        stack: () => ({
           programDir: path.join(REPO_ROOT, "examples", scenario.example),
           runName: `example-${scenario.example}`,
-          cloud: CLOUD,
           config: scenario.config,
-        });
-        await stack.init();
+        }),
       });
-
-      after(async function () {
-        // A failed test still tears the stack down, so the next run starts clean.
-        if (!stack) return;
-        const state = await stack.exportState().catch(() => undefined);
-        if (state?.deployment.resources?.some((r) => r.id)) await stack.run(["destroy", "--yes", "--skip-preview"]);
-        await stack.remove();
-      });
+      let ids: CloudResource[] = [];
 
       it("preview plans every resource as a create", async () => {
-        const preview = await stack.preview();
+        const preview = await t.stack.preview();
         expect(Object.keys(changes(preview.changeSummary))).to.deep.equal(["create"]);
         expect(preview.changeSummary.create).to.be.greaterThan(1);
       });
 
       it("up creates them; the outputs hold no plain secret", async () => {
-        const up = await stack.up();
+        const up = await t.stack.up();
         expect(changes(up.summary)).to.have.keys("create");
-        ids = await stateIds(stack);
+        ids = await t.stack.cloudResources();
         expect(ids.length).to.be.greaterThan(0);
-        const plain = await stack.plainOutputs();
+        const plain = await t.stack.plainOutputs();
         expect(plain).not.to.match(/\$6\$/, "a crypt hash in plain outputs");
-        const all = await stack.outputs();
+        const all = await t.stack.outputs();
         for (const value of Object.values((all.passwords as Record<string, string>) ?? {})) {
           expect(plain).not.to.include(value);
         }
       });
 
       it("a second up changes nothing", async () => {
-        const up = await stack.up();
+        const up = await t.stack.up();
         expect(changes(up.summary)).to.deep.equal({});
       });
 
       it("refresh finds no drift", async () => {
-        const refresh = await stack.refreshPreview();
+        const refresh = await t.stack.refreshPreview();
         expect(changes(refresh.changeSummary)).to.deep.equal({});
       });
 
       for (const change of scenario.changes) {
         it(`a change (${change.what}) is previewed exactly and applied`, async () => {
-          stack.editProgram(change.file, change.edit);
-          const preview = await stack.preview();
+          t.stack.editProgram(change.file, change.edit);
+          const preview = await t.stack.preview();
           const touched = preview.steps.filter((s) => s.op !== "same" && urnType(s.urn) !== "pulumi:pulumi:Stack");
           const unexpected = touched.filter((s) => !change.touches.test(urnName(s.urn)));
           expect(
@@ -207,26 +169,18 @@ describe("real engine: examples on minicloud (preview, up, no-op up, refresh, ch
             "resources the change must not touch",
           ).to.deep.equal([]);
           expect(changes(preview.changeSummary)).to.deep.equal(change.expectOps);
-          const up = await stack.up();
+          const up = await t.stack.up();
           expect(changes(up.summary)).to.deep.equal(change.expectOps);
-          expect(changes((await stack.preview()).changeSummary)).to.deep.equal({});
-          ids = await stateIds(stack);
+          expect(changes((await t.stack.preview()).changeSummary)).to.deep.equal({});
+          ids = await t.stack.cloudResources();
         });
       }
 
       it("destroy removes everything: the APIs show none of the stack's resources", async () => {
-        const destroyed = await stack.destroy();
+        const destroyed = await t.stack.destroy();
         expect(changes(destroyed.summary)).to.have.keys("delete");
-        expect(await leftovers(client, ids)).to.deep.equal([]);
+        expect(await leftovers(t.client, ids)).to.deep.equal([]);
       });
     });
   }
 });
-
-/** The OpenStack resources in the stack's state (type, ID, name), for the leftover check. */
-async function stateIds(stack: EngineStack): Promise<Array<{ type: string; id: string; name: string }>> {
-  const state = await stack.exportState();
-  return (state.deployment.resources ?? [])
-    .filter((r) => r.id && r.type.startsWith("openstack:"))
-    .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
-}

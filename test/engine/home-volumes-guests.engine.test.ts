@@ -31,6 +31,7 @@ import { session } from "../../packages/minicloud/test/cloud-access";
 import { requireGuests } from "../../packages/minicloud/test/guest-scenario";
 import { leftovers } from "./cloud-checks";
 import { EngineStack, REPO_ROOT, changes, requireEngine, urnName } from "./pulumi-engine";
+import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,11 +90,7 @@ describe("real engine: ThinClientDesktopPool homeVolumes survive a rebuild on mi
     await requireGuests(this);
     client = await new OpenStackClient(loadCloud(CLOUD)).connect();
     const why = await cinderUnavailable(client);
-    if (why) {
-      if (process.env.BLUEPRINTS_CI === "1" || process.env.CI === "true") throw new Error(`CI, but ${why}`);
-      console.log(`    skipped: ${why}`);
-      this.skip();
-    }
+    if (why) unavailableHere(this, why);
     work = fs.mkdtempSync(path.join(os.tmpdir(), "home-volumes-guests-"));
     keyFile = path.join(work, "admin_ed25519");
     await execFileP("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "home-volumes-admin", "-f", keyFile]);

@@ -19,7 +19,7 @@ import * as path from "node:path";
 import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest";
 import { requireMinicloud } from "../../packages/minicloud/test/cloud-access";
 import { defaultExistingCloud, ExistingCloud, installMocks } from "@openstack-blueprints/test-harness";
-import { EngineStack, engineErrors, requireEngine, urnName } from "./pulumi-engine";
+import { cloudResources, EngineStack, engineErrors, requireEngine } from "./pulumi-engine";
 import { leftovers } from "./cloud-checks";
 import { IMAGE, MISSING_ID, SCENARIOS } from "./programs/contract/scenarios";
 
@@ -401,9 +401,7 @@ async function runReal(bin: string, client: OpenStackClient, scenario: string): 
   } finally {
     try {
       const state = await stack.exportState().catch(() => undefined);
-      const made = (state?.deployment.resources ?? [])
-        .filter((r) => r.id && r.type.startsWith("openstack:"))
-        .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
+      const made = state ? cloudResources(state) : [];
       if (made.length > 0) {
         const destroy = await stack.run(["destroy", "--yes", "--skip-preview"]);
         if (destroy.code !== 0)

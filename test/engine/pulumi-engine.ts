@@ -105,6 +105,28 @@ export function urnName(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
+/** An OpenStack resource of a stack's state, as the leftover check asks the cloud about it. */
+export interface CloudResource {
+  /** The Pulumi type, e.g. openstack:compute/instance:Instance. */
+  type: string;
+  /** The resource's ID in OpenStack. */
+  id: string;
+  /** The resource's Pulumi name (the last URN segment). */
+  name: string;
+}
+
+/** A stack's state as `pulumi stack export` prints it (the parts the tests read). */
+export interface StackState {
+  deployment: { resources?: Array<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown> }> };
+}
+
+/** The OpenStack resources of a state: what must be gone from the cloud after destroy. */
+export function cloudResources(state: StackState): CloudResource[] {
+  return (state.deployment.resources ?? [])
+    .filter((r) => r.id && r.type.startsWith("openstack:"))
+    .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
+}
+
 /** Type part of a URN. */
 export function urnType(urn: string): string {
   const parts = urn.split("::");
@@ -255,10 +277,13 @@ export class EngineStack {
   }
 
   /** The stack's state as the CLI exports it. */
-  async exportState(): Promise<{
-    deployment: { resources?: Array<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown> }> };
-  }> {
-    return JSON.parse((await this.ok(["stack", "export"])).stdout);
+  async exportState(): Promise<StackState> {
+    return JSON.parse((await this.ok(["stack", "export"])).stdout) as StackState;
+  }
+
+  /** The OpenStack resources the stack's state holds now (for the leftover check after destroy). */
+  async cloudResources(): Promise<CloudResource[]> {
+    return cloudResources(await this.exportState());
   }
 
   /** Removes the run folder (state included). Call after destroy. */

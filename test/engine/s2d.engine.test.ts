@@ -22,6 +22,7 @@ import {
 } from "../../packages/s2d/test/integration/minicloud-env";
 import { buildSource, SourceFixture } from "../../packages/s2d/test/integration/source-fixture";
 import { changes, EngineStack, REPO_ROOT, requireEngine } from "./pulumi-engine";
+import { tearDownStack } from "./minicloud-stack";
 
 const SNAPSHOT_BYTES = 4 << 20;
 
@@ -82,14 +83,13 @@ describe("real engine: S2DMigration (examples/s2d-migration) from minicloud-a to
   });
 
   after(async function () {
-    if (stack) {
-      const state = await stack.exportState().catch(() => undefined);
-      if (state?.deployment.resources?.some((r) => r.id)) await stack.run(["destroy", "--yes", "--skip-preview"]);
-      await stack.remove();
+    try {
+      if (stack) await tearDownStack(stack);
+    } finally {
+      await source?.cleanup();
+      await targetNet?.cleanup().catch(() => undefined);
+      closeAll(clouds);
     }
-    await source?.cleanup();
-    await targetNet?.cleanup().catch(() => undefined);
-    closeAll(clouds);
   });
 
   let targetServerId = "";

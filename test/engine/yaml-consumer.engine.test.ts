@@ -10,45 +10,23 @@
  */
 import { expect } from "chai";
 import * as path from "node:path";
-import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest";
-import { requireMinicloud } from "../../packages/minicloud/test/cloud-access";
-import { changes, EngineStack, REPO_ROOT, requireEngine, requireYamlHost, urnName, urnType } from "./pulumi-engine";
+import { changes, CloudResource, REPO_ROOT, urnType } from "./pulumi-engine";
 import { leftovers } from "./cloud-checks";
+import { useMinicloudStack } from "./minicloud-stack";
 
 const CLOUD = "minicloud-a";
 
 describe("real engine: the YAML consumer on minicloud (preview, up, no-op up, destroy)", function () {
   this.timeout(30 * 60_000);
-  let client: OpenStackClient;
-  let stack: EngineStack;
-  let ids: Array<{ type: string; id: string; name: string }> = [];
-
-  before(async function () {
-    const bin = requireEngine(this);
-    const yamlBin = requireYamlHost(this);
-    await requireMinicloud(this);
-    client = await new OpenStackClient(loadCloud(CLOUD)).connect();
-    stack = new EngineStack(bin, {
-      programDir: path.join(REPO_ROOT, "examples", "yaml-consumer"),
-      runName: "example-yaml-consumer",
-      cloud: CLOUD,
-      extraBinDirs: [yamlBin],
-    });
-    await stack.init();
+  const t = useMinicloudStack({
+    cloud: CLOUD,
+    yamlHost: true,
+    stack: () => ({ programDir: path.join(REPO_ROOT, "examples", "yaml-consumer"), runName: "example-yaml-consumer" }),
   });
-
-  after(async function () {
-    // A failed test still tears the stack down, so the next run starts clean.
-    if (stack) {
-      const state = await stack.exportState().catch(() => undefined);
-      if (state?.deployment.resources?.some((r) => r.id)) await stack.run(["destroy", "--yes", "--skip-preview"]);
-      await stack.remove();
-    }
-    client?.close();
-  });
+  let ids: CloudResource[] = [];
 
   it("preview plans the two components and their OpenStack resources as creates", async () => {
-    const preview = await stack.preview();
+    const preview = await t.stack.preview();
     expect(Object.keys(changes(preview.changeSummary))).to.deep.equal(["create"]);
     const types = preview.steps.map((s) => urnType(s.urn));
     expect(types).to.include.members([
@@ -63,15 +41,15 @@ describe("real engine: the YAML consumer on minicloud (preview, up, no-op up, de
   });
 
   it("up creates them: the network and the RDP rule are in the cloud", async () => {
-    const up = await stack.up();
+    const up = await t.stack.up();
     expect(changes(up.summary)).to.have.keys("create");
-    ids = await stateIds(stack);
-    const out = (await stack.outputs()) as Record<string, string>;
-    const network = await client.neutron.getNetwork(out.networkId);
+    ids = await t.stack.cloudResources();
+    const out = (await t.stack.outputs()) as Record<string, string>;
+    const network = await t.client.neutron.getNetwork(out.networkId);
     expect(network, `network ${out.networkId} in Neutron`).not.to.equal(undefined);
-    const [subnet] = await client.neutron.listSubnets({ id: out.subnetId });
+    const [subnet] = await t.client.neutron.listSubnets({ id: out.subnetId });
     expect(subnet?.cidr).to.equal("192.168.50.0/24");
-    const rules = await client.neutron.listSecurityGroupRules({ security_group_id: out.securityGroupId });
+    const rules = await t.client.neutron.listSecurityGroupRules({ security_group_id: out.securityGroupId });
     const rdp = rules.filter((r) => r.direction === "ingress" && r.protocol === "tcp");
     expect(rdp.map((r) => [r.port_range_min, r.port_range_max, r.remote_ip_prefix])).to.deep.equal([
       [3389, 3389, "192.168.50.0/24"],
@@ -80,22 +58,14 @@ describe("real engine: the YAML consumer on minicloud (preview, up, no-op up, de
   });
 
   it("a second up changes nothing", async () => {
-    const up = await stack.up();
+    const up = await t.stack.up();
     expect(changes(up.summary)).to.deep.equal({});
   });
 
   it("destroy removes everything: the APIs show none of the stack's resources", async () => {
     expect(ids.length).to.be.greaterThan(0);
-    const destroyed = await stack.destroy();
+    const destroyed = await t.stack.destroy();
     expect(changes(destroyed.summary)).to.have.keys("delete");
-    expect(await leftovers(client, ids)).to.deep.equal([]);
+    expect(await leftovers(t.client, ids)).to.deep.equal([]);
   });
 });
-
-/** The OpenStack resources in the stack's state (type, ID, name), for the leftover check. */
-async function stateIds(stack: EngineStack): Promise<Array<{ type: string; id: string; name: string }>> {
-  const state = await stack.exportState();
-  return (state.deployment.resources ?? [])
-    .filter((r) => r.id && r.type.startsWith("openstack:"))
-    .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
-}

@@ -6,9 +6,12 @@ export interface RegisteredResource {
   type: string;
   name: string;
   id: string;
-  inputs: Record<string, any>;
-  state: Record<string, any>;
+  inputs: Properties;
+  state: Properties;
 }
+
+/** A resource's inputs or state, or an object within them: plain values, read through str() and friends. */
+export type Properties = Record<string, unknown>;
 
 export const TYPES = {
   network: "openstack:networking/network:Network",
@@ -111,9 +114,13 @@ export interface Topology {
 }
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
+/** An object within a resource's properties (a nested input), or undefined for anything else. */
+const obj = (v: unknown): Properties | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Properties) : undefined;
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** "cloud-a" (clouds.yaml entry) or "cloud-a.example / software" (Keystone host / project). */
-export function describeCloud(ref: Record<string, any> | undefined): string {
+export function describeCloud(ref: Properties | undefined): string {
   if (!ref) return "?";
   if (str(ref.cloud)) return str(ref.cloud);
   let host = str(ref.authUrl);
@@ -126,7 +133,7 @@ export function describeCloud(ref: Record<string, any> | undefined): string {
 }
 
 /** Ingress rule → "tcp 3389 from 10.0.0.0/24" (egress rules are not openings). */
-export function describeOpening(rule: Record<string, any>, groupNames: Map<string, string>): string | undefined {
+export function describeOpening(rule: Properties, groupNames: Map<string, string>): string | undefined {
   if ((rule.direction ?? "ingress") !== "ingress") return undefined;
   const protocol = str(rule.protocol) || "any";
   const min = rule.portRangeMin;
@@ -134,9 +141,10 @@ export function describeOpening(rule: Record<string, any>, groupNames: Map<strin
   let what = protocol;
   if (protocol === "icmp") what = min === undefined ? "icmp" : `icmp type ${min}`;
   else if (min !== undefined) what = `${protocol} ${min === max || max === undefined ? min : `${min}-${max}`}`;
+  const remoteGroupId = str(rule.remoteGroupId);
   const from =
     str(rule.remoteIpPrefix) ||
-    (rule.remoteGroupId ? `group ${groupNames.get(rule.remoteGroupId) ?? rule.remoteGroupId}` : "anywhere");
+    (remoteGroupId ? `group ${groupNames.get(remoteGroupId) ?? remoteGroupId}` : "anywhere");
   return `${what} from ${from}`;
 }
 
@@ -190,12 +198,8 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
   }
   const portsById = new Map(of(TYPES.port).map((p) => [p.id, p]));
   const attachmentOfPort = (p: RegisteredResource): TopoAttachment => {
-    const fixed = Array.isArray(p.state.fixedIps)
-      ? p.state.fixedIps
-      : Array.isArray(p.inputs.fixedIps)
-        ? p.inputs.fixedIps
-        : [];
-    return { networkId: str(p.inputs.networkId), ip: str(fixed[0]?.ipAddress) };
+    const fixed = Array.isArray(p.state.fixedIps) ? p.state.fixedIps : list(p.inputs.fixedIps);
+    return { networkId: str(p.inputs.networkId), ip: str(obj(fixed[0])?.ipAddress) };
   };
 
   const routers = new Map<string, TopoRouter>();
@@ -206,7 +210,7 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
       id: r.id,
       name: str(r.inputs.name) || r.name,
       externalNetworkId,
-      externalIp: str(r.state.externalFixedIps?.[0]?.ipAddress) || undefined,
+      externalIp: str(obj(list(r.state.externalFixedIps)[0])?.ipAddress) || undefined,
       interfaces: [],
     });
   }
@@ -249,11 +253,9 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
   ]);
   const usedPorts = new Set<string>();
   const servers: TopoServer[] = of(TYPES.instance).map((s) => {
-    const nets: any[] = Array.isArray(s.state.networks)
-      ? s.state.networks
-      : Array.isArray(s.inputs.networks)
-        ? s.inputs.networks
-        : [];
+    const nets = (Array.isArray(s.state.networks) ? s.state.networks : list(s.inputs.networks)).map(
+      (n) => obj(n) ?? {},
+    );
     const attachments: TopoAttachment[] = [];
     const floatingIps: string[] = [];
     const groupIds = new Set<string>();
@@ -295,18 +297,18 @@ export function buildTopology(resources: RegisteredResource[], options: Topology
 
   const steps = new Map<string, number>();
   for (const c of resources.filter((r) => r.type === TYPES.remoteCommand)) {
-    const host = str(c.inputs.connection?.host);
+    const host = str(obj(c.inputs.connection)?.host);
     if (host) steps.set(host, (steps.get(host) ?? 0) + 1);
   }
 
   const migrations: TopoMigration[] = of(TYPES.migrationRun).map((m) => {
-    const server = (m.inputs.server ?? {}) as Record<string, any>;
+    const server = obj(m.inputs.server) ?? {};
     const sourceServer = str(server.source) || "?";
     return {
       name: m.name,
-      sourceCloud: describeCloud(m.inputs.source),
+      sourceCloud: describeCloud(obj(m.inputs.source)),
       sourceServer,
-      targetCloud: describeCloud(m.inputs.target),
+      targetCloud: describeCloud(obj(m.inputs.target)),
       targetServer: str(server.name) || sourceServer,
       network: str(server.network) || undefined,
       floatingIp:

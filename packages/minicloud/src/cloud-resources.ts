@@ -4,6 +4,7 @@
  */
 import * as crypto from "crypto";
 import { EXTERNAL_NETWORK, HOST, PORTS, PROVIDER_PHYSNET } from "./layout";
+import { GlanceImage, Identified, NeutronSubnet, NovaFlavor } from "./openstack-bodies";
 import { NOVA_MICROVERSION, request, Session } from "./rest";
 
 const NEUTRON = `http://${HOST}:${PORTS.neutron}/v2.0`;
@@ -43,11 +44,13 @@ export function tinyImageBytes(): Buffer {
 }
 
 export async function ensureExternalNetwork(s: Session): Promise<string> {
-  const nets = (await request(s, "GET", `${NEUTRON}/networks?name=${EXTERNAL_NETWORK.name}`)).body.networks as any[];
-  let netId: string = nets[0]?.id;
+  const nets = (
+    await request<{ networks: Identified[] }>(s, "GET", `${NEUTRON}/networks?name=${EXTERNAL_NETWORK.name}`)
+  ).body.networks;
+  let netId = nets[0]?.id;
   if (!netId) {
     netId = (
-      await request(s, "POST", `${NEUTRON}/networks`, {
+      await request<{ network: Identified }>(s, "POST", `${NEUTRON}/networks`, {
         body: {
           network: {
             name: EXTERNAL_NETWORK.name,
@@ -60,7 +63,8 @@ export async function ensureExternalNetwork(s: Session): Promise<string> {
       })
     ).body.network.id;
   }
-  const subnets = (await request(s, "GET", `${NEUTRON}/subnets?network_id=${netId}`)).body.subnets as any[];
+  const subnets = (await request<{ subnets: NeutronSubnet[] }>(s, "GET", `${NEUTRON}/subnets?network_id=${netId}`)).body
+    .subnets;
   if (!subnets.some((x) => x.cidr === EXTERNAL_NETWORK.cidr)) {
     await request(s, "POST", `${NEUTRON}/subnets`, {
       body: {
@@ -80,8 +84,11 @@ export async function ensureExternalNetwork(s: Session): Promise<string> {
 }
 
 export async function ensureFlavors(s: Session): Promise<void> {
-  const existing = (await request(s, "GET", `${NOVA}/flavors/detail?is_public=None`, { headers: NOVA_MICROVERSION }))
-    .body.flavors as any[];
+  const existing = (
+    await request<{ flavors: NovaFlavor[] }>(s, "GET", `${NOVA}/flavors/detail?is_public=None`, {
+      headers: NOVA_MICROVERSION,
+    })
+  ).body.flavors;
   for (const f of FLAVORS) {
     if (existing.some((x) => x.name === f.name)) continue;
     await request(s, "POST", `${NOVA}/flavors`, {
@@ -100,13 +107,18 @@ export const PLACEHOLDER_IMAGE_NAMES = ["debian-12", "ubuntu-24.04"];
 
 export async function ensureImage(s: Session, name = IMAGE_NAME): Promise<string> {
   // Public ones only: as admin, Glance also lists the projects' private images of that name.
-  const images = (await request(s, "GET", `${GLANCE}/images?name=${encodeURIComponent(name)}&visibility=public`)).body
-    .images as any[];
+  const images = (
+    await request<{ images: GlanceImage[] }>(
+      s,
+      "GET",
+      `${GLANCE}/images?name=${encodeURIComponent(name)}&visibility=public`,
+    )
+  ).body.images;
   const active = images.find((i) => i.status === "active");
-  if (active) return active.id as string;
+  if (active) return active.id;
   for (const broken of images) await request(s, "DELETE", `${GLANCE}/images/${broken.id}`, { expect: [204, 404] });
   const img = (
-    await request(s, "POST", `${GLANCE}/images`, {
+    await request<GlanceImage>(s, "POST", `${GLANCE}/images`, {
       body: {
         name,
         disk_format: "raw",

@@ -14,6 +14,7 @@ import * as path from "path";
 import { commandSucceeds, run } from "./exec";
 import { GUESTS_AZ, GUESTS_HOST, HOST, Layout, PORTS } from "./layout";
 import { runningPid } from "./processes";
+import { GlanceImage, NeutronAgent, NovaAggregate, NovaHypervisor, NovaService } from "./openstack-bodies";
 import { HttpError, NOVA_MICROVERSION, request, Session } from "./rest";
 import { LIBVIRT_SOCKET, ServiceSpec } from "./services";
 
@@ -141,17 +142,21 @@ export async function ensureGuests(ctx: GuestsContext): Promise<void> {
     await waitFor("nova-compute on minicloud-guests to report as up", 180, async () => {
       alive("nova-compute-guests");
       const svcs = (
-        await request(admin, "GET", `${NOVA}/os-services?binary=nova-compute&host=${GUESTS_HOST}`, {
-          headers: NOVA_MICROVERSION,
-        })
-      ).body.services as any[];
+        await request<{ services: NovaService[] }>(
+          admin,
+          "GET",
+          `${NOVA}/os-services?binary=nova-compute&host=${GUESTS_HOST}`,
+          { headers: NOVA_MICROVERSION },
+        )
+      ).body.services;
       return svcs.some((s) => s.state === "up") ? true : undefined;
     });
     const mapped = async () =>
       (
-        (await request(admin, "GET", `${NOVA}/os-hypervisors/detail`, { headers: NOVA_MICROVERSION })).body
-          .hypervisors as any[]
-      ).some((h) => h.service?.host === GUESTS_HOST);
+        await request<{ hypervisors: NovaHypervisor[] }>(admin, "GET", `${NOVA}/os-hypervisors/detail`, {
+          headers: NOVA_MICROVERSION,
+        })
+      ).body.hypervisors.some((h) => h.service?.host === GUESTS_HOST);
     if (!(await mapped())) {
       await ctx.manage([
         "nova-manage",
@@ -171,7 +176,8 @@ export async function ensureGuests(ctx: GuestsContext): Promise<void> {
     ];
     await waitFor("the guests host's Neutron agents to be alive", 120, async () => {
       for (const [, proc] of want) alive(proc);
-      const agents = (await request(admin, "GET", `${NEUTRON}/agents?host=${GUESTS_HOST}`)).body.agents as any[];
+      const agents = (await request<{ agents: NeutronAgent[] }>(admin, "GET", `${NEUTRON}/agents?host=${GUESTS_HOST}`))
+        .body.agents;
       return want.every(([binary]) => agents.some((a) => a.binary === binary && a.alive)) ? true : undefined;
     });
   });
@@ -182,11 +188,12 @@ export async function ensureGuests(ctx: GuestsContext): Promise<void> {
 /** Host aggregate `guests` with availability zone `guests`, holding the guests host. */
 export async function ensureGuestsAggregate(admin: Session): Promise<string> {
   const h = { headers: NOVA_MICROVERSION };
-  const aggs = (await request(admin, "GET", `${NOVA}/os-aggregates`, h)).body.aggregates as any[];
+  const aggs = (await request<{ aggregates: NovaAggregate[] }>(admin, "GET", `${NOVA}/os-aggregates`, h)).body
+    .aggregates;
   let agg = aggs.find((a) => a.name === GUESTS_AZ);
   if (!agg) {
     agg = (
-      await request(admin, "POST", `${NOVA}/os-aggregates`, {
+      await request<{ aggregate: NovaAggregate }>(admin, "POST", `${NOVA}/os-aggregates`, {
         ...h,
         body: { aggregate: { name: GUESTS_AZ, availability_zone: GUESTS_AZ } },
       })
@@ -241,14 +248,19 @@ async function uploadImage(
   fields: Record<string, unknown>,
   key: string,
 ): Promise<string> {
-  const existing = (await request(admin, "GET", `${GLANCE}/images?name=${encodeURIComponent(name)}&visibility=public`))
-    .body.images as any[];
+  const existing = (
+    await request<{ images: GlanceImage[] }>(
+      admin,
+      "GET",
+      `${GLANCE}/images?name=${encodeURIComponent(name)}&visibility=public`,
+    )
+  ).body.images;
   const current = existing.find((i) => i.status === "active" && i[KEY_PROPERTY] === key);
-  if (current) return current.id as string;
+  if (current) return current.id;
   // An older recipe's image (or a broken upload) goes; servers booted from it keep running.
   for (const old of existing) await request(admin, "DELETE", `${GLANCE}/images/${old.id}`, { expect: [204, 404] });
   const img = (
-    await request(admin, "POST", `${GLANCE}/images`, {
+    await request<GlanceImage>(admin, "POST", `${GLANCE}/images`, {
       body: { name, visibility: "public", ...fields, [KEY_PROPERTY]: key },
       expect: [201],
     })

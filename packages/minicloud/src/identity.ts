@@ -3,23 +3,24 @@
  * missing): the `service` project and service users, the catalog, and the test projects.
  */
 import { endpoint, HOST, PORTS, REGION } from "./layout";
+import { Identified, KeystoneEndpoint, KeystoneService } from "./openstack-bodies";
 import { request, Session } from "./rest";
 import { PROJECT_USERS, Secrets, SERVICE_USERS } from "./secrets";
 
 const KS = `http://${HOST}:${PORTS.keystone}/v3`;
 
-async function findOne(s: Session, collection: string, query: string): Promise<any | undefined> {
-  const res = await request(s, "GET", `${KS}/${collection}?${query}`);
-  return (res.body[collection] as any[])[0];
+async function findOne(s: Session, collection: string, query: string): Promise<Identified | undefined> {
+  const res = await request<Record<string, Identified[]>>(s, "GET", `${KS}/${collection}?${query}`);
+  return res.body[collection][0];
 }
 
 export async function ensureProject(s: Session, name: string, description: string): Promise<string> {
   const found = await findOne(s, "projects", `name=${encodeURIComponent(name)}&domain_id=default`);
-  if (found) return found.id as string;
-  const res = await request(s, "POST", `${KS}/projects`, {
+  if (found) return found.id;
+  const res = await request<{ project: Identified }>(s, "POST", `${KS}/projects`, {
     body: { project: { name, description, domain_id: "default", enabled: true } },
   });
-  return res.body.project.id as string;
+  return res.body.project.id;
 }
 
 /** Creates the user or resets its password to the stored one (so a lost DB/secrets mismatch heals). */
@@ -32,18 +33,18 @@ export async function ensureUser(
   const found = await findOne(s, "users", `name=${encodeURIComponent(name)}&domain_id=default`);
   if (found) {
     await request(s, "PATCH", `${KS}/users/${found.id}`, { body: { user: { password, enabled: true } } });
-    return found.id as string;
+    return found.id;
   }
-  const res = await request(s, "POST", `${KS}/users`, {
+  const res = await request<{ user: Identified }>(s, "POST", `${KS}/users`, {
     body: { user: { name, password, domain_id: "default", default_project_id: defaultProjectId, enabled: true } },
   });
-  return res.body.user.id as string;
+  return res.body.user.id;
 }
 
 export async function roleId(s: Session, name: string): Promise<string> {
   const found = await findOne(s, "roles", `name=${encodeURIComponent(name)}`);
   if (!found) throw new Error(`keystone has no role '${name}' (did keystone-manage bootstrap run?)`);
-  return found.id as string;
+  return found.id;
 }
 
 /** The role's ID, creating the role when Keystone has none of that name. */
@@ -88,14 +89,14 @@ export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promis
       await grant(s, serviceProject, uid, service);
     }),
   );
-  const services = (await request(s, "GET", `${KS}/services`)).body.services as any[];
-  const endpoints = (await request(s, "GET", `${KS}/endpoints`)).body.endpoints as any[];
+  const services = (await request<{ services: KeystoneService[] }>(s, "GET", `${KS}/services`)).body.services;
+  const endpoints = (await request<{ endpoints: KeystoneEndpoint[] }>(s, "GET", `${KS}/endpoints`)).body.endpoints;
   await Promise.all(
     CATALOG.map(async (entry) => {
       let svc = services.find((x) => x.type === entry.type);
       if (!svc) {
         svc = (
-          await request(s, "POST", `${KS}/services`, {
+          await request<{ service: KeystoneService }>(s, "POST", `${KS}/services`, {
             body: { service: { name: entry.name, type: entry.type, enabled: true } },
           })
         ).body.service;

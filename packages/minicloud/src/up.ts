@@ -33,6 +33,7 @@ import {
   REGION,
 } from "./layout";
 import { readPidRecord, runningPid, startProcess, stopProcess } from "./processes";
+import { NeutronAgent, NovaHypervisor, NovaService } from "./openstack-bodies";
 import { authenticate, NOVA_MICROVERSION, request, Session } from "./rest";
 import { databaseUser, DATABASES, loadOrCreateSecrets, PROJECT_USERS, Secrets } from "./secrets";
 import * as cfg from "./service-configs";
@@ -54,9 +55,10 @@ export interface UpOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function tcpOpen(port: number, host = HOST, timeoutMs = 1000): Promise<boolean> {
+/** Whether something accepts a connection there (a TCP port or a Unix socket) within the time. */
+function accepts(where: net.NetConnectOpts, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = net.connect({ port, host });
+    const sock = net.connect(where);
     const done = (ok: boolean) => {
       sock.destroy();
       resolve(ok);
@@ -65,6 +67,10 @@ export function tcpOpen(port: number, host = HOST, timeoutMs = 1000): Promise<bo
     sock.on("connect", () => done(true));
     sock.on("error", () => done(false));
   });
+}
+
+export function tcpOpen(port: number, host = HOST, timeoutMs = 1000): Promise<boolean> {
+  return accepts({ port, host }, timeoutMs);
 }
 
 export async function httpAnswers(url: string, timeoutMs = 3000): Promise<boolean> {
@@ -78,16 +84,7 @@ export async function httpAnswers(url: string, timeoutMs = 3000): Promise<boolea
 }
 
 export function unixSocketOpen(file: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ path: file });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.on("connect", () => done(true));
-    sock.on("error", () => done(false));
-  });
+  return accepts({ path: file }, timeoutMs);
 }
 
 export async function isReady(spec: ServiceSpec): Promise<boolean> {
@@ -631,15 +628,18 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     await waitFor("nova-compute to report as up", 120, async () => {
       assertNovaAlive();
       const svcs = (
-        await request(admin, "GET", `${nova}/os-services?binary=nova-compute`, { headers: NOVA_MICROVERSION })
-      ).body.services as any[];
+        await request<{ services: NovaService[] }>(admin, "GET", `${nova}/os-services?binary=nova-compute`, {
+          headers: NOVA_MICROVERSION,
+        })
+      ).body.services;
       return svcs.some((s) => s.host === COMPUTE_HOST && s.state === "up") ? true : undefined;
     });
     const hyps = async () =>
       (
-        (await request(admin, "GET", `${nova}/os-hypervisors`, { headers: NOVA_MICROVERSION })).body
-          .hypervisors as any[]
-      ).length > 0;
+        await request<{ hypervisors: NovaHypervisor[] }>(admin, "GET", `${nova}/os-hypervisors`, {
+          headers: NOVA_MICROVERSION,
+        })
+      ).body.hypervisors.length > 0;
     if (!(await hyps())) {
       await manage(["nova-manage", ...novaConf, "cell_v2", "discover_hosts"]);
       await waitFor("the compute host in cell1", 60, async () => ((await hyps()) ? true : undefined));
@@ -651,8 +651,9 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
           `neutron-linuxbridge-agent exited; see ${path.join(layout.logDir, "neutron-linuxbridge-agent.log")}`,
         );
       }
-      const agents = (await request(admin, "GET", `${neutron}/agents?binary=neutron-linuxbridge-agent`)).body
-        .agents as any[];
+      const agents = (
+        await request<{ agents: NeutronAgent[] }>(admin, "GET", `${neutron}/agents?binary=neutron-linuxbridge-agent`)
+      ).body.agents;
       return agents.some((a) => a.host === COMPUTE_HOST && a.alive) ? true : undefined;
     });
   });
@@ -678,7 +679,10 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       for (const name of ["cinder-api", "cinder-scheduler", "cinder-volume"])
         if (runningPid(layout.runDir, name) === undefined)
           throw new FatalError(`${name} exited; see ${path.join(layout.logDir, name + ".log")}`);
-      const pools = (await request(admin, "GET", `${cinder}/scheduler-stats/get_pools`)).body.pools as any[];
+      const body = (
+        await request<{ pools?: Array<{ name?: unknown }> }>(admin, "GET", `${cinder}/scheduler-stats/get_pools`)
+      ).body;
+      const pools = body.pools ?? [];
       return pools.some((p) => String(p.name).startsWith(`${COMPUTE_HOST}@${CINDER_BACKEND}#`)) ? true : undefined;
     });
     await once(layout, "cinder-quotas", async () => {

@@ -44,7 +44,7 @@ function isWorld(prefix: unknown): boolean {
 }
 
 /** What a world-reachable ingress rule opens that it must not, or undefined. */
-export function worldOpenExposure(rule: Record<string, any>): string | undefined {
+export function worldOpenExposure(rule: Record<string, unknown>): string | undefined {
   if ((rule.direction ?? "ingress") !== "ingress") return undefined;
   const hasRemoteGroup = typeof rule.remoteGroupId === "string" && rule.remoteGroupId !== "";
   const prefix = rule.remoteIpPrefix;
@@ -139,7 +139,7 @@ export const securityGroupsOnPorts: ResourceValidationPolicy = {
 };
 
 /** A property, or undefined when the engine does not know it yet (preview) or it is absent. */
-function known(resource: PolicyResource, key: string): any {
+function known(resource: PolicyResource, key: string): unknown {
   try {
     return resource.props[key];
   } catch (e) {
@@ -166,7 +166,11 @@ export function floatingIpRouteProblem(association: PolicyResource, all: PolicyR
   if (ports.length === 0) return undefined;
   for (const port of ports) {
     const fixedIps = known(port, "fixedIps");
-    const subnetIdsOfPort = Array.isArray(fixedIps) ? fixedIps.map((f: any) => f?.subnetId) : [];
+    const subnetIdsOfPort = Array.isArray(fixedIps)
+      ? fixedIps.map((f: unknown) =>
+          typeof f === "object" && f !== null ? (f as { subnetId?: unknown }).subnetId : undefined,
+        )
+      : [];
     let subnets = unique([
       ...depsOfType(port, TYPES.subnet),
       ...subnetIdsOfPort.flatMap((id) => byId(TYPES.subnet, id)),

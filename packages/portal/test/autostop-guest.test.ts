@@ -22,9 +22,8 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { randomBytes } from "node:crypto";
 import { installMocks, outputValue } from "@openstack-blueprints/test-harness";
-import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest";
+import { OpenStackClient } from "@openstack-blueprints/openstack-rest";
 import {
   buildRootfs,
   CLOUD_GUEST_PACKAGES,
@@ -46,17 +45,13 @@ import {
   waitUntil,
 } from "../../components/test/desktop/rdp-client";
 import { AutoStopDecision, parsePortalConfig, reportTokenHash, RunningPortal, startPortal } from "../src";
-import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
+import { Cleanup, CLOUD, connectMinicloud, NOVA_TIMEOUT, officeServers } from "./minicloud-office";
 
 const harness = installMocks();
 const EMPLOYEES = ["alice", "bob"] as const;
 type Employee = (typeof EMPLOYEES)[number];
 const IDLE_MINUTES = 30;
 const MIN = 60_000;
-
-function unavailable(ctx: Mocha.Context, why: string): never {
-  unavailableHere(ctx, `AutoStop guest test: ${why}`);
-}
 
 /** Phase times, printed as they end (long tests print where their time goes). */
 function phases() {
@@ -85,8 +80,8 @@ describe("AutoStop against real guests and minicloud's Nova (a small firm's offi
   let portal: RunningPortal | undefined;
   let xvfb: ChildProcess | undefined;
   const clients: ChildProcess[] = [];
-  const cleanup: { what: string; run: () => Promise<unknown> }[] = [];
-  const servers = {} as Record<Employee, string>;
+  const cleanup = new Cleanup();
+  let servers: Record<Employee, string>;
   const guests = {} as Record<Employee, Guest>;
   let clock = Date.now();
   let password = "";
@@ -95,14 +90,7 @@ describe("AutoStop against real guests and minicloud's Nova (a small firm's offi
   before(async function () {
     requireTestHosts(this);
     requireHostTools(this);
-    try {
-      cloud = await new OpenStackClient(loadCloud("minicloud-a"), { retry: { attempts: 3 } }).connect();
-    } catch (e) {
-      unavailable(
-        this,
-        `minicloud is not reachable (${(e as Error).message}); start it with 'npx minicloud up' (cloud minicloud-a in clouds.yaml)`,
-      );
-    }
+    cloud = await connectMinicloud(this, "AutoStop guest test");
   });
 
   after(async () => {
@@ -110,8 +98,7 @@ describe("AutoStop against real guests and minicloud's Nova (a small firm's offi
     stopProcess(xvfb);
     await portal?.close().catch(() => undefined);
     await lab?.cleanup().catch((e) => console.log(`      cleanup of the lab failed: ${(e as Error).message}`));
-    for (const step of cleanup.reverse())
-      await step.run().catch((e) => console.log(`      cleanup of ${step.what} failed: ${(e as Error).message}`));
+    await cleanup.runAll();
     cloud?.close();
     phase("cleanup");
   });
@@ -135,37 +122,7 @@ describe("AutoStop against real guests and minicloud's Nova (a small firm's offi
   it("shelves bob's desktop, whose guest reports no session past the limit, and keeps alice's, with an RDP session", async () => {
     const c = cloud!;
     // 1. Two servers in minicloud's Nova, one per employee.
-    const flavor = (await c.nova.listFlavors()).find((f) => f.name === "m1.tiny");
-    const image = (await c.glance.listImages({ name: "minicloud-tiny" }))[0];
-    if (!flavor || !image)
-      throw new Error("minicloud has no flavor m1.tiny or image minicloud-tiny: run 'npx minicloud up'");
-    const tag = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
-    const network = await c.neutron.createNetwork({ name: `autostop-test-net-${tag}` });
-    cleanup.push({ what: `network ${network.id}`, run: () => c.neutron.deleteNetwork(network.id) });
-    const subnet = await c.neutron.createSubnet({
-      network_id: network.id,
-      cidr: "10.91.8.0/24",
-      ip_version: 4,
-      name: "autostop-test-subnet",
-    });
-    cleanup.push({ what: `subnet ${subnet.id}`, run: () => c.neutron.deleteSubnet(subnet.id) });
-    for (const employee of EMPLOYEES) {
-      const { id } = await c.nova.createServer({
-        name: `autostop-test-${employee}-${tag}`,
-        flavorRef: flavor.id,
-        imageRef: image.id,
-        networks: [{ uuid: network.id }],
-      });
-      servers[employee] = id;
-      cleanup.push({
-        what: `server ${id}`,
-        run: async () => {
-          await c.nova.deleteServer(id);
-          await c.nova.waitForServerDeleted(id, { timeoutMs: 120_000 });
-        },
-      });
-    }
-    for (const id of Object.values(servers)) await c.nova.waitForServer(id, ["ACTIVE"], { timeoutMs: 240_000 });
+    servers = await officeServers(c, { prefix: "autostop-test", cidr: "10.91.8.0/24", employees: EMPLOYEES, cleanup });
     phase("minicloud servers");
 
     // 2. The lab network; the portal's URL on the host's address there goes into the pool.
@@ -195,7 +152,7 @@ describe("AutoStop against real guests and minicloud's Nova (a small firm's offi
     const url = new URL(portalUrl);
     portal = await startPortal(
       parsePortalConfig({
-        cloud: "minicloud-a",
+        cloud: CLOUD,
         listen: { host: url.hostname, port: Number(url.port) },
         insecureHttpCookies: true,
         // Its own timer would run a round every hour: the test runs the rounds itself.
@@ -270,7 +227,7 @@ describe("AutoStop against real guests and minicloud's Nova (a small firm's offi
     await sleep(1500);
     expect(xvfb.exitCode, "Xvfb did not start (display :219 in use?)").to.equal(null);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "autostop-rdp-"));
-    cleanup.push({ what: dir, run: async () => fs.rmSync(dir, { recursive: true, force: true }) });
+    cleanup.push(dir, async () => fs.rmSync(dir, { recursive: true, force: true }));
     const rdpFile = path.join(dir, "alice.rdp");
     fs.writeFileSync(rdpFile, rdpFileText);
     const client = startRdpClient(display, rdpFile, guests.alice.ip, password);
@@ -299,7 +256,9 @@ describe("AutoStop against real guests and minicloud's Nova (a small firm's offi
       "shelve",
       `no session for ${IDLE_MINUTES + 1} min (limit ${IDLE_MINUTES} min)`,
     ]);
-    const shelved = await c.nova.waitForServer(servers.bob, ["SHELVED_OFFLOADED", "SHELVED"], { timeoutMs: 240_000 });
+    const shelved = await c.nova.waitForServer(servers.bob, ["SHELVED_OFFLOADED", "SHELVED"], {
+      timeoutMs: NOVA_TIMEOUT,
+    });
     expect(shelved.status).to.match(/^SHELVED(_OFFLOADED)?$/);
     expect((await c.nova.getServer(servers.alice)).status).to.equal("ACTIVE");
     phase(`AutoStop round: bob ${shelved.status}, alice ACTIVE`);

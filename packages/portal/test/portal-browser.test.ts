@@ -16,20 +16,14 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Browser, BrowserContext, chromium, Page } from "playwright-core";
 import { sha512Crypt } from "@openstack-blueprints/components/thin-client";
-import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest";
+import { OpenStackClient } from "@openstack-blueprints/openstack-rest";
 import { parsePortalConfig, RunningPortal, startPortal } from "../src";
-import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
+import { Cleanup, CLOUD, connectMinicloud, NOVA_TIMEOUT, officeServers, unavailable } from "./minicloud-office";
 
 const CHROMIUM = process.env.PORTAL_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(__dirname, "../../../artifacts/portal");
-const NOVA_TIMEOUT = 240_000;
+const SUITE = "portal browser test";
 
-/** Skips with the reason here; fails under CI, where everything the test needs is installed. */
-function unavailable(ctx: Mocha.Context, why: string): never {
-  unavailableHere(ctx, `portal browser test: ${why}`);
-}
-
-const uniq = (prefix: string) => `${prefix}-${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
 const password = () => randomBytes(12).toString("base64url");
 
 describe("portal in headless Chromium against minicloud (a small firm's office)", function () {
@@ -37,8 +31,8 @@ describe("portal in headless Chromium against minicloud (a small firm's office)"
   let cloud: OpenStackClient | undefined;
   let browser: Browser | undefined;
   let portal: RunningPortal | undefined;
-  const cleanup: { what: string; run: () => Promise<unknown> }[] = [];
-  const servers: { alice?: string; bob?: string } = {};
+  const cleanup = new Cleanup();
+  let servers: Record<"alice" | "bob", string>;
   const passwords = { alice: password(), bob: password(), root: password() };
   let alice: { context: BrowserContext; page: Page };
 
@@ -48,60 +42,31 @@ describe("portal in headless Chromium against minicloud (a small firm's office)"
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM))
-      unavailable(this, `${CHROMIUM} is missing; install it with: apt-get install -y --no-install-recommends chromium`);
-    try {
-      cloud = await new OpenStackClient(loadCloud("minicloud-a"), { retry: { attempts: 3 } }).connect();
-    } catch (e) {
       unavailable(
         this,
-        `minicloud is not reachable (${(e as Error).message}); start it with 'npx minicloud up' (cloud minicloud-a in clouds.yaml)`,
+        SUITE,
+        `${CHROMIUM} is missing; install it with: apt-get install -y --no-install-recommends chromium`,
       );
-    }
+    cloud = await connectMinicloud(this, SUITE);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const c = cloud!;
-    const flavor = (await c.nova.listFlavors()).find((f) => f.name === "m1.tiny");
-    const image = (await c.glance.listImages({ name: "minicloud-tiny" }))[0];
-    if (!flavor || !image)
-      throw new Error("minicloud has no flavor m1.tiny or image minicloud-tiny: run 'npx minicloud up'");
-
-    const network = await c.neutron.createNetwork({ name: uniq("portal-test-net") });
-    cleanup.push({ what: `network ${network.id}`, run: () => c.neutron.deleteNetwork(network.id) });
-    const subnet = await c.neutron.createSubnet({
-      network_id: network.id,
+    servers = await officeServers(cloud, {
+      prefix: "portal-test",
       cidr: "10.91.7.0/24",
-      ip_version: 4,
-      name: "portal-test-subnet",
+      employees: ["alice", "bob"],
+      cleanup,
     });
-    cleanup.push({ what: `subnet ${subnet.id}`, run: () => c.neutron.deleteSubnet(subnet.id) });
-    for (const employee of ["alice", "bob"] as const) {
-      const { id } = await c.nova.createServer({
-        name: uniq(`portal-test-${employee}`),
-        flavorRef: flavor.id,
-        imageRef: image.id,
-        networks: [{ uuid: network.id }],
-      });
-      servers[employee] = id;
-      cleanup.push({
-        what: `server ${id}`,
-        run: async () => {
-          await c.nova.deleteServer(id);
-          await c.nova.waitForServerDeleted(id, { timeoutMs: 120_000 });
-        },
-      });
-    }
-    for (const id of Object.values(servers)) await c.nova.waitForServer(id!, ["ACTIVE"], { timeoutMs: NOVA_TIMEOUT });
 
     const hash = (pw: string) => sha512Crypt(pw, { salt: randomBytes(12).toString("base64").replace(/[+=]/g, ".") });
     portal = await startPortal(
       parsePortalConfig({
-        cloud: "minicloud-a",
+        cloud: CLOUD,
         listen: { host: "127.0.0.1", port: 0 },
         // http://127.0.0.1 in this test: Chromium would drop a Secure cookie over plain http.
         insecureHttpCookies: true,
         // No address given: the portal shows, and writes into the .rdp file, the one Nova reports.
         desktops: {
-          alice: { serverId: servers.alice!, passwordHash: hash(passwords.alice), hostname: "office-alice" },
-          bob: { serverId: servers.bob!, passwordHash: hash(passwords.bob), hostname: "office-bob" },
+          alice: { serverId: servers.alice, passwordHash: hash(passwords.alice), hostname: "office-alice" },
+          bob: { serverId: servers.bob, passwordHash: hash(passwords.bob), hostname: "office-bob" },
         },
         admins: { root: { passwordHash: hash(passwords.root) } },
       }),
@@ -116,9 +81,7 @@ describe("portal in headless Chromium against minicloud (a small firm's office)"
     await browser?.close().catch(() => undefined);
     await portal?.close().catch(() => undefined);
     // Servers first, then the subnet and network they used: even when a test failed halfway.
-    for (const step of cleanup.reverse()) {
-      await step.run().catch((e) => console.log(`      cleanup of ${step.what} failed: ${(e as Error).message}`));
-    }
+    await cleanup.runAll();
     cloud?.close();
   });
 
@@ -149,7 +112,7 @@ describe("portal in headless Chromium against minicloud (a small firm's office)"
     const address = (await page.locator("#address").textContent())!;
     expect(address).to.match(/^10\.91\.7\.\d+$/);
     const body = (await page.locator("body").textContent())!;
-    expect(body).to.include("office-alice").and.not.to.include("office-bob").and.not.to.include(servers.bob!);
+    expect(body).to.include("office-alice").and.not.to.include("office-bob").and.not.to.include(servers.bob);
     expect(await page.content()).not.to.include(passwords.alice);
     const cookies = await alice.context.cookies();
     expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).to.deep.equal([["portal_session", true, "Strict"]]);
@@ -181,17 +144,17 @@ describe("portal in headless Chromium against minicloud (a small firm's office)"
   it("shelves alice's desktop: Nova says SHELVED_OFFLOADED, and the page offers unshelve", async () => {
     const { page } = alice;
     await act(page, "shelve", "shelved");
-    expect(await novaStatus(servers.alice!)).to.equal("SHELVED_OFFLOADED");
+    expect(await novaStatus(servers.alice)).to.equal("SHELVED_OFFLOADED");
     await page.locator("#action-unshelve").waitFor();
     expect(await page.locator("#action-shelve").count()).to.equal(0);
-    expect(await novaStatus(servers.bob!)).to.equal("ACTIVE");
+    expect(await novaStatus(servers.bob)).to.equal("ACTIVE");
     await shot(page, "employee-shelved");
   });
 
   it("unshelves it again: Nova says ACTIVE, with the progress shown until then", async () => {
     const { page } = alice;
     await act(page, "unshelve", "running");
-    expect(await novaStatus(servers.alice!)).to.equal("ACTIVE");
+    expect(await novaStatus(servers.alice)).to.equal("ACTIVE");
     await page.locator("#action-shelve").waitFor();
     await shot(page, "employee-unshelved");
   });
@@ -201,7 +164,7 @@ describe("portal in headless Chromium against minicloud (a small firm's office)"
     await page.goto(`${portal!.url}desktop`);
     const token = (await page.locator('input[name="_csrf"]').first().getAttribute("value"))!;
     const forged = await context.request.post(`${portal!.url}desktop/action`, {
-      form: { _csrf: token, action: "stop", server: servers.bob! },
+      form: { _csrf: token, action: "stop", server: servers.bob },
       maxRedirects: 0,
     });
     expect(forged.status()).to.equal(403);
@@ -220,8 +183,8 @@ describe("portal in headless Chromium against minicloud (a small firm's office)"
     });
     expect(noToken.status()).to.equal(403);
     expect(await (await context.request.get(`${portal!.url}admin`)).text()).to.include("this page is for admins");
-    expect(await novaStatus(servers.bob!)).to.equal("ACTIVE");
-    expect(await novaStatus(servers.alice!)).to.equal("ACTIVE");
+    expect(await novaStatus(servers.bob)).to.equal("ACTIVE");
+    expect(await novaStatus(servers.alice)).to.equal("ACTIVE");
   });
 
   it("shows the admin both desktops, and alice as active", async () => {

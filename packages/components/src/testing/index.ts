@@ -34,14 +34,32 @@ export const OPENSTACK = {
   desktopCredential: "pulumi-nodejs:dynamic/desktop-credential:DesktopCredential",
 } as const;
 
+/** A resource's inputs or state: what the program passed, as plain values (narrow before use). */
+export type ResourceProperties = Record<string, unknown>;
+
 /** One resource the program declared, with what the mock cloud answered. */
 export interface MockedResource {
   type: string;
   name: string;
   id: string;
-  inputs: Record<string, any>;
-  state: Record<string, any>;
+  inputs: ResourceProperties;
+  state: ResourceProperties;
 }
+
+/** An entry of a port's `fixedIps` input. */
+interface FixedIpInput {
+  subnetId?: string;
+  ipAddress?: string;
+}
+
+/** An entry of a server's `networks` input. */
+interface ServerNetworkInput {
+  uuid?: string;
+  port?: string;
+  fixedIpV4?: string;
+}
+
+const optionalString = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 export interface BlueprintsMocksOptions {
   /** Passed to setMocks (defaults: "consumer", "test"). */
@@ -79,7 +97,7 @@ class Ipv4Pool {
 /** Mocks for the components (use `setBlueprintsMocks` unless you combine them with your own). */
 export function blueprintsMocks(options: BlueprintsMocksOptions = {}): BlueprintsMocks {
   const resources: MockedResource[] = [];
-  let subnets = new Map<string, { networkId: string; pool: Ipv4Pool }>();
+  let subnets = new Map<string, { networkId: string | undefined; pool: Ipv4Pool }>();
   let floating = 10;
   let counter = 0;
   const idFor = (kind: string, name: string) => `${kind}-${name}-${++counter}`;
@@ -97,24 +115,26 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
 
   function answer(
     args: pulumi.runtime.MockResourceArgs,
-  ): { id: string; state: Record<string, any> } | Promise<{ id: string; state: Record<string, any> }> {
-    const inputs = args.inputs;
+  ): { id: string; state: ResourceProperties } | Promise<{ id: string; state: ResourceProperties }> {
+    const inputs: ResourceProperties = args.inputs;
     switch (args.type) {
       case OPENSTACK.subnet: {
         const id = idFor("subnet", args.name);
-        subnets.set(id, { networkId: inputs.networkId, pool: new Ipv4Pool(String(inputs.cidr ?? "10.0.0.0/24")) });
+        subnets.set(id, {
+          networkId: optionalString(inputs.networkId),
+          pool: new Ipv4Pool(String(inputs.cidr ?? "10.0.0.0/24")),
+        });
         return { id, state: { ...inputs } };
       }
       case OPENSTACK.port: {
-        const requested: any[] = Array.isArray(inputs.fixedIps) ? inputs.fixedIps : [];
+        const requested: FixedIpInput[] = Array.isArray(inputs.fixedIps) ? inputs.fixedIps : [];
+        const networkId = optionalString(inputs.networkId);
         const fixedIps =
           requested.length === 0
-            ? [allocateOn(inputs.networkId, undefined)].filter((f) => f !== undefined)
+            ? [allocateOn(networkId, undefined)].filter((f) => f !== undefined)
             : requested
                 .map((f) =>
-                  f.ipAddress
-                    ? { subnetId: f.subnetId, ipAddress: f.ipAddress }
-                    : allocateOn(inputs.networkId, f.subnetId),
+                  f.ipAddress ? { subnetId: f.subnetId, ipAddress: f.ipAddress } : allocateOn(networkId, f.subnetId),
                 )
                 .filter((f) => f !== undefined);
         return {
@@ -123,7 +143,8 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
         };
       }
       case OPENSTACK.instance: {
-        const networks: any[] = (Array.isArray(inputs.networks) ? inputs.networks : []).map((n: any) => {
+        const requested: ServerNetworkInput[] = Array.isArray(inputs.networks) ? inputs.networks : [];
+        const networks = requested.map((n) => {
           const ip = n.fixedIpV4 ?? (n.port ? portAddress(n.port) : allocateOn(n.uuid, undefined)?.ipAddress);
           return { ...n, fixedIpV4: ip ?? "" };
         });
@@ -158,8 +179,10 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
     }
   }
 
-  const portAddress = (portId: string): string | undefined =>
-    resources.find((r) => r.type === OPENSTACK.port && r.id === portId)?.state.allFixedIps?.[0];
+  const portAddress = (portId: string): string | undefined => {
+    const addresses = resources.find((r) => r.type === OPENSTACK.port && r.id === portId)?.state.allFixedIps;
+    return Array.isArray(addresses) ? optionalString(addresses[0]) : undefined;
+  };
 
   const mocks: pulumi.runtime.Mocks = {
     async newResource(args) {

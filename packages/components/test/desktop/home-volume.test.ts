@@ -31,6 +31,7 @@ import {
 } from "../../src/desktop/home-volume";
 import { JUPYTER_SETUP_SCRIPT_PATH, renderJupyterUserData } from "../../src/desktop/jupyter-user-data";
 import { jupyterPasswordHash, sha512Crypt } from "../../src/desktop/sha512-crypt";
+import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
 
 const HASH = sha512Crypt("not-a-real-password", { salt: "homeVolumeSalt01" });
 const ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHomeVolumeTestKeyNotRealAAAAAAAAAAAAAAAAAAAAAA admin@example";
@@ -113,11 +114,7 @@ describe("home volume: the mount script, run for real on loop devices", function
         : missing.length > 0
           ? `missing tools: ${missing.join(", ")}`
           : "";
-    if (why) {
-      if (process.env.BLUEPRINTS_CI === "1") throw new Error(`CI, but ${why}`);
-      console.log(`    skipped: ${why}`);
-      this.skip();
-    }
+    if (why) unavailableHere(this, why);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "home-volume-"));
     byId = path.join(dir, "by-id");
     home = path.join(dir, "home");
@@ -295,11 +292,7 @@ describe("home volume: the ownership step, run for real (a user of the new serve
         : unshare.status !== 0
           ? `unshare -m does not work here: ${unshare.stderr?.toString().trim() ?? unshare.error?.message}`
           : "";
-    if (why) {
-      if (process.env.BLUEPRINTS_CI === "1") throw new Error(`CI, but ${why}`);
-      console.log(`    skipped: ${why}`);
-      this.skip();
-    }
+    if (why) unavailableHere(this, why);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "home-owner-"));
   });
 

@@ -45,7 +45,7 @@ export interface PlannedDesktop {
    * Resource names, `<pool>-<employee>-…`: a compatibility contract (a changed name replaces the
    * employee's desktop), and independent per employee, so adding one touches nobody else.
    */
-  names: { credential: string; port: string; server: string; floatingIp: string; reportToken: string };
+  names: { credential: string; port: string; server: string; floatingIp: string };
 }
 
 /** Where the desktops' image comes from. */
@@ -194,8 +194,6 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
         port: `${base}-port`,
         server: `${base}-desktop`,
         floatingIp: `${base}-fip`,
-        // Only declared with sessionReports.
-        reportToken: `${base}-report-token`,
       },
     });
   });

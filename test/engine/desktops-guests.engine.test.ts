@@ -489,6 +489,39 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
     phase("outside/inside probes", start);
   });
 
+  it("turning sessionReports off updates each credential in place: the preview says so, every password stays", async () => {
+    const start = Date.now();
+    const credentials = async () =>
+      Object.fromEntries(
+        ((await stack!.exportState()).deployment.resources ?? [])
+          .filter((r) => r.type.endsWith(":DesktopCredential"))
+          .map((r) => [urnName(r.urn), r.id]),
+      );
+    const before = await credentials();
+    expect(Object.keys(before)).to.have.members(["office-alice-credential", "office-bob-credential"]);
+    await stack!.ok(["config", "rm", "engine-test-desktops-guests:portalUrl"]);
+    const preview = await stack!.preview();
+    const ops = (type: string) =>
+      preview.steps
+        .filter((st) => (st.newState ?? st.oldState)?.type.endsWith(type))
+        .map((st) => `${urnName(st.urn)} ${st.op}`);
+    // The engine asks the credential provider's diff: an update, not a replacement (a new password).
+    expect(ops(":DesktopCredential")).to.have.members([
+      "office-alice-credential update",
+      "office-bob-credential update",
+    ]);
+    // The desktops are rebuilt (the reporter leaves their user data), and the preview says so.
+    const servers = ops("openstack:compute/instance:Instance");
+    for (const e of EMPLOYEES)
+      expect(servers.filter((o) => o.startsWith(`office-${e}-desktop `)).join()).to.match(/replace/);
+    await stack!.up();
+    phase("sessionReports off: pulumi up (credentials updated, desktops rebuilt)", start);
+    expect(await credentials(), "the same credentials (IDs), updated in place").to.deep.equal(before);
+    const outputs = await stack!.outputs();
+    expect(outputs.passwords, "every employee keeps their password").to.deep.equal(passwords);
+    expect(outputs.reportTokens, "no report tokens without sessionReports").to.deep.equal({});
+  });
+
   it("destroy leaves nothing: the APIs show none of the stack's resources", async () => {
     expect(ids.length, "the up step recorded the stack's resources").to.be.greaterThan(0);
     const start = Date.now();

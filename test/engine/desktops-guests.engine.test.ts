@@ -2,22 +2,31 @@
  * ThinClientDesktopPool end to end on minicloud's real guests, through the real Pulumi engine: a
  * small firm's office of two desktops (test/engine/programs/desktops-guests) booted by Nova's
  * libvirt driver (QEMU TCG) in zone `guests` from the baked desktop image (`debian-12-desktop`,
- * build-guest-image.sh --variant desktop: the guests have no internet), on a network and router
- * the agents of the guests host really serve. Then what the office relies on:
+ * build-guest-image.sh --variant desktop: the guests have no internet), on the network and router
+ * the pool makes itself (`networkCidr`) with the Neutron zone hint `guests`
+ * (`networkAvailabilityZoneHints`): Neutron shows the hint on both, and the guests host's DHCP
+ * and L3 agents serve them (without the hint minicloud schedules no agent). Then what the office
+ * relies on:
  *  - each employee logs in over RDP (xfreerdp under Xvfb, with the .rdp file the pool made)
  *    through their floating IP with the generated password, read from the stack's secret output;
  *    sesman's log in the guest (read over the admin's key-only SSH) shows the session started,
  *    and a wrong password is refused;
+ *  - AutoStop's session reports (`sessionReports`): the real self-service portal (packages/portal,
+ *    startPortal against minicloud's Nova) listens on this host's address on `public`, which the
+ *    guests reach through their router's SNAT; each guest's timer posts with its own token (made
+ *    by its DesktopCredential, a secret nowhere in plain state), and while alice is logged in
+ *    over RDP the portal hears her desktop active and bob's idle;
  *  - a thin client outside `thinClientCidr` is refused by the security group: an address of this
  *    host on `public` outside the block (172.24.4.254, outside the floating-IP pool too) has its
  *    RDP (and SSH) dropped while the block's address (172.24.4.1) connects; a rule admitting it
  *    (added and removed by the test) lets it connect, so the group, not the path, kept it out;
  *  - destroy leaves nothing in the cloud (checked through the APIs, not Pulumi's state).
  *
- * Needs the engine, the guests profile (`minicloud up --guests`), root (the desktop image is
- * built and uploaded in before() when missing, and the outside address added to the provider
- * veth), xfreerdp and Xvfb. Elsewhere it skips with the reason; under CI it fails. Run it under
- * the exclusive lock (`flock /tmp/minicloud.lock`): two TCG guests load both cores.
+ * Needs the engine, the guests profile (`minicloud up --guests`), the desktop guest image built by
+ * the machine's setup (.ci/setup.d/15-guest-image.sh; uploaded here when Glance lacks that build),
+ * root (the outside address added to the provider veth), xfreerdp and Xvfb. Elsewhere it skips
+ * with the reason; under CI it fails. Run it under the exclusive lock (`flock
+ * /tmp/minicloud.lock`): two TCG guests load both cores.
  */
 import { expect } from "chai";
 import { ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
@@ -27,12 +36,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest";
-import { DESKTOP_GUEST_IMAGE, ensureGuestImage } from "../../packages/minicloud/src/guests";
+import { DESKTOP_GUEST_IMAGE, ensureGuestImage, guestImageScript } from "../../packages/minicloud/src/guests";
 import { EXTERNAL_NETWORK, GUESTS_AZ, GUESTS_HOST, PROVIDER_PEER, endpoint } from "../../packages/minicloud/src/layout";
 import { NOVA_MICROVERSION, request } from "../../packages/minicloud/src/rest";
 import { session } from "../../packages/minicloud/test/cloud-access";
-import { requireGuests } from "../../packages/minicloud/test/guest-scenario";
+import { guestSsh, requireGuests, waitGuestsAgents } from "../../packages/minicloud/test/guest-scenario";
 import { requireHostTools, startRdpClient, stopProcess } from "../../packages/components/test/desktop/rdp-client";
+import { SESSION_REPORT_SERVICE } from "../../packages/components/src/desktop/session-report";
+import {
+  AutoStopDecision,
+  desktopsFromStackOutputs,
+  parsePortalConfig,
+  RunningPortal,
+  startPortal,
+} from "../../packages/portal/src";
 import { leftovers } from "./cloud-checks";
 import { EngineStack, REPO_ROOT, changes, requireEngine, urnName } from "./pulumi-engine";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
@@ -49,9 +66,20 @@ const ADMIN_CIDR = `${EXTERNAL_NETWORK.gateway}/32`;
 const OUTSIDE_ADDRESS = "172.24.4.254";
 const ADMIN_USER = "deskadmin";
 const DISPLAY = ":217";
+/** The portal's AutoStop limit; the test never lets a desktop get near it (nothing is shelved). */
+const IDLE_MINUTES = 30;
 
 type Desktop = { serverId: string; floatingIp: string; fixedIp: string; hostname: string };
 type Outcome = "connected" | "refused" | "timeout";
+
+/** A free TCP port on an address (the portal's URL goes into the user data before it listens). */
+async function freePort(host: string): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, host, resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** One TCP connection attempt from a given local address: a security group's DROP is a timeout. */
 function probeFrom(localAddress: string, host: string, port: number, timeoutMs = 5000): Promise<Outcome> {
@@ -94,6 +122,9 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
   let passwords: Record<string, string> = {};
   let rdpFiles: Record<string, string> = {};
   let securityGroupId = "";
+  let networkId = "";
+  let portal: RunningPortal | undefined;
+  let portalUrl = "";
   const t0 = Date.now();
   const phase = (name: string, since: number) =>
     console.log(`    ${name}: ${((Date.now() - since) / 1000).toFixed(1)} s`);
@@ -102,12 +133,21 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
     bin = requireEngine(this);
     await requireGuests(this);
     requireHostTools(this);
-    if (process.getuid?.() !== 0)
-      unavailableHere(this, "root is needed (the desktop image's build and the outside thin client's address)");
+    // The desktop image is built by the machine's setup (.ci/setup.d/15-guest-image.sh, cached
+    // by recipe); this test only uploads it when Glance lacks that build.
+    const built =
+      spawnSync("bash", [guestImageScript(), "--variant", DESKTOP_GUEST_IMAGE.variant, "--print-dir"]).status === 0;
+    const why =
+      process.getuid?.() !== 0
+        ? "root is needed (the outside thin client's address on the provider veth)"
+        : !built
+          ? "the desktop guest image is not built for this recipe: run `bash .ci/setup.d/15-guest-image.sh` (or build-guest-image.sh --variant desktop)"
+          : undefined;
+    if (why) unavailableHere(this, why);
     let start = Date.now();
     const admin = await session("minicloud-admin");
     await ensureGuestImage(admin, (m) => console.log(`    ${m}`), DESKTOP_GUEST_IMAGE);
-    phase(`desktop image ${DESKTOP_GUEST_IMAGE.name} built/uploaded (cached: a lookup)`, start);
+    phase(`desktop image ${DESKTOP_GUEST_IMAGE.name} uploaded (already there: a lookup)`, start);
     client = await new OpenStackClient(loadCloud(CLOUD)).connect();
 
     work = fs.mkdtempSync(path.join(os.tmpdir(), "desktops-guests-"));
@@ -120,6 +160,9 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
       if (r.status !== 0) throw new Error(`ip addr add ${OUTSIDE_ADDRESS}/32 dev ${PROVIDER_PEER}: ${r.stderr}`);
       addedOutside = true;
     }
+    // The portal's address as the guests reach it: this host on `public`, behind their router's
+    // SNAT. Its port is chosen now: the URL goes into the desktops' user data.
+    portalUrl = `http://${EXTERNAL_NETWORK.gateway}:${await freePort(EXTERNAL_NETWORK.gateway)}/`;
     xvfb = spawn("Xvfb", [DISPLAY, "-screen", "0", "1280x800x24", "-nolisten", "tcp"], { stdio: "ignore" });
     await sleep(1500);
     if (xvfb.exitCode !== null) throw new Error(`Xvfb did not start on ${DISPLAY} (display in use?)`);
@@ -132,6 +175,8 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
       config: {
         "engine-test-desktops-guests:thinClientCidr": THIN_CLIENT_CIDR,
         "engine-test-desktops-guests:adminCidr": ADMIN_CIDR,
+        "engine-test-desktops-guests:dnsNameserver": EXTERNAL_NETWORK.gateway,
+        "engine-test-desktops-guests:portalUrl": portalUrl,
         "engine-test-desktops-guests:adminPublicKey": fs.readFileSync(`${keyFile}.pub`, "utf8").trim(),
       },
       timeoutMs: 20 * 60_000,
@@ -143,6 +188,7 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
   after(async function () {
     rdpClients.forEach(stopProcess);
     stopProcess(xvfb);
+    await portal?.close().catch(() => undefined);
     const problems: string[] = [];
     if (stack) {
       const start = Date.now();
@@ -161,27 +207,8 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
     if (problems.length) throw new Error(problems.join("\n"));
   });
 
-  function ssh(address: string, command: string, timeoutMs = 60_000): Promise<string> {
-    return execFileP(
-      "ssh",
-      [
-        "-q",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "ConnectTimeout=10",
-        "-i",
-        keyFile,
-        `${ADMIN_USER}@${address}`,
-        command,
-      ],
-      { timeout: timeoutMs },
-    ).then((r) => r.stdout);
-  }
+  const ssh = (address: string, command: string, timeoutMs = 60_000): Promise<string> =>
+    guestSsh({ keyFile, user: ADMIN_USER }, address, command, timeoutMs);
 
   async function waitFor<T>(what: string, timeoutS: number, probe: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + timeoutS * 1000;
@@ -212,7 +239,7 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
   it("up: two desktops ACTIVE on the libvirt host in zone `guests`, floating IPs, passwords only as secrets", async () => {
     const start = Date.now();
     const up = await stack!.up();
-    phase("pulumi up (network, router, pool; servers to ACTIVE)", start);
+    phase("pulumi up (the pool's network and router, its desktops to ACTIVE)", start);
     expect(changes(up.summary)).to.have.keys("create");
     const state = await stack!.exportState();
     ids = (state.deployment.resources ?? [])
@@ -223,12 +250,23 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
     passwords = outputs.passwords as Record<string, string>;
     rdpFiles = outputs.rdpFiles as Record<string, string>;
     securityGroupId = String(outputs.securityGroupId);
+    networkId = String(outputs.networkId);
     expect(Object.keys(desktops)).to.have.members([...EMPLOYEES]);
     const plain = await stack!.plainOutputs();
     for (const e of EMPLOYEES) {
       expect(passwords[e]).to.match(/^[A-Za-z0-9]{20}$/);
       expect(plain, "the plain outputs never show a password").not.to.include(passwords[e]);
     }
+    // The report tokens: one per desktop, from its credential, secret in the outputs and the state.
+    const tokens = outputs.reportTokens as Record<string, string>;
+    const exported = JSON.stringify(state);
+    for (const e of EMPLOYEES) {
+      expect(tokens[e], `${e}'s report token`).to.match(/^[A-Za-z0-9]{48}$/);
+      expect(plain, "the plain outputs never show a report token").not.to.include(tokens[e]);
+      expect(exported, "the state holds the report token only encrypted").not.to.include(tokens[e]);
+      expect(exported, "the state holds the password only encrypted").not.to.include(passwords[e]);
+    }
+    expect(tokens.alice).not.to.equal(tokens.bob);
     const admin = await session("minicloud-admin");
     for (const e of EMPLOYEES) {
       const sv = (
@@ -242,6 +280,44 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
       expect(desktops[e].floatingIp).to.match(/^172\.24\.4\.\d+$/);
       console.log(`    ${e}: ${desktops[e].hostname} ${desktops[e].fixedIp} -> ${desktops[e].floatingIp}`);
     }
+    // The real portal, configured from the stack's outputs as `blueprints portal --outputs` does
+    // (it keeps the hashes of the tokens only), against minicloud's Nova, on the URL the guests got.
+    const url = new URL(portalUrl);
+    portal = await startPortal(
+      parsePortalConfig({
+        cloud: CLOUD,
+        listen: { host: url.hostname, port: Number(url.port) },
+        insecureHttpCookies: true,
+        // Its own AutoStop timer runs hourly; the test reads its decisions with autoStopOnce().
+        autoStop: { idleMinutes: IDLE_MINUTES, checkEveryMinutes: 60 },
+        desktops: desktopsFromStackOutputs(outputs, "the desktops-guests stack's outputs", ""),
+      }),
+    );
+    expect(portal.url).to.equal(portalUrl);
+  });
+
+  it("the pool's own network and router carry the zone hint `guests`; the guests host's agents serve them", async () => {
+    // networkCidr + networkAvailabilityZoneHints: the pool made them (no network of the program's
+    // own), and only zone-hinted ones get minicloud's DHCP and L3 agents on the guests host.
+    const routers = ids.filter((r) => r.type === "openstack:networking/router:Router");
+    const networks = ids.filter((r) => r.type === "openstack:networking/network:Network");
+    expect(
+      networks.map((n) => n.id),
+      "the one network is the pool's (its networkId output)",
+    ).to.deep.equal([networkId]);
+    expect(routers, "the pool's network made one router").to.have.length(1);
+    const admin = await session("minicloud-admin");
+    const neutron = `${endpoint("neutron")}/v2.0`;
+    const network = (await request(admin, "GET", `${neutron}/networks/${networkId}`)).body.network;
+    const router = (await request(admin, "GET", `${neutron}/routers/${routers[0].id}`)).body.router;
+    expect(network.availability_zone_hints, "the network's zone hints").to.deep.equal([GUESTS_AZ]);
+    expect(router.availability_zone_hints, "the router's zone hints").to.deep.equal([GUESTS_AZ]);
+    const agents = await waitGuestsAgents(admin, networkId, routers[0].id, 60);
+    console.log(
+      `    network ${network.name}: DHCP on ${agents.dhcp.join(", ")}; router ${router.name}: L3 on ${agents.l3.join(", ")}`,
+    );
+    expect(agents.dhcp, "hosts of the network's DHCP agents").to.deep.equal([GUESTS_HOST]);
+    expect(agents.l3, "hosts of the router's L3 agents").to.deep.equal([GUESTS_HOST]);
   });
 
   it("each employee logs in over RDP through their floating IP with the generated password", async () => {
@@ -314,6 +390,57 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
     stopProcess(bad);
   });
 
+  it("session reports: while alice is logged in over RDP the portal hears her desktop active and bob's idle", async () => {
+    expect(portal, "the up step started the portal").to.not.equal(undefined);
+    let start = Date.now();
+    // The guests' timers (every minute) reach the portal through their router: first reports.
+    const reasons = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(((await portal!.app.autoStopOnce()) as AutoStopDecision[]).map((d) => [d.employee, d.reason]));
+    const reporterLog = (e: string) =>
+      ssh(desktops[e].floatingIp, `sudo journalctl -u ${SESSION_REPORT_SERVICE} -n 5 --no-pager`).catch(
+        (err: Error) => err.message,
+      );
+    const first = await waitFor("both desktops' first session reports at the portal", 180, async () => {
+      const r = await reasons();
+      return EMPLOYEES.every((e) => !r[e].startsWith("no report")) ? r : undefined;
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nalice's reporter:\n${await reporterLog("alice")}`);
+    });
+    phase(`first reports heard (${JSON.stringify(first)})`, start);
+    // The reporter's own words in the guest: a report answered 204 by the portal.
+    expect(await reporterLog("bob")).to.match(
+      /reported active=(true|false) \(\d+ connection\(s\) on port 3389\): HTTP 204/,
+    );
+
+    start = Date.now();
+    const fip = desktops.alice.floatingIp;
+    const rdp = startRdpClient(DISPLAY, path.join(work, "alice.rdp"), fip, passwords.alice);
+    rdpClients.push(rdp);
+    // Reported by the guest's own timer: within a minute or two of the login.
+    const during = await waitFor("the portal to hear alice's session (her guest's timer)", 180, async () => {
+      if (rdp.exitCode !== null)
+        throw new Error(`xfreerdp exited ${rdp.exitCode}: ${(rdp as ChildProcess & { log: () => string }).log()}`);
+      const r = await reasons();
+      return r.alice === "a session is active" ? r : undefined;
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nalice's reporter:\n${await reporterLog("alice")}`);
+    });
+    phase("alice's session heard by the portal", start);
+    expect(rdp.exitCode, "alice's RDP client is still connected").to.equal(null);
+    expect(during.alice).to.equal("a session is active");
+    expect(during.bob).to.match(new RegExp(`^idle for \\d+ of ${IDLE_MINUTES} min$`));
+    expect(await reporterLog("alice")).to.match(/reported active=true \(\d+ connection\(s\) on port 3389\): HTTP 204/);
+
+    // alice leaves: her guest's next report (the same unit, run now) says idle, and the portal follows.
+    stopProcess(rdp);
+    const after = await waitFor("the portal to hear alice idle after she left", 60, async () => {
+      await ssh(fip, `sudo systemctl start ${SESSION_REPORT_SERVICE}`);
+      const r = await reasons();
+      return r.alice.startsWith("idle for") ? r : undefined;
+    });
+    expect(after.alice).to.match(new RegExp(`^idle for \\d+ of ${IDLE_MINUTES} min$`));
+  });
+
   it("a thin client outside thinClientCidr is refused by the security group; one inside connects", async () => {
     const start = Date.now();
     for (const e of EMPLOYEES) {
@@ -357,6 +484,39 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
       "timeout",
     );
     phase("outside/inside probes", start);
+  });
+
+  it("turning sessionReports off updates each credential in place: the preview says so, every password stays", async () => {
+    const start = Date.now();
+    const credentials = async () =>
+      Object.fromEntries(
+        ((await stack!.exportState()).deployment.resources ?? [])
+          .filter((r) => r.type.endsWith(":DesktopCredential"))
+          .map((r) => [urnName(r.urn), r.id]),
+      );
+    const before = await credentials();
+    expect(Object.keys(before)).to.have.members(["office-alice-credential", "office-bob-credential"]);
+    await stack!.ok(["config", "rm", "engine-test-desktops-guests:portalUrl"]);
+    const preview = await stack!.preview();
+    const ops = (type: string) =>
+      preview.steps
+        .filter((st) => (st.newState ?? st.oldState)?.type.endsWith(type))
+        .map((st) => `${urnName(st.urn)} ${st.op}`);
+    // The engine asks the credential provider's diff: an update, not a replacement (a new password).
+    expect(ops(":DesktopCredential")).to.have.members([
+      "office-alice-credential update",
+      "office-bob-credential update",
+    ]);
+    // The desktops are rebuilt (the reporter leaves their user data), and the preview says so.
+    const servers = ops("openstack:compute/instance:Instance");
+    for (const e of EMPLOYEES)
+      expect(servers.filter((o) => o.startsWith(`office-${e}-desktop `)).join()).to.match(/replace/);
+    await stack!.up();
+    phase("sessionReports off: pulumi up (credentials updated, desktops rebuilt)", start);
+    expect(await credentials(), "the same credentials (IDs), updated in place").to.deep.equal(before);
+    const outputs = await stack!.outputs();
+    expect(outputs.passwords, "every employee keeps their password").to.deep.equal(passwords);
+    expect(outputs.reportTokens, "no report tokens without sessionReports").to.deep.equal({});
   });
 
   it("destroy leaves nothing: the APIs show none of the stack's resources", async () => {

@@ -56,6 +56,69 @@ export async function requireGuests(ctx: Mocha.Context): Promise<void> {
   unavailableHere(ctx, `minicloud's guests profile is not available: ${why}`);
 }
 
+/**
+ * The hosts of the agents serving a network's DHCP and a router (admin view: Neutron's
+ * dhcp-agents and l3-agents of the objects), polled until both include the guests host or the
+ * time is up; then what Neutron says, for the caller to assert on.
+ */
+export async function waitGuestsAgents(
+  admin: Session,
+  networkId: string,
+  routerId: string,
+  timeoutS = 60,
+): Promise<{ dhcp: string[]; l3: string[] }> {
+  const deadline = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const dhcp = (
+      (await request(admin, "GET", `${NEUTRON}/networks/${networkId}/dhcp-agents`)).body.agents as any[]
+    ).map((a) => a.host as string);
+    const l3 = ((await request(admin, "GET", `${NEUTRON}/routers/${routerId}/l3-agents`)).body.agents as any[]).map(
+      (a) => a.host as string,
+    );
+    if ((dhcp.includes(GUESTS_HOST) && l3.includes(GUESTS_HOST)) || Date.now() > deadline) return { dhcp, l3 };
+    await sleep(1000);
+  }
+}
+
+/** Who logs in to a guest: a key file (no passphrase) and the guest's user. */
+export interface GuestLogin {
+  keyFile: string;
+  user: string;
+}
+
+/**
+ * ssh's argv for one command in a fresh guest: key only (BatchMode, never a password prompt), and
+ * no host key kept (every guest is new, and a floating IP is handed to the next guest after it).
+ */
+export function guestSshArgs(login: GuestLogin, address: string, command: string, connectTimeout = 10): string[] {
+  return [
+    "-q",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    `ConnectTimeout=${connectTimeout}`,
+    "-i",
+    login.keyFile,
+    `${login.user}@${address}`,
+    command,
+  ];
+}
+
+/** Runs one command in a guest over ssh (guestSshArgs); its stdout. */
+export async function guestSsh(
+  login: GuestLogin,
+  address: string,
+  command: string,
+  timeoutMs = 60_000,
+): Promise<string> {
+  const { stdout } = await execFileP("ssh", guestSshArgs(login, address, command), { timeout: timeoutMs });
+  return stdout;
+}
+
 export type TcpOutcome = "connected" | "refused" | "timeout";
 
 /** One TCP connection attempt: a security group's DROP is a timeout, a closed port a refusal. */
@@ -176,17 +239,7 @@ export class GuestLab {
    * the guests host: a guest on a network nobody serves would only show up as an ssh timeout.
    */
   async waitAgents(timeoutS = 60): Promise<{ dhcp: string[]; l3: string[] }> {
-    const deadline = Date.now() + timeoutS * 1000;
-    for (;;) {
-      const dhcp = (
-        (await request(this.admin, "GET", `${NEUTRON}/networks/${this.networkId}/dhcp-agents`)).body.agents as any[]
-      ).map((a) => a.host as string);
-      const l3 = (
-        (await request(this.admin, "GET", `${NEUTRON}/routers/${this.routerId}/l3-agents`)).body.agents as any[]
-      ).map((a) => a.host as string);
-      if ((dhcp.includes(GUESTS_HOST) && l3.includes(GUESTS_HOST)) || Date.now() > deadline) return { dhcp, l3 };
-      await sleep(1000);
-    }
+    return waitGuestsAgents(this.admin, this.networkId!, this.routerId!, timeoutS);
   }
 
   /** An ingress rule for one TCP port from this host's address on `public` only. */
@@ -290,26 +343,11 @@ export class GuestLab {
   }
 
   sshArgs(address: string, command: string, connectTimeout = 10): string[] {
-    return [
-      "-q",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      `ConnectTimeout=${connectTimeout}`,
-      "-i",
-      this.keyFile,
-      `${GUEST_IMAGE.user}@${address}`,
-      command,
-    ];
+    return guestSshArgs({ keyFile: this.keyFile, user: GUEST_IMAGE.user }, address, command, connectTimeout);
   }
 
   async ssh(address: string, command: string, timeoutMs = 60_000): Promise<string> {
-    const { stdout } = await execFileP("ssh", this.sshArgs(address, command), { timeout: timeoutMs });
-    return stdout;
+    return guestSsh({ keyFile: this.keyFile, user: GUEST_IMAGE.user }, address, command, timeoutMs);
   }
 
   /** Retries ssh until a login works; on timeout the error carries the console's tail. */

@@ -12,6 +12,13 @@
  * Rotation: any change of `rotation` (or of `length` or `user`) replaces the credential, i.e.
  * generates a new password; the desktop's user data then changes, so the desktop is rebuilt
  * with it (cloud-init sets passwords at first boot only).
+ *
+ * The session report token (the pool's `sessionReports`, the self-service portal's AutoStop) is
+ * the desktop's second secret, made here too (`withReportToken`): one mechanism for per-desktop
+ * secrets, in the pool's own provider process, with no provider plugin to install
+ * (`@pulumi/random`'s cannot be built everywhere the engine runs). Turning it on or off is an
+ * update, never a replacement: the password and its hash are kept, only the token is made or
+ * dropped (the desktop's user data still changes, and with it the desktop: see docs/desktop.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { randomInt } from "node:crypto";
@@ -36,6 +43,8 @@ export interface DesktopCredentialInputs {
   rotation: string;
   /** Format of passwordHash; default "sha512-crypt". A change makes a new password. */
   hashScheme: HashScheme;
+  /** Also make a session report token (AutoStop). A change updates in place: the password stays. */
+  withReportToken: boolean;
 }
 
 /** What the provider keeps in state: the inputs plus the password and its hash (both secret). */
@@ -43,12 +52,16 @@ export interface DesktopCredentialOutputs extends DesktopCredentialInputs {
   password: string;
   /** "$6$<16 salt chars>$<86 chars>" (cloud-init's `hashed_passwd`) or "sha512:<salt>:<hex>" (Jupyter). */
   passwordHash: string;
+  /** With withReportToken: REPORT_TOKEN_LENGTH letters and digits; absent without. */
+  reportToken?: string;
 }
 
 export const PASSWORD_LENGTH_MIN = 12;
 export const PASSWORD_LENGTH_MAX = 128;
 /** The outputs Pulumi must encrypt in state and hide in previews. */
-export const DESKTOP_CREDENTIAL_SECRET_OUTPUTS = ["password", "passwordHash"] as const;
+export const DESKTOP_CREDENTIAL_SECRET_OUTPUTS = ["password", "passwordHash", "reportToken"] as const;
+/** Length of a session report token: 48 of 62 letters and digits, ~285 bits. */
+export const REPORT_TOKEN_LENGTH = 48;
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -86,6 +99,17 @@ export function generateDesktopPassword(length: number, random: RandomIntFn = (m
   return chars.join("");
 }
 
+/**
+ * A session report token: REPORT_TOKEN_LENGTH letters and digits drawn uniformly from the CSPRNG
+ * (URL- and header-safe; no class minimums: nobody types it).
+ */
+export function generateReportToken(random: RandomIntFn = (max) => randomInt(max)): string {
+  const all = LOWER + UPPER + DIGITS;
+  let token = "";
+  for (let i = 0; i < REPORT_TOKEN_LENGTH; i++) token += all[random(all.length)];
+  return token;
+}
+
 /** A 16-character crypt salt from the CSPRNG (the most SHA-512 crypt uses). */
 export function randomCryptSalt(random: RandomIntFn = (max) => randomInt(max)): string {
   let salt = "";
@@ -101,15 +125,18 @@ export function checkDesktopCredentialInputs(inputs: Partial<DesktopCredentialIn
   const hashScheme = inputs.hashScheme ?? "sha512-crypt";
   if (!(HASH_SCHEMES as readonly string[]).includes(hashScheme))
     throw new Error(`DesktopCredential: hashScheme "${hashScheme}" is not one of ${HASH_SCHEMES.join(", ")}`);
+  if (inputs.withReportToken !== undefined && typeof inputs.withReportToken !== "boolean")
+    throw new Error(`DesktopCredential: withReportToken "${String(inputs.withReportToken)}" must be true or false`);
   return {
     user: inputs.user,
     length: inputs.length as number,
     rotation: typeof inputs.rotation === "string" ? inputs.rotation : "",
     hashScheme,
+    withReportToken: inputs.withReportToken ?? false,
   };
 }
 
-/** The provider's create: a new password, hashed once with a fresh salt. */
+/** The provider's create: a new password, hashed once with a fresh salt; a report token when asked. */
 export function createDesktopCredential(inputs: Partial<DesktopCredentialInputs>): {
   id: string;
   outs: DesktopCredentialOutputs;
@@ -122,19 +149,63 @@ export function createDesktopCredential(inputs: Partial<DesktopCredentialInputs>
       : sha512Crypt(password, { salt: randomCryptSalt() });
   // The ID names the user and a random tag; it reveals nothing about the password.
   const id = `${checked.user}-${randomCryptSalt().replace(/[./]/g, "x").slice(0, 8)}`;
-  return { id, outs: { ...checked, password, passwordHash } };
+  const outs: DesktopCredentialOutputs = { ...checked, password, passwordHash };
+  if (checked.withReportToken) outs.reportToken = generateReportToken();
+  return { id, outs };
 }
 
-/** The provider's diff: any input change means a new password (replacement); nothing updates in place. */
+/** Inputs whose change makes a new password (replacement). */
+const REPLACING_INPUTS = ["user", "length", "rotation", "hashScheme"] as const;
+/** Absent in older state or omitted: the defaults. */
+const INPUT_DEFAULTS: Partial<DesktopCredentialInputs> = {
+  rotation: "",
+  hashScheme: "sha512-crypt",
+  withReportToken: false,
+};
+
+/**
+ * The provider's diff: a change of user, length, rotation or hashScheme means a new password
+ * (replacement); withReportToken alone updates in place (the password is kept).
+ */
 export function diffDesktopCredential(
-  olds: Partial<DesktopCredentialInputs>,
+  olds: Partial<DesktopCredentialOutputs>,
   news: Partial<DesktopCredentialInputs>,
 ): pulumi.dynamic.DiffResult {
-  // Absent in older state or omitted: the defaults.
-  const defaults: Partial<DesktopCredentialInputs> = { rotation: "", hashScheme: "sha512-crypt" };
-  const keys: (keyof DesktopCredentialInputs)[] = ["user", "length", "rotation", "hashScheme"];
-  const replaces = keys.filter((k) => (olds[k] ?? defaults[k]) !== (news[k] ?? defaults[k]));
-  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+  const differs = (k: keyof DesktopCredentialInputs) =>
+    (olds[k] ?? INPUT_DEFAULTS[k]) !== (news[k] ?? INPUT_DEFAULTS[k]);
+  const replaces = REPLACING_INPUTS.filter(differs);
+  // State from before the token came from here has no withReportToken: its absence is "false",
+  // and a token in state without the flag is made consistent by an update too.
+  const tokenChanges =
+    differs("withReportToken") || (olds.reportToken !== undefined) !== (news.withReportToken === true);
+  return {
+    changes: replaces.length > 0 || tokenChanges,
+    replaces: [...replaces],
+    deleteBeforeReplace: false,
+  };
+}
+
+/**
+ * The provider's update (only withReportToken changed, per the diff): the password and its hash
+ * stay as they are; the report token is made when asked and kept while it stays asked, or dropped.
+ */
+export function updateDesktopCredential(
+  olds: DesktopCredentialOutputs,
+  news: Partial<DesktopCredentialInputs>,
+): { outs: DesktopCredentialOutputs } {
+  const checked = checkDesktopCredentialInputs(news);
+  for (const k of REPLACING_INPUTS)
+    if ((olds[k] ?? INPUT_DEFAULTS[k]) !== checked[k])
+      throw new Error(`DesktopCredential: ${k} changed; that replaces the credential, it is not an update`);
+  const { reportToken: oldToken, ...kept } = olds;
+  const outs: DesktopCredentialOutputs = {
+    ...kept,
+    ...checked,
+    password: olds.password,
+    passwordHash: olds.passwordHash,
+  };
+  if (checked.withReportToken) outs.reportToken = oldToken ?? generateReportToken();
+  return { outs };
 }
 
 /**
@@ -150,7 +221,10 @@ export const desktopCredentialProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: DesktopCredentialOutputs, news: DesktopCredentialInputs) {
     return requireInProviderProcess<typeof import("./desktop-credential")>(MODULE).diffDesktopCredential(olds, news);
   },
-  // No update (every change replaces) and no delete: nothing exists outside the state.
+  async update(_id: string, olds: DesktopCredentialOutputs, news: DesktopCredentialInputs) {
+    return requireInProviderProcess<typeof import("./desktop-credential")>(MODULE).updateDesktopCredential(olds, news);
+  },
+  // No delete: nothing exists outside the state.
 };
 
 export interface DesktopCredentialArgs {
@@ -158,14 +232,21 @@ export interface DesktopCredentialArgs {
   length: pulumi.Input<number>;
   rotation?: pulumi.Input<string>;
   hashScheme?: pulumi.Input<HashScheme>;
+  /** Also make a session report token (the `reportToken` output); default false. */
+  withReportToken?: pulumi.Input<boolean>;
 }
 
-/** One employee's password + SHA-512 crypt hash, generated once and kept (secret) in state. */
+/**
+ * One employee's password + SHA-512 crypt hash (and, when asked, the desktop's session report
+ * token), generated once and kept (secret) in state.
+ */
 // `declare`, not `!`: a plain ES2022 field would reset the outputs super() set to undefined.
 export class DesktopCredential extends pulumi.dynamic.Resource {
   declare public readonly user: pulumi.Output<string>;
   declare public readonly password: pulumi.Output<string>;
   declare public readonly passwordHash: pulumi.Output<string>;
+  /** With withReportToken: the desktop's session report token (secret); undefined without. */
+  declare public readonly reportToken: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DesktopCredentialArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -176,8 +257,10 @@ export class DesktopCredential extends pulumi.dynamic.Resource {
         length: args.length,
         rotation: args.rotation ?? "",
         hashScheme: args.hashScheme ?? "sha512-crypt",
+        withReportToken: args.withReportToken ?? false,
         password: undefined,
         passwordHash: undefined,
+        reportToken: undefined,
       },
       {
         ...opts,

@@ -50,7 +50,6 @@ export interface PlannedDesktop {
     port: string;
     server: string;
     floatingIp: string;
-    reportToken: string;
     /** With homeVolumes: the employee's home volume (a Pulumi name; Cinder's is homeVolumeName). */
     homeVolume: string;
   };
@@ -217,8 +216,6 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
         port: `${base}-port`,
         server: `${base}-desktop`,
         floatingIp: `${base}-fip`,
-        // Only declared with sessionReports.
-        reportToken: `${base}-report-token`,
         // Only declared with homeVolumes.
         homeVolume: `${base}-home`,
       },

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
-import * as random from "@pulumi/random";
 import { PrivateNetwork } from "../network/private-network";
 import { SecurityProfile } from "../network/security-profile";
 import { DesktopCredential } from "./desktop-credential";
@@ -274,7 +273,9 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     declareWithoutPromiseStackTraces(() => {
       for (const desktop of plan.desktops) {
         const { employee, hostname, names } = desktop;
-        // Password and its hash, made once by the provider and kept in state (secret).
+        // Password and its hash, made once by the provider and kept in state (secret); with
+        // sessionReports (AutoStop) also the guest's own report token. Turning sessionReports on
+        // or off updates the credential in place: the employee's password stays.
         const credential = new DesktopCredential(
           names.credential,
           {
@@ -282,13 +283,11 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
             length: plan.passwordLength,
             rotation: employee.passwordRotation,
             hashScheme: plan.hashScheme,
+            withReportToken: plan.sessionReports !== undefined,
           },
           { parent: this },
         );
-        // AutoStop: the guest's own token for its session reports (URL-safe letters and digits).
-        const reportToken = plan.sessionReports
-          ? new random.RandomPassword(names.reportToken, { length: 48, special: false }, { parent: this }).result
-          : undefined;
+        const reportToken = plan.sessionReports ? credential.reportToken : undefined;
         // The employee's /home: a volume of its own, which the server below only attaches, so a
         // replaced server boots with the same home. retainOnDelete: removing the employee (or
         // destroying the pool) leaves the volume, and their files, in Cinder; the preview lists it
@@ -419,7 +418,8 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           }));
         passwords[employee.name] = credential.password;
         passwordHashes[employee.name] = credential.passwordHash;
-        if (reportToken) reportTokens[employee.name] = reportToken;
+        // Present whenever withReportToken is (the user data above fails naming it otherwise).
+        if (reportToken) reportTokens[employee.name] = reportToken as pulumi.Output<string>;
       }
     });
 

@@ -6,7 +6,9 @@ import {
   desktopCredentialProvider,
   diffDesktopCredential,
   generateDesktopPassword,
+  generateReportToken,
   randomCryptSalt,
+  updateDesktopCredential,
 } from "../../src/desktop/desktop-credential";
 import { CRYPT_ALPHABET, sha512Crypt } from "../../src/desktop/sha512-crypt";
 
@@ -51,9 +53,13 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
       length: 20,
       rotation: "",
       hashScheme: "sha512-crypt",
+      withReportToken: false,
     });
     expect(() => checkDesktopCredentialInputs({ user: "alice", length: 20, hashScheme: "md5" as never })).to.throw(
       'hashScheme "md5"',
+    );
+    expect(() => checkDesktopCredentialInputs({ user: "alice", length: 20, withReportToken: "yes" as never })).to.throw(
+      'withReportToken "yes" must be true or false',
     );
   });
 
@@ -107,6 +113,58 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
     ]);
   });
 
+  it("makes a session report token only when asked: 48 letters and digits, different each time", () => {
+    const plain = createDesktopCredential({ user: "alice", length: 20 });
+    expect(plain.outs).not.to.have.property("reportToken");
+    const a = createDesktopCredential({ user: "alice", length: 20, withReportToken: true });
+    const b = createDesktopCredential({ user: "alice", length: 20, withReportToken: true });
+    expect(a.outs.reportToken).to.match(/^[A-Za-z0-9]{48}$/);
+    expect(b.outs.reportToken).not.to.equal(a.outs.reportToken);
+    expect(a.outs.reportToken).not.to.contain(a.outs.password);
+    // Every character is one draw from the random source, over all 62 letters and digits.
+    const draws: number[] = [];
+    expect(generateReportToken((max) => (draws.push(max), 0))).to.equal("a".repeat(48));
+    expect(draws).to.deep.equal(Array(48).fill(62));
+  });
+
+  it("turning the report token on or off is an update that keeps the password; other changes still replace", () => {
+    const made = createDesktopCredential({ user: "alice", length: 20, rotation: "" });
+    const inputs = { user: "alice", length: 20, rotation: "", hashScheme: "sha512-crypt" as const };
+    // On: a change, no replacement (the engine then calls update, not create).
+    expect(diffDesktopCredential(made.outs, { ...inputs, withReportToken: true })).to.deep.equal({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    const on = updateDesktopCredential(made.outs, { ...inputs, withReportToken: true }).outs;
+    expect([on.password, on.passwordHash]).to.deep.equal([made.outs.password, made.outs.passwordHash]);
+    expect(on.reportToken).to.match(/^[A-Za-z0-9]{48}$/);
+    expect(on.withReportToken).to.equal(true);
+    // Unchanged afterwards: no diff; an update anyway keeps the same token.
+    expect(diffDesktopCredential(on, { ...inputs, withReportToken: true }).changes).to.equal(false);
+    expect(updateDesktopCredential(on, { ...inputs, withReportToken: true }).outs.reportToken).to.equal(on.reportToken);
+    // Off: an update again; the token is dropped, the password kept.
+    expect(diffDesktopCredential(on, { ...inputs, withReportToken: false })).to.deep.include({
+      changes: true,
+      replaces: [],
+    });
+    const off = updateDesktopCredential(on, { ...inputs, withReportToken: false }).outs;
+    expect([off.password, off.passwordHash]).to.deep.equal([made.outs.password, made.outs.passwordHash]);
+    expect(off).not.to.have.property("reportToken");
+    // State from before withReportToken existed (no flag): the same as false.
+    const { withReportToken: _flag, ...older } = made.outs;
+    expect(diffDesktopCredential(older, inputs).changes).to.equal(false);
+    expect(diffDesktopCredential(older, { ...inputs, withReportToken: true }).replaces).to.deep.equal([]);
+    // A rotation together with the token still replaces (a new password is what rotation asks).
+    expect(
+      diffDesktopCredential(on, { ...inputs, rotation: "2026-12", withReportToken: false }).replaces,
+    ).to.deep.equal(["rotation"]);
+    // update is never asked for a replacing change; if it were, it refuses rather than keep a stale password.
+    expect(() => updateDesktopCredential(on, { ...inputs, length: 24, withReportToken: true })).to.throw(
+      "length changed; that replaces the credential",
+    );
+  });
+
   it("runs as a dynamic provider: create and diff load the module by package path", async () => {
     const created = await desktopCredentialProvider.create({ user: "bob", length: 16, rotation: "x" });
     expect(created.outs.password).to.have.length(16);
@@ -116,8 +174,15 @@ describe("DesktopCredential provider (password + SHA-512 crypt hash, made once)"
       rotation: "x",
     });
     expect(diff.changes).to.equal(false);
-    // Nothing lives outside the state: no update (every change replaces) and no delete to call.
-    expect(desktopCredentialProvider.update).to.equal(undefined);
+    const updated = await desktopCredentialProvider.update!(created.id, created.outs, {
+      user: "bob",
+      length: 16,
+      rotation: "x",
+      withReportToken: true,
+    });
+    expect(updated.outs.password).to.equal(created.outs.password);
+    expect(updated.outs.reportToken).to.match(/^[A-Za-z0-9]{48}$/);
+    // Nothing lives outside the state: no delete to call.
     expect(desktopCredentialProvider.delete).to.equal(undefined);
   });
 });

@@ -240,9 +240,17 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     const tokens = await outputValue(pool.reportTokens);
     expect(Object.keys(tokens)).to.deep.equal(["alice", "bob", "carol"]);
     expect(new Set(Object.values(tokens)).size).to.equal(3);
+    // Made by the desktop's own credential (no @pulumi/random), kept secret in its state.
+    expect(run.resources.filter((r) => r.type === T.randomPassword)).to.deep.equal([]);
     for (const [employee, token] of Object.entries(tokens)) {
-      const made = run.byName(`office-${employee}-report-token`);
-      expect([made.type, made.parent]).to.deep.equal([T.randomPassword, run.byName("office").urn]);
+      const credential = run.byName(`office-${employee}-credential`);
+      expect([credential.type, credential.parent, credential.inputs.withReportToken]).to.deep.equal([
+        T.desktopCredential,
+        run.byName("office").urn,
+        true,
+      ]);
+      expect(credential.additionalSecretOutputs).to.include("reportToken");
+      expect(credential.state.reportToken).to.equal(token);
       expect(token).to.match(/^[A-Za-z0-9]{48}$/);
       const server = run.byName(`office-${employee}-desktop`);
       expect(server.secretPaths).to.include("userData");
@@ -264,9 +272,36 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
 
     // Without sessionReports: no token, no reporter, the empty output.
     const plain = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
-    expect(plain.resources.filter((r) => r.type === T.randomPassword)).to.deep.equal([]);
+    expect(plain.byName("office-alice-credential").inputs.withReportToken).to.equal(false);
     expect(await outputValue(plain.value!.reportTokens)).to.deep.equal({});
     expect(plain.byName("office-alice-desktop").inputs.userData).not.to.contain("session-report");
+  });
+
+  it("turning sessionReports on and off keeps every employee's password (the credential is updated, not replaced)", async () => {
+    // The harness keeps what the credential provider made across runs and asks its diff, as the
+    // engine does: a replacement would make a new password (and give the employee a surprise).
+    harness.forgetState();
+    const withReports = officeArgs({ sessionReports: { portalUrl: "https://portal.office.example/" } });
+    const before = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    const on = await harness.runProgram(() => new ThinClientDesktopPool("office", withReports));
+    const again = await harness.runProgram(() => new ThinClientDesktopPool("office", withReports));
+    const off = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    for (const run of [before, on, again, off]) expect(run.errors).to.deep.equal([]);
+    const passwords = await outputValue(before.value!.passwords);
+    const hashes = await outputValue(before.value!.passwordHashes);
+    for (const run of [on, again, off]) {
+      expect(await outputValue(run.value!.passwords)).to.deep.equal(passwords);
+      expect(await outputValue(run.value!.passwordHashes)).to.deep.equal(hashes);
+      // The credential keeps its ID: the engine updated it in place.
+      for (const e of ["alice", "bob", "carol"])
+        expect(run.byName(`office-${e}-credential`).id).to.equal(before.byName(`office-${e}-credential`).id);
+    }
+    const tokens = await outputValue(on.value!.reportTokens);
+    expect(Object.keys(tokens)).to.deep.equal(["alice", "bob", "carol"]);
+    // Kept while sessionReports stays; gone when it goes.
+    expect(await outputValue(again.value!.reportTokens)).to.deep.equal(tokens);
+    expect(await outputValue(off.value!.reportTokens)).to.deep.equal({});
+    expect(off.byName("office-alice-credential").state.reportToken).to.equal(undefined);
   });
 
   it("refuses a sessionReports portal URL that is not a plain http(s) URL, naming the field", async () => {

@@ -156,8 +156,8 @@ export async function ensureGuests(ctx: GuestsContext): Promise<void> {
       });
     }
     const mapped = async () => {
-      const hyps = (await request(admin, "GET", `${NOVA}/os-hypervisors/detail`, { headers: NOVA_MICROVERSION }))
-        .body.hypervisors as any[];
+      const hyps = (await request(admin, "GET", `${NOVA}/os-hypervisors/detail`, { headers: NOVA_MICROVERSION })).body
+        .hypervisors as any[];
       return computeHosts.every(([host]) => hyps.some((h) => h.service?.host === host));
     };
     if (!(await mapped())) {

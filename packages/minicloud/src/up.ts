@@ -190,11 +190,7 @@ export function writeConfigs(layout: Layout, secrets: Secrets, guests = false): 
   if (guests) {
     put(["nova-compute-guests"], c("nova", "nova-compute-guests.conf"), cfg.novaGuestsComputeConf(ctx));
     put(["nova-compute-gpu"], c("nova", "nova-compute-gpu.conf"), cfg.novaGpuComputeConf(ctx));
-    put(
-      ["nova-compute-gpu"],
-      path.join(novaPythonDir(layout), `${cfg.GPU_DRIVER_MODULE}.py`),
-      cfg.novaGpuDriverPy(),
-    );
+    put(["nova-compute-gpu"], path.join(novaPythonDir(layout), `${cfg.GPU_DRIVER_MODULE}.py`), cfg.novaGpuDriverPy());
     put(["neutron-linuxbridge-agent-gpu"], c("neutron", "linuxbridge_agent_gpu.ini"), cfg.linuxbridgeGpuAgentConf());
     put(
       ["neutron-linuxbridge-agent-guests"],

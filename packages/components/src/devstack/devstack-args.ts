@@ -331,6 +331,7 @@ const pciAliasSchema = z.object({
   productId: pciId("product"),
   deviceType: z
     .string()
+    .meta({ enum: [...PCI_DEVICE_TYPES] })
     .refine(
       (t) => (PCI_DEVICE_TYPES as readonly string[]).includes(t),
       fix("is not a Nova PCI device type", `use one of ${PCI_DEVICE_TYPES.join(", ")}`),

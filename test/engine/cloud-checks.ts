@@ -68,6 +68,11 @@ async function stillThere(client: OpenStackClient, type: string, id: string): Pr
       return (await nova.findKeypair(id)) !== undefined;
     case "openstack:images/image:Image":
       return (await glance.findImage(id)) !== undefined;
+    case "openstack:compute/flavor:Flavor":
+      return (await nova.listFlavors()).some((f) => f.id === id);
+    case "openstack:compute/flavorAccess:FlavorAccess":
+      // "<flavor ID>/<project ID>": a grant goes with its flavor; while the flavor lives, count it as there.
+      return (await nova.listFlavors()).some((f) => f.id === id.split("/")[0]);
     default:
       throw new Error(`leftovers: no check for ${type} (add one to test/engine/cloud-checks.ts)`);
   }

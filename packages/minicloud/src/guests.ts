@@ -12,7 +12,7 @@ import { Readable } from "stream";
 import * as fs from "fs";
 import * as path from "path";
 import { commandSucceeds, run } from "./exec";
-import { GUESTS_AZ, GUESTS_HOST, HOST, Layout, PORTS } from "./layout";
+import { GPU_AZ, GPU_HOST, GUESTS_AZ, GUESTS_HOST, HOST, Layout, PORTS } from "./layout";
 import { runningPid } from "./processes";
 import { GlanceImage, NeutronAgent, NovaAggregate, NovaHypervisor, NovaService } from "./openstack-bodies";
 import { HttpError, NOVA_MICROVERSION, request, Session } from "./rest";
@@ -137,26 +137,36 @@ export async function ensureGuests(ctx: GuestsContext): Promise<void> {
       "neutron-metadata-agent",
       "nova-api-metadata",
       "nova-compute-guests",
+      "neutron-linuxbridge-agent-gpu",
+      "nova-compute-gpu",
     ];
     await Promise.all(names.map((n) => ensureRunning(layout, ctx.spec(n), log)));
-    await waitFor("nova-compute on minicloud-guests to report as up", 180, async () => {
-      alive("nova-compute-guests");
-      const svcs = (
-        await request<{ services: NovaService[] }>(
-          admin,
-          "GET",
-          `${NOVA}/os-services?binary=nova-compute&host=${GUESTS_HOST}`,
-          { headers: NOVA_MICROVERSION },
-        )
-      ).body.services;
-      return svcs.some((s) => s.state === "up") ? true : undefined;
-    });
-    const mapped = async () =>
-      (
+    const computeHosts: [string, string][] = [
+      [GUESTS_HOST, "nova-compute-guests"],
+      [GPU_HOST, "nova-compute-gpu"],
+    ];
+    for (const [host, proc] of computeHosts) {
+      await waitFor(`nova-compute on ${host} to report as up`, 180, async () => {
+        alive(proc);
+        const svcs = (
+          await request<{ services: NovaService[] }>(
+            admin,
+            "GET",
+            `${NOVA}/os-services?binary=nova-compute&host=${host}`,
+            { headers: NOVA_MICROVERSION },
+          )
+        ).body.services;
+        return svcs.some((s) => s.state === "up") ? true : undefined;
+      });
+    }
+    const mapped = async () => {
+      const hyps = (
         await request<{ hypervisors: NovaHypervisor[] }>(admin, "GET", `${NOVA}/os-hypervisors/detail`, {
           headers: NOVA_MICROVERSION,
         })
-      ).body.hypervisors.some((h) => h.service?.host === GUESTS_HOST);
+      ).body.hypervisors;
+      return computeHosts.every(([host]) => hyps.some((h) => h.service?.host === host));
+    };
     if (!(await mapped())) {
       await ctx.manage([
         "nova-manage",
@@ -165,20 +175,25 @@ export async function ensureGuests(ctx: GuestsContext): Promise<void> {
         "cell_v2",
         "discover_hosts",
       ]);
-      await waitFor("minicloud-guests in cell1", 90, async () => ((await mapped()) ? true : undefined));
+      await waitFor(`${computeHosts.map(([h]) => h).join(" and ")} in cell1`, 90, async () =>
+        (await mapped()) ? true : undefined,
+      );
     }
     await ensureGuestsAggregate(admin);
-    const want: [string, string][] = [
-      ["neutron-linuxbridge-agent", "neutron-linuxbridge-agent-guests"],
-      ["neutron-dhcp-agent", "neutron-dhcp-agent"],
-      ["neutron-l3-agent", "neutron-l3-agent"],
-      ["neutron-metadata-agent", "neutron-metadata-agent"],
+    await ensureZoneAggregate(admin, GPU_AZ, GPU_HOST);
+    const want: [string, string, string][] = [
+      [GUESTS_HOST, "neutron-linuxbridge-agent", "neutron-linuxbridge-agent-guests"],
+      [GUESTS_HOST, "neutron-dhcp-agent", "neutron-dhcp-agent"],
+      [GUESTS_HOST, "neutron-l3-agent", "neutron-l3-agent"],
+      [GUESTS_HOST, "neutron-metadata-agent", "neutron-metadata-agent"],
+      [GPU_HOST, "neutron-linuxbridge-agent", "neutron-linuxbridge-agent-gpu"],
     ];
-    await waitFor("the guests host's Neutron agents to be alive", 120, async () => {
-      for (const [, proc] of want) alive(proc);
-      const agents = (await request<{ agents: NeutronAgent[] }>(admin, "GET", `${NEUTRON}/agents?host=${GUESTS_HOST}`))
-        .body.agents;
-      return want.every(([binary]) => agents.some((a) => a.binary === binary && a.alive)) ? true : undefined;
+    await waitFor("the guests and GPU hosts' Neutron agents to be alive", 120, async () => {
+      for (const [, , proc] of want) alive(proc);
+      const agents = (await request<{ agents: NeutronAgent[] }>(admin, "GET", `${NEUTRON}/agents`)).body.agents;
+      return want.every(([host, binary]) => agents.some((a) => a.host === host && a.binary === binary && a.alive))
+        ? true
+        : undefined;
     });
   });
 
@@ -186,23 +201,28 @@ export async function ensureGuests(ctx: GuestsContext): Promise<void> {
 }
 
 /** Host aggregate `guests` with availability zone `guests`, holding the guests host. */
-export async function ensureGuestsAggregate(admin: Session): Promise<string> {
+export function ensureGuestsAggregate(admin: Session): Promise<string> {
+  return ensureZoneAggregate(admin, GUESTS_AZ, GUESTS_HOST);
+}
+
+/** A host aggregate named like its availability zone, holding `host`. */
+export async function ensureZoneAggregate(admin: Session, zone: string, host: string): Promise<string> {
   const h = { headers: NOVA_MICROVERSION };
   const aggs = (await request<{ aggregates: NovaAggregate[] }>(admin, "GET", `${NOVA}/os-aggregates`, h)).body
     .aggregates;
-  let agg = aggs.find((a) => a.name === GUESTS_AZ);
+  let agg = aggs.find((a) => a.name === zone);
   if (!agg) {
     agg = (
       await request<{ aggregate: NovaAggregate }>(admin, "POST", `${NOVA}/os-aggregates`, {
         ...h,
-        body: { aggregate: { name: GUESTS_AZ, availability_zone: GUESTS_AZ } },
+        body: { aggregate: { name: zone, availability_zone: zone } },
       })
     ).body.aggregate;
   }
-  if (!(agg.hosts ?? []).includes(GUESTS_HOST)) {
+  if (!(agg.hosts ?? []).includes(host)) {
     await request(admin, "POST", `${NOVA}/os-aggregates/${agg.id}/action`, {
       ...h,
-      body: { add_host: { host: GUESTS_HOST } },
+      body: { add_host: { host } },
     });
   }
   return String(agg.id);

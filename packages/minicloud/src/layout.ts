@@ -63,6 +63,21 @@ export const COMPUTE_HOST = "minicloud";
  */
 export const GUESTS_HOST = "minicloud-guests";
 export const GUESTS_AZ = "guests";
+/**
+ * The guests profile also adds a fake compute host with PCI devices: Nova's scheduler
+ * (PciPassthroughFilter), PCI tracker and claims are real, the devices are reported by a fake
+ * driver (see novaGpuDriverPy). It sits in its own aggregate and availability zone `gpu`, so
+ * only servers that ask for the zone land there.
+ */
+export const GPU_HOST = "minicloud-gpu";
+export const GPU_AZ = "gpu";
+/** Nova's `[pci] alias` name of the fake host's GPUs: a flavor asks with `pci_passthrough:alias` = `gpu:<n>`. */
+export const GPU_ALIAS = "gpu";
+/**
+ * The PCI devices the GPU host reports: NVIDIA (10de) Tesla T4 (1eb8) ids, so the alias and the
+ * device spec look like a real cloud's. Two devices: three asked for cannot be scheduled.
+ */
+export const GPU_DEVICE = { vendorId: "10de", productId: "1eb8", addresses: ["0000:81:00.0", "0000:82:00.0"] } as const;
 /** Nova's availability zone for hosts in no zone-aggregate: where servers without a zone go. */
 export const DEFAULT_AZ = "nova";
 

@@ -5,6 +5,7 @@
 import * as path from "path";
 import { HOST, Layout, PORTS } from "./layout";
 import { storagePath, storagePaths } from "./storage";
+import { GPU_DRIVER_MODULE } from "./service-configs";
 
 export type Readiness =
   | { kind: "tcp"; port: number }
@@ -33,13 +34,15 @@ export interface ServiceSpec {
   configFiles: string[];
 }
 
-function pythonMain(module: string, fn: string, prog: string, args: string[]): string[] {
+function pythonMain(module: string, fn: string, prog: string, args: string[], preload?: string): string[] {
   // The daemon packages that carry /usr/bin/<prog> are not installed (see install.ts); this is
-  // what their console scripts do.
+  // what their console scripts do. `preload` is imported after the entry point's module (which
+  // may monkey-patch with eventlet first) and before it runs.
+  const pre = preload ? ` import ${preload};` : "";
   return [
     "/usr/bin/python3",
     "-c",
-    `import sys; sys.argv[0] = ${JSON.stringify(prog)}; from ${module} import ${fn}; sys.exit(${fn}())`,
+    `import sys; sys.argv[0] = ${JSON.stringify(prog)}; from ${module} import ${fn};${pre} sys.exit(${fn}())`,
     ...args,
   ];
 }
@@ -85,6 +88,11 @@ export function rabbitEnv(layout: Layout): Record<string, string> {
     ERL_EPMD_ADDRESS: HOST,
     ERL_EPMD_PORT: String(PORTS.epmd),
   };
+}
+
+/** Where the GPU host's fake driver module lives (see novaGpuDriverPy). */
+export function novaPythonDir(layout: Layout): string {
+  return path.join(layout.configDir, "nova", "python");
 }
 
 /** Where the guests profile's Python module for neutron-server lives (see neutronSchedulersPy). */
@@ -155,6 +163,29 @@ function guestSpecs(layout: Layout, c: (...p: string[]) => string, novaArgs: str
       ready: { kind: "http", url: `http://${HOST}:${PORTS.novaMetadata}/` },
       readyTimeout: 90,
       configFiles: [c("nova", "nova.conf")],
+    },
+    agent("neutron-linuxbridge-agent-gpu", "neutron.cmd.eventlet.plugins.linuxbridge_neutron_agent", [
+      neutronConf,
+      c("neutron", "linuxbridge_agent_gpu.ini"),
+    ]),
+    {
+      // The fake host with PCI devices (GPUs) in zone `gpu`: its driver comes from our module.
+      name: "nova-compute-gpu",
+      argv: pythonMain(
+        "nova.cmd.compute",
+        "main",
+        "nova-compute",
+        [...novaArgs, "--config-file", c("nova", "nova-compute-gpu.conf")],
+        GPU_DRIVER_MODULE,
+      ),
+      env: { PYTHONPATH: novaPythonDir(layout) },
+      ready: { kind: "none" },
+      readyTimeout: 0,
+      configFiles: [
+        c("nova", "nova.conf"),
+        c("nova", "nova-compute-gpu.conf"),
+        path.join(novaPythonDir(layout), `${GPU_DRIVER_MODULE}.py`),
+      ],
     },
     {
       name: "nova-compute-guests",

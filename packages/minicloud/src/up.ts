@@ -37,7 +37,7 @@ import { NeutronAgent, NovaHypervisor, NovaService } from "./openstack-bodies";
 import { authenticate, NOVA_MICROVERSION, request, Session } from "./rest";
 import { databaseUser, DATABASES, loadOrCreateSecrets, PROJECT_USERS, Secrets } from "./secrets";
 import * as cfg from "./service-configs";
-import { mariadbSocket, neutronPythonDir, serviceSpecs, ServiceSpec } from "./services";
+import { mariadbSocket, neutronPythonDir, novaPythonDir, serviceSpecs, ServiceSpec } from "./services";
 import { mountNfsSh, mountWrapperSh, nfsSharesConf, storagePaths, unmountShares } from "./storage";
 
 export interface UpOptions {
@@ -199,6 +199,9 @@ export function writeConfigs(layout: Layout, secrets: Secrets, guests = false): 
   put(["cinder-volume"], path.join(storagePaths(layout).binDir, "mount.nfs"), mountNfsSh(storagePaths(layout)), 0o700);
   if (guests) {
     put(["nova-compute-guests"], c("nova", "nova-compute-guests.conf"), cfg.novaGuestsComputeConf(ctx));
+    put(["nova-compute-gpu"], c("nova", "nova-compute-gpu.conf"), cfg.novaGpuComputeConf(ctx));
+    put(["nova-compute-gpu"], path.join(novaPythonDir(layout), `${cfg.GPU_DRIVER_MODULE}.py`), cfg.novaGpuDriverPy());
+    put(["neutron-linuxbridge-agent-gpu"], c("neutron", "linuxbridge_agent_gpu.ini"), cfg.linuxbridgeGpuAgentConf());
     put(
       ["neutron-linuxbridge-agent-guests"],
       c("neutron", "linuxbridge_agent_guests.ini"),
@@ -418,6 +421,8 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       fs.chmodSync(path.join(layout.stateDir, "nova-guests"), 0o711);
       fs.mkdirSync(path.join(layout.stateDir, "nova-guests", "instances"), { recursive: true, mode: 0o711 });
       fs.mkdirSync(storagePaths(layout).novaMountBase, { recursive: true, mode: 0o711 });
+      fs.mkdirSync(path.join(layout.stateDir, "nova-gpu", "lock"), { recursive: true, mode: 0o700 });
+      fs.mkdirSync(path.join(layout.stateDir, "nova-gpu", "instances"), { recursive: true, mode: 0o700 });
       prepareLibvirtRuntime();
     }
     const changed = writeConfigs(layout, secrets, guests);

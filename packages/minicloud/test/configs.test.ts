@@ -269,6 +269,49 @@ describe("minicloud configuration renderers", () => {
       expect(libvirtd?.ready).to.deep.equal({ kind: "unix", path: "/run/libvirt/libvirt-sock" });
     });
 
+    it("adds a fake GPU host: its own host and state, a device spec for its two GPUs, the alias and PCI filter", () => {
+      const nova = readIni(cfg.novaConf(g));
+      const gpu = readIni(cfg.novaGpuComputeConf(g));
+      expect(gpu.DEFAULT?.host).to.equal("minicloud-gpu");
+      expect(gpu.DEFAULT?.instances_path).to.equal("/srv/mc/nova-gpu/instances");
+      expect(gpu.oslo_concurrency?.lock_path).to.equal("/srv/mc/nova-gpu/lock");
+      // The scheduler refuses a host without free devices instead of the compute host failing its claim.
+      expect(nova.filter_scheduler?.enabled_filters?.split(",")).to.include("PciPassthroughFilter");
+      const alias = JSON.parse(nova.pci?.alias ?? "{}");
+      const spec = JSON.parse(gpu.pci?.device_spec ?? "{}");
+      expect(alias).to.deep.equal({ name: "gpu", vendor_id: "10de", product_id: "1eb8", device_type: "type-PCI" });
+      expect({ vendor_id: spec.vendor_id, product_id: spec.product_id }).to.deep.equal({
+        vendor_id: alias.vendor_id,
+        product_id: alias.product_id,
+      });
+      // Only the fake host assigns devices: on the libvirt host a spec would match the machine's own.
+      expect(readIni(cfg.novaGuestsComputeConf(g)).pci).to.equal(undefined);
+      expect(nova.pci?.device_spec).to.equal(undefined);
+      expect(readIni(cfg.novaConf(ctx)).pci).to.equal(undefined);
+      // The driver reports devices the device spec and alias match, with ids that fit pci_devices (VARCHAR(4)).
+      const [mod, cls] = (gpu.DEFAULT?.compute_driver ?? "").split(".");
+      expect(mod).to.equal("fake");
+      const py = cfg.novaGpuDriverPy();
+      expect(py).to.contain(`class ${cls}(fake.FakeDriver)`);
+      expect(py).to.contain(`fake.${cls} = ${cls}`);
+      const devices = JSON.parse(JSON.parse(/GPUS = json\.loads\((".*")\)/.exec(py)?.[1] ?? '""'));
+      expect(devices).to.have.length(2);
+      for (const d of devices) {
+        expect(d.vendor_id).to.equal(alias.vendor_id);
+        expect(d.product_id).to.equal(alias.product_id);
+        expect(d.dev_type).to.equal(alias.device_type);
+      }
+      const compute = serviceSpecs(layout, { guests: true }).find((s) => s.name === "nova-compute-gpu");
+      expect(compute?.env?.PYTHONPATH).to.equal("/etc/mc/nova/python");
+      // The module is imported after nova.cmd.compute (eventlet's monkey-patching) and before main().
+      expect(compute?.argv[2]).to.match(/from nova\.cmd\.compute import main; import minicloud_nova_gpu; sys\.exit/);
+      expect(compute?.configFiles).to.include("/etc/mc/nova/python/minicloud_nova_gpu.py");
+      const l2 = readIni(cfg.linuxbridgeGpuAgentConf());
+      expect(l2.DEFAULT?.host).to.equal("minicloud-gpu");
+      expect(l2.securitygroup?.firewall_driver).to.equal("noop");
+      expect(serviceSpecs(layout).map((s) => s.name)).to.not.include("nova-compute-gpu");
+    });
+
     it("reads iptables-save rules with quoted comments and recognises only Neutron's chains", () => {
       expect(
         splitIptablesRule('-A FORWARD -m comment --comment "neutron-linuxbri: \\"x\\"" -j neutron-filter-top'),

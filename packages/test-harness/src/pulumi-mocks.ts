@@ -251,7 +251,7 @@ export class MockHarness {
       }
       case "openstack:compute/getFlavor:getFlavor": {
         const f = this.model.findFlavor({ name: i.name, flavorId: i.flavorId });
-        return { id: f.id, name: f.name, vcpus: f.vcpus, ram: f.ram, disk: f.disk };
+        return { id: f.id, name: f.name, vcpus: f.vcpus, ram: f.ram, disk: f.disk, extraSpecs: f.extraSpecs ?? {} };
       }
       case "openstack:images/getImage:getImage": {
         const img = this.model.findImage({ name: i.name });

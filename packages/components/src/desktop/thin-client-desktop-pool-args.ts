@@ -51,6 +51,33 @@ export interface DesktopSessionReportArgs {
   caCertificate?: string;
 }
 
+/**
+ * GPU workstations (e.g. for a notebooks lab's deep-learning class): PCI passthrough devices
+ * through Nova's flavor extra spec `pci_passthrough:alias` = "<alias>:<count>". The cloud must
+ * name the devices: `[pci] alias` on its API and compute hosts, `[pci] device_spec` on the GPU
+ * hosts and the scheduler's PciPassthroughFilter (DevstackHost's `pciPassthrough` writes them).
+ */
+export interface DesktopGpuArgs {
+  /** The cloud's PCI alias name (its `[pci] alias` "name"), e.g. "gpu" or "t4". */
+  alias: string;
+  /** Devices per workstation; default 1. */
+  count?: number;
+  /** Employees who get a GPU workstation (each at most once); default every employee. */
+  employees?: string[];
+  /**
+   * Make the GPU flavor: the size of this flavor plus the extra spec, private to the pool's
+   * project. Flavors are admin-only: the stack needs admin credentials. Give baseFlavor or flavor.
+   */
+  baseFlavor?: string;
+  /**
+   * An existing GPU flavor the cloud's admin made. Before creating anything the pool looks it up
+   * and refuses it unless its `pci_passthrough:alias` asks for `<alias>:<count>`.
+   */
+  flavor?: string;
+  /** Nova availability zone of the GPU hosts (e.g. "gpu"); default the pool's availabilityZone. */
+  availabilityZone?: string;
+}
+
 /** A kind of compute host, for the capacity check (also the `blueprints capacity` command's host). */
 export interface DesktopComputeHostArgs {
   /** Label in reports; default "host-<n>". */
@@ -203,6 +230,13 @@ export interface ThinClientDesktopPoolArgs {
   /** Length of the generated passwords (letters and digits); default 20. */
   passwordLength?: number;
 
+  /**
+   * GPU workstations: the employees listed (default all) get a flavor with PCI passthrough
+   * devices (see DesktopGpuArgs). Nova places each on a host with free devices, or refuses it
+   * (NoValidHost) when none has enough.
+   */
+  gpu?: DesktopGpuArgs;
+
   /** Compute hosts the desktops must fit on; when given, the pool fails before creating anything if they do not. */
   computeHosts?: DesktopComputeHostArgs[];
   /** Sizes of the flavors used (needed with computeHosts; with projectLimits, for cores and RAM). */
@@ -239,6 +273,9 @@ export interface ThinClientDesktopPoolArgs {
   sessionReports?: DesktopSessionReportArgs;
 }
 
+/** A PCI alias name as it can stand in Nova's `pci_passthrough:alias` extra spec ("<alias>:<count>"). */
+export const PCI_ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 /** How the pool checks the project's quota: against given limits, or the cloud's own. */
 export const QUOTA_CHECKS = ["given", "live"] as const;
 
@@ -272,6 +309,23 @@ const flavorSizeSchema = z.object({
     .min(0, { message: "must be 0 or more (0: boots from a volume)" })
     .optional(),
 });
+
+const gpuSchema = z.object(
+  {
+    alias: z
+      .string({ message: 'is required: the cloud\'s PCI alias name (its [pci] alias "name"), e.g. "gpu"' })
+      .regex(PCI_ALIAS_NAME, {
+        message:
+          'is not a PCI alias name: 1-64 letters, digits, "_", "." or "-", starting with a letter or digit (the extra spec is "<alias>:<count>"); give the name from the cloud\'s [pci] alias',
+      }),
+    count: wholeAtLeast(1, "devices per workstation").optional(),
+    employees: z.array(z.string({ message: "is not an employee name" })).optional(),
+    baseFlavor: name("the flavor whose size the GPU flavor takes (e.g. m1.large)").optional(),
+    flavor: name("an existing GPU flavor's name").optional(),
+    availabilityZone: name("the GPU hosts' Nova availability zone (e.g. gpu)").optional(),
+  },
+  { message: 'is not a GPU setting; give e.g. { alias: "gpu", count: 1, baseFlavor: "m1.large" }' },
+);
 
 const limit = z
   .number({ message: "is not a number" })
@@ -373,6 +427,7 @@ export const thinClientDesktopPoolArgsSchema = z.object({
       message: `must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`,
     })
     .optional(),
+  gpu: gpuSchema.optional(),
   computeHosts: z
     .array(computeHostSchema)
     .min(1, { message: "is empty; give at least one compute host (vcpus, ramMiB), or leave computeHosts out" })
@@ -415,6 +470,7 @@ const _poolSchemaMatchesArgs: SameShape<
   z.input<typeof thinClientDesktopPoolArgsSchema>,
   ThinClientDesktopPoolArgs
 > = true;
+const _gpuSchemaMatchesArgs: SameShape<z.input<typeof gpuSchema>, DesktopGpuArgs> = true;
 const _hostSchemaMatchesArgs: SameShape<z.input<typeof computeHostSchema>, DesktopComputeHostArgs> = true;
 const _flavorSchemaMatchesArgs: SameShape<z.input<typeof flavorSizeSchema>, DesktopFlavorSizeArgs> = true;
 const _limitsSchemaMatches: SameShape<z.input<typeof projectLimitsSchema>, ProjectLimits> = true;
@@ -425,6 +481,7 @@ const _reportsSchemaMatches: SameShape<
 > = true;
 void [
   _homeSchemaMatches,
+  _gpuSchemaMatchesArgs,
   _reportsSchemaMatches,
   _poolSchemaMatchesArgs,
   _hostSchemaMatchesArgs,

@@ -25,6 +25,7 @@ import {
   linuxUserNameProblem,
   occupiesCapacity,
 } from "./employees";
+import { planGpuWorkstations, PlannedGpu } from "./gpu-workstations";
 import { JUPYTER_PORT, JupyterServer, JupyterWorkspaceOptions, renderJupyterUserData } from "./jupyter-user-data";
 import { NovaAbsoluteLimits, novaLimitsToProject, poolQuotaDemand, quotaShortfalls } from "./quota";
 import {
@@ -55,6 +56,8 @@ export interface PlannedDesktop {
   };
   /** With homeVolumes: the volume's name in Cinder, `<host name>-home`. */
   homeVolumeName: string;
+  /** A GPU workstation (the pool's `gpu`): the GPU flavor and zone. */
+  gpu: boolean;
 }
 
 /** Each employee's home volume, as the pool declares it. */
@@ -114,6 +117,8 @@ export interface DesktopPoolPlan {
   liveQuota?: { lookUpFlavors: string[]; flavorSizes: { name: string; vcpus: number; ramMiB: number }[] };
   /** Set when the guests report their sessions to the portal (AutoStop): each desktop gets a token. */
   sessionReports?: { portalUrl: string; caCertificate?: string };
+  /** GPU workstations: the flavor made or checked, and who gets one. */
+  gpu?: PlannedGpu;
 }
 
 /**
@@ -178,7 +183,9 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
   });
   for (const p of checked.problems)
     if (p.field !== "flavor" || fieldOk("flavor")) problems.add(p.field, p.value, p.problem);
-  const employees = checked.employees;
+  // GPU workstations occupy the size of their flavor (base or existing) in capacity and quota.
+  const { gpu, employees } = planGpuWorkstations(problems, name, args, checked.employees, fieldOk("gpu"));
+  const gpuEmployees = new Set(gpu?.employees ?? []);
   const prefix = args.hostnamePrefix ?? name;
   const hostnameOwners = new Map<string, string>();
   const desktops: PlannedDesktop[] = [];
@@ -220,6 +227,7 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
         homeVolume: `${base}-home`,
       },
       homeVolumeName: `${hostname}-home`,
+      gpu: gpuEmployees.has(employee.name),
     });
   });
 
@@ -529,6 +537,7 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
     securityDescription: `Desktop pool ${name}: ${jupyter ? `Jupyter (${jupyterPort})` : "RDP"} and ICMP from ${args.thinClientCidr}${args.adminCidr ? `, SSH from ${args.adminCidr}` : ""}`,
     desktops,
     capacitySummary,
+    ...(gpu ? { gpu } : {}),
     ...(args.sessionReports
       ? {
           sessionReports: {

@@ -14,9 +14,12 @@ import {
 } from "./thin-client-artifacts";
 import { ThinClientDesktopPoolArgs } from "./thin-client-desktop-pool-args";
 import type { NovaAbsoluteLimits } from "./quota";
+import { gpuFlavorProblem, PCI_ALIAS_EXTRA_SPEC } from "./gpu-workstations";
+import { ArgsProblems } from "../errors";
 // The args are declared in their own module; importers of the component find them here too.
 export type {
   DesktopComputeHostArgs,
+  DesktopGpuArgs,
   DesktopEmployeeArgs,
   DesktopFlavorSizeArgs,
   ThinClientDesktopPoolArgs,
@@ -56,6 +59,21 @@ async function liveQuotaCheck(plan: DesktopPoolPlan, parent: pulumi.Resource): P
     return { name: flavor, vcpus: f.vcpus ?? 0, ramMiB: f.ram ?? 0 };
   });
   checkLiveQuota(plan, nova as NovaAbsoluteLimits, [...live.flavorSizes, ...looked]);
+}
+
+/**
+ * gpu.flavor: the existing GPU flavor, looked up through the pool's provider (read-only, in
+ * preview too), must ask for the plan's devices; rejects naming the flavor and the fix before any
+ * child exists. Without the extra spec Nova would boot the workstations without a GPU.
+ */
+async function gpuFlavorCheck(plan: DesktopPoolPlan, parent: pulumi.Resource): Promise<void> {
+  const gpu = plan.gpu!;
+  const flavor = await openstack.compute.getFlavor({ name: gpu.existingFlavor }, { parent });
+  const problem = gpuFlavorProblem(gpu, flavor.extraSpecs);
+  if (problem === undefined) return;
+  const problems = new ArgsProblems(plan.component);
+  problems.add("gpu.flavor", gpu.existingFlavor, `${problem} (nothing was created)`);
+  problems.throwIfAny();
 }
 
 /**
@@ -147,9 +165,15 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
 
     // checkQuota "live": the children are declared only once the project's real limits are read
     // and hold the pool; a shortfall rejects here, before any child (no network, no server).
+    // So does an existing GPU flavor without the extra spec (gpu.flavor).
+    const checks: (() => Promise<void>)[] = [];
+    if (plan.liveQuota) checks.push(() => liveQuotaCheck(plan, this));
+    if (plan.gpu?.existingFlavor !== undefined) checks.push(() => gpuFlavorCheck(plan, this));
     let children: PoolChildren;
-    if (plan.liveQuota) {
-      const ready = liveQuotaCheck(plan, this).then(() => this.declareChildren(name, plan, args, opts));
+    if (checks.length > 0) {
+      const ready = Promise.all(checks.map((check) => check())).then(() =>
+        this.declareChildren(name, plan, args, opts),
+      );
       children = {
         desktops: pulumi.output(ready.then((c) => c.desktops)) as pulumi.Output<Record<string, DesktopInfo>>,
         passwords: pulumi.output(ready.then((c) => c.passwords)) as pulumi.Output<Record<string, string>>,
@@ -249,6 +273,36 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       // A boot volume is made from an image ID; look the name up once for the pool.
       imageId = openstack.images.getImageOutput({ name: plan.image.name, mostRecent: true }, { parent: this }).id;
     }
+    // GPU workstations: the pool's own GPU flavor (the base flavor's size plus the PCI alias),
+    // private to the pool's project, or the existing one checked before any child.
+    let gpuFlavorName: pulumi.Input<string> | undefined = plan.gpu?.existingFlavor;
+    if (plan.gpu?.make) {
+      const make = plan.gpu.make;
+      const base = openstack.compute.getFlavorOutput({ name: make.baseFlavor }, { parent: this });
+      const gpuFlavor = new openstack.compute.Flavor(
+        make.resourceName,
+        {
+          name: make.flavorName,
+          // The lookup always returns them (they are optional only as lookup filters).
+          vcpus: base.apply((b) => b.vcpus as number),
+          ram: base.apply((b) => b.ram as number),
+          disk: base.apply((b) => b.disk as number),
+          isPublic: false,
+          extraSpecs: { [PCI_ALIAS_EXTRA_SPEC]: plan.gpu.extraSpec },
+          description: `GPU workstation of pool ${name}: ${make.baseFlavor} with ${plan.gpu.count} "${plan.gpu.alias}" PCI device(s)`,
+        },
+        { parent: this },
+      );
+      // A private flavor is usable only by the projects given access (Nova does not add its creator's).
+      const scope = openstack.identity.getAuthScopeOutput({ name: "current" }, { parent: this });
+      const access = new openstack.compute.FlavorAccess(
+        make.accessResourceName,
+        { flavorId: gpuFlavor.id, tenantId: scope.projectId },
+        { parent: this },
+      );
+      gpuFlavorName = pulumi.all([gpuFlavor.name, access.id]).apply(([flavorName]) => flavorName);
+    }
+
     const bootVolumeSizeGiB = plan.bootVolumeSizeGiB;
     // With a block device mapping (boot or home volume) the image is named by ID (looked up above).
     const imageName =
@@ -369,8 +423,8 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           names.server,
           {
             name: hostname,
-            flavorName: employee.flavor,
-            availabilityZone: plan.availabilityZone,
+            flavorName: desktop.gpu ? gpuFlavorName! : employee.flavor,
+            availabilityZone: desktop.gpu ? plan.gpu!.availabilityZone : plan.availabilityZone,
             imageName,
             imageId: bootVolumeSizeGiB === undefined ? imageId : undefined,
             blockDevices: blockDevices.length > 0 ? blockDevices : undefined,
@@ -413,7 +467,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
             floatingIp: floating,
             address: floating || fixed,
             powerState: state ?? employee.powerState,
-            flavor: employee.flavor,
+            flavor: desktop.gpu ? (plan.gpu?.make?.flavorName ?? employee.flavor) : employee.flavor,
             homeVolumeId,
           }));
         passwords[employee.name] = credential.password;

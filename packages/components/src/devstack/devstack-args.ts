@@ -64,6 +64,28 @@ export interface DevstackFlavorArgs {
   isPublic?: boolean;
 }
 
+/** One kind of PCI device guests may get (Nova's `[pci] alias`, matched by vendor and product). */
+export interface DevstackPciAliasArgs {
+  /** The alias flavors ask for (`pci_passthrough:alias` = "<name>:<count>"), e.g. "gpu". */
+  name: string;
+  /** PCI vendor ID, 4 hex digits as `lspci -nn` shows it, e.g. "10de" (NVIDIA). */
+  vendorId: string;
+  /** PCI product ID, 4 hex digits, e.g. "1eb8" (Tesla T4). */
+  productId: string;
+  /** Nova's device type: "type-PCI" (default: a whole device, e.g. a GPU), "type-PF" or "type-VF". */
+  deviceType?: string;
+}
+
+/**
+ * Nova PCI passthrough (e.g. GPU workstations): post-config of local.conf. `$NOVA_CONF` gets the
+ * aliases and the scheduler's PciPassthroughFilter; `$NOVA_CPU_CONF` (nova-compute) gets the
+ * aliases and a device spec per alias, making those devices assignable. The host itself must
+ * have the IOMMU on and the devices bound to vfio-pci: DevStack does neither.
+ */
+export interface DevstackPciPassthroughArgs {
+  aliases: DevstackPciAliasArgs[];
+}
+
 /**
  * Quotas DevstackHost sets on its admin project: the same shape as the limits the desktop pool
  * checks its demand against (-1: unlimited), so an environment passes one object to both.
@@ -114,6 +136,8 @@ export interface DevstackHostArgs {
   cpuAllocationRatio?: number;
   ramAllocationRatio?: number;
   diskAllocationRatio?: number;
+  /** Nova PCI passthrough: aliases, device specs and the scheduler filter (see DevstackPciPassthroughArgs). */
+  pciPassthrough?: DevstackPciPassthroughArgs;
   /** REGION_NAME; default RegionOne. */
   region?: string;
   /** Escape hatch: extra localrc lines (NAME=value, enable_plugin …). Obsolete and managed variables are refused. */
@@ -287,6 +311,42 @@ const flavorSchema = z.object({
   isPublic: flag.optional(),
 });
 
+/** Nova's device types an alias may name (vDPA cannot be used through an alias). */
+export const PCI_DEVICE_TYPES = ["type-PCI", "type-PF", "type-VF"] as const;
+const pciId = (what: string) =>
+  z
+    .string(fix("is required", `give the ${what} ID, 4 hex digits as \`lspci -nn\` shows it in [vvvv:pppp]`))
+    .regex(
+      /^[0-9a-fA-F]{4}$/,
+      fix(`is not a PCI ${what} ID`, `give 4 hex digits as \`lspci -nn\` shows it in [vvvv:pppp], e.g. 10de`),
+    );
+const pciAliasSchema = z.object({
+  name: z
+    .string(fix("is required", 'give the alias name flavors ask for, e.g. "gpu"'))
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+      fix("is not a PCI alias name", "use 1-64 letters, digits, '_', '.' or '-' (flavors ask for \"<alias>:<count>\")"),
+    ),
+  vendorId: pciId("vendor"),
+  productId: pciId("product"),
+  deviceType: z
+    .string()
+    .meta({ enum: [...PCI_DEVICE_TYPES] })
+    .refine(
+      (t) => (PCI_DEVICE_TYPES as readonly string[]).includes(t),
+      fix("is not a Nova PCI device type", `use one of ${PCI_DEVICE_TYPES.join(", ")}`),
+    )
+    .optional(),
+});
+const pciPassthroughSchema = z.object(
+  {
+    aliases: z
+      .array(pciAliasSchema, fix("is required", "give the aliases ({ name, vendorId, productId })"))
+      .min(1, fix("is empty", "give at least one alias, or leave pciPassthrough out")),
+  },
+  fix("is not a PCI passthrough setting", 'give { aliases: [{ name: "gpu", vendorId: "10de", productId: "1eb8" }] }'),
+);
+
 /** Each field of DevstackHostArgs on its own; devstack-plan.ts checks how they fit together. */
 export const devstackHostArgsSchema = z.object({
   connection: z.object(
@@ -370,6 +430,7 @@ export const devstackHostArgsSchema = z.object({
   cpuAllocationRatio: ratio.optional(),
   ramAllocationRatio: ratio.optional(),
   diskAllocationRatio: ratio.optional(),
+  pciPassthrough: pciPassthroughSchema.optional(),
   region: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, fix("is not a region name", "use letters, digits, - or _, e.g. RegionOne"))
@@ -433,7 +494,9 @@ const schemaCoversArgs: SameKeys<SchemaInput, DevstackHostArgs> &
   SameKeys<SchemaInput["connection"], DevstackConnectionArgs> &
   SameKeys<NonNullable<SchemaInput["images"]>[number], DevstackImageArgs> &
   SameKeys<NonNullable<SchemaInput["flavors"]>[number], DevstackFlavorArgs> &
-  SameKeys<NonNullable<SchemaInput["quotas"]>, DevstackQuotas> = true;
+  SameKeys<NonNullable<SchemaInput["quotas"]>, DevstackQuotas> &
+  SameKeys<NonNullable<SchemaInput["pciPassthrough"]>, DevstackPciPassthroughArgs> &
+  SameKeys<NonNullable<SchemaInput["pciPassthrough"]>["aliases"][number], DevstackPciAliasArgs> = true;
 const argsFitSchema = (args: DevstackHostArgs): SchemaInput => args;
 void schemaCoversArgs;
 void argsFitSchema;

@@ -82,6 +82,7 @@ const SETTINGS_FIELDS = {
   diskAllocationRatio: true,
   region: true,
   extraLocalrcLines: true,
+  pciPassthrough: true,
 } as const;
 
 /** The local.conf inputs of DevstackHostArgs (what validateDevstackSettings reads). */
@@ -285,6 +286,19 @@ function resolveSettings(problems: ArgsProblems, input: DevstackSettingsInput, i
         add(`disabledServices[${i}]`, s, "contradicts tlsProxy: true", "remove it, or leave tlsProxy out");
     });
 
+  // Nova refuses two aliases of one name with different device types; one name per alias here.
+  const pciAliases = (ok("pciPassthrough") ? input.pciPassthrough?.aliases : undefined) ?? [];
+  pciAliases.forEach((a, i) => {
+    const first = pciAliases.findIndex((b) => b.name === a.name);
+    if (first !== i)
+      add(
+        `pciPassthrough.aliases[${i}].name`,
+        a.name,
+        `repeats pciPassthrough.aliases[${first}]`,
+        "give each alias its own name",
+      );
+  });
+
   const extraLocalrcLines = input.extraLocalrcLines ?? [];
   if (ok("extraLocalrcLines"))
     extraLocalrcLines.forEach((line, i) => checkLocalrcLine(add, `extraLocalrcLines[${i}]`, line));
@@ -308,6 +322,12 @@ function resolveSettings(problems: ArgsProblems, input: DevstackSettingsInput, i
     diskAllocationRatio: input.diskAllocationRatio,
     region: input.region ?? "RegionOne",
     extraLocalrcLines,
+    pciAliases: pciAliases.map((a) => ({
+      name: a.name,
+      vendorId: a.vendorId.toLowerCase(),
+      productId: a.productId.toLowerCase(),
+      deviceType: a.deviceType ?? "type-PCI",
+    })),
   };
 }
 

@@ -23,6 +23,39 @@ export interface DevstackSettings {
   diskAllocationRatio?: number;
   region: string;
   extraLocalrcLines: string[];
+  /** Nova PCI passthrough aliases (pciPassthrough); empty: no PCI settings. */
+  pciAliases: { name: string; vendorId: string; productId: string; deviceType: string }[];
+}
+
+/**
+ * DevStack's `[filter_scheduler] enabled_filters` (NOVA_FILTERS in lib/nova, set unconditionally
+ * on master, stable/2026.1, 2025.2 and 2025.1): pciPassthrough writes it back with
+ * PciPassthroughFilter added, as post-config overrides what lib/nova wrote.
+ */
+export const DEVSTACK_NOVA_FILTERS = [
+  "ComputeFilter",
+  "ComputeCapabilitiesFilter",
+  "ImagePropertiesFilter",
+  "ServerGroupAntiAffinityFilter",
+  "ServerGroupAffinityFilter",
+  "SameHostFilter",
+  "DifferentHostFilter",
+] as const;
+
+/**
+ * A JSON value as a post-config line must carry it: DevStack's merge_config_file reads each
+ * generated `iniset … "<value>"` line with `read` (no -r: a backslash escapes the next
+ * character) and then `eval`s it (inside double quotes a bare `"` ends the word). So every `"`
+ * is written `\\\"`: `read` leaves `\"`, eval leaves `"`. Plain `{"name":"gpu"}` would reach
+ * nova.conf as `{name:gpu}`, which Nova refuses as JSON.
+ */
+export function devstackJsonValue(value: unknown): string {
+  return JSON.stringify(value).replace(/"/g, '\\\\\\"');
+}
+
+/** Nova's `[pci] alias` JSON of one alias. */
+export function pciAliasJson(a: DevstackSettings["pciAliases"][number]): Record<string, string> {
+  return { name: a.name, vendor_id: a.vendorId, product_id: a.productId, device_type: a.deviceType };
 }
 
 export const STACK_USER = "stack";
@@ -96,7 +129,29 @@ export function renderLocalConfTemplate(s: DevstackSettings): LocalConfTemplate 
   if (s.cpuAllocationRatio !== undefined) nova.push(`cpu_allocation_ratio = ${ratio(s.cpuAllocationRatio)}`);
   if (s.ramAllocationRatio !== undefined) nova.push(`ram_allocation_ratio = ${ratio(s.ramAllocationRatio)}`);
   if (s.diskAllocationRatio !== undefined) nova.push(`disk_allocation_ratio = ${ratio(s.diskAllocationRatio)}`);
-  const sections = nova.length ? ["", "[[post-config|$NOVA_CONF]]", "[DEFAULT]", ...nova] : [];
+  const novaConf = nova.length ? ["[DEFAULT]", ...nova] : [];
+  const cpuConf: string[] = [];
+  if (s.pciAliases.length > 0) {
+    // API: aliases turn flavors' pci_passthrough:alias into PCI requests; scheduler: the filter.
+    const aliasLines = s.pciAliases.map((a) => `alias = ${devstackJsonValue(pciAliasJson(a))}`);
+    novaConf.push(
+      "[filter_scheduler]",
+      `enabled_filters = ${[...DEVSTACK_NOVA_FILTERS, "PciPassthroughFilter"].join(",")}`,
+      "[pci]",
+      ...aliasLines,
+    );
+    // nova-compute: which of the host's devices are assignable, and the aliases (resize, migration).
+    const specs = [...new Map(s.pciAliases.map((a) => [`${a.vendorId}:${a.productId}`, a])).values()];
+    cpuConf.push(
+      "[pci]",
+      ...specs.map((a) => `device_spec = ${devstackJsonValue({ vendor_id: a.vendorId, product_id: a.productId })}`),
+      ...aliasLines,
+    );
+  }
+  const sections = [
+    ...(novaConf.length ? ["", "[[post-config|$NOVA_CONF]]", ...novaConf] : []),
+    ...(cpuConf.length ? ["", "[[post-config|$NOVA_CPU_CONF]]", ...cpuConf] : []),
+  ];
   return { header: "[[local|localrc]]", rest: [...localrc, ...sections, ""].join("\n") };
 }
 

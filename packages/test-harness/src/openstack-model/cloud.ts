@@ -12,6 +12,8 @@ export interface ExistingFlavor {
   vcpus: number;
   ram: number;
   disk: number;
+  /** Nova's flavor extra specs, e.g. { "pci_passthrough:alias": "gpu:1" } of a GPU flavor. */
+  extraSpecs?: Record<string, string>;
 }
 export interface ExistingImage {
   id: string;

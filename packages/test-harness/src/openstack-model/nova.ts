@@ -123,6 +123,7 @@ export class Nova {
       vcpus: Number(inputs.vcpus),
       ram: Number(inputs.ram),
       disk: Number(inputs.disk ?? 0),
+      ...(inputs.extraSpecs ? { extraSpecs: { ...(inputs.extraSpecs as Record<string, string>) } } : {}),
     });
     return { id, state: { ...inputs } };
   }

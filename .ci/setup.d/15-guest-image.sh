@@ -6,6 +6,7 @@
 # already there (cold: ~4–5 min for the base, several more for the desktop on 2 busy cores; warm:
 # none). packages/minicloud/test/guest-image.test.ts boots the base one under QEMU TCG;
 # test/engine/desktops-guests.engine.test.ts uploads the desktop one as `debian-12-desktop`.
+# ci: background
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 started=$SECONDS

@@ -46,6 +46,13 @@ export async function roleId(s: Session, name: string): Promise<string> {
   return found.id as string;
 }
 
+/** The role's ID, creating the role when Keystone has none of that name. */
+export async function ensureRole(s: Session, name: string): Promise<string> {
+  const found = await findOne(s, "roles", `name=${encodeURIComponent(name)}`);
+  if (found) return found.id as string;
+  return (await request(s, "POST", `${KS}/roles`, { body: { role: { name } } })).body.role.id as string;
+}
+
 export async function grant(s: Session, projectId: string, userId: string, role: string): Promise<void> {
   await request(s, "PUT", `${KS}/projects/${projectId}/users/${userId}/roles/${role}`, { expect: [204] });
 }
@@ -67,7 +74,9 @@ const CATALOG: { name: string; type: string; url: string }[] = [
 export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promise<void> {
   const serviceProject = await ensureProject(s, "service", "OpenStack service users");
   const admin = await roleId(s, "admin");
-  const service = await roleId(s, "service").catch(() => undefined);
+  // `service`: what a service token must carry for Cinder to accept a service's request (Nova
+  // deleting a volume attachment); Zed's keystone-manage bootstrap does not make it.
+  const service = await ensureRole(s, "service");
   // Independent objects are created side by side: Keystone runs two workers, and each call
   // costs a bcrypt or a token validation.
   const users = Promise.all(
@@ -76,7 +85,7 @@ export async function ensureServiceCatalog(s: Session, secrets: Secrets): Promis
       if (!password) throw new Error(`no password for service user ${name}`);
       const uid = await ensureUser(s, name, password, serviceProject);
       await grant(s, serviceProject, uid, admin);
-      if (service) await grant(s, serviceProject, uid, service);
+      await grant(s, serviceProject, uid, service);
     }),
   );
   const services = (await request(s, "GET", `${KS}/services`)).body.services as any[];

@@ -149,7 +149,11 @@ export function novaConf(ctx: ConfigContext): string {
     api_database: { connection: sqlUrl(s, "nova", "nova_api"), max_pool_size: 5 },
     database: { connection: sqlUrl(s, "nova", "nova"), max_pool_size: 5 },
     keystone_authtoken: authtoken(s, "nova"),
-    service_user: { send_service_user_token: false },
+    // Nova sends its own token beside the user's (X-Service-Token) with the `service` role:
+    // Cinder (OSSA-2023-003) refuses to delete a volume attachment unless the request comes from
+    // a service, so without it a deleted server leaves its volumes "in-use" (a kept home volume
+    // could never be attached to the server that replaces it).
+    service_user: { send_service_user_token: true, ...serviceAuth(s, "nova") },
     placement: serviceAuth(s, "placement"),
     neutron: ctx.guests
       ? {

@@ -71,6 +71,17 @@ describe("minicloud configuration renderers", () => {
       .and.contain("env = A=b");
   });
 
+  it("has Nova send a service token (Cinder lets only a service delete a volume attachment)", () => {
+    const nova = readIni(cfg.novaConf(ctx));
+    expect(nova.service_user).to.deep.include({
+      send_service_user_token: "true",
+      auth_type: "password",
+      username: "nova",
+      project_name: "service",
+      password: secrets.service.nova,
+    });
+  });
+
   it("runs one worker per service and the fake compute driver", () => {
     const nova = readIni(cfg.novaConf(ctx));
     const neutron = readIni(cfg.neutronConf(ctx));

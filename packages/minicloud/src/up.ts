@@ -512,8 +512,10 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     );
     await ensureRunning(layout, spec("keystone"), log);
     admin = await waitFor("an admin token", 60, () => authenticate(adminAuth(secrets)));
-    // "-cinder": installs from before Cinder get its service user and catalog entries once.
-    await once(layout, "keystone-catalog-cinder", () => ensureServiceCatalog(admin, secrets));
+    // The step's name changes when the catalog gains something older installs must get once:
+    // "-cinder" Cinder's service user and entries, "-service-role" the `service` role of the
+    // service users (Nova's service token, which Cinder requires to let go of a volume).
+    await once(layout, "keystone-catalog-service-role", () => ensureServiceCatalog(admin, secrets));
   };
 
   // Schema migrations are slow Python start-ups; run the independent ones side by side.

@@ -46,7 +46,8 @@ describe("real engine: a Cinder volume attached to a server on minicloud", funct
     expect(volume.status).to.equal("in-use");
     expect(volume.size).to.equal(1);
     expect(volume.attachments.map((a: { server_id: string }) => a.server_id)).to.deep.equal([out.serverId]);
-    expect(out.device).to.match(/^\/dev\/vd[b-z]$/);
+    // The fake host names the disk on its default bus (/dev/sdb); a libvirt guest on virtio (/dev/vdb).
+    expect(out.device).to.match(/^\/dev\/[sv]d[b-z]$/);
 
     const destroyed = await stack!.destroy();
     expect(destroyed.summary.delete).to.equal(6);

@@ -457,16 +457,34 @@ export class GuestLab {
     }
   }
 
-  /** Attaches a volume to a server through Nova and waits until Cinder says in-use. */
-  async attachVolume(serverId: string, volumeId: string): Promise<any> {
+  /**
+   * Attaches a volume to a server through Nova and waits until Cinder says in-use. A failed
+   * attachment (the volume falls back to available) fails at once with Nova's error for it.
+   */
+  async attachVolume(serverId: string, volumeId: string, timeoutS = 180): Promise<any> {
     const att = (
       await request(this.user, "POST", `${NOVA}/servers/${serverId}/os-volume_attachments`, {
         ...H,
         body: { volumeAttachment: { volumeId } },
       })
     ).body.volumeAttachment;
-    await this.waitVolume(volumeId, "in-use");
-    return att;
+    const deadline = Date.now() + timeoutS * 1000;
+    for (;;) {
+      const v = await this.volume(volumeId);
+      if (v.status === "in-use") return att;
+      const actions = (await request(this.admin, "GET", `${NOVA}/servers/${serverId}/os-instance-actions`, H)).body
+        .instanceActions as any[];
+      const attach = actions.find((a) => a.action === "attach_volume");
+      if (attach?.message === "Error") {
+        const detail = (
+          await request(this.admin, "GET", `${NOVA}/servers/${serverId}/os-instance-actions/${attach.request_id}`, H)
+        ).body.instanceAction;
+        const tb = (detail.events ?? []).map((e: any) => e.traceback ?? "").join("\n");
+        throw new Error(`Nova failed to attach volume ${volumeId}:\n${tb.split("\n").slice(-6).join("\n")}`);
+      }
+      if (Date.now() > deadline) throw new Error(`volume ${volumeId} not in-use after ${timeoutS} s (${v.status})`);
+      await sleep(1000);
+    }
   }
 
   /** Detaches through Nova and waits until Cinder says available. */
@@ -523,6 +541,12 @@ export class GuestLab {
           }
           if (v.status !== "deleting" && !String(v.status).endsWith("ing")) {
             await request(s, "DELETE", this.volumeUrl(id), { expect: [202, 404, 400] });
+          } else if (v.status !== "deleting" && Date.now() > deadline - 150_000) {
+            // Stuck half-way (a failed attach leaves it `attaching`): as admin, mark it detached.
+            await request(this.admin, "POST", `${CINDER}/${this.admin.projectId}/volumes/${id}/action`, {
+              body: { "os-reset_status": { status: "available", attach_status: "detached" } },
+              expect: [202],
+            });
           }
           if (Date.now() > deadline) throw new Error(`still there after 180 s (status ${v.status})`);
           await sleep(2000);

@@ -54,13 +54,6 @@ export async function ensureRole(s: Session, name: string): Promise<string> {
   return (await request(s, "POST", `${KS}/roles`, { body: { role: { name } } })).body.role.id as string;
 }
 
-/** The role's ID, creating the role when Keystone has none of that name. */
-export async function ensureRole(s: Session, name: string): Promise<string> {
-  const found = await findOne(s, "roles", `name=${encodeURIComponent(name)}`);
-  if (found) return found.id as string;
-  return (await request(s, "POST", `${KS}/roles`, { body: { role: { name } } })).body.role.id as string;
-}
-
 export async function grant(s: Session, projectId: string, userId: string, role: string): Promise<void> {
   await request(s, "PUT", `${KS}/projects/${projectId}/users/${userId}/roles/${role}`, { expect: [204] });
 }

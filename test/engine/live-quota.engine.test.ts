@@ -4,7 +4,9 @@
  * project from getAuthScope; as a member, whom Nova's policy refuses that, the quota set through
  * getQuotaSetV2) and the flavor's size (getFlavor), during preview and up. Project
  * minicloud-a allows 20 instances, 40 cores and 80 GiB of RAM: 21 desktops on m1.desktop (2 vCPUs,
- * 4 GiB) are refused, naming all three, and nothing is registered; 2 desktops are planned.
+ * 4 GiB) are refused, naming all three, and nothing is registered; 2 desktops are planned. With
+ * homeVolumes the pool also reads Cinder's quota set (getQuotasetV3): 2 × 300 GiB exceeds
+ * minicloud's 500 GB and is refused; 2 × 200 GiB is planned with both volumes.
  */
 import { expect } from "chai";
 import * as path from "node:path";
@@ -20,12 +22,19 @@ describe("real engine: the desktop pool checks minicloud's real quota before dec
     await requireMinicloud(this);
   });
 
-  async function withPool<T>(desktops: number, run: (stack: EngineStack) => Promise<T>): Promise<T> {
+  async function withPool<T>(
+    desktops: number,
+    run: (stack: EngineStack) => Promise<T>,
+    homeVolumeGiB?: number,
+  ): Promise<T> {
     const stack = new EngineStack(bin, {
       programDir: path.join(__dirname, "programs/live-quota"),
-      runName: `live-quota-${desktops}`,
+      runName: `live-quota-${desktops}${homeVolumeGiB !== undefined ? `-homes-${homeVolumeGiB}` : ""}`,
       cloud: "minicloud-a",
-      config: { "engine-test-live-quota:desktops": String(desktops) },
+      config: {
+        "engine-test-live-quota:desktops": String(desktops),
+        ...(homeVolumeGiB !== undefined ? { "engine-test-live-quota:homeVolumeGiB": String(homeVolumeGiB) } : {}),
+      },
     });
     await stack.init();
     try {
@@ -68,5 +77,33 @@ describe("real engine: the desktop pool checks minicloud's real quota before dec
         "office-staff1-desktop",
       ]);
     });
+  });
+
+  // minicloud's projects allow 50 volumes and 500 GB of Cinder storage (packages/minicloud).
+  it("refuses 2 desktops with 300-GiB home volumes in preview, naming Cinder's storage quota; 2 with 200 GiB are planned", async () => {
+    await withPool(
+      2,
+      async (stack) => {
+        const preview = await stack.run(["preview"]);
+        const out = preview.stdout + preview.stderr;
+        expect(preview.code, out).to.not.equal(0);
+        expect(out).to.include("the project's volume quota (read from Cinder) does not hold the pool's volumes");
+        expect(out).to.include("volume storage (GiB): the pool declares 600, the project allows 500, short by 100");
+        expect(out).to.not.include("read from Nova");
+      },
+      300,
+    );
+    await withPool(
+      2,
+      async (stack) => {
+        const preview = await stack.preview();
+        const volumes = preview.steps.filter((s) => urnType(s.urn) === "openstack:blockstorage/volume:Volume");
+        expect(volumes.map((s) => s.urn.split("::").pop())).to.have.members([
+          "office-staff0-home",
+          "office-staff1-home",
+        ]);
+      },
+      200,
+    );
   });
 });

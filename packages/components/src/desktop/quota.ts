@@ -12,6 +12,10 @@ export interface ProjectLimits {
   ports?: number;
   securityGroups?: number;
   securityGroupRules?: number;
+  /** Cinder: volumes (home volumes and boot volumes). */
+  volumes?: number;
+  /** Cinder: GiB of volumes and snapshots (its quota's `gigabytes`). */
+  volumeGiB?: number;
 }
 
 /** What the pool adds to the project. */
@@ -24,6 +28,9 @@ export interface QuotaDemand {
   ports: number;
   securityGroups: number;
   securityGroupRules: number;
+  /** Undefined when the pool makes no Cinder volumes. */
+  volumes?: number;
+  volumeGiB?: number;
 }
 
 export interface PoolQuotaInput {
@@ -33,6 +40,10 @@ export interface PoolQuotaInput {
   floatingIps: boolean;
   /** Rules of the pool's security group, not counting Neutron's two default egress rules. */
   securityRules: number;
+  /** homeVolumes.sizeGiB: one such Cinder volume per desktop. */
+  homeVolumeGiB?: number;
+  /** bootVolumeSizeGiB: each desktop's root disk is a Cinder volume of that size. */
+  bootVolumeGiB?: number;
 }
 
 /** Neutron adds an IPv4 and an IPv6 egress rule to every new security group. */
@@ -54,7 +65,15 @@ export function poolQuotaDemand(input: PoolQuotaInput): QuotaDemand {
     ports: n,
     securityGroups: 1,
     securityGroupRules: input.securityRules + DEFAULT_EGRESS_RULES,
+    ...volumeDemand(n, [input.homeVolumeGiB, input.bootVolumeGiB]),
   };
+}
+
+/** Cinder's share of the demand: a volume of each given size per desktop. */
+function volumeDemand(desktops: number, sizesGiB: (number | undefined)[]): Pick<QuotaDemand, "volumes" | "volumeGiB"> {
+  const sizes = sizesGiB.filter((s): s is number => s !== undefined);
+  if (sizes.length === 0) return {};
+  return { volumes: desktops * sizes.length, volumeGiB: desktops * sizes.reduce((a, b) => a + b, 0) };
 }
 
 const LABEL: Record<keyof ProjectLimits, string> = {
@@ -65,6 +84,8 @@ const LABEL: Record<keyof ProjectLimits, string> = {
   ports: "ports",
   securityGroups: "security groups",
   securityGroupRules: "security group rules",
+  volumes: "volumes",
+  volumeGiB: "volume storage (GiB)",
 };
 
 /**
@@ -115,4 +136,26 @@ export function novaLimitsToProject(nova: NovaAbsoluteLimits): { limits: Project
     limits: { instances: nova.maxTotalInstances, cores: nova.maxTotalCores, ramMiB: nova.maxTotalRamSize },
     used: { instances: nova.totalInstancesUsed, cores: nova.totalCoresUsed, ramMiB: nova.totalRamUsed },
   };
+}
+
+/** Cinder's quota set (GET os-quota-sets/<project>, the provider's blockstorage.getQuotasetV3); -1 unlimited. */
+export interface CinderQuotaSet {
+  volumes: number;
+  gigabytes: number;
+  perVolumeGigabytes: number;
+}
+
+/**
+ * Where Cinder's quota set does not hold the pool's volumes: the count, the total size, and the
+ * largest single volume against `per_volume_gigabytes`. Cinder's quota set carries no use, so
+ * what the project already holds is not counted (the caller says so).
+ */
+export function cinderShortfalls(quota: CinderQuotaSet, demand: QuotaDemand, largestVolumeGiB?: number): string[] {
+  const out = quotaShortfalls({ volumes: quota.volumes, volumeGiB: quota.gigabytes }, demand);
+  const perVolume = quota.perVolumeGigabytes;
+  if (largestVolumeGiB !== undefined && perVolume >= 0 && largestVolumeGiB > perVolume)
+    out.push(
+      `volume size: the pool makes volumes of ${largestVolumeGiB} GiB, the project allows ${perVolume} GiB per volume`,
+    );
+  return out;
 }

@@ -339,6 +339,8 @@ const projectLimitsSchema = z.object({
   ports: limit.optional(),
   securityGroups: limit.optional(),
   securityGroupRules: limit.optional(),
+  volumes: limit.optional(),
+  volumeGiB: limit.optional(),
 });
 
 const homeVolumesSchema = z.object(

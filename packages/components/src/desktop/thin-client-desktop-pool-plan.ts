@@ -27,7 +27,14 @@ import {
 } from "./employees";
 import { planGpuWorkstations, PlannedGpu } from "./gpu-workstations";
 import { JUPYTER_PORT, JupyterServer, JupyterWorkspaceOptions, renderJupyterUserData } from "./jupyter-user-data";
-import { NovaAbsoluteLimits, novaLimitsToProject, poolQuotaDemand, quotaShortfalls } from "./quota";
+import {
+  CinderQuotaSet,
+  cinderShortfalls,
+  NovaAbsoluteLimits,
+  novaLimitsToProject,
+  poolQuotaDemand,
+  quotaShortfalls,
+} from "./quota";
 import {
   DesktopWorkspace,
   ThinClientDesktopPoolArgs,
@@ -488,6 +495,8 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
       flavorSizes: args.flavorSizes,
       floatingIps: args.floatingIpPool !== undefined,
       securityRules: securityRules.length,
+      homeVolumeGiB: args.homeVolumes?.sizeGiB,
+      bootVolumeGiB: args.bootVolumeSizeGiB,
     });
     const short = quotaShortfalls(args.projectLimits, demand, args.projectUsage);
     if (short.length > 0) {
@@ -631,35 +640,53 @@ function checkCapacity(
 
 /**
  * checkQuota "live": does the pool fit what the project has free right now? `nova` is Nova's
- * GET /limits for the project, `flavorSizes` every flavor the pool uses (given, or looked up).
- * Throws, naming instances, cores or RAM: what the pool needs, what is free, and the fix. Pure:
- * the pool calls it with what the provider's lookups returned, before declaring any child.
+ * GET /limits for the project, `flavorSizes` every flavor the pool uses (given, or looked up),
+ * `cinder` Cinder's quota set when the pool makes volumes (homeVolumes, bootVolumeSizeGiB).
+ * Throws, naming instances, cores, RAM, volumes or volume storage: what the pool needs, what is
+ * free, and the fix. Pure: the pool calls it with what the provider's lookups returned, before
+ * declaring any child.
  */
 export function checkLiveQuota(
   plan: DesktopPoolPlan,
   nova: NovaAbsoluteLimits,
   flavorSizes: { name: string; vcpus: number; ramMiB: number }[],
+  cinder?: CinderQuotaSet,
 ): void {
   const { limits, used } = novaLimitsToProject(nova);
+  const volumeSizes = [plan.homeVolumes?.sizeGiB, plan.bootVolumeSizeGiB].filter((v): v is number => v !== undefined);
   const demand = poolQuotaDemand({
     flavors: plan.desktops.map((d) => d.employee.flavor),
     flavorSizes,
     floatingIps: plan.floatingIpPool !== undefined,
     securityRules: plan.securityRules.length,
+    homeVolumeGiB: plan.homeVolumes?.sizeGiB,
+    bootVolumeGiB: plan.bootVolumeSizeGiB,
   });
   const useKnown = nova.totalInstancesUsed !== undefined;
   const short = quotaShortfalls(limits, demand, useKnown ? used : {}, useKnown);
-  if (short.length === 0) return;
+  const volumesShort =
+    cinder && volumeSizes.length > 0 ? cinderShortfalls(cinder, demand, Math.max(...volumeSizes)) : [];
+  if (short.length === 0 && volumesShort.length === 0) return;
   const problems = new ArgsProblems(plan.component);
-  problems.add(
-    "checkQuota",
-    "live",
-    `the project's quota (read from Nova) does not hold the pool; nothing was created: ${short.join("; ")}` +
-      (useKnown
-        ? ". "
-        : " (what the project already uses is not counted: these credentials may read its quota set but not its limits, Nova's policy os_compute_api:limits:other_project). ") +
-      "Fix: raise the project's quota (openstack quota set --instances N --cores N --ram MiB <project>, or the devstack block's quotas), " +
-      "delete servers the project no longer needs, or declare fewer or smaller desktops.",
-  );
+  if (short.length > 0)
+    problems.add(
+      "checkQuota",
+      "live",
+      `the project's quota (read from Nova) does not hold the pool; nothing was created: ${short.join("; ")}` +
+        (useKnown
+          ? ". "
+          : " (what the project already uses is not counted: these credentials may read its quota set but not its limits, Nova's policy os_compute_api:limits:other_project). ") +
+        "Fix: raise the project's quota (openstack quota set --instances N --cores N --ram MiB <project>, or the devstack block's quotas), " +
+        "delete servers the project no longer needs, or declare fewer or smaller desktops.",
+    );
+  if (volumesShort.length > 0)
+    problems.add(
+      "checkQuota",
+      "live",
+      `the project's volume quota (read from Cinder) does not hold the pool's volumes; nothing was created: ${volumesShort.join("; ")} ` +
+        "(volumes the project already holds are not counted: Cinder's quota set carries no use). " +
+        "Fix: raise the project's volume quota (openstack quota set --volumes N --gigabytes N --per-volume-gigabytes N <project>), " +
+        "or declare smaller homeVolumes/bootVolumeSizeGiB or fewer desktops.",
+    );
   problems.throwIfAny();
 }

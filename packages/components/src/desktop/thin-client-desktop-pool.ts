@@ -50,15 +50,30 @@ async function liveQuotaCheck(plan: DesktopPoolPlan, parent: pulumi.Resource): P
   const live = plan.liveQuota!;
   const opts = { parent };
   const scope = await openstack.identity.getAuthScope({ name: "current" }, opts);
-  const [nova, ...flavors] = await Promise.all([
+  // Cinder's quota set (a member may read its own project's) when the pool makes volumes.
+  const makesVolumes = plan.homeVolumes !== undefined || plan.bootVolumeSizeGiB !== undefined;
+  const [nova, cinder, ...flavors] = await Promise.all([
     novaLimits(scope.projectId, opts),
+    makesVolumes ? openstack.blockstorage.getQuotasetV3({ projectId: scope.projectId }, opts) : undefined,
     ...live.lookUpFlavors.map((flavor) => openstack.compute.getFlavor({ name: flavor }, opts)),
   ]);
   const looked = live.lookUpFlavors.map((flavor, i) => {
     const f = flavors[i] as openstack.compute.GetFlavorResult;
     return { name: flavor, vcpus: f.vcpus ?? 0, ramMiB: f.ram ?? 0 };
   });
-  checkLiveQuota(plan, nova as NovaAbsoluteLimits, [...live.flavorSizes, ...looked]);
+  const cinderQuota = cinder as openstack.blockstorage.GetQuotasetV3Result | undefined;
+  checkLiveQuota(
+    plan,
+    nova as NovaAbsoluteLimits,
+    [...live.flavorSizes, ...looked],
+    cinderQuota
+      ? {
+          volumes: cinderQuota.volumes,
+          gigabytes: cinderQuota.gigabytes,
+          perVolumeGigabytes: cinderQuota.perVolumeGigabytes,
+        }
+      : undefined,
+  );
 }
 
 /**

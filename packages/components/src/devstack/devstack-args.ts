@@ -177,9 +177,9 @@ export interface DevstackHostArgs {
   /** Entry name in the clouds.yaml output; default "devstack". */
   cloudName?: string;
   /**
-   * Compute and network quotas of the admin project (the one the stack's provider uses), set
-   * after stack.sh with `openstack quota set` (-1: unlimited). A fresh project allows only 10
-   * instances, 20 cores and 50 GiB of RAM.
+   * Compute, network and volume quotas of the admin project (the one the stack's provider uses),
+   * set after stack.sh with `openstack quota set` (-1: unlimited). A fresh project allows only 10
+   * instances, 20 cores and 50 GiB of RAM (and Cinder's defaults: 10 volumes, 1000 GiB).
    */
   quotas?: DevstackQuotas;
   /** Images and flavors to create through the new cloud once it is up. */
@@ -271,12 +271,14 @@ const quotasSchema = z
     ports: quota.optional(),
     securityGroups: quota.optional(),
     securityGroupRules: quota.optional(),
+    volumes: quota.optional(),
+    volumeGiB: quota.optional(),
   })
   .refine(
     (q) => Object.values(q).some((v) => v !== undefined),
     fix(
       "is empty",
-      "give at least one of instances, cores, ramMiB, floatingIps, ports, securityGroups, securityGroupRules, or leave quotas out",
+      "give at least one of instances, cores, ramMiB, floatingIps, ports, securityGroups, securityGroupRules, volumes, volumeGiB, or leave quotas out",
     ),
   );
 

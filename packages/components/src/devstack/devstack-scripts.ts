@@ -565,6 +565,8 @@ const QUOTA_FLAGS: Record<keyof DevstackQuotas, string> = {
   ports: "--ports",
   securityGroups: "--secgroups",
   securityGroupRules: "--secgroup-rules",
+  volumes: "--volumes",
+  volumeGiB: "--gigabytes",
 };
 
 /**

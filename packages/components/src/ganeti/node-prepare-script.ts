@@ -210,7 +210,7 @@ export function renderNodePrepareScript(plan: GanetiClusterPlan, node: PlannedNo
   if (plan.network.manage) {
     body.push(
       "",
-      `# VLAN bridges (seed 2.6). New bridges are brought up; a changed existing bridge is left`,
+      `# VLAN bridges (management and public). New bridges are brought up; a changed existing bridge is left`,
       `# for a maintenance window (re-configuring it under this SSH session could cut it off).`,
       `grep -Eq '^[[:space:]]*(source|source-directory)[[:space:]]+/etc/network/interfaces.d' /etc/network/interfaces 2>/dev/null || ensure_line /etc/network/interfaces 'source /etc/network/interfaces.d/*'`,
       `ensure_file /etc/network/interfaces.d/ganeti 0644 root:root <<'EOF'`,

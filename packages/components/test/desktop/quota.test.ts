@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { poolQuotaDemand, quotaShortfalls } from "../../src/desktop/quota";
+import { cinderShortfalls, poolQuotaDemand, quotaShortfalls } from "../../src/desktop/quota";
 
 describe("project quota check of a desktop pool", () => {
   const office = poolQuotaDemand({
@@ -49,5 +49,45 @@ describe("project quota check of a desktop pool", () => {
     expect(quotaShortfalls({ instances: 200 }, office, { instances: 1 })).to.deep.equal([
       "instances: the pool declares 200, the project allows 200 (1 already in use), short by 1",
     ]);
+  });
+
+  it("counts Cinder volumes: one home volume per desktop, plus a boot volume each with bootVolumeGiB", () => {
+    const withHomes = poolQuotaDemand({
+      flavors: ["a", "a", "a"],
+      floatingIps: false,
+      securityRules: 1,
+      homeVolumeGiB: 20,
+    });
+    expect(withHomes).to.include({ volumes: 3, volumeGiB: 60 });
+    const both = poolQuotaDemand({
+      flavors: ["a", "a"],
+      floatingIps: false,
+      securityRules: 1,
+      homeVolumeGiB: 20,
+      bootVolumeGiB: 15,
+    });
+    expect(both).to.include({ volumes: 4, volumeGiB: 70 });
+    // No volumes made: nothing to check against Cinder.
+    expect(poolQuotaDemand({ flavors: ["a"], floatingIps: false, securityRules: 1 })).to.not.have.any.keys(
+      "volumes",
+      "volumeGiB",
+    );
+  });
+
+  it("names where Cinder's quota set does not hold the office's home volumes (Cinder's defaults: 10 volumes, 1000 GiB)", () => {
+    const homes = poolQuotaDemand({
+      flavors: Array.from({ length: 200 }, () => "m1.desktop"),
+      floatingIps: true,
+      securityRules: 3,
+      homeVolumeGiB: 20,
+    });
+    expect(cinderShortfalls({ volumes: 10, gigabytes: 1000, perVolumeGigabytes: -1 }, homes, 20)).to.deep.equal([
+      "volumes: the pool declares 200, the project allows 10, short by 190",
+      "volume storage (GiB): the pool declares 4000, the project allows 1000, short by 3000",
+    ]);
+    expect(cinderShortfalls({ volumes: 200, gigabytes: 4000, perVolumeGigabytes: 10 }, homes, 20)).to.deep.equal([
+      "volume size: the pool makes volumes of 20 GiB, the project allows 10 GiB per volume",
+    ]);
+    expect(cinderShortfalls({ volumes: -1, gigabytes: 4000, perVolumeGigabytes: 20 }, homes, 20)).to.deep.equal([]);
   });
 });

@@ -183,6 +183,30 @@ describe("ThinClientDesktopPool plan", () => {
       expect(message).to.contain("openstack quota set --instances N --cores N --ram MiB");
     });
 
+    it("with homeVolumes, also checks Cinder's quota set: volumes, storage and the size of one volume", () => {
+      const plan = planThinClientDesktopPool("office", {
+        ...office,
+        employees: employees.slice(0, 3),
+        checkQuota: "live",
+        homeVolumes: { sizeGiB: 300 },
+      });
+      const fits = { ...project, maxTotalInstances: -1, maxTotalCores: -1, maxTotalRamSize: -1 };
+      const message = refusal(() =>
+        checkLiveQuota(plan, fits, sizes, { volumes: 2, gigabytes: 500, perVolumeGigabytes: 250 }),
+      );
+      expect(message).to.contain("the project's volume quota (read from Cinder) does not hold the pool's volumes");
+      expect(message).to.contain("volumes: the pool declares 3, the project allows 2, short by 1");
+      expect(message).to.contain("volume storage (GiB): the pool declares 900, the project allows 500, short by 400");
+      expect(message).to.contain(
+        "volume size: the pool makes volumes of 300 GiB, the project allows 250 GiB per volume",
+      );
+      expect(message).to.contain("openstack quota set --volumes N --gigabytes N");
+      expect(message).to.not.contain("read from Nova");
+      expect(() =>
+        checkLiveQuota(plan, fits, sizes, { volumes: 3, gigabytes: 900, perVolumeGigabytes: -1 }),
+      ).to.not.throw();
+    });
+
     it("accepts a pool that fits exactly, and ignores unlimited (-1) quotas", () => {
       const twenty = planThinClientDesktopPool("office", {
         ...office,

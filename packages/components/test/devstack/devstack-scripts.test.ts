@@ -198,6 +198,10 @@ describe("DevstackHost scripts", () => {
     expect(scripts.quotas).to.contain(". /opt/stack/devstack/openrc admin admin");
     expect(() => renderQuotaScript({ instances: 2.5 })).to.throw("quotas.instances = 2.5 is not a quota");
     expect(() => renderQuotaScript({})).to.throw("quotas is empty");
+    // Cinder's quota too (home and boot volumes of the office's desktops): DevStack runs Cinder.
+    expect(renderQuotaScript({ volumes: 250, volumeGiB: 5000 })).to.contain(
+      "openstack quota set --volumes 250 --gigabytes 5000 admin",
+    );
   });
 
   it("delete removes the marker only when clean.sh wiped the data", () => {

@@ -6,6 +6,8 @@ import { ThinClientDesktopPool } from "@openstack-blueprints/components";
 
 const config = new pulumi.Config();
 const count = config.requireNumber("desktops");
+// Optional: each employee's /home on a Cinder volume of this size (Cinder's quota is checked too).
+const homeVolumeGiB = config.getNumber("homeVolumeGiB");
 const pool = new ThinClientDesktopPool("office", {
   employees: Array.from({ length: count }, (_, i) => ({ name: `staff${i}` })),
   flavor: "m1.desktop",
@@ -14,5 +16,6 @@ const pool = new ThinClientDesktopPool("office", {
   dnsNameservers: ["9.9.9.9"],
   thinClientCidr: "192.168.50.0/24",
   checkQuota: "live",
+  ...(homeVolumeGiB !== undefined ? { homeVolumes: { sizeGiB: homeVolumeGiB } } : {}),
 });
 export const desktops = pool.desktops.apply((d) => Object.keys(d));

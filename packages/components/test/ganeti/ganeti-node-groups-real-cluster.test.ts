@@ -1,7 +1,7 @@
 // Node groups as state, on a REAL two-node Ganeti 3.0 cluster: GanetiDrbdCluster's own commands,
 // recorded under the Pulumi mocks, run over real SSH (pinned host keys) in dependency order
 // against two systemd-nspawn Debian bookworm guests running Debian's Ganeti 3.0.2 (see
-// ganeti-real-cluster.test.ts for the sandbox: fake hypervisor, sharedfile on a directory shared
+// ganeti-sandbox.ts and ganeti-real-cluster.test.ts for the sandbox: fake hypervisor, sharedfile on a directory shared
 // by both guests, ENODESETUP tolerated because nspawn hides /proc/sysrq-trigger, the cluster
 // address added from the host because the guests lack CAP_NET_ADMIN).
 //
@@ -11,28 +11,14 @@
 // proves idempotence), and for a group dropped from the declaration the test runs that group's
 // delete after the updates, as the engine does with a resource no longer declared.
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { nthHost } from "../../src/network/cidr";
 import { GanetiDrbdCluster } from "../../src/ganeti/ganeti-drbd-cluster";
 import type { GanetiDrbdClusterArgs, GanetiNodeGroupArgs } from "../../src/ganeti/ganeti-args";
 import { parseClusterReport } from "../../src/ganeti/cluster-report";
 import { installMocks } from "@openstack-blueprints/test-harness";
-import {
-  Guest,
-  RemoteStep,
-  RunReport,
-  TestLab,
-  buildRootfs,
-  describeFailures,
-  requireTestHosts,
-  runRemoteSteps,
-  stepsFromRecordedResources,
-} from "../../../../test/hosts";
+import { Guest, RemoteStep, RunReport, requireTestHosts, stepsFromRecordedResources } from "../../../../test/hosts";
+import { GanetiSandbox, SHARED_DIR, StepPhase } from "./ganeti-sandbox";
 
-const GANETI_PACKAGES = ["ganeti", "ganeti-os-noop", "openssh-client"];
-const SHARED_DIR = "/srv/ganeti/shared-file-storage";
 const INSTANCE = "ggvm1.ganeti.test";
 const NODE1 = "gg1.ganeti.test";
 const NODE2 = "gg2.ganeti.test";
@@ -40,52 +26,21 @@ const NODE2 = "gg2.ganeti.test";
 describe("GanetiDrbdCluster node groups on a real two-node Ganeti 3.0 cluster (nspawn guests, fake hypervisor)", function () {
   this.timeout(30 * 60_000);
   const harness = installMocks();
-  let lab: TestLab | undefined;
+  let sandbox: GanetiSandbox | undefined;
   const guests: Guest[] = [];
   let clusterKey = { privateKey: "", publicKey: "" };
   let clusterAddress = "";
 
   before(async function () {
     requireTestHosts(this);
-    const rootfs = await buildRootfs({ name: "gn-ganeti-node", packages: GANETI_PACKAGES });
-    lab = await TestLab.create({ prefix: "gn", subnet: "10.203.0.0/16" });
-    const net = await lab.network();
-    const shared = path.join(lab.workDir, "shared-file-storage");
-    fs.mkdirSync(shared, { recursive: true });
-    for (const i of [1, 2]) {
-      const guest = await lab.startGuest({
-        name: `gg${i}`,
-        hostname: `gg${i}.ganeti.test`,
-        rootfs,
-        network: net,
-        address: `${nthHost(net.cidr, 10 + i)}/${net.prefixLength}`,
-        binds: [{ host: shared, guest: SHARED_DIR }],
-      });
-      // The instances' bridge, and a sysfs of the guest's own netns where Ganeti looks for it
-      // (as in ganeti-real-cluster.test.ts).
-      const bridge = await guest.exec(
-        [
-          "ip link add ggpub type bridge && ip link set ggpub up",
-          "mkdir -p /run/gn-sysfs && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /run/gn-sysfs",
-          "mount --bind /run/gn-sysfs/class/net /sys/class/net && mount --bind /run/gn-sysfs/devices/virtual/net /sys/devices/virtual/net",
-          "test -d /sys/class/net/ggpub/bridge",
-        ].join(" && "),
-        { allowFailure: true },
-      );
-      expect(bridge.exitCode, bridge.stderr).to.equal(0);
-      guests.push(guest);
-    }
-    clusterAddress = nthHost(net.cidr, 10);
-    const keyFile = path.join(lab.workDir, "cluster_key");
-    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "gg-cluster", "-f", keyFile]);
-    clusterKey = {
-      privateKey: fs.readFileSync(keyFile, "utf8"),
-      publicKey: fs.readFileSync(`${keyFile}.pub`, "utf8").trim(),
-    };
+    sandbox = await GanetiSandbox.start("gg");
+    guests.push(...sandbox.guests);
+    clusterAddress = sandbox.clusterAddress;
+    clusterKey = sandbox.clusterKey;
   });
 
   after(async () => {
-    await lab?.cleanup();
+    await sandbox?.cleanup();
   });
 
   /** The cluster with the given groups and each node's group (undefined: Ganeti's "default"). */
@@ -133,37 +88,8 @@ describe("GanetiDrbdCluster node groups on a real two-node Ganeti 3.0 cluster (n
     return stepsFromRecordedResources(run.resources as any);
   }
 
-  /** Sandbox-only: the cluster address Ganeti's master-ip-setup cannot add (see ganeti-real-cluster.test.ts). */
-  function standInForMasterIp(): () => Promise<void> {
-    let stopped = false;
-    const loop = (async () => {
-      while (!stopped) {
-        if (fs.existsSync(guests[0].hostPath("/var/lib/ganeti/config.data"))) {
-          await guests[0].exec(
-            `ip -o -4 address show dev eth0 | grep -qF ' ${clusterAddress}/' || ip address add ${clusterAddress}/32 dev eth0 label eth0:0`,
-            { allowFailure: true },
-          );
-        }
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    })();
-    return async () => {
-      stopped = true;
-      await loop;
-    };
-  }
-
-  async function run(steps: RemoteStep[], phase: "create" | "update" | "delete"): Promise<RunReport> {
-    const hostKeys = Object.fromEntries(guests.map((g) => [g.ip, g.hostKey]));
-    const stopStandIn = phase === "delete" ? async () => undefined : standInForMasterIp();
-    return runRemoteSteps(steps, { phase, hostKeys, parallel: 8 }).finally(stopStandIn);
-  }
-
-  async function execute(steps: RemoteStep[], phase: "create" | "update" | "delete"): Promise<RunReport> {
-    const report = await run(steps, phase);
-    if (!report.ok) throw new Error(`${phase} failed:\n${describeFailures(report)}`);
-    return report;
-  }
+  const run = (steps: RemoteStep[], phase: StepPhase) => sandbox!.run(steps, phase);
+  const execute = (steps: RemoteStep[], phase: StepPhase) => sandbox!.execute(steps, phase);
 
   /**
    * The steps `pulumi up` deletes when `after` no longer declares them: their deletes run among

@@ -14,82 +14,34 @@
 // Tolerated verify finding (exactly one code, no blanket ignore): ENODESETUP — the guests' /proc
 // has no /proc/sysrq-trigger (systemd-nspawn hides it), which Ganeti's node-setup check wants.
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { nthHost } from "../../src/network/cidr";
 import { GanetiDrbdCluster } from "../../src/ganeti/ganeti-drbd-cluster";
 import type { GanetiDrbdClusterArgs } from "../../src/ganeti/ganeti-args";
 import { parseClusterReport } from "../../src/ganeti/cluster-report";
 import { installMocks } from "@openstack-blueprints/test-harness";
-import {
-  Guest,
-  RemoteStep,
-  RunReport,
-  TestLab,
-  buildRootfs,
-  describeFailures,
-  requireTestHosts,
-  runRemoteSteps,
-  stepsFromRecordedResources,
-} from "../../../../test/hosts";
+import { Guest, RemoteStep, RunReport, requireTestHosts, stepsFromRecordedResources } from "../../../../test/hosts";
+import { GanetiSandbox, SHARED_DIR, StepPhase } from "./ganeti-sandbox";
 
-const GANETI_PACKAGES = ["ganeti", "ganeti-os-noop", "openssh-client"];
-const SHARED_DIR = "/srv/ganeti/shared-file-storage";
 const INSTANCE = "gnvm1.ganeti.test";
 
 describe("GanetiDrbdCluster on a real two-node Ganeti 3.0 cluster (nspawn guests, fake hypervisor, sharedfile)", function () {
   this.timeout(30 * 60_000);
   const harness = installMocks();
-  let lab: TestLab | undefined;
+  let sandbox: GanetiSandbox | undefined;
   const guests: Guest[] = [];
   let clusterKey = { privateKey: "", publicKey: "" };
   let clusterAddress = "";
 
   before(async function () {
     requireTestHosts(this);
-    const rootfs = await buildRootfs({ name: "gn-ganeti-node", packages: GANETI_PACKAGES });
-    lab = await TestLab.create({ prefix: "gn", subnet: "10.203.0.0/16" });
-    const net = await lab.network();
-    const shared = path.join(lab.workDir, "shared-file-storage");
-    fs.mkdirSync(shared, { recursive: true });
-    for (const i of [1, 2]) {
-      const guest = await lab.startGuest({
-        name: `gn${i}`,
-        hostname: `gn${i}.ganeti.test`,
-        rootfs,
-        network: net,
-        address: `${nthHost(net.cidr, 10 + i)}/${net.prefixLength}`,
-        binds: [{ host: shared, guest: SHARED_DIR }],
-      });
-      // The instances' NIC link: a bridge (VLANs need the 8021q module, which cannot load here).
-      // The guest's /sys shows the host's network devices (the library's nspawn mounts sysfs
-      // outside the guest's netns), and Ganeti looks for bridges in /sys/class/net: remount sysfs
-      // from inside the guest's network namespace and bind its net directories over /sys (not all
-      // of /sys: that would hide /sys/fs/cgroup from the guest's systemd).
-      const bridge = await guest.exec(
-        [
-          "ip link add gnpub type bridge && ip link set gnpub up",
-          "mkdir -p /run/gn-sysfs && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /run/gn-sysfs",
-          "mount --bind /run/gn-sysfs/class/net /sys/class/net && mount --bind /run/gn-sysfs/devices/virtual/net /sys/devices/virtual/net",
-          "test -d /sys/class/net/gnpub/bridge",
-        ].join(" && "),
-        { allowFailure: true },
-      );
-      expect(bridge.exitCode, bridge.stderr).to.equal(0);
-      guests.push(guest);
-    }
-    clusterAddress = nthHost(net.cidr, 10);
-    const keyFile = path.join(lab.workDir, "cluster_key");
-    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "gn-cluster", "-f", keyFile]);
-    clusterKey = {
-      privateKey: fs.readFileSync(keyFile, "utf8"),
-      publicKey: fs.readFileSync(`${keyFile}.pub`, "utf8").trim(),
-    };
+    sandbox = await GanetiSandbox.start("gn");
+    guests.push(...sandbox.guests);
+    clusterAddress = sandbox.clusterAddress;
+    clusterKey = sandbox.clusterKey;
   });
 
   after(async () => {
-    await lab?.cleanup();
+    await sandbox?.cleanup();
   });
 
   function clusterArgs(
@@ -123,52 +75,7 @@ describe("GanetiDrbdCluster on a real two-node Ganeti 3.0 cluster (nspawn guests
     return stepsFromRecordedResources(run.resources as any);
   }
 
-  /**
-   * Sandbox-only stand-in for a capability the guests lack: their processes have no CAP_NET_ADMIN
-   * (the library's systemd-nspawn does not grant it), so Ganeti's master-ip-setup cannot
-   * `ip address add` the cluster address (RTNETLINK: Operation not permitted), and `gnt-cluster
-   * init` refuses an address that is already up. So while steps run, once the master has a
-   * cluster config, the test adds the address from the host (nsenter, full capabilities) — what
-   * master-ip-setup would have done; the init step's own wait-then-activate finds it up.
-   */
-  function standInForMasterIp(): () => Promise<void> {
-    let stopped = false;
-    const loop = (async () => {
-      while (!stopped) {
-        if (fs.existsSync(guests[0].hostPath("/var/lib/ganeti/config.data"))) {
-          await guests[0].exec(
-            `ip -o -4 address show dev eth0 | grep -qF ' ${clusterAddress}/' || ip address add ${clusterAddress}/32 dev eth0 label eth0:0`,
-            { allowFailure: true },
-          );
-        }
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    })();
-    return async () => {
-      stopped = true;
-      await loop;
-    };
-  }
-
-  async function execute(steps: RemoteStep[], phase: "create" | "update" | "delete"): Promise<RunReport> {
-    const hostKeys = Object.fromEntries(guests.map((g) => [g.ip, g.hostKey]));
-    const stopStandIn = phase === "delete" ? async () => undefined : standInForMasterIp();
-    const report = await runRemoteSteps(steps, { phase, hostKeys, parallel: 8 }).finally(stopStandIn);
-    if (!report.ok) {
-      // Diagnostics from the guests, so a failure here says what the nodes looked like.
-      const state = await Promise.all(
-        guests.map(async (g) => {
-          const r = await g.exec(
-            "ip -br addr; grep -ihE 'master.ip|master_ip' /var/log/ganeti/*.log 2>/dev/null | tail -n 12 || true",
-            { allowFailure: true },
-          );
-          return `--- ${g.hostname}\n${r.stdout}${r.stderr}`;
-        }),
-      );
-      throw new Error(`${phase} failed:\n${describeFailures(report)}\n${state.join("\n")}`);
-    }
-    return report;
-  }
+  const execute = (steps: RemoteStep[], phase: StepPhase) => sandbox!.execute(steps, phase);
 
   const changed = (report: RunReport) =>
     Object.fromEntries(report.results.filter((r) => r.changed.length).map((r) => [r.name, r.changed]));

@@ -40,7 +40,13 @@ import { DESKTOP_GUEST_IMAGE, ensureGuestImage, guestImageScript } from "../../p
 import { EXTERNAL_NETWORK, GUESTS_AZ, GUESTS_HOST, PROVIDER_PEER, endpoint } from "../../packages/minicloud/src/layout";
 import { NOVA_MICROVERSION, request } from "../../packages/minicloud/src/rest";
 import { session } from "../../packages/minicloud/test/cloud-access";
-import { guestSsh, requireGuests, waitGuestsAgents } from "../../packages/minicloud/test/guest-scenario";
+import {
+  guestSsh,
+  serverConsoleTail,
+  waitUntil,
+  requireGuests,
+  waitGuestsAgents,
+} from "../../packages/minicloud/test/guest-scenario";
 import { requireHostTools, startRdpClient, stopProcess } from "../../packages/components/test/desktop/rdp-client";
 import { SESSION_REPORT_SERVICE } from "../../packages/components/src/desktop/session-report";
 import {
@@ -210,29 +216,8 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
   const ssh = (address: string, command: string, timeoutMs = 60_000): Promise<string> =>
     guestSsh({ keyFile, user: ADMIN_USER }, address, command, timeoutMs);
 
-  async function waitFor<T>(what: string, timeoutS: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutS * 1000;
-    let last = "";
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v !== undefined) return v;
-      } catch (e) {
-        last = (e as Error).message.split("\n")[0] ?? "";
-      }
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutS} s waiting for ${what} (last: ${last})`);
-      await sleep(3000);
-    }
-  }
-
-  async function consoleTail(serverId: string): Promise<string> {
-    const s = await session(CLOUD);
-    const out = await request(s, "POST", `${endpoint("nova")}/servers/${serverId}/action`, {
-      headers: NOVA_MICROVERSION,
-      body: { "os-getConsoleOutput": { length: 40 } },
-    }).catch((e: Error) => ({ body: { output: `(no console: ${e.message})` } }));
-    return String(out.body.output ?? "");
-  }
+  const waitFor = waitUntil;
+  const consoleTail = (serverId: string) => serverConsoleTail(CLOUD, serverId, 40);
 
   const sesmanLog = (address: string) => ssh(address, "sudo cat /var/log/xrdp-sesman.log");
 

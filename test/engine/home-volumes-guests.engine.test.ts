@@ -28,7 +28,7 @@ import { OpenStackClient, OpenStackError, loadCloud } from "@openstack-blueprint
 import { EXTERNAL_NETWORK, GUESTS_AZ, GUESTS_HOST, endpoint } from "../../packages/minicloud/src/layout";
 import { NOVA_MICROVERSION, request } from "../../packages/minicloud/src/rest";
 import { session } from "../../packages/minicloud/test/cloud-access";
-import { requireGuests } from "../../packages/minicloud/test/guest-scenario";
+import { guestSsh, requireGuests, serverConsoleTail, waitUntil } from "../../packages/minicloud/test/guest-scenario";
 import { leftovers } from "./cloud-checks";
 import { EngineStack, REPO_ROOT, changes, requireEngine, urnName } from "./pulumi-engine";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
@@ -177,51 +177,11 @@ describe("real engine: ThinClientDesktopPool homeVolumes survive a rebuild on mi
     }
   }
 
-  function ssh(address: string, command: string, timeoutMs = 60_000): Promise<string> {
-    return execFileP(
-      "ssh",
-      [
-        "-q",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "ConnectTimeout=10",
-        "-i",
-        keyFile,
-        `${ADMIN_USER}@${address}`,
-        command,
-      ],
-      { timeout: timeoutMs },
-    ).then((r) => r.stdout);
-  }
+  const ssh = (address: string, command: string, timeoutMs = 60_000): Promise<string> =>
+    guestSsh({ keyFile, user: ADMIN_USER }, address, command, timeoutMs);
 
-  async function waitFor<T>(what: string, timeoutS: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutS * 1000;
-    let last = "";
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v !== undefined) return v;
-      } catch (e) {
-        last = (e as Error).message.split("\n")[0] ?? "";
-      }
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutS} s waiting for ${what} (last: ${last})`);
-      await sleep(3000);
-    }
-  }
-
-  async function consoleTail(serverId: string): Promise<string> {
-    const s = await session(CLOUD);
-    const out = await request(s, "POST", `${endpoint("nova")}/servers/${serverId}/action`, {
-      headers: NOVA_MICROVERSION,
-      body: { "os-getConsoleOutput": { length: 60 } },
-    }).catch((e: Error) => ({ body: { output: `(no console: ${e.message})` } }));
-    return String(out.body.output ?? "");
-  }
+  const waitFor = waitUntil;
+  const consoleTail = (serverId: string) => serverConsoleTail(CLOUD, serverId, 60);
 
   /**
    * Waits for SSH and cloud-init on the desktop; returns what the guest says about /home and what

@@ -119,6 +119,35 @@ export async function guestSsh(
   return stdout;
 }
 
+/**
+ * Polls `probe` every 3 s until it returns a value, for at most `timeoutS`; a probe that throws
+ * counts as "not yet", and its last message goes into the timeout error.
+ */
+export async function waitUntil<T>(what: string, timeoutS: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutS * 1000;
+  let last = "";
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = (e as Error).message.split("\n")[0] ?? "";
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutS} s waiting for ${what} (last: ${last})`);
+    await sleep(3000);
+  }
+}
+
+/** The last `lines` lines of a server's console (for a failure message), or why there is none. */
+export async function serverConsoleTail(cloud: string, serverId: string, lines = 40): Promise<string> {
+  const s = await session(cloud);
+  const out = await request<{ output?: string }>(s, "POST", `${NOVA}/servers/${serverId}/action`, {
+    ...H,
+    body: { "os-getConsoleOutput": { length: lines } },
+  }).catch((e: Error) => ({ body: { output: `(no console: ${e.message})` } }));
+  return String(out.body.output ?? "");
+}
+
 export type TcpOutcome = "connected" | "refused" | "timeout";
 
 /** One TCP connection attempt: a security group's DROP is a timeout, a closed port a refusal. */

@@ -30,7 +30,7 @@ import { NOVA_MICROVERSION, Session, request } from "../../packages/minicloud/sr
 import { session } from "../../packages/minicloud/test/cloud-access";
 import { requireGuests } from "../../packages/minicloud/test/guest-scenario";
 import { leftovers } from "./cloud-checks";
-import { EngineStack, requireEngine } from "./pulumi-engine";
+import { EngineStack, cloudResources, requireEngine } from "./pulumi-engine";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
 
 /** Flavors are admin-only: the lab that makes its GPU flavor runs as the cloud's admin. */
@@ -122,9 +122,7 @@ describe("real engine: GPU workstations on minicloud's fake GPU host (Nova PCI p
     } finally {
       // Whatever happened, nothing stays behind: destroy, then the cloud itself is asked.
       const state = await stack.exportState().catch(() => undefined);
-      const made = (state?.deployment.resources ?? [])
-        .filter((r) => r.type.startsWith("openstack:") && !r.type.startsWith("pulumi:providers:") && r.id)
-        .map((r) => ({ type: r.type, id: r.id as string, name: r.urn.split("::").pop() as string }));
+      const made = state ? cloudResources(state) : [];
       const destroyed = await stack.destroy();
       expect(destroyed.code, destroyed.stdout + destroyed.stderr).to.equal(0);
       expect(await leftovers(client, made), "left in the cloud after destroy").to.deep.equal([]);

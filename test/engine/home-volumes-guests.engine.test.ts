@@ -30,7 +30,7 @@ import { NOVA_MICROVERSION, request } from "../../packages/minicloud/src/rest";
 import { session } from "../../packages/minicloud/test/cloud-access";
 import { guestSsh, requireGuests, serverConsoleTail, waitUntil } from "../../packages/minicloud/test/guest-scenario";
 import { leftovers } from "./cloud-checks";
-import { EngineStack, REPO_ROOT, changes, requireEngine, urnName } from "./pulumi-engine";
+import { EngineStack, REPO_ROOT, changes, cloudResources, requireEngine, urnName } from "./pulumi-engine";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
 
 const execFileP = promisify(execFile);
@@ -116,8 +116,8 @@ describe("real engine: ThinClientDesktopPool homeVolumes survive a rebuild on mi
     if (stack) {
       const start = Date.now();
       const state = await stack.exportState().catch(() => undefined);
-      const left = (state?.deployment.resources ?? []).filter((r) => r.id && r.type.startsWith("openstack:"));
-      for (const r of left) if (r.type === VOLUME_TYPE) volumeLeft ||= r.id!;
+      const left = state ? cloudResources(state) : [];
+      for (const r of left) if (r.type === VOLUME_TYPE) volumeLeft ||= r.id;
       if (left.length > 0) {
         const r = await stack.run(["destroy", "--yes", "--skip-preview"]);
         if (r.code !== 0) problems.push(`destroy in after() exited ${r.code}: ${r.stderr.slice(-500)}`);
@@ -235,10 +235,7 @@ describe("real engine: ThinClientDesktopPool homeVolumes survive a rebuild on mi
     const up = await stack!.up();
     phase("pulumi up (network, router, pool with a home volume; server to ACTIVE)", start);
     expect(changes(up.summary)).to.have.keys("create");
-    const state = await stack!.exportState();
-    ids = (state.deployment.resources ?? [])
-      .filter((r) => r.id && r.type.startsWith("openstack:"))
-      .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
+    ids = await stack!.cloudResources();
     expect(ids.filter((r) => r.type === VOLUME_TYPE).map((r) => r.name)).to.deep.equal(["homes-alice-home"]);
     deployed = ((await stack!.outputs()).desktops as Record<string, Desktop>).alice;
     // Retained by design: after() deletes it whatever happens below.

@@ -31,6 +31,8 @@ export interface QuotaDemand {
   /** Undefined when the pool makes no Cinder volumes. */
   volumes?: number;
   volumeGiB?: number;
+  /** The largest single volume the pool makes (Cinder's per_volume_gigabytes applies to each). */
+  largestVolumeGiB?: number;
 }
 
 export interface PoolQuotaInput {
@@ -70,10 +72,17 @@ export function poolQuotaDemand(input: PoolQuotaInput): QuotaDemand {
 }
 
 /** Cinder's share of the demand: a volume of each given size per desktop. */
-function volumeDemand(desktops: number, sizesGiB: (number | undefined)[]): Pick<QuotaDemand, "volumes" | "volumeGiB"> {
+function volumeDemand(
+  desktops: number,
+  sizesGiB: (number | undefined)[],
+): Pick<QuotaDemand, "volumes" | "volumeGiB" | "largestVolumeGiB"> {
   const sizes = sizesGiB.filter((s): s is number => s !== undefined);
   if (sizes.length === 0) return {};
-  return { volumes: desktops * sizes.length, volumeGiB: desktops * sizes.reduce((a, b) => a + b, 0) };
+  return {
+    volumes: desktops * sizes.length,
+    volumeGiB: desktops * sizes.reduce((a, b) => a + b, 0),
+    largestVolumeGiB: Math.max(...sizes),
+  };
 }
 
 const LABEL: Record<keyof ProjectLimits, string> = {
@@ -150,9 +159,10 @@ export interface CinderQuotaSet {
  * largest single volume against `per_volume_gigabytes`. Cinder's quota set carries no use, so
  * what the project already holds is not counted (the caller says so).
  */
-export function cinderShortfalls(quota: CinderQuotaSet, demand: QuotaDemand, largestVolumeGiB?: number): string[] {
+export function cinderShortfalls(quota: CinderQuotaSet, demand: QuotaDemand): string[] {
   const out = quotaShortfalls({ volumes: quota.volumes, volumeGiB: quota.gigabytes }, demand);
   const perVolume = quota.perVolumeGigabytes;
+  const largestVolumeGiB = demand.largestVolumeGiB;
   if (largestVolumeGiB !== undefined && perVolume >= 0 && largestVolumeGiB > perVolume)
     out.push(
       `volume size: the pool makes volumes of ${largestVolumeGiB} GiB, the project allows ${perVolume} GiB per volume`,

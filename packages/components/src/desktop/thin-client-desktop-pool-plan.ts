@@ -504,7 +504,7 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
         "projectLimits",
         args.projectLimits,
         `the project's quota does not hold the pool (nothing was created): ${short.join("; ")}. ` +
-          "Fix: raise the quota (openstack quota set --instances/--cores/--ram/--floating-ips/--ports …, or the devstack block's quotas), or declare fewer desktops.",
+          "Fix: raise the quota (openstack quota set --instances/--cores/--ram/--floating-ips/--ports/--volumes/--gigabytes …, or the devstack block's quotas), or declare fewer desktops.",
       );
     }
   }
@@ -653,7 +653,6 @@ export function checkLiveQuota(
   cinder?: CinderQuotaSet,
 ): void {
   const { limits, used } = novaLimitsToProject(nova);
-  const volumeSizes = [plan.homeVolumes?.sizeGiB, plan.bootVolumeSizeGiB].filter((v): v is number => v !== undefined);
   const demand = poolQuotaDemand({
     flavors: plan.desktops.map((d) => d.employee.flavor),
     flavorSizes,
@@ -664,8 +663,7 @@ export function checkLiveQuota(
   });
   const useKnown = nova.totalInstancesUsed !== undefined;
   const short = quotaShortfalls(limits, demand, useKnown ? used : {}, useKnown);
-  const volumesShort =
-    cinder && volumeSizes.length > 0 ? cinderShortfalls(cinder, demand, Math.max(...volumeSizes)) : [];
+  const volumesShort = cinder && demand.volumes !== undefined ? cinderShortfalls(cinder, demand) : [];
   if (short.length === 0 && volumesShort.length === 0) return;
   const problems = new ArgsProblems(plan.component);
   if (short.length > 0)

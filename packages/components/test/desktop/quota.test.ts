@@ -66,7 +66,7 @@ describe("project quota check of a desktop pool", () => {
       homeVolumeGiB: 20,
       bootVolumeGiB: 15,
     });
-    expect(both).to.include({ volumes: 4, volumeGiB: 70 });
+    expect(both).to.include({ volumes: 4, volumeGiB: 70, largestVolumeGiB: 20 });
     // No volumes made: nothing to check against Cinder.
     expect(poolQuotaDemand({ flavors: ["a"], floatingIps: false, securityRules: 1 })).to.not.have.any.keys(
       "volumes",
@@ -81,13 +81,13 @@ describe("project quota check of a desktop pool", () => {
       securityRules: 3,
       homeVolumeGiB: 20,
     });
-    expect(cinderShortfalls({ volumes: 10, gigabytes: 1000, perVolumeGigabytes: -1 }, homes, 20)).to.deep.equal([
+    expect(cinderShortfalls({ volumes: 10, gigabytes: 1000, perVolumeGigabytes: -1 }, homes)).to.deep.equal([
       "volumes: the pool declares 200, the project allows 10, short by 190",
       "volume storage (GiB): the pool declares 4000, the project allows 1000, short by 3000",
     ]);
-    expect(cinderShortfalls({ volumes: 200, gigabytes: 4000, perVolumeGigabytes: 10 }, homes, 20)).to.deep.equal([
+    expect(cinderShortfalls({ volumes: 200, gigabytes: 4000, perVolumeGigabytes: 10 }, homes)).to.deep.equal([
       "volume size: the pool makes volumes of 20 GiB, the project allows 10 GiB per volume",
     ]);
-    expect(cinderShortfalls({ volumes: -1, gigabytes: 4000, perVolumeGigabytes: 20 }, homes, 20)).to.deep.equal([]);
+    expect(cinderShortfalls({ volumes: -1, gigabytes: 4000, perVolumeGigabytes: 20 }, homes)).to.deep.equal([]);
   });
 });

@@ -177,6 +177,7 @@ export class EngineStack {
 
   /** Copies the program (unless in place), creates the stack and sets its config. */
   async init(): Promise<void> {
+    await this.destroyKeptState();
     fs.rmSync(this.runDir, { recursive: true, force: true });
     fs.mkdirSync(this.runDir, { recursive: true });
     if (!this.opts.inPlace) {
@@ -198,6 +199,28 @@ export class EngineStack {
     for (const [key, value] of Object.entries(this.opts.config ?? {})) {
       await this.ok(["config", "set", key, value]);
     }
+  }
+
+  /**
+   * A run folder left by an earlier run whose teardown failed keeps its state on purpose (see
+   * tearDownStack): emptying it would forget what is still in the cloud. Destroy that stack first;
+   * when that fails too, refuse, naming the folder.
+   */
+  private async destroyKeptState(): Promise<void> {
+    if (!fs.existsSync(path.join(this.runDir, ".state")) || !fs.existsSync(path.join(this.workDir, "Pulumi.yaml")))
+      return;
+    const exported = await this.run(["stack", "export"]);
+    if (exported.code !== 0) return; // no stack in that state folder: nothing to forget
+    const kept = cloudResources(JSON.parse(exported.stdout) as StackState);
+    if (kept.length === 0) return;
+    const destroyed = await this.run(["destroy", "--yes", "--skip-preview"]);
+    if (destroyed.code !== 0)
+      throw new Error(
+        `${this.runDir} holds the state of an earlier run with ${kept.length} cloud resources ` +
+          `(${kept.map((r) => `${r.type} ${r.id}`).join(", ")}), and pulumi destroy of it exited ${destroyed.code}: ` +
+          `${destroyed.stderr.slice(-1500)}\nDestroy that stack by hand (pulumi destroy in ${this.workDir} with its ` +
+          "PULUMI_BACKEND_URL/passphrase), or delete those resources, then remove the folder.",
+      );
   }
 
   /** The stack's settings file (Pulumi.<stack>.yaml in the project's stack config folder). */

@@ -7,16 +7,22 @@
  *    same run: the same OpenStack resources declared bare (network, subnet, router, interface,
  *    security group and rules, N ports, N servers) without the component or the credential
  *    provider. The last line compares pool/floor with the target (within 1.5×).
- * Pools run in project minicloud-b, whose compute and network quotas are raised for N (as
- * admin) and put back afterwards. Each program is destroyed after it is measured.
+ * Pools run in a project of the bench's own (`minicloud-bench`, made as admin with a user of the
+ * same name and removed at the end), whose compute and network quotas are raised for N: the
+ * test projects minicloud-a/b keep their quotas, so the bench cannot break a test running beside
+ * it (it still shares the machine's two cores). Each program is destroyed after it is measured.
  * --profile adds, per program, where its up spent the time (engine-step-profile.ts: steps per
  * resource type, how many ran at once) and the size of the checkpoint the engine rewrites per step.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import * as crypto from "node:crypto";
+import { stringify } from "yaml";
+import { ensureProject, ensureUser, grant, roleId } from "../packages/minicloud/src/identity";
+import { endpoint } from "../packages/minicloud/src/layout";
 import { authenticate, catalogUrl, request } from "../packages/minicloud/src/rest";
-import { cloudAuth } from "../packages/minicloud/test/cloud-access";
+import { cloudAuth, cloudsYamlPath } from "../packages/minicloud/test/cloud-access";
 import { EngineStack, REPO_ROOT, RUNS_DIR, engineBinDir } from "../test/engine/pulumi-engine";
 import { EventLogFollower, summarizeSteps } from "./engine-step-profile";
 
@@ -75,17 +81,51 @@ for (let i = 1; i <= ${n}; i++) {
 `;
 }
 
-async function setQuotas(cloud: string, n: number | "restore"): Promise<void> {
+const BENCH_CLOUD = "minicloud-bench";
+
+/**
+ * The bench's own project and user (idempotent), and a clouds.yaml beside minicloud's with an
+ * entry for it, which this process and the engine's provider then read (OS_CLIENT_CONFIG_FILE).
+ * Returns the function that removes them.
+ */
+async function benchProject(): Promise<() => Promise<void>> {
+  const admin = await authenticate(cloudAuth("minicloud-admin"));
+  const source = cloudsYamlPath();
+  if (!source) throw new Error("no clouds.yaml from minicloud (run `sudo npx minicloud up`)");
+  const password = crypto.randomBytes(18).toString("base64url");
+  const projectId = await ensureProject(admin, BENCH_CLOUD, "npm run bench:engine's own project");
+  const userId = await ensureUser(admin, BENCH_CLOUD, password, projectId);
+  await grant(admin, projectId, userId, await roleId(admin, "member"));
+  const doc = parse(fs.readFileSync(source, "utf8")) as { clouds: Record<string, { auth: Record<string, string> }> };
+  const a = doc.clouds["minicloud-a"];
+  doc.clouds[BENCH_CLOUD] = { ...a, auth: { ...a.auth, username: BENCH_CLOUD, password, project_name: BENCH_CLOUD } };
+  fs.mkdirSync(RUNS_DIR, { recursive: true });
+  const file = path.join(RUNS_DIR, "bench-clouds.yaml");
+  fs.writeFileSync(file, stringify(doc), { mode: 0o600 });
+  process.env.OS_CLIENT_CONFIG_FILE = file;
+  const ks = endpoint("keystone");
+  return async () => {
+    const again = await authenticate(cloudAuth("minicloud-admin"));
+    // Neutron made the project's `default` security group on its first request: not left behind.
+    const neutron = catalogUrl(again, "network");
+    const groups = (await request(again, "GET", `${neutron}/v2.0/security-groups?project_id=${projectId}`)).body
+      .security_groups as { id: string }[];
+    for (const g of groups)
+      await request(again, "DELETE", `${neutron}/v2.0/security-groups/${g.id}`, { expect: [204, 404] });
+    await request(again, "DELETE", `${ks}/users/${userId}`, { expect: [204, 404] });
+    await request(again, "DELETE", `${ks}/projects/${projectId}`, { expect: [204, 404] });
+    fs.rmSync(file, { force: true });
+  };
+}
+
+async function setQuotas(cloud: string, n: number): Promise<void> {
   const admin = await authenticate(cloudAuth("minicloud-admin"));
   const project = (await authenticate(cloudAuth(cloud))).projectId;
   const nova = catalogUrl(admin, "compute");
   const neutron = catalogUrl(admin, "network");
   const { TEST_QUOTAS } = await import("../packages/minicloud/src/cloud-resources");
-  const compute =
-    n === "restore"
-      ? TEST_QUOTAS.compute
-      : { instances: 2 * n + 10, cores: 2 * n + 20, ram: (2 * n + 10) * 512, key_pairs: 50 };
-  const network = n === "restore" ? TEST_QUOTAS.network : { ...TEST_QUOTAS.network, port: 2 * n + 50 };
+  const compute = { instances: 2 * n + 10, cores: 2 * n + 20, ram: (2 * n + 10) * 512, key_pairs: 50 };
+  const network = { ...TEST_QUOTAS.network, port: 2 * n + 50 };
   await request(admin, "PUT", `${nova}/os-quota-sets/${project}`, {
     headers: { "OpenStack-API-Version": "compute 2.57" },
     body: { quota_set: compute },
@@ -173,14 +213,23 @@ async function main(): Promise<void> {
     }
   }
 
+  const removeBenchProject = await benchProject();
+  try {
+    await poolsAgainstFloors(bin, sizes);
+  } finally {
+    await removeBenchProject();
+  }
+}
+
+async function poolsAgainstFloors(bin: string, sizes: number[]): Promise<void> {
   for (const n of sizes) {
-    await setQuotas("minicloud-b", n);
+    await setQuotas(BENCH_CLOUD, n);
     try {
       const pool = await measure(
         new EngineStack(bin, {
           programDir: program(`bench-pool-${n}`, poolProgram(n)),
           runName: `bench-pool-${n}`,
-          cloud: "minicloud-b",
+          cloud: BENCH_CLOUD,
         }),
         { program: "pool", desktops: n },
       );
@@ -188,7 +237,7 @@ async function main(): Promise<void> {
         new EngineStack(bin, {
           programDir: program(`bench-floor-${n}`, floorProgram(n)),
           runName: `bench-floor-${n}`,
-          cloud: "minicloud-b",
+          cloud: BENCH_CLOUD,
         }),
         { program: "floor (bare resources)", desktops: n },
       );
@@ -204,7 +253,6 @@ async function main(): Promise<void> {
         met: ratio <= TARGET_RATIO,
       });
     } finally {
-      await setQuotas("minicloud-b", "restore");
       for (const name of [`bench-pool-${n}-src`, `bench-floor-${n}-src`])
         fs.rmSync(path.join(RUNS_DIR, name), { recursive: true, force: true });
     }

@@ -124,7 +124,7 @@ async function untilOutcome(from: string, host: string, port: number, want: Outc
   return got;
 }
 
-describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP through floating IPs)", function () {
+describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinClientDesktopPool booted from it (RDP through floating IPs)", function () {
   this.timeout(40 * 60_000);
   let bin: string;
   let client: OpenStackClient | undefined;

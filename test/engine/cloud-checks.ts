@@ -67,6 +67,7 @@ async function stillThere(client: OpenStackClient, type: string, id: string): Pr
     case "openstack:compute/keypair:Keypair":
       return (await nova.findKeypair(id)) !== undefined;
     case "openstack:images/image:Image":
+    case "pulumi-nodejs:dynamic/desktop-image:BakedImage":
       return (await glance.findImage(id)) !== undefined;
     case "openstack:compute/flavor:Flavor":
       return (await nova.listFlavors()).some((f) => f.id === id);

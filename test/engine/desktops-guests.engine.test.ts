@@ -1,8 +1,18 @@
 /**
- * ThinClientDesktopPool end to end on minicloud's real guests, through the real Pulumi engine: a
- * small firm's office of two desktops (test/engine/programs/desktops-guests) booted by Nova's
- * libvirt driver (QEMU TCG) in zone `guests` from the baked desktop image (`debian-12-desktop`,
- * build-guest-image.sh --variant desktop: the guests have no internet), on the network and router
+ * XrdpDesktopImage and ThinClientDesktopPool end to end on minicloud's real guests, through the
+ * real Pulumi engine: a small firm's office (test/engine/programs/desktops-guests) bakes its
+ * desktop image, then boots two desktops from it.
+ *  - The bake, for real: the component's dynamic provider boots a builder in zone `guests` (Nova's
+ *    libvirt driver, QEMU TCG) with the bake user data, reads the bake's marker from the builder's
+ *    real console log (os-getConsoleOutput), stops it, snapshots it (Nova uploads the disk to
+ *    Glance), and deletes it. The image is ACTIVE in Glance with the plan's properties, and the
+ *    desktops boot from it (`bakedDesktopImage`: only the per-employee user data); the bake's
+ *    finishing script is in them and each has its own machine id (the bake emptied it).
+ *    Not exercised here: the package download. The guests have no internet, so the bake starts
+ *    from the desktop variant of the guest image (`debian-12-desktop`, build-guest-image.sh
+ *    --variant desktop), whose packages are already installed: the bake's apt step installs
+ *    nothing. The download through a mirror is two-stage-bake.test.ts's (nspawn guests, apt proxy).
+ *  - The desktops run on the network and router
  * the pool makes itself (`networkCidr`) with the Neutron zone hint `guests`
  * (`networkAvailabilityZoneHints`): Neutron shows the hint on both, and the guests host's DHCP
  * and L3 agents serve them (without the hint minicloud schedules no agent). Then what the office
@@ -49,6 +59,7 @@ import {
 } from "../../packages/minicloud/test/guest-scenario";
 import { requireHostTools, startRdpClient, stopProcess } from "../../packages/components/test/desktop/rdp-client";
 import { SESSION_REPORT_SERVICE } from "../../packages/components/src/desktop/session-report";
+import { BAKE_FINISH_SCRIPT_PATH } from "../../packages/components/src/desktop-image/bake-plan";
 import {
   AutoStopDecision,
   desktopsFromStackOutputs,
@@ -57,7 +68,7 @@ import {
   startPortal,
 } from "../../packages/portal/src";
 import { leftovers } from "./cloud-checks";
-import { EngineStack, REPO_ROOT, changes, requireEngine, urnName } from "./pulumi-engine";
+import { CloudResource, EngineStack, REPO_ROOT, changes, requireEngine, urnName } from "./pulumi-engine";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
 
 const execFileP = promisify(execFile);
@@ -113,7 +124,7 @@ async function untilOutcome(from: string, host: string, port: number, want: Outc
   return got;
 }
 
-describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP through floating IPs)", function () {
+describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinClientDesktopPool booted from it (RDP through floating IPs)", function () {
   this.timeout(40 * 60_000);
   let bin: string;
   let client: OpenStackClient | undefined;
@@ -123,7 +134,9 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
   let addedOutside = false;
   let xvfb: ChildProcess | undefined;
   const rdpClients: ChildProcess[] = [];
-  let ids: Array<{ type: string; id: string; name: string }> = [];
+  let ids: CloudResource[] = [];
+  let bake: { imageId: string; imageName: string; packageHash: string; baseImageId: string } | undefined;
+  let upStarted = 0;
   let desktops: Record<string, Desktop> = {};
   let passwords: Record<string, string> = {};
   let rdpFiles: Record<string, string> = {};
@@ -152,7 +165,7 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
     if (why) unavailableHere(this, why);
     let start = Date.now();
     const admin = await session("minicloud-admin");
-    await ensureGuestImage(admin, (m) => console.log(`    ${m}`), DESKTOP_GUEST_IMAGE);
+    const baseImageId = await ensureGuestImage(admin, (m) => console.log(`    ${m}`), DESKTOP_GUEST_IMAGE);
     phase(`desktop image ${DESKTOP_GUEST_IMAGE.name} uploaded (already there: a lookup)`, start);
     client = await new OpenStackClient(loadCloud(CLOUD)).connect();
 
@@ -184,6 +197,7 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
         "engine-test-desktops-guests:dnsNameserver": EXTERNAL_NETWORK.gateway,
         "engine-test-desktops-guests:portalUrl": portalUrl,
         "engine-test-desktops-guests:adminPublicKey": fs.readFileSync(`${keyFile}.pub`, "utf8").trim(),
+        "engine-test-desktops-guests:baseImageId": baseImageId,
       },
       timeoutMs: 20 * 60_000,
     });
@@ -198,8 +212,7 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
     const problems: string[] = [];
     if (stack) {
       const start = Date.now();
-      const state = await stack.exportState().catch(() => undefined);
-      const left = (state?.deployment.resources ?? []).filter((r) => r.id && r.type.startsWith("openstack:"));
+      const left = await stack.cloudResources().catch(() => []);
       if (left.length > 0) {
         const r = await stack.run(["destroy", "--yes", "--skip-preview"]);
         if (r.code !== 0) problems.push(`destroy in after() exited ${r.code}: ${r.stderr.slice(-500)}`);
@@ -222,14 +235,12 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
   const sesmanLog = (address: string) => ssh(address, "sudo cat /var/log/xrdp-sesman.log");
 
   it("up: two desktops ACTIVE on the libvirt host in zone `guests`, floating IPs, passwords only as secrets", async () => {
-    const start = Date.now();
+    upStarted = Date.now();
     const up = await stack!.up();
-    phase("pulumi up (the pool's network and router, its desktops to ACTIVE)", start);
+    phase("pulumi up (the bake, the pool's network and router, its desktops to ACTIVE)", upStarted);
     expect(changes(up.summary)).to.have.keys("create");
     const state = await stack!.exportState();
-    ids = (state.deployment.resources ?? [])
-      .filter((r) => r.id && r.type.startsWith("openstack:"))
-      .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
+    ids = await stack!.cloudResources();
     const outputs = await stack!.outputs();
     desktops = outputs.desktops as Record<string, Desktop>;
     passwords = outputs.passwords as Record<string, string>;
@@ -281,14 +292,91 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
     expect(portal.url).to.equal(portalUrl);
   });
 
+  it("the bake: after the builder's console marker, an ACTIVE image in Glance with the plan's properties; the builder is gone; both desktops boot from it", async () => {
+    expect(Object.keys(desktops), "the up step deployed the pool").to.have.length(2);
+    const state = await stack!.exportState();
+    const baked = (state.deployment.resources ?? []).filter((r) => r.type.endsWith("desktop-image:BakedImage"));
+    expect(baked.map((r) => urnName(r.urn))).to.deep.equal(["office-image-bake"]);
+    const outs = baked[0].outputs as Record<string, unknown>;
+    const outputs = await stack!.outputs();
+    bake = {
+      imageId: String(outputs.imageId),
+      imageName: String(outputs.imageName),
+      packageHash: String(outputs.packageHash),
+      baseImageId: String(outs.baseImageId),
+    };
+    // The provider went past the console wait because the marker was in the real console log
+    // (not skipped: skipConsoleWait is for the fake driver only), then snapshotted.
+    expect(outs.consoleWait, "how the bake ended its console wait").to.equal("marker");
+    expect(bake.imageId).to.equal(baked[0].id);
+    expect(bake.packageHash).to.match(/^[0-9a-f]{64}$/);
+    expect(bake.imageName).to.equal(`office-image-${bake.packageHash.slice(0, 12)}`);
+
+    const image = await client!.glance.getImage(bake.imageId);
+    const props = image as unknown as Record<string, unknown>;
+    console.log(
+      `    image ${image.name} ${image.id}: ${image.status}, ${((image.size ?? 0) / 2 ** 20).toFixed(0)} MiB, kernel_id ${String(props.kernel_id)}`,
+    );
+    expect(image.status).to.equal("active");
+    expect(image.name).to.equal(bake.imageName);
+    const base = await client!.glance.getImage(bake.baseImageId);
+    expect(base.name, "the bake's base image").to.equal(DESKTOP_GUEST_IMAGE.name);
+    expect(props).to.include({
+      os_distro: "debian",
+      os_version: "12",
+      desktop: "xrdp",
+      blueprints_package_hash: bake.packageHash,
+      blueprints_base_image: bake.baseImageId,
+      blueprints_rdp_group: "tsusers",
+    });
+    expect(String(props.blueprints_packages).split(",")).to.include.members(["xrdp", "xorgxrdp", "xfce4"]);
+    expect(image.size ?? 0, "a real snapshot: the builder's disk, not an empty image").to.be.greaterThan(100 * 2 ** 20);
+
+    // The builder was deleted once the snapshot was made.
+    const builderId = String(outs.builderId);
+    expect(await client!.nova.findServer(builderId), `builder ${builderId}`).to.equal(undefined);
+    expect((await client!.nova.listServers()).filter((sv) => sv.name === `${bake!.imageName}-builder`)).to.deep.equal(
+      [],
+    );
+
+    // Nova's admin view of deleted servers: the builder ran on the guests host (a real guest,
+    // whose console printed the marker) and is deleted.
+    const admin = await session("minicloud-admin");
+    const gone = (
+      await request(admin, "GET", `${endpoint("nova")}/servers/detail?deleted=true&all_tenants=1`, {
+        headers: NOVA_MICROVERSION,
+      })
+    ).body.servers.filter((sv: { id: string }) => sv.id === builderId);
+    expect(gone, "the deleted builder in Nova's admin view").to.have.length(1);
+    expect(gone[0].status).to.equal("DELETED");
+    expect(gone[0]["OS-EXT-AZ:availability_zone"]).to.equal(GUESTS_AZ);
+    expect(gone[0]["OS-EXT-SRV-ATTR:host"]).to.equal(GUESTS_HOST);
+
+    // The desktops were booted from the baked image, after it: the bake's share of `up`.
+    let firstDesktop = Infinity;
+    for (const e of EMPLOYEES) {
+      const sv = (
+        await request(admin, "GET", `${endpoint("nova")}/servers/${desktops[e].serverId}`, {
+          headers: NOVA_MICROVERSION,
+        })
+      ).body.server;
+      expect(sv.image?.id, `${e}'s desktop's image`).to.equal(bake.imageId);
+      firstDesktop = Math.min(firstDesktop, Date.parse(sv.created));
+    }
+    console.log(
+      `    the bake (up's start -> first desktop created): ${((firstDesktop - upStarted) / 1000).toFixed(0)} s`,
+    );
+  });
+
   it("the pool's own network and router carry the zone hint `guests`; the guests host's agents serve them", async () => {
     // networkCidr + networkAvailabilityZoneHints: the pool made them (no network of the program's
     // own), and only zone-hinted ones get minicloud's DHCP and L3 agents on the guests host.
-    const routers = ids.filter((r) => r.type === "openstack:networking/router:Router");
-    const networks = ids.filter((r) => r.type === "openstack:networking/network:Network");
+    // The program's own network and router are the builder's (builder-lan, builder-router).
+    const routers = ids.filter((r) => r.type === "openstack:networking/router:Router" && r.name !== "builder-router");
+    const networks = ids.filter((r) => r.type === "openstack:networking/network:Network" && r.name !== "builder-lan");
     expect(
       networks.map((n) => n.id),
-      "the one network is the pool's (its networkId output)",
+      "the pool's network is its networkId output",
     ).to.deep.equal([networkId]);
     expect(routers, "the pool's network made one router").to.have.length(1);
     const admin = await session("minicloud-admin");
@@ -307,6 +395,7 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
 
   it("each employee logs in over RDP through their floating IP with the generated password", async () => {
     expect(Object.keys(desktops), "the previous step deployed the pool").to.have.length(2);
+    const machineIds: string[] = [];
     for (const e of EMPLOYEES) {
       const { floatingIp: fip, serverId } = desktops[e];
       let start = Date.now();
@@ -335,6 +424,10 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
         "active",
         "active",
       ]);
+      // The baked image's own content: the bake's finishing script (the base image has none), and
+      // a machine id made at this desktop's first boot (the bake left the file empty).
+      expect(await ssh(fip, `test -x ${BAKE_FINISH_SCRIPT_PATH} && echo baked`)).to.equal("baked\n");
+      machineIds.push((await ssh(fip, "cat /etc/machine-id")).trim());
 
       start = Date.now();
       const rdpFile = path.join(work, `${e}.rdp`);
@@ -354,6 +447,9 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
       expect(await ssh(fip, `pgrep -u ${e} -l Xorg`)).to.match(/Xorg/);
       stopProcess(rdp);
     }
+    expect(machineIds[0]).to.match(/^[0-9a-f]{32}$/);
+    expect(machineIds[1], "each desktop from the image has its own machine id").to.match(/^[0-9a-f]{32}$/);
+    expect(machineIds[0]).to.not.equal(machineIds[1]);
   });
 
   it("a wrong password is refused: sesman starts no session", async () => {
@@ -506,12 +602,20 @@ describe("real engine: ThinClientDesktopPool on minicloud's real guests (RDP thr
 
   it("destroy leaves nothing: the APIs show none of the stack's resources", async () => {
     expect(ids.length, "the up step recorded the stack's resources").to.be.greaterThan(0);
+    // What the stack holds now too (the sessionReports step rebuilt the desktops: new servers).
+    for (const r of await stack!.cloudResources()) if (!ids.some((o) => o.id === r.id)) ids.push(r);
     const start = Date.now();
     const destroyed = await stack!.destroy();
     phase("pulumi destroy", start);
     expect(changes(destroyed.summary)).to.have.keys("delete");
     expect(await leftovers(client!, ids)).to.deep.equal([]);
-    const servers = (await client!.nova.listServers()).filter((s) => /^office-(alice|bob)$/.test(s.name));
+    expect(
+      ids.filter((r) => r.type.endsWith("desktop-image:BakedImage")),
+      "the baked image is among the checked resources",
+    ).to.have.length(1);
+    const servers = (await client!.nova.listServers()).filter(
+      (s) => /^office-(alice|bob)$/.test(s.name) || s.name === `${bake?.imageName}-builder`,
+    );
     expect(servers.map((s) => `${s.name} ${s.id}`)).to.deep.equal([]);
     console.log(`    whole suite: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });

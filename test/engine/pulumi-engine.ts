@@ -120,10 +120,16 @@ export interface StackState {
   deployment: { resources?: Array<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown> }> };
 }
 
+/**
+ * Dynamic resources of the components whose ID is an OpenStack object's (cloud-checks.ts asks the
+ * cloud about them like the provider's own): XrdpDesktopImage's bake is a Glance image.
+ */
+export const CLOUD_DYNAMIC_TYPES: readonly string[] = ["pulumi-nodejs:dynamic/desktop-image:BakedImage"];
+
 /** The OpenStack resources of a state: what must be gone from the cloud after destroy. */
 export function cloudResources(state: StackState): CloudResource[] {
   return (state.deployment.resources ?? [])
-    .filter((r) => r.id && r.type.startsWith("openstack:"))
+    .filter((r) => r.id && (r.type.startsWith("openstack:") || CLOUD_DYNAMIC_TYPES.includes(r.type)))
     .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
 }
 

@@ -17,6 +17,8 @@ export interface BakeInputs {
   baseImageId: string;
   flavorId: string;
   networkId: string;
+  /** The builder's availability zone; "" for Nova's default. Never re-bakes (where, not what). */
+  availabilityZone?: string;
   osDistro: string;
   osVersion: string;
   namePrefix: string;
@@ -86,6 +88,7 @@ export async function createBakedImage(
       baseImageId: inputs.baseImageId,
       flavorId: inputs.flavorId,
       networkId: inputs.networkId,
+      availabilityZone: inputs.availabilityZone || undefined,
       consoleTimeoutSeconds: inputs.consoleTimeoutSeconds,
       ...opts,
     });

@@ -12,6 +12,8 @@ export interface BakeRequest {
   baseImageId: string;
   flavorId: string;
   networkId: string;
+  /** The builder's availability zone (Nova's default when undefined). */
+  availabilityZone?: string;
   /** Builder server name; default `<imageName>-builder`. */
   builderName?: string;
   /** Seconds to wait for the console marker; default 3600 (installing a desktop takes minutes). */
@@ -60,6 +62,7 @@ export async function bakeDesktopImage(client: OpenStackClient, req: BakeRequest
       flavorRef: req.flavorId,
       imageRef: req.baseImageId,
       networks: [{ uuid: req.networkId }],
+      ...(req.availabilityZone ? { availability_zone: req.availabilityZone } : {}),
       user_data: Buffer.from(req.plan.userData, "utf8").toString("base64"),
       metadata: {
         "blueprints-role": "desktop-image-builder",

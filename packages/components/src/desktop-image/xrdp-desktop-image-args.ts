@@ -25,6 +25,11 @@ export interface XrdpDesktopImageArgs {
   flavorId: pulumi.Input<string>;
   /** Network of the builder: it needs egress to a package mirror. */
   networkId: pulumi.Input<string>;
+  /**
+   * Availability zone of the builder (default: Nova's default zone). Give it when only some zones
+   * run guests or reach the builder's network: a builder scheduled elsewhere never prints its marker.
+   */
+  availabilityZone?: string;
   /** Glance os_distro of the result, e.g. "debian". */
   osDistro: string;
   osVersion?: string;
@@ -77,6 +82,10 @@ export const xrdpDesktopImageArgsSchema = z.object({
   baseImageId: id("the base image's ID (a Debian/Ubuntu cloud image with cloud-init)"),
   flavorId: id("the builder's flavor ID"),
   networkId: id("the builder's network ID (with egress to a package mirror)"),
+  availabilityZone: z
+    .string({ message: 'is not an availability zone name (e.g. "nova")' })
+    .min(1, { message: 'is empty; give a zone name (e.g. "nova") or leave it out for Nova\'s default' })
+    .optional(),
   osDistro: z
     .string({ message: 'is required: the Glance os_distro of the image, e.g. "debian"' })
     .regex(BAKE_OS_DISTRO, { message: 'must be a Glance os_distro value in lower case, e.g. "debian" or "ubuntu"' }),

@@ -22,6 +22,7 @@ export interface XrdpDesktopImagePlan {
   bakeInputs: Pick<
     BakeInputs,
     | "cloud"
+    | "availabilityZone"
     | "osDistro"
     | "osVersion"
     | "namePrefix"
@@ -81,6 +82,7 @@ export function planXrdpDesktopImage(name: string, args: XrdpDesktopImageArgs): 
     bakeResourceName: `${name}-bake`,
     bakeInputs: {
       cloud: args.cloud ?? "",
+      availabilityZone: args.availabilityZone ?? "",
       osDistro: args.osDistro,
       osVersion: args.osVersion ?? "",
       namePrefix,

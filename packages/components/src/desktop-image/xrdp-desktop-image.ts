@@ -46,6 +46,7 @@ export class XrdpDesktopImage extends pulumi.ComponentResource {
         baseImageId: args.baseImageId,
         flavorId: args.flavorId,
         networkId: args.networkId,
+        availabilityZone: bakeInputs.availabilityZone,
         osDistro: bakeInputs.osDistro,
         osVersion: bakeInputs.osVersion,
         namePrefix: bakeInputs.namePrefix,

@@ -110,7 +110,12 @@ describe("XrdpDesktopImage bake flow against minicloud (fake compute driver)", f
   });
 
   it("no console marker within the timeout: fails naming the builder, and still deletes it (no image left)", async () => {
-    const before = (await a.glance.listImages({})).map((i) => i.id);
+    // This bake's images only: other tests sharing minicloud make and delete images meanwhile.
+    const bakeImages = async () =>
+      (await a.glance.listImages({}))
+        .filter((i) => (i.name ?? "").startsWith(`${inputs.namePrefix}-`))
+        .map((i) => i.id);
+    const before = await bakeImages();
     let error: Error | undefined;
     try {
       await createBakedImage({ ...inputs, consoleTimeoutSeconds: 3 }, { consolePollSeconds: 1 });
@@ -119,7 +124,7 @@ describe("XrdpDesktopImage bake flow against minicloud (fake compute driver)", f
     }
     expect(error?.message).to.match(/printed no bake marker within 3 s/);
     expect(await buildersOf(inputs.packageHash)).to.deep.equal([]);
-    const after = (await a.glance.listImages({})).map((i) => i.id);
+    const after = await bakeImages();
     expect(after.filter((i) => !before.includes(i))).to.deep.equal([]);
   });
 

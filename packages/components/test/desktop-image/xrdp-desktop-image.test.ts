@@ -66,6 +66,7 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     });
     expect(bake.inputs).to.deep.include({
       cloud: "minicloud-a",
+      availabilityZone: "",
       baseImageId: "image-debian-12",
       flavorId: "flavor-desktop",
       networkId: "net-builders",
@@ -94,6 +95,8 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
       imageArgs({ consoleTimeoutSeconds: 7200 }),
       imageArgs({ flavorId: "flavor-large" }),
       imageArgs({ networkId: "net-builders-2" }),
+      // Where the builder runs is not what the image holds.
+      imageArgs({ availabilityZone: "guests" }),
     ];
     for (const args of same) {
       const diff = diffBakeInputs(ref, await bakeInputs(args));
@@ -143,6 +146,7 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
       ],
       [imageArgs({ osDistro: "Debian" }), /osDistro: "Debian" must be a Glance os_distro value in lower case/],
       [imageArgs({ extraPackages: ["not a package"] }), /extraPackages\[0\]: "not a package" is not a Debian package/],
+      [imageArgs({ availabilityZone: "" }), /availabilityZone: "" is empty; give a zone name/],
       [
         imageArgs({ consoleTimeoutSeconds: 5 }),
         /consoleTimeoutSeconds: 5 must be a whole number of seconds, 60 or more/,

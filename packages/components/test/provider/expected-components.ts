@@ -275,6 +275,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
     optionalInputs: [
       "cloud",
       "credentials",
+      "availabilityZone",
       "osVersion",
       "namePrefix",
       "extraPackages",

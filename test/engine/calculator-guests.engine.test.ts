@@ -152,12 +152,7 @@ describe("real engine + real guests: the lab's calculator on minicloud (ready, c
     removedRoute = undefined;
   }
 
-  async function stateIds() {
-    const state = await stack.exportState();
-    return (state.deployment.resources ?? [])
-      .filter((r) => r.id && r.type.startsWith("openstack:"))
-      .map((r) => ({ type: r.type, id: r.id!, name: urnName(r.urn) }));
-  }
+  const stateIds = () => stack.cloudResources();
   const idOf = (name: string) => ids.find((r) => r.name === name)?.id ?? "";
 
   /** Hard reboot of the front end (a real restart: its DHCP client asks for a new lease). */

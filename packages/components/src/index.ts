@@ -34,6 +34,7 @@ export type {
   DesktopComputeHostArgs,
   DesktopEmployeeArgs,
   DesktopFlavorSizeArgs,
+  DesktopHomeVolumesArgs,
   DesktopWorkspace,
   ThinClientDesktopPoolArgs,
 } from "./desktop/thin-client-desktop-pool-args";

@@ -35,6 +35,7 @@ export type {
   DesktopEmployeeArgs,
   DesktopFlavorSizeArgs,
   DesktopHomeVolumesArgs,
+  DesktopPciDevicesArgs,
   DesktopWorkspace,
   ThinClientDesktopPoolArgs,
 } from "./desktop/thin-client-desktop-pool-args";

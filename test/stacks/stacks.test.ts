@@ -14,6 +14,8 @@ import {
   readStackFile,
   stackFilePath,
   composeEnvironment,
+  checkStackConfig,
+  homeVolumesOf,
 } from "@openstack-blueprints/environments";
 import { StackConfigError } from "@openstack-blueprints/components";
 import * as pulumi from "@pulumi/pulumi";
@@ -191,6 +193,11 @@ describe("stacks/ (root program under the harness)", function () {
       expect(d.inputs.userData as string).not.to.match(/^packages:/m);
     }
     expect([...run.dependsOnTransitively(desktops[0].urn)]).to.include(bake.urn);
+    // Each employee's /home on a 10 GiB Cinder volume of their own, which DevStack's quotas and
+    // backing file are sized for (refused otherwise: see "home volumes" below).
+    const homes = run.byType(T.volume);
+    expect(homes).to.have.length(200);
+    expect(homes.every((v) => v.inputs.size === 10 && /^office-desktops-staff\d{3}-home$/.test(v.name))).to.equal(true);
     expect(Object.keys(run.value!.outputs)).to.include.members([
       "desktops.imageId",
       "desktops.imageName",
@@ -219,9 +226,84 @@ describe("stacks/ (root program under the harness)", function () {
       ["icmp", null, "10.40.0.0/16"],
       ["tcp", 22, "10.40.250.0/28"],
     ]);
+    // Each student's home on a 20 GiB volume; the server boots from the image DevStack uploaded,
+    // by ID (a lookup by name would run before DevStack exists on a first up).
+    expect(run.byType(T.volume).map((v) => v.inputs.size)).to.deep.equal(Array(30).fill(20));
+    expect(servers.every((s) => s.inputs.imageId === run.byName("notebooks-devstack-image-ubuntu-24-04").id)).to.equal(
+      true,
+    );
     const urls = run.value!.outputs["desktops.jupyterUrls"] as unknown;
     expect(urls, "the stack exports the students' URLs").not.to.equal(undefined);
     expect(run.byType(T.desktopCredential).every((c) => c.inputs.hashScheme === "jupyter-sha512")).to.equal(true);
+  });
+
+  it("home volumes: on by default in office and notebooks, opted out with false; DevStack's quotas and backing file must hold them", async () => {
+    expect(homeVolumesOf({}, "office")).to.deep.equal({ sizeGiB: 10 });
+    expect(homeVolumesOf({}, "notebooks")).to.deep.equal({ sizeGiB: 20 });
+    expect(homeVolumesOf({ homeVolumes: false }, "office")).to.equal(undefined);
+    expect(homeVolumesOf({}, "local")).to.equal(undefined);
+    expect(homeVolumesOf({ homeVolumes: { sizeGiB: 5 } }, "office")).to.deep.equal({ sizeGiB: 5 });
+
+    const file = readStackFile(stackFilePath(STACKS_DIR, "office"));
+    const raw = Object.fromEntries(
+      Object.entries(file.config).map(([k, v]) => [k.replace(/^openstack-blueprints:/, ""), v]),
+    );
+    const withDesktops = (
+      change: (d: Record<string, unknown>) => void,
+      devstack?: (d: Record<string, unknown>) => void,
+    ) => {
+      const d = JSON.parse(raw.desktops);
+      change(d);
+      const ds = JSON.parse(raw.devstack);
+      devstack?.(ds);
+      return { ...raw, desktops: JSON.stringify(d), devstack: JSON.stringify(ds) };
+    };
+    const noVolumeQuotas = (ds: Record<string, unknown>) => {
+      const q = ds.quotas as Record<string, unknown>;
+      delete q.volumes;
+      delete q.volumeGiB;
+    };
+    expect(checkStackConfig(raw).problems).to.deep.equal([]);
+    // The default applies without the setting: Cinder's defaults (10 volumes) would stop `up` mid-way.
+    expect(checkStackConfig(withDesktops((d) => delete d.homeVolumes, noVolumeQuotas)).problems).to.deep.equal([
+      "openstack-blueprints:devstack.quotas.volumes: is not set, while the desktops make 200 Cinder volumes (home volumes); " +
+        "a fresh DevStack project allows 10. Fix: set it to at least 200, or opt out with openstack-blueprints:desktops.homeVolumes: false",
+      "openstack-blueprints:devstack.quotas.volumeGiB: is not set, while the desktops' home volumes take 2000 GiB; " +
+        "a fresh DevStack project allows 1000 and its backing file holds 30. Fix: set it to at least 2000 with " +
+        "devstack.volumeBackingFileSize to hold it, or opt out with openstack-blueprints:desktops.homeVolumes: false",
+    ]);
+    expect(checkStackConfig(withDesktops((d) => (d.homeVolumes = false), noVolumeQuotas)).problems).to.deep.equal([]);
+    expect(checkStackConfig(withDesktops((d) => (d.homeVolumes = "yes"))).problems.join("\n")).to.contain(
+      "openstack-blueprints:desktops.homeVolumes",
+    );
+
+    // The notebooks without the setting get the default; with false, none (and the pool's warning).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+    try {
+      const doc = YAML.parse(fs.readFileSync(stackFilePath(STACKS_DIR, "notebooks"), "utf8"));
+      const desktopsConfig = doc.config["openstack-blueprints:desktops"];
+      delete desktopsConfig.homeVolumes;
+      fs.writeFileSync(stackFilePath(dir, "notebooks"), YAML.stringify(doc));
+      const byDefault = await runStack(harness, "notebooks", dir);
+      expect(byDefault.errors.map((e) => e.message)).to.deep.equal([]);
+      expect(byDefault.byType(T.volume).map((v) => v.inputs.size)).to.deep.equal(Array(30).fill(20));
+      desktopsConfig.homeVolumes = false;
+      fs.writeFileSync(stackFilePath(dir, "notebooks"), YAML.stringify(doc));
+      const optedOut = await runStack(harness, "notebooks", dir);
+      expect(optedOut.errors.map((e) => e.message)).to.deep.equal([]);
+      expect(optedOut.byType(T.volume)).to.deep.equal([]);
+      // DevStack's backing file below the quota it sets: refused before anything is built.
+      desktopsConfig.homeVolumes = { sizeGiB: 20 };
+      doc.config["openstack-blueprints:devstack"].volumeBackingFileSize = "500G";
+      fs.writeFileSync(stackFilePath(dir, "notebooks"), YAML.stringify(doc));
+      const small = await runStack(harness, "notebooks", dir);
+      expect(small.thrown?.message ?? small.errors.map((e) => e.message).join("\n")).to.contain(
+        'volumeBackingFileSize: "500G" holds 500 GiB of Cinder volumes, less than quotas.volumeGiB 800',
+      );
+      expect(small.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")).to.deep.equal([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("office on a fresh DevStack fails without the image it declares (the harness starts from DevStack's defaults)", async () => {

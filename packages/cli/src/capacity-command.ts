@@ -15,16 +15,22 @@ import {
   RATIO_PRESETS,
   RESOURCE_LABEL,
 } from "@openstack-blueprints/components/capacity";
-import type { DesktopComputeHostArgs, DesktopFlavorSizeArgs } from "@openstack-blueprints/components";
+import type {
+  DesktopComputeHostArgs,
+  DesktopFlavorSizeArgs,
+  DesktopPciDevicesArgs,
+} from "@openstack-blueprints/components";
 import { parseKeyValues, parseNumber, parseSizeGiB, parseSizeMiB } from "./sizes";
 
 export const CAPACITY_USAGE = `Usage: blueprints capacity --host SPEC... --flavor SPEC... [options]
 
-  --host vcpus=16,ram=128G[,reserved=512M][,reserved-vcpus=0][,disk=2T][,reserved-disk=0G][,count=1][,name=NAME]
+  --host vcpus=16,ram=128G[,reserved=512M][,reserved-vcpus=0][,disk=2T][,reserved-disk=0G][,count=1][,name=NAME][,gpus=ALIAS:N]
                           a kind of compute host (repeatable); reserved RAM defaults to Nova's 512M;
-                          disk = local disk for instances (omit it and disk is not checked)
-  --flavor name=NAME,vcpus=4,ram=4G[,disk=20G]
-                          a desktop flavor (repeatable); disk = root disk (0G when booting from volumes)
+                          disk = local disk for instances (omit it and disk is not checked);
+                          gpus = PCI devices (GPUs) per Nova alias, e.g. gpus=gpu:2 or gpus=t4:2+a100:1
+  --flavor name=NAME,vcpus=4,ram=4G[,disk=20G][,gpus=ALIAS:N]
+                          a desktop flavor (repeatable); disk = root disk (0G when booting from volumes);
+                          gpus = devices each server claims (its pci_passthrough:alias), e.g. gpus=gpu:1
                           Sizes need a unit: M or MiB, G or GiB, T or TiB (binary), e.g. ram=64G or
                           ram=65536M; a bare number (ram=64) is refused, as it could mean MiB or GiB.
   --desktops FLAVOR=N     desktops that occupy capacity (active + shutoff; not shelved), repeatable
@@ -39,7 +45,7 @@ export const CAPACITY_USAGE = `Usage: blueprints capacity --host SPEC... --flavo
   --json                  print JSON instead of text
 
 Exit status: 0, or 2 when the --desktops mix does not fit. Every answer names the resource that
-runs out first (vCPUs, RAM or disk).
+runs out first (vCPUs, RAM, disk or GPUs). GPUs are whole devices on one host, never overcommitted.
 
 Example (a 2017 study's numbers for a small firm's office; reproduces its 48 desktops):
   blueprints capacity --host vcpus=16,ram=128G,reserved=0 --flavor name=desktop,vcpus=4,ram=4G \\
@@ -78,6 +84,18 @@ function size(
   return n;
 }
 
+/** gpus=ALIAS:N[+ALIAS:N…] of a --host or --flavor. */
+function parseGpus(option: string, text: string, value: string): DesktopPciDevicesArgs[] {
+  return value.split("+").map((part) => {
+    const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(\d+)$/.exec(part.trim());
+    if (!m || Number(m[2]) < 1)
+      throw new Error(
+        `${option} "${text}": gpus=${value} is not ALIAS:COUNT (e.g. gpus=gpu:2, or gpus=t4:2+a100:1; COUNT 1 or more)`,
+      );
+    return { alias: m[1], count: Number(m[2]) };
+  });
+}
+
 function parseHost(text: string): DesktopComputeHostArgs {
   const kv = parseKeyValues("--host", text, [
     "vcpus",
@@ -88,6 +106,7 @@ function parseHost(text: string): DesktopComputeHostArgs {
     "reserved-disk",
     "count",
     "name",
+    "gpus",
   ]);
   if (!kv.vcpus || !kv.ram) throw new Error(`--host "${text}" needs vcpus=… and ram=…`);
   const host: DesktopComputeHostArgs = {
@@ -104,6 +123,7 @@ function parseHost(text: string): DesktopComputeHostArgs {
         ? undefined
         : size("--host", text, "reserved-disk", kv["reserved-disk"], parseSizeGiB, true),
     count: kv.count === undefined ? undefined : whole("--host", text, "count", kv.count, 1),
+    ...(kv.gpus !== undefined ? { gpus: parseGpus("--host", text, kv.gpus) } : {}),
   };
   if ((host.reservedRamMiB ?? 512) >= host.ramMiB) {
     throw new Error(
@@ -121,13 +141,14 @@ function parseHost(text: string): DesktopComputeHostArgs {
 }
 
 function parseFlavor(text: string): DesktopFlavorSizeArgs {
-  const kv = parseKeyValues("--flavor", text, ["name", "vcpus", "ram", "disk"]);
+  const kv = parseKeyValues("--flavor", text, ["name", "vcpus", "ram", "disk", "gpus"]);
   if (!kv.name || !kv.vcpus || !kv.ram) throw new Error(`--flavor "${text}" needs name=…, vcpus=… and ram=…`);
   return {
     name: kv.name,
     vcpus: whole("--flavor", text, "vcpus", kv.vcpus, 1),
     ramMiB: size("--flavor", text, "ram", kv.ram, parseSizeMiB, false),
     diskGiB: kv.disk === undefined ? undefined : size("--flavor", text, "disk", kv.disk, parseSizeGiB, true),
+    ...(kv.gpus !== undefined ? { gpus: parseGpus("--flavor", text, kv.gpus) } : {}),
   };
 }
 
@@ -141,6 +162,7 @@ const PLANNER_KEYS: Record<string, string> = {
   reservedDiskGiB: "reserved-disk",
   count: "count",
   name: "name",
+  gpus: "gpus",
 };
 
 /**
@@ -294,6 +316,13 @@ export function buildCapacityReport(argv: string[]): { report: CapacityReport; j
   return { report, json: values.json === true };
 }
 
+/** ", 2 × gpu" for a host's devices; "" without. */
+function gpuText(gpus: Record<string, number> | undefined): string {
+  return Object.entries(gpus ?? {})
+    .map(([alias, n]) => `, ${n} × ${alias}`)
+    .join("");
+}
+
 function formatText(report: CapacityReport): string {
   const { plan, cost } = report;
   const lines = [
@@ -301,7 +330,7 @@ function formatText(report: CapacityReport): string {
   ];
   for (const h of plan.hosts) {
     lines.push(
-      `  ${h.name}: ${h.vcpuCapacity} vCPUs, ${h.ramCapacityMiB} MiB RAM${h.diskCapacityGiB !== undefined ? `, ${h.diskCapacityGiB} GiB disk` : " (disk not given: not checked)"} schedulable`,
+      `  ${h.name}: ${h.vcpuCapacity} vCPUs, ${h.ramCapacityMiB} MiB RAM${h.diskCapacityGiB !== undefined ? `, ${h.diskCapacityGiB} GiB disk` : " (disk not given: not checked)"}${gpuText(h.gpus)} schedulable`,
     );
   }
   lines.push("Desktops that fit, one flavor at a time:");
@@ -325,8 +354,11 @@ function formatText(report: CapacityReport): string {
           .map(([f, n]) => `${n} × ${f}`)
           .join(", ") || "nothing";
       const disk = h.diskCapacityGiB !== undefined ? `, ${h.diskGiBUsed}/${h.diskCapacityGiB} GiB` : "";
+      const gpus = Object.entries(h.gpus ?? {})
+        .map(([alias, n]) => `, ${h.gpusUsed?.[alias] ?? 0}/${n} × ${alias}`)
+        .join("");
       lines.push(
-        `  ${h.name}: ${mix} (${h.vcpusUsed}/${h.vcpuCapacity} vCPUs, ${h.ramMiBUsed}/${h.ramCapacityMiB} MiB${disk})`,
+        `  ${h.name}: ${mix} (${h.vcpusUsed}/${h.vcpuCapacity} vCPUs, ${h.ramMiBUsed}/${h.ramCapacityMiB} MiB${disk}${gpus})`,
       );
     }
   }

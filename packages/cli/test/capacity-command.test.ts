@@ -129,6 +129,40 @@ describe("blueprints capacity (the real command)", function () {
       .and.contain("The requested 10 desktops fit (tightest: RAM)");
   });
 
+  it("models GPUs: hosts declare devices per alias, GPU workstations claim them, the answer names GPUs", () => {
+    const lab = [
+      "capacity",
+      "--host",
+      "vcpus=32,ram=128G,name=lab-host",
+      "--host",
+      "vcpus=32,ram=128G,name=gpu-host,gpus=gpu:2",
+      "--flavor",
+      "name=notebook,vcpus=2,ram=4G",
+      "--flavor",
+      "name=notebook-gpu,vcpus=4,ram=8G,gpus=gpu:1",
+      "--desktops",
+      "notebook=30",
+    ];
+    const fits = blueprints([...lab, "--desktops", "notebook-gpu=2"]);
+    expect(fits.status, fits.stderr).to.equal(0);
+    expect(fits.stdout)
+      .to.contain("gpu-host: 128 vCPUs, 130560 MiB RAM (disk not given: not checked), 2 × gpu schedulable")
+      .and.contain("notebook-gpu: 2 (limited by GPUs)")
+      .and.contain("gpu-host: 2 × notebook-gpu (8/128 vCPUs, 16384/130560 MiB, 2/2 × gpu)")
+      .and.contain("lab-host: 30 × notebook (60/128 vCPUs, 122880/130560 MiB)");
+    const short = blueprints([...lab, "--desktops", "notebook-gpu=3"]);
+    expect(short.status, short.stderr).to.equal(2);
+    expect(short.stdout)
+      .to.contain(
+        "Does NOT fit: 33 desktops need 72 vCPUs and 147456 MiB RAM and 3 × gpu; 2 host(s) offer 256 vCPUs and 261120 MiB and 2 × gpu",
+      )
+      .and.contain("1 × notebook-gpu do not fit on any host")
+      .and.contain("Limited by GPUs:");
+    const bad = blueprints(["capacity", "--host", "vcpus=8,ram=8G,gpus=gpu", "--flavor", "name=d,vcpus=1,ram=1G"]);
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr).to.contain('--host "vcpus=8,ram=8G,gpus=gpu": gpus=gpu is not ALIAS:COUNT');
+  });
+
   it("speaks in the user's option names, never the planner's fields", () => {
     const cases: [string[], string][] = [
       [

@@ -34,6 +34,8 @@ export type {
   DesktopComputeHostArgs,
   DesktopEmployeeArgs,
   DesktopFlavorSizeArgs,
+  DesktopHomeVolumesArgs,
+  DesktopPciDevicesArgs,
   DesktopWorkspace,
   ThinClientDesktopPoolArgs,
 } from "./desktop/thin-client-desktop-pool-args";

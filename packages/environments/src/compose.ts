@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type EnvironmentBlock, type Provided, type ProvidedKey } from "./block";
 import { BLOCKS, ENVIRONMENTS, blockByKey } from "./registry";
 import { stackReachabilityProblems } from "./reachability";
+import { stackVolumeProblems } from "./volumes";
 
 /** zod schema of the whole stack config (namespace openstack-blueprints). */
 export function rootConfigSchema() {
@@ -186,8 +187,8 @@ export interface CheckedStackConfig {
 /**
  * Validates a stack's config (keys without the namespace, values as the engine passes them) and
  * reports every problem at once: what the environment kind requires, what the blocks need from
- * each other, each value against its schema, and whether the thin clients can reach the
- * desktops. Pure and offline, so `blueprints check` runs it on a stack file without Pulumi;
+ * each other, each value against its schema, whether the thin clients can reach the desktops,
+ * and whether DevStack's project is given quotas for the desktops' volumes. Pure and offline, so `blueprints check` runs it on a stack file without Pulumi;
  * secret values are never printed.
  */
 export function checkStackConfig(
@@ -215,8 +216,9 @@ export function checkStackConfig(
   }
   if (problems.length > 0) return { problems };
   // Before any block runs: a desktop pool its thin clients cannot reach is refused, not built.
-  const reachability = stackReachabilityProblems(values);
-  if (reachability.length > 0) return { problems: reachability };
+  // …and so is one whose home volumes DevStack's project would not allow (stopping mid-way).
+  const crossBlock = [...stackReachabilityProblems(values), ...stackVolumeProblems(values)];
+  if (crossBlock.length > 0) return { problems: crossBlock };
   return { problems: [], ordered, values };
 }
 

@@ -5,5 +5,7 @@ export * from "./registry";
 export * from "./compose";
 export * from "./stack-file";
 export * from "./reachability";
+export * from "./volumes";
+export { DEFAULT_HOME_VOLUMES, homeVolumesOf } from "./blocks/desktops";
 export { networksBlock, privateNetworkSpec } from "./blocks/networks";
 export { securityProfilesBlock, securityProfileSpec } from "./blocks/security-profiles";

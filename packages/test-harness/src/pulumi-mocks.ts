@@ -72,6 +72,12 @@ export interface ProgramRun<T> {
   childrenOf(urn: string): RecordedResource[];
   /** URNs this resource depends on, transitively. */
   dependsOnTransitively(urn: string): Set<string>;
+  /**
+   * What the program logged with pulumi.log.warn (a real engine shows these to the user). Kept
+   * here instead of printed, so tests assert them and CI's log is not filled with the same
+   * warning from every run; HARNESS_PRINT_WARNINGS=1 prints them as well.
+   */
+  warnings: string[];
 }
 
 export interface MockCall {
@@ -362,6 +368,15 @@ export class MockHarness {
       }
     };
     process.on("unhandledRejection", swallow);
+    // Without an engine, pulumi.log.warn writes "warning: [runtime] <message>" with console.warn.
+    const warnings: string[] = [];
+    const consoleWarn = console.warn;
+    const PREFIX = "warning: [runtime] ";
+    console.warn = (...parts: unknown[]) => {
+      const line = parts.map(String).join(" ");
+      if (!line.startsWith(PREFIX) || process.env.HARNESS_PRINT_WARNINGS === "1") consoleWarn(...parts);
+      if (line.startsWith(PREFIX)) warnings.push(line.slice(PREFIX.length));
+    };
     try {
       try {
         value = program();
@@ -373,6 +388,7 @@ export class MockHarness {
       // Let rejections that were queued during the last tick reach the handler first.
       await new Promise((r) => setImmediate(r));
       process.off("unhandledRejection", swallow);
+      console.warn = consoleWarn;
     }
     const records = [...this.records];
     const errors = [...this.errors];
@@ -382,6 +398,7 @@ export class MockHarness {
       thrown,
       errors,
       resources: records,
+      warnings,
       byType: (type) => records.filter((r) => r.type === type),
       byName: (name) => {
         const r = records.find((x) => x.name === name);

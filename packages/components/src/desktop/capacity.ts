@@ -12,12 +12,21 @@
  * has stayed 1.0. Reserved host memory defaults to Nova's reserved_host_memory_mb = 512; reserved
  * disk to reserved_host_disk_mb = 0.
  *
+ * GPUs (PCI devices passed through, by Nova alias) are counted per host as whole devices, never
+ * overcommitted: a GPU workstation needs its flavor's devices free on the one host it lands on
+ * (Nova's PciPassthroughFilter); other desktops go to hosts without GPUs first, as Nova's
+ * PCIWeigher prefers.
+ *
  * Placement counts every server that is not shelved_offloaded, logged in or not. A concurrency
  * factor (not every employee is logged in at once) therefore buys capacity only when idle
  * desktops are shelved: the planner reports both numbers, and never lets the component assume it.
  */
 
-import type { DesktopComputeHostArgs, DesktopFlavorSizeArgs } from "./thin-client-desktop-pool-args";
+import type {
+  DesktopComputeHostArgs,
+  DesktopFlavorSizeArgs,
+  DesktopPciDevicesArgs,
+} from "./thin-client-desktop-pool-args";
 
 export interface AllocationRatios {
   cpu: number;
@@ -27,10 +36,18 @@ export interface AllocationRatios {
 }
 
 /** A resource Placement counts. */
-export type CapacityResource = "vcpu" | "ram" | "disk";
+export type CapacityResource = "vcpu" | "ram" | "disk" | "gpu";
 
-/** For messages: "vCPUs", "RAM", "disk". */
-export const RESOURCE_LABEL: Readonly<Record<CapacityResource, string>> = { vcpu: "vCPUs", ram: "RAM", disk: "disk" };
+/** For messages: "vCPUs", "RAM", "disk", "GPUs". */
+export const RESOURCE_LABEL: Readonly<Record<CapacityResource, string>> = {
+  vcpu: "vCPUs",
+  ram: "RAM",
+  disk: "disk",
+  gpu: "GPUs",
+};
+
+/** PCI devices by alias ({ gpu: 2 }). */
+export type GpuCounts = Record<string, number>;
 
 export const RATIO_PRESETS: Readonly<Record<string, AllocationRatios>> = {
   /** Nova's initial_*_allocation_ratio defaults since 2023.1 (Antelope). */
@@ -66,6 +83,8 @@ export interface HostCapacity {
   ramCapacityMiB: number;
   /** Undefined when the host's disk was not given (disk not checked). */
   diskCapacityGiB?: number;
+  /** PCI devices (GPUs) by alias; omitted when the host has none. */
+  gpus?: GpuCounts;
 }
 
 export interface FlavorFit {
@@ -93,9 +112,14 @@ export interface PlacementResult {
     vcpuCapacity: number;
     ramCapacityMiB: number;
     diskCapacityGiB?: number;
+    /** Only on hosts with GPUs. */
+    gpusUsed?: GpuCounts;
+    gpus?: GpuCounts;
   }[];
-  requested: { vcpus: number; ramMiB: number; diskGiB: number; desktops: number };
-  capacity: { vcpus: number; ramMiB: number; diskGiB?: number };
+  /** gpus: only when a desktop asks for GPUs. */
+  requested: { vcpus: number; ramMiB: number; diskGiB: number; desktops: number; gpus?: GpuCounts };
+  /** gpus: only when a host has GPUs. */
+  capacity: { vcpus: number; ramMiB: number; diskGiB?: number; gpus?: GpuCounts };
   /** Desktops that found no host, by flavor. */
   unplaced: Record<string, number>;
   /** The resource with the largest share of its capacity requested (what to add first). */
@@ -152,6 +176,7 @@ export function hostCapacities(hosts: DesktopComputeHostArgs[], ratios: Allocati
     } else if (host.reservedDiskGiB !== undefined) {
       throw new Error(`hosts[${i}].reservedDiskGiB is given without diskGiB; give the host's disk too`);
     }
+    const gpus = gpuCounts(`hosts[${i}]`, host.gpus);
     const count = host.count ?? 1;
     positive(`hosts[${i}].count`, count, true);
     for (let n = 0; n < count; n++) {
@@ -160,8 +185,21 @@ export function hostCapacities(hosts: DesktopComputeHostArgs[], ratios: Allocati
         vcpuCapacity: Math.floor((host.vcpus - reservedCpu) * r.cpu),
         ramCapacityMiB: Math.floor((host.ramMiB - reservedRam) * r.ram),
         ...(diskCapacityGiB !== undefined ? { diskCapacityGiB } : {}),
+        ...(Object.keys(gpus).length > 0 ? { gpus } : {}),
       });
     }
+  });
+  return out;
+}
+
+/** PCI devices by alias, each alias once with a whole count. */
+function gpuCounts(field: string, devices: DesktopPciDevicesArgs[] | undefined): GpuCounts {
+  const out: GpuCounts = {};
+  (devices ?? []).forEach((d, j) => {
+    if (!d?.alias) throw new Error(`${field}.gpus[${j}].alias is empty; give the cloud's PCI alias name (e.g. gpu)`);
+    positive(`${field}.gpus[${j}] (${d.alias}).count`, d.count, true);
+    if (out[d.alias] !== undefined) throw new Error(`${field}.gpus[${j}]: alias "${d.alias}" is listed twice`);
+    out[d.alias] = d.count;
   });
   return out;
 }
@@ -177,6 +215,7 @@ function checkFlavors(flavors: DesktopFlavorSizeArgs[]): Map<string, DesktopFlav
         `flavors[${i}] (${f.name}).diskGiB is ${f.diskGiB}; it must be 0 or more (0: boots from a volume)`,
       );
     }
+    gpuCounts(`flavors[${i}] (${f.name})`, f.gpus);
     if (map.has(f.name)) throw new Error(`flavors[${i}]: flavor "${f.name}" is listed twice`);
     map.set(f.name, f);
   });
@@ -189,21 +228,29 @@ function byResource(capacity: number | undefined, need: number | undefined): num
   return Math.floor(capacity / need);
 }
 
+/** How many servers of a flavor a host's GPUs hold (Infinity when the flavor asks for none). */
+function byGpus(host: GpuCounts, flavor: DesktopFlavorSizeArgs): number {
+  return Math.min(Infinity, ...(flavor.gpus ?? []).map((g) => Math.floor((host[g.alias] ?? 0) / g.count)));
+}
+
 /** How many desktops of one flavor fit on the hosts (each host counted on its own). */
 export function desktopsThatFit(hosts: HostCapacity[], flavor: DesktopFlavorSizeArgs, concurrency = 1): FlavorFit {
   let total = 0;
-  const bound: Record<CapacityResource, number> = { vcpu: 0, ram: 0, disk: 0 };
+  const bound: Record<CapacityResource, number> = { vcpu: 0, ram: 0, disk: 0, gpu: 0 };
   for (const h of hosts) {
     const fit: Record<CapacityResource, number> = {
       vcpu: byResource(h.vcpuCapacity, flavor.vcpus),
       ram: byResource(h.ramCapacityMiB, flavor.ramMiB),
       disk: byResource(h.diskCapacityGiB, flavor.diskGiB),
+      gpu: byGpus(h.gpus ?? {}, flavor),
     };
-    total += Math.min(fit.vcpu, fit.ram, fit.disk);
+    total += Math.min(fit.vcpu, fit.ram, fit.disk, fit.gpu);
     for (const r of Object.keys(bound) as CapacityResource[]) bound[r] += fit[r];
   }
-  // Ties go to RAM, then vCPU, then disk (RAM is what overcommit hurts first).
-  const limitedBy = (["ram", "vcpu", "disk"] as CapacityResource[]).reduce((a, b) => (bound[b] < bound[a] ? b : a));
+  // Ties go to RAM, then vCPU, then disk (RAM is what overcommit hurts first), then GPUs.
+  const limitedBy = (["ram", "vcpu", "disk", "gpu"] as CapacityResource[]).reduce((a, b) =>
+    bound[b] < bound[a] ? b : a,
+  );
   return {
     flavor: flavor.name,
     desktops: total,
@@ -231,7 +278,10 @@ export function placeDesktops(
     vcpuCapacity: h.vcpuCapacity,
     ramCapacityMiB: h.ramCapacityMiB,
     ...(h.diskCapacityGiB !== undefined ? { diskCapacityGiB: h.diskCapacityGiB } : {}),
+    ...(h.gpus ? { gpusUsed: {} as GpuCounts, gpus: h.gpus } : {}),
   }));
+  const free = (h: (typeof state)[number], g: DesktopPciDevicesArgs) =>
+    (h.gpus?.[g.alias] ?? 0) - (h.gpusUsed?.[g.alias] ?? 0);
   const unplaced: Record<string, number> = {};
   const items: DesktopFlavorSizeArgs[] = [];
   demand.forEach((d, i) => {
@@ -244,14 +294,22 @@ export function placeDesktops(
       throw new Error(`demand[${i}] (${d.flavor}).count ${d.count} must be a whole number, 0 or more`);
     for (let n = 0; n < d.count; n++) items.push(flavor);
   });
-  items.sort((a, b) => b.ramMiB - a.ramMiB || b.vcpus - a.vcpus || (b.diskGiB ?? 0) - (a.diskGiB ?? 0));
+  // GPU workstations first (their hosts are few), then largest first.
+  const gpuCount = (f: DesktopFlavorSizeArgs) => (f.gpus ?? []).reduce((n, g) => n + g.count, 0);
+  items.sort(
+    (a, b) =>
+      gpuCount(b) - gpuCount(a) || b.ramMiB - a.ramMiB || b.vcpus - a.vcpus || (b.diskGiB ?? 0) - (a.diskGiB ?? 0),
+  );
   const disk = (f: DesktopFlavorSizeArgs) => f.diskGiB ?? 0;
+  // Desktops without GPUs try hosts without GPUs first (Nova's PCIWeigher), keeping GPUs free.
+  const withoutGpusFirst = [...state].sort((a, b) => Number(a.gpus !== undefined) - Number(b.gpus !== undefined));
   for (const f of items) {
-    const host = state.find(
+    const host = (gpuCount(f) > 0 ? state : withoutGpusFirst).find(
       (h) =>
         h.vcpusUsed + f.vcpus <= h.vcpuCapacity &&
         h.ramMiBUsed + f.ramMiB <= h.ramCapacityMiB &&
-        (h.diskCapacityGiB === undefined || h.diskGiBUsed + disk(f) <= h.diskCapacityGiB),
+        (h.diskCapacityGiB === undefined || h.diskGiBUsed + disk(f) <= h.diskCapacityGiB) &&
+        (f.gpus ?? []).every((g) => g.count <= free(h, g)),
     );
     if (!host) {
       unplaced[f.name] = (unplaced[f.name] ?? 0) + 1;
@@ -260,26 +318,46 @@ export function placeDesktops(
     host.vcpusUsed += f.vcpus;
     host.ramMiBUsed += f.ramMiB;
     host.diskGiBUsed += disk(f);
+    for (const g of f.gpus ?? []) host.gpusUsed![g.alias] = (host.gpusUsed![g.alias] ?? 0) + g.count;
     host.desktops[f.name] = (host.desktops[f.name] ?? 0) + 1;
   }
+  const sumGpus = (all: (GpuCounts | undefined)[]) => {
+    const out: GpuCounts = {};
+    for (const counts of all) for (const [alias, n] of Object.entries(counts ?? {})) out[alias] = (out[alias] ?? 0) + n;
+    return Object.keys(out).length > 0 ? { gpus: out } : {};
+  };
   const requested = {
     vcpus: items.reduce((s, f) => s + f.vcpus, 0),
     ramMiB: items.reduce((s, f) => s + f.ramMiB, 0),
     diskGiB: items.reduce((s, f) => s + disk(f), 0),
     desktops: items.length,
+    ...sumGpus(items.map((f) => Object.fromEntries((f.gpus ?? []).map((g) => [g.alias, g.count])))),
   };
   const diskKnown = hosts.every((h) => h.diskCapacityGiB !== undefined);
   const capacity = {
     vcpus: hosts.reduce((s, h) => s + h.vcpuCapacity, 0),
     ramMiB: hosts.reduce((s, h) => s + h.ramCapacityMiB, 0),
     ...(diskKnown ? { diskGiB: hosts.reduce((s, h) => s + h.diskCapacityGiB!, 0) } : {}),
+    ...sumGpus(hosts.map((h) => h.gpus)),
   };
   const share: Record<CapacityResource, number> = {
     vcpu: requested.vcpus / capacity.vcpus,
     ram: requested.ramMiB / capacity.ramMiB,
     disk: capacity.diskGiB ? requested.diskGiB / capacity.diskGiB : 0,
+    // The scarcest alias asked for; none on the hosts: Infinity (nothing else can be the limit).
+    gpu: Math.max(0, ...Object.entries(requested.gpus ?? {}).map(([alias, n]) => n / (capacity.gpus?.[alias] ?? 0))),
   };
-  const limitedBy = (["vcpu", "ram", "disk"] as CapacityResource[]).reduce((a, b) => (share[b] > share[a] ? b : a));
+  // A GPU workstation left over because no host has its devices free is limited by GPUs, even
+  // when the pool's total GPUs would do (they sit on hosts without room) or RAM is fuller.
+  const gpuStarved = items.some(
+    (f) =>
+      unplaced[f.name] !== undefined &&
+      gpuCount(f) > 0 &&
+      state.every((h) => (f.gpus ?? []).some((g) => g.count > free(h, g))),
+  );
+  const limitedBy = gpuStarved
+    ? "gpu"
+    : (["vcpu", "ram", "disk", "gpu"] as CapacityResource[]).reduce((a, b) => (share[b] > share[a] ? b : a));
   return { fits: Object.keys(unplaced).length === 0, perHost: state, requested, capacity, unplaced, limitedBy };
 }
 
@@ -315,10 +393,14 @@ export function describeShortfall(plan: CapacityPlan): string {
     vcpu: "add hosts or cores, use flavors with fewer vCPUs, or a higher CPU ratio",
     ram: "add hosts or memory, or use flavors with less RAM",
     disk: "add host disk, use smaller root disks, or boot the desktops from Cinder volumes (bootVolumeSizeGiB)",
+    gpu: "add GPU hosts or devices (declare each host's gpus per alias), ask fewer GPUs per workstation, or give fewer employees a GPU workstation",
   };
+  const asked = Object.keys(p.requested.gpus ?? {});
+  const gpus = (counts: GpuCounts | undefined) =>
+    asked.map((alias) => ` and ${counts?.[alias] ?? 0} × ${alias}`).join("");
   return (
-    `${p.requested.desktops} desktops need ${p.requested.vcpus} vCPUs and ${p.requested.ramMiB} MiB RAM${disk ? ` and ${p.requested.diskGiB} GiB disk` : ""}; ` +
-    `${plan.hosts.length} host(s) offer ${p.capacity.vcpus} vCPUs and ${p.capacity.ramMiB} MiB${disk ? ` and ${p.capacity.diskGiB} GiB disk` : ""} ` +
+    `${p.requested.desktops} desktops need ${p.requested.vcpus} vCPUs and ${p.requested.ramMiB} MiB RAM${disk ? ` and ${p.requested.diskGiB} GiB disk` : ""}${gpus(p.requested.gpus)}; ` +
+    `${plan.hosts.length} host(s) offer ${p.capacity.vcpus} vCPUs and ${p.capacity.ramMiB} MiB${disk ? ` and ${p.capacity.diskGiB} GiB disk` : ""}${gpus(p.capacity.gpus)} ` +
     `(ratios cpu ${plan.ratios.cpu}, ram ${plan.ratios.ram}${disk ? `, disk ${plan.ratios.disk}` : ""}, after reserved memory); ${unplaced} do not fit on any host. ` +
     `Limited by ${RESOURCE_LABEL[p.limitedBy]}: ${fix[p.limitedBy]}. ` +
     `Or shelve some desktops (powerState "shelved_offloaded"; pausing frees nothing).`

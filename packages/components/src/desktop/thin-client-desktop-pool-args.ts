@@ -96,6 +96,19 @@ export interface DesktopComputeHostArgs {
   reservedDiskGiB?: number;
   /** Identical hosts of this kind; default 1. */
   count?: number;
+  /**
+   * PCI devices (GPUs) of this host Nova may pass through, per alias (Nova's `[pci] device_spec`
+   * matched by its `[pci] alias`): each GPU workstation claims its flavor's devices on one host.
+   * Omitted: none (a GPU flavor then fits nowhere). Devices are never overcommitted.
+   */
+  gpus?: DesktopPciDevicesArgs[];
+}
+
+/** A number of PCI devices of one Nova alias, e.g. { alias: "gpu", count: 2 }. */
+export interface DesktopPciDevicesArgs {
+  /** The cloud's PCI alias name (its `[pci] alias` "name"). */
+  alias: string;
+  count: number;
 }
 
 /** Size of a flavor the pool uses, for the capacity check. */
@@ -105,6 +118,11 @@ export interface DesktopFlavorSizeArgs {
   ramMiB: number;
   /** Root disk in GiB (0 or omitted when the desktops boot from volumes: the disk is then a Cinder volume). */
   diskGiB?: number;
+  /**
+   * PCI devices each server of this flavor claims (its `pci_passthrough:alias` extra spec). The
+   * pool adds the GPU flavor of `gpu` itself; give this for a flavor of your own.
+   */
+  gpus?: DesktopPciDevicesArgs[];
 }
 
 /**
@@ -289,6 +307,18 @@ const positive = z.number({ message: "is not a number" }).positive({ message: "m
 const name = (what: string) =>
   z.string({ message: `is required: ${what}` }).min(1, { message: `is empty; give ${what}` });
 
+const pciDevicesSchema = z.array(
+  z.object(
+    {
+      alias: z
+        .string({ message: 'is required: the cloud\'s PCI alias name, e.g. "gpu"' })
+        .regex(PCI_ALIAS_NAME, { message: 'is not a PCI alias name: 1-64 letters, digits, "_", "." or "-"' }),
+      count: wholeAtLeast(1, "devices"),
+    },
+    { message: 'is not a PCI device count; give e.g. { alias: "gpu", count: 2 }' },
+  ),
+);
+
 const computeHostSchema = z.object({
   name: z.string().optional(),
   vcpus: wholeAtLeast(1, "vCPUs"),
@@ -298,6 +328,7 @@ const computeHostSchema = z.object({
   diskGiB: z.number({ message: "is not a number" }).min(0, { message: "must be 0 GiB or more" }).optional(),
   reservedDiskGiB: z.number({ message: "is not a number" }).min(0, { message: "must be 0 GiB or more" }).optional(),
   count: wholeAtLeast(1, "hosts").optional(),
+  gpus: pciDevicesSchema.optional(),
 });
 
 const flavorSizeSchema = z.object({
@@ -308,6 +339,7 @@ const flavorSizeSchema = z.object({
     .number({ message: "is not a number" })
     .min(0, { message: "must be 0 or more (0: boots from a volume)" })
     .optional(),
+  gpus: pciDevicesSchema.optional(),
 });
 
 const gpuSchema = z.object(

@@ -483,7 +483,7 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
   }
 
   // ---- capacity and quota ----
-  const capacitySummary = checkCapacity(problems, args, employees, fieldOk);
+  const capacitySummary = checkCapacity(problems, args, employees, fieldOk, gpu);
   if (
     args.projectLimits !== undefined &&
     fieldOk("projectLimits") &&
@@ -567,6 +567,7 @@ function checkCapacity(
   args: ThinClientDesktopPoolArgs,
   employees: Employee[],
   fieldOk: (f: keyof ThinClientDesktopPoolArgs) => boolean,
+  gpu: PlannedGpu | undefined,
 ): string {
   if (args.computeHosts === undefined) {
     if (args.flavorSizes !== undefined && args.projectLimits === undefined && args.checkQuota !== "live") {
@@ -597,9 +598,18 @@ function checkCapacity(
   const flavors = (args.flavorSizes ?? []).map((f) =>
     args.bootVolumeSizeGiB !== undefined ? { ...f, diskGiB: 0 } : f,
   );
+  // GPU workstations occupy their flavor's size (e.flavor: the base or existing GPU flavor) and
+  // its devices: counted as one more flavor, the size plus the PCI devices the extra spec asks for.
+  const gpuSet = new Set(gpu?.employees ?? []);
+  const gpuFlavorName = gpu ? (gpu.make?.flavorName ?? `${gpu.existingFlavor} (${gpu.extraSpec})`) : "";
+  const gpuSize = gpu ? flavors.find((f) => f.name === employees.find((e) => gpuSet.has(e.name))?.flavor) : undefined;
+  if (gpu && gpuSize) flavors.push({ ...gpuSize, name: gpuFlavorName, gpus: [{ alias: gpu.alias, count: gpu.count }] });
   const counts = new Map<string, number>();
-  for (const e of employees)
-    if (occupiesCapacity(e.powerState as DesktopPowerState)) counts.set(e.flavor, (counts.get(e.flavor) ?? 0) + 1);
+  for (const e of employees) {
+    if (!occupiesCapacity(e.powerState as DesktopPowerState)) continue;
+    const flavor = gpuSet.has(e.name) ? gpuFlavorName : e.flavor;
+    counts.set(flavor, (counts.get(flavor) ?? 0) + 1);
+  }
   const missing = [...new Set(employees.map((e) => e.flavor))].filter((f) => !flavors.some((s) => s.name === f));
   if (missing.length > 0) {
     problems.add(
@@ -632,9 +642,12 @@ function checkCapacity(
   const p = plan.placement!;
   const shelved = employees.filter((e) => !occupiesCapacity(e.powerState)).length;
   const disk = p.capacity.diskGiB !== undefined ? ` and ${p.requested.diskGiB}/${p.capacity.diskGiB} GiB disk` : "";
+  const gpus = Object.entries(p.requested.gpus ?? {})
+    .map(([alias, n]) => ` and ${n}/${p.capacity.gpus?.[alias] ?? 0} × ${alias}`)
+    .join("");
   return (
     `${p.requested.desktops} desktops (${shelved} shelved, not counted) use ${p.requested.vcpus}/${p.capacity.vcpus} vCPUs and ` +
-    `${p.requested.ramMiB}/${p.capacity.ramMiB} MiB${disk} (ratios cpu ${ratios.cpu}, ram ${ratios.ram}${disk ? `, disk ${ratios.disk}` : ""}); limited by ${RESOURCE_LABEL[p.limitedBy]}`
+    `${p.requested.ramMiB}/${p.capacity.ramMiB} MiB${disk}${gpus} (ratios cpu ${ratios.cpu}, ram ${ratios.ram}${disk ? `, disk ${ratios.disk}` : ""}); limited by ${RESOURCE_LABEL[p.limitedBy]}`
   );
 }
 

@@ -29,6 +29,18 @@ export const DEFAULT_DEVSTACK_REPO = "https://opendev.org/openstack/devstack";
 export const DEFAULT_FLOATING_RANGE = "172.24.4.0/24";
 /** devstack's IPV4_ADDRS_SAFE_TO_USE default: tenant (fixed) subnets are carved from it. */
 export const DEFAULT_FIXED_RANGE = "10.0.0.0/22";
+/**
+ * DevStack's VOLUME_BACKING_FILE_SIZE default (stackrc: `${VOLUME_BACKING_FILE_SIZE:-30G}` on master,
+ * stable/2026.1, 2025.2 and 2025.1; it was 24G from 2018 until April 2021).
+ */
+export const DEFAULT_VOLUME_BACKING_FILE_SIZE = "30G";
+
+/** GiB a VOLUME_BACKING_FILE_SIZE value holds (truncate's suffixes are powers of 1024). */
+export function backingFileGiB(size: string): number {
+  const m = /^([1-9][0-9]*)([MGT])$/.exec(size);
+  if (!m) throw new Error(`${JSON.stringify(size)} is not a VOLUME_BACKING_FILE_SIZE (a whole number with M, G or T)`);
+  return Number(m[1]) * { M: 1 / 1024, G: 1, T: 1024 }[m[2] as "M" | "G" | "T"];
+}
 
 /** How to reach the host over SSH. The host key is required: an unpinned key accepts any server. */
 export interface DevstackConnectionArgs {
@@ -130,7 +142,14 @@ export interface DevstackHostArgs {
    */
   tlsProxy?: boolean;
   disabledServices?: string[];
-  /** VOLUME_BACKING_FILE_SIZE, e.g. "30G". */
+  /**
+   * VOLUME_BACKING_FILE_SIZE: the sparse file under /opt/stack/data that DevStack's LVM backend
+   * makes Cinder's volume group from (`truncate -s`, so M/G/T are powers of 1024), e.g. "2200G".
+   * DevStack's default is 30G (stackrc of every supported branch). It bounds what Cinder's volumes
+   * can hold, so a known `quotas.volumeGiB` above it is refused (unless extraVolumeDevice adds a
+   * disk). Read by stack.sh only while the volume group does not exist: raising it on a stacked
+   * host takes a rebuild with cleanOnDelete (clean.sh removes the file) or an extraVolumeDevice.
+   */
   volumeBackingFileSize?: string;
   /** Nova allocation ratios, written as post-config of $NOVA_CONF (reaches nova-compute too). */
   cpuAllocationRatio?: number;
@@ -427,7 +446,10 @@ export const devstackHostArgsSchema = z.object({
   disabledServices: serviceList.optional(),
   volumeBackingFileSize: z
     .string()
-    .regex(/^[1-9][0-9]*[MG]$/, fix("is not a size devstack understands", "use a number with M or G, e.g. 30G"))
+    .regex(
+      /^[1-9][0-9]*[MGT]$/,
+      fix("is not a size devstack understands", "use a whole number with M, G or T (powers of 1024), e.g. 30G"),
+    )
     .optional(),
   cpuAllocationRatio: ratio.optional(),
   ramAllocationRatio: ratio.optional(),

@@ -9,6 +9,8 @@ import {
   DEFAULT_DEVSTACK_REPO,
   DEFAULT_FIXED_RANGE,
   DEFAULT_FLOATING_RANGE,
+  DEFAULT_VOLUME_BACKING_FILE_SIZE,
+  backingFileGiB,
   devstackHostArgsSchema,
   type DevstackFlavorArgs,
   type DevstackHostArgs,
@@ -382,6 +384,36 @@ export function needsNat(settings: DevstackSettings): boolean {
   return settings.publicInterface === undefined;
 }
 
+/**
+ * Cinder's LVM volume group is DevStack's backing file (plus extraVolumeDevice): volumes the quota
+ * allows beyond it would be created (thin provisioning) and then fail writes once the file is
+ * full, i.e. people's saved work. So a known volume quota larger than the file is refused. Not
+ * checked: an unlimited or unset quota (nothing declared), an extra device (its size is the
+ * host's), Cinder's volume service disabled.
+ */
+function checkBackingFile(
+  add: ReturnType<typeof adder>,
+  args: DevstackHostArgs,
+  settings: DevstackSettings,
+  invalid: Set<string>,
+): void {
+  const quotaGiB = args.quotas?.volumeGiB;
+  if (invalid.has("quotas") || invalid.has("volumeBackingFileSize") || quotaGiB === undefined || quotaGiB < 0) return;
+  if (args.extraVolumeDevice !== undefined) return;
+  if (settings.disabledServices.some((s) => s === "c-vol" || s === "cinder")) return;
+  const size = settings.volumeBackingFileSize ?? DEFAULT_VOLUME_BACKING_FILE_SIZE;
+  const giB = backingFileGiB(size);
+  if (giB >= quotaGiB) return;
+  add(
+    "volumeBackingFileSize",
+    settings.volumeBackingFileSize,
+    `${settings.volumeBackingFileSize === undefined ? `is unset: DevStack's default ${size} holds` : "holds"} ` +
+      `${giB} GiB of Cinder volumes, less than quotas.volumeGiB ${quotaGiB}`,
+    `set volumeBackingFileSize to at least "${quotaGiB}G" (a little more: LVM's thin pool keeps metadata in it), ` +
+      `lower quotas.volumeGiB, or add a disk with extraVolumeDevice`,
+  );
+}
+
 /** Throws one ComponentArgsError listing every problem (field, value, fix); otherwise returns what to build. */
 export function planDevstackHost(name: string, args: DevstackHostArgs): DevstackHostPlan {
   const problems = new ArgsProblems(`DevstackHost ${name}`);
@@ -422,6 +454,7 @@ export function planDevstackHost(name: string, args: DevstackHostArgs): Devstack
       seen.add(item?.name);
     });
   };
+  checkBackingFile(add, args, settings, invalid);
   if (!invalid.has("images")) unique("image", images);
   if (!invalid.has("flavors")) unique("flavor", flavors);
   problems.throwIfAny();

@@ -99,6 +99,69 @@ describe("desktop capacity planner", () => {
     );
   });
 
+  it("counts GPUs: workstations claim their devices on one host, never overcommitted; the shortfall names GPUs", () => {
+    // A notebooks lab: one CPU host and one host with two GPUs of alias "gpu".
+    const cpuHost = { name: "lab-host", vcpus: 32, ramMiB: 128 * GiB };
+    const gpuHost = { name: "gpu-host", vcpus: 32, ramMiB: 128 * GiB, gpus: [{ alias: "gpu", count: 2 }] };
+    const notebook = { name: "m1.notebook", vcpus: 2, ramMiB: 4 * GiB };
+    const gpuNotebook = { ...notebook, name: "notebook-gpu", gpus: [{ alias: "gpu", count: 1 }] };
+    const plan = (gpus: number, notebooks = 30, hosts: object[] = [cpuHost, gpuHost]) =>
+      planCapacity({
+        hosts: hosts as never,
+        flavors: [notebook, gpuNotebook],
+        ratios: RATIO_PRESETS.nova,
+        demand: [
+          { flavor: "m1.notebook", count: notebooks },
+          { flavor: "notebook-gpu", count: gpus },
+        ],
+      });
+    const two = plan(2);
+    expect(two.hosts.map((h) => h.gpus)).to.deep.equal([undefined, { gpu: 2 }]);
+    // One flavor at a time: GPUs (not vCPUs or RAM) bound the GPU flavor to the host's two devices.
+    expect(two.fitByFlavor[1]).to.include({ flavor: "notebook-gpu", desktops: 2, limitedBy: "gpu" });
+    expect(two.fitByFlavor[0]).to.include({ flavor: "m1.notebook", limitedBy: "ram" });
+    expect(two.placement).to.include({ fits: true });
+    // The GPU workstations land on the GPU host; the others go to the host without GPUs first.
+    expect(two.placement!.perHost.map((h) => [h.name, h.desktops, h.gpusUsed])).to.deep.equal([
+      ["lab-host", { "m1.notebook": 30 }, undefined],
+      ["gpu-host", { "notebook-gpu": 2 }, { gpu: 2 }],
+    ]);
+    expect(two.placement!.requested.gpus).to.deep.equal({ gpu: 2 });
+
+    // A third GPU workstation: plenty of vCPUs and RAM, no free device. Limited by GPUs.
+    const three = plan(3);
+    expect(three.placement).to.include({ fits: false, limitedBy: "gpu" });
+    expect(three.placement!.unplaced).to.deep.equal({ "notebook-gpu": 1 });
+    const message = describeShortfall(three);
+    expect(message).to.contain("33 desktops need 66 vCPUs and 135168 MiB RAM and 3 × gpu;");
+    expect(message).to.contain("2 host(s) offer 256 vCPUs and 261120 MiB and 2 × gpu");
+    expect(message).to.contain("Limited by GPUs: add GPU hosts or devices");
+    // The GPUs exist but their host is full of other work: still GPUs (a workstation needs both on one host).
+    const crowded = plan(2, 0, [{ ...gpuHost, ramMiB: 6 * GiB }, cpuHost]);
+    expect(crowded.placement).to.include({ fits: false, limitedBy: "gpu" });
+    // No host declares GPUs: a GPU flavor fits nowhere.
+    const none = plan(1, 0, [cpuHost]);
+    expect(none.fitByFlavor[1]).to.include({ desktops: 0, limitedBy: "gpu" });
+    expect(none.placement).to.include({ fits: false, limitedBy: "gpu" });
+    expect(() => hostCapacities([{ ...gpuHost, gpus: [{ alias: "gpu", count: 0 }] }], RATIO_PRESETS.nova)).to.throw(
+      "hosts[0].gpus[0] (gpu).count is 0; it must be a positive whole number",
+    );
+    expect(() =>
+      hostCapacities(
+        [
+          {
+            ...gpuHost,
+            gpus: [
+              { alias: "gpu", count: 1 },
+              { alias: "gpu", count: 1 },
+            ],
+          },
+        ],
+        RATIO_PRESETS.nova,
+      ),
+    ).to.throw('hosts[0].gpus[1]: alias "gpu" is listed twice');
+  });
+
   it("counts disk: 200 desktops with 20 GiB root disks do not fit a 2 TB host, and the message says disk is the limit", () => {
     const host = { name: "office-host", vcpus: 64, ramMiB: 512 * GiB, diskGiB: 2000 };
     const flavor = { name: "m1.desktop", vcpus: 2, ramMiB: 2 * GiB, diskGiB: 20 };

@@ -5,6 +5,8 @@ import { expect } from "chai";
 import { defaultExistingCloud, installMocks, outputValue, T } from "@openstack-blueprints/test-harness";
 import { ThinClientDesktopPool, ThinClientDesktopPoolArgs } from "../../src/desktop/thin-client-desktop-pool";
 import { gpuFlavorProblem, pciAliasSpec } from "../../src/desktop/gpu-workstations";
+import { planThinClientDesktopPool } from "../../src/desktop/thin-client-desktop-pool-plan";
+import { ComponentArgsError } from "../../src/errors";
 
 const harness = installMocks();
 const FLAVOR_ACCESS = "openstack:compute/flavorAccess:FlavorAccess";
@@ -109,6 +111,47 @@ describe("ThinClientDesktopPool GPU workstations (under the mock harness)", func
       'asks for 1 "gpu" device(s) (pci_passthrough:alias=gpu:1), not gpu.count 2. Fix: set gpu.count to 1',
     );
     expect(two.resources.map((r) => r.name)).to.deep.equal(["lab"]);
+  });
+
+  it("the capacity check counts each workstation's GPUs on the declared hosts and names GPUs when they run out", () => {
+    const sizes = {
+      flavorSizes: [
+        { name: "m1.desktop", vcpus: 2, ramMiB: 4096, diskGiB: 20 },
+        { name: "m1.large", vcpus: 4, ramMiB: 8192, diskGiB: 80 },
+      ],
+    };
+    const cpuHost = { name: "lab-host", vcpus: 32, ramMiB: 131072 };
+    const gpuHost = { name: "gpu-host", vcpus: 16, ramMiB: 65536, gpus: [{ alias: "gpu", count: 2 }] };
+    const problemsOf = (args: ThinClientDesktopPoolArgs) => {
+      try {
+        return planThinClientDesktopPool("lab", args).capacitySummary;
+      } catch (e) {
+        return (e as ComponentArgsError).problems.map((p) => `${p.field}: ${p.problem}`).join("\n");
+      }
+    };
+    // Two students with one GPU each on a host with two: fits, and the summary counts the devices.
+    const gpu = { alias: "gpu", count: 1, baseFlavor: "m1.large", employees: ["ada", "cho"] };
+    expect(problemsOf(labArgs({ ...sizes, gpu, computeHosts: [cpuHost, gpuHost] }))).to.contain(
+      "3 desktops (0 shelved, not counted) use 10/192 vCPUs and 20480/195584 MiB and 2/2 × gpu (ratios cpu 4, ram 1); limited by GPUs",
+    );
+    // Two GPUs each: four asked, two exist; vCPUs and RAM to spare. Refused, naming GPUs.
+    const refused = problemsOf(labArgs({ ...sizes, gpu: { ...gpu, count: 2 }, computeHosts: [cpuHost, gpuHost] }));
+    expect(refused).to.contain("computeHosts: the desktops do not fit the compute hosts");
+    expect(refused).to.contain("and 4 × gpu;");
+    expect(refused).to.contain("Limited by GPUs: add GPU hosts or devices");
+    // Hosts that declare no GPUs hold no GPU workstation (Nova would answer NoValidHost).
+    expect(problemsOf(labArgs({ ...sizes, gpu, computeHosts: [cpuHost] }))).to.contain("Limited by GPUs");
+    // A shelved GPU workstation holds no device (shelved_offloaded frees its host's claim).
+    expect(
+      problemsOf(
+        labArgs({
+          ...sizes,
+          employees: [{ name: "ada" }, { name: "ben" }, { name: "cho", powerState: "shelved_offloaded" }],
+          gpu: { ...gpu, count: 2 },
+          computeHosts: [cpuHost, gpuHost],
+        }),
+      ),
+    ).to.contain("and 2/2 × gpu");
   });
 
   it("reads a flavor's extra spec as Nova writes it: several aliases, spaces, another alias", () => {

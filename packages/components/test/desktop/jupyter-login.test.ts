@@ -175,6 +175,22 @@ describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (sys
       { allowFailure: true },
     );
     expect(Number(kernelUser.stdout.trim()), "an ipykernel process runs as alice").to.be.greaterThan(0);
+    // What jupyterUnit's comment says of the TLS key: the server reads it through group ssl-cert,
+    // and the employee's kernel (same uid, started by the server) inherits that group, so the
+    // employee's own code can read the key; alice herself, outside the service, is not in it.
+    const keyFacts = await guest.exec(
+      [
+        "stat -c '%U:%G %a' /etc/ssl/private/ssl-cert-snakeoil.key",
+        "getent group ssl-cert | cut -d: -f3",
+        "grep '^Groups:' /proc/$(pgrep -u alice -f ipykernel_launcher | head -1)/status",
+        "id -nG alice",
+      ].join("; echo ---; "),
+      { allowFailure: true },
+    );
+    const [keyMode, sslCertGid, kernelGroups, aliceGroups] = keyFacts.stdout.split("---\n").map((x) => x.trim());
+    expect(keyMode).to.equal("root:ssl-cert 640");
+    expect(kernelGroups.split(/\s+/).slice(1), "the kernel inherits ssl-cert").to.include(sslCertGid);
+    expect(aliceGroups.split(/\s+/), "alice's own groups").not.to.include("ssl-cert");
     curl(good.jar, ["-X", "DELETE", "-H", `X-XSRFToken: ${xsrfOf(good.jar)}`, `${base}api/kernels/${kernelId}`]);
 
     // 5. A wrong password: no session, the API stays closed; no token login either.

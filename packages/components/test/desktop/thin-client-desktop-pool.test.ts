@@ -570,16 +570,10 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       ["volume", "volume", -1],
     ]);
     // Without homeVolumes the pool warns (at every preview) that a rebuild loses the employees' files.
+    // The harness keeps the program's warnings (run.warnings) instead of printing them.
     const warnedBy = async (args: ThinClientDesktopPoolArgs) => {
-      const warnings: string[] = [];
-      const consoleWarn = console.warn;
-      console.warn = (...parts: unknown[]) => void warnings.push(parts.join(" "));
-      try {
-        const r = await harness.runProgram(() => new ThinClientDesktopPool("office", args));
-        return { run: r, warnings: warnings.filter((w) => w.includes("homes are on their desktops' root disks")) };
-      } finally {
-        console.warn = consoleWarn;
-      }
+      const r = await harness.runProgram(() => new ThinClientDesktopPool("office", args));
+      return { run: r, warnings: r.warnings.filter((w) => w.includes("homes are on their desktops' root disks")) };
     };
     const { run: plain, warnings } = await warnedBy(officeArgs());
     expect(warnings).to.have.length(1);

@@ -354,6 +354,42 @@ describe("DevstackHost (under the mock harness)", function () {
       .and.contain("quotas.instances: -5 is not a quota. Fix: use a whole number (-1 for unlimited)");
   });
 
+  it("sizes Cinder's backing file: written to local.conf, and refused below a known volume quota", async () => {
+    const problemsOf = (extra: Partial<DevstackHostArgs>) => {
+      try {
+        planDevstackHost("lab", baseArgs(extra));
+        return [];
+      } catch (e) {
+        return (e as ComponentArgsError).problems.map((p) => `${p.field}: ${p.problem}`);
+      }
+    };
+    const plan = planDevstackHost(
+      "lab",
+      baseArgs({ volumeBackingFileSize: "2T", quotas: { volumes: 210, volumeGiB: 2048 } }),
+    );
+    expect(plan.scripts.localConf).to.contain("VOLUME_BACKING_FILE_SIZE=2T\n");
+    expect(renderLocalConfTemplate(plan.settings).rest.split("\n")).to.include("VOLUME_BACKING_FILE_SIZE=2T");
+    // DevStack's own default (30G) holds a default-sized quota; 2000 GiB of homes do not fit it.
+    expect(problemsOf({ quotas: { volumeGiB: 30 } })).to.deep.equal([]);
+    expect(problemsOf({ quotas: { volumes: 200, volumeGiB: 2000 } })).to.deep.equal([
+      "volumeBackingFileSize: is unset: DevStack's default 30G holds 30 GiB of Cinder volumes, less than quotas.volumeGiB 2000. " +
+        'Fix: set volumeBackingFileSize to at least "2000G" (a little more: LVM\'s thin pool keeps metadata in it), lower quotas.volumeGiB, or add a disk with extraVolumeDevice',
+    ]);
+    expect(problemsOf({ volumeBackingFileSize: "1999G", quotas: { volumeGiB: 2000 } })[0]).to.contain(
+      "volumeBackingFileSize: holds 1999 GiB of Cinder volumes, less than quotas.volumeGiB 2000",
+    );
+    expect(problemsOf({ volumeBackingFileSize: "2048000M", quotas: { volumeGiB: 2000 } })).to.deep.equal([]);
+    // Nothing known to compare: unlimited quota, an extra disk of the host's size, no Cinder volume service.
+    expect(problemsOf({ quotas: { volumeGiB: -1 } })).to.deep.equal([]);
+    expect(problemsOf({ quotas: { volumeGiB: 2000 }, extraVolumeDevice: "/dev/sdb" })).to.deep.equal([]);
+    expect(problemsOf({ quotas: { volumeGiB: 2000 }, disabledServices: ["c-vol"] })).to.deep.equal([]);
+    // Reported with the other problems at once.
+    expect(problemsOf({ quotas: { volumeGiB: 2000 }, cpuAllocationRatio: 0 })).to.have.length(2);
+    expect(problemsOf({ volumeBackingFileSize: "2P" })[0]).to.contain(
+      "volumeBackingFileSize: is not a size devstack understands",
+    );
+  });
+
   it("skips NAT in the flat-LAN layout and adds the extra-volume step when asked", async () => {
     const run = await build({
       hostIp: "10.42.0.52",

@@ -6,6 +6,7 @@ import {
   ThinClientDesktopPool,
   XrdpDesktopImage,
   thinClientDesktopPoolArgsSchema,
+  type DesktopHomeVolumesArgs,
 } from "@openstack-blueprints/components";
 import { z } from "zod";
 import { defineBlock, providerOptions, strictConfig } from "../block";
@@ -29,6 +30,28 @@ const bakeSpec = z
     consoleTimeoutSeconds: z.number().int().optional(),
   })
   .strict();
+
+/**
+ * Environments whose desktops keep each employee's /home on a Cinder volume unless the stack says
+ * `homeVolumes: false`: without it a rebuilt desktop (a password rotation, a re-baked image, a
+ * changed package list) loses what its employee saved. Sizes from each scenario: a small firm's
+ * office keeps documents and mail (10 GiB each); a notebooks lab keeps data sets, notebooks and
+ * models (20 GiB each). The stack's DevStack must allow and hold them (quotas.volumes/volumeGiB,
+ * volumeBackingFileSize): checked before anything is built.
+ */
+export const DEFAULT_HOME_VOLUMES: Readonly<Record<string, DesktopHomeVolumesArgs>> = {
+  office: { sizeGiB: 10 },
+  notebooks: { sizeGiB: 20 },
+};
+
+/** The home volumes the pool gets: the stack's, else its environment's default; none with `false`. */
+export function homeVolumesOf(
+  spec: Pick<z.infer<typeof desktopsSpec>, "homeVolumes">,
+  environment: string,
+): DesktopHomeVolumesArgs | undefined {
+  if (spec.homeVolumes === false) return undefined;
+  return spec.homeVolumes ?? DEFAULT_HOME_VOLUMES[environment];
+}
 
 /**
  * The stack's desktops value: ThinClientDesktopPool's args, except what the stack supplies itself
@@ -62,6 +85,14 @@ export const desktopsSpec = strictConfig(thinClientDesktopPoolArgsSchema)
      * address): the stack's reachability check then trusts it. Not passed to the pool.
      */
     thinClientsRouted: z.boolean().optional(),
+    /**
+     * The pool's homeVolumes, or false: homes on the root disks (a rebuild loses them; the pool
+     * warns at every preview). Default in the office and notebooks environments: on
+     * (DEFAULT_HOME_VOLUMES), elsewhere off.
+     */
+    homeVolumes: z
+      .union([z.literal(false), strictConfig(thinClientDesktopPoolArgsSchema.shape.homeVolumes.unwrap())])
+      .optional(),
     bake: bakeSpec.optional(),
   })
   .superRefine((spec, ctx) => {
@@ -133,9 +164,17 @@ export const desktopsBlock = defineBlock({
       employeeCount: _c,
       bake,
       thinClientsRouted: _r,
+      homeVolumes: _h,
       extraPackages,
+      imageName,
       ...poolArgs
     } = spec;
+    const homeVolumes = homeVolumesOf(spec, environment);
+    // An image the stack's DevStack uploads is taken by ID from it: the pool looks a name up
+    // (it must, for a block device mapping such as a home volume) while the stack is planned,
+    // before DevStack exists on a first `up`.
+    const cloudImageId = imageName !== undefined ? inputs.cloud?.imageIds.get(imageName) : undefined;
+    const imageArgs = cloudImageId ? { imageId: cloudImageId } : imageName !== undefined ? { imageName } : {};
     const outputs: Record<string, pulumi.Output<unknown>> = {};
     let image: XrdpDesktopImage | undefined;
     if (bake) {
@@ -172,8 +211,9 @@ export const desktopsBlock = defineBlock({
       {
         ...poolArgs,
         // Baked: the packages are in the image (the pool refuses them); the pool boots from it.
-        ...(image ? { imageId: image.imageId, bakedDesktopImage: true } : { extraPackages }),
+        ...(image ? { imageId: image.imageId, bakedDesktopImage: true } : { ...imageArgs, extraPackages }),
         employees: employeesOf(spec),
+        ...(homeVolumes ? { homeVolumes } : {}),
         // Where the stack owns the cloud it also set the quotas: the pool checks itself against them.
         ...(inputs.cloud?.quotas ? { projectLimits: inputs.cloud.quotas } : {}),
         networkId: net.networkId,

@@ -270,7 +270,7 @@ describe("stacks/ (root program under the harness)", function () {
         "a fresh DevStack project allows 10. Fix: set it to at least 200, or opt out with openstack-blueprints:desktops.homeVolumes: false",
       "openstack-blueprints:devstack.quotas.volumeGiB: is not set, while the desktops' home volumes take 2000 GiB; " +
         "a fresh DevStack project allows 1000 and its backing file holds 30. Fix: set it to at least 2000 with " +
-        "devstack.volumeBackingFileSize to hold it, or opt out with openstack-blueprints:desktops.homeVolumes: false",
+        "openstack-blueprints:devstack.volumeBackingFileSize to hold it, or opt out with openstack-blueprints:desktops.homeVolumes: false",
     ]);
     expect(checkStackConfig(withDesktops((d) => (d.homeVolumes = false), noVolumeQuotas)).problems).to.deep.equal([]);
     expect(checkStackConfig(withDesktops((d) => (d.homeVolumes = "yes"))).problems.join("\n")).to.contain(

@@ -40,7 +40,7 @@ export function stackVolumeProblems(values: Record<string, unknown>, namespace =
     problems.push(
       `${namespace}:devstack.quotas.volumeGiB: is not set, while the desktops' ${what} take ${giB} GiB; ` +
         `a fresh DevStack project allows 1000 and its backing file holds 30. Fix: set it to at least ${giB} ` +
-        `with devstack.volumeBackingFileSize to hold it${optOut}`,
+        `with ${namespace}:devstack.volumeBackingFileSize to hold it${optOut}`,
     );
   return problems;
 }

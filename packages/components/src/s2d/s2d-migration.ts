@@ -174,8 +174,8 @@ export class S2DMigration extends pulumi.ComponentResource {
           if (fnet) s.floatingNetwork = fnet;
           if (zone) s.availabilityZone = zone;
           // pulumi.all types a tuple this long as a union of its members.
-        const entries = map as { source: string; target: string }[] | undefined;
-        if (entries?.length) s.networkMap = entries;
+          const entries = map as { source: string; target: string }[] | undefined;
+          if (entries?.length) s.networkMap = entries;
           if (keepIps !== undefined) s.keepFixedIps = keepIps;
           return s;
         },

@@ -155,6 +155,8 @@ export interface PreflightReport {
     floatingNetworkId?: string;
     /** The new server's interfaces (network, kept fixed IP), in the source's order. */
     nics?: TargetNic[];
+    /** The data volumes that move with the server (size in GiB). */
+    volumes?: { id: string; name: string | null; size: number; volumeType: string | null }[];
   }[];
 }
 
@@ -1374,6 +1376,7 @@ export class MigrationEngine {
           spec.source,
         );
       if (vols.length) {
+        plan.volumes = vols.map((v) => ({ id: v.id, name: v.name, size: v.size, volumeType: v.volumeType }));
         if (volumeTypesInB === undefined) {
           volumeTypesInB = await this.b.cinder.listVolumeTypes().then(
             (t) => t.map((x) => x.name),

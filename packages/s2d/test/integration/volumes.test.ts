@@ -170,6 +170,12 @@ describe("s2d moves attached volumes and extra NICs (minicloud, Cinder)", functi
       },
     });
     undo.push(() => new MigrationEngine(a, b, { journal: new Journal(journalFile) }).cleanup(serverId));
+    // A failed run keeps A's volume images for a resume (as it keeps the snapshot): the test removes them.
+    undo.push(async () => {
+      for (const r of Journal.read(journalFile))
+        if (r.kind === "created" && r.resource?.type === "source_volume_image")
+          await a.glance.deleteImage(r.resource.id).catch(() => undefined);
+    });
     const err = await crashing.migrate(spec).then(
       () => undefined,
       (e: Error) => e,

@@ -1,4 +1,5 @@
 /** One object per cloud: a Keystone session and the service APIs that share it. */
+import { Cinder } from "./cinder";
 import { CloudConfig, loadCloud } from "./config";
 import { Glance } from "./glance";
 import { Neutron } from "./neutron";
@@ -14,6 +15,7 @@ export class OpenStackClient {
   readonly nova: Nova;
   readonly glance: Glance;
   readonly neutron: Neutron;
+  readonly cinder: Cinder;
 
   constructor(
     readonly cloud: CloudConfig,
@@ -23,6 +25,7 @@ export class OpenStackClient {
     this.nova = new Nova(this.session, opts.computeMicroversion ?? DEFAULT_COMPUTE_MICROVERSION);
     this.glance = new Glance(this.session);
     this.neutron = new Neutron(this.session);
+    this.cinder = new Cinder(this.session);
   }
 
   /** Client for a clouds.yaml entry (or OS_CLOUD, or OS_* variables when name is undefined). */

@@ -5,5 +5,6 @@ export * from "./session";
 export * from "./nova";
 export * from "./glance";
 export * from "./neutron";
+export * from "./cinder";
 export * from "./client";
 export * from "./wait";

@@ -296,6 +296,31 @@ export class Nova {
     );
   }
 
+  /** The volumes attached to a server, in Nova's order, with their device names. */
+  async listVolumeAttachments(id: string): Promise<{ volumeId: string; device?: string; id?: string }[]> {
+    return (
+      await this.call<{ volumeAttachments: { volumeId: string; device?: string; id?: string }[] }>(
+        "GET",
+        `/servers/${enc(id)}/os-volume_attachments`,
+      )
+    ).volumeAttachments;
+  }
+
+  /** Attaches a volume (the device name is a hint: libvirt picks the next free one). */
+  async attachVolume(id: string, volumeId: string, device?: string): Promise<void> {
+    await this.call("POST", `/servers/${enc(id)}/os-volume_attachments`, {
+      body: { volumeAttachment: { volumeId, ...(device ? { device } : {}) } },
+      retryConflict: true,
+    });
+  }
+
+  async detachVolume(id: string, volumeId: string): Promise<void> {
+    await this.call("DELETE", `/servers/${enc(id)}/os-volume_attachments/${enc(volumeId)}`, {
+      okStatuses: [404],
+      retryConflict: true,
+    });
+  }
+
   /** The availability zones a user may boot into, with whether each is available (os-availability-zone). */
   async listAvailabilityZones(): Promise<{ zoneName: string; zoneState: { available: boolean } }[]> {
     return (

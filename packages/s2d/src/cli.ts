@@ -215,7 +215,13 @@ export async function main(
 function planText(r: PreflightReport): string {
   const lines = r.servers.map(
     (s) =>
-      `${s.server}: flavor ${s.flavor ?? "?"}, network ${s.networkId ?? "?"}, keypair ${s.keypair ?? "none"}, security group ${s.securityGroup}${s.floatingNetworkId ? `, floating IP from ${s.floatingNetworkId}` : ""}`,
+      `${s.server}: flavor ${s.flavor ?? "?"}, network ${s.networkId ?? "?"}, keypair ${s.keypair ?? "none"}, security group ${s.securityGroup}${s.floatingNetworkId ? `, floating IP from ${s.floatingNetworkId}` : ""}` +
+      (s.nics && s.nics.length > 1
+        ? `, interfaces ${s.nics.map((n) => `${n.uuid}${n.fixed_ip ? ` (${n.fixed_ip})` : ""}`).join(", ")}`
+        : "") +
+      (s.volumes?.length
+        ? `, volumes ${s.volumes.map((v) => `${v.name || v.id} (${v.size} GB${v.volumeType ? `, ${v.volumeType}` : ""})`).join(", ")}`
+        : ""),
   );
   for (const w of r.warnings) lines.push(`warning: ${w.server}: ${w.message}`);
   lines.push(

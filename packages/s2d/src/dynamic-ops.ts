@@ -40,6 +40,8 @@ export interface MigrationOutputs extends MigrationInputs {
   floatingIp: string;
   /** B's image checksums, each verified against the streamed bytes (`hashCheck` says how). */
   checksums: MigrationResult["checksums"];
+  /** The data volumes moved with the server (B's volume ids, devices, verified checksums). */
+  volumes?: NonNullable<MigrationResult["volumes"]>;
   /** What create made in cloud B (deleted in reverse order by delete unless retained). */
   createdInTarget: CreatedResource[];
   journalFile: string;
@@ -107,6 +109,7 @@ export async function createMigration(
         targetImageId: r.targetImageId,
         floatingIp: r.floatingIp ?? "",
         checksums: r.checksums,
+        volumes: r.volumes ?? [],
         createdInTarget,
         journalFile,
       },

@@ -15,9 +15,11 @@ import {
   SecurityGroupRule,
   Network,
   Server,
+  Subnet,
 } from "@openstack-blueprints/openstack-rest";
 import { BOOT_IMAGE_PROPERTIES, mapBootImages } from "./boot-images";
 import { chooseFlavor } from "./flavor";
+import { SourcePort, TargetNic, planNics } from "./nics";
 import { CreatedResource, Journal } from "./journal";
 import { planImageProperties } from "./properties";
 import { MIGRATED_KEYPAIR_META, MIGRATED_SERVER_META, removeCreated } from "./removal";
@@ -82,6 +84,8 @@ export interface MigrationResult {
   streamSeconds: number;
   /** B already held an image with the same content (size, MD5 and A's os_hash_value): nothing was copied. */
   zeroCopy: boolean;
+  /** The data volumes moved with the server, in attachment order (empty when it had none). */
+  volumes?: MovedVolume[];
 }
 
 /** How long the engine waits for each slow thing; the defaults grow with the image size. */
@@ -149,6 +153,10 @@ export interface PreflightReport {
     keypair?: string | null;
     securityGroup: string;
     floatingNetworkId?: string;
+    /** The new server's interfaces (network, kept fixed IP), in the source's order. */
+    nics?: TargetNic[];
+    /** The data volumes that move with the server (size in GiB). */
+    volumes?: { id: string; name: string | null; size: number; volumeType: string | null }[];
   }[];
 }
 
@@ -221,14 +229,48 @@ interface Captured {
   floatingIps: string[];
   /** Cinder volumes attached to the source (not its boot disk): their data is not in the snapshot. */
   volumes?: string[];
-  /** Ports beyond the first (only the first NIC is recreated in B): network id and fixed IPs. */
+  /** The same volumes as Cinder and Nova describe them, in Nova's attachment order (moved to B). */
+  volumeDetails?: SourceVolume[];
+  /** Ports beyond the first: network id and fixed IPs (recreated where networkMap maps them). */
   extraPorts?: { networkId: string; ips: string[] }[];
+  /** Every port, in Neutron's order, with its network's name (for networkMap). */
+  ports?: SourcePort[];
   /**
    * kernel_id/ramdisk_id of the image the server was booted from (A's ids): its snapshot boots
    * with them, so B must hold the same kernel and initrd (see boot-images.ts).
    */
   bootImages?: Record<string, string>;
 }
+
+/** A data volume of the source server, as captured. */
+export interface SourceVolume {
+  id: string;
+  name: string | null;
+  description: string | null;
+  /** GiB. */
+  size: number;
+  volumeType: string | null;
+  /** The device Nova reported in A (a hint for B: libvirt names devices in attachment order). */
+  device?: string;
+}
+
+/** What the result says about each moved volume. */
+export interface MovedVolume {
+  sourceVolumeId: string;
+  targetVolumeId: string;
+  name: string | null;
+  size: number;
+  volumeType: string | null;
+  /** The device Nova reports in B. */
+  device?: string;
+  /** The verified stream of its data (A's upload image → B's image the volume was made from). */
+  md5: string;
+  hashAlgo: string;
+  hashValue: string;
+}
+
+/** Metadata key of a volume s2d made in B: `<migration key>:<source volume id>` (found again on resume). */
+export const MIGRATED_VOLUME_META = "s2d_source_volume";
 
 const META_KEY = MIGRATED_SERVER_META;
 /** The description s2d gives the groups it makes in B (" by s2d" at the end). */
@@ -382,8 +424,11 @@ export class MigrationEngine {
         ...this.opts.timeouts,
       });
 
-      // Optional stop for a consistent disk; started again right after the snapshot.
-      if (spec.stopSource) {
+      // Stop for a consistent disk (asked for, or needed to move data volumes: every disk is then
+      // copied from one instant); started again right after the snapshot and the volume uploads.
+      const vols = cap.volumeDetails ?? [];
+      const stopSource = spec.stopSource || vols.length > 0;
+      if (stopSource) {
         await step("stop-source", async () => {
           const s = await this.a.nova.getServer(cap.serverId);
           if (s.status === "ACTIVE") {
@@ -411,7 +456,16 @@ export class MigrationEngine {
         return { sourceImageId: imageId as string };
       });
 
-      if (spec.stopSource && createdOf("source_stopped").length) {
+      const srcVols = vols.length
+        ? ((await step("source-volumes", async () => ({
+            volumes: await this.uploadSourceVolumes(key, cap, created),
+          }))) as { volumes: { volumeId: string; imageId: string }[] })
+        : { volumes: [] };
+      if (createdOf("source_volume_detached").length) {
+        await step("source-volumes-reattach", async () => ({ reattached: await this.reattachSource(key) }));
+      }
+
+      if (stopSource && createdOf("source_stopped").length) {
         await step("start-source", async () => {
           await this.a.nova.start(cap.serverId);
           j.append({
@@ -485,6 +539,76 @@ export class MigrationEngine {
           : { ...(await this.copyData(key, source, img.targetImageId, timeouts.imageActiveMs)) },
       );
 
+      // Each data volume: A's upload image streamed to B with the root image's checks, a volume made from it.
+      const volImages: Record<string, Record<string, unknown>> = {};
+      const volTypesInB = vols.some((v) => v.volumeType)
+        ? (await this.b.cinder.listVolumeTypes()).map((t) => t.name)
+        : [];
+      for (const v of vols) {
+        const srcImageId = srcVols.volumes.find((x) => x.volumeId === v.id)?.imageId;
+        if (!srcImageId) throw new Error(`no image of volume ${v.id} was recorded in cloud A`);
+        const vimg = await step(`volume-image:${v.id}`, async () => {
+          let id = createdOf("volume_image").find((c) => c.ref === v.id)?.id;
+          if (!id) {
+            id = randomUUID();
+            created({ type: "volume_image", id, cloud: "B", ref: v.id }); // before the call: a resend hits 409
+          }
+          const a = await this.a.glance.getImage(srcImageId);
+          try {
+            await this.b.glance.createImage({
+              id,
+              name: `${v.name || v.id}-s2d-volume`,
+              disk_format: a.disk_format ?? "raw",
+              container_format: a.container_format ?? "bare",
+              visibility: "private",
+              s2d_source_volume: v.id,
+            });
+          } catch (e) {
+            if (!(e instanceof OpenStackError && e.status === 409)) throw e;
+          }
+          return { targetImageId: id };
+        });
+        const srcImage = await this.a.glance.getImage(srcImageId);
+        const vTimeouts = scaledTimeouts(v.size * 2 ** 30, this.opts.timeouts);
+        volImages[v.id] = await step(`volume-image-data:${v.id}`, async () => ({
+          ...(await this.copyData(key, srcImage, String(vimg.targetImageId), vTimeouts.imageActiveMs)),
+        }));
+        await step(`volume:${v.id}`, async () => {
+          const tag = `${key}:${v.id}`;
+          let id = createdOf("volume").find((c) => c.ref === v.id)?.id;
+          if (id && !(await this.b.cinder.findVolume(id))) id = undefined;
+          if (!id) {
+            // A crash between Cinder's answer and the journal write: find the volume by its tag.
+            id = (await this.b.cinder.listVolumes({ metadata: { [MIGRATED_VOLUME_META]: tag } })).find(
+              (x) => x.metadata?.[MIGRATED_VOLUME_META] === tag && !/^(error|deleting)/.test(x.status),
+            )?.id;
+            if (id) created({ type: "volume", id, cloud: "B", ref: v.id });
+          }
+          if (!id) {
+            const keepType = v.volumeType && volTypesInB.includes(v.volumeType);
+            if (v.volumeType && !keepType)
+              this.emit({
+                type: "warning",
+                server: key,
+                message: `volume ${v.name || v.id}: type "${v.volumeType}" does not exist in cloud B; created with B's default type`,
+              });
+            const made = await this.b.cinder.createVolume({
+              size: v.size,
+              imageRef: String(vimg.targetImageId),
+              ...(v.name ? { name: v.name } : {}),
+              ...(v.description ? { description: v.description } : {}),
+              ...(keepType ? { volume_type: String(v.volumeType) } : {}),
+              ...(spec.availabilityZone ? { availability_zone: spec.availabilityZone } : {}),
+              metadata: { [MIGRATED_VOLUME_META]: tag },
+            });
+            id = made.id;
+            created({ type: "volume", id, cloud: "B", ref: v.id });
+          }
+          await this.b.cinder.waitForVolume(id, ["available", "in-use"], { timeoutMs: vTimeouts.imageActiveMs });
+          return { volumeId: id };
+        });
+      }
+
       const kp = await step("keypair", () =>
         this.withLock(`keypair:${spec.keypair.name ?? cap.keyName}`, async () => ({
           keyName: (await this.keypair(key, spec, cap, created)) ?? null,
@@ -501,9 +625,23 @@ export class MigrationEngine {
         for (const w of choice.warnings) this.emit({ type: "warning", server: key, message: w });
         return { flavorId: choice.flavor.id, flavorName: choice.flavor.name, how: choice.how };
       });
-      const net = await step("network", async () => ({
-        networkId: resolveNetwork(await this.b.neutron.listNetworks({}), spec),
-      }));
+      const net = await step("network", async () => {
+        const nets = await this.b.neutron.listNetworks({});
+        if (!cap.ports) return { networkId: resolveNetwork(nets, spec) };
+        // Checked by the destination check just before; planned again here for the journal.
+        const nicPlan = planNics({
+          ports: cap.ports,
+          spec,
+          networks: nets,
+          subnets: await this.b.neutron.listSubnets({}),
+          usedIps: new Map(),
+          defaultNetwork: () => resolveNetwork(nets, spec),
+        });
+        if (nicPlan.problems.length)
+          throw new Error(nicPlan.problems.map((p) => `${p.field}: ${p.message}`).join("; "));
+        return { networkId: nicPlan.nics[0].uuid, nics: nicPlan.nics };
+      });
+      const nics = (net.nics as TargetNic[] | undefined) ?? [{ uuid: String(net.networkId) }];
 
       const srv = await step("boot", async () => {
         const tag = `${key}@${img.targetImageId}`;
@@ -524,7 +662,7 @@ export class MigrationEngine {
             flavorRef: fl.flavorId,
             imageRef: img.targetImageId,
             ...(kp.keyName ? { key_name: kp.keyName } : {}),
-            networks: [{ uuid: net.networkId }],
+            networks: nics.map((n) => (n.fixed_ip ? { uuid: n.uuid, fixed_ip: n.fixed_ip } : { uuid: n.uuid })),
             security_groups: [{ name: String(sg.groupId) }],
             metadata: {
               [META_KEY]: tag,
@@ -542,8 +680,23 @@ export class MigrationEngine {
         return { serverId: id as string };
       });
 
+      if (vols.length) {
+        await step("volume-attach", async () => {
+          // In A's order, one at a time: the guest names the disks in the order they are attached.
+          for (const v of vols) {
+            const volumeId = String(j.stateOf(key).steps.get(`volume:${v.id}`)?.volumeId);
+            const vol = await this.b.cinder.getVolume(volumeId);
+            if (!vol.attachments?.some((x) => x.server_id === srv.serverId)) {
+              await this.b.nova.attachVolume(srv.serverId, volumeId, v.device);
+            }
+            await this.b.cinder.waitForVolume(volumeId, ["in-use"], { timeoutMs: 300_000 });
+          }
+          return { attached: vols.length };
+        });
+      }
+
       const fip = await step("floating-ip", async () => ({
-        address: (await this.floatingIp(spec, srv.serverId, created)) ?? null,
+        address: (await this.floatingIp(spec, srv.serverId, created, nics[0]?.uuid)) ?? null,
       }));
 
       const result = await step("overview", async () => {
@@ -586,6 +739,29 @@ export class MigrationEngine {
           streamSeconds: Number(data.elapsedMs) / 1000,
           zeroCopy: data.zeroCopy === true,
         };
+        if (vols.length) {
+          // Read back from B too: every volume exists, is attached to the new server, in A's order.
+          const attachments = await this.b.nova.listVolumeAttachments(s.id);
+          r.volumes = [];
+          for (const v of vols) {
+            const volumeId = String(j.stateOf(key).steps.get(`volume:${v.id}`)?.volumeId);
+            const at = attachments.find((x) => x.volumeId === volumeId);
+            if (!at)
+              throw new Error(`volume ${volumeId} (copy of ${v.id}) is not attached to server ${s.id} in cloud B`);
+            const d = volImages[v.id];
+            r.volumes.push({
+              sourceVolumeId: v.id,
+              targetVolumeId: volumeId,
+              name: v.name,
+              size: v.size,
+              volumeType: (await this.b.cinder.getVolume(volumeId)).volume_type ?? null,
+              ...(at.device ? { device: at.device } : {}),
+              md5: String(d.md5),
+              hashAlgo: String(d.hashAlgo),
+              hashValue: String(d.hashValue),
+            });
+          }
+        }
         // Like with like: B's value against the value of B's algorithm verified during the copy.
         const verifiedValue =
           data.targetHashValue ?? (image.os_hash_algo === data.hashAlgo ? data.hashValue : undefined);
@@ -625,6 +801,26 @@ export class MigrationEngine {
         });
         (result as Record<string, unknown>).sourceSnapshotRemoved = removed.removed === true;
       } else (result as Record<string, unknown>).sourceSnapshotRemoved = false;
+      if (vols.length) {
+        // The upload images in A and their copies in B only carried the data: B's volumes hold it now.
+        await step("remove-volume-images", async () => {
+          const leftovers: string[] = [];
+          for (const c of [...createdOf("source_volume_image"), ...createdOf("volume_image")]) {
+            try {
+              await (c.cloud === "A" ? this.a : this.b).glance.deleteImage(c.id);
+              j.append({ server: key, kind: "deleted", resource: c });
+            } catch (e) {
+              leftovers.push(`${c.cloud}:${c.id}`);
+              this.emit({
+                type: "warning",
+                server: key,
+                message: `the migration succeeded but volume image ${c.id} in cloud ${c.cloud} could not be deleted (${(e as Error).message}); delete it there`,
+              });
+            }
+          }
+          return { leftovers };
+        });
+      }
       j.append({ server: key, kind: "done" });
       this.emit({ type: "result", server: key, result: result as unknown as MigrationResult });
       return result as unknown as MigrationResult;
@@ -676,6 +872,70 @@ export class MigrationEngine {
     j.append({ server: key, kind: "cleaned" });
   }
 
+  /**
+   * Uploads each data volume of the (stopped) source to an image in A. Cinder uploads only a volume
+   * that is not in use (an in-use one needs `force` and `enable_force_upload` in A's cinder.conf,
+   * which a user cannot see or set), and a clone of an in-use volume is refused by several drivers
+   * (NFS among them); so each volume is detached from the stopped server, uploaded, and reattached
+   * afterwards (source-volumes-reattach, or cleanup after a failure). Resumable: a volume whose
+   * image is recorded is not uploaded again.
+   */
+  private async uploadSourceVolumes(
+    key: string,
+    cap: Captured,
+    created: (r: CreatedResource) => void,
+  ): Promise<{ volumeId: string; imageId: string }[]> {
+    const j = this.opts.journal;
+    const out: { volumeId: string; imageId: string }[] = [];
+    for (const v of cap.volumeDetails ?? []) {
+      const timeouts = scaledTimeouts(v.size * 2 ** 30, this.opts.timeouts);
+      const recorded = j.stateOf(key).created.find((c) => c.type === "source_volume_image" && c.ref === v.id);
+      let imageId = recorded && (await this.a.glance.findImage(recorded.id)) ? recorded.id : undefined;
+      if (!imageId) {
+        const vol = await this.a.cinder.getVolume(v.id);
+        if (vol.attachments?.some((x) => x.server_id === cap.serverId)) {
+          await this.a.nova.detachVolume(cap.serverId, v.id);
+          created({
+            type: "source_volume_detached",
+            id: v.id,
+            cloud: "A",
+            ref: `${cap.serverId} ${v.device ?? ""}`.trim(),
+          });
+        }
+        await this.a.cinder.waitForVolume(v.id, ["available"], { timeoutMs: timeouts.stopMs });
+        imageId = await this.a.cinder.uploadToImage(v.id, {
+          image_name: `${v.name || v.id}-s2d-${Date.now()}`,
+          disk_format: "raw",
+          container_format: "bare",
+        });
+        created({ type: "source_volume_image", id: imageId, cloud: "A", ref: v.id });
+      }
+      // Cinder returns the volume to available when Glance holds the whole image.
+      await this.a.cinder.waitForVolume(v.id, ["available", "in-use"], { timeoutMs: timeouts.snapshotMs });
+      const img = await this.a.glance.waitForImage(imageId, ["active"], { timeoutMs: timeouts.snapshotMs });
+      if (!img.size) throw new ImageHasNoDataError(imageId);
+      out.push({ volumeId: v.id, imageId });
+    }
+    return out;
+  }
+
+  /** Attaches the volumes s2d detached from the source again, in their original order. */
+  private async reattachSource(key: string): Promise<number> {
+    const j = this.opts.journal;
+    const detached = j.stateOf(key).created.filter((c) => c.type === "source_volume_detached");
+    for (const c of detached) {
+      const [serverId, device] = (c.ref ?? "").split(" ");
+      const v = await this.a.cinder.getVolume(c.id);
+      if (!v.attachments?.some((x) => x.server_id === serverId)) {
+        await this.a.cinder.waitForVolume(c.id, ["available"], { timeoutMs: 600_000 });
+        await this.a.nova.attachVolume(serverId, c.id, device || undefined);
+      }
+      await this.a.cinder.waitForVolume(c.id, ["in-use"], { timeoutMs: 300_000 });
+      j.append({ server: key, kind: "deleted", resource: c });
+    }
+    return detached.length;
+  }
+
   private async findSourceServer(ref: string): Promise<Server> {
     const byId = await this.a.nova.findServer(ref);
     if (byId) return byId;
@@ -710,6 +970,22 @@ export class MigrationEngine {
       const v = (baseImage as Record<string, unknown> | undefined)?.[p];
       if (typeof v === "string" && v) bootImages[p] = v;
     }
+    // Data volumes, in Nova's attachment order (the order they are attached in B).
+    const volumeDetails: SourceVolume[] = [];
+    if ((s["os-extended-volumes:volumes_attached"] ?? []).length) {
+      const attachments = await this.a.nova.listVolumeAttachments(s.id);
+      for (const at of attachments) {
+        const v = await this.a.cinder.getVolume(at.volumeId);
+        volumeDetails.push({
+          id: v.id,
+          name: v.name ?? null,
+          description: v.description ?? null,
+          size: v.size,
+          volumeType: v.volume_type ?? null,
+          ...(at.device ? { device: at.device } : {}),
+        });
+      }
+    }
     const addressGroups: Captured["addressGroups"] = {};
     for (const id of new Set(rules.map((r) => r.remote_address_group_id).filter((x): x is string => !!x))) {
       // An address group A will not show (another project's, or no permission) stays missing: the check reports it.
@@ -739,8 +1015,16 @@ export class MigrationEngine {
       addressGroups,
       fixedIps: ports.flatMap((p) => p.fixed_ips.map((f) => f.ip_address)),
       floatingIps: floating.map((f) => f.floating_ip_address),
-      volumes: (s["os-extended-volumes:volumes_attached"] ?? []).map((v) => v.id),
+      volumes: volumeDetails.map((v) => v.id),
+      volumeDetails,
       extraPorts: ports.slice(1).map((p) => ({ networkId: p.network_id, ips: p.fixed_ips.map((f) => f.ip_address) })),
+      ports: await Promise.all(
+        ports.map(async (p) => ({
+          networkId: p.network_id,
+          networkName: (await this.a.neutron.getNetwork(p.network_id).catch(() => undefined))?.name,
+          ips: p.fixed_ips.map((f) => f.ip_address),
+        })),
+      ),
       bootImages,
     };
   }
@@ -1058,7 +1342,11 @@ export class MigrationEngine {
     // Zones are read only when a server asks for one (a user may not list them in every cloud).
     const zones = servers.some((s) => s.availabilityZone) ? await this.b.nova.listAvailabilityZones() : [];
     let addressGroupsInB: "yes" | "no" | undefined;
-    const need = { instances: 0, cores: 0, ram: 0, floatingIps: 0, images: 0 };
+    let volumeTypesInB: string[] | Error | undefined;
+    let subnetsB: Subnet[] | undefined;
+    let usedIpsB: Map<string, string> | undefined;
+    const ipsClaimed = new Map<string, string>();
+    const need = { instances: 0, cores: 0, ram: 0, floatingIps: 0, images: 0, volumes: 0, gigabytes: 0 };
 
     for (const spec of servers) {
       const key = spec.source;
@@ -1078,14 +1366,52 @@ export class MigrationEngine {
       const plan: PreflightReport["servers"][number] = { server: key, securityGroup: spec.securityGroup };
       report.servers.push(plan);
 
-      // What the snapshot would not carry: refused with the list rather than dropped in silence.
-      if (cap.volumes?.length)
+      // Data volumes move with the server: B must take them (types, quota), counted before any byte moves.
+      const vols = cap.volumeDetails ?? [];
+      if (cap.volumes?.length && !cap.volumeDetails)
         problem(
           key,
           "source",
-          `the server has ${cap.volumes.length} attached Cinder volume(s) that would be left behind in cloud A: ${cap.volumes.join(", ")} (a snapshot holds only the boot disk, and s2d does not move volumes). Detach them and move their data separately, or copy their data onto the boot disk first`,
+          `the journal's capture of this server predates volume moves and lists ${cap.volumes.length} attached volume(s) without their details: ${cap.volumes.join(", ")}; remove what this migration made in cloud B and its journal entries, then start it again`,
           spec.source,
         );
+      if (vols.length) {
+        plan.volumes = vols.map((v) => ({ id: v.id, name: v.name, size: v.size, volumeType: v.volumeType }));
+        if (volumeTypesInB === undefined) {
+          volumeTypesInB = await this.b.cinder.listVolumeTypes().then(
+            (t) => t.map((x) => x.name),
+            (e: Error) => e,
+          );
+        }
+        if (volumeTypesInB instanceof Error) {
+          problem(
+            key,
+            "source",
+            `the server has ${vols.length} attached volume(s) (${vols.map((v) => v.name || v.id).join(", ")}) but cloud B's block storage (Cinder) cannot be used: ${volumeTypesInB.message}; enable Cinder in B, or detach the volumes in A`,
+            spec.source,
+          );
+        } else {
+          for (const v of vols) {
+            if (v.volumeType && !volumeTypesInB.includes(v.volumeType))
+              report.warnings.push({
+                server: key,
+                message: `volume ${v.name || v.id}: type "${v.volumeType}" does not exist in cloud B; its copy gets B's default type`,
+              });
+          }
+        }
+        if (!spec.stopSource && !state.steps.has("source-volumes"))
+          report.warnings.push({
+            server: key,
+            message: `the source is stopped while its ${vols.length} volume(s) and root disk are copied (one consistent instant for all disks) and started again afterwards`,
+          });
+        for (const v of vols) {
+          if (!state.created.some((c) => c.type === "volume" && c.ref === v.id)) {
+            need.volumes++;
+            need.gigabytes += v.size;
+          }
+          if (!state.created.some((c) => c.type === "volume_image" && c.ref === v.id)) need.images++;
+        }
+      }
       if (cap.flavor.ephemeral > 0)
         problem(
           key,
@@ -1093,14 +1419,6 @@ export class MigrationEngine {
           `the server's flavor ${cap.flavor.original_name} has a ${cap.flavor.ephemeral} GB ephemeral disk whose data would be left behind (a snapshot holds only the root disk); move that data onto the root disk, or resize the server in A to a flavor without an ephemeral disk`,
           spec.source,
         );
-      if (cap.extraPorts?.length)
-        problem(
-          key,
-          "source",
-          `the server has ${cap.extraPorts.length + 1} network interfaces and only the first is recreated in cloud B; these would be left behind: ${cap.extraPorts.map((p) => `network ${p.networkId} (${p.ips.join(", ") || "no fixed IP"})`).join("; ")}. Detach the extra interfaces in A, or add them to the new server in B after the migration`,
-          spec.source,
-        );
-
       // keypair
       if (spec.keypair.mode !== "none") {
         const name = spec.keypair.name ?? cap.keyName ?? undefined;
@@ -1171,11 +1489,65 @@ export class MigrationEngine {
         for (const p of boot.problems) problem(key, `image.${p.property}`, p.message, p.value);
       }
 
-      // network
-      try {
-        plan.networkId = resolveNetwork(nets, spec);
-      } catch (e) {
-        problem(key, "network", (e as Error).message, spec.network);
+      // network, and every interface with its fixed IP where networkMap maps it
+      let defaultProblem: string | undefined;
+      const defaultNetwork = () => {
+        try {
+          return resolveNetwork(nets, spec);
+        } catch (e) {
+          defaultProblem = (e as Error).message;
+          throw e;
+        }
+      };
+      const firstMapped = (spec.networkMap ?? []).some(
+        (m) => cap.ports?.[0] && (m.source === cap.ports[0].networkId || m.source === cap.ports[0].networkName),
+      );
+      if (!firstMapped || !cap.ports) {
+        try {
+          plan.networkId = defaultNetwork();
+        } catch {
+          problem(key, "network", String(defaultProblem), spec.network);
+        }
+      }
+      if (!cap.ports && cap.extraPorts?.length) {
+        problem(
+          key,
+          "source",
+          `the journal's capture of this server predates interface moves and lists ${cap.extraPorts.length} extra interface(s) without their networks; remove what this migration made in cloud B and its journal entries, then start it again`,
+          spec.source,
+        );
+      } else if (cap.ports && !createdB("server") && !state.steps.has("boot")) {
+        if (spec.networkMap?.length || cap.ports.length > 1) {
+          subnetsB ??= await this.b.neutron.listSubnets({});
+          usedIpsB ??= new Map(
+            (await this.b.neutron.listPorts({})).flatMap((p) => p.fixed_ips.map((f) => [f.ip_address, p.id] as const)),
+          );
+        }
+        const nicPlan = planNics({
+          ports: cap.ports,
+          spec,
+          networks: nets,
+          subnets: subnetsB ?? [],
+          usedIps: usedIpsB ?? new Map(),
+          defaultNetwork: () => resolveNetwork(nets, spec),
+        });
+        for (const p of nicPlan.problems) problem(key, p.field, p.message, p.value);
+        for (const w of nicPlan.warnings) report.warnings.push({ server: key, message: w });
+        // Two servers of one batch keeping the same address in B.
+        for (const n of nicPlan.nics) {
+          if (!n.fixed_ip) continue;
+          const other = ipsClaimed.get(n.fixed_ip);
+          if (other && other !== key)
+            problem(
+              key,
+              "networkMap",
+              `fixed IP is also kept by server ${other} of this spec; only one can have it`,
+              n.fixed_ip,
+            );
+          ipsClaimed.set(n.fixed_ip, key);
+        }
+        plan.nics = nicPlan.nics;
+        if (nicPlan.nics[0]) plan.networkId = nicPlan.nics[0].uuid;
       }
 
       // security group and rules that must not widen
@@ -1278,7 +1650,15 @@ export class MigrationEngine {
   /** Quotas of B against what the migration will add; a quota that cannot be read is a warning, not a stop. */
   private async checkQuotas(
     projectId: string,
-    need: { instances: number; cores: number; ram: number; floatingIps: number; images: number },
+    need: {
+      instances: number;
+      cores: number;
+      ram: number;
+      floatingIps: number;
+      images: number;
+      volumes: number;
+      gigabytes: number;
+    },
     report: PreflightReport,
   ): Promise<void> {
     const over = (field: string, what: string, limit: number, used: number, wanted: number) => {
@@ -1310,6 +1690,17 @@ export class MigrationEngine {
       report.warnings.push({ server: "(all)", message: `floating-IP quota of B not checked: ${(e as Error).message}` });
     }
     try {
+      if (need.volumes) {
+        const q = await this.b.cinder.quotaUsage(projectId);
+        const used = (u?: { in_use: number; reserved?: number }) => (u ? u.in_use + (u.reserved ?? 0) : 0);
+        if (q.volumes) over("quota.volumes", "volumes", q.volumes.limit, used(q.volumes), need.volumes);
+        if (q.gigabytes)
+          over("quota.gigabytes", "GB of volume storage", q.gigabytes.limit, used(q.gigabytes), need.gigabytes);
+      }
+    } catch (e) {
+      report.warnings.push({ server: "(all)", message: `volume quotas of B not checked: ${(e as Error).message}` });
+    }
+    try {
       if (need.images) {
         const u = await this.b.glance.usage();
         const count = u?.image_count_total;
@@ -1324,10 +1715,12 @@ export class MigrationEngine {
     spec: ServerSpec,
     serverId: string,
     created: (r: CreatedResource) => void,
+    /** The first interface's network: the floating IP goes to that port. */
+    firstNetworkId?: string,
   ): Promise<string | undefined> {
     if (spec.floatingIp === "none") return undefined;
     const ports = await this.b.neutron.listPorts({ device_id: serverId });
-    const port = ports[0];
+    const port = ports.find((p) => p.network_id === firstNetworkId) ?? ports[0];
     if (!port) throw new Error(`server ${serverId} has no port in cloud B`);
     const attached = await this.b.neutron.listFloatingIps({ port_id: port.id });
     if (attached.length) return attached[0].floating_ip_address;

@@ -14,3 +14,4 @@ export * from "./dynamic-ops";
 export * from "./serve";
 export * from "./removal";
 export * from "./boot-images";
+export * from "./nics";

@@ -28,7 +28,15 @@ export interface CreatedResource {
     | "floating_ip"
     | "floating_ip_association"
     | "source_snapshot"
-    | "source_stopped";
+    | "source_stopped"
+    /** A data volume s2d detached from the stopped source to upload it (reattached after, or by cleanup). */
+    | "source_volume_detached"
+    /** A's image of a data volume (os-volume_upload_image): kept for resume, removed after success. */
+    | "source_volume_image"
+    /** B's copy of a volume image, the volume in B is created from it; removed after success. */
+    | "volume_image"
+    /** The data volume created in B. */
+    | "volume";
   id: string;
   /** Cloud the resource lives in. */
   cloud: "A" | "B";
@@ -37,6 +45,11 @@ export interface CreatedResource {
    * group, a zero-copy image): removed by whichever migration is removed last (removal.ts).
    */
   shared?: boolean;
+  /**
+   * What the resource belongs to: the source volume's id for volume images and volumes; for a
+   * detached source volume, the source server's id and the device ("server-id device").
+   */
+  ref?: string;
 }
 
 export interface ServerState {

@@ -66,9 +66,14 @@ export async function removeCreated(
   };
 
   // Address groups last: a rule in a group removed in this pass may still name one.
+  // The source's detached volumes go back in their original order (items come newest first), and
+  // before the stopped source is started again.
+  const inA = (r: CreatedResource) => r.type === "source_volume_detached" || r.type === "source_stopped";
   const ordered = [
-    ...items.filter((r) => r.type !== "address_group"),
+    ...items.filter((r) => r.type !== "address_group" && !inA(r)),
     ...items.filter((r) => r.type === "address_group"),
+    ...items.filter((r) => r.type === "source_volume_detached").reverse(),
+    ...items.filter((r) => r.type === "source_stopped"),
   ];
   for (const r of ordered) {
     try {
@@ -137,6 +142,31 @@ export async function removeCreated(
         case "source_stopped":
           if (a) await a.nova.start(r.id);
           break;
+        case "source_volume_image":
+          continue; // kept in A like the snapshot: resume reuses it; removed after success by the engine
+        case "source_volume_detached": {
+          if (!a) break;
+          const [serverId, device] = (r.ref ?? "").split(" ");
+          const v = await a.cinder.findVolume(r.id);
+          if (v && !v.attachments?.some((x) => x.server_id === serverId)) {
+            await a.cinder.waitForVolume(r.id, ["available"], { timeoutMs: 600_000 });
+            await a.nova.attachVolume(serverId, r.id, device || undefined);
+            await a.cinder.waitForVolume(r.id, ["in-use"], { timeoutMs: 300_000 });
+          }
+          break;
+        }
+        case "volume_image":
+          await b.glance.deleteImage(r.id);
+          break;
+        case "volume": {
+          // The server it was attached to is deleted first (newest first); Nova lets go of it shortly after.
+          const v = await b.cinder.findVolume(r.id);
+          if (!v) break;
+          if (v.status !== "available" && !/^error/.test(v.status))
+            await b.cinder.waitForVolume(r.id, ["available", "error"], { timeoutMs: 300_000 });
+          await b.cinder.deleteVolume(r.id);
+          break;
+        }
       }
       onOutcome({ resource: r, removed: !keptFor, ...(keptFor ? { keptFor } : {}) });
     } catch (e) {

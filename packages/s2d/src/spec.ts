@@ -113,6 +113,22 @@ export const ServerSpecSchema = z
     /** Target network name or id (default: the only non-external network in B). */
     network: nonEmpty("network").optional(),
     /**
+     * The source's network interfaces by network (A's name or id) → B's network (name or id). Each
+     * interface of the source whose network is listed is recreated in B on the mapped network, in
+     * the source's order; an extra interface without an entry is refused. The first interface
+     * without an entry goes to `network`.
+     */
+    networkMap: z
+      .array(z.object({ source: nonEmpty("networkMap.source"), target: nonEmpty("networkMap.target") }).strict(), {
+        error: "networkMap must be a list of { source, target } entries",
+      })
+      .optional(),
+    /**
+     * Keep each mapped interface's fixed IP (default true): refused before anything moves when B's
+     * subnet does not hold it or a port in B uses it. false: B's DHCP gives new addresses.
+     */
+    keepFixedIps: z.boolean().optional(),
+    /**
      * Availability zone of the new server in B (default: none asked, B's scheduler chooses). A
      * zone is often what decides the hosts, and with them which networks are served there.
      */
@@ -160,6 +176,16 @@ export const MigrationSpecSchema = z
           message: `server "${key}" is listed twice (also servers.${names.get(key)})`,
         });
       names.set(key, i);
+      const seen = new Map<string, number>();
+      (srv.networkMap ?? []).forEach((m, k) => {
+        if (seen.has(m.source))
+          ctx.addIssue({
+            code: "custom",
+            path: ["servers", i, "networkMap", k, "source"],
+            message: `source network "${m.source}" is mapped twice (also networkMap.${seen.get(m.source)}); keep one entry`,
+          });
+        seen.set(m.source, k);
+      });
     });
   });
 export type MigrationSpec = z.infer<typeof MigrationSpecSchema>;

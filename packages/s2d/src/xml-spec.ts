@@ -34,9 +34,14 @@ const SERVER_SECTIONS: Record<string, string[]> = {
   SnapshotToCreate: ["InstanceID", "SnapshotName"],
   ImageToUpload: ["ImageName", "Format", "Access"],
   Keypair: ["Name", "PublicKey"],
-  InstanceToLaunch: ["InstanceName", "SecurityGroup", "Network", "Flavor", "AvailabilityZone"],
+  InstanceToLaunch: ["InstanceName", "SecurityGroup", "Network", "Flavor", "AvailabilityZone", "KeepFixedIPs"],
   AllocateIP: ["IP", "Network"],
+  /** Repeated <Interface> elements, each with the fields of NETWORK_MAP_ENTRY (spec networkMap). */
+  NetworkMap: ["Interface"],
 };
+
+/** One <Interface> of <NetworkMap>: A's network → B's network. */
+const NETWORK_MAP_ENTRY = ["SourceNetwork", "TargetNetwork"];
 
 /**
  * The accepted document, element by element: the TU Crete S2D service's elements plus, as extensions,
@@ -48,6 +53,7 @@ export const MIGRATION_SPECS_ELEMENTS = {
   logins: ["CloudAlogIn", "CloudBlogIn"],
   loginFields: LOGIN,
   serverSections: SERVER_SECTIONS,
+  networkMapEntry: NETWORK_MAP_ENTRY,
   repeatable: ["Server"],
 } as const;
 
@@ -218,6 +224,30 @@ export function parseMigrationSpecsXml(xml: string, file = "spec.xml"): unknown 
 
   const serverOf = (secs: Record<string, Elem>) => {
     const f = (section: string) => (secs[section] ? textFields(secs[section], SERVER_SECTIONS[section], issues) : {});
+    // <NetworkMap> repeats <Interface>: read element by element, not as text fields.
+    let networkMap: { source?: string; target?: string }[] | undefined;
+    const nm = secs.NetworkMap;
+    if (nm) {
+      checkAttrs(nm, issues);
+      if (nm.text.trim())
+        issues.push({
+          path: nm.path,
+          message: "<NetworkMap> holds <Interface> elements, not text",
+          value: nm.text.trim(),
+        });
+      networkMap = [];
+      for (const c of nm.children) {
+        if (c.name !== "Interface") {
+          issues.push({
+            path: c.path,
+            message: `unknown element <${c.name}> in <NetworkMap>; expected Interface (check the spelling and case)`,
+          });
+          continue;
+        }
+        const e = textFields(c, NETWORK_MAP_ENTRY, issues);
+        networkMap.push(strip({ source: e.SourceNetwork, target: e.TargetNetwork }));
+      }
+    }
     const snap = f("SnapshotToCreate");
     const img = f("ImageToUpload");
     const kp = f("Keypair");
@@ -241,6 +271,15 @@ export function parseMigrationSpecsXml(xml: string, file = "spec.xml"): unknown 
       securityGroup: inst.SecurityGroup,
       network: inst.Network,
       availabilityZone: inst.AvailabilityZone,
+      networkMap,
+      keepFixedIps:
+        inst.KeepFixedIPs === undefined
+          ? undefined
+          : /^true$/i.test(inst.KeepFixedIPs)
+            ? true
+            : /^false$/i.test(inst.KeepFixedIPs)
+              ? false
+              : inst.KeepFixedIPs,
       floatingIp: floating === undefined ? undefined : floating.toLowerCase() === "new" ? "new" : floating,
       floatingNetwork: ip.Network,
     });

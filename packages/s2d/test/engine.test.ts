@@ -74,10 +74,21 @@ describe("s2d engine against in-memory clouds", () => {
     expect(journal.records, "no journal records for a refused migration").to.deep.equal([]);
   });
 
-  it("refuses, with the list, a server whose volumes, ephemeral disk or extra NICs would be left behind", async () => {
+  it("refuses, with the list, a server whose volumes B cannot take, ephemeral disk or extra NICs would be left behind", async () => {
     const { a, b, serverId } = twoClouds();
     const srv = a.servers[0] as (typeof a.servers)[0] & Record<string, unknown>;
     srv["os-extended-volumes:volumes_attached"] = [{ id: "vol-data" }, { id: "vol-logs" }];
+    const attached = (id: string, size: number, device: string, volume_type: string) => ({
+      id,
+      name: id,
+      status: "in-use",
+      size,
+      volume_type,
+      attachments: [{ server_id: serverId, device }],
+    });
+    a.volumes.push(attached("vol-data", 10, "/dev/vdb", "fast"), attached("vol-logs", 5, "/dev/vdc", "__DEFAULT__"));
+    // B has room for one more volume and 12 GB: the two volumes (2, 15 GB) do not fit.
+    b.volumeQuota = { volumes: { limit: 10, in_use: 9 }, gigabytes: { limit: 100, in_use: 80, reserved: 8 } };
     srv.flavor = { vcpus: 1, ram: 512, disk: 1, ephemeral: 5, swap: 0, original_name: "m1.eph" };
     a.ports.push({
       ...a.ports[0],
@@ -89,9 +100,15 @@ describe("s2d engine against in-memory clouds", () => {
     const err = await rejection(engine.migrate(serverSpec({ source: serverId })));
     expect(err).to.be.instanceOf(PreflightError);
     const messages = (err as PreflightError).problems.map((p) => p.message).join("\n");
-    expect(messages).to.match(/2 attached Cinder volume\(s\) that would be left behind in cloud A: vol-data, vol-logs/);
+    const byField = Object.fromEntries((err as PreflightError).problems.map((p) => [p.field, p]));
+    expect(byField["quota.volumes"]).to.deep.include({ value: "9/10" });
+    expect(byField["quota.volumes"].message).to.match(/uses 9 of 10 volumes and this migration needs 2 more/);
+    expect(byField["quota.gigabytes"]).to.deep.include({ value: "88/100" });
+    expect(byField["quota.gigabytes"].message).to.match(/needs 15 more/);
     expect(messages).to.match(/m1\.eph has a 5 GB ephemeral disk whose data would be left behind/);
-    expect(messages).to.match(/2 network interfaces .* left behind: network netA-storage \(10\.9\.0\.7\)/);
+    expect(messages).to.match(
+      /interface 2 of the source server, on network netA-storage with 10\.9\.0\.7, has no target network and would be left behind; add a networkMap entry/,
+    );
     expect(b.calls, "nothing created in B").to.deep.equal([]);
     expect(a.calls, "no snapshot taken in A").to.deep.equal([]);
     expect(journal.records).to.deep.equal([]);

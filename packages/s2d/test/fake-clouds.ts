@@ -16,6 +16,8 @@ import type {
   SecurityGroup,
   SecurityGroupRule,
   Server,
+  Subnet,
+  Volume,
 } from "@openstack-blueprints/openstack-rest";
 import { OpenStackError } from "@openstack-blueprints/openstack-rest";
 
@@ -43,6 +45,11 @@ export interface FakeCloud {
   waits: string[];
   /** Nova's availability zones. */
   zones: { zoneName: string; zoneState: { available: boolean } }[];
+  /** Cinder (reads only: the destination check): volumes, types and the quota set with usage. */
+  volumes: Volume[];
+  subnets: Subnet[];
+  volumeTypes: string[];
+  volumeQuota: Record<string, { limit: number; in_use: number; reserved?: number }>;
 }
 
 export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
@@ -73,6 +80,10 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
     microversion: { max: "2.95" },
     waits: [],
     zones: [{ zoneName: "nova", zoneState: { available: true } }],
+    volumes: [],
+    subnets: [],
+    volumeTypes: ["__DEFAULT__"],
+    volumeQuota: { volumes: { limit: -1, in_use: 0 }, gigabytes: { limit: -1, in_use: 0 } },
   };
   const rec = (s: string) => c.calls.push(s);
   const image = (id: string) => {
@@ -231,6 +242,8 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
   };
   const neutron = {
     listPorts: async (q: { device_id?: string }) => c.ports.filter((p) => !q.device_id || p.device_id === q.device_id),
+    getNetwork: async (id: string) => c.networks.find((n) => n.id === id),
+    listSubnets: async () => c.subnets,
     getSecurityGroup: async (id: string) => {
       const g = c.groups.find((x) => x.id === id);
       return g && { ...g, security_group_rules: c.rules.filter((r) => r.security_group_id === id) };
@@ -327,7 +340,22 @@ export function fakeCloud(projectId: string, hashAlgo = "sha512"): FakeCloud {
     deleteFloatingIp: async (id: string) => rec(`deleteFloatingIp ${id}`),
     quotaDetails: async () => ({ floatingip: { limit: -1, used: 0, reserved: 0 } }),
   };
-  c.client = { session, nova, glance, neutron } as unknown as OpenStackClient;
+  const cinder = {
+    getVolume: async (id: string) => {
+      const v = c.volumes.find((x) => x.id === id);
+      if (!v) throw notFound(`volume ${id}`);
+      return v;
+    },
+    listVolumeTypes: async () => c.volumeTypes.map((name) => ({ id: `type-${name}`, name })),
+    quotaUsage: async () => c.volumeQuota,
+  };
+  Object.assign(nova, {
+    listVolumeAttachments: async (id: string) =>
+      c.volumes
+        .filter((v) => v.attachments?.some((x) => x.server_id === id))
+        .map((v) => ({ volumeId: v.id, device: v.attachments!.find((x) => x.server_id === id)!.device })),
+  });
+  c.client = { session, nova, glance, neutron, cinder } as unknown as OpenStackClient;
   return c;
 }
 

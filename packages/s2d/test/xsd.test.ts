@@ -42,6 +42,17 @@ const ACCEPTED: Record<string, string> = {
     <AllocateIP><IP> 172.24.4.50 </IP></AllocateIP>
     <SnapshotToCreate><SnapshotName>db-snap</SnapshotName><InstanceID>db-1</InstanceID></SnapshotToCreate>
   </Server>`),
+  "a <NetworkMap> of two interfaces with <KeepFixedIPs>": doc(`
+  ${LOGIN_A}
+  ${LOGIN_B}
+  <Server>
+    <SnapshotToCreate><InstanceID>web-1</InstanceID></SnapshotToCreate>
+    <InstanceToLaunch><KeepFixedIPs>False</KeepFixedIPs></InstanceToLaunch>
+    <NetworkMap>
+      <Interface><SourceNetwork>web-net</SourceNetwork><TargetNetwork>app</TargetNetwork></Interface>
+      <Interface><TargetNetwork>db</TargetNetwork><SourceNetwork>storage-net</SourceNetwork></Interface>
+    </NetworkMap>
+  </Server>`),
   "clouds.yaml names only, CDATA and character references": doc(`
   <CloudAlogIn><cloud>minicloud-a</cloud></CloudAlogIn>
   <CloudBlogIn><cloud>minicloud-b</cloud><password><![CDATA[p<a>ss]]></password><username>&#98;ob</username></CloudBlogIn>
@@ -72,6 +83,15 @@ const REFUSED: Record<string, string> = {
   ),
   "a visibility that does not exist": doc(
     `${LOGIN_A}${LOGIN_B}<SnapshotToCreate><InstanceID>w</InstanceID></SnapshotToCreate><ImageToUpload><Access>everyone</Access></ImageToUpload>`,
+  ),
+  "an unknown element in <NetworkMap>'s <Interface>": doc(
+    `${LOGIN_A}${LOGIN_B}<SnapshotToCreate><InstanceID>w</InstanceID></SnapshotToCreate><NetworkMap><Interface><SourceNetwork>a</SourceNetwork><Target>b</Target></Interface></NetworkMap>`,
+  ),
+  "text in <NetworkMap>": doc(
+    `${LOGIN_A}${LOGIN_B}<SnapshotToCreate><InstanceID>w</InstanceID></SnapshotToCreate><NetworkMap>a=b</NetworkMap>`,
+  ),
+  "a KeepFixedIPs that is not true or false": doc(
+    `${LOGIN_A}${LOGIN_B}<SnapshotToCreate><InstanceID>w</InstanceID></SnapshotToCreate><InstanceToLaunch><KeepFixedIPs>yes</KeepFixedIPs></InstanceToLaunch>`,
   ),
   "another root element": `<?xml version="1.0"?><MigrationSpec>${LOGIN_A}</MigrationSpec>`,
 };
@@ -149,5 +169,15 @@ describe("MigrationSpecs XSD (schema/MigrationSpecs.xsd) and s2d's reader agree"
     expect(types.Server.sort()).to.deep.equal(Object.keys(MIGRATION_SPECS_ELEMENTS.serverSections).sort());
     for (const [section, fields] of Object.entries(MIGRATION_SPECS_ELEMENTS.serverSections))
       expect(types[section]?.sort(), section).to.deep.equal([...fields].sort());
+    expect(types.Interface.sort()).to.deep.equal([...MIGRATION_SPECS_ELEMENTS.networkMapEntry].sort());
+  });
+
+  it("reads <NetworkMap> and <KeepFixedIPs> into the spec's networkMap and keepFixedIps", () => {
+    const spec = parseSpecText(ACCEPTED["a <NetworkMap> of two interfaces with <KeepFixedIPs>"], "spec.xml");
+    expect(spec.servers[0].networkMap).to.deep.equal([
+      { source: "web-net", target: "app" },
+      { source: "storage-net", target: "db" },
+    ]);
+    expect(spec.servers[0].keepFixedIps).to.equal(false);
   });
 });

@@ -45,6 +45,13 @@ export interface S2DMigrationArgs {
    * before any image data moves.
    */
   availabilityZone?: pulumi.Input<string>;
+  /**
+   * The source's interfaces by network: A's network (name or id) → B's network. Every mapped
+   * interface is recreated in the source's order; an extra interface without an entry is refused.
+   */
+  networkMap?: pulumi.Input<pulumi.Input<{ source: string; target: string }>[]>;
+  /** Keep the fixed IP of each mapped interface (default true; refused when B cannot give it). */
+  keepFixedIps?: pulumi.Input<boolean>;
   /** "new", "none" or an allocated address in B. Default "new". */
   floatingIp?: pulumi.Input<string>;
   /** External network for a new floating IP. */
@@ -113,6 +120,12 @@ export const s2dMigrationArgsSchema = z
     securityGroup: pulumiInput(name("a security group name")).optional(),
     network: pulumiInput(name("a network name or id")).optional(),
     availabilityZone: pulumiInput(name("an availability zone of cloud B")).optional(),
+    networkMap: pulumiInput(
+      z.array(
+        pulumiInput(z.object({ source: name("a network of cloud A"), target: name("a network of cloud B") }).strict()),
+      ),
+    ).optional(),
+    keepFixedIps: pulumiInput(flag).optional(),
     floatingIp: pulumiInput(
       z.string().refine(isFloatingIpChoice, {
         message: 'is not "new", "none" or an IPv4 address (four numbers 0-255) already allocated in B',

@@ -16,6 +16,19 @@ export interface MigrationChecksums {
   hashCheck?: string;
 }
 
+/** A data volume moved with the server (attached to the new server in the source's order). */
+export interface MigratedVolume {
+  sourceVolumeId: string;
+  targetVolumeId: string;
+  name: string | null;
+  size: number;
+  volumeType: string | null;
+  device?: string;
+  md5: string;
+  hashAlgo: string;
+  hashValue: string;
+}
+
 /**
  * The dynamic provider runs inside Pulumi's provider host process. It loads the engine lazily
  * (registering ts-node when the workspace is used from TypeScript sources) so the serialised
@@ -63,6 +76,7 @@ class MigrationResource extends pulumi.dynamic.Resource {
   declare public readonly targetImageId: pulumi.Output<string>;
   declare public readonly floatingIp: pulumi.Output<string>;
   declare public readonly checksums: pulumi.Output<MigrationChecksums>;
+  declare public readonly volumes: pulumi.Output<MigratedVolume[]>;
 
   constructor(name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -76,6 +90,7 @@ class MigrationResource extends pulumi.dynamic.Resource {
         targetImageId: undefined,
         floatingIp: undefined,
         checksums: undefined,
+        volumes: undefined,
         createdInTarget: undefined,
         journalFile: undefined,
       },
@@ -117,6 +132,8 @@ export class S2DMigration extends pulumi.ComponentResource {
   public readonly floatingIp: pulumi.Output<string>;
   public readonly targetImageId: pulumi.Output<string>;
   public readonly checksums: pulumi.Output<MigrationChecksums>;
+  /** The data volumes moved with the server: B's volume ids and devices, their verified checksums. */
+  public readonly volumes: pulumi.Output<MigratedVolume[]>;
 
   constructor(name: string, args: S2DMigrationArgs, opts?: pulumi.ComponentResourceOptions) {
     validateArgs(args, name); // before anything is registered
@@ -137,24 +154,32 @@ export class S2DMigration extends pulumi.ComponentResource {
         args.imageVisibility,
         args.keepSourceSnapshot,
         args.availabilityZone,
+        args.networkMap,
+        args.keepFixedIps,
       ])
-      .apply(([source, tname, sg, net, fip, fnet, kmode, kname, pub, flavor, stop, vis, keepSnap, zone]) => {
-        const s: Record<string, unknown> = {
-          source,
-          securityGroup: sg ?? "default",
-          floatingIp: fip ?? "new",
-          keypair: { mode: kmode ?? "copy", ...(kname ? { name: kname } : {}), ...(pub ? { publicKey: pub } : {}) },
-          image: { visibility: vis ?? "private" },
-          flavor: flavor ? { name: flavor } : { matchSpecs: true },
-          stopSource: stop ?? false,
-          keepSourceSnapshot: keepSnap ?? false,
-        };
-        if (tname) s.name = tname;
-        if (net) s.network = net;
-        if (fnet) s.floatingNetwork = fnet;
-        if (zone) s.availabilityZone = zone;
-        return s;
-      });
+      .apply(
+        ([source, tname, sg, net, fip, fnet, kmode, kname, pub, flavor, stop, vis, keepSnap, zone, map, keepIps]) => {
+          const s: Record<string, unknown> = {
+            source,
+            securityGroup: sg ?? "default",
+            floatingIp: fip ?? "new",
+            keypair: { mode: kmode ?? "copy", ...(kname ? { name: kname } : {}), ...(pub ? { publicKey: pub } : {}) },
+            image: { visibility: vis ?? "private" },
+            flavor: flavor ? { name: flavor } : { matchSpecs: true },
+            stopSource: stop ?? false,
+            keepSourceSnapshot: keepSnap ?? false,
+          };
+          if (tname) s.name = tname;
+          if (net) s.network = net;
+          if (fnet) s.floatingNetwork = fnet;
+          if (zone) s.availabilityZone = zone;
+          // pulumi.all types a tuple this long as a union of its members.
+          const entries = map as { source: string; target: string }[] | undefined;
+          if (entries?.length) s.networkMap = entries;
+          if (keepIps !== undefined) s.keepFixedIps = keepIps;
+          return s;
+        },
+      );
     const run = new MigrationResource(
       `${name}-run`,
       {
@@ -174,7 +199,9 @@ export class S2DMigration extends pulumi.ComponentResource {
     this.floatingIp = run.floatingIp;
     this.targetImageId = run.targetImageId;
     this.checksums = run.checksums;
+    this.volumes = run.volumes;
     this.registerOutputs({
+      volumes: this.volumes,
       targetServerId: this.targetServerId,
       targetServerStatus: this.targetServerStatus,
       addresses: this.addresses,

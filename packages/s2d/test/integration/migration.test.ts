@@ -413,8 +413,10 @@ describe("s2d against minicloud (integration)", function () {
           servers: [{ source: serverId, network: bNet!.network.id }],
         }).servers,
       );
-      const nics = report.problems.find((p) => /network interfaces/.test(p.message));
-      expect(nics?.message, JSON.stringify(report.problems)).to.match(/has 2 network interfaces and only the first/);
+      const nics = report.problems.find((p) => p.field === "networkMap");
+      expect(nics?.message, JSON.stringify(report.problems)).to.match(
+        /interface 2 of the source server, on network .* has no target network and would be left behind; add a networkMap entry/,
+      );
       expect(ips.filter((ip) => nics!.message.includes(ip))).to.have.length(1);
       expect(journal.records).to.deep.equal([]);
     } finally {

@@ -49,8 +49,8 @@ describe("SelfServicePortal (under the mock harness)", function () {
     expect(portal.type).to.equal(PORTAL);
     expect(run.childrenOf(portal.urn).map((c) => `${c.type} ${c.name}`)).to.have.members([
       "openstack-blueprints:index:SecurityProfile office-portal-security",
-      `${T.randomPassword} office-portal-credential-secret`,
-      `${T.randomPassword} office-portal-session-secret`,
+      `${T.generatedSecret} office-portal-credential-secret`,
+      `${T.generatedSecret} office-portal-session-secret`,
       `${APP_CREDENTIAL} office-portal-credential`,
       `${T.port} office-portal-port`,
       `${T.instance} office-portal-server`,

@@ -104,7 +104,9 @@ export class SelfServicePortal extends pulumi.ComponentResource {
       {
         name: plan.serverName,
         networkId: args.networkId,
-        fixedIps: args.subnetId ? [{ subnetId: args.subnetId }] : undefined,
+        fixedIps: args.subnetId
+          ? [{ subnetId: args.subnetId, ...(args.fixedIp ? { ipAddress: args.fixedIp } : {}) }]
+          : undefined,
         securityGroupIds: [security.securityGroupId],
         adminStateUp: true,
       },

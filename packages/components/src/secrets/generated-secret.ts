@@ -11,7 +11,8 @@
  * asked: when `keepers` change, or when the shape asked for (length, alphabet, minimums per
  * class) changes, since the kept value would no longer fit it. `initialValue` adopts a value that
  * exists already (e.g. one RandomPassword made before this provider): used at create instead of
- * generating, and ignored afterwards (use keepers to rotate). See docs/secrets.md.
+ * generating, and ignored afterwards (use keepers to rotate). What stacks made with
+ * RandomPassword see: docs/desktop.md (the portal) and docs/devstack.md (adoptPasswords).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { randomInt } from "node:crypto";

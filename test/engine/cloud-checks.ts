@@ -71,6 +71,16 @@ async function stillThere(client: OpenStackClient, type: string, id: string): Pr
       return (await glance.findImage(id)) !== undefined;
     case "openstack:compute/flavor:Flavor":
       return (await nova.listFlavors()).some((f) => f.id === id);
+    case "openstack:identity/applicationCredential:ApplicationCredential": {
+      // Keystone keeps a user's application credentials under the user (the stack's own user).
+      const userId = client.session.tokenInfo?.userId ?? (await client.connect()).session.tokenInfo!.userId;
+      const { info } = await client.session.json("identity", {
+        method: "GET",
+        path: `${client.cloud.auth.authUrl.replace(/\/$/, "")}/users/${userId}/application_credentials/${id}`,
+        okStatuses: [404],
+      });
+      return info.status !== 404;
+    }
     case "openstack:compute/flavorAccess:FlavorAccess":
       // "<flavor ID>/<project ID>": a grant goes with its flavor; while the flavor lives, count it as there.
       return (await nova.listFlavors()).some((f) => f.id === id.split("/")[0]);

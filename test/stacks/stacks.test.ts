@@ -208,19 +208,24 @@ describe("stacks/ (root program under the harness)", function () {
   it("notebooks: a Jupyter server per student on the DevStack it builds, 8888 from the campus LAN only, URLs as outputs", async () => {
     const run = await runStackOnce(harness, "notebooks");
     expect(run.errors.map((e) => e.message)).to.deep.equal([]);
-    const servers = run.byType(T.instance);
+    const servers = run.byType(T.instance).filter((s) => s.name !== "notebooks-portal-server");
     expect(servers).to.have.length(30);
     for (const s of servers) {
       expect(s.inputs.userData as string)
         .to.contain("jupyter-notebook")
-        .and.contain("python3-sklearn")
-        .and.not.contain("xrdp");
+        .and.contain("python3-sklearn");
+      // No desktop stack: xrdp is neither installed nor configured (the session reporter's own
+      // text names xrdp as what a desktop would count; a notebook counts Jupyter's port).
+      const doc = YAML.parse(s.inputs.userData as string) as { packages?: string[]; write_files?: { path: string }[] };
+      expect(doc.packages ?? []).to.not.include("xrdp");
+      expect((doc.write_files ?? []).map((f) => f.path).filter((p) => p.includes("xrdp"))).to.deep.equal([]);
       expect(s.secretPaths).to.include("userData");
     }
+    const portalGroup = run.byName("notebooks-portal-security-group").id;
     const ingress = run
       .byType(T.secGroupRule)
       .map((r) => r.inputs)
-      .filter((r) => r.direction === "ingress");
+      .filter((r) => r.direction === "ingress" && r.securityGroupId !== portalGroup);
     expect(ingress.map((r) => [r.protocol, r.portRangeMin ?? null, r.remoteIpPrefix])).to.have.deep.members([
       ["tcp", 8888, "10.40.0.0/16"],
       ["icmp", null, "10.40.0.0/16"],
@@ -232,6 +237,26 @@ describe("stacks/ (root program under the harness)", function () {
     expect(servers.every((s) => s.inputs.imageId === run.byName("notebooks-devstack-image-ubuntu-24-04").id)).to.equal(
       true,
     );
+    // The self-service portal, deployed by default: at its fixed address outside the allocation
+    // pool, HTTPS from the campus, the admins and the notebooks' group (their session reports).
+    const portalPort = run.byName("notebooks-portal-port");
+    expect(portalPort.inputs.fixedIps).to.deep.equal([
+      { subnetId: run.byName("notebooks-lab-subnet").id, ipAddress: "192.168.70.5" },
+    ]);
+    expect(run.byName("notebooks-portal-server").inputs).to.include({ imageName: "debian-13", flavorName: "m1.small" });
+    const portalIngress = run
+      .byType(T.secGroupRule)
+      .map((r) => r.inputs)
+      .filter((r) => r.direction === "ingress" && r.securityGroupId === portalGroup)
+      .map((r) => [r.portRangeMin, r.remoteIpPrefix ?? r.remoteGroupId]);
+    expect(portalIngress).to.have.deep.members([
+      [443, "10.40.0.0/16"],
+      [443, "10.40.250.0/28"],
+      [443, run.byName("notebooks-desktops-security-group").id],
+    ]);
+    for (const s of servers)
+      expect(s.inputs.userData as string, "the notebooks report to the portal").to.contain("https://192.168.70.5/");
+    expect(run.value!.outputs["desktops.portalUrl"], "the stack exports the portal's URL").not.to.equal(undefined);
     const urls = run.value!.outputs["desktops.jupyterUrls"] as unknown;
     expect(urls, "the stack exports the students' URLs").not.to.equal(undefined);
     expect(run.byType(T.desktopCredential).every((c) => c.inputs.hashScheme === "jupyter-sha512")).to.equal(true);

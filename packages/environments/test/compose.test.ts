@@ -183,6 +183,26 @@ describe("stack config checked with the components' own schemas", () => {
     expect(problems).to.have.length(5);
   });
 
+  it("checks the desktops' portal: a fixed address, no second sessionReports, admins' blocks; enabled: false opts out", () => {
+    const raw = stackRaw("notebooks");
+    const desktops = JSON.parse(raw.desktops);
+    delete desktops.portal.fixedIp;
+    delete desktops.adminCidr;
+    desktops.sessionReports = { portalUrl: "https://portal.example/" };
+    const problems = problemsOf(() => composeEnvironment({ raw: { ...raw, desktops: JSON.stringify(desktops) } }));
+    const text = problems.join("\n");
+    expect(text).to.contain(`${NS}:desktops.portal.fixedIp: `);
+    expect(text).to.contain("outside its allocationPools");
+    expect(text).to.contain(`${NS}:desktops.sessionReports: `);
+    expect(text).to.contain("cannot be given with portal");
+    expect(text).to.contain(`${NS}:desktops.portal.adminCidrs: `);
+    expect(problems).to.have.length(3);
+    // Opted out, the same settings are accepted: no portal, and the pool's own sessionReports stand.
+    desktops.portal.enabled = false;
+    desktops.adminCidr = "10.40.250.0/28";
+    expect(() => composeEnvironment({ raw: { ...raw, desktops: JSON.stringify(desktops) } })).to.not.throw();
+  });
+
   it("checks a Ganeti stack's nodes and instances field by field", () => {
     const raw = stackRaw("ganeti");
     const ganeti = JSON.parse(raw.ganeti);

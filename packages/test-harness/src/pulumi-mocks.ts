@@ -15,13 +15,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CreateContext, ExistingCloud, OpenStackModel, T, defaultExistingCloud } from "./openstack-model";
 import { desktopCredentialProvider } from "@openstack-blueprints/components/src/desktop/desktop-credential";
+import { generatedSecretProvider } from "@openstack-blueprints/components/src/secrets/generated-secret";
+import { unwrapSecretInputs } from "@openstack-blueprints/components/src/testing/index";
 
 /**
  * Dynamic providers whose real code runs under the harness: they touch no cloud, so nothing
- * needs modelling (the desktop credential generates a password and hashes it).
+ * needs modelling (the desktop credential generates a password and hashes it; a generated secret
+ * draws its value).
  */
 const REAL_DYNAMIC_PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
   [T.desktopCredential]: desktopCredentialProvider,
+  [T.generatedSecret]: generatedSecretProvider,
 };
 
 export { T, OpenStackApiError, commandStdout, defaultExistingCloud, freshDevstackCloud } from "./openstack-model";
@@ -194,7 +198,8 @@ export class MockHarness {
    */
   private async runRealProvider(provider: pulumi.dynamic.ResourceProvider, args: pulumi.runtime.MockResourceArgs) {
     const key = `${args.type}::${args.name}`;
-    const { __provider: _serialized, ...inputs } = args.inputs;
+    // Secret inputs arrive plain, as the engine sends them (the dynamic provider refuses secrets).
+    const { __provider: _serialized, ...inputs } = unwrapSecretInputs(args.inputs) as Record<string, any>;
     const old = this.engineState.get(key);
     if (old) {
       const diff = provider.diff ? await provider.diff(old.id, old.outs, inputs) : { changes: true, replaces: [] };

@@ -24,6 +24,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { randomInt } from "node:crypto";
 import { CRYPT_ALPHABET, jupyterPasswordHash, sha512Crypt } from "./sha512-crypt";
 import { COMPONENTS_MODULE_ROOT, requireInProviderProcess } from "../pulumi/provider-process";
+import { DIGITS, generateSecret, LOWER, RandomIntFn, UPPER } from "../secrets/generated-secret";
 
 /**
  * How the guest receives the password: "sha512-crypt" ($6$…, for the OS account: desktops log in
@@ -63,9 +64,6 @@ export const DESKTOP_CREDENTIAL_SECRET_OUTPUTS = ["password", "passwordHash", "r
 /** Length of a session report token: 48 of 62 letters and digits, ~285 bits. */
 export const REPORT_TOKEN_LENGTH = 48;
 
-const LOWER = "abcdefghijklmnopqrstuvwxyz";
-const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const DIGITS = "0123456789";
 /** At least this many of each class, so the password passes common complexity rules. */
 const MIN_PER_CLASS = 2;
 
@@ -77,8 +75,7 @@ export function checkPasswordLength(length: number, field = "passwordLength"): n
   return length;
 }
 
-/** An integer in [0, max): crypto.randomInt by default (unbiased, from the OS CSPRNG). */
-export type RandomIntFn = (max: number) => number;
+export type { RandomIntFn } from "../secrets/generated-secret";
 
 /**
  * A password of letters and digits with at least two lower-case letters, two upper-case letters
@@ -87,16 +84,7 @@ export type RandomIntFn = (max: number) => number;
  */
 export function generateDesktopPassword(length: number, random: RandomIntFn = (max) => randomInt(max)): string {
   checkPasswordLength(length, "desktop password length");
-  const all = LOWER + UPPER + DIGITS;
-  const pick = (alphabet: string) => alphabet[random(alphabet.length)];
-  const chars: string[] = [];
-  for (const alphabet of [LOWER, UPPER, DIGITS]) for (let i = 0; i < MIN_PER_CLASS; i++) chars.push(pick(alphabet));
-  while (chars.length < length) chars.push(pick(all));
-  for (let i = chars.length - 1; i > 0; i--) {
-    const j = random(i + 1);
-    [chars[i], chars[j]] = [chars[j], chars[i]];
-  }
-  return chars.join("");
+  return generateSecret(length, LOWER + UPPER + DIGITS, MIN_PER_CLASS, random);
 }
 
 /**

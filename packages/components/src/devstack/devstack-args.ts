@@ -105,6 +105,20 @@ export interface DevstackPciPassthroughArgs {
 export type DevstackQuotas = ProjectLimits;
 
 /**
+ * DevStack's passwords to keep instead of generating (secrets). For stacks made before the
+ * passwords came from GeneratedSecret (they came from @pulumi/random's RandomPassword): the
+ * running DevStack was installed with those, and stack.sh does not run again for a new password,
+ * so they must be carried over once. Read them from the old state (docs/devstack.md), set them,
+ * `pulumi up`; afterwards they are kept in state and this setting changes nothing.
+ */
+export interface DevstackAdoptPasswordsArgs {
+  admin?: pulumi.Input<string>;
+  database?: pulumi.Input<string>;
+  rabbit?: pulumi.Input<string>;
+  service?: pulumi.Input<string>;
+}
+
+/**
  * Arguments of DevstackHost. The local.conf fields are plain values (not Inputs): they are
  * written into the scripts' text and validated before any command touches the host. Choices
  * such as `branch` are typed `string`, not a union of the allowed values, because Pulumi's
@@ -204,6 +218,8 @@ export interface DevstackHostArgs {
   /** Images and flavors to create through the new cloud once it is up. */
   images?: DevstackImageArgs[];
   flavors?: DevstackFlavorArgs[];
+  /** Passwords an existing DevStack already uses, adopted at create (see DevstackAdoptPasswordsArgs). */
+  adoptPasswords?: DevstackAdoptPasswordsArgs;
 }
 
 // ---- The schema: one check per field, each message "<what is wrong>. Fix: <what to do>". ----
@@ -508,6 +524,20 @@ export const devstackHostArgsSchema = z.object({
   quotas: quotasSchema.optional(),
   images: z.array(imageSchema).optional(),
   flavors: z.array(flavorSchema).optional(),
+  adoptPasswords: z
+    .object(
+      Object.fromEntries(
+        (["admin", "database", "rabbit", "service"] as const).map((role) => [
+          role,
+          optionalInput<string>(
+            (v) => typeof v === "string" && /^[A-Za-z0-9]{8,256}$/.test(v),
+            "is not a DevStack password",
+            `give the ${role} password the running DevStack uses (letters and digits, as a Pulumi secret)`,
+          ),
+        ]),
+      ) as Record<"admin" | "database" | "rabbit" | "service", ReturnType<typeof optionalInput<string>>>,
+    )
+    .optional(),
 });
 
 // The schema and the interface describe the same fields: adding a field to one and not the
@@ -520,6 +550,7 @@ const schemaCoversArgs: SameKeys<SchemaInput, DevstackHostArgs> &
   SameKeys<NonNullable<SchemaInput["flavors"]>[number], DevstackFlavorArgs> &
   SameKeys<NonNullable<SchemaInput["quotas"]>, DevstackQuotas> &
   SameKeys<NonNullable<SchemaInput["pciPassthrough"]>, DevstackPciPassthroughArgs> &
+  SameKeys<NonNullable<SchemaInput["adoptPasswords"]>, DevstackAdoptPasswordsArgs> &
   SameKeys<NonNullable<SchemaInput["pciPassthrough"]>["aliases"][number], DevstackPciAliasArgs> = true;
 const argsFitSchema = (args: DevstackHostArgs): SchemaInput => args;
 void schemaCoversArgs;

@@ -1,9 +1,9 @@
 import * as command from "@pulumi/command";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { asRootCommand } from "../scripts/remote-script";
 import { secretStdin } from "../scripts/secret-stdin";
+import { GeneratedSecret } from "../secrets/generated-secret";
 import { renderCloudsYaml, devstackEndpoints } from "./clouds-yaml";
 import type { DevstackHostArgs } from "./devstack-args";
 import { planDevstackHost } from "./devstack-plan";
@@ -71,26 +71,19 @@ export class DevstackHost extends pulumi.ComponentResource {
       perDialTimeout: 30,
     };
 
-    const password = (role: string) =>
-      new random.RandomPassword(
+    // Made by the stack's own dynamic provider (no pulumi-random plugin); letters and digits
+    // only: devstack breaks on special characters in its passwords. adoptPasswords carries over
+    // what a DevStack made before this provider already runs with (docs/devstack.md).
+    const password = (role: "admin" | "database" | "rabbit" | "service") =>
+      new GeneratedSecret(
         `${name}-${role}-password`,
-        {
-          // devstack breaks on special characters in its passwords.
-          length: 32,
-          special: false,
-          upper: true,
-          lower: true,
-          numeric: true,
-          minUpper: 2,
-          minLower: 2,
-          minNumeric: 2,
-        },
-        { parent: this, additionalSecretOutputs: ["result"] },
-      );
-    const adminPassword = pulumi.secret(password("admin").result);
-    const databasePassword = pulumi.secret(password("database").result);
-    const rabbitPassword = pulumi.secret(password("rabbit").result);
-    const servicePassword = pulumi.secret(password("service").result);
+        { length: 32, minPerClass: 2, initialValue: args.adoptPasswords?.[role] },
+        { parent: this },
+      ).value;
+    const adminPassword = pulumi.secret(password("admin"));
+    const databasePassword = pulumi.secret(password("database"));
+    const rabbitPassword = pulumi.secret(password("rabbit"));
+    const servicePassword = pulumi.secret(password("service"));
 
     // What re-runs when: a step's command text embeds the inputs it uses, so the provider re-runs
     // it (update, else create) when they change; every script is idempotent. Only the stack

@@ -3,7 +3,7 @@
 // open to the world, SSH without a key) is the plan's check.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ipv4Cidr, pulumiInput, SameShape } from "../config/zod-types";
+import { ipv4Address, ipv4Cidr, pulumiInput, SameShape } from "../config/zod-types";
 
 /** One employee's desktop as the portal serves it: the pool's outputs for that employee. */
 export interface SelfServicePortalDesktopArgs {
@@ -34,6 +34,12 @@ export interface SelfServicePortalArgs {
   networkId: pulumi.Input<string>;
   /** Subnet for its fixed address; default Neutron's choice on the network. */
   subnetId?: pulumi.Input<string>;
+  /**
+   * The portal's fixed address on subnetId (required with it), e.g. "192.168.50.5": an address
+   * known before anything is made, so the pool's `sessionReports.portalUrl` can name it. Keep it
+   * out of the subnet's allocation pools, or a desktop may take it first. Default Neutron's choice.
+   */
+  fixedIp?: string;
   /** Flavor name, e.g. "m1.small" (the portal needs ~512 MiB). */
   flavor: string;
   /** Image name: a Debian whose packages carry Node.js 20 or later (Debian 13 "trixie"). */
@@ -49,6 +55,11 @@ export interface SelfServicePortalArgs {
   admins?: Record<string, pulumi.Input<string>>;
   /** The thin clients' block: HTTPS (443) is open to it. */
   thinClientCidr: string;
+  /**
+   * The desktops' security group (`pool.securityGroupId`): HTTPS (443) is open to its members too,
+   * for their session reports (AutoStop with the pool's `sessionReports`). Default none.
+   */
+  reportSecurityGroupId?: pulumi.Input<string>;
   /** The admins' blocks: HTTPS (443) is open to them too. At least one. */
   adminCidrs: string[];
   /** Explicit opt-in for 0.0.0.0/0 in thinClientCidr or adminCidrs (a portal on the internet). */
@@ -96,6 +107,7 @@ export const selfServicePortalDesktopArgsSchema = z.strictObject({
 export const selfServicePortalArgsSchema = z.strictObject({
   networkId: pulumiInput(nonEmpty("the network's ID (e.g. pool.networkId)")),
   subnetId: pulumiInput(nonEmpty("the subnet's ID or leave it out")).optional(),
+  fixedIp: ipv4Address.optional(),
   flavor: nonEmpty("a flavor name such as m1.small"),
   imageName: nonEmpty("a Debian 13 image name"),
   floatingIpPool: nonEmpty("the external network's name or leave it out").optional(),
@@ -103,6 +115,7 @@ export const selfServicePortalArgsSchema = z.strictObject({
   desktops: pulumiInput(z.record(z.string(), selfServicePortalDesktopArgsSchema)),
   admins: z.record(z.string(), pulumiInput(nonEmpty("the admin's SHA-512 crypt hash"))).optional(),
   thinClientCidr: ipv4Cidr,
+  reportSecurityGroupId: pulumiInput(nonEmpty("the pool's securityGroupId or leave it out")).optional(),
   adminCidrs: z.array(ipv4Cidr).min(1, { message: 'is empty; give the admins\' block(s), e.g. ["192.168.99.0/28"]' }),
   allowFromAnywhere: z.boolean().optional(),
   sshCidrs: z.array(ipv4Cidr).optional(),

@@ -91,6 +91,8 @@ export function planSelfServicePortal(name: string, args: SelfServicePortalArgs)
       ssh ? args.adminPublicKey : args.sshCidrs,
       "SSH needs both sshCidrs and adminPublicKey (key-only SSH from the admins' block); give both or neither",
     );
+  if (args.fixedIp !== undefined && args.subnetId === undefined)
+    problems.add("fixedIp", args.fixedIp, "needs subnetId (the subnet the address is on); give both or neither");
   const desktops = args.desktops;
   if (desktops && isPlain(desktops) && typeof desktops === "object") {
     const entries = Object.entries(desktops as Record<string, SelfServicePortalDesktopArgs>);
@@ -138,6 +140,17 @@ export function planSelfServicePortal(name: string, args: SelfServicePortalArgs)
       allowFromAnywhere: allow || undefined,
       description: "the portal (HTTPS)",
     })),
+    ...(args.reportSecurityGroupId !== undefined
+      ? [
+          {
+            protocol: "tcp",
+            port: 443,
+            remoteGroupId: args.reportSecurityGroupId,
+            name: "session-reports",
+            description: "the desktops' session reports (HTTPS)",
+          },
+        ]
+      : []),
     ...(ssh && args.adminPublicKey
       ? (args.sshCidrs ?? []).map((remoteCidr): SecurityRuleArgs => ({
           protocol: "tcp",
@@ -150,7 +163,7 @@ export function planSelfServicePortal(name: string, args: SelfServicePortalArgs)
   if (problems.empty)
     normalizeRules(
       `SelfServicePortal ${name}`,
-      securityRules.map((rule) => ({ ...rule, hasRemoteGroup: false })),
+      securityRules.map(({ remoteGroupId, ...rule }) => ({ ...rule, hasRemoteGroup: remoteGroupId !== undefined })),
       problems,
       "securityRules",
     );
@@ -170,8 +183,8 @@ export function planSelfServicePortal(name: string, args: SelfServicePortalArgs)
     credentialName: `${name}-portal`,
     securityRules,
     securityDescription: `Self-service portal ${name}: HTTPS from ${[...new Set(https)].join(", ")}${
-      ssh ? `, SSH from ${(args.sshCidrs ?? []).join(", ")}` : ""
-    }`,
+      args.reportSecurityGroupId !== undefined ? " and the desktops' group" : ""
+    }${ssh ? `, SSH from ${(args.sshCidrs ?? []).join(", ")}` : ""}`,
     computeApiPrefix: args.computeApiPrefix ?? "/v2.1",
     portalPackage: args.portalPackage ?? DEFAULT_PORTAL_PACKAGE,
     ssh,

@@ -1,7 +1,7 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { SecurityProfile } from "../network/security-profile";
+import { GeneratedSecret } from "../secrets/generated-secret";
 import { sessionReportTokenHash } from "../desktop/session-report";
 import type { ThinClientDesktopPool } from "../desktop/thin-client-desktop-pool";
 import { SelfServicePortalArgs, SelfServicePortalDesktopArgs } from "./self-service-portal-args";
@@ -76,23 +76,19 @@ export class SelfServicePortal extends pulumi.ComponentResource {
     );
 
     const desktops = pulumi.output(args.desktops);
-    const credentialSecret = new random.RandomPassword(
-      plan.names.credentialSecret,
-      { length: 48, special: false },
-      { parent: this },
-    );
-    const sessionSecret = new random.RandomPassword(
-      plan.names.sessionSecret,
-      { length: 48, special: false },
-      { parent: this },
-    );
+    // Made by the stack's own dynamic provider (no pulumi-random plugin), kept secret in state.
+    // Stacks whose secrets RandomPassword made get new ones at their first `up` with this
+    // version (same names, new resource type): a new application credential, the server
+    // rebuilt with them, signed-in users signed out once (docs/desktop.md).
+    const credentialSecret = new GeneratedSecret(plan.names.credentialSecret, { length: 48 }, { parent: this });
+    const sessionSecret = new GeneratedSecret(plan.names.sessionSecret, { length: 48 }, { parent: this });
     const credential = new openstack.identity.ApplicationCredential(
       plan.names.credential,
       {
         name: plan.credentialName,
         description: `Self-service portal ${name}: show, start, stop, shelve and unshelve its desktops only`,
         unrestricted: false,
-        secret: credentialSecret.result,
+        secret: credentialSecret.value,
         accessRules: desktops.apply((d) =>
           portalAccessRules(
             Object.values(d).map((x) => x.serverId),
@@ -108,7 +104,9 @@ export class SelfServicePortal extends pulumi.ComponentResource {
       {
         name: plan.serverName,
         networkId: args.networkId,
-        fixedIps: args.subnetId ? [{ subnetId: args.subnetId }] : undefined,
+        fixedIps: args.subnetId
+          ? [{ subnetId: args.subnetId, ...(args.fixedIp ? { ipAddress: args.fixedIp } : {}) }]
+          : undefined,
         securityGroupIds: [security.securityGroupId],
         adminStateUp: true,
       },
@@ -121,8 +119,8 @@ export class SelfServicePortal extends pulumi.ComponentResource {
         pulumi.output(args.admins ?? {}),
         pulumi.output(args.authUrl),
         credential.id,
-        credentialSecret.result,
-        sessionSecret.result,
+        credentialSecret.value,
+        sessionSecret.value,
         pulumi.output(args.tls.certificate),
         pulumi.output(args.tls.privateKey),
       ])

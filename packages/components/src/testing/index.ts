@@ -18,6 +18,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { desktopCredentialProvider } from "../desktop/desktop-credential";
+import { generatedSecretProvider } from "../secrets/generated-secret";
 
 /** Type tokens of the resources the components declare most often (for `byType`). */
 export const OPENSTACK = {
@@ -32,6 +33,7 @@ export const OPENSTACK = {
   instance: "openstack:compute/instance:Instance",
   keypair: "openstack:compute/keypair:Keypair",
   desktopCredential: "pulumi-nodejs:dynamic/desktop-credential:DesktopCredential",
+  generatedSecret: "pulumi-nodejs:dynamic/generated-secret:GeneratedSecret",
 } as const;
 
 /** A resource's inputs or state: what the program passed, as plain values (narrow before use). */
@@ -57,6 +59,20 @@ interface ServerNetworkInput {
   uuid?: string;
   port?: string;
   fixedIpV4?: string;
+}
+
+/**
+ * Inputs as the engine hands them to a dynamic provider: Pulumi's Node.js dynamic provider does
+ * not accept secrets (its Configure says so), so the engine sends secret inputs as plain values;
+ * the mock monitor still wraps them (`{ 4dabf18193072939515e22adb298388d: "1b47…", value }`).
+ */
+export function unwrapSecretInputs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecretInputs);
+  if (value === null || typeof value !== "object") return value;
+  const obj = value as Record<string, unknown>;
+  if (obj["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270")
+    return unwrapSecretInputs(obj.value);
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecretInputs(v)]));
 }
 
 const optionalString = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
@@ -158,17 +174,16 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
           id: idFor("fip", args.name),
           state: { ...inputs, address: `${options.floatingIpPrefix ?? "203.0.113"}.${floating++}` },
         };
-      case OPENSTACK.desktopCredential: {
-        // The provider's own code: it generates the password and its hashes, touching no cloud.
-        const { __provider: _serialised, ...credentialInputs } = inputs;
-        return Promise.resolve(desktopCredentialProvider.create(credentialInputs)).then((made) => ({
+      case OPENSTACK.desktopCredential:
+      case OPENSTACK.generatedSecret: {
+        // The providers' own code: they generate passwords (and hashes), touching no cloud.
+        const provider = args.type === OPENSTACK.generatedSecret ? generatedSecretProvider : desktopCredentialProvider;
+        const { __provider: _serialised, ...providerInputs } = unwrapSecretInputs(inputs) as Record<string, unknown>;
+        return Promise.resolve(provider.create(providerInputs)).then((made) => ({
           id: made.id,
-          state: { ...credentialInputs, ...(made.outs ?? {}) },
+          state: { ...providerInputs, ...(made.outs ?? {}) },
         }));
       }
-      case "random:index/randomPassword:RandomPassword":
-      case "random:index/randomString:RandomString":
-        return { id: idFor("random", args.name), state: { ...inputs, result: `mock-${args.name}` } };
       case "command:remote:Command":
       case "command:local:Command":
         return { id: idFor("command", args.name), state: { ...inputs, stdout: "", stderr: "" } };

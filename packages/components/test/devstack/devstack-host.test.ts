@@ -16,6 +16,7 @@ import { renderLocalConfTemplate } from "../../src/devstack/local-conf";
 import * as pulumi from "@pulumi/pulumi";
 import { planDevstackHost, validateDevstackSettings } from "../../src/devstack/devstack-plan";
 import { ComponentArgsError } from "../../src/errors";
+import { ALPHANUMERIC } from "../../src/secrets/generated-secret";
 
 const harness = installMocks();
 
@@ -44,7 +45,8 @@ async function build(extra: Partial<DevstackHostArgs> = {}): Promise<ProgramRun<
 }
 
 const commandsOf = (run: ProgramRun<unknown>) => run.byType(T.remoteCommand);
-const passwordsOf = (run: ProgramRun<unknown>) => run.byType(T.randomPassword).map((p) => String(p.state.result));
+const passwordsOf = (run: ProgramRun<unknown>) =>
+  ["admin", "database", "rabbit", "service"].map((role) => String(run.byName(`lab-${role}-password`).state.value));
 
 describe("DevstackHost (under the mock harness)", function () {
   this.timeout(60_000);
@@ -158,7 +160,10 @@ describe("DevstackHost (under the mock harness)", function () {
     const passwords = passwordsOf(run);
     expect(passwords).to.have.length(4);
     for (const p of passwords) expect(p).to.match(/^[A-Za-z0-9]{32}$/);
-    for (const p of run.byType(T.randomPassword)) expect(p.inputs).to.include({ special: false, length: 32 });
+    for (const p of run.byType(T.generatedSecret)) {
+      expect(p.inputs).to.include({ alphabet: ALPHANUMERIC, length: 32, minPerClass: 2 });
+      expect(p.additionalSecretOutputs).to.include("value");
+    }
     for (const c of commandsOf(run)) {
       const visible = allStrings([
         c.inputs.create,
@@ -187,6 +192,26 @@ describe("DevstackHost (under the mock harness)", function () {
       tenantName: "admin",
       region: "RegionOne",
     });
+  });
+
+  it("adoptPasswords: a DevStack made with RandomPassword keeps its passwords across the move; later runs keep them", async () => {
+    // The stack being moved has no GeneratedSecret in its state yet: the engine creates them.
+    harness.forgetState();
+    const old = { admin: "AdminFromRandom0123456789abcdefgh", service: "ServiceFromRandom0123456789abcdef" };
+    const adopted = await build({ adoptPasswords: { admin: pulumi.secret(old.admin), service: old.service } });
+    const [admin, database, rabbit, service] = passwordsOf(adopted);
+    expect(admin).to.equal(old.admin);
+    expect(service).to.equal(old.service);
+    for (const p of [database, rabbit]) expect(p).to.match(/^[A-Za-z0-9]{32}$/);
+    expect(await outputValue(adopted.value!.adminPassword)).to.equal(old.admin);
+    for (const p of adopted.byType(T.generatedSecret).filter((r) => r.inputs.initialValue !== undefined))
+      expect(p.secretPaths, p.name).to.include("initialValue");
+    // Dropping (or changing) the setting afterwards changes nothing: the state holds them now.
+    expect(passwordsOf(await build())).to.deep.equal([admin, database, rabbit, service]);
+    expect(passwordsOf(await build({ adoptPasswords: { admin: "SomethingElse0123456789" } }))[0]).to.equal(old.admin);
+    expect(() => planDevstackHost("lab", baseArgs({ adoptPasswords: { rabbit: "short!" } }))).to.throw(
+      /adoptPasswords\.rabbit[\s\S]*is not a DevStack password/,
+    );
   });
 
   it("tlsProxy: https endpoints, the CA chain read back after stack.sh and given to the provider (never insecure)", async () => {
@@ -238,7 +263,7 @@ describe("DevstackHost (under the mock harness)", function () {
     expect(await outputValue(host.region)).to.equal("Lab1");
     expect(await outputIsSecret(host.adminPassword)).to.equal(true);
     expect(await outputIsSecret(host.cloudsYaml)).to.equal(true);
-    const admin = String(run.byName("lab-admin-password").state.result);
+    const admin = String(run.byName("lab-admin-password").state.value);
     expect(await outputValue(host.adminPassword)).to.equal(admin);
     const doc = parse(await outputValue(host.cloudsYaml));
     expect(doc.clouds.lab).to.deep.include({ region_name: "Lab1", identity_api_version: 3 });

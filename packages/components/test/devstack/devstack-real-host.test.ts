@@ -119,7 +119,7 @@ describe("DevstackHost on a real host (systemd-nspawn guest over SSH)", function
     expect(program.thrown?.message).to.equal(undefined);
     expect(program.errors.map((e) => e.message)).to.deep.equal([]);
     const passwords = ["admin", "database", "rabbit", "service"].map((role) =>
-      String(program.byName(`ds-${role}-password`).state.result),
+      String(program.byName(`ds-${role}-password`).state.value),
     );
 
     const declared = stepsFromRecordedResources(program.resources);

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { allStrings, installMocks, outputIsSecret, outputValue, T } from "@openstack-blueprints/test-harness";
 import { parseCloudConfig, CloudConfigWriteFile } from "../../src/cloudinit/cloud-config";
@@ -49,8 +50,8 @@ describe("SelfServicePortal (under the mock harness)", function () {
     expect(portal.type).to.equal(PORTAL);
     expect(run.childrenOf(portal.urn).map((c) => `${c.type} ${c.name}`)).to.have.members([
       "openstack-blueprints:index:SecurityProfile office-portal-security",
-      `${T.randomPassword} office-portal-credential-secret`,
-      `${T.randomPassword} office-portal-session-secret`,
+      `${T.generatedSecret} office-portal-credential-secret`,
+      `${T.generatedSecret} office-portal-session-secret`,
       `${APP_CREDENTIAL} office-portal-credential`,
       `${T.port} office-portal-port`,
       `${T.instance} office-portal-server`,
@@ -139,5 +140,62 @@ describe("SelfServicePortal (under the mock harness)", function () {
     expect(run.thrown).to.be.instanceOf(ComponentArgsError);
     expect(run.thrown!.message).to.contain("adminCidrs[0]");
     expect(run.resources).to.deep.equal([]);
+  });
+
+  it("fixedIp: the portal's port takes that address on subnetId (so the pool can name it beforehand); alone it is refused", async () => {
+    const run = await harness.runProgram(() => {
+      const network = new openstack.networking.Network("lan", {});
+      const subnet = new openstack.networking.Subnet("lan-subnet", { networkId: network.id, cidr: "192.168.50.0/24" });
+      return new SelfServicePortal(
+        "p",
+        officePortalArgs({ networkId: network.id, subnetId: subnet.id, fixedIp: "192.168.50.5" }),
+      );
+    });
+    expect(run.errors).to.deep.equal([]);
+    expect(run.byName("p-port").inputs.fixedIps).to.deep.equal([
+      { subnetId: run.byName("lan-subnet").id, ipAddress: "192.168.50.5" },
+    ]);
+    const refused = await harness.runProgram(
+      () => new SelfServicePortal("p", officePortalArgs({ fixedIp: "192.168.50.5" })),
+    );
+    expect(refused.thrown).to.be.instanceOf(ComponentArgsError);
+    expect(refused.thrown!.message).to.contain("fixedIp").and.contain("needs subnetId");
+    const bad = await harness.runProgram(
+      () => new SelfServicePortal("p", officePortalArgs({ subnetId: "s", fixedIp: "192.168.50.500" })),
+    );
+    expect(bad.thrown!.message).to.contain("fixedIp");
+  });
+
+  it("reportSecurityGroupId: the desktops' group may reach HTTPS too (their session reports), nobody else more", async () => {
+    const run = await harness.runProgram(() => {
+      const pool = new ThinClientDesktopPool("office", {
+        employees: [{ name: "alice" }],
+        flavor: "m1.desktop",
+        imageName: "ubuntu-24.04",
+        networkCidr: "10.201.10.0/24",
+        dnsNameservers: ["9.9.9.9"],
+        thinClientCidr: "192.168.50.0/24",
+        sessionReports: { portalUrl: "https://10.201.10.5/" },
+      });
+      return new SelfServicePortal(
+        "office-portal",
+        officePortalArgs({
+          networkId: pool.networkId,
+          desktops: portalDesktopsFromPool(pool),
+          reportSecurityGroupId: pool.securityGroupId,
+        }),
+      );
+    });
+    expect(run.errors).to.deep.equal([]);
+    const group = run.byName("office-portal-security-group");
+    const ingress = run
+      .byType(T.secGroupRule)
+      .filter((r) => r.inputs.securityGroupId === group.id && r.inputs.direction === "ingress")
+      .map((r) => [r.inputs.portRangeMin, r.inputs.remoteIpPrefix ?? r.inputs.remoteGroupId]);
+    expect(ingress).to.have.deep.members([
+      [443, "192.168.50.0/24"],
+      [443, "192.168.99.0/28"],
+      [443, run.byName("office-security-group").id],
+    ]);
   });
 });

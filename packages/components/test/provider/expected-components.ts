@@ -193,6 +193,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "quotas",
       "images",
       "flavors",
+      "adoptPasswords",
     ],
     outputs: [
       "dashboardUrl",

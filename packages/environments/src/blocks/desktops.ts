@@ -3,8 +3,11 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  SelfServicePortal,
   ThinClientDesktopPool,
   XrdpDesktopImage,
+  portalDesktopsFromPool,
+  selfServicePortalArgsSchema,
   thinClientDesktopPoolArgsSchema,
   type DesktopHomeVolumesArgs,
 } from "@openstack-blueprints/components";
@@ -54,6 +57,36 @@ export function homeVolumesOf(
 }
 
 /**
+ * The self-service portal next to the pool (SelfServicePortal): employees start, stop, shelve and
+ * unshelve their own desktop, and the pool's guests report their sessions to it (AutoStop). Its
+ * address is fixed beforehand (`fixedIp`, outside the network's allocation pools) so the pool's
+ * `sessionReports` can name it; the certificate and key are the stack's secrets. `enabled: false`
+ * opts out (no portal, no session reports).
+ */
+const portalSpec = strictConfig(selfServicePortalArgsSchema)
+  .pick({
+    fixedIp: true,
+    flavor: true,
+    imageName: true,
+    tls: true,
+    admins: true,
+    adminCidrs: true,
+    authUrl: true,
+    floatingIpPool: true,
+    autoStopIdleMinutes: true,
+    sessionMinutes: true,
+    portalPackage: true,
+  })
+  .partial({ adminCidrs: true, authUrl: true })
+  .extend({
+    /** Default true: the portal is deployed when this setting is there; false opts out. */
+    enabled: z.boolean().optional(),
+    /** PEM of the CA that signed the portal's certificate, for the guests' session reports. */
+    caCertificate: z.string().optional(),
+  })
+  .strict();
+
+/**
  * The stack's desktops value: ThinClientDesktopPool's args, except what the stack supplies itself
  * (the network and subnet of a `networks` entry, the baked image, the quotas DevStack set) or
  * generates (employees from employeePrefix/employeeCount); plus the bake and routing settings.
@@ -94,6 +127,7 @@ export const desktopsSpec = strictConfig(thinClientDesktopPoolArgsSchema)
       .union([z.literal(false), strictConfig(thinClientDesktopPoolArgsSchema.shape.homeVolumes.unwrap())])
       .optional(),
     bake: bakeSpec.optional(),
+    portal: portalSpec.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.bake && spec.imageName !== undefined) {
@@ -116,6 +150,28 @@ export const desktopsSpec = strictConfig(thinClientDesktopPoolArgsSchema)
         path: ["imageHasDesktopPackages"],
         message: "cannot be given with bake (a baked image has the packages and their configuration)",
       });
+    }
+    if (spec.portal && spec.portal.enabled !== false) {
+      if (spec.portal.fixedIp === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["portal", "fixedIp"],
+          message:
+            "is required: the portal's address on the desktops' network, outside its allocationPools (the desktops' session reports name it), or set portal.enabled: false",
+        });
+      if (spec.sessionReports !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["sessionReports"],
+          message:
+            "cannot be given with portal (the desktops report to the stack's portal); leave it out, or set portal.enabled: false",
+        });
+      if (spec.portal.adminCidrs === undefined && spec.adminCidr === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["portal", "adminCidrs"],
+          message: "is required without adminCidr: give the admins' block(s) the portal is open to",
+        });
     }
     const generated = spec.employeePrefix !== undefined || spec.employeeCount !== undefined;
     if (generated && (spec.employeePrefix === undefined || spec.employeeCount === undefined)) {
@@ -165,6 +221,7 @@ export const desktopsBlock = defineBlock({
       bake,
       thinClientsRouted: _r,
       homeVolumes: _h,
+      portal: portalSettings,
       extraPackages,
       imageName,
       ...poolArgs
@@ -175,6 +232,15 @@ export const desktopsBlock = defineBlock({
     // before DevStack exists on a first `up`.
     const cloudImageId = imageName !== undefined ? inputs.cloud?.imageIds.get(imageName) : undefined;
     const imageArgs = cloudImageId ? { imageId: cloudImageId } : imageName !== undefined ? { imageName } : {};
+    const portal = portalSettings?.enabled !== false ? portalSettings : undefined;
+    if (portal && net.subnetId === undefined)
+      throw new Error(
+        `openstack-blueprints:desktops.portal: the network ${JSON.stringify(spec.network)} has no subnet of this stack for the portal's fixedIp; set portal.enabled: false or use a network the stack makes`,
+      );
+    if (portal && portal.authUrl === undefined && !inputs.credentials)
+      throw new Error(
+        "openstack-blueprints:desktops.portal.authUrl: is required when the stack has no devstack block (Keystone's URL as the portal's server reaches it)",
+      );
     const outputs: Record<string, pulumi.Output<unknown>> = {};
     let image: XrdpDesktopImage | undefined;
     if (bake) {
@@ -218,6 +284,10 @@ export const desktopsBlock = defineBlock({
         ...(inputs.cloud?.quotas ? { projectLimits: inputs.cloud.quotas } : {}),
         networkId: net.networkId,
         subnetId: net.subnetId,
+        // The guests report their sessions to the portal at its fixed address (AutoStop).
+        ...(portal
+          ? { sessionReports: { portalUrl: `https://${portal.fixedIp}/`, caCertificate: portal.caCertificate } }
+          : {}),
       },
       providerOptions(inputs, net, ...(image ? [image] : [])),
     );
@@ -226,6 +296,32 @@ export const desktopsBlock = defineBlock({
     // For the self-service portal (`blueprints portal --outputs`): sign-ins checked without passwords.
     outputs["desktops.passwordHashes"] = pool.passwordHashes;
     if (spec.workspace === "jupyter") outputs["desktops.jupyterUrls"] = pool.jupyterUrls;
+    if (portal) {
+      const selfService = new SelfServicePortal(
+        `${environment}-portal`,
+        {
+          networkId: net.networkId,
+          subnetId: net.subnetId,
+          fixedIp: portal.fixedIp,
+          flavor: portal.flavor,
+          imageName: portal.imageName,
+          floatingIpPool: portal.floatingIpPool,
+          desktops: portalDesktopsFromPool(pool),
+          reportSecurityGroupId: pool.securityGroupId,
+          admins: Object.fromEntries(Object.entries(portal.admins ?? {}).map(([n, h]) => [n, pulumi.secret(h)])),
+          thinClientCidr: spec.thinClientCidr,
+          adminCidrs: portal.adminCidrs ?? [spec.adminCidr!],
+          tls: { certificate: portal.tls.certificate, privateKey: pulumi.secret(portal.tls.privateKey) },
+          authUrl: portal.authUrl ?? inputs.credentials!.apply((c) => c.authUrl ?? ""),
+          autoStopIdleMinutes: portal.autoStopIdleMinutes,
+          sessionMinutes: portal.sessionMinutes,
+          portalPackage: portal.portalPackage,
+        },
+        // After the pool: its floating IP needs the router interface, the rules need the servers.
+        providerOptions(inputs, net, pool),
+      );
+      outputs["desktops.portalUrl"] = selfService.url;
+    }
     return { outputs };
   },
 });

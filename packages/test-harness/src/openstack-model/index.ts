@@ -11,7 +11,6 @@ import { type CreateContext, type Created, IdSource } from "./common";
 import { Glance } from "./glance";
 import { Neutron, type NetworkObj, type SubnetObj } from "./neutron";
 import { Nova } from "./nova";
-import { stableRandom } from "./random";
 import { T } from "./types";
 
 /** Standard output of commands by resource name (tests set it; default empty). */
@@ -21,7 +20,6 @@ export { defaultExistingCloud, freshDevstackCloud } from "./cloud";
 export type { ExistingCloud, ExistingFlavor, ExistingImage, ExistingNetwork } from "./cloud";
 export { OpenStackApiError } from "./common";
 export type { CreateContext, Created, Inputs } from "./common";
-export { stableRandom } from "./random";
 export { T } from "./types";
 export { Glance, Neutron, Nova };
 
@@ -92,9 +90,6 @@ export class OpenStackModel {
         return glance.createImage(name, inputs);
       case T.bakedImage:
         return nova.createBakedImage(name, inputs);
-      case T.randomPassword:
-      case T.randomString:
-        return { id: this.ids.next("random", name), state: { ...inputs, result: stableRandom(name, inputs) } };
       case T.remoteCommand:
       case T.localCommand:
         // What a command prints, when a test gave it (commandStdout), e.g. a CA chain read back.

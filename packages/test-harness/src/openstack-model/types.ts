@@ -7,10 +7,8 @@ export const T = {
   flavor: "openstack:compute/flavor:Flavor",
   volume: "openstack:blockstorage/volume:Volume",
   localCommand: "command:local:Command",
-  randomPassword: "random:index/randomPassword:RandomPassword",
-  randomString: "random:index/randomString:RandomString",
-  randomId: "random:index/randomId:RandomId",
   desktopCredential: "pulumi-nodejs:dynamic/desktop-credential:DesktopCredential",
+  generatedSecret: "pulumi-nodejs:dynamic/generated-secret:GeneratedSecret",
   s2dMigrationRun: "pulumi-nodejs:dynamic/s2d:S2DMigrationRun",
   calculatorReadiness: "pulumi-nodejs:dynamic/calculator:FrontendReadiness",
 } as const;

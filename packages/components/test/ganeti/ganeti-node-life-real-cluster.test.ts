@@ -170,10 +170,12 @@ describe("GanetiDrbdCluster node life on a real two-node Ganeti 3.0 cluster (nsp
     /** Ganeti's enabled templates and its instance policy's allowed templates, from gnt-cluster info. */
     const templates = async () => {
       const info = (await guests[0].exec("gnt-cluster info")).stdout;
-      const value = (label: string) => new RegExp(`^\\s*${label}:\\s*(.*)$`, "im").exec(info)?.[1].trim();
+      // Listed in Ganeti's own order (the policy's sorted), so compared sorted.
+      const value = (label: string) =>
+        new RegExp(`^\\s*${label}:\\s*(.*)$`, "im").exec(info)?.[1].split(/,\s*/).sort().join(",");
       return { enabled: value("enabled disk templates"), allowed: value("allowed disk templates") };
     };
-    expect(await templates()).to.deep.equal({ enabled: "sharedfile, file", allowed: "sharedfile, file" });
+    expect(await templates()).to.deep.equal({ enabled: "file,sharedfile", allowed: "file,sharedfile" });
     const [modified] = await upTwice({});
     // Only the settings that differ are passed (an unchanged --master-netdev would take the cluster address down and up).
     expect(changed(modified)).to.deep.equal({

@@ -7,6 +7,7 @@ import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
 import { GanetiClusterPlan, PlannedNode, usesLvm } from "./ganeti-plan";
 
 const q = shellQuote;
+const SSH = "ssh -n -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes";
 
 /** Flags of `gnt-cluster init` for this plan (without the cluster name). */
 export function clusterInitFlags(plan: GanetiClusterPlan): string[] {
@@ -18,6 +19,10 @@ export function clusterInitFlags(plan: GanetiClusterPlan): string[] {
   if (plan.diskTemplates.includes("drbd")) flags.push(`--drbd-usermode-helper=${plan.drbdUsermodeHelper}`);
   if (plan.diskTemplates.includes("file")) flags.push(`--file-storage-dir=${plan.fileStorageDir}`);
   if (plan.diskTemplates.includes("sharedfile")) flags.push(`--shared-file-storage-dir=${plan.sharedFileStorageDir}`);
+  // The cluster's instance policy must allow exactly the enabled templates: init derives it from
+  // them, but a later modify does not (Ganeti 3.0.2 refuses to disable a template the policy still
+  // allows, and a newly enabled one would be refused to instances), so the flag is always passed.
+  flags.push(`--ipolicy-disk-templates=${plan.diskTemplates.join(",")}`);
   flags.push(`--master-netdev=${plan.masterNetdev}`, `--nic-parameters=mode=bridged,link=${plan.network.publicBridge}`);
   if (plan.usesReplicationAddresses) flags.push(`--secondary-ip=${plan.master.replicationAddress}`);
   // We manage SSH keys and /etc/hosts ourselves (prepare step): Ganeti must not rewrite them.
@@ -35,6 +40,8 @@ export function clusterModifyFlags(plan: GanetiClusterPlan): string[] {
 
 /** Where the master records the cluster settings it last applied (the state `gnt-cluster modify` reconciles). */
 export const CLUSTER_SETTINGS_STAMP = "/var/lib/ganeti/blueprints-cluster-settings";
+/** Where the master records the KVM parameters it last applied. */
+export const KVM_PARAMETERS_STAMP = "/var/lib/ganeti/blueprints-kvm-parameters";
 
 const MASTER_GUARD = (plan: GanetiClusterPlan) => [
   `assert_host_key ${q(plan.master.hostKey)}`,
@@ -54,19 +61,39 @@ export function renderClusterInitScript(plan: GanetiClusterPlan): string {
     `assert_host_key ${q(plan.master.hostKey)}`,
     `cluster_name() { cat /var/lib/ganeti/ssconf_cluster_name 2>/dev/null || true; }`,
     `settings=${q(settings)}`,
+    `# A member that is not a master candidate has the cluster's ssconf but no configuration: it must`,
+    `# not be taken for a fresh machine (init would make a second cluster), nor can it become master.`,
+    `if [ ! -s /var/lib/ganeti/config.data ] && [ "$(cluster_name)" = ${q(plan.clusterName)} ]; then`,
+    `  die "${plan.master.fqdn} is a node of ${plan.clusterName} but not a master candidate (drained, offline or demoted), so it cannot become master: undrain it or run gnt-node modify --master-candidate=yes ${plan.master.fqdn} on the master, then pulumi up again"`,
+    `fi`,
     `if [ -s /var/lib/ganeti/config.data ]; then`,
     `  [ "$(cluster_name)" = ${q(plan.clusterName)} ] || die "this node already belongs to cluster '$(cluster_name)'; remove it from that cluster (gnt-cluster destroy there) first"`,
     `  # masterNode names this node: take the master role over (runs on the new master, as Ganeti requires).`,
     `  current_master=$(cat /var/lib/ganeti/ssconf_master_node 2>/dev/null || true)`,
     `  if [ "$current_master" != ${m} ]; then`,
+    `    # The settings stamps live on the master that wrote them: take them over, or the first modify here would pass every flag again.`,
+    `    for stamp in ${CLUSTER_SETTINGS_STAMP} ${KVM_PARAMETERS_STAMP}; do`,
+    `      if ${SSH} "root@$current_master" "cat $stamp" >"$stamp.new" 2>/dev/null; then mv -f "$stamp.new" "$stamp"; else rm -f "$stamp.new"; fi`,
+    `    done`,
     `    timeout 600 gnt-cluster master-failover >&2 || die "gnt-cluster master-failover on ${plan.master.fqdn} failed (master: $current_master); if $current_master is dead, run 'gnt-cluster master-failover --no-voting' on ${plan.master.fqdn} by hand (read Ganeti's warning first), then pulumi up again"`,
     `    echo "changed: master role moved from $current_master to ${plan.master.fqdn}"`,
     `  fi`,
-    `  # Settings declared after init (templates, VG, netdev, …): reconcile with gnt-cluster modify.`,
-    `  if [ "$(cat ${CLUSTER_SETTINGS_STAMP} 2>/dev/null || true)" != "$settings" ]; then`,
-    `    timeout 600 gnt-cluster modify ${clusterModifyFlags(plan).join(" ")} >&2`,
+    `  # Settings declared after init (templates, VG, netdev, …): reconcile with gnt-cluster modify,`,
+    `  # passing only the flags that differ from the last applied set. Ganeti acts on some flags even`,
+    `  # when the value is unchanged: --master-netdev takes the cluster address down and up again.`,
+    `  applied=$(cat ${CLUSTER_SETTINGS_STAMP} 2>/dev/null || true)`,
+    `  if [ "$applied" != "$settings" ]; then`,
+    `    read -ra declared_flags <<<"$settings"`,
+    `    modify_flags=()`,
+    `    for flag in "\${declared_flags[@]}"; do`,
+    `      case " $applied " in *" $flag "*) continue ;; esac`,
+    `      [ "$flag" = "--master-netdev=$(cat /var/lib/ganeti/ssconf_master_netdev 2>/dev/null || true)" ] || modify_flags+=("$flag")`,
+    `    done`,
+    `    if [ "\${#modify_flags[@]}" -gt 0 ]; then`,
+    `      timeout 600 gnt-cluster modify "\${modify_flags[@]}" >&2`,
+    `      echo "changed: cluster settings of ${plan.clusterName}: \${modify_flags[*]}"`,
+    `    fi`,
     `    printf '%s\\n' "$settings" >${CLUSTER_SETTINGS_STAMP}`,
-    `    echo "changed: cluster settings of ${plan.clusterName} are now $settings"`,
     `  fi`,
     `else`,
     `  timeout 900 gnt-cluster init \\`,
@@ -117,7 +144,7 @@ export function renderKvmParametersScript(plan: GanetiClusterPlan): string {
   const params = kvmParameterString(plan);
   const body = [
     ...MASTER_GUARD(plan),
-    `stamp=/var/lib/ganeti/blueprints-kvm-parameters`,
+    `stamp=${KVM_PARAMETERS_STAMP}`,
     `if [ "$(cat "$stamp" 2>/dev/null)" != ${q(params)} ]; then`,
     `  timeout 300 gnt-cluster modify -H ${q(`kvm:${params}`)} >&2`,
     `  printf '%s\\n' ${q(params)} >"$stamp"`,
@@ -126,8 +153,6 @@ export function renderKvmParametersScript(plan: GanetiClusterPlan): string {
   ];
   return renderRemoteScript({ description: `ganeti: kvm parameters of ${plan.clusterName}`, body: body.join("\n") });
 }
-
-const SSH = "ssh -n -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes";
 
 /**
  * `gnt-node add` for a node, new (`readd` false) or reinstalled (`readd` true). With node groups

@@ -110,8 +110,15 @@ export function renderInstanceRunStateScript(plan: GanetiClusterPlan, inst: Plan
     const cd = inst.startWithCdImage ? ` -H ${q(`boot_order=cdrom,cdrom_image_path=${inst.startWithCdImage}`)}` : "";
     body.push(
       `if [ "$(field status)" != running ]; then`,
-      `  timeout 900 gnt-instance start${cd} ${name} >&2`,
-      `  echo "changed: started ${inst.name}${inst.startWithCdImage ? ` from ${inst.startWithCdImage}` : ""}"`,
+      `  # A primary marked offline (dead) cannot start anything: the placement step fails the`,
+      `  # instance over to its declared primary, which starts it there.`,
+      `  current=$(field pnode)`,
+      `  if [ "$(gnt-node list --no-headers -o offline "$current")" = Y ]; then`,
+      `    log "${inst.name} is on $current, which is offline: left to the placement step (its failover starts it on the declared primary)"`,
+      `  else`,
+      `    timeout 900 gnt-instance start${cd} ${name} >&2`,
+      `    echo "changed: started ${inst.name}${inst.startWithCdImage ? ` from ${inst.startWithCdImage}` : ""}"`,
+      `  fi`,
       `fi`,
     );
   } else {

@@ -33,10 +33,17 @@ export class GanetiSandbox {
     /** The cluster address: the guests' subnet's 10th host. */
     readonly clusterAddress: string,
     readonly clusterKey: { privateKey: string; publicKey: string },
+    /** Whether the guests hold CAP_NET_ADMIN, so Ganeti's own master-ip-setup moves the cluster address. */
+    readonly netAdmin: boolean,
   ) {}
 
-  /** Starts `<prefix>1` and `<prefix>2` (hostnames `<prefix>N.ganeti.test`). Call requireTestHosts first. */
-  static async start(prefix: string): Promise<GanetiSandbox> {
+  /**
+   * Starts `<prefix>1` and `<prefix>2` (hostnames `<prefix>N.ganeti.test`). Call requireTestHosts first.
+   * `netAdmin`: grant the guests CAP_NET_ADMIN (on their own network namespace only), so Ganeti's
+   * master-ip-setup adds and removes the cluster address itself — needed to move the master role;
+   * without it the test adds the address from the host (standInForMasterIp).
+   */
+  static async start(prefix: string, options: { netAdmin?: boolean } = {}): Promise<GanetiSandbox> {
     const rootfs = await buildRootfs({ name: "gn-ganeti-node", packages: GANETI_PACKAGES });
     const lab = await TestLab.create({ prefix: "gn", subnet: "10.203.0.0/16" });
     const net = await lab.network();
@@ -52,6 +59,7 @@ export class GanetiSandbox {
         network: net,
         address: `${nthHost(net.cidr, 10 + i)}/${net.prefixLength}`,
         binds: [{ host: shared, guest: SHARED_DIR }],
+        capabilities: options.netAdmin ? ["CAP_NET_ADMIN"] : [],
       });
       // The guest's /sys shows the host's network devices (the library's nspawn mounts sysfs
       // outside the guest's netns), and Ganeti looks for bridges in /sys/class/net: remount sysfs
@@ -75,7 +83,7 @@ export class GanetiSandbox {
       privateKey: fs.readFileSync(keyFile, "utf8"),
       publicKey: fs.readFileSync(`${keyFile}.pub`, "utf8").trim(),
     };
-    return new GanetiSandbox(lab, guests, bridge, nthHost(net.cidr, 10), clusterKey);
+    return new GanetiSandbox(lab, guests, bridge, nthHost(net.cidr, 10), clusterKey, options.netAdmin ?? false);
   }
 
   /**
@@ -84,7 +92,7 @@ export class GanetiSandbox {
    */
   async run(steps: RemoteStep[], phase: StepPhase): Promise<RunReport> {
     const hostKeys = Object.fromEntries(this.guests.map((g) => [g.ip, g.hostKey]));
-    const stopStandIn = phase === "delete" ? async () => undefined : this.standInForMasterIp();
+    const stopStandIn = phase === "delete" || this.netAdmin ? async () => undefined : this.standInForMasterIp();
     return runRemoteSteps(steps, { phase, hostKeys, parallel: 8 }).finally(stopStandIn);
   }
 
@@ -104,14 +112,24 @@ export class GanetiSandbox {
     throw new Error(`${phase} failed:\n${describeFailures(report)}\n${state.join("\n")}`);
   }
 
+  /** The master this guest's own Ganeti state names (undefined: it has no cluster config). */
+  masterSeenBy(guest: Guest): string | undefined {
+    if (!fs.existsSync(guest.hostPath("/var/lib/ganeti/config.data"))) return undefined;
+    try {
+      return guest.readFile("/var/lib/ganeti/ssconf_master_node").trim();
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Stops the guests and removes the lab (network namespaces, mounts, work directory). */
   async cleanup(): Promise<void> {
     await this.lab.cleanup();
   }
 
   /**
-   * Sandbox-only stand-in for a capability the guests lack: their processes have no CAP_NET_ADMIN
-   * (the library's systemd-nspawn does not grant it), so Ganeti's master-ip-setup cannot
+   * Sandbox-only stand-in for a capability the guests lack unless started with `netAdmin`: without
+   * CAP_NET_ADMIN Ganeti's master-ip-setup cannot
    * `ip address add` the cluster address (RTNETLINK: Operation not permitted), and `gnt-cluster
    * init` refuses an address that is already up. So while steps run, once the master has a
    * cluster config, the test adds the address from the host (nsenter, full capabilities) — what
@@ -119,12 +137,18 @@ export class GanetiSandbox {
    */
   private standInForMasterIp(): () => Promise<void> {
     let stopped = false;
-    const master = this.guests[0];
     const loop = (async () => {
       while (!stopped) {
-        if (fs.existsSync(master.hostPath("/var/lib/ganeti/config.data"))) {
-          await master.exec(
-            `ip -o -4 address show dev eth0 | grep -qF ' ${this.clusterAddress}/' || ip address add ${this.clusterAddress}/32 dev eth0 label eth0:0`,
+        // The address follows the master role (gnt-cluster master-failover): up on the guest
+        // whose own ssconf names itself master, taken down on a guest that names another.
+        for (const guest of this.guests) {
+          const master = this.masterSeenBy(guest);
+          if (master === undefined) continue;
+          const has = `ip -o -4 address show dev eth0 | grep -qF ' ${this.clusterAddress}/'`;
+          await guest.exec(
+            master === guest.hostname
+              ? `${has} || ip address add ${this.clusterAddress}/32 dev eth0 label eth0:0`
+              : `! ${has} || ip address del ${this.clusterAddress}/32 dev eth0`,
             { allowFailure: true },
           );
         }

@@ -217,6 +217,7 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
       "--enabled-disk-templates=drbd,plain",
       "--vg-name=ganeti",
       "--drbd-usermode-helper=/bin/true",
+      "--ipolicy-disk-templates=drbd,plain",
       "--master-netdev=br-man",
       "--nic-parameters=mode=bridged,link=br-public",
       "--no-ssh-init",
@@ -427,20 +428,23 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
       "--enabled-disk-templates=drbd,plain",
       "--vg-name=ganeti",
       "--drbd-usermode-helper=/bin/true",
+      "--ipolicy-disk-templates=drbd,plain",
       "--master-netdev=br-man",
       "--nic-parameters=mode=bridged,link=br-public",
     ]);
     const init = cluster.renderClusterInitScript(seed);
-    // An initialised cluster whose last applied settings differ from the declared ones is modified.
+    // An initialised cluster whose last applied settings differ from the declared ones is modified,
+    // with only the flags that differ: not the unchanged hypervisor, and not the master netdev
+    // Ganeti already has (passing it takes the cluster address down and up).
     const master = {
-      "gnt-cluster modify --enabled-hypervisors=kvm --enabled-disk-templates=drbd,plain --vg-name=ganeti --drbd-usermode-helper=/bin/true --master-netdev=br-man --nic-parameters=mode=bridged,link=br-public":
+      "gnt-cluster modify --enabled-disk-templates=drbd,plain --vg-name=ganeti --drbd-usermode-helper=/bin/true --ipolicy-disk-templates=drbd,plain --nic-parameters=mode=bridged,link=br-public":
         {},
     };
     const prepared = (extra: string) =>
       init
         .replace(
           /^settings=/m,
-          `printf 'cluster.project.edu' >/var/lib/ganeti/ssconf_cluster_name; printf '%s' "\${CURRENT_MASTER}" >/var/lib/ganeti/ssconf_master_node; ${extra}\nsettings=`,
+          `printf 'cluster.project.edu' >/var/lib/ganeti/ssconf_cluster_name; printf 'br-man' >/var/lib/ganeti/ssconf_master_netdev; printf '%s' "\${CURRENT_MASTER}" >/var/lib/ganeti/ssconf_master_node; ${extra}\nsettings=`,
         )
         .replace(/^# The master daemon activates[\s\S]*$/m, "");
     const run = runWithStubs(

@@ -3,19 +3,21 @@
  * desktop pool's home volumes rely on when a desktop is rebuilt. As project minicloud-a through
  * the Cinder and Nova REST APIs: create a 1 GiB volume, attach it to a real guest (libvirt, QEMU
  * TCG, zone `guests`), make a file system on it inside the guest and write a random marker,
- * detach, delete the server, boot a new one, attach the same volume and read the marker back.
- * Also checks from the host that the guest's disk is the volume's file on Cinder's share.
+ * detach, delete the server, and read the marker from the volume's file on Cinder's share (debugfs,
+ * no mount). Also checks from the host that the guest's disk is that file. A second server reading
+ * a kept volume back is proved through the pool in test/engine/home-volumes-guests.engine.test.ts.
  *
  * Cinder's backend is the NFS driver on a share that is a directory of this host, mounted with a
  * bind mount (this kernel has no NFS client; see packages/minicloud/src/storage.ts): the volume
  * files, Nova's attach/detach and the guest's disk I/O are real, the network hop of NFS is not.
  *
- * Two guests one after the other (m1.tiny); each phase's time is printed; everything is deleted
+ * One guest (m1.tiny); each phase's time is printed; everything is deleted
  * in after(), also after a failure. Needs the guests profile: skips with the reason elsewhere,
  * fails under CI (BLUEPRINTS_CI=1 or CI=true). Run under the exclusive lock:
  * `flock /tmp/minicloud.lock npx mocha ... packages/minicloud/test/volumes.test.ts`.
  */
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -39,7 +41,7 @@ async function cinderUnavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-describe("minicloud Cinder: a volume keeps its data across a server's deletion and a new server", function () {
+describe("minicloud Cinder: a volume keeps what a real guest wrote after the guest is deleted", function () {
   this.timeout(25 * 60_000);
   let lab: GuestLab | undefined;
   let volumeId = "";
@@ -143,12 +145,12 @@ describe("minicloud Cinder: a volume keeps its data across a server's deletion a
     expect(v.attachments).to.deep.equal([]);
   });
 
-  it("attaches it to a new server, which reads the marker the first one wrote", async () => {
-    const second = await guestWithVolume("second");
-    const out = await lab!.ssh(
-      second.fip,
-      `sudo mkdir -p /mnt/home && sudo mount ${second.device} /mnt/home && cat /mnt/home/marker`,
-    );
-    expect(out.trim()).to.equal(marker);
+  it("the marker the guest wrote is in the volume's own file on Cinder's share, read from the host", () => {
+    // One guest, not a second one booted to read it back (~1.5 min of TCG): a new desktop reading
+    // its kept home volume is test/engine/home-volumes-guests.engine.test.ts, through the pool.
+    const file = path.join(storagePaths(defaultLayout()).exportDir, `volume-${volumeId}`);
+    const read = spawnSync("debugfs", ["-R", "cat /marker", file], { encoding: "utf8" });
+    expect(read.status, read.stderr).to.equal(0);
+    expect(read.stdout.trim()).to.equal(marker);
   });
 });

@@ -82,6 +82,8 @@ for (let i = 1; i <= ${n}; i++) {
 }
 
 const BENCH_CLOUD = "minicloud-bench";
+/** 200 servers on a busy 2-core machine outlast the tests' 15-minute default (seen: 150 made by then). */
+const BENCH_TIMEOUT_MS = 90 * 60_000;
 
 /**
  * The bench's own project and user (idempotent), and a clouds.yaml beside minicloud's with an
@@ -167,8 +169,11 @@ async function measure(
     return { previewMs: preview.ms, upMs: up.ms, resources };
   } finally {
     // Not measured: more steps at once than the default (4 per core) keep the bench's own time down.
-    await stack.run(["destroy", "--yes", "--skip-preview", "--parallel", "24"]);
-    await stack.remove();
+    const destroyed = await stack.run(["destroy", "--yes", "--skip-preview", "--parallel", "24"]);
+    // A failed destroy keeps the state (and so what is still in the cloud) in the run folder;
+    // the next run's init() destroys it first.
+    if (destroyed.code === 0) await stack.remove();
+    else console.error(`destroy of ${stack.stack} exited ${destroyed.code}; its state is kept in ${stack.runDir}`);
   }
 }
 
@@ -214,11 +219,10 @@ async function main(): Promise<void> {
   }
 
   const removeBenchProject = await benchProject();
-  try {
-    await poolsAgainstFloors(bin, sizes);
-  } finally {
-    await removeBenchProject();
-  }
+  await poolsAgainstFloors(bin, sizes);
+  // Only after every program was destroyed: a failed run leaves the project (and the stacks'
+  // states) for the next run to destroy, rather than hiding what failed behind a cleanup error.
+  await removeBenchProject();
 }
 
 async function poolsAgainstFloors(bin: string, sizes: number[]): Promise<void> {
@@ -229,6 +233,7 @@ async function poolsAgainstFloors(bin: string, sizes: number[]): Promise<void> {
         new EngineStack(bin, {
           programDir: program(`bench-pool-${n}`, poolProgram(n)),
           runName: `bench-pool-${n}`,
+          timeoutMs: BENCH_TIMEOUT_MS,
           cloud: BENCH_CLOUD,
         }),
         { program: "pool", desktops: n },
@@ -237,6 +242,7 @@ async function poolsAgainstFloors(bin: string, sizes: number[]): Promise<void> {
         new EngineStack(bin, {
           programDir: program(`bench-floor-${n}`, floorProgram(n)),
           runName: `bench-floor-${n}`,
+          timeoutMs: BENCH_TIMEOUT_MS,
           cloud: BENCH_CLOUD,
         }),
         { program: "floor (bare resources)", desktops: n },

@@ -86,7 +86,7 @@ export type {
 export { S2DMigration } from "./s2d/s2d-migration";
 export type { MigrationChecksums } from "./s2d/s2d-migration";
 export { s2dMigrationArgsSchema } from "./s2d/s2d-migration-args";
-export type { S2DCloudArgs, S2DMigrationArgs } from "./s2d/s2d-migration-args";
+export type { S2DCloudArgs, S2DMigrationArgs, S2DNetworkMapping } from "./s2d/s2d-migration-args";
 
 // Stack configuration: reading Pulumi.<stack>.yaml under the package's namespace with zod, and
 // the zod field types the Args schemas are made of.

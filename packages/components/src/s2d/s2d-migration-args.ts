@@ -27,6 +27,12 @@ export interface S2DCloudArgs {
   region?: string;
 }
 
+/** One interface of the source, by network: A's network (name or id) → B's network. */
+export interface S2DNetworkMapping {
+  source: pulumi.Input<string>;
+  target: pulumi.Input<string>;
+}
+
 export interface S2DMigrationArgs {
   /** Cloud A (credentials become secrets). */
   source: pulumi.Input<S2DCloudArgs>;
@@ -49,7 +55,7 @@ export interface S2DMigrationArgs {
    * The source's interfaces by network: A's network (name or id) → B's network. Every mapped
    * interface is recreated in the source's order; an extra interface without an entry is refused.
    */
-  networkMap?: pulumi.Input<pulumi.Input<{ source: string; target: string }>[]>;
+  networkMap?: pulumi.Input<pulumi.Input<S2DNetworkMapping>[]>;
   /** Keep the fixed IP of each mapped interface (default true; refused when B cannot give it). */
   keepFixedIps?: pulumi.Input<boolean>;
   /** "new", "none" or an allocated address in B. Default "new". */
@@ -122,7 +128,14 @@ export const s2dMigrationArgsSchema = z
     availabilityZone: pulumiInput(name("an availability zone of cloud B")).optional(),
     networkMap: pulumiInput(
       z.array(
-        pulumiInput(z.object({ source: name("a network of cloud A"), target: name("a network of cloud B") }).strict()),
+        pulumiInput(
+          z
+            .object({
+              source: pulumiInput(name("a network of cloud A")),
+              target: pulumiInput(name("a network of cloud B")),
+            })
+            .strict(),
+        ),
       ),
     ).optional(),
     keepFixedIps: pulumiInput(flag).optional(),

@@ -20,9 +20,9 @@ export interface MigrationChecksums {
 export interface MigratedVolume {
   sourceVolumeId: string;
   targetVolumeId: string;
-  name: string | null;
+  name?: string;
   size: number;
-  volumeType: string | null;
+  volumeType?: string;
   device?: string;
   md5: string;
   hashAlgo: string;

@@ -397,7 +397,10 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
     return { fstype, uuid, log };
   }
 
-  const sesmanLog = (address: string) => ssh(address, "sudo cat /var/log/xrdp-sesman.log");
+  // Retried: on a loaded machine one SSH login can miss its 10 s connect timeout, and a lost
+  // read of the log is not what the callers test.
+  const sesmanLog = (address: string) =>
+    waitFor(`sesman's log on ${address}`, 60, () => ssh(address, "sudo cat /var/log/xrdp-sesman.log"));
 
   it("up: two desktops ACTIVE on the libvirt host in zone `guests`, floating IPs, passwords only as secrets", async () => {
     upStarted = Date.now();

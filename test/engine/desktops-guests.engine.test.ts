@@ -30,9 +30,22 @@
  *    host on `public` outside the block (172.24.4.254, outside the floating-IP pool too) has its
  *    RDP (and SSH) dropped while the block's address (172.24.4.1) connects; a rule admitting it
  *    (added and removed by the test) lets it connect, so the group, not the path, kept it out;
- *  - destroy leaves nothing in the cloud (checked through the APIs, not Pulumi's state).
+ *  - each employee's /home is a Cinder volume of their own (`homeVolumes`, a real Cinder): the
+ *    desktop boots with it attached, cloud-init's bootcmd formats the blank volume and mounts it at
+ *    /home before the users module makes the homes (fstab by UUID, the disk's by-id link carries
+ *    the volume ID), and a preview right after `up` has nothing to do; a file is written into each
+ *    employee's home;
+ *  - turning sessionReports off updates each credential in place (every password stays) and
+ *    rebuilds every desktop: the preview says the desktops are replaced and the home volumes are
+ *    not touched; the new servers (new IDs, same ports and floating IPs) boot with the same
+ *    volumes, mounted again and NOT reformatted (same file system UUID), and each file is there,
+ *    still its employee's (the rebuild the office's password rotations, re-baked images and
+ *    package changes also cause);
+ *  - destroy leaves nothing in the cloud (checked through the APIs, not Pulumi's state) but the
+ *    home volumes, retained by design (removing an employee or the pool never deletes their
+ *    files) and `available`; the test deletes them.
  *
- * Needs the engine, the guests profile (`minicloud up --guests`), the desktop guest image built by
+ * Needs the engine, the guests profile (`minicloud up --guests`) with Cinder, the desktop guest image built by
  * the machine's setup (.ci/setup.d/15-guest-image.sh; uploaded here when Glance lacks that build),
  * root (the outside address added to the provider veth), xfreerdp and Xvfb. Elsewhere it skips
  * with the reason; under CI it fails. Run it under the exclusive lock (`flock
@@ -45,7 +58,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { OpenStackClient, loadCloud } from "@openstack-blueprints/openstack-rest";
+import { OpenStackClient, OpenStackError, loadCloud } from "@openstack-blueprints/openstack-rest";
 import { DESKTOP_GUEST_IMAGE, ensureGuestImage, guestImageScript } from "../../packages/minicloud/src/guests";
 import { EXTERNAL_NETWORK, GUESTS_AZ, GUESTS_HOST, PROVIDER_PEER, endpoint } from "../../packages/minicloud/src/layout";
 import { NOVA_MICROVERSION, request } from "../../packages/minicloud/src/rest";
@@ -68,7 +81,15 @@ import {
   startPortal,
 } from "../../packages/portal/src";
 import { leftovers } from "./cloud-checks";
-import { CloudResource, EngineStack, REPO_ROOT, changes, requireEngine, urnName } from "./pulumi-engine";
+import {
+  CloudResource,
+  EngineStack,
+  REPO_ROOT,
+  changes,
+  cloudResources,
+  requireEngine,
+  urnName,
+} from "./pulumi-engine";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
 
 const execFileP = promisify(execFile);
@@ -85,9 +106,35 @@ const ADMIN_USER = "deskadmin";
 const DISPLAY = ":217";
 /** The portal's AutoStop limit; the test never lets a desktop get near it (nothing is shelved). */
 const IDLE_MINUTES = 30;
+const VOLUME_TYPE = "openstack:blockstorage/volume:Volume";
+/** What each employee keeps in their home across the rebuild. */
+const SUITE_START = Date.now();
+const note = (e: string) => `${e}'s note, written before the rebuild at ${new Date(SUITE_START).toISOString()}`;
 
-type Desktop = { serverId: string; floatingIp: string; fixedIp: string; hostname: string };
+type Desktop = { serverId: string; floatingIp: string; fixedIp: string; hostname: string; homeVolumeId: string };
+type Volume = { id: string; status: string; attachments: Array<{ server_id: string }> };
 type Outcome = "connected" | "refused" | "timeout";
+
+/** A Cinder volume as the project sees it, or undefined when Cinder says 404. */
+async function getVolume(client: OpenStackClient, id: string): Promise<Volume | undefined> {
+  try {
+    const r = await client.session.json<{ volume: Volume }>("block-storage", { method: "GET", path: `volumes/${id}` });
+    return r.body.volume;
+  } catch (e) {
+    if (e instanceof OpenStackError && e.status === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Why Cinder cannot be used here, or undefined when it answers. */
+async function cinderUnavailable(client: OpenStackClient): Promise<string | undefined> {
+  try {
+    await client.session.json("block-storage", { method: "GET", path: "volumes" });
+    return undefined;
+  } catch (e) {
+    return `minicloud has no answering Cinder (block-storage in the catalog): ${(e as Error).message.split("\n")[0]}`;
+  }
+}
 
 /** A free TCP port on an address (the portal's URL goes into the user data before it listens). */
 async function freePort(host: string): Promise<number> {
@@ -144,6 +191,12 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
   let networkId = "";
   let portal: RunningPortal | undefined;
   let portalUrl = "";
+  /** Each employee's home file system (UUID) at first boot: the rebuilt desktop must mount the same. */
+  const fsUuids: Record<string, string> = {};
+  /** The desktops after the rebuild (sessionReports off). */
+  let rebuilt: Record<string, Desktop> = {};
+  /** Home volumes retained by design: the test deletes them, whatever happens. */
+  let volumesLeft: string[] = [];
   const t0 = Date.now();
   const phase = (name: string, since: number) =>
     console.log(`    ${name}: ${((Date.now() - since) / 1000).toFixed(1)} s`);
@@ -168,6 +221,8 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
     const baseImageId = await ensureGuestImage(admin, (m) => console.log(`    ${m}`), DESKTOP_GUEST_IMAGE);
     phase(`desktop image ${DESKTOP_GUEST_IMAGE.name} uploaded (already there: a lookup)`, start);
     client = await new OpenStackClient(loadCloud(CLOUD)).connect();
+    const noCinder = await cinderUnavailable(client);
+    if (noCinder) unavailableHere(this, noCinder);
 
     work = fs.mkdtempSync(path.join(os.tmpdir(), "desktops-guests-"));
     keyFile = path.join(work, "admin_ed25519");
@@ -212,7 +267,9 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
     const problems: string[] = [];
     if (stack) {
       const start = Date.now();
-      const left = await stack.cloudResources().catch(() => []);
+      const state = await stack.exportState().catch(() => undefined);
+      const left = state ? cloudResources(state) : [];
+      for (const r of left) if (r.type === VOLUME_TYPE && !volumesLeft.includes(r.id)) volumesLeft.push(r.id);
       if (left.length > 0) {
         const r = await stack.run(["destroy", "--yes", "--skip-preview"]);
         if (r.code !== 0) problems.push(`destroy in after() exited ${r.code}: ${r.stderr.slice(-500)}`);
@@ -220,11 +277,58 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
       }
       await stack.remove();
     }
+    // The home volumes are retained by design: the test deletes them (once Nova has let go of them).
+    for (const id of client ? volumesLeft : []) {
+      try {
+        await deleteVolume(id);
+      } catch (e) {
+        problems.push(`could not delete the retained home volume ${id}: ${(e as Error).message}`);
+      }
+    }
     if (addedOutside) spawnSync("ip", ["addr", "del", `${OUTSIDE_ADDRESS}/32`, "dev", PROVIDER_PEER]);
     client?.close();
     if (work) fs.rmSync(work, { recursive: true, force: true });
     if (problems.length) throw new Error(problems.join("\n"));
   });
+
+  async function deleteVolume(id: string): Promise<void> {
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const v = await getVolume(client!, id);
+      if (!v) return;
+      if (v.status === "available" || v.status === "error") {
+        await client!.session.json("block-storage", { method: "DELETE", path: `volumes/${id}` }).catch((e: Error) => {
+          if (!(e instanceof OpenStackError && e.status === 404)) throw e;
+        });
+        while (await getVolume(client!, id)) {
+          if (Date.now() > deadline) throw new Error(`volume ${id} still exists after its delete`);
+          await sleep(2000);
+        }
+        return;
+      }
+      if (Date.now() > deadline) {
+        // A volume left "in-use" by a server that is gone: Nova's detach was refused by Cinder
+        // (nova-compute's log: ConflictNovaUsingAttachment, when Nova sends no service token).
+        // Clean it up as admin, and fail: the cloud did not give the volume back.
+        const admin = await new OpenStackClient(loadCloud("minicloud-admin")).connect();
+        try {
+          await admin.session.json("block-storage", {
+            method: "POST",
+            path: `volumes/${id}/action`,
+            body: { "os-reset_status": { status: "available", attach_status: "detached" } },
+          });
+          await admin.session.json("block-storage", { method: "DELETE", path: `volumes/${id}` });
+        } finally {
+          admin.close();
+        }
+        throw new Error(
+          `volume ${id} stayed ${v.status} (attachments ${JSON.stringify(v.attachments)}) after its server was deleted; ` +
+            "reset and deleted as admin. Nova's detach was refused by Cinder? See nova-compute-guests.log",
+        );
+      }
+      await sleep(3000);
+    }
+  }
 
   const ssh = (address: string, command: string, timeoutMs = 60_000): Promise<string> =>
     guestSsh({ keyFile, user: ADMIN_USER }, address, command, timeoutMs);
@@ -232,7 +336,71 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
   const waitFor = waitUntil;
   const consoleTail = (serverId: string) => serverConsoleTail(CLOUD, serverId, 40);
 
-  const sesmanLog = (address: string) => ssh(address, "sudo cat /var/log/xrdp-sesman.log");
+  /**
+   * Waits for SSH and cloud-init on an employee's desktop; cloud-init must be done without errors
+   * (nothing at first boot needs the internet, and the home volume's steps must not fail).
+   */
+  async function booted(e: string, desktop: Desktop, label: string): Promise<void> {
+    const { floatingIp: fip, serverId } = desktop;
+    const start = Date.now();
+    await waitFor(`ssh as ${ADMIN_USER} on ${fip} (${e}, ${label})`, 900, async () =>
+      (await ssh(fip, "true", 20_000)) === "" ? true : undefined,
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nconsole of ${e}'s desktop:\n${await consoleTail(serverId)}`);
+    });
+    phase(
+      `${e} (${label}): ssh on the floating IP (since the suite began: ${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+      start,
+    );
+    // cloud-init's config stage restarts sshd: a login landing then is retried; a finished
+    // cloud-init with errors is an answer (status exits non-zero), not a reason to wait.
+    const status = await waitFor(`cloud-init on ${e}'s desktop (${label})`, 900, () =>
+      ssh(fip, "cloud-init status --wait --long; true", 15 * 60_000),
+    );
+    phase(`${e} (${label}): cloud-init done`, start);
+    if (!/^status: done$/m.test(status) || /errors:\s*\n\s*-/.test(status))
+      console.log(
+        await ssh(
+          fip,
+          "sudo tail -n 40 /var/log/cloud-init-output.log; sudo journalctl -n 30 --no-pager -u xrdp -u xrdp-sesman",
+        ).catch((err: Error) => err.message),
+      );
+    expect(status).to.match(/^status: done$/m);
+    expect(status, "cloud-init ran without errors (nothing needed the internet)").to.not.match(/errors:\s*\n\s*-/);
+  }
+
+  /**
+   * What the desktop says about /home once cloud-init is done: the home volume's steps in this
+   * boot's cloud-init log (the root disk is new at each rebuild: this boot's log only), the mount,
+   * its fstab entry, and the volume behind it.
+   */
+  async function homeOf(desktop: Desktop, label: string): Promise<{ fstype: string; uuid: string; log: string }> {
+    const fip = desktop.floatingIp;
+    const log = await ssh(fip, "sudo cat /var/log/cloud-init-output.log");
+    expect(log, "the mount step ran without error").not.to.match(
+      /\[mount the employee's home volume at \/home\] (error|warning)/,
+    );
+    expect(log, "the ownership step ran without error").not.to.match(
+      /\[give the home volume's homes to their users\] error/,
+    );
+    expect(log, "the mount step ran at this boot").to.contain("changed: mounted /dev/");
+    const [source, fstype] = (await ssh(fip, "findmnt -n -o SOURCE,FSTYPE --mountpoint /home")).trim().split(/\s+/);
+    const uuid = (await ssh(fip, `sudo blkid -p -o value -s UUID ${source}`)).trim();
+    expect(await ssh(fip, "cat /etc/fstab")).to.contain(`UUID=${uuid} /home ext4 defaults,nofail 0 2`);
+    // The disk behind /home is the volume: its by-id link carries the volume ID's first 20 characters.
+    expect(await ssh(fip, "ls -l /dev/disk/by-id/")).to.match(
+      new RegExp(`virtio-${desktop.homeVolumeId.slice(0, 20)} -> \\.\\./\\.\\./${path.basename(source)}\\b`),
+    );
+    console.log(
+      `    ${desktop.hostname} (${label}): /home is ${source} (${fstype}, UUID ${uuid}) = volume ${desktop.homeVolumeId}`,
+    );
+    return { fstype, uuid, log };
+  }
+
+  // Retried: on a loaded machine one SSH login can miss its 10 s connect timeout, and a lost
+  // read of the log is not what the callers test.
+  const sesmanLog = (address: string) =>
+    waitFor(`sesman's log on ${address}`, 60, () => ssh(address, "sudo cat /var/log/xrdp-sesman.log"));
 
   it("up: two desktops ACTIVE on the libvirt host in zone `guests`, floating IPs, passwords only as secrets", async () => {
     upStarted = Date.now();
@@ -263,6 +431,11 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
       expect(exported, "the state holds the password only encrypted").not.to.include(passwords[e]);
     }
     expect(tokens.alice).not.to.equal(tokens.bob);
+    // One home volume per employee, retained by design: after() deletes them whatever happens below.
+    expect(ids.filter((r) => r.type === VOLUME_TYPE).map((r) => r.name)).to.have.members(
+      EMPLOYEES.map((e) => `office-${e}-home`),
+    );
+    volumesLeft = EMPLOYEES.map((e) => desktops[e].homeVolumeId);
     const admin = await session("minicloud-admin");
     for (const e of EMPLOYEES) {
       const sv = (
@@ -274,8 +447,23 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
       expect(sv["OS-EXT-AZ:availability_zone"]).to.equal(GUESTS_AZ);
       expect(sv["OS-EXT-SRV-ATTR:host"]).to.equal(GUESTS_HOST);
       expect(desktops[e].floatingIp).to.match(/^172\.24\.4\.\d+$/);
+      // The home volume is attached at boot (a block device mapping), and Cinder says so.
+      expect(
+        sv["os-extended-volumes:volumes_attached"].map((v: { id: string }) => v.id),
+        `${e}'s attached volumes`,
+      ).to.deep.equal([desktops[e].homeVolumeId]);
+      expect((await getVolume(client!, desktops[e].homeVolumeId))?.status, `${e}'s home volume`).to.equal("in-use");
       console.log(`    ${e}: ${desktops[e].hostname} ${desktops[e].fixedIp} -> ${desktops[e].floatingIp}`);
     }
+    // Nothing drifts: a second preview has nothing to do (the block device mappings read back as
+    // declared). It runs while the desktops boot.
+    const start = Date.now();
+    const again = await stack!.preview();
+    phase("pulumi preview right after up", start);
+    expect(
+      again.steps.filter((st) => st.op !== "same").map((st) => `${st.op} ${urnName(st.urn)}`),
+      "a preview right after up",
+    ).to.deep.equal([]);
     // The real portal, configured from the stack's outputs as `blueprints portal --outputs` does
     // (it keeps the hashes of the tokens only), against minicloud's Nova, on the URL the guests got.
     const url = new URL(portalUrl);
@@ -397,29 +585,8 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
     expect(Object.keys(desktops), "the previous step deployed the pool").to.have.length(2);
     const machineIds: string[] = [];
     for (const e of EMPLOYEES) {
-      const { floatingIp: fip, serverId } = desktops[e];
-      let start = Date.now();
-      await waitFor(`ssh as ${ADMIN_USER} on ${fip}`, 900, async () =>
-        (await ssh(fip, "true", 20_000)) === "" ? true : undefined,
-      ).catch(async (err: Error) => {
-        throw new Error(`${err.message}\nconsole of ${e}'s desktop:\n${await consoleTail(serverId)}`);
-      });
-      phase(`${e}: ssh on the floating IP (since the suite began: ${((Date.now() - t0) / 1000).toFixed(0)} s)`, start);
-      // cloud-init's config stage restarts sshd: a login landing then is retried; a finished
-      // cloud-init with errors is an answer (status exits non-zero), not a reason to wait.
-      const status = await waitFor(`cloud-init on ${e}'s desktop`, 900, () =>
-        ssh(fip, "cloud-init status --wait --long; true", 15 * 60_000),
-      );
-      phase(`${e}: cloud-init done`, start);
-      if (!/^status: done$/m.test(status))
-        console.log(
-          await ssh(
-            fip,
-            "sudo tail -n 40 /var/log/cloud-init-output.log; sudo journalctl -n 30 --no-pager -u xrdp -u xrdp-sesman",
-          ).catch((err: Error) => err.message),
-        );
-      expect(status).to.match(/^status: done$/m);
-      expect(status, "cloud-init ran without errors (nothing needed the internet)").to.not.match(/errors:\s*\n\s*-/);
+      const fip = desktops[e].floatingIp;
+      await booted(e, desktops[e], "first boot");
       expect((await ssh(fip, "sudo systemctl is-active xrdp xrdp-sesman")).trim().split("\n")).to.deep.equal([
         "active",
         "active",
@@ -429,7 +596,19 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
       expect(await ssh(fip, `test -x ${BAKE_FINISH_SCRIPT_PATH} && echo baked`)).to.equal("baked\n");
       machineIds.push((await ssh(fip, "cat /etc/machine-id")).trim());
 
-      start = Date.now();
+      // The home volume: formatted at this first boot, mounted at /home before the users module
+      // made the employee's home there, owned by them; a file of theirs for the rebuild to keep.
+      const home = await homeOf(desktops[e], "first boot");
+      expect(home.fstype).to.equal("ext4");
+      expect(home.log, "the blank volume was formatted at first boot").to.contain(
+        "changed: made an ext4 file system on /dev/",
+      );
+      fsUuids[e] = home.uuid;
+      expect((await ssh(fip, `stat -c '%U %F' /home/${e}`)).trim()).to.equal(`${e} directory`);
+      await ssh(fip, `printf '%s\\n' "${note(e)}" | sudo -u ${e} tee /home/${e}/notes.txt >/dev/null; sync`);
+      expect((await ssh(fip, `cat /home/${e}/notes.txt`)).trim()).to.equal(note(e));
+
+      const start = Date.now();
       const rdpFile = path.join(work, `${e}.rdp`);
       fs.writeFileSync(rdpFile, rdpFiles[e]);
       const mark = (await sesmanLog(fip)).split("\n").length;
@@ -497,10 +676,12 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
     const fip = desktops.alice.floatingIp;
     const rdp = startRdpClient(DISPLAY, path.join(work, "alice.rdp"), fip, passwords.alice);
     rdpClients.push(rdp);
-    // Reported by the guest's own timer: within a minute or two of the login.
-    const during = await waitFor("the portal to hear alice's session (her guest's timer)", 180, async () => {
+    // The report unit run now (the same unit the guest's timer ran for the first reports above,
+    // sent with no help), not at the timer's next tick: up to a minute of waiting saved.
+    const during = await waitFor("the portal to hear alice's session (her guest's report unit)", 180, async () => {
       if (rdp.exitCode !== null)
         throw new Error(`xfreerdp exited ${rdp.exitCode}: ${(rdp as ChildProcess & { log: () => string }).log()}`);
+      await ssh(fip, `sudo systemctl start ${SESSION_REPORT_SERVICE}`);
       const r = await reasons();
       return r.alice === "a session is active" ? r : undefined;
     }).catch(async (err: Error) => {
@@ -524,15 +705,22 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
 
   it("a thin client outside thinClientCidr is refused by the security group; one inside connects", async () => {
     const start = Date.now();
-    for (const e of EMPLOYEES) {
-      const fip = desktops[e].floatingIp;
-      expect(await probeFrom(EXTERNAL_NETWORK.gateway, fip, 3389), `RDP to ${e} from inside the block`).to.equal(
-        "connected",
-      );
-      expect(await probeFrom(OUTSIDE_ADDRESS, fip, 3389), `RDP to ${e} from ${OUTSIDE_ADDRESS}`).to.equal("timeout");
-      expect(await probeFrom(OUTSIDE_ADDRESS, fip, 22), `SSH to ${e} from outside the admin's address`).to.equal(
-        "timeout",
-      );
+    // All at once: a dropped connection is a 5 s timeout, and the probes do not share anything.
+    const probes = await Promise.all(
+      EMPLOYEES.map(async (e) => {
+        const fip = desktops[e].floatingIp;
+        const [inside, outsideRdp, outsideSsh] = await Promise.all([
+          probeFrom(EXTERNAL_NETWORK.gateway, fip, 3389),
+          probeFrom(OUTSIDE_ADDRESS, fip, 3389),
+          probeFrom(OUTSIDE_ADDRESS, fip, 22),
+        ]);
+        return { e, inside, outsideRdp, outsideSsh };
+      }),
+    );
+    for (const { e, inside, outsideRdp, outsideSsh } of probes) {
+      expect(inside, `RDP to ${e} from inside the block`).to.equal("connected");
+      expect(outsideRdp, `RDP to ${e} from ${OUTSIDE_ADDRESS}`).to.equal("timeout");
+      expect(outsideSsh, `SSH to ${e} from outside the admin's address`).to.equal("timeout");
     }
     // The control: the outside address's path works, only the group keeps it out. A rule for it
     // (made here through Neutron, removed again) lets it connect; without the rule it is dropped.
@@ -567,7 +755,7 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
     phase("outside/inside probes", start);
   });
 
-  it("turning sessionReports off updates each credential in place: the preview says so, every password stays", async () => {
+  it("turning sessionReports off updates each credential in place and rebuilds the desktops: the preview says so and leaves the home volumes, every password stays", async () => {
     const start = Date.now();
     const credentials = async () =>
       Object.fromEntries(
@@ -592,15 +780,47 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
     const servers = ops("openstack:compute/instance:Instance");
     for (const e of EMPLOYEES)
       expect(servers.filter((o) => o.startsWith(`office-${e}-desktop `)).join()).to.match(/replace/);
-    await stack!.up();
+    // The home volumes are not touched: an unchanged resource has no step in `preview --json` (or
+    // a "same" one).
+    const byName = Object.fromEntries(preview.steps.map((st) => [urnName(st.urn), st.op]));
+    for (const e of EMPLOYEES)
+      expect([undefined, "same"], `${e}'s home volume is not touched`).to.include(byName[`office-${e}-home`]);
+    const up = await stack!.up();
     phase("sessionReports off: pulumi up (credentials updated, desktops rebuilt)", start);
+    expect(changes(up.summary)).to.include.keys("replace");
     expect(await credentials(), "the same credentials (IDs), updated in place").to.deep.equal(before);
     const outputs = await stack!.outputs();
     expect(outputs.passwords, "every employee keeps their password").to.deep.equal(passwords);
     expect(outputs.reportTokens, "no report tokens without sessionReports").to.deep.equal({});
+    rebuilt = outputs.desktops as Record<string, Desktop>;
+    for (const e of EMPLOYEES) {
+      expect(rebuilt[e].serverId, `${e}: a new server`).not.to.equal(desktops[e].serverId);
+      expect(rebuilt[e].homeVolumeId, `${e}: the same volume`).to.equal(desktops[e].homeVolumeId);
+      expect(rebuilt[e].floatingIp, `${e}: the same address (the port and its floating IP stay)`).to.equal(
+        desktops[e].floatingIp,
+      );
+    }
   });
 
-  it("destroy leaves nothing: the APIs show none of the stack's resources", async () => {
+  it("the rebuilt desktops mount the same home volumes, not reformatted: each employee's file is there, still theirs", async () => {
+    expect(Object.keys(rebuilt), "the previous step rebuilt the desktops").to.have.members([...EMPLOYEES]);
+    const start = Date.now();
+    // Both booted at once by the rebuild: waited for together.
+    await Promise.all(
+      EMPLOYEES.map(async (e) => {
+        const fip = rebuilt[e].floatingIp;
+        await booted(e, rebuilt[e], "after the rebuild");
+        const home = await homeOf(rebuilt[e], "after the rebuild");
+        expect(home.uuid, `${e}: the same file system, not reformatted`).to.equal(fsUuids[e]);
+        expect(home.log, `${e}: no file system was made at this boot`).not.to.contain("file system on /dev/");
+        expect((await ssh(fip, `cat /home/${e}/notes.txt`)).trim()).to.equal(note(e));
+        expect((await ssh(fip, `stat -c '%U' /home/${e}/notes.txt`)).trim()).to.equal(e);
+      }),
+    );
+    phase("the rebuilt desktops booted, their homes checked", start);
+  });
+
+  it("destroy leaves nothing but the home volumes (retained by design, available): the APIs show none of the stack's other resources; the test deletes the volumes", async () => {
     expect(ids.length, "the up step recorded the stack's resources").to.be.greaterThan(0);
     // What the stack holds now too (the sessionReports step rebuilt the desktops: new servers).
     for (const r of await stack!.cloudResources()) if (!ids.some((o) => o.id === r.id)) ids.push(r);
@@ -608,7 +828,12 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
     const destroyed = await stack!.destroy();
     phase("pulumi destroy", start);
     expect(changes(destroyed.summary)).to.have.keys("delete");
-    expect(await leftovers(client!, ids)).to.deep.equal([]);
+    expect(
+      await leftovers(
+        client!,
+        ids.filter((r) => r.type !== VOLUME_TYPE),
+      ),
+    ).to.deep.equal([]);
     expect(
       ids.filter((r) => r.type.endsWith("desktop-image:BakedImage")),
       "the baked image is among the checked resources",
@@ -617,6 +842,19 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
       (s) => /^office-(alice|bob)$/.test(s.name) || s.name === `${bake?.imageName}-builder`,
     );
     expect(servers.map((s) => `${s.name} ${s.id}`)).to.deep.equal([]);
+    // The home volumes stay in Cinder, detached (Nova let go of them), and the test deletes them.
+    const volumes = ids.filter((r) => r.type === VOLUME_TYPE);
+    expect(volumes, "the home volumes are among the stack's resources").to.have.length(EMPLOYEES.length);
+    for (const { id, name } of volumes) {
+      const volume = await waitFor(`the retained home volume ${name} to be detached`, 180, async () => {
+        const v = await getVolume(client!, id);
+        return v && v.status === "available" ? v : undefined;
+      });
+      expect(volume.attachments, `${name}'s attachments`).to.deep.equal([]);
+      await deleteVolume(id);
+      expect(await getVolume(client!, id), name).to.equal(undefined);
+    }
+    volumesLeft = [];
     console.log(`    whole suite: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 });

@@ -5,7 +5,7 @@
  * TCG, zone `guests`), make a file system on it inside the guest and write a random marker,
  * detach, delete the server, and read the marker from the volume's file on Cinder's share (debugfs,
  * no mount). Also checks from the host that the guest's disk is that file. A second server reading
- * a kept volume back is proved through the pool in test/engine/home-volumes-guests.engine.test.ts.
+ * a kept volume back is proved through the pool in test/engine/desktops-guests.engine.test.ts.
  *
  * Cinder's backend is the NFS driver on a share that is a directory of this host, mounted with a
  * bind mount (this kernel has no NFS client; see packages/minicloud/src/storage.ts): the volume
@@ -147,7 +147,7 @@ describe("minicloud Cinder: a volume keeps what a real guest wrote after the gue
 
   it("the marker the guest wrote is in the volume's own file on Cinder's share, read from the host", () => {
     // One guest, not a second one booted to read it back (~1.5 min of TCG): a new desktop reading
-    // its kept home volume is test/engine/home-volumes-guests.engine.test.ts, through the pool.
+    // its kept home volume is test/engine/desktops-guests.engine.test.ts, through the pool.
     const file = path.join(storagePaths(defaultLayout()).exportDir, `volume-${volumeId}`);
     const read = spawnSync("debugfs", ["-R", "cat /marker", file], { encoding: "utf8" });
     expect(read.status, read.stderr).to.equal(0);

@@ -9,7 +9,7 @@
  * cloud-init's util.shellify, run by /bin/sh.
  * Needs root, losetup, mkfs.ext4 and cloud-init; elsewhere the real runs skip with the reason (under CI
  * they fail). The guest's own discovery through udev's by-id links is proved on minicloud's real
- * guests (test/engine/home-volumes-guests.engine.test.ts).
+ * guests (test/engine/desktops-guests.engine.test.ts: the office's desktops, rebuilt).
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";

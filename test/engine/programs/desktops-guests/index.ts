@@ -9,7 +9,9 @@
 // Each desktop gets a floating IP on `public`; RDP is open to the thin clients' block only, SSH
 // (key only) to the admin's address, which the test uses to read sesman's log. With `portalUrl`
 // the desktops report their sessions to the self-service portal (AutoStop's `sessionReports`),
-// each with its own token from its credential.
+// each with its own token from its credential. Each employee's /home is a Cinder volume of their
+// own (homeVolumes), which the test's rebuild (turning sessionReports off replaces every desktop)
+// must leave with the employee's files.
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { ThinClientDesktopPool, XrdpDesktopImage } from "@openstack-blueprints/components";
@@ -83,6 +85,8 @@ const pool = new ThinClientDesktopPool("office", {
   adminCidr: config.require("adminCidr"),
   adminPublicKey: config.require("adminPublicKey"),
   sessionReports: portalUrl ? { portalUrl } : undefined,
+  // 1 GiB each on minicloud's Cinder (its NFS driver on a local share); attached at boot.
+  homeVolumes: { sizeGiB: 1, availabilityZone: config.get("volumeZone") },
 });
 
 export const desktops = pool.desktops;

@@ -10,7 +10,9 @@
  *    with the credential's ID and the generated secret is accepted by the real Keystone;
  *  - the portal's own discovery (NovaDesktopCloud.discover, poolName) lists the pool's desktop
  *    through the real Nova API with that credential and its access rules, and reads its state;
- *    Nova holds the portal's user data gzipped under one base64 (what cloud-init unpacks);
+ *    Nova holds the portal's user data gzipped under one base64 (what cloud-init unpacks). Nova
+ *    checks access rules only with `service_type = compute` in its [keystone_authtoken] (else
+ *    401 for every call of the credential): minicloud's nova.conf sets it;
  *  - a second `up` changes nothing (the secrets are kept, so the credential and the server are too);
  *  - `destroy` leaves nothing in Neutron, Nova or Keystone.
  * API-only (fake host): run under the shared lock, `flock -s /tmp/minicloud.lock`.

@@ -8,6 +8,11 @@
  *    process, kept encrypted in the state, and appear in no plain output, state or log;
  *  - Keystone really holds an application credential with that secret: a session authenticated
  *    with the credential's ID and the generated secret is accepted by the real Keystone;
+ *  - the portal's own discovery (NovaDesktopCloud.discover, poolName) lists the pool's desktop
+ *    through the real Nova API with that credential and its access rules, and reads its state;
+ *    Nova holds the portal's user data gzipped under one base64 (what cloud-init unpacks). Nova
+ *    checks access rules only with `service_type = compute` in its [keystone_authtoken] (else
+ *    401 for every call of the credential): minicloud's nova.conf sets it;
  *  - a second `up` changes nothing (the secrets are kept, so the credential and the server are too);
  *  - `destroy` leaves nothing in Neutron, Nova or Keystone.
  * API-only (fake host): run under the shared lock, `flock -s /tmp/minicloud.lock`.
@@ -17,8 +22,12 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { OpenStackClient } from "@openstack-blueprints/openstack-rest";
+import { NovaDesktopCloud } from "@openstack-blueprints/portal";
 import { endpoint } from "../../packages/minicloud/src/layout";
+import { NOVA_MICROVERSION, request } from "../../packages/minicloud/src/rest";
+import { session } from "../../packages/minicloud/test/cloud-access";
 import { leftovers } from "./cloud-checks";
 import { useMinicloudStack } from "./minicloud-stack";
 import { changes, CloudResource, urnName } from "./pulumi-engine";
@@ -135,12 +144,32 @@ describe("real engine: the self-service portal's generated secrets on minicloud"
         applicationCredentialSecret: credentialSecret,
       },
     });
+    const desktopIds = outputs.desktopServerIds as string[];
     try {
       await appCredential.connect();
       expect(appCredential.session.tokenInfo?.projectId).to.equal(t.client.session.projectId);
+      // The portal's discovery, as the deployed portal runs it: its code, this credential, real Nova.
+      const cloud = new NovaDesktopCloud(appCredential);
+      const found = await cloud.discover("office");
+      expect(found.map((d) => [d.employee, d.serverId, d.hostname])).to.deep.equal([
+        ["alice", desktopIds[0], "office-alice"],
+      ]);
+      expect(found[0].addresses[0]).to.match(/^10\.231\.61\.\d+$/);
+      expect(await cloud.discover("another-pool")).to.deep.equal([]);
+      expect((await cloud.state(desktopIds[0])).status).to.equal("ACTIVE");
     } finally {
       appCredential.close();
     }
+    // Nova got the user data as the provider passed it: one base64 of the gzipped #cloud-config.
+    const admin = await session("minicloud-admin");
+    const portalServer = (
+      await request(admin, "GET", `${endpoint("nova")}/servers/${String(outputs.serverId)}`, {
+        headers: NOVA_MICROVERSION,
+      })
+    ).body.server as Record<string, string>;
+    const cloudConfig = gunzipSync(Buffer.from(portalServer["OS-EXT-SRV-ATTR:user_data"], "base64")).toString();
+    expect(cloudConfig).to.match(/^#cloud-config\n/);
+    expect(cloudConfig).to.contain('"discover": {');
     // The servers are ACTIVE on the fake host.
     for (const id of [String(outputs.serverId), ...(outputs.desktopServerIds as string[])])
       expect((await t.client.nova.findServer(id))?.status).to.equal("ACTIVE");

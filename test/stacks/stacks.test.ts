@@ -4,6 +4,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
 import * as YAML from "yaml";
 import {
   BLOCKS,
@@ -18,6 +19,7 @@ import {
   homeVolumesOf,
 } from "@openstack-blueprints/environments";
 import { StackConfigError } from "@openstack-blueprints/components";
+import { parseCloudConfig } from "@openstack-blueprints/components/internal";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, outputValue, T } from "@openstack-blueprints/test-harness";
 import {
@@ -186,7 +188,7 @@ describe("stacks/ (root program under the harness)", function () {
     const stackSh = run.byType(T.remoteCommand).find((c) => c.name === "office-devstack-stack");
     expect(stackSh, "the stack.sh step of DevstackHost").not.to.equal(undefined);
     expect([...run.dependsOnTransitively(bake.urn)], "the bake waits for stack.sh").to.include(stackSh!.urn);
-    const desktops = run.byType(T.instance);
+    const desktops = run.byType(T.instance).filter((s) => s.name !== "office-portal-server");
     expect(desktops).to.have.length(200);
     for (const d of desktops) {
       expect(d.inputs.imageId).to.equal(bake.id);
@@ -203,6 +205,35 @@ describe("stacks/ (root program under the harness)", function () {
       "desktops.imageName",
       "desktops.packageHash",
     ]);
+  });
+
+  it("office deploys the self-service portal by default: it finds the 200 desktops in Nova, its user data holds only their hashes", async () => {
+    const run = await runStackOnce(harness, "office");
+    const server = run.byName("office-portal-server");
+    expect(server.inputs).to.include({ imageName: "debian-13", flavorName: "m1.small" });
+    expect(server.secretPaths).to.include("userData");
+    const userData = server.inputs.userData as string;
+    console.log(`    the office portal's user data: ${userData.length} bytes (Nova's limit 65535)`);
+    expect(userData.length).to.be.below(65535 * 0.75);
+    const doc = parseCloudConfig(gunzipSync(Buffer.from(userData, "base64")).toString());
+    const file = (doc.write_files ?? []).find((f) => f.path === "/etc/blueprints-portal/portal.json")!;
+    const config = JSON.parse(file.content) as {
+      discover: { pool: string };
+      desktops: Record<string, Record<string, string>>;
+    };
+    expect(config.discover).to.deep.equal({ pool: "office-desktops" });
+    expect(Object.keys(config.desktops)).to.have.length(200);
+    expect(Object.keys(config.desktops.staff001).sort()).to.deep.equal(["passwordHash", "reportTokenHash"]);
+    // What it finds them by: the pool's metadata on each desktop.
+    expect(run.byName("office-desktops-staff001-desktop").inputs.metadata).to.deep.equal({
+      "blueprints-pool": "office-desktops",
+      "blueprints-employee": "staff001",
+    });
+    // The desktops report their sessions to it (AutoStop), at its fixed address.
+    expect(run.byName("office-desktops-staff001-desktop").inputs.userData as string).to.contain(
+      "https://192.168.50.5/",
+    );
+    expect(run.value!.outputs["desktops.portalUrl"]).not.to.equal(undefined);
   });
 
   it("notebooks: a Jupyter server per student on the DevStack it builds, 8888 from the campus LAN only, URLs as outputs", async () => {

@@ -203,6 +203,20 @@ describe("stack config checked with the components' own schemas", () => {
     expect(() => composeEnvironment({ raw: { ...raw, desktops: JSON.stringify(desktops) } })).to.not.throw();
   });
 
+  it("refuses an office whose employees' hashes would not fit the portal's user data, naming Nova's limit", () => {
+    const raw = stackRaw("office");
+    const desktops = JSON.parse(raw.desktops);
+    desktops.employeeCount = 1000;
+    const problems = problemsOf(() => composeEnvironment({ raw: { ...raw, desktops: JSON.stringify(desktops) } }));
+    expect(problems.join("\n")).to.match(
+      new RegExp(
+        `${NS}:desktops\\.employeeCount: .*1000 employees make the portal's user data about \\d+ bytes .*over Nova's 65535-byte user-data limit; split them over two stacks`,
+      ),
+    );
+    // The office's own 200 pass the same check (its portal is on by default).
+    expect(() => composeEnvironment({ raw })).to.not.throw();
+  });
+
   it("checks a Ganeti stack's nodes and instances field by field", () => {
     const raw = stackRaw("ganeti");
     const ganeti = JSON.parse(raw.ganeti);

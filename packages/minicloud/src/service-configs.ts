@@ -151,7 +151,10 @@ export function novaConf(ctx: ConfigContext): string {
     wsgi: { api_paste_config: "/etc/nova/api-paste.ini" },
     api_database: { connection: sqlUrl(s, "nova", "nova_api"), max_pool_size: 5 },
     database: { connection: sqlUrl(s, "nova", "nova"), max_pool_size: 5 },
-    keystone_authtoken: authtoken(s, "nova"),
+    // service_type: keystonemiddleware checks an application credential's access rules only
+    // against its own service type; without it every request made with a restricted credential
+    // (the self-service portal's) is refused with 401, whatever the rules allow.
+    keystone_authtoken: { ...authtoken(s, "nova"), service_type: "compute" },
     // Nova sends its own token beside the user's (X-Service-Token) with the `service` role:
     // Cinder (OSSA-2023-003) refuses to delete a volume attachment unless the request comes from
     // a service, so without it a deleted server leaves its volumes "in-use" (a kept home volume

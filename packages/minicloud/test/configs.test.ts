@@ -109,6 +109,10 @@ describe("minicloud configuration renderers", () => {
     expect(ml2.securitygroup?.enable_security_group).to.equal("true");
   });
 
+  it("names Nova's service type to its auth middleware (access rules of application credentials are checked, not refused)", () => {
+    expect(readIni(cfg.novaConf(ctx)).keystone_authtoken?.service_type).to.equal("compute");
+  });
+
   it("gives each service user its own password and keeps state under the state directory", () => {
     const glance = readIni(cfg.glanceApiConf(ctx));
     expect(glance.keystone_authtoken?.username).to.equal("glance");

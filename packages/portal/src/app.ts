@@ -23,6 +23,7 @@ import {
   sessionReportTokenHash,
 } from "@openstack-blueprints/components/thin-client";
 import { DesktopEntry, PortalConfig } from "./config";
+import { applyDiscovery } from "./discovery";
 import { DesktopCloud } from "./cloud";
 import { DECOY_HASH, verifyPassword } from "./password";
 import { ActivityLedger, AutoStopDecision, planAutoStop, recordReport } from "./autostop";
@@ -41,6 +42,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** One AutoStop round now: plans from the guests' reports and Nova's states, shelves/stops (tests, the timer). */
     autoStopOnce(): Promise<AutoStopDecision[]>;
+    /** Lists the pool's desktops in Nova again when the last listing is older than discover.refreshSeconds. */
+    refreshDesktops(): Promise<void>;
   }
   interface Session {
     user?: string;
@@ -288,10 +291,40 @@ export async function buildPortal(
     return reply.redirect("/signin", 303);
   });
 
+  // With `discover`, which server is whose comes from Nova (the pool's metadata): asked at start
+  // and again when a page needs it and the last answer is older than refreshSeconds. A failed
+  // listing keeps the last answer (and is retried after refreshSeconds).
+  let discoveredAt = Number.NEGATIVE_INFINITY;
+  let discovering: Promise<void> | undefined;
+  const refreshDesktops = async (): Promise<void> => {
+    const settings = config.discover;
+    if (!settings || !cloud.discover) return;
+    if (now() - discoveredAt < settings.refreshSeconds * 1000) return;
+    discovering ??= (async () => {
+      try {
+        const found = await cloud.discover!(settings.pool);
+        const { unknownEmployees, duplicated } = applyDiscovery(config.desktops, found);
+        if (unknownEmployees.length)
+          app.log.warn({ pool: settings.pool, employees: unknownEmployees }, "servers of employees without a hash");
+        if (duplicated.length)
+          app.log.warn({ pool: settings.pool, employees: duplicated }, "employees with more than one server");
+      } catch (e) {
+        app.log.error({ pool: settings.pool, err: (e as Error).message }, "desktops not listed");
+      } finally {
+        discoveredAt = now();
+        discovering = undefined;
+      }
+    })();
+    return discovering;
+  };
+  app.decorate("refreshDesktops", refreshDesktops);
+
   /** The desktop an employee's requests are about: always their own, never one a request names. */
   const ownEntry = (actor: Actor) => (actor.role === "employee" ? byEmployee.get(actor.user) : undefined);
 
   const stateOf = async (entry: DesktopEntry): Promise<DesktopState & { addresses: string[] }> => {
+    // Discovery found no server of theirs (yet): nothing to ask Nova about.
+    if (entry.serverId === "") return { status: "MISSING", taskState: null, addresses: [] };
     try {
       return await cloud.state(entry.serverId);
     } catch (e) {
@@ -317,6 +350,7 @@ export async function buildPortal(
     const actor = actorOf(request);
     if (!actor) return reply.redirect("/signin", 303);
     if (actor.role === "admin") return reply.redirect("/admin", 303);
+    await refreshDesktops();
     const entry = ownEntry(actor)!;
     const state = await stateOf(entry);
     const notice = request.session.notice;
@@ -338,6 +372,7 @@ export async function buildPortal(
   app.get("/desktop/status", async (request, reply) => {
     const actor = actorOf(request);
     if (!actor || actor.role !== "employee") return reply.code(401).send({ error: "sign in first" });
+    await refreshDesktops();
     const state = await stateOf(ownEntry(actor)!);
     return {
       status: state.status,
@@ -352,11 +387,18 @@ export async function buildPortal(
     const actor = actorOf(request);
     if (!actor) return reply.redirect("/signin", 303);
     const body = (request.body ?? {}) as Record<string, unknown>;
+    await refreshDesktops();
     const entry = ownEntry(actor);
     const requested = typeof body.server === "string" ? body.server : undefined;
     const action = typeof body.action === "string" ? body.action : "";
     const state = entry ? await stateOf(entry) : { status: "MISSING", taskState: null };
-    const decision = decideAction({ actor, action, ownServerId: entry?.serverId, requestedServerId: requested, state });
+    const decision = decideAction({
+      actor,
+      action,
+      ownServerId: entry?.serverId || undefined,
+      requestedServerId: requested,
+      state,
+    });
     if (!decision.allowed) return refuse(request, reply, decision.status, decision.reason, actor);
     try {
       await cloud.act(entry!.serverId, action as DesktopAction);
@@ -375,6 +417,7 @@ export async function buildPortal(
     if (!actor) return reply.redirect("/signin", 303);
     const entry = ownEntry(actor);
     if (!entry) return refuse(request, reply, 403, "only an employee with a desktop has connection files", actor);
+    await refreshDesktops();
     if (entry.jupyterUrl)
       return refuse(request, reply, 404, "a notebook has no RDP connection file; open its link", actor);
     const address = entry.address || (await stateOf(entry)).addresses[0];
@@ -412,6 +455,7 @@ export async function buildPortal(
   const autoStopOnce = async (): Promise<AutoStopDecision[]> => {
     if (!config.autoStop) return [];
     const settings = config.autoStop;
+    await refreshDesktops();
     const desktops = await Promise.all(
       config.desktops.map(async (entry) => {
         const state = await stateOf(entry);
@@ -459,6 +503,7 @@ export async function buildPortal(
     const actor = actorOf(request);
     if (!actor) return reply.redirect("/signin", 303);
     if (actor.role !== "admin") return refuse(request, reply, 403, "this page is for admins", actor);
+    await refreshDesktops();
     const rows = await Promise.all(
       config.desktops.map(async (entry) => {
         const state = await stateOf(entry);
@@ -486,5 +531,6 @@ export async function buildPortal(
   });
 
   app.addHook("onClose", async () => cloud.close());
+  await refreshDesktops();
   return app;
 }

@@ -1,20 +1,14 @@
 /** What the portal asks of the cloud: one server's state and its four power actions (Nova REST). */
-import { OpenStackClient, OpenStackError, Server } from "@openstack-blueprints/openstack-rest";
+import { OpenStackClient, OpenStackError } from "@openstack-blueprints/openstack-rest";
 import { DesktopAction, DesktopState } from "./policy";
+import { addressesOf, DiscoveredDesktop, poolDesktops } from "./discovery";
 
 export interface DesktopCloud {
   state(serverId: string): Promise<DesktopState & { addresses: string[] }>;
   act(serverId: string, action: DesktopAction): Promise<void>;
+  /** The pool's desktops as Nova lists them (its servers' blueprints-pool metadata); optional for fakes. */
+  discover?(pool: string): Promise<DiscoveredDesktop[]>;
   close(): void;
-}
-
-function addressesOf(server: Server): string[] {
-  const all = Object.values(server.addresses ?? {}).flat();
-  // Floating addresses first: that is what a thin client dials when the desktop has one.
-  return [
-    ...all.filter((a) => a["OS-EXT-IPS:type"] === "floating"),
-    ...all.filter((a) => a["OS-EXT-IPS:type"] !== "floating"),
-  ].map((a) => a.addr);
 }
 
 /** The portal's cloud through the project's REST client (Keystone token, re-authentication, retries). */
@@ -43,6 +37,14 @@ export class NovaDesktopCloud implements DesktopCloud {
       if (e instanceof OpenStackError) throw new Error(`Nova refused ${action}: ${e.serviceMessage}`, { cause: e });
       throw e;
     }
+  }
+
+  /**
+   * One listing of the project's servers (GET /servers/detail, paged): Nova's list cannot filter
+   * on metadata, so the pool's are picked here. The credential's access rules allow this listing.
+   */
+  async discover(pool: string): Promise<DiscoveredDesktop[]> {
+    return poolDesktops(await this.client.nova.listServers(), pool);
   }
 
   close(): void {

@@ -59,6 +59,11 @@ export interface PortalConfig {
   signIn: { maxFailures: number; lockoutMinutes: number; attemptsPerMinutePerAddress: number };
   /** 32+ characters signing the session cookie; a random one per start when absent (sign-ins end at restart). */
   sessionSecret?: string;
+  /**
+   * Find each employee's server in Nova (the pool's blueprints-pool/-employee metadata) at start
+   * and at most every refreshSeconds after, instead of reading server ids and addresses here.
+   */
+  discover?: { pool: string; refreshSeconds: number };
   desktops: DesktopEntry[];
   admins: AdminEntry[];
 }
@@ -108,7 +113,8 @@ const explicitCloud = z.strictObject({
 });
 
 const desktopSchema = z.strictObject({
-  serverId: z.string().min(1),
+  // Required unless the config has `discover` (then Nova says which server is whose).
+  serverId: z.string().min(1).optional(),
   passwordHash: z.string().min(1),
   address: z.string().optional(),
   hostname: z.string().optional(),
@@ -164,6 +170,12 @@ export const portalConfigSchema = z.strictObject({
     })
     .optional(),
   sessionSecret: z.string().min(32).optional(),
+  discover: z
+    .strictObject({
+      pool: z.string().min(1),
+      refreshSeconds: z.number().int().min(5).max(3600).optional(),
+    })
+    .optional(),
   desktops: z.record(z.string(), desktopSchema),
   admins: z.record(z.string(), adminSchema).optional(),
 });
@@ -206,6 +218,7 @@ function checkEntries(
   adminsRaw: Record<string, RawAdmin>,
   allDesktops: Record<string, unknown>,
   add: (field: string, value: unknown, problem: string) => void,
+  discovering = false,
 ): { desktops: DesktopEntry[]; admins: AdminEntry[] } {
   const desktops: DesktopEntry[] = [];
   const serverOwners = new Map<string, string>();
@@ -219,10 +232,16 @@ function checkEntries(
       );
     if (!hashKind(d.passwordHash))
       add(`${field}.passwordHash`, d.passwordHash, `is not a password hash; ${fixFor("passwordHash")}`);
-    const other = serverOwners.get(d.serverId);
+    if (d.serverId === undefined && !discovering)
+      add(
+        `${field}.serverId`,
+        undefined,
+        "is required without discover; give the Nova server id from the pool's desktops output, or discover: { pool: <pool name> }",
+      );
+    const other = d.serverId !== undefined ? serverOwners.get(d.serverId) : undefined;
     if (other)
       add(`${field}.serverId`, d.serverId, `is also the server of ${other}; each employee has a desktop of their own`);
-    serverOwners.set(d.serverId, employee);
+    if (d.serverId !== undefined) serverOwners.set(d.serverId, employee);
     for (const key of ["address", "hostname"] as const)
       if (d[key] !== undefined && /[\r\n\0]/.test(d[key]!)) add(`${field}.${key}`, d[key], "must be a single line");
     if (d.jupyterUrl !== undefined && !/^https?:\/\//.test(d.jupyterUrl))
@@ -235,7 +254,7 @@ function checkEntries(
       );
     desktops.push({
       employee,
-      serverId: d.serverId,
+      serverId: d.serverId ?? "",
       passwordHash: d.passwordHash,
       address: d.address ?? "",
       hostname: d.hostname ?? employee,
@@ -303,6 +322,7 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
       pick(at(raw, ["admins"]), adminSchema),
       allDesktops && typeof allDesktops === "object" ? (allDesktops as Record<string, unknown>) : {},
       add,
+      at(raw, ["discover"]) !== undefined,
     );
     throw new PortalConfigError(where, problems);
   }
@@ -327,7 +347,7 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
     cloud = cfg;
   }
 
-  const { desktops, admins } = checkEntries(c.desktops, c.admins ?? {}, c.desktops, add);
+  const { desktops, admins } = checkEntries(c.desktops, c.admins ?? {}, c.desktops, add, c.discover !== undefined);
   if (desktops.length === 0) add("desktops", c.desktops, `is empty; ${fixFor("desktops")}`);
 
   const signIn = {
@@ -361,6 +381,7 @@ export function parsePortalConfig(raw: unknown, where = "portal config"): Portal
       : {}),
     signIn,
     sessionSecret: c.sessionSecret,
+    ...(c.discover ? { discover: { pool: c.discover.pool, refreshSeconds: c.discover.refreshSeconds ?? 60 } } : {}),
     desktops,
     admins,
   };

@@ -3,6 +3,7 @@ export * from "./password";
 export * from "./policy";
 export * from "./config";
 export * from "./cloud";
+export * from "./discovery";
 export * from "./app";
 export * from "./server";
 export * from "./stack-outputs";

@@ -111,12 +111,13 @@ function withoutUndefined(value: unknown): unknown {
  * documents Nova would refuse for size. Output is deterministic for a given document, so a
  * re-run of a Pulumi program produces no diff.
  */
-export function renderCloudConfig(doc: CloudConfig): string {
+export function renderCloudConfig(doc: CloudConfig, opts: { gzippedByCaller?: boolean } = {}): string {
   const clean = withoutUndefined(doc) as Record<string, unknown>;
   assertKnownKeys(clean);
   const body = YAML.stringify(clean, { lineWidth: 0, aliasDuplicateObjects: false });
   const text = `#cloud-config\n${body}`;
-  assertUserDataFits(text, "cloud-config");
+  // A caller that gzips the document measures what Nova gets (the compressed size) itself.
+  if (!opts.gzippedByCaller) assertUserDataFits(text, "cloud-config");
   return text;
 }
 

@@ -51,6 +51,14 @@ export interface SelfServicePortalArgs {
    * secrets; the whole user data is one anyway.
    */
   desktops: pulumi.Input<Record<string, SelfServicePortalDesktopArgs>>;
+  /**
+   * The desktop pool's name (`new ThinClientDesktopPool(<name>, …)`), e.g. "office": the portal then
+   * finds each employee's server in Nova (the pool's `blueprints-pool`/`blueprints-employee`
+   * server metadata) at start and every minute, and its user data carries only each employee's
+   * hashes (a few hundred desktops fit Nova's 64 KiB; see docs/desktop.md). Without it every
+   * desktop's server id, address and connection files are in the user data (a few dozen fit).
+   */
+  poolName?: string;
   /** Portal admins → their SHA-512 crypt hash (mkpasswd -m sha-512); a name of their own, not an employee's. */
   admins?: Record<string, pulumi.Input<string>>;
   /** The thin clients' block: HTTPS (443) is open to it. */
@@ -113,6 +121,12 @@ export const selfServicePortalArgsSchema = z.strictObject({
   floatingIpPool: nonEmpty("the external network's name or leave it out").optional(),
   // Employee names are checked by the plan (a record key's own message would not name the fix).
   desktops: pulumiInput(z.record(z.string(), selfServicePortalDesktopArgsSchema)),
+  poolName: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+      message: 'is not a pool name; give the name the ThinClientDesktopPool was made with, e.g. "office"',
+    })
+    .optional(),
   admins: z.record(z.string(), pulumiInput(nonEmpty("the admin's SHA-512 crypt hash"))).optional(),
   thinClientCidr: ipv4Cidr,
   reportSecurityGroupId: pulumiInput(nonEmpty("the pool's securityGroupId or leave it out")).optional(),

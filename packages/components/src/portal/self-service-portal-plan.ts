@@ -5,10 +5,13 @@
  * before the first resource, so a bad portal fails with every problem at once.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { ArgsProblems } from "../errors";
 import type { CloudConfig } from "../cloudinit/cloud-config";
-import { renderCloudConfig } from "../cloudinit/cloud-config";
+import { NOVA_USER_DATA_MAX_BASE64 as NOVA_USER_DATA_LIMIT, renderCloudConfig } from "../cloudinit/cloud-config";
 import { linuxUserName } from "../config/zod-types";
+import { renderRdpFile, renderRemminaProfile } from "../desktop/thin-client-artifacts";
 import { parseCidr } from "../network/cidr";
 import type { SecurityRuleArgs } from "../network/security-profile-args";
 import { normalizeRules } from "../network/security-rules";
@@ -130,6 +133,41 @@ export function planSelfServicePortal(name: string, args: SelfServicePortalArgs)
         );
   }
 
+  // Nova's user-data limit, measured now when the desktops are known (plain): with secrets of the
+  // real shape in place of those not made yet. Outputs (a pool's) are measured again at render.
+  if (problems.empty && desktops && isPlain(desktops) && typeof desktops === "object") {
+    const entries = desktops as Record<string, SelfServicePortalDesktopArgs>;
+    const plainText = (v: unknown, fallback: number) => (typeof v === "string" ? v : "x".repeat(fallback));
+    const bytes = encodePortalUserData(
+      renderPortalUserData({
+        hostname: `${name}-portal`,
+        portalPackage: args.portalPackage ?? DEFAULT_PORTAL_PACKAGE,
+        authUrl: plainText(args.authUrl, 60),
+        regionName: args.regionName,
+        applicationCredentialId: "0".repeat(32),
+        applicationCredentialSecret: "0".repeat(48),
+        sessionSecret: "0".repeat(48),
+        certificate: plainText(args.tls?.certificate, 2000),
+        privateKey: plainText(args.tls?.privateKey, 3300),
+        desktops: entries,
+        poolName: args.poolName,
+        admins: Object.fromEntries(Object.entries(args.admins ?? {}).map(([a, h]) => [a, plainText(h, 106)])),
+        autoStopIdleMinutes: args.autoStopIdleMinutes,
+        sessionMinutes: args.sessionMinutes,
+        adminPublicKey: args.adminPublicKey,
+      }),
+    ).length;
+    if (bytes > NOVA_USER_DATA_LIMIT)
+      problems.add(
+        "desktops",
+        `${Object.keys(entries).length} desktops`,
+        `make the portal's user data ${bytes} bytes (gzipped, base64), over Nova's ${NOVA_USER_DATA_LIMIT}-byte user-data limit; ` +
+          (args.poolName
+            ? "split the employees over two pools, each with its own portal"
+            : "give poolName (the portal then finds the servers in Nova and its user data holds only the hashes)"),
+      );
+  }
+
   // The rules as SecurityProfile will validate them: checked here too, so its problems come now.
   const https = [args.thinClientCidr, ...(args.adminCidrs ?? [])].filter((c): c is string => typeof c === "string");
   const securityRules: SecurityRuleArgs[] = [
@@ -203,11 +241,19 @@ export interface PortalAccessRule {
  * start/stop/shelve/unshelve (POST servers/<id>/action). Keystone refuses every other call made
  * with the credential, so a stolen portal server can act on these desktops and nothing else.
  */
-export function portalAccessRules(serverIds: readonly string[], computeApiPrefix = "/v2.1"): PortalAccessRule[] {
-  return [...new Set(serverIds)].sort().flatMap((id) => [
-    { service: "compute", method: "GET", path: `${computeApiPrefix}/servers/${id}` },
-    { service: "compute", method: "POST", path: `${computeApiPrefix}/servers/${id}/action` },
-  ]);
+export function portalAccessRules(
+  serverIds: readonly string[],
+  computeApiPrefix = "/v2.1",
+  opts: { listServers?: boolean } = {},
+): PortalAccessRule[] {
+  return [
+    // Discovery (poolName): one listing of the project's servers, read-only; acting stays per desktop.
+    ...(opts.listServers ? [{ service: "compute", method: "GET", path: `${computeApiPrefix}/servers/detail` }] : []),
+    ...[...new Set(serverIds)].sort().flatMap((id) => [
+      { service: "compute", method: "GET", path: `${computeApiPrefix}/servers/${id}` },
+      { service: "compute", method: "POST", path: `${computeApiPrefix}/servers/${id}/action` },
+    ]),
+  ];
 }
 
 /** Everything the server's user data holds, resolved (secrets included: the result is a secret). */
@@ -222,6 +268,8 @@ export interface PortalUserDataInput {
   certificate: string;
   privateKey: string;
   desktops: Record<string, SelfServicePortalDesktopArgs>;
+  /** The pool whose servers the portal finds in Nova: the desktops then carry only their hashes. */
+  poolName?: string;
   admins: Record<string, string>;
   autoStopIdleMinutes?: number;
   sessionMinutes?: number;
@@ -243,12 +291,17 @@ export function portalConfigDocument(input: PortalUserDataInput): Record<string,
     sessionSecret: input.sessionSecret,
     ...(input.sessionMinutes ? { sessionMinutes: input.sessionMinutes } : {}),
     ...(input.autoStopIdleMinutes ? { autoStop: { idleMinutes: input.autoStopIdleMinutes } } : {}),
+    ...(input.poolName ? { discover: { pool: input.poolName } } : {}),
     desktops: Object.fromEntries(
       Object.entries(input.desktops)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([employee, d]) => [
           employee,
-          Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined && v !== "")),
+          Object.fromEntries(
+            Object.entries(input.poolName ? discoveredDesktopFields(d) : d).filter(
+              ([, v]) => v !== undefined && v !== "",
+            ),
+          ),
         ]),
     ),
     admins: Object.fromEntries(
@@ -257,6 +310,15 @@ export function portalConfigDocument(input: PortalUserDataInput): Record<string,
         .map(([user, passwordHash]) => [user, { passwordHash }]),
     ),
   };
+}
+
+/**
+ * What a discovering portal still needs from the stack per employee: the hashes (Nova cannot hold
+ * them) and a notebook's URL (one short line). Server id, address, host name come from Nova; the
+ * .rdp and Remmina files the portal renders from the address.
+ */
+function discoveredDesktopFields(d: SelfServicePortalDesktopArgs): Partial<SelfServicePortalDesktopArgs> {
+  return { passwordHash: d.passwordHash, reportTokenHash: d.reportTokenHash, jupyterUrl: d.jupyterUrl };
 }
 
 const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
@@ -368,5 +430,99 @@ export function renderPortalUserData(input: PortalUserDataInput): string {
     ],
     runcmd: [[PORTAL_SETUP_SCRIPT_PATH]],
   };
-  return renderCloudConfig(doc);
+  // Gzipped by portalUserData, which measures the compressed size against Nova's limit.
+  return renderCloudConfig(doc, { gzippedByCaller: true });
+}
+
+/**
+ * The server's user data as Nova gets it: the #cloud-config gzipped (cloud-init unpacks it) and
+ * base64 (the provider passes base64 on as it is). Throws naming Nova's limit when it is over.
+ */
+export function portalUserData(input: PortalUserDataInput): string {
+  const encoded = encodePortalUserData(renderPortalUserData(input));
+  if (encoded.length > NOVA_USER_DATA_LIMIT)
+    throw new Error(
+      `SelfServicePortal ${input.hostname}: the user data of ${Object.keys(input.desktops).length} desktops is ` +
+        `${encoded.length} bytes (gzipped, base64), over Nova's ${NOVA_USER_DATA_LIMIT}-byte user-data limit; ` +
+        (input.poolName
+          ? "split the employees over two pools, each with its own portal"
+          : "give poolName (the portal then finds the servers in Nova and its user data holds only the hashes)"),
+    );
+  return encoded;
+}
+
+export function encodePortalUserData(cloudConfig: string): string {
+  return gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 }).toString("base64");
+}
+
+const CRYPT_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const randomText = (length: number, alphabet: string): string =>
+  [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
+
+/** What a portal's user data will measure, before anything is made. */
+export interface PortalUserDataEstimate {
+  /** Employee names (their lengths count). */
+  employees: readonly string[];
+  poolName?: string;
+  /** The pool has sessionReports (a report token hash per desktop). */
+  reportTokens?: boolean;
+  /** Notebooks: each desktop has a jupyterUrl of about this length. */
+  jupyterUrlLength?: number;
+  /** Without poolName: the per-desktop data (address, host name, .rdp and Remmina files) is in too. */
+  withConnectionFiles?: boolean;
+  admins?: readonly string[];
+  certificate?: string;
+  privateKey?: string;
+  authUrl?: string;
+  adminPublicKey?: string;
+  autoStopIdleMinutes?: number;
+}
+
+/**
+ * The encoded user data's length for these employees, with hashes and secrets of the real shape
+ * and randomness (SHA-512 crypt: 16-character salt and 86-character digest; random bytes gzip
+ * cannot shrink): the plan's check of Nova's limit before any cloud is asked.
+ */
+export function estimatePortalUserDataBytes(e: PortalUserDataEstimate): number {
+  const hash = () => `$6$${randomText(16, CRYPT_ALPHABET)}$${randomText(86, CRYPT_ALPHABET)}`;
+  const desktops = Object.fromEntries(
+    e.employees.map((employee, i): [string, SelfServicePortalDesktopArgs] => {
+      const address = `192.168.${50 + Math.floor(i / 250)}.${10 + (i % 250)}`;
+      return [
+        employee,
+        {
+          serverId: `${randomText(8, "0123456789abcdef")}-${randomText(4, "0123456789abcdef")}-4${randomText(3, "0123456789abcdef")}-a${randomText(3, "0123456789abcdef")}-${randomText(12, "0123456789abcdef")}`,
+          passwordHash: hash(),
+          reportTokenHash: e.reportTokens ? `sha256:${randomText(64, "0123456789abcdef")}` : undefined,
+          jupyterUrl: e.jupyterUrlLength ? `https://${randomText(e.jupyterUrlLength - 9, "0123456789.")}/` : undefined,
+          ...(e.withConnectionFiles
+            ? {
+                address,
+                hostname: `${e.poolName ?? "office"}-${employee}`,
+                rdpFile: renderRdpFile({ user: employee, address, desktop: `office-${employee}` }),
+                remminaProfile: renderRemminaProfile({ user: employee, address, desktop: `office-${employee}` }),
+              }
+            : {}),
+        },
+      ];
+    }),
+  );
+  return encodePortalUserData(
+    renderPortalUserData({
+      hostname: `${e.poolName ?? "office"}-portal`,
+      portalPackage: DEFAULT_PORTAL_PACKAGE,
+      authUrl: e.authUrl ?? "https://keystone.example.org:5000/v3",
+      applicationCredentialId: randomText(32, "0123456789abcdef"),
+      applicationCredentialSecret: randomText(48, CRYPT_ALPHABET.slice(2)),
+      sessionSecret: randomText(48, CRYPT_ALPHABET.slice(2)),
+      // A P-256 certificate and key are about 700 and 240 characters; an RSA-4096 pair about 5 KB.
+      certificate: e.certificate ?? randomText(2000, CRYPT_ALPHABET),
+      privateKey: e.privateKey ?? randomText(3300, CRYPT_ALPHABET),
+      desktops,
+      poolName: e.poolName,
+      admins: Object.fromEntries((e.admins ?? []).map((a) => [a, hash()])),
+      autoStopIdleMinutes: e.autoStopIdleMinutes,
+      adminPublicKey: e.adminPublicKey,
+    }),
+  ).length;
 }

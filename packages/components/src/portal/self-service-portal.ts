@@ -5,7 +5,7 @@ import { GeneratedSecret } from "../secrets/generated-secret";
 import { sessionReportTokenHash } from "../desktop/session-report";
 import type { ThinClientDesktopPool } from "../desktop/thin-client-desktop-pool";
 import { SelfServicePortalArgs, SelfServicePortalDesktopArgs } from "./self-service-portal-args";
-import { planSelfServicePortal, portalAccessRules, renderPortalUserData } from "./self-service-portal-plan";
+import { planSelfServicePortal, portalAccessRules, portalUserData } from "./self-service-portal-plan";
 
 export type {
   SelfServicePortalArgs,
@@ -93,6 +93,7 @@ export class SelfServicePortal extends pulumi.ComponentResource {
           portalAccessRules(
             Object.values(d).map((x) => x.serverId),
             plan.computeApiPrefix,
+            { listServers: args.poolName !== undefined },
           ),
         ),
       },
@@ -125,7 +126,7 @@ export class SelfServicePortal extends pulumi.ComponentResource {
         pulumi.output(args.tls.privateKey),
       ])
       .apply(([d, admins, authUrl, credentialId, secret, session, certificate, privateKey]) =>
-        renderPortalUserData({
+        portalUserData({
           hostname: plan.serverName,
           portalPackage: plan.portalPackage,
           authUrl,
@@ -136,6 +137,7 @@ export class SelfServicePortal extends pulumi.ComponentResource {
           certificate,
           privateKey,
           desktops: d,
+          poolName: args.poolName,
           admins,
           autoStopIdleMinutes: args.autoStopIdleMinutes,
           sessionMinutes: args.sessionMinutes,
@@ -150,7 +152,8 @@ export class SelfServicePortal extends pulumi.ComponentResource {
         flavorName: args.flavor,
         imageName: args.imageName,
         networks: [{ port: port.id }],
-        // The credential's and the session's secrets, the key and the hashes are in here.
+        // The credential's and the session's secrets, the key and the hashes are in here
+        // (gzipped and base64: the provider passes it to Nova as it is).
         userData: pulumi.secret(userData),
       },
       { parent: this },

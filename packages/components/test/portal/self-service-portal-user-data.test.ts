@@ -1,11 +1,20 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parsePortalConfig } from "@openstack-blueprints/portal";
 import { assertValidCloudConfig, assertValidShellScript } from "@openstack-blueprints/test-harness";
-import { parseCloudConfig, CloudConfigUser, CloudConfigWriteFile } from "../../src/cloudinit/cloud-config";
+import {
+  NOVA_USER_DATA_MAX_BASE64,
+  parseCloudConfig,
+  CloudConfigUser,
+  CloudConfigWriteFile,
+} from "../../src/cloudinit/cloud-config";
+import { sha512Crypt } from "../../src/desktop/sha512-crypt";
+import { ComponentArgsError } from "../../src/errors";
 import {
   PORTAL_ADMIN_USER,
   PORTAL_CERT_PATH,
@@ -14,10 +23,13 @@ import {
   PORTAL_KEY_PATH,
   PORTAL_SERVICE_PATH,
   PORTAL_SETUP_SCRIPT_PATH,
+  estimatePortalUserDataBytes,
+  planSelfServicePortal,
+  portalUserData,
   PortalUserDataInput,
   renderPortalUserData,
 } from "../../src/portal/self-service-portal-plan";
-import { ADMIN_HASH, ADMIN_KEY, ALICE_HASH, BOB_HASH, CERT, KEY } from "./fixtures";
+import { ADMIN_HASH, ADMIN_KEY, ALICE_HASH, BOB_HASH, CERT, KEY, officePortalArgs } from "./fixtures";
 
 /** AutoStop: the hash of alice's session report token (the pool's reportTokens, hashed). */
 const ALICE_REPORT_TOKEN_HASH = `sha256:${"ab".repeat(32)}`;
@@ -147,5 +159,94 @@ describe("SelfServicePortal user data", () => {
     const launcher = fileAt(doc, `${PORTAL_DIR}/run.js`).content;
     const check = spawnSync(process.execPath, ["--check", "-"], { input: launcher, encoding: "utf8" });
     expect(check.status, check.stderr).to.equal(0);
+  });
+});
+
+describe("SelfServicePortal user data size (Nova's 65535-byte limit)", () => {
+  const staff = (n: number) => Array.from({ length: n }, (_, i) => `staff${String(i + 1).padStart(3, "0")}`);
+  // As the office stack deploys it: AutoStop (a report token hash each), two admins, SSH, an RSA
+  // certificate and key (the estimate's defaults, larger than a P-256 pair).
+  const office = (n: number, discover = true) =>
+    estimatePortalUserDataBytes({
+      employees: staff(n),
+      poolName: discover ? "office" : undefined,
+      reportTokens: true,
+      withConnectionFiles: !discover,
+      admins: ["it-desk", "it-lead"],
+      adminPublicKey: ADMIN_KEY,
+      autoStopIdleMinutes: 60,
+    });
+
+  it("the estimate is what the component renders: 200 real SHA-512 crypt hashes and report token hashes", function () {
+    this.timeout(60_000);
+    const desktops = Object.fromEntries(
+      staff(200).map((e, i) => [
+        e,
+        {
+          serverId: `00000000-0000-4000-a000-${String(i).padStart(12, "0")}`,
+          passwordHash: sha512Crypt(`${e}-not-a-real-password`, { salt: randomBytes(12).toString("base64") }),
+          reportTokenHash: `sha256:${createHash("sha256").update(randomBytes(32)).digest("hex")}`,
+        },
+      ]),
+    );
+    const real = portalUserData(
+      input({
+        desktops,
+        poolName: "office",
+        admins: { "it-desk": ADMIN_HASH, "it-lead": ADMIN_HASH },
+        adminPublicKey: ADMIN_KEY,
+      }),
+    );
+    const estimate = estimatePortalUserDataBytes({ employees: staff(200), poolName: "office", reportTokens: true });
+    console.log(`    200 employees: rendered ${real.length} bytes, estimated ${estimate} (limit 65535)`);
+    // The estimate's certificate and key stand-ins are larger than the fixtures': never under.
+    expect(estimate).to.be.within(real.length, real.length + 6000);
+    // What Nova gets decodes back to the #cloud-config cloud-init reads (gzip it unpacks itself).
+    expect(gunzipSync(Buffer.from(real, "base64")).toString()).to.match(/^#cloud-config\n/);
+  });
+
+  it("200 employees (the office) fit with a third to spare; with each desktop's data (no poolName) barely", () => {
+    const discovering = office(200);
+    console.log(`    office, 200 employees: ${discovering} bytes with poolName, ${office(200, false)} without`);
+    expect(discovering).to.be.below(NOVA_USER_DATA_MAX_BASE64 * 0.7);
+    // Gzip alone brings every desktop's data under the limit, without the margin discovery leaves.
+    expect(office(200, false)).to.be.above(NOVA_USER_DATA_MAX_BASE64 * 0.8);
+  });
+
+  it("1000 employees do not fit (the hashes alone are ~170 bytes each): refused at plan time, naming the limit", () => {
+    const size = office(1000);
+    console.log(`    1000 employees: ${size} bytes with poolName`);
+    expect(size).to.be.above(NOVA_USER_DATA_MAX_BASE64);
+    const desktops = Object.fromEntries(
+      staff(1000).map((e, i) => [
+        e,
+        {
+          serverId: `00000000-0000-4000-a000-${String(i).padStart(12, "0")}`,
+          passwordHash: `$6$${randomBytes(12).toString("base64")}$${randomBytes(64).toString("base64").slice(0, 86)}`,
+          reportTokenHash: `sha256:${randomBytes(32).toString("hex")}`,
+        },
+      ]),
+    );
+    expect(() => planSelfServicePortal("office-portal", officePortalArgs({ desktops, poolName: "office" })))
+      .to.throw(ComponentArgsError)
+      .with.property("message")
+      .that.matches(/desktops: "1000 desktops" make the portal's user data \d+ bytes .*over Nova's 65535-byte/)
+      .and.matches(/split the employees over two pools/);
+  });
+
+  it("the render refuses too (a pool's outputs are known only then), before the server is declared", () => {
+    const desktops = Object.fromEntries(
+      staff(600).map((e, i) => [
+        e,
+        {
+          serverId: `00000000-0000-4000-a000-${String(i).padStart(12, "0")}`,
+          passwordHash: `$6$${randomBytes(12).toString("base64")}$${randomBytes(64).toString("base64").slice(0, 86)}`,
+          reportTokenHash: `sha256:${randomBytes(32).toString("hex")}`,
+        },
+      ]),
+    );
+    expect(() => portalUserData(input({ desktops, poolName: "office" }))).to.throw(
+      /600 desktops is \d+ bytes \(gzipped, base64\), over Nova's 65535-byte user-data limit/,
+    );
   });
 });

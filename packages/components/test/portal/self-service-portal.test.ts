@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { gunzipSync } from "node:zlib";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { allStrings, installMocks, outputIsSecret, outputValue, T } from "@openstack-blueprints/test-harness";
@@ -13,8 +14,11 @@ const harness = installMocks();
 const PORTAL = "openstack-blueprints:index:SelfServicePortal";
 const APP_CREDENTIAL = "openstack:identity/applicationCredential:ApplicationCredential";
 
+/** The server's user data as cloud-init reads it (the component gzips and base64-encodes it). */
+const cloudConfigOf = (userData: string) => parseCloudConfig(gunzipSync(Buffer.from(userData, "base64")).toString());
+
 /** A small firm's office: two desktops for thin clients, and the portal next to them. */
-function office() {
+function office(portalOverrides: Partial<Parameters<typeof officePortalArgs>[0]> = {}) {
   const pool = new ThinClientDesktopPool("office", {
     employees: [{ name: "alice" }, { name: "bob" }],
     flavor: "m1.desktop",
@@ -32,6 +36,7 @@ function office() {
       admins: { "office-admin": pulumi.secret(ADMIN_HASH) },
       tls: { certificate: CERT, privateKey: pulumi.secret(KEY) },
       floatingIpPool: "public",
+      ...portalOverrides,
     }),
     { dependsOn: [pool] },
   );
@@ -113,7 +118,7 @@ describe("SelfServicePortal (under the mock harness)", function () {
     expect(credential.secretPaths).to.include("secret");
     const server = run.byName("office-portal-server");
     expect(server.secretPaths).to.include("userData");
-    const doc = parseCloudConfig(server.inputs.userData);
+    const doc = cloudConfigOf(server.inputs.userData);
     const file = (p: string) => (doc.write_files as CloudConfigWriteFile[]).find((f) => f.path === p)!;
     const config = JSON.parse(file(PORTAL_CONFIG_PATH).content);
     expect(config.cloud.applicationCredentialId).to.equal(credential.id);
@@ -131,6 +136,28 @@ describe("SelfServicePortal (under the mock harness)", function () {
       .flatMap((r) => allStrings(r.inputs));
     for (const secret of [credential.inputs.secret, KEY, hashes.alice]) expect(elsewhere).not.to.include(secret);
     expect(await outputIsSecret(portalDesktopsFromPool(run.value!.pool))).to.equal(true);
+  });
+
+  it("with poolName: the user data carries only the hashes, the credential may list servers (discovery)", async () => {
+    const run = await harness.runProgram(() => office({ poolName: "office" }));
+    const doc = cloudConfigOf(run.byName("office-portal-server").inputs.userData);
+    const config = JSON.parse(
+      (doc.write_files as CloudConfigWriteFile[]).find((f) => f.path === PORTAL_CONFIG_PATH)!.content,
+    );
+    const hashes = await outputValue(run.value!.pool.passwordHashes);
+    expect(config.discover).to.deep.equal({ pool: "office" });
+    expect(config.desktops).to.deep.equal({
+      alice: { passwordHash: hashes.alice },
+      bob: { passwordHash: hashes.bob },
+    });
+    // The pool's servers carry the metadata the portal finds them by.
+    expect(run.byName("office-alice-desktop").inputs.metadata).to.deep.equal({
+      "blueprints-pool": "office",
+      "blueprints-employee": "alice",
+    });
+    const rules = run.byName("office-portal-credential").inputs.accessRules as { method: string; path: string }[];
+    expect(rules[0]).to.deep.equal({ service: "compute", method: "GET", path: "/v2.1/servers/detail" });
+    expect(rules).to.have.length(5);
   });
 
   it("refuses bad input before any resource is registered", async () => {

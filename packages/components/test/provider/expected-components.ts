@@ -314,6 +314,7 @@ export const EXPECTED_COMPONENTS: ExpectedComponent[] = [
       "sessionMinutes",
       "fixedIp",
       "reportSecurityGroupId",
+      "poolName",
     ],
     outputs: ["url", "serverId", "securityGroupId", "applicationCredentialId"],
   },

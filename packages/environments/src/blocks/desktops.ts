@@ -11,6 +11,7 @@ import {
   thinClientDesktopPoolArgsSchema,
   type DesktopHomeVolumesArgs,
 } from "@openstack-blueprints/components";
+import { estimatePortalUserDataBytes, NOVA_USER_DATA_MAX_BASE64 } from "@openstack-blueprints/components/internal";
 import { z } from "zod";
 import { defineBlock, providerOptions, strictConfig } from "../block";
 import { resourceName } from "./networks";
@@ -172,6 +173,29 @@ export const desktopsSpec = strictConfig(thinClientDesktopPoolArgsSchema)
           path: ["portal", "adminCidrs"],
           message: "is required without adminCidr: give the admins' block(s) the portal is open to",
         });
+      // Nova's user-data limit, now: the portal finds the servers in Nova, but each employee's
+      // hashes are in its user data (measured with hashes of the real shape and randomness).
+      const employees = employeesOf(spec).map((e) => e.name);
+      const plain = (v: unknown) => (typeof v === "string" ? v : undefined);
+      const bytes =
+        employees.length === 0
+          ? 0
+          : estimatePortalUserDataBytes({
+              employees,
+              poolName: "environment-desktops",
+              reportTokens: true,
+              jupyterUrlLength: spec.workspace === "jupyter" ? 32 : undefined,
+              admins: Object.keys(spec.portal.admins ?? {}),
+              certificate: plain(spec.portal.tls?.certificate),
+              privateKey: plain(spec.portal.tls?.privateKey),
+              autoStopIdleMinutes: spec.portal.autoStopIdleMinutes,
+            });
+      if (bytes > NOVA_USER_DATA_MAX_BASE64)
+        ctx.addIssue({
+          code: "custom",
+          path: [spec.employeeCount !== undefined ? "employeeCount" : "employees"],
+          message: `${employees.length} employees make the portal's user data about ${bytes} bytes (their password and report token hashes, gzipped, base64), over Nova's ${NOVA_USER_DATA_MAX_BASE64}-byte user-data limit; split them over two stacks, each with its portal, or set portal.enabled: false`,
+        });
     }
     const generated = spec.employeePrefix !== undefined || spec.employeeCount !== undefined;
     if (generated && (spec.employeePrefix === undefined || spec.employeeCount === undefined)) {
@@ -307,6 +331,9 @@ export const desktopsBlock = defineBlock({
           imageName: portal.imageName,
           floatingIpPool: portal.floatingIpPool,
           desktops: portalDesktopsFromPool(pool),
+          // The portal finds each employee's server in Nova by the pool's metadata: its user data
+          // holds only the hashes (the office's 200 desktops fit Nova's limit).
+          poolName: `${environment}-desktops`,
           reportSecurityGroupId: pool.securityGroupId,
           admins: Object.fromEntries(Object.entries(portal.admins ?? {}).map(([n, h]) => [n, pulumi.secret(h)])),
           thinClientCidr: spec.thinClientCidr,

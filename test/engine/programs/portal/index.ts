@@ -2,7 +2,8 @@
 // and the self-service portal next to it. The portal's application credential secret and session
 // secret are GeneratedSecrets (our own dynamic provider, no pulumi-random plugin); Keystone makes
 // the application credential with the generated secret; the pool's desktop reports its sessions
-// to the portal (sessionReports), with a report token from its own credential.
+// to the portal (sessionReports), with a report token from its own credential. The portal finds
+// the desktop in Nova by the pool's metadata (poolName).
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { portalDesktopsFromPool, SelfServicePortal, ThinClientDesktopPool } from "@openstack-blueprints/components";
@@ -43,6 +44,9 @@ const portal = new SelfServicePortal(
     flavor: "m1.small",
     imageName: "debian-12",
     desktops: portalDesktopsFromPool(pool),
+    // The portal finds the pool's servers in Nova (their blueprints-pool metadata): the user
+    // data holds only the hashes, and the credential may list servers.
+    poolName: "office",
     reportSecurityGroupId: pool.securityGroupId,
     thinClientCidr: "192.168.50.0/24",
     adminCidrs: ["192.168.99.0/28"],

@@ -254,16 +254,19 @@ describe("real engine: ThinClientDesktopPool's Jupyter workspace on minicloud's 
     expect(status).to.match(/^status: done$/m);
     expect(status, "cloud-init ran without errors (nothing needed the internet)").to.not.match(/errors:\s*\n\s*-/);
     expect(
-      (await ssh(`systemctl is-active ${JUPYTER_UNIT}; ps -o user= -C jupyter-notebook | sort -u`)).trim(),
+      (await ssh(`sudo systemctl is-active ${JUPYTER_UNIT}; ps -o user= -C jupyter-notebook | sort -u`)).trim(),
     ).to.equal(`active\n${STUDENT}`);
 
     // The certificate the server presents, read by the admin over SSH (the connection sheet's
     // way): its public key is the only one this thin client accepts.
     tls = { certificatePem: await ssh(`cat ${SNAKEOIL_CERT}`) };
     expect(tls.certificatePem).to.contain("BEGIN CERTIFICATE");
-    const reachable = await waitUntil("Jupyter on its floating IP over HTTPS", 120, async () => {
+    // The server may still be starting (Python imports are slow under TCG).
+    const reachable = await waitUntil("Jupyter on its floating IP over HTTPS", 180, async () => {
       const probe = path.join(work, "probe-jar");
       return curl(probe, [`${base}login`], tls).status === 200 ? true : undefined;
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await ssh(`sudo journalctl -n 30 --no-pager -u ${JUPYTER_UNIT}`)}`);
     });
     expect(reachable).to.equal(true);
     phase("Jupyter answers through the floating IP", start);

@@ -42,8 +42,8 @@ export const GUEST_IMAGE = {
 } as const;
 
 /**
- * The desktop variant of the guest image (build-guest-image.sh --variant desktop: xrdp, xorgxrdp
- * and xfce baked, as the guests cannot install them at first boot). Not uploaded by `up --guests`
+ * The desktop variant of the guest image (build-guest-image.sh --variant desktop: xrdp, xorgxrdp,
+ * xfce and Debian's Jupyter Notebook baked, as the guests cannot install them at first boot). Not uploaded by `up --guests`
  * (a cold build takes minutes): the desktop tests ensure it with ensureGuestImage(…, DESKTOP_GUEST_IMAGE).
  */
 export const DESKTOP_GUEST_IMAGE = {

@@ -1,7 +1,9 @@
 /**
  * The guest image's desktop variant (build-guest-image.sh --variant desktop) must carry every
  * package the desktop pool would otherwise install at first boot: minicloud's guests have no
- * internet, so a pool on them runs with imageHasDesktopPackages and installs nothing. Also how
+ * internet, so a pool on them runs with imageHasDesktopPackages and installs nothing; the same
+ * image serves the pool's Jupyter workspace (server "notebook"), so it carries those packages too
+ * (test/engine/jupyter-guests.engine.test.ts boots it). Also how
  * the script takes its variant: its own cache folder, and an unknown variant refused before any
  * build. Fast (no build): the image itself is booted by test/engine/desktops-guests.engine.test.ts.
  */
@@ -11,6 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DESKTOP_BASE_PACKAGES } from "@openstack-blueprints/components/src/desktop/desktop-user-data";
+import { JUPYTER_NOTEBOOK_PACKAGES } from "@openstack-blueprints/components/src/desktop/jupyter-user-data";
 
 const dir = path.join(__dirname, "..", "guest-image");
 const script = path.join(dir, "build-guest-image.sh");
@@ -24,9 +27,10 @@ function listed(file: string): string[] {
 }
 
 describe("minicloud guest image variants", () => {
-  it("the desktop variant bakes every package of the desktop pool's stack, and nothing the base image has", () => {
+  it("the desktop variant bakes every package of the desktop pool's stack and of its Jupyter workspace, and nothing the base image has", () => {
     const desktop = listed("packages-desktop.txt");
     expect(desktop).to.include.members([...DESKTOP_BASE_PACKAGES]);
+    expect(desktop).to.include.members([...JUPYTER_NOTEBOOK_PACKAGES]);
     expect(desktop.filter((p) => listed("packages.txt").includes(p))).to.deep.equal([]);
   });
 

@@ -18,55 +18,13 @@ import * as path from "node:path";
 import { installMocks, outputValue } from "@openstack-blueprints/test-harness";
 import { Guest, requireTestHosts, TestLab } from "../../../../test/hosts";
 import { bootSeededGuest } from "./support/seeded-guest";
+import { curl, deleteKernel, login, startKernel } from "./support/jupyter-client";
 import { JUPYTER_CONFIG_PATH, JUPYTER_UNIT, jupyterPackages } from "../../src/desktop/jupyter-user-data";
 import { ThinClientDesktopPool } from "../../src/desktop/thin-client-desktop-pool";
 
 const harness = installMocks();
 const EMPLOYEE = "alice";
 const HOSTNAME = "jp-alice";
-
-/** curl from this machine with a cookie jar; the server's certificate is its own snakeoil one. */
-function curl(jar: string, args: string[]): { status: number; body: string; location: string } {
-  const r = spawnSync(
-    "curl",
-    ["-sk", "-c", jar, "-b", jar, "--max-time", "20", "-o", "-", "-w", "\n%{http_code} %{redirect_url}", ...args],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`curl ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
-  const cut = r.stdout.lastIndexOf("\n");
-  const [status, location] = r.stdout.slice(cut + 1).split(" ");
-  return { status: Number(status), body: r.stdout.slice(0, cut), location: location ?? "" };
-}
-
-function xsrfOf(jar: string): string {
-  const line = fs
-    .readFileSync(jar, "utf8")
-    .split("\n")
-    .find((l) => /\t_xsrf\t/.test(l));
-  if (!line) throw new Error(`no _xsrf cookie in ${jar}`);
-  return line.split("\t").pop()!.trim();
-}
-
-/** Logs in through Jupyter's login form; returns the jar and the POST's answer. */
-function login(base: string, password: string): { jar: string; answer: ReturnType<typeof curl> } {
-  const jar = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "jupyter-jar-")), "cookies");
-  const page = curl(jar, [`${base}login`]);
-  expect(page.status, page.body.slice(0, 400)).to.equal(200);
-  // The password goes in the request body (from a file), never on curl's command line.
-  const form = path.join(path.dirname(jar), "form");
-  fs.writeFileSync(form, `_xsrf=${encodeURIComponent(xsrfOf(jar))}&password=${encodeURIComponent(password)}`, {
-    mode: 0o600,
-  });
-  const answer = curl(jar, [
-    "--data-binary",
-    `@${form}`,
-    "-H",
-    "Content-Type: application/x-www-form-urlencoded",
-    `${base}login?next=%2Ftree`,
-  ]);
-  fs.rmSync(form);
-  return { jar, answer };
-}
 
 async function serviceState(guest: Guest): Promise<string> {
   const r = await guest.exec(
@@ -167,9 +125,7 @@ describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (sys
     expect(contents.status).to.equal(200);
     expect(JSON.parse(contents.body)).to.include({ type: "directory", path: "" });
     // A Python kernel starts as alice (POST with the XSRF token, as the web UI does).
-    const kernel = curl(good.jar, ["-X", "POST", "-H", `X-XSRFToken: ${xsrfOf(good.jar)}`, `${base}api/kernels`]);
-    expect(kernel.status, kernel.body).to.equal(201);
-    const kernelId = JSON.parse(kernel.body).id as string;
+    const kernelId = startKernel(base, good.jar);
     const kernelUser = await guest.exec(
       `sleep 3; ps -o user=,args= -C python3 | grep ipykernel_launcher | grep -c '^alice '`,
       { allowFailure: true },
@@ -191,7 +147,7 @@ describe("desktop pool, Jupyter workspace: real login in a cloud-init guest (sys
     expect(keyMode).to.equal("root:ssl-cert 640");
     expect(kernelGroups.split(/\s+/).slice(1), "the kernel inherits ssl-cert").to.include(sslCertGid);
     expect(aliceGroups.split(/\s+/), "alice's own groups").not.to.include("ssl-cert");
-    curl(good.jar, ["-X", "DELETE", "-H", `X-XSRFToken: ${xsrfOf(good.jar)}`, `${base}api/kernels/${kernelId}`]);
+    deleteKernel(base, good.jar, kernelId);
 
     // 5. A wrong password: no session, the API stays closed; no token login either.
     const bad = login(base, `${password}-wrong`);

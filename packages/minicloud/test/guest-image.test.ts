@@ -4,7 +4,9 @@
  * root image as the first virtio disk. A NoCloud seed (a second virtio disk labelled cidata)
  * plays the datasource, holding user data our own cloud-config renderer made. Proves a
  * colleague could log in to a fresh server: cloud-init finished, the injected key opens ssh,
- * the hostname is the one from meta-data, the NIC took its DHCP lease.
+ * the hostname is the one from meta-data, the NIC took its DHCP lease. Last, it is stopped the
+ * way Nova stops a server (`openstack server stop`: libvirt presses the ACPI power button, QMP
+ * `system_powerdown` here) and must power off on its own well within Nova's `shutdown_timeout`.
  *
  * Root only (debootstrap, chroot). Elsewhere it skips and says why; under BLUEPRINTS_CI=1 it fails.
  * The first run builds the image (~4–5 min on 2 busy cores); later runs reuse it.
@@ -19,7 +21,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { renderCloudConfig } from "@openstack-blueprints/components/src/cloudinit/cloud-config";
 import { FLAVORS } from "../src/cloud-resources";
-import { startProcess, stopProcess } from "../src/processes";
+import { runningPid, startProcess, stopProcess } from "../src/processes";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
 
 const run = promisify(execFile);
@@ -215,6 +217,9 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
         "none",
         "-monitor",
         "none",
+        // The power button is pressed through QMP, as libvirt does for Nova's stop.
+        "-qmp",
+        `unix:${qmpSocket()},server=on,wait=off`,
         "-serial",
         "stdio",
         "-kernel",
@@ -310,6 +315,71 @@ describe("minicloud guest image (QEMU TCG, cloud-init from a NoCloud seed)", fun
     // (cloud-init's disable_root may add keys prefixed with a command that refuses the login.)
     expect(await ssh("sudo -n cat /root/.ssh/authorized_keys 2>/dev/null || true")).to.not.match(/^(ssh|ecdsa)-/m);
   });
+
+  it("powers off on an ACPI power-button press (Nova's stop) within 30 s, not after Nova's 60 s shutdown_timeout", async () => {
+    if (!booted) throw new Error("the guest did not boot (previous test)");
+    // Who acts on the button: systemd-logind (HandlePowerKey=poweroff), which needs the system bus.
+    const units = (await ssh("sudo -n systemctl is-active systemd-logind dbus || true")).trim().split("\n");
+    const pressed = Date.now();
+    await qmp("system_powerdown");
+    const bound = 30_000;
+    while (runningPid(runDir, QEMU) !== undefined && Date.now() - pressed < bound) await sleep(250);
+    const took = (Date.now() - pressed) / 1000;
+    console.log(`    power button to QEMU exit: ${took.toFixed(1)} s (systemd-logind ${units[0]}, dbus ${units[1]})`);
+    expect(
+      runningPid(runDir, QEMU),
+      `the guest still runs ${bound / 1000} s after the power button (systemd-logind ${units[0]}, dbus ${units[1]}); ` +
+        "Nova would wait out shutdown_timeout and then destroy it",
+    ).to.equal(undefined);
+  });
+
+  function qmpSocket(): string {
+    return path.join(work, "qmp.sock");
+  }
+
+  /** One QMP command (after the capabilities handshake); resolves on its `return`. */
+  function qmp(command: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const sock = net.createConnection(qmpSocket());
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error(`QMP ${command}: no answer within 10 s`));
+      }, 10_000);
+      let buffered = "";
+      let sent = 0;
+      sock.on("error", (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      sock.on("data", (chunk) => {
+        buffered += chunk.toString("utf8");
+        let nl: number;
+        while ((nl = buffered.indexOf("\n")) >= 0) {
+          const msg = JSON.parse(buffered.slice(0, nl)) as {
+            QMP?: unknown;
+            return?: unknown;
+            error?: { desc: string };
+          };
+          buffered = buffered.slice(nl + 1);
+          if (msg.error) {
+            clearTimeout(timer);
+            sock.destroy();
+            reject(new Error(`QMP ${command}: ${msg.error.desc}`));
+          } else if (msg.QMP !== undefined && sent === 0) {
+            sock.write(JSON.stringify({ execute: "qmp_capabilities" }) + "\n");
+            sent = 1;
+          } else if (msg.return !== undefined && sent === 1) {
+            sock.write(JSON.stringify({ execute: command }) + "\n");
+            sent = 2;
+          } else if (msg.return !== undefined && sent === 2) {
+            clearTimeout(timer);
+            sock.end();
+            resolve();
+          }
+        }
+      });
+    });
+  }
 
   function consoleText(): string {
     const file = path.join(work, "log", `${QEMU}.log`);

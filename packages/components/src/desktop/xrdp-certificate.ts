@@ -19,7 +19,8 @@
  * not care about expiry, and a key that changed on its own would lock out every pinned client.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
+import { generateKeyPair, randomBytes, X509Certificate } from "node:crypto";
+import { promisify } from "node:util";
 import * as forge from "node-forge";
 import { COMPONENTS_MODULE_ROOT, requireInProviderProcess } from "../pulumi/provider-process";
 
@@ -83,13 +84,14 @@ export function freerdpFingerprintOption(fingerprintSha256: string): string {
 }
 
 /** A new RSA key and a self-signed server certificate for `hostname`, valid from now (less 1 h of clock skew). */
-export function makeXrdpCertificate(
+export async function makeXrdpCertificate(
   hostname: string,
   validityDays: number,
   now = new Date(),
-): { certificatePem: string; privateKeyPem: string; notAfter: Date } {
-  // The key from OpenSSL (fast, native); forge only builds and signs the certificate.
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: TLS_KEY_BITS });
+): Promise<{ certificatePem: string; privateKeyPem: string; notAfter: Date }> {
+  // The key from OpenSSL (native); forge only builds and signs the certificate. Asynchronous: an
+  // RSA key takes ~0.1–0.5 s, and in the libuv thread pool the engine's parallel creates overlap.
+  const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: TLS_KEY_BITS });
   const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const forgeKey = forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey;
   const cert = forge.pki.createCertificate();
@@ -129,12 +131,12 @@ function checked(inputs: Partial<XrdpCertificateInputs>): XrdpCertificateInputs 
 }
 
 /** The provider's create: a new key and certificate. */
-export function createXrdpCertificate(inputs: Partial<XrdpCertificateInputs>): {
+export async function createXrdpCertificate(inputs: Partial<XrdpCertificateInputs>): Promise<{
   id: string;
   outs: XrdpCertificateOutputs;
-} {
+}> {
   const ins = checked(inputs);
-  const { certificatePem, privateKeyPem, notAfter } = makeXrdpCertificate(ins.hostname, ins.validityDays);
+  const { certificatePem, privateKeyPem, notAfter } = await makeXrdpCertificate(ins.hostname, ins.validityDays);
   const fingerprintSha256 = certificateFingerprintSha256(certificatePem);
   return {
     // The fingerprint is public (it is printed on the connection sheet): a fine ID.

@@ -98,17 +98,19 @@ describe("ThinClientDesktopPool plan", () => {
     expect(error.message).to.contain("availabilityZone").and.contain("is empty; give a Nova availability zone");
   });
 
-  it("with imageHasDesktopPackages, the desktops' user data installs nothing (guests without a mirror)", () => {
+  it("with imageHasDesktopPackages, the desktops' user data installs nothing (guests without a mirror)", async () => {
     const plan = planThinClientDesktopPool("office", { ...office, imageHasDesktopPackages: true });
     expect(plan.userData).to.deep.include({ kind: "desktop" });
     const hash = `$6$saltsalt$${"a".repeat(86)}`;
     expect(() => renderPlannedUserData(plan, plan.desktops[0], hash)).to.throw(
       /alice's xrdp TLS certificate is missing/,
     );
-    const { certificatePem, privateKeyPem } = createXrdpCertificate({
-      hostname: "office-alice",
-      validityDays: 30,
-    }).outs;
+    const { certificatePem, privateKeyPem } = (
+      await createXrdpCertificate({
+        hostname: "office-alice",
+        validityDays: 30,
+      })
+    ).outs;
     const tls = { certificatePem, privateKeyPem };
     const userData = renderPlannedUserData(plan, plan.desktops[0], hash, undefined, undefined, tls);
     expect(userData).to.not.match(/^(packages|package_update|package_upgrade|apt):/m);

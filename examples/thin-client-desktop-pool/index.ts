@@ -25,3 +25,4 @@ export const desktops = pool.desktops;
 export const passwords = pool.passwords;
 export const rdpFiles = pool.rdpFiles;
 export const connectionSheet = pool.connectionSheet;
+export const tlsFingerprints = pool.tlsFingerprints;

@@ -69,13 +69,14 @@ const SCENARIOS: Scenario[] = [
         what: "add an employee",
         file: "index.ts",
         edit: (t) => t.replace('{ name: "carol"', '{ name: "dave", fullName: "Dave Example" },\n    { name: "carol"'),
-        // credential, port, server (no floating IP pool in this example)
-        expectOps: { create: 3 },
+        // credential, xrdp TLS certificate, port, server (no floating IP pool in this example)
+        expectOps: { create: 4 },
         touches: /^office-dave-/,
       },
       {
         // New password → new user data → the server is replaced; it sits on a port made
         // beforehand, so it must be deleted before its replacement asks Nova for that port.
+        // The desktop's TLS certificate is kept (same fingerprint for the thin clients).
         what: "rotate one employee's password",
         file: "index.ts",
         edit: (t) =>

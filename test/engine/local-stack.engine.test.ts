@@ -41,7 +41,7 @@ describe("real engine: the local stack on minicloud", function () {
     expect(changes((await t.stack.refreshPreview()).changeSummary)).to.deep.equal({});
   });
 
-  it("one more employee: credential, port, desktop and floating IP for the eleventh only", async () => {
+  it("one more employee: credential, TLS certificate, port, desktop and floating IP for the eleventh only", async () => {
     const file = t.stack.stackFile();
     const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, { employeeCount: number }> };
     doc.config["openstack-blueprints:desktops"].employeeCount = 11;
@@ -54,8 +54,8 @@ describe("real engine: the local stack on minicloud", function () {
       touched.every((t) => /^create .*-trial11-/.test(t)),
       touched.join(", "),
     ).to.equal(true);
-    expect(changes(preview.changeSummary)).to.deep.equal({ create: 4 });
-    expect(changes((await t.stack.up()).summary)).to.deep.equal({ create: 4 });
+    expect(changes(preview.changeSummary)).to.deep.equal({ create: 5 });
+    expect(changes((await t.stack.up()).summary)).to.deep.equal({ create: 5 });
     ids = await t.stack.cloudResources();
   });
 

@@ -77,6 +77,8 @@ describe("packages as a consumer installs them (npm pack → npm install in a fr
       `const { COMPONENTS_MODULE_ROOT } = require("@openstack-blueprints/components/dist/pulumi/provider-process");`,
       `if (COMPONENTS_MODULE_ROOT !== "@openstack-blueprints/components/dist") throw new Error(COMPONENTS_MODULE_ROOT);`,
       `if (typeof require(COMPONENTS_MODULE_ROOT + "/desktop/desktop-credential").createDesktopCredential !== "function") throw new Error("credential");`,
+      // The xrdp certificate's provider, with node-forge (a dependency the consumer's install must bring).
+      `if (typeof require(COMPONENTS_MODULE_ROOT + "/desktop/xrdp-certificate").createXrdpCertificate !== "function") throw new Error("xrdp certificate");`,
       `require(COMPONENTS_MODULE_ROOT + "/desktop-image/image-baker"); require("@openstack-blueprints/s2d").createMigration;`,
       // The portal renders its sign-in page from the templates and assets it ships, with the
       // pool's hashing from the components' Pulumi-free "/thin-client" entry (an in-memory cloud).

@@ -15,17 +15,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CreateContext, ExistingCloud, OpenStackModel, T, defaultExistingCloud } from "./openstack-model";
 import { desktopCredentialProvider } from "@openstack-blueprints/components/src/desktop/desktop-credential";
+import { xrdpCertificateProvider } from "@openstack-blueprints/components/src/desktop/xrdp-certificate";
 import { generatedSecretProvider } from "@openstack-blueprints/components/src/secrets/generated-secret";
 import { unwrapSecretInputs } from "@openstack-blueprints/components/src/testing/index";
 
 /**
  * Dynamic providers whose real code runs under the harness: they touch no cloud, so nothing
  * needs modelling (the desktop credential generates a password and hashes it; a generated secret
- * draws its value).
+ * draws its value; an xrdp certificate makes a key and signs a certificate).
  */
 const REAL_DYNAMIC_PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
   [T.desktopCredential]: desktopCredentialProvider,
   [T.generatedSecret]: generatedSecretProvider,
+  [T.xrdpCertificate]: xrdpCertificateProvider,
 };
 
 export { T, OpenStackApiError, commandStdout, defaultExistingCloud, freshDevstackCloud } from "./openstack-model";

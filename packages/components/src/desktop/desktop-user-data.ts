@@ -80,6 +80,47 @@ export interface EmployeeDesktopOptions {
    * made, formatted only when blank (see home-volume.ts). Omitted: /home is on the root disk.
    */
   homeVolumeId?: string;
+  /**
+   * The desktop's own xrdp TLS key and certificate (XrdpCertificate), so thin clients can pin the
+   * fingerprint the pool knows. Omitted: xrdp keeps the snakeoil certificate made on the guest.
+   */
+  tls?: XrdpTlsFiles;
+}
+
+/** A desktop's xrdp TLS certificate and key, PEM (the key is a secret: only in secret user data). */
+export interface XrdpTlsFiles {
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+/**
+ * Where the pool's certificate and key go. Not /etc/xrdp/cert.pem and key.pem: the xrdp package
+ * makes those symlinks to the snakeoil pair, so writing them would overwrite the snakeoil files,
+ * and the setup script's snakeoil refresh would then overwrite ours. xrdp.ini's `certificate` and
+ * `key_file` name these instead (the setup script sets them when both files are there).
+ */
+export const XRDP_TLS_CERT_PATH = "/etc/xrdp/blueprints-cert.pem";
+export const XRDP_TLS_KEY_PATH = "/etc/xrdp/blueprints-key.pem";
+
+/**
+ * The per-employee TLS part: certificate and key in write_files. `defer`: written in cloud-init's
+ * final stage, after the packages are installed, since the key's group (xrdp) exists only then.
+ * The key is root:xrdp 0640: xrdp's daemon runs as user xrdp, group xrdp (its systemd unit), and
+ * reads the key itself; group xrdp has no other member, unlike ssl-cert (which the snakeoil key in
+ * /etc/ssl/private needs, and which other services' users join).
+ */
+export function xrdpTlsCloudConfig(tls: XrdpTlsFiles | undefined): CloudConfig {
+  if (tls === undefined) return {};
+  if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\s*$/.test(tls.certificatePem))
+    throw new Error("tls.certificatePem is not a PEM certificate");
+  if (!/^-----BEGIN (RSA )?PRIVATE KEY-----\n[\s\S]+\n-----END (RSA )?PRIVATE KEY-----\s*$/.test(tls.privateKeyPem))
+    throw new Error("tls.privateKeyPem is not an unencrypted PEM private key");
+  return {
+    write_files: [
+      { path: XRDP_TLS_CERT_PATH, content: tls.certificatePem, owner: "root:root", permissions: "0644", defer: true },
+      { path: XRDP_TLS_KEY_PATH, content: tls.privateKeyPem, owner: "root:xrdp", permissions: "0640", defer: true },
+    ],
+  };
 }
 
 /**
@@ -237,6 +278,13 @@ if [ -x /usr/bin/xfce4-session ] && [ "$(update-alternatives --query x-session-m
 fi
 
 ${SNAKEOIL_FOR_THIS_HOST}
+# The pool's own certificate and key (user data), when it gave them: their fingerprint is on the
+# connection sheet, the snakeoil's is not. Without them xrdp keeps its default (the snakeoil pair).
+if [ -f ${XRDP_TLS_CERT_PATH} ] && [ -f ${XRDP_TLS_KEY_PATH} ]; then
+  set_ini /etc/xrdp/xrdp.ini Globals certificate ${XRDP_TLS_CERT_PATH}
+  set_ini /etc/xrdp/xrdp.ini Globals key_file ${XRDP_TLS_KEY_PATH}
+fi
+
 # Restart only when something changed, and only under a running systemd (not in an image chroot).
 if [ -d /run/systemd/system ]; then
   if ! systemctl is-enabled --quiet xrdp; then systemctl enable --quiet xrdp; echo "changed: xrdp enabled"; fi
@@ -444,6 +492,7 @@ export function renderDesktopUserData(
       employeeHomeCloudConfig(employee),
       desktopStackCloudConfig(stack),
       employeeCloudConfig(employee),
+      xrdpTlsCloudConfig(employee.tls),
       report ? sessionReportCloudConfig({ ...report, employee: employee.user, port: XRDP_PORT }) : {},
     ),
   );
@@ -462,6 +511,7 @@ export function renderBakedDesktopUserData(
     mergeCloudConfigs(
       employeeHomeCloudConfig(employee),
       { ...employeeCloudConfig(employee), runcmd: [[DESKTOP_SETUP_SCRIPT_PATH]] },
+      xrdpTlsCloudConfig(employee.tls),
       report ? sessionReportCloudConfig({ ...report, employee: employee.user, port: XRDP_PORT }) : {},
     ),
   );

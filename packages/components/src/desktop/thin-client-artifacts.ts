@@ -14,7 +14,11 @@ export interface DesktopConnection {
   desktop: string;
   port?: number;
   powerState?: string;
+  /** SHA-256 of the desktop's xrdp TLS certificate, "AB:CD:…" (XrdpCertificate); absent: unknown here. */
+  tlsFingerprintSha256?: string;
 }
+
+const SHA256_FINGERPRINT = /^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/;
 
 function checkField(field: string, value: string): string {
   // A newline or a NUL would let a value inject lines into these line-based formats.
@@ -71,6 +75,7 @@ function sheet(
   addressHeader: string,
   address: (c: DesktopConnection) => string,
   connections: DesktopConnection[],
+  after: (rows: DesktopConnection[]) => string[] = () => [],
 ): string {
   const rows = [...connections].sort((a, b) => a.user.localeCompare(b.user));
   return [
@@ -87,25 +92,49 @@ function sheet(
         `| ${c.user} | ${(c.fullName ?? "").replace(/\|/g, "/")} | ${c.desktop} | ${address(c)} | ${c.user} | ${c.powerState ?? "active"} |`,
     ),
     "",
+    ...after(rows),
   ].join("\n");
 }
 
-/** The admin's connection sheet: one row per employee, no passwords. */
+/**
+ * The admin's connection sheet: one row per employee, no passwords; with each desktop's TLS
+ * certificate fingerprint when the pool made the certificates (it knows them before the desktops
+ * boot), so thin clients pin them instead of trusting the first answer.
+ */
 export function renderConnectionSheet(poolName: string, connections: DesktopConnection[]): string {
-  return sheet(
-    `# Desktop pool ${poolName}: connection sheet`,
-    [
-      "Thin clients connect with RDP (TLS) to the address below, as the employee's user name.",
-      "",
-      // Each desktop makes its certificate at first boot (the host name's snakeoil certificate), so
-      // no fingerprint exists when this sheet is written: tell the admin where to read it.
-      "The first connection asks to trust the desktop's certificate. Each desktop makes its own at first",
-      "boot, so its fingerprint is not known here; read it before handing the desktop out and compare:",
-      "`ssh <admin>@<address> openssl x509 -in /etc/ssl/certs/ssl-cert-snakeoil.pem -noout -fingerprint -sha256`",
-    ],
-    "Address",
-    hostPort,
-    connections,
+  const pinned = connections.length > 0 && connections.every((c) => c.tlsFingerprintSha256 !== undefined);
+  for (const c of connections)
+    if (c.tlsFingerprintSha256 !== undefined && !SHA256_FINGERPRINT.test(c.tlsFingerprintSha256))
+      throw new Error(
+        `tlsFingerprintSha256 "${c.tlsFingerprintSha256}" of ${c.user} is not a SHA-256 fingerprint (AB:CD:…, 32 bytes)`,
+      );
+  const intro = pinned
+    ? [
+        "Thin clients connect with RDP (TLS) to the address below, as the employee's user name.",
+        "",
+        "Each desktop has its own TLS certificate, made by the pool; its SHA-256 fingerprint is listed below.",
+        "Pin it on the thin client, so a client never trusts another machine answering on that address:",
+        "`xfreerdp <employee>.rdp /cert:deny,fingerprint:sha256:<fingerprint in lower case>` (FreeRDP with `/cert:`, e.g. 2.11).",
+        "Remmina and mstsc show the certificate at the first connection: accept it only if the fingerprint matches.",
+      ]
+    : [
+        "Thin clients connect with RDP (TLS) to the address below, as the employee's user name.",
+        "",
+        // Without the pool's certificate the desktop makes its own at first boot (the host name's
+        // snakeoil certificate), so no fingerprint exists when this sheet is written.
+        "The first connection asks to trust the desktop's certificate. Each desktop makes its own at first",
+        "boot, so its fingerprint is not known here; read it before handing the desktop out and compare:",
+        "`ssh <admin>@<address> openssl x509 -in /etc/ssl/certs/ssl-cert-snakeoil.pem -noout -fingerprint -sha256`",
+      ];
+  return sheet(`# Desktop pool ${poolName}: connection sheet`, intro, "Address", hostPort, connections, (rows) =>
+    pinned
+      ? [
+          "## TLS certificate fingerprints (SHA-256)",
+          "",
+          ...rows.map((c) => `- ${c.user} (${c.desktop}): \`${c.tlsFingerprintSha256}\``),
+          "",
+        ]
+      : [],
   );
 }
 

@@ -16,6 +16,7 @@ import { desktopEmployeeSchema } from "./employees";
 import { JUPYTER_SERVERS } from "./jupyter-user-data";
 import type { ProjectLimits } from "./quota";
 import { portalUrlProblem } from "./session-report";
+import { TLS_VALIDITY_DAYS_MAX } from "./xrdp-certificate";
 
 /** What each employee gets: an xrdp desktop over RDP, or a Jupyter server over HTTPS. */
 export const DESKTOP_WORKSPACES = ["desktop", "jupyter"] as const;
@@ -247,6 +248,18 @@ export interface ThinClientDesktopPoolArgs {
   hostnamePrefix?: string;
   /** Length of the generated passwords (letters and digits); default 20. */
   passwordLength?: number;
+  /**
+   * Desktops: days each desktop's own xrdp TLS certificate is valid (1–9000); default 3650 (ten
+   * years). Thin clients pin its fingerprint (on the connection sheet), so expiry matters only to
+   * clients that check dates; nothing renews it: see tlsCertificateRotation.
+   */
+  tlsCertificateValidityDays?: number;
+  /**
+   * Desktops: free text; a change makes every desktop a new TLS key and certificate (e.g.
+   * "2036-01"): new fingerprints on the sheet, and every desktop rebuilt with its new user data.
+   * Changing tlsCertificateValidityDays does the same.
+   */
+  tlsCertificateRotation?: string;
 
   /**
    * GPU workstations: the employees listed (default all) get a flavor with PCI passthrough
@@ -461,6 +474,13 @@ export const thinClientDesktopPoolArgsSchema = z.object({
       message: `must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX}`,
     })
     .optional(),
+  tlsCertificateValidityDays: z
+    .number({ message: "is not a number" })
+    .int({ message: `must be a whole number from 1 to ${TLS_VALIDITY_DAYS_MAX}` })
+    .min(1, { message: `must be a whole number from 1 to ${TLS_VALIDITY_DAYS_MAX}` })
+    .max(TLS_VALIDITY_DAYS_MAX, { message: `must be a whole number from 1 to ${TLS_VALIDITY_DAYS_MAX}` })
+    .optional(),
+  tlsCertificateRotation: z.string({ message: "is not a string" }).optional(),
   gpu: gpuSchema.optional(),
   computeHosts: z
     .array(computeHostSchema)

@@ -16,7 +16,9 @@ import {
   EmployeeDesktopOptions,
   renderBakedDesktopUserData,
   renderDesktopUserData,
+  XrdpTlsFiles,
 } from "./desktop-user-data";
+import { DEFAULT_TLS_VALIDITY_DAYS } from "./xrdp-certificate";
 import {
   checkEmployees,
   desktopHostname,
@@ -55,6 +57,8 @@ export interface PlannedDesktop {
    */
   names: {
     credential: string;
+    /** Desktops (not notebooks): the xrdp TLS key and certificate (XrdpCertificate). */
+    tlsCertificate: string;
     port: string;
     server: string;
     floatingIp: string;
@@ -96,6 +100,11 @@ export interface DesktopPoolPlan {
   workspace: DesktopWorkspace;
   jupyterPort: number;
   passwordLength: number;
+  /**
+   * Desktops (RDP) only: each desktop's own xrdp TLS certificate (validity, rotation keeper).
+   * Undefined for notebooks (Jupyter makes its own TLS).
+   */
+  tlsCertificate?: { validityDays: number; rotation: string };
   /** How the credential hashes the password: SHA-512 crypt for xrdp logins, Jupyter's own for notebooks. */
   hashScheme: "sha512-crypt" | "jupyter-sha512";
   userData: PlannedUserData;
@@ -138,6 +147,7 @@ export function renderPlannedUserData(
   hashedPassword: string,
   reportToken?: string,
   homeVolumeId?: string,
+  tls?: XrdpTlsFiles,
 ): string {
   const employee: EmployeeDesktopOptions = {
     user: desktop.employee.name,
@@ -148,7 +158,10 @@ export function renderPlannedUserData(
     adminUser: plan.admin?.user,
     adminPublicKey: plan.admin?.publicKey,
     homeVolumeId,
+    tls,
   };
+  if (plan.tlsCertificate && tls === undefined)
+    throw new Error(`${plan.component}: ${desktop.employee.name}'s xrdp TLS certificate is missing`);
   if (plan.homeVolumes && homeVolumeId === undefined)
     throw new Error(`${plan.component}: ${desktop.employee.name}'s home volume ID is missing (homeVolumes is set)`);
   if (plan.sessionReports && reportToken === undefined)
@@ -227,6 +240,7 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
       hostname,
       names: {
         credential: `${base}-credential`,
+        tlsCertificate: `${base}-xrdp-tls`,
         port: `${base}-port`,
         server: `${base}-desktop`,
         floatingIp: `${base}-fip`,
@@ -363,6 +377,14 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
     );
   }
   const jupyterPort = args.jupyterPort ?? JUPYTER_PORT;
+  for (const field of ["tlsCertificateValidityDays", "tlsCertificateRotation"] as const) {
+    if (jupyter && args[field] !== undefined)
+      problems.add(
+        field,
+        args[field],
+        `belongs to workspace "desktop" (xrdp's certificate); a Jupyter workspace makes its own TLS certificate`,
+      );
+  }
   if (jupyter && (args.bakedDesktopImage || args.rdpGroup !== undefined)) {
     const field = args.bakedDesktopImage ? "bakedDesktopImage" : "rdpGroup";
     problems.add(field, args[field], `${field} belongs to workspace "desktop" (xrdp); a Jupyter workspace has no RDP`);
@@ -521,6 +543,12 @@ export function planThinClientDesktopPool(name: string, args: ThinClientDesktopP
     workspace,
     jupyterPort,
     passwordLength: args.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
+    tlsCertificate: jupyter
+      ? undefined
+      : {
+          validityDays: args.tlsCertificateValidityDays ?? DEFAULT_TLS_VALIDITY_DAYS,
+          rotation: args.tlsCertificateRotation ?? "",
+        },
     hashScheme: jupyter ? "jupyter-sha512" : "sha512-crypt",
     userData,
     rdpGroup,

@@ -3,6 +3,7 @@ import * as openstack from "@pulumi/openstack";
 import { PrivateNetwork } from "../network/private-network";
 import { SecurityProfile } from "../network/security-profile";
 import { DesktopCredential } from "./desktop-credential";
+import { XrdpCertificate } from "./xrdp-certificate";
 import { declareWithoutPromiseStackTraces } from "../pulumi/lean-registration";
 import {
   DesktopConnection,
@@ -37,6 +38,7 @@ interface PoolChildren {
   passwords: pulumi.Output<Record<string, string>>;
   passwordHashes: pulumi.Output<Record<string, string>>;
   reportTokens: pulumi.Output<Record<string, string>>;
+  tlsFingerprints: pulumi.Output<Record<string, string>>;
   securityGroupId: pulumi.Output<string>;
   networkId: pulumi.Output<string>;
 }
@@ -148,6 +150,11 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
    * portal's config takes its hash, `portalDesktopsFromPool` does that). Empty without.
    */
   public readonly reportTokens: pulumi.Output<Record<string, string>>;
+  /**
+   * Per employee (desktops): the SHA-256 fingerprint ("AB:CD:…") of the desktop's own xrdp TLS
+   * certificate, made by the pool before the desktop boots; thin clients pin it. Empty for notebooks.
+   */
+  public readonly tlsFingerprints: pulumi.Output<Record<string, string>>;
   /** Per employee: a .rdp file (no password). */
   public readonly rdpFiles: pulumi.Output<Record<string, string>>;
   /** Per employee: a Remmina profile (no password). */
@@ -194,6 +201,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
         passwords: pulumi.output(ready.then((c) => c.passwords)) as pulumi.Output<Record<string, string>>,
         passwordHashes: pulumi.output(ready.then((c) => c.passwordHashes)) as pulumi.Output<Record<string, string>>,
         reportTokens: pulumi.output(ready.then((c) => c.reportTokens)) as pulumi.Output<Record<string, string>>,
+        tlsFingerprints: pulumi.output(ready.then((c) => c.tlsFingerprints)) as pulumi.Output<Record<string, string>>,
         securityGroupId: pulumi.output(ready.then((c) => c.securityGroupId)),
         networkId: pulumi.output(ready.then((c) => c.networkId)),
       };
@@ -205,13 +213,15 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     this.passwords = pulumi.secret(children.passwords);
     this.passwordHashes = pulumi.secret(children.passwordHashes);
     this.reportTokens = pulumi.secret(children.reportTokens);
-    const connections = this.desktops.apply((all) =>
+    this.tlsFingerprints = children.tlsFingerprints;
+    const connections = pulumi.all([this.desktops, this.tlsFingerprints]).apply(([all, fingerprints]) =>
       plan.desktops.map(({ employee: e }): DesktopConnection => ({
         user: e.name,
         fullName: e.fullName,
         address: all[e.name].address || "(no address yet)",
         desktop: all[e.name].hostname,
         powerState: all[e.name].powerState,
+        tlsFingerprintSha256: fingerprints[e.name],
       })),
     );
     this.rdpFiles = connections.apply((list) =>
@@ -234,6 +244,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       passwords: this.passwords,
       passwordHashes: this.passwordHashes,
       reportTokens: this.reportTokens,
+      tlsFingerprints: this.tlsFingerprints,
       rdpFiles: this.rdpFiles,
       remminaProfiles: this.remminaProfiles,
       jupyterUrls: this.jupyterUrls,
@@ -338,6 +349,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
     const passwords: Record<string, pulumi.Output<string>> = {};
     const passwordHashes: Record<string, pulumi.Output<string>> = {};
     const reportTokens: Record<string, pulumi.Output<string>> = {};
+    const tlsFingerprints: Record<string, pulumi.Output<string>> = {};
     // Many children with ~100 output properties between them per desktop: see lean-registration.ts.
     declareWithoutPromiseStackTraces(() => {
       for (const desktop of plan.desktops) {
@@ -357,6 +369,15 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
           { parent: this },
         );
         const reportToken = plan.sessionReports ? credential.reportToken : undefined;
+        // Desktops: the xrdp TLS key and certificate, made once and kept (the key secret), so the
+        // fingerprint is known here and printed on the sheet before the guest boots.
+        const tls = plan.tlsCertificate
+          ? new XrdpCertificate(
+              names.tlsCertificate,
+              { hostname, validityDays: plan.tlsCertificate.validityDays, rotation: plan.tlsCertificate.rotation },
+              { parent: this },
+            )
+          : undefined;
         // The employee's /home: a volume of its own, which the server below only attaches, so a
         // replaced server boots with the same home. retainOnDelete: removing the employee (or
         // destroying the pool) leaves the volume, and their files, in Cinder; the preview lists it
@@ -378,12 +399,23 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
               { parent: this, retainOnDelete: true, ignoreChanges: ["availabilityZone", "volumeType"] },
             )
           : undefined;
-        // Secret: it carries the hash (and the report token), and Pulumi must never show it in plain
+        // Secret: it carries the hash (the report token, the TLS key), and Pulumi must never show it in plain
         // state or previews.
         const userData = pulumi.secret(
           pulumi
-            .all([credential.passwordHash, reportToken, homeVolume?.id])
-            .apply(([hash, token, volumeId]) => renderPlannedUserData(plan, desktop, hash, token, volumeId)),
+            .all([credential.passwordHash, reportToken, homeVolume?.id, tls?.certificatePem, tls?.privateKeyPem])
+            .apply(([hash, token, volumeId, certificatePem, privateKeyPem]) =>
+              renderPlannedUserData(
+                plan,
+                desktop,
+                hash,
+                token,
+                volumeId,
+                certificatePem !== undefined && privateKeyPem !== undefined
+                  ? { certificatePem, privateKeyPem }
+                  : undefined,
+              ),
+            ),
         );
         const port = new openstack.networking.Port(
           names.port,
@@ -489,6 +521,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
         passwordHashes[employee.name] = credential.passwordHash;
         // Present whenever withReportToken is (the user data above fails naming it otherwise).
         if (reportToken) reportTokens[employee.name] = reportToken as pulumi.Output<string>;
+        if (tls) tlsFingerprints[employee.name] = tls.fingerprintSha256;
       }
     });
 
@@ -497,6 +530,7 @@ export class ThinClientDesktopPool extends pulumi.ComponentResource {
       passwords: pulumi.secret(pulumi.all(passwords)),
       passwordHashes: pulumi.secret(pulumi.all(passwordHashes)),
       reportTokens: pulumi.secret(pulumi.all(reportTokens)),
+      tlsFingerprints: pulumi.all(tlsFingerprints),
       securityGroupId: security.securityGroupId,
       networkId: pulumi.output(networkId),
     };

@@ -11,7 +11,7 @@
  * What is answered: Neutron allocates fixed IPs from the subnet's CIDR (ports' `allFixedIps`,
  * servers' `accessIpV4` and `networks[].fixedIpV4`), the data sources the components look up
  * (external network, image, flavor, subnet), random/command resources, and the dynamic
- * resources: the desktop credential runs its own provider code (it touches no cloud), baked
+ * resources: the desktop credential and the xrdp certificate run their own provider code (they touch no cloud), baked
  * images and migrations get placeholder IDs. What is not: OpenStack's refusals (quota, bad
  * combinations) and the engine (no provider plugins, no plans). Kept independent of the
  * repository's own test harness, which models far more of OpenStack.
@@ -19,6 +19,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { desktopCredentialProvider } from "../desktop/desktop-credential";
 import { generatedSecretProvider } from "../secrets/generated-secret";
+import { xrdpCertificateProvider } from "../desktop/xrdp-certificate";
 
 /** Type tokens of the resources the components declare most often (for `byType`). */
 export const OPENSTACK = {
@@ -34,6 +35,7 @@ export const OPENSTACK = {
   keypair: "openstack:compute/keypair:Keypair",
   desktopCredential: "pulumi-nodejs:dynamic/desktop-credential:DesktopCredential",
   generatedSecret: "pulumi-nodejs:dynamic/generated-secret:GeneratedSecret",
+  xrdpCertificate: "pulumi-nodejs:dynamic/xrdp-certificate:XrdpCertificate",
 } as const;
 
 /** A resource's inputs or state: what the program passed, as plain values (narrow before use). */
@@ -175,9 +177,15 @@ export function blueprintsMocks(options: BlueprintsMocksOptions = {}): Blueprint
           state: { ...inputs, address: `${options.floatingIpPrefix ?? "203.0.113"}.${floating++}` },
         };
       case OPENSTACK.desktopCredential:
-      case OPENSTACK.generatedSecret: {
-        // The providers' own code: they generate passwords (and hashes), touching no cloud.
-        const provider = args.type === OPENSTACK.generatedSecret ? generatedSecretProvider : desktopCredentialProvider;
+      case OPENSTACK.generatedSecret:
+      case OPENSTACK.xrdpCertificate: {
+        // The providers' own code: they generate passwords (and hashes) or a TLS key and
+        // certificate, touching no cloud.
+        const provider = {
+          [OPENSTACK.desktopCredential]: desktopCredentialProvider,
+          [OPENSTACK.generatedSecret]: generatedSecretProvider,
+          [OPENSTACK.xrdpCertificate]: xrdpCertificateProvider,
+        }[args.type];
         const { __provider: _serialised, ...providerInputs } = unwrapSecretInputs(inputs) as Record<string, unknown>;
         return Promise.resolve(provider.create(providerInputs)).then((made) => ({
           id: made.id,

@@ -9,7 +9,7 @@ import { parseCloudConfig } from "../../src/cloudinit/cloud-config";
 import { ComponentArgsError } from "../../src/errors";
 import { planDesktopBake } from "../../src/desktop-image/bake-plan";
 import { diffBakeInputs, XrdpDesktopImage, XrdpDesktopImageArgs } from "../../src/desktop-image/xrdp-desktop-image";
-import { DESKTOP_SETUP_SCRIPT_PATH } from "../../src/desktop/desktop-user-data";
+import { DESKTOP_SETUP_SCRIPT_PATH, XRDP_TLS_CERT_PATH, XRDP_TLS_KEY_PATH } from "../../src/desktop/desktop-user-data";
 import { ThinClientDesktopPool } from "../../src/desktop/thin-client-desktop-pool";
 
 const harness = installMocks();
@@ -227,7 +227,8 @@ describe("XrdpDesktopImage (under the mock harness)", function () {
     assertValidCloudConfig(userData, "baked desktop user data");
     const doc = parseCloudConfig(userData);
     expect(doc).not.to.have.property("packages");
-    expect(doc).not.to.have.property("write_files");
+    // No stack files (the image has them): only the desktop's own TLS certificate and key.
+    expect(doc.write_files!.map((f) => f.path)).to.deep.equal([XRDP_TLS_CERT_PATH, XRDP_TLS_KEY_PATH]);
     expect(doc.runcmd).to.deep.equal([[DESKTOP_SETUP_SCRIPT_PATH]]);
     expect(doc.hostname).to.equal("office-alice");
     expect((doc.users as { name: string }[]).map((u) => u.name)).to.deep.equal(["alice"]);

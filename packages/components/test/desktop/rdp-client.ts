@@ -38,14 +38,23 @@ export async function waitUntil<T>(
   }
 }
 
-/** Starts xfreerdp with the employee's .rdp file; the password goes on stdin, never argv. */
-export function startRdpClient(display: string, rdpFile: string, address: string, password: string): ChildProcess {
+/**
+ * Starts xfreerdp with the employee's .rdp file; the password goes on stdin, never argv. `cert` is
+ * xfreerdp's /cert: policy: "ignore" by default, or e.g. "deny,fingerprint:sha256:…" to pin.
+ */
+export function startRdpClient(
+  display: string,
+  rdpFile: string,
+  address: string,
+  password: string,
+  cert = "ignore",
+): ChildProcess {
   const client = spawn(
     "xfreerdp",
     [
       rdpFile,
       `/v:${address}`,
-      "/cert:ignore",
+      `/cert:${cert}`,
       "/sec:tls",
       "/size:1024x768",
       "/from-stdin:force",

@@ -40,6 +40,23 @@ describe("thin-client artifacts", () => {
     expect(sheet).to.contain("openssl x509 -in /etc/ssl/certs/ssl-cert-snakeoil.pem -noout -fingerprint -sha256");
   });
 
+  it("lists each desktop's certificate fingerprint for pinning when the pool made the certificates", () => {
+    const fp = (byte: string) => Array(32).fill(byte).join(":");
+    const sheet = renderConnectionSheet("office", [
+      { ...alice, user: "zoe", desktop: "office-zoe", tlsFingerprintSha256: fp("0A") },
+      { ...alice, tlsFingerprintSha256: fp("B1") },
+    ]);
+    const section = sheet.slice(sheet.indexOf("## TLS certificate fingerprints (SHA-256)"));
+    expect(section.split("\n").filter((l) => l.startsWith("- "))).to.deep.equal([
+      `- alice (office-alice): \`${fp("B1")}\``,
+      `- zoe (office-zoe): \`${fp("0A")}\``,
+    ]);
+    expect(sheet).to.contain("/cert:deny,fingerprint:sha256:").and.not.contain("ssl-cert-snakeoil");
+    expect(() => renderConnectionSheet("office", [{ ...alice, tlsFingerprintSha256: "AB:CD" }])).to.throw(
+      /tlsFingerprintSha256 "AB:CD" of alice is not a SHA-256 fingerprint/,
+    );
+  });
+
   it("refuses values that would inject lines", () => {
     expect(() => renderRdpFile({ ...alice, user: "alice\r\nalternate shell:s:cmd" })).to.throw("single line");
     expect(() => renderRemminaProfile({ ...alice, address: "" })).to.throw("non-empty");

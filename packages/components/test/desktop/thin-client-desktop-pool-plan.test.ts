@@ -8,6 +8,7 @@ import {
   renderPlannedUserData,
 } from "../../src/desktop/thin-client-desktop-pool-plan";
 import { ThinClientDesktopPoolArgs } from "../../src/desktop/thin-client-desktop-pool-args";
+import { createXrdpCertificate } from "../../src/desktop/xrdp-certificate";
 
 const office: ThinClientDesktopPoolArgs = {
   employees: [{ name: "alice" }, { name: "bob_k", flavor: "m1.large", powerState: "shelved_offloaded" }],
@@ -45,6 +46,7 @@ describe("ThinClientDesktopPool plan", () => {
         "office-alice",
         {
           credential: "office-alice-credential",
+          tlsCertificate: "office-alice-xrdp-tls",
           port: "office-alice-port",
           server: "office-alice-desktop",
           floatingIp: "office-alice-fip",
@@ -56,6 +58,7 @@ describe("ThinClientDesktopPool plan", () => {
         "office-bob-k",
         {
           credential: "office-bob_k-credential",
+          tlsCertificate: "office-bob_k-xrdp-tls",
           port: "office-bob_k-port",
           server: "office-bob_k-desktop",
           floatingIp: "office-bob_k-fip",
@@ -65,6 +68,22 @@ describe("ThinClientDesktopPool plan", () => {
       ],
     ]);
     expect(plan.securityRules.map((r) => r.name)).to.deep.equal(["rdp", "icmp"]);
+    // Desktops get the pool's own xrdp certificate: ten years, no rotation yet.
+    expect(plan.tlsCertificate).to.deep.equal({ validityDays: 3650, rotation: "" });
+  });
+
+  it("checks the TLS certificate settings, and keeps them to desktops (a Jupyter workspace has its own TLS)", () => {
+    const rotated = planThinClientDesktopPool("office", {
+      ...office,
+      tlsCertificateValidityDays: 825,
+      tlsCertificateRotation: "2027-01",
+    });
+    expect(rotated.tlsCertificate).to.deep.equal({ validityDays: 825, rotation: "2027-01" });
+    const bad = problemsOf({ ...office, tlsCertificateValidityDays: 0 });
+    expect(bad.message).to.contain("tlsCertificateValidityDays").and.contain("must be a whole number from 1 to 9000");
+    const jupyter = problemsOf({ ...office, workspace: "jupyter", tlsCertificateRotation: "2027-01" });
+    expect(jupyter.problems.map((p) => p.field)).to.deep.equal(["tlsCertificateRotation"]);
+    expect(planThinClientDesktopPool("ml", { ...office, workspace: "jupyter" }).tlsCertificate).to.equal(undefined);
   });
 
   it("puts every desktop in the availability zone given (names unchanged), Nova's default without one", () => {
@@ -79,15 +98,32 @@ describe("ThinClientDesktopPool plan", () => {
     expect(error.message).to.contain("availabilityZone").and.contain("is empty; give a Nova availability zone");
   });
 
-  it("with imageHasDesktopPackages, the desktops' user data installs nothing (guests without a mirror)", () => {
+  it("with imageHasDesktopPackages, the desktops' user data installs nothing (guests without a mirror)", async () => {
     const plan = planThinClientDesktopPool("office", { ...office, imageHasDesktopPackages: true });
     expect(plan.userData).to.deep.include({ kind: "desktop" });
     const hash = `$6$saltsalt$${"a".repeat(86)}`;
-    const userData = renderPlannedUserData(plan, plan.desktops[0], hash);
+    expect(() => renderPlannedUserData(plan, plan.desktops[0], hash)).to.throw(
+      /alice's xrdp TLS certificate is missing/,
+    );
+    const { certificatePem, privateKeyPem } = (
+      await createXrdpCertificate({
+        hostname: "office-alice",
+        validityDays: 30,
+      })
+    ).outs;
+    const tls = { certificatePem, privateKeyPem };
+    const userData = renderPlannedUserData(plan, plan.desktops[0], hash, undefined, undefined, tls);
     expect(userData).to.not.match(/^(packages|package_update|package_upgrade|apt):/m);
     // The setup script still runs: it configures the xrdp the image carries.
     expect(userData).to.contain("/usr/local/sbin/blueprints-desktop-setup");
-    const installing = renderPlannedUserData(planThinClientDesktopPool("office", office), plan.desktops[0], hash);
+    const installing = renderPlannedUserData(
+      planThinClientDesktopPool("office", office),
+      plan.desktops[0],
+      hash,
+      undefined,
+      undefined,
+      tls,
+    );
     expect(installing).to.match(/^packages:/m);
   });
 

@@ -58,6 +58,7 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     for (const e of ["alice", "bob", "carol"]) {
       expect(children).to.include.members([
         `${T.desktopCredential} office-${e}-credential`,
+        `${T.xrdpCertificate} office-${e}-xrdp-tls`,
         `${T.port} office-${e}-port`,
         `${T.instance} office-${e}-desktop`,
         `${T.floatingIp} office-${e}-fip`,
@@ -67,7 +68,7 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
       `openstack-blueprints:index:PrivateNetwork office-network`,
       `openstack-blueprints:index:SecurityProfile office-security`,
     ]);
-    expect(children).to.have.length(3 * 4 + 2);
+    expect(children).to.have.length(3 * 5 + 2);
     const alice = run.byName("office-alice-desktop");
     expect(alice.inputs).to.deep.include({
       name: "office-alice",
@@ -191,6 +192,7 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(snapshot(grown)).to.deep.equal(snapshot(first));
     expect(grown.resources.filter((r) => r.name.startsWith("office-dave-")).map((r) => r.name)).to.have.members([
       "office-dave-credential",
+      "office-dave-xrdp-tls",
       "office-dave-port",
       "office-dave-desktop",
       "office-dave-fip",
@@ -202,6 +204,58 @@ describe("ThinClientDesktopPool (under the mock harness)", function () {
     expect(
       shrunk.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)),
     ).to.deep.equal(first.resources.filter((r) => r.name.startsWith("office-alice")).map((r) => masked(r.inputs)));
+  });
+
+  it("gives each desktop its own xrdp TLS certificate: key secret in state and user data, fingerprint on the sheet, kept across runs, new on rotation", async () => {
+    harness.forgetState();
+    const before = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    expect(before.errors).to.deep.equal([]);
+    const pool = before.value!;
+    const fingerprints = await outputValue(pool.tlsFingerprints);
+    expect(Object.keys(fingerprints)).to.deep.equal(["alice", "bob", "carol"]);
+    expect(await outputIsSecret(pool.tlsFingerprints)).to.equal(false);
+    const sheet = await outputValue(pool.connectionSheet);
+    for (const [employee, fingerprint] of Object.entries(fingerprints)) {
+      const tls = before.byName(`office-${employee}-xrdp-tls`);
+      expect(tls.inputs).to.deep.include({ hostname: `office-${employee}`, validityDays: 3650, rotation: "" });
+      expect(tls.additionalSecretOutputs).to.include("privateKeyPem");
+      expect(tls.state.fingerprintSha256).to.equal(fingerprint);
+      expect(sheet).to.contain(`- ${employee} (office-${employee}): \`${fingerprint}\``);
+      const server = before.byName(`office-${employee}-desktop`);
+      expect(server.secretPaths).to.include("userData");
+      const userData = server.inputs.userData as string;
+      assertValidCloudConfig(userData, `${employee} user data`);
+      const files = parseCloudConfig(userData).write_files!;
+      const cert = files.find((f) => f.path === "/etc/xrdp/blueprints-cert.pem")!;
+      const key = files.find((f) => f.path === "/etc/xrdp/blueprints-key.pem")!;
+      expect(cert.content).to.equal(tls.state.certificatePem);
+      expect(key.content).to.equal(tls.state.privateKeyPem);
+      expect({ owner: key.owner, permissions: key.permissions, defer: key.defer }).to.deep.equal({
+        owner: "root:xrdp",
+        permissions: "0640",
+        defer: true,
+      });
+    }
+    expect(sheet).not.to.contain("PRIVATE KEY");
+    expect(sheet).not.to.contain("ssl-cert-snakeoil");
+    // No resource input but the (secret) user data carries a key.
+    const keyInputs = before.resources.filter((r) => allStrings(r.inputs).some((v) => v.includes("PRIVATE KEY")));
+    expect(keyInputs.map((r) => r.name).sort()).to.deep.equal([
+      "office-alice-desktop",
+      "office-bob-desktop",
+      "office-carol-desktop",
+    ]);
+    // The next `up` keeps every key (no rebuild); a rotation makes new ones, for every desktop.
+    const again = await harness.runProgram(() => new ThinClientDesktopPool("office", officeArgs()));
+    expect(await outputValue(again.value!.tlsFingerprints)).to.deep.equal(fingerprints);
+    const userData = (run: typeof before, who: string) => run.byName(`office-${who}-desktop`).inputs.userData as string;
+    expect(userData(again, "alice")).to.equal(userData(before, "alice"));
+    const rotated = await harness.runProgram(
+      () => new ThinClientDesktopPool("office", officeArgs({ tlsCertificateRotation: "2036-01" })),
+    );
+    const after = await outputValue(rotated.value!.tlsFingerprints);
+    for (const e of ["alice", "bob", "carol"]) expect(after[e]).not.to.equal(fingerprints[e]);
+    expect(userData(rotated, "alice")).not.to.equal(userData(before, "alice"));
   });
 
   it("rotates one employee's password when their passwordRotation changes, and nobody else's", async () => {

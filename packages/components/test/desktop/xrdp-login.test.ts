@@ -16,7 +16,8 @@ import { diagnostics, requireHostTools, sesmanLog, sleep, startRdpClient, stopPr
 import { installMocks, outputValue } from "@openstack-blueprints/test-harness";
 import { Guest, requireTestHosts, TestLab } from "../../../../test/hosts";
 import { bootSeededGuest } from "./support/seeded-guest";
-import { desktopPackages } from "../../src/desktop/desktop-user-data";
+import { desktopPackages, XRDP_TLS_CERT_PATH, XRDP_TLS_KEY_PATH } from "../../src/desktop/desktop-user-data";
+import { freerdpFingerprintOption } from "../../src/desktop/xrdp-certificate";
 import { ThinClientDesktopPool } from "../../src/desktop/thin-client-desktop-pool";
 
 const harness = installMocks();
@@ -38,6 +39,8 @@ async function managedState(guest: Guest): Promise<string> {
     "/etc/hostname",
     "/etc/ssl/certs/ssl-cert-snakeoil.pem",
     "/etc/ssl/private/ssl-cert-snakeoil.key",
+    XRDP_TLS_CERT_PATH,
+    XRDP_TLS_KEY_PATH,
     "/etc/polkit-1/rules.d/45-blueprints-colord.rules",
     "/usr/local/sbin/blueprints-desktop-setup",
     "/etc/alternatives/x-session-manager",
@@ -87,6 +90,15 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
     const rdpFileText = (await outputValue(pool.rdpFiles))[EMPLOYEE];
     expect(userData).to.contain(`hostname: ${HOSTNAME}`);
     expect(userData).not.to.contain(password);
+    // The desktop's TLS certificate: made by the pool, its fingerprint printed on the sheet, which
+    // is what the thin client below pins (read from the sheet, as an admin would).
+    const sheet = await outputValue(pool.connectionSheet);
+    const fingerprint = sheet.match(new RegExp(`^- ${EMPLOYEE} \\(${HOSTNAME}\\): \`([0-9A-F:]{95})\``, "m"))?.[1];
+    expect(fingerprint, sheet).to.be.a("string");
+    expect((await outputValue(pool.tlsFingerprints))[EMPLOYEE]).to.equal(fingerprint);
+    expect(sheet).not.to.contain("PRIVATE KEY");
+    expect(userData).to.contain("BEGIN PRIVATE KEY");
+    const pinned = `deny,${freerdpFingerprintOption(fingerprint!)}`;
 
     // 2. A Debian guest with cloud-init and the desktop packages, seeded with that user data.
     lab = await TestLab.create({ prefix: "dt", subnet: "10.201.0.0/16" });
@@ -113,11 +125,12 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
         "grep -E '^(AllowRootLogin|TerminalServerUsers|AlwaysGroupCheck)=' /etc/xrdp/sesman.ini",
         "grep -E '^(security_layer|ssl_protocols)=' /etc/xrdp/xrdp.ini",
         "openssl x509 -noout -subject -in /etc/ssl/certs/ssl-cert-snakeoil.pem",
+        `grep -E '^(certificate|key_file)=' /etc/xrdp/xrdp.ini; stat -c '%U:%G %a' ${XRDP_TLS_CERT_PATH} ${XRDP_TLS_KEY_PATH}; openssl x509 -noout -fingerprint -sha256 -in ${XRDP_TLS_CERT_PATH}`,
         "sshd -T 2>/dev/null | grep -i '^passwordauthentication' || grep -ri '^PasswordAuthentication' /etc/ssh/sshd_config /etc/ssh/sshd_config.d",
       ].join("; echo ---; "),
       { allowFailure: true },
     );
-    const [host, hostsCount, groups, passwdState, xrdpActive, xrdpGroups, sesman, xrdpIni, subject, sshPw] =
+    const [host, hostsCount, groups, passwdState, xrdpActive, xrdpGroups, sesman, xrdpIni, subject, tlsFacts, sshPw] =
       facts.stdout.split("---\n").map((s) => s.trim());
     expect(host).to.equal(HOSTNAME);
     expect(Number(hostsCount)).to.be.greaterThan(0);
@@ -132,6 +145,14 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
     ]);
     expect(xrdpIni.split("\n")).to.have.members(["security_layer=tls", "ssl_protocols=TLSv1.2, TLSv1.3"]);
     expect(subject).to.contain(HOSTNAME);
+    // xrdp serves the pool's pair: key readable by root and group xrdp (the daemon) only.
+    expect(tlsFacts.split("\n")).to.deep.equal([
+      `certificate=${XRDP_TLS_CERT_PATH}`,
+      `key_file=${XRDP_TLS_KEY_PATH}`,
+      "root:root 644",
+      "root:xrdp 640",
+      `sha256 Fingerprint=${fingerprint}`,
+    ]);
     expect(sshPw.toLowerCase()).to.contain("passwordauthentication no");
 
     // 4. An RDP client on this machine, under Xvfb, with the .rdp file the pool produced.
@@ -144,7 +165,8 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
     fs.writeFileSync(rdpFile, rdpFileText);
 
     const before = (await sesmanLog(guest)).split("\n").length;
-    const good = startRdpClient(display, rdpFile, guest.ip, password);
+    // The client pins the sheet's fingerprint and refuses any other certificate (deny: no prompt).
+    const good = startRdpClient(display, rdpFile, guest.ip, password, pinned);
     clients.push(good);
     const started = await waitUntil(
       "sesman to start alice's session",
@@ -176,9 +198,35 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
     stopProcess(good);
     await sleep(2000);
 
-    // 5. A wrong password: sesman refuses it and starts no session.
+    // 5. A wrong fingerprint (one byte changed): the client refuses the desktop's certificate
+    // before it sends the password, so sesman sees no login at all.
+    const wrongFingerprint = fingerprint!.replace(/^../, (b) => (b === "00" ? "01" : "00"));
+    const markTls = (await sesmanLog(guest)).split("\n").length;
+    const mitm = startRdpClient(
+      display,
+      rdpFile,
+      guest.ip,
+      password,
+      `deny,${freerdpFingerprintOption(wrongFingerprint)}`,
+    );
+    clients.push(mitm);
+    const exitCode = await waitUntil(
+      "xfreerdp to give up on a certificate that does not match the pinned fingerprint",
+      30_000,
+      async () => (mitm.exitCode === null ? undefined : mitm.exitCode),
+      () => diagnostics(guest, mitm),
+    );
+    expect(exitCode, "xfreerdp exits with an error").not.to.equal(0);
+    await sleep(2000);
+    const afterTls = (await sesmanLog(guest)).split("\n").slice(markTls - 1);
+    expect(
+      afterTls.filter((l) => /AUTH|Session started/.test(l)),
+      "no login reaches sesman when the certificate is not the pinned one",
+    ).to.deep.equal([]);
+
+    // 6. A wrong password: sesman refuses it and starts no session.
     const mark = (await sesmanLog(guest)).split("\n").length;
-    const bad = startRdpClient(display, rdpFile, guest.ip, `${password}-wrong`);
+    const bad = startRdpClient(display, rdpFile, guest.ip, `${password}-wrong`, pinned);
     clients.push(bad);
     const refused = await waitUntil(
       "sesman to refuse the wrong password",
@@ -198,13 +246,14 @@ describe("desktop pool: real xrdp login in a cloud-init guest (systemd-nspawn)",
     ).to.deep.equal([]);
     stopProcess(bad);
 
-    // 6. cloud-init's modules again (forced): no error, no change.
+    // 7. cloud-init's modules again (forced): no error, no change.
     const stateBefore = await managedState(guest);
     const rerun = await guest.exec(
       [
         "set -e",
         ...[
           "write_files",
+          "write_files_deferred",
           "users_groups",
           "set_passwords",
           "set_hostname",

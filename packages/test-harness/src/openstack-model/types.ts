@@ -9,6 +9,7 @@ export const T = {
   localCommand: "command:local:Command",
   desktopCredential: "pulumi-nodejs:dynamic/desktop-credential:DesktopCredential",
   generatedSecret: "pulumi-nodejs:dynamic/generated-secret:GeneratedSecret",
+  xrdpCertificate: "pulumi-nodejs:dynamic/xrdp-certificate:XrdpCertificate",
   s2dMigrationRun: "pulumi-nodejs:dynamic/s2d:S2DMigrationRun",
   calculatorReadiness: "pulumi-nodejs:dynamic/calculator:FrontendReadiness",
 } as const;

@@ -72,6 +72,8 @@ import {
 } from "../../packages/minicloud/test/guest-scenario";
 import { requireHostTools, startRdpClient, stopProcess } from "../../packages/components/test/desktop/rdp-client";
 import { SESSION_REPORT_SERVICE } from "../../packages/components/src/desktop/session-report";
+import { freerdpFingerprintOption } from "../../packages/components/src/desktop/xrdp-certificate";
+import { XRDP_TLS_CERT_PATH } from "../../packages/components/src/desktop/desktop-user-data";
 import { BAKE_FINISH_SCRIPT_PATH } from "../../packages/components/src/desktop-image/bake-plan";
 import {
   AutoStopDecision,
@@ -186,6 +188,7 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
   let upStarted = 0;
   let desktops: Record<string, Desktop> = {};
   let passwords: Record<string, string> = {};
+  let tlsFingerprints: Record<string, string> = {};
   let rdpFiles: Record<string, string> = {};
   let securityGroupId = "";
   let networkId = "";
@@ -413,6 +416,13 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
     desktops = outputs.desktops as Record<string, Desktop>;
     passwords = outputs.passwords as Record<string, string>;
     rdpFiles = outputs.rdpFiles as Record<string, string>;
+    // Each desktop's xrdp certificate is the pool's: its fingerprint is on the connection sheet, so a
+    // thin client pins it instead of trusting whatever answers on first use.
+    tlsFingerprints = outputs.tlsFingerprints as Record<string, string>;
+    for (const e of EMPLOYEES) {
+      expect(tlsFingerprints[e], `${e}'s fingerprint`).to.match(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+      expect(String(outputs.connectionSheet)).to.contain(`: \`${tlsFingerprints[e]}\``);
+    }
     securityGroupId = String(outputs.securityGroupId);
     networkId = String(outputs.networkId);
     expect(Object.keys(desktops)).to.have.members([...EMPLOYEES]);
@@ -612,7 +622,17 @@ describe("real engine: XrdpDesktopImage baked on minicloud's real guests, ThinCl
       const rdpFile = path.join(work, `${e}.rdp`);
       fs.writeFileSync(rdpFile, rdpFiles[e]);
       const mark = (await sesmanLog(fip)).split("\n").length;
-      const rdp = startRdpClient(DISPLAY, rdpFile, fip, passwords[e]);
+      // The guest serves the pool's certificate, and the client logs in pinning its fingerprint.
+      expect(
+        (await ssh(fip, `sudo openssl x509 -noout -fingerprint -sha256 -in ${XRDP_TLS_CERT_PATH}`)).trim(),
+      ).to.equal(`sha256 Fingerprint=${tlsFingerprints[e]}`);
+      const rdp = startRdpClient(
+        DISPLAY,
+        rdpFile,
+        fip,
+        passwords[e],
+        `deny,${freerdpFingerprintOption(tlsFingerprints[e])}`,
+      );
       rdpClients.push(rdp);
       const started = await waitFor(`sesman to start ${e}'s session`, 120, async () => {
         if (rdp.exitCode !== null)

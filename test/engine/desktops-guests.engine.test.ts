@@ -54,7 +54,6 @@
 import { expect } from "chai";
 import { ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -93,6 +92,7 @@ import {
   urnName,
 } from "./pulumi-engine";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
+import { freePort, probeFrom, type ProbeOutcome as Outcome } from "@openstack-blueprints/test-harness/src/tcp-probes";
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,7 +115,6 @@ const note = (e: string) => `${e}'s note, written before the rebuild at ${new Da
 
 type Desktop = { serverId: string; floatingIp: string; fixedIp: string; hostname: string; homeVolumeId: string };
 type Volume = { id: string; status: string; attachments: Array<{ server_id: string }> };
-type Outcome = "connected" | "refused" | "timeout";
 
 /** A Cinder volume as the project sees it, or undefined when Cinder says 404. */
 async function getVolume(client: OpenStackClient, id: string): Promise<Volume | undefined> {
@@ -136,29 +135,6 @@ async function cinderUnavailable(client: OpenStackClient): Promise<string | unde
   } catch (e) {
     return `minicloud has no answering Cinder (block-storage in the catalog): ${(e as Error).message.split("\n")[0]}`;
   }
-}
-
-/** A free TCP port on an address (the portal's URL goes into the user data before it listens). */
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, host, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** One TCP connection attempt from a given local address: a security group's DROP is a timeout. */
-function probeFrom(localAddress: string, host: string, port: number, timeoutMs = 5000): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port, localAddress });
-    const done = (o: Outcome) => {
-      sock.destroy();
-      resolve(o);
-    };
-    sock.setTimeout(timeoutMs, () => done("timeout"));
-    sock.on("connect", () => done("connected"));
-    sock.on("error", (e: NodeJS.ErrnoException) => done(e.code === "ECONNREFUSED" ? "refused" : "timeout"));
-  });
 }
 
 /** Probes until the wanted outcome (the L2 agent applies a rule change within seconds), or the last one. */

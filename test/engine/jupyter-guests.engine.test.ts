@@ -29,7 +29,6 @@
 import { expect } from "chai";
 import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -59,6 +58,7 @@ import {
 import { leftovers } from "./cloud-checks";
 import { CloudResource, EngineStack, REPO_ROOT, changes, requireEngine } from "./pulumi-engine";
 import { unavailableHere } from "@openstack-blueprints/test-harness/src/real-system";
+import { freePort, probeFrom } from "@openstack-blueprints/test-harness/src/tcp-probes";
 
 const execFileP = promisify(execFile);
 const CLOUD = "minicloud-a";
@@ -74,29 +74,6 @@ const IDLE_MINUTES = 30;
 const SNAKEOIL_CERT = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
 
 type Desktop = { serverId: string; floatingIp: string; fixedIp: string; hostname: string };
-type Outcome = "connected" | "refused" | "timeout";
-
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, host, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** One TCP connection attempt from a given local address: a security group's DROP is a timeout. */
-function probeFrom(localAddress: string, host: string, port: number, timeoutMs = 5000): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port, localAddress });
-    const done = (o: Outcome) => {
-      sock.destroy();
-      resolve(o);
-    };
-    sock.setTimeout(timeoutMs, () => done("timeout"));
-    sock.on("connect", () => done("connected"));
-    sock.on("error", (e: NodeJS.ErrnoException) => done(e.code === "ECONNREFUSED" ? "refused" : "timeout"));
-  });
-}
 
 describe("real engine: ThinClientDesktopPool's Jupyter workspace on minicloud's real guests (HTTPS login through a floating IP)", function () {
   this.timeout(20 * 60_000);

@@ -19,7 +19,6 @@
 import { expect } from "chai";
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { installMocks, outputValue } from "@openstack-blueprints/test-harness";
@@ -46,6 +45,7 @@ import {
 } from "../../components/test/desktop/rdp-client";
 import { AutoStopDecision, parsePortalConfig, reportTokenHash, RunningPortal, startPortal } from "../src";
 import { Cleanup, CLOUD, connectMinicloud, NOVA_TIMEOUT, officeServers } from "./minicloud-office";
+import { freePort } from "@openstack-blueprints/test-harness/src/tcp-probes";
 
 const harness = installMocks();
 const EMPLOYEES = ["alice", "bob"] as const;
@@ -64,15 +64,6 @@ function phases() {
   /** Starts the clock again: the describe body runs when mocha loads the file, long before this test runs. */
   phase.restart = () => void (started = Date.now());
   return phase;
-}
-
-/** A free TCP port on an address (the portal's URL goes into the user data before it listens). */
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, host, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe("AutoStop against real guests and minicloud's Nova (a small firm's office)", function () {

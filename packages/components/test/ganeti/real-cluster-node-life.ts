@@ -9,8 +9,10 @@
 // settings changed after init (`gnt-cluster modify`), gn2 drained and undrained, and the master
 // role moved to gn2 (`gnt-cluster master-failover`: with two nodes Ganeti's vote needs both alive,
 // 2 votes of 2; with one of two dead only `--no-voting` works, by hand).
-// Not yet passing here, so not in this file (docs/ganeti.md, "Verified"): the dead-primary
-// failover, `--readd` of a reinstalled node and removing a node from `nodes`.
+// Before the master moves: gn2 dies (daemons, sshd and its VMs stopped), is declared offline and
+// the instance fails over to gn1 (`gnt-instance failover`, Ganeti ignoring the offline primary's disks); gn2 comes back online; gn2 is removed
+// from `nodes` (evacuate, then `gnt-node remove`; the survivors keep its /etc/hosts line until
+// then) and added back.
 //
 // What stands in for the Pulumi engine: the test-host runner (the real @pulumi/command provider
 // cannot be built here: the Go module proxy answers 403 for github.com/pulumi/pulumi-command/provider).
@@ -194,8 +196,67 @@ export function describeNodeLife(current: () => GanetiSandbox): void {
       expect((await ganetiNodes(guests[0]))[NODE2]).to.equal("C|N|N");
     });
 
+    it("fails the instance over from a dead primary: gn2 marked offline, instance started on gn1", async () => {
+      // gn2 dies: its daemons and sshd stop, and its (fake) VMs with them.
+      const killed = await guests[1].exec(
+        `systemctl stop ganeti.service ssh.socket ssh.service; rm -f /var/run/ganeti/fake-hypervisor/${INSTANCE}`,
+        { allowFailure: true },
+      );
+      expect(killed.exitCode, killed.stderr).to.equal(0);
+      const dead: Life = {
+        node: [{}, { offline: true }],
+        instance: { primaryNode: NODE1, failover: true, ignoreConsistency: true },
+      };
+      const [failedOver] = await upTwice(dead);
+      expect(changed(failedOver)).to.deep.equal({
+        "gl-node-gn2": [`changed: marked ${NODE2} offline`],
+        "gl-instance-glvm1-ganeti-test-placement": [`changed: failed ${INSTANCE} over from ${NODE2} to ${NODE1}`],
+      });
+      expect(reportOf(failedOver).verifyPassed, reportOf(failedOver).verifyOutput).to.equal(true);
+      expect((await ganetiNodes(guests[0]))[NODE2]).to.equal("C|Y|N");
+      expect(await ganetiInstances(guests[0])).to.deep.equal({ [INSTANCE]: `${NODE1}|running` });
+
+      // gn2 comes back: declared online again, Ganeti marks it online; the instance stays on gn1.
+      const revived = await guests[1].exec("systemctl start ssh.service ganeti.service", { allowFailure: true });
+      expect(revived.exitCode, revived.stderr).to.equal(0);
+      const [online] = await upTwice({ instance: { primaryNode: NODE1 } });
+      expect(changed(online)).to.deep.equal({ "gl-node-gn2": [`changed: marked ${NODE2} online`] });
+      expect((await ganetiNodes(guests[0]))[NODE2]).to.match(/^[CR]\|N\|N$/);
+    });
+
+    it("removes gn2 from nodes (hosts entries kept until gnt-node remove), then adds it back", async () => {
+      const [removed, deleted] = await upTwice({ node: [{}, "removed"], instance: { primaryNode: NODE1 } });
+      // gn1's prepare rewrites its blocks: gn2's pinned key goes; its hosts line and SSH name stay (after the declared ones).
+      expect(changed(removed)).to.deep.equal({
+        "gl-prepare-gn1": [
+          "changed: block ganeti-cluster in /etc/hosts",
+          "changed: block ganeti-cluster in /root/.ssh/config",
+          "changed: block ganeti-cluster in /root/.ssh/known_hosts",
+        ],
+      });
+      expect(guests[0].readFile("/etc/hosts")).to.contain(`${guests[1].ip} ${NODE2} gn2\n# END ganeti-cluster`);
+      expect(changed(deleted)).to.deep.equal({ "gl-node-gn2": [`changed: removed node ${NODE2}`] });
+      expect(Object.keys(await ganetiNodes(guests[0]))).to.deep.equal([NODE1]);
+      // The master's /etc/hosts no longer names gn2 (the delete step dropped the kept line).
+      expect(guests[0].readFile("/etc/hosts")).not.to.contain(NODE2);
+
+      const [added] = await upTwice({ instance: { primaryNode: NODE1 } });
+      expect(changed(added)["gl-node-gn2"]).to.include(`changed: added node ${NODE2}`);
+      expect(Object.keys(await ganetiNodes(guests[0])).sort()).to.deep.equal([NODE1, NODE2]);
+    });
+
+    it("re-adds a reinstalled gn2 (its Ganeti state wiped while a member) with gnt-node add --readd", async () => {
+      const wiped = await guests[1].exec("systemctl stop ganeti.service; rm -rf /var/lib/ganeti/*", {
+        allowFailure: true,
+      });
+      expect(wiped.exitCode, wiped.stderr).to.equal(0);
+      const [readded] = await upTwice({ instance: { primaryNode: NODE1 } });
+      expect(changed(readded)["gl-node-gn2"]).to.include(`changed: re-added reinstalled node ${NODE2} (--readd)`);
+      expect((await ganetiNodes(guests[0]))[NODE2]).to.match(/^[CR]\|N\|N$/);
+    });
+
     it("moves the master role to gn2 (gnt-cluster master-failover on gn2)", async () => {
-      const [failedOver] = await upTwice({ masterNode: NODE2 });
+      const [failedOver] = await upTwice({ masterNode: NODE2, instance: { primaryNode: NODE1 } });
       expect(changed(failedOver)).to.deep.equal({
         "gl-cluster": [`changed: master role moved from ${NODE1} to ${NODE2}`],
       });

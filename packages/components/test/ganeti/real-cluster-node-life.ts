@@ -213,7 +213,7 @@ export function describeNodeLife(current: () => GanetiSandbox): void {
         "gl-instance-glvm1-ganeti-test-placement": [`changed: failed ${INSTANCE} over from ${NODE2} to ${NODE1}`],
       });
       expect(reportOf(failedOver).verifyPassed, reportOf(failedOver).verifyOutput).to.equal(true);
-      expect((await ganetiNodes(guests[0]))[NODE2]).to.equal("C|Y|N");
+      expect((await ganetiNodes(guests[0]))[NODE2]).to.equal("O|Y|N"); // role O: offline
       expect(await ganetiInstances(guests[0])).to.deep.equal({ [INSTANCE]: `${NODE1}|running` });
 
       // gn2 comes back: declared online again, Ganeti marks it online; the instance stays on gn1.

@@ -5,6 +5,7 @@
  */
 import { renderRemoteScript, shellQuote } from "../scripts/remote-script";
 import { GanetiClusterPlan, PlannedNode, usesLvm } from "./ganeti-plan";
+import { hostsLine } from "./node-prepare-script";
 
 const q = shellQuote;
 const SSH = "ssh -n -oBatchMode=yes -oConnectTimeout=15 -oStrictHostKeyChecking=yes";
@@ -285,6 +286,21 @@ export function renderNodeRemoveScript(plan: GanetiClusterPlan, node: PlannedNod
     `if [ "${count("pinst_cnt")}" -ne 0 ] || [ "${count("sinst_cnt")}" -ne 0 ]; then die "${node.fqdn} still holds instances after the evacuation; refusing to remove it"; fi`,
     `timeout 600 gnt-node remove ${n} >&2`,
     `echo "changed: removed node ${node.fqdn}"`,
+    `# The remaining nodes kept its /etc/hosts line and its name in root's SSH config while it was a member`,
+    `# (see the prepare step): drop both there now, so their next prepare run finds the blocks as declared.`,
+    `# Best effort: a node that cannot be reached gets them dropped by its own prepare step at the next pulumi up.`,
+    `# shellcheck disable=SC2016 # expanded by the shell that runs it, here or on the member`,
+    `drop_node_names=${q(
+      [
+        `f=/etc/hosts; if grep -qxF ${q(hostsLine(node))} $f; then grep -vxF ${q(hostsLine(node))} $f >$f.new; cat $f.new >$f; rm -f $f.new; fi`,
+        `c=/root/.ssh/config; if [ -f $c ]; then sed -i ${q(`/^# BEGIN ganeti-cluster$/,/^# END ganeti-cluster$/s/^\\(Host .*\\) ${node.fqdn.replace(/\./g, "\\.")}\\( \\|$\\)/\\1\\2/`)} $c; fi`,
+      ].join("; "),
+    )}`,
+    `while IFS='|' read -r member member_offline; do`,
+    `  if [ -z "$member" ] || [ "$member_offline" != N ]; then continue; fi`,
+    `  if [ "$member" = "$(hostname)" ]; then bash -c "$drop_node_names"`,
+    `  else ${SSH} "root@$member" "$drop_node_names" || log "could not drop ${node.fqdn} from /etc/hosts and root's SSH config on $member; its next prepare run does"; fi`,
+    `done <<<"$(gnt-node list --no-headers --separator='|' -o name,offline)"`,
   ];
   return renderRemoteScript({
     description: `ganeti: evacuate and remove node ${node.fqdn} from ${plan.clusterName}`,

@@ -136,7 +136,11 @@ export interface GanetiInstanceArgs {
   running?: boolean;
   /** Move the instance with `gnt-instance failover` instead of a live migration (for a dead primary). */
   failover?: boolean;
-  /** With `failover`: `--ignore-consistency`, needed when the primary is down. */
+  /**
+   * With `failover`: the primary is dead (declared `offline`), so its disks' consistency is not
+   * checked. Ganeti does that itself for an offline primary; the step checks that Ganeti has it
+   * offline (it does not pass `--ignore-consistency`, which asks on a terminal).
+   */
   ignoreConsistency?: boolean;
   /**
    * Node group the instance belongs in: its nodes must be in that group (checked in the plan, and

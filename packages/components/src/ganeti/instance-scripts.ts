@@ -142,7 +142,10 @@ export function renderInstancePlacementScript(plan: GanetiClusterPlan, inst: Pla
   const target = q(inst.primaryNode);
   const shared = SHARED_TEMPLATES.includes(inst.diskTemplate);
   const targetFlag = shared ? ` -n ${target}` : "";
-  const failoverFlags = `-f${inst.ignoreConsistency ? " --ignore-consistency" : ""}${targetFlag}`;
+  // Never --ignore-consistency: with it gnt-instance failover asks on a terminal whether the source
+  // node is offline, and without one takes "no" and exits 1 with no message (Ganeti 3.0, cli.AskUser).
+  // Ganeti needs no flag for an offline primary: it ignores that node's disks and failed shutdown.
+  const failoverFlags = `-f${targetFlag}`;
   const body = [...guard(plan, inst), `current=$(field pnode)`, `if [ "$current" != ${target} ]; then`];
   if (LOCAL_TEMPLATES.includes(inst.diskTemplate)) {
     body.push(
@@ -155,6 +158,10 @@ export function renderInstancePlacementScript(plan: GanetiClusterPlan, inst: Pla
       );
     }
     if (inst.failover) {
+      if (inst.ignoreConsistency)
+        body.push(
+          `  [ "$(gnt-node list --no-headers -o offline "$current")" = Y ] || die "${inst.name} is to fail over ignoring consistency, but its primary $current is not offline in Ganeti: declare $current offline: true (a dead node), or drop ignoreConsistency for a planned failover"`,
+        );
       body.push(
         `  timeout 1800 gnt-instance failover ${failoverFlags} ${name} >&2`,
         `  echo "changed: failed ${inst.name} over from $current to ${inst.primaryNode}"`,

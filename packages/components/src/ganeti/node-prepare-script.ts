@@ -25,9 +25,14 @@ export function nodePackages(plan: GanetiClusterPlan): string[] {
   return [...new Set(packages)];
 }
 
+/** A node's /etc/hosts line (in the ganeti-cluster block). */
+export function hostsLine(node: PlannedNode): string {
+  return `${node.address} ${node.fqdn} ${node.shortName}`;
+}
+
 /** /etc/hosts lines for every node and the cluster name (Ganeti needs FQDN → real address, not 127.0.1.1). */
 export function hostsBlock(plan: GanetiClusterPlan): string {
-  const lines = plan.nodes.map((n) => `${n.address} ${n.fqdn} ${n.shortName}`);
+  const lines = plan.nodes.map(hostsLine);
   lines.push(`${plan.clusterAddress} ${plan.clusterName} ${plan.clusterName.split(".")[0]}`);
   return lines.join("\n");
 }
@@ -149,9 +154,20 @@ export function renderNodePrepareScript(plan: GanetiClusterPlan, node: PlannedNo
     "",
     `# /etc/hosts: FQDNs map to real addresses; drop Debian's 127.0.1.1 line for this host.`,
     `if grep -Eq '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts; then sed -i '/^127\\.0\\.1\\.1[[:space:]]/d' /etc/hosts; echo "changed: removed the 127.0.1.1 line from /etc/hosts"; fi`,
-    `ensure_block /etc/hosts ganeti-cluster <<'EOF'`,
+    `# A node dropped from the declaration keeps its line while Ganeti still lists it (ssconf_node_list):`,
+    `# its delete step (evacuate, gnt-node remove) runs after this step, and Ganeti reaches the node by`,
+    `# name until then (verify reports ENODESSH without it). That step drops the line once the node is out.`,
+    `hosts_members=$(cat /var/lib/ganeti/ssconf_node_list 2>/dev/null || true)`,
+    `hosts_kept=$(awk -v declared=${q(` ${[...plan.nodes.map((n) => n.fqdn), plan.clusterName].join(" ")} `)} -v members="$hosts_members" \\`,
+    `  'BEGIN { n = split(members, m, "\\n"); for (i = 1; i <= n; i++) member[m[i]] = 1 }`,
+    `   $0 == "# BEGIN ganeti-cluster" { s = 1; next } $0 == "# END ganeti-cluster" { s = 0 }`,
+    `   s && !index(declared, " " $2 " ") && ($2 in member)' /etc/hosts 2>/dev/null || true)`,
+    `{`,
+    `  cat <<'EOF'`,
     hostsBlock(plan),
     `EOF`,
+    `  if [ -n "$hosts_kept" ]; then printf '%s\\n' "$hosts_kept"; fi`,
+    `} | ensure_block /etc/hosts ganeti-cluster`,
     "",
     `# Packages (only missing ones are installed). A fresh machine's package lists are empty or stale:`,
     `# refresh them first, but only when something is missing (a second run stays offline and quiet).`,
@@ -255,8 +271,11 @@ export function renderNodePrepareScript(plan: GanetiClusterPlan, node: PlannedNo
     `if [ -f /root/.ssh/id_ganeti_cluster ] && cmp -s "$key_tmp" /root/.ssh/id_ganeti_cluster; then rm -f "$key_tmp"; else mv -f "$key_tmp" /root/.ssh/id_ganeti_cluster; echo "changed: wrote /root/.ssh/id_ganeti_cluster"; fi`,
     `chmod 600 /root/.ssh/id_ganeti_cluster`,
     `printf '%s\\n' ${q(plan.clusterSshPublicKey)} | ensure_file /root/.ssh/id_ganeti_cluster.pub 0644 root:root`,
-    `ensure_block /root/.ssh/config ganeti-cluster <<'EOF'`,
-    `Host ${plan.nodes.map((n) => n.fqdn).join(" ")} ${plan.nodes.map((n) => n.address).join(" ")}`,
+    `# A node kept in /etc/hosts above is kept here too: Ganeti's node-to-node SSH (verify) needs the key.`,
+    `ssh_kept=""`,
+    `if [ -n "$hosts_kept" ]; then ssh_kept=$(awk '{ printf " %s", $2 }' <<<"$hosts_kept"); fi`,
+    `ensure_block /root/.ssh/config ganeti-cluster <<EOF`,
+    `Host ${plan.nodes.map((n) => n.fqdn).join(" ")} ${plan.nodes.map((n) => n.address).join(" ")}$ssh_kept`,
     `    IdentityFile /root/.ssh/id_ganeti_cluster`,
     `    StrictHostKeyChecking yes`,
     `EOF`,

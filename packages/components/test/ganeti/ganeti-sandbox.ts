@@ -1,8 +1,11 @@
 // The sandbox the real Ganeti tests run in: two systemd-nspawn Debian bookworm guests (the test/hosts
 // library) with Debian's Ganeti 3.0.2, each with its own netns, hostname, /etc/ganeti,
 // /var/lib/ganeti and sshd, a directory bind-mounted into both for `sharedfile` storage, a bridge
-// for the instances' NICs and a cluster SSH key. Shared by ganeti-real-cluster.test.ts and
-// ganeti-node-groups-real-cluster.test.ts, whose guests differ only in their names (`gn*`, `gg*`).
+// for the instances' NICs and a cluster SSH key. Booted once by ganeti-real-cluster.test.ts, whose
+// three parts (real-cluster-basics.ts, real-cluster-node-groups.ts, real-cluster-node-life.ts)
+// share it, each starting from reset(): no cluster on either guest.
+// The guests hold CAP_NET_ADMIN on their own network namespaces, so Ganeti's own master-ip-setup
+// adds, moves and removes the cluster address, as on real hosts.
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -33,17 +36,14 @@ export class GanetiSandbox {
     /** The cluster address: the guests' subnet's 10th host. */
     readonly clusterAddress: string,
     readonly clusterKey: { privateKey: string; publicKey: string },
-    /** Whether the guests hold CAP_NET_ADMIN, so Ganeti's own master-ip-setup moves the cluster address. */
-    readonly netAdmin: boolean,
   ) {}
 
   /**
    * Starts `<prefix>1` and `<prefix>2` (hostnames `<prefix>N.ganeti.test`). Call requireTestHosts first.
-   * `netAdmin`: grant the guests CAP_NET_ADMIN (on their own network namespace only), so Ganeti's
-   * master-ip-setup adds and removes the cluster address itself — needed to move the master role;
-   * without it the test adds the address from the host (standInForMasterIp).
+   * The lab reaps what a killed earlier run of the same prefix left (guests, overlay mounts,
+   * namespaces, bridges, work directory) before it starts anything.
    */
-  static async start(prefix: string, options: { netAdmin?: boolean } = {}): Promise<GanetiSandbox> {
+  static async start(prefix: string): Promise<GanetiSandbox> {
     const rootfs = await buildRootfs({ name: "gn-ganeti-node", packages: GANETI_PACKAGES });
     const lab = await TestLab.create({ prefix: "gn", subnet: "10.203.0.0/16" });
     const net = await lab.network();
@@ -59,7 +59,8 @@ export class GanetiSandbox {
         network: net,
         address: `${nthHost(net.cidr, 10 + i)}/${net.prefixLength}`,
         binds: [{ host: shared, guest: SHARED_DIR }],
-        capabilities: options.netAdmin ? ["CAP_NET_ADMIN"] : [],
+        // CAP_NET_ADMIN on the guest's own network namespace: Ganeti's master-ip-setup moves the cluster address.
+        capabilities: ["CAP_NET_ADMIN"],
       });
       // The guest's /sys shows the host's network devices (the library's nspawn mounts sysfs
       // outside the guest's netns), and Ganeti looks for bridges in /sys/class/net: remount sysfs
@@ -83,17 +84,13 @@ export class GanetiSandbox {
       privateKey: fs.readFileSync(keyFile, "utf8"),
       publicKey: fs.readFileSync(`${keyFile}.pub`, "utf8").trim(),
     };
-    return new GanetiSandbox(lab, guests, bridge, nthHost(net.cidr, 10), clusterKey, options.netAdmin ?? false);
+    return new GanetiSandbox(lab, guests, bridge, nthHost(net.cidr, 10), clusterKey);
   }
 
-  /**
-   * Runs recorded steps over real SSH with the guests' pinned host keys, with the master-IP
-   * stand-in below while a create or update runs. Failures are in the report (see execute()).
-   */
+  /** Runs recorded steps over real SSH with the guests' pinned host keys. Failures are in the report (see execute()). */
   async run(steps: RemoteStep[], phase: StepPhase): Promise<RunReport> {
     const hostKeys = Object.fromEntries(this.guests.map((g) => [g.ip, g.hostKey]));
-    const stopStandIn = phase === "delete" || this.netAdmin ? async () => undefined : this.standInForMasterIp();
-    return runRemoteSteps(steps, { phase, hostKeys, parallel: 8 }).finally(stopStandIn);
+    return runRemoteSteps(steps, { phase, hostKeys, parallel: 8 });
   }
 
   /** run(), failing with the failed steps and what the nodes' addresses and master-IP logs say. */
@@ -122,42 +119,35 @@ export class GanetiSandbox {
     }
   }
 
+  /**
+   * Back to the state start() left, without a reboot (seconds instead of a new sandbox): destroys
+   * a cluster a part left behind (on the guest whose ssconf names itself master), then on both
+   * guests stops Ganeti's daemons and removes its state, the instances' fake-hypervisor files, the
+   * shared disks and the cluster address. What the component's prepare steps wrote (/etc/hosts,
+   * root's SSH files) stays: each part's first run rewrites those blocks.
+   */
+  async reset(): Promise<void> {
+    for (const guest of this.guests) {
+      if (this.masterSeenBy(guest) === guest.hostname)
+        await guest.exec("timeout 300 gnt-cluster destroy --yes-do-it", { allowFailure: true });
+    }
+    for (const guest of this.guests) {
+      const wiped = await guest.exec(
+        [
+          "systemctl stop ganeti.service 2>/dev/null || true",
+          "systemctl start ssh.service",
+          "rm -rf /var/lib/ganeti/* /var/run/ganeti/fake-hypervisor/* /etc/ganeti/file-storage-paths",
+          `rm -rf ${SHARED_DIR}/*`,
+          `ip address del ${this.clusterAddress}/32 dev eth0 2>/dev/null || true`,
+        ].join("; "),
+        { allowFailure: true },
+      );
+      expect(wiped.exitCode, wiped.stderr).to.equal(0);
+    }
+  }
+
   /** Stops the guests and removes the lab (network namespaces, mounts, work directory). */
   async cleanup(): Promise<void> {
     await this.lab.cleanup();
-  }
-
-  /**
-   * Sandbox-only stand-in for a capability the guests lack unless started with `netAdmin`: without
-   * CAP_NET_ADMIN Ganeti's master-ip-setup cannot
-   * `ip address add` the cluster address (RTNETLINK: Operation not permitted), and `gnt-cluster
-   * init` refuses an address that is already up. So while steps run, once the master has a
-   * cluster config, the test adds the address from the host (nsenter, full capabilities) — what
-   * master-ip-setup would have done; the init step's own wait-then-activate finds it up.
-   */
-  private standInForMasterIp(): () => Promise<void> {
-    let stopped = false;
-    const loop = (async () => {
-      while (!stopped) {
-        // The address follows the master role (gnt-cluster master-failover): up on the guest
-        // whose own ssconf names itself master, taken down on a guest that names another.
-        for (const guest of this.guests) {
-          const master = this.masterSeenBy(guest);
-          if (master === undefined) continue;
-          const has = `ip -o -4 address show dev eth0 | grep -qF ' ${this.clusterAddress}/'`;
-          await guest.exec(
-            master === guest.hostname
-              ? `${has} || ip address add ${this.clusterAddress}/32 dev eth0 label eth0:0`
-              : `! ${has} || ip address del ${this.clusterAddress}/32 dev eth0`,
-            { allowFailure: true },
-          );
-        }
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    })();
-    return async () => {
-      stopped = true;
-      await loop;
-    };
   }
 }

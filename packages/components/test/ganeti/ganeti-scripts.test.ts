@@ -186,6 +186,43 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     expect(script).to.contain('grep -qxF /etc/ssh/ssh_host_rsa_key <<<"$(served_host_keys)"');
   });
 
+  it("prepare keeps the /etc/hosts line of a node dropped from nodes while Ganeti still lists it", () => {
+    // Only the /etc/hosts part (the rest needs apt, sshd and root), on a temporary hosts file.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gn-hosts-"));
+    const hosts = path.join(dir, "hosts");
+    const twoNodes = planGanetiCluster("lab", { ...seedArgs(), nodes: seedArgs().nodes.slice(0, 2), instances: [] });
+    const lines = renderNodePrepareScript(twoNodes, twoNodes.master).split("\n");
+    const preamble = lines.slice(
+      0,
+      lines.findIndex((l) => l.startsWith("# Secrets arrive on standard input")),
+    );
+    const from = lines.findIndex((l) => l.startsWith("hosts_members="));
+    const to = lines.findIndex((l) => l === "} | ensure_block /etc/hosts ganeti-cluster");
+    const part = [...preamble, ...lines.slice(from, to + 1)]
+      .join("\n")
+      .replace(/\/etc\/hosts/g, hosts)
+      .replace(/\/var\/lib\/ganeti\//g, `${dir}/`);
+    const run = (members: string[]) => {
+      fs.writeFileSync(path.join(dir, "ssconf_node_list"), members.map((m) => `${m}\n`).join(""));
+      return spawnSync("bash", ["-c", part], { encoding: "utf8" });
+    };
+    fs.writeFileSync(hosts, `127.0.0.1 localhost\n# BEGIN ganeti-cluster\n${hostsBlock(seed)}\n# END ganeti-cluster\n`);
+    const node3 = "192.168.20.224 node3.project.edu node3";
+    // node3 is no longer declared but still a member: its line stays (after the declared block).
+    const members = ["node1.project.edu", "node2.project.edu", "node3.project.edu"];
+    const kept = run(members);
+    expect(kept.status, kept.stderr).to.equal(0);
+    expect(fs.readFileSync(hosts, "utf8")).to.equal(
+      `127.0.0.1 localhost\n# BEGIN ganeti-cluster\n${hostsBlock(twoNodes)}\n${node3}\n# END ganeti-cluster\n`,
+    );
+    expect(run(members).stdout).to.equal("");
+    // Once Ganeti no longer lists it, the block is the declared one.
+    const dropped = run(members.slice(0, 2));
+    expect(dropped.stdout).to.equal(`changed: block ganeti-cluster in ${hosts}\n`);
+    expect(fs.readFileSync(hosts, "utf8")).not.to.contain("node3");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("the LVM filter edit puts the filter first in the devices section of an lvm.conf", () => {
     // Only the sed part (lvmconfig/pvcreate need LVM and block devices, which this sandbox lacks).
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gn-lvm-"));
@@ -279,7 +316,7 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     );
   });
 
-  it("placement: drbd migrates live to the secondary; failover (with --ignore-consistency) when asked", () => {
+  it("placement: drbd migrates live to the secondary; failover when asked (ignoring consistency only off an offline primary)", () => {
     const swapped = seedArgs();
     swapped.instances![0] = {
       ...swapped.instances![0],
@@ -295,7 +332,13 @@ describe("Ganeti scripts (rendered; DRBD/LVM/VLAN parts checked statically only 
     swapped.instances![0] = { ...swapped.instances![0], failover: true, ignoreConsistency: true };
     const plan2 = planGanetiCluster("lab", swapped);
     const failover = instance.renderInstancePlacementScript(plan2, plan2.instances[0]);
-    expect(failover).to.contain("gnt-instance failover -f --ignore-consistency 'testvm.project.edu'");
+    // Ganeti's --ignore-consistency asks on a terminal (and exits 1 silently without one): never passed;
+    // the step checks that Ganeti has the primary offline, which makes Ganeti ignore its disks itself.
+    expect(failover).to.contain("gnt-instance failover -f 'testvm.project.edu'");
+    expect(failover).not.to.contain("--ignore-consistency");
+    expect(failover).to.contain(
+      `[ "$(gnt-node list --no-headers -o offline "$current")" = Y ] || die "testvm.project.edu is to fail over ignoring consistency, but its primary $current is not offline in Ganeti`,
+    );
     expect(failover).not.to.contain("gnt-instance migrate");
     // sharedfile moves to any node and names it.
     const shared = instance.renderInstancePlacementScript(sandbox, sandbox.instances[0]);

@@ -100,7 +100,7 @@ export function glanceApiConf(ctx: ConfigContext): string {
     fs: { filesystem_store_datadir: state(ctx, "glance", "images") },
     os_glance_staging_store: { filesystem_store_datadir: state(ctx, "glance", "staging") },
     os_glance_tasks_store: { filesystem_store_datadir: state(ctx, "glance", "tasks") },
-    keystone_authtoken: authtoken(ctx.secrets, "glance"),
+    keystone_authtoken: { ...authtoken(ctx.secrets, "glance"), service_type: "image" },
     paste_deploy: { flavor: "keystone", config_file: "/etc/glance/glance-api-paste.ini" },
     oslo_concurrency: { lock_path: state(ctx, "glance", "lock") },
     image_format: { disk_formats: "raw,qcow2,vmdk,vdi,iso,ami,ari,aki,vhd,vhdx,ploop" },
@@ -236,7 +236,10 @@ export function neutronConf(ctx: ConfigContext): string {
     },
     experimental: { linuxbridge: true },
     database: { connection: sqlUrl(s, "neutron", "neutron"), max_pool_size: 5 },
-    keystone_authtoken: authtoken(s, "neutron"),
+    // service_type: a restricted application credential's token that Nova passes on (the portal's
+    // server list shows each server's security groups, from Neutron) is refused with 401 unless
+    // the service knows its own type; with it, Nova's service token lets the call through.
+    keystone_authtoken: { ...authtoken(s, "neutron"), service_type: "network" },
     nova: serviceAuth(s, "nova"),
     agent: { root_helper: "env", root_helper_daemon: "" },
     oslo_concurrency: { lock_path: state(ctx, "neutron", "lock") },
@@ -409,7 +412,7 @@ export function cinderConf(ctx: ConfigContext): string {
       use_stderr: true,
     },
     database: { connection: sqlUrl(s, "cinder", "cinder"), max_pool_size: 5 },
-    keystone_authtoken: authtoken(s, "cinder"),
+    keystone_authtoken: { ...authtoken(s, "cinder"), service_type: "block-storage" },
     nova: { ...serviceAuth(s, "cinder"), interface: "public" },
     oslo_concurrency: { lock_path: state(ctx, "cinder", "lock") },
     oslo_messaging_notifications: { driver: "noop" },
